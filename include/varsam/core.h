@@ -1,0 +1,107 @@
+// varsam/core.h — the error model and the small helpers every component shares.
+//
+// Errors inside varsam are absl::Status / absl::StatusOr<T>; no exception ever leaves a
+// component. The C API (capi/varsam.h) maps absl::StatusCode one-to-one onto varsam_status:
+// the numeric values are the canonical codes of absl (and gRPC), which never change, so a
+// code read from a C host's log means the same thing in C++ (see docs/c-api.md).
+//
+// Messages of a Status never contain personal data (quality.md): they name the field, the
+// item or the rule, never the value a person typed.
+//
+// Also here: UTF-8 validation (RFC 3629; every byte string from a host is checked before it
+// is interpreted), exception-free JSON parsing (nlohmann-json), and civil dates (ISO 8601).
+
+#ifndef VARSAM_CORE_H_
+#define VARSAM_CORE_H_
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "nlohmann/json_fwd.hpp"
+
+// VARSAM_RETURN_IF_ERROR(expr): return the Status of `expr` from the enclosing function when it
+// is not OK. Keeps Status-returning code flat (style.md: early returns, no deep nesting).
+#define VARSAM_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status varsam_status_ = (expr);          \
+    if (!varsam_status_.ok()) return varsam_status_; \
+  } while (false)
+
+#define VARSAM_CONCAT_INNER_(a, b) a##b
+#define VARSAM_CONCAT_(a, b) VARSAM_CONCAT_INNER_(a, b)
+
+// VARSAM_ASSIGN_OR_RETURN(lhs, expr): evaluate the StatusOr `expr`; on error return its Status,
+// otherwise move its value into `lhs` (which may be a declaration: `auto x`).
+#define VARSAM_ASSIGN_OR_RETURN(lhs, expr) \
+  VARSAM_ASSIGN_OR_RETURN_IMPL_(VARSAM_CONCAT_(varsam_statusor_, __LINE__), lhs, expr)
+#define VARSAM_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                  \
+  if (!tmp.ok()) return std::move(tmp).status();      \
+  lhs = std::move(tmp).value()
+
+namespace varsam {
+
+// The library's version, identical to VARSAM_VERSION_* in capi/varsam.h.
+std::string_view VersionString();
+// MAJOR * 1000000 + MINOR * 1000 + PATCH.
+std::int32_t VersionNumber();
+
+// Concatenates `pieces` into one string: varsam's StrCat. (Debian's Abseil is built with its
+// own absl::string_view, distinct from std::string_view, so absl::StrCat does not take the
+// std::string_view that varsam's interfaces use.)
+std::string Cat(std::initializer_list<std::string_view> pieces);
+
+// ---- The error model ------------------------------------------------------------------------
+
+// The stable, lower-case name of a status code as the CLI and JSON outputs print it
+// ("invalid_argument", "permission_denied", ...). Never empty.
+std::string_view StatusCodeName(absl::StatusCode code);
+
+// ---- UTF-8 -----------------------------------------------------------------------------------
+
+// True when `bytes` is well-formed UTF-8 per RFC 3629 §4: no overlong forms, no surrogates
+// (U+D800..U+DFFF), nothing above U+10FFFF, no truncated sequence. The empty string is valid.
+bool IsValidUtf8(std::string_view bytes);
+
+// OK, or InvalidArgument naming `what` (e.g. "record.note") when `bytes` is not UTF-8.
+absl::Status CheckUtf8(std::string_view bytes, std::string_view what);
+
+// ---- JSON ------------------------------------------------------------------------------------
+
+// Parses `text` as one JSON document without throwing. Bad UTF-8 or bad JSON is InvalidArgument
+// naming `what` and the byte offset of the problem (never the content).
+absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view what);
+
+// Serialises `value` compactly. Strings inside are valid UTF-8 by construction of the library's
+// JSON values; invalid bytes, should any reach here, are replaced by U+FFFD rather than thrown.
+std::string DumpJson(const nlohmann::json& value);
+
+// ---- Dates -----------------------------------------------------------------------------------
+
+// A calendar date in the proleptic Gregorian calendar (absl::CivilDay).
+using Date = absl::CivilDay;
+
+// Whether year-month-day names a real calendar date (leap years by the Gregorian rule:
+// divisible by 4, except centuries not divisible by 400, so 1900-02-29 is not a date and
+// 2000-02-29 is).
+bool IsValidDate(int year, int month, int day);
+
+// Parses exactly "YYYY-MM-DD" into a real date; InvalidArgument naming `what` otherwise.
+absl::StatusOr<Date> ParseIsoDate(std::string_view text, std::string_view what);
+
+// "YYYY-MM-DD" (years 0..9999; outside that range the year is printed as absl prints it).
+std::string FormatIsoDate(Date date);
+
+// Today's date in Sweden (Europe/Stockholm when the time-zone database has it, otherwise the
+// machine's local zone). Every rule that depends on "today" takes the date as a parameter; this
+// is only the default the CLI and the C API use when the caller gives none.
+Date TodayInSweden();
+
+}  // namespace varsam
+
+#endif  // VARSAM_CORE_H_

@@ -1,0 +1,378 @@
+// Specification of src/ident: personnummer and samordningsnummer (varsam/ident.h).
+// Sources of the rules: docs/identity-numbers.md. Every number here is one of Skatteverket's
+// official test numbers (data/skatteverket-testpersonnummer.txt), or is derived from one by a
+// rule the test names (day + 60, a changed check digit, an impossible date).
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "varsam/ident.h"
+
+using varsam::Date;
+namespace ident = varsam::ident;
+using ident::Error;
+using ident::Kind;
+using ident::Sex;
+
+namespace {
+
+const Date kToday(2026, 11, 28);  // the fixed reference date of these tests
+
+std::vector<std::string> OfficialTestNumbers() {
+  std::ifstream in(VARSAM_DATA_DIR "/skatteverket-testpersonnummer.txt");
+  std::vector<std::string> numbers;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) numbers.push_back(line);
+  }
+  return numbers;
+}
+
+// The textbook Luhn algorithm, written independently of the library's: from the right, every
+// second digit (starting with the one before the check digit) doubled, digits of products
+// summed, check digit = (10 - sum mod 10) mod 10.
+char TextbookLuhn(const std::string& nine) {
+  int sum = 0;
+  for (int i = 8, pos = 0; i >= 0; --i, ++pos) {
+    int d = nine[i] - '0';
+    if (pos % 2 == 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return static_cast<char>('0' + (10 - sum % 10) % 10);
+}
+
+// `prefix` is a number without its check digit: YYYYMMDDNNN, YYYYMMDD-NNN, YYMMDD-NNN, ...
+std::string WithCheckDigit(const std::string& prefix) {
+  std::string digits;
+  for (char c : prefix) {
+    if (c >= '0' && c <= '9') digits += c;
+  }
+  if (digits.size() == 11) digits.erase(0, 2);  // the Luhn digits skip the century
+  return prefix + TextbookLuhn(digits);
+}
+
+// The samordningsnummer of a twelve-digit personnummer: day + 60, check digit recomputed.
+std::string Samordningsnummer(const std::string& personnummer) {
+  std::string s = personnummer.substr(0, 11);
+  s[6] = static_cast<char>(s[6] + 6);
+  return WithCheckDigit(s);
+}
+
+Error ErrorOf(const std::string& text, Date today = kToday) {
+  return ident::Check(text, today).error;
+}
+
+std::string Normalized(const std::string& text, Date today = kToday) {
+  const auto r = ident::Check(text, today);
+  return r.ok() ? std::string(r.number.normalized()) : "invalid:" + std::string(ident::ErrorId(r.error));
+}
+
+}  // namespace
+
+TEST_CASE("All 41,493 official test numbers validate as personnummer in the list") {
+  const auto numbers = OfficialTestNumbers();
+  REQUIRE(numbers.size() == 41493);
+  CHECK(ident::OfficialTestNumberCount() == 41493);
+  for (const std::string& n : numbers) {
+    const auto r = ident::Check(n, kToday);
+    if (!r.ok() || r.number.normalized() != n || !r.number.official_test_number ||
+        r.number.kind != Kind::kPersonnummer) {
+      FAIL_CHECK(n << ": " << ident::ErrorId(r.error));
+    }
+    CHECK(ident::IsOfficialTestNumber(n));
+  }
+}
+
+TEST_CASE("The embedded list holds exactly the file's numbers: a changed serial is not in it") {
+  const auto numbers = OfficialTestNumbers();
+  const std::set<std::string> in_list(numbers.begin(), numbers.end());
+  size_t outside = 0;
+  for (size_t i = 0; i < numbers.size(); i += 7) {
+    for (int delta : {1, 2, 500}) {
+      std::string other = numbers[i].substr(0, 11);
+      const int serial = std::stoi(other.substr(8, 3));
+      const std::string s = std::to_string((serial + delta) % 1000);
+      other.replace(8, 3, std::string(3 - s.size(), '0') + s);
+      other = WithCheckDigit(other);
+      const bool expected = in_list.count(other) > 0;
+      outside += expected ? 0 : 1;
+      if (ident::IsOfficialTestNumber(other) != expected) FAIL_CHECK(other);
+    }
+  }
+  CHECK(outside > 10000);  // the loop did probe numbers outside the list
+  CHECK_FALSE(ident::IsOfficialTestNumber("198001022387"));  // check digit wrong
+  CHECK_FALSE(ident::IsOfficialTestNumber("800102-2386"));   // not twelve digits
+  CHECK_FALSE(ident::IsOfficialTestNumber(""));
+}
+
+TEST_CASE("Samordningsnummer: day + 60 validates as kind samordningsnummer") {
+  const auto numbers = OfficialTestNumbers();
+  for (size_t i = 0; i < numbers.size(); i += 3) {
+    const std::string& p = numbers[i];
+    const std::string s = Samordningsnummer(p);
+    const auto person = ident::Check(p, kToday);
+    const auto coord = ident::Check(s, kToday);
+    if (!coord.ok() || coord.number.kind != Kind::kSamordningsnummer ||
+        coord.number.birth_date != person.number.birth_date ||
+        coord.number.sex != person.number.sex || coord.number.normalized() != s ||
+        coord.number.official_test_number) {
+      FAIL_CHECK(s << ": " << ident::ErrorId(coord.error));
+    }
+  }
+  // Day 91 (31 + 60) exists in January; day 92 never; 1-60 + 60 = 61..91 only.
+  CHECK(ErrorOf(WithCheckDigit("19800191238")) == Error::kNone);
+  CHECK(ErrorOf(WithCheckDigit("19800192238")) == Error::kNoSuchDate);
+  CHECK(ErrorOf(WithCheckDigit("19800231238")) == Error::kNoSuchDate);  // 32..60: no date
+  CHECK(ErrorOf(WithCheckDigit("19800260238")) == Error::kNoSuchDate);
+  CHECK(ErrorOf(WithCheckDigit("19000289238")) == Error::kNoSuchDate);  // 1900-02-29 + 60
+  CHECK(ErrorOf(WithCheckDigit("20000289239")) == Error::kNone);        // 2000-02-29 + 60
+}
+
+TEST_CASE("Sex comes from the second-to-last digit: odd male, even female") {
+  const auto female = ident::Check("198001022386", kToday);  // 8
+  const auto male = ident::Check("200002292399", kToday);    // 9
+  REQUIRE(female.ok());
+  REQUIRE(male.ok());
+  CHECK(female.number.sex == Sex::kFemale);
+  CHECK(male.number.sex == Sex::kMale);
+  for (const std::string& n : OfficialTestNumbers()) {
+    const bool odd = (n[10] - '0') % 2 == 1;
+    if (ident::Check(n, kToday).number.sex != (odd ? Sex::kMale : Sex::kFemale)) FAIL_CHECK(n);
+  }
+}
+
+TEST_CASE("Every accepted form normalises to the same twelve digits") {
+  CHECK(Normalized("198001022386") == "198001022386");
+  CHECK(Normalized("19800102-2386") == "198001022386");
+  CHECK(Normalized("8001022386") == "198001022386");
+  CHECK(Normalized("800102-2386") == "198001022386");
+  CHECK(Normalized("900101+9802") == "189001019802");
+  const auto r = ident::Check("800102-2386", kToday);
+  CHECK(r.number.birth_date == Date(1980, 1, 2));
+}
+
+TEST_CASE("Twelve-digit forms do not depend on the reference date") {
+  for (Date today : {Date(1800, 1, 1), Date(1970, 6, 1), Date(2026, 11, 28), Date(2200, 1, 1)}) {
+    CHECK(Normalized("198001022386", today) == "198001022386");
+    CHECK(Normalized("18900101-9802", today) == "189001019802");
+  }
+}
+
+TEST_CASE("Century of ten-digit forms: `+` from the calendar year the person turns 100") {
+  SECTION("on 2026-11-28, someone born in 1926 is written with +, even before the birthday") {
+    CHECK(Normalized("261006+9185") == "192610069185");  // birthday passed
+    CHECK(Normalized("261204+9029") == "192612049029");  // birthday still to come
+  }
+  SECTION("with `-`, a date later this year has no century: not born yet, and 1926 takes +") {
+    CHECK(ErrorOf("261204-9029") == Error::kCentury);
+    CHECK(ErrorOf("2612049029") == Error::kCentury);  // no separator reads as `-`
+  }
+  SECTION("with `-`, a date earlier this year is this year's child") {
+    CHECK(Normalized("261006-9185") == "202610069185");
+  }
+  SECTION("someone born in 1927 turns 100 next year: still `-`") {
+    CHECK(Normalized("270108-9167") == "192701089167");
+    CHECK(Normalized("270108+9167") == "182701089167");  // `+` means 100 or more: 1827
+  }
+  SECTION("the boundary moves on 1 January") {
+    CHECK(Normalized("261204-9029", Date(2025, 12, 31)) == "192612049029");
+    CHECK(Normalized("261204+9029", Date(2025, 12, 31)) == "182612049029");
+    CHECK(Normalized("261204+9029", Date(2026, 1, 1)) == "192612049029");
+  }
+  SECTION("the leap day of 2000 belongs to one century, not 1900") {
+    CHECK(Normalized("000229-2399") == "200002292399");
+    CHECK(ErrorOf("000229-2399", Date(1999, 6, 1)) == Error::kNoSuchDate);  // would be 1900
+  }
+  SECTION("TenDigitForm writes what Skatteverket prints, and reads back") {
+    const auto n = ident::Check("192612049029", kToday).number;
+    CHECK(ident::TenDigitForm(n, Date(2025, 12, 31)) == "261204-9029");
+    CHECK(ident::TenDigitForm(n, Date(2026, 1, 1)) == "261204+9029");
+    for (const std::string& t : OfficialTestNumbers()) {
+      const auto number = ident::Check(t, kToday).number;
+      const std::string ten = ident::TenDigitForm(number, kToday);
+      if (Normalized(ten) != t) FAIL_CHECK(t << " -> " << ten);
+    }
+  }
+}
+
+TEST_CASE("Reason format: anything but the five forms") {
+  for (const char* text :
+       {"", "1", "19800102238", "1980010223866", "19800102+2386", "800102_2386", "800102--2386",
+        "800102-238a", " 198001022386", "198001022386 ", "800102 2386", "19800102 2386",
+        "80-0102-2386", "+8001022386", "a98001022386", "800102-2386\n"}) {
+    INFO('"' << text << '"');
+    CHECK(ErrorOf(text) == Error::kFormat);
+  }
+  CHECK(ErrorOf(std::string("19800102\0" "2386", 13)) == Error::kFormat);
+}
+
+TEST_CASE("Reason check_digit: the Luhn digit does not match") {
+  CHECK(ErrorOf("198001022387") == Error::kCheckDigit);
+  CHECK(ErrorOf("8001022380") == Error::kCheckDigit);
+  CHECK(ErrorOf("800102-2385") == Error::kCheckDigit);
+  CHECK(ErrorOf("900101+9803") == Error::kCheckDigit);
+  // Every wrong last digit of every official number is caught.
+  const auto numbers = OfficialTestNumbers();
+  for (size_t i = 0; i < numbers.size(); i += 11) {
+    for (char c = '0'; c <= '9'; ++c) {
+      if (c == numbers[i][11]) continue;
+      std::string wrong = numbers[i];
+      wrong[11] = c;
+      if (ErrorOf(wrong) != Error::kCheckDigit) FAIL_CHECK(wrong);
+    }
+  }
+  CHECK(ident::LuhnCheckDigit("800102238") == '6');
+  CHECK(ident::LuhnCheckDigit("80010223") == '?');
+  CHECK(ident::LuhnCheckDigit("80010223x") == '?');
+}
+
+TEST_CASE("Reason no_such_date: real calendar dates only, leap years included") {
+  CHECK(ErrorOf(WithCheckDigit("19000229239")) == Error::kNoSuchDate);  // 1900 not leap
+  CHECK(ErrorOf("200002292399") == Error::kNone);                       // 2000 leap
+  CHECK(ErrorOf(WithCheckDigit("19800132238")) == Error::kNoSuchDate);
+  CHECK(ErrorOf(WithCheckDigit("19800100238")) == Error::kNoSuchDate);
+  CHECK(ErrorOf(WithCheckDigit("19801301238")) == Error::kNoSuchDate);
+  CHECK(ErrorOf(WithCheckDigit("19800001238")) == Error::kNoSuchDate);
+  CHECK(ErrorOf(WithCheckDigit("19800431238")) == Error::kNoSuchDate);
+  CHECK(ErrorOf(WithCheckDigit("800230-238")) == Error::kNoSuchDate);
+}
+
+TEST_CASE("Parse gives InvalidArgument with the reason, never the number") {
+  const auto ok = ident::Parse("800102-2386", kToday);
+  REQUIRE(ok.ok());
+  CHECK(ok->normalized() == "198001022386");
+  const auto bad = ident::Parse("198001022387", kToday);
+  CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(bad.status().message()) == "identity number: check digit does not match");
+}
+
+TEST_CASE("Error ids and messages are stable and name no number") {
+  CHECK(ident::ErrorId(Error::kFormat) == "format");
+  CHECK(ident::ErrorId(Error::kCheckDigit) == "check_digit");
+  CHECK(ident::ErrorId(Error::kNoSuchDate) == "no_such_date");
+  CHECK(ident::ErrorId(Error::kCentury) == "century");
+  CHECK(ident::KindName(Kind::kSamordningsnummer) == "samordningsnummer");
+  CHECK(ident::SexName(Sex::kMale) == "male");
+}
+
+// ---- Scanner ----------------------------------------------------------------------------------
+
+namespace {
+
+struct Found {
+  size_t offset, length;
+  std::string normalized;
+  bool operator==(const Found&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Found& f) {
+  return os << "{" << f.offset << "," << f.length << "," << f.normalized << "}";
+}
+
+std::vector<Found> Scanned(std::string_view text, Date today = kToday) {
+  std::vector<Found> out;
+  for (const auto& m : ident::FindAll(text, today)) {
+    out.push_back({m.offset, m.length, std::string(m.number.normalized())});
+  }
+  return out;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The specification of Scan, written as plainly as possible: at each position, try every
+// candidate length; a candidate stands alone (no digit before or after), has the shape of a
+// form (with a space allowed for the separator) and passes Check; take matches greedily from
+// the left.
+std::vector<Found> ReferenceScan(const std::string& text, Date today) {
+  std::vector<Found> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    bool matched = false;
+    for (size_t len : {10, 11, 12, 13}) {
+      if (i + len > text.size()) continue;
+      if (i > 0 && IsDigit(text[i - 1])) continue;
+      if (i + len < text.size() && IsDigit(text[i + len])) continue;
+      std::string candidate = text.substr(i, len);
+      const size_t sep = len == 11 ? 6 : 8;
+      if ((len == 11 || len == 13) && candidate[sep] == ' ') candidate[sep] = '-';
+      const auto r = ident::Check(candidate, today);
+      if (r.ok()) {
+        out.push_back({i, len, std::string(r.number.normalized())});
+        i += len;
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) ++i;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Scan finds every form, also with a space for the separator") {
+  const std::string text =
+      "Klient 198001022386, mor 19261006-9185; far 800102-2386 och (900101+9802). "
+      "Syster 0002292399, bror 800102 2386, kusin 19800102 2386.";
+  const std::vector<Found> expected = {
+      {7, 12, "198001022386"},   {25, 13, "192610069185"}, {44, 11, "198001022386"},
+      {61, 11, "189001019802"},  {82, 10, "200002292399"}, {99, 11, "198001022386"},
+      {118, 13, "198001022386"},
+  };
+  CHECK(Scanned(text) == expected);
+}
+
+TEST_CASE("Scan: a candidate must stand alone and pass the checks") {
+  CHECK(Scanned("1198001022386").empty());            // a longer run of digits
+  CHECK(Scanned("1980010223861").empty());
+  CHECK(Scanned("800102-23861").empty());
+  CHECK(Scanned("2800102-2386").empty());
+  CHECK(Scanned("198001022387").empty());              // wrong check digit
+  CHECK(Scanned("19000229 0005").empty());             // no such date
+  CHECK(Scanned("261204-9029").empty());               // century contradicts today
+  CHECK(Scanned("19800102+2386").empty());             // `+` needs the ten-digit form
+  CHECK(Scanned("tel 070-123 45 67, 2024-03-01, 1 500 kr").empty());
+  CHECK(Scanned("").empty());
+}
+
+TEST_CASE("Scan: edges of the text, neighbours and UTF-8 around numbers") {
+  CHECK(Scanned("198001022386") == std::vector<Found>{{0, 12, "198001022386"}});
+  CHECK(Scanned("198001022386,189001019802") ==
+        std::vector<Found>{{0, 12, "198001022386"}, {13, 12, "189001019802"}});
+  CHECK(Scanned("åäö800102-2386ÅÄÖ") == std::vector<Found>{{6, 11, "198001022386"}});
+  CHECK(Scanned("ID8001022386") == std::vector<Found>{{2, 10, "198001022386"}});
+  CHECK(Scanned("261204+9029", kToday) == std::vector<Found>{{0, 11, "192612049029"}});
+}
+
+TEST_CASE("Scan agrees with the plain reference scanner on random texts") {
+  const auto numbers = OfficialTestNumbers();
+  std::mt19937 rng(20261128);
+  const std::string noise = "0123456789 -+aåx\n.";
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const int pieces = std::uniform_int_distribution<int>(0, 8)(rng);
+    for (int p = 0; p < pieces; ++p) {
+      if (rng() % 3 == 0) {
+        const std::string& n = numbers[rng() % numbers.size()];
+        switch (rng() % 5) {
+          case 0: text += n; break;
+          case 1: text += n.substr(0, 8) + "-" + n.substr(8); break;
+          case 2: text += n.substr(2, 6) + (rng() % 2 ? " " : "-") + n.substr(8); break;
+          case 3: text += n.substr(2); break;
+          default: text += ident::TenDigitForm(ident::Check(n, kToday).number, kToday);
+        }
+      } else {
+        const int len = std::uniform_int_distribution<int>(0, 6)(rng);
+        for (int k = 0; k < len; ++k) text += noise[rng() % noise.size()];
+      }
+    }
+    INFO(text);
+    REQUIRE(Scanned(text) == ReferenceScan(text, kToday));
+  }
+}
