@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "test_numbers.h"  // src/ident: the private lookup, for the table test
 #include "varsam/ident.h"
 
 using varsam::Date;
@@ -89,23 +90,37 @@ TEST_CASE("All 41,493 official test numbers validate as personnummer in the list
   }
 }
 
-TEST_CASE("The embedded list holds exactly the file's numbers: a changed serial is not in it") {
+TEST_CASE("The embedded list holds exactly the file's numbers and nothing else") {
+  // Probed through the private (date, serial) lookup, so that no personnummer outside the
+  // official list is ever formed: serials of every date in the list (all 1000 for every eighth
+  // date, every seventh otherwise) and of the days on either side.
   const auto numbers = OfficialTestNumbers();
-  const std::set<std::string> in_list(numbers.begin(), numbers.end());
-  size_t outside = 0;
-  for (size_t i = 0; i < numbers.size(); i += 7) {
-    for (int delta : {1, 2, 500}) {
-      std::string other = numbers[i].substr(0, 11);
-      const int serial = std::stoi(other.substr(8, 3));
-      const std::string s = std::to_string((serial + delta) % 1000);
-      other.replace(8, 3, std::string(3 - s.size(), '0') + s);
-      other = WithCheckDigit(other);
-      const bool expected = in_list.count(other) > 0;
-      outside += expected ? 0 : 1;
-      if (ident::IsOfficialTestNumber(other) != expected) FAIL_CHECK(other);
+  const Date epoch(1800, 1, 1);
+  std::vector<bool> in_list(250 * 366 * 1000);  // key: days since 1800 * 1000 + serial
+  std::vector<Date> dates;
+  for (const std::string& n : numbers) {
+    const Date d = ident::Check(n, kToday).number.birth_date;
+    in_list[(d - epoch) * 1000 + std::stoi(n.substr(8, 3))] = true;
+    if (dates.empty() || dates.back() != d) dates.push_back(d);
+  }
+  size_t found = 0, probed = 0;
+  for (size_t i = 0; i < dates.size(); ++i) {
+    for (Date d : {dates[i] - 1, dates[i], dates[i] + 1}) {
+      const int step = d == dates[i] && i % 8 == 0 ? 1 : 7;
+      for (int serial = 0; serial < 1000; serial += step) {
+        const bool expected = in_list[(d - epoch) * 1000 + serial];
+        ++probed;
+        found += expected && d == dates[i];
+        if (ident::internal::InTestNumberList(d, serial) != expected) {
+          FAIL_CHECK(varsam::FormatIsoDate(d) << " serial " << serial);
+        }
+      }
     }
   }
-  CHECK(outside > 10000);  // the loop did probe numbers outside the list
+  CHECK(found > 41493 / 8);
+  CHECK(probed > 5000000);
+  CHECK_FALSE(ident::internal::InTestNumberList(Date(1799, 12, 31), 1));
+  CHECK_FALSE(ident::internal::InTestNumberList(Date(9999, 1, 1), 1));
   CHECK_FALSE(ident::IsOfficialTestNumber("198001022387"));  // check digit wrong
   CHECK_FALSE(ident::IsOfficialTestNumber("800102-2386"));   // not twelve digits
   CHECK_FALSE(ident::IsOfficialTestNumber(""));
@@ -126,7 +141,7 @@ TEST_CASE("Samordningsnummer: day + 60 validates as kind samordningsnummer") {
     }
   }
   // Day 91 (31 + 60) exists in January; day 92 never; 1-60 + 60 = 61..91 only.
-  CHECK(ErrorOf(WithCheckDigit("19800191238")) == Error::kNone);
+  CHECK(ErrorOf(WithCheckDigit("19800191238")) == Error::kNone);  // of 198001312381
   CHECK(ErrorOf(WithCheckDigit("19800192238")) == Error::kNoSuchDate);
   CHECK(ErrorOf(WithCheckDigit("19800231238")) == Error::kNoSuchDate);  // 32..60: no date
   CHECK(ErrorOf(WithCheckDigit("19800260238")) == Error::kNoSuchDate);
@@ -173,8 +188,9 @@ TEST_CASE("Century of ten-digit forms: `+` from the calendar year the person tur
     CHECK(ErrorOf("261204-9029") == Error::kCentury);
     CHECK(ErrorOf("2612049029") == Error::kCentury);  // no separator reads as `-`
   }
-  SECTION("with `-`, a date earlier this year is this year's child") {
-    CHECK(Normalized("261006-9185") == "202610069185");
+  SECTION("with `-`, a date earlier this year is this year's child, a later one has no century") {
+    CHECK(Normalized("240101-2394", Date(2024, 6, 1)) == "202401012394");
+    CHECK(ErrorOf("240102-2385", Date(2024, 1, 1)) == Error::kCentury);
   }
   SECTION("someone born in 1927 turns 100 next year: still `-`") {
     CHECK(Normalized("270108-9167") == "192701089167");
@@ -375,4 +391,24 @@ TEST_CASE("Scan agrees with the plain reference scanner on random texts") {
     INFO(text);
     REQUIRE(Scanned(text) == ReferenceScan(text, kToday));
   }
+}
+
+TEST_CASE("Golden vectors in tests/data/ident-golden.tsv") {
+  std::ifstream in(VARSAM_TEST_DATA_DIR "/ident-golden.tsv");
+  REQUIRE(in);
+  int cases = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t a = line.find('\t'), b = line.find('\t', a + 1);
+    REQUIRE(b != std::string::npos);
+    const std::string input = line.substr(0, a), expected = line.substr(b + 1);
+    const auto today = varsam::ParseIsoDate(line.substr(a + 1, b - a - 1), "date");
+    REQUIRE(today.ok());
+    INFO(line);
+    CHECK(Normalized(input, *today) == (expected.rfind("error:", 0) == 0
+                                            ? "invalid:" + expected.substr(6)
+                                            : expected));
+    ++cases;
+  }
+  CHECK(cases == 23);
 }

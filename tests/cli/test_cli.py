@@ -45,9 +45,6 @@ def luhn_digit(nine_digits: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-def ten_digit(yymmdd: str, sep: str, nnn: str) -> str:
-    """YYMMDD<sep>NNN + the Luhn check digit."""
-    return f"{yymmdd}{sep}{nnn}{luhn_digit(yymmdd + nnn)}"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -181,12 +178,12 @@ class CenturyBoundaryTest(CliTestCase):
         self.assertEqual(o["birth_date"], "1926-10-06")
         self.assertIs(o["official_test_number"], True)
 
-    def test_dash_resolves_to_2026(self):
-        o = self.check_one("261006-9185")
+    def test_dash_resolves_to_this_year(self):
+        o = self.check_one("240101-2394", today="2024-06-01")
         self.assertIs(o["valid"], True)
-        self.assertEqual(o["normalized"], "202610069185")
-        self.assertEqual(o["birth_date"], "2026-10-06")
-        self.assertIs(o["official_test_number"], False)  # the official one is 1926
+        self.assertEqual(o["normalized"], "202401012394")
+        self.assertEqual(o["birth_date"], "2024-01-01")
+        self.assertIs(o["official_test_number"], True)
 
     def test_1927_is_written_with_dash_in_2026(self):
         o = self.check_one("270108-9167")
@@ -207,26 +204,24 @@ class CenturyBoundaryTest(CliTestCase):
         o = self.check_one("270108-9167", today="2027-01-01")
         self.assertIs(o["valid"], False)
         self.assertEqual(o["error"], "century")
-        # 261006-9185 still resolves to 2026 in 2027.
-        self.assertEqual(self.check_one("261006-9185", today="2027-01-01")["birth_date"], "2026-10-06")
+        # 240101-2394 still resolves to 2024 a year later.
+        self.assertEqual(self.check_one("240101-2394", today="2025-01-01")["birth_date"], "2024-01-01")
 
     def test_born_today_and_tomorrow(self):
-        today = self.check_one(ten_digit("261128", "-", "918"))
+        # Official test numbers born 2024-01-01 and 2024-01-02, checked on 2024-01-01.
+        today = self.check_one("240101-2394", today="2024-01-01")
         self.assertIs(today["valid"], True)
-        self.assertEqual(today["birth_date"], "2026-11-28")
-        # Tomorrow cannot be 2026 and 1926 would need `+`.
-        tomorrow = self.check_one(ten_digit("261129", "-", "918"))
+        self.assertEqual(today["birth_date"], "2024-01-01")
+        # Tomorrow cannot be 2024 and 1924 would need `+`.
+        tomorrow = self.check_one("240102-2385", today="2024-01-01")
         self.assertIs(tomorrow["valid"], False)
         self.assertEqual(tomorrow["error"], "century")
-        plus = self.check_one(ten_digit("261129", "+", "918"))
-        self.assertIs(plus["valid"], True)
-        self.assertEqual(plus["birth_date"], "1926-11-29")
 
     def test_today_decides(self):
-        # On 2026-10-05 the 2026-10-06 birth is tomorrow: `-` contradicts, `+` is 1926.
-        self.assertEqual(self.check_one("261006-9185", today="2026-10-05")["error"], "century")
+        # On 2026-11-28 the birthday 12-04 is still to come: `-` contradicts, `+` is 1926.
+        self.assertEqual(self.check_one("261204-9029", today="2026-11-28")["error"], "century")
         self.assertEqual(
-            self.check_one("261006+9185", today="2026-10-05")["birth_date"], "1926-10-06"
+            self.check_one("261204+9029", today="2026-11-28")["birth_date"], "1926-12-04"
         )
 
 
