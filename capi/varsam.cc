@@ -68,7 +68,7 @@ varsam_status Guard(Body&& body) noexcept {
 absl::StatusOr<varsam::Date> DateArg(int32_t yyyymmdd, const char* name) {
   if (yyyymmdd == 0) return varsam::TodayInSweden();
   const int year = yyyymmdd / 10000, month = yyyymmdd / 100 % 100, day = yyyymmdd % 100;
-  if (yyyymmdd < 0 || year < 1 || !varsam::IsValidDate(year, month, day)) {
+  if (year < 1000 || year > 9999 || !varsam::IsValidDate(year, month, day)) {
     return absl::InvalidArgumentError(std::string(name) + ": not a real date as YYYYMMDD");
   }
   return varsam::Date(year, month, day);

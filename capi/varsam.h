@@ -139,7 +139,8 @@ typedef struct varsam_id_result {
  *   YYYYMMDDNNNN, YYYYMMDD-NNNN, YYMMDDNNNN, YYMMDD-NNNN, YYMMDD+NNNN
  * (`+` = the person turns 100 or more in the reference year). Nothing else, not even spaces.
  * today_yyyymmdd: the reference date that resolves the century of ten-digit forms, as the
- *   integer YYYYMMDD (e.g. 20261128); 0 means today's date in Sweden.
+ *   integer YYYYMMDD (e.g. 20261128) with a four-digit year (1000..9999); 0 means today's
+ *   date in Sweden.
  *
  * Returns VARSAM_OK whenever the check ran, whether or not the number is valid: read
  * result->valid and result->error. Returns VARSAM_INVALID_ARGUMENT (and fills nothing) when

@@ -93,6 +93,8 @@ static void test_bad_arguments_fail_with_a_message(void) {
   EXPECT(varsam_id_check("198001022386", 12, 20260230, &r) == VARSAM_INVALID_ARGUMENT);
   EXPECT(strstr(varsam_last_error(), "today_yyyymmdd") != NULL);
   EXPECT(varsam_id_check("198001022386", 12, -1, &r) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_id_check("000101+9801", 11, 10101, &r) == VARSAM_INVALID_ARGUMENT); /* year 1 */
+  EXPECT(varsam_id_check("000101+9801", 11, 123450101, &r) == VARSAM_INVALID_ARGUMENT);
   r.struct_size = 8;
   EXPECT(varsam_id_check("198001022386", 12, 20261128, &r) == VARSAM_INVALID_ARGUMENT);
   EXPECT(strstr(varsam_last_error(), "struct_size") != NULL);

@@ -412,3 +412,10 @@ TEST_CASE("Golden vectors in tests/data/ident-golden.tsv") {
   }
   CHECK(cases == 23);
 }
+
+TEST_CASE("Reason century: a reference date that resolves to no four-digit year") {
+  CHECK(ErrorOf("000101+9801", Date(1, 1, 1)) == Error::kCentury);
+  CHECK(ErrorOf("000101+9801", Date(99, 1, 1)) == Error::kCentury);
+  CHECK(ErrorOf("000101+9801", Date(12345, 1, 1)) == Error::kCentury);
+  CHECK(ErrorOf("800102-2386", Date(-5, 1, 1)) == Error::kCentury);
+}

@@ -85,7 +85,8 @@ struct CheckResult {
 //   YYYYMMDDNNNN   YYYYMMDD-NNNN   YYMMDDNNNN   YYMMDD-NNNN   YYMMDD+NNNN
 // For the ten-digit forms the century is the one that makes the separator right on `today`:
 // with `-` (or none) the person turns at most 99 in today's calendar year, with `+` at least
-// 100. The twelve-digit forms do not depend on `today`.
+// 100 (kCentury when that year would be outside 0..9999). The twelve-digit forms do not depend
+// on `today`, and are not checked against it.
 // Never allocates; never fails in any other way than by the returned Error.
 CheckResult Check(std::string_view text, Date today) noexcept;
 
@@ -94,7 +95,10 @@ CheckResult Check(std::string_view text, Date today) noexcept;
 absl::StatusOr<IdentityNumber> Parse(std::string_view text, Date today);
 
 // The ten-digit form YYMMDD-NNNN, or YYMMDD+NNNN when the person turns 100 or more in
-// today's calendar year — the form Skatteverket would print on `today`.
+// today's calendar year — the form Skatteverket would print on `today`. It reads back to the
+// same number only for people born on or before `today` and less than 200 years before it;
+// for anyone else (a twelve-digit number with a later birth date, say) no ten-digit form can.
+
 std::string TenDigitForm(const IdentityNumber& number, Date today);
 
 // The Luhn (mod 10) check digit of nine digits YYMMDDNNN, as a character '0'..'9'.

@@ -113,6 +113,12 @@ CheckResult Check(std::string_view text, Date today) noexcept {
     // Folkbokföringslagen 18 §: `+` from the calendar year the person turns 100.
     const int this_year = static_cast<int>(today.year());
     year = LatestYearEndingIn(yy, separator == '+' ? this_year - 100 : this_year);
+    // The normalised form has four year digits; a reference date far outside the years of
+    // living people can resolve to no such year.
+    if (year < 0 || year > 9999) {
+      result.error = Error::kCentury;
+      return result;
+    }
   }
   if (!IsValidDate(year, month, day)) {
     result.error = Error::kNoSuchDate;
