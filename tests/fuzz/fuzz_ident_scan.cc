@@ -18,40 +18,16 @@
 #include "varsam.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VARSAM_FUZZ_COUNT_ALLOCATIONS 1
-#include <sanitizer/allocator_interface.h>
-#endif
-#endif
+#include "fuzz_support.h"
 
 namespace {
 
 using varsam::Date;
+using varsam::fuzz::allocations;
+using varsam::fuzz::IsDigit;
+using varsam::fuzz::kToday;
+using varsam::fuzz::kTodayInt;
 namespace ident = varsam::ident;
-
-const Date kToday(2026, 11, 28);
-constexpr std::int32_t kTodayInt = 20261128;
-
-#define REQUIRE(condition)                                                                     \
-  do {                                                                                         \
-    if (!(condition)) {                                                                        \
-      std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                            \
-    }                                                                                          \
-  } while (false)
-
-// Heap allocations so far, counted through the sanitizer allocator's hooks (ASan builds only;
-// elsewhere it stays 0 and the "never allocates" check passes trivially).
-std::size_t allocations = 0;
-#ifdef VARSAM_FUZZ_COUNT_ALLOCATIONS
-void OnMalloc(const volatile void*, std::size_t) { ++allocations; }
-void OnFree(const volatile void*) {}
-[[maybe_unused]] const int kHooks = __sanitizer_install_malloc_and_free_hooks(OnMalloc, OnFree);
-#endif
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Check() on text[offset, offset + length) with a space separator read as `-`, as Scan reads
 // it; a failed result when the bytes are out of range.
