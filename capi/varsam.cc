@@ -8,9 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/status/status.h"
 #include "varsam/core.h"
@@ -40,9 +39,9 @@ VARSAM_SAME_CODE(VARSAM_DATA_LOSS, kDataLoss);
 VARSAM_SAME_CODE(VARSAM_UNAUTHENTICATED, kUnauthenticated);
 #undef VARSAM_SAME_CODE
 
-static_assert(VARSAM_VERSION_NUMBER ==
-                  VARSAM_VERSION_MAJOR_DEF * 1000000 + VARSAM_VERSION_MINOR_DEF * 1000 +
-                      VARSAM_VERSION_PATCH_DEF,
+static_assert(VARSAM_VERSION_NUMBER == VARSAM_VERSION_MAJOR_DEF * 1000000 +
+                                           VARSAM_VERSION_MINOR_DEF * 1000 +
+                                           VARSAM_VERSION_PATCH_DEF,
               "the build's version comes from varsam.h");
 
 thread_local std::string last_error;

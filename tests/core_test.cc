@@ -1,12 +1,13 @@
 // Specification of src/core: the error model, UTF-8, JSON and dates (varsam/core.h).
 
+#include "varsam/core.h"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
 #include "varsam.h"
-#include "varsam/core.h"
 
 using varsam::Date;
 
@@ -107,7 +108,9 @@ TEST_CASE("ParseJson never throws and reports where JSON is bad") {
   REQUIRE(ok.ok());
   CHECK((*ok)["a"][1] == "å");
 
-  const auto bad = varsam::ParseJson(R"({"a": 19800102})" "x", "options");
+  const auto bad = varsam::ParseJson(R"({"a": 19800102})"
+                                     "x",
+                                     "options");
   CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(std::string(bad.status().message()).rfind("options: not valid JSON at byte", 0) == 0);
   CHECK(std::string(bad.status().message()).find("19800102") == std::string::npos);
@@ -141,8 +144,8 @@ TEST_CASE("ISO dates parse exactly and format back") {
   CHECK(*d == Date(2026, 11, 28));
   CHECK(varsam::FormatIsoDate(*d) == "2026-11-28");
   CHECK(varsam::FormatIsoDate(Date(900, 1, 2)) == "0900-01-02");
-  for (const char* bad : {"2026-02-30", "2026-11-28 ", "26-11-28", "2026/11/28", "2026-1-28",
-                          "", "2026-11-2x"}) {
+  for (const char* bad :
+       {"2026-02-30", "2026-11-28 ", "26-11-28", "2026/11/28", "2026-1-28", "", "2026-11-2x"}) {
     INFO(bad);
     CHECK(varsam::ParseIsoDate(bad, "--today").status().code() ==
           absl::StatusCode::kInvalidArgument);

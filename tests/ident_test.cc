@@ -3,6 +3,8 @@
 // official test numbers (data/skatteverket-testpersonnummer.txt), or is derived from one by a
 // rule the test names (day + 60, a changed check digit, an impossible date).
 
+#include "varsam/ident.h"
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <random>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "test_numbers.h"  // src/ident: the private lookup, for the table test
-#include "varsam/ident.h"
 
 using varsam::Date;
 namespace ident = varsam::ident;
@@ -71,7 +72,8 @@ Error ErrorOf(const std::string& text, Date today = kToday) {
 
 std::string Normalized(const std::string& text, Date today = kToday) {
   const auto r = ident::Check(text, today);
-  return r.ok() ? std::string(r.number.normalized()) : "invalid:" + std::string(ident::ErrorId(r.error));
+  return r.ok() ? std::string(r.number.normalized())
+                : "invalid:" + std::string(ident::ErrorId(r.error));
 }
 
 }  // namespace
@@ -225,7 +227,9 @@ TEST_CASE("Reason format: anything but the five forms") {
     INFO('"' << text << '"');
     CHECK(ErrorOf(text) == Error::kFormat);
   }
-  CHECK(ErrorOf(std::string("19800102\0" "2386", 13)) == Error::kFormat);
+  CHECK(ErrorOf(std::string("19800102\0"
+                            "2386",
+                            13)) == Error::kFormat);
 }
 
 TEST_CASE("Reason check_digit: the Luhn digit does not match") {
@@ -345,14 +349,14 @@ TEST_CASE("Scan finds every form, also with a space for the separator") {
 }
 
 TEST_CASE("Scan: a candidate must stand alone and pass the checks") {
-  CHECK(Scanned("1198001022386").empty());            // a longer run of digits
+  CHECK(Scanned("1198001022386").empty());  // a longer run of digits
   CHECK(Scanned("1980010223861").empty());
   CHECK(Scanned("800102-23861").empty());
   CHECK(Scanned("2800102-2386").empty());
-  CHECK(Scanned("198001022387").empty());              // wrong check digit
-  CHECK(Scanned("19000229 0005").empty());             // no such date
-  CHECK(Scanned("261204-9029").empty());               // century contradicts today
-  CHECK(Scanned("19800102+2386").empty());             // `+` needs the ten-digit form
+  CHECK(Scanned("198001022387").empty());   // wrong check digit
+  CHECK(Scanned("19000229 0005").empty());  // no such date
+  CHECK(Scanned("261204-9029").empty());    // century contradicts today
+  CHECK(Scanned("19800102+2386").empty());  // `+` needs the ten-digit form
   CHECK(Scanned("tel 070-123 45 67, 2024-03-01, 1 500 kr").empty());
   CHECK(Scanned("").empty());
 }
@@ -405,9 +409,8 @@ TEST_CASE("Golden vectors in tests/data/ident-golden.tsv") {
     const auto today = varsam::ParseIsoDate(line.substr(a + 1, b - a - 1), "date");
     REQUIRE(today.ok());
     INFO(line);
-    CHECK(Normalized(input, *today) == (expected.rfind("error:", 0) == 0
-                                            ? "invalid:" + expected.substr(6)
-                                            : expected));
+    CHECK(Normalized(input, *today) ==
+          (expected.rfind("error:", 0) == 0 ? "invalid:" + expected.substr(6) : expected));
     ++cases;
   }
   CHECK(cases == 23);

@@ -4,10 +4,9 @@
 #ifndef VARSAM_EXAMPLES_CLI_CLI_H_
 #define VARSAM_EXAMPLES_CLI_CLI_H_
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <string_view>
-
-#include <CLI/CLI.hpp>
 
 #include "absl/status/status.h"
 #include "varsam/ident.h"
@@ -17,13 +16,13 @@ namespace varsam::cli {
 // Exit codes of the CLI contract; scripts rely on them (BSD sysexits where they fit).
 enum Exit : int {
   kExitOk = 0,
-  kExitNo = 1,          // the command ran and the answer is "no"
-  kExitUsage = 64,      // EX_USAGE
-  kExitDataErr = 65,    // EX_DATAERR: bad input data
-  kExitNoInput = 66,    // EX_NOINPUT: input file missing
-  kExitSoftware = 70,   // EX_SOFTWARE: internal error
-  kExitIoErr = 74,      // EX_IOERR
-  kExitDenied = 77,     // EX_NOPERM: permission denied by policy
+  kExitNo = 1,         // the command ran and the answer is "no"
+  kExitUsage = 64,     // EX_USAGE
+  kExitDataErr = 65,   // EX_DATAERR: bad input data
+  kExitNoInput = 66,   // EX_NOINPUT: input file missing
+  kExitSoftware = 70,  // EX_SOFTWARE: internal error
+  kExitIoErr = 74,     // EX_IOERR
+  kExitDenied = 77,    // EX_NOPERM: permission denied by policy
 };
 
 // The exit code for a failed Status.

@@ -2,11 +2,10 @@
 
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli.h"
 #include "varsam/core.h"
@@ -77,9 +76,9 @@ int RunIdCheck(const IdCheckOptions& options) {
 std::string DescribeCheck(std::string_view input, const ident::CheckResult& r) {
   if (!r.ok()) return Cat({input, "  invalid: ", ident::ErrorMessage(r.error)});
   const ident::IdentityNumber& n = r.number;
-  return Cat({input, "  valid ", ident::KindName(n.kind), " ", n.normalized(),
-                      ", born ", FormatIsoDate(n.birth_date), ", ", ident::SexName(n.sex),
-                      n.official_test_number ? ", official test number" : ""});
+  return Cat({input, "  valid ", ident::KindName(n.kind), " ", n.normalized(), ", born ",
+              FormatIsoDate(n.birth_date), ", ", ident::SexName(n.sex),
+              n.official_test_number ? ", official test number" : ""});
 }
 
 void AddIdCommand(CLI::App& app, int* exit_code) {

@@ -1,7 +1,6 @@
 // `varsam version [--json]` (contracts.md).
 
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
@@ -12,7 +11,8 @@ namespace varsam::cli {
 void AddVersionCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("version", "Print the version of the varsam library");
   auto json = std::make_shared<bool>(false);
-  cmd->add_flag("--json", *json, "One JSON object: {\"version\": \"X.Y.Z\", \"version_number\": N}");
+  cmd->add_flag("--json", *json,
+                "One JSON object: {\"version\": \"X.Y.Z\", \"version_number\": N}");
   cmd->callback([json, exit_code] {
     if (*json) {
       nlohmann::ordered_json out;

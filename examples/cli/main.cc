@@ -41,12 +41,11 @@ int Fail(const absl::Status& status) {
 
 int main(int argc, char** argv) {
   using namespace varsam::cli;
-  CLI::App app{
-      "varsam " + std::string(varsam::VersionString()) +
-      " — lawful AI decision support for Swedish social services.\n"
-      "This is the example CLI over the varsam library. Try `varsam demo`, or\n"
-      "`varsam id check 198001022386`. Every command takes --help.",
-      "varsam"};
+  CLI::App app{"varsam " + std::string(varsam::VersionString()) +
+                   " — lawful AI decision support for Swedish social services.\n"
+                   "This is the example CLI over the varsam library. Try `varsam demo`, or\n"
+                   "`varsam id check 198001022386`. Every command takes --help.",
+               "varsam"};
   app.require_subcommand(1);
   app.fallthrough(false);
 

@@ -94,8 +94,7 @@ CheckResult Check(std::string_view text, Date today) noexcept {
       }
       yymmdd = p, serial = p + 7, separator = p[6];
       break;
-    default:
-      return result;
+    default: return result;
   }
 
   if (LuhnOver(yymmdd, serial) != serial[3]) {
@@ -139,7 +138,8 @@ CheckResult Check(std::string_view text, Date today) noexcept {
   std::memcpy(n.digits.data() + 2, yymmdd, 6);
   std::memcpy(n.digits.data() + 8, serial, 4);
   n.official_test_number =
-      !coordination && internal::InTestNumberList(birth, Digit(serial[0]) * 100 + TwoDigits(serial + 1));
+      !coordination &&
+      internal::InTestNumberList(birth, Digit(serial[0]) * 100 + TwoDigits(serial + 1));
   result.error = Error::kNone;
   return result;
 }

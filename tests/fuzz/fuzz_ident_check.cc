@@ -13,10 +13,10 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_support.h"
 #include "varsam.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
-#include "fuzz_support.h"
 
 namespace {
 

@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_support.h"
 #include "varsam.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
-#include "fuzz_support.h"
 
 namespace {
 
