@@ -24,12 +24,16 @@ namespace {
 
 const Date kToday(2026, 11, 28);  // the fixed reference date of these tests
 
-std::vector<std::string> OfficialTestNumbers() {
-  std::ifstream in(VARSAM_DATA_DIR "/skatteverket-testpersonnummer.txt");
-  std::vector<std::string> numbers;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) numbers.push_back(line);
-  }
+// Read once; many test cases walk the list.
+const std::vector<std::string>& OfficialTestNumbers() {
+  static const std::vector<std::string> numbers = [] {
+    std::ifstream in(VARSAM_DATA_DIR "/skatteverket-testpersonnummer.txt");
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(line);
+    }
+    return out;
+  }();
   return numbers;
 }
 
@@ -79,7 +83,7 @@ std::string Normalized(const std::string& text, Date today = kToday) {
 }  // namespace
 
 TEST_CASE("All 41,493 official test numbers validate as personnummer in the list") {
-  const auto numbers = OfficialTestNumbers();
+  const auto& numbers = OfficialTestNumbers();
   REQUIRE(numbers.size() == 41493);
   CHECK(ident::OfficialTestNumberCount() == 41493);
   for (const std::string& n : numbers) {
@@ -96,7 +100,7 @@ TEST_CASE("The embedded list holds exactly the file's numbers and nothing else")
   // Probed through the private (date, serial) lookup, so that no personnummer outside the
   // official list is ever formed: serials of every date in the list (all 1000 for every eighth
   // date, every seventh otherwise) and of the days on either side.
-  const auto numbers = OfficialTestNumbers();
+  const auto& numbers = OfficialTestNumbers();
   const Date epoch(1800, 1, 1);
   std::vector<bool> in_list(250 * 366 * 1000);  // key: days since 1800 * 1000 + serial
   std::vector<Date> dates;
@@ -129,7 +133,7 @@ TEST_CASE("The embedded list holds exactly the file's numbers and nothing else")
 }
 
 TEST_CASE("Samordningsnummer: day + 60 validates as kind samordningsnummer") {
-  const auto numbers = OfficialTestNumbers();
+  const auto& numbers = OfficialTestNumbers();
   for (size_t i = 0; i < numbers.size(); i += 3) {
     const std::string& p = numbers[i];
     const std::string s = Samordningsnummer(p);
@@ -238,7 +242,7 @@ TEST_CASE("Reason check_digit: the Luhn digit does not match") {
   CHECK(ErrorOf("800102-2385") == Error::kCheckDigit);
   CHECK(ErrorOf("900101+9803") == Error::kCheckDigit);
   // Every wrong last digit of every official number is caught.
-  const auto numbers = OfficialTestNumbers();
+  const auto& numbers = OfficialTestNumbers();
   for (size_t i = 0; i < numbers.size(); i += 11) {
     for (char c = '0'; c <= '9'; ++c) {
       if (c == numbers[i][11]) continue;
@@ -353,10 +357,10 @@ TEST_CASE("Scan: a candidate must stand alone and pass the checks") {
   CHECK(Scanned("1980010223861").empty());
   CHECK(Scanned("800102-23861").empty());
   CHECK(Scanned("2800102-2386").empty());
-  CHECK(Scanned("198001022387").empty());   // wrong check digit
+  CHECK(Scanned("198001022387").empty());                  // wrong check digit
   CHECK(Scanned(WithCheckDigit("19000229 000")).empty());  // no such date
-  CHECK(Scanned("261204-9029").empty());    // century contradicts today
-  CHECK(Scanned("19800102+2386").empty());  // `+` needs the ten-digit form
+  CHECK(Scanned("261204-9029").empty());                   // century contradicts today
+  CHECK(Scanned("19800102+2386").empty());                 // `+` needs the ten-digit form
   CHECK(Scanned("tel 070-123 45 67, 2024-03-01, 1 500 kr").empty());
   CHECK(Scanned("").empty());
 }
@@ -371,7 +375,7 @@ TEST_CASE("Scan: edges of the text, neighbours and UTF-8 around numbers") {
 }
 
 TEST_CASE("Scan agrees with the plain reference scanner on random texts") {
-  const auto numbers = OfficialTestNumbers();
+  const auto& numbers = OfficialTestNumbers();
   std::mt19937 rng(20261128);
   const std::string noise = "0123456789 -+aåx\n.";
   for (int round = 0; round < 3000; ++round) {

@@ -2,22 +2,17 @@
 
 #include <cstring>
 
+#include "digits.h"
 #include "test_numbers.h"
 #include "varsam/ident.h"
 
 namespace varsam::ident {
 namespace {
 
-constexpr bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+using internal::AllDigits;
+
 constexpr int Digit(char c) { return c - '0'; }
 constexpr int TwoDigits(const char* p) { return Digit(p[0]) * 10 + Digit(p[1]); }
-
-bool AllDigits(const char* p, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    if (!IsDigit(p[i])) return false;
-  }
-  return true;
-}
 
 // Luhn over the nine digits YYMMDD NNN, which a separator may split: weights 2,1,2,1,...
 // from the left; a doubled digit contributes the sum of its digits.

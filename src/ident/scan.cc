@@ -8,18 +8,14 @@
 
 #include <cstring>
 
+#include "digits.h"
 #include "varsam/ident.h"
 
 namespace varsam::ident {
 namespace {
 
-constexpr bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
-
-size_t DigitRun(const char* p, size_t i, size_t n) {
-  size_t j = i;
-  while (j < n && IsDigit(p[j])) ++j;
-  return j - i;
-}
+using internal::IsDigit;
+using internal::LeadingDigits;
 
 }  // namespace
 
@@ -31,14 +27,14 @@ void Scan(std::string_view text, Date today, absl::FunctionRef<void(const Match&
     while (i < n && !IsDigit(p[i])) ++i;
     if (i == n) break;
     // Here p[i] starts a run of digits (the byte before it, if any, is not a digit).
-    const size_t run = DigitRun(p, i, n);
+    const size_t run = LeadingDigits(p + i, n - i);
     size_t length = 0;
     if (run == 12 || run == 10) {
       length = run;  // YYYYMMDDNNNN, YYMMDDNNNN
     } else if ((run == 8 || run == 6) && i + run + 5 <= n) {
       const char sep = p[i + run];
       const bool sep_ok = sep == '-' || sep == ' ' || (sep == '+' && run == 6);
-      if (sep_ok && DigitRun(p, i + run + 1, n) == 4) length = run + 5;
+      if (sep_ok && LeadingDigits(p + i + run + 1, n - i - run - 1) == 4) length = run + 5;
     }
     if (length == 0) {
       i += run;

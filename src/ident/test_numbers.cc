@@ -10,8 +10,9 @@
 namespace varsam::ident {
 namespace internal {
 
+constexpr Date kEpoch(kTestNumberEpochYear, 1, 1);
+
 bool InTestNumberList(Date birth_date, int serial) noexcept {
-  static const Date kEpoch(kTestNumberEpochYear, 1, 1);
   const auto days = birth_date - kEpoch;
   if (days < 0 || serial < 0 || serial > 999) return false;
   const auto key = static_cast<std::uint64_t>(days) * 1000u + static_cast<unsigned>(serial);
