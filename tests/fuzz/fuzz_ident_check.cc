@@ -20,12 +20,7 @@
 
 namespace {
 
-using varsam::Date;
-using varsam::fuzz::allocations;
-using varsam::fuzz::IsDigit;
-using varsam::fuzz::kToday;
-using varsam::fuzz::kTodayInt;
-namespace ident = varsam::ident;
+using namespace varsam::fuzz;  // Date, ident, kToday, allocations, IsDigit
 
 int Number(std::string_view digits) {
   int value = 0;

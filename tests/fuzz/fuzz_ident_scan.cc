@@ -22,12 +22,7 @@
 
 namespace {
 
-using varsam::Date;
-using varsam::fuzz::allocations;
-using varsam::fuzz::IsDigit;
-using varsam::fuzz::kToday;
-using varsam::fuzz::kTodayInt;
-namespace ident = varsam::ident;
+using namespace varsam::fuzz;  // Date, ident, kToday, allocations, IsDigit
 
 // Check() on text[offset, offset + length) with a space separator read as `-`, as Scan reads
 // it; a failed result when the bytes are out of range.

@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "varsam/core.h"
+#include "varsam/ident.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -20,6 +21,9 @@
 #endif
 
 namespace varsam::fuzz {
+
+using varsam::Date;
+namespace ident = varsam::ident;
 
 inline const Date kToday(2026, 11, 28);
 inline constexpr std::int32_t kTodayInt = 20261128;
