@@ -4,16 +4,26 @@
 #include "varsam.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
+#include "varsam/instruments.h"
 
 namespace {
 
@@ -82,6 +92,233 @@ char* CopyOut(const std::string& text) {
   char* out = static_cast<char*>(std::malloc(text.size() + 1));
   if (out == nullptr) throw std::bad_alloc();
   std::memcpy(out, text.data(), text.size() + 1);
+  return out;
+}
+
+// ---- Instruments ----------------------------------------------------------------------------
+
+namespace ins = varsam::instruments;
+
+// The C enums are the C++ ones, value for value.
+static_assert(static_cast<int>(VARSAM_SEX_FEMALE) == static_cast<int>(varsam::ident::Sex::kFemale));
+static_assert(static_cast<int>(VARSAM_SEX_MALE) == static_cast<int>(varsam::ident::Sex::kMale));
+static_assert(static_cast<int>(VARSAM_SEVERITY_INFO) == static_cast<int>(ins::Severity::kInfo));
+static_assert(static_cast<int>(VARSAM_SEVERITY_WARNING) ==
+              static_cast<int>(ins::Severity::kWarning));
+static_assert(static_cast<int>(VARSAM_SEVERITY_CRITICAL) ==
+              static_cast<int>(ins::Severity::kCritical));
+static_assert(static_cast<int>(ins::FormStatus::kScored) == 0 &&
+              static_cast<int>(ins::FormStatus::kTooManyMissing) == 1 &&
+              static_cast<int>(ins::FormStatus::kInvalid) == 2);
+static_assert(ins::kMaxFlags <= 32, "flag_bits is a uint32_t");
+static_assert(VARSAM_SCORE_MAX_FLAGS <= ins::kMaxFlags);
+
+// Every field of these structs belongs to their first version (0.1).
+constexpr size_t kRespondentV1Size = sizeof(varsam_respondent);
+constexpr size_t kScoreResultV1Size = sizeof(varsam_score_result);
+constexpr size_t kScoreColumnsV1Size = sizeof(varsam_score_columns);
+
+absl::Status StructTooSmall(const char* name, const char* type) {
+  return absl::InvalidArgumentError(
+      varsam::Cat({name, ": struct_size is smaller than ", type, " of version 0.1"}));
+}
+
+// Whether `id` has the shape of an instrument id (docs/instrument-format.md), so that a message
+// may name it: an id-shaped text is a rule's name, never a number or a sentence a person typed.
+bool IsIdShaped(std::string_view id) {
+  if (id.empty() || id.size() > 32 || id[0] < 'a' || id[0] > 'z') return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+// The instrument `id` of the global registry; NotFound when there is none. Allocates only on
+// failure.
+absl::StatusOr<const ins::Instrument*> FindInstrument(std::string_view id) {
+  const ins::Instrument* instrument = ins::Registry::Global().Find(id);
+  if (instrument != nullptr) return instrument;
+  if (!IsIdShaped(id)) return absl::NotFoundError("unknown instrument (not a valid instrument id)");
+  return absl::NotFoundError(varsam::Cat({"unknown instrument '", id, "'"}));
+}
+
+absl::Status CheckCount(const ins::Instrument& instrument, size_t count, const char* what) {
+  if (count == static_cast<size_t>(instrument.item_count())) return absl::OkStatus();
+  return absl::InvalidArgumentError(varsam::Cat(
+      {what, ": instrument '", instrument.id(), "' has ", std::to_string(instrument.item_count()),
+       " items, ", std::to_string(count), count == 1 ? " was given" : " were given"}));
+}
+
+absl::StatusOr<std::optional<varsam::ident::Sex>> SexArg(int32_t sex, const char* what) {
+  switch (sex) {
+    case VARSAM_SEX_UNKNOWN: return std::nullopt;
+    case VARSAM_SEX_FEMALE: return varsam::ident::Sex::kFemale;
+    case VARSAM_SEX_MALE: return varsam::ident::Sex::kMale;
+    default:
+      return absl::InvalidArgumentError(
+          varsam::Cat({what, ": not a varsam_sex (0 unknown, 1 female, 2 male)"}));
+  }
+}
+
+// The respondent behind a C varsam_respondent (NULL: nothing known). Reads only struct_size
+// bytes; fields a caller's older struct lacks count as unknown.
+absl::StatusOr<ins::Respondent> RespondentArg(const varsam_respondent* respondent) {
+  ins::Respondent out;
+  if (respondent == nullptr) return out;
+  if (respondent->struct_size < kRespondentV1Size) {
+    return StructTooSmall("respondent", "varsam_respondent");
+  }
+  varsam_respondent in{};
+  in.age = -1;
+  in.previous_total = std::numeric_limits<double>::quiet_NaN();
+  std::memcpy(&in, respondent, std::min<size_t>(respondent->struct_size, sizeof in));
+  VARSAM_ASSIGN_OR_RETURN(out.sex, SexArg(in.sex, "respondent.sex"));
+  if (in.age >= 0) out.age = in.age;
+  if (std::isinf(in.previous_total)) {
+    return absl::InvalidArgumentError("respondent.previous_total: must be finite, or NaN for none");
+  }
+  if (!std::isnan(in.previous_total)) out.previous_total = in.previous_total;
+  return out;
+}
+
+// Fills the C result of one scored form; the strings point into `instrument`, which the global
+// registry never frees.
+void FillResult(const ins::Instrument& instrument, const ins::FormScore& form,
+                varsam_score_result* out) {
+  const ins::Definition& def = instrument.definition();
+  out->scored = form.scored() ? 1 : 0;
+  out->total = form.scored() ? form.total : std::numeric_limits<double>::quiet_NaN();
+  out->band_index = form.band;
+  out->band = form.band >= 0 && static_cast<size_t>(form.band) < def.band_ids.size()
+                  ? def.band_ids[static_cast<size_t>(form.band)].c_str()
+                  : nullptr;
+  if (out->band == nullptr) out->band_index = -1;
+  out->answered = form.answered;
+  out->missing = form.missing;
+  out->prorated = form.prorated ? 1 : 0;
+  out->flag_bits = form.flags;
+  out->flag_count = std::popcount(form.flags);
+  out->max_severity = VARSAM_SEVERITY_NONE;
+  int listed = 0;
+  for (size_t bit = 0; bit < def.flags.size(); ++bit) {
+    if ((form.flags >> bit & 1u) == 0) continue;
+    const int32_t severity = static_cast<int32_t>(def.flags[bit].severity);
+    out->max_severity = std::max(out->max_severity, severity);
+    if (listed < VARSAM_SCORE_MAX_FLAGS) {
+      out->flags[listed] = def.flags[bit].code.c_str();
+      out->flag_severities[listed] = severity;
+      ++listed;
+    }
+  }
+}
+
+// ---- varsam_score_json's request ----
+
+// A JSON object key in a message: named when it has the shape of a field name, since keys come
+// from the host and could in principle hold anything.
+std::string KeyForMessage(std::string_view key) {
+  const bool field_like =
+      !key.empty() && key.size() <= 32 &&
+      ((key[0] >= 'a' && key[0] <= 'z') || (key[0] >= 'A' && key[0] <= 'Z') || key[0] == '_') &&
+      std::all_of(key.begin(), key.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-';
+      });
+  return field_like ? varsam::Cat({"'", key, "'"}) : "(not shown: not a field name)";
+}
+
+struct ScoreRequest {
+  std::string instrument;
+  std::vector<double> responses;
+  ins::Respondent respondent;
+  bool swedish = false;
+};
+
+absl::StatusOr<ScoreRequest> ParseScoreRequest(std::string_view text) {
+  VARSAM_ASSIGN_OR_RETURN(const nlohmann::json request, varsam::ParseJson(text, "request"));
+  if (!request.is_object()) return absl::InvalidArgumentError("request: must be a JSON object");
+  ScoreRequest out;
+  bool have_instrument = false, have_responses = false;
+  for (const auto& [key, value] : request.items()) {
+    if (key == "instrument") {
+      if (!value.is_string()) {
+        return absl::InvalidArgumentError("request.instrument: must be a string (an id)");
+      }
+      out.instrument = value.get<std::string>();
+      have_instrument = true;
+    } else if (key == "responses") {
+      if (!value.is_array()) {
+        return absl::InvalidArgumentError("request.responses: must be an array of numbers or null");
+      }
+      if (value.size() > static_cast<size_t>(ins::kMaxItems)) {
+        return absl::InvalidArgumentError(varsam::Cat(
+            {"request.responses: more than ", std::to_string(ins::kMaxItems), " answers"}));
+      }
+      out.responses.reserve(value.size());
+      for (const nlohmann::json& answer : value) {
+        if (answer.is_null()) {
+          out.responses.push_back(ins::kMissing);
+        } else if (answer.is_number()) {
+          out.responses.push_back(answer.get<double>());
+        } else {
+          return absl::InvalidArgumentError(
+              varsam::Cat({"request.responses: item ", std::to_string(out.responses.size() + 1),
+                           " must be a number or null"}));
+        }
+      }
+      have_responses = true;
+    } else if (key == "sex") {
+      if (value.is_null()) continue;
+      if (value == "female") {
+        out.respondent.sex = varsam::ident::Sex::kFemale;
+      } else if (value == "male") {
+        out.respondent.sex = varsam::ident::Sex::kMale;
+      } else {
+        return absl::InvalidArgumentError("request.sex: must be \"female\", \"male\" or null");
+      }
+    } else if (key == "age") {
+      if (value.is_null()) continue;
+      const double age = value.is_number() ? value.get<double>() : -1;
+      if (!(age >= 0 && age <= std::numeric_limits<int32_t>::max()) || age != std::floor(age)) {
+        return absl::InvalidArgumentError(
+            "request.age: must be a whole number of years, at least 0, or null");
+      }
+      out.respondent.age = static_cast<int>(age);
+    } else if (key == "previous_total") {
+      if (value.is_null()) continue;
+      if (!value.is_number() || !std::isfinite(value.get<double>())) {
+        return absl::InvalidArgumentError("request.previous_total: must be a number or null");
+      }
+      out.respondent.previous_total = value.get<double>();
+    } else if (key == "language") {
+      if (value != "en" && value != "sv") {
+        return absl::InvalidArgumentError("request.language: must be \"en\" or \"sv\"");
+      }
+      out.swedish = value == "sv";
+    } else {
+      return absl::InvalidArgumentError(
+          varsam::Cat({"request: unknown key ", KeyForMessage(key),
+                       " (known: instrument, responses, sex, age, previous_total, language)"}));
+    }
+  }
+  if (!have_instrument) return absl::InvalidArgumentError("request.instrument: required");
+  if (!have_responses) return absl::InvalidArgumentError("request.responses: required");
+  return out;
+}
+
+// {"name": number, ...} for varsam_instrument_configure.
+absl::StatusOr<ins::SettingValues> ParseSettings(std::string_view text) {
+  VARSAM_ASSIGN_OR_RETURN(const nlohmann::json settings, varsam::ParseJson(text, "settings"));
+  if (!settings.is_object()) {
+    return absl::InvalidArgumentError("settings: must be a JSON object {\"name\": number}");
+  }
+  ins::SettingValues out;
+  for (const auto& [name, value] : settings.items()) {
+    if (!value.is_number() || !std::isfinite(value.get<double>())) {
+      return absl::InvalidArgumentError(
+          varsam::Cat({"settings: the value of ", KeyForMessage(name), " must be a number"}));
+    }
+    out[name] = value.get<double>();
+  }
   return out;
 }
 
@@ -161,6 +398,114 @@ varsam_status varsam_id_find(const char* text, size_t text_length, int32_t today
                         });
     *json_out = CopyOut(varsam::DumpJson(matches));
     return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_score(const char* instrument, const double* responses, size_t count,
+                           const varsam_respondent* respondent, varsam_score_result* result) {
+  return Guard([&]() -> absl::Status {
+    if (instrument == nullptr) return NullArg("instrument");
+    if (responses == nullptr) return NullArg("responses");
+    if (result == nullptr) return NullArg("result");
+    if (result->struct_size < kScoreResultV1Size) {
+      return StructTooSmall("result", "varsam_score_result");
+    }
+    VARSAM_ASSIGN_OR_RETURN(const ins::Instrument* scorer, FindInstrument(instrument));
+    VARSAM_RETURN_IF_ERROR(CheckCount(*scorer, count, "responses"));
+    VARSAM_ASSIGN_OR_RETURN(const ins::Respondent who, RespondentArg(respondent));
+    ins::FormScore form;
+    VARSAM_RETURN_IF_ERROR(scorer->ScoreForm(std::span(responses, count), who, &form));
+    varsam_score_result out{};
+    out.struct_size = result->struct_size;
+    FillResult(*scorer, form, &out);
+    std::memcpy(result, &out, std::min<size_t>(result->struct_size, sizeof out));
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_score_batch(const char* instrument, const double* responses, size_t forms,
+                                 size_t items_per_form, varsam_score_columns* columns,
+                                 size_t* invalid_forms) {
+  if (invalid_forms != nullptr) *invalid_forms = 0;
+  return Guard([&]() -> absl::Status {
+    if (instrument == nullptr) return NullArg("instrument");
+    VARSAM_ASSIGN_OR_RETURN(const ins::Instrument* scorer, FindInstrument(instrument));
+    VARSAM_RETURN_IF_ERROR(CheckCount(*scorer, items_per_form, "items_per_form"));
+    if (forms == 0) return absl::OkStatus();
+    if (responses == nullptr) return NullArg("responses");
+    if (columns == nullptr) return NullArg("columns");
+    if (columns->struct_size < kScoreColumnsV1Size) {
+      return StructTooSmall("columns", "varsam_score_columns");
+    }
+    if (forms >
+        std::numeric_limits<size_t>::max() / sizeof(double) / std::max<size_t>(items_per_form, 1)) {
+      return absl::InvalidArgumentError("forms: too many for memory");
+    }
+    varsam_score_columns c{};
+    std::memcpy(&c, columns, std::min<size_t>(columns->struct_size, sizeof c));
+    auto column = [forms](auto* data) {
+      return data == nullptr ? std::span<std::remove_pointer_t<decltype(data)>>()
+                             : std::span(data, forms);
+    };
+    const ins::BatchInput input{
+        .responses = std::span(responses, forms * items_per_form),
+        .sex = column(c.sex),
+        .age = column(c.age),
+        .previous_total = column(c.previous_total),
+    };
+    const ins::BatchOutput output{
+        .total = column(c.total),
+        .band = column(c.band),
+        .flags = column(c.flags),
+        .status = column(c.status),
+    };
+    VARSAM_ASSIGN_OR_RETURN(const ins::BatchSummary summary, scorer->ScoreBatch(input, output));
+    if (invalid_forms != nullptr) *invalid_forms = summary.invalid;
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_score_json(const char* request, size_t request_length, char** json_out) {
+  if (json_out != nullptr) *json_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (json_out == nullptr) return NullArg("json_out");
+    if (request == nullptr) return NullArg("request");
+    VARSAM_ASSIGN_OR_RETURN(const ScoreRequest parsed,
+                            ParseScoreRequest(std::string_view(request, request_length)));
+    VARSAM_ASSIGN_OR_RETURN(const ins::Instrument* scorer, FindInstrument(parsed.instrument));
+    VARSAM_RETURN_IF_ERROR(CheckCount(*scorer, parsed.responses.size(), "request.responses"));
+    VARSAM_ASSIGN_OR_RETURN(const ins::Score score,
+                            scorer->ScoreOne(parsed.responses, parsed.respondent));
+    *json_out = CopyOut(varsam::DumpJson(ins::ToJson(score, parsed.swedish)));
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_instrument_list(char** json_out) {
+  if (json_out != nullptr) *json_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (json_out == nullptr) return NullArg("json_out");
+    *json_out = CopyOut(varsam::DumpJson(ins::Registry::Global().ToJson()));
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_instrument_load(const char* json, size_t json_length) {
+  return Guard([&]() -> absl::Status {
+    if (json == nullptr) return NullArg("json");
+    return ins::Registry::Global().Load(std::string_view(json, json_length)).status();
+  });
+}
+
+varsam_status varsam_instrument_configure(const char* instrument, const char* settings_json,
+                                          size_t settings_length) {
+  return Guard([&]() -> absl::Status {
+    if (instrument == nullptr) return NullArg("instrument");
+    if (settings_json == nullptr) return NullArg("settings_json");
+    VARSAM_RETURN_IF_ERROR(FindInstrument(instrument).status());
+    VARSAM_ASSIGN_OR_RETURN(const ins::SettingValues values,
+                            ParseSettings(std::string_view(settings_json, settings_length)));
+    return ins::Registry::Global().Configure(instrument, values).status();
   });
 }
 

@@ -165,6 +165,124 @@ VARSAM_API const char* varsam_id_error_message(int32_t error);
 VARSAM_API varsam_status varsam_id_find(const char* text, size_t text_length,
                                         int32_t today_yyyymmdd, char** json_out);
 
+/* ---- Instruments: scoring standardised forms ---------------------------------------------- */
+/* PHQ-9, GAD-7, AUDIT, AUDIT-C, DUDIT, CORE-10, K10, KASAM/SOC-13 and -29, ORS, CORS, SRS, CSRS
+ * are built in (docs/instruments.md); a host adds its own with varsam_instrument_load(). Answers
+ * are doubles in item order; VARSAM_MISSING (NaN) marks an unanswered item. An answer that is
+ * infinite, out of range, has decimals where none are allowed or is not an allowed value is bad
+ * input: VARSAM_INVALID_ARGUMENT and a message naming the item (never the answer). Instrument
+ * definitions, once loaded, are never freed: the strings below that point into them are
+ * borrowed and valid until the process ends. Every function here is thread-safe. */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define VARSAM_MISSING (__builtin_nan("")) /* elsewhere: NAN from <math.h> */
+#endif
+
+typedef enum varsam_severity {
+  VARSAM_SEVERITY_NONE = 0,
+  VARSAM_SEVERITY_INFO = 1,
+  VARSAM_SEVERITY_WARNING = 2,
+  VARSAM_SEVERITY_CRITICAL = 3
+} varsam_severity;
+
+/* Who answered the form, as far as the rules need it (sex- and age-specific cut-offs, the
+ * drop since the last session). Set struct_size = sizeof(varsam_respondent). */
+typedef struct varsam_respondent {
+  uint32_t struct_size;
+  int32_t sex;           /* varsam_sex; VARSAM_SEX_UNKNOWN when not given; others refused */
+  int32_t age;           /* whole years; negative when unknown */
+  double previous_total; /* the previous session's total; NaN when none; infinite refused */
+} varsam_respondent;
+
+/* At most this many flags are listed in varsam_score_result (an instrument has at most 32;
+ * flag_bits always holds all of them). */
+#define VARSAM_SCORE_MAX_FLAGS 8
+
+/* One form's score. Set struct_size = sizeof(varsam_score_result) first. */
+typedef struct varsam_score_result {
+  uint32_t struct_size;
+  int32_t scored;     /* 1 when there is a total; 0 when too many items are missing */
+  double total;       /* the total (prorated when prorated = 1); NaN when not scored */
+  int32_t band_index; /* index of the band in the instrument's "bands" list; -1 when none */
+  const char* band;   /* the band id ("moderate"), borrowed; NULL when none */
+  int32_t answered;
+  int32_t missing;
+  int32_t prorated;             /* 1 when the total was prorated over missing items */
+  uint32_t flag_bits;           /* bit i: the instrument's flag i was raised */
+  int32_t flag_count;           /* flags raised (all of them, even beyond the array) */
+  int32_t max_severity;         /* varsam_severity of the worst flag raised */
+  const char* flags[VARSAM_SCORE_MAX_FLAGS]; /* codes of the first flags raised, borrowed */
+  int32_t flag_severities[VARSAM_SCORE_MAX_FLAGS]; /* varsam_severity of each */
+} varsam_score_result;
+
+/* Scores one form of `instrument` (an id: "phq9", "audit", ...). responses holds `count`
+ * answers, which must be the instrument's number of items. respondent may be NULL (nothing
+ * known). VARSAM_OK when the form was scored or had too many missing answers to score (then
+ * result->scored = 0); VARSAM_NOT_FOUND for an unknown instrument; VARSAM_INVALID_ARGUMENT for
+ * NULL arguments, a wrong count, a struct_size too small (of result or respondent), a
+ * respondent whose sex is not a varsam_sex or whose previous_total is infinite, or bad answers.
+ * result is filled only on VARSAM_OK. Does not allocate. */
+VARSAM_API varsam_status varsam_score(const char* instrument, const double* responses,
+                                      size_t count, const varsam_respondent* respondent,
+                                      varsam_score_result* result);
+
+/* Per-form columns for varsam_score_batch(). Each pointer may be NULL; those given have one
+ * entry per form. Set struct_size = sizeof(varsam_score_columns). */
+typedef struct varsam_score_columns {
+  uint32_t struct_size;
+  /* in */
+  const int32_t* sex;            /* varsam_sex per form; NULL: unknown for all */
+  const int32_t* age;            /* years per form, negative = unknown; NULL: unknown */
+  const double* previous_total;  /* NaN = none; NULL: none */
+  /* out */
+  double* total;     /* NaN when not scored */
+  int32_t* band;     /* band index, -1 when none */
+  uint32_t* flags;   /* flag bits */
+  int32_t* status;   /* 0 scored, 1 too many missing, 2 invalid answers */
+} varsam_score_columns;
+
+/* Scores `forms` forms of one instrument stored row-major in `responses` (forms ×
+ * items_per_form doubles, NaN = missing), writing one entry per form into the output columns.
+ * A form with bad answers does not stop the batch: it gets status 2. VARSAM_OK with
+ * *invalid_forms (may be NULL) set to the number of forms with status 2; VARSAM_NOT_FOUND,
+ * or VARSAM_INVALID_ARGUMENT when items_per_form is not the instrument's item count, a
+ * pointer is NULL (responses and columns may be NULL only when forms is 0), columns->struct_size
+ * is too small, or a sex entry is not 0, 1 or 2; the columns are then not written. Does not
+ * allocate. */
+VARSAM_API varsam_status varsam_score_batch(const char* instrument, const double* responses,
+                                            size_t forms, size_t items_per_form,
+                                            varsam_score_columns* columns, size_t* invalid_forms);
+
+/* Scores one form given as JSON (UTF-8):
+ *   {"instrument": "phq9", "responses": [1, 2, null, ...], "sex": "female"|"male"|null,
+ *    "age": N|null, "previous_total": N|null, "language": "en"|"sv"}
+ * (null = missing answer; only "instrument" and "responses" are required; "age" is a whole
+ * number >= 0). On VARSAM_OK, *json_out is the result as `varsam score --json` prints it
+ * (contracts.md), with flag messages in the chosen language, owned by the caller, freed with
+ * varsam_free(). Errors as varsam_score(), and VARSAM_INVALID_ARGUMENT for malformed JSON, an
+ * unknown key or a value of the wrong type (the message names the key or the item); *json_out
+ * is then NULL. */
+VARSAM_API varsam_status varsam_score_json(const char* request, size_t request_length,
+                                           char** json_out);
+
+/* Every instrument known (built-in and loaded) as a JSON array of descriptions: id, names,
+ * items, total range, band ids in index order, flag codes in bit order, subscales, settings,
+ * sources, licence. *json_out is owned by the caller, freed with varsam_free(). */
+VARSAM_API varsam_status varsam_instrument_list(char** json_out);
+
+/* Loads a host's own instrument definition (docs/instrument-format.md), validated by the same
+ * loader as the built-ins. VARSAM_INVALID_ARGUMENT naming the problem for a bad definition,
+ * VARSAM_ALREADY_EXISTS when its id is taken. */
+VARSAM_API varsam_status varsam_instrument_load(const char* json, size_t json_length);
+
+/* Changes settings of an instrument (cut-offs the sources leave open, e.g. the SRS alliance
+ * cut-off): settings_json is an object {"name": number, ...}. The instrument is rebuilt and
+ * validated again; on any error the old one stays. VARSAM_NOT_FOUND, VARSAM_INVALID_ARGUMENT
+ * for an unknown setting or a value out of its range. */
+VARSAM_API varsam_status varsam_instrument_configure(const char* instrument,
+                                                     const char* settings_json,
+                                                     size_t settings_length);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

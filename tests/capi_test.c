@@ -1,7 +1,8 @@
 /* The C API from C (capi/varsam.h), against the shared library. Every number is one of
- * Skatteverket's official test numbers or derived from one by a named rule. Prints the plain
- * "N passed, N failed" line that CTest's log keeps. */
+ * Skatteverket's official test numbers or derived from one by a named rule; every answer to an
+ * instrument is made up. Prints the plain "N passed, N failed" line that CTest's log keeps. */
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,460 @@ static void test_find(void) {
   EXPECT(varsam_id_find(text, strlen(text), 20261128, NULL) == VARSAM_INVALID_ARGUMENT);
 }
 
+/* ---- Instruments ---------------------------------------------------------------------------- */
+
+/* A host's own instrument (docs/instrument-format.md): three items 0-4, item 3 only 0, 2 or 4;
+ * two bands; a flag on item 1 whose cut-off is a setting. */
+static const char kWellbeing[] =
+    "{\"format\": \"varsam-instrument/1\", \"id\": \"wellbeing-3\","
+    " \"name\": {\"en\": \"Wellbeing check (3 items)\","
+    "            \"sv\": \"V\xC3\xA4lm\xC3\xA5"
+    "ende (3 fr\xC3\xA5gor)\"},"
+    " \"items\": {\"count\": 3, \"min\": 0, \"max\": 4,"
+    "            \"groups\": [{\"items\": [3], \"values\": [0, 2, 4]}]},"
+    " \"total\": {\"range\": [0, 12]},"
+    " \"bands\": [{\"id\": \"low\", \"min\": 0, \"max\": 5,"
+    "              \"label\": {\"en\": \"Low\", \"sv\": \"L\xC3\xA5g\"}},"
+    "             {\"id\": \"high\", \"min\": 6,"
+    "              \"label\": {\"en\": \"High\", \"sv\": \"H\xC3\xB6g\"}}],"
+    " \"flags\": [{\"code\": \"item1_high\", \"severity\": \"warning\","
+    "             \"message\": {\"en\": \"Item 1 is high\","
+    "                         \"sv\": \"Fr\xC3\xA5ga 1 \xC3\xA4r h\xC3\xB6g\"},"
+    "             \"any\": [{\"on\": \"item\", \"items\": [1],"
+    "                      \"at_least\": {\"setting\": \"item1_cutoff\"}}]}],"
+    " \"settings\": {\"item1_cutoff\": {\"default\": 3, \"min\": 1, \"max\": 4,"
+    "                                 \"note\": \"made up for the tests\"}},"
+    " \"sources\": [{\"cite\": \"A made-up instrument of varsam's C API tests\"}],"
+    " \"licence\": \"Test data; no licence needed.\"}";
+
+static void load_wellbeing(void) {
+  static int loaded = 0;
+  if (loaded) return;
+  if (varsam_instrument_load(kWellbeing, strlen(kWellbeing)) == VARSAM_OK) {
+    ++passed;
+  } else {
+    ++failed;
+    fprintf(stderr, "%s:%d: FAILED: loading wellbeing-3: %s\n", __FILE__, __LINE__,
+            varsam_last_error());
+  }
+  loaded = 1;
+}
+
+static varsam_status score3(double a, double b, double c, const varsam_respondent* who,
+                            varsam_score_result* r) {
+  const double responses[3] = {a, b, c};
+  memset(r, 0x5A, sizeof *r);
+  r->struct_size = sizeof *r;
+  return varsam_score("wellbeing-3", responses, 3, who, r);
+}
+
+/* A failure: the status, a message that is not empty, and (when given) a text it contains. */
+static int fails_with(varsam_status got, varsam_status want, const char* contains) {
+  const char* message = varsam_last_error();
+  int ok = got == want && message[0] != '\0';
+  if (ok && contains != NULL && strstr(message, contains) == NULL) ok = 0;
+  if (!ok) fprintf(stderr, "  status %d (want %d), message \"%s\"\n", got, want, message);
+  return ok;
+}
+
+/* Whether the bytes of *r are still the 0x5A garbage score3() wrote (nothing was filled). */
+static int untouched(const varsam_score_result* r) {
+  const unsigned char* bytes = (const unsigned char*)r;
+  size_t i;
+  for (i = sizeof r->struct_size; i < sizeof *r; ++i) {
+    if (bytes[i] != 0x5A) return 0;
+  }
+  return 1;
+}
+
+static void test_host_instrument_loads_and_scores(void) {
+  varsam_score_result r;
+  load_wellbeing();
+  EXPECT(varsam_instrument_load(kWellbeing, strlen(kWellbeing)) == VARSAM_ALREADY_EXISTS);
+  EXPECT(strstr(varsam_last_error(), "wellbeing-3") != NULL);
+
+  EXPECT(score3(1, 2, 4, NULL, &r) == VARSAM_OK);
+  EXPECT(r.scored == 1 && r.total == 7.0);
+  EXPECT(r.band_index == 1 && r.band != NULL && strcmp(r.band, "high") == 0);
+  EXPECT(r.answered == 3 && r.missing == 0 && r.prorated == 0);
+  EXPECT(r.flag_bits == 0 && r.flag_count == 0 && r.max_severity == VARSAM_SEVERITY_NONE);
+  EXPECT(r.struct_size == sizeof r);
+
+  EXPECT(score3(3, 0, 0, NULL, &r) == VARSAM_OK);
+  EXPECT(r.total == 3.0 && r.band_index == 0 && strcmp(r.band, "low") == 0);
+  EXPECT(r.flag_bits == 1u && r.flag_count == 1 && r.max_severity == VARSAM_SEVERITY_WARNING);
+  EXPECT(r.flags[0] != NULL && strcmp(r.flags[0], "item1_high") == 0);
+  EXPECT(r.flag_severities[0] == VARSAM_SEVERITY_WARNING);
+}
+
+/* NaN is an unanswered item; with no missing item allowed there is no total, no band. */
+static void test_nan_is_a_missing_answer(void) {
+  varsam_score_result r;
+  load_wellbeing();
+  EXPECT(score3(1, NAN, 2, NULL, &r) == VARSAM_OK);
+  EXPECT(r.scored == 0 && isnan(r.total));
+  EXPECT(r.band_index == -1 && r.band == NULL);
+  EXPECT(r.answered == 2 && r.missing == 1);
+#ifdef VARSAM_MISSING
+  EXPECT(score3(VARSAM_MISSING, VARSAM_MISSING, VARSAM_MISSING, NULL, &r) == VARSAM_OK);
+  EXPECT(r.scored == 0 && r.answered == 0 && r.missing == 3);
+#endif
+}
+
+static void test_bad_answers_name_the_item(void) {
+  varsam_score_result r;
+  load_wellbeing();
+  EXPECT(fails_with(score3(1, INFINITY, 2, NULL, &r), VARSAM_INVALID_ARGUMENT, "item 2"));
+  EXPECT(untouched(&r));
+  EXPECT(fails_with(score3(-INFINITY, 1, 2, NULL, &r), VARSAM_INVALID_ARGUMENT, "item 1"));
+  EXPECT(fails_with(score3(1000001, 1, 2, NULL, &r), VARSAM_INVALID_ARGUMENT, "item 1"));
+  EXPECT(strstr(varsam_last_error(), "1000001") == NULL); /* never the answer */
+  EXPECT(fails_with(score3(1, -1, 2, NULL, &r), VARSAM_INVALID_ARGUMENT, "item 2"));
+  EXPECT(fails_with(score3(1, 3.25, 2, NULL, &r), VARSAM_INVALID_ARGUMENT, "item 2"));
+  EXPECT(strstr(varsam_last_error(), "3.25") == NULL);
+  EXPECT(untouched(&r));
+  /* item 3 takes only 0, 2 or 4 */
+  EXPECT(score3(1, 1, 0, NULL, &r) == VARSAM_OK);
+  EXPECT(score3(1, 1, 4, NULL, &r) == VARSAM_OK);
+  EXPECT(fails_with(score3(1, 1, 1, NULL, &r), VARSAM_INVALID_ARGUMENT, "item 3"));
+  EXPECT(fails_with(score3(1, 1, 3, NULL, &r), VARSAM_INVALID_ARGUMENT, "item 3"));
+  EXPECT(untouched(&r));
+}
+
+static void test_bad_arguments_to_score(void) {
+  const double responses[3] = {1, 2, 2};
+  varsam_score_result r;
+  varsam_respondent who;
+  load_wellbeing();
+  r.struct_size = sizeof r;
+  EXPECT(fails_with(varsam_score(NULL, responses, 3, NULL, &r), VARSAM_INVALID_ARGUMENT,
+                    "instrument"));
+  EXPECT(fails_with(varsam_score("wellbeing-3", NULL, 3, NULL, &r), VARSAM_INVALID_ARGUMENT,
+                    "responses"));
+  EXPECT(fails_with(varsam_score("wellbeing-3", responses, 3, NULL, NULL), VARSAM_INVALID_ARGUMENT,
+                    "result"));
+  EXPECT(fails_with(varsam_score("wellbeing-3", responses, 2, NULL, &r), VARSAM_INVALID_ARGUMENT,
+                    "3 items"));
+  EXPECT(fails_with(varsam_score("wellbeing-3", responses, 4, NULL, &r), VARSAM_INVALID_ARGUMENT,
+                    "responses"));
+  EXPECT(fails_with(varsam_score("no-such-form", responses, 3, NULL, &r), VARSAM_NOT_FOUND,
+                    "no-such-form"));
+  EXPECT(fails_with(varsam_score("", responses, 3, NULL, &r), VARSAM_NOT_FOUND, "instrument"));
+  /* An id that is not id-shaped is not repeated (it could be anything a host passed). */
+  EXPECT(fails_with(varsam_score("198001022386", responses, 3, NULL, &r), VARSAM_NOT_FOUND, NULL));
+  EXPECT(strstr(varsam_last_error(), "1980") == NULL);
+
+  r.struct_size = sizeof r - 1;
+  EXPECT(fails_with(varsam_score("wellbeing-3", responses, 3, NULL, &r), VARSAM_INVALID_ARGUMENT,
+                    "struct_size"));
+  r.struct_size = 0;
+  EXPECT(fails_with(varsam_score("wellbeing-3", responses, 3, NULL, &r), VARSAM_INVALID_ARGUMENT,
+                    "struct_size"));
+
+  r.struct_size = sizeof r;
+  who.struct_size = sizeof who;
+  who.sex = VARSAM_SEX_UNKNOWN;
+  who.age = -1;
+  who.previous_total = NAN;
+  EXPECT(varsam_score("wellbeing-3", responses, 3, &who, &r) == VARSAM_OK && r.total == 5.0);
+  who.struct_size = 4;
+  EXPECT(fails_with(varsam_score("wellbeing-3", responses, 3, &who, &r), VARSAM_INVALID_ARGUMENT,
+                    "respondent"));
+  who.struct_size = sizeof who;
+  who.sex = 3;
+  EXPECT(fails_with(varsam_score("wellbeing-3", responses, 3, &who, &r), VARSAM_INVALID_ARGUMENT,
+                    "sex"));
+  who.sex = VARSAM_SEX_MALE;
+  who.previous_total = INFINITY;
+  EXPECT(fails_with(varsam_score("wellbeing-3", responses, 3, &who, &r), VARSAM_INVALID_ARGUMENT,
+                    "previous_total"));
+  who.previous_total = 4;
+  who.age = 30;
+  EXPECT(varsam_score("wellbeing-3", responses, 3, &who, &r) == VARSAM_OK && r.total == 5.0);
+}
+
+/* Only struct_size bytes of the result are written. */
+static void test_score_struct_size_bounds_the_write(void) {
+  const double responses[3] = {4, 4, 4};
+  struct {
+    varsam_score_result result;
+    unsigned char guard[16];
+  } padded;
+  size_t i;
+  int intact = 1;
+  load_wellbeing();
+  memset(&padded, 0xEE, sizeof padded);
+  padded.result.struct_size = sizeof padded.result;
+  EXPECT(varsam_score("wellbeing-3", responses, 3, NULL, &padded.result) == VARSAM_OK);
+  for (i = 0; i < sizeof padded.guard; ++i) intact = intact && padded.guard[i] == 0xEE;
+  EXPECT(intact);
+  EXPECT(padded.result.total == 12.0);
+  padded.result.struct_size = sizeof padded; /* a newer caller */
+  EXPECT(varsam_score("wellbeing-3", responses, 3, NULL, &padded.result) == VARSAM_OK);
+}
+
+static void test_batch_with_a_bad_row(void) {
+  const double nan = NAN;
+  /* 7, high; item 3 takes 0, 2, 4: invalid; too many missing; 4, low, flag */
+  const double responses[4 * 3] = {1, 2, 4, 1, 1, 3, 1, nan, 2, 4, 0, 0};
+  double total[4];
+  int32_t band[4], status[4];
+  uint32_t flags[4];
+  size_t invalid = 99;
+  varsam_score_columns c;
+  load_wellbeing();
+  memset(&c, 0, sizeof c);
+  c.struct_size = sizeof c;
+  c.total = total;
+  c.band = band;
+  c.flags = flags;
+  c.status = status;
+  EXPECT(varsam_score_batch("wellbeing-3", responses, 4, 3, &c, &invalid) == VARSAM_OK);
+  EXPECT(invalid == 1);
+  EXPECT(status[0] == 0 && status[1] == 2 && status[2] == 1 && status[3] == 0);
+  EXPECT(total[0] == 7.0 && isnan(total[1]) && isnan(total[2]) && total[3] == 4.0);
+  EXPECT(band[0] == 1 && band[1] == -1 && band[2] == -1 && band[3] == 0);
+  EXPECT(flags[0] == 0 && flags[1] == 0 && flags[3] == 1u);
+
+  /* Only some columns; invalid_forms may be NULL. */
+  c.total = NULL;
+  c.flags = NULL;
+  c.status = NULL;
+  EXPECT(varsam_score_batch("wellbeing-3", responses, 4, 3, &c, NULL) == VARSAM_OK);
+  /* Respondent columns */
+  {
+    const int32_t sex[4] = {VARSAM_SEX_FEMALE, VARSAM_SEX_MALE, VARSAM_SEX_UNKNOWN, 1};
+    const int32_t age[4] = {30, -1, 40, 50};
+    const double previous[4] = {nan, 3, nan, nan};
+    c.sex = sex;
+    c.age = age;
+    c.previous_total = previous;
+    c.status = status;
+    EXPECT(varsam_score_batch("wellbeing-3", responses, 4, 3, &c, &invalid) == VARSAM_OK);
+    EXPECT(invalid == 1 && status[0] == 0 && status[1] == 2);
+    c.sex = NULL;
+    c.age = NULL;
+    c.previous_total = NULL;
+  }
+
+  EXPECT(fails_with(varsam_score_batch("wellbeing-3", responses, 3, 4, &c, &invalid),
+                    VARSAM_INVALID_ARGUMENT, "items_per_form"));
+  EXPECT(fails_with(varsam_score_batch("no-such-form", responses, 4, 3, &c, &invalid),
+                    VARSAM_NOT_FOUND, NULL));
+  EXPECT(fails_with(varsam_score_batch(NULL, responses, 4, 3, &c, &invalid),
+                    VARSAM_INVALID_ARGUMENT, "instrument"));
+  EXPECT(fails_with(varsam_score_batch("wellbeing-3", NULL, 4, 3, &c, &invalid),
+                    VARSAM_INVALID_ARGUMENT, "responses"));
+  EXPECT(fails_with(varsam_score_batch("wellbeing-3", responses, 4, 3, NULL, &invalid),
+                    VARSAM_INVALID_ARGUMENT, "columns"));
+  c.struct_size = 8;
+  EXPECT(fails_with(varsam_score_batch("wellbeing-3", responses, 4, 3, &c, &invalid),
+                    VARSAM_INVALID_ARGUMENT, "struct_size"));
+  EXPECT(varsam_score_batch("wellbeing-3", NULL, 0, 3, NULL, &invalid) == VARSAM_OK);
+  EXPECT(invalid == 0);
+}
+
+static void test_score_json(void) {
+  char* json = (char*)1;
+  const char* request;
+  load_wellbeing();
+  request =
+      "{\"instrument\": \"wellbeing-3\", \"responses\": [3, 2, null], \"sex\": \"female\","
+      " \"age\": 30, \"previous_total\": null}";
+  EXPECT(varsam_score_json(request, strlen(request), &json) == VARSAM_OK);
+  EXPECT(json != NULL);
+  if (json != NULL) {
+    EXPECT(strstr(json, "\"instrument\":\"wellbeing-3\"") != NULL);
+    EXPECT(strstr(json, "\"total\":null") != NULL);
+    EXPECT(strstr(json, "\"missing\":1") != NULL);
+    EXPECT(strstr(json, "\"item1_high\"") != NULL); /* item flags need no total */
+  }
+  varsam_free(json);
+
+  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [4, 2, 2], \"language\": \"sv\"}";
+  EXPECT(varsam_score_json(request, strlen(request), &json) == VARSAM_OK);
+  if (json != NULL) {
+    EXPECT(strstr(json, "\"total\":8") != NULL);
+    EXPECT(strstr(json, "\"band\":\"high\"") != NULL);
+    EXPECT(strstr(json, "\"severity\":\"warning\"") != NULL);
+    EXPECT(strstr(json, "Fr\xC3\xA5ga 1") != NULL);
+  }
+  varsam_free(json);
+
+  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 2, 2], \"bogus\": 1}";
+  json = (char*)1;
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
+                    "'bogus'"));
+  EXPECT(json == NULL);
+  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, \"2\", 2]}";
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
+                    "item 2"));
+  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 3]}";
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
+                    "item 3"));
+  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1]}";
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
+                    "responses"));
+  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 2], \"sex\": 1}";
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
+                    "sex"));
+  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 2], \"age\": -3}";
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
+                    "age"));
+  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 2], \"language\": \"de\"}";
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
+                    "language"));
+  request = "{\"responses\": [1, 1, 2]}";
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
+                    "instrument"));
+  request = "{\"instrument\": \"no-such-form\", \"responses\": []}";
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_NOT_FOUND, NULL));
+  request = "[1, 2, 3]";
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
+                    "object"));
+  request = "{\"instrument\": ";
+  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
+                    NULL));
+  EXPECT(json == NULL);
+  EXPECT(fails_with(varsam_score_json(NULL, 0, &json), VARSAM_INVALID_ARGUMENT, "request"));
+  EXPECT(fails_with(varsam_score_json("{}", 2, NULL), VARSAM_INVALID_ARGUMENT, "json_out"));
+}
+
+static void test_instrument_list(void) {
+  char* json = NULL;
+  static const char* const kBuiltins[] = {"soc13", "soc29",  "ors",     "cors",  "srs",
+                                          "csrs",  "audit",  "audit-c", "dudit", "phq9",
+                                          "gad7",  "core10", "k10"};
+  size_t i;
+  load_wellbeing();
+  EXPECT(varsam_instrument_list(&json) == VARSAM_OK);
+  EXPECT(json != NULL && json[0] == '[');
+  if (json != NULL) {
+    char quoted[64];
+    EXPECT(strstr(json, "\"wellbeing-3\"") != NULL);
+    for (i = 0; i < sizeof kBuiltins / sizeof kBuiltins[0]; ++i) {
+      snprintf(quoted, sizeof quoted, "\"%s\"", kBuiltins[i]);
+      if (strstr(json, quoted) == NULL) fprintf(stderr, "  not listed: %s\n", kBuiltins[i]);
+      EXPECT(strstr(json, quoted) != NULL);
+    }
+  }
+  varsam_free(json);
+  EXPECT(varsam_instrument_list(NULL) == VARSAM_INVALID_ARGUMENT);
+}
+
+static void test_bad_definitions(void) {
+  const char* bad = "{\"format\": \"varsam-instrument/1\", \"id\": \"broken\"}";
+  EXPECT(fails_with(varsam_instrument_load(bad, strlen(bad)), VARSAM_INVALID_ARGUMENT, NULL));
+  EXPECT(fails_with(varsam_instrument_load("{", 1), VARSAM_INVALID_ARGUMENT, NULL));
+  EXPECT(fails_with(varsam_instrument_load(NULL, 0), VARSAM_INVALID_ARGUMENT, "json"));
+  /* A definition with an unknown field is refused, naming the field. */
+  {
+    char with_extra[sizeof kWellbeing + 64];
+    snprintf(with_extra, sizeof with_extra, "{\"colour\": \"blue\", %s", kWellbeing + 1);
+    EXPECT(fails_with(varsam_instrument_load(with_extra, strlen(with_extra)),
+                      VARSAM_INVALID_ARGUMENT, "colour"));
+  }
+}
+
+static void test_configure(void) {
+  const char* settings;
+  varsam_score_result r;
+  load_wellbeing();
+  /* item1_cutoff 3 by default: item 1 = 2 raises nothing; configured to 2, it does. */
+  EXPECT(score3(2, 0, 0, NULL, &r) == VARSAM_OK && r.flag_bits == 0);
+  settings = "{\"item1_cutoff\": 2}";
+  EXPECT(varsam_instrument_configure("wellbeing-3", settings, strlen(settings)) == VARSAM_OK);
+  EXPECT(score3(2, 0, 0, NULL, &r) == VARSAM_OK && r.flag_bits == 1u);
+  settings = "{\"item1_cutoff\": 9}"; /* outside 1..4: refused, the old one stays */
+  EXPECT(fails_with(varsam_instrument_configure("wellbeing-3", settings, strlen(settings)),
+                    VARSAM_INVALID_ARGUMENT, "item1_cutoff"));
+  EXPECT(score3(2, 0, 0, NULL, &r) == VARSAM_OK && r.flag_bits == 1u);
+  settings = "{\"no_such_setting\": 1}";
+  EXPECT(fails_with(varsam_instrument_configure("wellbeing-3", settings, strlen(settings)),
+                    VARSAM_INVALID_ARGUMENT, "no_such_setting"));
+  settings = "{\"item1_cutoff\": \"2\"}";
+  EXPECT(fails_with(varsam_instrument_configure("wellbeing-3", settings, strlen(settings)),
+                    VARSAM_INVALID_ARGUMENT, "item1_cutoff"));
+  settings = "[2]";
+  EXPECT(fails_with(varsam_instrument_configure("wellbeing-3", settings, strlen(settings)),
+                    VARSAM_INVALID_ARGUMENT, "object"));
+  settings = "{\"item1_cutoff\": 3}";
+  EXPECT(fails_with(varsam_instrument_configure("no-such-form", settings, strlen(settings)),
+                    VARSAM_NOT_FOUND, NULL));
+  EXPECT(fails_with(varsam_instrument_configure(NULL, settings, strlen(settings)),
+                    VARSAM_INVALID_ARGUMENT, "instrument"));
+  EXPECT(fails_with(varsam_instrument_configure("wellbeing-3", NULL, 0), VARSAM_INVALID_ARGUMENT,
+                    "settings"));
+  EXPECT(varsam_instrument_configure("wellbeing-3", settings, strlen(settings)) == VARSAM_OK);
+  EXPECT(score3(2, 0, 0, NULL, &r) == VARSAM_OK && r.flag_bits == 0);
+}
+
+/* ---- The built-in instruments, through the C API (their rules: instruments_rules_test.cc) ---- */
+
+static void test_phq9_item_9_is_critical(void) {
+  const double form[9] = {1, 1, 2, 1, 0, 1, 1, 0, 1};
+  varsam_score_result r;
+  r.struct_size = sizeof r;
+  EXPECT(varsam_score("phq9", form, 9, NULL, &r) == VARSAM_OK);
+  EXPECT(r.total == 8.0 && r.band != NULL && strcmp(r.band, "mild") == 0);
+  EXPECT(r.max_severity == VARSAM_SEVERITY_CRITICAL && r.flag_count >= 1);
+  EXPECT(r.flags[0] != NULL && strcmp(r.flags[0], "suicide_risk_followup") == 0);
+  {
+    const double decimals[9] = {1, 1, 2, 1, 0, 1, 1, 0.5, 1};
+    EXPECT(
+        fails_with(varsam_score("phq9", decimals, 9, NULL, &r), VARSAM_INVALID_ARGUMENT, "item 8"));
+  }
+}
+
+static void test_audit_bands_depend_on_sex_and_items_9_10_take_0_2_4(void) {
+  double form[10] = {2, 1, 1, 1, 0, 0, 0, 0, 0, 2}; /* total 7 */
+  varsam_respondent who;
+  varsam_score_result r;
+  r.struct_size = sizeof r;
+  who.struct_size = sizeof who;
+  who.age = -1;
+  who.previous_total = NAN;
+  who.sex = VARSAM_SEX_FEMALE;
+  EXPECT(varsam_score("audit", form, 10, &who, &r) == VARSAM_OK);
+  EXPECT(r.total == 7.0 && r.band != NULL && strcmp(r.band, "hazardous") == 0);
+  who.sex = VARSAM_SEX_MALE;
+  EXPECT(varsam_score("audit", form, 10, &who, &r) == VARSAM_OK);
+  EXPECT(r.band != NULL && strcmp(r.band, "low_risk") == 0);
+  form[8] = 1;
+  EXPECT(fails_with(varsam_score("audit", form, 10, &who, &r), VARSAM_INVALID_ARGUMENT, "item 9"));
+  form[8] = 3;
+  EXPECT(fails_with(varsam_score("audit", form, 10, &who, &r), VARSAM_INVALID_ARGUMENT, "item 9"));
+  form[8] = 4;
+  form[9] = 1;
+  EXPECT(fails_with(varsam_score("audit", form, 10, &who, &r), VARSAM_INVALID_ARGUMENT, "item 10"));
+}
+
+static void test_core10_prorates_one_missing_item(void) {
+  const double form[10] = {1, 3, NAN, 1, 2, 0, 1, 2, 1, 1};
+  varsam_score_result r;
+  r.struct_size = sizeof r;
+  EXPECT(varsam_score("core10", form, 10, NULL, &r) == VARSAM_OK);
+  EXPECT(r.scored == 1 && r.prorated == 1 && r.missing == 1 && r.answered == 9);
+  /* items 2 and 3 reversed: 1 + (4 - 3) + 1 + 2 + 0 + 1 + 2 + 1 + 1 = 10 over 9 items */
+  EXPECT(r.total > 100.0 / 9.0 - 1e-9 && r.total < 100.0 / 9.0 + 1e-9);
+}
+
+/* The SRS alliance cut-off is a setting (default 36): a host may configure it. */
+static void test_configure_srs_alliance_cutoff(void) {
+  const double form[4] = {9, 9, 9, 9}; /* 36: not below 36 */
+  const char* settings = "{\"alliance_cutoff\": 37}";
+  varsam_score_result r;
+  r.struct_size = sizeof r;
+  EXPECT(varsam_score("srs", form, 4, NULL, &r) == VARSAM_OK);
+  EXPECT(r.total == 36.0 && r.flag_count == 0);
+  EXPECT(varsam_instrument_configure("srs", settings, strlen(settings)) == VARSAM_OK);
+  EXPECT(varsam_score("srs", form, 4, NULL, &r) == VARSAM_OK);
+  EXPECT(r.flag_count == 1 && r.flags[0] != NULL && strcmp(r.flags[0], "alliance_concern") == 0);
+  settings = "{\"alliance_cutoff\": 36}";
+  EXPECT(varsam_instrument_configure("srs", settings, strlen(settings)) == VARSAM_OK);
+  EXPECT(varsam_score("srs", form, 4, NULL, &r) == VARSAM_OK && r.flag_count == 0);
+}
+
 int main(void) {
   test_version();
   test_valid_numbers();
@@ -177,6 +632,20 @@ int main(void) {
   test_bad_arguments_fail_with_a_message();
   test_struct_size_bounds_the_write();
   test_find();
+  test_host_instrument_loads_and_scores();
+  test_nan_is_a_missing_answer();
+  test_bad_answers_name_the_item();
+  test_bad_arguments_to_score();
+  test_score_struct_size_bounds_the_write();
+  test_batch_with_a_bad_row();
+  test_score_json();
+  test_instrument_list();
+  test_bad_definitions();
+  test_configure();
+  test_phq9_item_9_is_critical();
+  test_audit_bands_depend_on_sex_and_items_9_10_take_0_2_4();
+  test_core10_prorates_one_missing_item();
+  test_configure_srs_alliance_cutoff();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

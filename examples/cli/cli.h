@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "varsam/ident.h"
+#include "varsam/instruments.h"
 
 namespace varsam::cli {
 
@@ -38,9 +39,19 @@ int Fail(const absl::Status& status);
 //   198001022386  valid personnummer 198001022386, born 1980-01-02, female, official test number
 std::string DescribeCheck(std::string_view input, const ident::CheckResult& result);
 
+// A number for people: whole numbers without decimals, others with at most two ("14.44").
+std::string FormatNumber(double value);
+
+// A scored form for people, several lines, each ending in "\n": instrument name and id, total
+// with the range, band with its label, subscales, answered/missing/prorated, and one line per
+// flag with its severity in capitals and its message. In Swedish when `swedish`.
+std::string DescribeScore(const instruments::Instrument& instrument,
+                          const instruments::Score& score, bool swedish);
+
 // Each subcommand adds itself to the app; when it runs it stores its exit code in *exit_code.
 void AddVersionCommand(CLI::App& app, int* exit_code);
 void AddIdCommand(CLI::App& app, int* exit_code);
+void AddScoreCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
 
 }  // namespace varsam::cli

@@ -66,7 +66,7 @@ int RunIdCheck(const IdCheckOptions& options) {
     }
   }
   if (options.json) {
-    std::cout << results.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << DumpJson(results) << "\n";
   }
   return all_valid ? kExitOk : kExitNo;
 }

@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
   CLI::App app{"varsam " + std::string(varsam::VersionString()) +
                    " — lawful AI decision support for Swedish social services.\n"
                    "This is the example CLI over the varsam library. Try `varsam demo`, or\n"
-                   "`varsam id check 198001022386`. Every command takes --help.",
+                   "`varsam id check 198001022386`, or `varsam score --list`. Every command\n"
+                   "takes --help.",
                "varsam"};
   app.require_subcommand(1);
   app.fallthrough(false);
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   AddVersionCommand(app, &exit_code);
   AddIdCommand(app, &exit_code);
+  AddScoreCommand(app, &exit_code);
   AddDemoCommand(app, &exit_code);
 
   try {

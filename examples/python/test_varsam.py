@@ -5,12 +5,15 @@
 
 Every identity number used here is one of Skatteverket's official test numbers
 (data/skatteverket-testpersonnummer.txt) or is derived from one in the test (another check digit,
-day + 60), never a real person's.
+day + 60), never a real person's. Every answer to an instrument is made up.
 """
 
 from __future__ import annotations
 
+import array
 import concurrent.futures
+import json
+import math
 import ctypes
 import dataclasses
 import datetime
@@ -403,6 +406,443 @@ class ThreadTest(unittest.TestCase):
             results = list(pool.map(work, range(400)))
         for i, r in enumerate(results):
             self.assertEqual(r, "invalid_argument" if i % 2 else "198001022386")
+
+
+# ---- Instruments ---------------------------------------------------------------------------
+
+# A host's own instrument (docs/instrument-format.md): three items 0-4, item 3 only 0, 2 or 4;
+# two bands; a flag on item 1 whose cut-off is a setting.
+WELLBEING = {
+    "format": "varsam-instrument/1",
+    "id": "wellbeing-3",
+    "name": {"en": "Wellbeing check (3 items)", "sv": "Välmående (3 frågor)"},
+    "items": {"count": 3, "min": 0, "max": 4, "groups": [{"items": [3], "values": [0, 2, 4]}]},
+    "total": {"range": [0, 12]},
+    "bands": [
+        {"id": "low", "min": 0, "max": 5, "label": {"en": "Low", "sv": "Låg"}},
+        {"id": "high", "min": 6, "label": {"en": "High", "sv": "Hög"}},
+    ],
+    "flags": [
+        {
+            "code": "item1_high",
+            "severity": "warning",
+            "message": {"en": "Item 1 is high", "sv": "Fråga 1 är hög"},
+            "any": [{"on": "item", "items": [1], "at_least": {"setting": "item1_cutoff"}}],
+        }
+    ],
+    "settings": {"item1_cutoff": {"default": 3, "min": 1, "max": 4, "note": "made up"}},
+    "sources": [{"cite": "A made-up instrument of varsam's binding tests"}],
+    "licence": "Test data; no licence needed.",
+}
+
+BUILTIN_IDS = [
+    "soc13", "soc29", "ors", "cors", "srs", "csrs", "audit", "audit-c", "dudit", "phq9", "gad7",
+    "core10", "k10",
+]
+
+AUDIT_7 = [2, 1, 1, 1, 0, 0, 0, 0, 0, 2]  # total 7: hazardous for women, low risk for men
+PHQ9_8 = [1, 1, 2, 1, 0, 1, 1, 0, 1]  # total 8 (mild), item 9 answered
+
+
+def setUpModule():
+    # The registry is process-wide; loading twice would be ALREADY_EXISTS.
+    if "wellbeing-3" not in {d["id"] for d in varsam.instruments()}:
+        varsam.load_instrument(WELLBEING)
+
+
+class ScoreTest(unittest.TestCase):
+    def test_phq9_item_9_raises_the_critical_flag(self):
+        s = varsam.score("phq9", PHQ9_8)
+        self.assertIsInstance(s, varsam.Score)
+        self.assertEqual((s.instrument, s.total, s.band), ("phq9", 8.0, "mild"))
+        self.assertEqual(s.band_index, 1)
+        self.assertTrue(s.scored)
+        self.assertEqual((s.answered, s.missing, s.prorated), (9, 0, False))
+        self.assertEqual(s.flags[0], varsam.Flag("suicide_risk_followup", "critical"))
+        self.assertEqual(s.max_severity, "critical")
+        self.assertEqual(s.flag_count, len(s.flags))
+        self.assertEqual(s.flag_bits & 1, 1)
+        with self.assertRaises(dataclasses.FrozenInstanceError):
+            s.total = 0  # type: ignore[misc]
+
+    def test_no_flags(self):
+        s = varsam.score("phq9", [0] * 9)
+        self.assertEqual(
+            (s.total, s.band, s.flags, s.flag_bits, s.max_severity), (0.0, "none", (), 0, None)
+        )
+
+    def test_audit_band_depends_on_sex(self):
+        self.assertEqual(varsam.score("audit", AUDIT_7, sex="female").band, "hazardous")
+        self.assertEqual(varsam.score("audit", AUDIT_7, sex="male").band, "low_risk")
+        self.assertEqual(varsam.score("audit", AUDIT_7, sex=2).band, "low_risk")  # varsam_sex
+        unknown = varsam.score("audit", AUDIT_7)
+        self.assertEqual(unknown.total, 7.0)
+        self.assertIsNone(unknown.band)
+        self.assertIsNone(unknown.band_index)
+
+    def test_core10_prorates_one_missing_item(self):
+        for missing in (None, math.nan, varsam.MISSING):
+            with self.subTest(missing=missing):
+                s = varsam.score("core10", [1, 3, missing, 1, 2, 0, 1, 2, 1, 1])
+                self.assertTrue(s.prorated)
+                self.assertEqual((s.answered, s.missing), (9, 1))
+                self.assertAlmostEqual(s.total, 100 / 9)  # items 2, 3 reversed; 10 x mean
+                self.assertEqual(s.band, "mild")
+
+    def test_too_many_missing_gives_no_total(self):
+        s = varsam.score("phq9", [1, None, 2, 1, 0, 1, 1, 0, 0])
+        self.assertIsNone(s.total)
+        self.assertFalse(s.scored)
+        self.assertIsNone(s.band)
+        self.assertEqual(s.missing, 1)
+
+    def test_srs_drop_since_last_session(self):
+        self.assertEqual(varsam.score("srs", [9, 9, 9, 9]).flags, ())
+        s = varsam.score("srs", [9, 9, 9, 9], previous_total=38)
+        self.assertEqual([f.code for f in s.flags], ["alliance_concern"])
+        self.assertEqual(s.flags[0].severity, "warning")
+        self.assertEqual(varsam.score("srs", [9, 9.5, 9, 9], previous_total=36).flags, ())
+
+    def test_host_instrument(self):
+        s = varsam.score("wellbeing-3", [1, 2, 4])
+        self.assertEqual((s.total, s.band, s.band_index), (7.0, "high", 1))
+        s = varsam.score("wellbeing-3", [3, 0, 0], sex="female", age=40, previous_total=2)
+        self.assertEqual((s.total, s.band), (3.0, "low"))
+        self.assertEqual(s.flags, (varsam.Flag("item1_high", "warning"),))
+
+    def test_answers_from_any_sequence(self):
+        self.assertEqual(varsam.score("phq9", tuple(PHQ9_8)).total, 8.0)
+        self.assertEqual(varsam.score("phq9", array.array("d", PHQ9_8)).total, 8.0)
+        self.assertEqual(varsam.score("phq9", iter(PHQ9_8)).total, 8.0)
+
+
+class ScoreErrorTest(unittest.TestCase):
+    def assertFails(self, status_name, call, *contains):
+        with self.assertRaises(varsam.VarsamError) as cm:
+            call()
+        e = cm.exception
+        self.assertEqual(e.status_name, status_name)
+        self.assertEqual(e.status, varsam.Status[status_name.upper()])
+        self.assertTrue(e.message)
+        for text in contains:
+            self.assertIn(text, e.message)
+        return e
+
+    def test_unknown_instrument(self):
+        e = self.assertFails("not_found", lambda: varsam.score("phq10", PHQ9_8), "phq10")
+        self.assertEqual(e.status, 5)
+
+    def test_wrong_count(self):
+        self.assertFails("invalid_argument", lambda: varsam.score("phq9", PHQ9_8[:8]), "9 items")
+        self.assertFails("invalid_argument", lambda: varsam.score("phq9", PHQ9_8 + [0]), "9 items")
+        self.assertFails("invalid_argument", lambda: varsam.score("phq9", []), "9 items")
+
+    def test_bad_answers_name_the_item_never_the_answer(self):
+        cases = [
+            ("phq9", [1, 1, 2, 1, 0, 1, 1, 0, 7], "item 9"),  # out of range
+            ("phq9", [1, 1, 2, 1, 0, 1, 1, 0.25, 1], "item 8"),  # decimals
+            ("phq9", [math.inf, 1, 2, 1, 0, 1, 1, 0, 1], "item 1"),
+            ("phq9", [1, -math.inf, 2, 1, 0, 1, 1, 0, 1], "item 2"),
+            ("phq9", [1, 1, 10**400, 1, 0, 1, 1, 0, 1], "item 3"),  # too big for a double
+            ("audit", AUDIT_7[:8] + [1, 0], "item 9"),  # items 9-10 take 0, 2, 4
+            ("audit", AUDIT_7[:8] + [3, 0], "item 9"),
+            ("audit", AUDIT_7[:9] + [3], "item 10"),
+            ("wellbeing-3", [1, 1, 3], "item 3"),
+            ("wellbeing-3", [4.75, 1, 2], "item 1"),
+        ]
+        for instrument, answers, item in cases:
+            with self.subTest(instrument=instrument, answers=answers):
+                e = self.assertFails(
+                    "invalid_argument", lambda: varsam.score(instrument, answers), item
+                )
+                self.assertNotIn("0.25", e.message)
+                self.assertNotIn("4.75", e.message)
+
+    def test_bad_respondent(self):
+        bad = "invalid_argument"
+        self.assertFails(bad, lambda: varsam.score("audit", AUDIT_7, sex="other"), "sex")
+        self.assertFails(bad, lambda: varsam.score("audit", AUDIT_7, sex=3), "sex")
+        self.assertFails(bad, lambda: varsam.score("audit", AUDIT_7, age=-1), "age")
+        self.assertFails(bad, lambda: varsam.score("audit", AUDIT_7, age=2**40), "age")
+        self.assertFails(
+            bad, lambda: varsam.score("srs", [9] * 4, previous_total=math.inf), "previous_total"
+        )
+        with self.assertRaises(TypeError):
+            varsam.score("audit", AUDIT_7, age=30.5)  # type: ignore[arg-type]
+        # A NaN previous total is none.
+        self.assertEqual(varsam.score("srs", [9] * 4, previous_total=math.nan).flags, ())
+
+    def test_wrong_types(self):
+        with self.assertRaises(TypeError):
+            varsam.score("phq9", [1, 1, "2", 1, 0, 1, 1, 0, 1])
+        with self.assertRaises(TypeError):
+            varsam.score("phq9", [True] * 9)
+        with self.assertRaises(TypeError):
+            varsam.score("phq9", "112101101")
+        with self.assertRaises(TypeError):
+            varsam.score(9, PHQ9_8)  # type: ignore[arg-type]
+
+    def test_nul_in_the_id(self):
+        self.assertFails("invalid_argument", lambda: varsam.score("phq9\0x", PHQ9_8), "NUL")
+
+    def test_low_level_calls(self):
+        lib = varsam.lib
+        answers = (ctypes.c_double * 9)(*PHQ9_8)
+        result = varsam._ScoreResultStruct()
+        result.struct_size = 8  # smaller than version 0.1
+        bad = varsam.Status.INVALID_ARGUMENT
+        self.assertEqual(lib.varsam_score(b"phq9", answers, 9, None, ctypes.byref(result)), bad)
+        self.assertIn(b"struct_size", lib.varsam_last_error())
+        self.assertEqual(result.total, 0.0)  # nothing written
+        result.struct_size = ctypes.sizeof(result)
+        self.assertEqual(lib.varsam_score(None, answers, 9, None, ctypes.byref(result)), bad)
+        self.assertEqual(lib.varsam_score(b"phq9", None, 9, None, ctypes.byref(result)), bad)
+        self.assertEqual(lib.varsam_score(b"phq9", answers, 9, None, None), bad)
+        respondent = varsam._RespondentStruct()
+        respondent.struct_size = 4
+        self.assertEqual(
+            lib.varsam_score(b"phq9", answers, 9, ctypes.byref(respondent), ctypes.byref(result)),
+            bad,
+        )
+        self.assertIn(b"respondent", lib.varsam_last_error())
+        status = lib.varsam_score(b"phq9", answers, 9, None, ctypes.byref(result))
+        self.assertEqual(status, varsam.Status.OK)
+        self.assertEqual((result.total, result.band), (8.0, b"mild"))
+
+
+class ScoreJsonTest(unittest.TestCase):
+    KEYS = {"instrument", "total", "subscales", "band", "flags", "answered", "missing", "prorated"}
+
+    def test_keys_and_types(self):
+        out = varsam.score_json({"instrument": "phq9", "responses": PHQ9_8})
+        self.assertEqual(set(out), self.KEYS)
+        self.assertEqual(out["instrument"], "phq9")
+        self.assertEqual(out["total"], 8)
+        self.assertIsInstance(out["total"], int)  # whole totals print as integers
+        self.assertEqual(out["band"], "mild")
+        self.assertEqual(out["subscales"], {})
+        self.assertEqual((out["answered"], out["missing"], out["prorated"]), (9, 0, False))
+        self.assertEqual(len(out["flags"]), 1)
+        flag = out["flags"][0]
+        self.assertEqual(set(flag), {"code", "severity", "message"})
+        self.assertEqual((flag["code"], flag["severity"]), ("suicide_risk_followup", "critical"))
+        self.assertTrue(flag["message"])
+
+    def test_same_as_score(self):
+        typed = varsam.score("core10", [1, 3, None, 1, 2, 0, 1, 2, 1, 1])
+        answers = [1, 3, math.nan, 1, 2, 0, 1, 2, 1, 1]
+        out = varsam.score_json({"instrument": "core10", "responses": answers})
+        self.assertAlmostEqual(out["total"], typed.total)
+        self.assertEqual((out["band"], out["prorated"], out["missing"]), (typed.band, True, 1))
+
+    def test_text_request_and_swedish(self):
+        request = json.dumps(
+            {
+                "instrument": "audit",
+                "responses": AUDIT_7,
+                "sex": "female",
+                "age": 40,
+                "previous_total": None,
+                "language": "sv",
+            }
+        )
+        out = varsam.score_json(request)
+        self.assertEqual(out["band"], "hazardous")
+        en = varsam.score_json({"instrument": "wellbeing-3", "responses": [4, 0, 0]})
+        sv = varsam.score_json(
+            {"instrument": "wellbeing-3", "responses": [4, 0, 0], "language": "sv"}
+        )
+        self.assertEqual(en["flags"][0]["message"], "Item 1 is high")
+        self.assertEqual(sv["flags"][0]["message"], "Fråga 1 är hög")
+        self.assertEqual(varsam.score_json(request.encode())["total"], 7)
+
+    def test_subscales(self):
+        out = varsam.score_json({"instrument": "soc13", "responses": [4] * 13})
+        self.assertEqual(
+            set(out["subscales"]), {"comprehensibility", "manageability", "meaningfulness"}
+        )
+        self.assertEqual(out["total"], 52)
+
+    def test_strict_requests(self):
+        cases = [
+            ({"instrument": "phq9", "responses": PHQ9_8, "bogus": 1}, "'bogus'"),
+            ({"instrument": "phq9", "responses": PHQ9_8[:8] + ["1"]}, "item 9"),
+            ({"instrument": "phq9", "responses": PHQ9_8[:8] + [True]}, "item 9"),
+            ({"instrument": "phq9", "responses": "1,1,1"}, "responses"),
+            ({"instrument": "phq9", "responses": PHQ9_8, "sex": "f"}, "sex"),
+            ({"instrument": "phq9", "responses": PHQ9_8, "age": 30.5}, "age"),
+            ({"instrument": "phq9", "responses": PHQ9_8, "language": "de"}, "language"),
+            ({"instrument": "phq9", "responses": PHQ9_8[:8] + [7]}, "item 9"),
+            ({"instrument": "phq9"}, "responses"),
+            ({"responses": PHQ9_8}, "instrument"),
+            ({"instrument": 9, "responses": PHQ9_8}, "instrument"),
+        ]
+        for request, contains in cases:
+            with self.subTest(request=request):
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    varsam.score_json(request)
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+                self.assertIn(contains, cm.exception.message)
+        for text in ("", "[]", "{", '{"instrument": "phq9", "responses": [Infinity]}'):
+            with self.subTest(text=text):
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    varsam.score_json(text)
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.score_json({"instrument": "phq10", "responses": PHQ9_8})
+        self.assertEqual(cm.exception.status_name, "not_found")
+
+
+class ScoreBatchTest(unittest.TestCase):
+    ROWS = [
+        [0] * 9,  # 0, none
+        [3] * 9,  # 27, severe, item 9 flag
+        PHQ9_8[:8] + [5],  # invalid
+        PHQ9_8[:8] + [None],  # too many missing
+        PHQ9_8,
+    ]
+
+    def check(self, result):
+        self.assertIsInstance(result, varsam.BatchResult)
+        self.assertEqual(list(result.status), [0, 0, 2, 1, 0])
+        self.assertEqual(result.invalid_forms, 1)
+        self.assertEqual(result.total[0], 0)
+        self.assertEqual(result.total[1], 27)
+        self.assertTrue(math.isnan(result.total[2]))
+        self.assertTrue(math.isnan(result.total[3]))
+        self.assertEqual(result.total[4], 8)
+        self.assertEqual(list(result.band), [0, 4, -1, -1, 1])
+        self.assertEqual(result.flags[2], 0)
+        # Each row agrees with score().
+        for i in (0, 1, 4):
+            s = varsam.score("phq9", self.ROWS[i])
+            self.assertEqual(
+                (result.total[i], result.band[i], result.flags[i]),
+                (s.total, s.band_index, s.flag_bits),
+            )
+
+    def test_rows(self):
+        self.check(varsam.score_batch("phq9", self.ROWS))
+
+    def test_flat_array_without_copy(self):
+        flat = array.array("d", [math.nan if v is None else v for row in self.ROWS for v in row])
+        self.check(varsam.score_batch("phq9", flat, items_per_form=9))
+        self.check(varsam.score_batch("phq9", list(flat), items_per_form=9))
+
+    def test_respondent_columns(self):
+        rows = [AUDIT_7, AUDIT_7, AUDIT_7]
+        out = varsam.score_batch("audit", rows, sex=["female", "male", None], age=[30, None, 50])
+        self.assertEqual(list(out.status), [0, 0, 0])
+        self.assertEqual(out.band[2], -1)  # sex unknown: no band
+        self.assertNotEqual(out.band[0], out.band[1])
+        self.assertEqual(out.band[0], varsam.score("audit", AUDIT_7, sex="female").band_index)
+        self.assertEqual(out.band[1], varsam.score("audit", AUDIT_7, sex="male").band_index)
+        srs = varsam.score_batch("srs", [[9] * 4, [9] * 4], previous_total=[38, None])
+        self.assertEqual(list(srs.flags), [1, 0])
+
+    def test_empty(self):
+        out = varsam.score_batch("phq9", [])
+        self.assertEqual((len(out.total), out.invalid_forms), (0, 0))
+        out = varsam.score_batch("phq9", array.array("d"), items_per_form=9)
+        self.assertEqual(len(out.status), 0)
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.score_batch("phq10", [])
+        self.assertEqual(cm.exception.status_name, "not_found")
+
+    def test_shape_errors(self):
+        def fails(call, status="invalid_argument"):
+            with self.assertRaises(varsam.VarsamError) as cm:
+                call()
+            self.assertEqual(cm.exception.status_name, status)
+            self.assertTrue(cm.exception.message)
+
+        fails(lambda: varsam.score_batch("phq9", [[0] * 9, [0] * 8]))
+        fails(lambda: varsam.score_batch("phq9", [[0] * 8, [0] * 8]))  # not the item count
+        fails(lambda: varsam.score_batch("phq9", [0] * 17, items_per_form=9))
+        fails(lambda: varsam.score_batch("phq9", [0] * 16, items_per_form=8))
+        fails(lambda: varsam.score_batch("phq9", [[0] * 9], sex=["female", "male"]))
+        fails(lambda: varsam.score_batch("phq9", [[0] * 9], sex=["other"]))
+        fails(lambda: varsam.score_batch("phq10", [[0] * 9]), "not_found")
+
+
+class InstrumentListTest(unittest.TestCase):
+    def test_builtins_in_order_then_loaded(self):
+        listed = varsam.instruments()
+        ids = [d["id"] for d in listed]
+        self.assertEqual(ids[:13], BUILTIN_IDS)
+        self.assertIn("wellbeing-3", ids[13:])
+        for d in listed:
+            self.assertIsInstance(d["name"]["en"], str)
+            self.assertIsInstance(d["name"]["sv"], str)
+            self.assertTrue(d["sources"])
+            self.assertIsInstance(d["licence"], str)
+
+
+class LoadAndConfigureTest(unittest.TestCase):
+    def test_load_errors(self):
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.load_instrument(WELLBEING)
+        self.assertEqual(cm.exception.status_name, "already_exists")
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.load_instrument({**WELLBEING, "id": "wellbeing-x", "colour": "blue"})
+        self.assertEqual(cm.exception.status_name, "invalid_argument")
+        self.assertIn("colour", cm.exception.message)
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.load_instrument('{"format": "varsam-instrument/1"')
+        self.assertEqual(cm.exception.status_name, "invalid_argument")
+        self.assertNotIn("wellbeing-x", [d["id"] for d in varsam.instruments()])
+
+    def test_load_from_text(self):
+        definition = {**WELLBEING, "id": "wellbeing-text"}
+        if "wellbeing-text" not in [d["id"] for d in varsam.instruments()]:
+            varsam.load_instrument(json.dumps(definition))
+        self.assertEqual(varsam.score("wellbeing-text", [0, 0, 2]).total, 2)
+
+    def test_configure_srs_alliance_cutoff(self):
+        self.assertEqual(varsam.score("srs", [9] * 4).flags, ())  # 36 is not below 36
+        varsam.configure_instrument("srs", {"alliance_cutoff": 37})
+        try:
+            codes = [f.code for f in varsam.score("srs", [9] * 4).flags]
+            self.assertEqual(codes, ["alliance_concern"])
+            srs = [d for d in varsam.instruments() if d["id"] == "srs"][0]
+            self.assertIn("37", json.dumps(srs["settings"]))
+        finally:
+            varsam.configure_instrument("srs", {"alliance_cutoff": 36})
+        self.assertEqual(varsam.score("srs", [9] * 4).flags, ())
+
+    def test_configure_errors(self):
+        def fails(status, call, contains=None):
+            with self.assertRaises(varsam.VarsamError) as cm:
+                call()
+            self.assertEqual(cm.exception.status_name, status)
+            if contains:
+                self.assertIn(contains, cm.exception.message)
+
+        configure = varsam.configure_instrument
+        fails("invalid_argument", lambda: configure("srs", {"no_such": 1}), "no_such")
+        fails("invalid_argument", lambda: configure("srs", {"alliance_cutoff": 41}), "cutoff")
+        fails("invalid_argument", lambda: configure("srs", {"alliance_cutoff": "37"}))
+        fails("not_found", lambda: configure("phq10", {"alliance_cutoff": 37}))
+        with self.assertRaises(TypeError):
+            varsam.configure_instrument("srs", [("alliance_cutoff", 37)])  # type: ignore[arg-type]
+        self.assertEqual(varsam.score("srs", [9] * 4).flags, ())  # the old one stays
+
+
+class ScoreThreadTest(unittest.TestCase):
+    def test_concurrent_scores_and_thread_local_errors(self):
+        def work(i):
+            if i % 3 == 0:
+                try:
+                    varsam.score("phq9", PHQ9_8[:8] + [9])
+                except varsam.VarsamError as e:
+                    return "item 9" in e.message
+                return False
+            if i % 3 == 1:
+                return varsam.score("phq9", PHQ9_8).total == 8
+            return varsam.score_batch("phq9", [PHQ9_8] * 50).total[49] == 8
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            self.assertTrue(all(pool.map(work, range(300))))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,31 @@ Usage::
     for m in varsam.find_ids("Klienten (800102-2386) ringde."):
         m["offset"], m["length"], m["normalized"]  # 10, 11, "198001022386"
 
+Instruments (PHQ-9, AUDIT, CORE-10, SRS, ... and a host's own definitions)::
+
+    s = varsam.score("phq9", [1, 1, 2, 1, 0, 1, 1, 0, 1])
+    s.total, s.band                    # 8.0, "mild"
+    s.flags[0].code, s.flags[0].severity  # "suicide_risk_followup", "critical"
+
+    varsam.score("audit", [2, 1, 1, 1, 0, 0, 0, 0, 0, 2], sex="female").band  # "hazardous"
+    varsam.score("core10", [1, 3, None, 1, 2, 0, 1, 2, 1, 1]).prorated       # True (None = missing)
+
+    varsam.score_json({"instrument": "srs", "responses": [9, 8, 9, 9], "language": "sv"})
+    # {"instrument": "srs", "total": 35, "band": None, "flags": [...], ...} as `varsam score --json`
+
+    batch = varsam.score_batch("phq9", [[0] * 9, [3] * 9, [1, 1, 1, 1, 1, 1, 1, 1, 5]])
+    batch.total          # array('d', [0.0, 27.0, nan])
+    batch.status         # array('i', [0, 0, 2]): scored, scored, invalid answers
+    batch.invalid_forms  # 1
+
+    [i["id"] for i in varsam.instruments()]          # ["soc13", "soc29", "ors", ...]
+    varsam.load_instrument(definition_json)          # a host's own (docs/instrument-format.md)
+    varsam.configure_instrument("srs", {"alliance_cutoff": 35})
+
+A missing answer is ``None`` (or NaN). An answer that is infinite, out of range, has decimals
+where none are allowed or is not an allowed value raises ``VarsamError`` (``invalid_argument``)
+whose message names the item, never the answer; an unknown instrument raises ``not_found``.
+
 An invalid number is not an exception: ``check_id`` returns an ``IdResult`` with
 ``valid=False`` and the reason in ``error``. Only a failed *call* (a status other than OK from
 the library, e.g. a reference date that is not a real date) raises ``VarsamError``, which
@@ -46,12 +71,16 @@ its last-error message is per thread).
 
 from __future__ import annotations
 
+import array
+import collections.abc
 import ctypes
 import ctypes.util
 import dataclasses
 import datetime
 import enum
 import json
+import math
+import numbers
 import os
 
 __all__ = [
@@ -70,6 +99,17 @@ __all__ = [
     "find_ids",
     "char_span",
     "library_path",
+    "MISSING",
+    "SCORE_MAX_FLAGS",
+    "Flag",
+    "Score",
+    "BatchResult",
+    "score",
+    "score_json",
+    "score_batch",
+    "instruments",
+    "load_instrument",
+    "configure_instrument",
 ]
 
 # ---- Constants mirrored from capi/varsam.h -------------------------------------------------
@@ -126,6 +166,63 @@ class _IdResultStruct(ctypes.Structure):
         ("birth_month", ctypes.c_int32),
         ("birth_day", ctypes.c_int32),
         ("normalized", ctypes.c_char * 13),
+    ]
+
+
+# VARSAM_MISSING: an unanswered item in the typed scoring functions.
+MISSING = float("nan")
+
+# VARSAM_SCORE_MAX_FLAGS: flags listed by code in varsam_score_result.
+SCORE_MAX_FLAGS = 8
+
+# varsam_severity, as the strings this binding returns.
+_SEVERITY_NAMES = {0: None, 1: "info", 2: "warning", 3: "critical"}
+_SEX_CODES = {None: 0, "female": 1, "male": 2}
+
+
+class _RespondentStruct(ctypes.Structure):
+    """struct varsam_respondent, version 0.1."""
+
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32),
+        ("sex", ctypes.c_int32),
+        ("age", ctypes.c_int32),
+        ("previous_total", ctypes.c_double),
+    ]
+
+
+class _ScoreResultStruct(ctypes.Structure):
+    """struct varsam_score_result, version 0.1."""
+
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32),
+        ("scored", ctypes.c_int32),
+        ("total", ctypes.c_double),
+        ("band_index", ctypes.c_int32),
+        ("band", ctypes.c_char_p),
+        ("answered", ctypes.c_int32),
+        ("missing", ctypes.c_int32),
+        ("prorated", ctypes.c_int32),
+        ("flag_bits", ctypes.c_uint32),
+        ("flag_count", ctypes.c_int32),
+        ("max_severity", ctypes.c_int32),
+        ("flags", ctypes.c_char_p * SCORE_MAX_FLAGS),
+        ("flag_severities", ctypes.c_int32 * SCORE_MAX_FLAGS),
+    ]
+
+
+class _ScoreColumnsStruct(ctypes.Structure):
+    """struct varsam_score_columns, version 0.1."""
+
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32),
+        ("sex", ctypes.POINTER(ctypes.c_int32)),
+        ("age", ctypes.POINTER(ctypes.c_int32)),
+        ("previous_total", ctypes.POINTER(ctypes.c_double)),
+        ("total", ctypes.POINTER(ctypes.c_double)),
+        ("band", ctypes.POINTER(ctypes.c_int32)),
+        ("flags", ctypes.POINTER(ctypes.c_uint32)),
+        ("status", ctypes.POINTER(ctypes.c_int32)),
     ]
 
 
@@ -189,6 +286,41 @@ def _load() -> ctypes.CDLL:
         ctypes.POINTER(ctypes.c_void_p),
     ]
     lib.varsam_id_find.restype = c_status
+
+    lib.varsam_score.argtypes = [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.c_double),
+        ctypes.c_size_t,
+        ctypes.POINTER(_RespondentStruct),
+        ctypes.POINTER(_ScoreResultStruct),
+    ]
+    lib.varsam_score.restype = c_status
+
+    lib.varsam_score_batch.argtypes = [
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.c_double),
+        ctypes.c_size_t,
+        ctypes.c_size_t,
+        ctypes.POINTER(_ScoreColumnsStruct),
+        ctypes.POINTER(ctypes.c_size_t),
+    ]
+    lib.varsam_score_batch.restype = c_status
+
+    lib.varsam_score_json.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.c_void_p),
+    ]
+    lib.varsam_score_json.restype = c_status
+
+    lib.varsam_instrument_list.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
+    lib.varsam_instrument_list.restype = c_status
+
+    lib.varsam_instrument_load.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+    lib.varsam_instrument_load.restype = c_status
+
+    lib.varsam_instrument_configure.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.varsam_instrument_configure.restype = c_status
 
     linked_major = lib.varsam_version_number() // 1000000
     if linked_major != HEADER_VERSION_MAJOR:
@@ -377,3 +509,346 @@ def char_span(text: str, match: dict) -> tuple[int, int]:
     start = len(encoded[: match["offset"]].decode("utf-8"))
     end = start + len(encoded[match["offset"] : match["offset"] + match["length"]].decode("utf-8"))
     return start, end
+
+
+# ---- Instruments ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Flag:
+    """A flag raised on a scored form: its code (e.g. "suicide_risk_followup") and severity
+    ("info", "warning" or "critical")."""
+
+    code: str
+    severity: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Score:
+    """One form's score (varsam_score_result)."""
+
+    instrument: str
+    total: float | None  # None when too many items are missing to score
+    band: str | None  # the band id ("moderate"); None when none applies
+    band_index: int | None  # index of the band in the instrument's band ids; None when none
+    answered: int
+    missing: int
+    prorated: bool  # the total was prorated over missing items
+    flags: tuple[Flag, ...]  # the first SCORE_MAX_FLAGS flags raised, in definition order
+    flag_bits: int  # bit i: the instrument's flag i was raised (all of them)
+    flag_count: int  # flags raised, even beyond ``flags``
+    max_severity: str | None  # severity of the worst flag raised; None when none
+
+    @property
+    def scored(self) -> bool:
+        return self.total is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchResult:
+    """The columns score_batch() wrote, one entry per form."""
+
+    total: array.array  # 'd': the total, NaN when not scored
+    band: array.array  # 'i': band index, -1 when none
+    flags: array.array  # 'I': flag bits
+    status: array.array  # 'i': 0 scored, 1 too many missing, 2 invalid answers
+    invalid_forms: int  # forms with status 2
+
+
+def _bad(message: str) -> VarsamError:
+    return VarsamError(Status.INVALID_ARGUMENT, message, "invalid_argument")
+
+
+def _id_arg(instrument: str | bytes, what: str = "instrument") -> bytes:
+    data = _to_bytes(instrument, what)
+    if b"\0" in data:
+        # ctypes would cut the id at the NUL and score another instrument.
+        raise _bad(f"{what}: contains a NUL character")
+    return data
+
+
+def _answer(value, item: int) -> float:
+    if value is None:
+        return MISSING
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"item {item}: an answer must be a number or None")
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond any double: out of every range, like infinity
+        return math.inf if value > 0 else -math.inf
+
+
+def _answers(responses) -> array.array:
+    if isinstance(responses, (str, bytes)):
+        raise TypeError("responses must be a sequence of numbers or None")
+    return array.array("d", (_answer(v, i) for i, v in enumerate(responses, 1)))
+
+
+def _int32(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int or None")
+    if not -(2**31) <= value < 2**31:
+        raise _bad(f"{what}: out of range")
+    return value
+
+
+def _sex_code(sex, what: str = "sex") -> int:
+    if sex is None or isinstance(sex, str):
+        if sex not in _SEX_CODES:
+            raise _bad(f'{what}: must be "female", "male" or None')
+        return _SEX_CODES[sex]
+    return _int32(sex, what)  # a varsam_sex int; the library refuses unknown values
+
+
+def _age_code(age, what: str = "age") -> int:
+    if age is None:
+        return -1
+    if _int32(age, what) < 0:
+        raise _bad(f"{what}: must be a whole number of years, at least 0, or None")
+    return age
+
+
+def _previous_code(previous_total, what: str = "previous_total") -> float:
+    if previous_total is None:
+        return MISSING
+    if isinstance(previous_total, bool) or not isinstance(previous_total, numbers.Real):
+        raise TypeError(f"{what} must be a number or None")
+    return float(previous_total)
+
+
+def _c_array(data: array.array, ctype):
+    """A ctypes pointer into ``data``'s buffer (no copy); NULL when it is empty."""
+    if len(data) == 0:
+        return None
+    return ctypes.cast((ctype * len(data)).from_buffer(data), ctypes.POINTER(ctype))
+
+
+def _take_json(status: int, out: ctypes.c_void_p, function: str):
+    """Checks the status, parses the JSON the library returned and frees it."""
+    try:
+        _check(status)
+        if not out.value:
+            raise VarsamError(Status.INTERNAL, f"{function} returned OK without a result")
+        raw = ctypes.string_at(out.value)
+    finally:
+        lib.varsam_free(out)
+    return json.loads(raw.decode("utf-8"))
+
+
+def score(
+    instrument: str,
+    responses,
+    sex: str | int | None = None,
+    age: int | None = None,
+    previous_total: float | None = None,
+) -> Score:
+    """Scores one form through varsam_score().
+
+    ``responses`` holds one answer per item in item order (numbers; ``None`` or NaN for an
+    unanswered item). ``sex`` ("female", "male" or None), ``age`` (whole years or None) and
+    ``previous_total`` (the previous session's total or None) feed sex- and age-specific
+    cut-offs and change rules. Raises VarsamError: ``not_found`` for an unknown instrument,
+    ``invalid_argument`` for a wrong number of answers or a bad answer (the message names the
+    item, never the answer).
+    """
+    instrument_id = _id_arg(instrument)
+    answers = _answers(responses)
+    respondent = None
+    if sex is not None or age is not None or previous_total is not None:
+        respondent = _RespondentStruct()
+        respondent.struct_size = ctypes.sizeof(_RespondentStruct)
+        respondent.sex = _sex_code(sex)
+        respondent.age = _age_code(age)
+        respondent.previous_total = _previous_code(previous_total)
+    result = _ScoreResultStruct()
+    result.struct_size = ctypes.sizeof(_ScoreResultStruct)
+    # A zero-length answer list still needs a non-NULL pointer for the count check to speak.
+    pointer = _c_array(answers, ctypes.c_double) or (ctypes.c_double * 1)()
+    _check(
+        lib.varsam_score(
+            instrument_id,
+            ctypes.cast(pointer, ctypes.POINTER(ctypes.c_double)),
+            len(answers),
+            ctypes.byref(respondent) if respondent is not None else None,
+            ctypes.byref(result),
+        )
+    )
+    listed = min(result.flag_count, SCORE_MAX_FLAGS)
+    return Score(
+        instrument=instrument_id.decode("utf-8"),
+        total=result.total if result.scored else None,
+        band=_decode(result.band) if result.band is not None else None,
+        band_index=result.band_index if result.band_index >= 0 else None,
+        answered=result.answered,
+        missing=result.missing,
+        prorated=bool(result.prorated),
+        flags=tuple(
+            Flag(
+                _decode(result.flags[i]),
+                _SEVERITY_NAMES.get(result.flag_severities[i], "unknown"),
+            )
+            for i in range(listed)
+        ),
+        flag_bits=result.flag_bits,
+        flag_count=result.flag_count,
+        max_severity=_SEVERITY_NAMES.get(result.max_severity, "unknown"),
+    )
+
+
+def score_json(request: str | bytes | collections.abc.Mapping) -> dict:
+    """Scores one form given as JSON through varsam_score_json() and returns the result as
+    `varsam score --json` prints it: ``{"instrument", "total", "subscales", "band", "flags":
+    [{"code", "severity", "message"}], "answered", "missing", "prorated"}``.
+
+    ``request`` is the JSON text, or a mapping encoded here: ``{"instrument": "phq9",
+    "responses": [1, 2, None, ...], "sex": "female" | "male" | None, "age": N | None,
+    "previous_total": N | None, "language": "en" | "sv"}`` (NaN answers become null). Errors
+    as score(); an unknown key or a value of the wrong type is ``invalid_argument``.
+    """
+    if isinstance(request, collections.abc.Mapping):
+        request = dict(request)
+        if isinstance(request.get("responses"), collections.abc.Sequence) and not isinstance(
+            request["responses"], (str, bytes)
+        ):
+            request["responses"] = [
+                None if isinstance(v, float) and math.isnan(v) else v for v in request["responses"]
+            ]
+        request = json.dumps(request)
+    data = _to_bytes(request, "request")
+    out = ctypes.c_void_p()
+    status = lib.varsam_score_json(data, len(data), ctypes.byref(out))
+    return _take_json(status, out, "varsam_score_json")
+
+
+def _column(values, forms: int, convert, typecode: str, what: str) -> array.array | None:
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{what} must be a sequence with one entry per form")
+    column = array.array(typecode, (convert(v, f"{what}[{i}]") for i, v in enumerate(values)))
+    if len(column) != forms:
+        raise _bad(f"{what}: {len(column)} entries for {forms} forms")
+    return column
+
+
+def _require_known(instrument_id: bytes) -> None:
+    """NOT_FOUND unless the instrument exists (for an empty batch, which has no row to tell
+    its item count)."""
+    if not any(d.get("id") == instrument_id.decode("utf-8", "replace") for d in instruments()):
+        raise VarsamError(Status.NOT_FOUND, "unknown instrument", "not_found")
+
+
+def score_batch(
+    instrument: str,
+    responses,
+    *,
+    items_per_form: int | None = None,
+    sex=None,
+    age=None,
+    previous_total=None,
+) -> BatchResult:
+    """Scores many forms of one instrument through varsam_score_batch().
+
+    ``responses`` is either a sequence of rows (one sequence of answers per form) or, with
+    ``items_per_form``, a flat sequence of forms × items answers in row order; an
+    ``array.array('d')`` is passed without copying. ``None`` or NaN is a missing answer.
+    ``sex``, ``age`` and ``previous_total`` are optional columns with one entry per form (None
+    for unknown). A form with bad answers does not stop the batch: it gets status 2 and counts
+    in ``invalid_forms``. Raises VarsamError for an unknown instrument or a wrong shape.
+    """
+    instrument_id = _id_arg(instrument)
+    if items_per_form is None:
+        if isinstance(responses, (str, bytes)) or not isinstance(
+            responses, collections.abc.Iterable
+        ):
+            raise TypeError("responses must be a sequence of rows (or flat, with items_per_form)")
+        rows = [_answers(row) for row in responses]
+        if not rows:
+            _require_known(instrument_id)
+            return BatchResult(
+                array.array("d"), array.array("i"), array.array("I"), array.array("i"), 0
+            )
+        items_per_form = len(rows[0])
+        if any(len(row) != items_per_form for row in rows):
+            raise _bad("responses: the rows are not all of the same length")
+        flat = array.array("d")
+        for row in rows:
+            flat.extend(row)
+    else:
+        items_per_form = _int32(items_per_form, "items_per_form")
+        if items_per_form <= 0:
+            raise _bad("items_per_form: must be at least 1")
+        if isinstance(responses, array.array) and responses.typecode == "d":
+            flat = responses
+        else:
+            flat = _answers(responses)
+        if len(flat) % items_per_form != 0:
+            raise _bad("responses: not a whole number of forms")
+    forms = len(flat) // items_per_form
+
+    sex_column = _column(sex, forms, _sex_code, "i", "sex")
+    age_column = _column(age, forms, _age_code, "i", "age")
+    previous_column = _column(previous_total, forms, _previous_code, "d", "previous_total")
+    result = BatchResult(
+        total=array.array("d", bytes(8 * forms)),
+        band=array.array("i", bytes(4 * forms)),
+        flags=array.array("I", bytes(4 * forms)),
+        status=array.array("i", bytes(4 * forms)),
+        invalid_forms=0,
+    )
+    assert result.band.itemsize == 4 and result.flags.itemsize == 4
+
+    columns = _ScoreColumnsStruct()
+    columns.struct_size = ctypes.sizeof(_ScoreColumnsStruct)
+    if sex_column is not None:
+        columns.sex = _c_array(sex_column, ctypes.c_int32)
+    if age_column is not None:
+        columns.age = _c_array(age_column, ctypes.c_int32)
+    if previous_column is not None:
+        columns.previous_total = _c_array(previous_column, ctypes.c_double)
+    columns.total = _c_array(result.total, ctypes.c_double)
+    columns.band = _c_array(result.band, ctypes.c_int32)
+    columns.flags = _c_array(result.flags, ctypes.c_uint32)
+    columns.status = _c_array(result.status, ctypes.c_int32)
+    invalid = ctypes.c_size_t(0)
+    _check(
+        lib.varsam_score_batch(
+            instrument_id,
+            _c_array(flat, ctypes.c_double),
+            forms,
+            items_per_form,
+            ctypes.byref(columns),
+            ctypes.byref(invalid),
+        )
+    )
+    return dataclasses.replace(result, invalid_forms=invalid.value)
+
+
+def instruments() -> list[dict]:
+    """Every instrument known (built-in and loaded), as varsam_instrument_list() describes them:
+    id, names, items, total range, band ids in index order, flag codes in bit order, subscales,
+    settings, sources, licence."""
+    out = ctypes.c_void_p()
+    return _take_json(lib.varsam_instrument_list(ctypes.byref(out)), out, "varsam_instrument_list")
+
+
+def load_instrument(definition: str | bytes | collections.abc.Mapping) -> None:
+    """Loads a host's own instrument definition (docs/instrument-format.md; JSON text or a
+    mapping). Raises VarsamError: ``invalid_argument`` naming the problem for a bad definition,
+    ``already_exists`` when its id is taken. Loaded instruments stay for the process."""
+    if isinstance(definition, collections.abc.Mapping):
+        definition = json.dumps(definition)
+    data = _to_bytes(definition, "definition")
+    _check(lib.varsam_instrument_load(data, len(data)))
+
+
+def configure_instrument(instrument: str, settings: collections.abc.Mapping) -> None:
+    """Changes settings of an instrument (cut-offs the sources leave open), e.g.
+    ``configure_instrument("srs", {"alliance_cutoff": 35})``. The instrument is rebuilt and
+    validated again; on any error the old one stays. Raises VarsamError: ``not_found``, or
+    ``invalid_argument`` for an unknown setting or a value out of its range. Applies to the
+    whole process."""
+    if not isinstance(settings, collections.abc.Mapping):
+        raise TypeError("settings must be a mapping of setting names to numbers")
+    data = json.dumps(dict(settings)).encode("utf-8")
+    _check(lib.varsam_instrument_configure(_id_arg(instrument), data, len(data)))

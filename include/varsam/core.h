@@ -80,6 +80,8 @@ absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view
 // Serialises `value` compactly. Strings inside are valid UTF-8 by construction of the library's
 // JSON values; invalid bytes, should any reach here, are replaced by U+FFFD rather than thrown.
 std::string DumpJson(const nlohmann::json& value);
+// The same for JSON whose keys keep their insertion order (the CLI's and C API's outputs).
+std::string DumpJson(const nlohmann::ordered_json& value);
 
 // ---- Dates -----------------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@
 
 Standard library only. Every identity number here is one of Skatteverket's official test numbers
 (data/skatteverket-testpersonnummer.txt) or derived from one in the test (another check digit or
-another date, with its Luhn digit recomputed), never a real person's.
+another date, with its Luhn digit recomputed), never a real person's. Every answer to an
+instrument is made up.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import unittest
 
 CLI = os.environ.get("VARSAM_CLI")
@@ -21,6 +23,8 @@ CLI = os.environ.get("VARSAM_CLI")
 EXIT_OK = 0
 EXIT_NO = 1
 EXIT_USAGE = 64
+EXIT_DATAERR = 65
+EXIT_NOINPUT = 66
 
 TODAY = "2026-11-28"
 
@@ -280,7 +284,7 @@ class HelpTest(CliTestCase):
         for flag in ("--help", "-h"):
             p = run(flag)
             self.assertEqual(p.returncode, EXIT_OK)
-            for sub in ("version", "id", "demo"):
+            for sub in ("version", "id", "score", "demo"):
                 self.assertRegex(p.stdout, rf"(?m)^\s+{sub}\s")
 
     def test_subcommand_help(self):
@@ -336,6 +340,333 @@ class DemoTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         self.assertIn("official test number", p.stdout)
         self.assertEqual(p.stderr, "")
+
+    def test_demo_scores_instruments(self):
+        p = run("demo")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("Instruments", p.stdout)
+        for text in ("[phq9]", "suicide_risk_followup", "CRITICAL", "[audit]", "hazardous",
+                     "low_risk", "[core10]", "prorated", "[srs]", "alliance_concern"):
+            self.assertIn(text, p.stdout)
+
+
+# ---- varsam score ------------------------------------------------------------------------
+
+BUILTIN_IDS = [
+    "soc13", "soc29", "ors", "cors", "srs", "csrs", "audit", "audit-c", "dudit", "phq9", "gad7",
+    "core10", "k10",
+]
+SCORE_KEYS = {"instrument", "total", "subscales", "band", "flags", "answered", "missing",
+              "prorated"}
+PHQ9_8 = "1,1,2,1,0,1,1,0,1"  # total 8 (mild), item 9 answered
+AUDIT_7 = "2,1,1,1,0,0,0,0,0,2"  # total 7: hazardous for women, low risk for men
+
+# A host's own instrument (docs/instrument-format.md): three items 0-4, two bands, a flag on
+# item 1.
+WELLBEING = {
+    "format": "varsam-instrument/1",
+    "id": "wellbeing-3",
+    "name": {"en": "Wellbeing check (3 items)", "sv": "Välmående (3 frågor)"},
+    "items": {"count": 3, "min": 0, "max": 4},
+    "total": {"range": [0, 12]},
+    "bands": [
+        {"id": "low", "min": 0, "max": 5, "label": {"en": "Low", "sv": "Låg"}},
+        {"id": "high", "min": 6, "label": {"en": "High", "sv": "Hög"}},
+    ],
+    "flags": [
+        {"code": "item1_high", "severity": "warning",
+         "message": {"en": "Item 1 is high", "sv": "Fråga 1 är hög"},
+         "any": [{"on": "item", "items": [1], "at_least": 3}]},
+    ],
+    "sources": [{"cite": "A made-up instrument of varsam's CLI tests"}],
+    "licence": "Test data; no licence needed.",
+}
+
+
+class ScoreCase(CliTestCase):
+    def score_json(self, *args: str) -> dict:
+        p = run("score", "--json", *args)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(p.stdout.count("\n"), 1)  # one document, one line
+        out = json.loads(p.stdout)
+        self.assertIsInstance(out, dict)
+        return out
+
+    def assertFails(self, code: int, *args: str) -> str:
+        p = run("score", *args)
+        self.assertEqual(p.returncode, code, f"{args}: {p.stdout!r} {p.stderr!r}")
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)  # one line
+        self.assertTrue(p.stderr.startswith("varsam: "), p.stderr)
+        return p.stderr
+
+
+class ScoreJsonTest(ScoreCase):
+    def test_keys_and_types(self):
+        out = self.score_json("phq9", "--responses", PHQ9_8)
+        self.assertEqual(set(out), SCORE_KEYS)
+        self.assertEqual(out["instrument"], "phq9")
+        self.assertIsInstance(out["total"], int)  # whole totals are integers
+        self.assertNotIsInstance(out["total"], bool)
+        self.assertEqual(out["total"], 8)
+        self.assertEqual(out["band"], "mild")
+        self.assertIsInstance(out["subscales"], dict)
+        self.assertIsInstance(out["answered"], int)
+        self.assertIsInstance(out["missing"], int)
+        self.assertIs(out["prorated"], False)
+        self.assertEqual((out["answered"], out["missing"]), (9, 0))
+        self.assertIsInstance(out["flags"], list)
+        for flag in out["flags"]:
+            self.assertEqual(set(flag), {"code", "severity", "message"})
+            self.assertIn(flag["severity"], ("info", "warning", "critical"))
+            self.assertIsInstance(flag["message"], str)
+            self.assertTrue(flag["message"])
+
+    def test_phq9_item_9_is_a_critical_flag(self):
+        out = self.score_json("phq9", "--responses", PHQ9_8)
+        flags = {f["code"]: f["severity"] for f in out["flags"]}
+        self.assertEqual(flags.get("suicide_risk_followup"), "critical")
+        out = self.score_json("phq9", "--responses", "3,3,3,3,3,3,3,3,0")
+        self.assertEqual((out["total"], out["band"]), (24, "severe"))
+        self.assertNotIn("suicide_risk_followup", [f["code"] for f in out["flags"]])
+
+    def test_band_ids_of_the_contract(self):
+        cases = [
+            ("phq9", "0,0,0,0,0,0,0,0,0", [], "none"),
+            ("phq9", "2,2,2,2,2,0,0,0,0", [], "moderate"),
+            ("phq9", "2,2,2,2,2,2,2,2,0", [], "moderately_severe"),
+            ("gad7", "3,3,3,1,0,0,0", [], "moderate"),
+            ("audit", AUDIT_7, ["--sex", "female"], "hazardous"),
+            ("audit", AUDIT_7, ["--sex", "male"], "low_risk"),
+            ("audit", AUDIT_7, [], None),  # no sex, no band
+            ("audit-c", "2,2,1", ["--sex", "female"], "risky"),
+            ("audit-c", "2,2,1", ["--sex", "male"], "low_risk"),
+            ("k10", "1,1,1,1,1,1,1,1,1,1", [], "low"),
+            ("ors", "5,5,5,5", [], "clinical"),
+            ("srs", "9,9,9,9", [], None),
+            ("soc13", "4,4,4,4,4,4,4,4,4,4,4,4,4", [], None),
+        ]
+        for instrument, responses, extra, band in cases:
+            with self.subTest(instrument=instrument, responses=responses, extra=extra):
+                out = self.score_json(instrument, "--responses", responses, *extra)
+                self.assertEqual(out["band"], band)
+                self.assertEqual(out["instrument"], instrument)
+
+    def test_empty_entries_are_missing(self):
+        out = self.score_json("core10", "--responses", "1,3,,1,2,0,1,2,1,1")
+        self.assertEqual((out["answered"], out["missing"]), (9, 1))
+        self.assertIs(out["prorated"], True)
+        self.assertAlmostEqual(out["total"], 100 / 9)  # items 2, 3 reversed; 10 x mean
+        self.assertEqual(out["band"], "mild")
+        # Too many missing: no total, no band.
+        out = self.score_json("phq9", "--responses", "1,1,,1,0,1,1,0,")
+        self.assertIsNone(out["total"])
+        self.assertIsNone(out["band"])
+        self.assertEqual(out["missing"], 2)
+        out = self.score_json("phq9", "--responses", ",,,,,,,,")
+        self.assertEqual((out["answered"], out["missing"], out["total"]), (0, 9, None))
+
+    def test_subscales(self):
+        out = self.score_json("soc13", "--responses", ",".join(["4"] * 13))
+        self.assertEqual(set(out["subscales"]),
+                         {"comprehensibility", "manageability", "meaningfulness"})
+        for value in out["subscales"].values():
+            self.assertIsInstance(value, (int, float))
+
+    def test_previous_total_and_decimals(self):
+        self.assertEqual(self.score_json("srs", "--responses", "9,9,9.5,9")["flags"], [])
+        out = self.score_json("srs", "--responses", "9,9,9.5,9", "--previous-total", "38.5")
+        self.assertEqual([f["code"] for f in out["flags"]], ["alliance_concern"])
+        self.assertEqual(out["total"], 36.5)
+
+    def test_swedish(self):
+        en = self.score_json("phq9", "--responses", PHQ9_8)
+        sv = self.score_json("phq9", "--responses", PHQ9_8, "--lang", "sv")
+        self.assertEqual([f["code"] for f in sv["flags"]], [f["code"] for f in en["flags"]])
+        self.assertNotEqual(sv["flags"][0]["message"], en["flags"][0]["message"])
+
+    def test_age_is_accepted(self):
+        out = self.score_json("cors", "--responses", "8,8,8,8", "--age", "9")
+        self.assertEqual(out["band"], "non_clinical")
+
+
+class ScoreTextTest(ScoreCase):
+    def test_text_for_people(self):
+        p = run("score", "phq9", "--responses", PHQ9_8)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(p.stderr, "")
+        self.assertIn("[phq9]", p.stdout)
+        self.assertIn("PHQ-9", p.stdout)
+        self.assertIn("8 (range 0-27)", p.stdout)
+        self.assertIn("mild (Mild)", p.stdout)
+        self.assertIn("missing 0", p.stdout)
+        self.assertRegex(p.stdout, r"(?m)^CRITICAL\s+suicide_risk_followup: \S")
+
+    def test_prorated_and_swedish(self):
+        p = run("score", "core10", "--responses", "1,3,,1,2,0,1,2,1,1")
+        self.assertIn("11.11", p.stdout)
+        self.assertIn("prorated", p.stdout)
+        p = run("score", "core10", "--responses", "1,3,,1,2,0,1,2,1,1", "--lang", "sv")
+        self.assertEqual(p.returncode, EXIT_OK)
+        self.assertIn("Summa", p.stdout)
+
+
+class ScoreListTest(ScoreCase):
+    def test_list_json_has_all_13(self):
+        p = run("score", "--list", "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertIsInstance(out, list)
+        self.assertEqual([d["id"] for d in out], BUILTIN_IDS)
+        for d in out:
+            self.assertIsInstance(d["name"]["en"], str)
+            self.assertIsInstance(d["name"]["sv"], str)
+
+    def test_list_text(self):
+        p = run("score", "--list")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertRegex(lines[0], r"^id\s+name\s+items\s+bands$")
+        self.assertEqual([line.split()[0] for line in lines[1:]], BUILTIN_IDS)
+        phq9 = next(line for line in lines if line.startswith("phq9 "))
+        self.assertIn("none, mild, moderate, moderately_severe, severe", phq9)
+        self.assertRegex(phq9, r"\s9\s")
+
+    def test_list_excludes_scoring(self):
+        self.assertUsageError("score", "--list", "phq9")
+        self.assertUsageError("score", "--list", "--responses", "1")
+
+
+class ScoreErrorTest(ScoreCase):
+    def test_unknown_instrument_is_a_usage_error(self):
+        err = self.assertFails(EXIT_USAGE, "phq10", "--responses", PHQ9_8)
+        self.assertIn("varsam score --list", err)
+        self.assertNotIn("phq10", err)  # arguments are never echoed
+
+    def test_missing_arguments(self):
+        self.assertUsageError("score")
+        self.assertUsageError("score", "phq9")
+        self.assertUsageError("score", "--responses", PHQ9_8)
+        self.assertUsageError("score", "phq9", "--responses")
+
+    def test_bad_options(self):
+        for extra in (["--sex", "other"], ["--sex", ""], ["--age", "-1"], ["--age", "old"],
+                      ["--age", "30.5"], ["--lang", "de"], ["--previous-total", "x"],
+                      ["--previous-total", "inf"], ["--bogus"]):
+            with self.subTest(extra=extra):
+                self.assertUsageError("score", "phq9", "--responses", PHQ9_8, *extra)
+
+    def test_a_non_number_names_the_item_not_the_value(self):
+        for responses, item in (("1,1,seven,1,0,1,1,0,1", "item 3"),
+                                ("1,1,2,1,0,1,1,0,1x", "item 9"),
+                                ("nan,1,2,1,0,1,1,0,1", "item 1"),
+                                ("1,inf,2,1,0,1,1,0,1", "item 2"),
+                                ("1,1,2,1,0,1,1,0,0x1", "item 9")):
+            with self.subTest(responses=responses):
+                err = self.assertFails(EXIT_DATAERR, "phq9", "--responses", responses)
+                self.assertIn(item, err)
+                for value in ("seven", "1x", "nan", "inf", "0x1"):
+                    self.assertNotIn(value, err.replace("varsam:", ""))
+
+    def test_bad_answers_exit_65_naming_the_item(self):
+        cases = [
+            ("phq9", "1,1,2,1,0,1,1,0,7", "item 9"),  # out of range
+            ("phq9", "1,1,2,1,0,1,1,0.5,1", "item 8"),  # decimals
+            ("phq9", "-1,1,2,1,0,1,1,0,1", "item 1"),
+            ("audit", "2,1,1,1,0,0,0,0,1,0", "item 9"),  # items 9-10 take 0, 2, 4
+            ("audit", "2,1,1,1,0,0,0,0,3,0", "item 9"),
+            ("audit", "2,1,1,1,0,0,0,0,0,3", "item 10"),
+        ]
+        for instrument, responses, item in cases:
+            with self.subTest(instrument=instrument, responses=responses):
+                err = self.assertFails(EXIT_DATAERR, instrument, "--responses", responses)
+                self.assertIn(item, err)
+                self.assertNotIn("0.5", err)
+
+    def test_wrong_number_of_answers(self):
+        err = self.assertFails(EXIT_DATAERR, "phq9", "--responses", "1,1,1")
+        self.assertIn("9 items", err)
+        self.assertFails(EXIT_DATAERR, "phq9", "--responses", PHQ9_8 + ",1")
+        self.assertFails(EXIT_DATAERR, "phq9", "--responses", "")
+
+    def test_no_personal_data_in_errors(self):
+        number = "198001022386"
+        for args, code in (([number, "--responses", PHQ9_8], EXIT_USAGE),
+                           (["phq9", "--responses", number], EXIT_DATAERR),
+                           (["phq9", "--responses", "1,1,1,1,1,1,1,1," + number], EXIT_DATAERR),
+                           (["phq9", "--responses", "800102-2386,1,1,1,1,1,1,1,1"], EXIT_DATAERR),
+                           (["phq9", "--responses", PHQ9_8, "--definition", number],
+                            EXIT_NOINPUT)):
+            with self.subTest(args=args):
+                err = self.assertFails(code, *args)
+                self.assertNotIn("2386", err)
+
+
+class ScoreDefinitionTest(ScoreCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+
+    def write(self, name: str, content) -> str:
+        path = os.path.join(self.dir.name, name)
+        with open(path, "w", encoding="utf-8") as f:
+            if not isinstance(content, str):
+                content = json.dumps(content, ensure_ascii=False)
+            f.write(content)
+        return path
+
+    def test_host_definition_is_scored(self):
+        path = self.write("wellbeing.json", WELLBEING)
+        out = self.score_json("wellbeing-3", "--responses", "3,2,2", "--definition", path)
+        self.assertEqual(set(out), SCORE_KEYS)
+        self.assertEqual((out["instrument"], out["total"], out["band"]), ("wellbeing-3", 7, "high"))
+        self.assertEqual(out["flags"], [{"code": "item1_high", "severity": "warning",
+                                         "message": "Item 1 is high"}])
+        out = self.score_json("wellbeing-3", "--responses", "1,,2", "--definition", path,
+                              "--lang", "sv")
+        self.assertIsNone(out["total"])
+        p = run("score", "wellbeing-3", "--responses", "4,0,0", "--definition", path)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("Wellbeing check (3 items) [wellbeing-3]", p.stdout)
+        self.assertIn("low (Low)", p.stdout)
+        self.assertRegex(p.stdout, r"(?m)^WARNING\s+item1_high: Item 1 is high$")
+        err = self.assertFails(EXIT_DATAERR, "wellbeing-3", "--responses", "5,0,0",
+                               "--definition", path)
+        self.assertIn("item 1", err)
+
+    def test_host_definition_is_listed(self):
+        path = self.write("wellbeing.json", WELLBEING)
+        p = run("score", "--list", "--json", "--definition", path)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual([d["id"] for d in json.loads(p.stdout)], BUILTIN_IDS + ["wellbeing-3"])
+        # Without --definition it is gone: the CLI keeps nothing between runs.
+        p = run("score", "--list", "--json")
+        self.assertNotIn("wellbeing-3", [d["id"] for d in json.loads(p.stdout)])
+
+    def test_missing_file_exits_66(self):
+        path = os.path.join(self.dir.name, "nothing-here.json")
+        err = self.assertFails(EXIT_NOINPUT, "wellbeing-3", "--responses", "1,1,1",
+                               "--definition", path)
+        self.assertIn("--definition", err)
+        self.assertNotIn(self.dir.name, err)  # the path is an argument: not echoed
+        self.assertFails(EXIT_NOINPUT, "--list", "--definition", self.dir.name)  # a directory
+
+    def test_bad_definition_exits_65_with_the_loaders_message(self):
+        bad = dict(WELLBEING, total={"range": [0, 13]})  # the items give 0-12
+        path = self.write("bad.json", bad)
+        err = self.assertFails(EXIT_DATAERR, "wellbeing-3", "--responses", "1,1,1",
+                               "--definition", path)
+        self.assertIn("wellbeing-3", err)
+        self.assertIn("range", err)
+        path = self.write("unknown-field.json", dict(WELLBEING, colour="blue"))
+        self.assertIn("colour", self.assertFails(EXIT_DATAERR, "--list", "--definition", path))
+        path = self.write("not-json.json", "{\"format\": ")
+        self.assertFails(EXIT_DATAERR, "--list", "--definition", path)
+        # A built-in id cannot be replaced.
+        path = self.write("phq9.json", dict(WELLBEING, id="phq9"))
+        err = self.assertFails(EXIT_DATAERR, "phq9", "--responses", PHQ9_8, "--definition", path)
+        self.assertIn("phq9", err)
 
 
 if __name__ == "__main__":
