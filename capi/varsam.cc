@@ -411,7 +411,6 @@ varsam_status varsam_score(const char* instrument, const double* responses, size
       return StructTooSmall("result", "varsam_score_result");
     }
     VARSAM_ASSIGN_OR_RETURN(const ins::Instrument* scorer, FindInstrument(instrument));
-    VARSAM_RETURN_IF_ERROR(CheckCount(*scorer, count, "responses"));
     VARSAM_ASSIGN_OR_RETURN(const ins::Respondent who, RespondentArg(respondent));
     ins::FormScore form;
     VARSAM_RETURN_IF_ERROR(scorer->ScoreForm(std::span(responses, count), who, &form));
@@ -473,7 +472,6 @@ varsam_status varsam_score_json(const char* request, size_t request_length, char
     VARSAM_ASSIGN_OR_RETURN(const ScoreRequest parsed,
                             ParseScoreRequest(std::string_view(request, request_length)));
     VARSAM_ASSIGN_OR_RETURN(const ins::Instrument* scorer, FindInstrument(parsed.instrument));
-    VARSAM_RETURN_IF_ERROR(CheckCount(*scorer, parsed.responses.size(), "request.responses"));
     VARSAM_ASSIGN_OR_RETURN(const ins::Score score,
                             scorer->ScoreOne(parsed.responses, parsed.respondent));
     *json_out = CopyOut(varsam::DumpJson(ins::ToJson(score, parsed.swedish)));

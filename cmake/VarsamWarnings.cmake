@@ -1,6 +1,7 @@
 # varsam_warnings(target): the warning set for varsam's own code (style.md: -Wall -Wextra -Werror).
 function(varsam_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow -Wnon-virtual-dtor
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow
+    $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>
     $<$<COMPILE_LANGUAGE:C>:-Wstrict-prototypes>
     $<$<BOOL:${VARSAM_WERROR}>:-Werror>)
   # GCC's -Wmaybe-uninitialized gives false positives in libstdc++ (<regex>, pulled in by

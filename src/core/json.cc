@@ -6,18 +6,43 @@
 
 namespace varsam {
 
+namespace {
+
+// A SAX handler that accepts everything and remembers where parsing failed: it finds the byte
+// offset of an error without an exception (nlohmann-json otherwise reports the offset only
+// through a thrown parse_error).
+struct ErrorFinder : nlohmann::json_sax<nlohmann::json> {
+  std::size_t byte = 0;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception&) override {
+    byte = position;
+    return false;  // stop, without throwing
+  }
+};
+
+}  // namespace
+
 absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view what) {
   VARSAM_RETURN_IF_ERROR(CheckUtf8(text, what));
-  // nlohmann-json reports the byte offset of an error only through parse_error, so parse
-  // with exceptions and catch them all here: nothing escapes this function.
-  try {
-    return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    return absl::InvalidArgumentError(
-        Cat({what, ": not valid JSON at byte ", std::to_string(e.byte)}));
-  } catch (const std::exception&) {
-    return absl::InvalidArgumentError(Cat({what, ": not valid JSON"}));
-  }
+  nlohmann::json value = nlohmann::json::parse(text.begin(), text.end(), nullptr,
+                                               /*allow_exceptions=*/false);
+  if (!value.is_discarded()) return value;
+  ErrorFinder finder;
+  nlohmann::json::sax_parse(text.begin(), text.end(), &finder);
+  return absl::InvalidArgumentError(
+      Cat({what, ": not valid JSON at byte ", std::to_string(finder.byte)}));
 }
 
 std::string DumpJson(const nlohmann::json& value) {

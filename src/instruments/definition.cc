@@ -220,7 +220,8 @@ absl::Status Reader::ReadSettings(const json& value) {
     s.value = s.default_value;
     def_.settings.push_back(std::move(s));
   }
-  for (const auto& [name, v] : overrides_) {
+  for (const auto& [override_name, v] : overrides_) {
+    const std::string& name = override_name;  // clang 14 does not capture structured bindings
     auto it = std::find_if(def_.settings.begin(), def_.settings.end(),
                            [&](const Setting& s) { return s.name == name; });
     if (it == def_.settings.end()) {

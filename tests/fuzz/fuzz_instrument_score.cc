@@ -22,6 +22,7 @@
 namespace {
 
 using namespace varsam::instruments;
+using varsam::fuzz::allocations;
 
 double Answer(std::uint8_t b) {
   if (b == 255) return kMissing;
