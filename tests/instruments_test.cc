@@ -231,6 +231,13 @@ TEST_CASE("loader: structure and types are checked", "[instruments][loader]") {
   d["total"]["prorate"] = false;
   CHECK_THAT(Refusal(d), Catch::Contains("missing_allowed above 0 needs prorate: true"));
   d = HostDefinition();
+  d["items"]["groups"].push_back({{"items", {1}}, {"min", 1}, {"max", 4}});
+  d["total"]["range"] = {1, 16};
+  d["band_sets"][0]["bands"][0]["min"] = 1;
+  d["band_sets"][1]["bands"][0]["min"] = 1;
+  d["band_sets"][2]["bands"][0]["min"] = 1;
+  CHECK_THAT(Refusal(d), Catch::Contains("prorate needs every item to span the same range"));
+  d = HostDefinition();
   d["items"]["groups"][0]["values"] = {0, 64};
   CHECK_THAT(Refusal(d), Catch::Contains("must be a whole number from 0 to 63"));
   d = HostDefinition();

@@ -362,6 +362,15 @@ absl::Status Reader::ReadTotal(const json& value) {
   if (def_.prorate && def_.missing_allowed == 0) {
     return Error("total", "prorate needs missing_allowed of at least 1");
   }
+  // count × mean stands in fairly for missing answers only when every item spans the same
+  // range (CORE-10: all 0-4); otherwise a prorated total could leave the total's range.
+  if (def_.prorate) {
+    for (const Scale& s : def_.items) {
+      if (s.min != def_.items.front().min || s.max != def_.items.front().max) {
+        return Error("total", "prorate needs every item to span the same range");
+      }
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -190,22 +190,26 @@ struct Instrument::Compiled {
             (set.age_max >= 0 && (age < 0 || age > set.age_max))) {
           continue;
         }
-        for (int b = set.first; b < set.first + set.count && bands[b].min <= f.total; ++b) {
-          f.band = bands[b].index;
-        }
+        // The last band starting at or below the total, counted without a data-dependent
+        // branch (totals are random to the branch predictor; the first band starts at or
+        // below the lowest total, so the count is at least 1).
+        int starts = 0;
+        for (int b = set.first; b < set.first + set.count; ++b) starts += bands[b].min <= f.total;
+        f.band = bands[set.first + std::max(starts, 1) - 1].index;
         break;
       }
     }
 
+    // Every condition is evaluated and OR-ed (no early exit), which keeps the loop free of
+    // branches that depend on the answers.
     std::uint32_t flags = 0;
     for (size_t k = 0; k < rules.size(); ++k) {
       const Rule& rule = rules[k];
+      bool raised = false;
       for (int c = rule.first; c < rule.first + rule.count; ++c) {
-        if (Holds(conds[c], r, f, sex, age, previous)) {
-          flags |= std::uint32_t{1} << k;
-          break;
-        }
+        raised |= Holds(conds[c], r, f, sex, age, previous);
       }
+      flags |= std::uint32_t{raised} << k;
     }
     f.flags = flags;
     return {};
@@ -214,15 +218,15 @@ struct Instrument::Compiled {
   bool Holds(const Cond& c, const double* r, const FormScore& f, int sex, int age,
              double previous) const {
     switch (c.on) {
-      case Subject::kItem:
+      case Subject::kItem: {
+        bool any = false;
         for (int k = c.first; k < c.first + c.count; ++k) {
           const double x = r[cond_items[k]];
-          if (c.comparison == Comparison::kUnanswered ? std::isnan(x)
-                                                      : Compare(c.comparison, x, c.threshold)) {
-            return true;
-          }
+          any |= c.comparison == Comparison::kUnanswered ? std::isnan(x)
+                                                         : Compare(c.comparison, x, c.threshold);
         }
-        return false;
+        return any;
+      }
       case Subject::kTotal: return Compare(c.comparison, f.total, c.threshold);
       case Subject::kSubscale: return Compare(c.comparison, f.subscales[c.subscale], c.threshold);
       case Subject::kChange:
