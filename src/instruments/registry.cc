@@ -3,24 +3,27 @@
 // the band and flag strings the C API lends) stay valid.
 
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "definition.h"
 #include "varsam/core.h"
 #include "varsam/instruments.h"
 
 namespace varsam::instruments {
 
+// std::shared_mutex rather than absl::Mutex: pthread's rwlock is visible to ThreadSanitizer,
+// Debian's prebuilt Abseil is not.
 struct Registry::State {
-  mutable absl::Mutex mu;
-  absl::flat_hash_map<std::string, const Instrument*> by_id ABSL_GUARDED_BY(mu);
-  std::vector<std::string> order ABSL_GUARDED_BY(mu);  // List() order
-  std::vector<std::unique_ptr<const Instrument>> owned ABSL_GUARDED_BY(mu);
+  mutable std::shared_mutex mu;
+  absl::flat_hash_map<std::string, const Instrument*> by_id;  // guarded by mu
+  std::vector<std::string> order;                             // List() order; guarded by mu
+  std::vector<std::unique_ptr<const Instrument>> owned;       // guarded by mu
 };
 
 Registry::Registry() : state_(std::make_unique<State>()) {}
@@ -42,7 +45,7 @@ Registry& Registry::Global() {
 }
 
 const Instrument* Registry::Find(std::string_view id) const {
-  absl::ReaderMutexLock lock(&state_->mu);
+  std::shared_lock lock(state_->mu);
   const auto it = state_->by_id.find(absl::string_view(id.data(), id.size()));
   return it == state_->by_id.end() ? nullptr : it->second;
 }
@@ -59,7 +62,7 @@ absl::StatusOr<const Instrument*> Registry::Get(std::string_view id) const {
 
 absl::StatusOr<const Instrument*> Registry::Load(std::string_view json) {
   VARSAM_ASSIGN_OR_RETURN(std::unique_ptr<const Instrument> instrument, Instrument::Parse(json));
-  absl::MutexLock lock(&state_->mu);
+  std::unique_lock lock(state_->mu);
   const Instrument* raw = instrument.get();
   if (!state_->by_id.emplace(raw->id(), raw).second) {
     return absl::AlreadyExistsError(Cat({"instrument '", raw->id(), "' is already loaded"}));
@@ -78,7 +81,7 @@ absl::StatusOr<const Instrument*> Registry::Configure(std::string_view id,
   for (const auto& [name, value] : values) merged[name] = value;
   VARSAM_ASSIGN_OR_RETURN(std::unique_ptr<const Instrument> rebuilt,
                           Instrument::Parse(current->source_json(), merged));
-  absl::MutexLock lock(&state_->mu);
+  std::unique_lock lock(state_->mu);
   const Instrument* raw = rebuilt.get();
   state_->by_id[raw->id()] = raw;
   state_->owned.push_back(std::move(rebuilt));
@@ -86,7 +89,7 @@ absl::StatusOr<const Instrument*> Registry::Configure(std::string_view id,
 }
 
 std::vector<const Instrument*> Registry::List() const {
-  absl::ReaderMutexLock lock(&state_->mu);
+  std::shared_lock lock(state_->mu);
   std::vector<const Instrument*> out;
   out.reserve(state_->order.size());
   for (const std::string& id : state_->order) out.push_back(state_->by_id.at(id));
