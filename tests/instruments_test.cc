@@ -422,6 +422,13 @@ TEST_CASE("scoring: the instrument describes itself", "[instruments][score]") {
   CHECK(j["items"] == 4);
   CHECK(j["bands"] == ordered_json({"low", "high", "very_high"}));
   CHECK(j["flags"][0]["code"] == "item_one_high");
+  CHECK(j["flags"][0]["any"] == ordered_json::parse(R"([{"on": "item", "items": [1],
+      "comparison": "at_least", "threshold": 3, "setting": null}])"));
+  CHECK(j["flags"][3]["any"][0]["threshold"] == -2);  // {"setting": "drop", "negate": true}
+  CHECK(j["flags"][3]["any"][0]["setting"] == "drop");
+  CHECK(j["flags"][4]["any"][0]["subscale"] == "first_two");
+  CHECK(j["flags"][6]["any"][0]["comparison"] == "unknown");
+  CHECK(j["flags"][6]["any"][0]["threshold"].is_null());
   CHECK(j["scales"][2]["values"] == ordered_json({0, 2, 4}));
   CHECK(j["total"]["range"] == ordered_json({0, 16}));
   CHECK(j["settings"]["low_cutoff"]["value"] == 3);

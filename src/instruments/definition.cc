@@ -492,15 +492,11 @@ absl::StatusOr<Condition> Reader::ReadCondition(const json& value, std::string_v
                                  "equals", "missing", "unknown"}));
   Condition c;
   VARSAM_ASSIGN_OR_RETURN(const json* on, Required(value, path, "on"));
-  static constexpr std::pair<std::string_view, Subject> kSubjects[] = {
-      {"item", Subject::kItem},     {"total", Subject::kTotal}, {"subscale", Subject::kSubscale},
-      {"change", Subject::kChange}, {"age", Subject::kAge},     {"sex", Subject::kSex}};
-  const auto subject = std::find_if(std::begin(kSubjects), std::end(kSubjects),
-                                    [&](const auto& s) { return *on == s.first; });
-  if (subject == std::end(kSubjects)) {
+  const auto subject = std::find(std::begin(kSubjectNames), std::end(kSubjectNames), *on);
+  if (subject == std::end(kSubjectNames)) {
     return Error(At(path, "on"), "must be item, total, subscale, change, age or sex");
   }
-  c.on = subject->second;
+  c.on = static_cast<Subject>(subject - std::begin(kSubjectNames));
 
   const json* items = Find(value, "items");
   if ((c.on == Subject::kItem) != (items != nullptr)) {
@@ -522,13 +518,10 @@ absl::StatusOr<Condition> Reader::ReadCondition(const json& value, std::string_v
     if (c.subscale < 0) return Error(At(path, "subscale"), Cat({"no subscale '", id, "'"}));
   }
 
-  static constexpr std::pair<std::string_view, Comparison> kComparisons[] = {
-      {"at_least", Comparison::kAtLeast}, {"at_most", Comparison::kAtMost},
-      {"below", Comparison::kBelow},      {"above", Comparison::kAbove},
-      {"equals", Comparison::kEquals},    {"missing", Comparison::kUnanswered},
-      {"unknown", Comparison::kUnknown}};
   int found = 0;
-  for (const auto& [key, comparison] : kComparisons) {
+  for (size_t k = 0; k < std::size(kComparisonNames); ++k) {
+    const std::string_view key = kComparisonNames[k];
+    const Comparison comparison = static_cast<Comparison>(k);
     const json* operand = Find(value, key);
     if (operand == nullptr) continue;
     ++found;

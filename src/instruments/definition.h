@@ -4,12 +4,22 @@
 #ifndef VARSAM_SRC_INSTRUMENTS_DEFINITION_H_
 #define VARSAM_SRC_INSTRUMENTS_DEFINITION_H_
 
+#include <cstddef>
+#include <iterator>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "varsam/instruments.h"
 
 namespace varsam::instruments::internal {
+
+// The names of subjects and comparisons in definition files, indexed by the enum's value.
+inline constexpr std::string_view kSubjectNames[] = {"item",   "total", "subscale",
+                                                     "change", "age",   "sex"};
+inline constexpr std::string_view kComparisonNames[] = {"at_least", "at_most", "below",  "above",
+                                                        "equals",   "missing", "unknown"};
+static_assert(std::size(kSubjectNames) == static_cast<size_t>(Subject::kSex) + 1);
+static_assert(std::size(kComparisonNames) == static_cast<size_t>(Comparison::kUnknown) + 1);
 
 // Parses and validates one definition, with `overrides` in place of settings' defaults.
 // InvalidArgument naming the instrument (when its id is known) and the field at fault.

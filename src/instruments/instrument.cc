@@ -53,6 +53,20 @@ std::string AllowedText(const Scale& s) {
 
 json TextJson(const Text& t) { return {{"en", t.en}, {"sv", t.sv}}; }
 
+// A flag condition as the definition states it, with the threshold in force:
+//   {"on": "item", "items": [9], "comparison": "at_least", "threshold": 1, "setting": null}
+json ConditionJson(const Condition& c, const Definition& def) {
+  json out = {{"on", internal::kSubjectNames[static_cast<int>(c.on)]}};
+  if (c.on == Subject::kItem) out["items"] = c.items;
+  if (c.on == Subject::kSubscale) out["subscale"] = def.subscales[c.subscale].id;
+  out["comparison"] = internal::kComparisonNames[static_cast<int>(c.comparison)];
+  const bool compares =
+      c.comparison != Comparison::kUnanswered && c.comparison != Comparison::kUnknown;
+  out["threshold"] = compares ? NumberJson(c.threshold) : json(nullptr);
+  out["setting"] = c.setting.empty() ? json(nullptr) : json(c.setting);
+  return out;
+}
+
 }  // namespace
 
 std::string_view SeverityName(Severity severity) {
@@ -478,9 +492,12 @@ json Instrument::ToJson() const {
   }
   json flags = json::array();
   for (const FlagRule& f : def_.flags) {
+    json any = json::array();
+    for (const Condition& c : f.any) any.push_back(ConditionJson(c, def_));
     flags.push_back({{"code", f.code},
                      {"severity", SeverityName(f.severity)},
-                     {"message", TextJson(f.message)}});
+                     {"message", TextJson(f.message)},
+                     {"any", std::move(any)}});
   }
   json settings = json::object();
   for (const Setting& s : def_.settings) {
