@@ -247,8 +247,8 @@ typedef struct varsam_score_columns {
  * *invalid_forms (may be NULL) set to the number of forms with status 2; VARSAM_NOT_FOUND,
  * or VARSAM_INVALID_ARGUMENT when items_per_form is not the instrument's item count, a
  * pointer is NULL (responses and columns may be NULL only when forms is 0), columns->struct_size
- * is too small, or a sex entry is not 0, 1 or 2; the columns are then not written. Does not
- * allocate. */
+ * is too small, or a respondent entry is bad (sex not 0, 1 or 2, age above 150, infinite
+ * previous total); the columns are then not written. Does not allocate. */
 VARSAM_API varsam_status varsam_score_batch(const char* instrument, const double* responses,
                                             size_t forms, size_t items_per_form,
                                             varsam_score_columns* columns, size_t* invalid_forms);

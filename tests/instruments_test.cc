@@ -512,6 +512,12 @@ TEST_CASE("batch: shapes are checked, columns are optional", "[instruments][batc
   const std::vector<std::int32_t> bad_sex = {0, 1, 7};
   CHECK(host->ScoreBatch({answers, bad_sex, {}, {}}, {}).status().code() ==
         absl::StatusCode::kInvalidArgument);
+  const std::vector<std::int32_t> bad_age = {40, 151, -1};
+  CHECK_THAT(std::string(host->ScoreBatch({answers, {}, bad_age, {}}, {}).status().message()),
+             Catch::Contains("column age"));
+  const std::vector<double> bad_previous = {1, INFINITY, kMissing};
+  CHECK_THAT(std::string(host->ScoreBatch({answers, {}, {}, bad_previous}, {}).status().message()),
+             Catch::Contains("column previous_total"));
   CHECK(host->ScoreBatch({{}, {}, {}, {}}, {})->scored == 0);
 }
 

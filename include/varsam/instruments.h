@@ -55,6 +55,7 @@ inline constexpr int kMaxItems = 200;
 inline constexpr int kMaxSubscales = 16;
 inline constexpr int kMaxFlags = 32;      // a form's flags fit one std::uint32_t
 inline constexpr double kMaxScale = 1e6;  // answers lie within -kMaxScale..kMaxScale
+inline constexpr int kMaxAge = 150;       // a respondent's age in years, 0..kMaxAge
 
 // ---- The definition, as the loader read it -------------------------------------------------
 
@@ -232,7 +233,8 @@ enum class FormStatus : std::int32_t {
 // Many forms of one instrument, stored row-major: forms × item_count answers, NaN = missing.
 // Per-form respondent columns are optional (empty = unknown for every form); sex holds
 // 0 = unknown, 1 = female, 2 = male (ident::Sex and varsam_sex), age < 0 is unknown, a NaN
-// previous total is none.
+// previous total is none. Any other sex, an age above kMaxAge or an infinite previous total
+// is InvalidArgument for the whole batch, as it is for a single form.
 struct BatchInput {
   std::span<const double> responses;
   std::span<const std::int32_t> sex;

@@ -24,7 +24,6 @@ using nlohmann::json;
 constexpr std::string_view kFormat = "varsam-instrument/1";
 constexpr int kMaxBandSets = 8;
 constexpr int kMaxBands = 32;
-constexpr int kMaxAge = 150;
 
 std::string Num(double x) {
   if (std::abs(x) < 1e15 && x == std::trunc(x)) {

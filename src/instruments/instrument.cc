@@ -328,7 +328,7 @@ absl::Status Instrument::ScoreForm(std::span<const double> responses, const Resp
         Cat({"instrument '", def_.id, "' has ", std::to_string(def_.items.size()), " items; got ",
              std::to_string(responses.size()), " answers"}));
   }
-  if (respondent.age && (*respondent.age < 0 || *respondent.age > 150)) {
+  if (respondent.age && (*respondent.age < 0 || *respondent.age > kMaxAge)) {
     return absl::InvalidArgumentError("respondent age: must be 0-150 years");
   }
   if (respondent.previous_total && !std::isfinite(*respondent.previous_total)) {
@@ -398,9 +398,21 @@ absl::StatusOr<BatchSummary> Instrument::ScoreBatch(const BatchInput& input,
   VARSAM_RETURN_IF_ERROR(check_column(output.band.size(), "band"));
   VARSAM_RETURN_IF_ERROR(check_column(output.flags.size(), "flags"));
   VARSAM_RETURN_IF_ERROR(check_column(output.status.size(), "status"));
+  // The respondent columns are checked as ScoreForm checks one respondent (where an error
+  // fails the call), so that a batch and a form agree; a bad entry fails the batch.
   for (const std::int32_t sex : input.sex) {
     if (sex < 0 || sex > 2) {
       return absl::InvalidArgumentError("column sex: values must be 0 (unknown), 1 or 2");
+    }
+  }
+  for (const std::int32_t age : input.age) {
+    if (age > kMaxAge) {
+      return absl::InvalidArgumentError("column age: values must be at most 150 years");
+    }
+  }
+  for (const double previous : input.previous_total) {
+    if (std::isinf(previous)) {
+      return absl::InvalidArgumentError("column previous_total: values must be finite or NaN");
     }
   }
 
@@ -409,7 +421,7 @@ absl::StatusOr<BatchSummary> Instrument::ScoreBatch(const BatchInput& input,
   const double* row = input.responses.data();
   for (size_t i = 0; i < forms; ++i, row += n) {
     const int sex = input.sex.empty() ? 0 : input.sex[i];
-    const int age = input.age.empty() || input.age[i] > 150 ? -1 : input.age[i];
+    const int age = input.age.empty() || input.age[i] < 0 ? -1 : input.age[i];
     const double previous = input.previous_total.empty() ? kMissing : input.previous_total[i];
     FormStatus status = FormStatus::kScored;
     if (compiled_->Evaluate(row, sex, age, previous, &form).problem != Problem::kNone) {
