@@ -451,41 +451,40 @@ static void test_score_json(void) {
   }
   varsam_free(json);
 
-  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 2, 2], \"bogus\": 1}";
-  json = (char*)1;
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
-                    "'bogus'"));
-  EXPECT(json == NULL);
-  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, \"2\", 2]}";
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
-                    "item 2"));
-  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 3]}";
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
-                    "item 3"));
-  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1]}";
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
-                    "has 3 items; got 2 answers"));
-  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 2], \"sex\": 1}";
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
-                    "sex"));
-  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 2], \"age\": -3}";
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
-                    "age"));
-  request = "{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 2], \"language\": \"de\"}";
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
-                    "language"));
-  request = "{\"responses\": [1, 1, 2]}";
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
-                    "instrument"));
-  request = "{\"instrument\": \"no-such-form\", \"responses\": []}";
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_NOT_FOUND, NULL));
-  request = "[1, 2, 3]";
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
-                    "object"));
-  request = "{\"instrument\": ";
-  EXPECT(fails_with(varsam_score_json(request, strlen(request), &json), VARSAM_INVALID_ARGUMENT,
-                    NULL));
-  EXPECT(json == NULL);
+  {
+    /* Bad requests: the status, and a text the message contains (NULL: any message). */
+    static const struct {
+      const char* request;
+      varsam_status status;
+      const char* text;
+    } kBad[] = {
+        {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, 2, 2], \"bogus\": 1}",
+         VARSAM_INVALID_ARGUMENT, "'bogus'"},
+        {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, \"2\", 2]}",
+         VARSAM_INVALID_ARGUMENT, "item 2"},
+        {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 3]}", VARSAM_INVALID_ARGUMENT,
+         "item 3"},
+        {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1]}", VARSAM_INVALID_ARGUMENT,
+         "has 3 items; got 2 answers"},
+        {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 2], \"sex\": 1}",
+         VARSAM_INVALID_ARGUMENT, "sex"},
+        {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 2], \"age\": -3}",
+         VARSAM_INVALID_ARGUMENT, "age"},
+        {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 2], \"language\": \"de\"}",
+         VARSAM_INVALID_ARGUMENT, "language"},
+        {"{\"responses\": [1, 1, 2]}", VARSAM_INVALID_ARGUMENT, "instrument"},
+        {"{\"instrument\": \"no-such-form\", \"responses\": []}", VARSAM_NOT_FOUND, NULL},
+        {"[1, 2, 3]", VARSAM_INVALID_ARGUMENT, "object"},
+        {"{\"instrument\": ", VARSAM_INVALID_ARGUMENT, NULL},
+    };
+    size_t i;
+    for (i = 0; i < sizeof kBad / sizeof kBad[0]; ++i) {
+      json = (char*)1;
+      EXPECT(fails_with(varsam_score_json(kBad[i].request, strlen(kBad[i].request), &json),
+                        kBad[i].status, kBad[i].text));
+      EXPECT(json == NULL);
+    }
+  }
   EXPECT(fails_with(varsam_score_json(NULL, 0, &json), VARSAM_INVALID_ARGUMENT, "request"));
   EXPECT(fails_with(varsam_score_json("{}", 2, NULL), VARSAM_INVALID_ARGUMENT, "json_out"));
 }
