@@ -1,0 +1,270 @@
+// varsam/store.h — where varsam keeps what it keeps: the journal, the register and the audit
+// store, on embedded SQLite (the default) or on PostgreSQL.
+//
+// The law's central idea is separation (architecture.md, "The legal shape is the architecture";
+// SoLPUL 7 a §; GDPR Art 4(5) and EDPB Guidelines 01/2025 on pseudonymisation):
+//  - the *journal* holds identifiable case data: a client's own measurements, the suggestions
+//    varsam made and the decisions officers recorded on them;
+//  - the *register* (sammanställningsregister) holds pseudonymised rows only: keyed pseudonyms
+//    with their key epoch, generalised attributes, case kind, intervention, measurements,
+//    outcome labels, and a random per-row record key. It shares no key with the journal, and
+//    no column can hold a direct identifier: every text field of a register row is checked
+//    against the field's closed vocabulary or pattern before it is written, and scanned for
+//    identity numbers (ValidateEpisode, ValidateRegisterMeasurement);
+//  - the *audit* store is append-only: events with a gap-free sequence number, and checkpoints.
+//    An append is durable when the call returns. (The event format belongs to src/audit.)
+//
+// Backends: a directory (SQLite: journal.db, register.db, audit.db; WAL; synchronous=FULL for
+// the journal and the audit store, configurable for bulk register loads) or a URI
+// `postgresql://…` (three schemas owned by three roles: the database itself refuses the
+// register role the journal, and refuses everyone UPDATE and DELETE on audit rows).
+// docs/storage.md has the schemas.
+//
+// Every write call is one transaction: a batch is written whole or not at all. Reads stream
+// rows to a callback; nothing loads a whole part into memory. Statements are prepared; no
+// value is ever spliced into SQL text.
+//
+// Thread safety: a Store may be used from any number of threads at once (each backend
+// serialises or pools its connections). Messages never contain the values of records.
+
+#ifndef VARSAM_STORE_H_
+#define VARSAM_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "varsam/core.h"
+
+namespace varsam::store {
+
+// The schema version this library writes. Opening a store of an older version migrates it
+// forward (in one transaction per part); a newer one is refused with FailedPrecondition.
+inline constexpr int kSchemaVersion = 1;
+
+enum class Part : std::uint8_t { kJournal, kRegister, kAudit };
+std::string_view PartName(Part part);  // "journal", "register", "audit"
+
+// ---- The journal (identifiable) ---------------------------------------------------------------
+
+// One scored form of one client, as the host's case system knows it.
+struct Measurement {
+  std::int64_t id = 0;      // assigned by the store on append
+  std::string client_ref;   // the host's own client id (identifiable)
+  std::string case_ref;     // the host's case id
+  std::string case_kind;    // one of kCaseKinds
+  std::string instrument;   // an instrument id ("phq9")
+  int session = 0;          // 1-based session number within the case (0: not a series)
+  Date date;                // when the form was answered
+  std::vector<double> responses;  // NaN = missing
+  std::optional<double> total;
+  std::optional<std::string> band;
+  std::vector<std::string> flags;  // flag codes raised
+};
+
+struct MeasurementFilter {
+  std::optional<std::string> client_ref;
+  std::optional<std::string> case_ref;
+  std::optional<std::string> instrument;
+  std::optional<Date> from;  // inclusive
+  std::optional<Date> to;    // inclusive
+};
+
+// A suggestion varsam made to an officer (a flag, a model's output); closed only by a Decision.
+struct Suggestion {
+  std::string id;  // unique, chosen by the caller (e.g. a random 128-bit hex id)
+  std::string client_ref;
+  std::string case_ref;
+  std::string kind;          // "flag", "model", ...
+  Date created;
+  std::string content_json;  // what was suggested, and why
+};
+
+// An officer's recorded decision on a suggestion.
+struct Decision {
+  std::int64_t id = 0;  // assigned by the store
+  std::string suggestion_id;
+  std::string decider;       // the officer's id in the host
+  std::string decider_role;  // "handlaggare", "arbetsledare"
+  std::string decision;      // "accepted", "rejected", "modified", ...
+  std::string rationale;
+  Date date;
+};
+
+// ---- The register (pseudonymised) -------------------------------------------------------------
+
+// Case kinds (domain.md's glossary); the only values case_kind takes in either part.
+inline constexpr std::string_view kCaseKinds[] = {"anmalan", "forhandsbedomning", "utredning",
+                                                  "insats", "uppfoljning"};
+
+// One episode of one pseudonymised person: a case from its start to its end.
+struct EpisodeRow {
+  std::string pseudonym;    // a keyed pseudonym: "p" + one digit + "_" + 43 base64url characters
+  std::int32_t key_epoch = 0;  // which pseudonymisation key made it (destroying a key unlinks)
+  std::string age_band;     // "0-5", "18-24", "65+": digits, '-', '+'
+  std::string sex;          // "female", "male" or "" (not given)
+  std::string region;       // an SCB county code "01".."25", or "" (suppressed)
+  std::string case_kind;    // one of kCaseKinds
+  std::string intervention; // one of the vocabulary's interventions, or "" for none
+  std::string start_period; // "2026", "2026-Q3" or "2026-11"
+  std::string end_period;   // the same forms, or "" (open)
+  std::string outcome;      // one of kOutcomes, or "" (not yet known)
+  std::uint64_t record_key = 0;  // random per row (for cell-key perturbation); never 0
+};
+
+inline constexpr std::string_view kOutcomes[] = {"improved", "unchanged", "deteriorated",
+                                                 "completed", "dropout", "ended_other"};
+
+// The closed vocabularies of the register's free-looking fields: a value outside them cannot
+// be written, so no name or other identifier can hide in them. The defaults are the built-in
+// instruments and their band ids, and common kinds of intervention (insats); a host with its
+// own instruments or interventions adds to them.
+struct RegisterVocabulary {
+  std::vector<std::string> instruments;
+  std::vector<std::string> bands;
+  std::vector<std::string> interventions;
+
+  static RegisterVocabulary Default();
+};
+
+// One measurement of a pseudonymised person.
+struct RegisterMeasurementRow {
+  std::string pseudonym;
+  std::int32_t key_epoch = 0;
+  std::string instrument;  // one of the vocabulary's instruments
+  int session = 0;
+  std::string period;      // as EpisodeRow::start_period
+  std::optional<double> total;
+  std::string band;        // one of the vocabulary's band ids, or ""
+  std::uint64_t record_key = 0;
+};
+
+struct EpisodeFilter {
+  std::optional<std::string> case_kind;
+  std::optional<std::string> intervention;
+  std::optional<std::string> region;
+  std::optional<std::int32_t> key_epoch;
+};
+
+// OK, or InvalidArgument naming the field (never its value) when a field is outside its
+// vocabulary or pattern, or when any text field contains an identity number. These are the
+// checks every register write goes through, whatever the backend.
+absl::Status ValidateEpisode(const EpisodeRow& row, const RegisterVocabulary& vocabulary);
+absl::Status ValidateRegisterMeasurement(const RegisterMeasurementRow& row,
+                                         const RegisterVocabulary& vocabulary);
+
+// ---- The audit store --------------------------------------------------------------------------
+
+struct AuditEvent {
+  std::int64_t seq = 0;     // 1, 2, 3, ... without gaps
+  std::string payload;      // opaque to the store (src/audit's canonical bytes)
+};
+
+struct Checkpoint {
+  std::int64_t seq = 0;     // the last event it covers
+  std::string payload;      // opaque (src/audit's signed tree head)
+};
+
+// ---- The store --------------------------------------------------------------------------------
+
+struct StoreOptions {
+  // Create the store (SQLite: the directory and files; PostgreSQL: nothing, see Init) when it
+  // does not exist. Otherwise a missing store is NotFound.
+  bool create = true;
+  // false: register writes are durable at the next checkpoint of the database rather than
+  // when the call returns (SQLite synchronous=NORMAL), for bulk loads. The journal and the
+  // audit store are always durable when a call returns.
+  bool durable_register = true;
+  // How long a writer waits for another (threads or processes) before Unavailable.
+  int busy_timeout_ms = 10000;
+  // What the register's closed fields may hold.
+  RegisterVocabulary vocabulary = RegisterVocabulary::Default();
+};
+
+struct PartInfo {
+  Part part = Part::kJournal;
+  int schema_version = 0;
+  std::vector<std::pair<std::string, std::int64_t>> rows;  // table name -> row count
+};
+
+struct StoreInfo {
+  std::string backend;  // "sqlite" or "postgresql"
+  std::string location; // directory, or the URI without its password
+  std::vector<PartInfo> parts;
+};
+
+class Store {
+ public:
+  // Opens (and migrates, and with options.create creates) the store at `location`: a
+  // directory path, or a URI starting "postgresql://" or "postgres://".
+  static absl::StatusOr<std::unique_ptr<Store>> Open(std::string_view location,
+                                                     const StoreOptions& options = {});
+
+  // Creates what a store needs before first use: SQLite, the directory and the three files;
+  // PostgreSQL, the three roles, three schemas, tables and grants (run as a role that may
+  // create roles). Idempotent.
+  static absl::Status Init(std::string_view location);
+
+  virtual ~Store();
+
+  virtual std::string_view backend() const = 0;
+  virtual absl::StatusOr<StoreInfo> Info() = 0;
+
+  // Journal. Appends are one transaction each call; ids are returned in input order.
+  virtual absl::StatusOr<std::vector<std::int64_t>> AppendMeasurements(
+      std::span<const Measurement> measurements) = 0;
+  // Calls `row` for each match in (date, id) order until it returns false.
+  virtual absl::Status ForEachMeasurement(const MeasurementFilter& filter,
+                                          absl::FunctionRef<bool(const Measurement&)> row) = 0;
+  // AlreadyExists when the id is taken.
+  virtual absl::Status PutSuggestion(const Suggestion& suggestion) = 0;
+  virtual absl::StatusOr<Suggestion> GetSuggestion(std::string_view id) = 0;  // NotFound
+  // FailedPrecondition when the suggestion does not exist.
+  virtual absl::StatusOr<std::int64_t> RecordDecision(const Decision& decision) = 0;
+  virtual absl::Status ForEachDecision(std::string_view suggestion_id,
+                                       absl::FunctionRef<bool(const Decision&)> row) = 0;
+
+  // Register. Every row is validated first (ValidateEpisode, ...); one bad row refuses the
+  // whole batch with nothing written.
+  absl::Status AppendEpisodes(std::span<const EpisodeRow> rows);
+  absl::Status AppendRegisterMeasurements(std::span<const RegisterMeasurementRow> rows);
+  virtual absl::Status ForEachEpisode(const EpisodeFilter& filter,
+                                      absl::FunctionRef<bool(const EpisodeRow&)> row) = 0;
+  virtual absl::StatusOr<std::int64_t> CountEpisodes(const EpisodeFilter& filter) = 0;
+  virtual absl::Status ForEachRegisterMeasurement(
+      std::string_view instrument, absl::FunctionRef<bool(const RegisterMeasurementRow&)> row) = 0;
+
+  // Audit. AppendAudit returns the new event's seq once it is durable; a batch gets
+  // consecutive seqs, all or none.
+  virtual absl::StatusOr<std::int64_t> AppendAudit(std::string_view payload) = 0;
+  virtual absl::StatusOr<std::int64_t> AppendAuditBatch(
+      std::span<const std::string> payloads) = 0;  // the seq of the last
+  virtual absl::StatusOr<std::int64_t> LastAuditSeq() = 0;  // 0 when empty
+  // Events from_seq..to_seq inclusive, in order, until `event` returns false.
+  virtual absl::Status ReadAudit(std::int64_t from_seq, std::int64_t to_seq,
+                                 absl::FunctionRef<bool(const AuditEvent&)> event) = 0;
+  virtual absl::Status AppendCheckpoint(const Checkpoint& checkpoint) = 0;
+  virtual absl::Status ReadCheckpoints(absl::FunctionRef<bool(const Checkpoint&)> row) = 0;
+
+ protected:
+  explicit Store(RegisterVocabulary vocabulary) : vocabulary_(std::move(vocabulary)) {}
+  // The backends' register writes, called with rows already validated.
+  virtual absl::Status WriteEpisodes(std::span<const EpisodeRow> rows) = 0;
+  virtual absl::Status WriteRegisterMeasurements(
+      std::span<const RegisterMeasurementRow> rows) = 0;
+
+ private:
+  RegisterVocabulary vocabulary_;
+};
+
+}  // namespace varsam::store
+
+#endif  // VARSAM_STORE_H_
