@@ -53,6 +53,8 @@ void AddVersionCommand(CLI::App& app, int* exit_code);
 void AddIdCommand(CLI::App& app, int* exit_code);
 void AddScoreCommand(CLI::App& app, int* exit_code);
 void AddDemoCommand(CLI::App& app, int* exit_code);
+void AddStoreCommand(CLI::App& app, int* exit_code);
+void AddSynthCommand(CLI::App& app, int* exit_code);
 
 }  // namespace varsam::cli
 

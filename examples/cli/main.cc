@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   AddIdCommand(app, &exit_code);
   AddScoreCommand(app, &exit_code);
   AddDemoCommand(app, &exit_code);
+  AddStoreCommand(app, &exit_code);
+  AddSynthCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);
