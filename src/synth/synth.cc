@@ -1,0 +1,3 @@
+// The synthetic population (issue 4). Being written.
+
+namespace varsam::synth {}  // namespace varsam::synth
