@@ -57,13 +57,13 @@ std::string_view PartName(Part part);  // "journal", "register", "audit"
 
 // One scored form of one client, as the host's case system knows it.
 struct Measurement {
-  std::int64_t id = 0;      // assigned by the store on append
-  std::string client_ref;   // the host's own client id (identifiable)
-  std::string case_ref;     // the host's case id
-  std::string case_kind;    // one of kCaseKinds
-  std::string instrument;   // an instrument id ("phq9")
-  int session = 0;          // 1-based session number within the case (0: not a series)
-  Date date;                // when the form was answered
+  std::int64_t id = 0;            // assigned by the store on append
+  std::string client_ref;         // the host's own client id (identifiable)
+  std::string case_ref;           // the host's case id
+  std::string case_kind;          // one of kCaseKinds
+  std::string instrument;         // an instrument id ("phq9")
+  int session = 0;                // 1-based session number within the case (0: not a series)
+  Date date;                      // when the form was answered
   std::vector<double> responses;  // NaN = missing
   std::optional<double> total;
   std::optional<std::string> band;
@@ -83,7 +83,7 @@ struct Suggestion {
   std::string id;  // unique, chosen by the caller (e.g. a random 128-bit hex id)
   std::string client_ref;
   std::string case_ref;
-  std::string kind;          // "flag", "model", ...
+  std::string kind;  // "flag", "model", ...
   Date created;
   std::string content_json;  // what was suggested, and why
 };
@@ -107,21 +107,21 @@ inline constexpr std::string_view kCaseKinds[] = {"anmalan", "forhandsbedomning"
 
 // One episode of one pseudonymised person: a case from its start to its end.
 struct EpisodeRow {
-  std::string pseudonym;    // a keyed pseudonym: "p" + one digit + "_" + 43 base64url characters
+  std::string pseudonym;       // a keyed pseudonym: "p" + one digit + "_" + 43 base64url characters
   std::int32_t key_epoch = 0;  // which pseudonymisation key made it (destroying a key unlinks)
-  std::string age_band;     // "0-5", "18-24", "65+": digits, '-', '+'
-  std::string sex;          // "female", "male" or "" (not given)
-  std::string region;       // an SCB county code "01".."25", or "" (suppressed)
-  std::string case_kind;    // one of kCaseKinds
-  std::string intervention; // one of the vocabulary's interventions, or "" for none
-  std::string start_period; // "2026", "2026-Q3" or "2026-11"
-  std::string end_period;   // the same forms, or "" (open)
-  std::string outcome;      // one of kOutcomes, or "" (not yet known)
+  std::string age_band;        // "0-5", "18-24", "65+": digits, '-', '+'
+  std::string sex;             // "female", "male" or "" (not given)
+  std::string region;          // an SCB county code "01".."25", or "" (suppressed)
+  std::string case_kind;       // one of kCaseKinds
+  std::string intervention;    // one of the vocabulary's interventions, or "" for none
+  std::string start_period;    // "2026", "2026-Q3" or "2026-11"
+  std::string end_period;      // the same forms, or "" (open)
+  std::string outcome;         // one of kOutcomes, or "" (not yet known)
   std::uint64_t record_key = 0;  // random per row (for cell-key perturbation); never 0
 };
 
-inline constexpr std::string_view kOutcomes[] = {"improved", "unchanged", "deteriorated",
-                                                 "completed", "dropout", "ended_other"};
+inline constexpr std::string_view kOutcomes[] = {"improved",  "unchanged", "deteriorated",
+                                                 "completed", "dropout",   "ended_other"};
 
 // The closed vocabularies of the register's free-looking fields: a value outside them cannot
 // be written, so no name or other identifier can hide in them. The defaults are the built-in
@@ -141,9 +141,9 @@ struct RegisterMeasurementRow {
   std::int32_t key_epoch = 0;
   std::string instrument;  // one of the vocabulary's instruments
   int session = 0;
-  std::string period;      // as EpisodeRow::start_period
+  std::string period;  // as EpisodeRow::start_period
   std::optional<double> total;
-  std::string band;        // one of the vocabulary's band ids, or ""
+  std::string band;  // one of the vocabulary's band ids, or ""
   std::uint64_t record_key = 0;
 };
 
@@ -164,13 +164,13 @@ absl::Status ValidateRegisterMeasurement(const RegisterMeasurementRow& row,
 // ---- The audit store --------------------------------------------------------------------------
 
 struct AuditEvent {
-  std::int64_t seq = 0;     // 1, 2, 3, ... without gaps
-  std::string payload;      // opaque to the store (src/audit's canonical bytes)
+  std::int64_t seq = 0;  // 1, 2, 3, ... without gaps
+  std::string payload;   // opaque to the store (src/audit's canonical bytes)
 };
 
 struct Checkpoint {
-  std::int64_t seq = 0;     // the last event it covers
-  std::string payload;      // opaque (src/audit's signed tree head)
+  std::int64_t seq = 0;  // the last event it covers
+  std::string payload;   // opaque (src/audit's signed tree head)
 };
 
 // ---- The store --------------------------------------------------------------------------------
@@ -196,8 +196,8 @@ struct PartInfo {
 };
 
 struct StoreInfo {
-  std::string backend;  // "sqlite" or "postgresql"
-  std::string location; // directory, or the URI without its password
+  std::string backend;   // "sqlite" or "postgresql"
+  std::string location;  // directory, or the URI without its password
   std::vector<PartInfo> parts;
 };
 
@@ -246,7 +246,7 @@ class Store {
   // consecutive seqs, all or none.
   virtual absl::StatusOr<std::int64_t> AppendAudit(std::string_view payload) = 0;
   virtual absl::StatusOr<std::int64_t> AppendAuditBatch(
-      std::span<const std::string> payloads) = 0;  // the seq of the last
+      std::span<const std::string> payloads) = 0;           // the seq of the last
   virtual absl::StatusOr<std::int64_t> LastAuditSeq() = 0;  // 0 when empty
   // Events from_seq..to_seq inclusive, in order, until `event` returns false.
   virtual absl::Status ReadAudit(std::int64_t from_seq, std::int64_t to_seq,
@@ -258,8 +258,7 @@ class Store {
   explicit Store(RegisterVocabulary vocabulary) : vocabulary_(std::move(vocabulary)) {}
   // The backends' register writes, called with rows already validated.
   virtual absl::Status WriteEpisodes(std::span<const EpisodeRow> rows) = 0;
-  virtual absl::Status WriteRegisterMeasurements(
-      std::span<const RegisterMeasurementRow> rows) = 0;
+  virtual absl::Status WriteRegisterMeasurements(std::span<const RegisterMeasurementRow> rows) = 0;
 
  private:
   RegisterVocabulary vocabulary_;

@@ -1,6 +1,8 @@
 // What both backends share: opening by location, and the register's field checks that keep
 // direct identifiers out of it (varsam/store.h).
 
+#include "varsam/store.h"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -11,14 +13,15 @@
 #include "backends.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
-#include "varsam/store.h"
 
 namespace varsam::store {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-bool AllDigits(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit); }
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit);
+}
 
 bool IsPostgresUri(std::string_view location) {
   return location.starts_with("postgresql://") || location.starts_with("postgres://");
@@ -93,19 +96,40 @@ std::string_view PartName(Part part) {
 
 RegisterVocabulary RegisterVocabulary::Default() {
   RegisterVocabulary v;
-  v.instruments = {"soc13", "soc29", "ors",   "cors", "srs",    "csrs", "audit",
+  v.instruments = {"soc13",   "soc29", "ors",  "cors", "srs",    "csrs", "audit",
                    "audit-c", "dudit", "phq9", "gad7", "core10", "k10"};
   // The band ids of the built-in instruments (contracts.md).
-  v.bands = {"none",      "mild",       "moderate",       "moderately_severe", "severe",
-             "minimal",   "low_risk",   "hazardous",      "harmful",
-             "probable_dependence",     "risky",          "no_problem",
-             "probable_problem",        "clinical",       "non_clinical",      "low",
-             "moderate_severe",         "high",           "very_high"};
+  v.bands = {"none",
+             "mild",
+             "moderate",
+             "moderately_severe",
+             "severe",
+             "minimal",
+             "low_risk",
+             "hazardous",
+             "harmful",
+             "probable_dependence",
+             "risky",
+             "no_problem",
+             "probable_problem",
+             "clinical",
+             "non_clinical",
+             "low",
+             "moderate_severe",
+             "high",
+             "very_high"};
   // Common kinds of intervention (insats) in Swedish social services; "annat" for the rest.
-  v.interventions = {"missbruk_oppenvard",   "missbruk_institution", "ekonomiskt_bistand",
-                     "familjebehandling",    "kontaktperson",        "boendestod",
-                     "placering_familjehem", "placering_hvb",        "stodsamtal",
-                     "arbetstraning",        "annat"};
+  v.interventions = {"missbruk_oppenvard",
+                     "missbruk_institution",
+                     "ekonomiskt_bistand",
+                     "familjebehandling",
+                     "kontaktperson",
+                     "boendestod",
+                     "placering_familjehem",
+                     "placering_hvb",
+                     "stodsamtal",
+                     "arbetstraning",
+                     "annat"};
   return v;
 }
 
@@ -198,8 +222,8 @@ absl::Status Store::AppendEpisodes(std::span<const EpisodeRow> rows) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const absl::Status valid = ValidateEpisode(rows[i], vocabulary_);
     if (!valid.ok()) {
-      return absl::InvalidArgumentError(
-          Cat({"row ", std::to_string(i), ": ", std::string(valid.message()), " (nothing written)"}));
+      return absl::InvalidArgumentError(Cat(
+          {"row ", std::to_string(i), ": ", std::string(valid.message()), " (nothing written)"}));
     }
   }
   return WriteEpisodes(rows);
@@ -209,8 +233,8 @@ absl::Status Store::AppendRegisterMeasurements(std::span<const RegisterMeasureme
   for (size_t i = 0; i < rows.size(); ++i) {
     const absl::Status valid = ValidateRegisterMeasurement(rows[i], vocabulary_);
     if (!valid.ok()) {
-      return absl::InvalidArgumentError(
-          Cat({"row ", std::to_string(i), ": ", std::string(valid.message()), " (nothing written)"}));
+      return absl::InvalidArgumentError(Cat(
+          {"row ", std::to_string(i), ": ", std::string(valid.message()), " (nothing written)"}));
     }
   }
   return WriteRegisterMeasurements(rows);
