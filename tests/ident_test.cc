@@ -5,6 +5,7 @@
 
 #include "varsam/ident.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <random>
@@ -81,6 +82,16 @@ std::string Normalized(const std::string& text, Date today = kToday) {
 }
 
 }  // namespace
+
+TEST_CASE("ForEachOfficialTestNumber gives exactly the list, in its order") {
+  std::vector<std::string> listed;
+  ident::ForEachOfficialTestNumber(
+      [&](const ident::IdentityNumber& n) { listed.emplace_back(n.normalized()); });
+  std::vector<std::string> file = OfficialTestNumbers();
+  std::sort(file.begin(), file.end());
+  CHECK(std::is_sorted(listed.begin(), listed.end()));
+  CHECK(listed == file);
+}
 
 TEST_CASE("All 41,493 official test numbers validate as personnummer in the list") {
   const auto& numbers = OfficialTestNumbers();

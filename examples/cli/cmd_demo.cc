@@ -1,7 +1,11 @@
 // `varsam demo`: what varsam does, on Skatteverket's official test numbers and synthetic
 // answers only. Grows with each capability into the whole main job of architecture.md.
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <memory>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -11,6 +15,8 @@
 #include "varsam/core.h"
 #include "varsam/ident.h"
 #include "varsam/instruments.h"
+#include "varsam/store.h"
+#include "varsam/synth.h"
 
 namespace varsam::cli {
 namespace {
@@ -86,7 +92,94 @@ bool ScoreDemoForms() {
   return all_scored;
 }
 
-int RunDemo() {
+// A synthetic population of kDemoClients written into an embedded store (a temporary one,
+// removed afterwards, unless `store_dir` names where to keep it), then read back: what the
+// journal holds, one client's own measurements, a content-free audit event.
+constexpr std::size_t kDemoClients = 200;
+
+int StoreDemo(const std::string& store_dir) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::path dir = store_dir;
+  bool temporary = false;
+  if (dir.empty()) {
+    dir = fs::temp_directory_path(error) / Cat({"varsam-demo-", std::to_string(::getpid())});
+    temporary = true;
+  }
+  struct Cleanup {
+    fs::path dir;
+    bool active;
+    ~Cleanup() {
+      std::error_code ignored;
+      if (active) fs::remove_all(dir, ignored);
+    }
+  } cleanup{dir, temporary};
+
+  const absl::Status initialised = store::Store::Init(dir.string());
+  if (!initialised.ok()) return Fail(initialised);
+  auto opened = store::Store::Open(dir.string());
+  if (!opened.ok()) return Fail(opened.status());
+  store::Store& db = **opened;
+
+  synth::Options options;
+  options.clients = kDemoClients;
+  options.seed = 1;
+  auto generator = synth::Generator::Create(options);
+  if (!generator.ok()) return Fail(generator.status());
+  const std::unique_ptr<synth::Sink> sink = synth::StoreSink(&db);
+  const auto summary = (*generator)->Run(*sink);
+  if (!summary.ok()) return Fail(summary.status());
+  std::cout << "Generated " << summary->clients << " synthetic clients (seed 1; `varsam synth`"
+            << " makes millions): " << summary->cases << " cases, " << summary->measurements
+            << " scored forms, written to the journal in " << (temporary ? "a temporary " : "")
+            << "store" << (temporary ? "" : Cat({" in ", dir.string()})) << ".\n";
+
+  const auto info = db.Info();
+  if (!info.ok()) return Fail(info.status());
+  for (const store::PartInfo& part : info->parts) {
+    std::cout << "  " << store::PartName(part.part) << " (schema " << part.schema_version << "):";
+    for (const auto& [table, count] : part.rows) std::cout << " " << table << " " << count;
+    std::cout << "\n";
+  }
+
+  // The client of the first ORS series in the journal.
+  std::string client;
+  store::MeasurementFilter series;
+  series.instrument = "ors";
+  const absl::Status found = db.ForEachMeasurement(series, [&](const store::Measurement& m) {
+    client = m.client_ref;
+    return false;
+  });
+  if (!found.ok()) return Fail(found);
+  std::cout << "\nThe journal holds each client's own history (identifiable, for the case).\n"
+            << "Client " << client << ", first measurements:\n";
+  int shown = 0;
+  store::MeasurementFilter filter;
+  filter.client_ref = client;
+  const absl::Status read = db.ForEachMeasurement(filter, [&](const store::Measurement& m) {
+    std::cout << "  " << FormatIsoDate(m.date) << "  " << m.case_kind << "  " << m.instrument;
+    if (m.session > 0) std::cout << " session " << m.session;
+    if (m.total) std::cout << "  total " << *m.total;
+    if (m.band) std::cout << "  " << *m.band;
+    for (const std::string& flag : m.flags) std::cout << "  [" << flag << "]";
+    std::cout << "\n";
+    return ++shown < 10;
+  });
+  if (!read.ok()) return Fail(read);
+
+  const auto seq = db.AppendAudit(R"({"event":"demo","note":"content-free"})");
+  if (!seq.ok()) return Fail(seq.status());
+  std::cout << "\nThe audit store is append-only: this run appended event " << *seq
+            << ", durable when the call returned.\n"
+            << "The register (pseudonymised rows, no key back) is filled by the anonymiser, "
+               "which comes next.\n";
+  if (!temporary) {
+    std::cout << "Kept the store: varsam store info --store " << dir.string() << "\n";
+  }
+  return kExitOk;
+}
+
+int RunDemo(const std::string& store_dir) {
   const Date today = TodayInSweden();
   std::cout << "varsam " << VersionString()
             << " — lawful AI decision support for Swedish social services\n"
@@ -136,7 +229,10 @@ int RunDemo() {
   std::cout << "Scores are decision support for the officer, with the rule's source in\n"
             << "`varsam score --list --json`; the officer decides.\n";
   if (!ScoreDemoForms()) return kExitSoftware;
-  return kExitOk;
+
+  Section("Storage: a synthetic population in an embedded store");
+  const int stored = StoreDemo(store_dir);
+  return stored;
 }
 
 }  // namespace
@@ -144,7 +240,11 @@ int RunDemo() {
 void AddDemoCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "demo", "Show what varsam does, on official test data, with nothing to set up");
-  cmd->callback([exit_code] { *exit_code = RunDemo(); });
+  static std::string store_dir;
+  cmd->add_option("--store", store_dir,
+                  "Keep the demo's embedded store in DIR (created) for inspection; by default a "
+                  "temporary store is used and removed");
+  cmd->callback([exit_code] { *exit_code = RunDemo(store_dir); });
 }
 
 }  // namespace varsam::cli

@@ -1,9 +1,115 @@
-// `varsam synth` (issue 4). Being written: registers nothing yet.
+// `varsam synth --clients N --seed S [--out DIR] [--store DIR|URI] [--json]` (docs/synth.md,
+// docs/cli.md): a synthetic population of clients with Skatteverket's official test numbers,
+// their cases, scored forms and case notes with a ground truth of the identifiers in them, as
+// CSV files and/or into a store's journal.
 
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
 #include "cli.h"
+#include "varsam/core.h"
+#include "varsam/store.h"
+#include "varsam/synth.h"
 
 namespace varsam::cli {
+namespace {
 
-void AddSynthCommand(CLI::App&, int*) {}
+struct SynthOptions {
+  std::size_t clients = 1000;
+  std::uint64_t seed = 1;
+  std::optional<std::string> out;
+  std::optional<std::string> store;
+  std::optional<std::string> reference_date;
+  int max_age = 100;
+  int threads = 0;
+  bool json = false;
+};
+
+int RunSynth(const SynthOptions& o) {
+  synth::Options options;
+  options.clients = o.clients;
+  options.seed = o.seed;
+  options.max_age = o.max_age;
+  if (o.reference_date) {
+    const auto day = ParseIsoDate(*o.reference_date, "--reference-date");
+    if (!day.ok()) {
+      std::cerr << "varsam: " << day.status().message() << " (see --help)\n";
+      return kExitUsage;
+    }
+    options.reference_date = *day;
+  }
+  auto generator = synth::Generator::Create(options);
+  if (!generator.ok()) return Fail(generator.status());
+
+  std::vector<std::unique_ptr<synth::Sink>> owned;
+  std::unique_ptr<store::Store> opened;
+  if (o.out) {
+    auto csv = synth::CsvSink(*o.out);
+    if (!csv.ok()) return Fail(csv.status());
+    owned.push_back(std::move(csv).value());
+  }
+  if (o.store) {
+    auto s = store::Store::Open(*o.store);
+    if (!s.ok()) return Fail(s.status());
+    opened = std::move(s).value();
+    owned.push_back(synth::StoreSink(opened.get()));
+  }
+  std::vector<synth::Sink*> sinks;
+  for (const auto& sink : owned) sinks.push_back(sink.get());
+  synth::TeeSink tee(std::move(sinks));
+  const auto summary = (*generator)->Run(tee, o.threads);
+  if (!summary.ok()) return Fail(summary.status());
+
+  if (o.json) {
+    nlohmann::ordered_json out;
+    out["clients"] = summary->clients;
+    out["cases"] = summary->cases;
+    out["measurements"] = summary->measurements;
+    out["notes"] = summary->notes;
+    out["identifiers"] = summary->identifiers;
+    out["seconds"] = summary->seconds;
+    std::cout << DumpJson(out) << "\n";
+    return kExitOk;
+  }
+  std::cout << "synthetic population, seed " << o.seed << ": " << summary->clients << " clients, "
+            << summary->cases << " cases, " << summary->measurements << " measurements, "
+            << summary->notes << " notes with " << summary->identifiers << " identifiers ("
+            << absl::StrFormat("%.2f", summary->seconds) << " s)\n";
+  if (o.out) std::cout << "CSV files written (clients, cases, measurements, notes, truth)\n";
+  if (o.store) std::cout << "measurements appended to the store's journal\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddSynthCommand(CLI::App& app, int* exit_code) {
+  auto options = std::make_shared<SynthOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "synth",
+      "Make a synthetic population: clients with Skatteverket's official test numbers, cases,\n"
+      "scored forms and case notes with a ground truth of their identifiers (docs/synth.md).");
+  cmd->add_option("--clients", options->clients, "Number of clients (default 1000)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100000000}));
+  cmd->add_option("--seed", options->seed, "Seed; the same seed gives the same population");
+  cmd->add_option("--out", options->out,
+                  "Directory for clients.csv, cases.csv, measurements.csv, notes.csv, "
+                  "notes_truth.csv (created)");
+  cmd->add_option("--store", options->store,
+                  "Store (DIR or postgresql://…) whose journal receives the measurements");
+  cmd->add_option("--reference-date", options->reference_date,
+                  "The population's 'today', YYYY-MM-DD (default 2025-01-01)");
+  cmd->add_option("--max-age", options->max_age,
+                  "Use only test numbers of people aged at most this (default 100; 150: all)")
+      ->check(CLI::Range(0, 150));
+  cmd->add_option("--threads", options->threads, "Threads making clients (0: all cores, max 8)")
+      ->check(CLI::Range(0, 64));
+  cmd->add_flag("--json", options->json, "One JSON object with the counts on stdout");
+  cmd->callback([options, exit_code] { *exit_code = RunSynth(*options); });
+}
 
 }  // namespace varsam::cli

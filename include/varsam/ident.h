@@ -114,6 +114,10 @@ bool IsOfficialTestNumber(std::string_view twelve_digits) noexcept;
 // How many numbers the embedded list holds (41,493 in the list of 2024).
 std::size_t OfficialTestNumberCount() noexcept;
 
+// Calls `number` for every official test number, in the list's order (birth date, then birth
+// number): the source of synthetic people (src/synth) that never invents a personnummer.
+void ForEachOfficialTestNumber(absl::FunctionRef<void(const IdentityNumber&)> number);
+
 // ---- Finding identity numbers in free text ---------------------------------------------------
 
 // One identity number found in a text: the bytes [offset, offset + length) of the text.

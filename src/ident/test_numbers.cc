@@ -3,6 +3,9 @@
 #include "test_numbers.h"
 
 #include <algorithm>
+#include <string>
+
+#include "absl/strings/str_format.h"
 
 #include "test_number_table.h"
 #include "varsam/ident.h"
@@ -32,5 +35,21 @@ bool IsOfficialTestNumber(std::string_view twelve_digits) noexcept {
 }
 
 std::size_t OfficialTestNumberCount() noexcept { return internal::kTestNumberCount; }
+
+void ForEachOfficialTestNumber(absl::FunctionRef<void(const IdentityNumber&)> number) {
+  using namespace internal;
+  for (std::size_t bucket = 0; bucket < kBucketCount; ++bucket) {
+    for (std::uint32_t i = kBucketStart[bucket]; i < kBucketStart[bucket + 1]; ++i) {
+      const std::uint64_t key = (static_cast<std::uint64_t>(bucket) << kKeyBucketShift) | kLow[i];
+      const Date day = kEpoch + static_cast<std::int64_t>(key / 1000);
+      // YYYYMMDDNNN, then the check digit by Luhn over YYMMDDNNN.
+      std::string digits = absl::StrFormat("%04d%02d%02d%03d", static_cast<int>(day.year()),
+                                           day.month(), day.day(), static_cast<int>(key % 1000));
+      digits += LuhnCheckDigit(std::string_view(digits).substr(2, 9));
+      const CheckResult checked = Check(digits, Date());  // twelve digits ignore `today`
+      if (checked.ok()) number(checked.number);
+    }
+  }
+}
 
 }  // namespace varsam::ident

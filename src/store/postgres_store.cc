@@ -1,15 +1,1154 @@
-// The PostgreSQL backend. Being written: see issue 4.
+// The PostgreSQL backend of varsam::store::Store (docs/storage.md, "PostgreSQL").
+//
+// One database, three schemas, each owned by a role of the same name:
+//   varsam_journal   the journal (identifiable)
+//   varsam_register  the register (pseudonymised)
+//   varsam_audit     the audit store (append-only)
+// The roles are NOLOGIN. The store logs in with the URI's user, which must be a member of the
+// three roles, and each part's connections run `SET ROLE <part role>` first, so every
+// statement of a part runs with that role's rights only: the register's connections cannot
+// read the journal, because varsam_register has no USAGE on the schema varsam_journal (and
+// vice versa). Audit rows are append-only twice over: UPDATE, DELETE and TRUNCATE are revoked
+// from everyone including the owner, and statement triggers raise on them, so that even the
+// owner or a superuser is refused.
+//
+// Connections: a small pool per part (a std::mutex guards the idle list; a connection is used
+// by one call at a time, so a callback of a streaming read may call the store again). Every
+// statement that carries a value is a prepared statement (PQprepare/PQexecPrepared); only
+// fixed text (DDL, BEGIN, COPY ... FROM STDIN) goes through PQexec. Every write call is one
+// transaction. Reads stream in single-row mode. Audit seqs are assigned max+1 under a
+// transaction-scoped advisory lock, so concurrent appenders (threads or processes) stay
+// gap-free. Journal and audit connections run with synchronous_commit=on: a write call returns
+// once its commit is flushed. Register bulk loads go through COPY.
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "backends.h"
+#include "nlohmann/json.hpp"
+#include "postgres_conn.h"
+#include "varsam/core.h"
+#include "varsam/store.h"
 
 namespace varsam::store::internal {
+namespace {
 
-absl::StatusOr<std::unique_ptr<Store>> OpenPostgres(std::string_view, const StoreOptions&) {
-  return absl::UnimplementedError("the PostgreSQL store is not built yet");
+using pg::ConnPtr;
+using pg::Params;
+using pg::Result;
+using pg::Transaction;
+
+// ---- Schemas ----------------------------------------------------------------------------------
+
+struct Statement {
+  const char* name;
+  const char* sql;
+};
+
+// The DDL of each version of each part (index: version - 1). Run as the part's role, which
+// owns the schema, in one transaction with the version row.
+constexpr const char* kJournalMigrations[] = {R"sql(
+CREATE TABLE varsam_journal.measurements (
+  id bigserial PRIMARY KEY,
+  client_ref text NOT NULL,
+  case_ref text NOT NULL,
+  case_kind text NOT NULL
+    CHECK (case_kind IN ('anmalan', 'forhandsbedomning', 'utredning', 'insats', 'uppfoljning')),
+  instrument text NOT NULL,
+  session integer NOT NULL CHECK (session >= 0),
+  date date NOT NULL,
+  responses jsonb NOT NULL,
+  total double precision,
+  band text,
+  flags text NOT NULL);
+CREATE INDEX measurements_client ON varsam_journal.measurements (client_ref, date, id);
+CREATE INDEX measurements_case ON varsam_journal.measurements (case_ref, date, id);
+CREATE INDEX measurements_date ON varsam_journal.measurements (date, id);
+CREATE TABLE varsam_journal.suggestions (
+  id text PRIMARY KEY,
+  client_ref text NOT NULL,
+  case_ref text NOT NULL,
+  kind text NOT NULL,
+  created date NOT NULL,
+  content_json text NOT NULL);
+CREATE TABLE varsam_journal.decisions (
+  id bigserial PRIMARY KEY,
+  suggestion_id text NOT NULL REFERENCES varsam_journal.suggestions (id),
+  decider text NOT NULL,
+  decider_role text NOT NULL,
+  decision text NOT NULL,
+  rationale text NOT NULL,
+  date date NOT NULL);
+CREATE INDEX decisions_suggestion ON varsam_journal.decisions (suggestion_id, id);
+)sql"};
+
+// The register's CHECK constraints repeat the store's field checks (ValidateEpisode, ...) in
+// the database, so that a writer who bypasses varsam cannot put a name or an identity number
+// into a column either: every text column is a closed code (county code, outcome, lower-case
+// identifier, period, age band) of bounded length. (Lengths are checked apart from the
+// patterns: PostgreSQL expands counted repetitions such as {43}, which made COPY 4x slower.)
+constexpr const char* kRegisterMigrations[] = {R"sql(
+CREATE TABLE varsam_register.episodes (
+  pseudonym text NOT NULL
+    CHECK (length(pseudonym) = 46 AND pseudonym ~ '^p[0-9]_[A-Za-z0-9_-]*$'),
+  key_epoch integer NOT NULL CHECK (key_epoch >= 0),
+  age_band text NOT NULL CHECK (length(age_band) <= 7 AND age_band ~ '^[0-9]+(-[0-9]+|\+)$'),
+  sex text NOT NULL CHECK (sex IN ('', 'female', 'male')),
+  region text NOT NULL CHECK (region IN ('', '01', '03', '04', '05', '06', '07', '08', '09', '10',
+                                         '12', '13', '14', '17', '18', '19', '20', '21', '22',
+                                         '23', '24', '25')),
+  case_kind text NOT NULL
+    CHECK (case_kind IN ('anmalan', 'forhandsbedomning', 'utredning', 'insats', 'uppfoljning')),
+  intervention text NOT NULL
+    CHECK (length(intervention) <= 64 AND intervention ~ '^([a-z][a-z0-9_-]*)?$'),
+  start_period text NOT NULL CHECK (length(start_period) IN (4, 7) AND
+                                    start_period ~ '^[0-9]+(-Q[1-4]|-0[1-9]|-1[0-2])?$'),
+  end_period text NOT NULL CHECK (end_period = '' OR (length(end_period) IN (4, 7) AND
+                                  end_period ~ '^[0-9]+(-Q[1-4]|-0[1-9]|-1[0-2])?$')),
+  outcome text NOT NULL CHECK (outcome IN ('', 'improved', 'unchanged', 'deteriorated',
+                                           'completed', 'dropout', 'ended_other')),
+  record_key bigint NOT NULL CHECK (record_key <> 0));
+CREATE INDEX episodes_case_kind ON varsam_register.episodes (case_kind);
+CREATE TABLE varsam_register.measurements (
+  pseudonym text NOT NULL
+    CHECK (length(pseudonym) = 46 AND pseudonym ~ '^p[0-9]_[A-Za-z0-9_-]*$'),
+  key_epoch integer NOT NULL CHECK (key_epoch >= 0),
+  instrument text NOT NULL
+    CHECK (length(instrument) <= 64 AND instrument ~ '^[a-z][a-z0-9_-]*$'),
+  session integer NOT NULL CHECK (session >= 0),
+  period text NOT NULL
+    CHECK (length(period) IN (4, 7) AND period ~ '^[0-9]+(-Q[1-4]|-0[1-9]|-1[0-2])?$'),
+  total double precision,
+  band text NOT NULL CHECK (length(band) <= 64 AND band ~ '^([a-z][a-z0-9_-]*)?$'),
+  record_key bigint NOT NULL CHECK (record_key <> 0));
+CREATE INDEX measurements_instrument ON varsam_register.measurements (instrument);
+)sql"};
+
+constexpr const char* kAuditMigrations[] = {R"sql(
+CREATE TABLE varsam_audit.events (
+  seq bigint PRIMARY KEY CHECK (seq > 0),
+  payload bytea NOT NULL);
+CREATE TABLE varsam_audit.checkpoints (
+  id bigserial PRIMARY KEY,
+  seq bigint NOT NULL CHECK (seq >= 0),
+  payload bytea NOT NULL);
+CREATE FUNCTION varsam_audit.refuse_change() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog AS $$
+BEGIN
+  RAISE EXCEPTION 'varsam audit rows are append-only: % on % refused', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON varsam_audit.events
+  FOR EACH STATEMENT EXECUTE FUNCTION varsam_audit.refuse_change();
+CREATE TRIGGER checkpoints_append_only
+  BEFORE UPDATE OR DELETE OR TRUNCATE ON varsam_audit.checkpoints
+  FOR EACH STATEMENT EXECUTE FUNCTION varsam_audit.refuse_change();
+CREATE FUNCTION varsam_audit.next_seq_only() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog AS $$
+BEGIN
+  IF NEW.seq <> (SELECT coalesce(max(seq), 0) + 1 FROM varsam_audit.events) THEN
+    RAISE EXCEPTION 'varsam audit events are gap-free: a seq must be the next one'
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER events_next_seq BEFORE INSERT ON varsam_audit.events
+  FOR EACH ROW EXECUTE FUNCTION varsam_audit.next_seq_only();
+REVOKE UPDATE, DELETE, TRUNCATE ON varsam_audit.events, varsam_audit.checkpoints
+  FROM PUBLIC, varsam_audit;
+)sql"};
+
+constexpr Statement kJournalStatements[] = {
+    {"j_insert_measurement",
+     "INSERT INTO varsam_journal.measurements (client_ref, case_ref, case_kind, instrument, "
+     "session, date, responses, total, band, flags) VALUES ($1, $2, $3, $4, $5::integer, "
+     "$6::date, $7::jsonb, $8::double precision, $9, $10) RETURNING id"},
+    {"j_select_measurements",
+     "SELECT id, client_ref, case_ref, case_kind, instrument, session, date::text, "
+     "responses::text, total, band, flags FROM varsam_journal.measurements "
+     "WHERE ($1::text IS NULL OR client_ref = $1) AND ($2::text IS NULL OR case_ref = $2) "
+     "AND ($3::text IS NULL OR instrument = $3) AND ($4::date IS NULL OR date >= $4) "
+     "AND ($5::date IS NULL OR date <= $5) ORDER BY date, id"},
+    {"j_insert_suggestion",
+     "INSERT INTO varsam_journal.suggestions (id, client_ref, case_ref, kind, created, "
+     "content_json) VALUES ($1, $2, $3, $4, $5::date, $6)"},
+    {"j_select_suggestion",
+     "SELECT id, client_ref, case_ref, kind, created::text, content_json "
+     "FROM varsam_journal.suggestions WHERE id = $1"},
+    {"j_insert_decision",
+     "INSERT INTO varsam_journal.decisions (suggestion_id, decider, decider_role, decision, "
+     "rationale, date) VALUES ($1, $2, $3, $4, $5, $6::date) RETURNING id"},
+    {"j_select_decisions",
+     "SELECT id, suggestion_id, decider, decider_role, decision, rationale, date::text "
+     "FROM varsam_journal.decisions WHERE suggestion_id = $1 ORDER BY id"},
+};
+
+constexpr const char* kEpisodeWhere =
+    " WHERE ($1::text IS NULL OR case_kind = $1) AND ($2::text IS NULL OR intervention = $2) "
+    "AND ($3::text IS NULL OR region = $3) AND ($4::integer IS NULL OR key_epoch = $4)";
+
+// Built once: the two episode statements share their WHERE clause.
+const std::vector<Statement>& RegisterStatements() {
+  static const auto* const kSql = new std::vector<std::string>{
+      Cat({"SELECT pseudonym, key_epoch, age_band, sex, region, case_kind, intervention, "
+           "start_period, end_period, outcome, record_key FROM varsam_register.episodes",
+           kEpisodeWhere}),
+      Cat({"SELECT count(*) FROM varsam_register.episodes", kEpisodeWhere}),
+      "SELECT pseudonym, key_epoch, instrument, session, period, total, band, record_key "
+      "FROM varsam_register.measurements WHERE ($1 = '' OR instrument = $1)",
+  };
+  static const auto* const kStatements = new std::vector<Statement>{
+      {"r_select_episodes", (*kSql)[0].c_str()},
+      {"r_count_episodes", (*kSql)[1].c_str()},
+      {"r_select_measurements", (*kSql)[2].c_str()},
+  };
+  return *kStatements;
 }
 
-absl::Status InitPostgres(std::string_view) {
-  return absl::UnimplementedError("the PostgreSQL store is not built yet");
+constexpr Statement kAuditStatements[] = {
+    // One key for the whole audit store of this database: appenders queue here.
+    {"a_lock", "SELECT pg_advisory_xact_lock(7306394606223520001)"},
+    {"a_last", "SELECT coalesce(max(seq), 0) FROM varsam_audit.events"},
+    {"a_insert", "INSERT INTO varsam_audit.events (seq, payload) VALUES ($1::bigint, $2::bytea)"},
+    {"a_read",
+     "SELECT seq, payload FROM varsam_audit.events WHERE seq >= $1::bigint AND seq <= $2::bigint "
+     "ORDER BY seq"},
+    {"a_insert_checkpoint",
+     "INSERT INTO varsam_audit.checkpoints (seq, payload) VALUES ($1::bigint, $2::bytea)"},
+    {"a_read_checkpoints", "SELECT seq, payload FROM varsam_audit.checkpoints ORDER BY id"},
+};
+
+struct PartDef {
+  Part part;
+  const char* role;  // also the schema's name
+  std::span<const char* const> migrations;
+  std::span<const Statement> statements;
+  std::vector<const char*> tables;
+  std::int64_t lock_key;  // serialises migrations of this part
+};
+
+const PartDef& Def(Part part) {
+  static const auto* const kJournal = new PartDef{Part::kJournal,
+                                                  "varsam_journal",
+                                                  kJournalMigrations,
+                                                  kJournalStatements,
+                                                  {"measurements", "suggestions", "decisions"},
+                                                  7306394606223520010};
+  static const auto* const kRegister = new PartDef{Part::kRegister,
+                                                   "varsam_register",
+                                                   kRegisterMigrations,
+                                                   RegisterStatements(),
+                                                   {"episodes", "measurements"},
+                                                   7306394606223520011};
+  static const auto* const kAudit = new PartDef{Part::kAudit,
+                                                "varsam_audit",
+                                                kAuditMigrations,
+                                                kAuditStatements,
+                                                {"events", "checkpoints"},
+                                                7306394606223520012};
+  switch (part) {
+    case Part::kJournal: return *kJournal;
+    case Part::kRegister: return *kRegister;
+    case Part::kAudit: return *kAudit;
+  }
+  return *kJournal;
+}
+
+constexpr Part kParts[] = {Part::kJournal, Part::kRegister, Part::kAudit};
+
+static_assert(std::size(kJournalMigrations) == kSchemaVersion);
+static_assert(std::size(kRegisterMigrations) == kSchemaVersion);
+static_assert(std::size(kAuditMigrations) == kSchemaVersion);
+
+// ---- Connections, versions, migrations --------------------------------------------------------
+
+std::string What(Part part, std::string_view operation) {
+  return Cat({"postgresql store ", PartName(part), ": ", operation});
+}
+
+// Runs `SQL` with one text parameter, no result wanted (session settings).
+absl::Status SetConfig(PGconn* conn, const char* name, const std::string& value,
+                       std::string_view what) {
+  const char* values[] = {name, value.c_str()};
+  Result result(PQexecParams(conn, "SELECT set_config($1, $2, false)", 2, nullptr, values, nullptr,
+                             nullptr, 0));
+  if (result && PQresultStatus(result.get()) == PGRES_TUPLES_OK) return absl::OkStatus();
+  return pg::StatementError(conn, result.get(), what);
+}
+
+// A connection acting as the part's role, with the store's session settings.
+absl::StatusOr<ConnPtr> ConnectPart(const std::string& uri, Part part,
+                                    const StoreOptions& options) {
+  const PartDef& def = Def(part);
+  const std::string what = What(part, "connect");
+  VARSAM_ASSIGN_OR_RETURN(ConnPtr conn, pg::Connect(uri, what));
+  const std::string set_role = Cat({"SET ROLE ", def.role});
+  {
+    Result result(PQexec(conn.get(), set_role.c_str()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      const std::string state = pg::SqlState(result.get());
+      if (state == "22023" || state == "42704") {
+        return absl::NotFoundError(Cat({what, ": the role ", def.role,
+                                        " does not exist: the store is not initialised here "
+                                        "(run `varsam store init` as a role that may create "
+                                        "roles)"}));
+      }
+      if (state == "42501") {
+        return absl::PermissionDeniedError(
+            Cat({what, ": the login role may not act as ", def.role, " (GRANT ", def.role,
+                 " TO the login role; docs/storage.md)"}));
+      }
+      return pg::StatementError(conn.get(), result.get(), what);
+    }
+  }
+  const bool durable = part != Part::kRegister || options.durable_register;
+  VARSAM_RETURN_IF_ERROR(SetConfig(conn.get(), "synchronous_commit", durable ? "on" : "off", what));
+  VARSAM_RETURN_IF_ERROR(
+      SetConfig(conn.get(), "lock_timeout",
+                Cat({std::to_string(std::max(0, options.busy_timeout_ms)), "ms"}), what));
+  VARSAM_RETURN_IF_ERROR(SetConfig(conn.get(), "DateStyle", "ISO, YMD", what));
+  VARSAM_RETURN_IF_ERROR(SetConfig(conn.get(), "extra_float_digits", "1", what));
+  // The filters' "$n IS NULL OR ..." plans well only with the values known.
+  VARSAM_RETURN_IF_ERROR(SetConfig(conn.get(), "plan_cache_mode", "force_custom_plan", what));
+  VARSAM_RETURN_IF_ERROR(SetConfig(conn.get(), "search_path", "pg_catalog", what));
+  return conn;
+}
+
+absl::Status PrepareStatements(PGconn* conn, Part part) {
+  for (const Statement& s : Def(part).statements) {
+    VARSAM_RETURN_IF_ERROR(pg::Prepare(conn, s.name, s.sql, What(part, "prepare")));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> SchemaExists(PGconn* conn, Part part) {
+  const char* values[] = {Def(part).role};
+  Result result(PQexecParams(conn, "SELECT to_regnamespace($1) IS NOT NULL", 1, nullptr, values,
+                             nullptr, nullptr, 0));
+  if (!result || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    return pg::StatementError(conn, result.get(), What(part, "find schema"));
+  }
+  return std::strcmp(PQgetvalue(result.get(), 0, 0), "t") == 0;
+}
+
+// The part's schema version: 0 when it has no version table yet.
+absl::StatusOr<int> SchemaVersion(PGconn* conn, Part part) {
+  const std::string what = What(part, "read schema version");
+  const std::string table = Cat({Def(part).role, ".schema_version"});
+  const char* values[] = {table.c_str()};
+  Result exists(PQexecParams(conn, "SELECT to_regclass($1) IS NOT NULL", 1, nullptr, values,
+                             nullptr, nullptr, 0));
+  if (!exists || PQresultStatus(exists.get()) != PGRES_TUPLES_OK) {
+    return pg::StatementError(conn, exists.get(), what);
+  }
+  if (std::strcmp(PQgetvalue(exists.get(), 0, 0), "t") != 0) return 0;
+  const std::string sql = Cat({"SELECT coalesce(max(version), 0) FROM ", table});
+  VARSAM_ASSIGN_OR_RETURN(Result result, pg::Query(conn, sql.c_str(), what));
+  const std::optional<std::int64_t> version = pg::ParseInt(PQgetvalue(result.get(), 0, 0));
+  if (!version) return absl::DataLossError(Cat({what, ": unreadable version"}));
+  return static_cast<int>(*version);
+}
+
+absl::Status NewerStoreError(Part part, int version) {
+  return absl::FailedPreconditionError(
+      Cat({What(part, "open"), ": schema version ", std::to_string(version),
+           " is newer than this varsam understands (", std::to_string(kSchemaVersion),
+           "); use a newer varsam"}));
+}
+
+// Takes the part (its connection acting as the part's role) to kSchemaVersion, one
+// transaction; concurrent migrators wait on an advisory lock and then find nothing to do.
+absl::Status Migrate(PGconn* conn, Part part) {
+  const PartDef& def = Def(part);
+  const std::string what = What(part, "migrate");
+  Transaction txn(conn);
+  VARSAM_RETURN_IF_ERROR(txn.Begin(what));
+  {
+    const std::string key = std::to_string(def.lock_key);
+    const char* values[] = {key.c_str()};
+    Result lock(PQexecParams(conn, "SELECT pg_advisory_xact_lock($1::bigint)", 1, nullptr, values,
+                             nullptr, nullptr, 0));
+    if (!lock || PQresultStatus(lock.get()) != PGRES_TUPLES_OK) {
+      return pg::StatementError(conn, lock.get(), what);
+    }
+  }
+  const std::string table = Cat({def.role, ".schema_version"});
+  const std::string create =
+      Cat({"CREATE TABLE IF NOT EXISTS ", table,
+           " (version integer PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())"});
+  VARSAM_RETURN_IF_ERROR(pg::Exec(conn, create.c_str(), what));
+  VARSAM_ASSIGN_OR_RETURN(const int version, SchemaVersion(conn, part));
+  if (version > kSchemaVersion) return NewerStoreError(part, version);
+  const std::string insert = Cat({"INSERT INTO ", table, " (version) VALUES ($1::integer)"});
+  for (int v = version + 1; v <= kSchemaVersion; ++v) {
+    VARSAM_RETURN_IF_ERROR(pg::Exec(conn, def.migrations[v - 1], what));
+    const std::string text = std::to_string(v);
+    const char* values[] = {text.c_str()};
+    Result result(PQexecParams(conn, insert.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      return pg::StatementError(conn, result.get(), what);
+    }
+  }
+  return txn.Commit(what);
+}
+
+// A pool of connections of one part. Acquire() hands out an idle connection or makes a new
+// one; a Lease gives it back when it is clean (idle, no transaction open).
+class Pool {
+ public:
+  Pool(std::string uri, Part part, StoreOptions options)
+      : uri_(std::move(uri)), part_(part), options_(std::move(options)) {}
+
+  class Lease {
+   public:
+    Lease(Pool* pool, ConnPtr conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&& other) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (pool_ != nullptr && conn_ != nullptr && reusable_) pool_->Return(std::move(conn_));
+    }
+    PGconn* get() const { return conn_.get(); }
+    // After a stream left unfinished: close rather than reuse.
+    void Discard() { reusable_ = false; }
+
+   private:
+    Pool* pool_;
+    ConnPtr conn_;
+    bool reusable_ = true;
+  };
+
+  absl::StatusOr<Lease> Acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        ConnPtr conn = std::move(idle_.back());
+        idle_.pop_back();
+        return Lease(this, std::move(conn));
+      }
+    }
+    VARSAM_ASSIGN_OR_RETURN(ConnPtr conn, ConnectPart(uri_, part_, options_));
+    VARSAM_RETURN_IF_ERROR(PrepareStatements(conn.get(), part_));
+    return Lease(this, std::move(conn));
+  }
+
+  // For Open: the first connection, after its checks and migration.
+  void Add(ConnPtr conn) { Return(std::move(conn)); }
+
+ private:
+  static constexpr size_t kMaxIdle = 8;
+
+  void Return(ConnPtr conn) {
+    if (PQstatus(conn.get()) != CONNECTION_OK || PQtransactionStatus(conn.get()) != PQTRANS_IDLE) {
+      return;  // closed by the ConnPtr
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
+  }
+
+  const std::string uri_;
+  const Part part_;
+  const StoreOptions options_;
+  std::mutex mu_;
+  std::vector<ConnPtr> idle_;
+};
+
+// ---- Values -----------------------------------------------------------------------------------
+
+// The journal's checks, as the SQLite backend makes them: "row N: what.field: rule (nothing
+// written)", naming the field, never its value.
+absl::Status Invalid(size_t row, std::string_view what, std::string_view field,
+                     std::string_view rule) {
+  return absl::InvalidArgumentError(
+      Cat({"row ", std::to_string(row), ": ", what, ".", field, ": ", rule, " (nothing written)"}));
+}
+
+// Text a column can hold: UTF-8 without NUL (PostgreSQL's text has no NUL).
+absl::Status CheckText(size_t row, std::string_view what, std::string_view field,
+                       std::string_view value, bool required) {
+  if (required && value.empty()) return Invalid(row, what, field, "must not be empty");
+  if (!IsValidUtf8(value)) return Invalid(row, what, field, "must be UTF-8");
+  if (value.find('\0') != std::string_view::npos) {
+    return Invalid(row, what, field, "must not contain NUL (PostgreSQL text cannot hold it)");
+  }
+  return absl::OkStatus();
+}
+
+bool StorableDate(Date d) { return d.year() >= 1 && d.year() <= 9999; }
+
+bool IsCaseKind(std::string_view value) {
+  return std::find(std::begin(kCaseKinds), std::end(kCaseKinds), value) != std::end(kCaseKinds);
+}
+
+absl::Status ValidateMeasurement(size_t row, const Measurement& m) {
+  constexpr std::string_view kWhat = "measurement";
+  VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "client_ref", m.client_ref, true));
+  VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "case_ref", m.case_ref, true));
+  if (!IsCaseKind(m.case_kind)) {
+    return Invalid(row, kWhat, "case_kind", "must be one of the case kinds");
+  }
+  VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "instrument", m.instrument, true));
+  if (m.session < 0) return Invalid(row, kWhat, "session", "must be 0 or more");
+  if (!StorableDate(m.date)) return Invalid(row, kWhat, "date", "must be in years 1..9999");
+  for (double r : m.responses) {
+    if (std::isinf(r)) return Invalid(row, kWhat, "responses", "must be numbers or NaN (missing)");
+  }
+  if (m.total && !std::isfinite(*m.total)) {
+    return Invalid(row, kWhat, "total", "must be a finite number or absent");
+  }
+  if (m.band) VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "band", *m.band, false));
+  for (const std::string& flag : m.flags) {
+    VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "flags", flag, true));
+  }
+  return absl::OkStatus();
+}
+
+// Item responses as a JSON array, NaN (missing) as null (finite otherwise: validated).
+std::string ResponsesJson(const std::vector<double>& responses) {
+  std::string out = "[";
+  for (size_t i = 0; i < responses.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::isnan(responses[i]) ? std::string("null") : pg::FormatDouble(responses[i]);
+  }
+  out += ']';
+  return out;
+}
+
+// jsonb's text form of ResponsesJson's array: "[1, null, 2.5]".
+std::optional<std::vector<double>> ParseResponses(std::string_view text) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return std::nullopt;
+  text = text.substr(1, text.size() - 2);
+  std::vector<double> out;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == "null") {
+      out.push_back(std::nan(""));
+    } else {
+      const std::optional<double> v = pg::ParseDouble(item);
+      if (!v) return std::nullopt;
+      out.push_back(*v);
+    }
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string FlagsJson(const std::vector<std::string>& flags) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const std::string& f : flags) array.push_back(f);
+  return DumpJson(array);
+}
+
+std::optional<std::vector<std::string>> ParseFlags(std::string_view text) {
+  absl::StatusOr<nlohmann::json> json = ParseJson(text, "flags");
+  if (!json.ok() || !json->is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const nlohmann::json& item : *json) {
+    if (!item.is_string()) return std::nullopt;
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+std::string_view Cell(const PGresult* r, int column) { return PQgetvalue(r, 0, column); }
+bool IsNull(const PGresult* r, int column) { return PQgetisnull(r, 0, column) == 1; }
+
+absl::Status Unreadable(Part part, std::string_view table, std::string_view column) {
+  return absl::DataLossError(
+      Cat({What(part, "read"), ": a row of ", table, " has an unreadable ", column}));
+}
+
+// Binary int8 (network byte order).
+std::int64_t Int8(const PGresult* r, int column) {
+  const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(r, 0, column));
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return static_cast<std::int64_t>(v);
+}
+
+std::string Bytes(const PGresult* r, int column) {
+  return std::string(PQgetvalue(r, 0, column), static_cast<size_t>(PQgetlength(r, 0, column)));
+}
+
+// ---- The store --------------------------------------------------------------------------------
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(const std::string& uri, const StoreOptions& options)
+      : Store(options.vocabulary),
+        location_(pg::RedactUri(uri)),
+        journal_(uri, Part::kJournal, options),
+        register_(uri, Part::kRegister, options),
+        audit_(uri, Part::kAudit, options) {}
+
+  Pool& pool(Part part) {
+    switch (part) {
+      case Part::kJournal: return journal_;
+      case Part::kRegister: return register_;
+      case Part::kAudit: return audit_;
+    }
+    return journal_;
+  }
+
+  std::string_view backend() const override { return "postgresql"; }
+
+  absl::StatusOr<StoreInfo> Info() override {
+    StoreInfo info;
+    info.backend = "postgresql";
+    info.location = location_;
+    for (const Part part : kParts) {
+      VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, pool(part).Acquire());
+      PartInfo p;
+      p.part = part;
+      VARSAM_ASSIGN_OR_RETURN(p.schema_version, SchemaVersion(lease.get(), part));
+      for (const char* table : Def(part).tables) {
+        const std::string sql = Cat({"SELECT count(*) FROM ", Def(part).role, ".", table});
+        VARSAM_ASSIGN_OR_RETURN(Result r, pg::Query(lease.get(), sql.c_str(), What(part, "count")));
+        p.rows.emplace_back(table, pg::ParseInt(PQgetvalue(r.get(), 0, 0)).value_or(-1));
+      }
+      info.parts.push_back(std::move(p));
+    }
+    return info;
+  }
+
+  // ---- Journal ----
+
+  absl::StatusOr<std::vector<std::int64_t>> AppendMeasurements(
+      std::span<const Measurement> measurements) override {
+    const std::string what = What(Part::kJournal, "append measurements");
+    std::vector<Params> rows;
+    rows.reserve(measurements.size());
+    for (size_t i = 0; i < measurements.size(); ++i) {
+      const Measurement& m = measurements[i];
+      VARSAM_RETURN_IF_ERROR(ValidateMeasurement(i, m));
+      std::string responses = ResponsesJson(m.responses);
+      Params p;
+      p.Text(m.client_ref)
+          .Text(m.case_ref)
+          .Text(m.case_kind)
+          .Text(m.instrument)
+          .Int(m.session)
+          .Text(FormatIsoDate(m.date))
+          .Text(std::move(responses));
+      if (m.total) {
+        p.Double(*m.total);
+      } else {
+        p.Null();
+      }
+      p.OptionalText(m.band).Text(FlagsJson(m.flags));
+      rows.push_back(std::move(p));
+    }
+    std::vector<std::int64_t> ids;
+    if (rows.empty()) return ids;
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, journal_.Acquire());
+    Transaction txn(lease.get());
+    VARSAM_RETURN_IF_ERROR(txn.Begin(what));
+    for (const Params& p : rows) {
+      VARSAM_ASSIGN_OR_RETURN(Result r,
+                              pg::ExecPrepared(lease.get(), "j_insert_measurement", p, 0, what));
+      const std::optional<std::int64_t> id = pg::ParseInt(PQgetvalue(r.get(), 0, 0));
+      if (!id) return absl::InternalError(Cat({what, ": the server returned no id"}));
+      ids.push_back(*id);
+    }
+    VARSAM_RETURN_IF_ERROR(txn.Commit(what));
+    return ids;
+  }
+
+  absl::Status ForEachMeasurement(const MeasurementFilter& filter,
+                                  absl::FunctionRef<bool(const Measurement&)> row) override {
+    const std::string what = What(Part::kJournal, "read measurements");
+    Params p;
+    p.OptionalText(filter.client_ref).OptionalText(filter.case_ref).OptionalText(filter.instrument);
+    if (filter.from) {
+      p.Text(FormatIsoDate(*filter.from));
+    } else {
+      p.Null();
+    }
+    if (filter.to) {
+      p.Text(FormatIsoDate(*filter.to));
+    } else {
+      p.Null();
+    }
+    return Stream(Part::kJournal, "j_select_measurements", p, 0, what,
+                  [&](const PGresult* r) -> absl::StatusOr<bool> {
+                    constexpr std::string_view kTable = "measurements";
+                    Measurement m;
+                    const auto id = pg::ParseInt(Cell(r, 0));
+                    const auto session = pg::ParseInt(Cell(r, 5));
+                    const auto date = ParseIsoDate(Cell(r, 6), "date");
+                    auto responses = ParseResponses(Cell(r, 7));
+                    auto flags = ParseFlags(Cell(r, 10));
+                    if (!id || !session || !date.ok() || !responses || !flags) {
+                      return Unreadable(Part::kJournal, kTable, "column");
+                    }
+                    m.id = *id;
+                    m.client_ref = Cell(r, 1);
+                    m.case_ref = Cell(r, 2);
+                    m.case_kind = Cell(r, 3);
+                    m.instrument = Cell(r, 4);
+                    m.session = static_cast<int>(*session);
+                    m.date = *date;
+                    m.responses = std::move(*responses);
+                    if (!IsNull(r, 8)) {
+                      m.total = pg::ParseDouble(Cell(r, 8));
+                      if (!m.total) return Unreadable(Part::kJournal, kTable, "total");
+                    }
+                    if (!IsNull(r, 9)) m.band = std::string(Cell(r, 9));
+                    m.flags = std::move(*flags);
+                    return row(m);
+                  });
+  }
+
+  absl::Status PutSuggestion(const Suggestion& s) override {
+    const std::string what = What(Part::kJournal, "put suggestion");
+    constexpr std::string_view kWhat = "suggestion";
+    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "id", s.id, true));
+    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "client_ref", s.client_ref, true));
+    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "case_ref", s.case_ref, true));
+    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "kind", s.kind, true));
+    if (!StorableDate(s.created)) return Invalid(0, kWhat, "created", "must be in years 1..9999");
+    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "content_json", s.content_json, false));
+    Params p;
+    p.Text(s.id).Text(s.client_ref).Text(s.case_ref).Text(s.kind).Text(FormatIsoDate(s.created));
+    p.Text(s.content_json);
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, journal_.Acquire());
+    absl::StatusOr<Result> r = pg::ExecPrepared(lease.get(), "j_insert_suggestion", p, 0, what);
+    if (r.status().code() == absl::StatusCode::kAlreadyExists) {
+      return absl::AlreadyExistsError(Cat({what, ": a suggestion with this id exists"}));
+    }
+    return r.status();
+  }
+
+  absl::StatusOr<Suggestion> GetSuggestion(std::string_view id) override {
+    const std::string what = What(Part::kJournal, "get suggestion");
+    if (!IsValidUtf8(id) || id.find('\0') != std::string_view::npos) {
+      return absl::NotFoundError(Cat({what, ": no suggestion with this id"}));
+    }
+    Params p;
+    p.Text(std::string(id));
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, journal_.Acquire());
+    VARSAM_ASSIGN_OR_RETURN(Result r,
+                            pg::ExecPrepared(lease.get(), "j_select_suggestion", p, 0, what));
+    if (PQntuples(r.get()) == 0) {
+      return absl::NotFoundError(Cat({what, ": no suggestion with this id"}));
+    }
+    Suggestion s;
+    s.id = Cell(r.get(), 0);
+    s.client_ref = Cell(r.get(), 1);
+    s.case_ref = Cell(r.get(), 2);
+    s.kind = Cell(r.get(), 3);
+    absl::StatusOr<Date> created = ParseIsoDate(Cell(r.get(), 4), "created");
+    if (!created.ok()) return Unreadable(Part::kJournal, "suggestions", "created");
+    s.created = *created;
+    s.content_json = Cell(r.get(), 5);
+    return s;
+  }
+
+  absl::StatusOr<std::int64_t> RecordDecision(const Decision& d) override {
+    const std::string what = What(Part::kJournal, "record decision");
+    constexpr std::string_view kWhat = "decision";
+    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "suggestion_id", d.suggestion_id, true));
+    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "decider", d.decider, true));
+    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "decider_role", d.decider_role, true));
+    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "decision", d.decision, true));
+    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "rationale", d.rationale, false));
+    if (!StorableDate(d.date)) return Invalid(0, kWhat, "date", "must be in years 1..9999");
+    Params p;
+    p.Text(d.suggestion_id).Text(d.decider).Text(d.decider_role).Text(d.decision);
+    p.Text(d.rationale).Text(FormatIsoDate(d.date));
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, journal_.Acquire());
+    absl::StatusOr<Result> r = pg::ExecPrepared(lease.get(), "j_insert_decision", p, 0, what);
+    if (r.status().code() == absl::StatusCode::kFailedPrecondition) {
+      return absl::FailedPreconditionError(
+          Cat({what, ": the decision's suggestion does not exist (nothing written)"}));
+    }
+    if (!r.ok()) return r.status();
+    const std::optional<std::int64_t> id = pg::ParseInt(PQgetvalue(r->get(), 0, 0));
+    if (!id) return absl::InternalError(Cat({what, ": the server returned no id"}));
+    return *id;
+  }
+
+  absl::Status ForEachDecision(std::string_view suggestion_id,
+                               absl::FunctionRef<bool(const Decision&)> row) override {
+    const std::string what = What(Part::kJournal, "read decisions");
+    if (!IsValidUtf8(suggestion_id) || suggestion_id.find('\0') != std::string_view::npos) {
+      return absl::OkStatus();  // no such suggestion, so no decisions
+    }
+    Params p;
+    p.Text(std::string(suggestion_id));
+    return Stream(Part::kJournal, "j_select_decisions", p, 0, what,
+                  [&](const PGresult* r) -> absl::StatusOr<bool> {
+                    Decision d;
+                    const auto id = pg::ParseInt(Cell(r, 0));
+                    const auto date = ParseIsoDate(Cell(r, 6), "date");
+                    if (!id || !date.ok()) return Unreadable(Part::kJournal, "decisions", "column");
+                    d.id = *id;
+                    d.suggestion_id = Cell(r, 1);
+                    d.decider = Cell(r, 2);
+                    d.decider_role = Cell(r, 3);
+                    d.decision = Cell(r, 4);
+                    d.rationale = Cell(r, 5);
+                    d.date = *date;
+                    return row(d);
+                  });
+  }
+
+  // ---- Register ----
+
+  absl::Status ForEachEpisode(const EpisodeFilter& filter,
+                              absl::FunctionRef<bool(const EpisodeRow&)> row) override {
+    const std::string what = What(Part::kRegister, "read episodes");
+    return Stream(Part::kRegister, "r_select_episodes", EpisodeParams(filter), 0, what,
+                  [&](const PGresult* r) -> absl::StatusOr<bool> {
+                    EpisodeRow e;
+                    const auto epoch = pg::ParseInt(Cell(r, 1));
+                    const auto key = pg::ParseInt(Cell(r, 10));
+                    if (!epoch || !key) return Unreadable(Part::kRegister, "episodes", "column");
+                    e.pseudonym = Cell(r, 0);
+                    e.key_epoch = static_cast<std::int32_t>(*epoch);
+                    e.age_band = Cell(r, 2);
+                    e.sex = Cell(r, 3);
+                    e.region = Cell(r, 4);
+                    e.case_kind = Cell(r, 5);
+                    e.intervention = Cell(r, 6);
+                    e.start_period = Cell(r, 7);
+                    e.end_period = Cell(r, 8);
+                    e.outcome = Cell(r, 9);
+                    e.record_key = static_cast<std::uint64_t>(*key);
+                    return row(e);
+                  });
+  }
+
+  absl::StatusOr<std::int64_t> CountEpisodes(const EpisodeFilter& filter) override {
+    const std::string what = What(Part::kRegister, "count episodes");
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, register_.Acquire());
+    VARSAM_ASSIGN_OR_RETURN(Result r, pg::ExecPrepared(lease.get(), "r_count_episodes",
+                                                       EpisodeParams(filter), 0, what));
+    const std::optional<std::int64_t> n = pg::ParseInt(PQgetvalue(r.get(), 0, 0));
+    if (!n) return absl::InternalError(Cat({what, ": the server returned no count"}));
+    return *n;
+  }
+
+  absl::Status ForEachRegisterMeasurement(
+      std::string_view instrument,
+      absl::FunctionRef<bool(const RegisterMeasurementRow&)> row) override {
+    const std::string what = What(Part::kRegister, "read measurements");
+    if (!IsValidUtf8(instrument) || instrument.find('\0') != std::string_view::npos) {
+      return absl::OkStatus();  // no such instrument in the register
+    }
+    Params p;
+    p.Text(std::string(instrument));
+    return Stream(Part::kRegister, "r_select_measurements", p, 0, what,
+                  [&](const PGresult* r) -> absl::StatusOr<bool> {
+                    RegisterMeasurementRow m;
+                    const auto epoch = pg::ParseInt(Cell(r, 1));
+                    const auto session = pg::ParseInt(Cell(r, 3));
+                    const auto key = pg::ParseInt(Cell(r, 7));
+                    if (!epoch || !session || !key) {
+                      return Unreadable(Part::kRegister, "measurements", "column");
+                    }
+                    m.pseudonym = Cell(r, 0);
+                    m.key_epoch = static_cast<std::int32_t>(*epoch);
+                    m.instrument = Cell(r, 2);
+                    m.session = static_cast<int>(*session);
+                    m.period = Cell(r, 4);
+                    if (!IsNull(r, 5)) {
+                      m.total = pg::ParseDouble(Cell(r, 5));
+                      if (!m.total) return Unreadable(Part::kRegister, "measurements", "total");
+                    }
+                    m.band = Cell(r, 6);
+                    m.record_key = static_cast<std::uint64_t>(*key);
+                    return row(m);
+                  });
+  }
+
+  // ---- Audit ----
+
+  absl::StatusOr<std::int64_t> AppendAudit(std::string_view payload) override {
+    const std::string one[] = {std::string(payload)};
+    return AppendAuditBatch(one);
+  }
+
+  absl::StatusOr<std::int64_t> AppendAuditBatch(std::span<const std::string> payloads) override {
+    const std::string what = What(Part::kAudit, "append");
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, audit_.Acquire());
+    Transaction txn(lease.get());
+    VARSAM_RETURN_IF_ERROR(txn.Begin(what));
+    // Appenders queue on the advisory lock until this transaction ends, so max+1 is free and
+    // the seqs stay gap-free whoever appends.
+    VARSAM_RETURN_IF_ERROR(pg::ExecPrepared(lease.get(), "a_lock", Params(), 0, what).status());
+    VARSAM_ASSIGN_OR_RETURN(std::int64_t seq, LastSeq(lease.get(), what));
+    for (const std::string& payload : payloads) {
+      Params p;
+      p.Int(++seq).Bytes(payload);
+      VARSAM_RETURN_IF_ERROR(pg::ExecPrepared(lease.get(), "a_insert", p, 0, what).status());
+    }
+    VARSAM_RETURN_IF_ERROR(txn.Commit(what));
+    return seq;
+  }
+
+  absl::StatusOr<std::int64_t> LastAuditSeq() override {
+    const std::string what = What(Part::kAudit, "last seq");
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, audit_.Acquire());
+    return LastSeq(lease.get(), what);
+  }
+
+  absl::Status ReadAudit(std::int64_t from_seq, std::int64_t to_seq,
+                         absl::FunctionRef<bool(const AuditEvent&)> event) override {
+    const std::string what = What(Part::kAudit, "read");
+    if (from_seq > to_seq) return absl::OkStatus();
+    Params p;
+    p.Int(from_seq).Int(to_seq);
+    return Stream(Part::kAudit, "a_read", p, 1, what,
+                  [&](const PGresult* r) -> absl::StatusOr<bool> {
+                    if (PQgetlength(r, 0, 0) != 8) return Unreadable(Part::kAudit, "events", "seq");
+                    AuditEvent e;
+                    e.seq = Int8(r, 0);
+                    e.payload = Bytes(r, 1);
+                    return event(e);
+                  });
+  }
+
+  absl::Status AppendCheckpoint(const Checkpoint& checkpoint) override {
+    const std::string what = What(Part::kAudit, "append checkpoint");
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, audit_.Acquire());
+    Transaction txn(lease.get());
+    VARSAM_RETURN_IF_ERROR(txn.Begin(what));
+    // Under the appenders' lock: the events it covers are there and stay there.
+    VARSAM_RETURN_IF_ERROR(pg::ExecPrepared(lease.get(), "a_lock", Params(), 0, what).status());
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t last, LastSeq(lease.get(), what));
+    if (checkpoint.seq < 0 || checkpoint.seq > last) {
+      return absl::FailedPreconditionError(
+          Cat({what, ": a checkpoint must cover events already appended (nothing written)"}));
+    }
+    Params p;
+    p.Int(checkpoint.seq).Bytes(checkpoint.payload);
+    VARSAM_RETURN_IF_ERROR(
+        pg::ExecPrepared(lease.get(), "a_insert_checkpoint", p, 0, what).status());
+    return txn.Commit(what);
+  }
+
+  absl::Status ReadCheckpoints(absl::FunctionRef<bool(const Checkpoint&)> row) override {
+    const std::string what = What(Part::kAudit, "read checkpoints");
+    return Stream(Part::kAudit, "a_read_checkpoints", Params(), 1, what,
+                  [&](const PGresult* r) -> absl::StatusOr<bool> {
+                    if (PQgetlength(r, 0, 0) != 8) {
+                      return Unreadable(Part::kAudit, "checkpoints", "seq");
+                    }
+                    Checkpoint c;
+                    c.seq = Int8(r, 0);
+                    c.payload = Bytes(r, 1);
+                    return row(c);
+                  });
+  }
+
+ protected:
+  absl::Status WriteEpisodes(std::span<const EpisodeRow> rows) override {
+    std::string data;
+    data.reserve(rows.size() * 128);
+    for (const EpisodeRow& e : rows) {
+      for (const std::string* field : std::initializer_list<const std::string*>{
+               &e.pseudonym, nullptr, &e.age_band, &e.sex, &e.region, &e.case_kind, &e.intervention,
+               &e.start_period, &e.end_period, &e.outcome}) {
+        if (field == nullptr) {
+          data += std::to_string(e.key_epoch);
+        } else {
+          pg::AppendCopyText(data, *field);
+        }
+        data += '\t';
+      }
+      data += std::to_string(static_cast<std::int64_t>(e.record_key));
+      data += '\n';
+    }
+    return Copy(
+        "COPY varsam_register.episodes (pseudonym, key_epoch, age_band, sex, region, case_kind, "
+        "intervention, start_period, end_period, outcome, record_key) FROM STDIN",
+        data, rows.size(), What(Part::kRegister, "append episodes"));
+  }
+
+  absl::Status WriteRegisterMeasurements(std::span<const RegisterMeasurementRow> rows) override {
+    std::string data;
+    data.reserve(rows.size() * 96);
+    for (const RegisterMeasurementRow& m : rows) {
+      pg::AppendCopyText(data, m.pseudonym);
+      data += '\t';
+      data += std::to_string(m.key_epoch);
+      data += '\t';
+      pg::AppendCopyText(data, m.instrument);
+      data += '\t';
+      data += std::to_string(m.session);
+      data += '\t';
+      pg::AppendCopyText(data, m.period);
+      data += '\t';
+      data += m.total ? pg::FormatDouble(*m.total) : std::string("\\N");
+      data += '\t';
+      pg::AppendCopyText(data, m.band);
+      data += '\t';
+      data += std::to_string(static_cast<std::int64_t>(m.record_key));
+      data += '\n';
+    }
+    return Copy(
+        "COPY varsam_register.measurements (pseudonym, key_epoch, instrument, session, period, "
+        "total, band, record_key) FROM STDIN",
+        data, rows.size(), What(Part::kRegister, "append measurements"));
+  }
+
+ private:
+  static absl::StatusOr<std::int64_t> LastSeq(PGconn* conn, std::string_view what) {
+    VARSAM_ASSIGN_OR_RETURN(Result r, pg::ExecPrepared(conn, "a_last", Params(), 0, what));
+    const std::optional<std::int64_t> seq = pg::ParseInt(PQgetvalue(r.get(), 0, 0));
+    if (!seq) return absl::InternalError(Cat({std::string(what), ": the server returned no seq"}));
+    return *seq;
+  }
+
+  static Params EpisodeParams(const EpisodeFilter& filter) {
+    Params p;
+    p.OptionalText(filter.case_kind).OptionalText(filter.intervention).OptionalText(filter.region);
+    if (filter.key_epoch) {
+      p.Int(*filter.key_epoch);
+    } else {
+      p.Null();
+    }
+    return p;
+  }
+
+  // One COPY in one transaction: all rows or none.
+  absl::Status Copy(const char* sql, std::string_view data, size_t rows, std::string_view what) {
+    if (rows == 0) return absl::OkStatus();
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, register_.Acquire());
+    Transaction txn(lease.get());
+    VARSAM_RETURN_IF_ERROR(txn.Begin(what));
+    VARSAM_RETURN_IF_ERROR(pg::CopyIn(lease.get(), sql, data, what));
+    return txn.Commit(what);
+  }
+
+  absl::Status Stream(Part part, const char* statement, const Params& params, int format,
+                      std::string_view what,
+                      absl::FunctionRef<absl::StatusOr<bool>(const PGresult*)> row) {
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, pool(part).Acquire());
+    bool reusable = true;
+    absl::Status status =
+        pg::StreamPrepared(lease.get(), statement, params, format, what, row, &reusable);
+    if (!reusable) lease.Discard();
+    return status;
+  }
+
+  const std::string location_;
+  Pool journal_;
+  Pool register_;
+  Pool audit_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenPostgres(std::string_view uri_view,
+                                                    const StoreOptions& options) {
+  const std::string uri(uri_view);
+  auto store = std::make_unique<PostgresStore>(uri, options);
+  for (const Part part : kParts) {
+    VARSAM_ASSIGN_OR_RETURN(ConnPtr conn, ConnectPart(uri, part, options));
+    VARSAM_ASSIGN_OR_RETURN(const bool exists, SchemaExists(conn.get(), part));
+    if (!exists) {
+      return absl::NotFoundError(Cat({What(part, "open"), ": no schema ", Def(part).role,
+                                      " in this database: the store is not initialised "
+                                      "(run `varsam store init`)"}));
+    }
+    VARSAM_ASSIGN_OR_RETURN(const int version, SchemaVersion(conn.get(), part));
+    if (version > kSchemaVersion) return NewerStoreError(part, version);
+    if (version < kSchemaVersion) VARSAM_RETURN_IF_ERROR(Migrate(conn.get(), part));
+    VARSAM_RETURN_IF_ERROR(PrepareStatements(conn.get(), part));
+    store->pool(part).Add(std::move(conn));
+  }
+  return store;
+}
+
+absl::Status InitPostgres(std::string_view uri_view) {
+  const std::string uri(uri_view);
+  const std::string what = "postgresql store init";
+  VARSAM_ASSIGN_OR_RETURN(ConnPtr conn, pg::Connect(uri, what));
+  PGconn* c = conn.get();
+  if (PQserverVersion(c) < 110000) {
+    return absl::FailedPreconditionError(Cat({what, ": needs PostgreSQL 11 or newer"}));
+  }
+  {
+    Transaction txn(c);
+    VARSAM_RETURN_IF_ERROR(txn.Begin(what));
+    VARSAM_RETURN_IF_ERROR(pg::Exec(c, "SELECT pg_advisory_xact_lock(7306394606223520000)", what));
+    for (const Part part : kParts) {
+      const char* role = Def(part).role;
+      // Roles belong to the whole cluster: another database's init may be creating them at
+      // the same moment, hence the exception handler rather than a check first.
+      const std::string create_role =
+          Cat({"DO $$ BEGIN CREATE ROLE ", role,
+               " NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"});
+      absl::Status created = pg::Exec(c, create_role.c_str(), what);
+      if (created.code() == absl::StatusCode::kPermissionDenied) {
+        return absl::PermissionDeniedError(
+            Cat({what, ": may not create the role ", role,
+                 " (run init as a superuser or a role with CREATEROLE)"}));
+      }
+      VARSAM_RETURN_IF_ERROR(created);
+      const char* values[] = {role};
+      Result super(PQexecParams(c,
+                                "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = $1",
+                                1, nullptr, values, nullptr, nullptr, 0));
+      if (!super || PQresultStatus(super.get()) != PGRES_TUPLES_OK || PQntuples(super.get()) != 1) {
+        return pg::StatementError(c, super.get(), what);
+      }
+      if (std::strcmp(PQgetvalue(super.get(), 0, 0), "f") != 0) {
+        return absl::FailedPreconditionError(
+            Cat({what, ": the role ", role, " is a superuser or bypasses row security; refusing"}));
+      }
+      // The login role acts as each part's role (SET ROLE) on that part's connections.
+      const std::string grant = Cat({"GRANT ", role, " TO CURRENT_USER"});
+      VARSAM_RETURN_IF_ERROR(pg::Exec(c, grant.c_str(), what));
+      const std::string schema =
+          Cat({"CREATE SCHEMA IF NOT EXISTS ", role, " AUTHORIZATION ", role});
+      VARSAM_RETURN_IF_ERROR(pg::Exec(c, schema.c_str(), what));
+      Result owner(PQexecParams(
+          c, "SELECT pg_get_userbyid(nspowner) = $1 FROM pg_namespace WHERE nspname = $1", 1,
+          nullptr, values, nullptr, nullptr, 0));
+      if (!owner || PQresultStatus(owner.get()) != PGRES_TUPLES_OK || PQntuples(owner.get()) != 1) {
+        return pg::StatementError(c, owner.get(), what);
+      }
+      if (std::strcmp(PQgetvalue(owner.get(), 0, 0), "t") != 0) {
+        return absl::FailedPreconditionError(
+            Cat({what, ": the schema ", role, " exists but is not owned by the role ", role,
+                 "; refusing to use it"}));
+      }
+      const std::string revoke = Cat({"REVOKE ALL ON SCHEMA ", role, " FROM PUBLIC"});
+      VARSAM_RETURN_IF_ERROR(pg::Exec(c, revoke.c_str(), what));
+    }
+    VARSAM_RETURN_IF_ERROR(txn.Commit(what));
+  }
+  // The tables: created by each part's role, so that it owns them.
+  for (const Part part : kParts) {
+    const std::string set_role = Cat({"SET ROLE ", Def(part).role});
+    VARSAM_RETURN_IF_ERROR(pg::Exec(c, set_role.c_str(), what));
+    VARSAM_ASSIGN_OR_RETURN(const int version, SchemaVersion(c, part));
+    if (version > kSchemaVersion) return NewerStoreError(part, version);
+    VARSAM_RETURN_IF_ERROR(Migrate(c, part));
+    VARSAM_RETURN_IF_ERROR(pg::Exec(c, "RESET ROLE", what));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace varsam::store::internal

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import tempfile
 import unittest
@@ -667,6 +668,139 @@ class ScoreDefinitionTest(ScoreCase):
         path = self.write("phq9.json", dict(WELLBEING, id="phq9"))
         err = self.assertFails(EXIT_DATAERR, "phq9", "--responses", PHQ9_8, "--definition", path)
         self.assertIn("phq9", err)
+
+
+# ---- varsam store ------------------------------------------------------------------------
+
+EXIT_SOFTWARE = 70
+EXIT_IOERR = 74
+
+STORE_PARTS = {
+    "journal": {"measurements", "suggestions", "decisions"},
+    "register": {"episodes", "measurements"},
+    "audit": {"events", "checkpoints"},
+}
+
+# No server listens on port 1: connecting fails, and the password must not show anywhere.
+STORE_PASSWORD = "Hemligt-l0senord-7"
+
+
+class StoreTest(CliTestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        self.store = os.path.join(self.dir.name, "store")
+
+    def store_json(self, command: str, store: str) -> dict:
+        p = run("store", command, "--store", store, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(p.stdout.count("\n"), 1)  # one document, one line
+        return json.loads(p.stdout)
+
+    def assertStoreFails(self, code: int, *args: str) -> str:
+        p = run("store", *args)
+        self.assertEqual(p.returncode, code, f"{args}: {p.stdout!r} {p.stderr!r}")
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)  # one line
+        return p.stderr
+
+    def test_init_creates_three_database_files_and_info_describes_them(self):
+        out = self.store_json("init", self.store)
+        for name in ("journal.db", "register.db", "audit.db"):
+            self.assertTrue(os.path.isfile(os.path.join(self.store, name)), name)
+        self.assertEqual(out, self.store_json("info", self.store))
+        self.assertEqual(list(out), ["backend", "location", "parts"])
+        self.assertEqual(out["backend"], "sqlite")
+        self.assertEqual(out["location"], self.store)
+        self.assertEqual([p["part"] for p in out["parts"]], ["journal", "register", "audit"])
+        for part in out["parts"]:
+            self.assertEqual(list(part), ["part", "schema_version", "rows"])
+            self.assertEqual(part["schema_version"], 1)
+            self.assertEqual(set(part["rows"]), STORE_PARTS[part["part"]])
+            self.assertEqual(set(part["rows"].values()), {0})
+
+    def test_init_is_idempotent(self):
+        self.store_json("init", self.store)
+        p = run("store", "init", "--store", self.store)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("store initialised", p.stdout)
+        self.assertEqual(self.store_json("info", self.store)["parts"][0]["schema_version"], 1)
+
+    def test_info_text(self):
+        self.store_json("init", self.store)
+        p = run("store", "info", "--store", self.store)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["backend", "sqlite"])
+        self.assertEqual(lines[1].split(), ["location", self.store])
+        self.assertTrue(lines[2].startswith("journal "), lines)
+        self.assertIn("schema 1", lines[2])
+        self.assertIn("suggestions 0", lines[2])
+        self.assertTrue(lines[3].startswith("register "), lines)
+        self.assertIn("episodes 0", lines[3])
+        self.assertTrue(lines[4].startswith("audit "), lines)
+        self.assertIn("events 0", lines[4])
+
+    def test_info_on_a_missing_store_exits_66_and_creates_nothing(self):
+        err = self.assertStoreFails(EXIT_NOINPUT, "info", "--store", self.store)
+        self.assertNotIn(self.dir.name, err)
+        self.assertFalse(os.path.exists(self.store))
+        # A directory without the files is no store either.
+        os.mkdir(self.store)
+        self.assertStoreFails(EXIT_NOINPUT, "info", "--store", self.store)
+        self.assertEqual(os.listdir(self.store), [])
+
+    def test_bad_store_arguments_exit_64(self):
+        self.assertStoreFails(EXIT_USAGE, "info", "--store", "")
+        self.assertStoreFails(EXIT_USAGE, "init", "--store", "mysql://db.example/varsam")
+        self.assertStoreFails(EXIT_USAGE, "info")  # no --store
+        self.assertStoreFails(EXIT_USAGE, "info", "--store", self.store, "extra")
+        self.assertEqual(run("store").returncode, EXIT_USAGE)  # no subcommand
+
+    def test_a_location_that_cannot_be_created_exits_74(self):
+        blocker = os.path.join(self.dir.name, "a-file")
+        with open(blocker, "w", encoding="utf-8") as f:
+            f.write("not a directory\n")
+        self.assertStoreFails(EXIT_IOERR, "init", "--store", os.path.join(blocker, "store"))
+
+    def test_a_newer_store_is_refused_naming_the_version(self):
+        self.store_json("init", self.store)
+        with sqlite3.connect(os.path.join(self.store, "audit.db")) as db:
+            db.execute("UPDATE varsam_schema SET version = 2")
+        err = self.assertStoreFails(EXIT_SOFTWARE, "info", "--store", self.store)
+        self.assertIn("audit.db", err)
+        self.assertIn("version 2", err)
+
+    def test_info_counts_rows(self):
+        self.store_json("init", self.store)
+        with sqlite3.connect(os.path.join(self.store, "audit.db")) as db:
+            db.executemany("INSERT INTO events (seq, payload) VALUES (?, ?)",
+                           [(1, b"one"), (2, b"two"), (3, b"three")])
+        out = self.store_json("info", self.store)
+        self.assertEqual(out["parts"][2]["rows"], {"events": 3, "checkpoints": 0})
+        self.assertEqual(out["parts"][1]["rows"], {"episodes": 0, "measurements": 0})
+
+    def test_a_uri_password_is_never_printed(self):
+        uris = [
+            f"postgresql://varsam:{STORE_PASSWORD}@127.0.0.1:1/varsam",
+            f"postgres://varsam:{STORE_PASSWORD}@127.0.0.1:1/varsam?connect_timeout=2",
+            f"postgresql://varsam@127.0.0.1:1/varsam?password={STORE_PASSWORD}",
+        ]
+        for uri in uris:
+            for command in ("init", "info"):
+                for extra in ((), ("--json",)):
+                    p = run("store", command, "--store", uri, *extra)
+                    self.assertNotEqual(p.returncode, EXIT_OK, uri)
+                    self.assertIn(p.returncode, (EXIT_IOERR, EXIT_NOINPUT), p.stderr)
+                    self.assertNotIn(STORE_PASSWORD, p.stdout + p.stderr)
+                    self.assertEqual(p.stdout, "")
+
+    def test_a_malformed_uri_is_bad_input(self):
+        uri = f"postgresql://varsam:{STORE_PASSWORD}@127.0.0.1:1/varsam?no_such_option=1"
+        p = run("store", "info", "--store", uri)
+        self.assertIn(p.returncode, (EXIT_USAGE, EXIT_DATAERR), p.stderr)
+        self.assertNotIn(STORE_PASSWORD, p.stdout + p.stderr)
 
 
 if __name__ == "__main__":
