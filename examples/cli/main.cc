@@ -11,7 +11,8 @@ int ExitFor(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kOk: return kExitOk;
     case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kOutOfRange: return kExitDataErr;
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kFailedPrecondition: return kExitDataErr;  // e.g. a newer store
     case absl::StatusCode::kNotFound: return kExitNoInput;
     case absl::StatusCode::kPermissionDenied: return kExitDenied;
     case absl::StatusCode::kUnavailable:

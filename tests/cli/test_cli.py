@@ -768,7 +768,7 @@ class StoreTest(CliTestCase):
         self.store_json("init", self.store)
         with sqlite3.connect(os.path.join(self.store, "audit.db")) as db:
             db.execute("UPDATE varsam_schema SET version = 2")
-        err = self.assertStoreFails(EXIT_SOFTWARE, "info", "--store", self.store)
+        err = self.assertStoreFails(EXIT_DATAERR, "info", "--store", self.store)
         self.assertIn("audit.db", err)
         self.assertIn("version 2", err)
 
@@ -801,6 +801,23 @@ class StoreTest(CliTestCase):
         p = run("store", "info", "--store", uri)
         self.assertIn(p.returncode, (EXIT_USAGE, EXIT_DATAERR), p.stderr)
         self.assertNotIn(STORE_PASSWORD, p.stdout + p.stderr)
+
+    def test_demo_keeps_its_store_with_store(self):
+        p = run("demo", "--store", self.store)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("Storage", p.stdout)
+        out = self.store_json("info", self.store)
+        journal, register, audit = out["parts"]
+        self.assertGreater(journal["rows"]["measurements"], 100)
+        self.assertEqual(register["rows"], {"episodes": 0, "measurements": 0})
+        self.assertEqual(audit["rows"]["events"], 1)
+
+    def test_demo_without_store_leaves_nothing_behind(self):
+        before = set(os.listdir(tempfile.gettempdir()))
+        p = run("demo")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        after = set(os.listdir(tempfile.gettempdir()))
+        self.assertEqual({n for n in after - before if n.startswith("varsam-demo-")}, set())
 
 
 if __name__ == "__main__":
