@@ -281,7 +281,7 @@ std::string What(Part part, std::string_view operation) {
   return Cat({"postgresql store ", PartName(part), ": ", operation});
 }
 
-// Runs `SQL` with one text parameter, no result wanted (session settings).
+// Sets a session setting of `conn` (name and value passed as parameters to set_config).
 absl::Status SetConfig(PGconn* conn, const char* name, const std::string& value,
                        std::string_view what) {
   const char* values[] = {name, value.c_str()};
