@@ -99,6 +99,14 @@ struct Decision {
   Date date;
 };
 
+// OK, or InvalidArgument naming the field (never its value): text fields are UTF-8 without NUL
+// and the required ones non-empty (references, ids, kinds, codes); case_kind is one of
+// kCaseKinds; session is 0 or more; dates lie in the years 1..9999; responses are numbers or
+// NaN; a total is finite. Every journal write goes through these, whatever the backend.
+absl::Status ValidateMeasurement(const Measurement& measurement);
+absl::Status ValidateSuggestion(const Suggestion& suggestion);
+absl::Status ValidateDecision(const Decision& decision);
+
 // ---- The register (pseudonymised) -------------------------------------------------------------
 
 // Case kinds (domain.md's glossary); the only values case_kind takes in either part.
@@ -218,17 +226,19 @@ class Store {
   virtual std::string_view backend() const = 0;
   virtual absl::StatusOr<StoreInfo> Info() = 0;
 
-  // Journal. Appends are one transaction each call; ids are returned in input order.
-  virtual absl::StatusOr<std::vector<std::int64_t>> AppendMeasurements(
-      std::span<const Measurement> measurements) = 0;
+  // Journal. Every record is validated first (ValidateMeasurement, ...); a bad one refuses the
+  // call with nothing written. Appends are one transaction each call; ids are returned in
+  // input order.
+  absl::StatusOr<std::vector<std::int64_t>> AppendMeasurements(
+      std::span<const Measurement> measurements);
   // Calls `row` for each match in (date, id) order until it returns false.
   virtual absl::Status ForEachMeasurement(const MeasurementFilter& filter,
                                           absl::FunctionRef<bool(const Measurement&)> row) = 0;
   // AlreadyExists when the id is taken.
-  virtual absl::Status PutSuggestion(const Suggestion& suggestion) = 0;
+  absl::Status PutSuggestion(const Suggestion& suggestion);
   virtual absl::StatusOr<Suggestion> GetSuggestion(std::string_view id) = 0;  // NotFound
   // FailedPrecondition when the suggestion does not exist.
-  virtual absl::StatusOr<std::int64_t> RecordDecision(const Decision& decision) = 0;
+  absl::StatusOr<std::int64_t> RecordDecision(const Decision& decision);
   virtual absl::Status ForEachDecision(std::string_view suggestion_id,
                                        absl::FunctionRef<bool(const Decision&)> row) = 0;
 
@@ -256,7 +266,11 @@ class Store {
 
  protected:
   explicit Store(RegisterVocabulary vocabulary) : vocabulary_(std::move(vocabulary)) {}
-  // The backends' register writes, called with rows already validated.
+  // The backends' writes, called with records already validated.
+  virtual absl::StatusOr<std::vector<std::int64_t>> WriteMeasurements(
+      std::span<const Measurement> measurements) = 0;
+  virtual absl::Status WriteSuggestion(const Suggestion& suggestion) = 0;
+  virtual absl::StatusOr<std::int64_t> WriteDecision(const Decision& decision) = 0;
   virtual absl::Status WriteEpisodes(std::span<const EpisodeRow> rows) = 0;
   virtual absl::Status WriteRegisterMeasurements(std::span<const RegisterMeasurementRow> rows) = 0;
 

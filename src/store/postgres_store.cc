@@ -469,54 +469,6 @@ class Pool {
 
 // ---- Values -----------------------------------------------------------------------------------
 
-// The journal's checks, as the SQLite backend makes them: "row N: what.field: rule (nothing
-// written)", naming the field, never its value.
-absl::Status Invalid(size_t row, std::string_view what, std::string_view field,
-                     std::string_view rule) {
-  return absl::InvalidArgumentError(
-      Cat({"row ", std::to_string(row), ": ", what, ".", field, ": ", rule, " (nothing written)"}));
-}
-
-// Text a column can hold: UTF-8 without NUL (PostgreSQL's text has no NUL).
-absl::Status CheckText(size_t row, std::string_view what, std::string_view field,
-                       std::string_view value, bool required) {
-  if (required && value.empty()) return Invalid(row, what, field, "must not be empty");
-  if (!IsValidUtf8(value)) return Invalid(row, what, field, "must be UTF-8");
-  if (value.find('\0') != std::string_view::npos) {
-    return Invalid(row, what, field, "must not contain NUL (PostgreSQL text cannot hold it)");
-  }
-  return absl::OkStatus();
-}
-
-bool StorableDate(Date d) { return d.year() >= 1 && d.year() <= 9999; }
-
-bool IsCaseKind(std::string_view value) {
-  return std::find(std::begin(kCaseKinds), std::end(kCaseKinds), value) != std::end(kCaseKinds);
-}
-
-absl::Status ValidateMeasurement(size_t row, const Measurement& m) {
-  constexpr std::string_view kWhat = "measurement";
-  VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "client_ref", m.client_ref, true));
-  VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "case_ref", m.case_ref, true));
-  if (!IsCaseKind(m.case_kind)) {
-    return Invalid(row, kWhat, "case_kind", "must be one of the case kinds");
-  }
-  VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "instrument", m.instrument, true));
-  if (m.session < 0) return Invalid(row, kWhat, "session", "must be 0 or more");
-  if (!StorableDate(m.date)) return Invalid(row, kWhat, "date", "must be in years 1..9999");
-  for (double r : m.responses) {
-    if (std::isinf(r)) return Invalid(row, kWhat, "responses", "must be numbers or NaN (missing)");
-  }
-  if (m.total && !std::isfinite(*m.total)) {
-    return Invalid(row, kWhat, "total", "must be a finite number or absent");
-  }
-  if (m.band) VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "band", *m.band, false));
-  for (const std::string& flag : m.flags) {
-    VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "flags", flag, true));
-  }
-  return absl::OkStatus();
-}
-
 // Item responses as a JSON array, NaN (missing) as null (finite otherwise: validated).
 std::string ResponsesJson(const std::vector<double>& responses) {
   std::string out = "[";
@@ -631,14 +583,13 @@ class PostgresStore final : public Store {
 
   // ---- Journal ----
 
-  absl::StatusOr<std::vector<std::int64_t>> AppendMeasurements(
+  absl::StatusOr<std::vector<std::int64_t>> WriteMeasurements(
       std::span<const Measurement> measurements) override {
     const std::string what = What(Part::kJournal, "append measurements");
     std::vector<Params> rows;
     rows.reserve(measurements.size());
     for (size_t i = 0; i < measurements.size(); ++i) {
       const Measurement& m = measurements[i];
-      VARSAM_RETURN_IF_ERROR(ValidateMeasurement(i, m));
       std::string responses = ResponsesJson(m.responses);
       Params p;
       p.Text(m.client_ref)
@@ -717,15 +668,8 @@ class PostgresStore final : public Store {
                   });
   }
 
-  absl::Status PutSuggestion(const Suggestion& s) override {
+  absl::Status WriteSuggestion(const Suggestion& s) override {
     const std::string what = What(Part::kJournal, "put suggestion");
-    constexpr std::string_view kWhat = "suggestion";
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "id", s.id, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "client_ref", s.client_ref, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "case_ref", s.case_ref, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "kind", s.kind, true));
-    if (!StorableDate(s.created)) return Invalid(0, kWhat, "created", "must be in years 1..9999");
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "content_json", s.content_json, false));
     Params p;
     p.Text(s.id).Text(s.client_ref).Text(s.case_ref).Text(s.kind).Text(FormatIsoDate(s.created));
     p.Text(s.content_json);
@@ -762,15 +706,8 @@ class PostgresStore final : public Store {
     return s;
   }
 
-  absl::StatusOr<std::int64_t> RecordDecision(const Decision& d) override {
+  absl::StatusOr<std::int64_t> WriteDecision(const Decision& d) override {
     const std::string what = What(Part::kJournal, "record decision");
-    constexpr std::string_view kWhat = "decision";
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "suggestion_id", d.suggestion_id, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "decider", d.decider, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "decider_role", d.decider_role, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "decision", d.decision, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "rationale", d.rationale, false));
-    if (!StorableDate(d.date)) return Invalid(0, kWhat, "date", "must be in years 1..9999");
     Params p;
     p.Text(d.suggestion_id).Text(d.decider).Text(d.decider_role).Text(d.decision);
     p.Text(d.rationale).Text(FormatIsoDate(d.date));

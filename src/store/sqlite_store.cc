@@ -529,48 +529,6 @@ class SqlitePart {
 
 // ---- Values -----------------------------------------------------------------------------------
 
-absl::Status Invalid(size_t row, std::string_view what, std::string_view field,
-                     std::string_view rule) {
-  return absl::InvalidArgumentError(
-      Cat({"row ", std::to_string(row), ": ", what, ".", field, ": ", rule, " (nothing written)"}));
-}
-
-bool IsCaseKind(std::string_view s) {
-  return std::find(std::begin(kCaseKinds), std::end(kCaseKinds), s) != std::end(kCaseKinds);
-}
-
-bool StorableDate(Date d) { return d.year() >= 1 && d.year() <= 9999; }
-
-absl::Status CheckText(size_t row, std::string_view what, std::string_view field,
-                       std::string_view value, bool required) {
-  if (required && value.empty()) return Invalid(row, what, field, "must not be empty");
-  if (!IsValidUtf8(value)) return Invalid(row, what, field, "must be UTF-8");
-  return absl::OkStatus();
-}
-
-absl::Status ValidateMeasurement(size_t row, const Measurement& m) {
-  constexpr std::string_view kWhat = "measurement";
-  VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "client_ref", m.client_ref, true));
-  VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "case_ref", m.case_ref, true));
-  if (!IsCaseKind(m.case_kind)) {
-    return Invalid(row, kWhat, "case_kind", "must be one of the case kinds");
-  }
-  VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "instrument", m.instrument, true));
-  if (m.session < 0) return Invalid(row, kWhat, "session", "must be 0 or more");
-  if (!StorableDate(m.date)) return Invalid(row, kWhat, "date", "must be in years 1..9999");
-  for (double r : m.responses) {
-    if (std::isinf(r)) return Invalid(row, kWhat, "responses", "must be numbers or NaN (missing)");
-  }
-  if (m.total && !std::isfinite(*m.total)) {
-    return Invalid(row, kWhat, "total", "must be a finite number or absent");
-  }
-  if (m.band) VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "band", *m.band, false));
-  for (const std::string& flag : m.flags) {
-    VARSAM_RETURN_IF_ERROR(CheckText(row, kWhat, "flags", flag, true));
-  }
-  return absl::OkStatus();
-}
-
 std::string ResponsesJson(const std::vector<double>& responses) {
   nlohmann::json a = nlohmann::json::array();
   for (double r : responses) {
@@ -676,7 +634,7 @@ class SqliteStore final : public Store {
 
   // ---- Journal ----
 
-  absl::StatusOr<std::vector<std::int64_t>> AppendMeasurements(
+  absl::StatusOr<std::vector<std::int64_t>> WriteMeasurements(
       std::span<const Measurement> measurements) override {
     std::vector<std::int64_t> ids;
     ids.reserve(measurements.size());
@@ -692,8 +650,6 @@ class SqliteStore final : public Store {
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     for (size_t i = 0; i < measurements.size(); ++i) {
       const Measurement& m = measurements[i];
-      // Checked row by row inside the transaction: a bad row rolls back those before it.
-      VARSAM_RETURN_IF_ERROR(ValidateMeasurement(i, m));
       const std::string date = FormatIsoDate(m.date);
       const std::string responses = ResponsesJson(m.responses);
       const std::string flags = FlagsJson(m.flags);
@@ -761,14 +717,7 @@ class SqliteStore final : public Store {
     });
   }
 
-  absl::Status PutSuggestion(const Suggestion& x) override {
-    constexpr std::string_view kWhat = "suggestion";
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "id", x.id, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "client_ref", x.client_ref, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "case_ref", x.case_ref, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "kind", x.kind, true));
-    if (!StorableDate(x.created)) return Invalid(0, kWhat, "created", "must be in years 1..9999");
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "content_json", x.content_json, false));
+  absl::Status WriteSuggestion(const Suggestion& x) override {
     const std::string created = FormatIsoDate(x.created);
 
     SqlitePart::Writer c(journal_);
@@ -815,14 +764,7 @@ class SqliteStore final : public Store {
     return x;
   }
 
-  absl::StatusOr<std::int64_t> RecordDecision(const Decision& d) override {
-    constexpr std::string_view kWhat = "decision";
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "suggestion_id", d.suggestion_id, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "decider", d.decider, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "decider_role", d.decider_role, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "decision", d.decision, true));
-    VARSAM_RETURN_IF_ERROR(CheckText(0, kWhat, "rationale", d.rationale, false));
-    if (!StorableDate(d.date)) return Invalid(0, kWhat, "date", "must be in years 1..9999");
+  absl::StatusOr<std::int64_t> WriteDecision(const Decision& d) override {
     const std::string date = FormatIsoDate(d.date);
 
     SqlitePart::Writer c(journal_);

@@ -83,7 +83,71 @@ absl::Status NoIdentityNumber(std::string_view what, std::string_view field,
                : absl::OkStatus();
 }
 
+// "row N: <what.field: rule> (nothing written)": how a refused record of a batch is reported.
+absl::Status RowError(size_t row, const absl::Status& status) {
+  return absl::InvalidArgumentError(Cat(
+      {"row ", std::to_string(row), ": ", std::string(status.message()), " (nothing written)"}));
+}
+
+// Text a column of either backend can hold: UTF-8 without NUL (PostgreSQL text cannot hold
+// NUL); required ones not empty.
+absl::Status CheckText(std::string_view what, std::string_view field, std::string_view value,
+                       bool required) {
+  if (required && value.empty()) return FieldError(what, field, "must not be empty");
+  if (!IsValidUtf8(value)) return FieldError(what, field, "must be UTF-8");
+  if (value.find('\0') != std::string_view::npos) {
+    return FieldError(what, field, "must not contain NUL");
+  }
+  return absl::OkStatus();
+}
+
+bool StorableDate(Date d) { return d.year() >= 1 && d.year() <= 9999; }
+
 }  // namespace
+
+absl::Status ValidateMeasurement(const Measurement& m) {
+  constexpr std::string_view kWhat = "measurement";
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "client_ref", m.client_ref, true));
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "case_ref", m.case_ref, true));
+  if (!In(kCaseKinds, m.case_kind)) {
+    return FieldError(kWhat, "case_kind", "must be one of the case kinds");
+  }
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "instrument", m.instrument, true));
+  if (m.session < 0) return FieldError(kWhat, "session", "must be 0 or more");
+  if (!StorableDate(m.date)) return FieldError(kWhat, "date", "must be in years 1..9999");
+  for (const double r : m.responses) {
+    if (std::isinf(r)) return FieldError(kWhat, "responses", "must be numbers or NaN (missing)");
+  }
+  if (m.total && !std::isfinite(*m.total)) {
+    return FieldError(kWhat, "total", "must be a finite number or absent");
+  }
+  if (m.band) VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "band", *m.band, false));
+  for (const std::string& flag : m.flags) {
+    VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "flags", flag, true));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSuggestion(const Suggestion& x) {
+  constexpr std::string_view kWhat = "suggestion";
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "id", x.id, true));
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "client_ref", x.client_ref, true));
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "case_ref", x.case_ref, true));
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "kind", x.kind, true));
+  if (!StorableDate(x.created)) return FieldError(kWhat, "created", "must be in years 1..9999");
+  return CheckText(kWhat, "content_json", x.content_json, false);
+}
+
+absl::Status ValidateDecision(const Decision& d) {
+  constexpr std::string_view kWhat = "decision";
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "suggestion_id", d.suggestion_id, true));
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "decider", d.decider, true));
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "decider_role", d.decider_role, true));
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "decision", d.decision, true));
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "rationale", d.rationale, false));
+  if (!StorableDate(d.date)) return FieldError(kWhat, "date", "must be in years 1..9999");
+  return absl::OkStatus();
+}
 
 std::string_view PartName(Part part) {
   switch (part) {
@@ -218,25 +282,48 @@ absl::Status Store::Init(std::string_view location) {
   return internal::InitSqlite(location);
 }
 
-absl::Status Store::AppendEpisodes(std::span<const EpisodeRow> rows) {
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const absl::Status valid = ValidateEpisode(rows[i], vocabulary_);
-    if (!valid.ok()) {
-      return absl::InvalidArgumentError(Cat(
-          {"row ", std::to_string(i), ": ", std::string(valid.message()), " (nothing written)"}));
-    }
+namespace {
+
+// Each write validates every record before the backend sees any (one mechanism for the journal
+// and the register, whatever the backend).
+template <typename Record, typename Validate>
+absl::Status ValidateAll(std::span<const Record> records, Validate validate) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    const absl::Status valid = validate(records[i]);
+    if (!valid.ok()) return RowError(i, valid);
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::int64_t>> Store::AppendMeasurements(
+    std::span<const Measurement> measurements) {
+  VARSAM_RETURN_IF_ERROR(ValidateAll(measurements, ValidateMeasurement));
+  return WriteMeasurements(measurements);
+}
+
+absl::Status Store::PutSuggestion(const Suggestion& suggestion) {
+  VARSAM_RETURN_IF_ERROR(
+      ValidateAll(std::span<const Suggestion>(&suggestion, 1), ValidateSuggestion));
+  return WriteSuggestion(suggestion);
+}
+
+absl::StatusOr<std::int64_t> Store::RecordDecision(const Decision& decision) {
+  VARSAM_RETURN_IF_ERROR(ValidateAll(std::span<const Decision>(&decision, 1), ValidateDecision));
+  return WriteDecision(decision);
+}
+
+absl::Status Store::AppendEpisodes(std::span<const EpisodeRow> rows) {
+  VARSAM_RETURN_IF_ERROR(ValidateAll(
+      rows, [this](const EpisodeRow& row) { return ValidateEpisode(row, vocabulary_); }));
   return WriteEpisodes(rows);
 }
 
 absl::Status Store::AppendRegisterMeasurements(std::span<const RegisterMeasurementRow> rows) {
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const absl::Status valid = ValidateRegisterMeasurement(rows[i], vocabulary_);
-    if (!valid.ok()) {
-      return absl::InvalidArgumentError(Cat(
-          {"row ", std::to_string(i), ": ", std::string(valid.message()), " (nothing written)"}));
-    }
-  }
+  VARSAM_RETURN_IF_ERROR(ValidateAll(rows, [this](const RegisterMeasurementRow& row) {
+    return ValidateRegisterMeasurement(row, vocabulary_);
+  }));
   return WriteRegisterMeasurements(rows);
 }
 
