@@ -246,21 +246,24 @@ class Store {
   // whole batch with nothing written.
   absl::Status AppendEpisodes(std::span<const EpisodeRow> rows);
   absl::Status AppendRegisterMeasurements(std::span<const RegisterMeasurementRow> rows);
+  // Register rows come in no promised order (in practice the order of appending).
   virtual absl::Status ForEachEpisode(const EpisodeFilter& filter,
                                       absl::FunctionRef<bool(const EpisodeRow&)> row) = 0;
   virtual absl::StatusOr<std::int64_t> CountEpisodes(const EpisodeFilter& filter) = 0;
+  // An empty `instrument` reads the rows of every instrument.
   virtual absl::Status ForEachRegisterMeasurement(
       std::string_view instrument, absl::FunctionRef<bool(const RegisterMeasurementRow&)> row) = 0;
 
   // Audit. AppendAudit returns the new event's seq once it is durable; a batch gets
   // consecutive seqs, all or none.
   virtual absl::StatusOr<std::int64_t> AppendAudit(std::string_view payload) = 0;
-  virtual absl::StatusOr<std::int64_t> AppendAuditBatch(
-      std::span<const std::string> payloads) = 0;           // the seq of the last
+  // The seq of the last; an empty batch writes nothing and returns LastAuditSeq().
+  virtual absl::StatusOr<std::int64_t> AppendAuditBatch(std::span<const std::string> payloads) = 0;
   virtual absl::StatusOr<std::int64_t> LastAuditSeq() = 0;  // 0 when empty
   // Events from_seq..to_seq inclusive, in order, until `event` returns false.
   virtual absl::Status ReadAudit(std::int64_t from_seq, std::int64_t to_seq,
                                  absl::FunctionRef<bool(const AuditEvent&)> event) = 0;
+  // FailedPrecondition when the checkpoint covers events not yet appended.
   virtual absl::Status AppendCheckpoint(const Checkpoint& checkpoint) = 0;
   virtual absl::Status ReadCheckpoints(absl::FunctionRef<bool(const Checkpoint&)> row) = 0;
 
