@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
   AddDemoCommand(app, &exit_code);
   AddStoreCommand(app, &exit_code);
   AddSynthCommand(app, &exit_code);
+  AddPolicyCommand(app, &exit_code);
+  AddAuditCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,3 @@
+// Issue 5: being written.
+
+namespace varsam {}  // namespace varsam
