@@ -1,2 +1,495 @@
-// Issue 5: the audit log. Being written.
+// The audit log (src/audit, include/varsam/audit.h): RFC 6962 hashing vectors, proofs, the
+// canonical formats, signed checkpoints, and tamper tests on the store backends. Tampering
+// opens the SQLite file directly and drops the append-only triggers first (they exist to stop
+// exactly this); on PostgreSQL the triggers and grants block even superusers, so only the
+// honest log is verified there. Actors, cases and rules here are made up.
+
+#include "varsam/audit.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "postgres_test_support.h"
+#include "varsam/core.h"
+#include "varsam/store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace varsam::audit;
+using varsam::Cat;
+
+std::string Hex(const Hash& h) { return ToHex(h); }
+
+// RFC 6962's reference leaves (certificate-transparency merkle_tree_test).
+std::vector<std::string> ReferenceLeaves() {
+  return {"",
+          std::string("\x00", 1),
+          "\x10",
+          "\x20\x21",
+          "\x30\x31",
+          "\x40\x41\x42\x43",
+          "\x50\x51\x52\x53\x54\x55\x56\x57",
+          "\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f"};
+}
+
+std::vector<Hash> ReferenceLeafHashes() {
+  std::vector<Hash> out;
+  for (const std::string& leaf : ReferenceLeaves()) out.push_back(LeafHash(leaf));
+  return out;
+}
+
+// A fixed test key (RFC 8032 §7.1 test 1), never a real one.
+constexpr std::array<std::uint8_t, 32> kKey = {
+    0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec, 0x2c, 0xc4,
+    0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60};
+
+std::array<std::uint8_t, 32> OtherKey() {
+  std::array<std::uint8_t, 32> k{};
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  return k;
+}
+
+KeyProvider TestKey() {
+  return [](std::span<std::uint8_t, 32> out) {
+    std::copy(kKey.begin(), kKey.end(), out.begin());
+    return absl::OkStatus();
+  };
+}
+
+PublicKey TestPublicKey() { return *PublicKeyOf(kKey); }
+
+AuditRecord Record(int i) {
+  AuditRecord r;
+  r.actor = Cat({"a-", std::to_string(i % 7)});
+  r.role = "handlaggare";
+  r.organisation_kind = "socialnamnd";
+  r.organisation_id = "0180";
+  r.purpose = "handlaggning";
+  r.action = i % 3 == 0 ? "journal.write" : "journal.read";
+  r.case_ref = Cat({"c-", std::to_string(i)});
+  r.decision = i % 5 == 0 ? Decision::kDeny : Decision::kAllow;
+  r.rules = {"case-handling"};
+  if (r.decision == Decision::kDeny) r.rules = {"no-lawful-basis"};
+  r.time = absl::FromUnixSeconds(1795860000 + i);
+  r.result = "ok";
+  return r;
+}
+
+// A clock that advances one second per call, from a fixed instant.
+std::function<absl::Time()> SteppingClock() {
+  auto t = std::make_shared<absl::Time>(absl::FromUnixSeconds(1795860000));
+  return [t] {
+    *t += absl::Seconds(1);
+    return *t;
+  };
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "varsam-audit-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string Store() const { return (fs::path(path_) / "store").string(); }
+
+ private:
+  std::string path_;
+};
+
+void ForEachLocation(const std::function<void(const std::string&)>& body) {
+  {
+    TempDir dir;
+    INFO("backend: sqlite");
+    body(dir.Store());
+  }
+  if (std::optional<std::string> uri = varsam::testing::NewPostgresStoreUri()) {
+    INFO("backend: postgresql");
+    body(*uri);
+  }
+}
+
+std::unique_ptr<varsam::store::Store> OpenStore(const std::string& location) {
+  auto store = varsam::store::Store::Open(location);
+  REQUIRE(store.ok());
+  return std::move(store).value();
+}
+
+// Writes `events` events, checkpointing every 5 and on close.
+void WriteLog(varsam::store::Store& store, int events) {
+  AuditLogOptions options;
+  options.checkpoint_every_events = 5;
+  options.checkpoint_every = absl::ZeroDuration();
+  options.clock = SteppingClock();
+  auto log = AuditLog::Open(&store, TestKey(), options);
+  REQUIRE(log.ok());
+  for (int i = 1; i <= events; ++i) {
+    auto seq = (*log)->Append(Record(i));
+    REQUIRE(seq.ok());
+    REQUIRE(*seq == i);
+  }
+  REQUIRE((*log)->Close().ok());
+}
+
+VerifyReport MustVerify(varsam::store::Store& store) {
+  VerifyOptions options;
+  options.public_key = TestPublicKey();
+  auto report = Verify(store, options);
+  REQUIRE(report.ok());
+  return *report;
+}
+
+// Direct access to audit.db, with the append-only triggers dropped.
+class RawAuditDb {
+ public:
+  explicit RawAuditDb(const std::string& store_dir) {
+    REQUIRE(sqlite3_open((fs::path(store_dir) / "audit.db").string().c_str(), &db_) == SQLITE_OK);
+    for (const char* trigger : {"events_gap_free", "events_no_update", "events_no_delete",
+                                "checkpoints_no_update", "checkpoints_no_delete"}) {
+      REQUIRE(Exec(Cat({"DROP TRIGGER IF EXISTS ", trigger})) == SQLITE_OK);
+    }
+  }
+  ~RawAuditDb() { sqlite3_close(db_); }
+  int Exec(const std::string& sql) {
+    return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  }
+  std::string Payload(int seq) {
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db_, "SELECT payload FROM events WHERE seq = ?", -1, &s, nullptr) ==
+            SQLITE_OK);
+    sqlite3_bind_int(s, 1, seq);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    std::string out(static_cast<const char*>(sqlite3_column_blob(s, 0)),
+                    static_cast<size_t>(sqlite3_column_bytes(s, 0)));
+    sqlite3_finalize(s);
+    return out;
+  }
+  void SetPayload(int seq, const std::string& payload) {
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db_, "UPDATE events SET payload = ? WHERE seq = ?", -1, &s,
+                               nullptr) == SQLITE_OK);
+    sqlite3_bind_blob(s, 1, payload.data(), static_cast<int>(payload.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 2, seq);
+    REQUIRE(sqlite3_step(s) == SQLITE_DONE);
+    sqlite3_finalize(s);
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// Offsets inside an event (docs/audit.md): magic 4, prev 32, decision 1, time 4 + 27, then the
+// actor's length and bytes.
+constexpr size_t kPrevOffset = 4;
+constexpr size_t kActorOffset = 4 + 32 + 1 + 4 + 27 + 4;
+
+}  // namespace
+
+TEST_CASE("audit: RFC 6962 reference roots", "[audit]") {
+  CHECK(Hex(EmptyRoot()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const std::vector<std::string> roots = {
+      "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+      "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+      "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+      "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+      "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+      "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+      "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"};
+  const std::vector<Hash> leaves = ReferenceLeafHashes();
+  MerkleAccumulator acc;
+  for (size_t n = 1; n <= leaves.size(); ++n) {
+    acc.Add(leaves[n - 1]);
+    INFO("size " << n);
+    CHECK(Hex(acc.Root()) == roots[n - 1]);
+    CHECK(Hex(MerkleRoot(std::span<const Hash>(leaves).first(n))) == roots[n - 1]);
+  }
+}
+
+TEST_CASE("audit: inclusion and consistency proofs verify, and fail when altered", "[audit]") {
+  std::vector<Hash> leaves;
+  for (int i = 0; i < 37; ++i) leaves.push_back(LeafHash(std::to_string(i)));
+  for (std::int64_t n = 1; n <= 37; ++n) {
+    const std::span<const Hash> tree = std::span<const Hash>(leaves).first(static_cast<size_t>(n));
+    const Hash root = MerkleRoot(tree);
+    for (std::int64_t i = 0; i < n; ++i) {
+      INFO("inclusion " << i << " in " << n);
+      std::vector<Hash> proof = InclusionProof(tree, i);
+      REQUIRE(VerifyInclusion(tree[static_cast<size_t>(i)], i, n, proof, root));
+      CHECK_FALSE(VerifyInclusion(LeafHash("other"), i, n, proof, root));
+      if (!proof.empty()) {
+        proof[0][5] ^= 1;
+        CHECK_FALSE(VerifyInclusion(tree[static_cast<size_t>(i)], i, n, proof, root));
+      }
+    }
+    for (std::int64_t m = 0; m <= n; ++m) {
+      INFO("consistency " << m << " to " << n);
+      const Hash old_root = MerkleRoot(tree.first(static_cast<size_t>(m)));
+      std::vector<Hash> proof = ConsistencyProof(tree, m);
+      REQUIRE(VerifyConsistency(m, n, old_root, root, proof));
+      if (m > 0 && m < n) {
+        CHECK_FALSE(VerifyConsistency(m, n, LeafHash("x"), root, proof));
+        CHECK_FALSE(VerifyConsistency(m, n, old_root, LeafHash("x"), proof));
+        proof.back()[0] ^= 1;
+        CHECK_FALSE(VerifyConsistency(m, n, old_root, root, proof));
+      }
+    }
+  }
+  CHECK_FALSE(VerifyInclusion(leaves[0], 3, 3, {}, leaves[0]));
+}
+
+TEST_CASE("audit: events have one canonical form", "[audit]") {
+  Hash prev{};
+  prev[3] = 9;
+  AuditRecord r = Record(10);
+  r.time = absl::FromUnixMicros(1795860000123456);
+  auto bytes = SerializeEvent(r, prev);
+  REQUIRE(bytes.ok());
+  auto parsed = ParseEvent(*bytes);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->prev == prev);
+  CHECK(parsed->record.actor == r.actor);
+  CHECK(parsed->record.rules == r.rules);
+  CHECK(parsed->record.decision == Decision::kDeny);
+  CHECK(parsed->record.time == r.time);
+  CHECK(FormatAuditTime(r.time) == "2026-11-28T10:00:00.123456Z");
+  CHECK(*SerializeEvent(parsed->record, parsed->prev) == *bytes);
+
+  CHECK_FALSE(ParseEvent(*bytes + "x").ok());
+  CHECK_FALSE(ParseEvent(bytes->substr(0, bytes->size() - 1)).ok());
+  std::string bad = *bytes;
+  bad[36] = 2;  // decision byte
+  CHECK_FALSE(ParseEvent(bad).ok());
+  bad = *bytes;
+  bad[4 + 32 + 1 + 4 + 10] = ' ';  // the time's 'T'
+  CHECK_FALSE(ParseEvent(bad).ok());
+
+  AuditRecord missing = r;
+  missing.actor.clear();
+  CHECK(SerializeEvent(missing, prev).status().code() == absl::StatusCode::kInvalidArgument);
+  AuditRecord bad_utf8 = r;
+  bad_utf8.purpose.assign(1, '\xff');  // (not `= "\xff"`: GCC 12 -O3 warns wrongly)
+  CHECK_FALSE(SerializeEvent(bad_utf8, prev).ok());
+}
+
+TEST_CASE("audit: checkpoints are signed and parsed canonically", "[audit]") {
+  CHECK(ToHex(TestPublicKey()) ==
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  const Hash root = LeafHash("root");
+  auto c = SignCheckpoint(42, root, absl::FromUnixSeconds(1795860000), kKey);
+  REQUIRE(c.ok());
+  const std::string payload = SerializeCheckpoint(*c);
+  CHECK(payload.starts_with(
+      Cat({"varsam-audit-checkpoint/1\n42\n", ToHex(root), "\n2026-11-28T10:00:00.000000Z\n"})));
+  auto parsed = ParseCheckpoint(payload);
+  REQUIRE(parsed.ok());
+  CHECK(VerifyCheckpointSignature(*parsed, TestPublicKey()));
+  CHECK_FALSE(VerifyCheckpointSignature(*parsed, *PublicKeyOf(OtherKey())));
+  parsed->size = 43;
+  CHECK_FALSE(VerifyCheckpointSignature(*parsed, TestPublicKey()));
+  CHECK_FALSE(ParseCheckpoint(payload + "\n").ok());
+  CHECK_FALSE(ParseCheckpoint(Cat({"varsam-audit-checkpoint/1\n042", payload.substr(28)})).ok());
+}
+
+TEST_CASE("audit: an honest log verifies and proves inclusion on each backend", "[audit]") {
+  ForEachLocation([](const std::string& location) {
+    auto store = OpenStore(location);
+    VerifyReport empty = MustVerify(*store);
+    CHECK(empty.ok);
+    CHECK(empty.events == 0);
+
+    WriteLog(*store, 23);
+    VerifyReport report = MustVerify(*store);
+    INFO(report.reason);
+    CHECK(report.ok);
+    CHECK(report.events == 23);
+    CHECK(report.checkpoints == 5);  // 5, 10, 15, 20 and 23 on close
+    CHECK(report.signatures_checked);
+    CHECK_FALSE(report.first_bad_seq.has_value());
+
+    auto unsigned_report = Verify(*store);
+    REQUIRE(unsigned_report.ok());
+    CHECK(unsigned_report->ok);
+    CHECK_FALSE(unsigned_report->signatures_checked);
+
+    auto proof = ProveInclusion(*store, 7);
+    REQUIRE(proof.ok());
+    CHECK(proof->tree_size == 23);
+    CHECK(proof->root == report.root);
+    CHECK(VerifyInclusion(proof->leaf_hash, 6, 23, proof->path, proof->root));
+    CHECK(ProveInclusion(*store, 24).status().code() == absl::StatusCode::kOutOfRange);
+
+    // Reopening continues the same tree.
+    {
+      auto log = AuditLog::Open(store.get(), TestKey());
+      REQUIRE(log.ok());
+      CHECK((*log)->size() == 23);
+      CHECK((*log)->root() == report.root);
+      REQUIRE((*log)->Append(Record(24)).ok());
+    }
+    VerifyReport again = MustVerify(*store);
+    CHECK(again.ok);
+    CHECK(again.events == 24);
+    CHECK(again.checkpoints == 6);
+  });
+}
+
+TEST_CASE("audit: checkpoints are also written by time", "[audit]") {
+  TempDir dir;
+  auto store = OpenStore(dir.Store());
+  AuditLogOptions options;
+  options.checkpoint_every_events = 0;
+  options.checkpoint_every = absl::Seconds(3);
+  options.clock = SteppingClock();  // one second per call
+  auto log = AuditLog::Open(store.get(), TestKey(), options);
+  REQUIRE(log.ok());
+  for (int i = 1; i <= 6; ++i) REQUIRE((*log)->Append(Record(i)).ok());
+  VerifyReport report = MustVerify(*store);
+  CHECK(report.ok);
+  CHECK(report.checkpoints >= 1);
+  CHECK(report.checkpoints < 6);
+}
+
+TEST_CASE("audit: tampering is found and the first bad seq named (sqlite)", "[audit]") {
+  TempDir dir;
+  {
+    auto store = OpenStore(dir.Store());
+    WriteLog(*store, 20);  // checkpoints at 5, 10, 15, 20
+    REQUIRE(MustVerify(*store).ok);
+  }
+  const std::string backup = (fs::path(dir.Store()).parent_path() / "backup.db").string();
+  fs::copy_file(fs::path(dir.Store()) / "audit.db", backup);
+  auto restore = [&] {
+    fs::copy_file(backup, fs::path(dir.Store()) / "audit.db", fs::copy_options::overwrite_existing);
+    fs::remove(fs::path(dir.Store()) / "audit.db-wal");
+    fs::remove(fs::path(dir.Store()) / "audit.db-shm");
+  };
+  auto verify_after = [&](const std::function<void(RawAuditDb&)>& tamper) {
+    restore();
+    {
+      RawAuditDb db(dir.Store());
+      tamper(db);
+    }
+    auto store = OpenStore(dir.Store());
+    return MustVerify(*store);
+  };
+
+  SECTION("one byte of an event's content") {
+    VerifyReport r = verify_after([](RawAuditDb& db) {
+      std::string p = db.Payload(7);
+      p[kActorOffset] = static_cast<char>(p[kActorOffset] == 'a' ? 'b' : 'a');
+      db.SetPayload(7, p);
+    });
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 7);
+  }
+  SECTION("one byte of an event's link to the one before") {
+    VerifyReport r = verify_after([](RawAuditDb& db) {
+      std::string p = db.Payload(7);
+      p[kPrevOffset] = static_cast<char>(p[kPrevOffset] ^ 1);
+      db.SetPayload(7, p);
+    });
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 7);
+  }
+  SECTION("a byte that breaks the canonical form") {
+    VerifyReport r = verify_after([](RawAuditDb& db) { db.SetPayload(9, db.Payload(9) + "x"); });
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 9);
+  }
+  SECTION("the last event, covered only by the last checkpoint") {
+    VerifyReport r = verify_after([](RawAuditDb& db) {
+      std::string p = db.Payload(20);
+      p[kActorOffset] = static_cast<char>(p[kActorOffset] == 'a' ? 'b' : 'a');
+      db.SetPayload(20, p);
+    });
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 16);  // the first event the 15-event checkpoint does not vouch for
+  }
+  SECTION("one event deleted") {
+    VerifyReport r = verify_after(
+        [](RawAuditDb& db) { REQUIRE(db.Exec("DELETE FROM events WHERE seq = 7") == 0); });
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 7);
+  }
+  SECTION("two events swapped") {
+    VerifyReport r = verify_after([](RawAuditDb& db) {
+      const std::string a = db.Payload(7);
+      const std::string b = db.Payload(12);
+      db.SetPayload(7, b);
+      db.SetPayload(12, a);
+    });
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 7);
+  }
+  SECTION("two neighbours swapped") {
+    VerifyReport r = verify_after([](RawAuditDb& db) {
+      const std::string a = db.Payload(7);
+      const std::string b = db.Payload(8);
+      db.SetPayload(7, b);
+      db.SetPayload(8, a);
+    });
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 7);
+  }
+  SECTION("the tail truncated after a checkpoint covering it") {
+    VerifyReport r = verify_after(
+        [](RawAuditDb& db) { REQUIRE(db.Exec("DELETE FROM events WHERE seq >= 18") == 0); });
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 18);
+    CHECK(r.events == 17);
+  }
+  SECTION("a forged checkpoint: wrong signature") {
+    restore();
+    auto store = OpenStore(dir.Store());
+    const std::array<std::uint8_t, 32> other = OtherKey();
+    // The right root, signed by someone else.
+    auto proof = ProveInclusion(*store, 1, 12);
+    REQUIRE(proof.ok());
+    auto c = SignCheckpoint(12, proof->root, absl::FromUnixSeconds(1795860000), other);
+    REQUIRE(c.ok());
+    REQUIRE(store->AppendCheckpoint({12, SerializeCheckpoint(*c)}).ok());
+    VerifyReport r = MustVerify(*store);
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 12);
+    CHECK(r.reason.find("signature") != std::string::npos);
+  }
+  SECTION("a forged checkpoint: wrong root") {
+    restore();
+    auto store = OpenStore(dir.Store());
+    auto c = SignCheckpoint(12, LeafHash("not the root"), absl::FromUnixSeconds(1795860000), kKey);
+    REQUIRE(c.ok());
+    REQUIRE(store->AppendCheckpoint({12, SerializeCheckpoint(*c)}).ok());
+    VerifyReport r = MustVerify(*store);
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 11);  // the first event after the last checkpoint that matched
+    CHECK(r.reason.find("root") != std::string::npos);
+  }
+  SECTION("a checkpoint's payload altered in place") {
+    VerifyReport r = verify_after([](RawAuditDb& db) {
+      REQUIRE(db.Exec("UPDATE checkpoints SET payload = CAST('garbage' AS BLOB) WHERE seq = 10") ==
+              0);
+    });
+    CHECK_FALSE(r.ok);
+    CHECK(r.first_bad_seq == 10);
+  }
+}
