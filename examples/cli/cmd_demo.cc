@@ -3,15 +3,19 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "cli.h"
+#include "varsam/access.h"
+#include "varsam/audit.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
 #include "varsam/instruments.h"
@@ -92,6 +96,79 @@ bool ScoreDemoForms() {
   return all_scored;
 }
 
+// Two calls checked against the se-socialtjanst pack (the officer on the client's own case;
+// a private provider asking for follow-up statistics), both written to the audit log with a
+// signed checkpoint, and the log verified.
+int PolicyAndAuditDemo(store::Store& db, const std::string& client) {
+  auto policy = access::PolicySet::Load();
+  if (!policy.ok()) return Fail(policy.status());
+  const std::string when = "2026-11-28T10:00:00Z";
+  const auto officer = access::ParseContext(
+      Cat({R"({"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", )",
+           R"("id": "0180"}, "purpose": "handlaggning", "case": {"ref": "c-9", "kind": "insats", )",
+           R"("led_to_investigation": true, "client": ")", client, R"("}, "subject_client": ")",
+           client, R"(", "time": ")", when, R"("})"}));
+  const auto provider = access::ParseContext(
+      Cat({R"({"actor": "p-3", "role": "analytiker", "organisation": {"kind": "privat_utforare", )",
+           R"("id": "0180"}, "purpose": "uppfoljning", "time": ")", when, R"("})"}));
+  if (!officer.ok()) return Fail(officer.status());
+  if (!provider.ok()) return Fail(provider.status());
+
+  // A demo signing key; a host supplies its own through the key callback and keeps it safe.
+  const audit::KeyProvider key = [](std::span<std::uint8_t, 32> out) {
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0xA5 ^ i);
+    return absl::OkStatus();
+  };
+  auto log = audit::AuditLog::Open(&db, key);
+  if (!log.ok()) return Fail(log.status());
+
+  struct Call {
+    const access::Context* context;
+    access::Action action;
+    std::string_view who;
+  };
+  for (const Call& call : {Call{&*officer, access::Action::kScore, "case officer, own client"},
+                           Call{&*provider, access::Action::kInsightQuery,
+                                "private provider, follow-up statistics"}}) {
+    const access::Decision decision = policy->DecideAndExplain(*call.context, call.action, {});
+    std::cout << (decision.allow ? "ALLOW " : "DENY  ") << call.who << ": "
+              << access::Name(call.action) << "\n";
+    for (size_t i = 0; i < decision.rules.size(); ++i) {
+      std::cout << "      rule " << decision.rules[i] << " (" << decision.citations[i] << ")\n";
+    }
+    std::cout << "      " << decision.explanation_en << "\n";
+    audit::AuditRecord record;
+    record.actor = call.context->actor;
+    record.role = std::string(access::Name(call.context->role));
+    record.organisation_kind = std::string(access::Name(call.context->organisation.kind));
+    record.organisation_id = call.context->organisation.id;
+    record.purpose = std::string(access::Name(call.context->purpose));
+    record.action = std::string(access::Name(call.action));
+    record.case_ref = call.context->case_info ? call.context->case_info->ref : "";
+    record.decision = decision.allow ? audit::Decision::kAllow : audit::Decision::kDeny;
+    record.rules = decision.rules;
+    record.time = call.context->time;
+    record.result = decision.allow ? "ok" : "permission_denied";
+    const auto seq = (*log)->Append(record);
+    if (!seq.ok()) return Fail(seq.status());
+    std::cout << "      audit event " << *seq << " (durable, in the Merkle tree)\n";
+  }
+  if (const absl::Status closed = (*log)->Close(); !closed.ok()) return Fail(closed);
+
+  std::array<std::uint8_t, 32> private_key{};
+  (void)key(private_key);
+  const auto public_key = audit::PublicKeyOf(private_key);
+  if (!public_key.ok()) return Fail(public_key.status());
+  audit::VerifyOptions options;
+  options.public_key = *public_key;
+  const auto report = audit::Verify(db, options);
+  if (!report.ok()) return Fail(report.status());
+  std::cout << "Audit log verified: " << (report->ok ? "intact" : "NOT intact") << ", "
+            << report->events << " events, " << report->checkpoints
+            << " signed checkpoint(s), root " << audit::ToHex(report->root).substr(0, 16) << "…\n";
+  return report->ok ? kExitOk : kExitNo;
+}
+
 // A synthetic population of kDemoClients written into an embedded store (a temporary one,
 // removed afterwards, unless `store_dir` names where to keep it), then read back: what the
 // journal holds, one client's own measurements, a content-free audit event.
@@ -167,12 +244,12 @@ int StoreDemo(const std::string& store_dir) {
   });
   if (!read.ok()) return Fail(read);
 
-  const auto seq = db.AppendAudit(R"({"event":"demo","note":"content-free"})");
-  if (!seq.ok()) return Fail(seq.status());
-  std::cout << "\nThe audit store is append-only: this run appended event " << *seq
-            << ", durable when the call returned.\n"
-            << "The register (pseudonymised rows, no key back) is filled by the anonymiser, "
+  std::cout << "\nThe register (pseudonymised rows, no key back) is filled by the anonymiser, "
                "which comes next.\n";
+
+  Section("Purpose-checked access: the policy pack decides, the audit log remembers");
+  const int checked = PolicyAndAuditDemo(db, client);
+  if (checked != kExitOk) return checked;
   if (!temporary) {
     std::cout << "Kept the store: varsam store info --store " << dir.string() << "\n";
   }

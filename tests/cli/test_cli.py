@@ -810,7 +810,24 @@ class StoreTest(CliTestCase):
         journal, register, audit = out["parts"]
         self.assertGreater(journal["rows"]["measurements"], 100)
         self.assertEqual(register["rows"], {"episodes": 0, "measurements": 0})
-        self.assertEqual(audit["rows"]["events"], 1)
+        self.assertEqual(audit["rows"]["events"], 2)  # an allowed and a denied call
+        self.assertEqual(audit["rows"]["checkpoints"], 1)
+        p = run("audit", "verify", "--store", self.store, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        report = json.loads(p.stdout)
+        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 2, 1))
+        self.assertIsNone(report["first_bad_seq"])
+        self.assertIsNone(report["reason"])
+        # An audit event's byte changed behind the store's back (triggers dropped) is found.
+        with sqlite3.connect(os.path.join(self.store, "audit.db")) as db:
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+                db.execute(f'DROP TRIGGER "{name}"')
+            payload = bytearray(db.execute("SELECT payload FROM events WHERE seq = 1").fetchone()[0])
+            payload[-1] ^= 0x01
+            db.execute("UPDATE events SET payload = ? WHERE seq = 1", (bytes(payload),))
+        p = run("audit", "verify", "--store", self.store, "--json")
+        self.assertEqual(p.returncode, EXIT_NO, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["first_bad_seq"], 1)
 
     def test_demo_without_store_leaves_nothing_behind(self):
         before = set(os.listdir(tempfile.gettempdir()))
@@ -818,6 +835,53 @@ class StoreTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         after = set(os.listdir(tempfile.gettempdir()))
         self.assertEqual({n for n in after - before if n.startswith("varsam-demo-")}, set())
+
+
+POLICY_CONTEXT = {
+    "actor": "a-17", "role": "handlaggare",
+    "organisation": {"kind": "socialnamnd", "id": "0180"}, "purpose": "handlaggning",
+    "case": {"ref": "c-9", "kind": "utredning", "led_to_investigation": True, "client": "k-1"},
+    "subject_client": "k-1", "time": "2026-11-28T10:00:00Z", "ethics_approval": None,
+}
+
+
+class PolicyTest(CliTestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+
+    def check(self, context: dict, action: str) -> subprocess.CompletedProcess:
+        path = os.path.join(self.dir.name, "context.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(context, f)
+        return run("policy", "check", "--context", path, "--action", action, "--json")
+
+    def test_own_case_is_allowed_with_its_rule(self):
+        p = self.check(POLICY_CONTEXT, "score")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual(list(out), ["decision", "rules", "citations", "explanation"])
+        self.assertEqual(out["decision"], "allow")
+        self.assertIn("own-case", out["rules"])
+
+    def test_private_provider_follow_up_is_denied_exit_77(self):
+        context = dict(POLICY_CONTEXT, purpose="uppfoljning", case=None, subject_client=None,
+                       organisation={"kind": "privat_utforare", "id": "0180"})
+        p = self.check(context, "insight.query")
+        self.assertEqual(p.returncode, 77, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual(out["decision"], "deny")
+        self.assertIn("private-provider", out["rules"])
+
+    def test_no_permit_is_no_lawful_basis(self):
+        p = self.check(dict(POLICY_CONTEXT, purpose="statistik"), "journal.read")
+        self.assertEqual(p.returncode, 77, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["rules"], ["no-lawful-basis"])
+
+    def test_bad_context_is_bad_input_and_not_echoed(self):
+        p = self.check(dict(POLICY_CONTEXT, role="198001022386"), "score")
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertNotIn("198001022386", p.stdout + p.stderr)
 
 
 if __name__ == "__main__":
