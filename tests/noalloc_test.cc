@@ -1,4 +1,5 @@
-// "No heap allocation per check" (issue 2) and "no per-form heap allocation" (issue 3): Check,
+// "No heap allocation per check" (issue 2), "no per-form heap allocation" (issue 3) and policy
+// decisions without allocation (issue 5): Check,
 // IsOfficialTestNumber and Scan run over Skatteverket's official test numbers, and PHQ-9 and
 // AUDIT forms are scored one by one (C++ and C API) and in a batch, while the global operator
 // new counts calls. Its own program, because it replaces operator new for the whole process.
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "varsam.h"
+#include "varsam/access.h"
 #include "varsam/ident.h"
 #include "varsam/instruments.h"
 
@@ -98,6 +100,25 @@ int main() {
     c_scored += varsam_score("audit", forms.data() + f * 10, 10, nullptr, &result) == VARSAM_OK;
   }
   expect(allocations == before && c_scored == 1000, "varsam_score allocates nothing");
+
+  // Policy decisions: the pack is compiled once (that allocates); deciding does not.
+  const auto policy = varsam::access::PolicySet::Load();
+  const auto context = varsam::access::ParseContext(
+      R"({"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", )"
+      R"("id": "0180"}, "purpose": "handlaggning", "case": {"ref": "c-9", "kind": "utredning", )"
+      R"("led_to_investigation": true, "client": "k-1"}, "subject_client": "k-1", )"
+      R"("time": "2026-11-28T10:00:00Z"})");
+  const varsam::access::Resource resource;
+  if (policy.ok() && context.ok()) {  // the first decision loads the Swedish time zone once
+    (void)policy->Decide(*context, varsam::access::Action::kScore, resource);
+  }
+  before = allocations;
+  size_t allowed = 0;
+  for (int i = 0; i < 1000 && policy.ok() && context.ok(); ++i) {
+    allowed += policy->Decide(*context, varsam::access::Action::kScore, resource).allow;
+    allowed += policy->Decide(*context, varsam::access::Action::kRegisterReadRows, resource).allow;
+  }
+  expect(allocations == before && allowed == 1000, "PolicySet::Decide allocates nothing");
 
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
