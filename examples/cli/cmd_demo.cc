@@ -17,6 +17,7 @@
 #include "varsam/access.h"
 #include "varsam/audit.h"
 #include "varsam/core.h"
+#include "varsam/engine.h"
 #include "varsam/ident.h"
 #include "varsam/instruments.h"
 #include "varsam/store.h"
@@ -96,76 +97,78 @@ bool ScoreDemoForms() {
   return all_scored;
 }
 
-// Two calls checked against the se-socialtjanst pack (the officer on the client's own case;
-// a private provider asking for follow-up statistics), both written to the audit log with a
-// signed checkpoint, and the log verified.
-int PolicyAndAuditDemo(store::Store& db, const std::string& client) {
-  auto policy = access::PolicySet::Load();
-  if (!policy.ok()) return Fail(policy.status());
-  const std::string when = "2026-11-28T10:00:00Z";
-  const auto officer = access::ParseContext(
-      Cat({R"({"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", )",
-           R"("id": "0180"}, "purpose": "handlaggning", "case": {"ref": "c-9", "kind": "insats", )",
-           R"("led_to_investigation": true, "client": ")", client, R"("}, "subject_client": ")",
-           client, R"(", "time": ")", when, R"("})"}));
-  const auto provider = access::ParseContext(
-      Cat({R"({"actor": "p-3", "role": "analytiker", "organisation": {"kind": "privat_utforare", )",
-           R"("id": "0180"}, "purpose": "uppfoljning", "time": ")", when, R"("})"}));
-  if (!officer.ok()) return Fail(officer.status());
-  if (!provider.ok()) return Fail(provider.status());
-
+// The Engine: every call guarded by the se-socialtjanst pack, audited, then done. A case
+// officer scores a form (its flag becomes an open suggestion); a private provider is refused
+// the client's journal; a model ("system") may not decide; the officer records the decision;
+// a supervisor verifies the audit log.
+int EngineDemo(const std::string& location, const std::string& client) {
   // A demo signing key; a host supplies its own through the key callback and keeps it safe.
-  const audit::KeyProvider key = [](std::span<std::uint8_t, 32> out) {
+  engine::EngineOptions options;
+  options.store = location;
+  options.key = [](std::span<std::uint8_t, 32> out) {
     for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0xA5 ^ i);
     return absl::OkStatus();
   };
-  auto log = audit::AuditLog::Open(&db, key);
-  if (!log.ok()) return Fail(log.status());
+  auto opened = engine::Engine::Open(std::move(options));
+  if (!opened.ok()) return Fail(opened.status());
+  engine::Engine& varsam = **opened;
 
-  struct Call {
-    const access::Context* context;
-    access::Action action;
-    std::string_view who;
-  };
-  for (const Call& call : {Call{&*officer, access::Action::kScore, "case officer, own client"},
-                           Call{&*provider, access::Action::kInsightQuery,
-                                "private provider, follow-up statistics"}}) {
-    const access::Decision decision = policy->DecideAndExplain(*call.context, call.action, {});
-    std::cout << (decision.allow ? "ALLOW " : "DENY  ") << call.who << ": "
-              << access::Name(call.action) << "\n";
-    for (size_t i = 0; i < decision.rules.size(); ++i) {
-      std::cout << "      rule " << decision.rules[i] << " (" << decision.citations[i] << ")\n";
+  const auto context = [&](std::string_view actor, std::string_view role,
+                           std::string_view organisation, std::string_view purpose, bool in_case) {
+    std::string json =
+        Cat({R"({"actor": ")", actor, R"(", "role": ")", role, R"(", "organisation": {"kind": ")",
+             organisation, R"(", "id": "0180"}, "purpose": ")", purpose, R"(", )"});
+    if (in_case) {
+      json += Cat({R"("case": {"ref": "c-9", "kind": "insats", "led_to_investigation": true, )",
+                   R"("client": ")", client, R"("}, )"});
     }
-    std::cout << "      " << decision.explanation_en << "\n";
-    audit::AuditRecord record;
-    record.actor = call.context->actor;
-    record.role = std::string(access::Name(call.context->role));
-    record.organisation_kind = std::string(access::Name(call.context->organisation.kind));
-    record.organisation_id = call.context->organisation.id;
-    record.purpose = std::string(access::Name(call.context->purpose));
-    record.action = std::string(access::Name(call.action));
-    record.case_ref = call.context->case_info ? call.context->case_info->ref : "";
-    record.decision = decision.allow ? audit::Decision::kAllow : audit::Decision::kDeny;
-    record.rules = decision.rules;
-    record.time = call.context->time;
-    record.result = decision.allow ? "ok" : "permission_denied";
-    const auto seq = (*log)->Append(record);
-    if (!seq.ok()) return Fail(seq.status());
-    std::cout << "      audit event " << *seq << " (durable, in the Merkle tree)\n";
+    json += Cat({R"("subject_client": ")", client, R"(", "time": "2026-11-28T10:00:00Z"})"});
+    return access::ParseContext(json);
+  };
+  const auto officer = context("a-17", "handlaggare", "socialnamnd", "handlaggning", true);
+  const auto model = context("model-1", "system", "socialnamnd", "handlaggning", true);
+  const auto provider = context("p-3", "analytiker", "privat_utforare", "uppfoljning", false);
+  const auto supervisor = context("s-2", "arbetsledare", "socialnamnd", "kvalitetssakring", false);
+  for (const auto* c : {&officer, &model, &provider, &supervisor}) {
+    if (!c->ok()) return Fail(c->status());
   }
-  if (const absl::Status closed = (*log)->Close(); !closed.ok()) return Fail(closed);
 
-  std::array<std::uint8_t, 32> private_key{};
-  (void)key(private_key);
-  const auto public_key = audit::PublicKeyOf(private_key);
-  if (!public_key.ok()) return Fail(public_key.status());
-  audit::VerifyOptions options;
-  options.public_key = *public_key;
-  const auto report = audit::Verify(db, options);
+  const std::vector<double> phq9 = {1, 1, 2, 1, 0, 1, 1, 0, 1};
+  const auto scored = varsam.Score(*officer, "phq9", phq9);
+  if (!scored.ok()) return Fail(scored.status());
+  std::cout << "ALLOW case officer scores PHQ-9 for the client: total " << *scored->score.total
+            << ", band " << scored->score.band.value_or("-") << "\n";
+  for (size_t i = 0; i < scored->score.flags.size(); ++i) {
+    std::cout << "      flag " << scored->score.flags[i].code << " -> open suggestion "
+              << scored->suggestion_ids[i].substr(0, 12) << "…\n";
+  }
+
+  const auto show_denial = [](std::string_view who, const absl::Status& status) {
+    std::cout << "DENY  " << who << "\n      " << status.message() << "\n";
+  };
+  const absl::Status read =
+      varsam.History(*provider, client, [](const store::Measurement&) { return false; });
+  show_denial("private provider reads the client's journal for follow-up", read);
+  if (read.code() != absl::StatusCode::kPermissionDenied) return Fail(read);
+
+  const std::string suggestion = scored->suggestion_ids.empty() ? "" : scored->suggestion_ids[0];
+  if (!suggestion.empty()) {
+    const auto by_model = varsam.RecordDecision(*model, suggestion, "accepted", "");
+    show_denial("a model records the decision itself", by_model.status());
+    const auto decided = varsam.RecordDecision(*officer, suggestion, "accepted",
+                                               "Samtal om säkerhetsplan bokat med klienten.");
+    if (!decided.ok()) return Fail(decided.status());
+    std::cout << "ALLOW the case officer records the decision (accepted): the suggestion is "
+                 "closed; only a human decides\n";
+  }
+
+  const auto report = varsam.VerifyAudit(*supervisor);
   if (!report.ok()) return Fail(report.status());
-  std::cout << "Audit log verified: " << (report->ok ? "intact" : "NOT intact") << ", "
-            << report->events << " events, " << report->checkpoints
-            << " signed checkpoint(s), root " << audit::ToHex(report->root).substr(0, 16) << "…\n";
+  std::cout << "ALLOW a supervisor verifies the audit log: "
+            << (report->ok ? "intact" : "NOT intact") << ", " << report->events
+            << " events (every call above, allowed or denied), " << report->checkpoints
+            << " signed checkpoint(s), signatures "
+            << (report->signatures_checked ? "checked" : "not checked") << "\n";
   return report->ok ? kExitOk : kExitNo;
 }
 
@@ -247,8 +250,8 @@ int StoreDemo(const std::string& store_dir) {
   std::cout << "\nThe register (pseudonymised rows, no key back) is filled by the anonymiser, "
                "which comes next.\n";
 
-  Section("Purpose-checked access: the policy pack decides, the audit log remembers");
-  const int checked = PolicyAndAuditDemo(db, client);
+  Section("Purpose-checked access: every call guarded, audited, and only a human decides");
+  const int checked = EngineDemo(dir.string(), client);
   if (checked != kExitOk) return checked;
   if (!temporary) {
     std::cout << "Kept the store: varsam store info --store " << dir.string() << "\n";

@@ -810,12 +810,13 @@ class StoreTest(CliTestCase):
         journal, register, audit = out["parts"]
         self.assertGreater(journal["rows"]["measurements"], 100)
         self.assertEqual(register["rows"], {"episodes": 0, "measurements": 0})
-        self.assertEqual(audit["rows"]["events"], 2)  # an allowed and a denied call
-        self.assertEqual(audit["rows"]["checkpoints"], 1)
+        # score, a denied journal read, a refused and an accepted decision, the verification
+        self.assertEqual(audit["rows"]["events"], 5)
+        self.assertEqual(audit["rows"]["checkpoints"], 1)  # signed when the engine closed
         p = run("audit", "verify", "--store", self.store, "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         report = json.loads(p.stdout)
-        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 2, 1))
+        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 5, 1))
         self.assertIsNone(report["first_bad_seq"])
         self.assertIsNone(report["reason"])
         # An audit event's byte changed behind the store's back (triggers dropped) is found.

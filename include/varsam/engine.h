@@ -1,0 +1,133 @@
+// varsam/engine.h — the Engine: one guard that every call passes through (issue 5, items 3 and
+// 5; architecture.md, "The legal shape is the architecture").
+//
+// The Engine opens a store, loads the built-in policy pack (se-socialtjanst) and the host's
+// packs, and opens the audit log with the host's signing key. Every public operation is
+//   guard -> audit event -> work:
+// the policy decides for the call's context, action and resource; the decision (allow or deny,
+// with the rules that made it) is appended to the audit log and is durable before any work is
+// done; a denial returns PermissionDenied naming the rule ids, their citations and the English
+// explanation (never personal data). If the audit event cannot be written the call fails and
+// nothing is done (fail closed). One private helper (Guard) does this for every operation.
+//
+// Suggestions and decisions (item 5): every flag the engine raises is stored as an open
+// Suggestion with a random 128-bit id (16 bytes from OpenSSL RAND_bytes, as 32 lower-case hex
+// digits) and returned beside the score. RecordDecision closes a suggestion; a decider who is not
+// a human officer is refused by the floor rule `human-decides`. There is no operation that
+// decides: the engine only suggests.
+//
+// Thread safety: an Engine may be used from any number of threads at once. The policy set is
+// immutable after Open, the store and the instrument registry are thread-safe, and the audit
+// log serialises appends, so every call leaves exactly one event. RecordDecision holds an engine
+// mutex while it checks that a suggestion is still open and records the decision, so a
+// suggestion is closed at most once by this engine.
+
+#ifndef VARSAM_ENGINE_H_
+#define VARSAM_ENGINE_H_
+
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "varsam/access.h"
+#include "varsam/audit.h"
+#include "varsam/instruments.h"
+#include "varsam/store.h"
+
+namespace varsam::engine {
+
+struct EngineOptions {
+  // A directory (embedded SQLite store) or a "postgresql://…" URI (store::Store::Open).
+  std::string store;
+  // The host's audit signing key (Ed25519, asked for once at Open).
+  audit::KeyProvider key;
+  // The host's policy packs (JSON, the format of data/policy/*.json), loaded after the
+  // built-in pack in this order; they cannot override its floor rules.
+  std::vector<std::string> policy_packs;
+  audit::AuditLogOptions audit;
+};
+
+// The audit record of one guarded call, filled from its context: who, role, organisation,
+// purpose, action, case reference, decision, the deciding rule ids, the context's time and a
+// short result summary (never the content of answers or notes).
+audit::AuditRecord AuditRecordFor(const access::Context& context, access::Action action,
+                                  const access::Decision& decision, std::string_view case_ref,
+                                  std::string_view result);
+
+// The score of one form through the engine, with the ids of the open suggestions stored for
+// its flags: suggestion_ids[i] belongs to score.score.flags[i].
+struct ScoreResult {
+  instruments::Score score;  // views into the instrument (lives as long as the registry)
+  std::vector<std::string> suggestion_ids;
+};
+
+class Engine {
+ public:
+  // Opens (creating when needed) the store, loads the packs and opens the audit log.
+  // InvalidArgument for a bad host pack; the store's and log's errors as they are.
+  static absl::StatusOr<std::unique_ptr<Engine>> Open(EngineOptions options);
+  ~Engine();  // closes the audit log (a final signed checkpoint), errors ignored
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Action `score`: scores one form with instruments::Registry::Global(); every raised flag is
+  // stored as an open suggestion (kind "flag") about the context's subject client and case.
+  absl::StatusOr<ScoreResult> Score(const access::Context& context, std::string_view instrument_id,
+                                    std::span<const double> responses,
+                                    const instruments::Respondent& respondent = {});
+
+  // Action `journal.write`: appends one measurement; its client_ref must be the context's
+  // subject client (InvalidArgument otherwise). Returns the store's id.
+  absl::StatusOr<std::int64_t> AppendMeasurement(const access::Context& context,
+                                                 const store::Measurement& measurement);
+
+  // Action `journal.read`: the measurements of `client_ref` (which must be the context's
+  // subject client) in (date, id) order until `row` returns false.
+  absl::Status History(const access::Context& context, std::string_view client_ref,
+                       absl::FunctionRef<bool(const store::Measurement&)> row);
+
+  // Action `decision.record` with resource decider_role = the context's role: records the
+  // officer's decision ("accepted", "rejected" or "modified") on an open suggestion about the
+  // context's subject client, which closes it. FailedPrecondition when the suggestion is
+  // already decided, NotFound when there is none. Returns the decision's id.
+  absl::StatusOr<std::int64_t> RecordDecision(const access::Context& context,
+                                              std::string_view suggestion_id,
+                                              std::string_view outcome, std::string_view rationale);
+
+  // Whether a suggestion is still open (has no decision); action `journal.read`.
+  absl::StatusOr<bool> IsOpen(const access::Context& context, std::string_view suggestion_id);
+
+  // Action `audit.read`: verifies the whole audit log, checkpoint signatures included.
+  absl::StatusOr<audit::VerifyReport> VerifyAudit(const access::Context& context);
+
+  const access::PolicySet& policy() const { return policy_; }
+  const audit::PublicKey& audit_public_key() const { return log_->public_key(); }
+  // The store, for hosts and tests; reads through it are not guarded or audited.
+  store::Store& store_for_testing() { return *store_; }
+
+ private:
+  Engine() = default;
+
+  // The guard every public operation calls first: decides, appends the audit event (case
+  // reference `case_ref`, result `result` when allowed, "permission_denied" when denied) and
+  // returns OK only when the call is allowed and the event is durable.
+  absl::Status Guard(const access::Context& context, access::Action action,
+                     const access::Resource& resource, std::string_view case_ref,
+                     std::string_view result);
+  absl::StatusOr<bool> IsOpenUnguarded(std::string_view suggestion_id);
+
+  std::unique_ptr<store::Store> store_;  // declared before log_: outlives it
+  access::PolicySet policy_;
+  std::unique_ptr<audit::AuditLog> log_;
+  std::mutex decisions_mu_;
+};
+
+}  // namespace varsam::engine
+
+#endif  // VARSAM_ENGINE_H_

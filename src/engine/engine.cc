@@ -1,0 +1,219 @@
+// The Engine: guard -> audit event -> work for every public operation (include/varsam/engine.h).
+
+#include "varsam/engine.h"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+#include "varsam/core.h"
+
+namespace varsam::engine {
+namespace {
+
+std::string_view CaseRefOf(const access::Context& context) {
+  return context.case_info ? std::string_view(context.case_info->ref) : std::string_view();
+}
+
+// The calendar date of `time` in Sweden (the date a suggestion or decision is made).
+Date SwedishDate(absl::Time time) {
+  static const absl::TimeZone zone = [] {
+    absl::TimeZone tz;
+    return absl::LoadTimeZone("Europe/Stockholm", &tz) ? tz : absl::UTCTimeZone();
+  }();
+  return absl::ToCivilDay(time, zone);
+}
+
+// A random 128-bit id as 32 lower-case hex digits (OpenSSL's CSPRNG; thread-safe).
+absl::StatusOr<std::string> NewSuggestionId() {
+  std::array<std::uint8_t, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    return absl::InternalError("the random generator failed to make a suggestion id");
+  }
+  return audit::ToHex(bytes);
+}
+
+// PermissionDenied naming the rules, their citations and the English explanation.
+absl::Status Denied(const access::Decision& decision) {
+  std::string rules;
+  for (size_t i = 0; i < decision.rules.size(); ++i) {
+    const std::string_view citation =
+        i < decision.citations.size() ? std::string_view(decision.citations[i]) : "";
+    rules = Cat({rules, i == 0 ? "" : "; ", decision.rules[i], " (", citation, ")"});
+  }
+  return absl::PermissionDeniedError(
+      Cat({"permission denied by ", rules, ": ", decision.explanation_en}));
+}
+
+}  // namespace
+
+audit::AuditRecord AuditRecordFor(const access::Context& context, access::Action action,
+                                  const access::Decision& decision, std::string_view case_ref,
+                                  std::string_view result) {
+  audit::AuditRecord record;
+  record.actor = context.actor;
+  record.role = std::string(access::Name(context.role));
+  record.organisation_kind = std::string(access::Name(context.organisation.kind));
+  record.organisation_id = context.organisation.id;
+  record.purpose = std::string(access::Name(context.purpose));
+  record.action = std::string(access::Name(action));
+  record.case_ref = std::string(case_ref);
+  record.decision = decision.allow ? audit::Decision::kAllow : audit::Decision::kDeny;
+  record.rules = decision.rules;
+  record.time = context.time;
+  record.result = std::string(result);
+  return record;
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
+  std::unique_ptr<Engine> engine(new Engine());
+  VARSAM_ASSIGN_OR_RETURN(engine->policy_, access::PolicySet::Load());
+  for (const std::string& pack : options.policy_packs) {
+    VARSAM_RETURN_IF_ERROR(engine->policy_.LoadHostPack(pack));
+  }
+  VARSAM_ASSIGN_OR_RETURN(engine->store_, store::Store::Open(options.store));
+  VARSAM_ASSIGN_OR_RETURN(engine->log_, audit::AuditLog::Open(engine->store_.get(), options.key,
+                                                              std::move(options.audit)));
+  return engine;
+}
+
+Engine::~Engine() {
+  if (log_ != nullptr) (void)log_->Close();
+}
+
+absl::Status Engine::Guard(const access::Context& context, access::Action action,
+                           const access::Resource& resource, std::string_view case_ref,
+                           std::string_view result) {
+  const access::Decision decision = policy_.DecideAndExplain(context, action, resource);
+  const audit::AuditRecord record = AuditRecordFor(context, action, decision, case_ref,
+                                                   decision.allow ? result : "permission_denied");
+  const absl::StatusOr<std::int64_t> seq = log_->Append(record);
+  if (!seq.ok()) return seq.status();  // fail closed: no event, no work
+  if (!decision.allow) return Denied(decision);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ScoreResult> Engine::Score(const access::Context& context,
+                                          std::string_view instrument_id,
+                                          std::span<const double> responses,
+                                          const instruments::Respondent& respondent) {
+  VARSAM_RETURN_IF_ERROR(Guard(context, access::Action::kScore, {}, CaseRefOf(context),
+                               Cat({"instrument ", instrument_id})));
+  VARSAM_ASSIGN_OR_RETURN(const instruments::Instrument* instrument,
+                          instruments::Registry::Global().Get(instrument_id));
+  ScoreResult result;
+  VARSAM_ASSIGN_OR_RETURN(result.score, instrument->ScoreOne(responses, respondent));
+  if (result.score.flags.empty()) return result;
+  if (!context.subject_client || !context.case_info) {
+    return absl::InvalidArgumentError(
+        "a score that raises flags needs the context's case and subject client");
+  }
+  const Date created = SwedishDate(context.time);
+  for (const instruments::Flag& flag : result.score.flags) {
+    store::Suggestion suggestion;
+    VARSAM_ASSIGN_OR_RETURN(suggestion.id, NewSuggestionId());
+    suggestion.client_ref = *context.subject_client;
+    suggestion.case_ref = context.case_info->ref;
+    suggestion.kind = "flag";
+    suggestion.created = created;
+    // What was suggested and why: the instrument and the flag, never the answers.
+    nlohmann::ordered_json content;
+    content["instrument"] = std::string(instrument->id());
+    content["flag"] = std::string(flag.code);
+    content["severity"] = static_cast<int>(flag.severity);
+    if (flag.message != nullptr) content["message"] = flag.message->en;
+    suggestion.content_json = DumpJson(content);
+    VARSAM_RETURN_IF_ERROR(store_->PutSuggestion(suggestion));
+    result.suggestion_ids.push_back(std::move(suggestion.id));
+  }
+  return result;
+}
+
+absl::StatusOr<std::int64_t> Engine::AppendMeasurement(const access::Context& context,
+                                                       const store::Measurement& measurement) {
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kJournalWrite, {}, CaseRefOf(context), "1 measurement"));
+  if (!context.subject_client || measurement.client_ref != *context.subject_client) {
+    return absl::InvalidArgumentError("measurement.client_ref is not the context's subject client");
+  }
+  VARSAM_ASSIGN_OR_RETURN(const std::vector<std::int64_t> ids,
+                          store_->AppendMeasurements(std::span(&measurement, 1)));
+  if (ids.size() != 1) return absl::InternalError("the store returned no measurement id");
+  return ids[0];
+}
+
+absl::Status Engine::History(const access::Context& context, std::string_view client_ref,
+                             absl::FunctionRef<bool(const store::Measurement&)> row) {
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kJournalRead, {}, CaseRefOf(context), "ok"));
+  if (!context.subject_client || client_ref != *context.subject_client) {
+    return absl::InvalidArgumentError("client_ref is not the context's subject client");
+  }
+  store::MeasurementFilter filter;
+  filter.client_ref = std::string(client_ref);
+  return store_->ForEachMeasurement(filter, row);
+}
+
+absl::StatusOr<bool> Engine::IsOpenUnguarded(std::string_view suggestion_id) {
+  bool decided = false;
+  VARSAM_RETURN_IF_ERROR(store_->ForEachDecision(suggestion_id, [&](const store::Decision&) {
+    decided = true;
+    return false;
+  }));
+  return !decided;
+}
+
+absl::StatusOr<std::int64_t> Engine::RecordDecision(const access::Context& context,
+                                                    std::string_view suggestion_id,
+                                                    std::string_view outcome,
+                                                    std::string_view rationale) {
+  access::Resource resource;
+  resource.decider_role = context.role;
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kDecisionRecord, resource, CaseRefOf(context), outcome));
+  if (outcome != "accepted" && outcome != "rejected" && outcome != "modified") {
+    return absl::InvalidArgumentError("outcome must be accepted, rejected or modified");
+  }
+  VARSAM_ASSIGN_OR_RETURN(const store::Suggestion suggestion, store_->GetSuggestion(suggestion_id));
+  if (!context.subject_client || suggestion.client_ref != *context.subject_client) {
+    return absl::InvalidArgumentError("the suggestion is not about the context's subject client");
+  }
+  store::Decision decision;
+  decision.suggestion_id = std::string(suggestion_id);
+  decision.decider = context.actor;
+  decision.decider_role = std::string(access::Name(context.role));
+  decision.decision = std::string(outcome);
+  decision.rationale = std::string(rationale);
+  decision.date = SwedishDate(context.time);
+  const std::lock_guard<std::mutex> lock(decisions_mu_);
+  VARSAM_ASSIGN_OR_RETURN(const bool open, IsOpenUnguarded(suggestion_id));
+  if (!open) return absl::FailedPreconditionError("the suggestion is already decided");
+  return store_->RecordDecision(decision);
+}
+
+absl::StatusOr<bool> Engine::IsOpen(const access::Context& context,
+                                    std::string_view suggestion_id) {
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kJournalRead, {}, CaseRefOf(context), "ok"));
+  VARSAM_ASSIGN_OR_RETURN(const store::Suggestion suggestion, store_->GetSuggestion(suggestion_id));
+  if (!context.subject_client || suggestion.client_ref != *context.subject_client) {
+    return absl::InvalidArgumentError("the suggestion is not about the context's subject client");
+  }
+  return IsOpenUnguarded(suggestion_id);
+}
+
+absl::StatusOr<audit::VerifyReport> Engine::VerifyAudit(const access::Context& context) {
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kAuditRead, {}, CaseRefOf(context), "verify"));
+  audit::VerifyOptions options;
+  options.public_key = log_->public_key();
+  return audit::Verify(*store_, options);
+}
+
+}  // namespace varsam::engine
