@@ -10,11 +10,13 @@ with their conditions in words, settings, sources, licence and notes. Output is 
 the same files always give the same bytes. Standard library only.
 """
 
-import argparse
-import difflib
 import json
+import os
 import sys
 from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rendered_doc  # noqa: E402  (scripts/rendered_doc.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data" / "instruments"
@@ -365,28 +367,7 @@ def anchor(data):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="compare with docs/instruments.md instead of writing it; exit 1 "
-                             "when it is stale")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        try:
-            current = DOC.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            current = ""
-        if current == text:
-            return 0
-        diff = list(difflib.unified_diff(current.splitlines(), text.splitlines(),
-                                         "docs/instruments.md", "rendered", lineterm=""))
-        sys.stderr.write("docs/instruments.md is stale: run "
-                         "python3 scripts/render-instruments-doc.py\n")
-        sys.stderr.write("\n".join(diff[:40]) + ("\n…\n" if len(diff) > 40 else "\n"))
-        return 1
-    with DOC.open("w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    return 0
+    return rendered_doc.write_or_check(DOC, render(), "render-instruments-doc.py", __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

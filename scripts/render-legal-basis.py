@@ -9,11 +9,13 @@ with its effect, actions, conditions in words, citation, dates of effect and exp
 Swedish and English. Output is deterministic. Standard library only.
 """
 
-import argparse
-import difflib
 import json
+import os
 import sys
 from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rendered_doc  # noqa: E402  (scripts/rendered_doc.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = [ROOT / "data" / "policy" / "se-socialtjanst.json"]
@@ -153,28 +155,7 @@ def render():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="compare with docs/legal-basis.md instead of writing it; exit 1 "
-                             "when it is stale")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        try:
-            current = DOC.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            current = ""
-        if current == text:
-            return 0
-        diff = list(difflib.unified_diff(current.splitlines(), text.splitlines(),
-                                         "docs/legal-basis.md", "rendered", lineterm=""))
-        sys.stderr.write("docs/legal-basis.md is stale: run "
-                         "python3 scripts/render-legal-basis.py\n")
-        sys.stderr.write("\n".join(diff[:40]) + ("\n…\n" if len(diff) > 40 else "\n"))
-        return 1
-    with DOC.open("w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    return 0
+    return rendered_doc.write_or_check(DOC, render(), "render-legal-basis.py", __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

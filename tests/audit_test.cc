@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "postgres_test_support.h"
+#include "store_fixtures.h"
 #include "varsam/core.h"
 #include "varsam/store.h"
 
@@ -30,6 +30,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace varsam::audit;
 using varsam::Cat;
+using varsam::testing::ForEachLocation;
+using varsam::testing::TempDir;
 
 std::string Hex(const Hash& h) { return ToHex(h); }
 
@@ -95,37 +97,6 @@ std::function<absl::Time()> SteppingClock() {
     *t += absl::Seconds(1);
     return *t;
   };
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "varsam-audit-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string Store() const { return (fs::path(path_) / "store").string(); }
-
- private:
-  std::string path_;
-};
-
-void ForEachLocation(const std::function<void(const std::string&)>& body) {
-  {
-    TempDir dir;
-    INFO("backend: sqlite");
-    body(dir.Store());
-  }
-  if (std::optional<std::string> uri = varsam::testing::NewPostgresStoreUri()) {
-    INFO("backend: postgresql");
-    body(*uri);
-  }
 }
 
 std::unique_ptr<varsam::store::Store> OpenStore(const std::string& location) {
@@ -311,7 +282,7 @@ TEST_CASE("audit: checkpoints are signed and parsed canonically", "[audit]") {
 }
 
 TEST_CASE("audit: an honest log verifies and proves inclusion on each backend", "[audit]") {
-  ForEachLocation([](const std::string& location) {
+  ForEachLocation([](const std::string& location, std::string_view) {
     auto store = OpenStore(location);
     VerifyReport empty = MustVerify(*store);
     CHECK(empty.ok);

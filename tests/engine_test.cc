@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "store_fixtures.h"
 #include "varsam/core.h"
 
 namespace {
@@ -27,25 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 using varsam::Cat;
 using namespace varsam;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "varsam-engine-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string Store() const { return (fs::path(path_) / "store").string(); }
-
- private:
-  std::string path_;
-};
+using varsam::testing::TempDir;
 
 audit::KeyProvider TestKey() {
   return [](std::span<std::uint8_t, 32> out) {

@@ -33,7 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "postgres_test_support.h"
+#include "store_fixtures.h"
 #include "varsam/core.h"
 
 namespace {
@@ -42,43 +42,10 @@ namespace fs = std::filesystem;
 using varsam::Cat;
 using varsam::Date;
 using namespace varsam::store;
+using varsam::testing::ForEachLocation;
+using varsam::testing::TempDir;
 
 // ---- Fixtures ---------------------------------------------------------------------------------
-
-// A fresh directory under the temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "varsam-store-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  // A store directory inside (not yet created).
-  std::string Store() const { return (fs::path(path_) / "store").string(); }
-
- private:
-  std::string path_;
-};
-
-// Runs `body` with the location of a fresh, empty store of each backend.
-void ForEachLocation(const std::function<void(const std::string&, std::string_view)>& body) {
-  {
-    TempDir dir;
-    INFO("backend: sqlite");
-    body(dir.Store(), "sqlite");
-  }
-  if (std::optional<std::string> uri = varsam::testing::NewPostgresStoreUri()) {
-    INFO("backend: postgresql");
-    body(*uri, "postgresql");
-  }
-}
 
 std::unique_ptr<Store> OpenOrFail(const std::string& location, const StoreOptions& options = {}) {
   auto store = Store::Open(location, options);
