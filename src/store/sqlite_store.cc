@@ -951,62 +951,63 @@ class SqliteStore final : public Store {
 
  protected:
   absl::Status WriteEpisodes(std::span<const EpisodeRow> rows) override {
-    if (rows.empty()) return absl::OkStatus();
-    SqlitePart::Writer c(register_);
-    Transaction txn(*c);
-    VARSAM_RETURN_IF_ERROR(txn.Begin(true));
-    VARSAM_ASSIGN_OR_RETURN(
-        Statement insert,
-        Statement::Make(*c,
-                        "INSERT INTO episodes (pseudonym, key_epoch, age_band, sex, region, "
-                        "case_kind, intervention, start_period, end_period, outcome, "
-                        "record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    for (const EpisodeRow& e : rows) {
-      insert.BindText(1, e.pseudonym);
-      insert.BindInt(2, e.key_epoch);
-      insert.BindText(3, e.age_band);
-      insert.BindText(4, e.sex);
-      insert.BindText(5, e.region);
-      insert.BindText(6, e.case_kind);
-      insert.BindText(7, e.intervention);
-      insert.BindText(8, e.start_period);
-      insert.BindText(9, e.end_period);
-      insert.BindText(10, e.outcome);
-      insert.BindInt(11, KeyToColumn(e.record_key));
-      VARSAM_RETURN_IF_ERROR(insert.Run("appending an episode"));
-    }
-    return txn.Commit();
+    return InsertAll(register_, rows, "appending an episode",
+                     "INSERT INTO episodes (pseudonym, key_epoch, age_band, sex, region, "
+                     "case_kind, intervention, start_period, end_period, outcome, "
+                     "record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [](Statement& insert, const EpisodeRow& e) {
+                       insert.BindText(1, e.pseudonym);
+                       insert.BindInt(2, e.key_epoch);
+                       insert.BindText(3, e.age_band);
+                       insert.BindText(4, e.sex);
+                       insert.BindText(5, e.region);
+                       insert.BindText(6, e.case_kind);
+                       insert.BindText(7, e.intervention);
+                       insert.BindText(8, e.start_period);
+                       insert.BindText(9, e.end_period);
+                       insert.BindText(10, e.outcome);
+                       insert.BindInt(11, KeyToColumn(e.record_key));
+                     });
   }
 
   absl::Status WriteRegisterMeasurements(std::span<const RegisterMeasurementRow> rows) override {
+    return InsertAll(register_, rows, "appending a register measurement",
+                     "INSERT INTO measurements (pseudonym, key_epoch, instrument, session, "
+                     "period, total, band, record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     [](Statement& insert, const RegisterMeasurementRow& m) {
+                       insert.BindText(1, m.pseudonym);
+                       insert.BindInt(2, m.key_epoch);
+                       insert.BindText(3, m.instrument);
+                       insert.BindInt(4, m.session);
+                       insert.BindText(5, m.period);
+                       if (m.total) {
+                         insert.BindDouble(6, *m.total);
+                       } else {
+                         insert.BindNull(6);
+                       }
+                       insert.BindText(7, m.band);
+                       insert.BindInt(8, KeyToColumn(m.record_key));
+                     });
+  }
+
+ private:
+  // Inserts every row with one prepared statement in one write transaction of `part`: all of
+  // them or none.
+  template <typename Row, typename Bind>
+  static absl::Status InsertAll(SqlitePart& part, std::span<const Row> rows, std::string_view what,
+                                const std::string& sql, Bind bind) {
     if (rows.empty()) return absl::OkStatus();
-    SqlitePart::Writer c(register_);
+    SqlitePart::Writer c(part);
     Transaction txn(*c);
     VARSAM_RETURN_IF_ERROR(txn.Begin(true));
-    VARSAM_ASSIGN_OR_RETURN(
-        Statement insert,
-        Statement::Make(*c,
-                        "INSERT INTO measurements (pseudonym, key_epoch, instrument, session, "
-                        "period, total, band, record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-    for (const RegisterMeasurementRow& m : rows) {
-      insert.BindText(1, m.pseudonym);
-      insert.BindInt(2, m.key_epoch);
-      insert.BindText(3, m.instrument);
-      insert.BindInt(4, m.session);
-      insert.BindText(5, m.period);
-      if (m.total) {
-        insert.BindDouble(6, *m.total);
-      } else {
-        insert.BindNull(6);
-      }
-      insert.BindText(7, m.band);
-      insert.BindInt(8, KeyToColumn(m.record_key));
-      VARSAM_RETURN_IF_ERROR(insert.Run("appending a register measurement"));
+    VARSAM_ASSIGN_OR_RETURN(Statement insert, Statement::Make(*c, sql));
+    for (const Row& row : rows) {
+      bind(insert, row);
+      VARSAM_RETURN_IF_ERROR(insert.Run(what));
     }
     return txn.Commit();
   }
 
- private:
   std::string PathOf(Part part) const { return (fs::path(directory_) / FileName(part)).string(); }
 
   static std::string EpisodeWhere(const EpisodeFilter& f) {
