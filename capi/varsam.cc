@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "capi_internal.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
 #include "varsam/instruments.h"
@@ -56,44 +57,130 @@ static_assert(VARSAM_VERSION_NUMBER == VARSAM_VERSION_MAJOR_DEF * 1000000 +
 
 thread_local std::string last_error;
 
+}  // namespace
+
+namespace varsam::capi {
+
 varsam_status Fail(const absl::Status& status) {
   last_error.assign(status.message().data(), status.message().size());
   return static_cast<varsam_status>(status.code());
-}
-
-// Runs `body` (returning absl::Status) so that no exception crosses the C boundary.
-template <typename Body>
-varsam_status Guard(Body&& body) noexcept {
-  try {
-    const absl::Status status = body();
-    return status.ok() ? VARSAM_OK : Fail(status);
-  } catch (const std::bad_alloc&) {
-    return Fail(absl::ResourceExhaustedError("out of memory"));
-  } catch (...) {
-    return Fail(absl::InternalError("unexpected exception inside varsam"));
-  }
 }
 
 absl::StatusOr<varsam::Date> DateArg(int32_t yyyymmdd, const char* name) {
   if (yyyymmdd == 0) return varsam::TodayInSweden();
   const int year = yyyymmdd / 10000, month = yyyymmdd / 100 % 100, day = yyyymmdd % 100;
   if (year < 1000 || year > 9999 || !varsam::IsValidDate(year, month, day)) {
-    return absl::InvalidArgumentError(std::string(name) + ": not a real date as YYYYMMDD");
+    return absl::InvalidArgumentError(varsam::Cat({name, ": not a real date as YYYYMMDD"}));
   }
   return varsam::Date(year, month, day);
 }
 
 absl::Status NullArg(const char* name) {
-  return absl::InvalidArgumentError(std::string(name) + ": must not be NULL");
+  return absl::InvalidArgumentError(varsam::Cat({name, ": must not be NULL"}));
 }
 
-// A copy of `text` in memory the caller frees with varsam_free().
 char* CopyOut(const std::string& text) {
   char* out = static_cast<char*>(std::malloc(text.size() + 1));
   if (out == nullptr) throw std::bad_alloc();
   std::memcpy(out, text.data(), text.size() + 1);
   return out;
 }
+
+absl::Status JsonOut(const nlohmann::ordered_json& value, char** out) {
+  *out = CopyOut(varsam::DumpJson(value));
+  return absl::OkStatus();
+}
+
+// ---- varsam_score_json's request ----
+
+std::string KeyForMessage(std::string_view key) {
+  const bool field_like =
+      !key.empty() && key.size() <= 32 &&
+      ((key[0] >= 'a' && key[0] <= 'z') || (key[0] >= 'A' && key[0] <= 'Z') || key[0] == '_') &&
+      std::all_of(key.begin(), key.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-';
+      });
+  return field_like ? varsam::Cat({"'", key, "'"}) : "(not shown: not a field name)";
+}
+
+absl::StatusOr<ScoreRequest> ParseScoreRequest(std::string_view text) {
+  VARSAM_ASSIGN_OR_RETURN(const nlohmann::json request, varsam::ParseJson(text, "request"));
+  if (!request.is_object()) return absl::InvalidArgumentError("request: must be a JSON object");
+  ScoreRequest out;
+  bool have_instrument = false, have_responses = false;
+  for (const auto& [key, value] : request.items()) {
+    if (key == "instrument") {
+      if (!value.is_string()) {
+        return absl::InvalidArgumentError("request.instrument: must be a string (an id)");
+      }
+      out.instrument = value.get<std::string>();
+      have_instrument = true;
+    } else if (key == "responses") {
+      if (!value.is_array()) {
+        return absl::InvalidArgumentError("request.responses: must be an array of numbers or null");
+      }
+      if (value.size() > static_cast<size_t>(instruments::kMaxItems)) {
+        return absl::InvalidArgumentError(varsam::Cat(
+            {"request.responses: more than ", std::to_string(instruments::kMaxItems), " answers"}));
+      }
+      out.responses.reserve(value.size());
+      for (const nlohmann::json& answer : value) {
+        if (answer.is_null()) {
+          out.responses.push_back(instruments::kMissing);
+        } else if (answer.is_number()) {
+          out.responses.push_back(answer.get<double>());
+        } else {
+          return absl::InvalidArgumentError(
+              varsam::Cat({"request.responses: item ", std::to_string(out.responses.size() + 1),
+                           " must be a number or null"}));
+        }
+      }
+      have_responses = true;
+    } else if (key == "sex") {
+      if (value.is_null()) continue;
+      if (value == "female") {
+        out.respondent.sex = varsam::ident::Sex::kFemale;
+      } else if (value == "male") {
+        out.respondent.sex = varsam::ident::Sex::kMale;
+      } else {
+        return absl::InvalidArgumentError("request.sex: must be \"female\", \"male\" or null");
+      }
+    } else if (key == "age") {
+      if (value.is_null()) continue;
+      const double age = value.is_number() ? value.get<double>() : -1;
+      if (!(age >= 0 && age <= std::numeric_limits<int32_t>::max()) || age != std::floor(age)) {
+        return absl::InvalidArgumentError(
+            "request.age: must be a whole number of years, at least 0, or null");
+      }
+      out.respondent.age = static_cast<int>(age);
+    } else if (key == "previous_total") {
+      if (value.is_null()) continue;
+      if (!value.is_number() || !std::isfinite(value.get<double>())) {
+        return absl::InvalidArgumentError("request.previous_total: must be a number or null");
+      }
+      out.respondent.previous_total = value.get<double>();
+    } else if (key == "language") {
+      if (value != "en" && value != "sv") {
+        return absl::InvalidArgumentError("request.language: must be \"en\" or \"sv\"");
+      }
+      out.swedish = value == "sv";
+    } else {
+      return absl::InvalidArgumentError(
+          varsam::Cat({"request: unknown key ", KeyForMessage(key),
+                       " (known: instrument, responses, sex, age, previous_total, language)"}));
+    }
+  }
+  if (!have_instrument) return absl::InvalidArgumentError("request.instrument: required");
+  if (!have_responses) return absl::InvalidArgumentError("request.responses: required");
+  return out;
+}
+
+}  // namespace varsam::capi
+
+namespace {
+
+using namespace varsam::capi;  // NOLINT: the shim's own helpers
 
 // ---- Instruments ----------------------------------------------------------------------------
 
@@ -209,100 +296,6 @@ void FillResult(const ins::Instrument& instrument, const ins::FormScore& form,
       ++listed;
     }
   }
-}
-
-// ---- varsam_score_json's request ----
-
-// A JSON object key in a message: named when it has the shape of a field name, since keys come
-// from the host and could in principle hold anything.
-std::string KeyForMessage(std::string_view key) {
-  const bool field_like =
-      !key.empty() && key.size() <= 32 &&
-      ((key[0] >= 'a' && key[0] <= 'z') || (key[0] >= 'A' && key[0] <= 'Z') || key[0] == '_') &&
-      std::all_of(key.begin(), key.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-';
-      });
-  return field_like ? varsam::Cat({"'", key, "'"}) : "(not shown: not a field name)";
-}
-
-struct ScoreRequest {
-  std::string instrument;
-  std::vector<double> responses;
-  ins::Respondent respondent;
-  bool swedish = false;
-};
-
-absl::StatusOr<ScoreRequest> ParseScoreRequest(std::string_view text) {
-  VARSAM_ASSIGN_OR_RETURN(const nlohmann::json request, varsam::ParseJson(text, "request"));
-  if (!request.is_object()) return absl::InvalidArgumentError("request: must be a JSON object");
-  ScoreRequest out;
-  bool have_instrument = false, have_responses = false;
-  for (const auto& [key, value] : request.items()) {
-    if (key == "instrument") {
-      if (!value.is_string()) {
-        return absl::InvalidArgumentError("request.instrument: must be a string (an id)");
-      }
-      out.instrument = value.get<std::string>();
-      have_instrument = true;
-    } else if (key == "responses") {
-      if (!value.is_array()) {
-        return absl::InvalidArgumentError("request.responses: must be an array of numbers or null");
-      }
-      if (value.size() > static_cast<size_t>(ins::kMaxItems)) {
-        return absl::InvalidArgumentError(varsam::Cat(
-            {"request.responses: more than ", std::to_string(ins::kMaxItems), " answers"}));
-      }
-      out.responses.reserve(value.size());
-      for (const nlohmann::json& answer : value) {
-        if (answer.is_null()) {
-          out.responses.push_back(ins::kMissing);
-        } else if (answer.is_number()) {
-          out.responses.push_back(answer.get<double>());
-        } else {
-          return absl::InvalidArgumentError(
-              varsam::Cat({"request.responses: item ", std::to_string(out.responses.size() + 1),
-                           " must be a number or null"}));
-        }
-      }
-      have_responses = true;
-    } else if (key == "sex") {
-      if (value.is_null()) continue;
-      if (value == "female") {
-        out.respondent.sex = varsam::ident::Sex::kFemale;
-      } else if (value == "male") {
-        out.respondent.sex = varsam::ident::Sex::kMale;
-      } else {
-        return absl::InvalidArgumentError("request.sex: must be \"female\", \"male\" or null");
-      }
-    } else if (key == "age") {
-      if (value.is_null()) continue;
-      const double age = value.is_number() ? value.get<double>() : -1;
-      if (!(age >= 0 && age <= std::numeric_limits<int32_t>::max()) || age != std::floor(age)) {
-        return absl::InvalidArgumentError(
-            "request.age: must be a whole number of years, at least 0, or null");
-      }
-      out.respondent.age = static_cast<int>(age);
-    } else if (key == "previous_total") {
-      if (value.is_null()) continue;
-      if (!value.is_number() || !std::isfinite(value.get<double>())) {
-        return absl::InvalidArgumentError("request.previous_total: must be a number or null");
-      }
-      out.respondent.previous_total = value.get<double>();
-    } else if (key == "language") {
-      if (value != "en" && value != "sv") {
-        return absl::InvalidArgumentError("request.language: must be \"en\" or \"sv\"");
-      }
-      out.swedish = value == "sv";
-    } else {
-      return absl::InvalidArgumentError(
-          varsam::Cat({"request: unknown key ", KeyForMessage(key),
-                       " (known: instrument, responses, sex, age, previous_total, language)"}));
-    }
-  }
-  if (!have_instrument) return absl::InvalidArgumentError("request.instrument: required");
-  if (!have_responses) return absl::InvalidArgumentError("request.responses: required");
-  return out;
 }
 
 // {"name": number, ...} for varsam_instrument_configure.

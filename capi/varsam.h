@@ -284,6 +284,178 @@ VARSAM_API varsam_status varsam_instrument_configure(const char* instrument,
                                                      const char* settings_json,
                                                      size_t settings_length);
 
+/* ---- The engine: purpose-checked access, audit, suggestions and decisions ------------------ */
+/* A varsam_engine owns a store (the journal, the register and the audit log), the policy packs
+ * and the audit signing key. Every call below that takes a context is guard -> audit event ->
+ * work: the policy decides for the context, the decision is appended to the audit log and is
+ * durable before any work is done, and a denial returns VARSAM_PERMISSION_DENIED with
+ * varsam_last_error() naming the rule ids, their citations and the explanation (never personal
+ * data). If the audit event cannot be written nothing is done (fail closed). docs/c-api.md has
+ * the JSON forms; docs/legal-basis.md the rules. An engine may be used from any number of
+ * threads at once; a context is immutable and may be shared between threads. */
+
+typedef struct varsam_engine varsam_engine;
+typedef struct varsam_context varsam_context;
+
+/* Called once by varsam_engine_open to fill the 32 raw bytes of the Ed25519 private key that
+ * signs audit checkpoints. Return VARSAM_OK, or any other status to refuse (the open then fails
+ * with VARSAM_UNAUTHENTICATED). The library wipes its copies of the key. */
+typedef varsam_status (*varsam_key_callback)(void* user_data, uint8_t private_key[32]);
+
+/* Opens an engine. options_json (UTF-8):
+ *   {"store": "DIR" | "postgresql://...",          (required)
+ *    "policy_packs": ["<pack JSON text>", ...],     (the host's packs, after the built-in one)
+ *    "checkpoint_every_events": 1000, "checkpoint_every_seconds": 60}
+ * Unknown keys are refused. On VARSAM_OK, *engine_out is a new engine, closed with
+ * varsam_engine_close(). VARSAM_INVALID_ARGUMENT for bad options or a bad host pack (the
+ * message names the rule or line), VARSAM_NOT_FOUND / VARSAM_UNAVAILABLE /
+ * VARSAM_FAILED_PRECONDITION from the store, VARSAM_UNAUTHENTICATED when the key callback
+ * refuses; *engine_out is then NULL. */
+VARSAM_API varsam_status varsam_engine_open(const char* options_json, size_t options_length,
+                                            varsam_key_callback key, void* key_user_data,
+                                            varsam_engine** engine_out);
+
+/* Writes a final signed checkpoint and closes the engine. NULL does nothing. No call on the
+ * engine may be running or follow. */
+VARSAM_API void varsam_engine_close(varsam_engine* engine);
+
+/* A context from its JSON form (keys stable; add, never rename):
+ *   {"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", "id": "0180"},
+ *    "purpose": "handlaggning",
+ *    "case": {"ref": "c-9", "kind": "utredning", "led_to_investigation": true, "client": "k-1"},
+ *    "subject_client": "k-1", "time": "2026-11-28T10:00:00Z", "ethics_approval": null}
+ * VARSAM_INVALID_ARGUMENT naming the key at fault (never its value). Free with
+ * varsam_context_free(). */
+VARSAM_API varsam_status varsam_context_from_json(const char* json, size_t json_length,
+                                                  varsam_context** context_out);
+
+/* The same context from fields. Set struct_size = sizeof(varsam_context_fields). Strings are
+ * NUL-terminated UTF-8 glossary ids (domain.md); NULL for the optional ones. */
+typedef struct varsam_context_fields {
+  uint32_t struct_size;
+  const char* actor;             /* required */
+  const char* role;              /* required: "handlaggare", "arbetsledare", ... */
+  const char* organisation_kind; /* required: "socialnamnd", "privat_utforare" */
+  const char* organisation_id;   /* required: municipality code, four digits */
+  const char* purpose;           /* required: "handlaggning", "uppfoljning", ... */
+  const char* case_ref;          /* NULL: the call is outside a case (the next three ignored) */
+  const char* case_kind;         /* required with case_ref: "anmalan", ..., "uppfoljning" */
+  int32_t case_led_to_investigation; /* 0 or 1 */
+  const char* case_client;       /* required with case_ref */
+  const char* subject_client;    /* NULL: none */
+  int64_t time_unix_micros;      /* the event's time, microseconds since 1970 UTC */
+  const char* ethics_approval;   /* NULL: none */
+} varsam_context_fields;
+
+VARSAM_API varsam_status varsam_context_new(const varsam_context_fields* fields,
+                                            varsam_context** context_out);
+
+/* The context's JSON form (as above), owned by the caller, freed with varsam_free(). */
+VARSAM_API varsam_status varsam_context_to_json(const varsam_context* context, char** json_out);
+
+/* Frees a context. NULL does nothing. */
+VARSAM_API void varsam_context_free(varsam_context* context);
+
+/* The policy's decision on `action` ("score", "journal.read", ..., "audit.read") with an
+ * optional resource (JSON {"model_kind": ..., "decider_role": ..., "field_class": ...,
+ * "lookup": ..., "report_about": ...}; NULL or "" for none), for a call the host makes itself.
+ * Audited (result "checked"). VARSAM_OK whether the decision allows or denies; *json_out is
+ *   {"decision": "allow"|"deny", "rules": [...], "citations": [...], "explanation": "...",
+ *    "explanation_sv": "..."}
+ * (`varsam policy check --json` prints the first four keys, the explanation in its --lang). */
+VARSAM_API varsam_status varsam_engine_check(varsam_engine* engine, const varsam_context* context,
+                                             const char* action, const char* resource_json,
+                                             size_t resource_length, char** json_out);
+
+/* The same decision from the built-in pack alone, without an engine and not audited (for
+ * trying a context out; `varsam policy check`). */
+VARSAM_API varsam_status varsam_policy_check(const varsam_context* context, const char* action,
+                                             const char* resource_json, size_t resource_length,
+                                             char** json_out);
+
+/* Action "score": scores one form given as for varsam_score_json(); every flag raised is stored
+ * as an open suggestion about the context's subject client and case. *json_out is the
+ * varsam_score_json() result with "suggestions": [{"id": "<32 hex>", "flag": "<code>"}, ...]
+ * in the order of "flags". A form that raises flags needs the context's case and subject client
+ * (VARSAM_INVALID_ARGUMENT otherwise). */
+VARSAM_API varsam_status varsam_engine_score(varsam_engine* engine, const varsam_context* context,
+                                             const char* request, size_t request_length,
+                                             char** json_out);
+
+/* Action "journal.write": appends one measurement (JSON)
+ *   {"client_ref": "k-1", "case_ref": "c-9", "case_kind": "utredning", "instrument": "phq9",
+ *    "session": 1, "date": "2026-11-28", "responses": [1, 2, null, ...], "total": 12 | null,
+ *    "band": "moderate" | null, "flags": ["..."]}
+ * whose client_ref must be the context's subject client. *id_out is the store's id. */
+VARSAM_API varsam_status varsam_engine_journal_append(varsam_engine* engine,
+                                                      const varsam_context* context,
+                                                      const char* measurement_json,
+                                                      size_t measurement_length, int64_t* id_out);
+
+/* Action "journal.read": the measurements of client_ref (the context's subject client) as a
+ * JSON array of the objects above, each with its "id", in (date, id) order. */
+VARSAM_API varsam_status varsam_engine_journal_history(varsam_engine* engine,
+                                                       const varsam_context* context,
+                                                       const char* client_ref, char** json_out);
+
+/* Action "journal.read": the open suggestions of the context's case as a JSON array of
+ *   {"id": "...", "kind": "flag", "created": "YYYY-MM-DD", "content": {...}}
+ * in (created, id) order. */
+VARSAM_API varsam_status varsam_engine_suggestions_open(varsam_engine* engine,
+                                                        const varsam_context* context,
+                                                        char** json_out);
+
+/* Action "decision.record": an officer's decision on an open suggestion about the context's
+ * subject client; outcome "accepted", "rejected" or "modified". Refused (rule human-decides)
+ * unless the context's role is a human officer's. VARSAM_NOT_FOUND for an unknown suggestion,
+ * VARSAM_FAILED_PRECONDITION when it is already decided. *id_out (may be NULL) is the
+ * decision's id. */
+VARSAM_API varsam_status varsam_engine_decision_record(varsam_engine* engine,
+                                                       const varsam_context* context,
+                                                       const char* suggestion_id,
+                                                       const char* outcome, const char* rationale,
+                                                       int64_t* id_out);
+
+/* Action "insight.query": override rates of suggestions made from from_yyyymmdd to
+ * to_yyyymmdd (inclusive) as a JSON array of
+ *   {"kind": "flag", "code": "phq9/suicide_risk_followup", "suggestions": n, "decided": n,
+ *    "accepted": n, "rejected": n, "modified": n, "override_rate": x | null}
+ * ordered by kind and code. */
+VARSAM_API varsam_status varsam_engine_override_rates(varsam_engine* engine,
+                                                      const varsam_context* context,
+                                                      int32_t from_yyyymmdd, int32_t to_yyyymmdd,
+                                                      char** json_out);
+
+/* Action "audit.read": verifies the whole audit log with the engine's public key. VARSAM_OK
+ * whenever the log could be read; *json_out is the report as `varsam audit verify --json`
+ * prints it ({"ok": true|false, "events": n, "checkpoints": n, "first_bad_seq": n | null,
+ * "reason": null | "...", "signatures_checked": true, "root": "<hex>"}). */
+VARSAM_API varsam_status varsam_engine_audit_verify(varsam_engine* engine,
+                                                    const varsam_context* context,
+                                                    char** json_out);
+
+/* Action "audit.read": the inclusion proof of event `seq` in the tree of tree_size events (0:
+ * the latest checkpoint's, or the whole log when that does not cover seq) as JSON
+ *   {"seq": n, "tree_size": n, "leaf_hash": "<hex>", "root": "<hex>", "path": ["<hex>", ...]}
+ * VARSAM_OUT_OF_RANGE when seq is not in the tree. */
+VARSAM_API varsam_status varsam_engine_audit_prove_inclusion(varsam_engine* engine,
+                                                             const varsam_context* context,
+                                                             int64_t seq, int64_t tree_size,
+                                                             char** json_out);
+
+/* Action "audit.read": the consistency proof between the trees of old_size and new_size events
+ * (0: the whole log) as JSON {"old_size": n, "new_size": n, "old_root": "<hex>",
+ * "new_root": "<hex>", "path": ["<hex>", ...]}. VARSAM_OUT_OF_RANGE unless
+ * 0 <= old_size <= new_size <= the log's size. */
+VARSAM_API varsam_status varsam_engine_audit_prove_consistency(varsam_engine* engine,
+                                                               const varsam_context* context,
+                                                               int64_t old_size, int64_t new_size,
+                                                               char** json_out);
+
+/* The engine's audit public key (raw Ed25519) as 64 hex digits and a NUL, into key_hex. */
+VARSAM_API varsam_status varsam_engine_audit_public_key(const varsam_engine* engine,
+                                                        char key_hex[65]);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

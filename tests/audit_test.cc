@@ -1,26 +1,35 @@
 // The audit log (src/audit, include/varsam/audit.h): RFC 6962 hashing vectors, proofs, the
-// canonical formats, signed checkpoints, and tamper tests on the store backends. Tampering
-// opens the SQLite file directly and drops the append-only triggers first (they exist to stop
-// exactly this); on PostgreSQL the triggers and grants block even superusers, so only the
-// honest log is verified there. Actors, cases and rules here are made up.
+// canonical formats, signed checkpoints, and tamper tests on each store backend. Tampering
+// plays an insider below the store, past the append-only guards that exist to stop exactly
+// this: on SQLite it opens audit.db directly and drops the triggers; on PostgreSQL it connects
+// to the store's database as the superuser with session_replication_role = replica, so that
+// no trigger fires for that session (PostgresRawAudit). Actors, cases and rules here are made
+// up.
 
 #include "varsam/audit.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "postgres_test_support.h"
 #include "store_fixtures.h"
 #include "varsam/core.h"
 #include "varsam/store.h"
@@ -129,44 +138,195 @@ VerifyReport MustVerify(varsam::store::Store& store) {
   return *report;
 }
 
-// Direct access to audit.db, with the append-only triggers dropped.
-class RawAuditDb {
+// Raw access to a store's audit part, as an insider with full rights on its files or database
+// has it: below the store and past the append-only guards, to change rows the way an attacker
+// would. One implementation per backend, so that the tamper tests run the same on each.
+class RawAudit {
  public:
-  explicit RawAuditDb(const std::string& store_dir) {
-    REQUIRE(sqlite3_open((fs::path(store_dir) / "audit.db").string().c_str(), &db_) == SQLITE_OK);
+  virtual ~RawAudit() = default;
+  // The stored bytes of event `seq` (which must exist).
+  virtual std::string Payload(std::int64_t seq) = 0;
+  // Overwrites event `seq`'s bytes in place (exactly one row).
+  virtual void SetPayload(std::int64_t seq, const std::string& payload) = 0;
+  // Deletes the events first..last (inclusive); `rows` of them must exist.
+  virtual void DeleteEvents(std::int64_t first, std::int64_t last, int rows) = 0;
+  // Overwrites the payload of the checkpoint at `seq` (exactly one row).
+  virtual void SetCheckpointPayload(std::int64_t seq, const std::string& payload) = 0;
+};
+
+// SQLite: audit.db opened directly, with the append-only triggers dropped.
+class SqliteRawAudit final : public RawAudit {
+ public:
+  explicit SqliteRawAudit(const std::string& store_dir) {
+    sqlite3* db = nullptr;
+    const int opened = sqlite3_open((fs::path(store_dir) / "audit.db").string().c_str(), &db);
+    db_.reset(db);  // closed even when opening failed, or a REQUIRE below throws
+    REQUIRE(opened == SQLITE_OK);
     for (const char* trigger : {"events_gap_free", "events_no_update", "events_no_delete",
                                 "checkpoints_no_update", "checkpoints_no_delete"}) {
-      REQUIRE(Exec(Cat({"DROP TRIGGER IF EXISTS ", trigger})) == SQLITE_OK);
+      const std::string sql = Cat({"DROP TRIGGER IF EXISTS ", trigger});
+      REQUIRE(sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
     }
   }
-  ~RawAuditDb() { sqlite3_close(db_); }
-  int Exec(const std::string& sql) {
-    return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
-  }
-  std::string Payload(int seq) {
-    sqlite3_stmt* s = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db_, "SELECT payload FROM events WHERE seq = ?", -1, &s, nullptr) ==
-            SQLITE_OK);
-    sqlite3_bind_int(s, 1, seq);
+
+  std::string Payload(std::int64_t seq) override {
+    sqlite3_stmt* s = Prepare("SELECT payload FROM events WHERE seq = ?");
+    sqlite3_bind_int64(s, 1, seq);
     REQUIRE(sqlite3_step(s) == SQLITE_ROW);
     std::string out(static_cast<const char*>(sqlite3_column_blob(s, 0)),
                     static_cast<size_t>(sqlite3_column_bytes(s, 0)));
     sqlite3_finalize(s);
     return out;
   }
-  void SetPayload(int seq, const std::string& payload) {
-    sqlite3_stmt* s = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db_, "UPDATE events SET payload = ? WHERE seq = ?", -1, &s,
-                               nullptr) == SQLITE_OK);
-    sqlite3_bind_blob(s, 1, payload.data(), static_cast<int>(payload.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 2, seq);
-    REQUIRE(sqlite3_step(s) == SQLITE_DONE);
-    sqlite3_finalize(s);
+  void SetPayload(std::int64_t seq, const std::string& payload) override {
+    Change("UPDATE events SET payload = ? WHERE seq = ?", &payload, {seq}, 1);
+  }
+  void DeleteEvents(std::int64_t first, std::int64_t last, int rows) override {
+    Change("DELETE FROM events WHERE seq >= ? AND seq <= ?", nullptr, {first, last}, rows);
+  }
+  void SetCheckpointPayload(std::int64_t seq, const std::string& payload) override {
+    Change("UPDATE checkpoints SET payload = ? WHERE seq = ?", &payload, {seq}, 1);
   }
 
  private:
-  sqlite3* db_ = nullptr;
+  sqlite3_stmt* Prepare(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    INFO(sql);
+    REQUIRE(sqlite3_prepare_v2(db_.get(), sql, -1, &s, nullptr) == SQLITE_OK);
+    return s;
+  }
+  // Runs `sql` with an optional blob, then `seqs`, as its parameters, and requires it to have
+  // changed `rows` rows.
+  void Change(const char* sql, const std::string* blob, std::initializer_list<std::int64_t> seqs,
+              int rows) {
+    sqlite3_stmt* s = Prepare(sql);
+    int i = 1;
+    if (blob != nullptr) {
+      sqlite3_bind_blob(s, i++, blob->data(), static_cast<int>(blob->size()), SQLITE_TRANSIENT);
+    }
+    for (std::int64_t seq : seqs) sqlite3_bind_int64(s, i++, seq);
+    INFO(sql);
+    REQUIRE(sqlite3_step(s) == SQLITE_DONE);
+    sqlite3_finalize(s);
+    CHECK(sqlite3_changes(db_.get()) == rows);
+  }
+
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db_{nullptr, &sqlite3_close};
 };
+
+// PostgreSQL: the store's database as the server's superuser (a malicious DBA). REVOKE does not
+// bind a superuser; the statement triggers (events_append_only, checkpoints_append_only) and the
+// insert trigger would still raise, so this session sets session_replication_role = replica,
+// under which the server fires no ordinary trigger for it. Chosen over ALTER TABLE ... DISABLE
+// TRIGGER because it changes nothing in the catalog: it lasts for this session only and leaves
+// the schema as the store made it, so every other connection (the store's, in Verify) still
+// sees the triggers in force, and nothing needs putting back.
+class PostgresRawAudit final : public RawAudit {
+ public:
+  explicit PostgresRawAudit(const std::string& store_uri) {
+    const std::string uri = varsam::testing::PostgresAdminUriOf(store_uri);
+    conn_.reset(PQconnectdb(uri.c_str()));
+    INFO(PQerrorMessage(conn_.get()));
+    REQUIRE(PQstatus(conn_.get()) == CONNECTION_OK);
+    Command("SET session_replication_role = replica", {}, -1);
+  }
+
+  std::string Payload(std::int64_t seq) override {
+    const std::string seq_text = std::to_string(seq);
+    const char* values[] = {seq_text.c_str()};
+    const Oid types[] = {kInt8};
+    // Binary results: the bytea comes back as its raw bytes.
+    PGresult* r =
+        PQexecParams(conn_.get(), "SELECT payload FROM varsam_audit.events WHERE seq = $1", 1,
+                     types, values, nullptr, nullptr, 1);
+    INFO(PQerrorMessage(conn_.get()));
+    REQUIRE(PQresultStatus(r) == PGRES_TUPLES_OK);
+    REQUIRE(PQntuples(r) == 1);
+    std::string out(PQgetvalue(r, 0, 0), static_cast<size_t>(PQgetlength(r, 0, 0)));
+    PQclear(r);
+    return out;
+  }
+  void SetPayload(std::int64_t seq, const std::string& payload) override {
+    Command("UPDATE varsam_audit.events SET payload = $1 WHERE seq = $2",
+            {Bytes(payload), Seq(seq)}, 1);
+  }
+  void DeleteEvents(std::int64_t first, std::int64_t last, int rows) override {
+    Command("DELETE FROM varsam_audit.events WHERE seq >= $1 AND seq <= $2",
+            {Seq(first), Seq(last)}, rows);
+  }
+  void SetCheckpointPayload(std::int64_t seq, const std::string& payload) override {
+    Command("UPDATE varsam_audit.checkpoints SET payload = $1 WHERE seq = $2",
+            {Bytes(payload), Seq(seq)}, 1);
+  }
+
+ private:
+  static constexpr Oid kBytea = 17;  // pg_type OIDs (server/catalog/pg_type_d.h)
+  static constexpr Oid kInt8 = 20;
+  struct Param {
+    Oid type;
+    std::string value;
+    int format;  // 0 text, 1 binary
+  };
+  static Param Bytes(const std::string& bytes) { return {kBytea, bytes, 1}; }
+  static Param Seq(std::int64_t seq) { return {kInt8, std::to_string(seq), 0}; }
+
+  // Runs `sql` with bound `params` and requires it to succeed and, unless `rows` is -1, to have
+  // changed `rows` rows.
+  void Command(const char* sql, const std::vector<Param>& params, int rows) {
+    std::vector<Oid> types;
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    for (const Param& p : params) {
+      types.push_back(p.type);
+      values.push_back(p.value.data());
+      lengths.push_back(static_cast<int>(p.value.size()));
+      formats.push_back(p.format);
+    }
+    PGresult* r = PQexecParams(conn_.get(), sql, static_cast<int>(params.size()), types.data(),
+                               values.data(), lengths.data(), formats.data(), 0);
+    const ExecStatusType status = PQresultStatus(r);
+    const std::string changed = PQcmdTuples(r);
+    PQclear(r);
+    INFO(sql << ": " << PQerrorMessage(conn_.get()));
+    REQUIRE(status == PGRES_COMMAND_OK);
+    if (rows >= 0) CHECK(changed == std::to_string(rows));
+  }
+
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn_{nullptr, &PQfinish};
+};
+
+std::unique_ptr<RawAudit> OpenRawAudit(const std::string& location, std::string_view backend) {
+  if (backend == "postgresql") return std::make_unique<PostgresRawAudit>(location);
+  REQUIRE(backend == "sqlite");
+  return std::make_unique<SqliteRawAudit>(location);
+}
+
+// Runs `body` on each backend (ForEachLocation) with a fresh store holding the 20-event log of
+// the tamper tests: checkpoints at 5, 10, 15 and 20, verified intact.
+void ForEachLoggedStore(
+    const std::function<void(const std::string& location, std::string_view backend)>& body) {
+  ForEachLocation([&](const std::string& location, std::string_view backend) {
+    {
+      auto store = OpenStore(location);
+      WriteLog(*store, 20);
+      REQUIRE(MustVerify(*store).ok);
+    }
+    body(location, backend);
+  });
+}
+
+// The report of Verify on the store at `location` after `tamper` changed it from below (with
+// the store closed; it is opened afresh to verify).
+VerifyReport VerifyAfter(const std::string& location, std::string_view backend,
+                         const std::function<void(RawAudit&)>& tamper) {
+  {
+    std::unique_ptr<RawAudit> raw = OpenRawAudit(location, backend);
+    tamper(*raw);
+  }
+  auto store = OpenStore(location);
+  return MustVerify(*store);
+}
 
 // Offsets inside an event (docs/audit.md): magic 4, prev 32, decision 1, time 4 + 27, then the
 // actor's length and bytes.
@@ -340,127 +500,222 @@ TEST_CASE("audit: checkpoints are also written by time", "[audit]") {
   CHECK(report.checkpoints < 6);
 }
 
-TEST_CASE("audit: tampering is found and the first bad seq named (sqlite)", "[audit]") {
-  TempDir dir;
-  {
-    auto store = OpenStore(dir.Store());
-    WriteLog(*store, 20);  // checkpoints at 5, 10, 15, 20
-    REQUIRE(MustVerify(*store).ok);
-  }
-  const std::string backup = (fs::path(dir.Store()).parent_path() / "backup.db").string();
-  fs::copy_file(fs::path(dir.Store()) / "audit.db", backup);
-  auto restore = [&] {
-    fs::copy_file(backup, fs::path(dir.Store()) / "audit.db", fs::copy_options::overwrite_existing);
-    fs::remove(fs::path(dir.Store()) / "audit.db-wal");
-    fs::remove(fs::path(dir.Store()) / "audit.db-shm");
-  };
-  auto verify_after = [&](const std::function<void(RawAuditDb&)>& tamper) {
-    restore();
-    {
-      RawAuditDb db(dir.Store());
-      tamper(db);
-    }
-    auto store = OpenStore(dir.Store());
-    return MustVerify(*store);
-  };
-
+TEST_CASE("audit: tampering is found and the first bad seq named on each backend", "[audit]") {
+  // Each SECTION runs ForEachLoggedStore itself (a fresh store per section and backend): a
+  // SECTION met twice in one run of a test case (once per backend) would run only the first time.
   SECTION("one byte of an event's content") {
-    VerifyReport r = verify_after([](RawAuditDb& db) {
-      std::string p = db.Payload(7);
-      p[kActorOffset] = static_cast<char>(p[kActorOffset] == 'a' ? 'b' : 'a');
-      db.SetPayload(7, p);
+    ForEachLoggedStore([](const std::string& location, std::string_view backend) {
+      VerifyReport r = VerifyAfter(location, backend, [](RawAudit& db) {
+        std::string p = db.Payload(7);
+        p[kActorOffset] = static_cast<char>(p[kActorOffset] == 'a' ? 'b' : 'a');
+        db.SetPayload(7, p);
+      });
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 7);
     });
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 7);
   }
   SECTION("one byte of an event's link to the one before") {
-    VerifyReport r = verify_after([](RawAuditDb& db) {
-      std::string p = db.Payload(7);
-      p[kPrevOffset] = static_cast<char>(p[kPrevOffset] ^ 1);
-      db.SetPayload(7, p);
+    ForEachLoggedStore([](const std::string& location, std::string_view backend) {
+      VerifyReport r = VerifyAfter(location, backend, [](RawAudit& db) {
+        std::string p = db.Payload(7);
+        p[kPrevOffset] = static_cast<char>(p[kPrevOffset] ^ 1);
+        db.SetPayload(7, p);
+      });
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 7);
     });
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 7);
   }
   SECTION("a byte that breaks the canonical form") {
-    VerifyReport r = verify_after([](RawAuditDb& db) { db.SetPayload(9, db.Payload(9) + "x"); });
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 9);
+    ForEachLoggedStore([](const std::string& location, std::string_view backend) {
+      VerifyReport r = VerifyAfter(location, backend,
+                                   [](RawAudit& db) { db.SetPayload(9, db.Payload(9) + "x"); });
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 9);
+    });
   }
   SECTION("the last event, covered only by the last checkpoint") {
-    VerifyReport r = verify_after([](RawAuditDb& db) {
-      std::string p = db.Payload(20);
-      p[kActorOffset] = static_cast<char>(p[kActorOffset] == 'a' ? 'b' : 'a');
-      db.SetPayload(20, p);
+    ForEachLoggedStore([](const std::string& location, std::string_view backend) {
+      VerifyReport r = VerifyAfter(location, backend, [](RawAudit& db) {
+        std::string p = db.Payload(20);
+        p[kActorOffset] = static_cast<char>(p[kActorOffset] == 'a' ? 'b' : 'a');
+        db.SetPayload(20, p);
+      });
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 16);  // the first event the 15-event checkpoint does not vouch for
     });
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 16);  // the first event the 15-event checkpoint does not vouch for
   }
   SECTION("one event deleted") {
-    VerifyReport r = verify_after(
-        [](RawAuditDb& db) { REQUIRE(db.Exec("DELETE FROM events WHERE seq = 7") == 0); });
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 7);
+    ForEachLoggedStore([](const std::string& location, std::string_view backend) {
+      VerifyReport r =
+          VerifyAfter(location, backend, [](RawAudit& db) { db.DeleteEvents(7, 7, 1); });
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 7);
+    });
   }
   SECTION("two events swapped") {
-    VerifyReport r = verify_after([](RawAuditDb& db) {
-      const std::string a = db.Payload(7);
-      const std::string b = db.Payload(12);
-      db.SetPayload(7, b);
-      db.SetPayload(12, a);
+    ForEachLoggedStore([](const std::string& location, std::string_view backend) {
+      VerifyReport r = VerifyAfter(location, backend, [](RawAudit& db) {
+        const std::string a = db.Payload(7);
+        const std::string b = db.Payload(12);
+        db.SetPayload(7, b);
+        db.SetPayload(12, a);
+      });
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 7);
     });
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 7);
   }
   SECTION("two neighbours swapped") {
-    VerifyReport r = verify_after([](RawAuditDb& db) {
-      const std::string a = db.Payload(7);
-      const std::string b = db.Payload(8);
-      db.SetPayload(7, b);
-      db.SetPayload(8, a);
+    ForEachLoggedStore([](const std::string& location, std::string_view backend) {
+      VerifyReport r = VerifyAfter(location, backend, [](RawAudit& db) {
+        const std::string a = db.Payload(7);
+        const std::string b = db.Payload(8);
+        db.SetPayload(7, b);
+        db.SetPayload(8, a);
+      });
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 7);
     });
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 7);
   }
   SECTION("the tail truncated after a checkpoint covering it") {
-    VerifyReport r = verify_after(
-        [](RawAuditDb& db) { REQUIRE(db.Exec("DELETE FROM events WHERE seq >= 18") == 0); });
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 18);
-    CHECK(r.events == 17);
+    ForEachLoggedStore([](const std::string& location, std::string_view backend) {
+      VerifyReport r =
+          VerifyAfter(location, backend, [](RawAudit& db) { db.DeleteEvents(18, 20, 3); });
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 18);
+      CHECK(r.events == 17);
+    });
   }
   SECTION("a forged checkpoint: wrong signature") {
-    restore();
-    auto store = OpenStore(dir.Store());
-    const std::array<std::uint8_t, 32> other = OtherKey();
-    // The right root, signed by someone else.
-    auto proof = ProveInclusion(*store, 1, 12);
-    REQUIRE(proof.ok());
-    auto c = SignCheckpoint(12, proof->root, absl::FromUnixSeconds(1795860000), other);
-    REQUIRE(c.ok());
-    REQUIRE(store->AppendCheckpoint({12, SerializeCheckpoint(*c)}).ok());
-    VerifyReport r = MustVerify(*store);
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 12);
-    CHECK(r.reason.find("signature") != std::string::npos);
+    ForEachLoggedStore([](const std::string& location, std::string_view) {
+      auto store = OpenStore(location);
+      const std::array<std::uint8_t, 32> other = OtherKey();
+      // The right root, signed by someone else.
+      auto proof = ProveInclusion(*store, 1, 12);
+      REQUIRE(proof.ok());
+      auto c = SignCheckpoint(12, proof->root, absl::FromUnixSeconds(1795860000), other);
+      REQUIRE(c.ok());
+      REQUIRE(store->AppendCheckpoint({12, SerializeCheckpoint(*c)}).ok());
+      VerifyReport r = MustVerify(*store);
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 12);
+      CHECK(r.reason.find("signature") != std::string::npos);
+    });
   }
   SECTION("a forged checkpoint: wrong root") {
-    restore();
-    auto store = OpenStore(dir.Store());
-    auto c = SignCheckpoint(12, LeafHash("not the root"), absl::FromUnixSeconds(1795860000), kKey);
-    REQUIRE(c.ok());
-    REQUIRE(store->AppendCheckpoint({12, SerializeCheckpoint(*c)}).ok());
-    VerifyReport r = MustVerify(*store);
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 11);  // the first event after the last checkpoint that matched
-    CHECK(r.reason.find("root") != std::string::npos);
+    ForEachLoggedStore([](const std::string& location, std::string_view) {
+      auto store = OpenStore(location);
+      auto c =
+          SignCheckpoint(12, LeafHash("not the root"), absl::FromUnixSeconds(1795860000), kKey);
+      REQUIRE(c.ok());
+      REQUIRE(store->AppendCheckpoint({12, SerializeCheckpoint(*c)}).ok());
+      VerifyReport r = MustVerify(*store);
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 11);  // the first event after the last checkpoint that matched
+      CHECK(r.reason.find("root") != std::string::npos);
+    });
   }
   SECTION("a checkpoint's payload altered in place") {
-    VerifyReport r = verify_after([](RawAuditDb& db) {
-      REQUIRE(db.Exec("UPDATE checkpoints SET payload = CAST('garbage' AS BLOB) WHERE seq = 10") ==
-              0);
+    ForEachLoggedStore([](const std::string& location, std::string_view backend) {
+      VerifyReport r = VerifyAfter(location, backend,
+                                   [](RawAudit& db) { db.SetCheckpointPayload(10, "garbage"); });
+      CHECK_FALSE(r.ok);
+      CHECK(r.first_bad_seq == 10);
     });
-    CHECK_FALSE(r.ok);
-    CHECK(r.first_bad_seq == 10);
   }
+}
+
+// Group commit (AuditLog::Append): many threads at once share transactions; every call still
+// gets its own seqs, a call with a bad record fails alone, and the log verifies.
+TEST_CASE("audit: 16 threads appending at once: group commit gives each call its own seqs",
+          "[audit]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto store = OpenStore(location);
+    AuditLogOptions options;
+    options.checkpoint_every_events = 50;
+    options.checkpoint_every = absl::ZeroDuration();
+    auto log = AuditLog::Open(store.get(), TestKey(), options);
+    REQUIRE(log.ok());
+    constexpr int kThreads = 16;
+    constexpr int kCalls = 40;  // per thread; every 10th is a batch of 3, every 7th is bad
+    struct Outcome {
+      std::vector<std::pair<std::int64_t, int>> seqs;  // (last seq, events) per good call
+      int refused = 0;
+      bool wrong_error = false;
+    };
+    std::vector<Outcome> outcomes(kThreads);
+    {
+      std::vector<std::thread> threads;
+      for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+          for (int i = 1; i <= kCalls; ++i) {
+            AuditRecord record = Record(t * 1000 + i);
+            record.actor = Cat({"t", std::to_string(t), "-", std::to_string(i)});  // one per call
+            std::vector<AuditRecord> records(i % 10 == 0 ? 3 : 1, record);
+            if (i % 7 == 0) records.back().actor.clear();  // actor is required
+            absl::StatusOr<std::int64_t> seq = (*log)->AppendBatch(records);
+            if (i % 7 == 0) {
+              ++outcomes[t].refused;
+              outcomes[t].wrong_error |= seq.status().code() != absl::StatusCode::kInvalidArgument;
+            } else if (seq.ok()) {
+              outcomes[t].seqs.emplace_back(*seq, static_cast<int>(records.size()));
+            } else {
+              outcomes[t].wrong_error = true;
+            }
+          }
+        });
+      }
+      for (std::thread& thread : threads) thread.join();
+    }
+    // Every good call's events occupy their own consecutive seqs; together they are 1..n.
+    std::vector<int> owner;
+    std::int64_t good_events = 0;
+    for (int t = 0; t < kThreads; ++t) {
+      CHECK_FALSE(outcomes[t].wrong_error);
+      CHECK(outcomes[t].refused == kCalls / 7);
+      for (const auto& [last, events] : outcomes[t].seqs) good_events += events;
+    }
+    owner.assign(static_cast<size_t>(good_events) + 1, -1);
+    bool overlap = false;
+    for (int t = 0; t < kThreads; ++t) {
+      for (const auto& [last, events] : outcomes[t].seqs) {
+        for (std::int64_t seq = last - events + 1; seq <= last; ++seq) {
+          REQUIRE(seq >= 1);
+          REQUIRE(seq <= good_events);
+          overlap |= owner[static_cast<size_t>(seq)] != -1;
+          owner[static_cast<size_t>(seq)] = t;
+        }
+      }
+    }
+    CHECK_FALSE(overlap);
+    CHECK((*log)->size() == good_events);
+    REQUIRE((*log)->Close().ok());
+    VerifyReport report = MustVerify(*store);
+    INFO(report.reason);
+    CHECK(report.ok);
+    CHECK(report.events == good_events);
+    // Each call's events are its own, unbroken: every seq of a call carries that call's actor.
+    std::vector<std::string> actors(static_cast<size_t>(good_events) + 1);
+    REQUIRE(store
+                ->ReadAudit(1, good_events,
+                            [&](const varsam::store::AuditEvent& e) {
+                              auto parsed = ParseEvent(e.payload);
+                              REQUIRE(parsed.ok());
+                              actors[static_cast<size_t>(e.seq)] = parsed->record.actor;
+                              return true;
+                            })
+                .ok());
+    bool mixed = false;
+    std::set<std::string> calls;
+    for (int t = 0; t < kThreads; ++t) {
+      for (const auto& [last, events] : outcomes[t].seqs) {
+        const std::string& actor = actors[static_cast<size_t>(last)];
+        mixed |= actor.rfind(Cat({"t", std::to_string(t), "-"}), 0) != 0;
+        mixed |= !calls.insert(actor).second;
+        for (std::int64_t seq = last - events + 1; seq <= last; ++seq) {
+          mixed |= actors[static_cast<size_t>(seq)] != actor;
+        }
+      }
+    }
+    CHECK_FALSE(mixed);
+  });
 }

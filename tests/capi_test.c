@@ -2,6 +2,9 @@
  * Skatteverket's official test numbers or derived from one by a named rule; every answer to an
  * instrument is made up. Prints the plain "N passed, N failed" line that CTest's log keeps. */
 
+#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
+
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -624,6 +627,471 @@ static void test_configure_srs_alliance_cutoff(void) {
   EXPECT(varsam_score("srs", form, 4, NULL, &r) == VARSAM_OK && r.flag_count == 0);
 }
 
+/* ---- The engine ------------------------------------------------------------------------------ */
+
+/* A fixed made-up audit signing key (bytes 1..32), handed over by the key callback. */
+static int key_calls = 0;
+
+static varsam_status test_key(void* user_data, uint8_t private_key[32]) {
+  int i;
+  (void)user_data;
+  ++key_calls;
+  for (i = 0; i < 32; ++i) private_key[i] = (uint8_t)(i + 1);
+  return VARSAM_OK;
+}
+
+static varsam_status refusing_key(void* user_data, uint8_t private_key[32]) {
+  (void)user_data;
+  (void)private_key;
+  ++key_calls;
+  return VARSAM_PERMISSION_DENIED;
+}
+
+static int remove_entry(const char* path, const struct stat* st, int flag, struct FTW* ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+/* A new empty directory for a store; removed with remove_tree. */
+static char* make_store_dir(char buffer[64]) {
+  strcpy(buffer, "/tmp/varsam_capi_test_XXXXXX");
+  return mkdtemp(buffer);
+}
+
+static void remove_tree(const char* dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+static varsam_status open_engine(const char* dir, varsam_key_callback key, varsam_engine** out) {
+  char options[256];
+  snprintf(options, sizeof options, "{\"store\": \"%s\", \"checkpoint_every_events\": 4}", dir);
+  return varsam_engine_open(options, strlen(options), key, NULL, out);
+}
+
+static int contains(const char* text, const char* part) {
+  return text != NULL && strstr(text, part) != NULL;
+}
+
+/* The number of times `part` occurs in `text`. */
+static int occurrences(const char* text, const char* part) {
+  int n = 0;
+  const char* at = text;
+  while (at != NULL && (at = strstr(at, part)) != NULL) {
+    ++n;
+    at += strlen(part);
+  }
+  return n;
+}
+
+static int is_hex32(const char* text) {
+  int i;
+  for (i = 0; i < 32; ++i) {
+    const char c = text[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
+  }
+  return text[32] == '"';
+}
+
+static const char kOfficerJson[] =
+    "{\"actor\":\"a-17\",\"role\":\"handlaggare\",\"organisation\":{\"kind\":\"socialnamnd\","
+    "\"id\":\"0180\"},\"purpose\":\"handlaggning\",\"case\":{\"ref\":\"c-9\",\"kind\":"
+    "\"utredning\",\"led_to_investigation\":true,\"client\":\"k-1\"},\"subject_client\":\"k-1\","
+    "\"time\":\"2026-11-28T10:00:00Z\",\"ethics_approval\":null}";
+
+/* 2026-11-28T10:00:00Z */
+#define TEST_TIME_MICROS 1795860000000000LL
+
+static varsam_context_fields officer_fields(void) {
+  varsam_context_fields f;
+  memset(&f, 0, sizeof f);
+  f.struct_size = sizeof f;
+  f.actor = "a-17";
+  f.role = "handlaggare";
+  f.organisation_kind = "socialnamnd";
+  f.organisation_id = "0180";
+  f.purpose = "handlaggning";
+  f.case_ref = "c-9";
+  f.case_kind = "utredning";
+  f.case_led_to_investigation = 1;
+  f.case_client = "k-1";
+  f.subject_client = "k-1";
+  f.time_unix_micros = TEST_TIME_MICROS;
+  return f;
+}
+
+/* A context with no case and no subject client. */
+static varsam_context* context_of(const char* role, const char* org_kind, const char* purpose) {
+  varsam_context_fields f = officer_fields();
+  varsam_context* context = NULL;
+  f.role = role;
+  f.organisation_kind = org_kind;
+  f.purpose = purpose;
+  f.case_ref = NULL;
+  f.subject_client = NULL;
+  EXPECT(varsam_context_new(&f, &context) == VARSAM_OK && context != NULL);
+  return context;
+}
+
+static varsam_context* officer_with_role(const char* role) {
+  varsam_context_fields f = officer_fields();
+  varsam_context* context = NULL;
+  f.role = role;
+  EXPECT(varsam_context_new(&f, &context) == VARSAM_OK && context != NULL);
+  return context;
+}
+
+/* audit_verify by `auditor` is OK, the log intact and holding `events` events (the verify's own
+ * included). */
+static void expect_verified(varsam_engine* engine, const varsam_context* auditor, int events) {
+  char expected[64];
+  char* json = NULL;
+  snprintf(expected, sizeof expected, "\"events\":%d,", events);
+  EXPECT(varsam_engine_audit_verify(engine, auditor, &json) == VARSAM_OK);
+  EXPECT(contains(json, "{\"ok\":true,") && contains(json, expected));
+  EXPECT(contains(json, "\"signatures_checked\":true") && contains(json, "\"root\":\""));
+  varsam_free(json);
+}
+
+static void test_engine_open_refuses_bad_options(void) {
+  char dir_buffer[64];
+  const char* dir = make_store_dir(dir_buffer);
+  varsam_engine* engine = (varsam_engine*)&engine; /* garbage, to see it set to NULL */
+  const char* unknown = "{\"store\": \"/tmp/x\", \"stor\": 1}";
+  const char* no_store = "{\"checkpoint_every_events\": 10}";
+  const char* not_json = "{\"store\": ";
+  EXPECT(dir != NULL);
+  EXPECT(varsam_engine_open(unknown, strlen(unknown), test_key, NULL, &engine) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(engine == NULL && contains(varsam_last_error(), "stor"));
+  engine = (varsam_engine*)&engine;
+  EXPECT(varsam_engine_open(no_store, strlen(no_store), test_key, NULL, &engine) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(engine == NULL && contains(varsam_last_error(), "store"));
+  EXPECT(varsam_engine_open(not_json, strlen(not_json), test_key, NULL, &engine) ==
+         VARSAM_INVALID_ARGUMENT && engine == NULL);
+  EXPECT(varsam_engine_open(NULL, 0, test_key, NULL, &engine) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(open_engine(dir, NULL, &engine) == VARSAM_INVALID_ARGUMENT && engine == NULL);
+  EXPECT(open_engine(dir, test_key, NULL) == VARSAM_INVALID_ARGUMENT);
+
+  /* A refusing key callback: UNAUTHENTICATED, no engine, and the store stays usable. */
+  key_calls = 0;
+  engine = (varsam_engine*)&engine;
+  EXPECT(open_engine(dir, refusing_key, &engine) == VARSAM_UNAUTHENTICATED);
+  EXPECT(engine == NULL && key_calls == 1);
+  EXPECT(open_engine(dir, test_key, &engine) == VARSAM_OK && engine != NULL && key_calls == 2);
+  {
+    varsam_context* auditor = context_of("arbetsledare", "socialnamnd", "tillsyn");
+    /* the refused open left nothing behind: no checkpoint signed with a key never given */
+    expect_verified(engine, auditor, 1);
+    varsam_context_free(auditor);
+  }
+  varsam_engine_close(engine);
+  varsam_engine_close(NULL);
+  remove_tree(dir);
+}
+
+static void test_context_forms(void) {
+  varsam_context* context = NULL;
+  varsam_context* from_fields = NULL;
+  char* json = NULL;
+  char* json2 = NULL;
+  varsam_context_fields f = officer_fields();
+
+  EXPECT(varsam_context_from_json(kOfficerJson, strlen(kOfficerJson), &context) == VARSAM_OK);
+  EXPECT(varsam_context_to_json(context, &json) == VARSAM_OK);
+  EXPECT(json != NULL && strcmp(json, kOfficerJson) == 0);
+
+  EXPECT(varsam_context_new(&f, &from_fields) == VARSAM_OK && from_fields != NULL);
+  EXPECT(varsam_context_to_json(from_fields, &json2) == VARSAM_OK);
+  EXPECT(json2 != NULL && json != NULL && strcmp(json, json2) == 0);
+  varsam_free(json);
+  varsam_free(json2);
+  varsam_context_free(context);
+  varsam_context_free(from_fields);
+  varsam_context_free(NULL);
+
+  /* A bad role: INVALID_ARGUMENT naming the key, never the value. */
+  {
+    const char* bad = "{\"actor\":\"a-17\",\"role\":\"chef-xyz\",\"organisation\":{\"kind\":"
+                      "\"socialnamnd\",\"id\":\"0180\"},\"purpose\":\"handlaggning\","
+                      "\"time\":\"2026-11-28T10:00:00Z\"}";
+    context = (varsam_context*)&context;
+    EXPECT(varsam_context_from_json(bad, strlen(bad), &context) == VARSAM_INVALID_ARGUMENT);
+    EXPECT(context == NULL && contains(varsam_last_error(), "role"));
+    EXPECT(!contains(varsam_last_error(), "chef-xyz"));
+  }
+  f.role = "chef-xyz";
+  EXPECT(varsam_context_new(&f, &context) == VARSAM_INVALID_ARGUMENT && context == NULL);
+  EXPECT(contains(varsam_last_error(), "role") && !contains(varsam_last_error(), "chef-xyz"));
+  f = officer_fields();
+  f.actor = NULL;
+  EXPECT(varsam_context_new(&f, &context) == VARSAM_INVALID_ARGUMENT && context == NULL);
+  EXPECT(contains(varsam_last_error(), "actor"));
+  f = officer_fields();
+  f.struct_size = 8;
+  EXPECT(varsam_context_new(&f, &context) == VARSAM_INVALID_ARGUMENT && context == NULL);
+  EXPECT(contains(varsam_last_error(), "struct_size"));
+  EXPECT(varsam_context_new(NULL, &context) == VARSAM_INVALID_ARGUMENT);
+  f = officer_fields();
+  EXPECT(varsam_context_new(&f, NULL) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_context_from_json(NULL, 0, &context) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_context_from_json(kOfficerJson, strlen(kOfficerJson), NULL) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_context_to_json(NULL, &json) == VARSAM_INVALID_ARGUMENT && json == NULL);
+}
+
+static void test_policy_check_without_engine(void) {
+  varsam_context* officer = officer_with_role("handlaggare");
+  varsam_context* provider = context_of("handlaggare", "privat_utforare", "uppfoljning");
+  char* json = NULL;
+  EXPECT(varsam_policy_check(officer, "score", NULL, 0, &json) == VARSAM_OK);
+  EXPECT(contains(json, "\"decision\":\"allow\"") && contains(json, "own-case"));
+  EXPECT(contains(json, "\"explanation\":") && contains(json, "\"explanation_sv\":"));
+  varsam_free(json);
+  EXPECT(varsam_policy_check(provider, "insight.query", "", 0, &json) == VARSAM_OK);
+  EXPECT(contains(json, "\"decision\":\"deny\"") && contains(json, "private-provider"));
+  varsam_free(json);
+  EXPECT(varsam_policy_check(officer, "no.such", NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(json == NULL);
+  EXPECT(varsam_policy_check(officer, "score", "{\"x\": 1}", 8, &json) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_policy_check(NULL, "score", NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_policy_check(officer, NULL, NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_policy_check(officer, "score", NULL, 0, NULL) == VARSAM_INVALID_ARGUMENT);
+  varsam_context_free(officer);
+  varsam_context_free(provider);
+}
+
+/* One engine through a whole case. Every call that reaches the engine leaves one audit event;
+ * `events` counts them. */
+static void test_engine_case(void) {
+  char dir_buffer[64];
+  const char* dir = make_store_dir(dir_buffer);
+  varsam_engine* engine = NULL;
+  varsam_context* officer = officer_with_role("handlaggare");
+  varsam_context* service = officer_with_role("system");
+  varsam_context* provider = context_of("handlaggare", "privat_utforare", "uppfoljning");
+  varsam_context* follow_up = context_of("arbetsledare", "socialnamnd", "uppfoljning");
+  varsam_context* auditor = context_of("arbetsledare", "socialnamnd", "tillsyn");
+  const char* phq9 = "{\"instrument\": \"phq9\", \"responses\": [1, 1, 2, 1, 0, 1, 1, 0, 1]}";
+  const char* measurement =
+      "{\"client_ref\": \"k-1\", \"case_ref\": \"c-9\", \"case_kind\": \"utredning\", "
+      "\"instrument\": \"phq9\", \"session\": 1, \"date\": \"2026-11-28\", "
+      "\"responses\": [1, 1, 2, 1, 0, 1, 1, 0, null], \"total\": 7, \"band\": \"mild\", "
+      "\"flags\": []}";
+  char* json = NULL;
+  char suggestion[33] = "";
+  char key_hex[65];
+  int64_t id = -1;
+  int events = 0;
+  int suggestions = 0;
+
+  EXPECT(dir != NULL);
+  EXPECT(open_engine(dir, test_key, &engine) == VARSAM_OK && engine != NULL);
+
+  /* check: the decision, audited, OK whether it allows or denies */
+  EXPECT(varsam_engine_check(engine, officer, "score", NULL, 0, &json) == VARSAM_OK);
+  ++events;
+  EXPECT(contains(json, "{\"decision\":\"allow\",\"rules\":[") && contains(json, "own-case"));
+  varsam_free(json);
+  EXPECT(varsam_engine_check(engine, provider, "insight.query", NULL, 0, &json) == VARSAM_OK);
+  ++events;
+  EXPECT(contains(json, "\"decision\":\"deny\"") && contains(json, "private-provider"));
+  EXPECT(contains(json, "\"citations\":[\""));
+  varsam_free(json);
+  EXPECT(varsam_engine_check(engine, officer, "bogus", NULL, 0, &json) ==
+         VARSAM_INVALID_ARGUMENT); /* refused before the engine: no event */
+
+  /* score: a flag raised is an open suggestion with a 32-hex id */
+  EXPECT(varsam_engine_score(engine, officer, phq9, strlen(phq9), &json) == VARSAM_OK);
+  ++events;
+  EXPECT(contains(json, "\"instrument\":\"phq9\"") && contains(json, "suicide_risk_followup"));
+  {
+    const char* at = json == NULL ? NULL : strstr(json, "\"suggestions\":[{\"id\":\"");
+    EXPECT(at != NULL);
+    if (at != NULL) {
+      at += strlen("\"suggestions\":[{\"id\":\"");
+      EXPECT(is_hex32(at));
+      memcpy(suggestion, at, 32);
+      suggestion[32] = '\0';
+      suggestions = occurrences(strstr(json, "\"suggestions\":"), "\"id\":\"");
+    }
+  }
+  EXPECT(suggestions >= 1);
+  varsam_free(json);
+
+  EXPECT(varsam_engine_suggestions_open(engine, officer, &json) == VARSAM_OK);
+  ++events;
+  EXPECT(contains(json, suggestion) && occurrences(json, "\"kind\":\"flag\"") == suggestions);
+  EXPECT(contains(json, "\"created\":\"2026-11-28\"") && contains(json, "\"content\":{"));
+  varsam_free(json);
+
+  /* decision.record: never by a system role (human-decides); once by an officer */
+  EXPECT(varsam_engine_decision_record(engine, service, suggestion, "accepted", "auto", &id) ==
+         VARSAM_PERMISSION_DENIED);
+  ++events;
+  EXPECT(contains(varsam_last_error(), "human-decides") && id == 0);
+  EXPECT(!contains(varsam_last_error(), "k-1") && !contains(varsam_last_error(), "c-9"));
+  EXPECT(varsam_engine_decision_record(engine, officer, suggestion, "rejected",
+                                       "Talked to the client; no risk now.", &id) == VARSAM_OK);
+  ++events;
+  EXPECT(id > 0);
+  EXPECT(varsam_engine_decision_record(engine, officer, suggestion, "accepted", "again", NULL) ==
+         VARSAM_FAILED_PRECONDITION);
+  ++events;
+  EXPECT(varsam_engine_suggestions_open(engine, officer, &json) == VARSAM_OK);
+  ++events;
+  EXPECT(json != NULL && !contains(json, suggestion));
+  EXPECT(occurrences(json, "\"kind\":\"flag\"") == suggestions - 1);
+  varsam_free(json);
+
+  /* the journal */
+  EXPECT(varsam_engine_journal_append(engine, officer, measurement, strlen(measurement), &id) ==
+         VARSAM_OK);
+  ++events;
+  EXPECT(id > 0);
+  EXPECT(varsam_engine_journal_history(engine, officer, "k-1", &json) == VARSAM_OK);
+  ++events;
+  {
+    char expected[512];
+    snprintf(expected, sizeof expected,
+             "[{\"id\":%lld,\"client_ref\":\"k-1\",\"case_ref\":\"c-9\",\"case_kind\":"
+             "\"utredning\",\"instrument\":\"phq9\",\"session\":1,\"date\":\"2026-11-28\","
+             "\"responses\":[1,1,2,1,0,1,1,0,null],\"total\":7,\"band\":\"mild\",\"flags\":[]}]",
+             (long long)id);
+    EXPECT(json != NULL && strcmp(json, expected) == 0);
+  }
+  varsam_free(json);
+  EXPECT(varsam_engine_journal_history(engine, officer, "k-2", &json) != VARSAM_OK);
+  ++events;
+  EXPECT(json == NULL && !contains(varsam_last_error(), "k-2"));
+  EXPECT(varsam_engine_journal_append(engine, officer, "{\"client_ref\": 1}", 17, &id) ==
+         VARSAM_INVALID_ARGUMENT); /* refused before the engine: no event */
+
+  /* insight.query: counts only */
+  EXPECT(varsam_engine_override_rates(engine, follow_up, 20261101, 20261130, &json) ==
+         VARSAM_OK);
+  ++events;
+  EXPECT(contains(json, "{\"kind\":\"flag\",\"code\":\"phq9/suicide_risk_followup\","
+                        "\"suggestions\":1,\"decided\":1,\"accepted\":0,\"rejected\":1,"
+                        "\"modified\":0,\"override_rate\":1"));
+  EXPECT(!contains(json, "k-1") && !contains(json, "c-9"));
+  varsam_free(json);
+  EXPECT(varsam_engine_override_rates(engine, follow_up, 20261131, 20261130, &json) ==
+         VARSAM_INVALID_ARGUMENT); /* not a date: no event */
+
+  /* audit.read: not for an officer in a case (audit-review is for arbetsledare) */
+  EXPECT(varsam_engine_audit_verify(engine, officer, &json) == VARSAM_PERMISSION_DENIED);
+  ++events;
+  EXPECT(json == NULL && contains(varsam_last_error(), "no-lawful-basis"));
+  expect_verified(engine, auditor, ++events); /* the verify's own event is in the log */
+  EXPECT(varsam_engine_audit_prove_inclusion(engine, auditor, 1, 0, &json) == VARSAM_OK);
+  ++events;
+  EXPECT(contains(json, "{\"seq\":1,\"tree_size\":") && contains(json, "\"leaf_hash\":\""));
+  EXPECT(contains(json, "\"root\":\"") && contains(json, "\"path\":["));
+  varsam_free(json);
+  EXPECT(varsam_engine_audit_prove_inclusion(engine, auditor, 100000, 0, &json) ==
+         VARSAM_OUT_OF_RANGE);
+  ++events;
+  EXPECT(varsam_engine_audit_prove_consistency(engine, auditor, 2, events, &json) == VARSAM_OK);
+  ++events;
+  {
+    char expected[64];
+    snprintf(expected, sizeof expected, "{\"old_size\":2,\"new_size\":%d,", events - 1);
+    EXPECT(contains(json, expected) && contains(json, "\"old_root\":\"") &&
+           contains(json, "\"new_root\":\"") && contains(json, "\"path\":["));
+  }
+  varsam_free(json);
+  EXPECT(varsam_engine_audit_prove_consistency(engine, auditor, 5, 2, &json) ==
+         VARSAM_OUT_OF_RANGE);
+  ++events;
+  EXPECT(varsam_engine_audit_public_key(engine, key_hex) == VARSAM_OK);
+  EXPECT(strlen(key_hex) == 64);
+  expect_verified(engine, auditor, ++events);
+
+  /* NULL arguments: INVALID_ARGUMENT, nothing written, no event */
+  json = (char*)&json;
+  EXPECT(varsam_engine_check(NULL, officer, "score", NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(json == NULL);
+  EXPECT(varsam_engine_check(engine, NULL, "score", NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_check(engine, officer, NULL, NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_check(engine, officer, "score", NULL, 0, NULL) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_score(NULL, officer, phq9, strlen(phq9), &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_score(engine, NULL, phq9, strlen(phq9), &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_score(engine, officer, NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_score(engine, officer, phq9, strlen(phq9), NULL) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_journal_append(NULL, officer, measurement, strlen(measurement), &id) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_journal_append(engine, NULL, measurement, strlen(measurement), &id) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_journal_append(engine, officer, NULL, 0, &id) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_journal_append(engine, officer, measurement, strlen(measurement), NULL) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_journal_history(NULL, officer, "k-1", &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_journal_history(engine, NULL, "k-1", &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_journal_history(engine, officer, NULL, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_journal_history(engine, officer, "k-1", NULL) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_suggestions_open(NULL, officer, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_suggestions_open(engine, NULL, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_suggestions_open(engine, officer, NULL) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_decision_record(NULL, officer, suggestion, "accepted", "r", &id) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_decision_record(engine, NULL, suggestion, "accepted", "r", &id) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_decision_record(engine, officer, NULL, "accepted", "r", &id) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_decision_record(engine, officer, suggestion, NULL, "r", &id) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_decision_record(engine, officer, suggestion, "accepted", NULL, &id) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_override_rates(NULL, follow_up, 20261101, 20261130, &json) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_override_rates(engine, NULL, 20261101, 20261130, &json) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_override_rates(engine, follow_up, 20261101, 20261130, NULL) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_verify(NULL, auditor, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_verify(engine, NULL, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_verify(engine, auditor, NULL) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_prove_inclusion(NULL, auditor, 1, 0, &json) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_prove_inclusion(engine, NULL, 1, 0, &json) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_prove_inclusion(engine, auditor, 1, 0, NULL) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_prove_consistency(NULL, auditor, 1, 0, &json) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_prove_consistency(engine, NULL, 1, 0, &json) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_prove_consistency(engine, auditor, 1, 0, NULL) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_public_key(NULL, key_hex) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_public_key(engine, NULL) == VARSAM_INVALID_ARGUMENT);
+
+  /* None of them left an event. */
+  expect_verified(engine, auditor, ++events);
+
+  varsam_engine_close(engine);
+  /* Reopened, the log is whole and signed with the same key. */
+  engine = NULL;
+  EXPECT(open_engine(dir, test_key, &engine) == VARSAM_OK && engine != NULL);
+  {
+    char again[65];
+    EXPECT(varsam_engine_audit_public_key(engine, again) == VARSAM_OK);
+    EXPECT(strcmp(again, key_hex) == 0);
+  }
+  expect_verified(engine, auditor, ++events);
+  varsam_engine_close(engine);
+
+  varsam_context_free(officer);
+  varsam_context_free(service);
+  varsam_context_free(provider);
+  varsam_context_free(follow_up);
+  varsam_context_free(auditor);
+  remove_tree(dir);
+}
+
 int main(void) {
   test_version();
   test_valid_numbers();
@@ -645,6 +1113,10 @@ int main(void) {
   test_audit_bands_depend_on_sex_and_items_9_10_take_0_2_4();
   test_core10_prorates_one_missing_item();
   test_configure_srs_alliance_cutoff();
+  test_engine_open_refuses_bad_options();
+  test_context_forms();
+  test_policy_check_without_engine();
+  test_engine_case();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

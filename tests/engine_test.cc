@@ -160,9 +160,9 @@ TEST_CASE("engine: journal writes and reads go through the guard", "[engine]") {
   m.date = Date(2026, 11, 28);
   m.responses = kFlaggedPhq9;
   REQUIRE(engine->AppendMeasurement(officer, m).ok());
-  m.client_ref = "k-2";
+  m.client_ref = "k-2";  // not the case's client: the policy decides so (no permit)
   CHECK(engine->AppendMeasurement(officer, m).status().code() ==
-        absl::StatusCode::kInvalidArgument);
+        absl::StatusCode::kPermissionDenied);
   int rows = 0;
   REQUIRE(engine
               ->History(officer, "k-1",
@@ -315,5 +315,202 @@ TEST_CASE("engine: SIGKILL during guarded calls loses no acknowledged event, and
   });
   CHECK(scores >= acknowledged);
   CHECK(scores <= acknowledged + 1);  // at most the one in flight when killed
+  CheckVerifies(*engine);
+}
+
+TEST_CASE("engine: the policy decides on the client a call concerns, not the one declared",
+          "[engine]") {
+  TempDir dir;
+  auto engine = OpenEngine(dir);
+  const access::Context officer = Officer();
+  // Asking for another client's journal: declared or not, it is another client's.
+  for (const std::string declared : {"k-1", "k-2"}) {
+    const access::Context context = Officer(declared);
+    const absl::Status history =
+        engine->History(context, "k-2", [](const store::Measurement&) { return true; });
+    CHECK(history.code() == absl::StatusCode::kPermissionDenied);
+    CHECK(std::string(history.message()).find("no-other-clients") != std::string::npos);
+  }
+  // A suggestion about the case's client may be decided even when the host declared another.
+  const auto scored = engine->Score(officer, "phq9", kFlaggedPhq9);
+  REQUIRE(scored.ok());
+  REQUIRE_FALSE(scored->suggestion_ids.empty());
+  const auto open = engine->IsOpen(Officer("k-2"), scored->suggestion_ids.front());
+  REQUIRE(open.ok());
+  CHECK(*open);
+  // An unknown suggestion: the attempt is audited, then NotFound.
+  CHECK(engine->RecordDecision(officer, "00000000000000000000000000000000", "accepted", "")
+            .status()
+            .code() == absl::StatusCode::kNotFound);
+
+  const std::vector<audit::AuditRecord> events = Events(engine->store_for_testing());
+  REQUIRE(events.size() == 5);
+  CHECK(events[0].action == "journal.read");
+  CHECK(events[0].decision == audit::Decision::kDeny);
+  CHECK(events[0].rules == std::vector<std::string>{"no-other-clients"});
+  CHECK(events[1].decision == audit::Decision::kDeny);
+  CHECK(events[3].action == "journal.read");
+  CHECK(events[3].decision == audit::Decision::kAllow);
+  CHECK(events[4].action == "decision.record");
+  CheckVerifies(*engine);
+}
+
+TEST_CASE("engine: Check returns the policy's decision, allow or deny, and audits it",
+          "[engine]") {
+  TempDir dir;
+  auto engine = OpenEngine(dir);
+  const auto allowed = engine->Check(Officer(), access::Action::kJournalRead);
+  REQUIRE(allowed.ok());
+  CHECK(allowed->allow);
+  CHECK(allowed->rules == std::vector<std::string>{"own-case"});
+
+  access::Context provider = Officer();
+  provider.organisation = {access::OrgKind::kPrivatUtforare, "0180"};
+  provider.purpose = access::Purpose::kUppfoljning;
+  const auto denied = engine->Check(provider, access::Action::kInsightQuery);
+  REQUIRE(denied.ok());  // a denial is an answer, not an error
+  CHECK_FALSE(denied->allow);
+  CHECK(std::find(denied->rules.begin(), denied->rules.end(), "private-provider") !=
+        denied->rules.end());
+  CHECK_FALSE(denied->citations.empty());
+  CHECK_FALSE(denied->explanation_en.empty());
+
+  const std::vector<audit::AuditRecord> events = Events(engine->store_for_testing());
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].result == "checked");
+  CHECK(events[0].decision == audit::Decision::kAllow);
+  CHECK(events[1].action == "insight.query");
+  CHECK(events[1].organisation_kind == "privat_utforare");
+  CHECK(events[1].decision == audit::Decision::kDeny);
+  CHECK(events[1].result == "checked");
+}
+
+TEST_CASE("engine: open suggestions of a case; override rates per flag for a period", "[engine]") {
+  TempDir dir;
+  auto engine = OpenEngine(dir);
+  const access::Context officer = Officer();
+  // Three flagged forms: PHQ-9 item 9 twice, and one more PHQ-9 form on the next day.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    access::Context at = officer;
+    at.time += absl::Hours(24 * i);
+    const auto scored = engine->Score(at, "phq9", kFlaggedPhq9);
+    REQUIRE(scored.ok());
+    REQUIRE(scored->suggestion_ids.size() == scored->score.flags.size());
+    for (const std::string& id : scored->suggestion_ids) ids.push_back(id);
+  }
+  REQUIRE(ids.size() >= 3);
+  const auto open_ids = [&] {
+    std::vector<std::string> out;
+    REQUIRE(engine
+                ->OpenSuggestions(officer,
+                                  [&](const store::Suggestion& s) {
+                                    CHECK(s.case_ref == "c-9");
+                                    CHECK(s.client_ref == "k-1");
+                                    out.push_back(s.id);
+                                    return true;
+                                  })
+                .ok());
+    return out;
+  };
+  {
+    std::vector<std::string> open = open_ids();
+    std::vector<std::string> expected = ids;
+    std::sort(open.begin(), open.end());
+    std::sort(expected.begin(), expected.end());
+    CHECK(open == expected);
+  }
+  REQUIRE(engine->RecordDecision(officer, ids[0], "accepted", "agreed").ok());
+  REQUIRE(engine->RecordDecision(officer, ids[1], "rejected", "known, handled").ok());
+  {
+    const std::vector<std::string> open = open_ids();
+    CHECK(open.size() == ids.size() - 2);
+    CHECK(std::find(open.begin(), open.end(), ids[0]) == open.end());
+    CHECK(std::find(open.begin(), open.end(), ids[1]) == open.end());
+  }
+  // Another client's case: nothing of k-1's shows.
+  access::Context other = Officer("k-2");
+  other.case_info->client = "k-2";
+  other.case_info->ref = "c-10";
+  int others = 0;
+  REQUIRE(engine->OpenSuggestions(other, [&](const store::Suggestion&) { return ++others, true; })
+              .ok());
+  CHECK(others == 0);
+
+  // Override rates: a follow-up context of the board; a case officer may not ask.
+  access::Context analyst = Officer();
+  analyst.role = access::Role::kAnalytiker;
+  analyst.purpose = access::Purpose::kUppfoljning;
+  analyst.case_info.reset();
+  analyst.subject_client.reset();
+  const Date first = Date(2026, 11, 28);
+  const auto rates = engine->OverrideRates(analyst, first, first + 2);
+  REQUIRE(rates.ok());
+  std::int64_t suggestions = 0;
+  for (const engine::OverrideRate& r : *rates) suggestions += r.suggestions;
+  CHECK(suggestions == static_cast<std::int64_t>(ids.size()));
+  const auto item9 = std::find_if(rates->begin(), rates->end(), [](const engine::OverrideRate& r) {
+    return r.code.rfind("phq9/", 0) == 0 && r.decided == 2;
+  });
+  REQUIRE(item9 != rates->end());
+  CHECK(item9->kind == "flag");
+  CHECK(item9->accepted == 1);
+  CHECK(item9->rejected == 1);
+  CHECK(item9->modified == 0);
+  CHECK(item9->override_rate() == Approx(0.5));
+  // Only the first day: the first form's suggestions.
+  const auto day_one = engine->OverrideRates(analyst, first, first);
+  REQUIRE(day_one.ok());
+  std::int64_t day_one_count = 0;
+  for (const engine::OverrideRate& r : *day_one) day_one_count += r.suggestions;
+  CHECK(day_one_count == static_cast<std::int64_t>(ids.size() / 3));
+  CHECK(engine->OverrideRates(officer, first, first).status().code() ==
+        absl::StatusCode::kPermissionDenied);
+  CHECK(engine->OverrideRates(analyst, first + 1, first).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("engine: audit proofs through the engine need audit.read", "[engine]") {
+  TempDir dir;
+  auto engine = OpenEngine(dir);
+  for (int i = 0; i < 6; ++i) REQUIRE(engine->Score(Officer(), "phq9", kFlaggedPhq9).ok());
+  access::Context supervisor = Officer();
+  supervisor.role = access::Role::kArbetsledare;
+  supervisor.purpose = access::Purpose::kTillsyn;
+  CHECK(engine->ProveInclusion(Officer(), 1).status().code() ==
+        absl::StatusCode::kPermissionDenied);
+  const auto inclusion = engine->ProveInclusion(supervisor, 3);
+  REQUIRE(inclusion.ok());
+  CHECK(audit::VerifyInclusion(inclusion->leaf_hash, 2, inclusion->tree_size, inclusion->path,
+                               inclusion->root));
+  const auto consistency = engine->ProveConsistency(supervisor, 3);
+  REQUIRE(consistency.ok());
+  CHECK(consistency->new_size == 9);  // 6 scores, a denied proof, two proofs
+  CHECK(audit::VerifyConsistency(3, consistency->new_size, consistency->old_root,
+                                 consistency->new_root, consistency->path));
+  CHECK(engine->ProveConsistency(supervisor, 20).status().code() ==
+        absl::StatusCode::kOutOfRange);
+}
+
+TEST_CASE("engine: a refused key or a failed open writes nothing to the audit log", "[engine]") {
+  TempDir dir;
+  engine::EngineOptions options;
+  options.store = dir.Store();
+  options.key = [](std::span<std::uint8_t, 32>) {
+    return absl::UnauthenticatedError("the host's key store is locked");
+  };
+  CHECK(engine::Engine::Open(options).status().code() == absl::StatusCode::kUnauthenticated);
+  options.key = TestKey();
+  options.policy_packs = {"not a pack"};
+  CHECK(engine::Engine::Open(options).status().code() == absl::StatusCode::kInvalidArgument);
+  // The store holds neither an event nor a checkpoint (no checkpoint signed with no key).
+  auto store = store::Store::Open(dir.Store());
+  REQUIRE(store.ok());
+  int checkpoints = 0;
+  REQUIRE((*store)->ReadCheckpoints([&](const store::Checkpoint&) { return ++checkpoints, true; })
+              .ok());
+  CHECK(checkpoints == 0);
+  store->reset();
+  auto engine = OpenEngine(dir);
   CheckVerifies(*engine);
 }

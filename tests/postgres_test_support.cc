@@ -97,4 +97,29 @@ std::optional<std::string> NewPostgresStoreUri() {
   return uri;
 }
 
+std::string PostgresAdminUriOf(const std::string& store_uri) {
+  const char* admin = std::getenv("VARSAM_TEST_POSTGRES_ADMIN_URI");
+  if (admin == nullptr || *admin == '\0') {
+    FAIL("PostgresAdminUriOf needs VARSAM_TEST_POSTGRES_ADMIN_URI (scripts/with-postgres)");
+    return "";
+  }
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(store_uri.c_str(), &error);
+  if (error != nullptr) PQfreemem(error);
+  if (options == nullptr) {
+    FAIL("a store URI libpq cannot read");
+    return "";
+  }
+  std::string database;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::strcmp(o->keyword, "dbname") == 0 && o->val != nullptr) database = o->val;
+  }
+  PQconninfoFree(options);
+  if (database.empty()) {
+    FAIL("a store URI that names no database");
+    return "";
+  }
+  return WithDatabase(admin, database);
+}
+
 }  // namespace varsam::testing

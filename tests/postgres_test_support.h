@@ -17,6 +17,11 @@ namespace varsam::testing {
 // Aborts the test (Catch2 FAIL) when a server is configured but the database cannot be made.
 std::optional<std::string> NewPostgresStoreUri();
 
+// The superuser URI (VARSAM_TEST_POSTGRES_ADMIN_URI's user and server) of the database that
+// `store_uri` names: for tests that play an insider with full rights on a store's database.
+// Aborts the test (Catch2 FAIL) when no server is configured or either URI cannot be read.
+std::string PostgresAdminUriOf(const std::string& store_uri);
+
 }  // namespace varsam::testing
 
 #endif  // VARSAM_TESTS_POSTGRES_TEST_SUPPORT_H_

@@ -828,6 +828,210 @@ TEST_CASE("store: measurement filters select, in (date, id) order", "[store]") {
   });
 }
 
+// Five suggestions on three dates; two ids share a date, and their byte order ("sug-a" before
+// "sug-c") is the reverse of the order they were put. Decisions are recorded interleaved, so
+// that a suggestion's first decision is not the first one of the store.
+struct SuggestionWorld {
+  std::int64_t e1 = 0, c1 = 0, c2 = 0, b1 = 0, e2 = 0;  // decision ids, in recording order
+};
+
+SuggestionWorld PutSuggestionWorld(Store& store) {
+  const auto put = [&](std::string id, std::string client, std::string kase, std::string kind,
+                       Date created) {
+    Suggestion s = MakeSuggestion(std::move(id));
+    s.client_ref = std::move(client);
+    s.case_ref = std::move(kase);
+    s.kind = std::move(kind);
+    s.created = created;
+    s.content_json = Cat({R"({"for":")", s.id, R"("})"});
+    const absl::Status status = store.PutSuggestion(s);
+    INFO(status.message());
+    REQUIRE(status.ok());
+  };
+  put("sug-c", "klient-1", "arende-1", "flag", Date(2026, 4, 2));
+  put("sug-a", "klient-1", "arende-2", "model", Date(2026, 4, 2));
+  put("sug-b", "klient-2", "arende-1", "flag", Date(2026, 4, 1));
+  put("sug-d", "klient-2", "arende-2", "model", Date(2026, 4, 5));
+  put("sug-e", "klient-1", "arende-1", "flag", Date(2026, 4, 3));
+  const auto decide = [&](std::string suggestion, std::string decision, Date date) {
+    Decision d = MakeDecision(std::move(suggestion), std::move(decision));
+    d.date = date;
+    auto id = store.RecordDecision(d);
+    INFO(id.status().message());
+    REQUIRE(id.ok());
+    return *id;
+  };
+  SuggestionWorld w;
+  w.e1 = decide("sug-e", "accepted", Date(2026, 4, 4));
+  w.c1 = decide("sug-c", "modified", Date(2026, 4, 6));
+  w.c2 = decide("sug-c", "rejected", Date(2026, 4, 7));
+  w.b1 = decide("sug-b", "rejected", Date(2026, 4, 8));
+  w.e2 = decide("sug-e", "rejected", Date(2026, 4, 9));
+  return w;
+}
+
+// (suggestion id, first decision id or 0 when open), in the order ForEachSuggestion gave them.
+using SuggestionRows = std::vector<std::pair<std::string, std::int64_t>>;
+
+SuggestionRows AllSuggestions(Store& store, const SuggestionFilter& filter) {
+  SuggestionRows out;
+  const absl::Status s =
+      store.ForEachSuggestion(filter, [&](const Suggestion& x, const Decision* d) {
+        if (d != nullptr) CHECK(d->suggestion_id == x.id);
+        out.emplace_back(x.id, d == nullptr ? 0 : d->id);
+        return true;
+      });
+  INFO(s.message());
+  REQUIRE(s.ok());
+  return out;
+}
+
+TEST_CASE("store: ForEachSuggestion filters select, in (created, id) order, with first decisions",
+          "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    const SuggestionWorld w = PutSuggestionWorld(store);
+    REQUIRE(w.e1 < w.c1);
+    REQUIRE(w.c1 < w.c2);
+
+    // Everything: (created, id) order; the lowest decision id of each, 0 for the open ones.
+    CHECK(AllSuggestions(store, {}) ==
+          SuggestionRows{
+              {"sug-b", w.b1}, {"sug-a", 0}, {"sug-c", w.c1}, {"sug-e", w.e1}, {"sug-d", 0}});
+    SuggestionFilter f;
+    f.client_ref = "klient-1";
+    CHECK(AllSuggestions(store, f) ==
+          SuggestionRows{{"sug-a", 0}, {"sug-c", w.c1}, {"sug-e", w.e1}});
+    f = {};
+    f.case_ref = "arende-1";
+    CHECK(AllSuggestions(store, f) ==
+          SuggestionRows{{"sug-b", w.b1}, {"sug-c", w.c1}, {"sug-e", w.e1}});
+    f = {};
+    f.kind = "model";
+    CHECK(AllSuggestions(store, f) == SuggestionRows{{"sug-a", 0}, {"sug-d", 0}});
+    f = {};
+    f.from = Date(2026, 4, 2);  // both ends inclusive
+    f.to = Date(2026, 4, 3);
+    CHECK(AllSuggestions(store, f) ==
+          SuggestionRows{{"sug-a", 0}, {"sug-c", w.c1}, {"sug-e", w.e1}});
+    f = {};
+    f.from = Date(2026, 4, 3);
+    CHECK(AllSuggestions(store, f) == SuggestionRows{{"sug-e", w.e1}, {"sug-d", 0}});
+    f = {};
+    f.to = Date(2026, 4, 2);
+    CHECK(AllSuggestions(store, f) ==
+          SuggestionRows{{"sug-b", w.b1}, {"sug-a", 0}, {"sug-c", w.c1}});
+    f = {};
+    f.open_only = true;
+    CHECK(AllSuggestions(store, f) == SuggestionRows{{"sug-a", 0}, {"sug-d", 0}});
+    f.client_ref = "klient-2";
+    CHECK(AllSuggestions(store, f) == SuggestionRows{{"sug-d", 0}});
+    f = {};
+    f.client_ref = "klient-1";
+    f.case_ref = "arende-1";
+    f.kind = "flag";
+    f.to = Date(2026, 4, 2);
+    CHECK(AllSuggestions(store, f) == SuggestionRows{{"sug-c", w.c1}});
+    f.open_only = true;
+    CHECK(AllSuggestions(store, f).empty());
+    f = {};
+    f.from = Date(2026, 4, 6);
+    CHECK(AllSuggestions(store, f).empty());
+    f = {};
+    f.client_ref = "klient-3";
+    CHECK(AllSuggestions(store, f).empty());
+    // Text no reference can be (not UTF-8, or with NUL) matches nothing, and is no error.
+    f = {};
+    f.client_ref = std::string("klient-\xff");
+    CHECK(AllSuggestions(store, f).empty());
+    f = {};
+    f.case_ref = std::string("arende-1\0x", 10);
+    CHECK(AllSuggestions(store, f).empty());
+    f = {};
+    f.kind = std::string("fl\xc3", 3);
+    CHECK(AllSuggestions(store, f).empty());
+
+    // The suggestion and its first decision arrive whole.
+    bool seen = false;
+    f = {};
+    f.case_ref = "arende-1";
+    f.from = Date(2026, 4, 2);
+    f.to = Date(2026, 4, 2);
+    REQUIRE(store
+                .ForEachSuggestion(f,
+                                   [&](const Suggestion& x, const Decision* d) {
+                                     CHECK(!seen);
+                                     seen = true;
+                                     CHECK(x.id == "sug-c");
+                                     CHECK(x.client_ref == "klient-1");
+                                     CHECK(x.case_ref == "arende-1");
+                                     CHECK(x.kind == "flag");
+                                     CHECK(x.created == Date(2026, 4, 2));
+                                     CHECK(varsam::ParseJson(x.content_json, "c").value() ==
+                                           nlohmann::json{{"for", "sug-c"}});
+                                     REQUIRE(d != nullptr);
+                                     CHECK(d->id == w.c1);
+                                     CHECK(d->suggestion_id == "sug-c");
+                                     CHECK(d->decision == "modified");
+                                     CHECK(d->decider == "handl-17");
+                                     CHECK(d->decider_role == "handlaggare");
+                                     CHECK(d->rationale == "Samtal bokat inom en vecka.");
+                                     CHECK(d->date == Date(2026, 4, 6));
+                                     return true;
+                                   })
+                .ok());
+    CHECK(seen);
+  });
+}
+
+TEST_CASE("store: ForEachSuggestion stops when the callback returns false; open ones get nullptr",
+          "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    const SuggestionWorld w = PutSuggestionWorld(store);
+    SuggestionRows got;
+    std::vector<bool> open;
+    REQUIRE(store
+                .ForEachSuggestion({},
+                                   [&](const Suggestion& x, const Decision* d) {
+                                     got.emplace_back(x.id, d == nullptr ? 0 : d->id);
+                                     open.push_back(d == nullptr);
+                                     return got.size() < 3;
+                                   })
+                .ok());
+    CHECK(got == SuggestionRows{{"sug-b", w.b1}, {"sug-a", 0}, {"sug-c", w.c1}});
+    CHECK(open == std::vector<bool>{false, true, false});
+    int calls = 0;
+    REQUIRE(store
+                .ForEachSuggestion({},
+                                   [&](const Suggestion&, const Decision*) {
+                                     ++calls;
+                                     return false;
+                                   })
+                .ok());
+    CHECK(calls == 1);
+    // Every open suggestion is passed nullptr; a read after an early stop sees everything.
+    SuggestionFilter f;
+    f.open_only = true;
+    int open_calls = 0;
+    REQUIRE(store
+                .ForEachSuggestion(f,
+                                   [&](const Suggestion& x, const Decision* d) {
+                                     ++open_calls;
+                                     CHECK(d == nullptr);
+                                     CHECK((x.id == "sug-a" || x.id == "sug-d"));
+                                     return true;
+                                   })
+                .ok());
+    CHECK(open_calls == 2);
+    // A decision closes a suggestion: it leaves the open ones and its decision is passed.
+    auto closing = store.RecordDecision(MakeDecision("sug-d", "accepted"));
+    REQUIRE(closing.ok());
+    CHECK(AllSuggestions(store, f) == SuggestionRows{{"sug-a", 0}});
+    f = {};
+    f.client_ref = "klient-2";
+    CHECK(AllSuggestions(store, f) == SuggestionRows{{"sug-b", w.b1}, {"sug-d", *closing}});
+  });
+}
+
 // ---- The register takes no direct identifier --------------------------------------------------
 
 // Direct identifiers of the kinds the law names, each in the form a host might slip in. The

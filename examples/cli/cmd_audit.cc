@@ -2,8 +2,10 @@
 //
 // `verify` recomputes the audit log's Merkle tree from the stored events, checks every
 // checkpoint (and its Ed25519 signature when --public-key is given) and names the first bad
-// sequence number: exit 0 intact, 1 not. `proof` prints the RFC 9162 inclusion proof of one
-// event in the tree of the latest checkpoint (or --size events).
+// sequence number: exit 0 intact, 1 not. `proof --seq N` prints the RFC 9162 inclusion proof of
+// one event in the tree of the latest checkpoint (or --size events); `proof --old-size A` the
+// consistency proof that the tree of A events is a prefix of the tree of --size events (default
+// the whole log).
 
 #include <iostream>
 #include <memory>
@@ -23,6 +25,7 @@ struct AuditCommandOptions {
   std::string store;
   std::string public_key;
   std::int64_t seq = 0;
+  std::int64_t old_size = -1;  // -1: not given
   std::int64_t size = 0;
   bool json = false;
 };
@@ -51,16 +54,7 @@ int RunVerify(const AuditCommandOptions& options) {
     std::cerr << "varsam: warning: checkpoint signatures not checked (give --public-key)\n";
   }
   if (options.json) {
-    nlohmann::ordered_json o;
-    o["ok"] = report->ok;
-    o["events"] = report->events;
-    o["checkpoints"] = report->checkpoints;
-    o["first_bad_seq"] = report->first_bad_seq ? nlohmann::ordered_json(*report->first_bad_seq)
-                                               : nlohmann::ordered_json(nullptr);
-    o["reason"] =
-        report->ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(report->reason);
-    o["signatures_checked"] = report->signatures_checked;
-    o["root"] = audit::ToHex(report->root);
+    const nlohmann::ordered_json o = audit::ToJson(*report);
     std::cout << DumpJson(o) << "\n";
   } else if (report->ok) {
     std::cout << "audit log intact: " << report->events << " events, " << report->checkpoints
@@ -72,22 +66,38 @@ int RunVerify(const AuditCommandOptions& options) {
   return report->ok ? kExitOk : kExitNo;
 }
 
+int RunConsistencyProof(store::Store& store, const AuditCommandOptions& options) {
+  absl::StatusOr<audit::ConsistencyProofResult> proof =
+      audit::ProveConsistency(store, options.old_size, options.size);
+  if (!proof.ok()) return Fail(proof.status());
+  const bool verified = audit::VerifyConsistency(proof->old_size, proof->new_size, proof->old_root,
+                                                 proof->new_root, proof->path);
+  if (options.json) {
+    nlohmann::ordered_json o = audit::ToJson(*proof);
+    o["verified"] = verified;
+    std::cout << DumpJson(o) << "\n";
+  } else {
+    std::cout << "the tree of " << proof->old_size << " events is a prefix of the tree of "
+              << proof->new_size << " events\n"
+              << "old root   " << audit::ToHex(proof->old_root) << "\n"
+              << "new root   " << audit::ToHex(proof->new_root) << "\n";
+    for (const audit::Hash& h : proof->path) std::cout << "path       " << audit::ToHex(h) << "\n";
+    std::cout << (verified ? "proof verifies\n" : "proof does NOT verify\n");
+  }
+  return verified ? kExitOk : kExitNo;
+}
+
 int RunProof(const AuditCommandOptions& options) {
   absl::StatusOr<std::unique_ptr<store::Store>> opened = OpenExisting(options.store);
   if (!opened.ok()) return Fail(opened.status());
+  if (options.old_size >= 0) return RunConsistencyProof(**opened, options);
   absl::StatusOr<audit::InclusionProofResult> proof =
       audit::ProveInclusion(**opened, options.seq, options.size);
   if (!proof.ok()) return Fail(proof.status());
   const bool verified = audit::VerifyInclusion(proof->leaf_hash, proof->seq - 1, proof->tree_size,
                                                proof->path, proof->root);
   if (options.json) {
-    nlohmann::ordered_json o;
-    o["seq"] = proof->seq;
-    o["tree_size"] = proof->tree_size;
-    o["leaf_hash"] = audit::ToHex(proof->leaf_hash);
-    o["root"] = audit::ToHex(proof->root);
-    o["path"] = nlohmann::ordered_json::array();
-    for (const audit::Hash& h : proof->path) o["path"].push_back(audit::ToHex(h));
+    nlohmann::ordered_json o = audit::ToJson(*proof);
     o["verified"] = verified;
     std::cout << DumpJson(o) << "\n";
   } else {
@@ -132,15 +142,29 @@ void AddAuditCommand(CLI::App& app, int* exit_code) {
   auto proof_options = std::make_shared<AuditCommandOptions>();
   auto* proof = audit->add_subcommand(
       "proof",
-      "Print the RFC 9162 inclusion proof of event --seq in the tree of the latest checkpoint\n"
-      "(or of --size events). JSON: {seq, tree_size, leaf_hash, root, path, verified}.");
+      "--seq N: the RFC 9162 inclusion proof of event N in the tree of the latest checkpoint\n"
+      "(or of --size events). JSON: {seq, tree_size, leaf_hash, root, path, verified}.\n"
+      "--old-size A: the consistency proof that the tree of A events is a prefix of the tree\n"
+      "of --size events (default: the whole log). JSON: {old_size, new_size, old_root,\n"
+      "new_root, path, verified}. Exit 0 when the proof verifies, 1 not.");
   AddCommonOptions(proof, proof_options.get());
-  proof->add_option("--seq", proof_options->seq, "The event's sequence number (1-based)")
-      ->required()
-      ->check(CLI::PositiveNumber);
+  auto* seq = proof->add_option("--seq", proof_options->seq, "The event's sequence number (1-based)")
+                  ->check(CLI::PositiveNumber);
+  auto* old_size = proof->add_option("--old-size", proof_options->old_size,
+                                     "The size of the earlier tree (0 or more)")
+                       ->check(CLI::NonNegativeNumber);
+  seq->excludes(old_size);
   proof->add_option("--size", proof_options->size,
-                    "The tree size (default: the latest checkpoint's, or the whole log)");
-  proof->callback([proof_options, exit_code] { *exit_code = RunProof(*proof_options); });
+                    "The tree size (default: the latest checkpoint's for --seq, the whole log "
+                    "for --old-size)");
+  proof->callback([proof_options, exit_code, seq, old_size] {
+    if (seq->count() + old_size->count() != 1) {
+      std::cerr << "varsam: audit proof needs --seq or --old-size\n";
+      *exit_code = kExitUsage;
+      return;
+    }
+    *exit_code = RunProof(*proof_options);
+  });
 }
 
 }  // namespace varsam::cli

@@ -82,11 +82,10 @@ int RunCheck(const PolicyOptions& options) {
   const std::string& explanation =
       options.lang == "sv" ? decision.explanation_sv : decision.explanation_en;
   if (options.json) {
-    nlohmann::ordered_json out;
-    out["decision"] = decision.allow ? "allow" : "deny";
-    out["rules"] = decision.rules;
-    out["citations"] = decision.citations;
+    // The library's form, with the explanation in --lang; the CLI's keys stay those of 0.1.
+    nlohmann::ordered_json out = acc::ToJson(decision);
     out["explanation"] = explanation;
+    out.erase("explanation_sv");
     std::cout << DumpJson(out) << "\n";
   } else {
     std::cout << (decision.allow ? "allow" : "deny") << "  " << options.action << "\n";

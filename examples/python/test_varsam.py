@@ -19,6 +19,7 @@ import dataclasses
 import datetime
 import os
 import re
+import tempfile
 import time
 import unittest
 
@@ -847,3 +848,146 @@ class ScoreThreadTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ---- The engine -------------------------------------------------------------------------------
+
+TEST_KEY = bytes(range(1, 33))  # a made-up audit signing key
+
+OFFICER = {
+    "actor": "a-17", "role": "handlaggare",
+    "organisation": {"kind": "socialnamnd", "id": "0180"}, "purpose": "handlaggning",
+    "case": {"ref": "c-9", "kind": "utredning", "led_to_investigation": True, "client": "k-1"},
+    "subject_client": "k-1", "time": "2026-11-28T10:00:00Z", "ethics_approval": None,
+}
+FOLLOW_UP = dict(OFFICER, role="arbetsledare", purpose="uppfoljning", case=None,
+                 subject_client=None)
+AUDITOR = dict(FOLLOW_UP, purpose="tillsyn")
+
+
+class ContextTest(unittest.TestCase):
+    def test_round_trip(self):
+        self.assertEqual(varsam.Context(OFFICER).to_json(), OFFICER)
+        self.assertEqual(varsam.Context(json.dumps(OFFICER)).to_json(), OFFICER)
+
+    def test_from_fields_equals_json_form(self):
+        context = varsam.Context.from_fields(
+            actor="a-17", role="handlaggare", organisation_kind="socialnamnd",
+            organisation_id="0180", purpose="handlaggning", case_ref="c-9",
+            case_kind="utredning", case_led_to_investigation=True, case_client="k-1",
+            subject_client="k-1",
+            time=datetime.datetime(2026, 11, 28, 10, tzinfo=datetime.timezone.utc))
+        self.assertEqual(context.to_json(), OFFICER)
+
+    def test_bad_role_names_the_key_not_the_value(self):
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.Context(dict(OFFICER, role="chef-xyz"))
+        self.assertEqual(cm.exception.status_name, "invalid_argument")
+        self.assertIn("role", cm.exception.message)
+        self.assertNotIn("chef-xyz", cm.exception.message)
+
+    def test_policy_check(self):
+        allow = varsam.policy_check(varsam.Context(OFFICER), "score")
+        self.assertEqual(list(allow),
+                         ["decision", "rules", "citations", "explanation", "explanation_sv"])
+        self.assertEqual(allow["decision"], "allow")
+        self.assertIn("own-case", allow["rules"])
+        provider = dict(FOLLOW_UP, organisation={"kind": "privat_utforare", "id": "0180"})
+        deny = varsam.policy_check(varsam.Context(provider), "insight.query")
+        self.assertEqual(deny["decision"], "deny")
+        self.assertIn("private-provider", deny["rules"])
+
+
+class EngineTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        self.engine = varsam.Engine(self.dir.name, key=TEST_KEY, checkpoint_every_events=4)
+        self.addCleanup(self.engine.close)
+        self.officer = varsam.Context(OFFICER)
+
+    def test_bad_options_and_refused_key(self):
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.Engine(self.dir.name, key=TEST_KEY, checkpoint_every_events=-1)
+        self.assertEqual(cm.exception.status_name, "invalid_argument")
+        with tempfile.TemporaryDirectory() as other:
+            with self.assertRaises(varsam.VarsamError) as cm:
+                varsam.Engine(other, key=lambda: 1 / 0)  # the callback fails: refused
+            self.assertEqual(cm.exception.status_name, "unauthenticated")
+            with self.assertRaises(varsam.VarsamError) as cm:
+                varsam.Engine(other, key=b"short")
+            self.assertEqual(cm.exception.status_name, "unauthenticated")
+
+    def test_context_manager(self):
+        with tempfile.TemporaryDirectory() as other:
+            with varsam.Engine(other, key=lambda: TEST_KEY) as engine:
+                self.assertEqual(len(engine.audit_public_key), 64)
+            with self.assertRaises(ValueError):
+                engine.verify_audit(varsam.Context(AUDITOR))
+
+    def test_case_and_audit(self):
+        engine, officer = self.engine, self.officer
+        events = 0
+        self.assertEqual(engine.check(officer, "score")["decision"], "allow")
+        events += 1
+        result = engine.score(officer, {"instrument": "phq9", "responses": PHQ9_8})
+        events += 1
+        self.assertEqual(result["total"], 8)
+        self.assertTrue(result["suggestions"])
+        suggestion = result["suggestions"][0]["id"]
+        self.assertRegex(suggestion, r"^[0-9a-f]{32}$")
+        self.assertEqual([s["flag"] for s in result["suggestions"]],
+                         [f["code"] for f in result["flags"]])
+        self.assertIn(suggestion, [s["id"] for s in engine.open_suggestions(officer)])
+        events += 1
+
+        with self.assertRaises(varsam.PermissionDenied) as cm:
+            engine.record_decision(varsam.Context(dict(OFFICER, role="system")), suggestion,
+                                   "accepted", "auto")
+        events += 1
+        self.assertIn("human-decides", cm.exception.message)
+        self.assertEqual(cm.exception.status_name, "permission_denied")
+        self.assertGreater(engine.record_decision(officer, suggestion, "accepted", "agreed"), 0)
+        events += 1
+        with self.assertRaises(varsam.VarsamError) as cm:
+            engine.record_decision(officer, suggestion, "rejected", "again")
+        events += 1
+        self.assertEqual(cm.exception.status_name, "failed_precondition")
+        self.assertNotIn(suggestion, [s["id"] for s in engine.open_suggestions(officer)])
+        events += 1
+
+        measurement = {"client_ref": "k-1", "case_ref": "c-9", "case_kind": "utredning",
+                       "instrument": "phq9", "session": 1, "date": datetime.date(2026, 11, 28),
+                       "responses": PHQ9_8, "total": 8, "band": "mild",
+                       "flags": ["suicide_risk_followup"]}
+        measurement_id = engine.journal_append(officer, measurement)
+        events += 1
+        history = engine.history(officer, "k-1")
+        events += 1
+        self.assertEqual(history, [dict(measurement, id=measurement_id, date="2026-11-28")])
+        with self.assertRaises(varsam.VarsamError):
+            engine.history(officer, "k-2")
+        events += 1
+
+        rates = engine.override_rates(varsam.Context(FOLLOW_UP), datetime.date(2026, 11, 1),
+                                      20261130)
+        events += 1
+        rate = next(r for r in rates if r["code"] == "phq9/suicide_risk_followup")
+        self.assertEqual((rate["decided"], rate["accepted"], rate["override_rate"]), (1, 1, 0))
+
+        with self.assertRaises(varsam.PermissionDenied):
+            engine.verify_audit(officer)
+        events += 1
+        auditor = varsam.Context(AUDITOR)
+        report = engine.verify_audit(auditor)
+        events += 1
+        self.assertTrue(report["ok"], report)
+        self.assertEqual(report["events"], events)
+        self.assertTrue(report["signatures_checked"])
+        proof = engine.prove_inclusion(auditor, 1)
+        self.assertEqual(proof["seq"], 1)
+        proof = engine.prove_consistency(auditor, 2, events)
+        self.assertEqual((proof["old_size"], proof["new_size"]), (2, events))
+        with self.assertRaises(varsam.VarsamError) as cm:
+            engine.prove_inclusion(auditor, 10**6)
+        self.assertEqual(cm.exception.status_name, "out_of_range")

@@ -91,6 +91,7 @@ __all__ = [
     "Status",
     "IdResult",
     "VarsamError",
+    "PermissionDenied",
     "version",
     "version_number",
     "status_name",
@@ -110,6 +111,9 @@ __all__ = [
     "instruments",
     "load_instrument",
     "configure_instrument",
+    "Context",
+    "Engine",
+    "policy_check",
 ]
 
 # ---- Constants mirrored from capi/varsam.h -------------------------------------------------
@@ -239,6 +243,79 @@ def _find_library() -> str:
     return "libvarsam.so.0"
 
 
+# varsam_key_callback: varsam_status (*)(void* user_data, uint8_t private_key[32]).
+_KEY_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint8))
+
+
+class _ContextFieldsStruct(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32),
+        ("actor", ctypes.c_char_p),
+        ("role", ctypes.c_char_p),
+        ("organisation_kind", ctypes.c_char_p),
+        ("organisation_id", ctypes.c_char_p),
+        ("purpose", ctypes.c_char_p),
+        ("case_ref", ctypes.c_char_p),
+        ("case_kind", ctypes.c_char_p),
+        ("case_led_to_investigation", ctypes.c_int32),
+        ("case_client", ctypes.c_char_p),
+        ("subject_client", ctypes.c_char_p),
+        ("time_unix_micros", ctypes.c_int64),
+        ("ethics_approval", ctypes.c_char_p),
+    ]
+
+
+def _declare_engine(lib: ctypes.CDLL, c_status) -> None:
+    """argtypes and restype of the engine's functions (capi/varsam.h, "The engine")."""
+    handle = ctypes.c_void_p
+    out_json = ctypes.POINTER(ctypes.c_void_p)
+    declarations = {
+        "varsam_engine_open": (
+            [ctypes.c_char_p, ctypes.c_size_t, _KEY_CALLBACK, ctypes.c_void_p,
+             ctypes.POINTER(handle)],
+            c_status,
+        ),
+        "varsam_engine_close": ([handle], None),
+        "varsam_context_from_json": (
+            [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(handle)], c_status),
+        "varsam_context_new": (
+            [ctypes.POINTER(_ContextFieldsStruct), ctypes.POINTER(handle)], c_status),
+        "varsam_context_to_json": ([handle, out_json], c_status),
+        "varsam_context_free": ([handle], None),
+        "varsam_engine_check": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, out_json],
+            c_status,
+        ),
+        "varsam_policy_check": (
+            [handle, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, out_json], c_status),
+        "varsam_engine_score": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_size_t, out_json], c_status),
+        "varsam_engine_journal_append": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64)],
+            c_status,
+        ),
+        "varsam_engine_journal_history": ([handle, handle, ctypes.c_char_p, out_json], c_status),
+        "varsam_engine_suggestions_open": ([handle, handle, out_json], c_status),
+        "varsam_engine_decision_record": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+             ctypes.POINTER(ctypes.c_int64)],
+            c_status,
+        ),
+        "varsam_engine_override_rates": (
+            [handle, handle, ctypes.c_int32, ctypes.c_int32, out_json], c_status),
+        "varsam_engine_audit_verify": ([handle, handle, out_json], c_status),
+        "varsam_engine_audit_prove_inclusion": (
+            [handle, handle, ctypes.c_int64, ctypes.c_int64, out_json], c_status),
+        "varsam_engine_audit_prove_consistency": (
+            [handle, handle, ctypes.c_int64, ctypes.c_int64, out_json], c_status),
+        "varsam_engine_audit_public_key": ([handle, ctypes.c_char_p], c_status),
+    }
+    for name, (argtypes, restype) in declarations.items():
+        function = getattr(lib, name)
+        function.argtypes = argtypes
+        function.restype = restype
+
+
 def _load() -> ctypes.CDLL:
     path = _find_library()
     try:
@@ -322,6 +399,8 @@ def _load() -> ctypes.CDLL:
     lib.varsam_instrument_configure.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
     lib.varsam_instrument_configure.restype = c_status
 
+    _declare_engine(lib, c_status)
+
     linked_major = lib.varsam_version_number() // 1000000
     if linked_major != HEADER_VERSION_MAJOR:
         raise ImportError(
@@ -368,11 +447,20 @@ class VarsamError(Exception):
         super().__init__(f"{self.status_name}: {message}" if message else self.status_name)
 
 
+class PermissionDenied(VarsamError):
+    """VARSAM_PERMISSION_DENIED: the policy refused the call. The message names the rule ids,
+    their citations and the explanation (never personal data); the refusal is in the audit
+    log."""
+
+
 def _check(status: int) -> None:
-    """Raises VarsamError for a non-OK status. Call right after the failed call, on the same
-    thread: the message is thread-local and valid only until the next varsam_* call."""
+    """Raises VarsamError (PermissionDenied for a policy refusal) for a non-OK status. Call right
+    after the failed call, on the same thread: the message is thread-local and valid only until
+    the next varsam_* call."""
     if status != Status.OK:
         message = _decode(lib.varsam_last_error())
+        if status == Status.PERMISSION_DENIED:
+            raise PermissionDenied(status, message)
         raise VarsamError(status, message)
 
 
@@ -852,3 +940,291 @@ def configure_instrument(instrument: str, settings: collections.abc.Mapping) -> 
         raise TypeError("settings must be a mapping of setting names to numbers")
     data = json.dumps(dict(settings)).encode("utf-8")
     _check(lib.varsam_instrument_configure(_id_arg(instrument), data, len(data)))
+
+
+# ---- The engine: purpose-checked access, audit, suggestions and decisions -------------------
+
+
+def _json_arg(value, what: str) -> bytes:
+    """JSON text (str or bytes) as is; anything else encoded with json.dumps."""
+    if isinstance(value, (str, bytes, bytearray, memoryview)):
+        return _to_bytes(value, what)
+    return json.dumps(value).encode("utf-8")
+
+
+def _c_text(text: str | bytes, what: str) -> bytes:
+    """A NUL-terminated string argument (ids, references, outcomes)."""
+    data = _to_bytes(text, what)
+    if b"\0" in data:
+        raise _bad(f"{what}: contains a NUL character")
+    return data
+
+
+def _int64(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int")
+    if not -(2**63) <= value < 2**63:
+        raise _bad(f"{what}: out of range")
+    return value
+
+
+class Context:
+    """An access context (capi/varsam.h, varsam_context): who, in which role, for which
+    organisation and purpose, in which case, about which client, when. Made from its JSON form,
+    as a mapping or JSON text::
+
+        Context({"actor": "a-17", "role": "handlaggare",
+                 "organisation": {"kind": "socialnamnd", "id": "0180"},
+                 "purpose": "handlaggning",
+                 "case": {"ref": "c-9", "kind": "utredning", "led_to_investigation": True,
+                          "client": "k-1"},
+                 "subject_client": "k-1", "time": "2026-11-28T10:00:00Z"})
+
+    A bad context raises VarsamError (invalid_argument) naming the key, never its value. A
+    context is immutable and may be shared between threads; it is freed with close() or when
+    collected.
+    """
+
+    def __init__(self, spec: str | bytes | collections.abc.Mapping) -> None:
+        self._handle = ctypes.c_void_p()
+        data = _json_arg(dict(spec) if isinstance(spec, collections.abc.Mapping) else spec,
+                         "context")
+        _check(lib.varsam_context_from_json(data, len(data), ctypes.byref(self._handle)))
+
+    @classmethod
+    def from_fields(
+        cls,
+        *,
+        actor: str,
+        role: str,
+        organisation_kind: str,
+        purpose: str,
+        time: datetime.datetime,
+        organisation_id: str | None = None,
+        case_ref: str | None = None,
+        case_kind: str | None = None,
+        case_led_to_investigation: bool = False,
+        case_client: str | None = None,
+        subject_client: str | None = None,
+        ethics_approval: str | None = None,
+    ) -> "Context":
+        """The same context through varsam_context_new (time: an aware datetime)."""
+        if time.tzinfo is None:
+            raise TypeError("time must be a timezone-aware datetime")
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+        def text(value, what):
+            return None if value is None else _c_text(value, what)
+
+        fields = _ContextFieldsStruct(
+            struct_size=ctypes.sizeof(_ContextFieldsStruct),
+            actor=text(actor, "actor"),
+            role=text(role, "role"),
+            organisation_kind=text(organisation_kind, "organisation_kind"),
+            organisation_id=text(organisation_id, "organisation_id"),
+            purpose=text(purpose, "purpose"),
+            case_ref=text(case_ref, "case_ref"),
+            case_kind=text(case_kind, "case_kind"),
+            case_led_to_investigation=1 if case_led_to_investigation else 0,
+            case_client=text(case_client, "case_client"),
+            subject_client=text(subject_client, "subject_client"),
+            time_unix_micros=(time - epoch) // datetime.timedelta(microseconds=1),
+            ethics_approval=text(ethics_approval, "ethics_approval"),
+        )
+        self = cls.__new__(cls)
+        self._handle = ctypes.c_void_p()
+        _check(lib.varsam_context_new(ctypes.byref(fields), ctypes.byref(self._handle)))
+        return self
+
+    def to_json(self) -> dict:
+        """The context's JSON form (varsam_context_to_json), parsed."""
+        out = ctypes.c_void_p()
+        return _take_json(lib.varsam_context_to_json(self._ptr(), ctypes.byref(out)), out,
+                          "varsam_context_to_json")
+
+    def _ptr(self) -> ctypes.c_void_p:
+        if not self._handle:
+            raise ValueError("the context is closed")
+        return self._handle
+
+    def close(self) -> None:
+        handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
+        if handle:
+            lib.varsam_context_free(handle)
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def policy_check(context: Context, action: str, resource=None) -> dict:
+    """The built-in pack's decision on ``action`` for ``context`` (varsam_policy_check), not
+    audited: ``{"decision": "allow"|"deny", "rules", "citations", "explanation",
+    "explanation_sv"}``. A denial is an answer, not an exception."""
+    data = b"" if resource is None else _json_arg(resource, "resource")
+    out = ctypes.c_void_p()
+    status = lib.varsam_policy_check(
+        context._ptr(), _c_text(action, "action"), data, len(data), ctypes.byref(out)
+    )
+    return _take_json(status, out, "varsam_policy_check")
+
+
+class Engine:
+    """A varsam engine (capi/varsam.h, varsam_engine): the store, the policy packs and the
+    audit log. Every call is guard -> audit event -> work; a refusal raises PermissionDenied.
+    Use as a context manager, or call close()::
+
+        with varsam.Engine("/var/lib/varsam", key=signing_key) as engine:
+            result = engine.score(context, {"instrument": "phq9", "responses": [...]})
+
+    ``key`` is the 32 raw bytes of the Ed25519 audit signing key, or a callable returning them
+    (called once, at open). An engine may be used from any number of threads at once.
+    """
+
+    def __init__(
+        self,
+        store: str,
+        key,
+        *,
+        policy_packs=(),
+        checkpoint_every_events: int | None = None,
+        checkpoint_every_seconds: int | None = None,
+    ) -> None:
+        self._handle = ctypes.c_void_p()
+        options = {"store": store}
+        if policy_packs:
+            options["policy_packs"] = [
+                p if isinstance(p, str) else json.dumps(p) for p in policy_packs
+            ]
+        if checkpoint_every_events is not None:
+            options["checkpoint_every_events"] = checkpoint_every_events
+        if checkpoint_every_seconds is not None:
+            options["checkpoint_every_seconds"] = checkpoint_every_seconds
+        data = json.dumps(options).encode("utf-8")
+
+        def give_key(user_data, buffer):
+            try:
+                raw = key() if callable(key) else key
+                raw = bytearray(raw)
+                if len(raw) != 32:
+                    return Status.INVALID_ARGUMENT
+                for i in range(32):
+                    buffer[i] = raw[i]
+                raw[:] = bytes(32)
+                return Status.OK
+            except Exception:  # an exception cannot cross into C: refuse instead
+                return Status.UNAUTHENTICATED
+
+        callback = _KEY_CALLBACK(give_key)  # called only during open
+        _check(lib.varsam_engine_open(data, len(data), callback, None,
+                                      ctypes.byref(self._handle)))
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Writes a final signed checkpoint and closes the engine. Idempotent."""
+        handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
+        if handle:
+            lib.varsam_engine_close(handle)
+
+    def __del__(self) -> None:
+        self.close()
+
+    def _ptr(self) -> ctypes.c_void_p:
+        if not self._handle:
+            raise ValueError("the engine is closed")
+        return self._handle
+
+    def _json_call(self, function: str, *args):
+        out = ctypes.c_void_p()
+        status = getattr(lib, function)(*args, ctypes.byref(out))
+        return _take_json(status, out, function)
+
+    def check(self, context: Context, action: str, resource=None) -> dict:
+        """The policy's decision on ``action`` (audited, result "checked"); a denial is an
+        answer here, not an exception. The dict as policy_check() returns it."""
+        data = b"" if resource is None else _json_arg(resource, "resource")
+        return self._json_call("varsam_engine_check", self._ptr(), context._ptr(),
+                               _c_text(action, "action"), data, len(data))
+
+    def score(self, context: Context, request) -> dict:
+        """Action "score": the score_json() result plus "suggestions": [{"id", "flag"}], one
+        open suggestion per flag raised."""
+        if isinstance(request, collections.abc.Mapping):
+            request = dict(request)
+            if isinstance(request.get("responses"), collections.abc.Sequence):
+                request["responses"] = [
+                    None if isinstance(v, float) and math.isnan(v) else v
+                    for v in request["responses"]
+                ]
+        data = _json_arg(request, "request")
+        return self._json_call("varsam_engine_score", self._ptr(), context._ptr(), data,
+                               len(data))
+
+    def journal_append(self, context: Context, measurement) -> int:
+        """Action "journal.write": appends one measurement (a mapping or JSON text with
+        client_ref, case_ref, case_kind, instrument, session, date "YYYY-MM-DD", responses,
+        total, band, flags); returns the store's id."""
+        if isinstance(measurement, collections.abc.Mapping):
+            measurement = dict(measurement)
+            if isinstance(measurement.get("date"), datetime.date):
+                measurement["date"] = measurement["date"].isoformat()
+        data = _json_arg(measurement, "measurement")
+        out = ctypes.c_int64()
+        _check(lib.varsam_engine_journal_append(self._ptr(), context._ptr(), data, len(data),
+                                                ctypes.byref(out)))
+        return out.value
+
+    def history(self, context: Context, client_ref: str) -> list[dict]:
+        """Action "journal.read": the client's measurements, each with its "id"."""
+        return self._json_call("varsam_engine_journal_history", self._ptr(), context._ptr(),
+                               _c_text(client_ref, "client_ref"))
+
+    def open_suggestions(self, context: Context) -> list[dict]:
+        """The open suggestions of the context's case: [{"id", "kind", "created", "content"}]."""
+        return self._json_call("varsam_engine_suggestions_open", self._ptr(), context._ptr())
+
+    def record_decision(self, context: Context, suggestion_id: str, outcome: str,
+                        rationale: str = "") -> int:
+        """Action "decision.record": an officer's decision ("accepted", "rejected",
+        "modified") on an open suggestion. PermissionDenied (human-decides) for a role that is
+        not a human officer's; failed_precondition when already decided. Returns its id."""
+        out = ctypes.c_int64()
+        _check(lib.varsam_engine_decision_record(
+            self._ptr(), context._ptr(), _c_text(suggestion_id, "suggestion_id"),
+            _c_text(outcome, "outcome"), _c_text(rationale, "rationale"), ctypes.byref(out)))
+        return out.value
+
+    def override_rates(self, context: Context, start: datetime.date | int,
+                       end: datetime.date | int) -> list[dict]:
+        """Action "insight.query": per kind and code, suggestions made from start to end
+        (inclusive) and how officers decided them; counts only."""
+        return self._json_call("varsam_engine_override_rates", self._ptr(), context._ptr(),
+                               _today_arg(start), _today_arg(end))
+
+    def verify_audit(self, context: Context) -> dict:
+        """Action "audit.read": {"ok", "events", "checkpoints", "first_bad_seq", "reason",
+        "signatures_checked", "root"}."""
+        return self._json_call("varsam_engine_audit_verify", self._ptr(), context._ptr())
+
+    def prove_inclusion(self, context: Context, seq: int, tree_size: int = 0) -> dict:
+        """Action "audit.read": {"seq", "tree_size", "leaf_hash", "root", "path"}."""
+        return self._json_call("varsam_engine_audit_prove_inclusion", self._ptr(),
+                               context._ptr(), _int64(seq, "seq"),
+                               _int64(tree_size, "tree_size"))
+
+    def prove_consistency(self, context: Context, old_size: int, new_size: int = 0) -> dict:
+        """Action "audit.read": {"old_size", "new_size", "old_root", "new_root", "path"}."""
+        return self._json_call("varsam_engine_audit_prove_consistency", self._ptr(),
+                               context._ptr(), _int64(old_size, "old_size"),
+                               _int64(new_size, "new_size"))
+
+    @property
+    def audit_public_key(self) -> str:
+        """The audit public key (raw Ed25519) as 64 hex digits."""
+        buffer = ctypes.create_string_buffer(65)
+        _check(lib.varsam_engine_audit_public_key(self._ptr(), buffer))
+        return buffer.value.decode("ascii")

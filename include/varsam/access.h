@@ -206,6 +206,11 @@ struct Decision {
   std::string explanation_en;
 };
 
+// The decision as `varsam policy check --json` and varsam_engine_check print it (keys stable):
+//   {"decision": "allow"|"deny", "rules": [...], "citations": [...], "explanation": "<English>",
+//    "explanation_sv": "<Swedish>"}
+nlohmann::ordered_json ToJson(const Decision& decision);
+
 class PolicySet {
  public:
   // An empty set: denies everything (no-lawful-basis).

@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "nlohmann/json.hpp"
 #include "varsam/store.h"
 
 namespace varsam::audit {
@@ -156,8 +157,16 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   // Appends one event, durable on return; returns its seq. Checkpoints when due.
+  //
+  // Group commit: calls from many threads at once share one store transaction. The first
+  // caller to find no write in progress becomes the leader: it takes every call queued so far,
+  // serialises their events in queue order, writes them in one transaction and wakes the
+  // others with their seqs; calls that arrive meanwhile queue for the next leader. Nobody
+  // returns before their events are durable, and one fsync covers the whole group, so the
+  // throughput grows with the number of concurrent callers (docs/performance.md). A call with
+  // a bad record fails alone; a failed store write fails every call of its group.
   absl::StatusOr<std::int64_t> Append(const AuditRecord& record);
-  // Appends all or none (one transaction); returns the seq of the last.
+  // Appends all or none (consecutive seqs, in one transaction); returns the seq of the last.
   absl::StatusOr<std::int64_t> AppendBatch(std::span<const AuditRecord> records);
   // Writes a signed checkpoint of the current tree unless the last one already covers it.
   absl::Status Checkpoint();
@@ -169,12 +178,18 @@ class AuditLog {
   const PublicKey& public_key() const { return public_key_; }
 
  private:
+  struct Pending;  // one queued AppendBatch call
   AuditLog(store::Store* store, AuditLogOptions options);
   absl::Status CheckpointLocked();
-  absl::StatusOr<std::int64_t> AppendLocked(std::span<const AuditRecord> records);
+  void WriteGroupLocked(std::span<Pending* const> group);
 
   store::Store* store_;
   AuditLogOptions options_;
+  // The group-commit queue: calls waiting for a leader, and whether some call leads.
+  std::mutex queue_mu_;
+  std::vector<Pending*> queue_;
+  bool writing_ = false;
+  // Guards the tree, the chain and the store writes below.
   mutable std::mutex mu_;
   MerkleAccumulator tree_;
   Hash last_leaf_{};
@@ -182,7 +197,7 @@ class AuditLog {
   absl::Time last_checkpoint_time_;
   std::array<std::uint8_t, 32> private_key_{};  // wiped in the destructor
   PublicKey public_key_{};
-  bool closed_ = false;
+  bool closed_ = true;  // until Open has the key and the stored tree: nothing to checkpoint
 };
 
 // ---- Verification -----------------------------------------------------------------------------
@@ -246,6 +261,28 @@ struct InclusionProofResult {
 // not in the tree.
 absl::StatusOr<InclusionProofResult> ProveInclusion(store::Store& store, std::int64_t seq,
                                                     std::int64_t tree_size = 0);
+
+struct ConsistencyProofResult {
+  std::int64_t old_size = 0;
+  std::int64_t new_size = 0;
+  Hash old_root{};
+  Hash new_root{};
+  std::vector<Hash> path;  // PROOF(old_size, D[new_size]); empty when old_size is 0 or new_size
+};
+// The consistency proof between the trees of the first `old_size` and `new_size` events
+// (new_size 0: the whole log). OutOfRange unless 0 <= old_size <= new_size <= the log's size.
+absl::StatusOr<ConsistencyProofResult> ProveConsistency(store::Store& store, std::int64_t old_size,
+                                                        std::int64_t new_size = 0);
+
+// The JSON forms printed by `varsam audit verify|proof --json` and returned by the C API (keys
+// stable; docs/audit.md):
+//   {"ok", "events", "checkpoints", "first_bad_seq": n|null, "reason": null|"...",
+//    "signatures_checked", "root"}
+//   {"seq", "tree_size", "leaf_hash", "root", "path": [hex...]}
+//   {"old_size", "new_size", "old_root", "new_root", "path": [hex...]}
+nlohmann::ordered_json ToJson(const VerifyReport& report);
+nlohmann::ordered_json ToJson(const InclusionProofResult& proof);
+nlohmann::ordered_json ToJson(const ConsistencyProofResult& proof);
 
 }  // namespace varsam::audit
 

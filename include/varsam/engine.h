@@ -16,6 +16,14 @@
 // a human officer is refused by the floor rule `human-decides`. There is no operation that
 // decides: the engine only suggests.
 //
+// The client a call concerns: the policy must decide on what a call really touches, not on what
+// the host declared. Where a call's arguments name a client (History's client_ref, a
+// measurement's client_ref, the client a suggestion is about), the policy sees that client as
+// the context's subject_client, whatever the context said. So an officer asking for another
+// client's journal than their case's is denied by `no-other-clients` and audited as such. The
+// suggestion a decision is about is looked up before the guard (its client is an attribute the
+// decision needs, as in Cedar's entity loading); nothing of it is returned unless allowed.
+//
 // Thread safety: an Engine may be used from any number of threads at once. The policy set is
 // immutable after Open, the store and the instrument registry are thread-safe, and the audit
 // log serialises appends, so every call leaves exactly one event. RecordDecision holds an engine
@@ -67,6 +75,21 @@ struct ScoreResult {
   std::vector<std::string> suggestion_ids;
 };
 
+// How often officers overrode one kind of suggestion in a period (AI Act art 72 post-market
+// monitoring; art 14 human oversight). `code` names what suggested: "<instrument>/<flag>" for a
+// flag ("phq9/suicide_risk_followup"), the model id for a model's output.
+struct OverrideRate {
+  std::string kind;  // "flag", "model"
+  std::string code;
+  std::int64_t suggestions = 0;  // made in the period
+  std::int64_t decided = 0;      // of those, with a decision
+  std::int64_t accepted = 0;
+  std::int64_t rejected = 0;
+  std::int64_t modified = 0;
+  // (rejected + modified) / decided; NaN when nothing was decided.
+  double override_rate() const;
+};
+
 class Engine {
  public:
   // Opens (creating when needed) the store, loads the packs and opens the audit log.
@@ -82,29 +105,55 @@ class Engine {
                                     std::span<const double> responses,
                                     const instruments::Respondent& respondent = {});
 
-  // Action `journal.write`: appends one measurement; its client_ref must be the context's
-  // subject client (InvalidArgument otherwise). Returns the store's id.
+  // Action `journal.write`: appends one measurement. The policy decides for the client the
+  // measurement is about (see "The client a call concerns" above). Returns the store's id.
   absl::StatusOr<std::int64_t> AppendMeasurement(const access::Context& context,
                                                  const store::Measurement& measurement);
 
-  // Action `journal.read`: the measurements of `client_ref` (which must be the context's
-  // subject client) in (date, id) order until `row` returns false.
+  // Action `journal.read` about `client_ref`: that client's measurements in (date, id) order
+  // until `row` returns false.
   absl::Status History(const access::Context& context, std::string_view client_ref,
                        absl::FunctionRef<bool(const store::Measurement&)> row);
 
   // Action `decision.record` with resource decider_role = the context's role: records the
-  // officer's decision ("accepted", "rejected" or "modified") on an open suggestion about the
-  // context's subject client, which closes it. FailedPrecondition when the suggestion is
-  // already decided, NotFound when there is none. Returns the decision's id.
+  // officer's decision ("accepted", "rejected" or "modified") on an open suggestion, which
+  // closes it; the policy decides for the client the suggestion is about. FailedPrecondition
+  // when the suggestion is already decided, NotFound (after the audited decision) when there is
+  // none. Returns the decision's id.
   absl::StatusOr<std::int64_t> RecordDecision(const access::Context& context,
                                               std::string_view suggestion_id,
                                               std::string_view outcome, std::string_view rationale);
+
+  // The open suggestions (no decision yet) of the context's case about its subject client, in
+  // (created, id) order, until `row` returns false; action `journal.read`.
+  absl::Status OpenSuggestions(const access::Context& context,
+                               absl::FunctionRef<bool(const store::Suggestion&)> row);
+
+  // Action `insight.query`: per kind and code, how many suggestions were made from `from` to
+  // `to` (inclusive, by the date they were made) and how officers decided them, ordered by
+  // kind and code. Only counts leave the engine: no client, case or rationale.
+  absl::StatusOr<std::vector<OverrideRate>> OverrideRates(const access::Context& context,
+                                                          Date from, Date to);
+
+  // The policy's decision on `action` for a call the host makes itself (the engine as the
+  // host's decision point), audited like every other call (result "checked"). The decision is
+  // returned whether it allows or denies: a denial here is an OK status.
+  absl::StatusOr<access::Decision> Check(const access::Context& context, access::Action action,
+                                         const access::Resource& resource = {});
 
   // Whether a suggestion is still open (has no decision); action `journal.read`.
   absl::StatusOr<bool> IsOpen(const access::Context& context, std::string_view suggestion_id);
 
   // Action `audit.read`: verifies the whole audit log, checkpoint signatures included.
   absl::StatusOr<audit::VerifyReport> VerifyAudit(const access::Context& context);
+
+  // Action `audit.read`: proofs over the audit log (audit::ProveInclusion, ProveConsistency).
+  absl::StatusOr<audit::InclusionProofResult> ProveInclusion(const access::Context& context,
+                                                             std::int64_t seq,
+                                                             std::int64_t tree_size = 0);
+  absl::StatusOr<audit::ConsistencyProofResult> ProveConsistency(const access::Context& context,
+                                                                 std::int64_t old_size,
+                                                                 std::int64_t new_size = 0);
 
   const access::PolicySet& policy() const { return policy_; }
   const audit::PublicKey& audit_public_key() const { return log_->public_key(); }

@@ -99,6 +99,16 @@ struct Decision {
   Date date;
 };
 
+// Which suggestions ForEachSuggestion reads; every field given must match.
+struct SuggestionFilter {
+  std::optional<std::string> client_ref;
+  std::optional<std::string> case_ref;
+  std::optional<std::string> kind;
+  std::optional<Date> from;  // created on or after (inclusive)
+  std::optional<Date> to;    // created on or before (inclusive)
+  bool open_only = false;    // only suggestions without a decision
+};
+
 // OK, or InvalidArgument naming the field (never its value): text fields are UTF-8 without NUL
 // and the required ones non-empty (references, ids, kinds, codes); case_kind is one of
 // kCaseKinds; session is 0 or more; dates lie in the years 1..9999; responses are numbers or
@@ -241,6 +251,12 @@ class Store {
   absl::StatusOr<std::int64_t> RecordDecision(const Decision& decision);
   virtual absl::Status ForEachDecision(std::string_view suggestion_id,
                                        absl::FunctionRef<bool(const Decision&)> row) = 0;
+  // The suggestions matching `filter` in (created, id) order, each with its first decision
+  // (lowest decision id; nullptr while open), until `row` returns false. One query: the
+  // decision is joined in the database, not looked up per suggestion.
+  virtual absl::Status ForEachSuggestion(
+      const SuggestionFilter& filter,
+      absl::FunctionRef<bool(const Suggestion&, const Decision* first_decision)> row) = 0;
 
   // Register. Every row is validated first (ValidateEpisode, ...); one bad row refuses the
   // whole batch with nothing written.

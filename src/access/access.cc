@@ -220,6 +220,16 @@ std::string ContextToJson(const Context& context) {
   return DumpJson(out);
 }
 
+nlohmann::ordered_json ToJson(const Decision& decision) {
+  nlohmann::ordered_json out;
+  out["decision"] = decision.allow ? "allow" : "deny";
+  out["rules"] = decision.rules;
+  out["citations"] = decision.citations;
+  out["explanation"] = decision.explanation_en;
+  out["explanation_sv"] = decision.explanation_sv;
+  return out;
+}
+
 absl::StatusOr<Resource> ParseResource(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "resource"));
   VARSAM_RETURN_IF_ERROR(CheckKeys(

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -395,6 +396,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(store::Store* store,
     return true;
   }));
   log->last_checkpoint_time_ = log->options_.clock();
+  log->closed_ = false;
   return log;
 }
 
@@ -412,30 +414,118 @@ absl::StatusOr<std::int64_t> AuditLog::Append(const AuditRecord& record) {
   return AppendBatch(std::span<const AuditRecord>(&record, 1));
 }
 
+// One call waiting in the group-commit queue. It lives on its caller's stack; whoever signals
+// it does so while holding its mutex, so the caller cannot return (and destroy it) before the
+// signal is complete.
+struct AuditLog::Pending {
+  std::span<const AuditRecord> records;
+  absl::StatusOr<std::int64_t> result = absl::InternalError("audit: append not written");
+  std::mutex mu;
+  std::condition_variable wake;
+  bool done = false;  // guarded by mu: `result` is final
+  bool lead = false;  // guarded by mu: the caller leads the next group
+
+  void Signal(bool Pending::*what) {
+    const std::lock_guard<std::mutex> lock(mu);
+    this->*what = true;
+    wake.notify_one();
+  }
+};
+
 absl::StatusOr<std::int64_t> AuditLog::AppendBatch(std::span<const AuditRecord> records) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return AppendLocked(records);
+  Pending self;
+  self.records = records;
+  bool lead = false;
+  {
+    const std::lock_guard<std::mutex> lock(queue_mu_);
+    queue_.push_back(&self);
+    lead = !writing_;
+    writing_ = true;
+  }
+  if (!lead) {
+    // Sleep until a leader has written our events, or has handed us the lead.
+    std::unique_lock<std::mutex> lock(self.mu);
+    self.wake.wait(lock, [&] { return self.done || self.lead; });
+    if (self.done) return std::move(self.result);
+  }
+  // Lead: take every queued call (ours among them: nobody else takes the queue while we lead)
+  // and write them as one group.
+  std::vector<Pending*> group;
+  {
+    const std::lock_guard<std::mutex> lock(queue_mu_);
+    group.swap(queue_);
+  }
+  {
+    const std::lock_guard<std::mutex> lock(mu_);
+    WriteGroupLocked(group);
+  }
+  // Hand the lead to the first call that queued meanwhile (so new arrivals keep queueing), or
+  // give it up; then wake the group.
+  Pending* next = nullptr;
+  {
+    const std::lock_guard<std::mutex> lock(queue_mu_);
+    if (queue_.empty()) {
+      writing_ = false;
+    } else {
+      next = queue_.front();
+    }
+  }
+  if (next != nullptr) next->Signal(&Pending::lead);
+  for (Pending* pending : group) {
+    if (pending != &self) pending->Signal(&Pending::done);
+  }
+  return std::move(self.result);
 }
 
-absl::StatusOr<std::int64_t> AuditLog::AppendLocked(std::span<const AuditRecord> records) {
-  if (closed_) return absl::FailedPreconditionError("audit: the log is closed");
-  if (records.empty()) return tree_.size();
+void AuditLog::WriteGroupLocked(std::span<Pending* const> group) {
+  if (closed_) {
+    for (Pending* p : group) p->result = absl::FailedPreconditionError("audit: the log is closed");
+    return;
+  }
+  // Serialise in queue order, chaining each event to the one before; a call with a bad record
+  // fails alone and leaves the chain as it was.
   std::vector<std::string> payloads;
   std::vector<Hash> leaves;
-  payloads.reserve(records.size());
-  leaves.reserve(records.size());
+  std::vector<Pending*> written;  // the calls with events in `payloads`, in order
   Hash prev = last_leaf_;
-  for (const AuditRecord& record : records) {
-    VARSAM_ASSIGN_OR_RETURN(std::string bytes, SerializeEvent(record, prev));
-    prev = LeafHash(bytes);
-    leaves.push_back(prev);
-    payloads.push_back(std::move(bytes));
+  for (Pending* p : group) {
+    if (p->records.empty()) {
+      p->result = tree_.size() + static_cast<std::int64_t>(payloads.size());
+      continue;
+    }
+    const size_t mark = payloads.size();
+    const Hash chain_mark = prev;
+    absl::Status bad;
+    for (const AuditRecord& record : p->records) {
+      absl::StatusOr<std::string> bytes = SerializeEvent(record, prev);
+      if (!bytes.ok()) {
+        bad = bytes.status();
+        break;
+      }
+      prev = LeafHash(*bytes);
+      leaves.push_back(prev);
+      payloads.push_back(*std::move(bytes));
+    }
+    if (!bad.ok()) {
+      payloads.resize(mark);
+      leaves.resize(mark);
+      prev = chain_mark;
+      p->result = bad;
+      continue;
+    }
+    p->result = tree_.size() + static_cast<std::int64_t>(payloads.size());  // its last seq
+    written.push_back(p);
   }
-  VARSAM_ASSIGN_OR_RETURN(std::int64_t last, store_->AppendAuditBatch(payloads));
-  if (last != tree_.size() + static_cast<std::int64_t>(records.size())) {
+  if (payloads.empty()) return;
+  const auto fail_written = [&](const absl::Status& status) {
+    for (Pending* p : written) p->result = status;
+  };
+  const absl::StatusOr<std::int64_t> last = store_->AppendAuditBatch(payloads);
+  if (!last.ok()) return fail_written(last.status());
+  if (*last != tree_.size() + static_cast<std::int64_t>(payloads.size())) {
     closed_ = true;  // our view of the tree no longer matches the store
-    return absl::FailedPreconditionError(
-        "audit: another writer appended to this audit store; one AuditLog per store");
+    return fail_written(absl::FailedPreconditionError(
+        "audit: another writer appended to this audit store; one AuditLog per store"));
   }
   for (const Hash& leaf : leaves) tree_.Add(leaf);
   last_leaf_ = prev;
@@ -444,8 +534,10 @@ absl::StatusOr<std::int64_t> AuditLog::AppendLocked(std::span<const AuditRecord>
                             options_.checkpoint_every_events;
   const bool by_time = options_.checkpoint_every > absl::ZeroDuration() &&
                        options_.clock() - last_checkpoint_time_ >= options_.checkpoint_every;
-  if (by_count || by_time) VARSAM_RETURN_IF_ERROR(CheckpointLocked());
-  return last;
+  if (by_count || by_time) {
+    // The events are durable, but a log that cannot checkpoint must not go on unnoticed.
+    if (const absl::Status status = CheckpointLocked(); !status.ok()) fail_written(status);
+  }
 }
 
 absl::Status AuditLog::Checkpoint() {
@@ -598,6 +690,30 @@ absl::StatusOr<VerifyReport> Verify(store::Store& store, const VerifyOptions& op
   return report;
 }
 
+namespace {
+// Every leaf hash of the first `size` events; DataLoss when some are missing.
+absl::StatusOr<std::vector<Hash>> LeafHashes(store::Store& store, std::int64_t size) {
+  std::vector<Hash> leaves;
+  leaves.reserve(static_cast<size_t>(size));
+  if (size > 0) {
+    VARSAM_RETURN_IF_ERROR(store.ReadAudit(1, size, [&](const store::AuditEvent& e) {
+      leaves.push_back(LeafHash(e.payload));
+      return true;
+    }));
+  }
+  if (static_cast<std::int64_t>(leaves.size()) != size) {
+    return absl::DataLossError("audit proof: events are missing; run audit verify");
+  }
+  return leaves;
+}
+
+nlohmann::ordered_json HexArray(std::span<const Hash> hashes) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const Hash& h : hashes) out.push_back(ToHex(h));
+  return out;
+}
+}  // namespace
+
 absl::StatusOr<InclusionProofResult> ProveInclusion(store::Store& store, std::int64_t seq,
                                                     std::int64_t tree_size) {
   VARSAM_ASSIGN_OR_RETURN(const std::int64_t last, store.LastAuditSeq());
@@ -613,15 +729,7 @@ absl::StatusOr<InclusionProofResult> ProveInclusion(store::Store& store, std::in
   if (seq < 1 || seq > tree_size) {
     return absl::OutOfRangeError("audit proof: the seq is not in the tree");
   }
-  std::vector<Hash> leaves;
-  leaves.reserve(static_cast<size_t>(tree_size));
-  VARSAM_RETURN_IF_ERROR(store.ReadAudit(1, tree_size, [&](const store::AuditEvent& e) {
-    leaves.push_back(LeafHash(e.payload));
-    return true;
-  }));
-  if (static_cast<std::int64_t>(leaves.size()) != tree_size) {
-    return absl::DataLossError("audit proof: events are missing; run audit verify");
-  }
+  VARSAM_ASSIGN_OR_RETURN(const std::vector<Hash> leaves, LeafHashes(store, tree_size));
   InclusionProofResult out;
   out.seq = seq;
   out.tree_size = tree_size;
@@ -629,6 +737,58 @@ absl::StatusOr<InclusionProofResult> ProveInclusion(store::Store& store, std::in
   out.root = MerkleRoot(leaves);
   out.path = InclusionProof(leaves, seq - 1);
   return out;
+}
+
+
+absl::StatusOr<ConsistencyProofResult> ProveConsistency(store::Store& store, std::int64_t old_size,
+                                                        std::int64_t new_size) {
+  VARSAM_ASSIGN_OR_RETURN(const std::int64_t last, store.LastAuditSeq());
+  if (new_size == 0) new_size = last;
+  if (old_size < 0 || old_size > new_size || new_size > last) {
+    return absl::OutOfRangeError(
+        "audit proof: sizes must satisfy 0 <= old size <= new size <= the log's size");
+  }
+  VARSAM_ASSIGN_OR_RETURN(const std::vector<Hash> leaves, LeafHashes(store, new_size));
+  ConsistencyProofResult out;
+  out.old_size = old_size;
+  out.new_size = new_size;
+  out.old_root = MerkleRoot(std::span(leaves).first(static_cast<size_t>(old_size)));
+  out.new_root = MerkleRoot(leaves);
+  out.path = ConsistencyProof(leaves, old_size);
+  return out;
+}
+
+nlohmann::ordered_json ToJson(const VerifyReport& report) {
+  nlohmann::ordered_json o;
+  o["ok"] = report.ok;
+  o["events"] = report.events;
+  o["checkpoints"] = report.checkpoints;
+  o["first_bad_seq"] = report.first_bad_seq ? nlohmann::ordered_json(*report.first_bad_seq)
+                                            : nlohmann::ordered_json(nullptr);
+  o["reason"] = report.ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(report.reason);
+  o["signatures_checked"] = report.signatures_checked;
+  o["root"] = ToHex(report.root);
+  return o;
+}
+
+nlohmann::ordered_json ToJson(const InclusionProofResult& proof) {
+  nlohmann::ordered_json o;
+  o["seq"] = proof.seq;
+  o["tree_size"] = proof.tree_size;
+  o["leaf_hash"] = ToHex(proof.leaf_hash);
+  o["root"] = ToHex(proof.root);
+  o["path"] = HexArray(proof.path);
+  return o;
+}
+
+nlohmann::ordered_json ToJson(const ConsistencyProofResult& proof) {
+  nlohmann::ordered_json o;
+  o["old_size"] = proof.old_size;
+  o["new_size"] = proof.new_size;
+  o["old_root"] = ToHex(proof.old_root);
+  o["new_root"] = ToHex(proof.new_root);
+  o["path"] = HexArray(proof.path);
+  return o;
 }
 
 }  // namespace varsam::audit

@@ -5,6 +5,8 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <limits>
+#include <map>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -37,6 +39,15 @@ absl::StatusOr<std::string> NewSuggestionId() {
     return absl::InternalError("the random generator failed to make a suggestion id");
   }
   return audit::ToHex(bytes);
+}
+
+// The context as the policy must see it: the client the call's arguments concern replaces the
+// subject the host declared, so asking about another client than the case's is decided (and
+// audited) as exactly that, never trusted from the declaration.
+access::Context Concerning(const access::Context& context, std::string_view client) {
+  access::Context effective = context;
+  effective.subject_client = std::string(client);
+  return effective;
 }
 
 // PermissionDenied naming the rules, their citations and the English explanation.
@@ -137,11 +148,9 @@ absl::StatusOr<ScoreResult> Engine::Score(const access::Context& context,
 
 absl::StatusOr<std::int64_t> Engine::AppendMeasurement(const access::Context& context,
                                                        const store::Measurement& measurement) {
-  VARSAM_RETURN_IF_ERROR(
-      Guard(context, access::Action::kJournalWrite, {}, CaseRefOf(context), "1 measurement"));
-  if (!context.subject_client || measurement.client_ref != *context.subject_client) {
-    return absl::InvalidArgumentError("measurement.client_ref is not the context's subject client");
-  }
+  VARSAM_RETURN_IF_ERROR(Guard(Concerning(context, measurement.client_ref),
+                               access::Action::kJournalWrite, {}, CaseRefOf(context),
+                               "1 measurement"));
   VARSAM_ASSIGN_OR_RETURN(const std::vector<std::int64_t> ids,
                           store_->AppendMeasurements(std::span(&measurement, 1)));
   if (ids.size() != 1) return absl::InternalError("the store returned no measurement id");
@@ -150,11 +159,8 @@ absl::StatusOr<std::int64_t> Engine::AppendMeasurement(const access::Context& co
 
 absl::Status Engine::History(const access::Context& context, std::string_view client_ref,
                              absl::FunctionRef<bool(const store::Measurement&)> row) {
-  VARSAM_RETURN_IF_ERROR(
-      Guard(context, access::Action::kJournalRead, {}, CaseRefOf(context), "ok"));
-  if (!context.subject_client || client_ref != *context.subject_client) {
-    return absl::InvalidArgumentError("client_ref is not the context's subject client");
-  }
+  VARSAM_RETURN_IF_ERROR(Guard(Concerning(context, client_ref), access::Action::kJournalRead, {},
+                               CaseRefOf(context), "history"));
   store::MeasurementFilter filter;
   filter.client_ref = std::string(client_ref);
   return store_->ForEachMeasurement(filter, row);
@@ -175,14 +181,14 @@ absl::StatusOr<std::int64_t> Engine::RecordDecision(const access::Context& conte
                                                     std::string_view rationale) {
   access::Resource resource;
   resource.decider_role = context.role;
-  VARSAM_RETURN_IF_ERROR(
-      Guard(context, access::Action::kDecisionRecord, resource, CaseRefOf(context), outcome));
+  const absl::StatusOr<store::Suggestion> suggestion = store_->GetSuggestion(suggestion_id);
+  VARSAM_RETURN_IF_ERROR(Guard(suggestion.ok() ? Concerning(context, suggestion->client_ref)
+                                               : context,
+                               access::Action::kDecisionRecord, resource, CaseRefOf(context),
+                               outcome));
+  VARSAM_RETURN_IF_ERROR(suggestion.status());
   if (outcome != "accepted" && outcome != "rejected" && outcome != "modified") {
     return absl::InvalidArgumentError("outcome must be accepted, rejected or modified");
-  }
-  VARSAM_ASSIGN_OR_RETURN(const store::Suggestion suggestion, store_->GetSuggestion(suggestion_id));
-  if (!context.subject_client || suggestion.client_ref != *context.subject_client) {
-    return absl::InvalidArgumentError("the suggestion is not about the context's subject client");
   }
   store::Decision decision;
   decision.suggestion_id = std::string(suggestion_id);
@@ -199,12 +205,11 @@ absl::StatusOr<std::int64_t> Engine::RecordDecision(const access::Context& conte
 
 absl::StatusOr<bool> Engine::IsOpen(const access::Context& context,
                                     std::string_view suggestion_id) {
-  VARSAM_RETURN_IF_ERROR(
-      Guard(context, access::Action::kJournalRead, {}, CaseRefOf(context), "ok"));
-  VARSAM_ASSIGN_OR_RETURN(const store::Suggestion suggestion, store_->GetSuggestion(suggestion_id));
-  if (!context.subject_client || suggestion.client_ref != *context.subject_client) {
-    return absl::InvalidArgumentError("the suggestion is not about the context's subject client");
-  }
+  const absl::StatusOr<store::Suggestion> suggestion = store_->GetSuggestion(suggestion_id);
+  VARSAM_RETURN_IF_ERROR(Guard(suggestion.ok() ? Concerning(context, suggestion->client_ref)
+                                               : context,
+                               access::Action::kJournalRead, {}, CaseRefOf(context), "is open"));
+  VARSAM_RETURN_IF_ERROR(suggestion.status());
   return IsOpenUnguarded(suggestion_id);
 }
 
@@ -214,6 +219,104 @@ absl::StatusOr<audit::VerifyReport> Engine::VerifyAudit(const access::Context& c
   audit::VerifyOptions options;
   options.public_key = log_->public_key();
   return audit::Verify(*store_, options);
+}
+
+absl::StatusOr<access::Decision> Engine::Check(const access::Context& context,
+                                               access::Action action,
+                                               const access::Resource& resource) {
+  const access::Decision decision = policy_.DecideAndExplain(context, action, resource);
+  VARSAM_RETURN_IF_ERROR(
+      log_->Append(AuditRecordFor(context, action, decision, CaseRefOf(context), "checked"))
+          .status());
+  return decision;
+}
+
+absl::Status Engine::OpenSuggestions(const access::Context& context,
+                                     absl::FunctionRef<bool(const store::Suggestion&)> row) {
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kJournalRead, {}, CaseRefOf(context), "open suggestions"));
+  if (!context.case_info || !context.subject_client) {
+    return absl::InvalidArgumentError("open suggestions need the context's case and subject client");
+  }
+  store::SuggestionFilter filter;
+  filter.case_ref = context.case_info->ref;
+  filter.client_ref = *context.subject_client;
+  filter.open_only = true;
+  return store_->ForEachSuggestion(
+      filter, [&](const store::Suggestion& suggestion, const store::Decision*) {
+        return row(suggestion);
+      });
+}
+
+double OverrideRate::override_rate() const {
+  if (decided == 0) return std::numeric_limits<double>::quiet_NaN();
+  return static_cast<double>(rejected + modified) / static_cast<double>(decided);
+}
+
+namespace {
+// What made a suggestion, from its content: "<instrument>/<flag>" for flags, the model id for
+// a model's output, "" when the content does not say.
+std::string SuggestionCode(const store::Suggestion& suggestion) {
+  const nlohmann::json content = nlohmann::json::parse(suggestion.content_json, nullptr, false);
+  if (!content.is_object()) return "";
+  const auto text = [&](const char* key) -> std::string {
+    const auto it = content.find(key);
+    return it != content.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  if (suggestion.kind == "flag") {
+    const std::string instrument = text("instrument");
+    const std::string flag = text("flag");
+    return instrument.empty() || flag.empty() ? "" : Cat({instrument, "/", flag});
+  }
+  return text("model");
+}
+}  // namespace
+
+absl::StatusOr<std::vector<OverrideRate>> Engine::OverrideRates(const access::Context& context,
+                                                                Date from, Date to) {
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kInsightQuery, {}, CaseRefOf(context), "override rates"));
+  if (to < from) return absl::InvalidArgumentError("override rates: the period ends before it starts");
+  std::map<std::pair<std::string, std::string>, OverrideRate> rates;
+  store::SuggestionFilter filter;
+  filter.from = from;
+  filter.to = to;
+  VARSAM_RETURN_IF_ERROR(store_->ForEachSuggestion(
+      filter, [&](const store::Suggestion& suggestion, const store::Decision* decision) {
+        const std::pair<std::string, std::string> key(suggestion.kind, SuggestionCode(suggestion));
+        OverrideRate& rate = rates[key];
+        ++rate.suggestions;
+        if (decision != nullptr) {
+          ++rate.decided;
+          if (decision->decision == "accepted") ++rate.accepted;
+          if (decision->decision == "rejected") ++rate.rejected;
+          if (decision->decision == "modified") ++rate.modified;
+        }
+        return true;
+      }));
+  std::vector<OverrideRate> out;
+  out.reserve(rates.size());
+  for (auto& [key, rate] : rates) {
+    rate.kind = key.first;
+    rate.code = key.second;
+    out.push_back(std::move(rate));
+  }
+  return out;
+}
+
+absl::StatusOr<audit::InclusionProofResult> Engine::ProveInclusion(const access::Context& context,
+                                                                   std::int64_t seq,
+                                                                   std::int64_t tree_size) {
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kAuditRead, {}, CaseRefOf(context), "inclusion proof"));
+  return audit::ProveInclusion(*store_, seq, tree_size);
+}
+
+absl::StatusOr<audit::ConsistencyProofResult> Engine::ProveConsistency(
+    const access::Context& context, std::int64_t old_size, std::int64_t new_size) {
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kAuditRead, {}, CaseRefOf(context), "consistency proof"));
+  return audit::ProveConsistency(*store_, old_size, new_size);
 }
 
 }  // namespace varsam::engine

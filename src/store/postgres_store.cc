@@ -196,6 +196,19 @@ constexpr Statement kJournalStatements[] = {
     {"j_select_decisions",
      "SELECT id, suggestion_id, decider, decider_role, decision, rationale, date::text "
      "FROM varsam_journal.decisions WHERE suggestion_id = $1 ORDER BY id"},
+    // Each suggestion with its first decision (lowest id; the lateral subquery reads one entry
+    // of decisions_suggestion), in (created, id) order with ids compared bytewise as on SQLite.
+    // $6: open_only.
+    {"j_select_suggestions",
+     "SELECT s.id, s.client_ref, s.case_ref, s.kind, s.created::text, s.content_json, d.id, "
+     "d.suggestion_id, d.decider, d.decider_role, d.decision, d.rationale, d.date::text "
+     "FROM varsam_journal.suggestions AS s LEFT JOIN LATERAL (SELECT f.id, "
+     "f.suggestion_id, f.decider, f.decider_role, f.decision, f.rationale, f.date FROM "
+     "varsam_journal.decisions AS f WHERE f.suggestion_id = s.id ORDER BY f.id LIMIT 1) AS d "
+     "ON true WHERE ($1::text IS NULL OR s.client_ref = $1) "
+     "AND ($2::text IS NULL OR s.case_ref = $2) AND ($3::text IS NULL OR s.kind = $3) "
+     "AND ($4::date IS NULL OR s.created >= $4) AND ($5::date IS NULL OR s.created <= $5) "
+     "AND (NOT $6::boolean OR d.id IS NULL) ORDER BY s.created, s.id COLLATE \"C\""},
 };
 
 constexpr const char* kEpisodeWhere =
@@ -721,6 +734,58 @@ class PostgresStore final : public Store {
     const std::optional<std::int64_t> id = pg::ParseInt(PQgetvalue(r->get(), 0, 0));
     if (!id) return absl::InternalError(Cat({what, ": the server returned no id"}));
     return *id;
+  }
+
+  absl::Status ForEachSuggestion(
+      const SuggestionFilter& filter,
+      absl::FunctionRef<bool(const Suggestion&, const Decision*)> row) override {
+    const std::string what = What(Part::kJournal, "read suggestions");
+    // The server refuses text that is not UTF-8 or holds NUL; no stored reference can be such
+    // text, so the filter matches nothing.
+    for (const std::optional<std::string>* text :
+         {&filter.client_ref, &filter.case_ref, &filter.kind}) {
+      if (*text && (!IsValidUtf8(**text) || (*text)->find('\0') != std::string::npos)) {
+        return absl::OkStatus();
+      }
+    }
+    Params p;
+    p.OptionalText(filter.client_ref).OptionalText(filter.case_ref).OptionalText(filter.kind);
+    if (filter.from) {
+      p.Text(FormatIsoDate(*filter.from));
+    } else {
+      p.Null();
+    }
+    if (filter.to) {
+      p.Text(FormatIsoDate(*filter.to));
+    } else {
+      p.Null();
+    }
+    p.Text(filter.open_only ? "true" : "false");
+    return Stream(Part::kJournal, "j_select_suggestions", p, 0, what,
+                  [&](const PGresult* r) -> absl::StatusOr<bool> {
+                    Suggestion s;
+                    const auto created = ParseIsoDate(Cell(r, 4), "created");
+                    if (!created.ok()) return Unreadable(Part::kJournal, "suggestions", "created");
+                    s.id = Cell(r, 0);
+                    s.client_ref = Cell(r, 1);
+                    s.case_ref = Cell(r, 2);
+                    s.kind = Cell(r, 3);
+                    s.created = *created;
+                    s.content_json = Cell(r, 5);
+                    if (IsNull(r, 6)) return row(s, nullptr);
+                    Decision d;
+                    const auto id = pg::ParseInt(Cell(r, 6));
+                    const auto date = ParseIsoDate(Cell(r, 12), "date");
+                    if (!id || !date.ok()) return Unreadable(Part::kJournal, "decisions", "column");
+                    d.id = *id;
+                    d.suggestion_id = Cell(r, 7);
+                    d.decider = Cell(r, 8);
+                    d.decider_role = Cell(r, 9);
+                    d.decision = Cell(r, 10);
+                    d.rationale = Cell(r, 11);
+                    d.date = *date;
+                    return row(s, &d);
+                  });
   }
 
   absl::Status ForEachDecision(std::string_view suggestion_id,

@@ -820,6 +820,64 @@ class SqliteStore final : public Store {
     });
   }
 
+  // One query: each suggestion LEFT JOINed to its first decision, found by the correlated
+  // min(id) over decisions_by_suggestion (suggestion_id, id). Only the filters given become
+  // conditions, each with a bound value.
+  absl::Status ForEachSuggestion(
+      const SuggestionFilter& filter,
+      absl::FunctionRef<bool(const Suggestion&, const Decision*)> row) override {
+    // A reference that is not UTF-8 without NUL cannot be stored, so it matches nothing (as on
+    // PostgreSQL, which refuses such a parameter).
+    for (const std::optional<std::string>* text :
+         {&filter.client_ref, &filter.case_ref, &filter.kind}) {
+      if (*text && (!IsValidUtf8(**text) || (*text)->find('\0') != std::string::npos)) {
+        return absl::OkStatus();
+      }
+    }
+    std::string sql =
+        "SELECT s.id, s.client_ref, s.case_ref, s.kind, s.created, s.content_json, "
+        "d.id, d.suggestion_id, d.decider, d.decider_role, d.decision, d.rationale, d.date "
+        "FROM suggestions AS s LEFT JOIN decisions AS d ON d.id = "
+        "(SELECT min(f.id) FROM decisions AS f WHERE f.suggestion_id = s.id) WHERE 1 = 1";
+    if (filter.client_ref) sql += " AND s.client_ref = ?";
+    if (filter.case_ref) sql += " AND s.case_ref = ?";
+    if (filter.kind) sql += " AND s.kind = ?";
+    if (filter.from) sql += " AND s.created >= ?";
+    if (filter.to) sql += " AND s.created <= ?";
+    if (filter.open_only) sql += " AND d.id IS NULL";
+    sql += " ORDER BY s.created, s.id";
+    const std::string from = filter.from ? FormatIsoDate(*filter.from) : std::string();
+    const std::string to = filter.to ? FormatIsoDate(*filter.to) : std::string();
+
+    VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, journal_.AcquireReader());
+    VARSAM_ASSIGN_OR_RETURN(Statement s, Statement::Make(*c, sql));
+    int i = 0;
+    if (filter.client_ref) s.BindText(++i, *filter.client_ref);
+    if (filter.case_ref) s.BindText(++i, *filter.case_ref);
+    if (filter.kind) s.BindText(++i, *filter.kind);
+    if (filter.from) s.BindText(++i, from);
+    if (filter.to) s.BindText(++i, to);
+    Suggestion x;
+    Decision d;
+    return StepRows(s, "reading suggestions", [&]() -> absl::StatusOr<bool> {
+      x.id = s.Text(0);
+      x.client_ref = s.Text(1);
+      x.case_ref = s.Text(2);
+      x.kind = s.Text(3);
+      VARSAM_ASSIGN_OR_RETURN(x.created, ReadDate(s, 4, Part::kJournal, "suggestions", "created"));
+      x.content_json = s.Text(5);
+      if (s.IsNull(6)) return row(x, nullptr);
+      d.id = s.Int(6);
+      d.suggestion_id = s.Text(7);
+      d.decider = s.Text(8);
+      d.decider_role = s.Text(9);
+      d.decision = s.Text(10);
+      d.rationale = s.Text(11);
+      VARSAM_ASSIGN_OR_RETURN(d.date, ReadDate(s, 12, Part::kJournal, "decisions", "date"));
+      return row(x, &d);
+    });
+  }
+
   // ---- Register ----
 
   absl::Status ForEachEpisode(const EpisodeFilter& filter,

@@ -830,6 +830,31 @@ class StoreTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_NO, p.stderr)
         self.assertEqual(json.loads(p.stdout)["first_bad_seq"], 1)
 
+    def test_audit_proofs_of_inclusion_and_consistency(self):
+        self.assertEqual(run("demo", "--store", self.store).returncode, EXIT_OK)
+        p = run("audit", "proof", "--store", self.store, "--seq", "2", "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        proof = json.loads(p.stdout)
+        self.assertEqual(list(proof), ["seq", "tree_size", "leaf_hash", "root", "path", "verified"])
+        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 5, True))
+        p = run("audit", "proof", "--store", self.store, "--old-size", "2", "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        consistency = json.loads(p.stdout)
+        self.assertEqual(list(consistency),
+                         ["old_size", "new_size", "old_root", "new_root", "path", "verified"])
+        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 5))
+        self.assertEqual(consistency["new_root"], proof["root"])
+        self.assertTrue(consistency["verified"])
+        self.assertTrue(consistency["path"])
+        p = run("audit", "proof", "--store", self.store, "--old-size", "3", "--size", "4")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("proof verifies", p.stdout)
+        self.assertEqual(run("audit", "proof", "--store", self.store).returncode, EXIT_USAGE)
+        self.assertEqual(run("audit", "proof", "--store", self.store, "--seq", "1",
+                             "--old-size", "1").returncode, EXIT_USAGE)
+        self.assertEqual(run("audit", "proof", "--store", self.store,
+                             "--old-size", "6").returncode, EXIT_DATAERR)
+
     def test_demo_without_store_leaves_nothing_behind(self):
         before = set(os.listdir(tempfile.gettempdir()))
         p = run("demo")

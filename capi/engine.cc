@@ -1,0 +1,564 @@
+// The C shim of the engine (capi/varsam.h, "The engine"): handles for engine::Engine and
+// access::Context, the JSON forms of their inputs and outputs, and nothing else. Every entry
+// point runs inside capi::Guard, so no exception crosses the C boundary.
+
+#include "varsam/engine.h"
+
+#include <openssl/crypto.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "capi_internal.h"
+#include "varsam.h"
+#include "varsam/access.h"
+#include "varsam/audit.h"
+#include "varsam/core.h"
+#include "varsam/instruments.h"
+#include "varsam/store.h"
+
+struct varsam_engine {
+  std::unique_ptr<varsam::engine::Engine> engine;
+};
+
+struct varsam_context {
+  varsam::access::Context context;
+};
+
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+using varsam::Cat;
+using varsam::capi::CopyOut;
+using varsam::capi::Guard;
+using varsam::capi::JsonOut;
+using varsam::capi::KeyForMessage;
+using varsam::capi::NullArg;
+namespace acc = varsam::access;
+namespace eng = varsam::engine;
+namespace store = varsam::store;
+
+absl::Status Bad(std::string_view what, std::string_view message) {
+  return absl::InvalidArgumentError(Cat({what, ": ", message}));
+}
+
+absl::Status UnknownKey(std::string_view what, std::string_view key, std::string_view known) {
+  return Bad(what, Cat({"unknown key ", KeyForMessage(key), " (known: ", known, ")"}));
+}
+
+// The first argument check of every engine call.
+absl::Status EngineArgs(const varsam_engine* engine, const varsam_context* context) {
+  if (engine == nullptr || engine->engine == nullptr) return NullArg("engine");
+  if (context == nullptr) return NullArg("context");
+  return absl::OkStatus();
+}
+
+// ---- Options --------------------------------------------------------------------------------
+
+// A whole number in [0, max] from a JSON number.
+absl::StatusOr<std::int64_t> Count(const json& value, std::string_view what) {
+  if (!value.is_number()) return Bad(what, "must be a whole number, at least 0");
+  const double number = value.get<double>();
+  if (!(number >= 0 && number <= 9.0e15) || number != std::floor(number)) {
+    return Bad(what, "must be a whole number, at least 0");
+  }
+  return static_cast<std::int64_t>(number);
+}
+
+absl::StatusOr<eng::EngineOptions> ParseOptions(std::string_view text) {
+  VARSAM_ASSIGN_OR_RETURN(const json root, varsam::ParseJson(text, "options"));
+  if (!root.is_object()) return Bad("options", "must be a JSON object");
+  eng::EngineOptions options;
+  bool have_store = false;
+  for (const auto& [key, value] : root.items()) {
+    if (key == "store") {
+      if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
+        return Bad("options.store", "must be a directory or a postgresql:// URI");
+      }
+      options.store = value.get<std::string>();
+      have_store = true;
+    } else if (key == "policy_packs") {
+      if (!value.is_array()) return Bad("options.policy_packs", "must be an array of strings");
+      for (const json& pack : value) {
+        if (!pack.is_string()) return Bad("options.policy_packs", "must be an array of strings");
+        options.policy_packs.push_back(pack.get<std::string>());
+      }
+    } else if (key == "checkpoint_every_events") {
+      VARSAM_ASSIGN_OR_RETURN(options.audit.checkpoint_every_events,
+                              Count(value, "options.checkpoint_every_events"));
+    } else if (key == "checkpoint_every_seconds") {
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t seconds,
+                              Count(value, "options.checkpoint_every_seconds"));
+      options.audit.checkpoint_every = absl::Seconds(seconds);
+    } else {
+      return UnknownKey("options", key,
+                        "store, policy_packs, checkpoint_every_events, checkpoint_every_seconds");
+    }
+  }
+  if (!have_store) return Bad("options.store", "is required");
+  return options;
+}
+
+// The host's key callback as the audit log's KeyProvider: the key passes through one local
+// buffer, wiped afterwards.
+varsam::audit::KeyProvider KeyFrom(varsam_key_callback key, void* user_data) {
+  return [key, user_data](std::span<std::uint8_t, 32> private_key) -> absl::Status {
+    std::array<std::uint8_t, 32> buffer{};
+    const varsam_status status = key(user_data, buffer.data());
+    if (status == VARSAM_OK) std::memcpy(private_key.data(), buffer.data(), buffer.size());
+    OPENSSL_cleanse(buffer.data(), buffer.size());
+    if (status != VARSAM_OK) {
+      return absl::UnauthenticatedError("the key callback refused the audit signing key");
+    }
+    return absl::OkStatus();
+  };
+}
+
+// ---- Contexts -------------------------------------------------------------------------------
+
+constexpr size_t kContextFieldsV1Size = sizeof(varsam_context_fields);
+
+// The JSON form of the fields, so that both ways to make a context are checked by one parser.
+absl::StatusOr<std::string> FieldsToJson(const varsam_context_fields& f) {
+  const auto text = [](const char* value) { return value ? json(value) : json(nullptr); };
+  json out;
+  out["actor"] = text(f.actor);
+  out["role"] = text(f.role);
+  out["organisation"] = {{"kind", text(f.organisation_kind)}, {"id", text(f.organisation_id)}};
+  out["purpose"] = text(f.purpose);
+  if (f.case_ref != nullptr) {
+    if (f.case_led_to_investigation != 0 && f.case_led_to_investigation != 1) {
+      return Bad("fields.case_led_to_investigation", "must be 0 or 1");
+    }
+    out["case"] = {{"ref", f.case_ref},
+                   {"kind", text(f.case_kind)},
+                   {"led_to_investigation", f.case_led_to_investigation == 1},
+                   {"client", text(f.case_client)}};
+  } else {
+    out["case"] = nullptr;
+  }
+  out["subject_client"] = text(f.subject_client);
+  out["time"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", absl::FromUnixMicros(f.time_unix_micros),
+                                 absl::UTCTimeZone());
+  out["ethics_approval"] = text(f.ethics_approval);
+  // Strings from C are checked as UTF-8 by the parser; dump them unchanged until then.
+  return out.dump(-1, ' ', false, json::error_handler_t::ignore);
+}
+
+absl::StatusOr<acc::Resource> ResourceArg(const char* resource_json, size_t length) {
+  if (resource_json == nullptr || length == 0) return acc::Resource{};
+  return acc::ParseResource(std::string_view(resource_json, length));
+}
+
+absl::StatusOr<acc::Action> ActionArg(const char* action) {
+  if (action == nullptr) return NullArg("action");
+  const std::optional<acc::Action> parsed = acc::ParseAction(action);
+  if (!parsed) return Bad("action", "not an action id (score, journal.read, ..., audit.read)");
+  return *parsed;
+}
+
+// ---- Measurements <-> JSON ------------------------------------------------------------------
+
+constexpr std::string_view kMeasurementKeys =
+    "client_ref, case_ref, case_kind, instrument, session, date, responses, total, band, flags";
+
+absl::StatusOr<std::string> Text(const json& value, std::string_view what) {
+  if (!value.is_string()) return Bad(what, "must be a string");
+  return value.get<std::string>();
+}
+
+absl::StatusOr<store::Measurement> MeasurementFromJson(std::string_view text) {
+  VARSAM_ASSIGN_OR_RETURN(const json root, varsam::ParseJson(text, "measurement"));
+  if (!root.is_object()) return Bad("measurement", "must be a JSON object");
+  store::Measurement m;
+  for (const char* required :
+       {"client_ref", "case_ref", "case_kind", "instrument", "date", "responses"}) {
+    if (!root.contains(required)) return Bad(Cat({"measurement.", required}), "is required");
+  }
+  for (const auto& [key, value] : root.items()) {
+    const std::string what = Cat({"measurement.", key});
+    if (key == "client_ref") {
+      VARSAM_ASSIGN_OR_RETURN(m.client_ref, Text(value, what));
+    } else if (key == "case_ref") {
+      VARSAM_ASSIGN_OR_RETURN(m.case_ref, Text(value, what));
+    } else if (key == "case_kind") {
+      VARSAM_ASSIGN_OR_RETURN(m.case_kind, Text(value, what));
+    } else if (key == "instrument") {
+      VARSAM_ASSIGN_OR_RETURN(m.instrument, Text(value, what));
+    } else if (key == "session") {
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t session, Count(value, what));
+      if (session > 1000000) return Bad(what, "is out of range");
+      m.session = static_cast<int>(session);
+    } else if (key == "date") {
+      VARSAM_ASSIGN_OR_RETURN(const std::string date, Text(value, what));
+      VARSAM_ASSIGN_OR_RETURN(m.date, varsam::ParseIsoDate(date, what));
+    } else if (key == "responses") {
+      if (!value.is_array()) return Bad(what, "must be an array of numbers or null");
+      for (const json& answer : value) {
+        if (!answer.is_null() && !answer.is_number()) {
+          return Bad(what, "must be an array of numbers or null");
+        }
+        m.responses.push_back(answer.is_null() ? varsam::instruments::kMissing
+                                               : answer.get<double>());
+      }
+    } else if (key == "total") {
+      if (!value.is_null() && !value.is_number()) return Bad(what, "must be a number or null");
+      if (value.is_number()) m.total = value.get<double>();
+    } else if (key == "band") {
+      if (!value.is_null()) {
+        VARSAM_ASSIGN_OR_RETURN(m.band, Text(value, what));
+      }
+    } else if (key == "flags") {
+      if (!value.is_array()) return Bad(what, "must be an array of strings");
+      for (const json& flag : value) {
+        VARSAM_ASSIGN_OR_RETURN(std::string code, Text(flag, what));
+        m.flags.push_back(std::move(code));
+      }
+    } else {
+      return UnknownKey("measurement", key, kMeasurementKeys);
+    }
+  }
+  return m;
+}
+
+// A number as the score's JSON prints it: whole numbers without a fraction, NaN as null.
+ordered_json Number(double x) {
+  if (std::isnan(x)) return nullptr;
+  if (std::abs(x) < 1e15 && x == std::trunc(x)) return static_cast<std::int64_t>(x);
+  return x;
+}
+
+ordered_json MeasurementToJson(const store::Measurement& m) {
+  ordered_json responses = ordered_json::array();
+  for (const double answer : m.responses) responses.push_back(Number(answer));
+  ordered_json out;
+  out["id"] = m.id;
+  out["client_ref"] = m.client_ref;
+  out["case_ref"] = m.case_ref;
+  out["case_kind"] = m.case_kind;
+  out["instrument"] = m.instrument;
+  out["session"] = m.session;
+  out["date"] = varsam::FormatIsoDate(m.date);
+  out["responses"] = std::move(responses);
+  out["total"] = m.total ? Number(*m.total) : ordered_json(nullptr);
+  out["band"] = m.band ? ordered_json(*m.band) : ordered_json(nullptr);
+  out["flags"] = m.flags;
+  return out;
+}
+
+// ---- Other results --------------------------------------------------------------------------
+
+absl::StatusOr<ordered_json> SuggestionToJson(const store::Suggestion& s) {
+  ordered_json content = ordered_json::parse(s.content_json, nullptr, false);
+  if (content.is_discarded()) return absl::InternalError("a stored suggestion is not JSON");
+  ordered_json out;
+  out["id"] = s.id;
+  out["kind"] = s.kind;
+  out["created"] = varsam::FormatIsoDate(s.created);
+  out["content"] = std::move(content);
+  return out;
+}
+
+ordered_json RateToJson(const eng::OverrideRate& rate) {
+  const double value = rate.override_rate();
+  ordered_json out;
+  out["kind"] = rate.kind;
+  out["code"] = rate.code;
+  out["suggestions"] = rate.suggestions;
+  out["decided"] = rate.decided;
+  out["accepted"] = rate.accepted;
+  out["rejected"] = rate.rejected;
+  out["modified"] = rate.modified;
+  out["override_rate"] = std::isnan(value) ? ordered_json(nullptr) : ordered_json(value);
+  return out;
+}
+
+// The frame of an engine call that returns JSON: *json_out cleared, the pointers checked, and
+// `body(engine, context)` (returning StatusOr<ordered_json>) run inside the guard.
+template <typename Body>
+varsam_status EngineJson(varsam_engine* engine, const varsam_context* context, char** json_out,
+                         Body&& body) noexcept {
+  if (json_out != nullptr) *json_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (json_out == nullptr) return NullArg("json_out");
+    VARSAM_RETURN_IF_ERROR(EngineArgs(engine, context));
+    VARSAM_ASSIGN_OR_RETURN(const ordered_json out, body(*engine->engine, context->context));
+    return JsonOut(out, json_out);
+  });
+}
+
+// The built-in pack, loaded once.
+const absl::StatusOr<acc::PolicySet>& BuiltinPolicy() {
+  static const absl::StatusOr<acc::PolicySet> set = acc::PolicySet::Load();
+  return set;
+}
+
+}  // namespace
+
+extern "C" {
+
+varsam_status varsam_engine_open(const char* options_json, size_t options_length,
+                                 varsam_key_callback key, void* key_user_data,
+                                 varsam_engine** engine_out) {
+  if (engine_out != nullptr) *engine_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (engine_out == nullptr) return NullArg("engine_out");
+    if (options_json == nullptr) return NullArg("options_json");
+    if (key == nullptr) return NullArg("key");
+    VARSAM_ASSIGN_OR_RETURN(eng::EngineOptions options,
+                            ParseOptions(std::string_view(options_json, options_length)));
+    options.key = KeyFrom(key, key_user_data);
+    auto handle = std::make_unique<varsam_engine>();
+    VARSAM_ASSIGN_OR_RETURN(handle->engine, eng::Engine::Open(std::move(options)));
+    *engine_out = handle.release();
+    return absl::OkStatus();
+  });
+}
+
+void varsam_engine_close(varsam_engine* engine) {
+  (void)Guard([&]() -> absl::Status {
+    delete engine;
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_context_from_json(const char* json_text, size_t json_length,
+                                       varsam_context** context_out) {
+  if (context_out != nullptr) *context_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (context_out == nullptr) return NullArg("context_out");
+    if (json_text == nullptr) return NullArg("json");
+    VARSAM_ASSIGN_OR_RETURN(acc::Context context,
+                            acc::ParseContext(std::string_view(json_text, json_length)));
+    *context_out = new varsam_context{std::move(context)};
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_context_new(const varsam_context_fields* fields,
+                                 varsam_context** context_out) {
+  if (context_out != nullptr) *context_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (context_out == nullptr) return NullArg("context_out");
+    if (fields == nullptr) return NullArg("fields");
+    if (fields->struct_size < kContextFieldsV1Size) {
+      return Bad("fields", "struct_size is smaller than varsam_context_fields of version 0.1");
+    }
+    VARSAM_ASSIGN_OR_RETURN(const std::string text, FieldsToJson(*fields));
+    VARSAM_ASSIGN_OR_RETURN(acc::Context context, acc::ParseContext(text));
+    *context_out = new varsam_context{std::move(context)};
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_context_to_json(const varsam_context* context, char** json_out) {
+  if (json_out != nullptr) *json_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (json_out == nullptr) return NullArg("json_out");
+    if (context == nullptr) return NullArg("context");
+    *json_out = CopyOut(acc::ContextToJson(context->context));
+    return absl::OkStatus();
+  });
+}
+
+void varsam_context_free(varsam_context* context) { delete context; }
+
+varsam_status varsam_engine_check(varsam_engine* engine, const varsam_context* context,
+                                  const char* action, const char* resource_json,
+                                  size_t resource_length, char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      VARSAM_ASSIGN_OR_RETURN(const acc::Action parsed, ActionArg(action));
+                      VARSAM_ASSIGN_OR_RETURN(const acc::Resource resource,
+                                              ResourceArg(resource_json, resource_length));
+                      VARSAM_ASSIGN_OR_RETURN(const acc::Decision decision,
+                                              e.Check(c, parsed, resource));
+                      return acc::ToJson(decision);
+                    });
+}
+
+varsam_status varsam_policy_check(const varsam_context* context, const char* action,
+                                  const char* resource_json, size_t resource_length,
+                                  char** json_out) {
+  if (json_out != nullptr) *json_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (json_out == nullptr) return NullArg("json_out");
+    if (context == nullptr) return NullArg("context");
+    VARSAM_ASSIGN_OR_RETURN(const acc::Action parsed, ActionArg(action));
+    VARSAM_ASSIGN_OR_RETURN(const acc::Resource resource,
+                            ResourceArg(resource_json, resource_length));
+    const absl::StatusOr<acc::PolicySet>& set = BuiltinPolicy();
+    if (!set.ok()) return set.status();
+    return JsonOut(acc::ToJson(set->DecideAndExplain(context->context, parsed, resource)),
+                   json_out);
+  });
+}
+
+varsam_status varsam_engine_score(varsam_engine* engine, const varsam_context* context,
+                                  const char* request, size_t request_length, char** json_out) {
+  return EngineJson(
+      engine, context, json_out,
+      [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+        if (request == nullptr) return NullArg("request");
+        VARSAM_ASSIGN_OR_RETURN(
+            const varsam::capi::ScoreRequest parsed,
+            varsam::capi::ParseScoreRequest(std::string_view(request, request_length)));
+        VARSAM_ASSIGN_OR_RETURN(const eng::ScoreResult result,
+                                e.Score(c, parsed.instrument, parsed.responses, parsed.respondent));
+        ordered_json out = varsam::instruments::ToJson(result.score, parsed.swedish);
+        ordered_json suggestions = ordered_json::array();
+        for (size_t i = 0; i < result.suggestion_ids.size() && i < result.score.flags.size(); ++i) {
+          suggestions.push_back({{"id", result.suggestion_ids[i]},
+                                 {"flag", std::string(result.score.flags[i].code)}});
+        }
+        out["suggestions"] = std::move(suggestions);
+        return out;
+      });
+}
+
+varsam_status varsam_engine_journal_append(varsam_engine* engine, const varsam_context* context,
+                                           const char* measurement_json, size_t measurement_length,
+                                           int64_t* id_out) {
+  if (id_out != nullptr) *id_out = 0;
+  return Guard([&]() -> absl::Status {
+    if (id_out == nullptr) return NullArg("id_out");
+    VARSAM_RETURN_IF_ERROR(EngineArgs(engine, context));
+    if (measurement_json == nullptr) return NullArg("measurement_json");
+    VARSAM_ASSIGN_OR_RETURN(
+        const store::Measurement measurement,
+        MeasurementFromJson(std::string_view(measurement_json, measurement_length)));
+    VARSAM_ASSIGN_OR_RETURN(*id_out,
+                            engine->engine->AppendMeasurement(context->context, measurement));
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_engine_journal_history(varsam_engine* engine, const varsam_context* context,
+                                            const char* client_ref, char** json_out) {
+  return EngineJson(
+      engine, context, json_out,
+      [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+        if (client_ref == nullptr) return NullArg("client_ref");
+        ordered_json out = ordered_json::array();
+        VARSAM_RETURN_IF_ERROR(e.History(c, client_ref, [&](const store::Measurement& measurement) {
+          out.push_back(MeasurementToJson(measurement));
+          return true;
+        }));
+        return out;
+      });
+}
+
+varsam_status varsam_engine_suggestions_open(varsam_engine* engine, const varsam_context* context,
+                                             char** json_out) {
+  return EngineJson(
+      engine, context, json_out,
+      [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+        ordered_json out = ordered_json::array();
+        absl::Status bad;
+        VARSAM_RETURN_IF_ERROR(e.OpenSuggestions(c, [&](const store::Suggestion& suggestion) {
+          absl::StatusOr<ordered_json> row = SuggestionToJson(suggestion);
+          if (!row.ok()) {
+            bad = row.status();
+            return false;
+          }
+          out.push_back(*std::move(row));
+          return true;
+        }));
+        VARSAM_RETURN_IF_ERROR(bad);
+        return out;
+      });
+}
+
+varsam_status varsam_engine_decision_record(varsam_engine* engine, const varsam_context* context,
+                                            const char* suggestion_id, const char* outcome,
+                                            const char* rationale, int64_t* id_out) {
+  if (id_out != nullptr) *id_out = 0;
+  return Guard([&]() -> absl::Status {
+    VARSAM_RETURN_IF_ERROR(EngineArgs(engine, context));
+    if (suggestion_id == nullptr) return NullArg("suggestion_id");
+    if (outcome == nullptr) return NullArg("outcome");
+    if (rationale == nullptr) return NullArg("rationale");
+    VARSAM_ASSIGN_OR_RETURN(
+        const std::int64_t id,
+        engine->engine->RecordDecision(context->context, suggestion_id, outcome, rationale));
+    if (id_out != nullptr) *id_out = id;
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_engine_override_rates(varsam_engine* engine, const varsam_context* context,
+                                           int32_t from_yyyymmdd, int32_t to_yyyymmdd,
+                                           char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      VARSAM_ASSIGN_OR_RETURN(
+                          const varsam::Date from,
+                          varsam::capi::DateArg(from_yyyymmdd, "from_yyyymmdd"));
+                      VARSAM_ASSIGN_OR_RETURN(const varsam::Date to,
+                                              varsam::capi::DateArg(to_yyyymmdd, "to_yyyymmdd"));
+                      VARSAM_ASSIGN_OR_RETURN(const std::vector<eng::OverrideRate> rates,
+                                              e.OverrideRates(c, from, to));
+                      ordered_json out = ordered_json::array();
+                      for (const eng::OverrideRate& rate : rates) out.push_back(RateToJson(rate));
+                      return out;
+                    });
+}
+
+varsam_status varsam_engine_audit_verify(varsam_engine* engine, const varsam_context* context,
+                                         char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      VARSAM_ASSIGN_OR_RETURN(const varsam::audit::VerifyReport report,
+                                              e.VerifyAudit(c));
+                      return varsam::audit::ToJson(report);
+                    });
+}
+
+varsam_status varsam_engine_audit_prove_inclusion(varsam_engine* engine,
+                                                  const varsam_context* context, int64_t seq,
+                                                  int64_t tree_size, char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      VARSAM_ASSIGN_OR_RETURN(const varsam::audit::InclusionProofResult proof,
+                                              e.ProveInclusion(c, seq, tree_size));
+                      return varsam::audit::ToJson(proof);
+                    });
+}
+
+varsam_status varsam_engine_audit_prove_consistency(varsam_engine* engine,
+                                                    const varsam_context* context, int64_t old_size,
+                                                    int64_t new_size, char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      VARSAM_ASSIGN_OR_RETURN(const varsam::audit::ConsistencyProofResult proof,
+                                              e.ProveConsistency(c, old_size, new_size));
+                      return varsam::audit::ToJson(proof);
+                    });
+}
+
+varsam_status varsam_engine_audit_public_key(const varsam_engine* engine, char key_hex[65]) {
+  return Guard([&]() -> absl::Status {
+    if (engine == nullptr || engine->engine == nullptr) return NullArg("engine");
+    if (key_hex == nullptr) return NullArg("key_hex");
+    const std::string hex = varsam::audit::ToHex(engine->engine->audit_public_key());
+    if (hex.size() != 64) return absl::InternalError("the audit public key is not 32 bytes");
+    std::memcpy(key_hex, hex.c_str(), hex.size() + 1);
+    return absl::OkStatus();
+  });
+}
+
+}  // extern "C"
