@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -90,9 +91,15 @@ class BenchEngine {
   access::Context context_;
 };
 
+// Made on first use, destroyed at the end of main: not a static with automatic destruction,
+// since OpenSSL's own exit handler may already have run by then (an engine, like a database
+// handle, is closed before the process exits).
+std::unique_ptr<BenchEngine> shared_engine;
+std::once_flag shared_once;
+
 BenchEngine& Shared() {
-  static BenchEngine bench;
-  return bench;
+  std::call_once(shared_once, [] { shared_engine = std::make_unique<BenchEngine>(); });
+  return *shared_engine;
 }
 
 void BM_AuditedCheck(benchmark::State& state) {
@@ -125,3 +132,12 @@ void BM_AuditedScore(benchmark::State& state) {
 BENCHMARK(BM_AuditedScore)->ThreadRange(1, 64)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  shared_engine.reset();  // the final signed checkpoint, then the store closes
+  return 0;
+}

@@ -55,9 +55,7 @@ char* CopyOut(const std::string& text);
 // Serialises `value` into *out (DumpJson, then CopyOut).
 absl::Status JsonOut(const nlohmann::ordered_json& value, char** out);
 
-// A JSON object key in a message: quoted when it has the shape of a field name, otherwise
-// "(not shown: not a field name)", since keys come from the host and could hold anything.
-std::string KeyForMessage(std::string_view key);
+using varsam::KeyForMessage;  // varsam/core.h
 
 // The request of varsam_score_json (and varsam_engine_score).
 struct ScoreRequest {

@@ -93,17 +93,6 @@ absl::Status JsonOut(const nlohmann::ordered_json& value, char** out) {
 
 // ---- varsam_score_json's request ----
 
-std::string KeyForMessage(std::string_view key) {
-  const bool field_like =
-      !key.empty() && key.size() <= 32 &&
-      ((key[0] >= 'a' && key[0] <= 'z') || (key[0] >= 'A' && key[0] <= 'Z') || key[0] == '_') &&
-      std::all_of(key.begin(), key.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-';
-      });
-  return field_like ? varsam::Cat({"'", key, "'"}) : "(not shown: not a field name)";
-}
-
 absl::StatusOr<ScoreRequest> ParseScoreRequest(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const nlohmann::json request, varsam::ParseJson(text, "request"));
   if (!request.is_object()) return absl::InvalidArgumentError("request: must be a JSON object");

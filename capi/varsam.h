@@ -316,7 +316,8 @@ VARSAM_API varsam_status varsam_engine_open(const char* options_json, size_t opt
                                             varsam_engine** engine_out);
 
 /* Writes a final signed checkpoint and closes the engine. NULL does nothing. No call on the
- * engine may be running or follow. */
+ * engine may be running or follow. Close every engine before the process exits (from atexit
+ * or a static destructor it may be too late: OpenSSL cleans itself up at exit). */
 VARSAM_API void varsam_engine_close(varsam_engine* engine);
 
 /* A context from its JSON form (keys stable; add, never rename):

@@ -575,6 +575,59 @@ TEST_CASE("store: a journal batch that fails mid-way writes nothing", "[store]")
   });
 }
 
+TEST_CASE("store: audit batches keep any bytes, in order; empty and very large batches",
+          "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    CHECK(RequireSeq(store.AppendAuditBatch(std::vector<std::string>{})) == 0);
+    // Bytes that array literals, COPY or C strings would treat specially, and every byte value.
+    std::string all_bytes;
+    for (int b = 0; b < 256; ++b) all_bytes += static_cast<char>(b);
+    const std::vector<std::string> odd = {std::string(1, '\0'),
+                                          "\\",
+                                          "\"",
+                                          "{",
+                                          ",",
+                                          "\xff",
+                                          "",
+                                          "NULL",
+                                          "\\x41",
+                                          std::string("{\"a\\\",\0}\xff ,", 11),
+                                          "\t\n\r",
+                                          all_bytes};
+    REQUIRE(odd[0].size() == 1);
+    REQUIRE(odd[9].size() == 11);
+    CHECK(RequireSeq(store.AppendAuditBatch(odd)) == static_cast<std::int64_t>(odd.size()));
+    CHECK(RequireSeq(store.AppendAuditBatch(std::vector<std::string>{})) ==
+          static_cast<std::int64_t>(odd.size()));
+    std::vector<AuditEvent> events = AllEvents(store);
+    REQUIRE(events.size() == odd.size());
+    for (size_t i = 0; i < odd.size(); ++i) {
+      CHECK(events[i].seq == static_cast<std::int64_t>(i) + 1);
+      CHECK(events[i].payload == odd[i]);
+    }
+
+    // More events than one statement carries on PostgreSQL: still one batch, gap-free, in order.
+    constexpr int kLarge = 25000;
+    std::vector<std::string> large;
+    large.reserve(kLarge);
+    for (int i = 0; i < kLarge; ++i) large.push_back(Cat({"e", std::to_string(i)}));
+    const std::int64_t before = static_cast<std::int64_t>(odd.size());
+    CHECK(RequireSeq(store.AppendAuditBatch(large)) == before + kLarge);
+    CHECK(RequireSeq(store.AppendAudit("after")) == before + kLarge + 1);
+    events = AllEvents(store, before + 1);
+    REQUIRE(events.size() == static_cast<size_t>(kLarge) + 1);
+    for (int i = 0; i < kLarge; ++i) {
+      if (events[i].seq != before + 1 + i || events[i].payload != large[i]) {
+        FAIL_CHECK("event " << i << " has seq " << events[i].seq << ", payload "
+                            << events[i].payload);
+        break;
+      }
+    }
+    CHECK(events.back().seq == before + kLarge + 1);
+    CHECK(events.back().payload == "after");
+  });
+}
+
 TEST_CASE("store: concurrent audit batches each get consecutive seqs", "[store]") {
   ForEachBackend([](Store& store, std::string_view) {
     constexpr int kThreads = 4, kBatches = 20, kSize = 5;

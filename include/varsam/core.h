@@ -77,6 +77,16 @@ absl::Status CheckUtf8(std::string_view bytes, std::string_view what);
 // naming `what` and the byte offset of the problem (never the content).
 absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view what);
 
+// A JSON object key as error messages may show it: quoted when it looks like a field name
+// (a letter or '_', then letters, digits, '_' or '-', at most 32 bytes), otherwise
+// "(not shown: not a field name)" — a key can carry anything, even personal data.
+std::string KeyForMessage(std::string_view key);
+
+// OK when `value` is an object whose keys are all in `known`; otherwise InvalidArgument
+// "<what>: must be an object" or "<what>: unknown key 'k'" (through KeyForMessage).
+absl::Status CheckJsonKeys(const nlohmann::json& value, std::string_view what,
+                           std::initializer_list<std::string_view> known);
+
 // Serialises `value` compactly. Strings inside are valid UTF-8 by construction of the library's
 // JSON values; invalid bytes, should any reach here, are replaced by U+FFFD rather than thrown.
 std::string DumpJson(const nlohmann::json& value);

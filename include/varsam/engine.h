@@ -95,7 +95,10 @@ class Engine {
   // Opens (creating when needed) the store, loads the packs and opens the audit log.
   // InvalidArgument for a bad host pack; the store's and log's errors as they are.
   static absl::StatusOr<std::unique_ptr<Engine>> Open(EngineOptions options);
-  ~Engine();  // closes the audit log (a final signed checkpoint), errors ignored
+  // Closes the audit log (a final signed checkpoint), errors ignored. Destroy an engine before
+  // the process exits, as a database handle: one left in a static variable is destroyed after
+  // OpenSSL's own exit handler has run and cannot sign its last checkpoint.
+  ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 

@@ -39,18 +39,6 @@ absl::Status Bad(std::string_view what, std::string_view message) {
   return absl::InvalidArgumentError(Cat({what, ": ", message}));
 }
 
-// `value` must be an object whose keys are all in `known`.
-absl::Status CheckKeys(const json& value, std::string_view what,
-                       std::initializer_list<std::string_view> known) {
-  if (!value.is_object()) return Bad(what, "must be an object");
-  for (const auto& item : value.items()) {
-    if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
-      return Bad(what, Cat({"unknown key '", item.key(), "'"}));
-    }
-  }
-  return absl::OkStatus();
-}
-
 constexpr size_t kMaxIdLength = 128;
 
 // A required identifier string.
@@ -133,7 +121,7 @@ bool Context::SameClient() const {
 
 absl::StatusOr<Context> ParseContext(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "context"));
-  VARSAM_RETURN_IF_ERROR(CheckKeys(root, "context",
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(root, "context",
                                    {"actor", "role", "organisation", "purpose", "case",
                                     "subject_client", "time", "ethics_approval"}));
   Context context;
@@ -145,7 +133,7 @@ absl::StatusOr<Context> ParseContext(std::string_view text) {
 
   const auto org = root.find("organisation");
   if (org == root.end()) return Bad("context.organisation", "is required");
-  VARSAM_RETURN_IF_ERROR(CheckKeys(*org, "context.organisation", {"kind", "id"}));
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(*org, "context.organisation", {"kind", "id"}));
   VARSAM_ASSIGN_OR_RETURN(
       const std::optional<OrgKind> kind,
       Glossary<OrgKind>(*org, "kind", "context.organisation.kind", internal::kOrgKindNames, false));
@@ -166,7 +154,7 @@ absl::StatusOr<Context> ParseContext(std::string_view text) {
   const auto case_it = root.find("case");
   if (case_it != root.end() && !case_it->is_null()) {
     VARSAM_RETURN_IF_ERROR(
-        CheckKeys(*case_it, "context.case", {"ref", "kind", "led_to_investigation", "client"}));
+        CheckJsonKeys(*case_it, "context.case", {"ref", "kind", "led_to_investigation", "client"}));
     CaseInfo info;
     VARSAM_ASSIGN_OR_RETURN(info.ref, RequiredId(*case_it, "ref", "context.case.ref"));
     VARSAM_ASSIGN_OR_RETURN(
@@ -232,7 +220,7 @@ nlohmann::ordered_json ToJson(const Decision& decision) {
 
 absl::StatusOr<Resource> ParseResource(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "resource"));
-  VARSAM_RETURN_IF_ERROR(CheckKeys(
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(
       root, "resource", {"model_kind", "decider_role", "field_class", "lookup", "report_about"}));
   Resource resource;
   VARSAM_ASSIGN_OR_RETURN(resource.model_kind,

@@ -1,5 +1,6 @@
 // Exception-free JSON helpers over nlohmann-json.
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "varsam/core.h"
@@ -43,6 +44,27 @@ absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view
   nlohmann::json::sax_parse(text.begin(), text.end(), &finder);
   return absl::InvalidArgumentError(
       Cat({what, ": not valid JSON at byte ", std::to_string(finder.byte)}));
+}
+
+std::string KeyForMessage(std::string_view key) {
+  const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  const bool field_like =
+      !key.empty() && key.size() <= 32 && (letter(key[0]) || key[0] == '_') &&
+      std::all_of(key.begin(), key.end(), [&](char c) {
+        return letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
+      });
+  return field_like ? Cat({"'", key, "'"}) : "(not shown: not a field name)";
+}
+
+absl::Status CheckJsonKeys(const nlohmann::json& value, std::string_view what,
+                           std::initializer_list<std::string_view> known) {
+  if (!value.is_object()) return absl::InvalidArgumentError(Cat({what, ": must be an object"}));
+  for (const auto& item : value.items()) {
+    if (std::find(known.begin(), known.end(), item.key()) == known.end()) {
+      return absl::InvalidArgumentError(Cat({what, ": unknown key ", KeyForMessage(item.key())}));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::string DumpJson(const nlohmann::json& value) {

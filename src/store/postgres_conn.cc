@@ -190,6 +190,10 @@ Params& Params::OptionalText(const std::optional<std::string>& value) {
   return value ? Text(*value) : Null();
 }
 
+Params& Params::OptionalDate(const std::optional<Date>& value) {
+  return value ? Text(FormatIsoDate(*value)) : Null();
+}
+
 Params& Params::Null() {
   values_.emplace_back();
   null_.push_back(true);

@@ -17,6 +17,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "varsam/core.h"
 
 namespace varsam::store::pg {
 
@@ -60,6 +61,7 @@ class Params {
  public:
   Params& Text(std::string value);
   Params& OptionalText(const std::optional<std::string>& value);
+  Params& OptionalDate(const std::optional<Date>& value);  // "YYYY-MM-DD" or NULL
   Params& Null();
   Params& Bytes(std::string value);
   Params& Int(std::int64_t value);

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -237,7 +238,23 @@ constexpr Statement kAuditStatements[] = {
     // One key for the whole audit store of this database: appenders queue here.
     {"a_lock", "SELECT pg_advisory_xact_lock(7306394606223520001)"},
     {"a_last", "SELECT coalesce(max(seq), 0) FROM varsam_audit.events"},
-    {"a_insert", "INSERT INTO varsam_audit.events (seq, payload) VALUES ($1::bigint, $2::bytea)"},
+    // One event, under a_lock: seq max+1 (this statement's snapshot is taken after a_lock was
+    // granted, so max(seq) is the true last seq). Returns the seq written.
+    {"a_insert_one",
+     "INSERT INTO varsam_audit.events (seq, payload) "
+     "SELECT coalesce(max(seq), 0) + 1, $1::bytea FROM varsam_audit.events RETURNING seq"},
+    // A whole batch (or one chunk of it) in one statement, under a_lock: $1 is a bytea[] (binary
+    // format, see ByteaArray) whose elements get seqs max+1, max+2, ... in array order. The
+    // statement's snapshot is taken after a_lock was granted, so max(seq) is the true last seq
+    // (and, in a later chunk of the same transaction, includes the earlier chunks); the rows go
+    // in ord order, as the events_next_seq trigger insists. Returns the last seq written and the
+    // number of rows.
+    {"a_insert_batch",
+     "WITH ins AS (INSERT INTO varsam_audit.events (seq, payload) "
+     "SELECT last.seq + t.ord, t.p "
+     "FROM (SELECT coalesce(max(seq), 0) AS seq FROM varsam_audit.events) AS last, "
+     "unnest($1::bytea[]) WITH ORDINALITY AS t(p, ord) ORDER BY t.ord RETURNING seq) "
+     "SELECT coalesce(max(seq), 0), count(*) FROM ins"},
     {"a_read",
      "SELECT seq, payload FROM varsam_audit.events WHERE seq >= $1::bigint AND seq <= $2::bigint "
      "ORDER BY seq"},
@@ -245,6 +262,42 @@ constexpr Statement kAuditStatements[] = {
      "INSERT INTO varsam_audit.checkpoints (seq, payload) VALUES ($1::bigint, $2::bytea)"},
     {"a_read_checkpoints", "SELECT seq, payload FROM varsam_audit.checkpoints ORDER BY id"},
 };
+
+// Audit batches go in chunks of at most this many events and (unless one payload is larger)
+// this many payload bytes per statement, all in one transaction.
+constexpr std::size_t kAuditChunkEvents = 10000;
+constexpr std::size_t kAuditChunkBytes = std::size_t{64} << 20;
+// PostgreSQL's limit for one field value (a bytea, and the bytea[] that carries it), less the
+// array's header.
+constexpr std::size_t kMaxAuditPayload = (std::size_t{1} << 30) - 64;
+
+void AppendInt32(std::string& out, std::uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                     static_cast<char>(v >> 8), static_cast<char>(v)};
+  out.append(b, 4);
+}
+
+// `payloads` as one bytea[] in PostgreSQL's binary array format (array_recv), network byte
+// order: ndim 1, no NULLs, element type bytea (oid 17), dimension (size, lower bound 1), then
+// each element as its length and its bytes. Binary, so no escaping: any byte goes as it is.
+// Each payload is at most kMaxAuditPayload bytes (the caller checks).
+std::string ByteaArray(std::span<const std::string> payloads) {
+  constexpr std::uint32_t kByteaOid = 17;
+  std::size_t size = 20 + 4 * payloads.size();
+  for (const std::string& p : payloads) size += p.size();
+  std::string out;
+  out.reserve(size);
+  AppendInt32(out, 1);  // ndim
+  AppendInt32(out, 0);  // has NULLs
+  AppendInt32(out, kByteaOid);
+  AppendInt32(out, static_cast<std::uint32_t>(payloads.size()));
+  AppendInt32(out, 1);  // lower bound
+  for (const std::string& p : payloads) {
+    AppendInt32(out, static_cast<std::uint32_t>(p.size()));
+    out += p;
+  }
+  return out;
+}
 
 struct PartDef {
   Part part;
@@ -541,6 +594,22 @@ absl::Status Unreadable(Part part, std::string_view table, std::string_view colu
       Cat({What(part, "read"), ": a row of ", table, " has an unreadable ", column}));
 }
 
+// A decision from the columns first..first+6 (id, suggestion_id, decider, decider_role,
+// decision, rationale, date).
+absl::Status ReadDecision(const PGresult* r, int first, Decision* d) {
+  const auto id = pg::ParseInt(Cell(r, first));
+  const auto date = ParseIsoDate(Cell(r, first + 6), "date");
+  if (!id || !date.ok()) return Unreadable(Part::kJournal, "decisions", "column");
+  d->id = *id;
+  d->suggestion_id = Cell(r, first + 1);
+  d->decider = Cell(r, first + 2);
+  d->decider_role = Cell(r, first + 3);
+  d->decision = Cell(r, first + 4);
+  d->rationale = Cell(r, first + 5);
+  d->date = *date;
+  return absl::OkStatus();
+}
+
 // Binary int8 (network byte order).
 std::int64_t Int8(const PGresult* r, int column) {
   const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(r, 0, column));
@@ -641,16 +710,7 @@ class PostgresStore final : public Store {
     const std::string what = What(Part::kJournal, "read measurements");
     Params p;
     p.OptionalText(filter.client_ref).OptionalText(filter.case_ref).OptionalText(filter.instrument);
-    if (filter.from) {
-      p.Text(FormatIsoDate(*filter.from));
-    } else {
-      p.Null();
-    }
-    if (filter.to) {
-      p.Text(FormatIsoDate(*filter.to));
-    } else {
-      p.Null();
-    }
+    p.OptionalDate(filter.from).OptionalDate(filter.to);
     return Stream(Part::kJournal, "j_select_measurements", p, 0, what,
                   [&](const PGresult* r) -> absl::StatusOr<bool> {
                     constexpr std::string_view kTable = "measurements";
@@ -750,16 +810,7 @@ class PostgresStore final : public Store {
     }
     Params p;
     p.OptionalText(filter.client_ref).OptionalText(filter.case_ref).OptionalText(filter.kind);
-    if (filter.from) {
-      p.Text(FormatIsoDate(*filter.from));
-    } else {
-      p.Null();
-    }
-    if (filter.to) {
-      p.Text(FormatIsoDate(*filter.to));
-    } else {
-      p.Null();
-    }
+    p.OptionalDate(filter.from).OptionalDate(filter.to);
     p.Text(filter.open_only ? "true" : "false");
     return Stream(Part::kJournal, "j_select_suggestions", p, 0, what,
                   [&](const PGresult* r) -> absl::StatusOr<bool> {
@@ -774,16 +825,7 @@ class PostgresStore final : public Store {
                     s.content_json = Cell(r, 5);
                     if (IsNull(r, 6)) return row(s, nullptr);
                     Decision d;
-                    const auto id = pg::ParseInt(Cell(r, 6));
-                    const auto date = ParseIsoDate(Cell(r, 12), "date");
-                    if (!id || !date.ok()) return Unreadable(Part::kJournal, "decisions", "column");
-                    d.id = *id;
-                    d.suggestion_id = Cell(r, 7);
-                    d.decider = Cell(r, 8);
-                    d.decider_role = Cell(r, 9);
-                    d.decision = Cell(r, 10);
-                    d.rationale = Cell(r, 11);
-                    d.date = *date;
+                    VARSAM_RETURN_IF_ERROR(ReadDecision(r, 6, &d));
                     return row(s, &d);
                   });
   }
@@ -799,16 +841,7 @@ class PostgresStore final : public Store {
     return Stream(Part::kJournal, "j_select_decisions", p, 0, what,
                   [&](const PGresult* r) -> absl::StatusOr<bool> {
                     Decision d;
-                    const auto id = pg::ParseInt(Cell(r, 0));
-                    const auto date = ParseIsoDate(Cell(r, 6), "date");
-                    if (!id || !date.ok()) return Unreadable(Part::kJournal, "decisions", "column");
-                    d.id = *id;
-                    d.suggestion_id = Cell(r, 1);
-                    d.decider = Cell(r, 2);
-                    d.decider_role = Cell(r, 3);
-                    d.decision = Cell(r, 4);
-                    d.rationale = Cell(r, 5);
-                    d.date = *date;
+                    VARSAM_RETURN_IF_ERROR(ReadDecision(r, 0, &d));
                     return row(d);
                   });
   }
@@ -891,17 +924,68 @@ class PostgresStore final : public Store {
 
   absl::StatusOr<std::int64_t> AppendAuditBatch(std::span<const std::string> payloads) override {
     const std::string what = What(Part::kAudit, "append");
+    for (const std::string& payload : payloads) {
+      if (payload.size() > kMaxAuditPayload) {
+        return absl::InvalidArgumentError(
+            Cat({what, ": an audit payload must be under 1 GiB (nothing written)"}));
+      }
+    }
     VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, audit_.Acquire());
+    // BEGIN, a_lock, one a_insert_one or a_insert_batch per chunk, COMMIT: four round trips for
+    // a batch of up to kAuditChunkEvents events, whatever its size.
     Transaction txn(lease.get());
     VARSAM_RETURN_IF_ERROR(txn.Begin(what));
     // Appenders queue on the advisory lock until this transaction ends, so max+1 is free and
-    // the seqs stay gap-free whoever appends.
+    // the seqs stay gap-free whoever appends. The lock is a statement of its own: a statement's
+    // snapshot is taken before it runs, so a max(seq) in the locking statement could miss the
+    // events of the appender it waited for; a_insert_batch's snapshot comes after the lock.
     VARSAM_RETURN_IF_ERROR(pg::ExecPrepared(lease.get(), "a_lock", Params(), 0, what).status());
-    VARSAM_ASSIGN_OR_RETURN(std::int64_t seq, LastSeq(lease.get(), what));
-    for (const std::string& payload : payloads) {
+    if (payloads.empty()) {
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t last, LastSeq(lease.get(), what));
+      VARSAM_RETURN_IF_ERROR(txn.Commit(what));
+      return last;
+    }
+    if (payloads.size() == 1) {  // the common single append: a simpler statement, no array
       Params p;
-      p.Int(++seq).Bytes(payload);
-      VARSAM_RETURN_IF_ERROR(pg::ExecPrepared(lease.get(), "a_insert", p, 0, what).status());
+      p.Bytes(payloads.front());
+      VARSAM_ASSIGN_OR_RETURN(Result r, pg::ExecPrepared(lease.get(), "a_insert_one", p, 0, what));
+      const std::optional<std::int64_t> seq =
+          PQntuples(r.get()) == 1 ? pg::ParseInt(PQgetvalue(r.get(), 0, 0)) : std::nullopt;
+      if (!seq) {
+        return absl::InternalError(
+            Cat({what, ": the server did not report the seq written (nothing written)"}));
+      }
+      VARSAM_RETURN_IF_ERROR(txn.Commit(what));
+      return *seq;
+    }
+    std::int64_t seq = 0;
+    for (std::size_t begin = 0; begin < payloads.size();) {
+      // A chunk: at most kAuditChunkEvents events and kAuditChunkBytes of payload (a single
+      // larger payload goes alone).
+      std::size_t end = begin + 1;
+      std::size_t bytes = payloads[begin].size();
+      while (end < payloads.size() && end - begin < kAuditChunkEvents &&
+             bytes + payloads[end].size() <= kAuditChunkBytes) {
+        bytes += payloads[end].size();
+        ++end;
+      }
+      const std::span<const std::string> chunk = payloads.subspan(begin, end - begin);
+      Params p;
+      p.Bytes(ByteaArray(chunk));
+      VARSAM_ASSIGN_OR_RETURN(Result r,
+                              pg::ExecPrepared(lease.get(), "a_insert_batch", p, 0, what));
+      const bool one_row = PQntuples(r.get()) == 1 && PQnfields(r.get()) == 2;
+      const std::optional<std::int64_t> last =
+          one_row ? pg::ParseInt(PQgetvalue(r.get(), 0, 0)) : std::nullopt;
+      const std::optional<std::int64_t> count =
+          one_row ? pg::ParseInt(PQgetvalue(r.get(), 0, 1)) : std::nullopt;
+      if (!last || !count || *count != static_cast<std::int64_t>(chunk.size()) ||
+          (seq != 0 && *last != seq + *count)) {
+        return absl::InternalError(
+            Cat({what, ": the server did not report the seqs written (nothing written)"}));
+      }
+      seq = *last;
+      begin = end;
     }
     VARSAM_RETURN_IF_ERROR(txn.Commit(what));
     return seq;

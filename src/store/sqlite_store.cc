@@ -28,6 +28,7 @@
 #include <system_error>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -601,6 +602,61 @@ absl::Status StepRows(Statement& stmt, std::string_view doing, Fn&& row) {
   }
 }
 
+// The WHERE clause of a filtered read: each filter value that is given adds " AND <condition>"
+// with one "?" and the value bound to it, in order; a flag adds a condition without a value.
+class Where {
+ public:
+  Where& Add(std::string_view condition, const std::optional<std::string>& value) {
+    if (value) Push(condition, Value{*value});
+    return *this;
+  }
+  Where& Add(std::string_view condition, const std::optional<Date>& value) {
+    if (value) Push(condition, Value{FormatIsoDate(*value)});
+    return *this;
+  }
+  Where& Add(std::string_view condition, const std::optional<std::int32_t>& value) {
+    if (value) Push(condition, Value{*value});
+    return *this;
+  }
+  Where& AddIf(bool given, std::string_view condition) {
+    if (given) sql_ = Cat({sql_, " AND ", condition});
+    return *this;
+  }
+  const std::string& sql() const { return sql_; }
+  void Bind(Statement& s) const {
+    for (size_t i = 0; i < values_.size(); ++i) {
+      const int index = static_cast<int>(i) + 1;
+      if (const auto* text = std::get_if<std::string>(&values_[i])) {
+        s.BindText(index, *text);
+      } else {
+        s.BindInt(index, std::get<std::int64_t>(values_[i]));
+      }
+    }
+  }
+
+ private:
+  using Value = std::variant<std::string, std::int64_t>;
+  void Push(std::string_view condition, Value value) {
+    sql_ = Cat({sql_, " AND ", condition});
+    values_.push_back(std::move(value));
+  }
+  std::string sql_ = " WHERE 1 = 1";
+  std::vector<Value> values_;
+};
+
+// A decision from the columns first..first+6 (id, suggestion_id, decider, decider_role,
+// decision, rationale, date).
+absl::Status ReadDecision(Statement& s, int first, Decision* d) {
+  d->id = s.Int(first);
+  d->suggestion_id = s.Text(first + 1);
+  d->decider = s.Text(first + 2);
+  d->decider_role = s.Text(first + 3);
+  d->decision = s.Text(first + 4);
+  d->rationale = s.Text(first + 5);
+  VARSAM_ASSIGN_OR_RETURN(d->date, ReadDate(s, first + 6, Part::kJournal, "decisions", "date"));
+  return absl::OkStatus();
+}
+
 // ---- The store --------------------------------------------------------------------------------
 
 class SqliteStore final : public Store {
@@ -680,26 +736,19 @@ class SqliteStore final : public Store {
 
   absl::Status ForEachMeasurement(const MeasurementFilter& filter,
                                   absl::FunctionRef<bool(const Measurement&)> row) override {
-    std::string sql =
-        "SELECT id, client_ref, case_ref, case_kind, instrument, session, date, responses, "
-        "total, band, flags FROM measurements WHERE 1 = 1";
-    if (filter.client_ref) sql += " AND client_ref = ?";
-    if (filter.case_ref) sql += " AND case_ref = ?";
-    if (filter.instrument) sql += " AND instrument = ?";
-    if (filter.from) sql += " AND date >= ?";
-    if (filter.to) sql += " AND date <= ?";
-    sql += " ORDER BY date, id";
-    const std::string from = filter.from ? FormatIsoDate(*filter.from) : std::string();
-    const std::string to = filter.to ? FormatIsoDate(*filter.to) : std::string();
-
+    Where where;
+    where.Add("client_ref = ?", filter.client_ref)
+        .Add("case_ref = ?", filter.case_ref)
+        .Add("instrument = ?", filter.instrument)
+        .Add("date >= ?", filter.from)
+        .Add("date <= ?", filter.to);
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, journal_.AcquireReader());
-    VARSAM_ASSIGN_OR_RETURN(Statement s, Statement::Make(*c, sql));
-    int i = 0;
-    if (filter.client_ref) s.BindText(++i, *filter.client_ref);
-    if (filter.case_ref) s.BindText(++i, *filter.case_ref);
-    if (filter.instrument) s.BindText(++i, *filter.instrument);
-    if (filter.from) s.BindText(++i, from);
-    if (filter.to) s.BindText(++i, to);
+    VARSAM_ASSIGN_OR_RETURN(
+        Statement s,
+        Statement::Make(*c, Cat({"SELECT id, client_ref, case_ref, case_kind, instrument, session, "
+                                 "date, responses, total, band, flags FROM measurements",
+                                 where.sql(), " ORDER BY date, id"})));
+    where.Bind(s);
     Measurement m;
     return StepRows(s, "reading measurements", [&]() -> absl::StatusOr<bool> {
       m.id = s.Int(0);
@@ -809,13 +858,7 @@ class SqliteStore final : public Store {
     s.BindText(1, suggestion_id);
     Decision d;
     return StepRows(s, "reading decisions", [&]() -> absl::StatusOr<bool> {
-      d.id = s.Int(0);
-      d.suggestion_id = s.Text(1);
-      d.decider = s.Text(2);
-      d.decider_role = s.Text(3);
-      d.decision = s.Text(4);
-      d.rationale = s.Text(5);
-      VARSAM_ASSIGN_OR_RETURN(d.date, ReadDate(s, 6, Part::kJournal, "decisions", "date"));
+      VARSAM_RETURN_IF_ERROR(ReadDecision(s, 0, &d));
       return row(d);
     });
   }
@@ -834,29 +877,23 @@ class SqliteStore final : public Store {
         return absl::OkStatus();
       }
     }
-    std::string sql =
-        "SELECT s.id, s.client_ref, s.case_ref, s.kind, s.created, s.content_json, "
-        "d.id, d.suggestion_id, d.decider, d.decider_role, d.decision, d.rationale, d.date "
-        "FROM suggestions AS s LEFT JOIN decisions AS d ON d.id = "
-        "(SELECT min(f.id) FROM decisions AS f WHERE f.suggestion_id = s.id) WHERE 1 = 1";
-    if (filter.client_ref) sql += " AND s.client_ref = ?";
-    if (filter.case_ref) sql += " AND s.case_ref = ?";
-    if (filter.kind) sql += " AND s.kind = ?";
-    if (filter.from) sql += " AND s.created >= ?";
-    if (filter.to) sql += " AND s.created <= ?";
-    if (filter.open_only) sql += " AND d.id IS NULL";
-    sql += " ORDER BY s.created, s.id";
-    const std::string from = filter.from ? FormatIsoDate(*filter.from) : std::string();
-    const std::string to = filter.to ? FormatIsoDate(*filter.to) : std::string();
-
+    Where where;
+    where.Add("s.client_ref = ?", filter.client_ref)
+        .Add("s.case_ref = ?", filter.case_ref)
+        .Add("s.kind = ?", filter.kind)
+        .Add("s.created >= ?", filter.from)
+        .Add("s.created <= ?", filter.to)
+        .AddIf(filter.open_only, "d.id IS NULL");
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, journal_.AcquireReader());
-    VARSAM_ASSIGN_OR_RETURN(Statement s, Statement::Make(*c, sql));
-    int i = 0;
-    if (filter.client_ref) s.BindText(++i, *filter.client_ref);
-    if (filter.case_ref) s.BindText(++i, *filter.case_ref);
-    if (filter.kind) s.BindText(++i, *filter.kind);
-    if (filter.from) s.BindText(++i, from);
-    if (filter.to) s.BindText(++i, to);
+    VARSAM_ASSIGN_OR_RETURN(
+        Statement s,
+        Statement::Make(
+            *c, Cat({"SELECT s.id, s.client_ref, s.case_ref, s.kind, s.created, s.content_json, "
+                     "d.id, d.suggestion_id, d.decider, d.decider_role, d.decision, d.rationale, "
+                     "d.date FROM suggestions AS s LEFT JOIN decisions AS d ON d.id = "
+                     "(SELECT min(f.id) FROM decisions AS f WHERE f.suggestion_id = s.id)",
+                     where.sql(), " ORDER BY s.created, s.id"})));
+    where.Bind(s);
     Suggestion x;
     Decision d;
     return StepRows(s, "reading suggestions", [&]() -> absl::StatusOr<bool> {
@@ -867,13 +904,7 @@ class SqliteStore final : public Store {
       VARSAM_ASSIGN_OR_RETURN(x.created, ReadDate(s, 4, Part::kJournal, "suggestions", "created"));
       x.content_json = s.Text(5);
       if (s.IsNull(6)) return row(x, nullptr);
-      d.id = s.Int(6);
-      d.suggestion_id = s.Text(7);
-      d.decider = s.Text(8);
-      d.decider_role = s.Text(9);
-      d.decision = s.Text(10);
-      d.rationale = s.Text(11);
-      VARSAM_ASSIGN_OR_RETURN(d.date, ReadDate(s, 12, Part::kJournal, "decisions", "date"));
+      VARSAM_RETURN_IF_ERROR(ReadDecision(s, 6, &d));
       return row(x, &d);
     });
   }
@@ -882,14 +913,15 @@ class SqliteStore final : public Store {
 
   absl::Status ForEachEpisode(const EpisodeFilter& filter,
                               absl::FunctionRef<bool(const EpisodeRow&)> row) override {
+    const Where where = EpisodeWhere(filter);
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, register_.AcquireReader());
     VARSAM_ASSIGN_OR_RETURN(
         Statement s,
         Statement::Make(*c, Cat({"SELECT pseudonym, key_epoch, age_band, sex, region, case_kind, "
                                  "intervention, start_period, end_period, outcome, record_key "
                                  "FROM episodes",
-                                 EpisodeWhere(filter), " ORDER BY rowid"})));
-    BindEpisodeFilter(s, filter);
+                                 where.sql(), " ORDER BY rowid"})));
+    where.Bind(s);
     EpisodeRow e;
     return StepRows(s, "reading episodes", [&]() -> absl::StatusOr<bool> {
       e.pseudonym = s.Text(0);
@@ -908,11 +940,11 @@ class SqliteStore final : public Store {
   }
 
   absl::StatusOr<std::int64_t> CountEpisodes(const EpisodeFilter& filter) override {
+    const Where where = EpisodeWhere(filter);
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, register_.AcquireReader());
     VARSAM_ASSIGN_OR_RETURN(
-        Statement s,
-        Statement::Make(*c, Cat({"SELECT count(*) FROM episodes", EpisodeWhere(filter)})));
-    BindEpisodeFilter(s, filter);
+        Statement s, Statement::Make(*c, Cat({"SELECT count(*) FROM episodes", where.sql()})));
+    where.Bind(s);
     const int rc = s.Step();
     if (rc != SQLITE_ROW) return s.Error(rc, "counting episodes");
     return s.Int(0);
@@ -1068,21 +1100,13 @@ class SqliteStore final : public Store {
 
   std::string PathOf(Part part) const { return (fs::path(directory_) / FileName(part)).string(); }
 
-  static std::string EpisodeWhere(const EpisodeFilter& f) {
-    std::string where = " WHERE 1 = 1";
-    if (f.case_kind) where += " AND case_kind = ?";
-    if (f.intervention) where += " AND intervention = ?";
-    if (f.region) where += " AND region = ?";
-    if (f.key_epoch) where += " AND key_epoch = ?";
+  static Where EpisodeWhere(const EpisodeFilter& f) {
+    Where where;
+    where.Add("case_kind = ?", f.case_kind)
+        .Add("intervention = ?", f.intervention)
+        .Add("region = ?", f.region)
+        .Add("key_epoch = ?", f.key_epoch);
     return where;
-  }
-
-  static void BindEpisodeFilter(Statement& s, const EpisodeFilter& f) {
-    int i = 0;
-    if (f.case_kind) s.BindText(++i, *f.case_kind);
-    if (f.intervention) s.BindText(++i, *f.intervention);
-    if (f.region) s.BindText(++i, *f.region);
-    if (f.key_epoch) s.BindInt(++i, *f.key_epoch);
   }
 
   static absl::StatusOr<std::int64_t> LastSeq(Connection& c) {

@@ -1,0 +1,1164 @@
+// The optimal full-domain generalisation search (issue 6, item 5; docs/anonymisation.md).
+//
+// Layout of the work:
+//   Prep      — per-column tables computed once: domain sizes and bit widths per level, the
+//               "lift" tables that map a code at level a to its code at level b >= a, the group
+//               size of every code (how many level-0 values it covers), and the per-level sums
+//               of (g - 1) over all rows (the loss metric's lower bound needs nothing else).
+//   Classes   — the equivalence classes of one node as a compact vector: the packed key (each
+//               column's code at the node's level in its own bit field), the row count, one
+//               representative row and, for l-diversity, a CSR histogram of sensitive values.
+//               The bottom node is grouped from the rows once; every other node is rolled up
+//               from the cached finer node with the fewest classes (keys are re-packed through
+//               the lift tables and merged), never by re-reading the rows.
+//   Search    — Flash-style: nodes by height; from each untagged node a greedy path upwards is
+//               binary-searched; a satisfying node tags all its generalisations satisfying, a
+//               failing node tags all its specialisations failing. Two-column projections mark
+//               nodes failing before any check, and a roll-up stops once the node has too many
+//               classes to satisfy k. Nodes whose metric lower bound exceeds the best metric
+//               found are never looked at. Satisfying nodes that were only tagged are evaluated
+//               at the end in order of their lower bound.
+
+#include "varsam/kanonymity.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "varsam/core.h"
+
+namespace varsam::anonymize {
+namespace {
+
+constexpr double kEntropyTolerance = 1e-12;
+
+int BitsFor(std::size_t domain) {
+  if (domain <= 1) return 0;
+  return static_cast<int>(std::bit_width(static_cast<std::uint64_t>(domain - 1)));
+}
+
+struct ColInfo {
+  int levels = 0;
+  std::vector<std::size_t> domain;                       // domain[l]
+  std::vector<int> bits;                                 // bits[l]
+  std::vector<std::vector<std::uint32_t>> gsize;         // gsize[l][code_l]
+  std::vector<std::vector<std::vector<std::uint32_t>>> lift;  // lift[a][b][code_a], b >= a
+  std::vector<std::uint64_t> sumg;                       // sumg[l] = sum over rows of g - 1
+};
+
+struct Prep {
+  const Table* table = nullptr;
+  std::size_t n = 0;
+  std::vector<ColInfo> cols;
+  std::vector<int> lo, hi;  // level bounds
+  bool sensitive = false;   // l-diversity asked for
+  std::size_t limit = 0;    // suppression limit in rows
+  const PrivacyModel* model = nullptr;
+};
+
+absl::Status InvalidColumn(const Column& c, std::string_view what) {
+  return absl::InvalidArgumentError(Cat({"kanonymity: column '", c.name, "': ", what}));
+}
+
+absl::StatusOr<ColInfo> PrepareColumn(const Column& c, std::size_t n) {
+  ColInfo info;
+  info.levels = c.levels();
+  if (info.levels < 1) return InvalidColumn(c, "has no levels");
+  if (c.labels.size() != c.up.size()) return InvalidColumn(c, "labels and up differ in levels");
+  if (c.codes.size() != n) return InvalidColumn(c, "row count differs from the first column");
+  const std::size_t d0 = c.labels[0].size();
+  for (int l = 0; l < info.levels; ++l) {
+    const auto& up = c.up[static_cast<std::size_t>(l)];
+    const std::size_t dl = c.labels[static_cast<std::size_t>(l)].size();
+    if (up.size() != d0) return InvalidColumn(c, "up[level] must have one entry per level-0 code");
+    for (std::size_t x = 0; x < d0; ++x) {
+      if (up[x] >= dl) return InvalidColumn(c, "up[level] names a code without a label");
+      if (l == 0 && up[x] != x) return InvalidColumn(c, "up[0] must be the identity");
+    }
+    info.domain.push_back(dl);
+    info.bits.push_back(BitsFor(dl));
+  }
+  for (std::uint32_t code : c.codes) {
+    if (code >= d0) return InvalidColumn(c, "a row's code has no label");
+  }
+  // Group sizes and one-step lifts (checking that the levels nest).
+  info.gsize.resize(static_cast<std::size_t>(info.levels));
+  for (int l = 0; l < info.levels; ++l) {
+    auto& g = info.gsize[static_cast<std::size_t>(l)];
+    g.assign(info.domain[static_cast<std::size_t>(l)], 0);
+    for (std::size_t x = 0; x < d0; ++x) ++g[c.up[static_cast<std::size_t>(l)][x]];
+  }
+  info.lift.resize(static_cast<std::size_t>(info.levels));
+  for (int a = 0; a < info.levels; ++a) {
+    auto& la = info.lift[static_cast<std::size_t>(a)];
+    la.resize(static_cast<std::size_t>(info.levels));
+    const std::size_t da = info.domain[static_cast<std::size_t>(a)];
+    for (int b = a; b < info.levels; ++b) {
+      auto& t = la[static_cast<std::size_t>(b)];
+      constexpr std::uint32_t kUnset = std::numeric_limits<std::uint32_t>::max();
+      t.assign(da, kUnset);
+      for (std::size_t x = 0; x < d0; ++x) {
+        const std::uint32_t ca = c.up[static_cast<std::size_t>(a)][x];
+        const std::uint32_t cb = c.up[static_cast<std::size_t>(b)][x];
+        if (t[ca] == kUnset) {
+          t[ca] = cb;
+        } else if (t[ca] != cb) {
+          return InvalidColumn(c, "levels do not nest (a value splits at a higher level)");
+        }
+      }
+      for (auto& v : t) {
+        if (v == kUnset) v = 0;  // a code no level-0 value maps to; never looked up
+      }
+    }
+  }
+  std::vector<std::uint64_t> hist(d0, 0);
+  for (std::uint32_t code : c.codes) ++hist[code];
+  info.sumg.assign(static_cast<std::size_t>(info.levels), 0);
+  for (int l = 0; l < info.levels; ++l) {
+    std::uint64_t s = 0;
+    for (std::size_t x = 0; x < d0; ++x) {
+      s += hist[x] * (info.gsize[static_cast<std::size_t>(l)][c.up[static_cast<std::size_t>(l)][x]] - 1);
+    }
+    info.sumg[static_cast<std::size_t>(l)] = s;
+  }
+  return info;
+}
+
+absl::StatusOr<Prep> Prepare(const Table& table, const PrivacyModel& model) {
+  Prep p;
+  p.table = &table;
+  p.model = &model;
+  if (table.columns.empty()) {
+    return absl::InvalidArgumentError("kanonymity: the table has no quasi-identifier columns");
+  }
+  p.n = table.rows();
+  if (p.n > std::numeric_limits<std::uint32_t>::max()) {
+    return absl::InvalidArgumentError("kanonymity: more than 2^32 - 1 rows");
+  }
+  for (const Column& c : table.columns) {
+    VARSAM_ASSIGN_OR_RETURN(ColInfo info, PrepareColumn(c, p.n));
+    p.cols.push_back(std::move(info));
+  }
+  if (model.k < 1) return absl::InvalidArgumentError("kanonymity: k must be at least 1");
+  if (model.distinct_l < 0) return absl::InvalidArgumentError("kanonymity: distinct l is negative");
+  if (!(model.entropy_l >= 0.0) || !std::isfinite(model.entropy_l)) {
+    return absl::InvalidArgumentError("kanonymity: entropy l must be a finite number >= 0");
+  }
+  if (!(model.max_suppression >= 0.0 && model.max_suppression <= 1.0)) {
+    return absl::InvalidArgumentError("kanonymity: max_suppression must be in [0, 1]");
+  }
+  if (!(model.risk_threshold >= 0.0 && model.risk_threshold <= 1.0)) {
+    return absl::InvalidArgumentError("kanonymity: risk_threshold must be in [0, 1]");
+  }
+  p.sensitive = model.distinct_l >= 2 || model.entropy_l > 1.0;
+  if (p.sensitive && table.sensitive.size() != p.n) {
+    return absl::InvalidArgumentError(
+        "kanonymity: l-diversity needs a sensitive column with one code per row");
+  }
+  if (!table.sensitive.empty() && table.sensitive.size() != p.n) {
+    return absl::InvalidArgumentError("kanonymity: the sensitive column's row count differs");
+  }
+  const std::size_t cn = p.cols.size();
+  if (!model.min_level.empty() && model.min_level.size() != cn) {
+    return absl::InvalidArgumentError("kanonymity: min_level needs one entry per column");
+  }
+  if (!model.max_level.empty() && model.max_level.size() != cn) {
+    return absl::InvalidArgumentError("kanonymity: max_level needs one entry per column");
+  }
+  for (std::size_t c = 0; c < cn; ++c) {
+    const int lo = model.min_level.empty() ? 0 : model.min_level[c];
+    const int hi = model.max_level.empty() ? p.cols[c].levels - 1 : model.max_level[c];
+    if (lo < 0 || hi >= p.cols[c].levels || lo > hi) {
+      return absl::InvalidArgumentError(
+          Cat({"kanonymity: column '", table.columns[c].name,
+               "': level bounds outside the hierarchy or min above max"}));
+    }
+    p.lo.push_back(lo);
+    p.hi.push_back(hi);
+  }
+  p.limit = SuppressionLimit(p.n, model.max_suppression);
+  return p;
+}
+
+absl::Status ValidateLevels(const Prep& p, const std::vector<int>& levels, bool within_bounds) {
+  if (levels.size() != p.cols.size()) {
+    return absl::InvalidArgumentError("kanonymity: the level vector needs one entry per column");
+  }
+  for (std::size_t c = 0; c < levels.size(); ++c) {
+    const int lo = within_bounds ? p.lo[c] : 0;
+    const int hi = within_bounds ? p.hi[c] : p.cols[c].levels - 1;
+    if (levels[c] < lo || levels[c] > hi) {
+      return absl::InvalidArgumentError(Cat({"kanonymity: column '", p.table->columns[c].name,
+                                             "': level outside the allowed range"}));
+    }
+  }
+  return absl::OkStatus();
+}
+
+int TotalBits(const Prep& p, const std::vector<int>& levels) {
+  int bits = 0;
+  for (std::size_t c = 0; c < levels.size(); ++c) {
+    bits += p.cols[c].bits[static_cast<std::size_t>(levels[c])];
+  }
+  return bits;
+}
+
+// ---- Equivalence classes ----------------------------------------------------------------------
+
+// An open-addressing map from 64-bit keys to class indices, reused across nodes: a generation
+// stamp per slot makes Reset O(1), so grouping a million keys costs no allocation or clearing.
+class KeyIndex {
+ public:
+  void Reset(std::size_t max_keys) {
+    std::size_t cap = 16;
+    int bits = 4;
+    while (cap < max_keys + max_keys / 4 + 1) {
+      cap <<= 1;
+      ++bits;
+    }
+    if (cap > slots_.size()) {
+      slots_.assign(cap, Slot{});
+      gen_ = 0;
+    }
+    mask_ = cap - 1;
+    shift_ = 64 - bits;
+    if (++gen_ == 0) {
+      for (Slot& sl : slots_) sl.stamp = 0;
+      gen_ = 1;
+    }
+  }
+  std::size_t Slot0(std::uint64_t key) const {
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> shift_) & mask_;
+  }
+  void Prefetch(std::size_t h) const { __builtin_prefetch(&slots_[h]); }
+  // The index stored for `key`, or `fresh` (stored now) when the key is new.
+  std::uint32_t FindOrInsert(std::uint64_t key, std::uint32_t fresh, bool* inserted) {
+    return FindOrInsertAt(Slot0(key), key, fresh, inserted);
+  }
+  // Adds `count` to the value of `key` (inserting it with `count`); true when inserted.
+  bool Accumulate(std::size_t h, std::uint64_t key, std::uint32_t count) {
+    for (;;) {
+      Slot& sl = slots_[h];
+      if (sl.stamp != gen_) {
+        sl.key = key;
+        sl.value = count;
+        sl.stamp = gen_;
+        return true;
+      }
+      if (sl.key == key) {
+        sl.value += count;
+        return false;
+      }
+      h = (h + 1) & mask_;
+    }
+  }
+  // Calls fn(key, value) for every key of the current generation, in slot order.
+  template <typename Fn>
+  void ForEach(Fn fn) const {
+    for (std::size_t h = 0; h <= mask_; ++h) {
+      if (slots_[h].stamp == gen_) fn(slots_[h].key, slots_[h].value);
+    }
+  }
+  std::uint32_t FindOrInsertAt(std::size_t h, std::uint64_t key, std::uint32_t fresh,
+                               bool* inserted) {
+    for (;;) {
+      Slot& sl = slots_[h];
+      if (sl.stamp != gen_) {
+        sl.key = key;
+        sl.value = fresh;
+        sl.stamp = gen_;
+        *inserted = true;
+        return fresh;
+      }
+      if (sl.key == key) {
+        *inserted = false;
+        return sl.value;
+      }
+      h = (h + 1) & mask_;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t key = 0;
+    std::uint32_t value = 0;
+    std::uint32_t stamp = 0;
+  };
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  int shift_ = 60;
+  std::uint32_t gen_ = 0;
+};
+
+struct Classes {
+  std::vector<int> levels;
+  bool packed = false;  // keys are bit-packed codes, so the node can be rolled up
+  std::vector<std::uint64_t> keys;
+  std::vector<std::uint32_t> counts;
+  std::vector<std::uint32_t> reps;  // one row of each class (grouped from rows only; rolled-up
+                                    // classes are decoded from their packed keys instead)
+  // Sensitive histogram per class (CSR), only with l-diversity.
+  std::vector<std::uint32_t> soff, sval, scnt;
+  std::size_t size() const { return counts.size(); }
+};
+
+// Groups `rows` (all rows when null) at `levels`. row_class, when given, receives each row's
+// class index (in the order of `rows`).
+Classes GroupRows(const Prep& p, const std::vector<int>& levels,
+                  const std::vector<std::uint32_t>* rows, bool with_sensitive,
+                  std::vector<std::uint32_t>* row_class) {
+  const Table& t = *p.table;
+  const std::size_t m = rows ? rows->size() : p.n;
+  auto row_at = [&](std::size_t i) -> std::uint32_t {
+    return rows ? (*rows)[i] : static_cast<std::uint32_t>(i);
+  };
+  Classes out;
+  out.levels = levels;
+  std::vector<std::uint32_t> cls(m);
+  if (TotalBits(p, levels) <= 64) {
+    out.packed = true;
+    std::vector<std::uint64_t> keys(m, 0);
+    int off = 0;
+    for (std::size_t c = 0; c < levels.size(); ++c) {
+      const auto lv = static_cast<std::size_t>(levels[c]);
+      const auto& codes = t.columns[c].codes;
+      const auto& up = t.columns[c].up[lv];
+      const int b = p.cols[c].bits[lv];
+      if (b == 0) continue;
+      for (std::size_t i = 0; i < m; ++i) {
+        keys[i] |= static_cast<std::uint64_t>(up[codes[row_at(i)]]) << off;
+      }
+      off += b;
+    }
+    KeyIndex index;
+    index.Reset(m);
+    constexpr std::size_t kAhead = 16;  // prefetch the slot of the key this far ahead
+    for (std::size_t i = 0; i < m; ++i) {
+      if (i + kAhead < m) index.Prefetch(index.Slot0(keys[i + kAhead]));
+      bool inserted = false;
+      const std::uint32_t j =
+          index.FindOrInsert(keys[i], static_cast<std::uint32_t>(out.counts.size()), &inserted);
+      if (inserted) {
+        out.keys.push_back(keys[i]);
+        out.counts.push_back(0);
+        out.reps.push_back(row_at(i));
+      }
+      ++out.counts[j];
+      cls[i] = j;
+    }
+  } else {
+    absl::flat_hash_map<std::vector<std::uint32_t>, std::uint32_t> index;
+    std::vector<std::uint32_t> tuple(levels.size());
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::uint32_t r = row_at(i);
+      for (std::size_t c = 0; c < levels.size(); ++c) {
+        tuple[c] = t.columns[c].up[static_cast<std::size_t>(levels[c])][t.columns[c].codes[r]];
+      }
+      auto [it, inserted] = index.try_emplace(tuple, static_cast<std::uint32_t>(out.counts.size()));
+      if (inserted) {
+        out.keys.push_back(out.counts.size());
+        out.counts.push_back(0);
+        out.reps.push_back(r);
+      }
+      ++out.counts[it->second];
+      cls[i] = it->second;
+    }
+  }
+  if (with_sensitive) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs(m);
+    for (std::size_t i = 0; i < m; ++i) pairs[i] = {cls[i], t.sensitive[row_at(i)]};
+    std::sort(pairs.begin(), pairs.end());
+    out.soff.assign(out.size() + 1, 0);
+    for (std::size_t i = 0; i < m;) {
+      std::size_t j = i;
+      while (j < m && pairs[j] == pairs[i]) ++j;
+      ++out.soff[pairs[i].first + 1];
+      out.sval.push_back(pairs[i].second);
+      out.scnt.push_back(static_cast<std::uint32_t>(j - i));
+      i = j;
+    }
+    for (std::size_t k = 0; k < out.size(); ++k) out.soff[k + 1] += out.soff[k];
+  }
+  if (row_class) *row_class = std::move(cls);
+  return out;
+}
+
+// Rolls `src` (packed) up to `levels` (each >= src's, total bits <= 64). Stops early, setting
+// *exceeded, once more than `max_classes` classes appear (the node then fails k; see Compute).
+Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels,
+               KeyIndex& index, std::size_t max_classes, bool* exceeded) {
+  *exceeded = false;
+  const std::size_t cn = levels.size();
+  struct Field {
+    int src_off, src_bits, dst_off;
+    std::uint64_t mask;
+    const std::uint32_t* lift;  // null: unchanged level
+  };
+  std::vector<Field> fields;
+  int so = 0, dof = 0;
+  for (std::size_t c = 0; c < cn; ++c) {
+    const auto a = static_cast<std::size_t>(src.levels[c]);
+    const auto b = static_cast<std::size_t>(levels[c]);
+    const int sb = p.cols[c].bits[a];
+    const int db = p.cols[c].bits[b];
+    if (db > 0) {
+      Field f{so, sb, dof, sb == 0 ? 0 : (sb == 64 ? ~0ULL : ((1ULL << sb) - 1)),
+              a == b ? nullptr : p.cols[c].lift[a][b].data()};
+      fields.push_back(f);
+    }
+    so += sb;
+    dof += db;
+  }
+  Classes out;
+  out.levels = levels;
+  out.packed = true;
+  const std::size_t m = src.size();
+  std::vector<std::uint32_t> dst(m);
+  index.Reset(std::min(m, max_classes + 1));
+  // Keys are computed and their slots prefetched a batch ahead of the inserts.
+  constexpr std::size_t kBatch = 32;
+  std::uint64_t bkeys[kBatch];
+  std::size_t bslots[kBatch];
+  auto fill_batch = [&](std::size_t i) {
+    const std::size_t end = std::min(m - i, kBatch);
+    for (std::size_t q = 0; q < end; ++q) {
+      const std::uint64_t key = src.keys[i + q];
+      std::uint64_t nk = 0;
+      for (const Field& f : fields) {
+        std::uint64_t code = f.src_bits == 0 ? 0 : (key >> f.src_off) & f.mask;
+        if (f.lift) code = f.lift[code];
+        nk |= code << f.dst_off;
+      }
+      bkeys[q] = nk;
+      bslots[q] = index.Slot0(nk);
+      index.Prefetch(bslots[q]);
+    }
+  };
+  if (src.soff.empty()) {
+    // Counts accumulate in the table itself; the classes are read out of it at the end (no
+    // representative rows: Evaluate decodes the packed keys).
+    std::size_t distinct = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::size_t bi = i % kBatch;
+      if (bi == 0) fill_batch(i);
+      if (index.Accumulate(bslots[bi], bkeys[bi], src.counts[i]) && ++distinct > max_classes) {
+        *exceeded = true;
+        return out;
+      }
+    }
+    out.keys.reserve(distinct);
+    out.counts.reserve(distinct);
+    index.ForEach([&](std::uint64_t key, std::uint32_t count) {
+      out.keys.push_back(key);
+      out.counts.push_back(count);
+    });
+    return out;
+  }
+  for (std::size_t i = 0; i < m; ++i) {
+    const std::size_t bi = i % kBatch;
+    if (bi == 0) fill_batch(i);
+    const std::uint64_t nk = bkeys[bi];
+    bool inserted = false;
+    const std::uint32_t j = index.FindOrInsertAt(
+        bslots[bi], nk, static_cast<std::uint32_t>(out.counts.size()), &inserted);
+    if (inserted) {
+      if (out.counts.size() == max_classes) {
+        *exceeded = true;
+        return out;
+      }
+      out.keys.push_back(nk);
+      out.counts.push_back(0);
+    }
+    out.counts[j] += src.counts[i];
+    dst[i] = j;
+  }
+  if (!src.soff.empty()) {
+    // Source classes in order of their destination (counting sort), then merge histograms.
+    const std::size_t k = out.size();
+    std::vector<std::uint32_t> start(k + 1, 0);
+    for (std::size_t i = 0; i < m; ++i) ++start[dst[i] + 1];
+    for (std::size_t j = 0; j < k; ++j) start[j + 1] += start[j];
+    std::vector<std::uint32_t> order(m);
+    {
+      std::vector<std::uint32_t> pos(start.begin(), start.end() - 1);
+      for (std::size_t i = 0; i < m; ++i) order[pos[dst[i]]++] = static_cast<std::uint32_t>(i);
+    }
+    out.soff.assign(k + 1, 0);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> buf;
+    for (std::size_t j = 0; j < k; ++j) {
+      buf.clear();
+      for (std::uint32_t q = start[j]; q < start[j + 1]; ++q) {
+        const std::uint32_t s = order[q];
+        for (std::uint32_t e = src.soff[s]; e < src.soff[s + 1]; ++e) {
+          buf.emplace_back(src.sval[e], src.scnt[e]);
+        }
+      }
+      std::sort(buf.begin(), buf.end());
+      for (std::size_t e = 0; e < buf.size();) {
+        std::uint32_t total = 0;
+        std::size_t f = e;
+        while (f < buf.size() && buf[f].first == buf[e].first) total += buf[f++].second;
+        out.sval.push_back(buf[e].first);
+        out.scnt.push_back(total);
+        e = f;
+      }
+      out.soff[j + 1] = static_cast<std::uint32_t>(out.sval.size());
+    }
+  }
+  return out;
+}
+
+// ---- Evaluating a node ------------------------------------------------------------------------
+
+struct NodeEval {
+  std::size_t bad = 0;       // rows in classes failing k, distinct-l or entropy-l
+  std::size_t bad_mono = 0;  // rows in classes failing k or distinct-l (monotone part)
+  double metric = 0.0;
+};
+
+bool ClassFails(const Prep& p, const Classes& cl, std::size_t i, bool* fails_mono) {
+  const PrivacyModel& m = *p.model;
+  bool mono = cl.counts[i] < static_cast<std::uint64_t>(m.k);
+  bool entropy_fail = false;
+  if (!cl.soff.empty()) {
+    const std::uint32_t b = cl.soff[i], e = cl.soff[i + 1];
+    if (m.distinct_l >= 2 && e - b < static_cast<std::uint32_t>(m.distinct_l)) mono = true;
+    if (m.entropy_l > 1.0) {
+      const double total = cl.counts[i];
+      double s = 0.0;
+      for (std::uint32_t q = b; q < e; ++q) {
+        const double x = cl.scnt[q];
+        s += x * std::log(x);
+      }
+      const double h = std::log(total) - s / total;
+      entropy_fail = h < std::log(m.entropy_l) - kEntropyTolerance;
+    }
+  }
+  *fails_mono = mono;
+  return mono || entropy_fail;
+}
+
+// The loss metric from per-column sums of (g - 1) over released rows.
+double LossFrom(const Prep& p, const std::vector<std::uint64_t>& s, std::size_t suppressed) {
+  if (p.n == 0) return 0.0;
+  double acc = 0.0;
+  for (std::size_t c = 0; c < p.cols.size(); ++c) {
+    const std::size_t d = p.cols[c].domain[0];
+    if (d > 1) acc += static_cast<double>(s[c]) / static_cast<double>(d - 1);
+  }
+  const double n = static_cast<double>(p.n);
+  return acc / (n * static_cast<double>(p.cols.size())) + static_cast<double>(suppressed) / n;
+}
+
+// With `metric_if_failing` false, a node over the budget returns without its metric (the
+// search needs the metric of satisfying nodes only).
+NodeEval Evaluate(const Prep& p, const Classes& cl, bool metric_if_failing) {
+  NodeEval ev;
+  if (!metric_if_failing) {
+    for (std::size_t i = 0; i < cl.size(); ++i) {
+      bool mono = false;
+      if (ClassFails(p, cl, i, &mono)) ev.bad += cl.counts[i];
+      if (mono) ev.bad_mono += cl.counts[i];
+    }
+    if (ev.bad > p.limit) return ev;
+    ev = NodeEval{};
+  }
+  const std::size_t cn = p.cols.size();
+  std::vector<std::uint64_t> s(cn);
+  for (std::size_t c = 0; c < cn; ++c) s[c] = p.cols[c].sumg[static_cast<std::size_t>(cl.levels[c])];
+  std::uint64_t dm = 0;
+  const Table& t = *p.table;
+  for (std::size_t i = 0; i < cl.size(); ++i) {
+    bool mono = false;
+    const bool fails = ClassFails(p, cl, i, &mono);
+    const std::uint64_t cnt = cl.counts[i];
+    if (mono) ev.bad_mono += cnt;
+    if (fails) {
+      ev.bad += cnt;
+      dm += cnt * p.n;
+      int off = 0;
+      for (std::size_t c = 0; c < cn; ++c) {
+        const auto lv = static_cast<std::size_t>(cl.levels[c]);
+        std::uint32_t code = 0;
+        if (!cl.reps.empty()) {
+          code = t.columns[c].up[lv][t.columns[c].codes[cl.reps[i]]];
+        } else {
+          const int b = p.cols[c].bits[lv];
+          code = b == 0 ? 0 : static_cast<std::uint32_t>((cl.keys[i] >> off) & ((1ULL << b) - 1));
+          off += b;
+        }
+        s[c] -= cnt * (p.cols[c].gsize[lv][code] - 1);
+      }
+    } else {
+      dm += cnt * cnt;
+    }
+  }
+  ev.metric = p.model->metric == Metric::kLoss ? LossFrom(p, s, ev.bad) : static_cast<double>(dm);
+  return ev;
+}
+
+// ---- The lattice ------------------------------------------------------------------------------
+
+struct Lattice {
+  std::vector<int> lo, radix;
+  std::vector<std::size_t> stride;
+  std::size_t size = 1;
+  explicit Lattice(const Prep& p) : lo(p.lo) {
+    for (std::size_t c = 0; c < p.lo.size(); ++c) {
+      radix.push_back(p.hi[c] - p.lo[c] + 1);
+      stride.push_back(size);
+      size *= static_cast<std::size_t>(radix.back());
+    }
+  }
+  std::vector<int> Levels(std::size_t idx) const {
+    std::vector<int> v(lo.size());
+    for (std::size_t c = 0; c < lo.size(); ++c) {
+      v[c] = lo[c] + static_cast<int>((idx / stride[c]) % static_cast<std::size_t>(radix[c]));
+    }
+    return v;
+  }
+  int Offset(std::size_t idx, std::size_t c) const {
+    return static_cast<int>((idx / stride[c]) % static_cast<std::size_t>(radix[c]));
+  }
+  int Height(std::size_t idx) const {
+    int h = 0;
+    for (std::size_t c = 0; c < lo.size(); ++c) h += Offset(idx, c);
+    return h;
+  }
+};
+
+// Deterministic order of candidates: metric, then height (sum of levels), then the level vector
+// lexicographically (for nodes of one lattice, index order with column 0 least significant is
+// not lexicographic, so compare the vectors).
+bool Better(double ma, const std::vector<int>& a, double mb, const std::vector<int>& b) {
+  if (ma != mb) return ma < mb;
+  const int ha = std::accumulate(a.begin(), a.end(), 0);
+  const int hb = std::accumulate(b.begin(), b.end(), 0);
+  if (ha != hb) return ha < hb;
+  return a < b;
+}
+
+enum : std::uint8_t { kUnknown = 0, kSat = 1, kUnsat = 2 };
+
+class Search {
+ public:
+  explicit Search(const Prep& p) : p_(p), lat_(p) {}
+
+  absl::Status Run() {
+    const std::size_t size = lat_.size;
+    stats_.lattice_size = size;
+    status_.assign(size, kUnknown);
+    zero_supp_.assign(size, 0);
+    evaluated_.assign(size, 0);
+    lb_.resize(size);
+    for (std::size_t i = 0; i < size; ++i) lb_[i] = LowerBound(i);
+    monotone_ = !(p_.model->entropy_l > 1.0) || p_.limit == 0;
+    PairCertificates();
+
+    // The bottom node, from the rows.
+    {
+      auto bottom = std::make_unique<Classes>(
+          GroupRows(p_, lat_.Levels(0), nullptr, p_.sensitive, nullptr));
+      ++stats_.nodes_checked;
+      Record(0, *bottom);
+      Cache(0, std::move(bottom));
+    }
+    if (monotone_) {
+      RunFlash();
+    } else {
+      RunExhaustive();
+    }
+    FinalPass();
+    std::size_t tagged_or_checked = 0;
+    for (std::size_t i = 0; i < size; ++i) tagged_or_checked += status_[i] != kUnknown;
+    stats_.nodes_bounded = size - tagged_or_checked;
+    if (!have_best_) {
+      return absl::FailedPreconditionError(
+          "kanonymity: no generalisation within the level bounds satisfies the privacy model "
+          "within the suppression budget");
+    }
+    return absl::OkStatus();
+  }
+
+  std::vector<int> best_levels() const { return lat_.Levels(best_); }
+  double best_metric() const { return best_metric_; }
+  std::size_t best_suppressed() const { return best_supp_; }
+  const SearchStats& stats() const { return stats_; }
+
+ private:
+  double LowerBound(std::size_t idx) const {
+    const std::vector<int> lv = lat_.Levels(idx);
+    if (p_.model->metric == Metric::kLoss) {
+      std::vector<std::uint64_t> s(lv.size());
+      for (std::size_t c = 0; c < lv.size(); ++c) s[c] = p_.cols[c].sumg[static_cast<std::size_t>(lv[c])];
+      return LossFrom(p_, s, 0);
+    }
+    // Every released row costs its class size >= min(k, n); a suppressed row costs n. And
+    // sum |E|^2 >= n^2 / (number of classes), with classes <= min(n, product of domains).
+    const double n = static_cast<double>(p_.n);
+    double classes = 1.0;
+    for (std::size_t c = 0; c < lv.size(); ++c) {
+      classes *= static_cast<double>(p_.cols[c].domain[static_cast<std::size_t>(lv[c])]);
+      if (classes > n) break;
+    }
+    classes = std::max(1.0, std::min(classes, n));
+    const double kk = std::min(static_cast<double>(p_.model->k), n);
+    const double b1 = n * kk;
+    const double b2 = std::floor(n * n / classes);
+    // Slightly below the exact bound so that floating rounding never bounds away a tie.
+    return std::max(b1, b2) * (1.0 - 1e-12);
+  }
+
+  // A node can still win when its lower bound does not exceed the best metric (a relative
+  // 1e-12 slack keeps floating rounding from bounding away an exact tie).
+  bool Relevant(std::size_t idx) const {
+    return !have_best_ || lb_[idx] <= best_metric_ + 1e-12 * std::max(1.0, best_metric_);
+  }
+
+  void Consider(std::size_t idx, double metric, std::size_t supp) {
+    evaluated_[idx] = 1;
+    ++stats_.nodes_satisfying;
+    const std::vector<int> lv = lat_.Levels(idx);
+    if (!have_best_ || Better(metric, lv, best_metric_, lat_.Levels(best_))) {
+      have_best_ = true;
+      best_ = idx;
+      best_metric_ = metric;
+      best_supp_ = supp;
+    }
+  }
+
+  // Records the evaluation of a computed node and tags by monotonicity.
+  void Record(std::size_t idx, const Classes& cl) {
+    const NodeEval ev = Evaluate(p_, cl, false);
+    const bool sat = ev.bad <= p_.limit;
+    if (sat) {
+      status_[idx] = kSat;
+      Consider(idx, ev.metric, ev.bad);
+      if (monotone_) TagUp(idx, ev.bad == 0);
+    } else {
+      status_[idx] = kUnsat;
+      if (monotone_ || ev.bad_mono > p_.limit) TagDown(idx);
+    }
+  }
+
+  void TagUp(std::size_t idx, bool zero) {
+    std::vector<std::size_t> stack{idx};
+    if (zero) zero_supp_[idx] = 1;
+    while (!stack.empty()) {
+      const std::size_t v = stack.back();
+      stack.pop_back();
+      for (std::size_t c = 0; c < lat_.lo.size(); ++c) {
+        if (lat_.Offset(v, c) + 1 >= lat_.radix[c]) continue;
+        const std::size_t w = v + lat_.stride[c];
+        bool push = false;
+        if (status_[w] == kUnknown) {
+          status_[w] = kSat;
+          ++stats_.nodes_tagged;
+          push = true;
+        }
+        if (zero && !zero_supp_[w]) {
+          zero_supp_[w] = 1;
+          push = true;
+        }
+        if (push) stack.push_back(w);
+      }
+    }
+  }
+
+  void TagDown(std::size_t idx) {
+    std::vector<std::size_t> stack{idx};
+    while (!stack.empty()) {
+      const std::size_t v = stack.back();
+      stack.pop_back();
+      for (std::size_t c = 0; c < lat_.lo.size(); ++c) {
+        if (lat_.Offset(v, c) == 0) continue;
+        const std::size_t w = v - lat_.stride[c];
+        if (status_[w] == kUnknown) {
+          status_[w] = kUnsat;
+          ++stats_.nodes_tagged;
+          stack.push_back(w);
+        }
+      }
+    }
+  }
+
+  // The classes of `idx`, rolled up from the cached finer node with the fewest classes (or
+  // grouped from the rows when no cached node can be rolled up).
+  std::unique_ptr<Classes> Compute(std::size_t idx) {
+    ++stats_.nodes_checked;
+    const std::vector<int> lv = lat_.Levels(idx);
+    const Classes* src = nullptr;
+    if (TotalBits(p_, lv) <= 64) {
+      for (const auto& [node, cl] : cache_) {
+        if (!cl->packed) continue;
+        bool below = true;
+        for (std::size_t c = 0; c < lv.size() && below; ++c) below = cl->levels[c] <= lv[c];
+        if (below && (!src || cl->size() < src->size())) src = cl.get();
+      }
+    }
+    if (src) {
+      bool exceeded = false;
+      auto out = std::make_unique<Classes>(RollUp(p_, *src, lv, index_, MaxClasses(), &exceeded));
+      if (exceeded) return nullptr;
+      return out;
+    }
+    return std::make_unique<Classes>(GroupRows(p_, lv, nullptr, p_.sensitive, nullptr));
+  }
+
+  // A node with D classes of which G have >= k rows has n >= (D - G) + k G rows, so at least
+  // D - G >= D - (n - D) / (k - 1) rows are in classes smaller than k. It fails the budget L as
+  // soon as D k > n + L (k - 1): grouping stops there (the budget-independent part of a check).
+  std::size_t MaxClasses() const {
+    const std::uint64_t k = static_cast<std::uint64_t>(p_.model->k);
+    const std::uint64_t bound = (p_.n + p_.limit * (k - 1)) / k;  // D <= bound is required
+    return static_cast<std::size_t>(std::min<std::uint64_t>(bound, p_.n));
+  }
+
+  void Cache(std::size_t idx, std::unique_ptr<Classes> cl) {
+    const std::size_t cap = std::max<std::size_t>(4 * p_.n, 1 << 16);
+    if (idx != 0 && cl->size() > p_.n / 2 + 1024) return;
+    cached_total_ += cl->size();
+    cache_.emplace_back(idx, std::move(cl));
+    while (cached_total_ > cap && cache_.size() > 1) {
+      std::size_t worst = 1;  // never evict the bottom (position 0)
+      for (std::size_t i = 2; i < cache_.size(); ++i) {
+        if (cache_[i].second->size() > cache_[worst].second->size()) worst = i;
+      }
+      cached_total_ -= cache_[worst].second->size();
+      cache_.erase(cache_.begin() + static_cast<std::ptrdiff_t>(worst));
+    }
+  }
+
+  // Projections onto two columns (Incognito's subset property): a node's classes refine those
+  // of its projection onto any subset of the columns (the others at "*"), so the rows in
+  // classes smaller than k at the node are at least those of the projection. One pass over the
+  // rows per column pair builds a dense histogram at the pair's minimum levels (pairs whose
+  // histogram would exceed 2^22 cells are skipped); it is rolled up to every combination of
+  // levels, and every node whose projection is over the budget is marked failing unchecked.
+  // (Project takes any subset; triples were measured to cost more than the checks they save.)
+  void PairCertificates() {
+    const std::size_t cn = p_.cols.size();
+    if (p_.model->k <= 1 || p_.n == 0 || cn < 2) return;
+    std::vector<std::uint8_t> bad_node(lat_.size, 0);
+    std::vector<std::size_t> subset;
+    for (std::size_t a = 0; a < cn; ++a) {
+      for (std::size_t b = a + 1; b < cn; ++b) {
+        subset = {a, b};  // triples cost more rows passes than the checks they save
+        Project(subset, bad_node);
+      }
+    }
+    for (std::size_t i = 0; i < lat_.size; ++i) {
+      if (bad_node[i] && status_[i] == kUnknown) {
+        status_[i] = kUnsat;
+        ++stats_.nodes_pair_pruned;
+      }
+    }
+  }
+
+  void Project(const std::vector<std::size_t>& cols, std::vector<std::uint8_t>& bad_node) {
+    const Table& t = *p_.table;
+    const std::size_t m = cols.size();
+    std::vector<std::size_t> base(m), dom(m);
+    std::size_t cells = 1;
+    for (std::size_t j = 0; j < m; ++j) {
+      base[j] = static_cast<std::size_t>(p_.lo[cols[j]]);
+      dom[j] = p_.cols[cols[j]].domain[base[j]];
+      cells *= dom[j];
+      if (cells > (std::size_t{1} << 22)) return;
+    }
+    if (cells < 2) return;
+    std::vector<std::uint32_t> cell(p_.n, 0);
+    for (std::size_t j = 0; j < m; ++j) {
+      const auto& up = t.columns[cols[j]].up[base[j]];
+      const auto& codes = t.columns[cols[j]].codes;
+      const auto d = static_cast<std::uint32_t>(dom[j]);
+      for (std::size_t r = 0; r < p_.n; ++r) cell[r] = cell[r] * d + up[codes[r]];
+    }
+    std::vector<std::uint32_t> hist(cells, 0);
+    for (std::uint32_t x : cell) ++hist[x];
+    // The base cells' coordinates, once.
+    std::vector<std::uint32_t> coord(cells * m);
+    for (std::size_t x = 0; x < cells; ++x) {
+      std::size_t rest = x;
+      for (std::size_t j = m; j-- > 0;) {
+        coord[x * m + j] = static_cast<std::uint32_t>(rest % dom[j]);
+        rest /= dom[j];
+      }
+    }
+    const std::uint64_t k = static_cast<std::uint64_t>(p_.model->k);
+    std::vector<int> lv(m);
+    for (std::size_t j = 0; j < m; ++j) lv[j] = p_.lo[cols[j]];
+    std::vector<std::uint32_t> rolled;
+    std::size_t combos = 1;
+    for (std::size_t j = 0; j < m; ++j) combos *= static_cast<std::size_t>(lat_.radix[cols[j]]);
+    std::vector<std::uint8_t> failing(combos, 0);
+    bool any_failing = false;
+    for (;;) {
+      std::size_t rcells = 1;
+      for (std::size_t j = 0; j < m; ++j) {
+        rcells *= p_.cols[cols[j]].domain[static_cast<std::size_t>(lv[j])];
+      }
+      rolled.assign(rcells, 0);
+      for (std::size_t x = 0; x < cells; ++x) {
+        if (hist[x] == 0) continue;
+        std::size_t idx = 0;
+        for (std::size_t j = 0; j < m; ++j) {
+          const auto l = static_cast<std::size_t>(lv[j]);
+          idx = idx * p_.cols[cols[j]].domain[l] + p_.cols[cols[j]].lift[base[j]][l][coord[x * m + j]];
+        }
+        rolled[idx] += hist[x];
+      }
+      std::uint64_t bad = 0;
+      for (std::uint32_t cnt : rolled) {
+        if (cnt > 0 && cnt < k) bad += cnt;
+      }
+      if (bad > p_.limit) {
+        std::size_t combo = 0;
+        for (std::size_t j = m; j-- > 0;) {
+          combo = combo * static_cast<std::size_t>(lat_.radix[cols[j]]) +
+                  static_cast<std::size_t>(lv[j] - lat_.lo[cols[j]]);
+        }
+        failing[combo] = 1;
+        any_failing = true;
+      }
+      // Next combination of levels.
+      std::size_t j = 0;
+      while (j < m && lv[j] == p_.hi[cols[j]]) {
+        lv[j] = p_.lo[cols[j]];
+        ++j;
+      }
+      if (j == m) break;
+      ++lv[j];
+    }
+    if (!any_failing) return;
+    for (std::size_t i = 0; i < lat_.size; ++i) {
+      std::size_t combo = 0;
+      for (std::size_t j = m; j-- > 0;) {
+        combo = combo * static_cast<std::size_t>(lat_.radix[cols[j]]) +
+                static_cast<std::size_t>(lat_.Offset(i, cols[j]));
+      }
+      if (failing[combo]) bad_node[i] = 1;
+    }
+  }
+
+  void Check(std::size_t idx) {
+    auto cl = Compute(idx);
+    if (!cl) {  // too many classes: fails k beyond the budget, so do all its specialisations
+      status_[idx] = kUnsat;
+      ++stats_.nodes_early_exit;
+      TagDown(idx);
+      return;
+    }
+    Record(idx, *cl);
+    Cache(idx, std::move(cl));
+  }
+
+  // Flash (Kohlmayer et al. 2012), restricted to nodes whose lower bound can still win.
+  void RunFlash() {
+    std::vector<std::size_t> order(lat_.size);
+    std::iota(order.begin(), order.end(), 0);
+    std::vector<int> height(lat_.size);
+    for (std::size_t i = 0; i < lat_.size; ++i) height[i] = lat_.Height(i);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      if (height[a] != height[b]) return height[a] < height[b];
+      if (lb_[a] != lb_[b]) return lb_[a] < lb_[b];
+      return a < b;
+    });
+    std::vector<std::size_t> path;
+    for (std::size_t start : order) {
+      if (status_[start] != kUnknown || !Relevant(start)) continue;
+      path.assign(1, start);
+      for (;;) {
+        const std::size_t cur = path.back();
+        std::size_t next = lat_.size;
+        for (std::size_t c = 0; c < lat_.lo.size(); ++c) {
+          if (lat_.Offset(cur, c) + 1 >= lat_.radix[c]) continue;
+          const std::size_t w = cur + lat_.stride[c];
+          if (status_[w] != kUnknown || !Relevant(w)) continue;
+          if (next == lat_.size || lb_[w] < lb_[next] || (lb_[w] == lb_[next] && w < next)) next = w;
+        }
+        if (next == lat_.size) break;
+        path.push_back(next);
+      }
+      std::ptrdiff_t lo = 0, hi = static_cast<std::ptrdiff_t>(path.size()) - 1;
+      while (lo <= hi) {
+        const std::ptrdiff_t mid = lo + (hi - lo) / 2;
+        const std::size_t node = path[static_cast<std::size_t>(mid)];
+        if (!Relevant(node)) {  // the bound rose along the path: nothing above can win
+          hi = mid - 1;
+          continue;
+        }
+        if (status_[node] == kUnknown) Check(node);
+        if (status_[node] == kSat) {
+          hi = mid - 1;
+        } else {
+          lo = mid + 1;
+        }
+      }
+    }
+  }
+
+  // Entropy-l with a suppression budget is not monotone: every relevant node is checked, in
+  // order of its lower bound; only the monotone part (k, distinct-l) tags specialisations.
+  void RunExhaustive() {
+    std::vector<std::size_t> order(lat_.size);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      if (lb_[a] != lb_[b]) return lb_[a] < lb_[b];
+      return a < b;
+    });
+    for (std::size_t idx : order) {
+      if (!Relevant(idx)) break;
+      if (status_[idx] != kUnknown) continue;
+      Check(idx);
+    }
+  }
+
+  // Satisfying nodes known only by tagging: evaluate those that can still win.
+  void FinalPass() {
+    std::vector<std::size_t> cand;
+    for (std::size_t i = 0; i < lat_.size; ++i) {
+      if (status_[i] == kSat && !evaluated_[i]) cand.push_back(i);
+    }
+    std::sort(cand.begin(), cand.end(), [&](std::size_t a, std::size_t b) {
+      if (lb_[a] != lb_[b]) return lb_[a] < lb_[b];
+      return a < b;
+    });
+    for (std::size_t idx : cand) {
+      if (!Relevant(idx)) break;
+      if (p_.model->metric == Metric::kLoss && zero_supp_[idx]) {
+        Consider(idx, lb_[idx], 0);  // nothing suppressed: the loss is its lower bound exactly
+        continue;
+      }
+      auto cl = Compute(idx);
+      if (!cl) continue;  // cannot happen for a satisfying node; defensive
+      const NodeEval ev = Evaluate(p_, *cl, false);
+      Consider(idx, ev.metric, ev.bad);
+      Cache(idx, std::move(cl));
+    }
+  }
+
+  const Prep& p_;
+  Lattice lat_;
+  SearchStats stats_;
+  bool monotone_ = true;
+  std::vector<std::uint8_t> status_, zero_supp_, evaluated_;
+  std::vector<double> lb_;
+  std::vector<std::pair<std::size_t, std::unique_ptr<Classes>>> cache_;
+  std::size_t cached_total_ = 0;
+  KeyIndex index_;
+  bool have_best_ = false;
+  std::size_t best_ = 0;
+  double best_metric_ = 0.0;
+  std::size_t best_supp_ = 0;
+};
+
+absl::StatusOr<Evaluation> CheckPrepared(const Prep& p, const std::vector<int>& levels) {
+  Evaluation out;
+  out.levels = levels;
+  out.suppression_limit = p.limit;
+  std::vector<std::uint32_t> row_class;
+  const Classes cl = GroupRows(p, levels, nullptr, p.sensitive, &row_class);
+  const NodeEval ev = Evaluate(p, cl, true);
+  std::vector<std::uint8_t> fails(cl.size(), 0);
+  for (std::size_t i = 0; i < cl.size(); ++i) {
+    bool mono = false;
+    fails[i] = ClassFails(p, cl, i, &mono) ? 1 : 0;
+  }
+  for (std::size_t r = 0; r < p.n; ++r) {
+    if (!fails[row_class[r]]) out.kept_rows.push_back(static_cast<std::uint32_t>(r));
+  }
+  out.suppressed = ev.bad;
+  out.satisfies = ev.bad <= p.limit;
+  out.metric = ev.metric;
+  return out;
+}
+
+RiskReport RiskPrepared(const Prep& p, const std::vector<int>& levels,
+                        const std::vector<std::uint32_t>& kept, double threshold) {
+  RiskReport r;
+  r.levels = levels;
+  r.records = kept.size();
+  r.suppressed = p.n - kept.size();
+  r.risk_threshold = threshold;
+  const Classes cl = GroupRows(p, levels, &kept, false, nullptr);
+  r.classes = cl.size();
+  std::map<std::size_t, std::size_t> sizes;
+  for (std::uint32_t c : cl.counts) {
+    ++sizes[c];
+    if (1.0 / static_cast<double>(c) > threshold) r.records_at_risk += c;
+  }
+  r.class_sizes.assign(sizes.begin(), sizes.end());
+  if (!sizes.empty()) {
+    r.max_risk = 1.0 / static_cast<double>(sizes.begin()->first);
+    r.average_risk = static_cast<double>(r.classes) / static_cast<double>(r.records);
+  }
+  return r;
+}
+
+}  // namespace
+
+std::size_t SuppressionLimit(std::size_t rows, double fraction) {
+  if (!(fraction > 0.0)) return 0;
+  if (fraction >= 1.0) return rows;
+  const double x = std::floor(fraction * static_cast<double>(rows) + 1e-9);
+  return std::min(rows, static_cast<std::size_t>(x));
+}
+
+absl::StatusOr<Result> Anonymize(const Table& table, const PrivacyModel& model) {
+  VARSAM_ASSIGN_OR_RETURN(const Prep p, Prepare(table, model));
+  Search search(p);
+  VARSAM_RETURN_IF_ERROR(search.Run());
+  Result out;
+  out.levels = search.best_levels();
+  out.stats = search.stats();
+  // The release goes through the standalone checker, grouping the rows afresh; the search's
+  // rolled-up answer must agree with it exactly.
+  VARSAM_ASSIGN_OR_RETURN(Evaluation ev, CheckPrepared(p, out.levels));
+  if (!ev.satisfies || ev.suppressed != search.best_suppressed() ||
+      ev.metric != search.best_metric()) {
+    return absl::InternalError("kanonymity: the search and the checker disagree on the release");
+  }
+  out.kept_rows = std::move(ev.kept_rows);
+  out.suppressed = ev.suppressed;
+  out.metric = ev.metric;
+  std::vector<std::uint32_t> all(p.n);
+  std::iota(all.begin(), all.end(), 0u);
+  out.input = RiskPrepared(p, std::vector<int>(p.cols.size(), 0), all, model.risk_threshold);
+  out.release = RiskPrepared(p, out.levels, out.kept_rows, model.risk_threshold);
+  return out;
+}
+
+absl::StatusOr<Evaluation> Check(const Table& table, const std::vector<int>& levels,
+                                 const PrivacyModel& model) {
+  VARSAM_ASSIGN_OR_RETURN(const Prep p, Prepare(table, model));
+  VARSAM_RETURN_IF_ERROR(ValidateLevels(p, levels, false));
+  return CheckPrepared(p, levels);
+}
+
+absl::StatusOr<RiskReport> Risk(const Table& table, const std::vector<int>& levels,
+                                const std::vector<std::uint32_t>& kept_rows,
+                                double risk_threshold) {
+  PrivacyModel model;
+  model.risk_threshold = risk_threshold;
+  VARSAM_ASSIGN_OR_RETURN(const Prep p, Prepare(table, model));
+  VARSAM_RETURN_IF_ERROR(ValidateLevels(p, levels, false));
+  for (std::size_t i = 0; i < kept_rows.size(); ++i) {
+    if (kept_rows[i] >= p.n || (i > 0 && kept_rows[i] <= kept_rows[i - 1])) {
+      return absl::InvalidArgumentError("kanonymity: kept rows must be ascending row indices");
+    }
+  }
+  return RiskPrepared(p, levels, kept_rows, risk_threshold);
+}
+
+}  // namespace varsam::anonymize

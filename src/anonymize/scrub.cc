@@ -1,0 +1,643 @@
+// Scrubbing free text: see include/varsam/scrub.h for the rules and the design.
+
+#include "varsam/scrub.h"
+
+#include <algorithm>
+#include <array>
+#include <bitset>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
+#include "re2/re2.h"
+#include "re2/set.h"
+#include "varsam/ident.h"
+
+namespace varsam::anonymize {
+
+// ---- Patterns -----------------------------------------------------------------------------------
+//
+// Each is a superset of what is accepted: the boundary and plausibility rules that RE2 cannot
+// express (no look-around) are checked in code below. All are matched leftmost-longest.
+
+namespace {
+
+// The four regular kinds, in the order of the RE2::Set's pattern indices.
+enum Regular : int { kRePhone = 0, kReEmail = 1, kRePostal = 2, kReAddress = 3, kReCount = 4 };
+
+constexpr Kind kRegularKind[kReCount] = {Kind::kPhone, Kind::kEmail, Kind::kPostalCode,
+                                         Kind::kAddress};
+
+// +46 / 0046, an optional "(0)", then digit groups separated by single spaces or hyphens; or a
+// trunk 0 and an area code (optionally in parentheses), an optional "-", "/" or " - " after
+// it, then digit groups.
+// Repetitions are bounded (no phone has more groups or longer ones) so that a retry after a
+// rejected candidate reads a bounded stretch of text: the scan stays linear on any input.
+// Phone and postal code carry their context (not a digit, letter, '+' or '-' before; not a
+// digit after) so that the set does not fire on every date and long number; group 1 is the
+// identifier.
+constexpr std::string_view kPhonePattern =
+    R"((?:^|[^0-9A-Za-z+\-])((?:\+46|0046) ?(?:\(0\) ?)?[1-9][0-9]{0,11}(?:[ -][0-9]{1,12}){0,6})"
+    R"(|(?:0[1-9][0-9]{0,11}|\(0[1-9][0-9]{0,2}\))(?:(?: ?[-/] ?| )[0-9]{1,12})?)"
+    R"((?:[ -][0-9]{1,12}){0,6})(?:$|[^0-9]))";
+
+constexpr std::string_view kEmailPattern =
+    R"([\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,})";
+
+constexpr std::string_view kPostalPattern = R"((?:^|[^0-9])([1-9][0-9]{2} ?[0-9]{2})(?:$|[^0-9]))";
+
+// Whether the pattern has a group 1 for the identifier (else the whole match is it).
+constexpr bool kHasGroup[] = {true, false, true, false};
+
+// A street word with a suffix (any case for the unambiguous ones, a capital initial for the
+// ones that are also common words), a house number 1..999 (or a range 3-5), a letter.
+constexpr std::string_view kAddressPattern =
+    R"((?:\p{L}+(?i:gatan|vägen|gränd|backen|torget|stigen|allén|allen|gången|slingan|stråket|)"
+    R"(kajen|promenaden)|\p{Lu}\p{L}*(?:plan|leden|torg|väg|gata|gränd|allé)))"
+    R"( ?[0-9]{1,3}(?:[-–][0-9]{1,3})?(?: ?[A-Za-z])?)";
+
+constexpr std::string_view kPatterns[kReCount] = {kPhonePattern, kEmailPattern, kPostalPattern,
+                                                  kAddressPattern};
+
+re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
+
+bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool IsAsciiLetter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+// ---- UTF-8 words --------------------------------------------------------------------------------
+
+// Decodes one code point at text[i]; returns its length in bytes, or 0 for an invalid
+// sequence (the byte is then a separator).
+std::size_t Decode(std::string_view text, std::size_t i, char32_t* cp) {
+  const auto b0 = static_cast<unsigned char>(text[i]);
+  if (b0 < 0x80) {
+    *cp = b0;
+    return 1;
+  }
+  const std::size_t left = text.size() - i;
+  auto cont = [&](std::size_t k) {
+    return static_cast<unsigned char>(text[i + k]) >= 0x80 &&
+           static_cast<unsigned char>(text[i + k]) <= 0xBF;
+  };
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    if (left < 2 || !cont(1)) return 0;
+    *cp = (char32_t{b0} & 0x1F) << 6 | (static_cast<unsigned char>(text[i + 1]) & 0x3F);
+    return 2;
+  }
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    if (left < 3 || !cont(1) || !cont(2)) return 0;
+    const auto b1 = static_cast<unsigned char>(text[i + 1]);
+    if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F)) return 0;
+    *cp = (char32_t{b0} & 0x0F) << 12 | (char32_t{b1} & 0x3F) << 6 |
+          (static_cast<unsigned char>(text[i + 2]) & 0x3F);
+    return 3;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
+    const auto b1 = static_cast<unsigned char>(text[i + 1]);
+    if ((b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 > 0x8F)) return 0;
+    *cp = (char32_t{b0} & 0x07) << 18 | (char32_t{b1} & 0x3F) << 12 |
+          (static_cast<unsigned char>(text[i + 2]) & 0x3F) << 6 |
+          (static_cast<unsigned char>(text[i + 3]) & 0x3F);
+    return 4;
+  }
+  return 0;
+}
+
+// Whether a code point joins a word: ASCII letters, digits and '_'; Latin-1 letters (not × ÷);
+// Latin Extended, Greek, Cyrillic and the other alphabets up to U+1FFF (combining marks
+// included, so a decomposed é stays one word); U+2C00.. U+D7FF but the CJK punctuation.
+// General punctuation, symbols, NBSP and the like separate words.
+bool IsWordChar(char32_t cp) {
+  if (cp < 0x80) return IsDigit(static_cast<unsigned char>(cp)) ||
+                        IsAsciiLetter(static_cast<unsigned char>(cp)) || cp == '_';
+  if (cp < 0xC0) return false;
+  if (cp <= 0xFF) return cp != 0xD7 && cp != 0xF7;
+  if (cp < 0x2000) return true;
+  if (cp < 0x2C00) return false;
+  if (cp >= 0x3000 && cp <= 0x303F) return false;
+  return cp < 0xD800;
+}
+
+bool IsCapital(char32_t cp) {
+  return (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7);
+}
+
+// Appends the case-folded UTF-8 of `cp` (ASCII and Latin-1 upper case to lower case; other
+// code points unchanged) to buf at *n; false when it does not fit.
+bool AppendFolded(char32_t cp, char* buf, std::size_t cap, std::size_t* n) {
+  if ((cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)) cp += 0x20;
+  char tmp[4];
+  std::size_t len;
+  if (cp < 0x80) {
+    tmp[0] = static_cast<char>(cp);
+    len = 1;
+  } else if (cp < 0x800) {
+    tmp[0] = static_cast<char>(0xC0 | (cp >> 6));
+    tmp[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    len = 2;
+  } else if (cp < 0x10000) {
+    tmp[0] = static_cast<char>(0xE0 | (cp >> 12));
+    tmp[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    tmp[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    len = 3;
+  } else {
+    tmp[0] = static_cast<char>(0xF0 | (cp >> 18));
+    tmp[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    tmp[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    tmp[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    len = 4;
+  }
+  if (*n + len > cap) return false;
+  std::memcpy(buf + *n, tmp, len);
+  *n += len;
+  return true;
+}
+
+// The code point at text[i]: its length in bytes (0 when invalid UTF-8) and whether it joins
+// a word; ASCII without decoding.
+inline std::size_t Classify(std::string_view text, std::size_t i, char32_t* cp, bool* word) {
+  const auto b = static_cast<unsigned char>(text[i]);
+  if (b < 0x80) {
+    *cp = b;
+    *word = IsDigit(b) || IsAsciiLetter(b) || b == '_';
+    return 1;
+  }
+  const std::size_t len = Decode(text, i, cp);
+  *word = len != 0 && IsWordChar(*cp);
+  return len;
+}
+
+// Calls word(begin, end, capital) for each maximal run of word characters of `text`.
+template <typename F>
+void ForEachWord(std::string_view text, F&& word) {
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (i < n) {
+    char32_t cp = 0;
+    bool is_word = false;
+    std::size_t len = Classify(text, i, &cp, &is_word);
+    if (!is_word) {
+      i += len == 0 ? 1 : len;
+      continue;
+    }
+    const std::size_t begin = i;
+    const bool capital = IsCapital(cp);
+    i += len;
+    while (i < n) {
+      len = Classify(text, i, &cp, &is_word);
+      if (!is_word) break;
+      i += len;
+    }
+    word(begin, i, capital);
+  }
+}
+
+// Longest word (folded, in bytes) that can be a name; longer words are skipped.
+constexpr std::size_t kMaxNameBytes = 96;
+
+// Folds text[begin, end) into buf; false when longer than kMaxNameBytes.
+bool FoldWord(std::string_view text, std::size_t begin, std::size_t end, char* buf,
+              std::size_t* n) {
+  *n = 0;
+  if (end - begin > kMaxNameBytes) return false;
+  std::size_t i = begin;
+  while (i < end) {
+    char32_t cp = 0;
+    const std::size_t len = Decode(text, i, &cp);
+    if (len == 0) return false;  // cannot happen inside a word
+    if (!AppendFolded(cp, buf, kMaxNameBytes, n)) return false;
+    i += len;
+  }
+  return true;
+}
+
+// ---- Boundary and plausibility rules ------------------------------------------------------------
+
+char At(std::string_view text, std::size_t i) { return i < text.size() ? text[i] : '\0'; }
+
+bool IsMobileThird(char c) { return c == '0' || c == '2' || c == '3' || c == '6' || c == '9'; }
+
+// Whether the word before `begin` (over spaces, ':' and '.') names a payment or a file number,
+// after which a bare digit run is a reference, not a phone ("OCR 0701234567").
+bool AfterPaymentWord(std::string_view text, std::size_t begin) {
+  std::size_t end = begin;
+  while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == ':' || text[end - 1] == '.')) {
+    --end;
+  }
+  std::size_t start = end;
+  while (start > 0 && IsAsciiLetter(static_cast<unsigned char>(text[start - 1])) &&
+         end - start < 16) {
+    --start;
+  }
+  if (start == end || (start > 0 && IsAsciiLetter(static_cast<unsigned char>(text[start - 1])))) {
+    return false;
+  }
+  char word[16];
+  const std::size_t n = end - start;
+  for (std::size_t i = 0; i < n; ++i) word[i] = static_cast<char>(text[start + i] | 0x20);
+  static constexpr std::string_view kWords[] = {
+      "ocr",     "bankgiro", "bg",         "plusgiro",    "pg",    "konto",
+      "kontonr", "kontonummer", "referens", "ref",         "faktura", "fakturanr",
+      "fakturanummer", "dnr", "diarienummer", "clearingnummer"};
+  const std::string_view w(word, n);
+  for (std::string_view k : kWords) {
+    if (w == k) return true;
+  }
+  return false;
+}
+
+// Phone: digits after the trunk 0 (national) or after +46/0046, 7..9; trims trailing groups
+// that make it too long. Returns the accepted end, or 0 to reject.
+std::size_t CheckPhone(std::string_view text, std::size_t begin, std::size_t end) {
+  if (begin > 0) {
+    const auto before = static_cast<unsigned char>(text[begin - 1]);
+    if (IsDigit(before) || IsAsciiLetter(before) || before == '+' || before == '-') return 0;
+  }
+  const bool international =
+      text[begin] == '+' || (text[begin] == '0' && end - begin > 2 && text[begin + 1] == '0');
+  std::size_t skip = 0;  // digits that are not part of the national significant number
+  if (international) skip = text[begin] == '+' ? 2 : 4;
+  for (;;) {
+    std::size_t digits = 0;
+    bool separated = false;
+    std::size_t last_separator = 0;
+    bool in_zero_paren = false;
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (IsDigit(c)) {
+        if (!in_zero_paren) ++digits;
+      } else if (c == '(') {
+        in_zero_paren = international;
+      } else if (c == ')') {
+        in_zero_paren = false;
+      } else if (c != '+') {
+        separated = true;
+        if (c == ' ' || c == '-') last_separator = i;
+      }
+    }
+    // National: the trunk 0 counts as a digit here.
+    const std::size_t nsn = international ? digits - skip : digits - 1;
+    if (nsn > 9) {
+      if (last_separator == 0 || last_separator <= begin) return 0;
+      end = last_separator;
+      while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '-')) --end;
+      continue;
+    }
+    if (nsn < 7) return 0;
+    if (!separated && !international) {
+      // A bare ten-digit run is a phone only with a mobile prefix (070 072 073 076 079).
+      if (digits == 10 && (text[begin + 1] != '7' || !IsMobileThird(text[begin + 2]))) return 0;
+      if (AfterPaymentWord(text, begin)) return 0;
+    }
+    if (IsDigit(static_cast<unsigned char>(At(text, end)))) return 0;
+    return end;
+  }
+}
+
+bool IsCapitalAt(std::string_view text, std::size_t i) {
+  if (i >= text.size()) return false;
+  char32_t cp = 0;
+  return Decode(text, i, &cp) > 0 && IsCapital(cp);
+}
+
+std::size_t CheckPostal(std::string_view text, std::size_t begin, std::size_t end) {
+  if (begin > 0) {
+    const auto b = static_cast<unsigned char>(text[begin - 1]);
+    if (IsDigit(b) || IsAsciiLetter(b) || b == '+' || b == '/' || b == '.' || b == ',') return 0;
+    if ((b == ' ' || b == '-') && begin > 1 &&
+        IsDigit(static_cast<unsigned char>(text[begin - 2])))
+      return 0;
+  }
+  const auto a = static_cast<unsigned char>(At(text, end));
+  if (IsDigit(a) || IsAsciiLetter(a) || a == '/') return 0;
+  if ((a == ',' || a == '.') && IsDigit(static_cast<unsigned char>(At(text, end + 1)))) return 0;
+  if ((a == ' ' || a == '-') && IsDigit(static_cast<unsigned char>(At(text, end + 1)))) return 0;
+  if (end - begin == 5) {  // unseparated: only before a capitalised word (the locality)
+    if (a != ' ' || !IsCapitalAt(text, end + 1)) return 0;
+  }
+  return end;
+}
+
+// Whether the code point that ends just before `i` joins a word (so a match at i starts
+// inside a word).
+bool WordCharBefore(std::string_view text, std::size_t i) {
+  if (i == 0) return false;
+  std::size_t j = i - 1;
+  while (j > 0 && i - j < 4 && (static_cast<unsigned char>(text[j]) & 0xC0) == 0x80) --j;
+  char32_t cp = 0;
+  const std::size_t len = Decode(text, j, &cp);
+  return len == i - j && IsWordChar(cp);
+}
+
+std::size_t CheckAddress(std::string_view text, std::size_t begin, std::size_t end) {
+  if (WordCharBefore(text, begin)) return 0;
+  // A letter after the number only when it ends there ("12B", not the "o" of "12 och").
+  if (IsAsciiLetter(static_cast<unsigned char>(text[end - 1]))) {
+    const auto a = static_cast<unsigned char>(At(text, end));
+    char32_t cp = 0;
+    const bool word_after =
+        end < text.size() && Decode(text, end, &cp) > 0 && IsWordChar(cp) && !IsDigit(a);
+    if (word_after) {
+      --end;
+      if (text[end - 1] == ' ') --end;
+    }
+  }
+  if (IsDigit(static_cast<unsigned char>(At(text, end)))) return 0;
+  return end;
+}
+
+std::size_t CheckEmail(std::string_view text, std::size_t begin, std::size_t end) {
+  (void)text;
+  (void)begin;
+  return end;
+}
+
+std::size_t Check(int regular, std::string_view text, std::size_t begin, std::size_t end) {
+  switch (regular) {
+    case kRePhone: return CheckPhone(text, begin, end);
+    case kReEmail: return CheckEmail(text, begin, end);
+    case kRePostal: return CheckPostal(text, begin, end);
+    default: return CheckAddress(text, begin, end);
+  }
+}
+
+// Scratch per thread: which bytes of the text are already covered by an accepted span. Only
+// the bytes set are cleared again, so a call costs the candidates' lengths, not the text's.
+std::vector<std::uint8_t>& CoverScratch() {
+  thread_local std::vector<std::uint8_t> cover;
+  return cover;
+}
+
+}  // namespace
+
+std::string_view KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kPersonnummer: return "personnummer";
+    case Kind::kSamordningsnummer: return "samordningsnummer";
+    case Kind::kEmail: return "email";
+    case Kind::kPhone: return "phone";
+    case Kind::kAddress: return "address";
+    case Kind::kPostalCode: return "postal_code";
+    case Kind::kName: return "name";
+  }
+  return "unknown";
+}
+
+std::string_view Placeholder(Kind kind) {
+  switch (kind) {
+    case Kind::kPersonnummer: return "[PERSONNUMMER]";
+    case Kind::kSamordningsnummer: return "[SAMORDNINGSNUMMER]";
+    case Kind::kEmail: return "[EPOST]";
+    case Kind::kPhone: return "[TELEFON]";
+    case Kind::kAddress: return "[ADRESS]";
+    case Kind::kPostalCode: return "[POSTNUMMER]";
+    case Kind::kName: return "[NAMN]";
+  }
+  return "[?]";
+}
+
+struct Scrubber::State {
+  ScrubOptions options;
+  std::unique_ptr<re2::RE2::Set> set;
+  std::array<std::unique_ptr<re2::RE2>, kReCount> regex;
+  absl::flat_hash_set<std::string> list_names;  // folded words of options.names
+  std::bitset<kMaxNameBytes + 1> list_lengths;  // their lengths in bytes (a cheap prefilter)
+};
+
+Scrubber::Scrubber(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Scrubber::Scrubber(Scrubber&&) noexcept = default;
+Scrubber& Scrubber::operator=(Scrubber&&) noexcept = default;
+Scrubber::~Scrubber() = default;
+
+const ScrubOptions& Scrubber::options() const { return state_->options; }
+
+absl::StatusOr<Scrubber> Scrubber::Create(const ScrubOptions& options) {
+  auto state = std::make_unique<State>();
+  state->options = options;
+  re2::RE2::Options re_options;
+  re_options.set_encoding(re2::RE2::Options::EncodingUTF8);
+  re_options.set_longest_match(true);
+  re_options.set_log_errors(false);
+  re_options.set_max_mem(8 << 20);  // RE2's default; per pattern, most of it for the DFA cache
+  state->set = std::make_unique<re2::RE2::Set>(re_options, re2::RE2::UNANCHORED);
+  for (int i = 0; i < kReCount; ++i) {
+    state->regex[i] = std::make_unique<re2::RE2>(Piece(kPatterns[i]), re_options);
+    if (!state->regex[i]->ok()) {
+      return absl::InternalError(Cat({"scrub: pattern ", KindName(kRegularKind[i]),
+                                      " does not compile: ", state->regex[i]->error()}));
+    }
+    std::string error;
+    if (state->set->Add(Piece(kPatterns[i]), &error) != i) {
+      return absl::InternalError(Cat({"scrub: pattern set rejected a pattern: ", error}));
+    }
+  }
+  if (!state->set->Compile()) return absl::InternalError("scrub: pattern set does not compile");
+
+  for (std::size_t i = 0; i < options.names.size(); ++i) {
+    const std::string& name = options.names[i];
+    if (!IsValidUtf8(name)) {
+      return absl::InvalidArgumentError(
+          Cat({"scrub options: names[", std::to_string(i), "] is not valid UTF-8"}));
+    }
+    ForEachWord(name, [&](std::size_t begin, std::size_t end, bool) {
+      char buf[kMaxNameBytes];
+      std::size_t n = 0;
+      if (end - begin < 2 || !FoldWord(name, begin, end, buf, &n)) return;
+      state->list_names.emplace(buf, n);
+      state->list_lengths.set(n);
+    });
+  }
+  return Scrubber(std::move(state));
+}
+
+absl::Status Scrubber::Find(std::string_view text, std::span<const std::string> record_names,
+                            std::vector<Span>* out) const {
+  if (out == nullptr) return absl::InvalidArgumentError("scrub: no output vector");
+  out->clear();
+  const State& s = *state_;
+  const ScrubOptions& o = s.options;
+  std::vector<Span>& cand = *out;  // candidates first; the winners replace them at the end
+
+  // 1. Identity numbers: the foundation's scanner.
+  const bool want_pnr = o.find[static_cast<int>(Kind::kPersonnummer)];
+  const bool want_sam = o.find[static_cast<int>(Kind::kSamordningsnummer)];
+  if (want_pnr || want_sam) {
+    ident::Scan(text, o.today, [&](const ident::Match& m) {
+      const bool sam = m.number.kind == ident::Kind::kSamordningsnummer;
+      if (sam ? want_sam : want_pnr) {
+        cand.push_back({m.offset, m.length, sam ? Kind::kSamordningsnummer : Kind::kPersonnummer});
+      }
+    });
+  }
+
+  // 2. The regular kinds: which occur at all (one pass of the set), then their spans.
+  bool present[kReCount] = {false, false, false, false};
+  bool any_regular = false;
+  for (int i = 0; i < kReCount; ++i) any_regular |= o.find[static_cast<int>(kRegularKind[i])];
+  if (any_regular && !text.empty()) {
+    std::vector<int> hits;
+    re2::RE2::Set::ErrorInfo error;
+    if (s.set->Match(Piece(text), &hits, &error)) {
+      for (int h : hits) {
+        if (h >= 0 && h < kReCount) present[h] = true;
+      }
+    } else if (error.kind != re2::RE2::Set::kNoError) {
+      for (bool& p : present) p = true;  // the set's DFA gave up: look for every kind
+    }
+  }
+  const re2::StringPiece piece = Piece(text);
+  for (int i = 0; i < kReCount; ++i) {
+    if (!present[i] || !o.find[static_cast<int>(kRegularKind[i])]) continue;
+    const re2::RE2& re = *s.regex[i];
+    std::size_t pos = 0;
+    re2::StringPiece groups[2];
+    const int ngroups = kHasGroup[i] ? 2 : 1;
+    while (pos < text.size() &&
+           re.Match(piece, pos, text.size(), re2::RE2::UNANCHORED, groups, ngroups)) {
+      const re2::StringPiece& m = groups[ngroups - 1];
+      const auto begin = static_cast<std::size_t>(m.data() - text.data());
+      const std::size_t end = begin + m.size();
+      if (m.empty()) {
+        pos = begin + 1;
+        continue;
+      }
+      const std::size_t accepted = Check(i, text, begin, end);
+      if (accepted > begin) {
+        cand.push_back({begin, accepted - begin, kRegularKind[i]});
+        pos = accepted;
+      } else if (i == kReAddress) {
+        // No address starts inside a rejected one (its street word is one word, its number
+        // follows it): go on after it, so that a long word costs one read, not one per letter.
+        pos = end;
+      } else {
+        pos = begin + 1;
+      }
+    }
+  }
+
+  // 3. Names: one pass over the words.
+  if (o.find[static_cast<int>(Kind::kName)]) {
+    // The record's names, folded, for this call (a few words; compared in place).
+    std::string folded;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> record_words;
+    std::bitset<kMaxNameBytes + 1> record_lengths;
+    for (const std::string& name : record_names) {
+      ForEachWord(name, [&](std::size_t begin, std::size_t end, bool) {
+        char buf[kMaxNameBytes];
+        std::size_t n = 0;
+        if (end - begin < 2 || !FoldWord(name, begin, end, buf, &n)) return;
+        record_words.emplace_back(static_cast<std::uint32_t>(folded.size()),
+                                  static_cast<std::uint32_t>(n));
+        folded.append(buf, n);
+        record_lengths.set(n);
+      });
+    }
+    const bool list = !s.list_names.empty();
+    if (list || !record_words.empty()) {
+      auto is_name = [&](const char* w, std::size_t n, bool capital) {
+        for (const auto& [off, len] : record_words) {
+          if (len == n && std::memcmp(folded.data() + off, w, n) == 0) return true;
+        }
+        if (list && (capital || !o.list_names_need_capital)) {
+          return s.list_names.contains(absl::string_view(w, n));
+        }
+        return false;
+      };
+      bool open = false;  // the last candidate is a name that a following word may extend
+      ForEachWord(text, [&](std::size_t begin, std::size_t end, bool capital) {
+        // Folding keeps the byte length (ASCII and Latin-1 only change case), so a word whose
+        // length no name has is skipped before it is folded or hashed.
+        const std::size_t len = end - begin;
+        const bool list_ok = list && (capital || !o.list_names_need_capital);
+        auto length_fits = [&](std::size_t k) {
+          return record_lengths[k] || (list_ok && s.list_lengths[k]);
+        };
+        const bool may = len >= 2 && len <= kMaxNameBytes &&
+                         (length_fits(len) || (o.genitive && len > 2 && length_fits(len - 1) &&
+                                               (text[end - 1] | 0x20) == 's'));
+        char buf[kMaxNameBytes];
+        std::size_t n = 0;
+        if (!may || !FoldWord(text, begin, end, buf, &n) || n < 2) {
+          open = false;
+          return;
+        }
+        bool hit = is_name(buf, n, capital);
+        if (!hit && o.genitive && n > 2 && buf[n - 1] == 's') hit = is_name(buf, n - 1, capital);
+        if (!hit) {
+          open = false;
+          return;
+        }
+        if (open) {
+          Span& last = cand.back();
+          const std::size_t last_end = last.offset + last.length;
+          if (begin == last_end + 1 && (text[last_end] == ' ' || text[last_end] == '-')) {
+            last.length = end - last.offset;
+            return;
+          }
+        }
+        cand.push_back({begin, end - begin, Kind::kName});
+        open = true;
+      });
+    }
+  }
+
+  if (cand.size() <= 1) return absl::OkStatus();
+
+  // 4. Overlaps: the longest wins, then the kind's priority, then the earlier start.
+  std::sort(cand.begin(), cand.end(), [](const Span& a, const Span& b) {
+    if (a.length != b.length) return a.length > b.length;
+    if (a.kind != b.kind) return a.kind < b.kind;
+    return a.offset < b.offset;
+  });
+  std::vector<std::uint8_t>& cover = CoverScratch();
+  if (cover.size() < text.size()) cover.resize(text.size(), 0);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < cand.size(); ++i) {
+    const Span c = cand[i];
+    const std::uint8_t* begin = cover.data() + c.offset;
+    if (std::find(begin, begin + c.length, std::uint8_t{1}) != begin + c.length) continue;
+    std::memset(cover.data() + c.offset, 1, c.length);
+    cand[kept++] = c;
+  }
+  cand.resize(kept);
+  for (const Span& c : cand) std::memset(cover.data() + c.offset, 0, c.length);
+  std::sort(cand.begin(), cand.end(),
+            [](const Span& a, const Span& b) { return a.offset < b.offset; });
+  return absl::OkStatus();
+}
+
+absl::Status Scrubber::Replace(std::string_view text, std::span<const Span> spans,
+                               std::string* out) {
+  if (out == nullptr) return absl::InvalidArgumentError("scrub: no output string");
+  std::size_t pos = 0;
+  for (const Span& span : spans) {
+    if (span.offset < pos || span.offset > text.size() ||
+        span.length > text.size() - span.offset) {
+      return absl::InvalidArgumentError("scrub: spans out of order, overlapping or outside the text");
+    }
+    pos = span.offset + span.length;
+  }
+  pos = 0;
+  out->reserve(out->size() + text.size());
+  for (const Span& span : spans) {
+    out->append(text.data() + pos, span.offset - pos);
+    out->append(Placeholder(span.kind));
+    pos = span.offset + span.length;
+  }
+  out->append(text.data() + pos, text.size() - pos);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Scrubber::Scrub(std::string_view text,
+                                            std::span<const std::string> record_names) const {
+  std::vector<Span> spans;
+  VARSAM_RETURN_IF_ERROR(Find(text, record_names, &spans));
+  std::string out;
+  VARSAM_RETURN_IF_ERROR(Replace(text, spans, &out));
+  return out;
+}
+
+}  // namespace varsam::anonymize
