@@ -237,6 +237,25 @@ TEST_CASE("scrub: overlaps and adjacent identifiers", "[scrub]") {
                          {"anna@example.se", Kind::kEmail}});
   CHECK(ScrubText("Anna Berg (19900101-2385) nås på +46 70 174 06 05 och anna@example.se.",
                   names) == "[NAMN] ([PERSONNUMMER]) nås på [TELEFON] och [EPOST].");
+  // Overlapping candidates become one span covering them all: nothing of the losing one is
+  // left beside the winner's placeholder (a name run reaching into an e-mail address, either
+  // one the longer).
+  for (const auto& [text, record_name] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"Lars lars.5@example.se", "Lars"},
+           {"Lars Nyström lars.5@example.se", "Lars Nyström"},
+           {"ring Lars Nyström lars@example.se idag", "Lars Nyström"}}) {
+    const std::string out = ScrubText(text, {record_name});
+    INFO(text << " -> " << out);
+    CHECK(out.find("ars") == std::string::npos);
+    CHECK(out.find("Nyström") == std::string::npos);
+    CHECK(out.find("example") == std::string::npos);
+    CHECK(out.find('@') == std::string::npos);
+    CHECK(out.find(".5") == std::string::npos);
+  }
+  const std::vector<Hit> merged = Hits("Lars lars.5@example.se", {"Lars"});
+  REQUIRE(merged.size() == 1);
+  CHECK(merged[0].kind == Kind::kEmail);  // the longest member names the merged span
 }
 
 TEST_CASE("scrub: options turn kinds off", "[scrub]") {

@@ -57,6 +57,7 @@ void AddStoreCommand(CLI::App& app, int* exit_code);
 void AddSynthCommand(CLI::App& app, int* exit_code);
 void AddPolicyCommand(CLI::App& app, int* exit_code);
 void AddAuditCommand(CLI::App& app, int* exit_code);
+void AddAnonymizeCommand(CLI::App& app, int* exit_code);
 
 }  // namespace varsam::cli
 

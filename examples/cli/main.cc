@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   AddSynthCommand(app, &exit_code);
   AddPolicyCommand(app, &exit_code);
   AddAuditCommand(app, &exit_code);
+  AddAnonymizeCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

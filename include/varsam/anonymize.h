@@ -41,13 +41,20 @@
 #ifndef VARSAM_ANONYMIZE_H_
 #define VARSAM_ANONYMIZE_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "varsam/kanonymity.h"
+#include "varsam/pseudonym.h"
+#include "varsam/scrub.h"
 
 namespace varsam::anonymize {
 
@@ -95,6 +102,72 @@ struct Schema {
 
 // Parses and checks the JSON form above.
 absl::StatusOr<Schema> ParseSchema(std::string_view json);
+
+// ---- The pipeline -----------------------------------------------------------------------------
+//
+// Records in, an anonymised release out, in one pass over the records and one search:
+//   Add(record):  refuse it if a forbidden field holds a value (nothing of it is kept); scrub
+//                 its free text (the record's own person_name fields as names); replace the
+//                 direct identifiers that have a pseudonym kind by keyed pseudonyms and drop the
+//                 others; keep the quasi-identifiers' values for the search, and the sensitive
+//                 and insensitive values as they are.
+//   Finish():     encode every quasi-identifier along its hierarchy, find the optimal
+//                 generalisation (varsam/kanonymity.h) within each field's min/max levels, and
+//                 release the kept rows with generalised values, plus the report.
+// The records are held (transformed: no direct identifier, scrubbed text) between Add and
+// Finish, since the search needs every row.
+
+// One input record: the values in the schema's field order ("" = no value).
+using Record = std::vector<std::string>;
+
+struct PipelineOptions {
+  Schema schema;
+  // Reads a csv hierarchy named in the schema (the file as written there); the CLI resolves it
+  // against the schema's directory. Unset while the schema names one: Create refuses.
+  std::function<absl::StatusOr<std::string>(std::string_view file)> read_hierarchy;
+  // k, l, suppression budget, metric and risk threshold; the per-column level bounds come from
+  // the schema's min_level/max_level and are filled in by the pipeline.
+  PrivacyModel model;
+  std::string sensitive_field;  // l-diversity over this sensitive field; "" for none
+  // Required when a field has a pseudonym kind: the key epoch and the host's key callback.
+  // Ten-digit personnummer are resolved against scrub.today.
+  std::int32_t key_epoch = 0;
+  PseudonymKeyProvider keys;
+  ScrubOptions scrub;  // the host's name list, the reference date, kinds switched off
+};
+
+struct Release {
+  // Output columns in schema order: pseudonymised direct identifiers (under their own names),
+  // quasi-identifiers, sensitive, insensitive and free-text fields. Dropped direct identifiers
+  // and forbidden fields have no column.
+  std::vector<std::string> header;
+  std::vector<Record> rows;       // the released records, in input order, generalised
+  std::size_t records_in = 0;     // records added
+  std::vector<std::string> quasi_identifiers;  // the names, in the order of search.levels
+  Result search;                  // chosen levels, suppression, metric, risk before and after
+  std::array<std::size_t, kKindCount> scrubbed{};  // identifiers replaced in free text, by kind
+};
+
+class Pipeline {
+ public:
+  // Loads the hierarchies, asks the key callback (when needed) and compiles the scrubber.
+  // InvalidArgument for a schema the options do not fit (an unknown sensitive field, a csv
+  // hierarchy that does not load, naming the field); FailedPrecondition when a key is missing.
+  static absl::StatusOr<std::unique_ptr<Pipeline>> Create(PipelineOptions options);
+  virtual ~Pipeline() = default;
+
+  // One record. InvalidArgument naming the field (never a value) for a wrong number of values,
+  // text that is not UTF-8, or a value its hierarchy does not know (an unknown postal code, an
+  // invalid personnummer under kind personnummer), or a sensitive or insensitive value that
+  // holds an identity number, an e-mail address or a phone number (the schema has that field
+  // wrong: kept values are released as they are); FailedPrecondition naming the field when a
+  // forbidden field holds a value (white space alone is no value). A refused record leaves
+  // nothing behind.
+  virtual absl::Status Add(const Record& record) = 0;
+  // The release. FailedPrecondition when no generalisation satisfies the model within the
+  // suppression budget. The pipeline can be finished once.
+  virtual absl::StatusOr<Release> Finish() = 0;
+};
 
 }  // namespace varsam::anonymize
 

@@ -64,16 +64,16 @@
 // names (folded once per call; a word is folded and hashed only when its byte length is that
 // of some name). Candidates are collected in the output vector itself and resolved there;
 // besides the output a call allocates only small buffers whose size does not depend on the
-// number of matches (the set's list of kinds present, the record's folded names) and a
-// per-thread byte mask the size of the longest text seen, reused across calls.
+// number of matches (the set's list of kinds present, the record's folded names).
 // Nothing is allocated per match beyond the output.
 //
 // Overlaps. Candidates of different kinds may overlap (a postal-code-looking "174 06" inside
 // a phone number; a 0-prefixed ten-digit personnummer that also reads as a phone; a name
-// inside an e-mail address). They are resolved deterministically: the longest candidate wins;
-// among equally long ones the kind earlier in Kind's order (personnummer, samordningsnummer,
-// e-mail, phone, address, postal code, name); then the one that starts first. Each winner
-// removes every candidate overlapping it. The result is sorted by offset, not overlapping.
+// inside an e-mail address). Overlapping candidates are merged into one span that covers them
+// all — so no part of any identifier survives beside another's placeholder — and the span takes
+// the kind of its best member: the longest; among equally long ones the kind earlier in Kind's
+// order (personnummer, samordningsnummer, e-mail, phone, address, postal code, name); then the
+// one that starts first. The result is sorted by offset, not overlapping.
 //
 // Bytes. Text may be any bytes: invalid UTF-8 is never interpreted as a letter and never
 // crashes (RE2 skips it; the tokeniser treats it as a separator). Scrub copies such bytes

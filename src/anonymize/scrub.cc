@@ -364,13 +364,6 @@ std::size_t Check(int regular, std::string_view text, std::size_t begin, std::si
   }
 }
 
-// Scratch per thread: which bytes of the text are already covered by an accepted span. Only
-// the bytes set are cleared again, so a call costs the candidates' lengths, not the text's.
-std::vector<std::uint8_t>& CoverScratch() {
-  thread_local std::vector<std::uint8_t> cover;
-  return cover;
-}
-
 }  // namespace
 
 std::string_view KindName(Kind kind) {
@@ -586,26 +579,33 @@ absl::Status Scrubber::Find(std::string_view text, std::span<const std::string> 
 
   if (cand.size() <= 1) return absl::OkStatus();
 
-  // 4. Overlaps: the longest wins, then the kind's priority, then the earlier start.
+  // 4. Overlaps: candidates that overlap are merged into one span covering them all, so that
+  // no part of any identifier survives; the span takes the kind of its best member (the
+  // longest, then the kind's priority, then the earlier start).
   std::sort(cand.begin(), cand.end(), [](const Span& a, const Span& b) {
+    if (a.offset != b.offset) return a.offset < b.offset;
+    return a.length > b.length;
+  });
+  const auto better = [](const Span& a, const Span& b) {
     if (a.length != b.length) return a.length > b.length;
     if (a.kind != b.kind) return a.kind < b.kind;
     return a.offset < b.offset;
-  });
-  std::vector<std::uint8_t>& cover = CoverScratch();
-  if (cover.size() < text.size()) cover.resize(text.size(), 0);
+  };
   std::size_t kept = 0;
+  Span best = cand[0];  // the best member of the span being merged, cand[kept - 1]
   for (std::size_t i = 0; i < cand.size(); ++i) {
     const Span c = cand[i];
-    const std::uint8_t* begin = cover.data() + c.offset;
-    if (std::find(begin, begin + c.length, std::uint8_t{1}) != begin + c.length) continue;
-    std::memset(cover.data() + c.offset, 1, c.length);
+    if (kept > 0 && c.offset < cand[kept - 1].offset + cand[kept - 1].length) {
+      Span& merged = cand[kept - 1];
+      merged.length = std::max(merged.offset + merged.length, c.offset + c.length) - merged.offset;
+      if (better(c, best)) best = c;
+      merged.kind = best.kind;
+      continue;
+    }
     cand[kept++] = c;
+    best = c;
   }
   cand.resize(kept);
-  for (const Span& c : cand) std::memset(cover.data() + c.offset, 0, c.length);
-  std::sort(cand.begin(), cand.end(),
-            [](const Span& a, const Span& b) { return a.offset < b.offset; });
   return absl::OkStatus();
 }
 

@@ -10,6 +10,7 @@ instrument is made up.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -908,6 +909,291 @@ class PolicyTest(CliTestCase):
         p = self.check(dict(POLICY_CONTEXT, role="198001022386"), "score")
         self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
         self.assertNotIn("198001022386", p.stdout + p.stderr)
+
+
+ANON_SCHEMA = {
+    "format": "varsam-anonymize-schema/1",
+    "fields": [
+        {"name": "personnummer", "role": "direct_identifier", "pseudonym": "personnummer"},
+        {"name": "namn", "role": "direct_identifier", "person_name": True},
+        {"name": "telefon", "role": "direct_identifier"},
+        {"name": "epost", "role": "direct_identifier"},
+        {"name": "alder", "role": "quasi_identifier", "hierarchy": "age"},
+        {"name": "kon", "role": "quasi_identifier", "hierarchy": "sex"},
+        {"name": "postnummer", "role": "quasi_identifier", "hierarchy": "geography"},
+        {"name": "insats", "role": "quasi_identifier", "hierarchy": {"csv": "insats.csv"}},
+        {"name": "utfall", "role": "sensitive"},
+        {"name": "anteckning", "role": "free_text"},
+        {"name": "fackforening", "role": "forbidden"},
+    ],
+}
+ANON_QI = ("alder", "kon", "postnummer", "insats")
+ANON_HIERARCHY = (
+    "ekonomiskt bistånd;försörjning;insats;*\n"
+    "hemtjänst;omsorg;insats;*\n"
+    "boendestöd;omsorg;insats;*\n"
+    "familjebehandling;stöd, råd;insats;*\n"
+)
+ANON_FIRST = ["Anna", "Lars", "Karin", "Erik", "Maria", "Johan", "Ingrid", "Mikael"]
+ANON_SUR = ["Bergström", "Lindqvist", "Holmberg", "Sandberg", "Nyström"]
+ANON_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+
+def official_numbers(first_year: int, last_year: int, count: int) -> list[str]:
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data",
+                        "skatteverket-testpersonnummer.txt")
+    out = []
+    with open(path, encoding="ascii") as f:
+        for line in f:
+            n = line.strip()
+            if len(n) == 12 and first_year <= int(n[:4]) <= last_year:
+                out.append(n)
+    step = max(1, len(out) // count)
+    return out[::step][:count]
+
+
+def postal_codes(count: int) -> list[str]:
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "se-geo",
+                        "postal_to_municipality.csv")
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [r["postal_code"] for r in rows[:count]]
+
+
+class AnonymizeTest(CliTestCase):
+    """`varsam anonymize` (docs/cli.md; docs/anonymisation.md, "Using the pipeline")."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        d = self.dir.name
+        self.schema = os.path.join(d, "schema.json")
+        with open(self.schema, "w", encoding="utf-8") as f:
+            json.dump(ANON_SCHEMA, f)
+        with open(os.path.join(d, "insats.csv"), "w", encoding="utf-8") as f:
+            f.write(ANON_HIERARCHY)
+        self.key = os.path.join(d, "key.hex")
+        with open(self.key, "w", encoding="ascii") as f:
+            f.write(ANON_KEY + "\n")
+        self.input = os.path.join(d, "in.csv")
+        self.out = os.path.join(d, "out.csv")
+        self.report = os.path.join(d, "report.json")
+        self.records, self.identifiers = self.make_records(80)
+        self.write_input(self.records)
+
+    def make_records(self, n: int) -> tuple[list[dict], list[str]]:
+        numbers = official_numbers(1950, 2000, n)
+        codes = postal_codes(12)
+        interventions = ["ekonomiskt bistånd", "hemtjänst", "boendestöd", "familjebehandling"]
+        records, identifiers = [], []
+        for i in range(n):
+            pnr = numbers[i]
+            first, sur = ANON_FIRST[i % len(ANON_FIRST)], ANON_SUR[i % len(ANON_SUR)]
+            relative = ANON_FIRST[(i + 3) % len(ANON_FIRST)]
+            phone = "070-17406" + f"{i % 100:02d}"
+            mail = f"{first.lower()}.{sur[0].lower()}{i}@example.se"
+            short = pnr[2:8] + "-" + pnr[8:]
+            note = (f'Samtal med {first} {sur}, "bra", om {relative}s skola.\n'
+                    f"Nås på {phone} eller {mail.upper()}; pnr {short},\r\n"
+                    f"{relative.upper()} ringde.  {pnr[:8]} {pnr[8:]}")
+            records.append({
+                "personnummer": pnr if i % 2 else short,
+                "namn": f"{first} {sur}; {relative} {sur}",
+                "telefon": phone,
+                "epost": mail,
+                "alder": str(20 + i % 50),
+                "kon": ["female", "male"][i % 2],
+                "postnummer": codes[i % len(codes)],
+                "insats": interventions[i % 4],
+                "utfall": ["improved", "unchanged", "dropout"][i % 3],
+                "anteckning": note,
+                "fackforening": "",
+            })
+            identifiers += [pnr, pnr[2:], short, pnr[:8] + "-" + pnr[8:], phone,
+                            "07017406" + phone[-2:], mail, mail.upper()]
+        names = ANON_FIRST + ANON_SUR
+        return records, identifiers + names + [n.upper() for n in names]
+
+    def write_input(self, records: list[dict]) -> None:
+        fields = [f["name"] for f in ANON_SCHEMA["fields"]]
+        with open(self.input, "w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=fields, lineterminator="\r\n")
+            w.writeheader()
+            w.writerows(records)
+
+    def anonymize(self, *extra: str, key: str | None = None) -> subprocess.CompletedProcess:
+        return run("anonymize", "--in", self.input, "--schema", self.schema, "--out", self.out,
+                   "--key-file", key or self.key, "--report", self.report,
+                   "--today", TODAY, *extra)
+
+    def read_output(self) -> tuple[list[str], list[dict]]:
+        with open(self.out, encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        return rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+
+    def test_release_holds_no_identifier_and_is_k_anonymous_and_l_diverse(self):
+        p = self.anonymize("--k", "4", "--l", "2", "--sensitive", "utfall",
+                           "--max-suppression", "0.1")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(p.stderr, "")  # not a terminal: no progress line
+        with open(self.out, "rb") as f:
+            raw = f.read().decode("utf-8")
+        for ident in self.identifiers:
+            self.assertNotRegex(raw, r"(?<![\w-])" + re.escape(ident) + r"(?![\w])",
+                                "an identifier of the input is in the output")
+        header, rows = self.read_output()
+        self.assertEqual(header, ["personnummer", "alder", "kon", "postnummer", "insats",
+                                  "utfall", "anteckning"])
+        self.assertGreater(len(rows), 0)
+        classes: dict[tuple, list[str]] = {}
+        for r in rows:
+            self.assertTrue(r["personnummer"].startswith("p1_"))
+            self.assertEqual(len(r["personnummer"]), 46)
+            classes.setdefault(tuple(r[q] for q in ANON_QI), []).append(r["utfall"])
+        for key, values in classes.items():
+            self.assertGreaterEqual(len(values), 4, key)
+            self.assertGreaterEqual(len(set(values)), 2, key)
+        # Quoted fields with commas, quotes and line breaks survive the round trip.
+        self.assertIn('"bra", om', rows[0]["anteckning"])
+        self.assertIn("\n", rows[0]["anteckning"])
+        self.assertIn("[PERSONNUMMER]", rows[0]["anteckning"])
+
+    def test_report(self):
+        p = self.anonymize("--k", "3")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        with open(self.report, encoding="utf-8") as f:
+            report = json.load(f)
+        self.assertEqual(list(report), ["format", "records_in", "records_out", "suppressed",
+                                        "model", "levels", "metric", "risk", "scrubbed",
+                                        "search"])
+        self.assertEqual(report["format"], "varsam-anonymize-report/1")
+        self.assertEqual(report["records_in"], 80)
+        self.assertEqual(report["records_out"] + report["suppressed"], 80)
+        self.assertEqual(list(report["levels"]), list(ANON_QI))
+        self.assertEqual(list(report["metric"]), ["name", "value"])
+        self.assertEqual(report["metric"]["name"], "loss")
+        self.assertEqual(list(report["risk"]), ["threshold", "before", "after"])
+        for state in ("before", "after"):
+            self.assertEqual(list(report["risk"][state]),
+                             ["records", "classes", "max_risk", "average_risk",
+                              "records_at_risk", "class_sizes"])
+        self.assertLessEqual(report["risk"]["after"]["max_risk"], 1 / 3)
+        self.assertEqual(sum(s * c for s, c in report["risk"]["after"]["class_sizes"]),
+                         report["records_out"])
+        self.assertEqual(list(report["scrubbed"]),
+                         ["personnummer", "samordningsnummer", "email", "phone", "address",
+                          "postal_code", "name"])
+        self.assertGreaterEqual(report["scrubbed"]["personnummer"], 160)
+        self.assertGreaterEqual(report["scrubbed"]["phone"], 80)
+        self.assertGreaterEqual(report["scrubbed"]["email"], 80)
+        self.assertNotIn(ANON_KEY, p.stdout + p.stderr)
+        # The same input and key: the same output.
+        with open(self.out, "rb") as f:
+            first = f.read()
+        self.assertEqual(self.anonymize("--k", "3").returncode, EXIT_OK)
+        with open(self.out, "rb") as f:
+            self.assertEqual(f.read(), first)
+
+    def test_bad_key_file_is_65_and_never_printed(self):
+        for content in (ANON_KEY[:-1], ANON_KEY + "0", "zz" + ANON_KEY[2:], "", "not a key"):
+            with self.subTest(length=len(content)):
+                with open(self.key, "w", encoding="ascii") as f:
+                    f.write(content)
+                p = self.anonymize("--k", "2")
+                self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+                self.assertIn("key", p.stderr)
+                if content:
+                    self.assertNotIn(content, p.stdout + p.stderr)
+                self.assertFalse(os.path.exists(self.out))
+
+    def test_missing_files_are_66(self):
+        p = self.anonymize("--k", "2", key=os.path.join(self.dir.name, "nokey"))
+        self.assertEqual(p.returncode, EXIT_NOINPUT, p.stderr)
+        self.input = os.path.join(self.dir.name, "missing.csv")
+        self.assertEqual(self.anonymize("--k", "2").returncode, EXIT_NOINPUT)
+
+    def test_bad_csv_line_is_65_naming_the_line(self):
+        with open(self.input, encoding="utf-8", newline="") as f:
+            lines = f.read().split("\n")
+        # Records 1..: each record spans 3 physical lines (the note has two line breaks).
+        bad_line = 1 + 3 * 2 + 1  # the first line of the third record
+        text_lines = lines[:]
+        text_lines[bad_line - 1] = 'x"y' + text_lines[bad_line - 1]
+        with open(self.input, "w", encoding="utf-8", newline="") as f:
+            f.write("\n".join(text_lines))
+        p = self.anonymize("--k", "2")
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn(f"line {bad_line}", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+        for ident in self.identifiers:
+            self.assertNotIn(ident, p.stderr)
+        self.assertFalse(os.path.exists(self.out))
+        # An unclosed quote, and a record with too few fields.
+        with open(self.input, "w", encoding="utf-8", newline="") as f:
+            f.write(",".join(f["name"] for f in ANON_SCHEMA["fields"]) + "\r\n" + 'a,"b\r\n')
+        p = self.anonymize("--k", "2")
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn("line 2", p.stderr)
+        with open(self.input, "w", encoding="utf-8", newline="") as f:
+            f.write(",".join(f["name"] for f in ANON_SCHEMA["fields"]) + "\r\n" + "a,b\r\n")
+        p = self.anonymize("--k", "2")
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn("line 2", p.stderr)
+
+    def test_forbidden_field_with_a_value_is_65_naming_field_and_line(self):
+        self.records[4]["fackforening"] = "Kommunal"
+        self.write_input(self.records)
+        p = self.anonymize("--k", "2")
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn("fackforening", p.stderr)
+        self.assertIn(f"line {2 + 3 * 4}", p.stderr)
+        self.assertNotIn("Kommunal", p.stderr)
+        self.assertNotIn(self.records[4]["personnummer"], p.stderr)
+        self.assertFalse(os.path.exists(self.out))
+
+    def test_header_must_hold_every_schema_field(self):
+        fields = [f["name"] for f in ANON_SCHEMA["fields"] if f["name"] != "utfall"]
+        with open(self.input, "w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(self.records)
+        p = self.anonymize("--k", "2")
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn("utfall", p.stderr)
+
+    def test_names_file_bom_lf_and_no_final_line_end(self):
+        fields = [f["name"] for f in ANON_SCHEMA["fields"]]
+        rows = []
+        for r in self.records[:6]:
+            r = dict(r, anteckning="Samtal med Zebulon och Quistgaard om boende")
+            rows.append(",".join(
+                '"' + r[f].replace('"', '""') + '"' if any(c in r[f] for c in ',"\r\n') else r[f]
+                for f in fields))
+        with open(self.input, "w", encoding="utf-8", newline="") as f:
+            f.write("\ufeff" + ",".join(fields) + "\n\n" + "\n".join(rows))  # no final \n
+        names = os.path.join(self.dir.name, "names.txt")
+        with open(names, "w", encoding="utf-8") as f:
+            f.write("Zebulon\n  Quistgaard  \n\n")
+        p = self.anonymize("--k", "1", "--names", names)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        _, out = self.read_output()
+        self.assertEqual(len(out), 6)
+        for r in out:
+            self.assertEqual(r["anteckning"], "Samtal med [NAMN] och [NAMN] om boende")
+        p = self.anonymize("--k", "1", "--names", os.path.join(self.dir.name, "nonames.txt"))
+        self.assertEqual(p.returncode, EXIT_NOINPUT, p.stderr)
+
+    def test_no_key_file_for_a_pseudonym_is_65(self):
+        p = run("anonymize", "--in", self.input, "--schema", self.schema, "--out", self.out,
+                "--k", "2", "--today", TODAY)
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn("key", p.stderr)
+        self.assertFalse(os.path.exists(self.out))
+
+    def test_k_above_the_records_is_65(self):
+        p = self.anonymize("--k", "81")
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertFalse(os.path.exists(self.out))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,398 @@
+// `varsam anonymize --in FILE.csv --schema SCHEMA.json --out OUT.csv --k K [--l L --sensitive
+// FIELD] [--max-suppression FRACTION] --key-file FILE [--key-epoch N] [--names FILE]
+// [--report REPORT.json] [--today YYYY-MM-DD]` (docs/cli.md, docs/anonymisation.md "Using the
+// pipeline"): a CSV file through the anonymisation pipeline (varsam/anonymize.h) into a
+// k-anonymous CSV file and a report.
+//
+// The input is streamed: each record goes into the pipeline as it is read (the pipeline holds
+// the transformed records — no direct identifier, scrubbed text — until the search). A bad
+// record stops the run with exit 65 naming its line, never its content. The key is never
+// printed.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_format.h"
+#include "cli.h"
+#include "csv.h"
+#include "varsam/anonymize.h"
+#include "varsam/core.h"
+
+namespace varsam::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using anonymize::Pipeline;
+using anonymize::PipelineOptions;
+using anonymize::Release;
+
+struct AnonymizeOptions {
+  std::string in;
+  std::string schema;
+  std::string out;
+  int k = 0;
+  int l = 0;
+  std::string sensitive;
+  double max_suppression = 0.0;
+  std::string key_file;
+  std::int32_t key_epoch = 0;
+  std::string names;
+  std::string report;
+  std::optional<std::string> today;
+};
+
+std::string_view Msg(const absl::Status& status) {
+  const auto m = status.message();
+  return std::string_view(m.data(), m.size());
+}
+
+// The whole file; NotFound (exit 66) when it does not exist, Unavailable (74) when unreadable.
+absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view what) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    return absl::NotFoundError(Cat({what, ": no such file"}));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::UnavailableError(Cat({what, ": cannot be opened"}));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return absl::UnavailableError(Cat({what, ": cannot be read"}));
+  return std::move(text).str();
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void Wipe(void* p, std::size_t n) {
+  volatile unsigned char* b = static_cast<volatile unsigned char*>(p);
+  while (n-- > 0) *b++ = 0;
+}
+
+// The key file: exactly 64 hex digits (surrounding white space allowed). The message never
+// holds any of its content.
+absl::Status ParseKeyFile(std::string text, std::array<std::uint8_t, 32>* key) {
+  std::string_view s = text;
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  bool ok = s.size() == 64;
+  for (std::size_t i = 0; ok && i < 32; ++i) {
+    const int hi = HexValue(s[2 * i]);
+    const int lo = HexValue(s[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      ok = false;
+      break;
+    }
+    (*key)[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  Wipe(text.data(), text.size());
+  if (!ok) {
+    Wipe(key->data(), key->size());
+    return absl::InvalidArgumentError(
+        "--key-file: must hold exactly 64 hex digits (the 32-byte key of the epoch)");
+  }
+  return absl::OkStatus();
+}
+
+nlohmann::ordered_json RiskJson(const anonymize::RiskReport& r) {
+  nlohmann::ordered_json j;
+  j["records"] = r.records;
+  j["classes"] = r.classes;
+  j["max_risk"] = r.max_risk;
+  j["average_risk"] = r.average_risk;
+  j["records_at_risk"] = r.records_at_risk;
+  nlohmann::ordered_json sizes = nlohmann::ordered_json::array();
+  for (const auto& [size, count] : r.class_sizes) {
+    sizes.push_back(nlohmann::ordered_json::array({size, count}));
+  }
+  j["class_sizes"] = std::move(sizes);
+  return j;
+}
+
+nlohmann::ordered_json ReportJson(const AnonymizeOptions& o, const PipelineOptions& po,
+                                  const Release& r) {
+  nlohmann::ordered_json j;
+  j["format"] = "varsam-anonymize-report/1";
+  j["records_in"] = r.records_in;
+  j["records_out"] = r.rows.size();
+  j["suppressed"] = r.search.suppressed;
+  nlohmann::ordered_json model;
+  model["k"] = o.k;
+  model["l"] = o.l;
+  model["sensitive"] =
+      o.sensitive.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(o.sensitive);
+  model["max_suppression"] = o.max_suppression;
+  model["suppression_limit"] = anonymize::SuppressionLimit(r.records_in, o.max_suppression);
+  model["key_epoch"] = o.key_epoch;
+  j["model"] = std::move(model);
+  nlohmann::ordered_json levels = nlohmann::ordered_json::object();
+  for (std::size_t i = 0; i < r.quasi_identifiers.size() && i < r.search.levels.size(); ++i) {
+    levels[r.quasi_identifiers[i]] = r.search.levels[i];
+  }
+  j["levels"] = std::move(levels);
+  nlohmann::ordered_json metric;
+  metric["name"] = po.model.metric == anonymize::Metric::kLoss ? "loss" : "discernibility";
+  metric["value"] = r.search.metric;
+  j["metric"] = std::move(metric);
+  nlohmann::ordered_json risk;
+  risk["threshold"] = po.model.risk_threshold;
+  risk["before"] = RiskJson(r.search.input);
+  risk["after"] = RiskJson(r.search.release);
+  j["risk"] = std::move(risk);
+  nlohmann::ordered_json scrubbed = nlohmann::ordered_json::object();
+  for (std::size_t i = 0; i < anonymize::kKindCount; ++i) {
+    scrubbed[std::string(anonymize::KindName(static_cast<anonymize::Kind>(i)))] = r.scrubbed[i];
+  }
+  j["scrubbed"] = std::move(scrubbed);
+  nlohmann::ordered_json search;
+  search["lattice_size"] = r.search.stats.lattice_size;
+  search["nodes_checked"] = r.search.stats.nodes_checked;
+  j["search"] = std::move(search);
+  return j;
+}
+
+// Writes `text` to `path` through a temporary file in the same directory.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& text,
+                                 std::string_view what) {
+  const std::string tmp = Cat({path, ".tmp"});
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return absl::UnavailableError(Cat({what, ": cannot be written"}));
+    out << text;
+    out.flush();
+    if (!out) return absl::UnavailableError(Cat({what, ": cannot be written"}));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return absl::UnavailableError(Cat({what, ": cannot be written"}));
+  return absl::OkStatus();
+}
+
+int RunAnonymize(const AnonymizeOptions& o) {
+  PipelineOptions po;
+  if (o.today) {
+    const auto day = ParseIsoDate(*o.today, "--today");
+    if (!day.ok()) {
+      std::cerr << "varsam: " << Msg(day.status()) << " (see --help)\n";
+      return kExitUsage;
+    }
+    po.scrub.today = *day;
+  }
+  if (o.l == 1 || o.l < 0) {
+    std::cerr << "varsam: --l must be at least 2 (see --help)\n";
+    return kExitUsage;
+  }
+
+  // The schema; csv hierarchies resolve against its directory.
+  auto schema_text = ReadFile(o.schema, "--schema");
+  if (!schema_text.ok()) return Fail(schema_text.status());
+  auto schema = anonymize::ParseSchema(*schema_text);
+  if (!schema.ok()) return Fail(schema.status());
+  po.schema = std::move(schema).value();
+  const fs::path schema_dir = fs::path(o.schema).parent_path();
+  po.read_hierarchy = [schema_dir](std::string_view file) -> absl::StatusOr<std::string> {
+    const fs::path p = fs::path(file).is_absolute() ? fs::path(file) : schema_dir / fs::path(file);
+    return ReadFile(p.string(), "the hierarchy file");
+  };
+
+  po.model.k = o.k;
+  po.model.distinct_l = o.l;
+  po.model.max_suppression = o.max_suppression;
+  po.sensitive_field = o.sensitive;
+  po.key_epoch = o.key_epoch;
+
+  // The key: read, checked, handed to the pipeline once, wiped.
+  std::array<std::uint8_t, 32> key{};
+  bool have_key = false;
+  if (!o.key_file.empty()) {
+    auto key_text = ReadFile(o.key_file, "--key-file");
+    if (!key_text.ok()) return Fail(key_text.status());
+    const absl::Status parsed = ParseKeyFile(std::move(key_text).value(), &key);
+    if (!parsed.ok()) return Fail(parsed);
+    have_key = true;
+    const std::int32_t epoch = o.key_epoch;
+    po.keys = [&key, epoch](std::int32_t asked, std::span<std::uint8_t, 32> out) {
+      if (asked != epoch) return absl::NotFoundError("no key for that epoch");
+      std::copy(key.begin(), key.end(), out.begin());
+      return absl::OkStatus();
+    };
+  }
+  if (!o.names.empty()) {
+    auto names = ReadFile(o.names, "--names");
+    if (!names.ok()) return Fail(names.status());
+    std::istringstream lines(*names);
+    std::string line;
+    while (std::getline(lines, line)) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+        line.pop_back();
+      }
+      const std::size_t start = line.find_first_not_of(" \t");
+      if (start == std::string::npos) continue;
+      po.scrub.names.push_back(line.substr(start));
+    }
+  }
+
+  auto created = Pipeline::Create(po);
+  Wipe(key.data(), key.size());
+  po.keys = nullptr;
+  if (!created.ok()) {
+    if (!have_key && created.status().code() == absl::StatusCode::kFailedPrecondition) {
+      std::cerr << "varsam: " << Msg(created.status()) << " (give --key-file)\n";
+      return kExitDataErr;
+    }
+    return Fail(created.status());
+  }
+  Pipeline& pipeline = **created;
+
+  // The input, streamed.
+  std::error_code ec;
+  if (!fs::exists(o.in, ec)) return Fail(absl::NotFoundError("--in: no such file"));
+  std::ifstream in(o.in, std::ios::binary);
+  if (!in) return Fail(absl::UnavailableError("--in: cannot be opened"));
+  CsvReader reader(in);
+  std::vector<std::string> fields;
+  auto header = reader.Next(&fields);
+  if (!header.ok()) return Fail(absl::InvalidArgumentError(Cat({"--in: ", Msg(header.status())})));
+  if (!*header) return Fail(absl::InvalidArgumentError("--in: empty (no header row)"));
+  // Every schema field must be a column, and every column a schema field.
+  const auto& schema_fields = po.schema.fields;
+  const std::size_t columns = fields.size();
+  std::vector<int> field_of_column(columns, -1);
+  std::vector<bool> seen(schema_fields.size(), false);
+  for (std::size_t c = 0; c < columns; ++c) {
+    const anonymize::FieldSpec* f = po.schema.Find(fields[c]);
+    if (f == nullptr) {
+      return Fail(absl::InvalidArgumentError(
+          Cat({"--in: line 1: column ", std::to_string(c + 1), " ", KeyForMessage(fields[c]),
+               " is not a field of the schema"})));
+    }
+    const auto index = static_cast<std::size_t>(f - schema_fields.data());
+    if (seen[index]) {
+      return Fail(absl::InvalidArgumentError(
+          Cat({"--in: line 1: column ", KeyForMessage(fields[c]), " appears twice"})));
+    }
+    seen[index] = true;
+    field_of_column[c] = static_cast<int>(index);
+  }
+  for (std::size_t i = 0; i < schema_fields.size(); ++i) {
+    if (!seen[i]) {
+      return Fail(absl::InvalidArgumentError(
+          Cat({"--in: line 1: the schema's field '", schema_fields[i].name,
+               "' has no column"})));
+    }
+  }
+
+  const bool progress = isatty(STDERR_FILENO) == 1;
+  anonymize::Record record(schema_fields.size());
+  std::size_t count = 0;
+  while (true) {
+    auto more = reader.Next(&fields);
+    if (!more.ok()) {
+      return Fail(absl::InvalidArgumentError(Cat({"--in: ", Msg(more.status())})));
+    }
+    if (!*more) break;
+    const std::string line = std::to_string(reader.line());
+    if (fields.size() != columns) {
+      return Fail(absl::InvalidArgumentError(
+          Cat({"--in: line ", line, ": has ", std::to_string(fields.size()),
+               " fields; the header has ", std::to_string(columns)})));
+    }
+    for (std::size_t c = 0; c < columns; ++c) {
+      record[static_cast<std::size_t>(field_of_column[c])] = std::move(fields[c]);
+    }
+    const absl::Status added = pipeline.Add(record);
+    if (!added.ok()) {
+      if (progress) std::cerr << "\n";
+      std::cerr << "varsam: --in: line " << line << ": " << Msg(added) << "\n";
+      return ExitFor(added);
+    }
+    ++count;
+    if (progress && count % 10000 == 0) std::cerr << "\r" << count << " records read" << std::flush;
+  }
+  if (progress) std::cerr << "\r" << count << " records read; searching\n";
+
+  auto release = pipeline.Finish();
+  if (!release.ok()) return Fail(release.status());
+
+  std::ostringstream csv;
+  WriteCsvRecord(csv, release->header);
+  for (const auto& row : release->rows) WriteCsvRecord(csv, row);
+  const absl::Status wrote = WriteFileAtomically(o.out, std::move(csv).str(), "--out");
+  if (!wrote.ok()) return Fail(wrote);
+  if (!o.report.empty()) {
+    const absl::Status reported = WriteFileAtomically(
+        o.report, Cat({DumpJson(ReportJson(o, po, *release)), "\n"}), "--report");
+    if (!reported.ok()) return Fail(reported);
+  }
+
+  std::string levels;
+  for (std::size_t i = 0; i < release->quasi_identifiers.size(); ++i) {
+    levels += Cat({i == 0 ? "" : ", ", release->quasi_identifiers[i], " ",
+                   std::to_string(release->search.levels[i])});
+  }
+  std::cout << release->records_in << " records in, " << release->rows.size() << " released, "
+            << release->search.suppressed << " suppressed; " << o.k << "-anonymous"
+            << (o.l >= 2 ? Cat({", ", std::to_string(o.l), "-diverse in ", o.sensitive}) : "")
+            << "; levels: " << (levels.empty() ? "(no quasi-identifier)" : levels)
+            << "; max risk " << FormatNumber(release->search.input.max_risk) << " -> "
+            << FormatNumber(release->search.release.max_risk) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddAnonymizeCommand(CLI::App& app, int* exit_code) {
+  auto options = std::make_shared<AnonymizeOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "anonymize",
+      "Anonymise a CSV file through the pipeline: refuse records with forbidden values, scrub\n"
+      "free text, pseudonymise direct identifiers under a key, and release the records\n"
+      "k-anonymously along the schema's hierarchies (docs/anonymisation.md).");
+  cmd->add_option("--in", options->in, "Input CSV (RFC 4180; a header row of the schema's fields)")
+      ->required();
+  cmd->add_option("--schema", options->schema, "Schema JSON (varsam-anonymize-schema/1)")
+      ->required();
+  cmd->add_option("--out", options->out, "Output CSV (the released records)")->required();
+  cmd->add_option("--k", options->k, "k: every released class has at least k records")
+      ->required()
+      ->check(CLI::Range(1, 1000000));
+  auto* sensitive = cmd->add_option("--sensitive", options->sensitive,
+                                    "The sensitive field for l-diversity");
+  cmd->add_option("--l", options->l, "Distinct l-diversity over --sensitive (2 or more)")
+      ->check(CLI::Range(2, 1000000))
+      ->needs(sensitive);
+  cmd->add_option("--max-suppression", options->max_suppression,
+                  "Fraction of records that may be suppressed (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--key-file", options->key_file,
+                  "File with the epoch's 32-byte key as 64 hex digits (needed for pseudonyms)");
+  cmd->add_option("--key-epoch", options->key_epoch, "The key epoch (default 0)")
+      ->check(CLI::Range(0, 2147483647));
+  cmd->add_option("--names", options->names,
+                  "Names to scrub from free text, one per line (the host's list)");
+  cmd->add_option("--report", options->report, "Write the report JSON here");
+  cmd->add_option("--today", options->today,
+                  "Reference date for ten-digit identity numbers, YYYY-MM-DD (default: today)");
+  cmd->callback([options, exit_code] { *exit_code = RunAnonymize(*options); });
+}
+
+}  // namespace varsam::cli
