@@ -13,6 +13,8 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -512,5 +514,185 @@ TEST_CASE("engine: a refused key or a failed open writes nothing to the audit lo
   CHECK(checkpoints == 0);
   store->reset();
   auto engine = OpenEngine(dir);
+  CheckVerifies(*engine);
+}
+
+namespace {
+
+std::unique_ptr<engine::Engine> OpenRegisterEngine(const TempDir& dir) {
+  engine::EngineOptions options;
+  options.store = dir.Store();
+  options.key = TestKey();
+  options.register_options.key_epoch = 4;
+  options.register_options.keys = [](std::int32_t epoch, std::span<std::uint8_t, 32> key) {
+    if (epoch != 4) return absl::NotFoundError("no such epoch");
+    for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(0xA5 ^ i);
+    return absl::OkStatus();
+  };
+  auto opened = engine::Engine::Open(std::move(options));
+  REQUIRE(opened.ok());
+  return std::move(opened).value();
+}
+
+// A follow-up context of the board, in a case that led to an investigation.
+access::Context FollowUp() {
+  access::Context c = Officer();
+  c.role = access::Role::kAnalytiker;
+  c.purpose = access::Purpose::kUppfoljning;
+  return c;
+}
+
+engine::RegisterSubmission Episode() {
+  engine::RegisterSubmission s;
+  s.personnummer = "19850101-2382";  // an official Skatteverket test number
+  s.client_ref = "K-77";
+  s.age = 37;
+  s.sex = "female";
+  s.postal_code = "11120";  // Stockholm
+  s.intervention = "familjebehandling";
+  s.start = Date(2026, 3, 15);
+  s.end = Date(2026, 11, 2);
+  s.outcome = "improved";
+  store::Measurement m;
+  m.instrument = "phq9";
+  m.session = 1;
+  m.date = Date(2026, 3, 16);
+  m.total = 14;
+  m.band = "moderate";
+  s.measurements = {m, m};
+  s.measurements[1].session = 2;
+  s.measurements[1].date = Date(2026, 10, 1);
+  s.measurements[1].total = 6;
+  s.measurements[1].band = "mild";
+  return s;
+}
+
+// Every file of the store directory, as bytes.
+std::string StoreBytes(const TempDir& dir) {
+  std::string all;
+  for (const auto& entry : fs::directory_iterator(dir.Store())) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    all += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("engine: register submission stores only pseudonymised, generalised rows", "[engine]") {
+  TempDir dir;
+  {
+    auto engine = OpenRegisterEngine(dir);
+    const engine::RegisterSubmission episode = Episode();
+    REQUIRE(engine->SubmitToRegister(FollowUp(), std::span(&episode, 1)).ok());
+    std::vector<store::EpisodeRow> rows;
+    REQUIRE(engine->store_for_testing()
+                .ForEachEpisode({}, [&](const store::EpisodeRow& r) {
+                  rows.push_back(r);
+                  return true;
+                })
+                .ok());
+    REQUIRE(rows.size() == 1);
+    const store::EpisodeRow& r = rows[0];
+    CHECK(r.pseudonym.rfind("p1_", 0) == 0);
+    CHECK(r.key_epoch == 4);
+    CHECK(r.age_band == "35-39");
+    CHECK(r.sex == "female");
+    CHECK(r.region == "01");
+    CHECK(r.case_kind == "utredning");
+    CHECK(r.intervention == "familjebehandling");
+    CHECK(r.start_period == "2026-Q1");
+    CHECK(r.end_period == "2026-Q4");
+    CHECK(r.outcome == "improved");
+    CHECK(r.record_key != 0);
+    std::vector<store::RegisterMeasurementRow> ms;
+    REQUIRE(engine->store_for_testing()
+                .ForEachRegisterMeasurement("", [&](const store::RegisterMeasurementRow& m) {
+                  ms.push_back(m);
+                  return true;
+                })
+                .ok());
+    REQUIRE(ms.size() == 2);
+    CHECK(ms[0].pseudonym == r.pseudonym);
+    CHECK(ms[0].period == "2026-Q1");
+    CHECK(ms[1].period == "2026-Q4");
+    CHECK(ms[1].total == std::optional<double>(6));
+    CHECK(ms[1].band == "mild");
+    // The same person again (another spelling of the number): the same pseudonym.
+    engine::RegisterSubmission again = Episode();
+    again.personnummer = "198501012382";
+    REQUIRE(engine->SubmitToRegister(FollowUp(), std::span(&again, 1)).ok());
+    int same = 0;
+    REQUIRE(engine->store_for_testing()
+                .ForEachEpisode({}, [&](const store::EpisodeRow& e) {
+                  same += e.pseudonym == r.pseudonym;
+                  return true;
+                })
+                .ok());
+    CHECK(same == 2);
+  }
+  // No byte of the store's files holds the identifiers the host sent (the journal holds none
+  // of them either: register submission writes only the register and the audit log).
+  const std::string bytes = StoreBytes(dir);
+  for (const std::string identifier :
+       {"198501012382", "19850101-2382", "850101-2382", "8501012382", "K-77", "11120"}) {
+    INFO(identifier);
+    CHECK(bytes.find(identifier) == std::string::npos);
+  }
+}
+
+TEST_CASE("engine: the register refuses reports, trade-union data, missing keys and bad data",
+          "[engine]") {
+  TempDir dir;
+  auto engine = OpenRegisterEngine(dir);
+  const engine::RegisterSubmission episode = Episode();
+  const auto episodes = [&] {
+    std::int64_t n = 0;
+    REQUIRE(engine->store_for_testing().CountEpisodes({}).ok());
+    n = *engine->store_for_testing().CountEpisodes({});
+    return n;
+  };
+  // A report that did not lead to an investigation stays out.
+  access::Context report = FollowUp();
+  report.case_info->kind = access::CaseKind::kAnmalan;
+  report.case_info->led_to_investigation = false;
+  absl::Status refused = engine->SubmitToRegister(report, std::span(&episode, 1));
+  CHECK(refused.code() == absl::StatusCode::kPermissionDenied);
+  CHECK(std::string(refused.message()).find("reports-stay-out") != std::string::npos);
+  // Trade-union data never goes in.
+  engine::RegisterSubmission union_member = Episode();
+  union_member.field_classes = {access::FieldClass::kTradeUnion};
+  refused = engine->SubmitToRegister(FollowUp(), std::span(&union_member, 1));
+  CHECK(refused.code() == absl::StatusCode::kPermissionDenied);
+  CHECK(std::string(refused.message()).find("never-union") != std::string::npos);
+  // A private provider may not compile a register.
+  access::Context provider = FollowUp();
+  provider.organisation.kind = access::OrgKind::kPrivatUtforare;
+  CHECK(engine->SubmitToRegister(provider, std::span(&episode, 1)).code() ==
+        absl::StatusCode::kPermissionDenied);
+  // Bad data: the whole batch is refused, naming the submission and field, never the value.
+  std::vector<engine::RegisterSubmission> batch = {Episode(), Episode()};
+  batch[1].postal_code = "99999";
+  refused = engine->SubmitToRegister(FollowUp(), batch);
+  CHECK(refused.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(refused.message()).find("submission 1: postal_code") != std::string::npos);
+  CHECK(std::string(refused.message()).find("99999") == std::string::npos);
+  batch[1] = Episode();
+  batch[1].personnummer = varsam::Cat({"19850101-238", "3"});  // a wrong check digit
+  refused = engine->SubmitToRegister(FollowUp(), batch);
+  CHECK(refused.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(refused.message()).find("2383") == std::string::npos);
+  CHECK(episodes() == 0);
+  // Without keys: FailedPrecondition, nothing written.
+  TempDir other;
+  auto keyless = OpenEngine(other);
+  CHECK(keyless->SubmitToRegister(FollowUp(), std::span(&episode, 1)).code() ==
+        absl::StatusCode::kFailedPrecondition);
+  // Every attempt was audited.
+  int submits = 0;
+  for (const audit::AuditRecord& e : Events(engine->store_for_testing())) {
+    submits += e.action == "register.submit";
+  }
+  CHECK(submits == 5);
   CheckVerifies(*engine);
 }

@@ -35,6 +35,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,10 +46,24 @@
 #include "absl/status/statusor.h"
 #include "varsam/access.h"
 #include "varsam/audit.h"
+#include "varsam/hierarchy.h"
+#include "varsam/pseudonym.h"
 #include "varsam/instruments.h"
 #include "varsam/store.h"
 
 namespace varsam::engine {
+
+// How the register receives what is submitted (the controller's configured levels; issue 6,
+// item 6; docs/anonymisation.md "The register").
+struct RegisterOptions {
+  // The key epoch new rows are pseudonymised under, and the host's pseudonymisation keys.
+  // Without keys, register submission is refused (FailedPrecondition).
+  std::int32_t key_epoch = 0;
+  anonymize::PseudonymKeyProvider keys;
+  int age_level = 1;     // anonymize::Hierarchy::Age level: 1 five-year bands, 2 ten, 3 twenty
+  int period_level = 2;  // anonymize::Hierarchy::Dates level: 1 month, 2 quarter, 3 year
+  // Region: always the county (the geography hierarchy's level 2).
+};
 
 struct EngineOptions {
   // A directory (embedded SQLite store) or a "postgresql://…" URI (store::Store::Open).
@@ -59,6 +74,28 @@ struct EngineOptions {
   // built-in pack in this order; they cannot override its floor rules.
   std::vector<std::string> policy_packs;
   audit::AuditLogOptions audit;
+  RegisterOptions register_options;
+};
+
+// One episode of a case, as the host's case system knows it (identifiable). Only its
+// pseudonymised and generalised form reaches the register: a keyed pseudonym of the identity
+// number (or, without one, of the host's client id), the age band, the county, the periods,
+// the intervention and outcome, and the measurements' instrument, session, period, total and
+// band. The case kind and whether it led to an investigation come from the context's case.
+struct RegisterSubmission {
+  std::string personnummer;  // the client's identity number, any accepted form; or ""
+  std::string client_ref;    // the host's client id, used when personnummer is ""
+  int age = -1;              // whole years when the episode started; -1 unknown (refused)
+  std::string sex;           // "female", "male" or ""
+  std::string postal_code;   // five digits, or "" (no region)
+  std::string intervention;  // one of the register's interventions, or ""
+  Date start;
+  std::optional<Date> end;
+  std::string outcome;  // one of store::kOutcomes, or ""
+  std::vector<store::Measurement> measurements;  // client and case fields are not used
+  // Classes of data the host's record holds beyond these fields: a trade-union class refuses
+  // the whole submission (floor rule never-union, SoLPUL 7 a §).
+  std::vector<access::FieldClass> field_classes;
 };
 
 // The audit record of one guarded call, filled from its context: who, role, organisation,
@@ -144,6 +181,15 @@ class Engine {
   absl::StatusOr<access::Decision> Check(const access::Context& context, access::Action action,
                                          const access::Resource& resource = {});
 
+  // Action `register.submit` for the context's case: pseudonymises and generalises every
+  // submission and writes the episodes and their measurements to the register. The guard
+  // refuses reports and preliminary assessments that did not lead to an investigation
+  // (`reports-stay-out`) and trade-union data (`never-union`); FailedPrecondition without
+  // pseudonymisation keys; InvalidArgument naming the submission's index and field (never a
+  // value) for data the register cannot take. Every row is checked before anything is written.
+  absl::Status SubmitToRegister(const access::Context& context,
+                                std::span<const RegisterSubmission> batch);
+
   // Whether a suggestion is still open (has no decision); action `journal.read`.
   absl::StatusOr<bool> IsOpen(const access::Context& context, std::string_view suggestion_id);
 
@@ -178,6 +224,9 @@ class Engine {
   access::PolicySet policy_;
   std::unique_ptr<audit::AuditLog> log_;
   std::mutex decisions_mu_;
+  RegisterOptions register_options_;
+  std::optional<anonymize::Pseudonymizer> pseudonymizer_;  // when keys were given
+  std::optional<anonymize::Hierarchy> age_, geography_;
 };
 
 }  // namespace varsam::engine

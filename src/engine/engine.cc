@@ -88,6 +88,25 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   for (const std::string& pack : options.policy_packs) {
     VARSAM_RETURN_IF_ERROR(engine->policy_.LoadHostPack(pack));
   }
+  engine->register_options_ = options.register_options;
+  if (options.register_options.keys) {
+    anonymize::PseudonymOptions pseudonym_options;
+    VARSAM_ASSIGN_OR_RETURN(
+        engine->pseudonymizer_,
+        anonymize::Pseudonymizer::Create(options.register_options.key_epoch,
+                                         options.register_options.keys, pseudonym_options));
+  }
+  VARSAM_ASSIGN_OR_RETURN(engine->age_, anonymize::Hierarchy::Age());
+  VARSAM_ASSIGN_OR_RETURN(engine->geography_, anonymize::Hierarchy::Geography());
+  const int age_levels = engine->age_->levels();
+  const int date_levels = anonymize::Hierarchy::Dates().levels();
+  if (options.register_options.age_level < 1 || options.register_options.age_level >= age_levels - 1 ||
+      options.register_options.period_level < 1 ||
+      options.register_options.period_level >= date_levels - 1) {
+    return absl::InvalidArgumentError(
+        "register options: age_level and period_level must name a band or period, not * or the "
+        "exact value");
+  }
   VARSAM_ASSIGN_OR_RETURN(engine->store_, store::Store::Open(options.store));
   VARSAM_ASSIGN_OR_RETURN(engine->log_, audit::AuditLog::Open(engine->store_.get(), options.key,
                                                               std::move(options.audit)));
@@ -317,6 +336,118 @@ absl::StatusOr<audit::ConsistencyProofResult> Engine::ProveConsistency(
   VARSAM_RETURN_IF_ERROR(
       Guard(context, access::Action::kAuditRead, {}, CaseRefOf(context), "consistency proof"));
   return audit::ProveConsistency(*store_, old_size, new_size);
+}
+
+namespace {
+// A random non-zero 64-bit record key (for cell-key perturbation of releases).
+absl::StatusOr<std::uint64_t> NewRecordKey() {
+  std::uint64_t key = 0;
+  while (key == 0) {
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&key), sizeof key) != 1) {
+      return absl::InternalError("the random generator failed to make a record key");
+    }
+  }
+  return key;
+}
+
+absl::Status SubmissionError(size_t index, std::string_view field, std::string_view message) {
+  return absl::InvalidArgumentError(
+      Cat({"register submission ", std::to_string(index), ": ", field, ": ", message}));
+}
+}  // namespace
+
+absl::Status Engine::SubmitToRegister(const access::Context& context,
+                                      std::span<const RegisterSubmission> batch) {
+  access::Resource resource;
+  for (const RegisterSubmission& submission : batch) {
+    for (const access::FieldClass field_class : submission.field_classes) {
+      if (field_class == access::FieldClass::kTradeUnion) resource.field_class = field_class;
+    }
+  }
+  VARSAM_RETURN_IF_ERROR(Guard(context, access::Action::kRegisterSubmit, resource,
+                               CaseRefOf(context),
+                               Cat({std::to_string(batch.size()), " episodes"})));
+  if (!pseudonymizer_) {
+    return absl::FailedPreconditionError(
+        "register submission needs the host's pseudonymisation keys (EngineOptions."
+        "register_options.keys)");
+  }
+  if (!context.case_info) {
+    return absl::InvalidArgumentError("register submission needs the context's case");
+  }
+  const anonymize::Hierarchy dates = anonymize::Hierarchy::Dates();
+  const int age_level = register_options_.age_level;
+  const int period_level = register_options_.period_level;
+  const auto period = [&](Date date) { return dates.Generalize(FormatIsoDate(date), period_level); };
+
+  std::vector<store::EpisodeRow> episodes;
+  std::vector<store::RegisterMeasurementRow> measurements;
+  episodes.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const RegisterSubmission& in = batch[i];
+    store::EpisodeRow row;
+    // Pseudonymise: the identity number when there is one, else the host's client id.
+    absl::StatusOr<std::string> pseudonym =
+        !in.personnummer.empty()
+            ? pseudonymizer_->Pseudonymize(anonymize::kKindPersonnummer, in.personnummer)
+            : pseudonymizer_->Pseudonymize(anonymize::kKindClientRef, in.client_ref);
+    if (!pseudonym.ok()) {
+      return SubmissionError(i, in.personnummer.empty() ? "client_ref" : "personnummer",
+                             "not a valid identifier");
+    }
+    row.pseudonym = *std::move(pseudonym);
+    row.key_epoch = pseudonymizer_->epoch();
+    if (in.age < 0) return SubmissionError(i, "age", "is required (whole years, 0 or more)");
+    absl::StatusOr<std::string> band = age_->Generalize(std::to_string(in.age), age_level);
+    if (!band.ok()) return SubmissionError(i, "age", "is out of range");
+    row.age_band = *std::move(band);
+    row.sex = in.sex;
+    if (!in.postal_code.empty()) {
+      absl::StatusOr<std::string> county = geography_->Generalize(in.postal_code, 2);
+      if (!county.ok()) return SubmissionError(i, "postal_code", "is not a known postal code");
+      row.region = *std::move(county);
+    }
+    row.case_kind = std::string(access::Name(context.case_info->kind));
+    row.intervention = in.intervention;
+    absl::StatusOr<std::string> start = period(in.start);
+    if (!start.ok()) return SubmissionError(i, "start", "is not a date the register can take");
+    row.start_period = *std::move(start);
+    if (in.end) {
+      absl::StatusOr<std::string> end = period(*in.end);
+      if (!end.ok()) return SubmissionError(i, "end", "is not a date the register can take");
+      row.end_period = *std::move(end);
+    }
+    row.outcome = in.outcome;
+    VARSAM_ASSIGN_OR_RETURN(row.record_key, NewRecordKey());
+    for (const store::Measurement& m : in.measurements) {
+      store::RegisterMeasurementRow r;
+      r.pseudonym = row.pseudonym;
+      r.key_epoch = row.key_epoch;
+      r.instrument = m.instrument;
+      r.session = m.session;
+      absl::StatusOr<std::string> when = period(m.date);
+      if (!when.ok()) return SubmissionError(i, "measurements.date", "is not a date");
+      r.period = *std::move(when);
+      r.total = m.total;
+      r.band = m.band.value_or("");
+      VARSAM_ASSIGN_OR_RETURN(r.record_key, NewRecordKey());
+      measurements.push_back(std::move(r));
+    }
+    episodes.push_back(std::move(row));
+  }
+  // Every row is checked before anything is written, so the two writes below can only fail
+  // for the database's own reasons.
+  const store::RegisterVocabulary vocabulary = store::RegisterVocabulary::Default();
+  for (size_t i = 0; i < episodes.size(); ++i) {
+    if (absl::Status ok = store::ValidateEpisode(episodes[i], vocabulary); !ok.ok()) {
+      return SubmissionError(i, "episode", std::string(ok.message()));
+    }
+  }
+  for (const store::RegisterMeasurementRow& r : measurements) {
+    VARSAM_RETURN_IF_ERROR(store::ValidateRegisterMeasurement(r, vocabulary));
+  }
+  VARSAM_RETURN_IF_ERROR(store_->AppendEpisodes(episodes));
+  return store_->AppendRegisterMeasurements(measurements);
 }
 
 }  // namespace varsam::engine
