@@ -130,6 +130,11 @@ std::pair<bool, std::set<std::string>> Expected(const Call& c) {
       (a == Action::kInsightQuery || a == Action::kModelTrain || a == Action::kRegisterSubmit)) {
     permits.insert("follow-up");
   }
+  if (OneOf(c.purpose, {Purpose::kUppfoljning, Purpose::kUtvardering, Purpose::kKvalitetssakring,
+                        Purpose::kTillsyn}) &&
+      c.org == OrgKind::kSocialnamnd && a == Action::kRegisterExport) {
+    permits.insert("follow-up-release");
+  }
   if (a == Action::kDecisionRecord && handling && same && IsHuman(c.role)) {
     permits.insert("officer-records-decision");
   }

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <thread>
@@ -695,4 +696,75 @@ TEST_CASE("engine: the register refuses reports, trade-union data, missing keys 
   }
   CHECK(submits == 5);
   CheckVerifies(*engine);
+}
+
+TEST_CASE("engine: register exports are k-anonymous and l-diverse, checked independently",
+          "[engine]") {
+  TempDir dir;
+  auto engine = OpenRegisterEngine(dir);
+  // 300 episodes of 300 synthetic people: official test numbers, varied ages, places, dates.
+  std::vector<std::string> numbers;
+  std::ifstream list(VARSAM_DATA_DIR "/skatteverket-testpersonnummer.txt");
+  for (std::string line; std::getline(list, line) && numbers.size() < 300;) {
+    if (line.size() == 12 && line.rfind("19", 0) == 0) numbers.push_back(line);
+  }
+  REQUIRE(numbers.size() == 300);
+  const std::vector<std::string> postal_codes = {"11120", "40010", "20001", "74151", "90100"};
+  const std::vector<std::string> interventions = {"familjebehandling", "kontaktperson",
+                                                  "missbruk_oppenvard"};
+  const std::vector<std::string> outcomes = {"improved", "unchanged", "deteriorated"};
+  std::vector<engine::RegisterSubmission> batch;
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    engine::RegisterSubmission s = Episode();
+    s.personnummer = numbers[i];
+    s.age = static_cast<int>(18 + (i * 7) % 60);
+    s.sex = i % 3 == 0 ? "male" : "female";
+    s.postal_code = postal_codes[i % postal_codes.size()];
+    s.intervention = interventions[(i / 5) % interventions.size()];
+    s.start = Date(2025, 1, 1) + static_cast<int>((i * 37) % 700);
+    s.end.reset();
+    s.outcome = outcomes[(i / 2) % outcomes.size()];
+    s.measurements.clear();
+    batch.push_back(std::move(s));
+  }
+  {
+    const absl::Status submitted = engine->SubmitToRegister(FollowUp(), batch);
+    INFO(submitted.message());
+    REQUIRE(submitted.ok());
+  }
+
+  for (const int l : {0, 2}) {
+    engine::RegisterExportOptions options;
+    options.k = 5;
+    options.distinct_l = l;
+    options.max_suppression = 0.05;
+    const auto release = engine->ExportRegister(FollowUp(), options);
+    REQUIRE(release.ok());
+    INFO("l = " << l);
+    CHECK(release->header.size() == 8);
+    CHECK(release->quasi_identifiers.size() == 7);
+    CHECK(release->rows.size() + release->search.suppressed == 300);
+    CHECK(release->search.suppressed <= 15);
+    // The independent counter: classes over the seven released quasi-identifiers.
+    std::map<std::vector<std::string>, std::pair<int, std::set<std::string>>> classes;
+    for (const auto& row : release->rows) {
+      REQUIRE(row.size() == 8);
+      auto& entry = classes[std::vector<std::string>(row.begin(), row.begin() + 7)];
+      ++entry.first;
+      entry.second.insert(row[7]);
+      for (const std::string& value : row) CHECK(value.rfind("p1_", 0) != 0);  // no pseudonym
+    }
+    for (const auto& [key, entry] : classes) {
+      CHECK(entry.first >= 5);
+      if (l == 2) CHECK(entry.second.size() >= 2);
+    }
+    CHECK(release->search.release.max_risk <= 0.2);
+  }
+  // A case officer in case handling may not export; nor may a private provider.
+  CHECK(engine->ExportRegister(Officer(), {}).status().code() ==
+        absl::StatusCode::kPermissionDenied);
+  access::Context provider = FollowUp();
+  provider.organisation.kind = access::OrgKind::kPrivatUtforare;
+  CHECK(engine->ExportRegister(provider, {}).status().code() ==
+        absl::StatusCode::kPermissionDenied);
 }

@@ -47,6 +47,7 @@
 #include "varsam/access.h"
 #include "varsam/audit.h"
 #include "varsam/hierarchy.h"
+#include "varsam/kanonymity.h"
 #include "varsam/pseudonym.h"
 #include "varsam/instruments.h"
 #include "varsam/store.h"
@@ -127,6 +128,22 @@ struct OverrideRate {
   double override_rate() const;
 };
 
+struct RegisterExportOptions {
+  store::EpisodeFilter filter;
+  int k = 5;
+  int distinct_l = 0;            // >= 2: l-diversity of the outcome within each class
+  double max_suppression = 0.0;  // fraction of rows that may be left out
+  anonymize::Metric metric = anonymize::Metric::kLoss;
+};
+
+struct RegisterRelease {
+  // age_band, sex, region, case_kind, intervention, start_period, end_period, outcome.
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> quasi_identifiers;  // the names, in the order of search.levels
+  anonymize::Result search;                    // levels (above the register's), report
+};
+
 class Engine {
  public:
   // Opens (creating when needed) the store, loads the packs and opens the audit log.
@@ -189,6 +206,16 @@ class Engine {
   // value) for data the register cannot take. Every row is checked before anything is written.
   absl::Status SubmitToRegister(const access::Context& context,
                                 std::span<const RegisterSubmission> batch);
+
+  // Action `register.export`: a release of the register's episodes matching `filter`, made
+  // k-anonymous (and l-diverse over the outcome when `distinct_l` >= 2) by the optimal search
+  // over the quasi-identifiers age band, sex, region, case kind, intervention and start period,
+  // each generalised further from the register's own level along its hierarchy (age bands
+  // wider, region to "*", periods to years, ...), with rows suppressed within
+  // `max_suppression`. Pseudonyms and record keys are never released. FailedPrecondition when
+  // no generalisation satisfies the model.
+  absl::StatusOr<RegisterRelease> ExportRegister(const access::Context& context,
+                                                 const RegisterExportOptions& options);
 
   // Whether a suggestion is still open (has no decision); action `journal.read`.
   absl::StatusOr<bool> IsOpen(const access::Context& context, std::string_view suggestion_id);
