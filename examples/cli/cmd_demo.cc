@@ -13,8 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "cli.h"
 #include "varsam/access.h"
+#include "varsam/anonymize.h"
 #include "varsam/audit.h"
 #include "varsam/core.h"
 #include "varsam/engine.h"
@@ -172,6 +174,148 @@ int EngineDemo(const std::string& location, const std::string& client) {
   return report->ok ? kExitOk : kExitNo;
 }
 
+// Forwards the synthetic clients to the store and keeps them for the register section.
+class KeepingSink : public synth::Sink {
+ public:
+  explicit KeepingSink(std::unique_ptr<synth::Sink> store) : store_(std::move(store)) {}
+  absl::Status Add(const synth::ClientRecord& record) override {
+    kept_.push_back(record);
+    return store_->Add(record);
+  }
+  absl::Status Finish() override { return store_->Finish(); }
+  const std::vector<synth::ClientRecord>& kept() const { return kept_; }
+
+ private:
+  std::unique_ptr<synth::Sink> store_;
+  std::vector<synth::ClientRecord> kept_;
+};
+
+// The compilation register: the population's cases submitted through the engine (pseudonymised,
+// generalised), a report case refused, a k-anonymous release with its risk report, and the
+// scrubber measured on the population's notes.
+int RegisterDemo(const std::string& location, const std::vector<synth::ClientRecord>& clients) {
+  engine::EngineOptions options;
+  options.store = location;
+  options.key = [](std::span<std::uint8_t, 32> out) {
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0xA5 ^ i);
+    return absl::OkStatus();
+  };
+  // A demo pseudonymisation key for epoch 1; a host keeps its keys outside varsam.
+  options.register_options.key_epoch = 1;
+  options.register_options.keys = [](std::int32_t, std::span<std::uint8_t, 32> out) {
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0x3C + i);
+    return absl::OkStatus();
+  };
+  auto opened = engine::Engine::Open(std::move(options));
+  if (!opened.ok()) return Fail(opened.status());
+  engine::Engine& varsam = **opened;
+
+  // One submission per case kind (the context carries the kind and whether it led to an
+  // investigation), for follow-up by the board.
+  const auto follow_up = [](std::string_view kind, bool investigated) {
+    return access::ParseContext(Cat(
+        {R"({"actor": "u-4", "role": "analytiker", "organisation": {"kind": "socialnamnd", )",
+         R"("id": "0180"}, "purpose": "uppfoljning", "case": {"ref": "register-)", kind,
+         R"(", "kind": ")", kind, R"(", "led_to_investigation": )", investigated ? "true" : "false",
+         R"(, "client": "-"}, "time": "2026-11-28T10:00:00Z"})"}));
+  };
+  std::size_t submitted = 0;
+  for (const std::string_view kind : store::kCaseKinds) {
+    std::vector<engine::RegisterSubmission> batch;
+    for (const synth::ClientRecord& record : clients) {
+      for (const synth::Case& c : record.cases) {
+        if (c.kind != kind) continue;
+        engine::RegisterSubmission s;
+        s.personnummer = record.client.personnummer;
+        s.age = c.age_at_start;
+        s.sex = record.client.sex == ident::Sex::kFemale ? "female" : "male";
+        s.postal_code = record.client.postal_code;
+        s.intervention = c.intervention;
+        s.start = c.opened;
+        s.end = c.closed;
+        s.outcome = c.outcome;
+        for (const store::Measurement& m : record.measurements) {
+          if (m.case_ref == c.id) s.measurements.push_back(m);
+        }
+        batch.push_back(std::move(s));
+      }
+    }
+    const bool report = kind == "anmalan" || kind == "forhandsbedomning";
+    const auto context = follow_up(kind, !report);
+    if (!context.ok()) return Fail(context.status());
+    const absl::Status status = varsam.SubmitToRegister(*context, batch);
+    if (report) {
+      if (status.code() != absl::StatusCode::kPermissionDenied) return Fail(status);
+      std::cout << "DENY  " << batch.size() << " " << kind
+                << " cases that did not lead to an investigation\n      " << status.message()
+                << "\n";
+      continue;
+    }
+    if (!status.ok()) return Fail(status);
+    submitted += batch.size();
+  }
+  std::cout << "ALLOW " << submitted << " episodes of investigations and interventions submitted "
+            << "for follow-up: keyed pseudonyms (HMAC-SHA-256, key epoch 1), 5-year age bands, "
+               "county, quarters\n";
+
+  const auto analyst = follow_up("uppfoljning", true);
+  if (!analyst.ok()) return Fail(analyst.status());
+  engine::RegisterExportOptions release_options;
+  release_options.k = 5;
+  release_options.max_suppression = 0.05;
+  const auto release = varsam.ExportRegister(*analyst, release_options);
+  if (!release.ok()) return Fail(release.status());
+  const anonymize::Result& search = release->search;
+  std::cout << "ALLOW a 5-anonymous release (at most 5 % suppressed): " << release->rows.size()
+            << " rows, " << search.suppressed << " suppressed; levels above the register's:";
+  for (size_t q = 0; q < release->quasi_identifiers.size(); ++q) {
+    std::cout << " " << release->quasi_identifiers[q] << " " << search.levels[q];
+  }
+  std::cout << "\n      prosecutor risk: max " << search.input.max_risk << " -> "
+            << search.release.max_risk << ", records above " << search.release.risk_threshold
+            << ": " << search.input.records_at_risk << " -> " << search.release.records_at_risk
+            << ", classes " << search.release.classes << "\n";
+
+  // The scrubber on the population's notes, against their ground truth.
+  anonymize::ScrubOptions scrub_options;
+  scrub_options.today = synth::Options().reference_date;
+  auto scrubber = anonymize::Scrubber::Create(scrub_options);
+  if (!scrubber.ok()) return Fail(scrubber.status());
+  std::size_t truth = 0, found = 0, hit = 0, correct = 0;
+  std::vector<anonymize::Span> spans;
+  for (const synth::ClientRecord& record : clients) {
+    const std::vector<std::string> names = {record.client.first_name, record.client.surname};
+    for (const synth::Note& note : record.notes) {
+      const absl::Status status = scrubber->Find(note.text, names, &spans);
+      if (!status.ok()) return Fail(status);
+      const auto overlaps = [](std::size_t a, std::size_t al, std::size_t b, std::size_t bl) {
+        return a < b + bl && b < a + al;
+      };
+      for (const synth::Span& t : note.spans) {
+        bool covered = false;
+        for (const anonymize::Span& f : spans) {
+          covered |= f.offset <= t.offset && t.offset + t.length <= f.offset + f.length;
+        }
+        hit += covered;
+      }
+      for (const anonymize::Span& f : spans) {
+        bool real = false;
+        for (const synth::Span& t : note.spans) real |= overlaps(f.offset, f.length, t.offset, t.length);
+        correct += real;
+      }
+      truth += note.spans.size();
+      found += spans.size();
+    }
+  }
+  std::cout << "Scrubbing the notes (the client's own names, no host name list): "
+            << truth << " identifiers, recall "
+            << absl::StrFormat("%.3f", truth ? double(hit) / double(truth) : 1.0)
+            << ", precision "
+            << absl::StrFormat("%.3f", found ? double(correct) / double(found) : 1.0)
+            << " (relatives' names need the host's list: docs/anonymisation.md)\n";
+  return kExitOk;
+}
+
 // A synthetic population of kDemoClients written into an embedded store (a temporary one,
 // removed afterwards, unless `store_dir` names where to keep it), then read back: what the
 // journal holds, one client's own measurements, a content-free audit event.
@@ -206,8 +350,8 @@ int StoreDemo(const std::string& store_dir) {
   options.seed = 1;
   auto generator = synth::Generator::Create(options);
   if (!generator.ok()) return Fail(generator.status());
-  const std::unique_ptr<synth::Sink> sink = synth::StoreSink(&db);
-  const auto summary = (*generator)->Run(*sink);
+  KeepingSink sink(synth::StoreSink(&db));
+  const auto summary = (*generator)->Run(sink);
   if (!summary.ok()) return Fail(summary.status());
   std::cout << "Generated " << summary->clients << " synthetic clients (seed 1; `varsam synth`"
             << " makes millions): " << summary->cases << " cases, " << summary->measurements
@@ -247,12 +391,13 @@ int StoreDemo(const std::string& store_dir) {
   });
   if (!read.ok()) return Fail(read);
 
-  std::cout << "\nThe register (pseudonymised rows, no key back) is filled by the anonymiser, "
-               "which comes next.\n";
-
   Section("Purpose-checked access: every call guarded, audited, and only a human decides");
   const int checked = EngineDemo(dir.string(), client);
   if (checked != kExitOk) return checked;
+
+  Section("The compilation register: pseudonymised, generalised, released k-anonymously");
+  const int registered = RegisterDemo(dir.string(), sink.kept());
+  if (registered != kExitOk) return registered;
   if (!temporary) {
     std::cout << "Kept the store: varsam store info --store " << dir.string() << "\n";
   }

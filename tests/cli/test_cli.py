@@ -343,6 +343,16 @@ class DemoTest(CliTestCase):
         self.assertIn("official test number", p.stdout)
         self.assertEqual(p.stderr, "")
 
+    def test_demo_fills_the_register_and_releases_it_k_anonymously(self):
+        p = run("demo")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        section = p.stdout[p.stdout.index("The compilation register"):]
+        self.assertIn("reports-stay-out", section)  # a report case refused
+        self.assertRegex(section, r"ALLOW \d+ episodes")
+        self.assertRegex(section, r"5-anonymous release .*: \d+ rows, \d+ suppressed")
+        self.assertRegex(section, r"records above 0.2: \d+ -> 0,")
+        self.assertRegex(section, r"recall \d\.\d{3}, precision \d\.\d{3}")
+
     def test_demo_scores_instruments(self):
         p = run("demo")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
@@ -810,14 +820,17 @@ class StoreTest(CliTestCase):
         out = self.store_json("info", self.store)
         journal, register, audit = out["parts"]
         self.assertGreater(journal["rows"]["measurements"], 100)
-        self.assertEqual(register["rows"], {"episodes": 0, "measurements": 0})
-        # score, a denied journal read, a refused and an accepted decision, the verification
-        self.assertEqual(audit["rows"]["events"], 5)
-        self.assertEqual(audit["rows"]["checkpoints"], 1)  # signed when the engine closed
+        # the register: episodes of investigations and interventions, never of reports
+        self.assertGreater(register["rows"]["episodes"], 100)
+        self.assertGreater(register["rows"]["measurements"], register["rows"]["episodes"])
+        # score, a denied journal read, a refused and an accepted decision, the verification;
+        # then five register submissions (two refused: reports) and one release
+        self.assertEqual(audit["rows"]["events"], 11)
+        self.assertEqual(audit["rows"]["checkpoints"], 2)  # signed when each engine closed
         p = run("audit", "verify", "--store", self.store, "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         report = json.loads(p.stdout)
-        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 5, 1))
+        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 11, 2))
         self.assertIsNone(report["first_bad_seq"])
         self.assertIsNone(report["reason"])
         # An audit event's byte changed behind the store's back (triggers dropped) is found.
@@ -837,13 +850,13 @@ class StoreTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         proof = json.loads(p.stdout)
         self.assertEqual(list(proof), ["seq", "tree_size", "leaf_hash", "root", "path", "verified"])
-        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 5, True))
+        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 11, True))
         p = run("audit", "proof", "--store", self.store, "--old-size", "2", "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         consistency = json.loads(p.stdout)
         self.assertEqual(list(consistency),
                          ["old_size", "new_size", "old_root", "new_root", "path", "verified"])
-        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 5))
+        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 11))
         self.assertEqual(consistency["new_root"], proof["root"])
         self.assertTrue(consistency["verified"])
         self.assertTrue(consistency["path"])
@@ -854,7 +867,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(run("audit", "proof", "--store", self.store, "--seq", "1",
                              "--old-size", "1").returncode, EXIT_USAGE)
         self.assertEqual(run("audit", "proof", "--store", self.store,
-                             "--old-size", "6").returncode, EXIT_DATAERR)
+                             "--old-size", "12").returncode, EXIT_DATAERR)
 
     def test_demo_without_store_leaves_nothing_behind(self):
         before = set(os.listdir(tempfile.gettempdir()))
