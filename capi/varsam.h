@@ -457,6 +457,49 @@ VARSAM_API varsam_status varsam_engine_audit_prove_consistency(varsam_engine* en
 VARSAM_API varsam_status varsam_engine_audit_public_key(const varsam_engine* engine,
                                                         char key_hex[65]);
 
+/* ---- Anonymisation: records through the pipeline into a k-anonymous release --------------- */
+/* docs/anonymisation.md ("Using the pipeline") and docs/c-api.md ("Anonymisation"). One call
+ * takes a batch of records with their schema and returns the release and its report, as
+ * `varsam anonymize` does for a CSV file. Nothing is written anywhere; no file is read. */
+
+/* Called at most once per varsam_anonymize, and only when a field of the schema has a
+ * "pseudonym" kind, to fill the 32-byte HMAC key of key epoch `epoch`. Return VARSAM_OK, or any
+ * other status to refuse (the call then fails with VARSAM_UNAUTHENTICATED). The library wipes
+ * its copies of the key. */
+typedef varsam_status (*varsam_pseudonym_key_callback)(void* user_data, int32_t epoch,
+                                                      uint8_t key[32]);
+
+/* Anonymises a batch of records. request_json (UTF-8):
+ *   {"schema": {"format": "varsam-anonymize-schema/1", "fields": [...]},   (required; or its text)
+ *    "records": [{"FIELD": "value", ...}, ...],  (required; keyed by field name; a missing field
+ *                                                 or null is ""; whole numbers are their digits)
+ *    "k": 5,                                     (required, 1..1000000)
+ *    "l": 0, "sensitive": "FIELD" | null,        (distinct l-diversity: 0 = none, or >= 2)
+ *    "max_suppression": 0.02,                    (fraction of records that may go, 0..1)
+ *    "key_epoch": 0,                             (the pseudonym key's epoch)
+ *    "names": ["..."],                           (the host's names to scrub from free text)
+ *    "today": "YYYY-MM-DD" | null,               (reference date; null: today in Sweden)
+ *    "hierarchies": {"FILE": "<csv text>"}}      (the csv hierarchies the schema names)
+ * Unknown keys are refused. On VARSAM_OK, *json_out is owned by the caller, freed with
+ * varsam_free():
+ *   {"header": ["FIELD", ...], "rows": [["value", ...], ...], "report": {...}}
+ * with the released records in input order and the report as `varsam anonymize --report`
+ * writes it ("varsam-anonymize-report/1"). key may be NULL when no field has a pseudonym kind.
+ * Errors (*json_out is then NULL; nothing is released):
+ *   VARSAM_INVALID_ARGUMENT: NULL request_json or json_out, malformed JSON, an unknown key, a
+ *     record key that is not a field of the schema, a bad schema, a value of the wrong type, a
+ *     value a hierarchy does not know or an identity number, e-mail address or phone number in
+ *     a kept field; the message names the key, the field and the record's index
+ *     ("request.records[3]: field 'postnummer': ..."), never a value.
+ *   VARSAM_FAILED_PRECONDITION: a forbidden field holds a value (naming field and index), no
+ *     generalisation satisfies the model within the suppression budget, or a pseudonym field
+ *     without a key callback.
+ *   VARSAM_UNAUTHENTICATED: the key callback refused.
+ * Thread-safe; the callback is called on the calling thread. */
+VARSAM_API varsam_status varsam_anonymize(const char* request_json, size_t request_length,
+                                          varsam_pseudonym_key_callback key, void* key_user_data,
+                                          char** json_out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

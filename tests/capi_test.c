@@ -1092,6 +1092,180 @@ static void test_engine_case(void) {
   remove_tree(dir);
 }
 
+/* ---- Anonymisation ----------------------------------------------------------------------- */
+/* Identity numbers are Skatteverket's official test numbers; e-mail addresses are at
+ * example.se; names are common first names and surnames. */
+
+static int pseudonym_key_calls = 0;
+
+/* The key of epoch 3 only: 0xA0, 0xA1, ... */
+static varsam_status pseudonym_key(void* user_data, int32_t epoch, uint8_t key[32]) {
+  int i;
+  (void)user_data;
+  ++pseudonym_key_calls;
+  if (epoch != 3) return VARSAM_NOT_FOUND;
+  for (i = 0; i < 32; ++i) key[i] = (uint8_t)(0xA0 + i);
+  return VARSAM_OK;
+}
+
+static const char kAnonSchema[] =
+    "{\"format\": \"varsam-anonymize-schema/1\", \"fields\": ["
+    "{\"name\": \"personnummer\", \"role\": \"direct_identifier\", \"pseudonym\": \"personnummer\"},"
+    "{\"name\": \"namn\", \"role\": \"direct_identifier\", \"person_name\": true},"
+    "{\"name\": \"epost\", \"role\": \"direct_identifier\"},"
+    "{\"name\": \"alder\", \"role\": \"quasi_identifier\", \"hierarchy\": \"age\"},"
+    "{\"name\": \"kon\", \"role\": \"quasi_identifier\", \"hierarchy\": \"sex\"},"
+    "{\"name\": \"insats\", \"role\": \"quasi_identifier\", \"hierarchy\": {\"csv\": \"insats.csv\"}},"
+    "{\"name\": \"utfall\", \"role\": \"sensitive\"},"
+    "{\"name\": \"anteckning\", \"role\": \"free_text\"},"
+    "{\"name\": \"fackforening\", \"role\": \"forbidden\"}]}";
+
+/* Six records; `extra` is spliced into the third record's object (e.g. a forbidden value). */
+static char* anon_request(char* buffer, size_t size, int k, int epoch, const char* extra) {
+  snprintf(buffer, size,
+           "{\"schema\": %s, \"k\": %d, \"key_epoch\": %d, \"today\": \"2026-11-28\","
+           " \"names\": [\"Lindqvist\"],"
+           " \"hierarchies\": {\"insats.csv\": \"samtal;oppenvard;*\\nstod;oppenvard;*\\n"
+           "boende;heldygn;*\\n\"},"
+           " \"records\": ["
+           "{\"personnummer\": \"198501012382\", \"namn\": \"Anna Berg\","
+           " \"epost\": \"anna.berg@example.se\", \"alder\": \"31\", \"kon\": \"female\","
+           " \"insats\": \"samtal\", \"utfall\": \"battre\","
+           " \"anteckning\": \"Anna Berg ringde om 198501012382, svar till anna.berg@example.se\"},"
+           "{\"personnummer\": \"198501022381\", \"namn\": \"Karin Ek\", \"alder\": 33,"
+           " \"kon\": \"female\", \"insats\": \"stod\", \"utfall\": \"samma\","
+           " \"anteckning\": \"Karin Ek och Lindqvist\"},"
+           "{\"personnummer\": \"198501032380\", \"namn\": \"Maria Holm\", \"alder\": \"35\","
+           " \"kon\": \"female\", \"insats\": \"samtal\", \"utfall\": \"battre\"%s},"
+           "{\"personnummer\": \"198501042389\", \"namn\": \"Eva Lund\", \"alder\": \"36\","
+           " \"kon\": \"female\", \"insats\": \"stod\", \"utfall\": \"samma\", \"fackforening\": \" \"},"
+           "{\"personnummer\": \"198501052396\", \"namn\": \"Lars Strand\", \"alder\": \"37\","
+           " \"kon\": \"male\", \"insats\": \"boende\", \"utfall\": null},"
+           "{\"personnummer\": \"198501042397\", \"namn\": \"Per Nyberg\", \"alder\": \"38\","
+           " \"kon\": \"male\", \"insats\": \"samtal\", \"utfall\": \"battre\"}]}",
+           kAnonSchema, k, epoch, extra);
+  return buffer;
+}
+
+/* The smallest class size in the report's "after" risk (class_sizes is [[size, count], ...],
+ * ascending), or -1. */
+static int smallest_released_class(const char* json) {
+  const char* after = strstr(json, "\"after\":");
+  const char* sizes = after ? strstr(after, "\"class_sizes\":[[") : NULL;
+  int size = -1;
+  if (sizes == NULL || sscanf(sizes + strlen("\"class_sizes\":[["), "%d", &size) != 1) return -1;
+  return size;
+}
+
+static void test_anonymize(void) {
+  static char request[8192];
+  char* out = NULL;
+  int calls;
+
+  /* A release: k holds; no input personnummer, name or e-mail survives. */
+  anon_request(request, sizeof request, 3, 3, "");
+  calls = pseudonym_key_calls;
+  EXPECT(varsam_anonymize(request, strlen(request), pseudonym_key, NULL, &out) == VARSAM_OK);
+  EXPECT(pseudonym_key_calls == calls + 1);
+  EXPECT(out != NULL);
+  if (out != NULL) {
+    EXPECT(strncmp(out, "{\"header\":[\"personnummer\",\"alder\",\"kon\",\"insats\",\"utfall\","
+                        "\"anteckning\"],\"rows\":[[",
+                   strlen("{\"header\":[\"personnummer\",\"alder\",\"kon\",\"insats\",\"utfall\","
+                          "\"anteckning\"],\"rows\":[[")) == 0);
+    EXPECT(contains(out, "\"report\":{\"format\":\"varsam-anonymize-report/1\""));
+    EXPECT(contains(out, "\"records_in\":6"));
+    EXPECT(contains(out, "\"k\":3"));
+    EXPECT(contains(out, "\"key_epoch\":3"));
+    EXPECT(occurrences(out, "\"p1_") >= 1);
+    EXPECT(smallest_released_class(out) >= 3);
+    EXPECT(!contains(out, "19850101"));
+    EXPECT(!contains(out, "198501022381") && !contains(out, "198501052396"));
+    EXPECT(!contains(out, "Anna") && !contains(out, "Berg") && !contains(out, "Karin"));
+    EXPECT(!contains(out, "Lindqvist") && !contains(out, "example.se"));
+    EXPECT(!contains(out, "samtal")); /* generalised at least one level */
+    varsam_free(out);
+  }
+
+  /* The same request gives the same pseudonyms (same key) and the same release. */
+  {
+    char* again = NULL;
+    char* first = NULL;
+    EXPECT(varsam_anonymize(request, strlen(request), pseudonym_key, NULL, &first) == VARSAM_OK);
+    EXPECT(varsam_anonymize(request, strlen(request), pseudonym_key, NULL, &again) == VARSAM_OK);
+    EXPECT(first != NULL && again != NULL && strcmp(first, again) == 0);
+    varsam_free(first);
+    varsam_free(again);
+  }
+
+  /* A forbidden field with a value refuses the whole call, naming field and index only. */
+  anon_request(request, sizeof request, 3, 3, ", \"fackforening\": \"Kommunal\"");
+  out = (char*)request; /* must be reset */
+  EXPECT(varsam_anonymize(request, strlen(request), pseudonym_key, NULL, &out) ==
+         VARSAM_FAILED_PRECONDITION);
+  EXPECT(out == NULL);
+  EXPECT(contains(varsam_last_error(), "request.records[2]"));
+  EXPECT(contains(varsam_last_error(), "fackforening"));
+  EXPECT(!contains(varsam_last_error(), "Kommunal"));
+
+  /* An unknown key in a record, and one in the request. */
+  anon_request(request, sizeof request, 3, 3, ", \"hemlig\": \"x\"");
+  EXPECT(varsam_anonymize(request, strlen(request), pseudonym_key, NULL, &out) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(contains(varsam_last_error(), "request.records[2]"));
+  EXPECT(contains(varsam_last_error(), "'hemlig'"));
+  {
+    const char bad[] = "{\"schema\": {}, \"records\": [], \"k\": 2, \"lattice\": 1}";
+    EXPECT(varsam_anonymize(bad, strlen(bad), NULL, NULL, &out) == VARSAM_INVALID_ARGUMENT);
+  }
+  {
+    const char bad[] = "{\"records\": [], \"k\": 2}";
+    EXPECT(varsam_anonymize(bad, strlen(bad), NULL, NULL, &out) == VARSAM_INVALID_ARGUMENT);
+    EXPECT(contains(varsam_last_error(), "request.schema"));
+  }
+  /* A value a hierarchy does not know: named by field, never shown. */
+  anon_request(request, sizeof request, 3, 3, ", \"alder\": \"gammal\"");
+  EXPECT(varsam_anonymize(request, strlen(request), pseudonym_key, NULL, &out) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(contains(varsam_last_error(), "alder") && !contains(varsam_last_error(), "gammal"));
+
+  /* More k than records: no generalisation. */
+  anon_request(request, sizeof request, 7, 3, "");
+  EXPECT(varsam_anonymize(request, strlen(request), pseudonym_key, NULL, &out) ==
+         VARSAM_FAILED_PRECONDITION);
+
+  /* The key: refused (no key for epoch 4), missing, or not needed. */
+  anon_request(request, sizeof request, 3, 4, "");
+  EXPECT(varsam_anonymize(request, strlen(request), pseudonym_key, NULL, &out) ==
+         VARSAM_UNAUTHENTICATED);
+  EXPECT(out == NULL);
+  EXPECT(contains(varsam_last_error(), "epoch 4"));
+  anon_request(request, sizeof request, 3, 3, "");
+  EXPECT(varsam_anonymize(request, strlen(request), NULL, NULL, &out) ==
+         VARSAM_FAILED_PRECONDITION);
+  {
+    const char plain[] =
+        "{\"schema\": {\"format\": \"varsam-anonymize-schema/1\", \"fields\": ["
+        "{\"name\": \"alder\", \"role\": \"quasi_identifier\", \"hierarchy\": \"age\"}]},"
+        " \"k\": 2, \"records\": [{\"alder\": 41}, {\"alder\": \"44\"}, {\"alder\": 47}]}";
+    calls = pseudonym_key_calls;
+    EXPECT(varsam_anonymize(plain, strlen(plain), pseudonym_key, NULL, &out) == VARSAM_OK);
+    EXPECT(pseudonym_key_calls == calls); /* not asked: no pseudonym field */
+    EXPECT(out != NULL && contains(out, "\"records_in\":3"));
+    varsam_free(out);
+    out = NULL;
+  }
+
+  /* NULLs and malformed JSON. */
+  EXPECT(varsam_anonymize(NULL, 0, pseudonym_key, NULL, &out) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(contains(varsam_last_error(), "request_json"));
+  EXPECT(varsam_anonymize(request, strlen(request), pseudonym_key, NULL, NULL) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(contains(varsam_last_error(), "json_out"));
+  EXPECT(varsam_anonymize("{\"k\": ", 6, pseudonym_key, NULL, &out) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(out == NULL);
+}
+
 int main(void) {
   test_version();
   test_valid_numbers();
@@ -1117,6 +1291,7 @@ int main(void) {
   test_context_forms();
   test_policy_check_without_engine();
   test_engine_case();
+  test_anonymize();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

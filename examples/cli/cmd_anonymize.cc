@@ -113,63 +113,6 @@ absl::Status ParseKeyFile(std::string text, std::array<std::uint8_t, 32>* key) {
   return absl::OkStatus();
 }
 
-nlohmann::ordered_json RiskJson(const anonymize::RiskReport& r) {
-  nlohmann::ordered_json j;
-  j["records"] = r.records;
-  j["classes"] = r.classes;
-  j["max_risk"] = r.max_risk;
-  j["average_risk"] = r.average_risk;
-  j["records_at_risk"] = r.records_at_risk;
-  nlohmann::ordered_json sizes = nlohmann::ordered_json::array();
-  for (const auto& [size, count] : r.class_sizes) {
-    sizes.push_back(nlohmann::ordered_json::array({size, count}));
-  }
-  j["class_sizes"] = std::move(sizes);
-  return j;
-}
-
-nlohmann::ordered_json ReportJson(const AnonymizeOptions& o, const PipelineOptions& po,
-                                  const Release& r) {
-  nlohmann::ordered_json j;
-  j["format"] = "varsam-anonymize-report/1";
-  j["records_in"] = r.records_in;
-  j["records_out"] = r.rows.size();
-  j["suppressed"] = r.search.suppressed;
-  nlohmann::ordered_json model;
-  model["k"] = o.k;
-  model["l"] = o.l;
-  model["sensitive"] =
-      o.sensitive.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(o.sensitive);
-  model["max_suppression"] = o.max_suppression;
-  model["suppression_limit"] = anonymize::SuppressionLimit(r.records_in, o.max_suppression);
-  model["key_epoch"] = o.key_epoch;
-  j["model"] = std::move(model);
-  nlohmann::ordered_json levels = nlohmann::ordered_json::object();
-  for (std::size_t i = 0; i < r.quasi_identifiers.size() && i < r.search.levels.size(); ++i) {
-    levels[r.quasi_identifiers[i]] = r.search.levels[i];
-  }
-  j["levels"] = std::move(levels);
-  nlohmann::ordered_json metric;
-  metric["name"] = po.model.metric == anonymize::Metric::kLoss ? "loss" : "discernibility";
-  metric["value"] = r.search.metric;
-  j["metric"] = std::move(metric);
-  nlohmann::ordered_json risk;
-  risk["threshold"] = po.model.risk_threshold;
-  risk["before"] = RiskJson(r.search.input);
-  risk["after"] = RiskJson(r.search.release);
-  j["risk"] = std::move(risk);
-  nlohmann::ordered_json scrubbed = nlohmann::ordered_json::object();
-  for (std::size_t i = 0; i < anonymize::kKindCount; ++i) {
-    scrubbed[std::string(anonymize::KindName(static_cast<anonymize::Kind>(i)))] = r.scrubbed[i];
-  }
-  j["scrubbed"] = std::move(scrubbed);
-  nlohmann::ordered_json search;
-  search["lattice_size"] = r.search.stats.lattice_size;
-  search["nodes_checked"] = r.search.stats.nodes_checked;
-  j["search"] = std::move(search);
-  return j;
-}
-
 // Writes `text` to `path` through a temporary file in the same directory.
 absl::Status WriteFileAtomically(const std::string& path, const std::string& text,
                                  std::string_view what) {
@@ -340,7 +283,7 @@ int RunAnonymize(const AnonymizeOptions& o) {
   if (!wrote.ok()) return Fail(wrote);
   if (!o.report.empty()) {
     const absl::Status reported = WriteFileAtomically(
-        o.report, Cat({DumpJson(ReportJson(o, po, *release)), "\n"}), "--report");
+        o.report, Cat({DumpJson(anonymize::ReportJson(*release)), "\n"}), "--report");
     if (!reported.ok()) return Fail(reported);
   }
 

@@ -991,3 +991,128 @@ class EngineTest(unittest.TestCase):
         with self.assertRaises(varsam.VarsamError) as cm:
             engine.prove_inclusion(auditor, 10**6)
         self.assertEqual(cm.exception.status_name, "out_of_range")
+
+
+class AnonymizeTest(unittest.TestCase):
+    """varsam.anonymize: official test numbers, names, example.se addresses."""
+
+    KEY = bytes(range(0xA0, 0xC0))
+    SCHEMA = {
+        "format": "varsam-anonymize-schema/1",
+        "fields": [
+            {"name": "personnummer", "role": "direct_identifier", "pseudonym": "personnummer"},
+            {"name": "namn", "role": "direct_identifier", "person_name": True},
+            {"name": "epost", "role": "direct_identifier"},
+            {"name": "alder", "role": "quasi_identifier", "hierarchy": "age"},
+            {"name": "insats", "role": "quasi_identifier", "hierarchy": {"csv": "insats.csv"}},
+            {"name": "utfall", "role": "sensitive"},
+            {"name": "anteckning", "role": "free_text"},
+            {"name": "fackforening", "role": "forbidden"},
+        ],
+    }
+    PEOPLE = [
+        ("198501012382", "Anna Berg", 31, "samtal", "battre"),
+        ("198501022381", "Karin Ek", 33, "stod", "samma"),
+        ("198501032380", "Maria Holm", 35, "samtal", "battre"),
+        ("198501042389", "Eva Lund", 36, "stod", "samma"),
+        ("198501052396", "Lars Strand", 37, "boende", "battre"),
+        ("198501042397", "Per Nyberg", 38, "samtal", "samma"),
+    ]
+
+    def request(self, k=3, epoch=3, **changes):
+        records = []
+        for number, name, age, insats, utfall in self.PEOPLE:
+            email = name.lower().replace(" ", ".") + "@example.se"
+            records.append({
+                "personnummer": number, "namn": name, "epost": email, "alder": age,
+                "insats": insats, "utfall": utfall,
+                "anteckning": f"{name} ({number}) skrev fran {email}",
+            })
+        request = {
+            "schema": self.SCHEMA, "records": records, "k": k, "key_epoch": epoch,
+            "today": "2026-11-28", "names": ["Lindqvist"],
+            "hierarchies": {"insats.csv": "samtal;oppenvard;*\nstod;oppenvard;*\n"
+                                          "boende;heldygn;*\n"},
+        }
+        request.update(changes)
+        return request
+
+    def test_release_keeps_k_and_no_identifiers(self):
+        result = varsam.anonymize(self.request(), self.KEY)
+        self.assertEqual(result["header"],
+                         ["personnummer", "alder", "insats", "utfall", "anteckning"])
+        report = result["report"]
+        self.assertEqual(report["format"], "varsam-anonymize-report/1")
+        self.assertEqual(report["records_in"], 6)
+        self.assertEqual(report["records_out"], len(result["rows"]))
+        self.assertEqual(report["model"]["k"], 3)
+        self.assertEqual(set(report["levels"]), {"alder", "insats"})
+        # k holds: every combination of released quasi-identifiers occurs at least 3 times.
+        classes = {}
+        for row in result["rows"]:
+            classes[(row[1], row[2])] = classes.get((row[1], row[2]), 0) + 1
+        self.assertTrue(all(n >= 3 for n in classes.values()), classes)
+        self.assertGreaterEqual(min(size for size, _ in report["risk"]["after"]["class_sizes"]), 3)
+        text = json.dumps(result, ensure_ascii=False)
+        for number, name, *_ in self.PEOPLE:
+            self.assertNotIn(number, text)
+            for word in name.split():
+                self.assertNotIn(word, text)
+        self.assertNotIn("example.se", text)
+        self.assertTrue(all(row[0].startswith("p1_") for row in result["rows"]))
+
+    def test_key_as_callable_and_same_pseudonyms(self):
+        asked = []
+
+        def key(epoch):
+            asked.append(epoch)
+            return self.KEY if epoch == 3 else None
+
+        first = varsam.anonymize(self.request(), key)
+        self.assertEqual(asked, [3])
+        self.assertEqual(first, varsam.anonymize(json.dumps(self.request()), self.KEY))
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.anonymize(self.request(epoch=4), key)
+        self.assertEqual(cm.exception.status_name, "unauthenticated")
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.anonymize(self.request(), lambda epoch: 1 / 0)
+        self.assertEqual(cm.exception.status_name, "unauthenticated")
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.anonymize(self.request())
+        self.assertEqual(cm.exception.status_name, "failed_precondition")
+        with self.assertRaises(varsam.VarsamError):
+            varsam.anonymize(self.request(), b"short")
+
+    def test_forbidden_value_refuses_naming_field_and_index(self):
+        request = self.request()
+        request["records"][4]["fackforening"] = "Kommunal"
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.anonymize(request, self.KEY)
+        self.assertEqual(cm.exception.status_name, "failed_precondition")
+        message = str(cm.exception)
+        self.assertIn("request.records[4]", message)
+        self.assertIn("fackforening", message)
+        self.assertNotIn("Kommunal", message)
+
+    def test_bad_requests(self):
+        request = self.request()
+        request["records"][1]["hemlig"] = "x"
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.anonymize(request, self.KEY)
+        self.assertEqual(cm.exception.status_name, "invalid_argument")
+        self.assertIn("request.records[1]", str(cm.exception))
+        self.assertIn("hemlig", str(cm.exception))
+        for changes in ({"k": 0}, {"l": 1, "sensitive": "utfall"}, {"l": 2},
+                        {"max_suppression": 2}, {"today": "2026-02-30"}, {"lattice": True},
+                        {"hierarchies": {}}, {"records": {}}):
+            with self.subTest(changes=changes):
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    varsam.anonymize(self.request(**changes), self.KEY)
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.anonymize(self.request(k=7), self.KEY)
+        self.assertEqual(cm.exception.status_name, "failed_precondition")
+        with self.assertRaises(varsam.VarsamError) as cm:
+            varsam.anonymize("{not json", self.KEY)
+        self.assertEqual(cm.exception.status_name, "invalid_argument")
+

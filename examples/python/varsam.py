@@ -114,6 +114,7 @@ __all__ = [
     "Context",
     "Engine",
     "policy_check",
+    "anonymize",
 ]
 
 # ---- Constants mirrored from capi/varsam.h -------------------------------------------------
@@ -247,6 +248,12 @@ def _find_library() -> str:
 _KEY_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint8))
 
 
+# varsam_pseudonym_key_callback: varsam_status (*)(void* user_data, int32_t epoch,
+# uint8_t key[32]).
+_PSEUDONYM_KEY_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint8))
+
+
 class _ContextFieldsStruct(ctypes.Structure):
     _fields_ = [
         ("struct_size", ctypes.c_uint32),
@@ -309,6 +316,11 @@ def _declare_engine(lib: ctypes.CDLL, c_status) -> None:
         "varsam_engine_audit_prove_consistency": (
             [handle, handle, ctypes.c_int64, ctypes.c_int64, out_json], c_status),
         "varsam_engine_audit_public_key": ([handle, ctypes.c_char_p], c_status),
+        "varsam_anonymize": (
+            [ctypes.c_char_p, ctypes.c_size_t, _PSEUDONYM_KEY_CALLBACK, ctypes.c_void_p,
+             out_json],
+            c_status,
+        ),
     }
     for name, (argtypes, restype) in declarations.items():
         function = getattr(lib, name)
@@ -1228,3 +1240,47 @@ class Engine:
         buffer = ctypes.create_string_buffer(65)
         _check(lib.varsam_engine_audit_public_key(self._ptr(), buffer))
         return buffer.value.decode("ascii")
+
+
+# ---- Anonymisation -------------------------------------------------------------------------
+
+
+def anonymize(request, key=None) -> dict:
+    """Anonymises a batch of records through the pipeline (varsam_anonymize).
+
+    ``request`` is the request as a mapping (or its JSON text): {"schema": {...}, "records":
+    [{"field": "value", ...}, ...], "k": 5, "l": 0, "sensitive": None, "max_suppression": 0.0,
+    "key_epoch": 0, "names": [...], "today": "YYYY-MM-DD", "hierarchies": {"FILE": "csv"}}.
+    ``key`` gives the pseudonym key: 32 bytes (for the request's key_epoch), or a callable
+    ``key(epoch) -> bytes`` (32 bytes; None or an exception refuses), or None when no field has
+    a pseudonym kind. Returns {"header": [...], "rows": [[...], ...], "report": {...}}. Raises
+    VarsamError: invalid_argument (named key, field or record index, never a value),
+    failed_precondition (a forbidden value, no generalisation, no key), unauthenticated (the
+    key was refused).
+    """
+    data = _json_arg(request, "request")
+    if key is not None and not callable(key):
+        fixed = bytes(key)
+        if len(fixed) != 32:
+            raise _bad("key: must be 32 bytes")
+
+    def give_key(user_data, epoch, buffer):
+        try:
+            raw = key(epoch) if callable(key) else fixed
+            if raw is None:
+                return Status.UNAUTHENTICATED
+            raw = bytearray(raw)
+            if len(raw) != 32:
+                return Status.INVALID_ARGUMENT
+            for i in range(32):
+                buffer[i] = raw[i]
+            raw[:] = bytes(32)
+            return Status.OK
+        except Exception:  # an exception cannot cross into C: refuse instead
+            return Status.UNAUTHENTICATED
+
+    # A NULL function pointer when there is no key.
+    callback = _PSEUDONYM_KEY_CALLBACK(give_key) if key is not None else _PSEUDONYM_KEY_CALLBACK()
+    out = ctypes.c_void_p()
+    status = lib.varsam_anonymize(data, len(data), callback, None, ctypes.byref(out))
+    return _take_json(status, out, "varsam_anonymize")

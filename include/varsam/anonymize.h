@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 #include "varsam/kanonymity.h"
 #include "varsam/pseudonym.h"
 #include "varsam/scrub.h"
@@ -146,7 +147,17 @@ struct Release {
   std::vector<std::string> quasi_identifiers;  // the names, in the order of search.levels
   Result search;                  // chosen levels, suppression, metric, risk before and after
   std::array<std::size_t, kKindCount> scrubbed{};  // identifiers replaced in free text, by kind
+  // What the release was made under (PipelineOptions), for the report.
+  PrivacyModel model;           // with the schema's level bounds filled in
+  std::string sensitive_field;  // "" for none
+  std::int32_t key_epoch = 0;
 };
+
+// The report of a release ("varsam-anonymize-report/1"; `varsam anonymize --report`, the C
+// API's varsam_anonymize): counts, the model, the chosen levels by quasi-identifier, the
+// metric, the risk before and after, the scrubbed identifiers by kind and the search's size.
+// Counts and names only — never a value of a record.
+nlohmann::ordered_json ReportJson(const Release& release);
 
 class Pipeline {
  public:

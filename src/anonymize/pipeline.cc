@@ -238,6 +238,9 @@ absl::StatusOr<Release> PipelineImpl::Finish() {
   release.records_in = records_in_;
   release.quasi_identifiers = quasi_names_;
   release.scrubbed = scrubbed_;
+  release.model = options_.model;
+  release.sensitive_field = options_.sensitive_field;
+  release.key_epoch = options_.key_epoch;
 
   const std::size_t qn = hierarchies_.size();
   if (n == 0) {
@@ -314,7 +317,63 @@ absl::StatusOr<Release> PipelineImpl::Finish() {
   return release;
 }
 
+nlohmann::ordered_json RiskJson(const RiskReport& r) {
+  nlohmann::ordered_json j;
+  j["records"] = r.records;
+  j["classes"] = r.classes;
+  j["max_risk"] = r.max_risk;
+  j["average_risk"] = r.average_risk;
+  j["records_at_risk"] = r.records_at_risk;
+  nlohmann::ordered_json sizes = nlohmann::ordered_json::array();
+  for (const auto& [size, count] : r.class_sizes) {
+    sizes.push_back(nlohmann::ordered_json::array({size, count}));
+  }
+  j["class_sizes"] = std::move(sizes);
+  return j;
+}
+
 }  // namespace
+
+nlohmann::ordered_json ReportJson(const Release& r) {
+  nlohmann::ordered_json j;
+  j["format"] = "varsam-anonymize-report/1";
+  j["records_in"] = r.records_in;
+  j["records_out"] = r.rows.size();
+  j["suppressed"] = r.search.suppressed;
+  nlohmann::ordered_json model;
+  model["k"] = r.model.k;
+  model["l"] = r.model.distinct_l;
+  model["sensitive"] = r.sensitive_field.empty() ? nlohmann::ordered_json()
+                                                 : nlohmann::ordered_json(r.sensitive_field);
+  model["max_suppression"] = r.model.max_suppression;
+  model["suppression_limit"] = SuppressionLimit(r.records_in, r.model.max_suppression);
+  model["key_epoch"] = r.key_epoch;
+  j["model"] = std::move(model);
+  nlohmann::ordered_json levels = nlohmann::ordered_json::object();
+  for (std::size_t i = 0; i < r.quasi_identifiers.size() && i < r.search.levels.size(); ++i) {
+    levels[r.quasi_identifiers[i]] = r.search.levels[i];
+  }
+  j["levels"] = std::move(levels);
+  nlohmann::ordered_json metric;
+  metric["name"] = r.model.metric == Metric::kLoss ? "loss" : "discernibility";
+  metric["value"] = r.search.metric;
+  j["metric"] = std::move(metric);
+  nlohmann::ordered_json risk;
+  risk["threshold"] = r.model.risk_threshold;
+  risk["before"] = RiskJson(r.search.input);
+  risk["after"] = RiskJson(r.search.release);
+  j["risk"] = std::move(risk);
+  nlohmann::ordered_json scrubbed = nlohmann::ordered_json::object();
+  for (std::size_t i = 0; i < kKindCount; ++i) {
+    scrubbed[std::string(KindName(static_cast<Kind>(i)))] = r.scrubbed[i];
+  }
+  j["scrubbed"] = std::move(scrubbed);
+  nlohmann::ordered_json search;
+  search["lattice_size"] = r.search.stats.lattice_size;
+  search["nodes_checked"] = r.search.stats.nodes_checked;
+  j["search"] = std::move(search);
+  return j;
+}
 
 absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions options) {
   const Schema& schema = options.schema;
