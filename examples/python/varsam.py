@@ -1080,6 +1080,24 @@ def policy_check(context: Context, action: str, resource=None) -> dict:
     return _take_json(status, out, "varsam_policy_check")
 
 
+def _fill_key(get_key, buffer) -> int:
+    """Copies the 32-byte key that get_key() returns into the C buffer, then wipes the copy.
+    Returns the status for the C callback: an exception cannot cross into C, so it refuses."""
+    try:
+        raw = get_key()
+        if raw is None:
+            return Status.UNAUTHENTICATED
+        raw = bytearray(raw)
+        if len(raw) != 32:
+            return Status.INVALID_ARGUMENT
+        for i in range(32):
+            buffer[i] = raw[i]
+        raw[:] = bytes(32)
+        return Status.OK
+    except Exception:
+        return Status.UNAUTHENTICATED
+
+
 class Engine:
     """A varsam engine (capi/varsam.h, varsam_engine): the store, the policy packs and the
     audit log. Every call is guard -> audit event -> work; a refusal raises PermissionDenied.
@@ -1114,17 +1132,7 @@ class Engine:
         data = json.dumps(options).encode("utf-8")
 
         def give_key(user_data, buffer):
-            try:
-                raw = key() if callable(key) else key
-                raw = bytearray(raw)
-                if len(raw) != 32:
-                    return Status.INVALID_ARGUMENT
-                for i in range(32):
-                    buffer[i] = raw[i]
-                raw[:] = bytes(32)
-                return Status.OK
-            except Exception:  # an exception cannot cross into C: refuse instead
-                return Status.UNAUTHENTICATED
+            return _fill_key(lambda: key() if callable(key) else key, buffer)
 
         callback = _KEY_CALLBACK(give_key)  # called only during open
         _check(lib.varsam_engine_open(data, len(data), callback, None,
@@ -1265,19 +1273,7 @@ def anonymize(request, key=None) -> dict:
             raise _bad("key: must be 32 bytes")
 
     def give_key(user_data, epoch, buffer):
-        try:
-            raw = key(epoch) if callable(key) else fixed
-            if raw is None:
-                return Status.UNAUTHENTICATED
-            raw = bytearray(raw)
-            if len(raw) != 32:
-                return Status.INVALID_ARGUMENT
-            for i in range(32):
-                buffer[i] = raw[i]
-            raw[:] = bytes(32)
-            return Status.OK
-        except Exception:  # an exception cannot cross into C: refuse instead
-            return Status.UNAUTHENTICATED
+        return _fill_key(lambda: key(epoch) if callable(key) else fixed, buffer)
 
     # A NULL function pointer when there is no key.
     callback = _PSEUDONYM_KEY_CALLBACK(give_key) if key is not None else _PSEUDONYM_KEY_CALLBACK()
