@@ -46,7 +46,7 @@ absl::StatusOr<anonymize::Column> ColumnOf(std::string name,
     for (const std::string& value : distinct) {
       std::string text;
       if (level == levels - 1) {
-        text = "*";
+        text.assign(1, '*');
       } else if (level == 0 || value.empty()) {
         text = value;  // as stored; an unknown value stays unknown below the top
       } else {
