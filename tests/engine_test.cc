@@ -25,6 +25,8 @@
 #include "absl/time/time.h"
 #include "store_fixtures.h"
 #include "varsam/core.h"
+#include "varsam/ident.h"
+#include "varsam/synth.h"
 
 namespace {
 
@@ -767,4 +769,77 @@ TEST_CASE("engine: register exports are k-anonymous and l-diverse, checked indep
   provider.organisation.kind = access::OrgKind::kPrivatUtforare;
   CHECK(engine->ExportRegister(provider, {}).status().code() ==
         absl::StatusCode::kPermissionDenied);
+}
+
+namespace {
+// Keeps the synthetic clients a generator makes.
+class Collect : public synth::Sink {
+ public:
+  absl::Status Add(const synth::ClientRecord& record) override {
+    records.push_back(record);
+    return absl::OkStatus();
+  }
+  std::vector<synth::ClientRecord> records;
+};
+}  // namespace
+
+TEST_CASE("engine: no identifier of a submitted population is in any byte of the store",
+          "[engine]") {
+  // A synthetic population (official test numbers, invented names, streets, phones, e-mails):
+  // every case of every client submitted, then every file of the store scanned for every
+  // identifier the host held, in every written form.
+  synth::Options population;
+  population.clients = 150;
+  population.seed = 11;
+  auto generator = synth::Generator::Create(population);
+  REQUIRE(generator.ok());
+  Collect clients;
+  REQUIRE((*generator)->Run(clients).ok());
+
+  TempDir dir;
+  {
+    auto engine = OpenRegisterEngine(dir);
+    std::vector<engine::RegisterSubmission> batch;
+    for (const synth::ClientRecord& record : clients.records) {
+      for (const synth::Case& c : record.cases) {
+        engine::RegisterSubmission s;
+        // Alternate the written form of the number, and sometimes only the host's client id.
+        s.personnummer = batch.size() % 4 == 3 ? "" : record.client.personnummer;
+        s.client_ref = record.client.id;
+        s.age = c.age_at_start;
+        s.sex = record.client.sex == ident::Sex::kFemale ? "female" : "male";
+        s.postal_code = record.client.postal_code;
+        s.intervention = c.intervention;
+        s.start = c.opened;
+        s.end = c.closed;
+        s.outcome = c.outcome;
+        for (const store::Measurement& m : record.measurements) {
+          if (m.case_ref == c.id) s.measurements.push_back(m);
+        }
+        batch.push_back(std::move(s));
+      }
+    }
+    REQUIRE(batch.size() > 200);
+    REQUIRE(engine->SubmitToRegister(FollowUp(), batch).ok());
+    REQUIRE(engine->store_for_testing().CountEpisodes({}).value() ==
+            static_cast<std::int64_t>(batch.size()));
+  }
+  const std::string bytes = StoreBytes(dir);
+  size_t scanned = 0;
+  for (const synth::ClientRecord& record : clients.records) {
+    const synth::Client& c = record.client;
+    const auto number = ident::Check(c.personnummer, population.reference_date);
+    REQUIRE(number.ok());
+    for (const std::string& identifier :
+         {c.personnummer, c.personnummer.substr(2),
+          varsam::Cat({c.personnummer.substr(0, 8), "-", c.personnummer.substr(8)}),
+          ident::TenDigitForm(number.number, population.reference_date), c.id, c.first_name,
+          c.surname, c.street_address, c.postal_code, c.phone, c.email}) {
+      if (identifier.size() < 4) continue;  // too short to be told from other bytes
+      INFO(c.id);
+      CHECK(bytes.find(identifier) == std::string::npos);
+      ++scanned;
+    }
+  }
+  CHECK(scanned > 1000);
 }
