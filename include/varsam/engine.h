@@ -1,5 +1,5 @@
 // varsam/engine.h — the Engine: one guard that every call passes through (issue 5, items 3 and
-// 5; architecture.md, "The legal shape is the architecture").
+// 5; issue 6, item 6; architecture.md, "The legal shape is the architecture").
 //
 // The Engine opens a store, loads the built-in policy pack (se-socialtjanst) and the host's
 // packs, and opens the audit log with the host's signing key. Every public operation is
@@ -23,6 +23,11 @@
 // client's journal than their case's is denied by `no-other-clients` and audited as such. The
 // suggestion a decision is about is looked up before the guard (its client is an attribute the
 // decision needs, as in Cedar's entity loading); nothing of it is returned unless allowed.
+//
+// The register (issue 6, item 6): SubmitToRegister pseudonymises (keyed, per key epoch, with the
+// host's keys) and generalises case episodes into the compilation register; ExportRegister
+// releases its episodes k-anonymously. Both are guarded like every other call
+// (docs/anonymisation.md).
 //
 // Thread safety: an Engine may be used from any number of threads at once. The policy set is
 // immutable after Open, the store and the instrument registry are thread-safe, and the audit
