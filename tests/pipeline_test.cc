@@ -612,6 +612,36 @@ TEST_CASE("pipeline: a csv hierarchy loads through read_hierarchy", "[pipeline]"
   }
 }
 
+TEST_CASE("pipeline: a quasi-identifier value holding an identifier is refused", "[pipeline]") {
+  // A host's categorical hierarchy can hold anything, and level 0 releases a value verbatim:
+  // an identity number, e-mail address or phone number there refuses the record.
+  auto schema = varsam::anonymize::ParseSchema(R"({"format": "varsam-anonymize-schema/1",
+    "fields": [{"name": "kod", "role": "quasi_identifier", "hierarchy": {"csv": "kod.csv"}}]})");
+  REQUIRE(schema.ok());
+  PipelineOptions o;
+  o.schema = *schema;
+  o.model.k = 1;
+  o.scrub.today = kToday;
+  o.read_hierarchy = [](std::string_view) -> absl::StatusOr<std::string> {
+    return std::string(
+        "A1;A;*\n"
+        "198501012382;B;*\n"  // an official test number
+        "x@example.se;B;*\n");
+  };
+  auto p = Make(o);
+  REQUIRE(p->Add({"A1"}).ok());
+  for (const std::string value : {"198501012382", "x@example.se"}) {
+    const absl::Status refused = p->Add({value});
+    CHECK(refused.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(std::string(refused.message()).find("kod") != std::string::npos);
+    CHECK(std::string(refused.message()).find(value) == std::string::npos);
+  }
+  const auto release = p->Finish();
+  REQUIRE(release.ok());
+  REQUIRE(release->rows.size() == 1);
+  CHECK(release->rows[0][0] == "A1");
+}
+
 TEST_CASE("pipeline: an empty input, and more k than records", "[pipeline]") {
   auto p = Make(Options(5));
   auto empty = p->Finish();

@@ -169,9 +169,10 @@ class Pipeline {
 
   // One record. InvalidArgument naming the field (never a value) for a wrong number of values,
   // text that is not UTF-8, or a value its hierarchy does not know (an unknown postal code, an
-  // invalid personnummer under kind personnummer), or a sensitive or insensitive value that
-  // holds an identity number, an e-mail address or a phone number (the schema has that field
-  // wrong: kept values are released as they are); FailedPrecondition naming the field when a
+  // invalid personnummer under kind personnummer), or a sensitive, insensitive or
+  // quasi-identifier value that holds an identity number, an e-mail address or a phone number
+  // (the schema has that field wrong: such values can be released as they are — a
+  // quasi-identifier at level 0); FailedPrecondition naming the field when a
   // forbidden field holds a value (white space alone is no value). A refused record leaves
   // nothing behind.
   virtual absl::Status Add(const Record& record) = 0;

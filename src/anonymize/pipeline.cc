@@ -147,21 +147,9 @@ absl::Status PipelineImpl::Add(const Record& record) {
       rest.remove_prefix(semi + 1);
     }
   }
-  // Quasi-identifiers: known to their hierarchy.
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    const FieldPlan& p = plan_[i];
-    if (p.action != Action::kQuasi) continue;
-    auto& known = known_[static_cast<std::size_t>(p.quasi)];
-    if (known.contains(record[i])) continue;
-    const auto level0 =
-        hierarchies_[static_cast<std::size_t>(p.quasi)].Generalize(record[i], 0);
-    if (!level0.ok()) {
-      return Refuse(Cat({FieldRef(fields[i]), ": ", Msg(level0.status())}));
-    }
-  }
-  // Kept values must not hold an identity number, an e-mail address or a phone number.
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (plan_[i].action != Action::kKeep || record[i].empty()) continue;
+  // Values that may be released as they are (kept fields, and quasi-identifiers, which level 0
+  // releases verbatim) must not hold an identity number, an e-mail address or a phone number.
+  const auto holds_identifier = [&](std::size_t i) -> absl::Status {
     VARSAM_RETURN_IF_ERROR(scrubber_.Find(record[i], {}, &spans_));
     for (const Span& s : spans_) {
       if (std::find(std::begin(kKeptRefusedKinds), std::end(kKeptRefusedKinds), s.kind) !=
@@ -172,6 +160,24 @@ absl::Status PipelineImpl::Add(const Record& record) {
                            "field"}));
       }
     }
+    return absl::OkStatus();
+  };
+  // Quasi-identifiers: known to their hierarchy (each new value checked once).
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const FieldPlan& p = plan_[i];
+    if (p.action != Action::kQuasi) continue;
+    auto& known = known_[static_cast<std::size_t>(p.quasi)];
+    if (known.contains(record[i])) continue;
+    const auto level0 =
+        hierarchies_[static_cast<std::size_t>(p.quasi)].Generalize(record[i], 0);
+    if (!level0.ok()) {
+      return Refuse(Cat({FieldRef(fields[i]), ": ", Msg(level0.status())}));
+    }
+    VARSAM_RETURN_IF_ERROR(holds_identifier(i));
+  }
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (plan_[i].action != Action::kKeep || record[i].empty()) continue;
+    VARSAM_RETURN_IF_ERROR(holds_identifier(i));
   }
 
   // Transform.
