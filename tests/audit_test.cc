@@ -719,3 +719,23 @@ TEST_CASE("audit: 16 threads appending at once: group commit gives each call its
     CHECK_FALSE(mixed);
   });
 }
+
+TEST_CASE("audit: an event whose time is not a real date is refused by both parsers", "[audit]") {
+  // Found by fuzz_audit_parse: 2026-11-31 has the right shape, and a full time parse rolls it
+  // into December, so the fast check (Verify) and the full parse must both refuse it.
+  AuditRecord r = Record(3);
+  r.time = absl::FromCivil(absl::CivilSecond(2026, 11, 30, 10, 0, 0), absl::UTCTimeZone());
+  auto bytes = SerializeEvent(r, Hash{});
+  REQUIRE(bytes.ok());
+  const size_t at = bytes->find("2026-11-30T");
+  REQUIRE(at != std::string::npos);
+  Hash prev{};
+  REQUIRE(CheckEvent(*bytes, &prev).ok());
+  for (const std::string_view day : {"31", "00", "32"}) {
+    std::string bad = *bytes;
+    bad.replace(at + 8, 2, day);
+    INFO(bad.substr(at, 27));
+    CHECK_FALSE(ParseEvent(bad).ok());
+    CHECK_FALSE(CheckEvent(bad, &prev).ok());
+  }
+}

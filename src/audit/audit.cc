@@ -67,9 +67,9 @@ bool LooksLikeTime(std::string_view t) {
   for (size_t i = 0; i < kTimeLength; ++i) {
     if (kPattern[i] == 'd' ? !IsDigit(t[i]) : t[i] != kPattern[i]) return false;
   }
-  const int month = TwoDigits(t, 5);
-  const int day = TwoDigits(t, 8);
-  return t[0] != '0' && month >= 1 && month <= 12 && day >= 1 && day <= 31 &&
+  // A real calendar date (2026-11-31 is none: a full parse would roll it into December).
+  const int year = TwoDigits(t, 0) * 100 + TwoDigits(t, 2);
+  return t[0] != '0' && IsValidDate(year, TwoDigits(t, 5), TwoDigits(t, 8)) &&
          TwoDigits(t, 11) < 24 && TwoDigits(t, 14) < 60 && TwoDigits(t, 17) < 60;
 }
 
