@@ -50,18 +50,10 @@ const Corpus& Notes() {
   return *corpus;
 }
 
-// The host list used by the benchmark and by the Python peer (same words).
+// The host list used by the benchmark and by the Python peer (same words): the synthetic
+// population's first names.
 const std::vector<std::string>& HostNames() {
-  static const std::vector<std::string> names = {
-      "Anna",    "Eva",      "Maria",   "Karin",     "Sara",   "Kristina",  "Lena",   "Emma",
-      "Kerstin", "Marie",    "Malin",   "Ingrid",    "Jenny",  "Hanna",     "Linnéa", "Sofia",
-      "Elin",    "Ida",      "Johanna", "Elsa",      "Maja",   "Alice",     "Julia",  "Ebba",
-      "Wilma",   "Agnes",    "Frida",   "Astrid",    "Ella",   "Klara",     "Åsa",    "Märta",
-      "Lars",    "Mikael",   "Anders",  "Johan",     "Erik",   "Per",       "Karl",   "Peter",
-      "Jan",     "Thomas",   "Daniel",  "Fredrik",   "Hans",   "Andreas",   "Stefan", "Oscar",
-      "William", "Liam",     "Lucas",   "Hugo",      "Elias",  "Alexander", "Noah",   "Adam",
-      "Nils",    "Axel",     "Olle",    "Viktor",    "Björn",  "Göran",     "Sven",   "Måns",
-      "Ulla",    "Birgitta", "Inger",   "Margareta", "Gunnar", "Bengt",     "Leif",   "Mats"};
+  static const std::vector<std::string> names = varsam::synth::FirstNames();
   return names;
 }
 

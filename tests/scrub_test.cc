@@ -352,18 +352,9 @@ TEST_CASE("scrub: long adversarial texts are read in linear time", "[scrub]") {
 
 namespace {
 
-// Common Swedish first names: the host's list in the measurement (the synthetic relatives are
-// named from the same kind of list; their names are not in the client's record).
-const std::vector<std::string> kCommonFirstNames = {
-    "Anna",  "Eva",    "Maria",  "Karin",   "Sara",    "Kristina", "Lena",   "Emma",
-    "Kerstin", "Marie", "Malin", "Ingrid",  "Jenny",   "Hanna",    "Linnéa", "Sofia",
-    "Elin",  "Ida",    "Johanna", "Elsa",   "Maja",    "Alice",    "Julia",  "Ebba",
-    "Wilma", "Agnes",  "Frida",  "Astrid",  "Ella",    "Klara",    "Åsa",    "Märta",
-    "Lars",  "Mikael", "Anders", "Johan",   "Erik",    "Per",      "Karl",   "Peter",
-    "Jan",   "Thomas", "Daniel", "Fredrik", "Hans",    "Andreas",  "Stefan", "Oscar",
-    "William", "Liam", "Lucas",  "Hugo",    "Elias",   "Alexander", "Noah",  "Adam",
-    "Nils",  "Axel",   "Olle",   "Viktor",  "Björn",   "Göran",    "Sven",   "Måns",
-    "Ulla",  "Birgitta", "Inger", "Margareta", "Gunnar", "Bengt",  "Leif",   "Mats"};
+// The host's list in the measurement: the synthetic population's first names (the relatives
+// are named from the same list; their names are not in the client's record).
+const std::vector<std::string> kCommonFirstNames = varsam::synth::FirstNames();
 
 Kind FromSynth(varsam::synth::SpanKind kind) {
   using SK = varsam::synth::SpanKind;

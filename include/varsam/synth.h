@@ -284,6 +284,10 @@ class TeeSink : public Sink {
   std::vector<Sink*> sinks_;
 };
 
+// Every first name the generator gives clients and the relatives in their notes (common
+// Swedish names, women's then men's): the host name list a scrubber measurement uses.
+std::vector<std::string> FirstNames();
+
 namespace internal {
 struct GeneratorState;
 }  // namespace internal

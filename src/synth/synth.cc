@@ -20,6 +20,14 @@
 
 namespace varsam::synth {
 
+std::vector<std::string> FirstNames() {
+  std::vector<std::string> out;
+  for (const ident::Sex sex : {ident::Sex::kFemale, ident::Sex::kMale}) {
+    for (const std::string_view name : internal::FirstNames(sex)) out.emplace_back(name);
+  }
+  return out;
+}
+
 namespace in = internal;
 namespace ins = instruments;
 
