@@ -199,22 +199,8 @@ absl::StatusOr<ordered_json> Run(std::string_view text, varsam_pseudonym_key_cal
     }
     return it->second;
   };
-  // The host's key callback: the key passes through one local buffer, wiped afterwards.
   bool refused = false;
-  if (key != nullptr) {
-    o.keys = [key, key_user_data, &refused](std::int32_t epoch,
-                                            std::span<std::uint8_t, 32> out) -> absl::Status {
-      std::array<std::uint8_t, 32> buffer{};
-      const varsam_status status = key(key_user_data, epoch, buffer.data());
-      if (status == VARSAM_OK) std::memcpy(out.data(), buffer.data(), buffer.size());
-      OPENSSL_cleanse(buffer.data(), buffer.size());
-      if (status != VARSAM_OK) {
-        refused = true;
-        return absl::UnauthenticatedError("the key callback refused");
-      }
-      return absl::OkStatus();
-    };
-  }
+  if (key != nullptr) o.keys = varsam::capi::PseudonymKeysFrom(key, key_user_data, &refused);
   const std::int32_t epoch = o.key_epoch;
   auto created = an::Pipeline::Create(std::move(o));
   if (!created.ok()) {
@@ -246,6 +232,26 @@ absl::StatusOr<ordered_json> Run(std::string_view text, varsam_pseudonym_key_cal
 }
 
 }  // namespace
+
+namespace varsam::capi {
+
+anonymize::PseudonymKeyProvider PseudonymKeysFrom(varsam_pseudonym_key_callback key,
+                                                  void* user_data, bool* refused) {
+  return [key, user_data, refused](std::int32_t epoch,
+                                   std::span<std::uint8_t, 32> out) -> absl::Status {
+    std::array<std::uint8_t, 32> buffer{};
+    const varsam_status status = key(user_data, epoch, buffer.data());
+    if (status == VARSAM_OK) std::memcpy(out.data(), buffer.data(), buffer.size());
+    OPENSSL_cleanse(buffer.data(), buffer.size());
+    if (status != VARSAM_OK) {
+      if (refused != nullptr) *refused = true;
+      return absl::UnauthenticatedError("the key callback refused");
+    }
+    return absl::OkStatus();
+  };
+}
+
+}  // namespace varsam::capi
 
 extern "C" {
 

@@ -17,6 +17,7 @@
 #include "varsam.h"
 #include "varsam/core.h"
 #include "varsam/instruments.h"
+#include "varsam/pseudonym.h"
 
 namespace varsam::capi {
 
@@ -56,6 +57,12 @@ char* CopyOut(const std::string& text);
 absl::Status JsonOut(const nlohmann::ordered_json& value, char** out);
 
 using varsam::KeyForMessage;  // varsam/core.h
+
+// The host's pseudonym key callback as a PseudonymKeyProvider: the key passes through one
+// local buffer, wiped afterwards. When the callback refuses, the provider fails with
+// Unauthenticated and sets *refused (when not NULL; it must outlive the provider's calls).
+anonymize::PseudonymKeyProvider PseudonymKeysFrom(varsam_pseudonym_key_callback key,
+                                                  void* user_data, bool* refused);
 
 // The request of varsam_score_json (and varsam_engine_score).
 struct ScoreRequest {

@@ -104,9 +104,26 @@ absl::StatusOr<eng::EngineOptions> ParseOptions(std::string_view text) {
       VARSAM_ASSIGN_OR_RETURN(const std::int64_t seconds,
                               Count(value, "options.checkpoint_every_seconds"));
       options.audit.checkpoint_every = absl::Seconds(seconds);
+    } else if (key == "register") {
+      VARSAM_RETURN_IF_ERROR(varsam::CheckJsonKeys(value, "options.register",
+                                                   {"key_epoch", "age_level", "period_level"}));
+      eng::RegisterOptions& r = options.register_options;
+      for (const auto& [name, item] : value.items()) {
+        const std::string what = Cat({"options.register.", name});
+        VARSAM_ASSIGN_OR_RETURN(const std::int64_t number, Count(item, what));
+        if (number > 2147483647) return Bad(what, "is out of range");
+        if (name == "key_epoch") {
+          r.key_epoch = static_cast<std::int32_t>(number);
+        } else if (name == "age_level") {
+          r.age_level = static_cast<int>(number);
+        } else {
+          r.period_level = static_cast<int>(number);
+        }
+      }
     } else {
       return UnknownKey("options", key,
-                        "store, policy_packs, checkpoint_every_events, checkpoint_every_seconds");
+                        "store, policy_packs, checkpoint_every_events, checkpoint_every_seconds, "
+                        "register");
     }
   }
   if (!have_store) return Bad("options.store", "is required");
@@ -131,6 +148,7 @@ varsam::audit::KeyProvider KeyFrom(varsam_key_callback key, void* user_data) {
 // ---- Contexts -------------------------------------------------------------------------------
 
 constexpr size_t kContextFieldsV1Size = sizeof(varsam_context_fields);
+constexpr size_t kEngineKeysV1Size = sizeof(varsam_engine_keys);
 
 // The JSON form of the fields, so that both ways to make a context are checked by one parser.
 absl::StatusOr<std::string> FieldsToJson(const varsam_context_fields& f) {
@@ -314,16 +332,42 @@ extern "C" {
 varsam_status varsam_engine_open(const char* options_json, size_t options_length,
                                  varsam_key_callback key, void* key_user_data,
                                  varsam_engine** engine_out) {
+  varsam_engine_keys keys{};
+  keys.struct_size = sizeof(keys);
+  keys.audit_key = key;
+  keys.audit_key_user_data = key_user_data;
+  return varsam_engine_open_with_keys(options_json, options_length, &keys, engine_out);
+}
+
+varsam_status varsam_engine_open_with_keys(const char* options_json, size_t options_length,
+                                           const varsam_engine_keys* keys,
+                                           varsam_engine** engine_out) {
   if (engine_out != nullptr) *engine_out = nullptr;
   return Guard([&]() -> absl::Status {
     if (engine_out == nullptr) return NullArg("engine_out");
     if (options_json == nullptr) return NullArg("options_json");
-    if (key == nullptr) return NullArg("key");
+    if (keys == nullptr) return NullArg("keys");
+    if (keys->struct_size < kEngineKeysV1Size) {
+      return Bad("keys.struct_size", "must be sizeof(varsam_engine_keys)");
+    }
+    if (keys->audit_key == nullptr) return NullArg("keys.audit_key");
     VARSAM_ASSIGN_OR_RETURN(eng::EngineOptions options,
                             ParseOptions(std::string_view(options_json, options_length)));
-    options.key = KeyFrom(key, key_user_data);
+    options.key = KeyFrom(keys->audit_key, keys->audit_key_user_data);
+    bool refused = false;
+    if (keys->pseudonym_key != nullptr) {
+      options.register_options.keys = varsam::capi::PseudonymKeysFrom(
+          keys->pseudonym_key, keys->pseudonym_key_user_data, &refused);
+    }
+    const std::int32_t epoch = options.register_options.key_epoch;
     auto handle = std::make_unique<varsam_engine>();
-    VARSAM_ASSIGN_OR_RETURN(handle->engine, eng::Engine::Open(std::move(options)));
+    absl::StatusOr<std::unique_ptr<eng::Engine>> opened = eng::Engine::Open(std::move(options));
+    if (!opened.ok() && refused) {
+      return absl::UnauthenticatedError(
+          Cat({"keys.pseudonym_key: the key callback refused the pseudonym key of epoch ",
+               std::to_string(epoch)}));
+    }
+    VARSAM_ASSIGN_OR_RETURN(handle->engine, std::move(opened));
     *engine_out = handle.release();
     return absl::OkStatus();
   });
@@ -559,6 +603,39 @@ varsam_status varsam_engine_audit_public_key(const varsam_engine* engine, char k
     std::memcpy(key_hex, hex.c_str(), hex.size() + 1);
     return absl::OkStatus();
   });
+}
+
+varsam_status varsam_register_submit(varsam_engine* engine, const varsam_context* context,
+                                     const char* submissions_json, size_t submissions_length) {
+  return Guard([&]() -> absl::Status {
+    VARSAM_RETURN_IF_ERROR(EngineArgs(engine, context));
+    if (submissions_json == nullptr) return NullArg("submissions_json");
+    VARSAM_ASSIGN_OR_RETURN(
+        const std::vector<eng::RegisterSubmission> batch,
+        eng::ParseRegisterSubmissions(std::string_view(submissions_json, submissions_length),
+                                      "submissions"));
+    return engine->engine->SubmitToRegister(context->context, batch);
+  });
+}
+
+varsam_status varsam_register_export(varsam_engine* engine, const varsam_context* context,
+                                     const char* options_json, size_t options_length,
+                                     char** json_out) {
+  return EngineJson(
+      engine, context, json_out,
+      [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+        eng::RegisterExportOptions options;
+        if (options_json != nullptr && options_length > 0) {
+          VARSAM_ASSIGN_OR_RETURN(options, eng::ParseRegisterExportOptions(
+                                               std::string_view(options_json, options_length)));
+        }
+        VARSAM_ASSIGN_OR_RETURN(const eng::RegisterRelease release, e.ExportRegister(c, options));
+        ordered_json out;
+        out["header"] = release.header;
+        out["rows"] = release.rows;
+        out["report"] = eng::RegisterReportJson(release);
+        return out;
+      });
 }
 
 }  // extern "C"

@@ -500,6 +500,71 @@ VARSAM_API varsam_status varsam_anonymize(const char* request_json, size_t reque
                                           varsam_pseudonym_key_callback key, void* key_user_data,
                                           char** json_out);
 
+/* ---- The register: cases in, k-anonymous releases out ----------------------------------- */
+/* docs/anonymisation.md ("The register") and docs/c-api.md ("The register"). Submission
+ * pseudonymises (keyed, under the engine's key epoch) and generalises each episode before it is
+ * stored; a release runs the optimal k-anonymity search over what it releases. Both are guarded
+ * and audited like every engine call. */
+
+/* The keys of an engine. Set struct_size = sizeof(varsam_engine_keys). audit_key is required
+ * (as varsam_engine_open's key); pseudonym_key may be NULL, and register submission is then
+ * refused (VARSAM_FAILED_PRECONDITION). Each callback is called once, during the open, on the
+ * calling thread: its user data need not outlive varsam_engine_open_with_keys. The pseudonym key
+ * asked for is that of options' "register": {"key_epoch": n}. */
+typedef struct varsam_engine_keys {
+  uint32_t struct_size;
+  varsam_key_callback audit_key;
+  void* audit_key_user_data;
+  varsam_pseudonym_key_callback pseudonym_key;
+  void* pseudonym_key_user_data;
+} varsam_engine_keys;
+
+/* varsam_engine_open with both keys. options_json as for varsam_engine_open, and
+ *   "register": {"key_epoch": 0, "age_level": 1, "period_level": 2}
+ * (the epoch new register rows are pseudonymised under; the register's age bands, 1 = five
+ * years, 2 = ten, 3 = twenty; its periods, 1 = month, 2 = quarter, 3 = year). Errors as
+ * varsam_engine_open, and VARSAM_UNAUTHENTICATED when the pseudonym key callback refuses. */
+VARSAM_API varsam_status varsam_engine_open_with_keys(const char* options_json,
+                                                      size_t options_length,
+                                                      const varsam_engine_keys* keys,
+                                                      varsam_engine** engine_out);
+
+/* Action "register.submit" for the context's case (its kind and whether it led to an
+ * investigation decide; a report that did not is refused by rule reports-stay-out, trade-union
+ * data by never-union). submissions_json is an array of episodes (or one episode):
+ *   [{"personnummer": "YYYYMMDDNNNN", "client_ref": "k-1", "age": 34, "sex": "female",
+ *     "postal_code": "11122", "intervention": "familjebehandling", "start": "2025-01-15",
+ *     "end": "2025-06-30" | null, "outcome": "improved",
+ *     "measurements": [{"instrument": "ors", "session": 1, "date": "2025-01-15",
+ *                       "total": 24.5 | null, "band": "clinical" | null}],
+ *     "field_classes": ["ordinary" | "sensitive" | "trade_union", ...]}, ...]
+ * "age", "start" and "personnummer" or "client_ref" are required; other keys may be left out;
+ * unknown keys are refused. All episodes are stored or none: VARSAM_INVALID_ARGUMENT names the
+ * episode's index and field ("register submission 3: postal_code: ..."), never a value;
+ * VARSAM_FAILED_PRECONDITION when the engine has no pseudonym key. */
+VARSAM_API varsam_status varsam_register_submit(varsam_engine* engine,
+                                                const varsam_context* context,
+                                                const char* submissions_json,
+                                                size_t submissions_length);
+
+/* Action "register.export": a k-anonymous release of the register's episodes. options_json
+ * (NULL or "" for the defaults; every key optional, unknown keys refused):
+ *   {"k": 5, "l": 0, "max_suppression": 0.0, "metric": "loss" | "discernibility",
+ *    "filter": {"case_kind": "insats", "intervention": "...", "region": "01", "key_epoch": 1}}
+ * On VARSAM_OK, *json_out (freed with varsam_free()) is
+ *   {"header": ["age_band", "sex", "region", "case_kind", "intervention", "start_period",
+ *               "end_period", "outcome"],
+ *    "rows": [["35-39", "female", "01", ...], ...],
+ *    "report": {"format": "varsam-register-release/1", "records_in": n, "records_out": n,
+ *               "suppressed": n, "model": {...}, "levels": {...}, "metric": {...},
+ *               "risk": {...}, "search": {...}, "filter": {...}}}
+ * Pseudonyms and record keys are never released. VARSAM_FAILED_PRECONDITION when no
+ * generalisation satisfies the model within the suppression budget. */
+VARSAM_API varsam_status varsam_register_export(varsam_engine* engine,
+                                                const varsam_context* context,
+                                                const char* options_json, size_t options_length,
+                                                char** json_out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1266,6 +1266,184 @@ static void test_anonymize(void) {
   EXPECT(out == NULL);
 }
 
+/* ---- The register ----------------------------------------------------------------------- */
+
+/* A follow-up context of the board in a case of `kind` (client k-1). */
+static varsam_context* follow_up(const char* kind, int led_to_investigation) {
+  varsam_context_fields f = officer_fields();
+  varsam_context* context = NULL;
+  f.role = "analytiker";
+  f.purpose = "uppfoljning";
+  f.case_kind = kind;
+  f.case_led_to_investigation = led_to_investigation;
+  EXPECT(varsam_context_new(&f, &context) == VARSAM_OK && context != NULL);
+  return context;
+}
+
+/* One episode of an official test number; `extra` is spliced into its object. */
+static char* episode(char* buffer, size_t size, const char* number, int age, const char* extra) {
+  snprintf(buffer, size,
+           "{\"personnummer\": \"%s\", \"age\": %d, \"sex\": \"female\","
+           " \"postal_code\": \"11120\", \"intervention\": \"familjebehandling\","
+           " \"start\": \"2026-03-15\", \"end\": \"2026-11-02\", \"outcome\": \"improved\","
+           " \"measurements\": [{\"instrument\": \"phq9\", \"session\": 1,"
+           " \"date\": \"2026-03-16\", \"total\": 14, \"band\": \"moderate\"}]%s}",
+           number, age, extra);
+  return buffer;
+}
+
+static void test_register(void) {
+  static const char* const numbers[] = {"198501012382", "198501022381", "198501032380",
+                                        "198501042389", "198501052396", "198501042397"};
+  char dir_buffer[64], options[256], one[1024], batch[8192];
+  const char* dir = make_store_dir(dir_buffer);
+  varsam_engine* engine = (varsam_engine*)&engine;
+  varsam_engine* keyless = NULL;
+  varsam_engine_keys keys;
+  varsam_context* insats = follow_up("insats", 1);
+  varsam_context* report = follow_up("anmalan", 0);
+  char* json = NULL;
+  size_t i, used = 0;
+
+  snprintf(options, sizeof options,
+           "{\"store\": \"%s\", \"register\": {\"key_epoch\": 3, \"age_level\": 1}}", dir);
+  memset(&keys, 0, sizeof keys);
+  keys.struct_size = sizeof keys;
+  keys.audit_key = test_key;
+
+  /* Bad arguments. */
+  EXPECT(varsam_engine_open_with_keys(options, strlen(options), NULL, &engine) ==
+             VARSAM_INVALID_ARGUMENT &&
+         engine == NULL && contains(varsam_last_error(), "keys"));
+  keys.struct_size = 4;
+  EXPECT(varsam_engine_open_with_keys(options, strlen(options), &keys, &engine) ==
+             VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "struct_size"));
+  keys.struct_size = sizeof keys;
+  {
+    const char* bad = "{\"store\": \"/tmp/x\", \"register\": {\"key_epoch\": -1}}";
+    const char* unknown = "{\"store\": \"/tmp/x\", \"register\": {\"epoch\": 1}}";
+    EXPECT(varsam_engine_open_with_keys(bad, strlen(bad), &keys, &engine) ==
+               VARSAM_INVALID_ARGUMENT &&
+           contains(varsam_last_error(), "options.register.key_epoch"));
+    EXPECT(varsam_engine_open_with_keys(unknown, strlen(unknown), &keys, &engine) ==
+               VARSAM_INVALID_ARGUMENT &&
+           contains(varsam_last_error(), "'epoch'"));
+  }
+
+  /* Without a pseudonym key, submission is refused (after the audited decision). */
+  EXPECT(varsam_engine_open_with_keys(options, strlen(options), &keys, &keyless) == VARSAM_OK);
+  episode(one, sizeof one, numbers[0], 37, "");
+  EXPECT(varsam_register_submit(keyless, insats, one, strlen(one)) == VARSAM_FAILED_PRECONDITION &&
+         contains(varsam_last_error(), "pseudonymisation keys"));
+  varsam_engine_close(keyless);
+
+  /* A refusing pseudonym key callback fails the open. */
+  {
+    const int before = pseudonym_key_calls;
+    char wrong_epoch[256];
+    snprintf(wrong_epoch, sizeof wrong_epoch,
+             "{\"store\": \"%s\", \"register\": {\"key_epoch\": 4}}", dir);
+    keys.pseudonym_key = pseudonym_key; /* knows epoch 3 only */
+    EXPECT(varsam_engine_open_with_keys(wrong_epoch, strlen(wrong_epoch), &keys, &engine) ==
+               VARSAM_UNAUTHENTICATED &&
+           engine == NULL && contains(varsam_last_error(), "epoch 4"));
+    EXPECT(pseudonym_key_calls == before + 1);
+  }
+
+  EXPECT(varsam_engine_open_with_keys(options, strlen(options), &keys, &engine) == VARSAM_OK &&
+         engine != NULL);
+
+  /* Six episodes in one batch. */
+  used = (size_t)snprintf(batch, sizeof batch, "[");
+  for (i = 0; i < 6; ++i) {
+    used += (size_t)snprintf(batch + used, sizeof batch - used, "%s%s", i ? "," : "",
+                             episode(one, sizeof one, numbers[i], 31 + (int)i, ""));
+  }
+  used += (size_t)snprintf(batch + used, sizeof batch - used, "]");
+  EXPECT(varsam_register_submit(engine, insats, batch, used) == VARSAM_OK);
+
+  /* A report that did not lead to an investigation: refused by the policy. */
+  EXPECT(varsam_register_submit(engine, report, batch, used) == VARSAM_PERMISSION_DENIED &&
+         contains(varsam_last_error(), "reports-stay-out"));
+  /* Trade-union data: refused by never-union. */
+  episode(one, sizeof one, numbers[0], 37, ", \"field_classes\": [\"trade_union\"]");
+  EXPECT(varsam_register_submit(engine, insats, one, strlen(one)) == VARSAM_PERMISSION_DENIED &&
+         contains(varsam_last_error(), "never-union"));
+  /* An identity number where an intervention goes: the whole batch is refused, the message
+   * names the episode and field, not the value. */
+  {
+    char bad[2048];
+    snprintf(bad, sizeof bad, "[%s,", episode(one, sizeof one, numbers[1], 40, ""));
+    episode(one, sizeof one, numbers[2], 41, "");
+    {
+      char* at = strstr(one, "familjebehandling");
+      char replaced[1024];
+      snprintf(replaced, sizeof replaced, "%.*s198501012382%s", (int)(at - one), one,
+               at + strlen("familjebehandling"));
+      strncat(bad, replaced, sizeof bad - strlen(bad) - 2);
+    }
+    strncat(bad, "]", sizeof bad - strlen(bad) - 1);
+    EXPECT(varsam_register_submit(engine, insats, bad, strlen(bad)) == VARSAM_INVALID_ARGUMENT &&
+           contains(varsam_last_error(), "register submission 1") &&
+           !contains(varsam_last_error(), "198501012382"));
+  }
+  /* JSON errors name the key. */
+  episode(one, sizeof one, numbers[0], 37, ", \"namn\": \"x\"");
+  EXPECT(varsam_register_submit(engine, insats, one, strlen(one)) == VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "'namn'"));
+  EXPECT(varsam_register_submit(engine, insats, "[{\"age\": 3}]", 12) == VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "submissions[0].start: is required"));
+  EXPECT(varsam_register_submit(engine, insats, "[1]", 3) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_register_submit(engine, insats, "[", 1) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_register_submit(NULL, insats, "[]", 2) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_register_submit(engine, NULL, "[]", 2) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_register_submit(engine, insats, NULL, 0) == VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "submissions_json"));
+
+  /* The release: only the six good episodes, 2-anonymous, no number, no pseudonym. */
+  {
+    const char* opts = "{\"k\": 2, \"metric\": \"discernibility\", \"filter\": {\"key_epoch\": 3}}";
+    EXPECT(varsam_register_export(engine, insats, opts, strlen(opts), &json) == VARSAM_OK);
+    EXPECT(contains(json, "\"format\":\"varsam-register-release/1\""));
+    EXPECT(contains(json, "\"records_in\":6,") && contains(json, "\"records_out\":6,"));
+    EXPECT(contains(json, "\"name\":\"discernibility\""));
+    EXPECT(contains(json, "\"filter\":{\"case_kind\":null,\"intervention\":null,"
+                          "\"region\":null,\"key_epoch\":3}"));
+    EXPECT(smallest_released_class(json) >= 2);
+    EXPECT(occurrences(json, "\"familjebehandling\"") + occurrences(json, "\"*\"") >= 6);
+    EXPECT(!contains(json, "p1_") && !contains(json, "19850"));
+    varsam_free(json);
+    json = NULL;
+  }
+  EXPECT(varsam_register_export(engine, insats, NULL, 0, &json) == VARSAM_OK &&
+         contains(json, "\"k\":5,"));
+  varsam_free(json);
+  json = NULL;
+  EXPECT(varsam_register_export(engine, insats, "{\"k\": 0}", 8, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         json == NULL && contains(varsam_last_error(), "options.k"));
+  EXPECT(varsam_register_export(engine, insats, "{\"l\": 1}", 8, &json) ==
+             VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_register_export(engine, insats, "{\"kk\": 1}", 9, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "'kk'"));
+  EXPECT(varsam_register_export(engine, insats, "{\"k\": 7}", 8, &json) ==
+             VARSAM_FAILED_PRECONDITION &&
+         json == NULL);
+  /* An officer handling a case may not release the register. */
+  {
+    varsam_context* officer = officer_with_role("handlaggare");
+    EXPECT(varsam_register_export(engine, officer, NULL, 0, &json) == VARSAM_PERMISSION_DENIED);
+    varsam_context_free(officer);
+  }
+
+  varsam_engine_close(engine);
+  varsam_context_free(insats);
+  varsam_context_free(report);
+  remove_tree(dir);
+}
+
 int main(void) {
   test_version();
   test_valid_numbers();
@@ -1292,6 +1470,7 @@ int main(void) {
   test_policy_check_without_engine();
   test_engine_case();
   test_anonymize();
+  test_register();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

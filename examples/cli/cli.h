@@ -58,6 +58,7 @@ void AddSynthCommand(CLI::App& app, int* exit_code);
 void AddPolicyCommand(CLI::App& app, int* exit_code);
 void AddAuditCommand(CLI::App& app, int* exit_code);
 void AddAnonymizeCommand(CLI::App& app, int* exit_code);
+void AddRegisterCommand(CLI::App& app, int* exit_code);
 
 }  // namespace varsam::cli
 

@@ -31,6 +31,7 @@
 #include "absl/strings/str_format.h"
 #include "cli.h"
 #include "csv.h"
+#include "files.h"
 #include "varsam/anonymize.h"
 #include "varsam/core.h"
 
@@ -56,79 +57,6 @@ struct AnonymizeOptions {
   std::string report;
   std::optional<std::string> today;
 };
-
-std::string_view Msg(const absl::Status& status) {
-  const auto m = status.message();
-  return std::string_view(m.data(), m.size());
-}
-
-// The whole file; NotFound (exit 66) when it does not exist, Unavailable (74) when unreadable.
-absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view what) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    return absl::NotFoundError(Cat({what, ": no such file"}));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::UnavailableError(Cat({what, ": cannot be opened"}));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return absl::UnavailableError(Cat({what, ": cannot be read"}));
-  return std::move(text).str();
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void Wipe(void* p, std::size_t n) {
-  volatile unsigned char* b = static_cast<volatile unsigned char*>(p);
-  while (n-- > 0) *b++ = 0;
-}
-
-// The key file: exactly 64 hex digits (surrounding white space allowed). The message never
-// holds any of its content.
-absl::Status ParseKeyFile(std::string text, std::array<std::uint8_t, 32>* key) {
-  std::string_view s = text;
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  bool ok = s.size() == 64;
-  for (std::size_t i = 0; ok && i < 32; ++i) {
-    const int hi = HexValue(s[2 * i]);
-    const int lo = HexValue(s[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      ok = false;
-      break;
-    }
-    (*key)[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
-  Wipe(text.data(), text.size());
-  if (!ok) {
-    Wipe(key->data(), key->size());
-    return absl::InvalidArgumentError(
-        "--key-file: must hold exactly 64 hex digits (the 32-byte key of the epoch)");
-  }
-  return absl::OkStatus();
-}
-
-// Writes `text` to `path` through a temporary file in the same directory.
-absl::Status WriteFileAtomically(const std::string& path, const std::string& text,
-                                 std::string_view what) {
-  const std::string tmp = Cat({path, ".tmp"});
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return absl::UnavailableError(Cat({what, ": cannot be written"}));
-    out << text;
-    out.flush();
-    if (!out) return absl::UnavailableError(Cat({what, ": cannot be written"}));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return absl::UnavailableError(Cat({what, ": cannot be written"}));
-  return absl::OkStatus();
-}
 
 int RunAnonymize(const AnonymizeOptions& o) {
   PipelineOptions po;
@@ -167,10 +95,8 @@ int RunAnonymize(const AnonymizeOptions& o) {
   std::array<std::uint8_t, 32> key{};
   bool have_key = false;
   if (!o.key_file.empty()) {
-    auto key_text = ReadFile(o.key_file, "--key-file");
-    if (!key_text.ok()) return Fail(key_text.status());
-    const absl::Status parsed = ParseKeyFile(std::move(key_text).value(), &key);
-    if (!parsed.ok()) return Fail(parsed);
+    const absl::Status read = ReadKeyFile(o.key_file, "--key-file", &key);
+    if (!read.ok()) return Fail(read);
     have_key = true;
     const std::int32_t epoch = o.key_epoch;
     po.keys = [&key, epoch](std::int32_t asked, std::span<std::uint8_t, 32> out) {

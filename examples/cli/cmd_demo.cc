@@ -219,43 +219,40 @@ int RegisterDemo(const std::string& location, const std::vector<synth::ClientRec
          R"(", "kind": ")", kind, R"(", "led_to_investigation": )", investigated ? "true" : "false",
          R"(, "client": "-"}, "time": "2026-11-28T10:00:00Z"})"}));
   };
+  // The population's cases in one batch per case kind and whether the case led to an
+  // investigation (the policy decides on both).
+  std::vector<synth::RegisterCase> cases;
+  for (const synth::ClientRecord& record : clients) {
+    for (synth::RegisterCase& c : synth::RegisterCases(record)) cases.push_back(std::move(c));
+  }
   std::size_t submitted = 0;
   for (const std::string_view kind : store::kCaseKinds) {
-    std::vector<engine::RegisterSubmission> batch;
-    for (const synth::ClientRecord& record : clients) {
-      for (const synth::Case& c : record.cases) {
-        if (c.kind != kind) continue;
-        engine::RegisterSubmission s;
-        s.personnummer = record.client.personnummer;
-        s.age = c.age_at_start;
-        s.sex = record.client.sex == ident::Sex::kFemale ? "female" : "male";
-        s.postal_code = record.client.postal_code;
-        s.intervention = c.intervention;
-        s.start = c.opened;
-        s.end = c.closed;
-        s.outcome = c.outcome;
-        for (const store::Measurement& m : record.measurements) {
-          if (m.case_ref == c.id) s.measurements.push_back(m);
+    for (const bool investigated : {false, true}) {
+      std::vector<engine::RegisterSubmission> batch;
+      for (const synth::RegisterCase& c : cases) {
+        if (access::Name(c.case_info.kind) == kind &&
+            c.case_info.led_to_investigation == investigated) {
+          batch.push_back(c.episode);
         }
-        batch.push_back(std::move(s));
       }
+      if (batch.empty()) continue;
+      const auto context = follow_up(kind, investigated);
+      if (!context.ok()) return Fail(context.status());
+      const absl::Status status = varsam.SubmitToRegister(*context, batch);
+      if (!investigated) {
+        if (status.code() != absl::StatusCode::kPermissionDenied) return Fail(status);
+        std::cout << "DENY  " << batch.size() << " " << kind
+                  << " cases that did not lead to an investigation\n      " << status.message()
+                  << "\n";
+        continue;
+      }
+      if (!status.ok()) return Fail(status);
+      submitted += batch.size();
     }
-    const bool report = kind == "anmalan" || kind == "forhandsbedomning";
-    const auto context = follow_up(kind, !report);
-    if (!context.ok()) return Fail(context.status());
-    const absl::Status status = varsam.SubmitToRegister(*context, batch);
-    if (report) {
-      if (status.code() != absl::StatusCode::kPermissionDenied) return Fail(status);
-      std::cout << "DENY  " << batch.size() << " " << kind
-                << " cases that did not lead to an investigation\n      " << status.message()
-                << "\n";
-      continue;
-    }
-    if (!status.ok()) return Fail(status);
-    submitted += batch.size();
   }
-  std::cout << "ALLOW " << submitted << " episodes of investigations and interventions submitted "
-            << "for follow-up: keyed pseudonyms (HMAC-SHA-256, key epoch 1), 5-year age bands, "
+  std::cout << "ALLOW " << submitted
+            << " episodes submitted for follow-up (investigations, interventions and the reports "
+               "that led to them):\n      keyed pseudonyms (HMAC-SHA-256, key epoch 1), 5-year age bands, "
                "county, quarters\n";
 
   const auto analyst = follow_up("uppfoljning", true);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "files.h"
 #include "varsam/access.h"
 #include "varsam/core.h"
 
@@ -32,19 +33,6 @@ struct PolicyOptions {
   std::string lang = "en";
   bool json = false;
 };
-
-// Reads `path` for option `option`; the path is never echoed (it may hold personal data).
-absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view option) {
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) {
-    return absl::NotFoundError(Cat({option, ": no such file"}));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in || !text) return absl::UnavailableError(Cat({option, ": cannot read the file"}));
-  return text.str();
-}
 
 // The built-in pack and the host's packs of --pack, in order.
 absl::StatusOr<acc::PolicySet> LoadSet(const PolicyOptions& options) {

@@ -8,11 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "cli.h"
+#include "files.h"
 #include "varsam/core.h"
+#include "varsam/engine.h"
 #include "varsam/store.h"
 #include "varsam/synth.h"
 
@@ -24,10 +27,35 @@ struct SynthOptions {
   std::uint64_t seed = 1;
   std::optional<std::string> out;
   std::optional<std::string> store;
+  std::optional<std::string> register_file;
   std::optional<std::string> reference_date;
   int max_age = 100;
   int threads = 0;
   bool json = false;
+};
+
+// Each case as one line of `varsam register submit`'s input (synth::RegisterCases).
+class RegisterLinesSink : public synth::Sink {
+ public:
+  explicit RegisterLinesSink(std::string path) : path_(std::move(path)) {}
+  absl::Status Add(const synth::ClientRecord& record) override {
+    for (const synth::RegisterCase& c : synth::RegisterCases(record)) {
+      nlohmann::ordered_json line;
+      line["case"] = {{"ref", c.case_info.ref},
+                      {"kind", access::Name(c.case_info.kind)},
+                      {"led_to_investigation", c.case_info.led_to_investigation},
+                      {"client", c.case_info.client}};
+      line["episodes"] = nlohmann::ordered_json::array({engine::RegisterSubmissionJson(c.episode)});
+      text_ += DumpJson(line);
+      text_ += '\n';
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Finish() override { return WriteFileAtomically(path_, text_, "--register"); }
+
+ private:
+  std::string path_;
+  std::string text_;
 };
 
 int RunSynth(const SynthOptions& o) {
@@ -59,6 +87,7 @@ int RunSynth(const SynthOptions& o) {
     opened = std::move(s).value();
     owned.push_back(synth::StoreSink(opened.get()));
   }
+  if (o.register_file) owned.push_back(std::make_unique<RegisterLinesSink>(*o.register_file));
   std::vector<synth::Sink*> sinks;
   for (const auto& sink : owned) sinks.push_back(sink.get());
   synth::TeeSink tee(std::move(sinks));
@@ -82,6 +111,7 @@ int RunSynth(const SynthOptions& o) {
             << absl::StrFormat("%.2f", summary->seconds) << " s)\n";
   if (o.out) std::cout << "CSV files written (clients, cases, measurements, notes, truth)\n";
   if (o.store) std::cout << "measurements appended to the store's journal\n";
+  if (o.register_file) std::cout << "cases written as `varsam register submit` input\n";
   return kExitOk;
 }
 
@@ -101,6 +131,8 @@ void AddSynthCommand(CLI::App& app, int* exit_code) {
                   "notes_truth.csv (created)");
   cmd->add_option("--store", options->store,
                   "Store (DIR or postgresql://…) whose journal receives the measurements");
+  cmd->add_option("--register", options->register_file,
+                  "File for the cases as `varsam register submit` input (JSON lines)");
   cmd->add_option("--reference-date", options->reference_date,
                   "The population's 'today', YYYY-MM-DD (default 2025-01-01)");
   cmd->add_option("--max-age", options->max_age,

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   AddPolicyCommand(app, &exit_code);
   AddAuditCommand(app, &exit_code);
   AddAnonymizeCommand(app, &exit_code);
+  AddRegisterCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

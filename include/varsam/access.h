@@ -106,6 +106,7 @@ std::optional<OrgKind> ParseOrgKind(std::string_view id);
 std::optional<Purpose> ParsePurpose(std::string_view id);
 std::optional<CaseKind> ParseCaseKind(std::string_view id);
 std::optional<Action> ParseAction(std::string_view id);
+std::optional<FieldClass> ParseFieldClass(std::string_view id);
 
 // ---- The context of a call --------------------------------------------------------------------
 

@@ -47,6 +47,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -153,10 +154,20 @@ struct Release {
   std::int32_t key_epoch = 0;
 };
 
+// What every release report holds (ReportJson below; engine::RegisterReleaseJson), in this
+// order: "format", "records_in", "records_out", "suppressed", "model" {"k", "l",
+// "max_suppression", "suppression_limit"}, "levels" {quasi-identifier: level}, "metric" {"name",
+// "value"}, "risk" {"threshold", "before", "after"} (each {"records", "classes", "max_risk",
+// "average_risk", "records_at_risk", "class_sizes": [[size, count], ...]}) and "search"
+// {"lattice_size", "nodes_checked"}. Counts and names only — never a value of a record.
+nlohmann::ordered_json SearchReportJson(std::string_view format, std::size_t records_in,
+                                        const PrivacyModel& model,
+                                        std::span<const std::string> quasi_identifiers,
+                                        const Result& result);
+
 // The report of a release ("varsam-anonymize-report/1"; `varsam anonymize --report`, the C
-// API's varsam_anonymize): counts, the model, the chosen levels by quasi-identifier, the
-// metric, the risk before and after, the scrubbed identifiers by kind and the search's size.
-// Counts and names only — never a value of a record.
+// API's varsam_anonymize): SearchReportJson with the model's "sensitive" field and "key_epoch",
+// and "scrubbed" (before "search"): the identifiers replaced in free text, by kind.
 nlohmann::ordered_json ReportJson(const Release& release);
 
 class Pipeline {

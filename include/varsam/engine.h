@@ -49,7 +49,9 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 #include "varsam/access.h"
+#include "varsam/anonymize.h"
 #include "varsam/audit.h"
 #include "varsam/hierarchy.h"
 #include "varsam/kanonymity.h"
@@ -147,7 +149,42 @@ struct RegisterRelease {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> quasi_identifiers;  // the names, in the order of search.levels
   anonymize::Result search;                    // levels (above the register's), report
+  std::size_t episodes = 0;                    // the register's episodes the filter matched
+  anonymize::PrivacyModel model;               // what the release was made under
+  store::EpisodeFilter filter;                 // and for which episodes
 };
+
+// ---- JSON forms of the register calls (the C API's and `varsam register`'s; keys stable) ------
+
+// One submission's JSON form (varsam_register_submit, `varsam register submit`):
+//   {"personnummer": "YYYYMMDDNNNN", "client_ref": "k-1", "age": 34, "sex": "female",
+//    "postal_code": "11122", "intervention": "familjebehandling", "start": "2025-01-15",
+//    "end": "2025-06-30" | null, "outcome": "improved",
+//    "measurements": [{"instrument": "ors", "session": 1, "date": "2025-01-15",
+//                      "total": 24.5 | null, "band": "clinical" | null}],
+//    "field_classes": ["ordinary" | "sensitive" | "trade_union", ...]}
+// "age" and "start" are required, and "personnummer" or "client_ref"; every other key may be
+// left out or null (empty, none). Unknown keys are refused. InvalidArgument names `what` and
+// the key ("submissions[3].measurements[0].date: ..."), never a value. What the values may be
+// is SubmitToRegister's to decide.
+absl::StatusOr<RegisterSubmission> ParseRegisterSubmission(const nlohmann::json& value,
+                                                           std::string_view what);
+// A JSON array of submissions, or one submission (a batch of one); `what` names the document.
+absl::StatusOr<std::vector<RegisterSubmission>> ParseRegisterSubmissions(std::string_view json,
+                                                                         std::string_view what);
+// The JSON form above (every key; a measurement's five fields). Parsing it gives `submission`
+// back, but for the measurements' other fields, which the register never takes.
+nlohmann::ordered_json RegisterSubmissionJson(const RegisterSubmission& submission);
+
+// Export options' JSON form (varsam_register_export); every key optional, unknown refused:
+//   {"k": 5, "l": 0, "max_suppression": 0.0, "metric": "loss" | "discernibility",
+//    "filter": {"case_kind": "insats", "intervention": "...", "region": "01", "key_epoch": 1}}
+absl::StatusOr<RegisterExportOptions> ParseRegisterExportOptions(std::string_view json);
+
+// A release's report ("varsam-register-release/1"): anonymize::SearchReportJson over the
+// episodes the filter matched, then "filter" ({"case_kind", "intervention", "region",
+// "key_epoch"}, each null when not filtered on). Counts and names only.
+nlohmann::ordered_json RegisterReportJson(const RegisterRelease& release);
 
 class Engine {
  public:

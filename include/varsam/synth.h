@@ -38,6 +38,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "varsam/core.h"
+#include "varsam/engine.h"
 #include "varsam/ident.h"
 #include "varsam/store.h"
 
@@ -287,6 +288,18 @@ class TeeSink : public Sink {
 // Every first name the generator gives clients and the relatives in their notes (common
 // Swedish names, women's then men's): the host name list a scrubber measurement uses.
 std::vector<std::string> FirstNames();
+
+// One case as a host submits it to the register (engine::Engine::SubmitToRegister takes a
+// batch per context case): the case (ref, kind, client = the client's id) and its episode (the
+// client's identity number and id, age when the case opened, sex, postal code, intervention,
+// dates, outcome and the case's measurements). An anmälan or förhandsbedömning led to an
+// investigation when the client's chain of cases reached an utredning; every other kind is or
+// follows one.
+struct RegisterCase {
+  access::CaseInfo case_info;
+  engine::RegisterSubmission episode;
+};
+std::vector<RegisterCase> RegisterCases(const ClientRecord& record);
 
 namespace internal {
 struct GeneratorState;

@@ -113,6 +113,9 @@ std::optional<CaseKind> ParseCaseKind(std::string_view id) {
 std::optional<Action> ParseAction(std::string_view id) {
   return ParseIn<Action>(internal::kActionNames, id);
 }
+std::optional<FieldClass> ParseFieldClass(std::string_view id) {
+  return ParseIn<FieldClass>(internal::kFieldClassNames, id);
+}
 
 bool Context::SameClient() const {
   return case_info.has_value() && subject_client.has_value() &&

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -340,43 +341,56 @@ nlohmann::ordered_json RiskJson(const RiskReport& r) {
 
 }  // namespace
 
-nlohmann::ordered_json ReportJson(const Release& r) {
+nlohmann::ordered_json SearchReportJson(std::string_view format, std::size_t records_in,
+                                        const PrivacyModel& model,
+                                        std::span<const std::string> quasi_identifiers,
+                                        const Result& result) {
   nlohmann::ordered_json j;
-  j["format"] = "varsam-anonymize-report/1";
-  j["records_in"] = r.records_in;
-  j["records_out"] = r.rows.size();
-  j["suppressed"] = r.search.suppressed;
-  nlohmann::ordered_json model;
-  model["k"] = r.model.k;
-  model["l"] = r.model.distinct_l;
-  model["sensitive"] = r.sensitive_field.empty() ? nlohmann::ordered_json()
-                                                 : nlohmann::ordered_json(r.sensitive_field);
-  model["max_suppression"] = r.model.max_suppression;
-  model["suppression_limit"] = SuppressionLimit(r.records_in, r.model.max_suppression);
-  model["key_epoch"] = r.key_epoch;
-  j["model"] = std::move(model);
+  j["format"] = format;
+  j["records_in"] = records_in;
+  j["records_out"] = result.kept_rows.size();
+  j["suppressed"] = result.suppressed;
+  nlohmann::ordered_json m;
+  m["k"] = model.k;
+  m["l"] = model.distinct_l;
+  m["max_suppression"] = model.max_suppression;
+  m["suppression_limit"] = SuppressionLimit(records_in, model.max_suppression);
+  j["model"] = std::move(m);
   nlohmann::ordered_json levels = nlohmann::ordered_json::object();
-  for (std::size_t i = 0; i < r.quasi_identifiers.size() && i < r.search.levels.size(); ++i) {
-    levels[r.quasi_identifiers[i]] = r.search.levels[i];
+  for (std::size_t i = 0; i < quasi_identifiers.size() && i < result.levels.size(); ++i) {
+    levels[quasi_identifiers[i]] = result.levels[i];
   }
   j["levels"] = std::move(levels);
   nlohmann::ordered_json metric;
-  metric["name"] = r.model.metric == Metric::kLoss ? "loss" : "discernibility";
-  metric["value"] = r.search.metric;
+  metric["name"] = model.metric == Metric::kLoss ? "loss" : "discernibility";
+  metric["value"] = result.metric;
   j["metric"] = std::move(metric);
   nlohmann::ordered_json risk;
-  risk["threshold"] = r.model.risk_threshold;
-  risk["before"] = RiskJson(r.search.input);
-  risk["after"] = RiskJson(r.search.release);
+  risk["threshold"] = model.risk_threshold;
+  risk["before"] = RiskJson(result.input);
+  risk["after"] = RiskJson(result.release);
   j["risk"] = std::move(risk);
+  nlohmann::ordered_json search;
+  search["lattice_size"] = result.stats.lattice_size;
+  search["nodes_checked"] = result.stats.nodes_checked;
+  j["search"] = std::move(search);
+  return j;
+}
+
+nlohmann::ordered_json ReportJson(const Release& r) {
+  nlohmann::ordered_json j = SearchReportJson("varsam-anonymize-report/1", r.records_in, r.model,
+                                              r.quasi_identifiers, r.search);
+  j["model"]["sensitive"] = r.sensitive_field.empty() ? nlohmann::ordered_json()
+                                                      : nlohmann::ordered_json(r.sensitive_field);
+  j["model"]["key_epoch"] = r.key_epoch;
   nlohmann::ordered_json scrubbed = nlohmann::ordered_json::object();
   for (std::size_t i = 0; i < kKindCount; ++i) {
     scrubbed[std::string(KindName(static_cast<Kind>(i)))] = r.scrubbed[i];
   }
+  // "scrubbed" before "search", the order of the report's first version.
+  nlohmann::ordered_json search = std::move(j["search"]);
+  j.erase("search");
   j["scrubbed"] = std::move(scrubbed);
-  nlohmann::ordered_json search;
-  search["lattice_size"] = r.search.stats.lattice_size;
-  search["nodes_checked"] = r.search.stats.nodes_checked;
   j["search"] = std::move(search);
   return j;
 }

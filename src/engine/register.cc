@@ -156,6 +156,9 @@ absl::StatusOr<RegisterRelease> Engine::ExportRegister(const access::Context& co
   model.distinct_l = options.distinct_l;
   model.max_suppression = options.max_suppression;
   model.metric = options.metric;
+  release.model = model;
+  release.episodes = stored.size();
+  release.filter = options.filter;
   if (stored.empty()) return release;
   VARSAM_ASSIGN_OR_RETURN(release.search, anonymize::Anonymize(table, model));
   release.rows.reserve(release.search.kept_rows.size());

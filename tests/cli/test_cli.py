@@ -27,6 +27,7 @@ EXIT_NO = 1
 EXIT_USAGE = 64
 EXIT_DATAERR = 65
 EXIT_NOINPUT = 66
+EXIT_DENIED = 77
 
 TODAY = "2026-11-28"
 
@@ -824,13 +825,14 @@ class StoreTest(CliTestCase):
         self.assertGreater(register["rows"]["episodes"], 100)
         self.assertGreater(register["rows"]["measurements"], register["rows"]["episodes"])
         # score, a denied journal read, a refused and an accepted decision, the verification;
-        # then five register submissions (two refused: reports) and one release
-        self.assertEqual(audit["rows"]["events"], 11)
+        # then seven register submissions (two refused: reports that led to no investigation)
+        # and one release
+        self.assertEqual(audit["rows"]["events"], 13)
         self.assertEqual(audit["rows"]["checkpoints"], 2)  # signed when each engine closed
         p = run("audit", "verify", "--store", self.store, "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         report = json.loads(p.stdout)
-        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 11, 2))
+        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 13, 2))
         self.assertIsNone(report["first_bad_seq"])
         self.assertIsNone(report["reason"])
         # An audit event's byte changed behind the store's back (triggers dropped) is found.
@@ -850,13 +852,13 @@ class StoreTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         proof = json.loads(p.stdout)
         self.assertEqual(list(proof), ["seq", "tree_size", "leaf_hash", "root", "path", "verified"])
-        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 11, True))
+        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 13, True))
         p = run("audit", "proof", "--store", self.store, "--old-size", "2", "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         consistency = json.loads(p.stdout)
         self.assertEqual(list(consistency),
                          ["old_size", "new_size", "old_root", "new_root", "path", "verified"])
-        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 11))
+        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 13))
         self.assertEqual(consistency["new_root"], proof["root"])
         self.assertTrue(consistency["verified"])
         self.assertTrue(consistency["path"])
@@ -867,7 +869,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(run("audit", "proof", "--store", self.store, "--seq", "1",
                              "--old-size", "1").returncode, EXIT_USAGE)
         self.assertEqual(run("audit", "proof", "--store", self.store,
-                             "--old-size", "12").returncode, EXIT_DATAERR)
+                             "--old-size", "14").returncode, EXIT_DATAERR)
 
     def test_demo_without_store_leaves_nothing_behind(self):
         before = set(os.listdir(tempfile.gettempdir()))
@@ -1207,6 +1209,224 @@ class AnonymizeTest(CliTestCase):
         p = self.anonymize("--k", "81")
         self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
         self.assertFalse(os.path.exists(self.out))
+
+
+REGISTER_CONTEXT = {"actor": "u-4", "role": "analytiker",
+                    "organisation": {"kind": "socialnamnd", "id": "0180"},
+                    "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"}
+QUASI = ["age_band", "sex", "region", "case_kind", "intervention", "start_period", "end_period"]
+
+
+class RegisterTest(CliTestCase):
+    """`varsam register submit|export` (docs/cli.md; docs/anonymisation.md, "The register")."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        d = self.dir.name
+        self.store = os.path.join(d, "store")
+        self.cases = os.path.join(d, "cases.jsonl")
+        p = run("synth", "--clients", "250", "--seed", "5", "--register", self.cases)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        with open(self.cases, encoding="utf-8") as f:
+            self.lines = [json.loads(line) for line in f]
+        self.context = self.write("context.json", json.dumps(REGISTER_CONTEXT))
+        self.key = self.write("key.hex", "5a" * 32 + "\n")
+        self.audit_key = self.write("audit.hex", "  " + "c3" * 32 + "\n")
+
+    def write(self, name: str, text: str) -> str:
+        path = os.path.join(self.dir.name, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def submit(self, *extra: str, cases: str | None = None) -> subprocess.CompletedProcess:
+        return run("register", "submit", "--store", self.store, "--context", self.context,
+                   "--in", cases or self.cases, "--key-file", self.key,
+                   "--audit-key-file", self.audit_key, "--key-epoch", "2", *extra)
+
+    def export(self, *extra: str) -> subprocess.CompletedProcess:
+        return run("register", "export", "--store", self.store, "--context", self.context,
+                   "--audit-key-file", self.audit_key, "--out",
+                   os.path.join(self.dir.name, "release.csv"), *extra)
+
+    def release(self) -> list[dict]:
+        with open(os.path.join(self.dir.name, "release.csv"), encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+
+    def identifiers(self) -> list[str]:
+        out = set()
+        for line in self.lines:
+            for e in line["episodes"]:
+                n = e["personnummer"]
+                out.update([n, n[2:], n[:8] + "-" + n[8:], n[2:8] + "-" + n[8:]])
+        return sorted(out)
+
+    def test_submit_refuses_reports_and_takes_the_rest(self):
+        p = self.submit("--json")
+        self.assertEqual(p.returncode, EXIT_DENIED, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual(list(out), ["cases", "submitted", "episodes", "measurements", "refused",
+                                     "invalid", "rejected"])
+        self.assertEqual(out["cases"], len(self.lines))
+        self.assertEqual(out["invalid"], 0)
+        self.assertEqual(out["submitted"] + out["refused"], out["cases"])
+        refused = {r["line"] for r in out["rejected"]}
+        self.assertEqual(len(refused), out["refused"])
+        for number, line in enumerate(self.lines, start=1):
+            report = (line["case"]["kind"] in ("anmalan", "forhandsbedomning")
+                      and not line["case"]["led_to_investigation"])
+            self.assertEqual(number in refused, report, line["case"])
+        self.assertGreater(out["refused"], 0)
+        for r in out["rejected"]:
+            self.assertEqual(r["status"], "permission_denied")
+            self.assertIn("reports-stay-out", r["message"])
+        submitted = [l for i, l in enumerate(self.lines, start=1) if i not in refused]
+        self.assertEqual(out["episodes"], sum(len(l["episodes"]) for l in submitted))
+        self.assertEqual(out["measurements"],
+                         sum(len(e["measurements"]) for l in submitted for e in l["episodes"]))
+        # The register's bytes hold no identity number in any written form, no client id.
+        with open(os.path.join(self.store, "register.db"), "rb") as f:
+            register = f.read()
+        for identifier in self.identifiers() + [l["case"]["client"] for l in self.lines]:
+            self.assertNotIn(identifier.encode(), register)
+        # No store file holds an identity number.
+        for name in os.listdir(self.store):
+            with open(os.path.join(self.store, name), "rb") as f:
+                data = f.read()
+            for identifier in self.identifiers():
+                self.assertNotIn(identifier.encode(), data, name)
+
+    def test_text_output_lists_the_refused_lines(self):
+        p = self.submit()
+        self.assertEqual(p.returncode, EXIT_DENIED, p.stderr)
+        self.assertRegex(p.stdout, r"^\d+ cases read; \d+ submitted \(\d+ episodes, \d+ "
+                                   r"measurements, key epoch 2\); \d+ refused by the policy; "
+                                   r"0 invalid\n$")
+        self.assertRegex(p.stderr, r"varsam: --in: line \d+: permission denied by reports-stay-out")
+
+    def test_export_is_k_anonymous_by_an_independent_count(self):
+        self.submit()
+        report_path = os.path.join(self.dir.name, "report.json")
+        p = self.export("--k", "5", "--max-suppression", "0.05", "--report", report_path, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        report = json.loads(p.stdout)
+        with open(report_path, encoding="utf-8") as f:
+            self.assertEqual(json.load(f), report)
+        self.assertEqual(report["format"], "varsam-register-release/1")
+        self.assertEqual(list(report["levels"]), QUASI)
+        rows = self.release()
+        self.assertEqual(len(rows), report["records_out"])
+        self.assertEqual(report["records_in"], report["records_out"] + report["suppressed"])
+        self.assertLessEqual(report["suppressed"], report["model"]["suppression_limit"])
+        classes = {}
+        for row in rows:
+            self.assertEqual(list(row), QUASI + ["outcome"])
+            key = tuple(row[q] for q in QUASI)
+            classes[key] = classes.get(key, 0) + 1
+        self.assertGreaterEqual(min(classes.values()), 5)
+        self.assertEqual(len(classes), report["risk"]["after"]["classes"])
+        with open(os.path.join(self.dir.name, "release.csv"), encoding="utf-8") as f:
+            text = f.read()
+        for identifier in self.identifiers():
+            self.assertNotIn(identifier, text)
+        self.assertNotIn("p1_", text)
+
+    def test_export_l_diverse_and_filtered(self):
+        self.submit()
+        p = self.export("--k", "3", "--l", "2", "--max-suppression", "0.1",
+                        "--case-kind", "insats", "--key-epoch", "2", "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        report = json.loads(p.stdout)
+        self.assertEqual(report["filter"], {"case_kind": "insats", "intervention": None,
+                                            "region": None, "key_epoch": 2})
+        outcomes = {}
+        for row in self.release():
+            self.assertEqual(row["case_kind"], "insats")
+            outcomes.setdefault(tuple(row[q] for q in QUASI), set()).add(row["outcome"])
+        self.assertTrue(outcomes)
+        self.assertGreaterEqual(min(len(v) for v in outcomes.values()), 2)
+        # Another epoch's rows: none.
+        p = self.export("--k", "3", "--key-epoch", "7", "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["records_in"], 0)
+
+    def test_export_text_and_refusals(self):
+        self.submit()
+        p = self.export("--k", "5", "--max-suppression", "0.05")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertRegex(p.stdout, r"^\d+ episodes, \d+ released, \d+ suppressed; 5-anonymous; "
+                                   r"levels above the register's: age_band \+\d")
+        # No generalisation gives classes of a million.
+        p = self.export("--k", "1000000")
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        # An officer handling cases may not release the register.
+        officer = dict(REGISTER_CONTEXT, role="handlaggare", purpose="handlaggning")
+        self.context = self.write("officer.json", json.dumps(officer))
+        p = self.export("--k", "5")
+        self.assertEqual(p.returncode, EXIT_DENIED, p.stderr)
+        self.assertIn("permission denied", p.stderr)
+
+    def test_a_bad_line_stops_everything_before_anything_is_submitted(self):
+        lines = [json.dumps(l) for l in self.lines[:6]]
+        bad = json.loads(lines[2])
+        bad["episodes"][0]["namn"] = "Anna Berg"
+        lines[2] = json.dumps(bad)
+        cases = self.write("bad.jsonl", "\n".join(lines) + "\n")
+        p = self.submit(cases=cases)
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn("line 3: episodes[0]: unknown key 'namn'", p.stderr)
+        self.assertNotIn("Anna", p.stderr)
+        self.assertFalse(os.path.exists(self.store))
+        for text, where in [("{\"case\": 1, \"episodes\": []}", "line 1: "),
+                            ("[1, 2]", "line 1: "), ("\n\n{", "line 3: ")]:
+            p = self.submit(cases=self.write("bad2.jsonl", text))
+            self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+            self.assertIn(where, p.stderr)
+
+    def test_an_invalid_case_is_named_and_the_others_go_in(self):
+        lines = [l for l in self.lines if l["case"]["kind"] == "insats"][:5]
+        number = lines[1]["episodes"][0]["personnummer"]
+        lines[1]["episodes"][0]["intervention"] = " " + number[2:8] + "-" + number[8:]
+        cases = self.write("mixed.jsonl", "".join(json.dumps(l) + "\n" for l in lines))
+        p = self.submit("--json", cases=cases)
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual((out["submitted"], out["invalid"], out["refused"]), (4, 1, 0))
+        self.assertEqual(out["rejected"][0]["line"], 2)
+        self.assertEqual(out["rejected"][0]["status"], "invalid_argument")
+        self.assertNotIn(number[2:8], p.stdout + p.stderr)
+
+    def test_standard_input_and_a_case_from_the_context(self):
+        line = next(l for l in self.lines if l["case"]["kind"] == "utredning")
+        context = dict(REGISTER_CONTEXT, case=line["case"])
+        self.context = self.write("case.json", json.dumps(context))
+        p = subprocess.run(
+            [CLI, "register", "submit", "--store", self.store, "--context", self.context,
+             "--in", "-", "--key-file", self.key, "--audit-key-file", self.audit_key, "--json"],
+            input=json.dumps({"episodes": line["episodes"]}) + "\n", capture_output=True,
+            text=True, timeout=60)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["submitted"], 1)
+        # The audit log has the call, and verifies.
+        p = run("audit", "verify", "--store", self.store, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["events"], 1)
+
+    def test_keys_and_files(self):
+        p = self.submit(cases=os.path.join(self.dir.name, "missing.jsonl"))
+        self.assertEqual(p.returncode, EXIT_NOINPUT, p.stderr)
+        secret = "zz" + "5a" * 31
+        self.key = self.write("bad.hex", secret)
+        p = self.submit()
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn("--key-file: must hold exactly 64 hex digits", p.stderr)
+        self.assertNotIn(secret, p.stderr)
+        self.assertEqual(self.assertUsageError("register", "submit", "--store", self.store).returncode,
+                         EXIT_USAGE)
+        self.assertUsageError("register", "export", "--store", self.store, "--context",
+                              self.context, "--audit-key-file", self.audit_key, "--out", "x.csv",
+                              "--k", "5", "--metric", "entropy")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,45 @@
+// The synthetic population as register submissions (include/varsam/synth.h, RegisterCases):
+// what `varsam synth --register`, `varsam demo` and the engine's tests submit.
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "varsam/synth.h"
+
+namespace varsam::synth {
+
+std::vector<RegisterCase> RegisterCases(const ClientRecord& record) {
+  const Client& client = record.client;
+  const bool investigated = std::any_of(record.cases.begin(), record.cases.end(),
+                                        [](const Case& c) { return c.kind == "utredning"; });
+  std::vector<RegisterCase> out;
+  out.reserve(record.cases.size());
+  for (const Case& c : record.cases) {
+    RegisterCase r;
+    const std::optional<access::CaseKind> kind = access::ParseCaseKind(c.kind);
+    r.case_info.ref = c.id;
+    r.case_info.kind = kind.value_or(access::CaseKind::kUtredning);
+    r.case_info.led_to_investigation =
+        (c.kind != "anmalan" && c.kind != "forhandsbedomning") || investigated;
+    r.case_info.client = client.id;
+    engine::RegisterSubmission& s = r.episode;
+    s.personnummer = client.personnummer;
+    s.client_ref = client.id;
+    s.age = c.age_at_start;
+    s.sex = client.sex == ident::Sex::kFemale ? "female" : "male";
+    s.postal_code = client.postal_code;
+    s.intervention = c.intervention;
+    s.start = c.opened;
+    s.end = c.closed;
+    s.outcome = c.outcome;
+    for (const store::Measurement& m : record.measurements) {
+      if (m.case_ref == c.id) s.measurements.push_back(m);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace varsam::synth
