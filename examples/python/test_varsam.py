@@ -993,6 +993,67 @@ class EngineTest(unittest.TestCase):
         self.assertEqual(cm.exception.status_name, "out_of_range")
 
 
+class RegisterTest(unittest.TestCase):
+    """Engine.register_submit / register_export: official test numbers only."""
+
+    NUMBERS = ["198501012382", "198501022381", "198501032380", "198501042389", "198501052396",
+               "198501042397"]
+    ANALYST = dict(OFFICER, role="analytiker", purpose="uppfoljning",
+                   case={"ref": "c-9", "kind": "insats", "led_to_investigation": True,
+                         "client": "k-1"})
+
+    def episode(self, number: str, age: int) -> dict:
+        return {"personnummer": number, "age": age, "sex": "female", "postal_code": "11120",
+                "intervention": "familjebehandling", "start": datetime.date(2026, 3, 15),
+                "end": None, "outcome": "",
+                "measurements": [{"instrument": "phq9", "session": 1,
+                                  "date": datetime.date(2026, 3, 16), "total": 14,
+                                  "band": "moderate"}]}
+
+    def test_submit_and_release(self):
+        with tempfile.TemporaryDirectory() as store:
+            keys = []
+            with varsam.Engine(store, key=TEST_KEY, key_epoch=2,
+                               pseudonym_key=lambda epoch: keys.append(epoch) or bytes(32 * [7]),
+                               register_levels={"age_level": 2}) as engine:
+                self.assertEqual(keys, [2])
+                analyst = varsam.Context(self.ANALYST)
+                engine.register_submit(analyst, [self.episode(n, 30 + i)
+                                                 for i, n in enumerate(self.NUMBERS)])
+                report = dict(self.ANALYST, case=dict(self.ANALYST["case"], kind="anmalan",
+                                                      led_to_investigation=False))
+                with self.assertRaises(varsam.PermissionDenied) as cm:
+                    engine.register_submit(varsam.Context(report), [self.episode(self.NUMBERS[0], 40)])
+                self.assertIn("reports-stay-out", cm.exception.message)
+                bad = self.episode(self.NUMBERS[1], 41)
+                bad["sex"] = self.NUMBERS[1]
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.register_submit(analyst, [self.episode(self.NUMBERS[2], 42), bad])
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+                self.assertIn("register submission 1", cm.exception.message)
+                self.assertNotIn(self.NUMBERS[1][2:8], cm.exception.message)
+
+                release = engine.register_export(analyst, k=3, filter={"key_epoch": 2})
+                self.assertEqual(release["header"][:3], ["age_band", "sex", "region"])
+                self.assertEqual(release["report"]["records_in"], 6)  # nothing of the bad batch
+                classes = {}
+                for row in release["rows"]:
+                    classes[tuple(row[:7])] = classes.get(tuple(row[:7]), 0) + 1
+                self.assertGreaterEqual(min(classes.values()), 3)
+                text = json.dumps(release)
+                for n in self.NUMBERS:
+                    self.assertNotIn(n[2:], text)
+                self.assertNotIn("p1_", text)
+            with varsam.Engine(store, key=TEST_KEY) as keyless:
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    keyless.register_submit(varsam.Context(self.ANALYST),
+                                            [self.episode(self.NUMBERS[0], 40)])
+                self.assertEqual(cm.exception.status_name, "failed_precondition")
+            with self.assertRaises(varsam.VarsamError) as cm:
+                varsam.Engine(store, key=TEST_KEY, pseudonym_key=lambda epoch: None)
+            self.assertEqual(cm.exception.status_name, "unauthenticated")
+
+
 class AnonymizeTest(unittest.TestCase):
     """varsam.anonymize: official test numbers, names, example.se addresses."""
 

@@ -254,6 +254,16 @@ _PSEUDONYM_KEY_CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.c_void_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint8))
 
 
+class _EngineKeysStruct(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32),
+        ("audit_key", _KEY_CALLBACK),
+        ("audit_key_user_data", ctypes.c_void_p),
+        ("pseudonym_key", _PSEUDONYM_KEY_CALLBACK),
+        ("pseudonym_key_user_data", ctypes.c_void_p),
+    ]
+
+
 class _ContextFieldsStruct(ctypes.Structure):
     _fields_ = [
         ("struct_size", ctypes.c_uint32),
@@ -282,7 +292,15 @@ def _declare_engine(lib: ctypes.CDLL, c_status) -> None:
              ctypes.POINTER(handle)],
             c_status,
         ),
+        "varsam_engine_open_with_keys": (
+            [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_EngineKeysStruct),
+             ctypes.POINTER(handle)],
+            c_status,
+        ),
         "varsam_engine_close": ([handle], None),
+        "varsam_register_submit": ([handle, handle, ctypes.c_char_p, ctypes.c_size_t], c_status),
+        "varsam_register_export": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_size_t, out_json], c_status),
         "varsam_context_from_json": (
             [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(handle)], c_status),
         "varsam_context_new": (
@@ -1108,6 +1126,10 @@ class Engine:
 
     ``key`` is the 32 raw bytes of the Ed25519 audit signing key, or a callable returning them
     (called once, at open). An engine may be used from any number of threads at once.
+
+    For register submission give ``pseudonym_key``: 32 bytes (the key of ``key_epoch``), or a
+    callable ``pseudonym_key(epoch) -> bytes`` (called once, at open); ``register_levels`` may
+    set {"age_level": 1, "period_level": 2} (varsam_engine_open_with_keys).
     """
 
     def __init__(
@@ -1118,6 +1140,9 @@ class Engine:
         policy_packs=(),
         checkpoint_every_events: int | None = None,
         checkpoint_every_seconds: int | None = None,
+        pseudonym_key=None,
+        key_epoch: int = 0,
+        register_levels=None,
     ) -> None:
         self._handle = ctypes.c_void_p()
         options = {"store": store}
@@ -1129,14 +1154,25 @@ class Engine:
             options["checkpoint_every_events"] = checkpoint_every_events
         if checkpoint_every_seconds is not None:
             options["checkpoint_every_seconds"] = checkpoint_every_seconds
+        options["register"] = {"key_epoch": key_epoch, **dict(register_levels or {})}
         data = json.dumps(options).encode("utf-8")
 
         def give_key(user_data, buffer):
             return _fill_key(lambda: key() if callable(key) else key, buffer)
 
-        callback = _KEY_CALLBACK(give_key)  # called only during open
-        _check(lib.varsam_engine_open(data, len(data), callback, None,
-                                      ctypes.byref(self._handle)))
+        def give_pseudonym_key(user_data, epoch, buffer):
+            return _fill_key(
+                lambda: pseudonym_key(epoch) if callable(pseudonym_key) else pseudonym_key,
+                buffer)
+
+        # Both callbacks are called only during the open.
+        keys = _EngineKeysStruct()
+        keys.struct_size = ctypes.sizeof(_EngineKeysStruct)
+        keys.audit_key = _KEY_CALLBACK(give_key)
+        keys.pseudonym_key = (_PSEUDONYM_KEY_CALLBACK(give_pseudonym_key)
+                              if pseudonym_key is not None else _PSEUDONYM_KEY_CALLBACK())
+        _check(lib.varsam_engine_open_with_keys(data, len(data), ctypes.byref(keys),
+                                                ctypes.byref(self._handle)))
 
     def __enter__(self) -> "Engine":
         return self
@@ -1242,12 +1278,48 @@ class Engine:
                                context._ptr(), _int64(old_size, "old_size"),
                                _int64(new_size, "new_size"))
 
+    def register_submit(self, context: Context, episodes) -> None:
+        """Action "register.submit" for the context's case: episodes (a list of mappings, or
+        JSON text) as varsam_register_submit takes them ({"personnummer" or "client_ref",
+        "age", "sex", "postal_code", "intervention", "start", "end", "outcome",
+        "measurements", "field_classes"}); dates may be datetime.date. All are stored or none.
+        PermissionDenied for a report that led to no investigation (reports-stay-out) or
+        trade-union data (never-union); VarsamError invalid_argument naming the episode and
+        field, failed_precondition without a pseudonym key."""
+        if isinstance(episodes, collections.abc.Sequence) and not isinstance(episodes, str):
+            episodes = [_dates_as_text(e) for e in episodes]
+        data = _json_arg(episodes, "episodes")
+        _check(lib.varsam_register_submit(self._ptr(), context._ptr(), data, len(data)))
+
+    def register_export(self, context: Context, **options) -> dict:
+        """Action "register.export": a k-anonymous release, {"header", "rows", "report"}.
+        Options as varsam_register_export takes them: k=5, l=0, max_suppression=0.0,
+        metric="loss" | "discernibility", filter={"case_kind", "intervention", "region",
+        "key_epoch"}."""
+        data = json.dumps(options).encode("utf-8")
+        return self._json_call("varsam_register_export", self._ptr(), context._ptr(), data,
+                               len(data))
+
     @property
     def audit_public_key(self) -> str:
         """The audit public key (raw Ed25519) as 64 hex digits."""
         buffer = ctypes.create_string_buffer(65)
         _check(lib.varsam_engine_audit_public_key(self._ptr(), buffer))
         return buffer.value.decode("ascii")
+
+
+def _dates_as_text(value):
+    """A copy of a mapping (and its measurements) with datetime.date values as "YYYY-MM-DD"."""
+    if not isinstance(value, collections.abc.Mapping):
+        return value
+    out = {}
+    for k, v in value.items():
+        if isinstance(v, datetime.date):
+            v = v.isoformat()
+        elif isinstance(v, collections.abc.Sequence) and not isinstance(v, (str, bytes)):
+            v = [_dates_as_text(item) for item in v]
+        out[k] = v
+    return out
 
 
 # ---- Anonymisation -------------------------------------------------------------------------
