@@ -60,7 +60,7 @@ struct RegisterCommandOptions {
   std::string in;
   std::string key_file;
   std::int32_t key_epoch = 0;
-  int threads = 4;
+  int threads = 8;
   // export
   int k = 0;
   int l = 0;
@@ -364,7 +364,7 @@ void AddRegisterCommand(CLI::App& app, int* exit_code) {
       ->required();
   submit->add_option("--key-epoch", o->key_epoch, "The key epoch (default 0)")
       ->check(CLI::Range(0, 2147483647));
-  submit->add_option("--threads", o->threads, "Cases submitted at once (default 4)")
+  submit->add_option("--threads", o->threads, "Cases submitted at once (default 8)")
       ->check(CLI::Range(1, 64));
   submit->callback([o, exit_code] { *exit_code = RunSubmit(*o); });
 
