@@ -50,20 +50,6 @@ std::string_view Msg(const absl::Status& status) {
   return std::string_view(m.data(), m.size());
 }
 
-// A whole number in [lo, hi] from a JSON number.
-absl::StatusOr<std::int64_t> Whole(const json& value, std::string_view what, std::int64_t lo,
-                                   std::int64_t hi) {
-  const std::string range =
-      Cat({"must be a whole number from ", std::to_string(lo), " to ", std::to_string(hi)});
-  if (!value.is_number()) return Bad(what, range);
-  const double number = value.get<double>();
-  if (!(number >= static_cast<double>(lo) && number <= static_cast<double>(hi)) ||
-      number != std::floor(number)) {
-    return Bad(what, range);
-  }
-  return static_cast<std::int64_t>(number);
-}
-
 // The parsed request: everything but the key callback.
 struct Request {
   an::PipelineOptions options;
@@ -88,8 +74,8 @@ absl::Status ParseRecord(const json& value, std::size_t index, const an::Schema&
     } else if (field.is_number_integer()) {
       (*out)[slot] = field.dump();
     } else if (!field.is_null()) {
-      return Bad(what, Cat({"field ", KeyForMessage(key),
-                            ": must be a string, a whole number or null"}));
+      return Bad(what,
+                 Cat({"field ", KeyForMessage(key), ": must be a string, a whole number or null"}));
     }
   }
   return absl::OkStatus();
@@ -127,10 +113,12 @@ absl::StatusOr<Request> ParseRequest(std::string_view text) {
         VARSAM_RETURN_IF_ERROR(ParseRecord(value[i], i, o.schema, &r.records[i]));
       }
     } else if (key == "k") {
-      VARSAM_ASSIGN_OR_RETURN(const std::int64_t k, Whole(value, what, 1, 1000000));
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t k,
+                              varsam::JsonWholeNumber(value, what, 1, 1000000));
       o.model.k = static_cast<int>(k);
     } else if (key == "l") {
-      VARSAM_ASSIGN_OR_RETURN(const std::int64_t l, Whole(value, what, 0, 1000000));
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t l,
+                              varsam::JsonWholeNumber(value, what, 0, 1000000));
       if (l == 1) return Bad(what, "must be 0 (none) or at least 2");
       o.model.distinct_l = static_cast<int>(l);
     } else if (key == "sensitive") {
@@ -142,8 +130,9 @@ absl::StatusOr<Request> ParseRequest(std::string_view text) {
       if (!(fraction >= 0.0 && fraction <= 1.0)) return Bad(what, "must be a number from 0 to 1");
       o.model.max_suppression = fraction;
     } else if (key == "key_epoch") {
-      VARSAM_ASSIGN_OR_RETURN(const std::int64_t epoch,
-                              Whole(value, what, 0, std::numeric_limits<std::int32_t>::max()));
+      VARSAM_ASSIGN_OR_RETURN(
+          const std::int64_t epoch,
+          varsam::JsonWholeNumber(value, what, 0, std::numeric_limits<std::int32_t>::max()));
       o.key_epoch = static_cast<std::int32_t>(epoch);
     } else if (key == "names") {
       if (!value.is_array()) return Bad(what, "must be an array of strings");
@@ -168,8 +157,8 @@ absl::StatusOr<Request> ParseRequest(std::string_view text) {
         r.hierarchies.emplace(file, csv.get<std::string>());
       }
     } else {
-      return Bad("request", Cat({"unknown key ", KeyForMessage(key), " (known: ", kRequestKeys,
-                                 ")"}));
+      return Bad("request",
+                 Cat({"unknown key ", KeyForMessage(key), " (known: ", kRequestKeys, ")"}));
     }
   }
   if (o.model.distinct_l >= 2 && o.sensitive_field.empty()) {
@@ -183,8 +172,7 @@ absl::Status AtRecord(const absl::Status& status, std::size_t index) {
   std::string_view m = Msg(status);
   const std::string prefix = Cat({"record ", std::to_string(index + 1), ": "});
   if (m.substr(0, prefix.size()) == prefix) m.remove_prefix(prefix.size());
-  return absl::Status(status.code(),
-                      Cat({"request.records[", std::to_string(index), "]: ", m}));
+  return absl::Status(status.code(), Cat({"request.records[", std::to_string(index), "]: ", m}));
 }
 
 absl::StatusOr<ordered_json> Run(std::string_view text, varsam_pseudonym_key_callback key,
@@ -205,9 +193,8 @@ absl::StatusOr<ordered_json> Run(std::string_view text, varsam_pseudonym_key_cal
   auto created = an::Pipeline::Create(std::move(o));
   if (!created.ok()) {
     if (refused) {
-      return absl::UnauthenticatedError(
-          Cat({"key: the key callback refused the pseudonym key of epoch ",
-               std::to_string(epoch)}));
+      return absl::UnauthenticatedError(Cat(
+          {"key: the key callback refused the pseudonym key of epoch ", std::to_string(epoch)}));
     }
     if (key == nullptr && created.status().code() == absl::StatusCode::kFailedPrecondition) {
       return absl::FailedPreconditionError(
@@ -262,9 +249,9 @@ varsam_status varsam_anonymize(const char* request_json, size_t request_length,
   return Guard([&]() -> absl::Status {
     if (json_out == nullptr) return NullArg("json_out");
     if (request_json == nullptr) return NullArg("request_json");
-    VARSAM_ASSIGN_OR_RETURN(const ordered_json out,
-                            Run(std::string_view(request_json, request_length), key,
-                                key_user_data));
+    VARSAM_ASSIGN_OR_RETURN(
+        const ordered_json out,
+        Run(std::string_view(request_json, request_length), key, key_user_data));
     return JsonOut(out, json_out);
   });
 }

@@ -80,8 +80,7 @@ struct InputCase {
 };
 
 absl::Status AtLine(std::size_t line, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      Cat({"--in: line ", std::to_string(line), ": ", Msg(status)}));
+  return absl::Status(status.code(), Cat({"--in: line ", std::to_string(line), ": ", Msg(status)}));
 }
 
 // The context file as a JSON object (validated once as a context).
@@ -116,9 +115,8 @@ absl::StatusOr<std::vector<InputCase>> ReadCases(const std::string& path,
     if (case_it != item.end()) {
       merged["case"] = *case_it;
       const auto client = case_it->find("client");
-      merged["subject_client"] = case_it->is_object() && client != case_it->end()
-                                     ? *client
-                                     : nlohmann::json();
+      merged["subject_client"] =
+          case_it->is_object() && client != case_it->end() ? *client : nlohmann::json();
     }
     InputCase c;
     c.line = line;
@@ -126,8 +124,8 @@ absl::StatusOr<std::vector<InputCase>> ReadCases(const std::string& path,
     if (!parsed_context.ok()) return AtLine(line, parsed_context.status());
     c.context = *std::move(parsed_context);
     if (!c.context.case_info) {
-      return AtLine(line, absl::InvalidArgumentError(
-                              "case: is required (on the line or in --context)"));
+      return AtLine(line,
+                    absl::InvalidArgumentError("case: is required (on the line or in --context)"));
     }
     const auto episodes = item.find("episodes");
     if (episodes == item.end() || !episodes->is_array() || episodes->empty()) {
@@ -260,9 +258,9 @@ int RunSubmit(const RegisterCommandOptions& o) {
       std::cerr << "varsam: --in: and " << rejected.size() - kListed
                 << " more cases not submitted (--json lists them all)\n";
     }
-    std::cout << n << " cases read; " << submitted << " submitted (" << episodes
-              << " episodes, " << measurements << " measurements, key epoch " << o.key_epoch
-              << "); " << refused << " refused by the policy; " << invalid << " invalid\n";
+    std::cout << n << " cases read; " << submitted << " submitted (" << episodes << " episodes, "
+              << measurements << " measurements, key epoch " << o.key_epoch << "); " << refused
+              << " refused by the policy; " << invalid << " invalid\n";
   }
   if (invalid > 0) return kExitDataErr;
   if (refused > 0) return kExitDenied;

@@ -87,6 +87,11 @@ std::string KeyForMessage(std::string_view key);
 absl::Status CheckJsonKeys(const nlohmann::json& value, std::string_view what,
                            std::initializer_list<std::string_view> known);
 
+// A whole number in [lo, hi] from a JSON number (3 and 3.0 alike); otherwise InvalidArgument
+// "<what>: must be a whole number from <lo> to <hi>" (never the value).
+absl::StatusOr<std::int64_t> JsonWholeNumber(const nlohmann::json& value, std::string_view what,
+                                             std::int64_t lo, std::int64_t hi);
+
 // Serialises `value` compactly. Strings inside are valid UTF-8 by construction of the library's
 // JSON values; invalid bytes, should any reach here, are replaced by U+FFFD rather than thrown.
 std::string DumpJson(const nlohmann::json& value);

@@ -1,6 +1,7 @@
 // Exception-free JSON helpers over nlohmann-json.
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "varsam/core.h"
@@ -65,6 +66,19 @@ absl::Status CheckJsonKeys(const nlohmann::json& value, std::string_view what,
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::int64_t> JsonWholeNumber(const nlohmann::json& value, std::string_view what,
+                                             std::int64_t lo, std::int64_t hi) {
+  if (value.is_number()) {
+    const double number = value.get<double>();
+    if (number >= static_cast<double>(lo) && number <= static_cast<double>(hi) &&
+        number == std::floor(number)) {
+      return static_cast<std::int64_t>(number);
+    }
+  }
+  return absl::InvalidArgumentError(Cat({what, ": must be a whole number from ",
+                                         std::to_string(lo), " to ", std::to_string(hi)}));
 }
 
 std::string DumpJson(const nlohmann::json& value) {

@@ -3,7 +3,6 @@
 // `varsam register submit|export` read and write. One parser for both, so a submission the CLI
 // takes is one the C API takes. Messages name the key, never a value.
 
-#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,20 +32,6 @@ absl::StatusOr<std::string> Text(const json& value, std::string_view what) {
   return value.get<std::string>();
 }
 
-// A whole number in [lo, hi].
-absl::StatusOr<std::int64_t> Whole(const json& value, std::string_view what, std::int64_t lo,
-                                   std::int64_t hi) {
-  const std::string range = Cat({"must be a whole number from ", std::to_string(lo), " to ",
-                                 std::to_string(hi)});
-  if (!value.is_number()) return Bad(what, range);
-  const double number = value.get<double>();
-  if (!(number >= static_cast<double>(lo) && number <= static_cast<double>(hi)) ||
-      number != std::floor(number)) {
-    return Bad(what, range);
-  }
-  return static_cast<std::int64_t>(number);
-}
-
 absl::StatusOr<Date> DateValue(const json& value, std::string_view what) {
   if (!value.is_string()) return Bad(what, "must be a date YYYY-MM-DD");
   return ParseIsoDate(value.get_ref<const std::string&>(), what);
@@ -64,7 +49,7 @@ absl::StatusOr<store::Measurement> ParseMeasurement(const json& value, std::stri
     if (key == "instrument") {
       VARSAM_ASSIGN_OR_RETURN(m.instrument, Text(item, where));
     } else if (key == "session") {
-      VARSAM_ASSIGN_OR_RETURN(const std::int64_t session, Whole(item, where, 0, 1000000));
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t session, JsonWholeNumber(item, where, 0, 1000000));
       m.session = static_cast<int>(session);
     } else if (key == "date") {
       VARSAM_ASSIGN_OR_RETURN(m.date, DateValue(item, where));
@@ -84,10 +69,10 @@ absl::StatusOr<store::Measurement> ParseMeasurement(const json& value, std::stri
 
 absl::StatusOr<RegisterSubmission> ParseRegisterSubmission(const json& value,
                                                            std::string_view what) {
-  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(
-      value, what,
-      {"personnummer", "client_ref", "age", "sex", "postal_code", "intervention", "start", "end",
-       "outcome", "measurements", "field_classes"}));
+  VARSAM_RETURN_IF_ERROR(
+      CheckJsonKeys(value, what,
+                    {"personnummer", "client_ref", "age", "sex", "postal_code", "intervention",
+                     "start", "end", "outcome", "measurements", "field_classes"}));
   RegisterSubmission s;
   for (const char* required : {"age", "start"}) {
     if (!value.contains(required)) return Bad(Key(what, required), "is required");
@@ -99,7 +84,7 @@ absl::StatusOr<RegisterSubmission> ParseRegisterSubmission(const json& value,
     } else if (key == "client_ref") {
       VARSAM_ASSIGN_OR_RETURN(s.client_ref, Text(item, where));
     } else if (key == "age") {
-      VARSAM_ASSIGN_OR_RETURN(const std::int64_t age, Whole(item, where, 0, 150));
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t age, JsonWholeNumber(item, where, 0, 150));
       s.age = static_cast<int>(age);
     } else if (key == "sex") {
       VARSAM_ASSIGN_OR_RETURN(s.sex, Text(item, where));
@@ -156,9 +141,9 @@ absl::StatusOr<std::vector<RegisterSubmission>> ParseRegisterSubmissions(std::st
   if (!root.is_array()) return Bad(what, "must be a submission or an array of submissions");
   batch.reserve(root.size());
   for (std::size_t i = 0; i < root.size(); ++i) {
-    VARSAM_ASSIGN_OR_RETURN(RegisterSubmission s,
-                            ParseRegisterSubmission(root[i], Cat({what, "[", std::to_string(i),
-                                                                  "]"})));
+    VARSAM_ASSIGN_OR_RETURN(
+        RegisterSubmission s,
+        ParseRegisterSubmission(root[i], Cat({what, "[", std::to_string(i), "]"})));
     batch.push_back(std::move(s));
   }
   return batch;
@@ -201,10 +186,10 @@ absl::StatusOr<RegisterExportOptions> ParseRegisterExportOptions(std::string_vie
   for (const auto& [key, item] : root.items()) {
     const std::string where = Key(what, key);
     if (key == "k") {
-      VARSAM_ASSIGN_OR_RETURN(const std::int64_t k, Whole(item, where, 1, 1000000));
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t k, JsonWholeNumber(item, where, 1, 1000000));
       options.k = static_cast<int>(k);
     } else if (key == "l") {
-      VARSAM_ASSIGN_OR_RETURN(const std::int64_t l, Whole(item, where, 0, 1000000));
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t l, JsonWholeNumber(item, where, 0, 1000000));
       if (l == 1) return Bad(where, "must be 0 (none) or at least 2");
       options.distinct_l = static_cast<int>(l);
     } else if (key == "max_suppression") {
@@ -221,13 +206,14 @@ absl::StatusOr<RegisterExportOptions> ParseRegisterExportOptions(std::string_vie
         return Bad(where, "must be \"loss\" or \"discernibility\"");
       }
     } else if (key == "filter") {
-      VARSAM_RETURN_IF_ERROR(CheckJsonKeys(
-          item, where, {"case_kind", "intervention", "region", "key_epoch"}));
+      VARSAM_RETURN_IF_ERROR(
+          CheckJsonKeys(item, where, {"case_kind", "intervention", "region", "key_epoch"}));
       for (const auto& [name, value] : item.items()) {
         const std::string at = Key(where, name);
         if (value.is_null()) continue;
         if (name == "key_epoch") {
-          VARSAM_ASSIGN_OR_RETURN(const std::int64_t epoch, Whole(value, at, 0, INT32_MAX));
+          VARSAM_ASSIGN_OR_RETURN(const std::int64_t epoch,
+                                  JsonWholeNumber(value, at, 0, INT32_MAX));
           options.filter.key_epoch = static_cast<std::int32_t>(epoch);
           continue;
         }
