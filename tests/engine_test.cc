@@ -16,10 +16,12 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <random>
 #include <set>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -842,4 +844,397 @@ TEST_CASE("engine: no identifier of a submitted population is in any byte of the
     }
   }
   CHECK(scanned > 1000);
+}
+
+namespace {
+
+// ---- Adversarial submissions: identifiers where the register takes none ----------------------
+
+std::string Upper(std::string s) {
+  for (char& c : s) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return s;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+// Every spelling of one synthetic client's identifiers that a host might let slip into a field.
+// Numbers are built at run time from the client's official test number, never written down.
+struct Identifiers {
+  std::string number;                // twelve digits (normalised), for the scans
+  std::vector<std::string> numbers;  // written forms of the identity number, odd ones included
+  std::vector<std::string> others;   // client id, name, phone, e-mail, street, in several cases
+  std::vector<std::string> all() const {
+    std::vector<std::string> out = numbers;
+    out.insert(out.end(), others.begin(), others.end());
+    return out;
+  }
+};
+
+Identifiers IdentifiersOf(const synth::Client& c, Date today) {
+  Identifiers id;
+  const std::string& n = c.personnummer;
+  REQUIRE(n.size() == 12);
+  id.number = n;
+  const std::string ymd8 = n.substr(0, 8), ymd6 = n.substr(2, 6), last4 = n.substr(8);
+  const auto checked = ident::Check(n, today);
+  REQUIRE(checked.ok());
+  id.numbers = {n,
+                Cat({ymd8, "-", last4}),
+                n.substr(2),
+                Cat({ymd6, "-", last4}),
+                Cat({ymd6, "+", last4}),
+                ident::TenDigitForm(checked.number, today),
+                Cat({ymd8, " ", last4}),
+                Cat({ymd6, " ", last4}),
+                Cat({ymd8, "+", last4}),
+                Cat({ymd8, " - ", last4}),
+                Cat({ymd6, "  ", last4}),
+                Cat({n.substr(0, 4), "-", n.substr(4, 2), "-", n.substr(6, 2), "-", last4}),
+                Cat({ymd6, ".", last4}),
+                Cat({ymd6, "\xE2\x80\x93", last4}),  // an en dash
+                Cat({ymd8, "\t", last4})};
+  std::string phone_digits;
+  for (const char ch : c.phone) {
+    if (ch >= '0' && ch <= '9') phone_digits.push_back(ch);
+  }
+  REQUIRE(phone_digits.size() > 4);
+  const std::string name = Cat({c.first_name, " ", c.surname});
+  id.others = {c.id,
+               Lower(c.id),
+               Cat({c.id.substr(0, 1), " ", c.id.substr(1)}),
+               name,
+               Upper(name),
+               Lower(name),
+               Cat({c.surname, ", ", c.first_name}),
+               c.phone,
+               phone_digits,
+               Cat({"+46 ", phone_digits.substr(1, 2), " ", phone_digits.substr(3)}),
+               c.email,
+               Upper(c.email),
+               Cat({"<", c.email, ">"}),
+               c.street_address,
+               Upper(c.street_address),
+               Lower(c.street_address)};
+  return id;
+}
+
+// Where an identifier is put: the register's closed fields, and the identity-number field
+// itself for what is not an identity number.
+enum class Site { kSex, kIntervention, kOutcome, kPostalCode, kInstrument, kBand, kPersonnummer };
+constexpr Site kSites[] = {Site::kSex,        Site::kIntervention, Site::kOutcome,
+                           Site::kPostalCode, Site::kInstrument,   Site::kBand,
+                           Site::kPersonnummer};
+
+std::string_view FieldName(Site site) {
+  switch (site) {
+    case Site::kSex: return "sex";
+    case Site::kIntervention: return "intervention";
+    case Site::kOutcome: return "outcome";
+    case Site::kPostalCode: return "postal_code";
+    case Site::kInstrument: return "instrument";
+    case Site::kBand: return "band";
+    case Site::kPersonnummer: return "personnummer";
+  }
+  return "";
+}
+
+// The identifier alone, or at an edge of a legitimate value, with or without a separator.
+constexpr int kPlacements = 12;
+std::string Place(std::string_view legit, std::string_view identifier, int placement) {
+  switch (placement % kPlacements) {
+    case 0: return std::string(identifier);
+    case 1: return Cat({legit, identifier});
+    case 2: return Cat({identifier, legit});
+    case 3: return Cat({legit, " ", identifier});
+    case 4: return Cat({identifier, " ", legit});
+    case 5: return Cat({legit, ";", identifier});
+    case 6: return Cat({legit, "\t", identifier});
+    case 7: return Cat({legit, "\n", identifier});
+    case 8: return Cat({legit, ",", identifier});
+    case 9: return Cat({identifier, "/", legit});
+    case 10: return Cat({"  ", identifier, "  "});
+    default: return Cat({legit, "\r\n", identifier, "\r\n"});
+  }
+}
+
+// A legitimate submission for a synthetic client, the number in one of its accepted forms
+// (`form` chooses), or only the host's client id.
+engine::RegisterSubmission GoodSubmission(const synth::Client& c, const Identifiers& id,
+                                          int form) {
+  engine::RegisterSubmission s = Episode();
+  switch (form % 6) {
+    case 0: s.personnummer = id.numbers[0]; break;  // twelve digits
+    case 1: s.personnummer = id.numbers[1]; break;  // YYYYMMDD-NNNN
+    case 2: s.personnummer = id.numbers[2]; break;  // ten digits
+    case 3: s.personnummer = id.numbers[5]; break;  // the ten-digit form of the day
+    case 4: s.personnummer = Cat({" ", id.numbers[1], "\t"}); break;  // surrounding space
+    default: s.personnummer = ""; break;                              // the client id only
+  }
+  s.client_ref = c.id;
+  s.postal_code = c.postal_code;
+  s.sex = c.sex == ident::Sex::kFemale ? "female" : "male";
+  return s;
+}
+
+// Puts `value` at `site` of `s` (for measurement sites: in its last measurement).
+void Inject(engine::RegisterSubmission& s, Site site, const std::string& value) {
+  REQUIRE(!s.measurements.empty());
+  switch (site) {
+    case Site::kSex: s.sex = value; break;
+    case Site::kIntervention: s.intervention = value; break;
+    case Site::kOutcome: s.outcome = value; break;
+    case Site::kPostalCode: s.postal_code = value; break;
+    case Site::kInstrument: s.measurements.back().instrument = value; break;
+    case Site::kBand: s.measurements.back().band = value; break;
+    case Site::kPersonnummer: s.personnummer = value; break;
+  }
+}
+
+// The legitimate value of `site` in `s` that an identifier is glued to.
+std::string LegitAt(const engine::RegisterSubmission& s, Site site) {
+  switch (site) {
+    case Site::kSex: return s.sex;
+    case Site::kIntervention: return s.intervention;
+    case Site::kOutcome: return s.outcome;
+    case Site::kPostalCode: return s.postal_code;
+    case Site::kInstrument: return s.measurements.back().instrument;
+    case Site::kBand: return s.measurements.back().band.value_or("");
+    case Site::kPersonnummer: return s.personnummer;
+  }
+  return "";
+}
+
+// The register's contents, counted.
+std::pair<std::int64_t, std::int64_t> RegisterCounts(store::Store& db) {
+  const auto episodes = db.CountEpisodes({});
+  REQUIRE(episodes.ok());
+  std::int64_t measurements = 0;
+  REQUIRE(db.ForEachRegisterMeasurement("", [&](const store::RegisterMeasurementRow&) {
+              ++measurements;
+              return true;
+            }).ok());
+  return {*episodes, measurements};
+}
+
+// A refusal of submission `index` for `field`: InvalidArgument naming both, holding none of
+// `secrets` and no identity number at all.
+void CheckRefusal(const absl::Status& status, size_t index, std::string_view field,
+                  const std::vector<std::string>& secrets, Date today) {
+  const std::string message(status.message());
+  INFO(message);
+  CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(message.find(Cat({"submission ", std::to_string(index), ":"})) != std::string::npos);
+  CHECK(message.find(field) != std::string::npos);
+  for (const std::string& secret : secrets) {
+    if (secret.size() < 4) continue;
+    CHECK(message.find(secret) == std::string::npos);
+  }
+  CHECK(ident::FindAll(message, today).empty());
+}
+
+// The scan of the closed store: no used spelling of any identifier, nor any injected value,
+// nor any identity number of the clients (whatever its spelling, by varsam's own scanner).
+void CheckStoreHoldsNone(const TempDir& dir, const std::set<std::string>& used,
+                         const std::set<std::string>& numbers, Date today) {
+  const std::string bytes = StoreBytes(dir);
+  REQUIRE(!bytes.empty());
+  size_t scanned = 0;
+  for (const std::string& value : used) {
+    if (value.size() < 4) continue;  // too short to be told from other bytes
+    INFO(value);
+    CHECK(bytes.find(value) == std::string::npos);
+    ++scanned;
+  }
+  CHECK(scanned > 100);
+  ident::Scan(bytes, today, [&](const ident::Match& m) {
+    CHECK(numbers.count(std::string(m.number.normalized())) == 0);
+  });
+}
+
+std::vector<synth::ClientRecord> Population(std::size_t clients, std::uint64_t seed) {
+  synth::Options population;
+  population.clients = clients;
+  population.seed = seed;
+  auto generator = synth::Generator::Create(population);
+  REQUIRE(generator.ok());
+  Collect collected;
+  REQUIRE((*generator)->Run(collected).ok());
+  REQUIRE(collected.records.size() == clients);
+  return std::move(collected.records);
+}
+
+}  // namespace
+
+TEST_CASE("engine: identifiers in the wrong fields of a submission are refused, named without "
+          "their value, and nothing of the batch is written",
+          "[engine]") {
+  // Every identifier of a synthetic client (the number in fifteen spellings, client id, name,
+  // phone, e-mail, street, in upper and lower case) put into each of the register's closed
+  // fields (sex, intervention, outcome, postal code, a measurement's instrument or band) and,
+  // for what is not a valid identity number, into the identity-number field: alone, or glued
+  // to an edge of a legitimate value with and without separators. Each bad submission sits
+  // among good ones; the whole batch must be refused and nothing of it written. Then the
+  // fields the register does not use (a measurement's client, case and flags) are shown to be
+  // dropped. Finally every byte of the closed store is scanned for every spelling used.
+  const Date today(2026, 11, 28);  // the contexts' time
+  const std::vector<synth::ClientRecord> records = Population(6, 23);
+  std::vector<Identifiers> ids;
+  std::set<std::string> used, numbers;
+  for (const synth::ClientRecord& r : records) {
+    ids.push_back(IdentifiersOf(r.client, today));
+    numbers.insert(ids.back().number);
+    for (const std::string& form : ids.back().all()) used.insert(form);
+    used.insert(r.client.postal_code);
+  }
+  TempDir dir;
+  size_t refusals = 0;
+  std::set<std::pair<Site, int>> covered;  // (site, placement) pairs tried
+  {
+    auto engine = OpenRegisterEngine(dir);
+    store::Store& db = engine->store_for_testing();
+    // Good batches first, every accepted spelling of every number: the register is not empty.
+    std::vector<engine::RegisterSubmission> good;
+    for (size_t i = 0; i < records.size(); ++i) {
+      for (int form = 0; form < 6; ++form) {
+        good.push_back(GoodSubmission(records[i].client, ids[i], form));
+      }
+    }
+    REQUIRE(engine->SubmitToRegister(FollowUp(), good).ok());
+    const auto start = RegisterCounts(db);
+    REQUIRE(start.first == static_cast<std::int64_t>(good.size()));
+    REQUIRE(start.second == static_cast<std::int64_t>(2 * good.size()));
+
+    int counter = 0;
+    for (size_t victim = 0; victim < 3; ++victim) {
+      const Identifiers& id = ids[victim];
+      for (const Site site : kSites) {
+        for (const std::string& form : id.all()) {
+          // The identity-number field takes every spelling ident::Check accepts; those are not
+          // misplaced there.
+          if (site == Site::kPersonnummer && ident::Check(form, today).ok()) continue;
+          ++counter;
+          // Three good submissions of other clients around the bad one, at a rotating index.
+          std::vector<engine::RegisterSubmission> batch;
+          for (size_t k = 0; k < 4; ++k) {
+            const size_t who = (victim + 1 + k) % records.size();
+            batch.push_back(GoodSubmission(records[who].client, ids[who], counter + k));
+          }
+          const size_t bad = static_cast<size_t>(counter) % batch.size();
+          batch[bad] = GoodSubmission(records[victim].client, id, counter);
+          const std::string value = Place(LegitAt(batch[bad], site), form, counter);
+          Inject(batch[bad], site, value);
+          used.insert(value);
+          INFO("site " << FieldName(site) << ", placement " << counter % kPlacements);
+          const absl::Status status = engine->SubmitToRegister(FollowUp(), batch);
+          CheckRefusal(status, bad, FieldName(site), {value, form}, today);
+          for (const std::string& secret : id.all()) {
+            if (secret.size() >= 4) CHECK(std::string(status.message()).find(secret) ==
+                                          std::string::npos);
+          }
+          CHECK(RegisterCounts(db) == start);
+          ++refusals;
+          covered.emplace(site, counter % kPlacements);
+        }
+      }
+    }
+    // Every placement was tried at every site.
+    CHECK(covered.size() == static_cast<size_t>(kPlacements) * std::size(kSites));
+
+    // The fields of a measurement the register does not take (the journal's client, case and
+    // flags) are dropped: the batch is accepted, and none of their values reaches a byte.
+    engine::RegisterSubmission dropped = GoodSubmission(records[5].client, ids[5], 0);
+    for (store::Measurement& m : dropped.measurements) {
+      m.client_ref = ids[4].numbers[1];
+      m.case_ref = Cat({"case ", ids[4].others[3]});
+      m.flags = {ids[4].others[10], ids[4].numbers[6]};
+      m.responses = {1, 2, 3};
+    }
+    used.insert(dropped.measurements[0].case_ref);
+    REQUIRE(engine->SubmitToRegister(FollowUp(), std::span(&dropped, 1)).ok());
+    CHECK(RegisterCounts(db) == std::pair(start.first + 1, start.second + 2));
+    CheckVerifies(*engine);
+  }
+  CHECK(refusals > 300);
+  CheckStoreHoldsNone(dir, used, numbers, today);
+}
+
+TEST_CASE("engine: randomised batches with an identifier in a random field and spelling are "
+          "refused whole; accepted ones leave no identifier in the store",
+          "[engine]") {
+  const Date today(2026, 11, 28);
+  const std::uint32_t seed = 20261128;
+  std::mt19937 rng(seed);
+  const auto pick = [&](size_t n) {
+    return static_cast<size_t>(std::uniform_int_distribution<size_t>(0, n - 1)(rng));
+  };
+  const std::vector<synth::ClientRecord> records = Population(20, 31);
+  std::vector<Identifiers> ids;
+  std::set<std::string> used, numbers;
+  for (const synth::ClientRecord& r : records) {
+    ids.push_back(IdentifiersOf(r.client, today));
+    numbers.insert(ids.back().number);
+    for (const std::string& form : ids.back().all()) used.insert(form);
+    used.insert(r.client.postal_code);
+  }
+  TempDir dir;
+  int refused = 0, accepted = 0;
+  {
+    auto engine = OpenRegisterEngine(dir);
+    store::Store& db = engine->store_for_testing();
+    for (int round = 0; round < 300; ++round) {
+      INFO("seed " << seed << ", round " << round);
+      std::vector<engine::RegisterSubmission> batch;
+      const size_t size = 1 + pick(5);
+      for (size_t k = 0; k < size; ++k) {
+        const size_t who = pick(records.size());
+        batch.push_back(GoodSubmission(records[who].client, ids[who], static_cast<int>(pick(6))));
+      }
+      const auto before = RegisterCounts(db);
+      if (pick(5) == 0) {  // a good batch
+        REQUIRE(engine->SubmitToRegister(FollowUp(), batch).ok());
+        CHECK(RegisterCounts(db) == std::pair(before.first + static_cast<std::int64_t>(size),
+                                              before.second + 2 * static_cast<std::int64_t>(size)));
+        ++accepted;
+        continue;
+      }
+      const size_t bad = pick(size);
+      const size_t victim = pick(records.size());
+      const std::vector<std::string> forms = ids[victim].all();
+      Site site = kSites[pick(std::size(kSites))];
+      std::string form = forms[pick(forms.size())];
+      // The identity-number field takes every spelling ident::Check accepts: there, pick one
+      // it refuses.
+      while (site == Site::kPersonnummer && ident::Check(form, today).ok()) {
+        form = forms[pick(forms.size())];
+      }
+      // Upper or lower case on top, some of the time.
+      const size_t casing = pick(3);
+      if (casing == 1) form = Upper(form);
+      if (casing == 2) form = Lower(form);
+      const std::string value =
+          Place(LegitAt(batch[bad], site), form, static_cast<int>(pick(kPlacements)));
+      Inject(batch[bad], site, value);
+      used.insert(value);
+      used.insert(form);
+      INFO("site " << FieldName(site));
+      const absl::Status status = engine->SubmitToRegister(FollowUp(), batch);
+      std::vector<std::string> secrets = ids[victim].all();
+      secrets.push_back(value);
+      secrets.push_back(form);
+      CheckRefusal(status, bad, FieldName(site), secrets, today);
+      CHECK(RegisterCounts(db) == before);
+      ++refused;
+    }
+    CheckVerifies(*engine);
+  }
+  CHECK(refused > 150);
+  CHECK(accepted > 20);
+  CheckStoreHoldsNone(dir, used, numbers, today);
 }

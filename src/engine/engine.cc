@@ -382,6 +382,7 @@ absl::Status Engine::SubmitToRegister(const access::Context& context,
 
   std::vector<store::EpisodeRow> episodes;
   std::vector<store::RegisterMeasurementRow> measurements;
+  std::vector<size_t> measurement_of;  // the submission each measurement row came from
   episodes.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     const RegisterSubmission& in = batch[i];
@@ -432,6 +433,7 @@ absl::Status Engine::SubmitToRegister(const access::Context& context,
       r.band = m.band.value_or("");
       VARSAM_ASSIGN_OR_RETURN(r.record_key, NewRecordKey());
       measurements.push_back(std::move(r));
+      measurement_of.push_back(i);
     }
     episodes.push_back(std::move(row));
   }
@@ -443,8 +445,11 @@ absl::Status Engine::SubmitToRegister(const access::Context& context,
       return SubmissionError(i, "episode", std::string(ok.message()));
     }
   }
-  for (const store::RegisterMeasurementRow& r : measurements) {
-    VARSAM_RETURN_IF_ERROR(store::ValidateRegisterMeasurement(r, vocabulary));
+  for (size_t j = 0; j < measurements.size(); ++j) {
+    if (absl::Status ok = store::ValidateRegisterMeasurement(measurements[j], vocabulary);
+        !ok.ok()) {
+      return SubmissionError(measurement_of[j], "measurements", std::string(ok.message()));
+    }
   }
   VARSAM_RETURN_IF_ERROR(store_->AppendEpisodes(episodes));
   return store_->AppendRegisterMeasurements(measurements);
