@@ -25,6 +25,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -54,6 +55,7 @@ struct ColInfo {
   std::vector<std::vector<std::uint32_t>> gsize;         // gsize[l][code_l]
   std::vector<std::vector<std::vector<std::uint32_t>>> lift;  // lift[a][b][code_a], b >= a
   std::vector<std::uint64_t> sumg;                       // sumg[l] = sum over rows of g - 1
+  std::vector<std::uint32_t> maxg;                       // maxg[l] = max over rows of g
 };
 
 struct Prep {
@@ -130,6 +132,13 @@ absl::StatusOr<ColInfo> PrepareColumn(const Column& c, std::size_t n) {
       s += hist[x] * (info.gsize[static_cast<std::size_t>(l)][c.up[static_cast<std::size_t>(l)][x]] - 1);
     }
     info.sumg[static_cast<std::size_t>(l)] = s;
+  }
+  info.maxg.assign(static_cast<std::size_t>(info.levels), 1);
+  for (int l = 0; l < info.levels; ++l) {
+    const auto lu = static_cast<std::size_t>(l);
+    for (std::size_t x = 0; x < d0; ++x) {
+      if (hist[x] > 0) info.maxg[lu] = std::max(info.maxg[lu], info.gsize[lu][c.up[lu][x]]);
+    }
   }
   return info;
 }
@@ -526,6 +535,17 @@ struct NodeEval {
   double metric = 0.0;
 };
 
+// Discernibility's bound for every generalisation of a node from its classes (suppressed or
+// not): a row costs at least its class size there (a generalisation's class contains it; a
+// suppressed row costs n >= any class size) and at least min(k, n) (a released class has >= k
+// rows), so DM >= sum over the node's classes of |E| x max(|E|, min(k, n)).
+std::uint64_t DiscernibilityFloor(const Prep& p, const Classes& cl) {
+  const std::uint64_t kk = std::min<std::uint64_t>(static_cast<std::uint64_t>(p.model->k), p.n);
+  std::uint64_t s = 0;
+  for (std::uint32_t c : cl.counts) s += static_cast<std::uint64_t>(c) * std::max<std::uint64_t>(c, kk);
+  return s;
+}
+
 bool ClassFails(const Prep& p, const Classes& cl, std::size_t i, bool* fails_mono) {
   const PrivacyModel& m = *p.model;
   bool mono = cl.counts[i] < static_cast<std::uint64_t>(m.k);
@@ -660,10 +680,15 @@ class Search {
     status_.assign(size, kUnknown);
     zero_supp_.assign(size, 0);
     evaluated_.assign(size, 0);
-    lb_.resize(size);
-    for (std::size_t i = 0; i < size; ++i) lb_[i] = LowerBound(i);
+    static_lb_.resize(size);
+    supp_slope_.assign(size, 0.0);
+    for (std::size_t i = 0; i < size; ++i) StaticBound(i);
+    supp_lb_.assign(size, 0);
+    floor_lb_.assign(size, 0);
     monotone_ = !(p_.model->entropy_l > 1.0) || p_.limit == 0;
     PairCertificates();
+    lb_.resize(size);
+    for (std::size_t i = 0; i < size; ++i) UpdateBound(i);
 
     // The bottom node, from the rows.
     {
@@ -696,27 +721,106 @@ class Search {
   const SearchStats& stats() const { return stats_; }
 
  private:
-  double LowerBound(std::size_t idx) const {
+  // The parts of a node's metric lower bound that depend on its levels only: static_lb_ (the
+  // bound with nothing suppressed) and supp_slope_ (what each row known to be suppressed adds).
+  void StaticBound(std::size_t idx) {
     const std::vector<int> lv = lat_.Levels(idx);
+    const double n = static_cast<double>(p_.n);
     if (p_.model->metric == Metric::kLoss) {
       std::vector<std::uint64_t> s(lv.size());
       for (std::size_t c = 0; c < lv.size(); ++c) s[c] = p_.cols[c].sumg[static_cast<std::size_t>(lv[c])];
-      return LossFrom(p_, s, 0);
+      static_lb_[idx] = LossFrom(p_, s, 0);
+      // A suppressed row costs 1 instead of its own loss, which is at most the mean over
+      // columns of the largest (g - 1) / (D - 1) at the node's levels.
+      double maxloss = 0.0;
+      for (std::size_t c = 0; c < lv.size(); ++c) {
+        const std::size_t d = p_.cols[c].domain[0];
+        if (d > 1) {
+          maxloss += static_cast<double>(p_.cols[c].maxg[static_cast<std::size_t>(lv[c])] - 1) /
+                     static_cast<double>(d - 1);
+        }
+      }
+      maxloss /= static_cast<double>(lv.size());
+      supp_slope_[idx] = p_.n == 0 ? 0.0 : std::max(0.0, 1.0 - maxloss) / n;
+      return;
     }
-    // Every released row costs its class size >= min(k, n); a suppressed row costs n. And
-    // sum |E|^2 >= n^2 / (number of classes), with classes <= min(n, product of domains).
-    const double n = static_cast<double>(p_.n);
+    // For discernibility, static_lb_ holds the most classes the node can have: min(n, product
+    // of domains) (UpdateBound combines it with the rows known to be suppressed).
     double classes = 1.0;
     for (std::size_t c = 0; c < lv.size(); ++c) {
       classes *= static_cast<double>(p_.cols[c].domain[static_cast<std::size_t>(lv[c])]);
       if (classes > n) break;
     }
-    classes = std::max(1.0, std::min(classes, n));
+    static_lb_[idx] = std::max(1.0, std::min(classes, n));
+  }
+
+  // The bound of a node: the static part, the rows known to be suppressed there (supp_lb_: a
+  // two-column projection's, or a checked generalisation's rows failing k or distinct-l, which
+  // never increase upwards) and, for discernibility, the floor from a checked specialisation's
+  // classes (floor_lb_, see DiscernibilityFloor).
+  void UpdateBound(std::size_t idx) {
+    if (p_.model->metric == Metric::kLoss) {
+      lb_[idx] = static_lb_[idx] + static_cast<double>(supp_lb_[idx]) * supp_slope_[idx];
+      return;
+    }
+    // With S rows suppressed (cost n each), the R = n - S released rows each cost their class
+    // size >= min(k, n), and sum |E|^2 >= R^2 / (number of classes).
+    const double n = static_cast<double>(p_.n);
     const double kk = std::min(static_cast<double>(p_.model->k), n);
-    const double b1 = n * kk;
-    const double b2 = std::floor(n * n / classes);
+    const double supp = static_cast<double>(supp_lb_[idx]);
+    const double r = n - supp;
+    const double b = supp * n + std::max(r * kk, std::floor(r * r / static_lb_[idx]));
     // Slightly below the exact bound so that floating rounding never bounds away a tie.
-    return std::max(b1, b2) * (1.0 - 1e-12);
+    lb_[idx] = std::max(b, static_cast<double>(floor_lb_[idx])) * (1.0 - 1e-12);
+  }
+
+  // Rows failing k or distinct-l at `idx` fail them at every specialisation too, and are
+  // suppressed there: raise supp_lb_ downwards (it never increases upwards, so the walk stops
+  // at nodes that already know as much).
+  void PushSuppressedDown(std::size_t idx, std::uint64_t rows) {
+    if (rows == 0 || supp_lb_[idx] >= rows) return;
+    std::vector<std::size_t> stack{idx};
+    supp_lb_[idx] = rows;
+    while (!stack.empty()) {
+      const std::size_t v = stack.back();
+      stack.pop_back();
+      UpdateBound(v);
+      for (std::size_t c = 0; c < lat_.lo.size(); ++c) {
+        if (lat_.Offset(v, c) == 0) continue;
+        const std::size_t w = v - lat_.stride[c];
+        if (supp_lb_[w] < rows) {
+          supp_lb_[w] = rows;
+          stack.push_back(w);
+        }
+      }
+    }
+  }
+
+  // Discernibility's floor from `idx`'s classes holds at every generalisation: raise floor_lb_
+  // upwards (it never decreases upwards).
+  void PushFloorUp(std::size_t idx, std::uint64_t floor) {
+    if (floor_lb_[idx] >= floor) return;
+    std::vector<std::size_t> stack{idx};
+    floor_lb_[idx] = floor;
+    while (!stack.empty()) {
+      const std::size_t v = stack.back();
+      stack.pop_back();
+      UpdateBound(v);
+      for (std::size_t c = 0; c < lat_.lo.size(); ++c) {
+        if (lat_.Offset(v, c) + 1 >= lat_.radix[c]) continue;
+        const std::size_t w = v + lat_.stride[c];
+        if (floor_lb_[w] < floor) {
+          floor_lb_[w] = floor;
+          stack.push_back(w);
+        }
+      }
+    }
+  }
+
+  // What a computed node teaches about the bounds of others.
+  void Learn(std::size_t idx, const Classes& cl, const NodeEval& ev) {
+    PushSuppressedDown(idx, ev.bad_mono);
+    if (p_.model->metric == Metric::kDiscernibility) PushFloorUp(idx, DiscernibilityFloor(p_, cl));
   }
 
   // A node can still win when its lower bound does not exceed the best metric (a relative
@@ -740,6 +844,7 @@ class Search {
   // Records the evaluation of a computed node and tags by monotonicity.
   void Record(std::size_t idx, const Classes& cl) {
     const NodeEval ev = Evaluate(p_, cl, false);
+    Learn(idx, cl, ev);
     const bool sat = ev.bad <= p_.limit;
     if (sat) {
       status_[idx] = kSat;
@@ -797,22 +902,27 @@ class Search {
   std::unique_ptr<Classes> Compute(std::size_t idx) {
     ++stats_.nodes_checked;
     const std::vector<int> lv = lat_.Levels(idx);
+    if (TotalBits(p_, lv) > 64) {
+      return std::make_unique<Classes>(GroupRows(p_, lv, nullptr, p_.sensitive, nullptr));
+    }
+    const Classes* src = Source(lv);
+    if (!src) return std::make_unique<Classes>(GroupRows(p_, lv, nullptr, p_.sensitive, nullptr));
+    bool exceeded = false;
+    auto out = std::make_unique<Classes>(RollUp(p_, *src, lv, index_, MaxClasses(), &exceeded));
+    if (exceeded) return nullptr;
+    return out;
+  }
+
+  // The cached node below `lv` with the fewest classes (null when none can be rolled up).
+  const Classes* Source(const std::vector<int>& lv) const {
     const Classes* src = nullptr;
-    if (TotalBits(p_, lv) <= 64) {
-      for (const auto& [node, cl] : cache_) {
-        if (!cl->packed) continue;
-        bool below = true;
-        for (std::size_t c = 0; c < lv.size() && below; ++c) below = cl->levels[c] <= lv[c];
-        if (below && (!src || cl->size() < src->size())) src = cl.get();
-      }
+    for (const auto& [node, cl] : cache_) {
+      if (!cl->packed) continue;
+      bool below = true;
+      for (std::size_t c = 0; c < lv.size() && below; ++c) below = cl->levels[c] <= lv[c];
+      if (below && (!src || cl->size() < src->size())) src = cl.get();
     }
-    if (src) {
-      bool exceeded = false;
-      auto out = std::make_unique<Classes>(RollUp(p_, *src, lv, index_, MaxClasses(), &exceeded));
-      if (exceeded) return nullptr;
-      return out;
-    }
-    return std::make_unique<Classes>(GroupRows(p_, lv, nullptr, p_.sensitive, nullptr));
+    return src;
   }
 
   // A node with D classes of which G have >= k rows has n >= (D - G) + k G rows, so at least
@@ -849,7 +959,7 @@ class Search {
   void PairCertificates() {
     const std::size_t cn = p_.cols.size();
     if (p_.model->k <= 1 || p_.n == 0 || cn < 2) return;
-    std::vector<std::uint8_t> bad_node(lat_.size, 0);
+    std::vector<std::uint64_t> bad_node(lat_.size, 0);  // most rows failing k on a pair
     std::vector<std::size_t> subset;
     for (std::size_t a = 0; a < cn; ++a) {
       for (std::size_t b = a + 1; b < cn; ++b) {
@@ -858,14 +968,15 @@ class Search {
       }
     }
     for (std::size_t i = 0; i < lat_.size; ++i) {
-      if (bad_node[i] && status_[i] == kUnknown) {
+      supp_lb_[i] = bad_node[i];  // the max over pairs never increases upwards either
+      if (bad_node[i] > p_.limit && status_[i] == kUnknown) {
         status_[i] = kUnsat;
         ++stats_.nodes_pair_pruned;
       }
     }
   }
 
-  void Project(const std::vector<std::size_t>& cols, std::vector<std::uint8_t>& bad_node) {
+  void Project(const std::vector<std::size_t>& cols, std::vector<std::uint64_t>& bad_node) {
     const Table& t = *p_.table;
     const std::size_t m = cols.size();
     std::vector<std::size_t> base(m), dom(m);
@@ -901,7 +1012,7 @@ class Search {
     std::vector<std::uint32_t> rolled;
     std::size_t combos = 1;
     for (std::size_t j = 0; j < m; ++j) combos *= static_cast<std::size_t>(lat_.radix[cols[j]]);
-    std::vector<std::uint8_t> failing(combos, 0);
+    std::vector<std::uint64_t> failing(combos, 0);  // rows in classes smaller than k
     bool any_failing = false;
     for (;;) {
       std::size_t rcells = 1;
@@ -922,13 +1033,13 @@ class Search {
       for (std::uint32_t cnt : rolled) {
         if (cnt > 0 && cnt < k) bad += cnt;
       }
-      if (bad > p_.limit) {
+      if (bad > 0) {
         std::size_t combo = 0;
         for (std::size_t j = m; j-- > 0;) {
           combo = combo * static_cast<std::size_t>(lat_.radix[cols[j]]) +
                   static_cast<std::size_t>(lv[j] - lat_.lo[cols[j]]);
         }
-        failing[combo] = 1;
+        failing[combo] = bad;
         any_failing = true;
       }
       // Next combination of levels.
@@ -947,7 +1058,7 @@ class Search {
         combo = combo * static_cast<std::size_t>(lat_.radix[cols[j]]) +
                 static_cast<std::size_t>(lat_.Offset(i, cols[j]));
       }
-      if (failing[combo]) bad_node[i] = 1;
+      bad_node[i] = std::max(bad_node[i], failing[combo]);
     }
   }
 
@@ -1013,14 +1124,35 @@ class Search {
   void RunExhaustive() {
     std::vector<std::size_t> order(lat_.size);
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      if (lb_[a] != lb_[b]) return lb_[a] < lb_[b];
-      return a < b;
+    BestFirst(std::move(order), [&](std::size_t idx) {
+      if (status_[idx] == kUnknown) Check(idx);
     });
-    for (std::size_t idx : order) {
-      if (!Relevant(idx)) break;
-      if (status_[idx] != kUnknown) continue;
-      Check(idx);
+  }
+
+  // Visits `nodes` by increasing lower bound, skipping those that can no longer win. Bounds only
+  // rise while visiting, so a node popped with a stale bound goes back with its current one.
+  template <typename Fn>
+  void BestFirst(std::vector<std::size_t> nodes, Fn visit) {
+    using Entry = std::pair<double, std::size_t>;
+    std::vector<Entry> heap;
+    heap.reserve(nodes.size());
+    for (std::size_t idx : nodes) heap.emplace_back(lb_[idx], idx);
+    const auto cmp = std::greater<Entry>();
+    std::make_heap(heap.begin(), heap.end(), cmp);
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), cmp);
+      const auto [bound, idx] = heap.back();
+      heap.pop_back();
+      if (!Relevant(idx)) {
+        if (bound == lb_[idx]) break;  // the smallest bound left cannot win: neither can the rest
+        continue;
+      }
+      if (bound != lb_[idx]) {
+        heap.emplace_back(lb_[idx], idx);
+        std::push_heap(heap.begin(), heap.end(), cmp);
+        continue;
+      }
+      visit(idx);
     }
   }
 
@@ -1030,22 +1162,19 @@ class Search {
     for (std::size_t i = 0; i < lat_.size; ++i) {
       if (status_[i] == kSat && !evaluated_[i]) cand.push_back(i);
     }
-    std::sort(cand.begin(), cand.end(), [&](std::size_t a, std::size_t b) {
-      if (lb_[a] != lb_[b]) return lb_[a] < lb_[b];
-      return a < b;
-    });
-    for (std::size_t idx : cand) {
-      if (!Relevant(idx)) break;
+    BestFirst(std::move(cand), [&](std::size_t idx) {
       if (p_.model->metric == Metric::kLoss && zero_supp_[idx]) {
-        Consider(idx, lb_[idx], 0);  // nothing suppressed: the loss is its lower bound exactly
-        continue;
+        // Nothing suppressed: the loss is its static bound exactly.
+        Consider(idx, static_lb_[idx], 0);
+        return;
       }
       auto cl = Compute(idx);
-      if (!cl) continue;  // cannot happen for a satisfying node; defensive
+      if (!cl) return;  // cannot happen for a satisfying node; defensive
       const NodeEval ev = Evaluate(p_, *cl, false);
+      Learn(idx, *cl, ev);
       Consider(idx, ev.metric, ev.bad);
       Cache(idx, std::move(cl));
-    }
+    });
   }
 
   const Prep& p_;
@@ -1053,7 +1182,8 @@ class Search {
   SearchStats stats_;
   bool monotone_ = true;
   std::vector<std::uint8_t> status_, zero_supp_, evaluated_;
-  std::vector<double> lb_;
+  std::vector<double> lb_, static_lb_, supp_slope_;  // supp_slope_: Loss only
+  std::vector<std::uint64_t> supp_lb_, floor_lb_;
   std::vector<std::pair<std::size_t, std::unique_ptr<Classes>>> cache_;
   std::size_t cached_total_ = 0;
   KeyIndex index_;
