@@ -27,16 +27,28 @@ int CsvReader::Peek() { return in_.rdbuf()->sgetc(); }
 absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
   constexpr int kEof = std::char_traits<char>::eof();
   fields->clear();
+  std::string field;
+  // Bytes read while looking for a byte-order mark that turned out to be data: the start of
+  // the first record's first field (unquoted, since it does not begin with a quote).
+  bool carried = false;
   if (!started_) {
     started_ = true;
-    // A UTF-8 byte-order mark.
+    // A UTF-8 byte-order mark (EF BB BF) is skipped; anything else beginning with EF (U+F000
+    // to U+FFFF, say) is data.
     if (Peek() == 0xEF) {
-      Get();
-      if (Get() != 0xBB || Get() != 0xBF) return Bad(1, "not UTF-8 CSV (a broken byte-order mark)");
+      field.push_back(static_cast<char>(Get()));
+      if (Peek() == 0xBB) {
+        field.push_back(static_cast<char>(Get()));
+        if (Peek() == 0xBF) {
+          Get();
+          field.clear();
+        }
+      }
+      carried = !field.empty();
     }
   }
   // Skip empty lines.
-  while (true) {
+  while (!carried) {
     const int c = Peek();
     if (c == kEof) return false;
     if (c == '\n') {
@@ -52,10 +64,9 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
     break;
   }
   record_line_ = line_;
-  std::string field;
   while (true) {
     int c = Peek();
-    if (c == '"') {
+    if (c == '"' && !carried) {
       // A quoted field.
       Get();
       const std::size_t opened = line_;
@@ -89,6 +100,7 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
     }
     fields->push_back(std::move(field));
     field.clear();
+    carried = false;
     c = Get();
     if (c == ',') continue;
     if (c == kEof || c == '\n') return true;
@@ -100,8 +112,11 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
 }
 
 void AppendCsvField(std::string_view field, std::string* out) {
+  // Also quoted: a field beginning with the bytes of a byte-order mark (U+FEFF), which the
+  // reader would skip were it the first field of the file.
   const bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos ||
-                     (!field.empty() && (field.front() == ' ' || field.back() == ' '));
+                     (!field.empty() && (field.front() == ' ' || field.back() == ' ')) ||
+                     field.substr(0, 3) == "\xEF\xBB\xBF";
   if (!quote) {
     out->append(field);
     return;
@@ -116,6 +131,9 @@ void AppendCsvField(std::string_view field, std::string* out) {
 
 void WriteCsvRecord(std::ostream& out, const std::vector<std::string>& fields) {
   std::string line;
+  // One empty field is written quoted: bare, the record would be an empty line, which the
+  // reader skips.
+  if (fields.size() == 1 && fields[0].empty()) line = "\"\"";
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) line.push_back(',');
     AppendCsvField(fields[i], &line);
