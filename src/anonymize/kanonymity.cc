@@ -228,6 +228,13 @@ int TotalBits(const Prep& p, const std::vector<int>& levels) {
 // stamp per slot makes Reset O(1), so grouping a million keys costs no allocation or clearing.
 class KeyIndex {
  public:
+  // A zeroed array of at least `cells` counters for dense counting (its user leaves it zeroed).
+  static constexpr int kDenseBits = 22;
+  std::uint32_t* Dense(std::size_t cells) {
+    if (dense_.size() < cells) dense_.assign(cells, 0);
+    return dense_.data();
+  }
+
   void Reset(std::size_t max_keys) {
     std::size_t cap = 16;
     int bits = 4;
@@ -304,6 +311,7 @@ class KeyIndex {
     std::uint32_t stamp = 0;
   };
   std::vector<Slot> slots_;
+  std::vector<std::uint32_t> dense_;
   std::size_t mask_ = 0;
   int shift_ = 60;
   std::uint32_t gen_ = 0;
@@ -408,31 +416,127 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
                KeyIndex& index, std::size_t max_classes, bool* exceeded) {
   *exceeded = false;
   const std::size_t cn = levels.size();
+  // The new key is assembled chunk by chunk: consecutive source fields whose bits add up to at
+  // most kChunkBits share one table from their source bits to their lifted, shifted destination
+  // bits (a few lookups per key instead of one shift, mask and lift per column). A field wider
+  // than a chunk is lifted on its own.
+  constexpr int kChunkBits = 12;
   struct Field {
-    int src_off, src_bits, dst_off;
+    int src_off, src_bits, dst_off, dst_bits;
+    std::size_t col, a, b;
+  };
+  struct Chunk {
+    int off = 0;
+    std::uint64_t mask = 0;
+    std::vector<std::uint64_t> table;
+  };
+  struct Wide {
+    int src_off, dst_off;
     std::uint64_t mask;
     const std::uint32_t* lift;  // null: unchanged level
   };
-  std::vector<Field> fields;
-  int so = 0, dof = 0;
-  for (std::size_t c = 0; c < cn; ++c) {
-    const auto a = static_cast<std::size_t>(src.levels[c]);
-    const auto b = static_cast<std::size_t>(levels[c]);
-    const int sb = p.cols[c].bits[a];
-    const int db = p.cols[c].bits[b];
-    if (db > 0) {
-      Field f{so, sb, dof, sb == 0 ? 0 : (sb == 64 ? ~0ULL : ((1ULL << sb) - 1)),
-              a == b ? nullptr : p.cols[c].lift[a][b].data()};
-      fields.push_back(f);
+  std::vector<Chunk> chunks;
+  std::vector<Wide> wides;
+  {
+    std::vector<Field> group;
+    int group_bits = 0;
+    auto flush = [&] {
+      if (group.empty()) return;
+      bool any_dst = false;
+      for (const Field& f : group) any_dst = any_dst || f.dst_bits > 0;
+      if (any_dst) {
+        Chunk ch;
+        ch.off = group.front().src_off;
+        ch.mask = (1ULL << group_bits) - 1;
+        ch.table.assign(std::size_t{1} << group_bits, 0);
+        for (std::uint64_t v = 0; v <= ch.mask; ++v) {
+          std::uint64_t out = 0;
+          for (const Field& f : group) {
+            if (f.dst_bits == 0) continue;
+            const std::uint64_t code = (v >> (f.src_off - ch.off)) & ((1ULL << f.src_bits) - 1);
+            const auto& lift = p.cols[f.col].lift[f.a][f.b];
+            if (code >= lift.size()) continue;  // no such code: never looked up
+            out |= static_cast<std::uint64_t>(lift[code]) << f.dst_off;
+          }
+          ch.table[v] = out;
+        }
+        chunks.push_back(std::move(ch));
+      }
+      group.clear();
+      group_bits = 0;
+    };
+    int so = 0, dof = 0;
+    for (std::size_t c = 0; c < cn; ++c) {
+      const auto a = static_cast<std::size_t>(src.levels[c]);
+      const auto b = static_cast<std::size_t>(levels[c]);
+      const int sb = p.cols[c].bits[a];
+      const int db = p.cols[c].bits[b];
+      if (sb > kChunkBits) {
+        flush();
+        if (db > 0) {
+          wides.push_back(Wide{so, dof, sb == 64 ? ~0ULL : ((1ULL << sb) - 1),
+                               a == b ? nullptr : p.cols[c].lift[a][b].data()});
+        }
+      } else if (sb > 0) {
+        if (group_bits + sb > kChunkBits) flush();
+        group.push_back(Field{so, sb, dof, db, c, a, b});
+        group_bits += sb;
+      }
+      so += sb;
+      dof += db;
     }
-    so += sb;
-    dof += db;
+    flush();
   }
+  auto new_key = [&](std::uint64_t key) {
+    std::uint64_t nk = 0;
+    for (const Chunk& ch : chunks) nk |= ch.table[(key >> ch.off) & ch.mask];
+    for (const Wide& w : wides) {
+      std::uint64_t code = (key >> w.src_off) & w.mask;
+      if (w.lift) code = w.lift[code];
+      nk |= code << w.dst_off;
+    }
+    return nk;
+  };
+  int dst_bits = 0;
+  for (std::size_t c = 0; c < cn; ++c) dst_bits += p.cols[c].bits[static_cast<std::size_t>(levels[c])];
   Classes out;
   out.levels = levels;
   out.packed = true;
   const std::size_t m = src.size();
-  std::vector<std::uint32_t> dst(m);
+  if (src.soff.empty() && dst_bits <= KeyIndex::kDenseBits) {
+    // Few enough destination keys to count them in a dense array (kept all zero between uses);
+    // classes appear in order of first occurrence.
+    std::uint32_t* cnt = index.Dense(std::size_t{1} << dst_bits);
+    out.keys.reserve(std::min(m, max_classes + 1));
+    constexpr std::size_t kBatch = 32;
+    std::uint64_t bkeys[kBatch];
+    for (std::size_t i = 0; i < m; i += kBatch) {
+      const std::size_t end = std::min(m - i, kBatch);
+      for (std::size_t q = 0; q < end; ++q) {
+        bkeys[q] = new_key(src.keys[i + q]);
+        __builtin_prefetch(&cnt[bkeys[q]], 1);
+      }
+      for (std::size_t q = 0; q < end; ++q) {
+        const std::uint64_t nk = bkeys[q];
+        if (cnt[nk] == 0) {
+          if (out.keys.size() == max_classes) {
+            for (std::uint64_t k : out.keys) cnt[k] = 0;
+            *exceeded = true;
+            out.keys.clear();
+            return out;
+          }
+          out.keys.push_back(nk);
+        }
+        cnt[nk] += src.counts[i + q];
+      }
+    }
+    out.counts.resize(out.keys.size());
+    for (std::size_t j = 0; j < out.keys.size(); ++j) {
+      out.counts[j] = cnt[out.keys[j]];
+      cnt[out.keys[j]] = 0;
+    }
+    return out;
+  }
   index.Reset(std::min(m, max_classes + 1));
   // Keys are computed and their slots prefetched a batch ahead of the inserts.
   constexpr std::size_t kBatch = 32;
@@ -441,13 +545,7 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
   auto fill_batch = [&](std::size_t i) {
     const std::size_t end = std::min(m - i, kBatch);
     for (std::size_t q = 0; q < end; ++q) {
-      const std::uint64_t key = src.keys[i + q];
-      std::uint64_t nk = 0;
-      for (const Field& f : fields) {
-        std::uint64_t code = f.src_bits == 0 ? 0 : (key >> f.src_off) & f.mask;
-        if (f.lift) code = f.lift[code];
-        nk |= code << f.dst_off;
-      }
+      const std::uint64_t nk = new_key(src.keys[i + q]);
       bkeys[q] = nk;
       bslots[q] = index.Slot0(nk);
       index.Prefetch(bslots[q]);
@@ -473,6 +571,7 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
     });
     return out;
   }
+  std::vector<std::uint32_t> dst(m);
   for (std::size_t i = 0; i < m; ++i) {
     const std::size_t bi = i % kBatch;
     if (bi == 0) fill_batch(i);
