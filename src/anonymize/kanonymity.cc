@@ -234,6 +234,11 @@ class KeyIndex {
     if (dense_.size() < cells) dense_.assign(cells, 0);
     return dense_.data();
   }
+  // Room for `n` keys (contents undefined).
+  std::uint64_t* KeyScratch(std::size_t n) {
+    if (keys_.size() < n) keys_.resize(n);
+    return keys_.data();
+  }
 
   void Reset(std::size_t max_keys) {
     std::size_t cap = 16;
@@ -312,6 +317,7 @@ class KeyIndex {
   };
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> dense_;
+  std::vector<std::uint64_t> keys_;
   std::size_t mask_ = 0;
   int shift_ = 60;
   std::uint32_t gen_ = 0;
@@ -410,6 +416,87 @@ Classes GroupRows(const Prep& p, const std::vector<int>& levels,
   return out;
 }
 
+// One chunk of a roll-up: the source bits (key >> off) & mask index `table`, which holds their
+// lifted destination bits in place.
+struct ChunkRef {
+  int off = 0;
+  std::uint64_t mask = 0;
+  const std::uint64_t* table = nullptr;
+};
+
+template <int N>
+inline std::uint64_t PackChunks(const ChunkRef* ch, std::uint64_t key) {
+  std::uint64_t nk = 0;
+  for (int i = 0; i < N; ++i) nk |= ch[i].table[(key >> ch[i].off) & ch[i].mask];
+  return nk;
+}
+
+// The roll-up of a source without sensitive histograms through N chunks: dense counting when
+// `cnt` is given (a zeroed array indexed by destination key, left zeroed), else the hash table.
+// False when more than max_classes classes appear.
+template <int N>
+bool RollUpChunks(const ChunkRef* ch, const Classes& src, std::uint32_t* cnt, KeyIndex& index,
+                  std::size_t max_classes, Classes& out) {
+  const std::size_t m = src.size();
+  constexpr std::size_t kBatch = 32;
+  std::uint64_t bkeys[kBatch];
+  if (cnt) {
+    // Classes appear in order of first occurrence.
+    std::uint64_t* keys = index.KeyScratch(std::min(m, max_classes));
+    std::size_t nkeys = 0;
+    for (std::size_t i = 0; i < m; i += kBatch) {
+      const std::size_t end = std::min(m - i, kBatch);
+      for (std::size_t q = 0; q < end; ++q) {
+        bkeys[q] = PackChunks<N>(ch, src.keys[i + q]);
+        __builtin_prefetch(&cnt[bkeys[q]], 1);
+      }
+      for (std::size_t q = 0; q < end; ++q) {
+        const std::uint64_t nk = bkeys[q];
+        if (cnt[nk] == 0) {
+          if (nkeys == max_classes) {
+            for (std::size_t j = 0; j < nkeys; ++j) cnt[keys[j]] = 0;
+            return false;
+          }
+          keys[nkeys++] = nk;
+        }
+        cnt[nk] += src.counts[i + q];
+      }
+    }
+    out.keys.assign(keys, keys + nkeys);
+    out.counts.resize(nkeys);
+    for (std::size_t j = 0; j < nkeys; ++j) {
+      out.counts[j] = cnt[keys[j]];
+      cnt[keys[j]] = 0;
+    }
+    return true;
+  }
+  // Counts accumulate in the table itself; the classes are read out of it at the end. Keys are
+  // computed and their slots prefetched a batch ahead of the inserts.
+  index.Reset(std::min(m, max_classes + 1));
+  std::size_t bslots[kBatch];
+  std::size_t distinct = 0;
+  for (std::size_t i = 0; i < m; i += kBatch) {
+    const std::size_t end = std::min(m - i, kBatch);
+    for (std::size_t q = 0; q < end; ++q) {
+      bkeys[q] = PackChunks<N>(ch, src.keys[i + q]);
+      bslots[q] = index.Slot0(bkeys[q]);
+      index.Prefetch(bslots[q]);
+    }
+    for (std::size_t q = 0; q < end; ++q) {
+      if (index.Accumulate(bslots[q], bkeys[q], src.counts[i + q]) && ++distinct > max_classes) {
+        return false;
+      }
+    }
+  }
+  out.keys.reserve(distinct);
+  out.counts.reserve(distinct);
+  index.ForEach([&](std::uint64_t key, std::uint32_t count) {
+    out.keys.push_back(key);
+    out.counts.push_back(count);
+  });
+  return true;
+}
+
 // Rolls `src` (packed) up to `levels` (each >= src's, total bits <= 64). Stops early, setting
 // *exceeded, once more than `max_classes` classes appear (the node then fails k; see Compute).
 Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels,
@@ -503,37 +590,30 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
   out.levels = levels;
   out.packed = true;
   const std::size_t m = src.size();
-  if (src.soff.empty() && dst_bits <= KeyIndex::kDenseBits) {
-    // Few enough destination keys to count them in a dense array (kept all zero between uses);
-    // classes appear in order of first occurrence.
-    std::uint32_t* cnt = index.Dense(std::size_t{1} << dst_bits);
-    out.keys.reserve(std::min(m, max_classes + 1));
-    constexpr std::size_t kBatch = 32;
-    std::uint64_t bkeys[kBatch];
-    for (std::size_t i = 0; i < m; i += kBatch) {
-      const std::size_t end = std::min(m - i, kBatch);
-      for (std::size_t q = 0; q < end; ++q) {
-        bkeys[q] = new_key(src.keys[i + q]);
-        __builtin_prefetch(&cnt[bkeys[q]], 1);
-      }
-      for (std::size_t q = 0; q < end; ++q) {
-        const std::uint64_t nk = bkeys[q];
-        if (cnt[nk] == 0) {
-          if (out.keys.size() == max_classes) {
-            for (std::uint64_t k : out.keys) cnt[k] = 0;
-            *exceeded = true;
-            out.keys.clear();
-            return out;
-          }
-          out.keys.push_back(nk);
-        }
-        cnt[nk] += src.counts[i + q];
-      }
+  constexpr std::size_t kMaxChunks = 8;
+  if (src.soff.empty() && wides.empty() && !chunks.empty() && chunks.size() <= kMaxChunks) {
+    ChunkRef refs[kMaxChunks];
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+      refs[i] = ChunkRef{chunks[i].off, chunks[i].mask, chunks[i].table.data()};
     }
-    out.counts.resize(out.keys.size());
-    for (std::size_t j = 0; j < out.keys.size(); ++j) {
-      out.counts[j] = cnt[out.keys[j]];
-      cnt[out.keys[j]] = 0;
+    // Few enough destination keys to count them in a dense array.
+    std::uint32_t* cnt = dst_bits <= KeyIndex::kDenseBits
+                             ? index.Dense(std::size_t{1} << dst_bits) : nullptr;
+    bool ok = false;
+    switch (chunks.size()) {
+      case 1: ok = RollUpChunks<1>(refs, src, cnt, index, max_classes, out); break;
+      case 2: ok = RollUpChunks<2>(refs, src, cnt, index, max_classes, out); break;
+      case 3: ok = RollUpChunks<3>(refs, src, cnt, index, max_classes, out); break;
+      case 4: ok = RollUpChunks<4>(refs, src, cnt, index, max_classes, out); break;
+      case 5: ok = RollUpChunks<5>(refs, src, cnt, index, max_classes, out); break;
+      case 6: ok = RollUpChunks<6>(refs, src, cnt, index, max_classes, out); break;
+      case 7: ok = RollUpChunks<7>(refs, src, cnt, index, max_classes, out); break;
+      default: ok = RollUpChunks<8>(refs, src, cnt, index, max_classes, out); break;
+    }
+    if (!ok) {
+      *exceeded = true;
+      out.keys.clear();
+      out.counts.clear();
     }
     return out;
   }
