@@ -1,0 +1,45 @@
+// libFuzzer target: the JSON forms of the register calls (varsam/engine.h): submissions and
+// export options, as varsam_register_submit / varsam_register_export and `varsam register`
+// read them.
+//
+// Every input is accepted or refused with InvalidArgument, never a crash. Accepted submissions
+// keep the parser's promises (age 0..150, an identifier, sessions 0..1000000) and survive a
+// round trip: RegisterSubmissionJson of what was parsed parses to the same JSON again.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "fuzz_support.h"
+#include "varsam/engine.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  namespace eng = varsam::engine;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+
+  const auto batch = eng::ParseRegisterSubmissions(text, "submissions");
+  if (!batch.ok()) {
+    REQUIRE(batch.status().code() == absl::StatusCode::kInvalidArgument);
+  } else {
+    for (const eng::RegisterSubmission& s : *batch) {
+      REQUIRE(s.age >= 0 && s.age <= 150);
+      REQUIRE(!s.personnummer.empty() || !s.client_ref.empty());
+      for (const auto& m : s.measurements) REQUIRE(m.session >= 0 && m.session <= 1000000);
+      const std::string once = varsam::DumpJson(eng::RegisterSubmissionJson(s));
+      const auto again = eng::ParseRegisterSubmissions(once, "again");
+      REQUIRE(again.ok() && again->size() == 1);
+      REQUIRE(varsam::DumpJson(eng::RegisterSubmissionJson(again->front())) == once);
+    }
+  }
+
+  const auto options = eng::ParseRegisterExportOptions(text);
+  if (!options.ok()) {
+    REQUIRE(options.status().code() == absl::StatusCode::kInvalidArgument);
+  } else {
+    REQUIRE(options->k >= 1 && options->k <= 1000000);
+    REQUIRE(options->distinct_l == 0 || options->distinct_l >= 2);
+    REQUIRE(options->max_suppression >= 0.0 && options->max_suppression <= 1.0);
+  }
+  return 0;
+}
