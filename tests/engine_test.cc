@@ -803,22 +803,10 @@ TEST_CASE("engine: no identifier of a submitted population is in any byte of the
     auto engine = OpenRegisterEngine(dir);
     std::vector<engine::RegisterSubmission> batch;
     for (const synth::ClientRecord& record : clients.records) {
-      for (const synth::Case& c : record.cases) {
-        engine::RegisterSubmission s;
-        // Alternate the written form of the number, and sometimes only the host's client id.
-        s.personnummer = batch.size() % 4 == 3 ? "" : record.client.personnummer;
-        s.client_ref = record.client.id;
-        s.age = c.age_at_start;
-        s.sex = record.client.sex == ident::Sex::kFemale ? "female" : "male";
-        s.postal_code = record.client.postal_code;
-        s.intervention = c.intervention;
-        s.start = c.opened;
-        s.end = c.closed;
-        s.outcome = c.outcome;
-        for (const store::Measurement& m : record.measurements) {
-          if (m.case_ref == c.id) s.measurements.push_back(m);
-        }
-        batch.push_back(std::move(s));
+      for (synth::RegisterCase& c : synth::RegisterCases(record)) {
+        // Sometimes only the host's client id.
+        if (batch.size() % 4 == 3) c.episode.personnummer.clear();
+        batch.push_back(std::move(c.episode));
       }
     }
     REQUIRE(batch.size() > 200);
