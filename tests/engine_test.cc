@@ -1058,6 +1058,25 @@ std::vector<synth::ClientRecord> Population(std::size_t clients, std::uint64_t s
   return std::move(collected.records);
 }
 
+// A synthetic population with each client's identifiers in every spelling: `used` holds every
+// spelling and postal code, `numbers` each client's normalised number.
+struct Adversaries {
+  std::vector<synth::ClientRecord> records;
+  std::vector<Identifiers> ids;
+  std::set<std::string> used, numbers;
+};
+Adversaries AdversariesOf(std::size_t clients, std::uint64_t seed, Date today) {
+  Adversaries a;
+  a.records = Population(clients, seed);
+  for (const synth::ClientRecord& r : a.records) {
+    a.ids.push_back(IdentifiersOf(r.client, today));
+    a.numbers.insert(a.ids.back().number);
+    for (const std::string& form : a.ids.back().all()) a.used.insert(form);
+    a.used.insert(r.client.postal_code);
+  }
+  return a;
+}
+
 }  // namespace
 
 TEST_CASE("engine: identifiers in the wrong fields of a submission are refused, named without "
@@ -1072,15 +1091,11 @@ TEST_CASE("engine: identifiers in the wrong fields of a submission are refused, 
   // fields the register does not use (a measurement's client, case and flags) are shown to be
   // dropped. Finally every byte of the closed store is scanned for every spelling used.
   const Date today(2026, 11, 28);  // the contexts' time
-  const std::vector<synth::ClientRecord> records = Population(6, 23);
-  std::vector<Identifiers> ids;
-  std::set<std::string> used, numbers;
-  for (const synth::ClientRecord& r : records) {
-    ids.push_back(IdentifiersOf(r.client, today));
-    numbers.insert(ids.back().number);
-    for (const std::string& form : ids.back().all()) used.insert(form);
-    used.insert(r.client.postal_code);
-  }
+  const Adversaries adversaries = AdversariesOf(6, 23, today);
+  const std::vector<synth::ClientRecord>& records = adversaries.records;
+  const std::vector<Identifiers>& ids = adversaries.ids;
+  std::set<std::string> used = adversaries.used;
+  const std::set<std::string>& numbers = adversaries.numbers;
   TempDir dir;
   size_t refusals = 0;
   std::set<std::pair<Site, int>> covered;  // (site, placement) pairs tried
@@ -1162,15 +1177,11 @@ TEST_CASE("engine: randomised batches with an identifier in a random field and s
   const auto pick = [&](size_t n) {
     return static_cast<size_t>(std::uniform_int_distribution<size_t>(0, n - 1)(rng));
   };
-  const std::vector<synth::ClientRecord> records = Population(20, 31);
-  std::vector<Identifiers> ids;
-  std::set<std::string> used, numbers;
-  for (const synth::ClientRecord& r : records) {
-    ids.push_back(IdentifiersOf(r.client, today));
-    numbers.insert(ids.back().number);
-    for (const std::string& form : ids.back().all()) used.insert(form);
-    used.insert(r.client.postal_code);
-  }
+  const Adversaries adversaries = AdversariesOf(20, 31, today);
+  const std::vector<synth::ClientRecord>& records = adversaries.records;
+  const std::vector<Identifiers>& ids = adversaries.ids;
+  std::set<std::string> used = adversaries.used;
+  const std::set<std::string>& numbers = adversaries.numbers;
   TempDir dir;
   int refused = 0, accepted = 0;
   {
