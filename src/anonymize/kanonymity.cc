@@ -445,7 +445,9 @@ bool RollUpChunks(const ChunkRef* ch, const Classes& src, std::uint32_t* cnt, Ke
   std::uint64_t bkeys[kBatch];
   if (cnt) {
     // Classes appear in order of first occurrence.
-    std::uint64_t* keys = index.KeyScratch(std::min(m, max_classes));
+    // Without a branch: every key is written to the list, which only advances for a new one;
+    // the class limit is checked once per batch.
+    std::uint64_t* keys = index.KeyScratch(std::min(m, max_classes + kBatch) + 1);
     std::size_t nkeys = 0;
     for (std::size_t i = 0; i < m; i += kBatch) {
       const std::size_t end = std::min(m - i, kBatch);
@@ -455,14 +457,13 @@ bool RollUpChunks(const ChunkRef* ch, const Classes& src, std::uint32_t* cnt, Ke
       }
       for (std::size_t q = 0; q < end; ++q) {
         const std::uint64_t nk = bkeys[q];
-        if (cnt[nk] == 0) {
-          if (nkeys == max_classes) {
-            for (std::size_t j = 0; j < nkeys; ++j) cnt[keys[j]] = 0;
-            return false;
-          }
-          keys[nkeys++] = nk;
-        }
+        keys[nkeys] = nk;
+        nkeys += cnt[nk] == 0;
         cnt[nk] += src.counts[i + q];
+      }
+      if (nkeys > max_classes) {
+        for (std::size_t j = 0; j < nkeys; ++j) cnt[keys[j]] = 0;
+        return false;
       }
     }
     out.keys.assign(keys, keys + nkeys);
