@@ -232,15 +232,19 @@ int TotalBits(const Prep& p, const std::vector<int>& levels) {
 class KeyIndex {
  public:
   // A zeroed array of at least `cells` counters for dense counting (its user leaves it zeroed).
-  static constexpr int kDenseBits = 22;
+  static constexpr int kDenseBits = 21;
   std::uint32_t* Dense(std::size_t cells) {
     if (dense_.size() < cells) dense_.assign(cells, 0);
     return dense_.data();
   }
-  // Room for `n` keys (contents undefined).
+  // Room for `n` keys and `n` cells (contents undefined).
   std::uint64_t* KeyScratch(std::size_t n) {
     if (keys_.size() < n) keys_.resize(n);
     return keys_.data();
+  }
+  std::uint32_t* CellScratch(std::size_t n) {
+    if (cells_.size() < n) cells_.resize(n);
+    return cells_.data();
   }
 
   void Reset(std::size_t max_keys) {
@@ -321,6 +325,7 @@ class KeyIndex {
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> dense_;
   std::vector<std::uint64_t> keys_;
+  std::vector<std::uint32_t> cells_;
   std::size_t mask_ = 0;
   int shift_ = 60;
   std::uint32_t gen_ = 0;
@@ -425,6 +430,7 @@ struct ChunkRef {
   int off = 0;
   std::uint64_t mask = 0;
   const std::uint64_t* table = nullptr;
+  const std::uint32_t* dense = nullptr;  // the same bits' share of the dense (mixed-radix) index
 };
 
 template <int N>
@@ -434,9 +440,16 @@ inline std::uint64_t PackChunks(const ChunkRef* ch, std::uint64_t key) {
   return nk;
 }
 
+template <int N>
+inline std::uint32_t DenseIndex(const ChunkRef* ch, std::uint64_t key) {
+  std::uint32_t x = 0;
+  for (int i = 0; i < N; ++i) x += ch[i].dense[(key >> ch[i].off) & ch[i].mask];
+  return x;
+}
+
 // The roll-up of a source without sensitive histograms through N chunks: dense counting when
-// `cnt` is given (a zeroed array indexed by destination key, left zeroed), else the hash table.
-// False when more than max_classes classes appear.
+// `cnt` is given (a zeroed array indexed by the mixed-radix index of the destination codes, left
+// zeroed), else the hash table. False when more than max_classes classes appear.
 template <int N>
 bool RollUpChunks(const ChunkRef* ch, const Classes& src, std::uint32_t* cnt, KeyIndex& index,
                   std::size_t max_classes, Classes& out) {
@@ -447,30 +460,35 @@ bool RollUpChunks(const ChunkRef* ch, const Classes& src, std::uint32_t* cnt, Ke
     // Classes appear in order of first occurrence.
     // Without a branch: every key is written to the list, which only advances for a new one;
     // the class limit is checked once per batch.
-    std::uint64_t* keys = index.KeyScratch(std::min(m, max_classes + kBatch) + 1);
+    const std::size_t room = std::min(m, max_classes + kBatch) + 1;
+    std::uint64_t* keys = index.KeyScratch(room);
+    std::uint32_t* cells = index.CellScratch(room);
+    std::uint32_t bcells[kBatch];
     std::size_t nkeys = 0;
     for (std::size_t i = 0; i < m; i += kBatch) {
       const std::size_t end = std::min(m - i, kBatch);
       for (std::size_t q = 0; q < end; ++q) {
-        bkeys[q] = PackChunks<N>(ch, src.keys[i + q]);
-        __builtin_prefetch(&cnt[bkeys[q]], 1);
+        bcells[q] = DenseIndex<N>(ch, src.keys[i + q]);
+        __builtin_prefetch(&cnt[bcells[q]], 1);
       }
       for (std::size_t q = 0; q < end; ++q) {
-        const std::uint64_t nk = bkeys[q];
-        keys[nkeys] = nk;
-        nkeys += cnt[nk] == 0;
-        cnt[nk] += src.counts[i + q];
+        const std::uint32_t x = bcells[q];
+        keys[nkeys] = src.keys[i + q];  // the source key; packed once it is known to be new
+        cells[nkeys] = x;
+        nkeys += cnt[x] == 0;
+        cnt[x] += src.counts[i + q];
       }
       if (nkeys > max_classes) {
-        for (std::size_t j = 0; j < nkeys; ++j) cnt[keys[j]] = 0;
+        for (std::size_t j = 0; j < nkeys; ++j) cnt[cells[j]] = 0;
         return false;
       }
     }
-    out.keys.assign(keys, keys + nkeys);
+    out.keys.resize(nkeys);
     out.counts.resize(nkeys);
     for (std::size_t j = 0; j < nkeys; ++j) {
-      out.counts[j] = cnt[keys[j]];
-      cnt[keys[j]] = 0;
+      out.keys[j] = PackChunks<N>(ch, keys[j]);
+      out.counts[j] = cnt[cells[j]];
+      cnt[cells[j]] = 0;
     }
     return true;
   }
@@ -515,11 +533,13 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
   struct Field {
     int src_off, src_bits, dst_off, dst_bits;
     std::size_t col, a, b;
+    std::uint64_t radix;  // the column's multiplier in the dense index
   };
   struct Chunk {
     int off = 0;
     std::uint64_t mask = 0;
     std::vector<std::uint64_t> table;
+    std::vector<std::uint32_t> dense;
   };
   struct Wide {
     int src_off, dst_off;
@@ -528,6 +548,7 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
   };
   std::vector<Chunk> chunks;
   std::vector<Wide> wides;
+  std::uint64_t dense_cells = 0;  // product of the destination domains (capped at 2^40)
   {
     std::vector<Field> group;
     int group_bits = 0;
@@ -540,16 +561,19 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
         ch.off = group.front().src_off;
         ch.mask = (1ULL << group_bits) - 1;
         ch.table.assign(std::size_t{1} << group_bits, 0);
+        ch.dense.assign(std::size_t{1} << group_bits, 0);
         for (std::uint64_t v = 0; v <= ch.mask; ++v) {
-          std::uint64_t out = 0;
+          std::uint64_t out = 0, x = 0;
           for (const Field& f : group) {
             if (f.dst_bits == 0) continue;
             const std::uint64_t code = (v >> (f.src_off - ch.off)) & ((1ULL << f.src_bits) - 1);
             const auto& lift = p.cols[f.col].lift[f.a][f.b];
             if (code >= lift.size()) continue;  // no such code: never looked up
             out |= static_cast<std::uint64_t>(lift[code]) << f.dst_off;
+            x += lift[code] * f.radix;
           }
           ch.table[v] = out;
+          ch.dense[v] = static_cast<std::uint32_t>(x);  // < 2^kDenseBits when used
         }
         chunks.push_back(std::move(ch));
       }
@@ -557,11 +581,16 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
       group_bits = 0;
     };
     int so = 0, dof = 0;
+    std::uint64_t radix = 1;
     for (std::size_t c = 0; c < cn; ++c) {
       const auto a = static_cast<std::size_t>(src.levels[c]);
       const auto b = static_cast<std::size_t>(levels[c]);
       const int sb = p.cols[c].bits[a];
       const int db = p.cols[c].bits[b];
+      const std::uint64_t col_radix = radix;
+      if (db > 0) {
+        radix = std::min<std::uint64_t>(radix * p.cols[c].domain[b], std::uint64_t{1} << 40);
+      }
       if (sb > kChunkBits) {
         flush();
         if (db > 0) {
@@ -570,13 +599,14 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
         }
       } else if (sb > 0) {
         if (group_bits + sb > kChunkBits) flush();
-        group.push_back(Field{so, sb, dof, db, c, a, b});
+        group.push_back(Field{so, sb, dof, db, c, a, b, col_radix});
         group_bits += sb;
       }
       so += sb;
       dof += db;
     }
     flush();
+    dense_cells = radix;
   }
   auto new_key = [&](std::uint64_t key) {
     std::uint64_t nk = 0;
@@ -588,8 +618,6 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
     }
     return nk;
   };
-  int dst_bits = 0;
-  for (std::size_t c = 0; c < cn; ++c) dst_bits += p.cols[c].bits[static_cast<std::size_t>(levels[c])];
   Classes out;
   out.levels = levels;
   out.packed = true;
@@ -598,11 +626,12 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
   if (src.soff.empty() && wides.empty() && !chunks.empty() && chunks.size() <= kMaxChunks) {
     ChunkRef refs[kMaxChunks];
     for (std::size_t i = 0; i < chunks.size(); ++i) {
-      refs[i] = ChunkRef{chunks[i].off, chunks[i].mask, chunks[i].table.data()};
+      refs[i] = ChunkRef{chunks[i].off, chunks[i].mask, chunks[i].table.data(),
+                         chunks[i].dense.data()};
     }
-    // Few enough destination keys to count them in a dense array.
-    std::uint32_t* cnt = dst_bits <= KeyIndex::kDenseBits
-                             ? index.Dense(std::size_t{1} << dst_bits) : nullptr;
+    // Few enough destination cells (the product of the domains) to count in a dense array.
+    std::uint32_t* cnt = dense_cells <= (std::uint64_t{1} << KeyIndex::kDenseBits)
+                             ? index.Dense(static_cast<std::size_t>(dense_cells)) : nullptr;
     bool ok = false;
     switch (chunks.size()) {
       case 1: ok = RollUpChunks<1>(refs, src, cnt, index, max_classes, out); break;
