@@ -1209,15 +1209,21 @@ class Search {
     }
     std::vector<std::uint32_t> hist(cells, 0);
     for (std::uint32_t x : cell) ++hist[x];
-    // The base cells' coordinates, once.
-    std::vector<std::uint32_t> coord(cells * m);
+    // The non-empty base cells, once: their coordinates and row counts.
+    std::vector<std::uint32_t> coord, weight;
     for (std::size_t x = 0; x < cells; ++x) {
+      if (hist[x] == 0) continue;
+      const std::size_t at = coord.size();
+      coord.resize(at + m);
       std::size_t rest = x;
       for (std::size_t j = m; j-- > 0;) {
-        coord[x * m + j] = static_cast<std::uint32_t>(rest % dom[j]);
+        coord[at + j] = static_cast<std::uint32_t>(rest % dom[j]);
         rest /= dom[j];
       }
+      weight.push_back(hist[x]);
     }
+    std::vector<const std::uint32_t*> lift(m);
+    std::vector<std::size_t> dl(m);
     const std::uint64_t k = static_cast<std::uint64_t>(p_.model->k);
     std::vector<int> lv(m);
     for (std::size_t j = 0; j < m; ++j) lv[j] = p_.lo[cols[j]];
@@ -1232,14 +1238,15 @@ class Search {
         rcells *= p_.cols[cols[j]].domain[static_cast<std::size_t>(lv[j])];
       }
       rolled.assign(rcells, 0);
-      for (std::size_t x = 0; x < cells; ++x) {
-        if (hist[x] == 0) continue;
+      for (std::size_t j = 0; j < m; ++j) {
+        const auto l = static_cast<std::size_t>(lv[j]);
+        lift[j] = p_.cols[cols[j]].lift[base[j]][l].data();
+        dl[j] = p_.cols[cols[j]].domain[l];
+      }
+      for (std::size_t q = 0; q < weight.size(); ++q) {
         std::size_t idx = 0;
-        for (std::size_t j = 0; j < m; ++j) {
-          const auto l = static_cast<std::size_t>(lv[j]);
-          idx = idx * p_.cols[cols[j]].domain[l] + p_.cols[cols[j]].lift[base[j]][l][coord[x * m + j]];
-        }
-        rolled[idx] += hist[x];
+        for (std::size_t j = 0; j < m; ++j) idx = idx * dl[j] + lift[j][coord[q * m + j]];
+        rolled[idx] += weight[q];
       }
       std::uint64_t bad = 0;
       for (std::uint32_t cnt : rolled) {
