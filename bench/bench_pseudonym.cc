@@ -3,7 +3,8 @@
 // Pseudonyms per second (goal >= 1 million/s on one core, >= 3x Python's hmac; the Python side
 // is scripts/bench-pseudonym-vs-python.py, which runs this binary on the same inputs):
 //  - BM_PseudonymPersonnummer/<engine>: the 41,493 official test numbers of
-//    data/skatteverket-testpersonnummer.txt (12 digits; validated and normalised per call),
+//    data/skatteverket-testpersonnummer.txt, as embedded (ident::ForEachOfficialTestNumber;
+//    12 digits; validated and normalised per call),
 //    into a caller buffer. engine 0 = midstate copies (the default), 1 = EVP_MD_CTX_copy_ex,
 //    2 = EVP_MAC_CTX_dup: the measurement behind the default.
 //  - BM_PseudonymPersonnummerString: the same, returning std::string.
@@ -20,12 +21,12 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "varsam/hierarchy.h"
+#include "varsam/ident.h"
 #include "varsam/pseudonym.h"
 
 namespace {
@@ -39,11 +40,9 @@ absl::Status BenchKey(std::int32_t, std::span<std::uint8_t, 32> key) {
 
 const std::vector<std::string>& TestNumbers() {
   static const std::vector<std::string> numbers = [] {
-    std::ifstream in(VARSAM_DATA_DIR "/skatteverket-testpersonnummer.txt");
     std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) out.push_back(line);
-    }
+    varsam::ident::ForEachOfficialTestNumber(
+        [&](const varsam::ident::IdentityNumber& n) { out.emplace_back(n.normalized()); });
     return out;
   }();
   return numbers;

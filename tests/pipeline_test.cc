@@ -2,14 +2,13 @@
 // issue 6, acceptance).
 //
 // Identity numbers are Skatteverket's official test numbers (data/
-// skatteverket-testpersonnummer.txt), read at run time. Phone numbers are in Post- och
+// skatteverket-testpersonnummer.txt), as embedded in the library. Phone numbers are in Post- och
 // telestyrelsen's range for fiction (070-1740600..699); e-mail addresses are at example.se;
 // names are common first names and surnames.
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -22,6 +21,7 @@
 #include "varsam/anonymize.h"
 #include "varsam/core.h"
 #include "varsam/hierarchy.h"
+#include "varsam/ident.h"
 
 namespace {
 
@@ -36,14 +36,11 @@ constexpr varsam::Date kToday(2026, 11, 28);
 // Test numbers born 1940..2005 (ten-digit forms resolve without '+').
 const std::vector<std::string>& TestNumbers() {
   static const std::vector<std::string> numbers = [] {
-    std::ifstream in(std::string(VARSAM_DATA_DIR) + "/skatteverket-testpersonnummer.txt");
     std::vector<std::string> out;
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.size() != 12) continue;
-      const int year = std::stoi(line.substr(0, 4));
-      if (year >= 1940 && year <= 2005) out.push_back(line);
-    }
+    varsam::ident::ForEachOfficialTestNumber([&](const varsam::ident::IdentityNumber& n) {
+      const int year = static_cast<int>(n.birth_date.year());
+      if (year >= 1940 && year <= 2005) out.emplace_back(n.normalized());
+    });
     return out;
   }();
   REQUIRE(numbers.size() > 1000);
