@@ -69,15 +69,8 @@ absl::Status EngineArgs(const varsam_engine* engine, const varsam_context* conte
 
 // ---- Options --------------------------------------------------------------------------------
 
-// A whole number in [0, max] from a JSON number.
-absl::StatusOr<std::int64_t> Count(const json& value, std::string_view what) {
-  if (!value.is_number()) return Bad(what, "must be a whole number, at least 0");
-  const double number = value.get<double>();
-  if (!(number >= 0 && number <= 9.0e15) || number != std::floor(number)) {
-    return Bad(what, "must be a whole number, at least 0");
-  }
-  return static_cast<std::int64_t>(number);
-}
+// The largest count the options take (checkpoint intervals): far beyond any real one.
+constexpr std::int64_t kMaxCount = 9'000'000'000'000'000;
 
 absl::StatusOr<eng::EngineOptions> ParseOptions(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, varsam::ParseJson(text, "options"));
@@ -98,11 +91,13 @@ absl::StatusOr<eng::EngineOptions> ParseOptions(std::string_view text) {
         options.policy_packs.push_back(pack.get<std::string>());
       }
     } else if (key == "checkpoint_every_events") {
-      VARSAM_ASSIGN_OR_RETURN(options.audit.checkpoint_every_events,
-                              Count(value, "options.checkpoint_every_events"));
+      VARSAM_ASSIGN_OR_RETURN(
+          options.audit.checkpoint_every_events,
+          varsam::JsonWholeNumber(value, "options.checkpoint_every_events", 0, kMaxCount));
     } else if (key == "checkpoint_every_seconds") {
-      VARSAM_ASSIGN_OR_RETURN(const std::int64_t seconds,
-                              Count(value, "options.checkpoint_every_seconds"));
+      VARSAM_ASSIGN_OR_RETURN(
+          const std::int64_t seconds,
+          varsam::JsonWholeNumber(value, "options.checkpoint_every_seconds", 0, kMaxCount));
       options.audit.checkpoint_every = absl::Seconds(seconds);
     } else if (key == "register") {
       VARSAM_RETURN_IF_ERROR(varsam::CheckJsonKeys(value, "options.register",
@@ -110,8 +105,8 @@ absl::StatusOr<eng::EngineOptions> ParseOptions(std::string_view text) {
       eng::RegisterOptions& r = options.register_options;
       for (const auto& [name, item] : value.items()) {
         const std::string what = Cat({"options.register.", name});
-        VARSAM_ASSIGN_OR_RETURN(const std::int64_t number, Count(item, what));
-        if (number > 2147483647) return Bad(what, "is out of range");
+        VARSAM_ASSIGN_OR_RETURN(const std::int64_t number,
+                                varsam::JsonWholeNumber(item, what, 0, INT32_MAX));
         if (name == "key_epoch") {
           r.key_epoch = static_cast<std::int32_t>(number);
         } else if (name == "age_level") {
@@ -218,8 +213,8 @@ absl::StatusOr<store::Measurement> MeasurementFromJson(std::string_view text) {
     } else if (key == "instrument") {
       VARSAM_ASSIGN_OR_RETURN(m.instrument, Text(value, what));
     } else if (key == "session") {
-      VARSAM_ASSIGN_OR_RETURN(const std::int64_t session, Count(value, what));
-      if (session > 1000000) return Bad(what, "is out of range");
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t session,
+                              varsam::JsonWholeNumber(value, what, 0, 1000000));
       m.session = static_cast<int>(session);
     } else if (key == "date") {
       VARSAM_ASSIGN_OR_RETURN(const std::string date, Text(value, what));
