@@ -262,6 +262,8 @@ class Store {
   // whole batch with nothing written.
   absl::Status AppendEpisodes(std::span<const EpisodeRow> rows);
   absl::Status AppendRegisterMeasurements(std::span<const RegisterMeasurementRow> rows);
+  // The vocabulary the register's rows are validated against (StoreOptions::vocabulary).
+  const RegisterVocabulary& register_vocabulary() const { return vocabulary_; }
   // Register rows come in no promised order (in practice the order of appending).
   virtual absl::Status ForEachEpisode(const EpisodeFilter& filter,
                                       absl::FunctionRef<bool(const EpisodeRow&)> row) = 0;

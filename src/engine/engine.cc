@@ -439,7 +439,7 @@ absl::Status Engine::SubmitToRegister(const access::Context& context,
   }
   // Every row is checked before anything is written, so the two writes below can only fail
   // for the database's own reasons.
-  const store::RegisterVocabulary vocabulary = store::RegisterVocabulary::Default();
+  const store::RegisterVocabulary& vocabulary = store_->register_vocabulary();
   for (size_t i = 0; i < episodes.size(); ++i) {
     if (absl::Status ok = store::ValidateEpisode(episodes[i], vocabulary); !ok.ok()) {
       return SubmissionError(i, "episode", std::string(ok.message()));
