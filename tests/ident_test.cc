@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ident_reference.h"
 #include "test_numbers.h"  // src/ident: the private lookup, for the table test
 
 using varsam::Date;
@@ -318,33 +319,11 @@ std::vector<Found> Scanned(std::string_view text, Date today = kToday) {
   return out;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// The specification of Scan, written as plainly as possible: at each position, try every
-// candidate length; a candidate stands alone (no digit before or after), has the shape of a
-// form (with a space allowed for the separator) and passes Check; take matches greedily from
-// the left.
+// The reference scanner (tests/ident_reference.h), in the Found form.
 std::vector<Found> ReferenceScan(const std::string& text, Date today) {
   std::vector<Found> out;
-  size_t i = 0;
-  while (i < text.size()) {
-    bool matched = false;
-    for (size_t len : {10, 11, 12, 13}) {
-      if (i + len > text.size()) continue;
-      if (i > 0 && IsDigit(text[i - 1])) continue;
-      if (i + len < text.size() && IsDigit(text[i + len])) continue;
-      std::string candidate = text.substr(i, len);
-      const size_t sep = len == 11 ? 6 : 8;
-      if ((len == 11 || len == 13) && candidate[sep] == ' ') candidate[sep] = '-';
-      const auto r = ident::Check(candidate, today);
-      if (r.ok()) {
-        out.push_back({i, len, std::string(r.number.normalized())});
-        i += len;
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) ++i;
+  for (const auto& m : varsam::testing::ReferenceScan(text, today)) {
+    out.push_back({m.offset, m.length, m.normalized});
   }
   return out;
 }
@@ -385,21 +364,94 @@ TEST_CASE("Scan: edges of the text, neighbours and UTF-8 around numbers") {
   CHECK(Scanned("261204+9029", kToday) == std::vector<Found>{{0, 11, "192612049029"}});
 }
 
+TEST_CASE("Scan reads the matching view: every dash, space separator, invisible character and digit form") {
+  // 800102-2386 (an official test number) as word processors, e-mail and PDFs write it; the
+  // match is exactly the original bytes.
+  for (const std::string sep : {"\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2212",
+                                "\uFE63", "\uFF0D", "\u00A0", "\u202F", "\u2009", "\u3000",
+                                " \u2013 ", "\u00A0-\u00A0"}) {
+    const std::string number = "800102" + sep + "2386";
+    INFO(number);
+    CHECK(Scanned(std::string("pnr ").append(number).append(".")) ==
+          std::vector<Found>{{4, number.size(), "198001022386"}});
+  }
+  // Invisible characters inside the number (soft hyphen, zero-width space, word joiner, BOM,
+  // left-to-right mark) are inside the match; those just outside it are not.
+  const std::string invisible = "8001\u00AD02-23\u200B8\u20606\uFEFF";
+  CHECK(Scanned(std::string("\u200E").append(invisible).append("\u200F")) ==
+        std::vector<Found>{{3, invisible.size() - 3, "198001022386"}});
+  // Fullwidth, Arabic-Indic and mathematical digits read as digits.
+  CHECK(Scanned("\uFF18\uFF10\uFF10\uFF11\uFF10\uFF12\uFF0D\uFF12\uFF13\uFF18\uFF16") ==
+        std::vector<Found>{{0, 33, "198001022386"}});
+  CHECK(Scanned("\u0668\u0660\u0660\u0661\u0660\u0662-\u0662\u0663\u0668\u0666") ==
+        std::vector<Found>{{0, 21, "198001022386"}});
+  CHECK(Scanned("19800102\U0001D7E4\U0001D7E5\U0001D7EA\U0001D7E8") ==
+        std::vector<Found>{{0, 24, "198001022386"}});
+  // The centenarian's `+` in fullwidth.
+  CHECK(Scanned("900101\uFF0B9802") == std::vector<Found>{{0, 13, "189001019802"}});
+  // A fullwidth digit directly before or after is a digit: the number does not stand alone.
+  CHECK(Scanned("\uFF11800102-2386").empty());
+  CHECK(Scanned("800102-2386\u0661").empty());
+}
+
+TEST_CASE("Scan: dots, slashes and digit pairs where the forms allow them") {
+  for (const std::string number :
+       {"800102.2386", "800102/2386", "800102 / 2386", "80 01 02-2386", "80 01 02 23 86",
+        "800102-23 86", "1980 01 02-2386", "1980 01 02 2386", "19800102.2386", "19800102/2386",
+        "19800102  2386", "800102  -  2386"}) {
+    INFO(number);
+    CHECK(Scanned(number) == std::vector<Found>{{0, number.size(), "198001022386"}});
+  }
+  // Inside the date or the birth number only spaces between pairs, the year whole, and `+`
+  // only in the ten-digit form.
+  for (const std::string text :
+       {"80-01-02-2386", "80.01.02.2386", "1980-01-02-2386",
+        "8001 02-2386", "800102-238 6", "800102 - - 2386", "800102---2386", "800102   2386",
+        "1980 0102-2386", "19800102+2386", "800102+-2386"}) {
+    INFO(text);
+    CHECK(Scanned(text).empty());
+  }
+  // A year split in two is not one group: the ten-digit number after it is found.
+  CHECK(Scanned("19 80 01 02 2386") == std::vector<Found>{{3, 13, "198001022386"}});
+}
+
+TEST_CASE("Scan: dates, date ranges, case numbers and amounts are not read as numbers") {
+  // Each of these has ten or twelve digits in groups; none is written as an identity number.
+  for (const std::string text :
+       {"2024-03-01\u20132024-03-15", "2024-03-01 - 2024-03-15", "01.03.2024-15.03.2024",
+        "240301-240315", "2019-03-15 1234", "Dnr 2024/123456", "SN-2024-000123",
+        "1 234 567 890 kr", "12\u202F345\u202F678,90 kr", "kl. 08.30\u201309.15 2024-03-01"}) {
+    INFO(text);
+    CHECK(Scanned(text).empty());
+  }
+}
+
 TEST_CASE("Scan agrees with the plain reference scanner on random texts") {
   const auto& numbers = OfficialTestNumbers();
   std::mt19937 rng(20261128);
-  const std::string noise = "0123456789 -+aåx\n.";
-  for (int round = 0; round < 3000; ++round) {
+  // ASCII noise, and characters the matching view reads otherwise: en dash, no-break space,
+  // narrow no-break space, soft hyphen, zero-width space, fullwidth 1, Arabic-Indic 7, minus.
+  const std::vector<std::string> noise = {
+      "0", "1", "2", "5", "9", " ", "-", "+", ".", "/", "a", "å", "x", "\n",
+      "\u2013", "\u00A0", "\u202F", "\u00AD", "\u200B", "\uFF11", "\u0667", "\u2212"};
+  const std::vector<std::string> separators = {"-", " ", ".", "/", "  ", " - ", "\u2013",
+                                               "\u00A0", "\u2009", "\u200B", ""};
+  for (int round = 0; round < 5000; ++round) {
     std::string text;
     const int pieces = std::uniform_int_distribution<int>(0, 8)(rng);
     for (int p = 0; p < pieces; ++p) {
       if (rng() % 3 == 0) {
         const std::string& n = numbers[rng() % numbers.size()];
-        switch (rng() % 5) {
+        const std::string& sep = separators[rng() % separators.size()];
+        switch (rng() % 6) {
           case 0: text += n; break;
-          case 1: text += n.substr(0, 8) + "-" + n.substr(8); break;
-          case 2: text += n.substr(2, 6) + (rng() % 2 ? " " : "-") + n.substr(8); break;
+          case 1: text += n.substr(0, 8) + sep + n.substr(8); break;
+          case 2: text += n.substr(2, 6) + sep + n.substr(8); break;
           case 3: text += n.substr(2); break;
+          case 4:
+            text += n.substr(2, 2) + " " + n.substr(4, 2) + " " + n.substr(6, 2) + sep +
+                    n.substr(8, 2) + " " + n.substr(10);
+            break;
           default: text += ident::TenDigitForm(ident::Check(n, kToday).number, kToday);
         }
       } else {

@@ -9,15 +9,19 @@
 // item or the rule, never the value a person typed.
 //
 // Also here: UTF-8 validation (RFC 3629; every byte string from a host is checked before it
-// is interpreted), exception-free JSON parsing (nlohmann-json), and civil dates (ISO 8601).
+// is interpreted), the matching view in which identifiers are looked for (text read as a
+// person reads it), exception-free JSON parsing (nlohmann-json), and civil dates (ISO 8601).
 
 #ifndef VARSAM_CORE_H_
 #define VARSAM_CORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -70,6 +74,101 @@ bool IsValidUtf8(std::string_view bytes);
 
 // OK, or InvalidArgument naming `what` (e.g. "record.note") when `bytes` is not UTF-8.
 absl::Status CheckUtf8(std::string_view bytes, std::string_view what);
+
+// Decodes the code point that starts at text[i] (i < text.size()) into *cp and returns its
+// length in bytes, or 0 when the bytes there are not well-formed UTF-8 (RFC 3629 §4; *cp is
+// then unspecified). Never reads past the text.
+std::size_t DecodeUtf8(std::string_view text, std::size_t i, char32_t* cp) noexcept;
+
+// ---- The matching view: text read as a person reads it ----------------------------------------
+//
+// Identifiers reach a case system typed on every keyboard and pasted from word processors,
+// e-mail and PDFs: a personnummer with an en dash (Word's AutoFormat), a phone number grouped
+// with no-break spaces, a soft hyphen or a zero-width space inside a number, fullwidth digits
+// from an East-Asian input method. A scanner that reads only ASCII separators lets all of them
+// through, and a scrubber whose recall depends on the keyboard is no privacy guarantee (GDPR
+// art. 4(5); EDPB Guidelines 01/2025 on pseudonymisation: identifiers must be removed from
+// every attribute). So every scanner that looks for identifiers (ident::Scan, the scrubber, and
+// through them the register's and the pipeline's refusals) reads the *matching view* of a text,
+// in which each code point stands for what a reader sees:
+//
+//   decimal digits of any script (Unicode Nd: fullwidth, Arabic-Indic, mathematical …)  its digit
+//   dashes (Pd: hyphen, non-breaking hyphen, en and em dash …) and U+2212 minus          '-'
+//   space separators (Zs: no-break, narrow no-break, thin, figure, ideographic …)        ' '
+//   format characters (Cf: soft hyphen, zero-width space and joiners, BOM, direction
+//     marks …), variation selectors and the other default-ignorable code points         nothing
+//   fullwidth, small and mathematical forms whose NFKC form is one ASCII character
+//     (＠ → '@', ． → '.', ａ → 'a')                                                     that character
+//   everything else (ASCII, Swedish and other letters, bytes that are not UTF-8)         itself
+//
+// Superscript, subscript and circled forms read as themselves: they sit next to words as
+// footnote marks and list numbers ("Anna¹"). The table is generated from the Unicode Character
+// Database (scripts/render-matching-table.py; its Unicode version is in src/core/
+// matching_table.h). Matches are found in the view and reported as the exact byte ranges of the
+// original text, so a replacement covers precisely what the person wrote, invisible characters
+// inside it included. docs/anonymisation.md ("The matching view") has the whole mapping.
+
+// What ReadForMatching gives for a code point that reads as itself, and for an invisible one.
+inline constexpr int kReadsAsItself = -1;
+inline constexpr int kReadsAsNothing = -2;
+
+struct MatchingChar {
+  std::size_t length = 1;  // bytes of the code point in the text (1 for a byte that is not UTF-8)
+  int as = kReadsAsItself;  // an ASCII character (0..127), kReadsAsItself or kReadsAsNothing
+};
+
+// How the matching view reads the code point that starts at text[i] (i < text.size()). ASCII
+// bytes read as themselves (`as` is the byte). Never allocates; safe from any thread.
+MatchingChar ReadForMatching(std::string_view text, std::size_t i) noexcept;
+
+// Whether any code point of `text` reads as something other than itself (false for ASCII and
+// for Swedish text: å, ä, ö, é read as themselves). One pass; the common case reads each byte
+// once and looks nothing up.
+bool NeedsMatchingView(std::string_view text) noexcept;
+
+// The matching view of a whole text, for matchers that need it as one string (RE2, word
+// tokenisers), with the way back to the original bytes.
+//
+// When NeedsMatchingView(text) is false the view *is* the text: nothing is copied or allocated.
+// Otherwise the view is a copy in which every code point that reads as an ASCII character is
+// that character and every invisible one is left out, with a table of those edits (one entry
+// per changed code point) to map offsets back. The text must outlive the view.
+class MatchingView {
+ public:
+  explicit MatchingView(std::string_view text);
+
+  MatchingView(const MatchingView&) = delete;
+  MatchingView& operator=(const MatchingView&) = delete;
+
+  // The view; valid UTF-8 wherever the text is.
+  std::string_view text() const { return view_; }
+  // Whether the view is the original text itself.
+  bool same() const { return edits_.empty(); }
+
+  // The original bytes [first, second) that the view's bytes [begin, end) (begin < end <=
+  // text().size()) were read from: from the first byte of the code point that gave view byte
+  // `begin` to the last byte of the one that gave view byte end - 1. Invisible characters
+  // between them are inside the range; those just before or after it are not.
+  std::pair<std::size_t, std::size_t> Original(std::size_t begin, std::size_t end) const;
+
+ private:
+  // One code point of the original that the view changed: it became `view_length` (0 or 1)
+  // bytes at view offset `view` from `length` bytes at original offset `original`.
+  struct Edit {
+    std::size_t view;
+    std::size_t original;
+    std::uint32_t length;
+    std::uint32_t view_length;
+  };
+  // The edit at or last before view byte v: null when none is.
+  const Edit* EditBefore(std::size_t v) const;
+  std::size_t OriginalBegin(std::size_t v) const;
+
+  std::string_view original_;
+  std::string_view view_;
+  std::string folded_;
+  std::vector<Edit> edits_;
+};
 
 // ---- JSON ------------------------------------------------------------------------------------
 

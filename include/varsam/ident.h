@@ -127,12 +127,28 @@ struct Match {
   IdentityNumber number;
 };
 
-// Calls `on_match` for each identity number in `text`, in order, without overlaps. Recognised:
-// every form Check() accepts, and the same with a space in place of the separator
-// (`YYMMDD NNNN`, `YYYYMMDD NNNN`). A candidate must stand alone — no digit directly before or
-// after it — and must pass the check digit, date and century rules, which keeps false positives
-// (phone numbers, amounts, dates) down. `text` may be any bytes; only ASCII digits and
-// separators are interpreted, so UTF-8 around the numbers is fine. Never allocates.
+// Calls `on_match` for each identity number in `text`, in order, without overlaps.
+//
+// The text is read through the matching view (varsam/core.h): dashes of every kind and the
+// minus sign read as `-`, every space separator (no-break, narrow no-break, thin …) as a space,
+// invisible format characters (soft hyphen, zero-width space, BOM …) as nothing, and digits of
+// any script (fullwidth, Arabic-Indic …) as digits. In that view a number is written as digit
+// groups with separators between them:
+//   - twelve or ten digits in all, the whole of a run: no digit directly before or after;
+//   - a separator is `-`, `.`, `/` or `+` with up to two spaces on either side, or one or two
+//     spaces: `YYMMDD-NNNN`, `YYMMDD – NNNN`, `YYMMDD.NNNN`, `YYMMDD/NNNN`, `YYYYMMDD NNNN`;
+//   - between the date and the birth number any separator; inside them only spaces, and only
+//     between pairs: the date whole or all in pairs, the year whole (`YY MM DD-NN NN`,
+//     `YYYY MM DD NNNN`), so that dates, date ranges and case numbers written with dashes or
+//     dots are not read as one number;
+//   - `+` only between the date and the birth number of the ten-digit form (the centenarian's
+//     sign); every other separator reads as `-` for the century rule.
+// The digits must then pass Check() (check digit, date and century rules), and a twelve-digit
+// number's birth date must lie on or before `today` and less than 200 years before it, which
+// keeps false positives (phone numbers, amounts, account numbers, dates) down. Where the groups reach both twelve and ten
+// digits the twelve-digit reading is tried first. Match::offset and Match::length are the exact
+// bytes of the original text, from the first digit to the last (invisible characters inside
+// included). `text` may be any bytes: what is not UTF-8 reads as itself. Never allocates.
 void Scan(std::string_view text, Date today, absl::FunctionRef<void(const Match&)> on_match);
 
 // All matches of Scan(), collected.

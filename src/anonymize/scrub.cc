@@ -30,21 +30,38 @@ enum Regular : int { kRePhone = 0, kReEmail = 1, kRePostal = 2, kReAddress = 3, 
 constexpr Kind kRegularKind[kReCount] = {Kind::kPhone, Kind::kEmail, Kind::kPostalCode,
                                          Kind::kAddress};
 
-// +46 / 0046, an optional "(0)", then digit groups separated by single spaces or hyphens; or a
-// trunk 0 and an area code (optionally in parentheses), an optional "-", "/" or " - " after
-// it, then digit groups.
+// +46 / 0046 / (+46), an optional "(0)", then digit groups separated by single spaces, hyphens
+// or dots; or a trunk 0 and an area code (optionally in parentheses), an optional "-", "/", "."
+// or " - " after it, then digit groups. (The text is the matching view: every dash reads as
+// "-" and every space separator as " ".)
 // Repetitions are bounded (no phone has more groups or longer ones) so that a retry after a
 // rejected candidate reads a bounded stretch of text: the scan stays linear on any input.
 // Phone and postal code carry their context (not a digit, letter, '+' or '-' before; not a
 // digit after) so that the set does not fire on every date and long number; group 1 is the
 // identifier.
 constexpr std::string_view kPhonePattern =
-    R"((?:^|[^0-9A-Za-z+\-])((?:\+46|0046) ?(?:\(0\) ?)?[1-9][0-9]{0,11}(?:[ -][0-9]{1,12}){0,6})"
-    R"(|(?:0[1-9][0-9]{0,11}|\(0[1-9][0-9]{0,2}\))(?:(?: ?[-/] ?| )[0-9]{1,12})?)"
-    R"((?:[ -][0-9]{1,12}){0,6})(?:$|[^0-9]))";
+    R"((?:^|[^0-9A-Za-z+\-])((?:\+46|0046|\(\+46\))[ .-]?(?:\(0\) ?)?[1-9][0-9]{0,11})"
+    R"((?:[ .-][0-9]{1,12}){0,6})"
+    R"(|(?:0[1-9][0-9]{0,11}|\(0[1-9][0-9]{0,2}\))(?:(?: ?[-/.] ?| )[0-9]{1,12})?)"
+    R"((?:[ .-][0-9]{1,12}){0,6})(?:$|[^0-9]))";
 
-constexpr std::string_view kEmailPattern =
-    R"([\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,})";
+// local@domain.tld, and the forms people write to keep an address from machines or read it
+// out: "(at)", "[at]", "(a)", "(snabel-a)", " at ", " snabel-a ", spaces around "@"; "(dot)",
+// "[punkt]", " dot ", " punkt ", spaces around "." — in the local part and the domain alike
+// ("anna punkt l snabel-a exempel punkt se"). Spaces are bounded (at most three).
+std::string EmailPattern() {
+  const std::string word = R"([\p{L}\p{N}._%+-]+)";  // the local part's words
+  const std::string label = R"([\p{L}\p{N}-]+)";    // the domain's labels
+  const std::string open = R"( {0,2}[(\[{<] ?)", close = R"( ?[)\]}>] {0,2})";
+  // A written-out dot (a plain "." is part of the local part's words).
+  const std::string word_dot = R"((?: {1,3}\. {1,3}|)" + open + "(?i:dot|punkt|\\.)" + close +
+                               "| {1,3}(?i:dot|punkt) {1,3})";
+  const std::string dot = R"((?:\.|)" + word_dot + ")";
+  const std::string at = "(?:@| {1,3}@ {1,3}|" + open + "(?i:at|a|@|snabel[- ]?a)" + close +
+                         "| {1,3}(?i:at|snabel[- ]?a) {1,3})";
+  return word + "(?:" + word_dot + word + ")*" + at + label + "(?:" + dot + label + ")*" + dot +
+         R"(\p{L}{2,})";
+}
 
 constexpr std::string_view kPostalPattern = R"((?:^|[^0-9])([1-9][0-9]{2} ?[0-9]{2})(?:$|[^0-9]))";
 
@@ -58,8 +75,11 @@ constexpr std::string_view kAddressPattern =
     R"(kajen|promenaden)|\p{Lu}\p{L}*(?:plan|leden|torg|väg|gata|gränd|allé)))"
     R"( ?[0-9]{1,3}(?:[-–][0-9]{1,3})?(?: ?[A-Za-z])?)";
 
-constexpr std::string_view kPatterns[kReCount] = {kPhonePattern, kEmailPattern, kPostalPattern,
-                                                  kAddressPattern};
+// The patterns in the order of Regular.
+std::array<std::string, kReCount> Patterns() {
+  return {std::string(kPhonePattern), EmailPattern(), std::string(kPostalPattern),
+          std::string(kAddressPattern)};
+}
 
 re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
 
@@ -70,40 +90,8 @@ bool IsAsciiLetter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 
 
 // Decodes one code point at text[i]; returns its length in bytes, or 0 for an invalid
 // sequence (the byte is then a separator).
-std::size_t Decode(std::string_view text, std::size_t i, char32_t* cp) {
-  const auto b0 = static_cast<unsigned char>(text[i]);
-  if (b0 < 0x80) {
-    *cp = b0;
-    return 1;
-  }
-  const std::size_t left = text.size() - i;
-  auto cont = [&](std::size_t k) {
-    return static_cast<unsigned char>(text[i + k]) >= 0x80 &&
-           static_cast<unsigned char>(text[i + k]) <= 0xBF;
-  };
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    if (left < 2 || !cont(1)) return 0;
-    *cp = (char32_t{b0} & 0x1F) << 6 | (static_cast<unsigned char>(text[i + 1]) & 0x3F);
-    return 2;
-  }
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    if (left < 3 || !cont(1) || !cont(2)) return 0;
-    const auto b1 = static_cast<unsigned char>(text[i + 1]);
-    if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F)) return 0;
-    *cp = (char32_t{b0} & 0x0F) << 12 | (char32_t{b1} & 0x3F) << 6 |
-          (static_cast<unsigned char>(text[i + 2]) & 0x3F);
-    return 3;
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
-    const auto b1 = static_cast<unsigned char>(text[i + 1]);
-    if ((b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 > 0x8F)) return 0;
-    *cp = (char32_t{b0} & 0x07) << 18 | (char32_t{b1} & 0x3F) << 12 |
-          (static_cast<unsigned char>(text[i + 2]) & 0x3F) << 6 |
-          (static_cast<unsigned char>(text[i + 3]) & 0x3F);
-    return 4;
-  }
-  return 0;
+inline std::size_t Decode(std::string_view text, std::size_t i, char32_t* cp) {
+  return DecodeUtf8(text, i, cp);
 }
 
 // Whether a code point joins a word: ASCII letters, digits and '_'; Latin-1 letters (not × ÷);
@@ -249,6 +237,39 @@ bool AfterPaymentWord(std::string_view text, std::size_t begin) {
   return false;
 }
 
+// The digit groups of a phone candidate text[begin, end) and the separators between them. The
+// "(0)" of "+46 (0)70" belongs to the separator: it is not dialled.
+struct PhoneGroups {
+  static constexpr std::size_t kMax = 16;  // the pattern allows at most nine groups
+  std::size_t n = 0;
+  std::size_t total = 0;            // digits in all groups
+  std::size_t digits[kMax] = {};    // digits of group g
+  std::size_t sep_at[kMax] = {};    // where the separator after group g starts
+  bool sep_dot[kMax] = {};          // whether it holds a '.'
+  bool sep_only_dot[kMax] = {};     // whether it is exactly "."
+};
+
+PhoneGroups ReadPhoneGroups(std::string_view text, std::size_t begin, std::size_t end) {
+  PhoneGroups g;
+  std::size_t i = begin;
+  while (i < end && !IsDigit(static_cast<unsigned char>(text[i]))) ++i;  // "+", "(" before
+  while (i < end && g.n < PhoneGroups::kMax) {
+    const std::size_t start = i;
+    while (i < end && IsDigit(static_cast<unsigned char>(text[i]))) ++i;
+    g.digits[g.n] = i - start;
+    g.total += i - start;
+    g.sep_at[g.n] = i;
+    while (i < end && !IsDigit(static_cast<unsigned char>(text[i]))) {
+      if (text[i] == '(' && i + 2 < end && text[i + 1] == '0' && text[i + 2] == ')') i += 2;
+      g.sep_dot[g.n] |= text[i] == '.';
+      ++i;
+    }
+    g.sep_only_dot[g.n] = i == g.sep_at[g.n] + 1 && text[i - 1] == '.';
+    ++g.n;
+  }
+  return g;
+}
+
 // Phone: digits after the trunk 0 (national) or after +46/0046, 7..9; trims trailing groups
 // that make it too long. Returns the accepted end, or 0 to reject.
 std::size_t CheckPhone(std::string_view text, std::size_t begin, std::size_t end) {
@@ -256,41 +277,42 @@ std::size_t CheckPhone(std::string_view text, std::size_t begin, std::size_t end
     const auto before = static_cast<unsigned char>(text[begin - 1]);
     if (IsDigit(before) || IsAsciiLetter(before) || before == '+' || before == '-') return 0;
   }
+  const bool plus = text[begin] == '+' || (text[begin] == '(' && At(text, begin + 1) == '+');
   const bool international =
-      text[begin] == '+' || (text[begin] == '0' && end - begin > 2 && text[begin + 1] == '0');
-  std::size_t skip = 0;  // digits that are not part of the national significant number
-  if (international) skip = text[begin] == '+' ? 2 : 4;
+      plus || (text[begin] == '0' && end - begin > 2 && text[begin + 1] == '0');
+  // Digits that are not part of the national significant number: the country code, or the
+  // trunk 0.
+  const std::size_t skip = international ? (plus ? 2 : 4) : 1;
   for (;;) {
-    std::size_t digits = 0;
-    bool separated = false;
-    std::size_t last_separator = 0;
-    bool in_zero_paren = false;
-    for (std::size_t i = begin; i < end; ++i) {
-      const auto c = static_cast<unsigned char>(text[i]);
-      if (IsDigit(c)) {
-        if (!in_zero_paren) ++digits;
-      } else if (c == '(') {
-        in_zero_paren = international;
-      } else if (c == ')') {
-        in_zero_paren = false;
-      } else if (c != '+') {
-        separated = true;
-        if (c == ' ' || c == '-') last_separator = i;
-      }
-    }
-    // National: the trunk 0 counts as a digit here.
-    const std::size_t nsn = international ? digits - skip : digits - 1;
-    if (nsn > 9) {
-      if (last_separator == 0 || last_separator <= begin) return 0;
-      end = last_separator;
-      while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '-')) --end;
+    const PhoneGroups g = ReadPhoneGroups(text, begin, end);
+    if (g.total < skip) return 0;
+    const std::size_t nsn = g.total - skip;
+    if (nsn > 9) {  // leave the last group out
+      if (g.n < 2) return 0;
+      end = g.sep_at[g.n - 2];
       continue;
     }
     if (nsn < 7) return 0;
-    if (!separated && !international) {
+    if (g.n == 1 && !international) {
       // A bare ten-digit run is a phone only with a mobile prefix (070 072 073 076 079).
-      if (digits == 10 && (text[begin + 1] != '7' || !IsMobileThird(text[begin + 2]))) return 0;
+      if (g.total == 10 && (text[begin + 1] != '7' || !IsMobileThird(text[begin + 2]))) return 0;
       if (AfterPaymentWord(text, begin)) return 0;
+    }
+    // Dots between the subscriber's groups only when all of them are dots (070-174.06.05,
+    // 08.465.004.00): a time range "08.30-09.15" is not a phone.
+    const std::size_t first_subscriber = international ? 2 : 1;
+    bool dot = false, only_dots = true;
+    for (std::size_t k = first_subscriber; k + 1 < g.n; ++k) {
+      dot |= g.sep_dot[k];
+      only_dots &= g.sep_only_dot[k];
+    }
+    if (dot && !only_dots) return 0;
+    // A date 0D.MM.YYYY, 0D-MM-YYYY or 0D/MM/YYYY is not a phone.
+    if (!international && g.n == 3 && g.digits[0] == 2 && g.digits[1] == 2 && g.digits[2] == 4 &&
+        g.sep_at[1] == g.sep_at[0] + 3 && text[g.sep_at[0]] == text[g.sep_at[1]]) {
+      const char c = text[g.sep_at[0]];
+      const int month = (text[g.sep_at[0] + 1] - '0') * 10 + (text[g.sep_at[0] + 2] - '0');
+      if ((c == '.' || c == '-' || c == '/') && month >= 1 && month <= 12) return 0;
     }
     if (IsDigit(static_cast<unsigned char>(At(text, end)))) return 0;
     return end;
@@ -364,6 +386,39 @@ std::size_t Check(int regular, std::string_view text, std::size_t begin, std::si
   }
 }
 
+// Candidates that overlap are merged into one span covering them all, so that no part of any
+// identifier survives; the span takes the kind of its best member (the longest, then the
+// kind's priority, then the earlier start). The result is sorted and never overlaps.
+void ResolveOverlaps(std::vector<Span>* candidates) {
+  std::vector<Span>& cand = *candidates;
+  if (cand.size() <= 1) return;
+  std::sort(cand.begin(), cand.end(), [](const Span& a, const Span& b) {
+    if (a.offset != b.offset) return a.offset < b.offset;
+    return a.length > b.length;
+  });
+  const auto better = [](const Span& a, const Span& b) {
+    if (a.length != b.length) return a.length > b.length;
+    if (a.kind != b.kind) return a.kind < b.kind;
+    return a.offset < b.offset;
+  };
+  std::size_t kept = 0;
+  Span best = cand[0];  // the best member of the span being merged, cand[kept - 1]
+  for (std::size_t i = 0; i < cand.size(); ++i) {
+    const Span c = cand[i];
+    if (kept > 0 && c.offset < cand[kept - 1].offset + cand[kept - 1].length) {
+      Span& merged = cand[kept - 1];
+      merged.length = std::max(merged.offset + merged.length, c.offset + c.length) - merged.offset;
+      if (better(c, best)) best = c;
+      merged.kind = best.kind;
+      continue;
+    }
+    cand[kept++] = c;
+    best = c;
+  }
+  cand.resize(kept);
+}
+
+
 }  // namespace
 
 std::string_view KindName(Kind kind) {
@@ -416,14 +471,15 @@ absl::StatusOr<Scrubber> Scrubber::Create(const ScrubOptions& options) {
   re_options.set_log_errors(false);
   re_options.set_max_mem(8 << 20);  // RE2's default; per pattern, most of it for the DFA cache
   state->set = std::make_unique<re2::RE2::Set>(re_options, re2::RE2::UNANCHORED);
+  const std::array<std::string, kReCount> patterns = Patterns();
   for (int i = 0; i < kReCount; ++i) {
-    state->regex[i] = std::make_unique<re2::RE2>(Piece(kPatterns[i]), re_options);
+    state->regex[i] = std::make_unique<re2::RE2>(Piece(patterns[i]), re_options);
     if (!state->regex[i]->ok()) {
       return absl::InternalError(Cat({"scrub: pattern ", KindName(kRegularKind[i]),
                                       " does not compile: ", state->regex[i]->error()}));
     }
     std::string error;
-    if (state->set->Add(Piece(kPatterns[i]), &error) != i) {
+    if (state->set->Add(Piece(patterns[i]), &error) != i) {
       return absl::InternalError(Cat({"scrub: pattern set rejected a pattern: ", error}));
     }
   }
@@ -446,13 +502,17 @@ absl::StatusOr<Scrubber> Scrubber::Create(const ScrubOptions& options) {
   return Scrubber(std::move(state));
 }
 
-absl::Status Scrubber::Find(std::string_view text, std::span<const std::string> record_names,
+absl::Status Scrubber::Find(std::string_view original, std::span<const std::string> record_names,
                             std::vector<Span>* out) const {
   if (out == nullptr) return absl::InvalidArgumentError("scrub: no output vector");
   out->clear();
   const State& s = *state_;
   const ScrubOptions& o = s.options;
   std::vector<Span>& cand = *out;  // candidates first; the winners replace them at the end
+  // Everything is found in the matching view (the text itself unless it holds characters the
+  // view reads otherwise) and reported as the original's bytes at the end.
+  const MatchingView view(original);
+  const std::string_view text = view.text();
 
   // 1. Identity numbers: the foundation's scanner.
   const bool want_pnr = o.find[static_cast<int>(Kind::kPersonnummer)];
@@ -577,37 +637,18 @@ absl::Status Scrubber::Find(std::string_view text, std::span<const std::string> 
     }
   }
 
-  if (cand.size() <= 1) return absl::OkStatus();
-
-  // 4. Overlaps: candidates that overlap are merged into one span covering them all, so that
-  // no part of any identifier survives; the span takes the kind of its best member (the
-  // longest, then the kind's priority, then the earlier start).
-  std::sort(cand.begin(), cand.end(), [](const Span& a, const Span& b) {
-    if (a.offset != b.offset) return a.offset < b.offset;
-    return a.length > b.length;
-  });
-  const auto better = [](const Span& a, const Span& b) {
-    if (a.length != b.length) return a.length > b.length;
-    if (a.kind != b.kind) return a.kind < b.kind;
-    return a.offset < b.offset;
-  };
-  std::size_t kept = 0;
-  Span best = cand[0];  // the best member of the span being merged, cand[kept - 1]
-  for (std::size_t i = 0; i < cand.size(); ++i) {
-    const Span c = cand[i];
-    if (kept > 0 && c.offset < cand[kept - 1].offset + cand[kept - 1].length) {
-      Span& merged = cand[kept - 1];
-      merged.length = std::max(merged.offset + merged.length, c.offset + c.length) - merged.offset;
-      if (better(c, best)) best = c;
-      merged.kind = best.kind;
-      continue;
+  // 4. Overlaps.
+  ResolveOverlaps(&cand);
+  if (!view.same()) {
+    for (Span& span : cand) {
+      const auto [begin, end] = view.Original(span.offset, span.offset + span.length);
+      span.offset = begin;
+      span.length = end - begin;
     }
-    cand[kept++] = c;
-    best = c;
   }
-  cand.resize(kept);
   return absl::OkStatus();
 }
+
 
 absl::Status Scrubber::Replace(std::string_view text, std::span<const Span> spans,
                                std::string* out) {

@@ -7,7 +7,8 @@
 
 namespace varsam::ident::internal {
 
-// ASCII '0'..'9' only: other scripts' digits are not part of an identity number.
+// ASCII '0'..'9' only. Check() takes these alone; Scan() reads the matching view
+// (varsam/core.h), in which the digits of other scripts read as these.
 constexpr bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
 // How many ASCII digits [p, p + n) starts with.
