@@ -69,11 +69,12 @@ constexpr std::string_view kPostalPattern = R"((?:^|[^0-9])([1-9][0-9]{2} ?[0-9]
 constexpr bool kHasGroup[] = {true, false, true, false};
 
 // A street word with a suffix (any case for the unambiguous ones, a capital initial for the
-// ones that are also common words), a house number 1..999 (or a range 3-5), a letter.
+// ones that are also common words), a house number 1..999 (or a range 3-5), a letter: attached
+// in either case ("12b") or a capital after a space ("7 A", not the "i" of "12 i Malmö").
 constexpr std::string_view kAddressPattern =
     R"((?:\p{L}+(?i:gatan|vägen|gränd|backen|torget|stigen|allén|allen|gången|slingan|stråket|)"
     R"(kajen|promenaden)|\p{Lu}\p{L}*(?:plan|leden|torg|väg|gata|gränd|allé)))"
-    R"( ?[0-9]{1,3}(?:[-–][0-9]{1,3})?(?: ?[A-Za-z])?)";
+    R"( ?[0-9]{1,3}(?:-[0-9]{1,3})?(?:[A-Za-z]| [A-Z])?)";
 
 // The patterns in the order of Regular.
 std::array<std::string, kReCount> Patterns() {
