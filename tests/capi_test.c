@@ -172,6 +172,17 @@ static void test_find(void) {
   EXPECT(varsam_id_find(NULL, 5, 20261128, &json) == VARSAM_INVALID_ARGUMENT);
   EXPECT(json == NULL);
   EXPECT(varsam_id_find(text, strlen(text), 20261128, NULL) == VARSAM_INVALID_ARGUMENT);
+
+  /* As a word processor writes it: an en dash (3 bytes) and a soft hyphen (2 bytes) inside;
+   * offset and length are the original bytes. */
+  {
+    const char* pasted = "pnr 8001\xC2\xAD" "02\xE2\x80\x93" "2386.";
+    EXPECT(varsam_id_find(pasted, strlen(pasted), 20261128, &json) == VARSAM_OK);
+    EXPECT(json != NULL && strstr(json, "\"offset\":4") != NULL &&
+           strstr(json, "\"length\":15") != NULL &&
+           strstr(json, "\"normalized\":\"198001022386\"") != NULL);
+    varsam_free(json);
+  }
 }
 
 /* ---- Instruments ---------------------------------------------------------------------------- */

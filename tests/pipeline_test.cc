@@ -505,6 +505,33 @@ TEST_CASE("pipeline: bad records are refused naming the field and record, never 
   CHECK(p->Finish().status().code() == absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_CASE("pipeline: an identifier in a kept field is refused however it is written",
+          "[pipeline]") {
+  // The same scanner as the scrubber's, in the matching view: a word processor's en dash and
+  // no-break space, a soft hyphen, fullwidth digits, a dotted phone, an obfuscated address.
+  const Input in = MakeInput(6, 3);
+  auto p = Make(Options(1));
+  const std::string n = TestNumbers()[9];  // YYYYMMDDNNNN
+  const std::string ten = n.substr(2, 6) + "\u2013" + n.substr(8);
+  std::string fullwidth;
+  for (char c : n) fullwidth += "\xEF\xBC" + std::string(1, static_cast<char>(0x90 + (c - '0')));
+  const std::vector<std::string> values = {"ring " + ten,
+                                           n.substr(0, 8) + "\u00A0" + n.substr(8),
+                                           n.substr(0, 4) + "\u00AD" + n.substr(4),
+                                           fullwidth,
+                                           "070.174.06.05",
+                                           "anna (at) example punkt se"};
+  for (const std::string& value : values) {
+    INFO(value);
+    Record kept = in.records[1];
+    kept[kPoang] = value;
+    const absl::Status s = p->Add(kept);
+    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(std::string(s.message()).find("poang") != std::string::npos);
+    CHECK(std::string(s.message()).find(value) == std::string::npos);
+  }
+}
+
 TEST_CASE("pipeline: a missing key is refused at Create", "[pipeline]") {
   PipelineOptions none = Options(2);
   none.keys = nullptr;

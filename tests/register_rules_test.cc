@@ -120,6 +120,27 @@ TEST_CASE("register: a pseudonym is p<digit>_ and 43 base64url characters", "[st
   CHECK_THAT(EpisodeError(row), Catch::Contains("holds an identity number"));
 }
 
+TEST_CASE("register: the identity-number guard reads numbers however they are written",
+          "[store][register]") {
+  // A host vocabulary can admit any intervention name; the second guard still refuses one that
+  // holds an identity number written with a word processor's dash, a no-break space, a soft
+  // hyphen or fullwidth digits.
+  for (const std::string& value :
+       {std::string("800102\u20132386"), std::string("800102\u00A02386"),
+        std::string("8001\u00AD02-2386"), std::string("\uFF18\uFF10\uFF10\uFF11\uFF10\uFF12-2386"),
+        std::string("80 01 02-23 86"), std::string("800102.2386")}) {
+    INFO(value);
+    RegisterVocabulary vocabulary = RegisterVocabulary::Default();
+    vocabulary.interventions.push_back(value);
+    EpisodeRow row = GoodEpisode();
+    row.intervention = value;
+    const absl::Status status = ValidateEpisode(row, vocabulary);
+    REQUIRE_FALSE(status.ok());
+    CHECK_THAT(std::string(status.message()), Catch::Contains("holds an identity number"));
+    CHECK(std::string(status.message()).find(value) == std::string::npos);
+  }
+}
+
 TEST_CASE("register: generalised attributes keep their patterns", "[store][register]") {
   const auto episode_with = [](auto change) {
     EpisodeRow row = GoodEpisode();

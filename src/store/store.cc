@@ -231,6 +231,7 @@ absl::Status ValidateEpisode(const EpisodeRow& row, const RegisterVocabulary& vo
   for (const auto& [field, value] :
        {std::pair<std::string_view, std::string_view>{"pseudonym", row.pseudonym},
         {"age_band", row.age_band},
+        {"intervention", row.intervention},  // the host's vocabulary may admit anything
         {"start_period", row.start_period},
         {"end_period", row.end_period}}) {
     VARSAM_RETURN_IF_ERROR(NoIdentityNumber(kWhat, field, value));
@@ -259,7 +260,9 @@ absl::Status ValidateRegisterMeasurement(const RegisterMeasurementRow& row,
   if (row.record_key == 0) return FieldError(kWhat, "record_key", "must be a random non-zero key");
   for (const auto& [field, value] :
        {std::pair<std::string_view, std::string_view>{"pseudonym", row.pseudonym},
-        {"period", row.period}}) {
+        {"instrument", row.instrument},  // the host's vocabulary may admit anything
+        {"period", row.period},
+        {"band", row.band}}) {
     VARSAM_RETURN_IF_ERROR(NoIdentityNumber(kWhat, field, value));
   }
   return absl::OkStatus();

@@ -1,21 +1,23 @@
 // libFuzzer target: varsam::ident::Scan / FindAll and the C API varsam_id_find.
 //
-// The input is the text to scan. Every match must lie inside the text, in order, without
-// overlaps, stand alone (no digit on either side) and be a valid number by Check() with the
-// same digits; Scan must find exactly what a naive reference finds (every run of digits that
-// starts a valid form), allocate nothing itself, and agree with FindAll and varsam_id_find.
+// The input is the text to scan (scripts/fuzz gives it a dictionary of the characters the
+// matching view reads otherwise: Unicode dashes, space separators, format characters, digit
+// forms). Every match must lie inside the text, in order, without overlaps, cover whole code
+// points, and be a valid number by Check() on the digits it covers; Scan must find exactly what
+// the plain reference of tests/ident_reference.h finds, allocate nothing itself, and agree with
+// FindAll and varsam_id_find.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fuzz_support.h"
+#include "ident_reference.h"
 #include "varsam.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
@@ -24,48 +26,22 @@ namespace {
 
 using namespace varsam::fuzz;  // Date, ident, kToday, allocations, IsDigit
 
-// Check() on text[offset, offset + length) with a space separator read as `-`, as Scan reads
-// it; a failed result when the bytes are out of range.
-ident::CheckResult CheckCandidate(std::string_view text, std::size_t offset, std::size_t length) {
-  if (offset > text.size() || length > text.size() - offset || length > 13) return {};
-  char candidate[13];
-  std::memcpy(candidate, text.data() + offset, length);
-  if ((length == 11 || length == 13) && candidate[length - 5] == ' ') candidate[length - 5] = '-';
-  return ident::Check(std::string_view(candidate, length), kToday);
-}
-
-// The reference: at the start of each run of digits past the previous match, the first of the
-// lengths 13, 12, 11, 10 whose bytes (space as separator allowed) pass Check() and are not
-// followed by a digit is a match.
-std::vector<ident::Match> ReferenceFind(std::string_view text) {
-  std::vector<ident::Match> found;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (!IsDigit(text[i]) || (i > 0 && IsDigit(text[i - 1]))) {
-      ++i;
-      continue;
-    }
-    std::size_t matched = 0;
-    for (std::size_t length : {13, 12, 11, 10}) {
-      if (length > text.size() - i) continue;
-      if (i + length < text.size() && IsDigit(text[i + length])) continue;
-      const ident::CheckResult r = CheckCandidate(text, i, length);
-      if (r.ok()) {
-        found.push_back(ident::Match{i, length, r.number});
-        matched = length;
-        break;
-      }
-    }
-    i += matched > 0 ? matched : 1;
-  }
-  return found;
-}
-
 bool SameMatch(const ident::Match& a, const ident::Match& b) {
   return a.offset == b.offset && a.length == b.length && a.number.digits == b.number.digits &&
          a.number.kind == b.number.kind && a.number.sex == b.number.sex &&
          a.number.birth_date == b.number.birth_date &&
          a.number.official_test_number == b.number.official_test_number;
+}
+
+// The digits (read through the matching view) of text[offset, offset + length).
+std::string ViewDigits(std::string_view text, std::size_t offset, std::size_t length) {
+  std::string digits;
+  for (std::size_t i = offset; i < offset + length;) {
+    const varsam::MatchingChar c = varsam::ReadForMatching(text, i);
+    if (c.as >= '0' && c.as <= '9') digits.push_back(static_cast<char>(c.as));
+    i += c.length;
+  }
+  return digits;
 }
 
 }  // namespace
@@ -79,26 +55,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t allocations_before = allocations;
   std::size_t previous_end = 0;
   ident::Scan(text, kToday, [&](const ident::Match& m) {
-    REQUIRE(m.length >= 10 && m.length <= 13);
+    REQUIRE(m.length >= 10);
     REQUIRE(m.offset <= size && m.length <= size - m.offset);
     REQUIRE(m.offset >= previous_end);  // increasing, no overlap
     previous_end = m.offset + m.length;
-    REQUIRE(m.offset == 0 || !IsDigit(text[m.offset - 1]));
-    REQUIRE(previous_end == size || !IsDigit(text[previous_end]));
-    const ident::CheckResult checked = CheckCandidate(text, m.offset, m.length);
-    REQUIRE(checked.ok());
-    REQUIRE(checked.number.normalized() == m.number.normalized());
-    REQUIRE(checked.number.kind == m.number.kind);
-    REQUIRE(checked.number.birth_date == m.number.birth_date);
+    // Whole code points: the match starts and ends where the reading of the text does.
+    REQUIRE(varsam::ReadForMatching(text, m.offset).as >= '0');
+    // The digits it covers are the number's (the ten-digit form's last ten, or all twelve).
+    const std::string digits = ViewDigits(text, m.offset, m.length);
+    REQUIRE(digits.size() == 10 || digits.size() == 12);
+    REQUIRE(m.number.normalized().substr(12 - digits.size()) == digits);
     REQUIRE(matches.size() < matches.capacity());
     matches.push_back(m);
   });
   REQUIRE(allocations == allocations_before);  // "Never allocates"
 
   // Nothing missed, nothing extra.
-  const std::vector<ident::Match> expected = ReferenceFind(text);
+  const std::vector<varsam::testing::ReferenceMatch> expected =
+      varsam::testing::ReferenceScan(text, kToday);
   REQUIRE(expected.size() == matches.size());
-  for (std::size_t i = 0; i < matches.size(); ++i) REQUIRE(SameMatch(matches[i], expected[i]));
+  for (std::size_t i = 0; i < matches.size(); ++i) {
+    REQUIRE(expected[i].offset == matches[i].offset);
+    REQUIRE(expected[i].length == matches[i].length);
+    REQUIRE(expected[i].normalized == matches[i].number.normalized());
+  }
 
   const std::vector<ident::Match> all = ident::FindAll(text, kToday);
   REQUIRE(all.size() == matches.size());
