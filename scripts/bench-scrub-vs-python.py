@@ -3,13 +3,18 @@
 
 quality.md asks for performance figures as ratios against a reference. The reference here is
 what a host would otherwise write: Python's standard `re` with the patterns and rules of
-include/varsam/scrub.h — identity numbers (the accepted forms, then check digit and date in
-Python, as ident::Scan does), Swedish phone numbers (7..9 digits after the trunk 0 or +46; a
-bare ten-digit run only when it starts 07), e-mail addresses, postal codes ("NNN NN", or
-"NNNNN" before a capitalised word), street addresses (a street suffix and a number), and
-names (the client's own, case-insensitive, one compiled pattern per client; a host list of
-common first names with a capital initial, one pattern for all) — with the same overlap rule
-(longest, then kind priority, then the earlier start) and the same placeholders.
+include/varsam/scrub.h, on the same matching view (varsam/core.h): every dash read as "-",
+every space separator as " ", invisible format characters as nothing, digits of any script and
+fullwidth forms as ASCII (a str.translate table built from unicodedata, used only for texts
+that hold such a character, with the offsets mapped back). Then identity numbers (the written
+forms of ident::Scan with dots, slashes and pairs, then check digit, date and century in
+Python), Swedish phone numbers (7..9 digits after the trunk 0 or +46, dots only all the way,
+no dates; a bare ten-digit run only when it starts 07), e-mail addresses (also "(at)",
+"snabel-a", " punkt " …), postal codes ("NNN NN", or "NNNNN" before a capitalised word),
+street addresses (a street suffix and a number), and names (the client's own,
+case-insensitive, one compiled pattern per client; a host list of common first names with a
+capital initial, one pattern for all) — with the same overlap rule (longest, then kind
+priority, then the earlier start) and the same placeholders.
 
 The notes are the synthetic ones of `varsam synth --clients N --seed S` (notes.csv, names from
 clients.csv); bench_scrub makes the same notes in-process (2,000 clients, seed 1, the
@@ -32,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -51,18 +57,75 @@ PLACEHOLDER = ["[PERSONNUMMER]", "[SAMORDNINGSNUMMER]", "[EPOST]", "[TELEFON]", 
 LETTER = r"[^\W\d_]"
 UPPER = r"[A-ZÀ-ÖØ-Þ]"
 
-IDENT = re.compile(r"(?<![0-9])(?:(\d{8})([-+ ]?)(\d{4})|(\d{6})([-+ ]?)(\d{4}))(?![0-9])")
+IDENT = re.compile(
+    r"(?<![0-9])(?:(?P<d12>[0-9]{8}|[0-9]{4} {1,2}[0-9]{2} {1,2}[0-9]{2})"
+    r"(?P<s12> {0,2}[-./] {0,2}| {1,2})?(?P<n12>[0-9]{4}|[0-9]{2} {1,2}[0-9]{2})"
+    r"|(?P<d10>[0-9]{6}|[0-9]{2} {1,2}[0-9]{2} {1,2}[0-9]{2})"
+    r"(?P<s10> {0,2}[-+./] {0,2}| {1,2})?(?P<n10>[0-9]{4}|[0-9]{2} {1,2}[0-9]{2}))(?![0-9])")
 PHONE_RE = re.compile(
-    r"(?<![0-9A-Za-z+-])(?:(?:\+46|0046) ?(?:\(0\) ?)?[1-9][0-9]*(?:[ -][0-9]+)*"
-    r"|(?:0[1-9][0-9]*|\(0[1-9][0-9]{0,2}\))(?:(?: ?[-/] ?| )[0-9]+)?(?:[ -][0-9]+)*)")
-EMAIL_RE = re.compile(r"[\w.%+-]+@[^\W_]+(?:[.-][^\W_]+)*\.(?:" + LETTER + r"){2,}")
+    r"(?<![0-9A-Za-z+-])(?:(?:\+46|0046|\(\+46\))[ .-]?(?:\(0\) ?)?[1-9][0-9]*(?:[ .-][0-9]+)*"
+    r"|(?:0[1-9][0-9]*|\(0[1-9][0-9]{0,2}\))(?:(?: ?[-/.] ?| )[0-9]+)?(?:[ .-][0-9]+)*)")
+_OPEN, _CLOSE = r" {0,2}[(\[{<] ?", r" ?[)\]}>] {0,2}"
+_WORD_DOT = (r"(?: {1,3}\. {1,3}|" + _OPEN + r"(?i:dot|punkt|\.)" + _CLOSE +
+             r"| {1,3}(?i:dot|punkt) {1,3})")
+_AT = (r"(?:@| {1,3}@ {1,3}|" + _OPEN + r"(?i:at|a|@|snabel[- ]?a)" + _CLOSE +
+       r"| {1,3}(?i:at|snabel[- ]?a) {1,3})")
+_LABEL = r"[^\W_]+(?:-[^\W_]+)*"
+EMAIL_RE = re.compile(r"[\w.%+-]+(?:" + _WORD_DOT + r"[\w.%+-]+)*" + _AT + _LABEL + r"(?:(?:\.|" +
+                      _WORD_DOT + ")" + _LABEL + r")*(?:\.|" + _WORD_DOT + ")(?:" + LETTER +
+                      r"){2,}")
 POSTAL_RE = re.compile(
     r"(?<![0-9A-Za-z+/.,])(?<![0-9][ -])[1-9][0-9]{2}(?: [0-9]{2}(?![0-9A-Za-z/])(?![ -][0-9])"
     r"(?![,.][0-9])|[0-9]{2}(?= " + UPPER + r"))")
 ADDRESS_RE = re.compile(
     r"(?<![0-9])(?:" + LETTER + r"+(?i:gatan|vägen|gränd|backen|torget|stigen|allén|allen|gången|"
     r"slingan|stråket|kajen|promenaden)|" + UPPER + LETTER + r"*(?:plan|leden|torg|väg|gata|gränd|"
-    r"allé)) ?[0-9]{1,3}(?:[-–][0-9]{1,3})?(?: ?[A-Za-z](?!\w))?(?![0-9])")
+    r"allé)) ?[0-9]{1,3}(?:-[0-9]{1,3})?(?:[A-Za-z](?!\w)| [A-Z](?!\w))?(?![0-9])")
+
+
+def _view_table():
+    """The matching view as a str.translate table (varsam/core.h, scripts/render-matching-table.py)."""
+    table = {}
+    for cp in range(0x80, 0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat == "Nd":
+            table[cp] = str(unicodedata.decimal(ch))
+        elif cat == "Pd" or cp == 0x2212:
+            table[cp] = "-"
+        elif cat == "Zs":
+            table[cp] = " "
+        elif cat == "Cf" or cp in (0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2065, 0x3164,
+                                   0xFFA0) or 0x180B <= cp <= 0x180F or 0xFE00 <= cp <= 0xFE0F \
+                or 0xFFF0 <= cp <= 0xFFF8 or 0xE0000 <= cp <= 0xE0FFF:
+            table[cp] = ""
+        else:
+            nfkc = unicodedata.normalize("NFKC", ch)
+            d = unicodedata.decomposition(ch)
+            if len(nfkc) == 1 and ord(nfkc) < 0x80 and d and (
+                    not d.startswith("<") or d.split()[0] in ("<wide>", "<small>", "<font>")):
+                table[cp] = nfkc
+    return table
+
+
+VIEW_TABLE = _view_table()
+NEEDS_VIEW = re.compile("[" + "".join(re.escape(chr(c)) for c in VIEW_TABLE) + "]")
+
+
+def matching_view(text):
+    """(view, starts, ends): the view and, per view character, its original [start, end)."""
+    if not NEEDS_VIEW.search(text):
+        return text, None, None
+    view, starts, ends = [], [], []
+    for i, ch in enumerate(text):
+        r = VIEW_TABLE.get(ord(ch), ch)
+        if r:
+            view.append(r)
+            starts.append(i)
+            ends.append(i + 1)
+    return "".join(view), starts, ends
 
 
 def luhn_ok(ten):
@@ -75,19 +138,20 @@ def luhn_ok(ten):
 
 def ident_spans(text, today_year=2025):
     for m in IDENT.finditer(text):
-        if m.group(1):
-            date, sep, tail = m.group(1), m.group(2), m.group(3)
-            if sep == "+":
+        if m.group("d12"):
+            sep = m.group("s12") or ""
+            digits = re.sub("[^0-9]", "", m.group("d12") + m.group("n12"))
+            ten = digits[2:]
+            year = int(digits[:4])
+            if year > today_year or year <= today_year - 200:
                 continue
-            ten = date[2:] + tail
-            year = int(date[:4])
         else:
-            date, sep, tail = m.group(4), m.group(5), m.group(6)
-            ten = date + tail
-            yy = int(date[:2])
-            # century: '-' or ' ' or none → at most 99 this year; '+' → at least 100
+            sep = m.group("s10") or ""
+            ten = re.sub("[^0-9]", "", m.group("d10") + m.group("n10"))
+            yy = int(ten[:2])
+            # century: '+' → at least 100 this year; any other separator → at most 99
             year = 2000 + yy if 2000 + yy <= today_year else 1900 + yy
-            if sep == "+":
+            if "+" in sep:
                 year -= 100
         month, day = int(ten[2:4]), int(ten[4:6])
         kind = PNR
@@ -104,18 +168,23 @@ PAYMENT_WORD = re.compile(r"(?<![A-Za-z])(?i:ocr|bankgiro|bg|plusgiro|pg|konto|k
                           r"clearingnummer)[ :.]*$")
 
 
+GROUPS = re.compile(r"[0-9]+")
+
+
 def phone_end(text, start, end):
-    international = text[start] == "+" or text.startswith("00", start)
+    international = text[start] == "+" or text.startswith("00", start) or \
+        text.startswith("(+", start)
     span = text[start:end]
     while True:
-        digits = re.sub(r"\(0\)", "", span) if international else span
-        n = sum(c.isdigit() for c in digits)
-        nsn = n - (2 if span.startswith("+") else 4) if international else n - 1
+        digits = span.replace("(0)", "") if international else span
+        groups = [(g.start(), g.end()) for g in GROUPS.finditer(digits)]
+        n = sum(e - s for s, e in groups)
+        nsn = n - (4 if digits.startswith("00") else 2) if international else n - 1
         if nsn > 9:
-            cut = max(span.rfind(" "), span.rfind("-"))
+            cut = max(span.rfind(" "), span.rfind("-"), span.rfind("."))
             if cut <= 0:
                 return None
-            span = span[:cut].rstrip(" -")
+            span = span[:cut].rstrip(" -.")
             continue
         if nsn < 7:
             return None
@@ -124,6 +193,14 @@ def phone_end(text, start, end):
                 return None
             if PAYMENT_WORD.search(text, 0, start):
                 return None
+        seps = [digits[groups[i][1]:groups[i + 1][0]] for i in range(len(groups) - 1)]
+        sub = seps[2 if international else 1:]
+        if any("." in x for x in sub) and any(x != "." for x in sub):
+            return None
+        if not international and [e - s for s, e in groups] == [2, 2, 4] and \
+                seps[0] == seps[1] and seps[0] in (".", "-", "/") and \
+                1 <= int(digits[groups[1][0]:groups[1][1]]) <= 12:
+            return None
         end = start + len(span)
         if end < len(text) and text[end].isdigit():
             return None
@@ -139,7 +216,8 @@ def name_pattern(words, ignore_case):
 HOST_RE = name_pattern(HOST_NAMES + [n.upper() for n in HOST_NAMES], ignore_case=False)
 
 
-def python_scrub(text, record_re):
+def python_scrub(original, record_re):
+    text, starts, ends = matching_view(original)
     cand = [(s, e, k) for s, e, k in ident_spans(text)]
     for m in PHONE_RE.finditer(text):
         e = phone_end(text, m.start(), m.end())
@@ -164,12 +242,14 @@ def python_scrub(text, record_re):
             taken.append((s, e))
             kept.append((s, e, k))
     kept.sort()
+    if starts is not None:
+        kept = [(starts[s], ends[e - 1], k) for s, e, k in kept]
     out, pos = [], 0
     for s, e, k in kept:
-        out.append(text[pos:s])
+        out.append(original[pos:s])
         out.append(PLACEHOLDER[k])
         pos = e
-    out.append(text[pos:])
+    out.append(original[pos:])
     return "".join(out), len(kept)
 
 

@@ -1,5 +1,5 @@
 // varsam/scrub.h — finding direct identifiers in free text (case notes) and replacing them with
-// typed placeholders: the first step of the anonymisation pipeline (issue 6, item 2).
+// typed placeholders: the first step of the anonymisation pipeline.
 //
 // Why. Free text in a case is the place where direct identifiers hide: a personnummer typed
 // into a note, a parent's phone number, a street address. GDPR art. 4(1) makes any information
@@ -11,14 +11,28 @@
 // that direct identifiers must be removed or transformed in *all* attributes, free text included.
 // So every free-text field passes through a Scrubber before it reaches the register.
 //
+// Text as people write it. Everything is looked for in the matching view of the text
+// (varsam/core.h): every Unicode dash reads as "-", every space separator (no-break, narrow
+// no-break, thin …) as " ", invisible format characters (soft hyphen, zero-width space, BOM …)
+// as nothing, digits of any script and the fullwidth forms (＠ ．) as ASCII — so what a word
+// processor, an e-mail client or a PDF did to an identifier does not hide it. Every Span is the
+// exact bytes of the original text. Pure ASCII and Swedish text is its own view (nothing
+// copied).
+//
 // What is found (Kind), each replaced by its placeholder:
-//   personnummer       [PERSONNUMMER]       ident::Scan — the foundation's scanner (all the forms
-//   samordningsnummer  [SAMORDNINGSNUMMER]  of ident::Check plus a space as separator, check
-//                                           digit, date and century rules; never rewritten here)
+//   personnummer       [PERSONNUMMER]       ident::Scan — the foundation's scanner (the forms
+//   samordningsnummer  [SAMORDNINGSNUMMER]  of ident::Check with `-`, `.`, `/`, spaces or
+//                                           nothing between date and birth number, pairs with
+//                                           spaces; check digit, date and century rules;
+//                                           never rewritten here)
 //   phone              [TELEFON]            Swedish numbers: 0 + area code + subscriber number,
-//                                           or +46 / 0046 (optionally "(0)"), groups separated by
-//                                           single spaces or hyphens (070-123 45 67, 0701234567,
-//                                           +46 70 123 45 67, 08-123 456 78, 031-12 34 56);
+//                                           or +46 / 0046 / (+46) (optionally "(0)"), groups
+//                                           separated by single spaces, hyphens or dots (070-123
+//                                           45 67, 0701234567, +46 70 123 45 67, 08-123 456 78,
+//                                           031-12 34 56, 070.123.45.67, (08) 123 456 78); dots
+//                                           between the subscriber's groups only when all of
+//                                           them are dots (not the time range 08.30-09.15), and
+//                                           no date 0D.MM.YYYY;
 //                                           7..9 digits after the trunk 0 or country code
 //                                           (trailing groups beyond 9 are left out); a bare run
 //                                           of ten digits only with a mobile prefix (070 072 073
@@ -28,7 +42,13 @@
 //                                           no digit, letter, '+' or '-' directly before, no digit
 //                                           after.
 //   e-mail             [EPOST]              local@domain.tld, letters (any script), digits and
-//                                           ._%+- in the local part, a TLD of 2+ letters.
+//                                           ._%+- in the local part, a TLD of 2+ letters; and
+//                                           the written-out forms: "(at)", "[at]", "(a)",
+//                                           "(snabel-a)", " at ", " snabel-a ", spaces on both
+//                                           sides of "@"; "(dot)", "[punkt]", " dot ",
+//                                           " punkt ", spaces around "." — in the local part and
+//                                           the domain ("anna punkt l snabel-a exempel punkt
+//                                           se" is one address).
 //   postal code        [POSTNUMMER]         "NNN NN" (the written form) with a first digit 1..9,
 //                                           not inside a longer run of digit groups
 //                                           ("070 174 06 12", "123 456"); the unseparated "NNNNN"
@@ -36,8 +56,9 @@
 //                                           (the locality: "12345 Ort") — five bare digits are
 //                                           far more often amounts or numbers than postal codes.
 //   street address     [ADRESS]             one word ending in a street suffix + a number 1..999
-//                                           with an optional letter (Storgatan 12B, vasavägen 3,
-//                                           Kyrkbacken 7 A): -gatan -vägen -gränd -backen
+//                                           with an optional letter, attached or a capital after
+//                                           a space (Storgatan 12B, vasavägen 3, Kyrkbacken 7 A;
+//                                           not the "i" of "Storgatan 12 i Malmö"): -gatan -vägen -gränd -backen
 //                                           -torget -stigen -allén -gången -slingan -stråket
 //                                           -kajen -promenaden (any case); -plan -leden -torg
 //                                           -väg -gata (capitalised only: "vårdplan 2" is not an
@@ -63,8 +84,9 @@
 // each word up in a hash set built once by Create (the host list) and in the call's few record
 // names (folded once per call; a word is folded and hashed only when its byte length is that
 // of some name). Candidates are collected in the output vector itself and resolved there;
-// besides the output a call allocates only small buffers whose size does not depend on the
-// number of matches (the set's list of kinds present, the record's folded names).
+// besides the output a call allocates only buffers whose size does not depend on the number of
+// matches (the set's list of kinds present, the record's folded names, and the matching view
+// of a text that needs one).
 // Nothing is allocated per match beyond the output.
 //
 // Overlaps. Candidates of different kinds may overlap (a postal-code-looking "174 06" inside
