@@ -1,4 +1,4 @@
-// Benchmarks for include/varsam/scrub.h (issue 6): scrubbing the synthetic case notes.
+// Benchmarks for include/varsam/scrub.h: scrubbing the synthetic case notes.
 //
 // The notes are those of `varsam synth --clients 2000 --seed 1` (made in-process with the same
 // options, so scripts/bench-scrub-vs-python.py reads the very same bytes from notes.csv). Each
@@ -109,6 +109,41 @@ void BM_Scrub(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
 }
 BENCHMARK(BM_Scrub)->Unit(benchmark::kMillisecond);
+
+// The notes as pasted from a word processor: every '-' an en dash, every space after a digit a
+// no-break space. Each note then needs its matching view (a copy and a table of edits).
+void BM_ScrubFindPasted(benchmark::State& state) {
+  const Corpus& c = Notes();
+  const Scrubber& s = TheScrubber();
+  std::vector<std::string> pasted;
+  std::size_t bytes = 0;
+  for (const std::string& note : c.notes) {
+    std::string p;
+    for (std::size_t i = 0; i < note.size(); ++i) {
+      if (note[i] == '-') {
+        p += "\u2013";
+      } else if (note[i] == ' ' && i > 0 && note[i - 1] >= '0' && note[i - 1] <= '9') {
+        p += "\u00A0";
+      } else {
+        p += note[i];
+      }
+    }
+    bytes += p.size();
+    pasted.push_back(std::move(p));
+  }
+  std::vector<Span> spans;
+  std::size_t found = 0;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < pasted.size(); ++i) {
+      if (!s.Find(pasted[i], c.names[i], &spans).ok()) state.SkipWithError("find failed");
+      found += spans.size();
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+  state.counters["spans_per_note"] =
+      static_cast<double>(found) / static_cast<double>(state.iterations() * pasted.size());
+}
+BENCHMARK(BM_ScrubFindPasted)->Unit(benchmark::kMillisecond);
 
 // The same notes as one text (a batch export): no per-call overhead, names from the list only.
 void BM_ScrubOneText(benchmark::State& state) {

@@ -63,6 +63,20 @@ int main() {
   varsam::ident::Scan(text, today, [&](const varsam::ident::Match&) { ++found; });
   expect(allocations == before && found > 8000, "Scan of a note text allocates nothing");
 
+  // The same numbers as a word processor writes them (en dash, no-break space, soft hyphen):
+  // Scan reads the matching view without building it.
+  std::string pasted;
+  for (size_t i = 0; i < numbers.size(); i += 10) {
+    pasted += "Anteckning om " + numbers[i].substr(0, 4) + "\u00AD" + numbers[i].substr(4) +
+              " och " + numbers[i].substr(2, 6) + "\u2013" + numbers[i].substr(8) +
+              ", tel 070\u00A0174\u00A006\u00A005.\n";
+  }
+  before = allocations;
+  size_t pasted_found = 0;
+  varsam::ident::Scan(pasted, today, [&](const varsam::ident::Match&) { ++pasted_found; });
+  expect(allocations == before && pasted_found == found,
+         "Scan of a pasted note text (Unicode separators) allocates nothing and finds the same");
+
   // Instruments: the registry is built once (that allocates); scoring after it does not.
   namespace ins = varsam::instruments;
   const ins::Instrument& phq9 = *ins::Registry::Global().Find("phq9");

@@ -77,8 +77,36 @@ absl::Status CheckUtf8(std::string_view bytes, std::string_view what);
 
 // Decodes the code point that starts at text[i] (i < text.size()) into *cp and returns its
 // length in bytes, or 0 when the bytes there are not well-formed UTF-8 (RFC 3629 §4; *cp is
-// then unspecified). Never reads past the text.
-std::size_t DecodeUtf8(std::string_view text, std::size_t i, char32_t* cp) noexcept;
+// then unspecified). Never reads past the text. Inline: tokenisers call it per character.
+inline std::size_t DecodeUtf8(std::string_view text, std::size_t i, char32_t* cp) noexcept {
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char b0 = at(0);
+  if (b0 < 0x80) {
+    *cp = b0;
+    return 1;
+  }
+  const std::size_t left = text.size() - i;
+  const auto cont = [&](std::size_t k) { return (at(k) & 0xC0) == 0x80; };
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    if (left < 2 || !cont(1)) return 0;
+    *cp = (char32_t{b0} & 0x1F) << 6 | (at(1) & 0x3F);
+    return 2;
+  }
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    if (left < 3 || !cont(1) || !cont(2)) return 0;
+    if ((b0 == 0xE0 && at(1) < 0xA0) || (b0 == 0xED && at(1) > 0x9F)) return 0;
+    *cp = (char32_t{b0} & 0x0F) << 12 | (char32_t{at(1)} & 0x3F) << 6 | (at(2) & 0x3F);
+    return 3;
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
+    if ((b0 == 0xF0 && at(1) < 0x90) || (b0 == 0xF4 && at(1) > 0x8F)) return 0;
+    *cp = (char32_t{b0} & 0x07) << 18 | (char32_t{at(1)} & 0x3F) << 12 |
+          (char32_t{at(2)} & 0x3F) << 6 | (at(3) & 0x3F);
+    return 4;
+  }
+  return 0;
+}
 
 // ---- The matching view: text read as a person reads it ----------------------------------------
 //
@@ -120,6 +148,12 @@ struct MatchingChar {
 // How the matching view reads the code point that starts at text[i] (i < text.size()). ASCII
 // bytes read as themselves (`as` is the byte). Never allocates; safe from any thread.
 MatchingChar ReadForMatching(std::string_view text, std::size_t i) noexcept;
+
+// The offset of the first byte at or after `i` that is an ASCII digit or may start a code point
+// the view reads otherwise (text.size() when there is none): where a scanner for digits has to
+// look. ASCII, continuation bytes and Latin-1 letters (å ä ö é) are passed over sixteen bytes
+// at a time.
+std::size_t NextDigitOrChanged(std::string_view text, std::size_t i) noexcept;
 
 // Whether any code point of `text` reads as something other than itself (false for ASCII and
 // for Swedish text: å, ä, ö, é read as themselves). One pass; the common case reads each byte

@@ -24,11 +24,20 @@ namespace varsam::anonymize {
 
 namespace {
 
-// The four regular kinds, in the order of the RE2::Set's pattern indices.
-enum Regular : int { kRePhone = 0, kReEmail = 1, kRePostal = 2, kReAddress = 3, kReCount = 4 };
+// The regular kinds, in the order of the RE2::Set's pattern indices. E-mail has two: the plain
+// form local@domain.tld, and the written-out forms (which the set only looks for by their
+// operators, a far smaller automaton than the whole pattern; see EmailPatterns).
+enum Regular : int {
+  kRePhone = 0,
+  kReEmail = 1,
+  kReEmailWritten = 2,
+  kRePostal = 3,
+  kReAddress = 4,
+  kReCount = 5
+};
 
-constexpr Kind kRegularKind[kReCount] = {Kind::kPhone, Kind::kEmail, Kind::kPostalCode,
-                                         Kind::kAddress};
+constexpr Kind kRegularKind[kReCount] = {Kind::kPhone, Kind::kEmail, Kind::kEmail,
+                                         Kind::kPostalCode, Kind::kAddress};
 
 // +46 / 0046 / (+46), an optional "(0)", then digit groups separated by single spaces, hyphens
 // or dots; or a trunk 0 and an area code (optionally in parentheses), an optional "-", "/", "."
@@ -46,10 +55,17 @@ constexpr std::string_view kPhonePattern =
     R"((?:[ .-][0-9]{1,12}){0,6})(?:$|[^0-9]))";
 
 // local@domain.tld, and the forms people write to keep an address from machines or read it
-// out: "(at)", "[at]", "(a)", "(snabel-a)", " at ", " snabel-a ", spaces around "@"; "(dot)",
-// "[punkt]", " dot ", " punkt ", spaces around "." — in the local part and the domain alike
-// ("anna punkt l snabel-a exempel punkt se"). Spaces are bounded (at most three).
-std::string EmailPattern() {
+// out: "(at)", "[at]", "(a)", "(snabel-a)", " at ", " snabel-a ", spaces on both sides of "@"
+// (not on one side only: "till @anna.berg" is a handle); "(dot)", "[punkt]", " dot ",
+// " punkt ", spaces on both sides of "." — in the local part and the domain alike ("anna punkt
+// l snabel-a exempel punkt se"). Spaces are bounded (at most three).
+struct EmailPatterns {
+  std::string plain;    // local@domain.tld
+  std::string written;  // every form, the plain one included
+  std::string trigger;  // what every written-out form holds and no plain one does
+};
+
+EmailPatterns MakeEmailPatterns() {
   const std::string word = R"([\p{L}\p{N}._%+-]+)";  // the local part's words
   const std::string label = R"([\p{L}\p{N}-]+)";    // the domain's labels
   const std::string open = R"( {0,2}[(\[{<] ?)", close = R"( ?[)\]}>] {0,2})";
@@ -57,16 +73,23 @@ std::string EmailPattern() {
   const std::string word_dot = R"((?: {1,3}\. {1,3}|)" + open + "(?i:dot|punkt|\\.)" + close +
                                "| {1,3}(?i:dot|punkt) {1,3})";
   const std::string dot = R"((?:\.|)" + word_dot + ")";
-  const std::string at = "(?:@| {1,3}@ {1,3}|" + open + "(?i:at|a|@|snabel[- ]?a)" + close +
-                         "| {1,3}(?i:at|snabel[- ]?a) {1,3})";
-  return word + "(?:" + word_dot + word + ")*" + at + label + "(?:" + dot + label + ")*" + dot +
-         R"(\p{L}{2,})";
+  const std::string written_at = "(?: {1,3}@ {1,3}|" + open + "(?i:at|a|@|snabel[- ]?a)" +
+                                 close + "| {1,3}(?i:at|snabel[- ]?a) {1,3})";
+  const std::string tld = R"(\p{L}{2,})";
+  EmailPatterns p;
+  p.plain = word + "@" + label + R"((?:\.)" + label + ")*\\." + tld;
+  p.written = word + "(?:" + word_dot + word + ")*(?:@|" + written_at + ")" + label + "(?:" +
+              dot + label + ")*" + dot + tld;
+  // A written-out "at"; or a plain "@" with a written-out dot in the domain or before it in
+  // the local part.
+  p.trigger = written_at + "|@" + label + R"((?:\.)" + label + ")*" + word_dot + "|" +
+              word_dot + word + "@";
+  return p;
 }
-
 constexpr std::string_view kPostalPattern = R"((?:^|[^0-9])([1-9][0-9]{2} ?[0-9]{2})(?:$|[^0-9]))";
 
 // Whether the pattern has a group 1 for the identifier (else the whole match is it).
-constexpr bool kHasGroup[] = {true, false, true, false};
+constexpr bool kHasGroup[] = {true, false, false, true, false};
 
 // A street word with a suffix (any case for the unambiguous ones, a capital initial for the
 // ones that are also common words), a house number 1..999 (or a range 3-5), a letter: attached
@@ -76,10 +99,21 @@ constexpr std::string_view kAddressPattern =
     R"(kajen|promenaden)|\p{Lu}\p{L}*(?:plan|leden|torg|väg|gata|gränd|allé)))"
     R"( ?[0-9]{1,3}(?:-[0-9]{1,3})?(?:[A-Za-z]| [A-Z])?)";
 
-// The patterns in the order of Regular.
-std::array<std::string, kReCount> Patterns() {
-  return {std::string(kPhonePattern), EmailPattern(), std::string(kPostalPattern),
-          std::string(kAddressPattern)};
+// The patterns in the order of Regular: what each kind's RE2 matches, and what the set looks
+// for to say whether the kind occurs at all.
+struct Patterns {
+  std::array<std::string, kReCount> match;
+  std::array<std::string, kReCount> present;
+};
+
+Patterns MakePatterns() {
+  const EmailPatterns email = MakeEmailPatterns();
+  Patterns p;
+  p.match = {std::string(kPhonePattern), email.plain, email.written, std::string(kPostalPattern),
+             std::string(kAddressPattern)};
+  p.present = p.match;
+  p.present[kReEmailWritten] = email.trigger;
+  return p;
 }
 
 re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
@@ -381,7 +415,8 @@ std::size_t CheckEmail(std::string_view text, std::size_t begin, std::size_t end
 std::size_t Check(int regular, std::string_view text, std::size_t begin, std::size_t end) {
   switch (regular) {
     case kRePhone: return CheckPhone(text, begin, end);
-    case kReEmail: return CheckEmail(text, begin, end);
+    case kReEmail:
+    case kReEmailWritten: return CheckEmail(text, begin, end);
     case kRePostal: return CheckPostal(text, begin, end);
     default: return CheckAddress(text, begin, end);
   }
@@ -472,15 +507,15 @@ absl::StatusOr<Scrubber> Scrubber::Create(const ScrubOptions& options) {
   re_options.set_log_errors(false);
   re_options.set_max_mem(8 << 20);  // RE2's default; per pattern, most of it for the DFA cache
   state->set = std::make_unique<re2::RE2::Set>(re_options, re2::RE2::UNANCHORED);
-  const std::array<std::string, kReCount> patterns = Patterns();
+  const Patterns patterns = MakePatterns();
   for (int i = 0; i < kReCount; ++i) {
-    state->regex[i] = std::make_unique<re2::RE2>(Piece(patterns[i]), re_options);
+    state->regex[i] = std::make_unique<re2::RE2>(Piece(patterns.match[i]), re_options);
     if (!state->regex[i]->ok()) {
       return absl::InternalError(Cat({"scrub: pattern ", KindName(kRegularKind[i]),
                                       " does not compile: ", state->regex[i]->error()}));
     }
     std::string error;
-    if (state->set->Add(Piece(patterns[i]), &error) != i) {
+    if (state->set->Add(Piece(patterns.present[i]), &error) != i) {
       return absl::InternalError(Cat({"scrub: pattern set rejected a pattern: ", error}));
     }
   }
@@ -528,7 +563,7 @@ absl::Status Scrubber::Find(std::string_view original, std::span<const std::stri
   }
 
   // 2. The regular kinds: which occur at all (one pass of the set), then their spans.
-  bool present[kReCount] = {false, false, false, false};
+  bool present[kReCount] = {};
   bool any_regular = false;
   for (int i = 0; i < kReCount; ++i) any_regular |= o.find[static_cast<int>(kRegularKind[i])];
   if (any_regular && !text.empty()) {
@@ -543,6 +578,8 @@ absl::Status Scrubber::Find(std::string_view original, std::span<const std::stri
     }
   }
   const re2::StringPiece piece = Piece(text);
+  // The written-out e-mail pattern finds plain addresses too: one of the two runs.
+  if (present[kReEmailWritten]) present[kReEmail] = false;
   for (int i = 0; i < kReCount; ++i) {
     if (!present[i] || !o.find[static_cast<int>(kRegularKind[i])]) continue;
     const re2::RE2& re = *s.regex[i];

@@ -1,6 +1,11 @@
 // The matching view (see varsam/core.h): how a text is read when identifiers are looked for.
 
 #include <algorithm>
+#include <array>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <iterator>
 
 #include "matching_table.h"
@@ -27,11 +32,52 @@ int Lookup(char32_t cp) {
   return r->as + (r->step != 0 ? static_cast<int>(cp - r->first) : 0);
 }
 
-// Whether the two bytes at p are U+00C0..U+00FF (Latin-1 letters: å ä ö é …), which read as
-// themselves (the generator checks that the table holds none of them): Swedish text skips
-// them without decoding.
-inline bool IsLatin1Letter(const unsigned char* p, const unsigned char* end) {
-  return p[0] == 0xC3 && end - p >= 2 && (p[1] & 0xC0) == 0x80;
+// The bytes that may start a code point the view reads otherwise: the lead bytes of two- to
+// four-byte sequences but 0xC3 (U+00C0..U+00FF, the Latin-1 letters of Swedish, none of which
+// is in the table: the generator checks). ASCII, continuation bytes and bytes that are never
+// UTF-8 read as themselves; so does a 0xC3 that leads no valid sequence.
+constexpr std::array<bool, 256> Stops(bool digits) {
+  std::array<bool, 256> stops{};
+  for (int b = 0xC2; b <= 0xF4; ++b) stops[b] = b != 0xC3;
+  if (digits) {
+    for (int b = '0'; b <= '9'; ++b) stops[b] = true;
+  }
+  return stops;
+}
+constexpr std::array<bool, 256> kChanged = Stops(false);
+constexpr std::array<bool, 256> kDigitOrChanged = Stops(true);
+
+// The first i' >= i with stops[p[i']] (n when none). Only lead bytes other than 0xC3 (and with
+// kDigits, ASCII digits) can be stops, so sixteen bytes with none of them are passed over at
+// once (SSE2, which every x86-64 has; byte by byte elsewhere).
+template <bool kDigits>
+std::size_t NextStop(const unsigned char* p, std::size_t n, std::size_t i) {
+  constexpr const std::array<bool, 256>& stops = kDigits ? kDigitOrChanged : kChanged;
+#if defined(__SSE2__)
+  // Signed byte compares: 0x80..0xBF (continuation) are -128..-65, leads 0xC0..0xFF -64..-1.
+  const __m128i slash = _mm_set1_epi8('/'), colon = _mm_set1_epi8(':');
+  const __m128i last_continuation = _mm_set1_epi8(-65), zero = _mm_setzero_si128();
+  const __m128i latin1 = _mm_set1_epi8(static_cast<char>(0xC3));
+  while (n - i >= 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i lead = _mm_and_si128(_mm_cmpgt_epi8(x, last_continuation),
+                                       _mm_cmplt_epi8(x, zero));
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(
+        _mm_cmpeq_epi8(x, latin1), lead)));
+    if constexpr (kDigits) {
+      const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, slash), _mm_cmplt_epi8(x, colon));
+      mask |= static_cast<unsigned>(_mm_movemask_epi8(digit));
+    }
+    while (mask != 0) {
+      const auto bit = static_cast<std::size_t>(__builtin_ctz(mask));
+      if (stops[p[i + bit]]) return i + bit;
+      mask &= mask - 1;
+    }
+    i += 16;
+  }
+#endif
+  while (i < n && !stops[p[i]]) ++i;
+  return i;
 }
 
 }  // namespace
@@ -45,25 +91,19 @@ MatchingChar ReadForMatching(std::string_view text, std::size_t i) noexcept {
   return {length, Lookup(cp)};
 }
 
+std::size_t NextDigitOrChanged(std::string_view text, std::size_t i) noexcept {
+  return NextStop<true>(reinterpret_cast<const unsigned char*>(text.data()), text.size(), i);
+}
+
 bool NeedsMatchingView(std::string_view text) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    if (*p < 0x80) {
-      ++p;
-      continue;
-    }
-    if (IsLatin1Letter(p, end)) {
-      p += 2;
-      continue;
-    }
-    const std::size_t i = static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(
-                                                           text.data()));
+  for (std::size_t i = 0;;) {
+    i = NextStop<false>(p, text.size(), i);
+    if (i >= text.size()) return false;
     const MatchingChar c = ReadForMatching(text, i);
     if (c.as != kReadsAsItself) return true;
-    p += c.length;
+    i += c.length;
   }
-  return false;
 }
 
 MatchingView::MatchingView(std::string_view text) : original_(text), view_(text) {

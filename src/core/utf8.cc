@@ -46,36 +46,6 @@ bool IsValidUtf8(std::string_view bytes) {
   return true;
 }
 
-std::size_t DecodeUtf8(std::string_view text, std::size_t i, char32_t* cp) noexcept {
-  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  const unsigned char b0 = at(0);
-  if (b0 < 0x80) {
-    *cp = b0;
-    return 1;
-  }
-  const std::size_t left = text.size() - i;
-  const auto cont = [&](std::size_t k) { return (at(k) & 0xC0) == 0x80; };
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    if (left < 2 || !cont(1)) return 0;
-    *cp = (char32_t{b0} & 0x1F) << 6 | (at(1) & 0x3F);
-    return 2;
-  }
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    if (left < 3 || !cont(1) || !cont(2)) return 0;
-    if ((b0 == 0xE0 && at(1) < 0xA0) || (b0 == 0xED && at(1) > 0x9F)) return 0;
-    *cp = (char32_t{b0} & 0x0F) << 12 | (char32_t{at(1)} & 0x3F) << 6 | (at(2) & 0x3F);
-    return 3;
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
-    if ((b0 == 0xF0 && at(1) < 0x90) || (b0 == 0xF4 && at(1) > 0x8F)) return 0;
-    *cp = (char32_t{b0} & 0x07) << 18 | (char32_t{at(1)} & 0x3F) << 12 |
-          (char32_t{at(2)} & 0x3F) << 6 | (at(3) & 0x3F);
-    return 4;
-  }
-  return 0;
-}
-
 absl::Status CheckUtf8(std::string_view bytes, std::string_view what) {
   if (IsValidUtf8(bytes)) return absl::OkStatus();
   return absl::InvalidArgumentError(Cat({what, ": not valid UTF-8"}));

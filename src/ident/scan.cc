@@ -10,14 +10,12 @@
 
 #include <cstddef>
 
-#include "digits.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
 
 namespace varsam::ident {
 namespace {
 
-using internal::IsDigit;
 
 // How the view reads text[i]; ASCII without a call.
 inline MatchingChar Read(std::string_view text, std::size_t i) {
@@ -32,7 +30,7 @@ constexpr std::size_t kMaxGroups = 7;  // YYYY MM DD NN NN is five; two to spare
 
 // The digit groups that start at one run of digits.
 struct Groups {
-  char digits[12] = {};
+  char digits[12];
   std::size_t count = 0;                // digits read (more than 12: too long for any form)
   std::size_t n = 0;                    // groups read
   std::size_t digits_after[kMaxGroups];  // digits read up to the end of group g
@@ -43,21 +41,35 @@ struct Groups {
 
 // Reads the run of digits at text[*j] (invisible characters inside it are skipped) into g.
 void ReadRun(std::string_view text, std::size_t* j, Groups* g) {
-  std::size_t end = *j;
-  while (*j < text.size()) {
-    const MatchingChar c = Read(text, *j);
-    if (IsDigitAs(c.as)) {
-      if (g->count < 12) g->digits[g->count] = static_cast<char>(c.as);
-      ++g->count;
-      *j += c.length;
-      end = *j;
-    } else if (c.as == kReadsAsNothing) {
-      *j += c.length;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t k = *j;
+  std::size_t end = k;
+  std::size_t count = g->count;
+  while (k < n) {
+    int digit;
+    std::size_t length = 1;
+    if (p[k] < 0x80) {
+      digit = p[k] - '0';
+      if (digit < 0 || digit > 9) break;
     } else {
-      break;
+      const MatchingChar c = ReadForMatching(text, k);
+      length = c.length;
+      if (c.as == kReadsAsNothing) {
+        k += length;
+        continue;
+      }
+      if (!IsDigitAs(c.as)) break;
+      digit = c.as - '0';
     }
+    if (count < 12) g->digits[count] = static_cast<char>('0' + digit);
+    ++count;
+    k += length;
+    end = k;
   }
-  g->digits_after[g->n] = g->count;
+  *j = k;
+  g->count = count;
+  g->digits_after[g->n] = count;
   g->end[g->n] = end;
   ++g->n;
 }
@@ -92,15 +104,31 @@ bool ReadSeparator(std::string_view text, std::size_t* j, char* punct) {
   return false;
 }
 
-// Reads the groups of the candidate that starts at text[i].
+// Whether some written form has a boundary `at` digits in with this separator (see Interpret):
+// twelve digits YYYY MM DD-NN NN, ten YY MM DD-NN NN, spaces but between date and number.
+constexpr bool BoundaryFits(std::size_t at, char punct) {
+  switch (at) {
+    case 2: return punct == ' ';                   // YY|MM
+    case 4: return punct == ' ';                   // YYYY|MM, YYMM|DD
+    case 6: return true;                           // YYMMDD|NNNN, YYYYMM|DD
+    case 8: return punct != '+';                   // YYYYMMDD|NNNN, YYMMDDNN|NN
+    case 10: return punct == ' ';                  // YYYYMMDDNN|NN
+    default: return false;
+  }
+}
+
+// Reads the groups of the candidate that starts at text[i]: no further than a boundary no
+// written form has, so that a date or an amount costs one look at its first separator.
 Groups ReadGroups(std::string_view text, std::size_t i) {
   Groups g;
   std::size_t j = i;
   ReadRun(text, &j, &g);
   while (g.count < 12 && g.n < kMaxGroups) {
     char punct = ' ';
-    if (!ReadSeparator(text, &j, &punct)) break;
+    std::size_t k = j;
+    if (!ReadSeparator(text, &k, &punct) || !BoundaryFits(g.count, punct)) break;
     g.punct[g.n - 1] = punct;
+    j = k;
     ReadRun(text, &j, &g);
   }
   return g;
@@ -152,29 +180,51 @@ bool Plausible(Date birth, Date today) {
   return birth <= today && birth.year() > today.year() - 200;
 }
 
+// The offset of the next digit of the view at or after i (text.size() when there is none).
+std::size_t NextDigit(std::string_view text, std::size_t i) {
+  for (;;) {
+    i = NextDigitOrChanged(text, i);
+    if (i >= text.size() || static_cast<unsigned char>(text[i]) < 0x80) return i;
+    const MatchingChar c = ReadForMatching(text, i);
+    if (IsDigitAs(c.as)) return i;
+    i += c.length;
+  }
+}
+
+// Whether a run of `length` ASCII digits followed by the ASCII byte `next` ('\0' at the end)
+// can begin a written form (a quick test before the candidate is read in full): pairs
+// (YY, YYYY) go on with a space, the date (YYMMDD, YYYYMMDD) with any separator or none; ten
+// and twelve digits are whole numbers.
+constexpr bool MayBegin(std::size_t length, char next) {
+  switch (length) {
+    case 2:
+    case 4: return next == ' ';
+    case 6:
+    case 8: return next == ' ' || next == '-' || next == '+' || next == '.' || next == '/';
+    case 10:
+    case 12: return true;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 void Scan(std::string_view text, Date today, absl::FunctionRef<void(const Match&)> on_match) {
-  const char* p = text.data();
   const std::size_t n = text.size();
   std::size_t i = 0;
   for (;;) {
-    // Skip to the next digit of the view.
-    while (i < n) {
-      const auto b = static_cast<unsigned char>(p[i]);
-      if (b < 0x80) {
-        if (IsDigit(p[i])) break;
-        ++i;
-      } else if (b == 0xC3 && i + 1 < n && (static_cast<unsigned char>(p[i + 1]) & 0xC0) == 0x80) {
-        i += 2;  // U+00C0..U+00FF: Latin-1 letters, never digits
-      } else {
-        const MatchingChar c = ReadForMatching(text, i);
-        if (IsDigitAs(c.as)) break;
-        i += c.length;
+    i = NextDigit(text, i);
+    if (i >= n) return;
+    // text[i] starts a run of digits: nothing before it in the view is a digit. Most runs
+    // (amounts, times, dates with dashes) are plain ASCII and begin no written form.
+    std::size_t r = i;
+    while (r < n && static_cast<unsigned char>(text[r] - '0') < 10) ++r;
+    if (r == n || static_cast<unsigned char>(text[r]) < 0x80) {
+      if (!MayBegin(r - i, r < n ? text[r] : '\0')) {
+        i = r;
+        continue;
       }
     }
-    if (i >= n) return;
-    // text[i] starts a run of digits: nothing before it in the view is a digit.
     const Groups g = ReadGroups(text, i);
     bool matched = false;
     if (g.count >= 10) {
