@@ -68,12 +68,19 @@ PHONE_RE = re.compile(
 _OPEN, _CLOSE = r" {0,2}[(\[{<] ?", r" ?[)\]}>] {0,2}"
 _WORD_DOT = (r"(?: {1,3}\. {1,3}|" + _OPEN + r"(?i:dot|punkt|\.)" + _CLOSE +
              r"| {1,3}(?i:dot|punkt) {1,3})")
-_AT = (r"(?:@| {1,3}@ {1,3}|" + _OPEN + r"(?i:at|a|@|snabel[- ]?a)" + _CLOSE +
-       r"| {1,3}(?i:at|snabel[- ]?a) {1,3})")
+_WRITTEN_AT = (r"(?: {1,3}@ {1,3}|" + _OPEN + r"(?i:at|a|@|snabel[- ]?a)" + _CLOSE +
+               r"| {1,3}(?i:at|snabel[- ]?a) {1,3})")
 _LABEL = r"[^\W_]+(?:-[^\W_]+)*"
-EMAIL_RE = re.compile(r"[\w.%+-]+(?:" + _WORD_DOT + r"[\w.%+-]+)*" + _AT + _LABEL + r"(?:(?:\.|" +
-                      _WORD_DOT + ")" + _LABEL + r")*(?:\.|" + _WORD_DOT + ")(?:" + LETTER +
-                      r"){2,}")
+_WORD = r"[\w.%+-]+"
+_TLD = r"(?:" + LETTER + r"){2,}"
+EMAIL_RE = re.compile(_WORD + "@" + _LABEL + r"(?:\." + _LABEL + r")*\." + _TLD)
+# As the Scrubber does: the written-out pattern only for texts that hold a written-out "at",
+# or a written-out dot beside a plain "@".
+EMAIL_WRITTEN_RE = re.compile(_WORD + "(?:" + _WORD_DOT + _WORD + ")*(?:@|" + _WRITTEN_AT + ")" +
+                              _LABEL + r"(?:(?:\.|" + _WORD_DOT + ")" + _LABEL + r")*(?:\.|" +
+                              _WORD_DOT + ")" + _TLD)
+EMAIL_TRIGGER_RE = re.compile(_WRITTEN_AT + "|@" + _LABEL + r"(?:\." + _LABEL + ")*" + _WORD_DOT +
+                              "|" + _WORD_DOT + _WORD + "@")
 POSTAL_RE = re.compile(
     r"(?<![0-9A-Za-z+/.,])(?<![0-9][ -])[1-9][0-9]{2}(?: [0-9]{2}(?![0-9A-Za-z/])(?![ -][0-9])"
     r"(?![,.][0-9])|[0-9]{2}(?= " + UPPER + r"))")
@@ -111,12 +118,23 @@ def _view_table():
 
 
 VIEW_TABLE = _view_table()
-NEEDS_VIEW = re.compile("[" + "".join(re.escape(chr(c)) for c in VIEW_TABLE) + "]")
+def _ranges(code_points):
+    ranges = []
+    for c in sorted(code_points):
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
+                   for a, b in ranges)
+
+
+NEEDS_VIEW = re.compile("[" + _ranges(VIEW_TABLE) + "]")
 
 
 def matching_view(text):
     """(view, starts, ends): the view and, per view character, its original [start, end)."""
-    if not NEEDS_VIEW.search(text):
+    if text.isascii() or not NEEDS_VIEW.search(text):
         return text, None, None
     view, starts, ends = [], [], []
     for i, ch in enumerate(text):
@@ -223,7 +241,8 @@ def python_scrub(original, record_re):
         e = phone_end(text, m.start(), m.end())
         if e:
             cand.append((m.start(), e, PHONE))
-    cand += [(m.start(), m.end(), EMAIL) for m in EMAIL_RE.finditer(text)]
+    email_re = EMAIL_WRITTEN_RE if EMAIL_TRIGGER_RE.search(text) else EMAIL_RE
+    cand += [(m.start(), m.end(), EMAIL) for m in email_re.finditer(text)]
     cand += [(m.start(), m.end(), POSTAL) for m in POSTAL_RE.finditer(text)]
     cand += [(m.start(), m.end(), ADDRESS) for m in ADDRESS_RE.finditer(text)]
     names = sorted([(m.start(), m.end()) for m in record_re.finditer(text)] +

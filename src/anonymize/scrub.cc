@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "re2/re2.h"
 #include "re2/set.h"
@@ -118,8 +119,8 @@ Patterns MakePatterns() {
 
 re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
 
-bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool IsAsciiLetter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+constexpr bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+constexpr bool IsAsciiLetter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
 // ---- UTF-8 words --------------------------------------------------------------------------------
 
@@ -179,14 +180,33 @@ bool AppendFolded(char32_t cp, char* buf, std::size_t cap, std::size_t* n) {
   return true;
 }
 
+// Which ASCII bytes join a word: letters, digits, '_'.
+constexpr std::array<bool, 128> kAsciiWord = [] {
+  std::array<bool, 128> word{};
+  for (int c = 0; c < 128; ++c) {
+    word[c] = IsDigit(static_cast<unsigned char>(c)) ||
+              IsAsciiLetter(static_cast<unsigned char>(c)) || c == '_';
+  }
+  return word;
+}();
+
 // The code point at text[i]: its length in bytes (0 when invalid UTF-8) and whether it joins
-// a word; ASCII without decoding.
+// a word; ASCII and the Latin-1 letters (å ä ö é, the most common others in Swedish text)
+// without a general decoding.
 inline std::size_t Classify(std::string_view text, std::size_t i, char32_t* cp, bool* word) {
   const auto b = static_cast<unsigned char>(text[i]);
   if (b < 0x80) {
     *cp = b;
-    *word = IsDigit(b) || IsAsciiLetter(b) || b == '_';
+    *word = kAsciiWord[b];
     return 1;
+  }
+  if (b == 0xC3 && i + 1 < text.size()) {
+    const auto b1 = static_cast<unsigned char>(text[i + 1]);
+    if ((b1 & 0xC0) == 0x80) {
+      *cp = 0xC0 | (b1 & 0x3F);  // U+00C0..U+00FF
+      *word = *cp != 0xD7 && *cp != 0xF7;
+      return 2;
+    }
   }
   const std::size_t len = Decode(text, i, cp);
   *word = len != 0 && IsWordChar(*cp);
@@ -235,6 +255,31 @@ bool FoldWord(std::string_view text, std::size_t begin, std::size_t end, char* b
     i += len;
   }
   return true;
+}
+
+// The first two bytes of a folded word, as one number: a prefilter before a word is folded
+// whole and looked up.
+inline std::uint16_t Prefix(const char* folded) {
+  return static_cast<std::uint16_t>(static_cast<unsigned char>(folded[0]) << 8 |
+                                    static_cast<unsigned char>(folded[1]));
+}
+
+// Prefix() of text[begin, ...) as FoldWord would fold it, without folding the word: ASCII
+// capitals and, after 0xC3, the Latin-1 capitals U+00C0..U+00DE (but ×) fold. A word has at
+// least two bytes.
+inline std::uint16_t FoldedPrefix(std::string_view text, std::size_t begin) {
+  auto b0 = static_cast<unsigned char>(text[begin]);
+  auto b1 = static_cast<unsigned char>(text[begin + 1]);
+  const auto ascii = [](unsigned char c) {
+    return static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + 0x20 : c);
+  };
+  if (b0 < 0x80) {
+    b0 = ascii(b0);
+    b1 = ascii(b1);
+  } else if (b0 == 0xC3 && b1 >= 0x80 && b1 <= 0x9E && b1 != 0x97) {
+    b1 = static_cast<unsigned char>(b1 + 0x20);
+  }
+  return static_cast<std::uint16_t>(b0 << 8 | b1);
 }
 
 // ---- Boundary and plausibility rules ------------------------------------------------------------
@@ -489,6 +534,7 @@ struct Scrubber::State {
   std::array<std::unique_ptr<re2::RE2>, kReCount> regex;
   absl::flat_hash_set<std::string> list_names;  // folded words of options.names
   std::bitset<kMaxNameBytes + 1> list_lengths;  // their lengths in bytes (a cheap prefilter)
+  std::bitset<1 << 16> list_prefixes;           // their first two bytes (another)
 };
 
 Scrubber::Scrubber(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -533,6 +579,7 @@ absl::StatusOr<Scrubber> Scrubber::Create(const ScrubOptions& options) {
       if (end - begin < 2 || !FoldWord(name, begin, end, buf, &n)) return;
       state->list_names.emplace(buf, n);
       state->list_lengths.set(n);
+      state->list_prefixes.set(Prefix(buf));
     });
   }
   return Scrubber(std::move(state));
@@ -567,7 +614,7 @@ absl::Status Scrubber::Find(std::string_view original, std::span<const std::stri
   bool any_regular = false;
   for (int i = 0; i < kReCount; ++i) any_regular |= o.find[static_cast<int>(kRegularKind[i])];
   if (any_regular && !text.empty()) {
-    std::vector<int> hits;
+    thread_local std::vector<int> hits;  // kept between calls: no allocation per call
     re2::RE2::Set::ErrorInfo error;
     if (s.set->Match(Piece(text), &hits, &error)) {
       for (int h : hits) {
@@ -612,8 +659,9 @@ absl::Status Scrubber::Find(std::string_view original, std::span<const std::stri
   // 3. Names: one pass over the words.
   if (o.find[static_cast<int>(Kind::kName)]) {
     // The record's names, folded, for this call (a few words; compared in place).
-    std::string folded;
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> record_words;
+    absl::InlinedVector<char, 256> folded;
+    absl::InlinedVector<std::pair<std::uint32_t, std::uint32_t>, 8> record_words;
+    absl::InlinedVector<std::uint16_t, 8> record_prefixes;
     std::bitset<kMaxNameBytes + 1> record_lengths;
     for (const std::string& name : record_names) {
       ForEachWord(name, [&](std::size_t begin, std::size_t end, bool) {
@@ -622,8 +670,9 @@ absl::Status Scrubber::Find(std::string_view original, std::span<const std::stri
         if (end - begin < 2 || !FoldWord(name, begin, end, buf, &n)) return;
         record_words.emplace_back(static_cast<std::uint32_t>(folded.size()),
                                   static_cast<std::uint32_t>(n));
-        folded.append(buf, n);
+        folded.insert(folded.end(), buf, buf + n);
         record_lengths.set(n);
+        record_prefixes.push_back(Prefix(buf));
       });
     }
     const bool list = !s.list_names.empty();
@@ -646,9 +695,17 @@ absl::Status Scrubber::Find(std::string_view original, std::span<const std::stri
         auto length_fits = [&](std::size_t k) {
           return record_lengths[k] || (list_ok && s.list_lengths[k]);
         };
+        auto prefix_fits = [&](std::uint16_t p) {
+          if (list_ok && s.list_prefixes[p]) return true;
+          for (std::uint16_t r : record_prefixes) {
+            if (r == p) return true;
+          }
+          return false;
+        };
         const bool may = len >= 2 && len <= kMaxNameBytes &&
                          (length_fits(len) || (o.genitive && len > 2 && length_fits(len - 1) &&
-                                               (text[end - 1] | 0x20) == 's'));
+                                               (text[end - 1] | 0x20) == 's')) &&
+                         prefix_fits(FoldedPrefix(text, begin));
         char buf[kMaxNameBytes];
         std::size_t n = 0;
         if (!may || !FoldWord(text, begin, end, buf, &n) || n < 2) {
