@@ -2,9 +2,11 @@
 """Peer comparison for finding identity numbers in text: varsam vs. Python's `re`.
 
 quality.md asks for performance figures as ratios against a reference tool. The reference here
-is what a host would otherwise write: one `re` pattern for the forms varsam accepts
+is what a host would otherwise write: one `re` pattern for the forms the text holds
 (YYYYMMDDNNNN, YYYYMMDD-NNNN, YYMMDDNNNN, YYMMDD-NNNN, YYMMDD+NNNN, and a space in place of the
-separator) followed by the same Luhn, date and century checks in Python. varsam is called
+separator) followed by the same Luhn, date and century checks in Python. The text is ASCII, so
+its matching view (varsam/core.h) is the text itself, and it holds none of the other forms
+ident::Scan reads (dots, slashes, digit pairs: scripts/bench-scrub-vs-python.py has those). varsam is called
 through its C API, varsam_id_find() in the shared library, with ctypes; its time includes
 building the JSON result (not decoding it in Python).
 

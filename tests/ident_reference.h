@@ -53,12 +53,16 @@ inline std::vector<ReferenceMatch> ReferenceScan(std::string_view text, Date tod
   const auto digit = [&](std::size_t v) { return v < view.size() && view[v] >= '0' && view[v] <= '9'; };
 
   // The written forms (varsam/ident.h): the date whole or in pairs, the birth number whole or
-  // in pairs, and between them nothing, spaces, or one of - . / (+ in the ten-digit form only)
-  // with up to two spaces on either side.
+  // in pairs, and between them nothing (only when neither is in pairs), spaces, or one of
+  // - . / (+ in the ten-digit form only) with up to two spaces on either side.
   static const std::regex twelve(
-      R"(^(\d{8}|\d{4} {1,2}\d{2} {1,2}\d{2})( {0,2}[-./] {0,2}| {1,2})?(\d{4}|\d{2} {1,2}\d{2})$)");
+      R"(^(?:\d{8}(?: {0,2}[-./] {0,2}| {1,2})?\d{4})"
+      R"(|\d{8}(?: {0,2}[-./] {0,2}| {1,2})\d{2} {1,2}\d{2})"
+      R"(|\d{4} {1,2}\d{2} {1,2}\d{2}(?: {0,2}[-./] {0,2}| {1,2})(?:\d{4}|\d{2} {1,2}\d{2}))$)");
   static const std::regex ten(
-      R"(^(\d{6}|\d{2} {1,2}\d{2} {1,2}\d{2})( {0,2}[-+./] {0,2}| {1,2})?(\d{4}|\d{2} {1,2}\d{2})$)");
+      R"(^(?:\d{6}(?: {0,2}[-+./] {0,2}| {1,2})?\d{4})"
+      R"(|\d{6}(?: {0,2}[-+./] {0,2}| {1,2})\d{2} {1,2}\d{2})"
+      R"(|\d{2} {1,2}\d{2} {1,2}\d{2}(?: {0,2}[-+./] {0,2}| {1,2})(?:\d{4}|\d{2} {1,2}\d{2}))$)");
 
   std::vector<ReferenceMatch> found;
   std::size_t v = 0;
@@ -76,9 +80,8 @@ inline std::vector<ReferenceMatch> ReferenceScan(std::string_view text, Date tod
         digits += digit(e);
         if (digits != total || !digit(e) || digit(e + 1)) continue;
         const std::string candidate = view.substr(v, e + 1 - v);
-        std::smatch m;
-        if (!std::regex_match(candidate, m, total == 12 ? twelve : ten)) continue;
-        const bool plus = m[2].str().find('+') != std::string::npos;
+        if (!std::regex_match(candidate, total == 12 ? twelve : ten)) continue;
+        const bool plus = candidate.find('+') != std::string::npos;
         std::string form;
         for (char ch : candidate) {
           if (ch < '0' || ch > '9') continue;

@@ -137,10 +137,10 @@ struct Match {
 //   - twelve or ten digits in all, the whole of a run: no digit directly before or after;
 //   - a separator is `-`, `.`, `/` or `+` with up to two spaces on either side, or one or two
 //     spaces: `YYMMDD-NNNN`, `YYMMDD – NNNN`, `YYMMDD.NNNN`, `YYMMDD/NNNN`, `YYYYMMDD NNNN`;
-//   - between the date and the birth number any separator; inside them only spaces, and only
-//     between pairs: the date whole or all in pairs, the year whole (`YY MM DD-NN NN`,
-//     `YYYY MM DD NNNN`), so that dates, date ranges and case numbers written with dashes or
-//     dots are not read as one number;
+//   - between the date and the birth number any separator (none only when neither is written
+//     in pairs); inside them only spaces, and only between pairs: the date whole or all in
+//     pairs, the year whole (`YY MM DD-NN NN`, `YYYY MM DD NNNN`), so that dates, date ranges
+//     and case numbers written with dashes or dots are not read as one number;
 //   - `+` only between the date and the birth number of the ten-digit form (the centenarian's
 //     sign); every other separator reads as `-` for the century rule.
 // The digits must then pass Check() (check digit, date and century rules), and a twelve-digit

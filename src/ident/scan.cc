@@ -136,18 +136,23 @@ Groups ReadGroups(std::string_view text, std::size_t i) {
 
 // The group that ends exactly `total` digits in, when the boundaries before it are ones the
 // written forms use: the date whole or in pairs (YYYY MM DD, YY MM DD), the birth number whole
-// or in pairs (NN NN), both with spaces; between the date and the birth number any separator,
-// `+` only in the ten-digit form. Writes the digits to give Check() into form (with the `+`)
+// or in pairs (NN NN), both with spaces; between the date and the birth number any separator
+// (or none, but not where pairs are written), `+` only in the ten-digit form. Writes the digits to give Check() into form (with the `+`)
 // and returns the group's index, or -1.
 int Interpret(const Groups& g, std::size_t total, char* form, std::size_t* form_length) {
   const std::size_t date = total - 4;  // where the date ends and the birth number begins
   bool plus = false;
   bool pairs[2] = {false, false};  // the boundaries of the date written in pairs
+  bool number_pairs = false;       // the birth number written in pairs
+  bool separated = false;          // a boundary between the date and the birth number
   for (std::size_t k = 0; k < g.n; ++k) {
     const std::size_t at = g.digits_after[k];
     if (at > total) return -1;
     if (at == total) {
-      if (pairs[0] != pairs[1]) return -1;  // "YYYY MMDD" is no written form
+      // "YYYY MMDD" and "YY MM DDNNNN" are no written forms: pairs on every boundary of the
+      // date, and wherever pairs are written the date and the birth number apart.
+      if (pairs[0] != pairs[1]) return -1;
+      if ((pairs[0] || number_pairs) && !separated) return -1;
       std::size_t n = 0;
       for (std::size_t d = 0; d < total; ++d) {
         if (plus && d == date) form[n++] = '+';
@@ -158,6 +163,7 @@ int Interpret(const Groups& g, std::size_t total, char* form, std::size_t* form_
     }
     const char punct = g.punct[k];
     if (at == date) {
+      separated = true;
       if (punct == '+') {
         if (total != 10) return -1;
         plus = true;
@@ -167,7 +173,9 @@ int Interpret(const Groups& g, std::size_t total, char* form, std::size_t* form_
     if (punct != ' ') return -1;
     if (at == date - 4 || at == date - 2) {
       pairs[at == date - 2] = true;
-    } else if (at != date + 2) {
+    } else if (at == date + 2) {
+      number_pairs = true;
+    } else {
       return -1;
     }
   }
