@@ -707,6 +707,8 @@ Written IdentityNumber(Writer& w) {
   const bool plus = ten[6] == '+';
   const std::vector<std::string> ascii = {"-", " ", ".", "/", "", " - ", "  "};
   std::string main_sep = w.Separator(ascii);
+  // Where pairs are written, something stands between the date and the birth number.
+  const std::string pair_sep = main_sep.empty() ? w.Space() : main_sep;
   std::string text;
   switch (std::uniform_int_distribution<int>(0, 3)(w.rng())) {
     case 0:  // YYYYMMDD-NNNN
@@ -717,14 +719,13 @@ Written IdentityNumber(Writer& w) {
       text = w.Digits(ten.substr(0, 6)) + main_sep + w.Digits(ten.substr(7));
       break;
     case 2:  // YY MM DD-NN NN: pairs with space separators
-      if (plus) main_sep = "+";
       text = w.Digits(ten.substr(0, 2)) + w.Space() + w.Digits(ten.substr(2, 2)) + w.Space() +
-             w.Digits(ten.substr(4, 2)) + main_sep + w.Digits(ten.substr(7, 2)) +
+             w.Digits(ten.substr(4, 2)) + (plus ? "+" : pair_sep) + w.Digits(ten.substr(7, 2)) +
              (w.OneIn(2) ? w.Space() : "") + w.Digits(ten.substr(9));
       break;
     default:  // YYYY MM DD NNNN
       text = w.Digits(n.substr(0, 4)) + w.Space() + w.Digits(n.substr(4, 2)) + w.Space() +
-             w.Digits(n.substr(6, 2)) + main_sep + w.Digits(n.substr(8));
+             w.Digits(n.substr(6, 2)) + pair_sep + w.Digits(n.substr(8));
   }
   return {text, kind, {}, {}};
 }
