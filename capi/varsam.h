@@ -153,13 +153,16 @@ VARSAM_API varsam_status varsam_id_check(const char* number, size_t number_lengt
  * any part of the number. Borrowed, static. */
 VARSAM_API const char* varsam_id_error_message(int32_t error);
 
-/* Finds the identity numbers in a free text (every form varsam_id_check accepts, and the
- * same with a space in place of the separator); only candidates with a valid check digit,
- * date and century count. On VARSAM_OK, *json_out is a new NUL-terminated UTF-8 JSON array,
+/* Finds the identity numbers in a free text as a person reads it (docs/identity-numbers.md):
+ * every form varsam_id_check accepts, with a space, `.` or `/` in place of the separator or
+ * digit pairs with spaces, and every Unicode dash, space separator, invisible format character
+ * and digit form read as what it stands for (`800102–2386` with an en dash is found); only
+ * candidates with a valid check digit, date and century count. On VARSAM_OK, *json_out is a new NUL-terminated UTF-8 JSON array,
  * owned by the caller and freed with varsam_free(), one object per match in text order:
  *   {"offset": bytes, "length": bytes, "normalized": "YYYYMMDDNNNN",
  *    "kind": "personnummer"|"samordningsnummer", "official_test_number": true|false}
- * text need not be UTF-8 (offsets are in bytes). today_yyyymmdd as for varsam_id_check.
+ * text need not be UTF-8; offset and length are the exact bytes the number was written with.
+ * today_yyyymmdd as for varsam_id_check.
  * VARSAM_INVALID_ARGUMENT when text (with text_length > 0) or json_out is NULL or the date is
  * not real; *json_out is then NULL. Thread-safe. */
 VARSAM_API varsam_status varsam_id_find(const char* text, size_t text_length,

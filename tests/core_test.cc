@@ -103,6 +103,119 @@ TEST_CASE("UTF-8 validation follows RFC 3629") {
   }
 }
 
+TEST_CASE("DecodeUtf8 agrees with the validator and never reads past the text") {
+  char32_t cp = 0;
+  CHECK(varsam::DecodeUtf8("a", 0, &cp) == 1);
+  CHECK(cp == U'a');
+  CHECK(varsam::DecodeUtf8("\u00E5", 0, &cp) == 2);
+  CHECK(cp == U'\u00E5');
+  CHECK(varsam::DecodeUtf8("\u2013", 0, &cp) == 3);
+  CHECK(cp == U'\u2013');
+  CHECK(varsam::DecodeUtf8("\U0001D7CE", 0, &cp) == 4);
+  CHECK(cp == U'\U0001D7CE');
+  for (const std::string& bad : {std::string("\xE2\x80"), std::string("\xC0\xAF"),
+                                std::string("\xED\xA0\x80"), std::string("\xF4\x90\x80\x80"),
+                                std::string("\x80"), std::string("\xFF")}) {
+    CHECK(varsam::DecodeUtf8(bad, 0, &cp) == 0);
+  }
+}
+
+TEST_CASE("The matching view reads each character as a person reads it") {
+  using varsam::kReadsAsItself;
+  using varsam::kReadsAsNothing;
+  const auto as = [](std::string_view s) { return varsam::ReadForMatching(s, 0).as; };
+  // Dashes (Pd) and the minus sign.
+  for (const std::string dash : {"\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015",
+                                 "\u2212", "\uFE63", "\uFF0D", "\u301C", "\u058A"}) {
+    CHECK(as(dash) == '-');
+  }
+  // Space separators (Zs).
+  for (const std::string space : {"\u00A0", "\u2002", "\u2007", "\u2009", "\u200A", "\u202F",
+                                  "\u205F", "\u3000", "\u1680"}) {
+    CHECK(as(space) == ' ');
+  }
+  // Invisible format characters and other default-ignorables.
+  for (const std::string invisible : {"\u00AD", "\u200B", "\u200C", "\u200D", "\u200E",
+                                      "\u2060", "\u2066", "\uFEFF", "\uFE0F", "\u034F",
+                                      "\U000E0041"}) {
+    CHECK(as(invisible) == kReadsAsNothing);
+  }
+  // Digits of any script; fullwidth, small and mathematical forms.
+  CHECK(as("\uFF17") == '7');
+  CHECK(as("\u0667") == '7');
+  CHECK(as("\u06F7") == '7');
+  CHECK(as("\u096D") == '7');
+  CHECK(as("\U0001D7D5") == '7');
+  CHECK(as("\uFF20") == '@');
+  CHECK(as("\uFE6B") == '@');
+  CHECK(as("\uFF0E") == '.');
+  CHECK(as("\uFF41") == 'a');
+  CHECK(as("\u212A") == 'K');
+  // Themselves: ASCII, Swedish letters, superscripts and circled digits, bytes not UTF-8.
+  CHECK(as("7") == '7');
+  CHECK(as("-") == '-');
+  for (const std::string same : {"\u00E5", "\u00C5", "\u00E4", "\u00F6", "\u00E9", "\u00B2",
+                                 "\u00B9", "\u2460", "\u00A7", "\u00D7", "\xFF",
+                                 "\xE2\x80"}) {
+    CHECK(as(same) == kReadsAsItself);
+  }
+  CHECK(varsam::ReadForMatching("\xE2\x80", 0).length == 1);
+  CHECK(varsam::ReadForMatching("\u2013", 0).length == 3);
+}
+
+TEST_CASE("The matching view is the text itself unless a character reads otherwise") {
+  const std::string swedish = "Klienten, 37 år, bor i Växjö; mötet 2024-03-01 kl. 08.30 (§ 4).";
+  CHECK_FALSE(varsam::NeedsMatchingView(swedish));
+  CHECK_FALSE(varsam::NeedsMatchingView(""));
+  const varsam::MatchingView same(swedish);
+  CHECK(same.same());
+  CHECK(same.text().data() == swedish.data());
+  CHECK(same.Original(3, 7) == std::pair<std::size_t, std::size_t>{3, 7});
+  // One character anywhere in a long text (the sixteen-byte skip and its tail) is seen.
+  for (std::size_t at : {0, 15, 16, 17, 40, 63}) {
+    std::string text(64, 'x');
+    text.insert(at, "\u00A0");
+    INFO(at);
+    CHECK(varsam::NeedsMatchingView(text));
+    CHECK(varsam::NextDigitOrChanged(text, 0) == at);
+    std::string digit(64, 'x');
+    digit[at] = '5';
+    CHECK(varsam::NextDigitOrChanged(digit, 0) == at);
+    CHECK(varsam::NextDigitOrChanged(std::string(64, 'x') + "\u00E5", 0) == 66);
+  }
+}
+
+TEST_CASE("The matching view maps every match back to the exact original bytes") {
+  // "8001" SHY "02" EN-DASH "2386" ZWSP, NBSP "x": the view is "800102-2386 x".
+  const std::string text = "8001\u00AD02\u20132386\u200B\u00A0x";
+  const varsam::MatchingView view(text);
+  REQUIRE_FALSE(view.same());
+  CHECK(view.text() == "800102-2386 x");
+  // The whole number: from its first digit to its last, the soft hyphen and dash inside, the
+  // zero-width space after it outside.
+  CHECK(view.Original(0, 11) == std::pair<std::size_t, std::size_t>{0, 15});
+  // The dash alone is its three bytes; the digit after the soft hyphen starts after it.
+  CHECK(view.Original(6, 7) == std::pair<std::size_t, std::size_t>{8, 11});
+  CHECK(view.Original(4, 5) == std::pair<std::size_t, std::size_t>{6, 7});
+  // The no-break space (after the left-out zero-width space) and the letter after it.
+  CHECK(view.Original(11, 12) == std::pair<std::size_t, std::size_t>{18, 20});
+  CHECK(view.Original(12, 13) == std::pair<std::size_t, std::size_t>{20, 21});
+  // Left-out characters at the very start.
+  const std::string leading = "\u200E\u200E12";
+  const varsam::MatchingView lead(leading);
+  CHECK(lead.text() == "12");
+  CHECK(lead.Original(0, 2) == std::pair<std::size_t, std::size_t>{6, 8});
+}
+
+TEST_CASE("Leaving a character out never joins bytes that are not UTF-8 into one") {
+  // "\xE2\x81" ZWJ "\xA6": with the ZWJ left out, the bytes around it would read as U+2066.
+  const std::string text = std::string("450110\xE2\x81") + "\u200D" + "\xA6" + "800102-2386";
+  const varsam::MatchingView view(text);
+  CHECK(varsam::IsValidUtf8(view.text()));
+  CHECK(view.text() == "450110\x1A\x1A\x1A" "800102-2386");
+  CHECK(view.Original(9, 20) == std::pair<std::size_t, std::size_t>{12, 23});
+}
+
 TEST_CASE("ParseJson never throws and reports where JSON is bad") {
   const auto ok = varsam::ParseJson(R"({"a": [1, "å"]})", "options");
   REQUIRE(ok.ok());

@@ -545,6 +545,14 @@ TEST_CASE("scrub: postal codes and addresses with any space separator", "[scrub]
   CHECK(Hits("An\u00ADna kom", {"Anna"}) == std::vector<Hit>{{"An\u00ADna", Kind::kName}});
 }
 
+TEST_CASE("scrub: bytes that are not UTF-8 around an invisible character stay apart",
+          "[scrub]") {
+  // Found by fuzz_scrub: a left-out zero-width joiner between "\xE2\x81" and "\xA6" must not
+  // make them one character and the digits on both sides one run.
+  const std::string text = std::string("tel 450110\xE2\x81") + "\u200D" + "\xA6" + "800102-2386.";
+  CHECK(Hits(text) == std::vector<Hit>{{"800102-2386", Kind::kPersonnummer}});
+}
+
 TEST_CASE("scrub: text that must stay unchanged", "[scrub]") {
   // Dates in every common form, amounts with thin and no-break spaces, case and diary numbers,
   // statute references, times and version numbers: none holds an identifier, and the scrubber

@@ -165,8 +165,10 @@ bool NeedsMatchingView(std::string_view text) noexcept;
 //
 // When NeedsMatchingView(text) is false the view *is* the text: nothing is copied or allocated.
 // Otherwise the view is a copy in which every code point that reads as an ASCII character is
-// that character and every invisible one is left out, with a table of those edits (one entry
-// per changed code point) to map offsets back. The text must outlive the view.
+// that character, every invisible one is left out, and every byte that is not UTF-8 is U+001A
+// SUBSTITUTE (so that leaving a character out never joins the bytes around it into a sequence
+// the text does not hold), with a table of those edits (one entry per changed code point or
+// byte) to map offsets back. The text must outlive the view.
 class MatchingView {
  public:
   explicit MatchingView(std::string_view text);
@@ -174,7 +176,7 @@ class MatchingView {
   MatchingView(const MatchingView&) = delete;
   MatchingView& operator=(const MatchingView&) = delete;
 
-  // The view; valid UTF-8 wherever the text is.
+  // The view: the text itself, or a copy that is valid UTF-8.
   std::string_view text() const { return view_; }
   // Whether the view is the original text itself.
   bool same() const { return edits_.empty(); }

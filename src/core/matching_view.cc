@@ -80,6 +80,10 @@ std::size_t NextStop(const unsigned char* p, std::size_t n, std::size_t i) {
   return i;
 }
 
+// What a byte that is not UTF-8 becomes in a copied view: U+001A SUBSTITUTE, an ASCII control
+// character that no pattern takes for a letter, digit or separator.
+constexpr int kSubstitute = 0x1A;
+
 }  // namespace
 
 MatchingChar ReadForMatching(std::string_view text, std::size_t i) noexcept {
@@ -117,7 +121,11 @@ MatchingView::MatchingView(std::string_view text) : original_(text), view_(text)
       ++i;
       continue;
     }
-    const MatchingChar c = ReadForMatching(text, i);
+    MatchingChar c = ReadForMatching(text, i);
+    // A byte that is not UTF-8 becomes SUBSTITUTE: left as it is, it could join bytes around an
+    // invisible character left out into a sequence the text does not hold ("\xE2\x81" + ZWJ +
+    // "\xA6" would read as U+2066, and the digits on both sides as one run).
+    if (c.as == kReadsAsItself && c.length == 1) c.as = kSubstitute;
     if (c.as == kReadsAsItself) {
       i += c.length;
       continue;
