@@ -50,7 +50,9 @@ inline std::vector<ReferenceMatch> ReferenceScan(std::string_view text, Date tod
     }
     i += c.length;
   }
-  const auto digit = [&](std::size_t v) { return v < view.size() && view[v] >= '0' && view[v] <= '9'; };
+  const auto digit = [&](std::size_t v) {
+    return v < view.size() && view[v] >= '0' && view[v] <= '9';
+  };
 
   // The written forms (varsam/ident.h): the date whole or in pairs, the birth number whole or
   // in pairs, and between them nothing (only when neither is in pairs), spaces, or one of

@@ -68,25 +68,26 @@ struct EmailPatterns {
 
 EmailPatterns MakeEmailPatterns() {
   const std::string word = R"([\p{L}\p{N}._%+-]+)";  // the local part's words
-  const std::string label = R"([\p{L}\p{N}-]+)";    // the domain's labels
+  const std::string label = R"([\p{L}\p{N}-]+)";     // the domain's labels
   const std::string open = R"( {0,2}[(\[{<] ?)", close = R"( ?[)\]}>] {0,2})";
   // A written-out dot (a plain "." is part of the local part's words).
   const std::string word_dot = R"((?: {1,3}\. {1,3}|)" + open + "(?i:dot|punkt|\\.)" + close +
                                "| {1,3}(?i:dot|punkt) {1,3})";
   const std::string dot = R"((?:\.|)" + word_dot + ")";
-  const std::string written_at = "(?: {1,3}@ {1,3}|" + open + "(?i:at|a|@|snabel[- ]?a)" +
-                                 close + "| {1,3}(?i:at|snabel[- ]?a) {1,3})";
+  const std::string written_at = "(?: {1,3}@ {1,3}|" + open + "(?i:at|a|@|snabel[- ]?a)" + close +
+                                 "| {1,3}(?i:at|snabel[- ]?a) {1,3})";
   const std::string tld = R"(\p{L}{2,})";
   EmailPatterns p;
   p.plain = word + "@" + label + R"((?:\.)" + label + ")*\\." + tld;
-  p.written = word + "(?:" + word_dot + word + ")*(?:@|" + written_at + ")" + label + "(?:" +
-              dot + label + ")*" + dot + tld;
+  p.written = word + "(?:" + word_dot + word + ")*(?:@|" + written_at + ")" + label + "(?:" + dot +
+              label + ")*" + dot + tld;
   // A written-out "at"; or a plain "@" with a written-out dot in the domain or before it in
   // the local part.
-  p.trigger = written_at + "|@" + label + R"((?:\.)" + label + ")*" + word_dot + "|" +
-              word_dot + word + "@";
+  p.trigger = written_at + "|@" + label + R"((?:\.)" + label + ")*" + word_dot + "|" + word_dot +
+              word + "@";
   return p;
 }
+
 constexpr std::string_view kPostalPattern = R"((?:^|[^0-9])([1-9][0-9]{2} ?[0-9]{2})(?:$|[^0-9]))";
 
 // Whether the pattern has a group 1 for the identifier (else the whole match is it).
@@ -135,8 +136,9 @@ inline std::size_t Decode(std::string_view text, std::size_t i, char32_t* cp) {
 // included, so a decomposed é stays one word); U+2C00.. U+D7FF but the CJK punctuation.
 // General punctuation, symbols, NBSP and the like separate words.
 bool IsWordChar(char32_t cp) {
-  if (cp < 0x80) return IsDigit(static_cast<unsigned char>(cp)) ||
-                        IsAsciiLetter(static_cast<unsigned char>(cp)) || cp == '_';
+  if (cp < 0x80)
+    return IsDigit(static_cast<unsigned char>(cp)) ||
+           IsAsciiLetter(static_cast<unsigned char>(cp)) || cp == '_';
   if (cp < 0xC0) return false;
   if (cp <= 0xFF) return cp != 0xD7 && cp != 0xF7;
   if (cp < 0x2000) return true;
@@ -307,9 +309,9 @@ bool AfterPaymentWord(std::string_view text, std::size_t begin) {
   const std::size_t n = end - start;
   for (std::size_t i = 0; i < n; ++i) word[i] = static_cast<char>(text[start + i] | 0x20);
   static constexpr std::string_view kWords[] = {
-      "ocr",     "bankgiro", "bg",         "plusgiro",    "pg",    "konto",
-      "kontonr", "kontonummer", "referens", "ref",         "faktura", "fakturanr",
-      "fakturanummer", "dnr", "diarienummer", "clearingnummer"};
+      "ocr",           "bankgiro",    "bg",           "plusgiro",      "pg",      "konto",
+      "kontonr",       "kontonummer", "referens",     "ref",           "faktura", "fakturanr",
+      "fakturanummer", "dnr",         "diarienummer", "clearingnummer"};
   const std::string_view w(word, n);
   for (std::string_view k : kWords) {
     if (w == k) return true;
@@ -322,11 +324,11 @@ bool AfterPaymentWord(std::string_view text, std::size_t begin) {
 struct PhoneGroups {
   static constexpr std::size_t kMax = 16;  // the pattern allows at most nine groups
   std::size_t n = 0;
-  std::size_t total = 0;            // digits in all groups
-  std::size_t digits[kMax] = {};    // digits of group g
-  std::size_t sep_at[kMax] = {};    // where the separator after group g starts
-  bool sep_dot[kMax] = {};          // whether it holds a '.'
-  bool sep_only_dot[kMax] = {};     // whether it is exactly "."
+  std::size_t total = 0;          // digits in all groups
+  std::size_t digits[kMax] = {};  // digits of group g
+  std::size_t sep_at[kMax] = {};  // where the separator after group g starts
+  bool sep_dot[kMax] = {};        // whether it holds a '.'
+  bool sep_only_dot[kMax] = {};   // whether it is exactly "."
 };
 
 PhoneGroups ReadPhoneGroups(std::string_view text, std::size_t begin, std::size_t end) {
@@ -409,8 +411,7 @@ std::size_t CheckPostal(std::string_view text, std::size_t begin, std::size_t en
   if (begin > 0) {
     const auto b = static_cast<unsigned char>(text[begin - 1]);
     if (IsDigit(b) || IsAsciiLetter(b) || b == '+' || b == '/' || b == '.' || b == ',') return 0;
-    if ((b == ' ' || b == '-') && begin > 1 &&
-        IsDigit(static_cast<unsigned char>(text[begin - 2])))
+    if ((b == ' ' || b == '-') && begin > 1 && IsDigit(static_cast<unsigned char>(text[begin - 2])))
       return 0;
   }
   const auto a = static_cast<unsigned char>(At(text, end));
@@ -498,7 +499,6 @@ void ResolveOverlaps(std::vector<Span>* candidates) {
   }
   cand.resize(kept);
 }
-
 
 }  // namespace
 
@@ -744,15 +744,14 @@ absl::Status Scrubber::Find(std::string_view original, std::span<const std::stri
   return absl::OkStatus();
 }
 
-
 absl::Status Scrubber::Replace(std::string_view text, std::span<const Span> spans,
                                std::string* out) {
   if (out == nullptr) return absl::InvalidArgumentError("scrub: no output string");
   std::size_t pos = 0;
   for (const Span& span : spans) {
-    if (span.offset < pos || span.offset > text.size() ||
-        span.length > text.size() - span.offset) {
-      return absl::InvalidArgumentError("scrub: spans out of order, overlapping or outside the text");
+    if (span.offset < pos || span.offset > text.size() || span.length > text.size() - span.offset) {
+      return absl::InvalidArgumentError(
+          "scrub: spans out of order, overlapping or outside the text");
     }
     pos = span.offset + span.length;
   }

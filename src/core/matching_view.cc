@@ -22,9 +22,9 @@ int Lookup(char32_t cp) {
   // Below U+00A0 nothing is in the table (C1 controls read as themselves).
   if (cp < 0xA0) return kReadsAsItself;
   const MatchingRange* end = std::end(kMatchingRanges);
-  const MatchingRange* r = std::upper_bound(
-      std::begin(kMatchingRanges), end, cp,
-      [](char32_t c, const MatchingRange& range) { return c < range.first; });
+  const MatchingRange* r =
+      std::upper_bound(std::begin(kMatchingRanges), end, cp,
+                       [](char32_t c, const MatchingRange& range) { return c < range.first; });
   if (r == std::begin(kMatchingRanges)) return kReadsAsItself;
   --r;
   if (cp > r->last) return kReadsAsItself;
@@ -60,10 +60,10 @@ std::size_t NextStop(const unsigned char* p, std::size_t n, std::size_t i) {
   const __m128i latin1 = _mm_set1_epi8(static_cast<char>(0xC3));
   while (n - i >= 16) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const __m128i lead = _mm_and_si128(_mm_cmpgt_epi8(x, last_continuation),
-                                       _mm_cmplt_epi8(x, zero));
-    auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(
-        _mm_cmpeq_epi8(x, latin1), lead)));
+    const __m128i lead =
+        _mm_and_si128(_mm_cmpgt_epi8(x, last_continuation), _mm_cmplt_epi8(x, zero));
+    auto mask =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_andnot_si128(_mm_cmpeq_epi8(x, latin1), lead)));
     if constexpr (kDigits) {
       const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, slash), _mm_cmplt_epi8(x, colon));
       mask |= static_cast<unsigned>(_mm_movemask_epi8(digit));
@@ -132,8 +132,8 @@ MatchingView::MatchingView(std::string_view text) : original_(text), view_(text)
     }
     folded_.append(text.data() + copied, i - copied);
     const bool visible = c.as != kReadsAsNothing;
-    edits_.push_back(Edit{folded_.size(), i, static_cast<std::uint32_t>(c.length),
-                          visible ? 1u : 0u});
+    edits_.push_back(
+        Edit{folded_.size(), i, static_cast<std::uint32_t>(c.length), visible ? 1u : 0u});
     if (visible) folded_.push_back(static_cast<char>(c.as));
     i += c.length;
     copied = i;
@@ -152,8 +152,8 @@ const MatchingView::Edit* MatchingView::EditBefore(std::size_t v) const {
 
 std::size_t MatchingView::OriginalBegin(std::size_t v) const {
   const Edit* e = EditBefore(v);
-  if (e == nullptr) return v;                                      // before every edit
-  if (e->view == v && e->view_length == 1) return e->original;     // a changed code point
+  if (e == nullptr) return v;                                       // before every edit
+  if (e->view == v && e->view_length == 1) return e->original;      // a changed code point
   return e->original + e->length + (v - e->view - e->view_length);  // copied after e
 }
 

@@ -1,12 +1,13 @@
 // Finding identity numbers in free text (see varsam/ident.h).
 //
 // One pass over the text, read through the matching view (varsam/core.h) without building it:
-// non-digits are skipped in a tight loop (ASCII and Latin-1 letters without decoding); at the
-// start of each run of digits the candidate's digit groups and the separators between them are
-// read into a small record on the stack — at most twelve digits and seven groups — and only
-// when the groups add up to twelve or ten digits on the boundaries the forms allow are the
-// digits given to Check(). A run that starts no number is skipped whole, so the cost is linear
-// in the text and nothing is allocated.
+// non-digits are passed over sixteen bytes at a time (NextDigitOrChanged); a run of ASCII
+// digits whose length and next byte begin no written form is passed over whole; otherwise the
+// candidate's digit groups and the separators between them are read into a small record on
+// the stack (at most twelve digits and seven groups, and no further than a boundary no form
+// has), and only when the groups add up to twelve or ten digits on the boundaries the forms
+// allow are the digits given to Check(). A run that starts no number is skipped whole, so the
+// cost is linear in the text and nothing is allocated.
 
 #include <cstddef>
 
@@ -15,7 +16,6 @@
 
 namespace varsam::ident {
 namespace {
-
 
 // How the view reads text[i]; ASCII without a call.
 inline MatchingChar Read(std::string_view text, std::size_t i) {
@@ -31,12 +31,12 @@ constexpr std::size_t kMaxGroups = 7;  // YYYY MM DD NN NN is five; two to spare
 // The digit groups that start at one run of digits.
 struct Groups {
   char digits[12];
-  std::size_t count = 0;                // digits read (more than 12: too long for any form)
-  std::size_t n = 0;                    // groups read
+  std::size_t count = 0;                 // digits read (more than 12: too long for any form)
+  std::size_t n = 0;                     // groups read
   std::size_t digits_after[kMaxGroups];  // digits read up to the end of group g
-  std::size_t end[kMaxGroups];          // original offset just after group g's last digit
-  char punct[kMaxGroups];               // the separator after group g: '-', '+', '.', '/', or
-                                        // ' ' for spaces alone
+  std::size_t end[kMaxGroups];           // original offset just after group g's last digit
+  char punct[kMaxGroups];                // the separator after group g: '-', '+', '.', '/', or
+                                         // ' ' for spaces alone
 };
 
 // Reads the run of digits at text[*j] (invisible characters inside it are skipped) into g.
@@ -108,11 +108,11 @@ bool ReadSeparator(std::string_view text, std::size_t* j, char* punct) {
 // twelve digits YYYY MM DD-NN NN, ten YY MM DD-NN NN, spaces but between date and number.
 constexpr bool BoundaryFits(std::size_t at, char punct) {
   switch (at) {
-    case 2: return punct == ' ';                   // YY|MM
-    case 4: return punct == ' ';                   // YYYY|MM, YYMM|DD
-    case 6: return true;                           // YYMMDD|NNNN, YYYYMM|DD
-    case 8: return punct != '+';                   // YYYYMMDD|NNNN, YYMMDDNN|NN
-    case 10: return punct == ' ';                  // YYYYMMDDNN|NN
+    case 2: return punct == ' ';   // YY|MM
+    case 4: return punct == ' ';   // YYYY|MM, YYMM|DD
+    case 6: return true;           // YYMMDD|NNNN, YYYYMM|DD
+    case 8: return punct != '+';   // YYYYMMDD|NNNN, YYMMDDNN|NN
+    case 10: return punct == ' ';  // YYYYMMDDNN|NN
     default: return false;
   }
 }
@@ -137,8 +137,8 @@ Groups ReadGroups(std::string_view text, std::size_t i) {
 // The group that ends exactly `total` digits in, when the boundaries before it are ones the
 // written forms use: the date whole or in pairs (YYYY MM DD, YY MM DD), the birth number whole
 // or in pairs (NN NN), both with spaces; between the date and the birth number any separator
-// (or none, but not where pairs are written), `+` only in the ten-digit form. Writes the digits to give Check() into form (with the `+`)
-// and returns the group's index, or -1.
+// (or none, but not where pairs are written), `+` only in the ten-digit form. Writes the
+// digits to give Check() into form (with the `+`) and returns the group's index, or -1.
 int Interpret(const Groups& g, std::size_t total, char* form, std::size_t* form_length) {
   const std::size_t date = total - 4;  // where the date ends and the birth number begins
   bool plus = false;
