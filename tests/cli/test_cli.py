@@ -1046,6 +1046,35 @@ class AnonymizeTest(CliTestCase):
             rows = list(csv.reader(f))
         return rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
 
+    def test_notes_pasted_from_a_word_processor_hold_no_identifier(self):
+        # Case notes as they arrive from Word, e-mail and PDFs: en dashes, no-break and narrow
+        # no-break spaces, a soft hyphen inside a number, fullwidth digits, an e-mail address
+        # written out. None of it may reach the release (docs/anonymisation.md, "The matching
+        # view").
+        fullwidth = {ord(c): chr(0xFF10 + int(c)) for c in "0123456789"}
+        for i, r in enumerate(self.records):
+            pnr = r["personnummer"] if len(r["personnummer"]) == 12 else "19" + \
+                r["personnummer"].replace("-", "")
+            r["anteckning"] = (
+                f"Klienten nås på 070\u2013174\u00a006\u00a0{i % 100:02d} eller "
+                f"+46\u202f70\u202f174\u202f06\u202f{i % 100:02d}; pnr {pnr[2:8]}\u2013{pnr[8:]}, "
+                f"{pnr[:4]}\u00ad{pnr[4:]} och {pnr[2:].translate(fullwidth)}. Mejla "
+                f"{r['epost'].split('@')[0].replace('.', ' punkt ')} (at) example punkt se, "
+                f"post till Storgatan\u00a0{i + 1}, 123\u202f45 Storby.")
+        self.write_input(self.records)
+        p = self.anonymize("--k", "1")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        _, rows = self.read_output()
+        self.assertEqual(len(rows), len(self.records))
+        for r in rows:
+            note = r["anteckning"]
+            self.assertEqual(re.sub(r"\D", "", note), "", note)  # no digit of any script left
+            self.assertNotIn("example", note)
+            self.assertNotIn("Storgatan", note)
+            for placeholder in ("[TELEFON]", "[PERSONNUMMER]", "[EPOST]", "[ADRESS]",
+                                "[POSTNUMMER]"):
+                self.assertIn(placeholder, note)
+
     def test_release_holds_no_identifier_and_is_k_anonymous_and_l_diverse(self):
         p = self.anonymize("--k", "4", "--l", "2", "--sensitive", "utfall",
                            "--max-suppression", "0.1")
