@@ -5,8 +5,9 @@ quality.md asks for performance figures as ratios against a reference. The refer
 what a host would otherwise write: Python's standard `re` with the patterns and rules of
 include/varsam/scrub.h, on the same matching view (varsam/core.h): every dash read as "-",
 every space separator as " ", invisible format characters as nothing, digits of any script and
-fullwidth forms as ASCII (a str.translate table built from unicodedata, used only for texts
-that hold such a character, with the offsets mapped back). Then identity numbers (the written
+fullwidth forms as ASCII (a str.translate table from the reading that
+scripts/render-matching-table.py defines, used only for texts that hold such a character, with
+the offsets mapped back). Then identity numbers (the written
 forms of ident::Scan with dots, slashes and pairs, then check digit, date and century in
 Python), Swedish phone numbers (7..9 digits after the trunk 0 or +46, dots only all the way,
 no dates; a bare ten-digit run only when it starts 07), e-mail addresses (also "(at)",
@@ -29,6 +30,7 @@ Standard library only.
 
 import argparse
 import csv
+import importlib.util
 import json
 import math
 import os
@@ -37,7 +39,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -91,33 +92,23 @@ ADDRESS_RE = re.compile(
 
 
 def _view_table():
-    """The matching view as a str.translate table (varsam/core.h, scripts/render-matching-table.py)."""
+    """The matching view as a str.translate table: the reading of scripts/render-matching-table.py
+    (the one definition of the view, also behind src/core/matching_table.h)."""
+    spec = importlib.util.spec_from_file_location(
+        "render_matching_table", os.path.join(ROOT, "scripts", "render-matching-table.py"))
+    render = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render)
     table = {}
     for cp in range(0x80, 0x110000):
-        if 0xD800 <= cp <= 0xDFFF:
-            continue
-        ch = chr(cp)
-        cat = unicodedata.category(ch)
-        if cat == "Nd":
-            table[cp] = str(unicodedata.decimal(ch))
-        elif cat == "Pd" or cp == 0x2212:
-            table[cp] = "-"
-        elif cat == "Zs":
-            table[cp] = " "
-        elif cat == "Cf" or cp in (0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2065, 0x3164,
-                                   0xFFA0) or 0x180B <= cp <= 0x180F or 0xFE00 <= cp <= 0xFE0F \
-                or 0xFFF0 <= cp <= 0xFFF8 or 0xE0000 <= cp <= 0xE0FFF:
-            table[cp] = ""
-        else:
-            nfkc = unicodedata.normalize("NFKC", ch)
-            d = unicodedata.decomposition(ch)
-            if len(nfkc) == 1 and ord(nfkc) < 0x80 and d and (
-                    not d.startswith("<") or d.split()[0] in ("<wide>", "<small>", "<font>")):
-                table[cp] = nfkc
+        reads_as = render.reads_as(cp)
+        if reads_as is not None:
+            table[cp] = "" if reads_as == render.NOTHING else chr(reads_as)
     return table
 
 
 VIEW_TABLE = _view_table()
+
+
 def _ranges(code_points):
     ranges = []
     for c in sorted(code_points):

@@ -125,12 +125,6 @@ constexpr bool IsAsciiLetter(unsigned char c) { return (c | 0x20) >= 'a' && (c |
 
 // ---- UTF-8 words --------------------------------------------------------------------------------
 
-// Decodes one code point at text[i]; returns its length in bytes, or 0 for an invalid
-// sequence (the byte is then a separator).
-inline std::size_t Decode(std::string_view text, std::size_t i, char32_t* cp) {
-  return DecodeUtf8(text, i, cp);
-}
-
 // Whether a code point joins a word: ASCII letters, digits and '_'; Latin-1 letters (not × ÷);
 // Latin Extended, Greek, Cyrillic and the other alphabets up to U+1FFF (combining marks
 // included, so a decomposed é stays one word); U+2C00.. U+D7FF but the CJK punctuation.
@@ -210,7 +204,7 @@ inline std::size_t Classify(std::string_view text, std::size_t i, char32_t* cp, 
       return 2;
     }
   }
-  const std::size_t len = Decode(text, i, cp);
+  const std::size_t len = DecodeUtf8(text, i, cp);
   *word = len != 0 && IsWordChar(*cp);
   return len;
 }
@@ -251,7 +245,7 @@ bool FoldWord(std::string_view text, std::size_t begin, std::size_t end, char* b
   std::size_t i = begin;
   while (i < end) {
     char32_t cp = 0;
-    const std::size_t len = Decode(text, i, &cp);
+    const std::size_t len = DecodeUtf8(text, i, &cp);
     if (len == 0) return false;  // cannot happen inside a word
     if (!AppendFolded(cp, buf, kMaxNameBytes, n)) return false;
     i += len;
@@ -404,7 +398,7 @@ std::size_t CheckPhone(std::string_view text, std::size_t begin, std::size_t end
 bool IsCapitalAt(std::string_view text, std::size_t i) {
   if (i >= text.size()) return false;
   char32_t cp = 0;
-  return Decode(text, i, &cp) > 0 && IsCapital(cp);
+  return DecodeUtf8(text, i, &cp) > 0 && IsCapital(cp);
 }
 
 std::size_t CheckPostal(std::string_view text, std::size_t begin, std::size_t end) {
@@ -431,7 +425,7 @@ bool WordCharBefore(std::string_view text, std::size_t i) {
   std::size_t j = i - 1;
   while (j > 0 && i - j < 4 && (static_cast<unsigned char>(text[j]) & 0xC0) == 0x80) --j;
   char32_t cp = 0;
-  const std::size_t len = Decode(text, j, &cp);
+  const std::size_t len = DecodeUtf8(text, j, &cp);
   return len == i - j && IsWordChar(cp);
 }
 
@@ -442,7 +436,7 @@ std::size_t CheckAddress(std::string_view text, std::size_t begin, std::size_t e
     const auto a = static_cast<unsigned char>(At(text, end));
     char32_t cp = 0;
     const bool word_after =
-        end < text.size() && Decode(text, end, &cp) > 0 && IsWordChar(cp) && !IsDigit(a);
+        end < text.size() && DecodeUtf8(text, end, &cp) > 0 && IsWordChar(cp) && !IsDigit(a);
     if (word_after) {
       --end;
       if (text[end - 1] == ' ') --end;

@@ -1,4 +1,5 @@
-// Private: ASCII-digit helpers shared by the parser (number.cc) and the scanner (scan.cc).
+// Private: ASCII-digit helpers of the parser (number.cc). The scanner (scan.cc) reads the
+// matching view of varsam/core.h instead.
 
 #ifndef VARSAM_SRC_IDENT_DIGITS_H_
 #define VARSAM_SRC_IDENT_DIGITS_H_

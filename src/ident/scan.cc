@@ -200,19 +200,13 @@ std::size_t NextDigit(std::string_view text, std::size_t i) {
 }
 
 // Whether a run of `length` ASCII digits followed by the ASCII byte `next` ('\0' at the end)
-// can begin a written form (a quick test before the candidate is read in full): pairs
-// (YY, YYYY) go on with a space, the date (YYMMDD, YYYYMMDD) with any separator or none; ten
-// and twelve digits are whole numbers.
+// can begin a written form (a quick test before the candidate is read in full): ten and twelve
+// digits are whole numbers; shorter runs go on only at a boundary some form has, with the
+// separator `next` starts.
 constexpr bool MayBegin(std::size_t length, char next) {
-  switch (length) {
-    case 2:
-    case 4: return next == ' ';
-    case 6:
-    case 8: return next == ' ' || next == '-' || next == '+' || next == '.' || next == '/';
-    case 10:
-    case 12: return true;
-    default: return false;
-  }
+  if (length == 10 || length == 12) return true;
+  const bool separator = next == ' ' || next == '-' || next == '+' || next == '.' || next == '/';
+  return separator && BoundaryFits(length, next);
 }
 
 }  // namespace
