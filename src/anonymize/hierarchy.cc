@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "geo.h"  // src/synth: the embedded SCB geography
 #include "varsam/core.h"
+#include "varsam/geo.h"
 
 namespace varsam::anonymize {
 
@@ -142,7 +142,7 @@ Hierarchy Hierarchy::Sex() {
 absl::StatusOr<Hierarchy> Hierarchy::Geography() {
   static const absl::StatusOr<std::shared_ptr<const Impl>> impl =
       []() -> absl::StatusOr<std::shared_ptr<const Impl>> {
-    const auto geo = synth::internal::EmbeddedGeography();
+    const auto geo = geo::Embedded();
     if (!geo.ok()) {
       return absl::InternalError(
           Cat({"hierarchy postal_code: the embedded SCB geography is damaged: ",

@@ -12,10 +12,10 @@
 #include <utility>
 #include <vector>
 
-#include "geo.h"
 #include "names.h"
 #include "notes.h"
 #include "rng.h"
+#include "varsam/geo.h"
 #include "varsam/instruments.h"
 
 namespace varsam::synth {
@@ -215,7 +215,7 @@ absl::Status Validate(const Options& o) {
 struct internal::GeneratorState {  // NOLINT: declared in synth.h
   Options options;
   std::vector<ident::IdentityNumber> numbers;  // shuffled, cut to the cycle
-  const in::Geography* geo = nullptr;
+  const geo::Geography* geo = nullptr;
   std::vector<double> geo_cumulative;
   std::vector<double> child_weights, adult_weights;
   const ins::Instrument* ors = nullptr;
@@ -263,9 +263,13 @@ absl::StatusOr<std::unique_ptr<Generator>> Generator::Create(const Options& opti
     state->numbers.resize(options.cycle_limit);
   }
 
-  VARSAM_ASSIGN_OR_RETURN(state->geo, in::EmbeddedGeography());
+  VARSAM_ASSIGN_OR_RETURN(state->geo, geo::Embedded());
+  // A municipality's number of postal codes is the population proxy it is drawn by
+  // (docs/synth.md).
   double sum = 0;
-  for (double w : state->geo->weights) state->geo_cumulative.push_back(sum += w);
+  for (const geo::Municipality& m : state->geo->municipalities) {
+    state->geo_cumulative.push_back(sum += static_cast<double>(m.postal_codes.size()));
+  }
   for (const auto& [id, w] : options.parameters.cases.child_interventions) {
     state->child_weights.push_back(w);
   }
@@ -319,7 +323,7 @@ class ClientMaker {
         st_.geo_cumulative.begin());
     m = std::min(m, st_.geo->municipalities.size() - 1);
     municipality_ = &st_.geo->municipalities[m];
-    const in::PostalCode& postal =
+    const geo::PostalCode& postal =
         st_.geo->postal_codes[municipality_
                                   ->postal_codes[rng_.Below(municipality_->postal_codes.size())]];
     c.street_address = in::StreetAddress(rng_);
@@ -694,7 +698,7 @@ class ClientMaker {
   in::Rng rng_;
   std::size_t index_;
   const ident::IdentityNumber* number_ = nullptr;
-  const in::Municipality* municipality_ = nullptr;
+  const geo::Municipality* municipality_ = nullptr;
   ClientRecord record_;
 };
 

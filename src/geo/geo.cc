@@ -1,16 +1,18 @@
-// Parsing of the embedded se-geo files.
+// Parsing of the embedded se-geo files (include/varsam/geo.h).
 
-#include "geo.h"
+#include "varsam/geo.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "files.h"
 #include "varsam/core.h"
 
-namespace varsam::synth::internal {
+namespace varsam::geo {
 namespace {
 
 // The lines of a simple CSV file (these files hold no quotes), header checked and dropped.
@@ -18,7 +20,7 @@ absl::StatusOr<std::vector<std::vector<std::string_view>>> ReadCsv(std::string_v
                                                                    std::string_view header,
                                                                    std::size_t columns) {
   std::string_view text;
-  for (const GeoFile& file : GeoFiles()) {
+  for (const internal::EmbeddedFile& file : internal::Files()) {
     if (file.name == name) text = file.text;
   }
   if (text.empty()) return absl::InternalError(Cat({"se-geo: ", name, " is not embedded"}));
@@ -65,7 +67,7 @@ absl::StatusOr<std::unique_ptr<Geography>> Parse() {
                           ReadCsv("counties.csv", "county_code,county_name,county_name_short", 3));
   for (const auto& row : counties) {
     if (!AllDigits(row[0], 2)) return absl::InvalidArgumentError("se-geo: bad county code");
-    geo->counties.emplace_back(std::string(row[0]), std::string(row[1]));
+    geo->counties.push_back({std::string(row[0]), std::string(row[1])});
   }
   VARSAM_ASSIGN_OR_RETURN(
       auto municipalities,
@@ -73,7 +75,10 @@ absl::StatusOr<std::unique_ptr<Geography>> Parse() {
               "municipality_code,municipality_name,municipality_name_short,county_code", 4));
   std::map<std::string_view, std::size_t> by_code;
   for (const auto& row : municipalities) {
-    if (!AllDigits(row[0], 4) || !AllDigits(row[3], 2)) {
+    const bool known_county =
+        std::any_of(geo->counties.begin(), geo->counties.end(),
+                    [&](const County& county) { return county.code == row[3]; });
+    if (!AllDigits(row[0], 4) || !AllDigits(row[3], 2) || !known_county) {
       return absl::InvalidArgumentError("se-geo: bad municipality code");
     }
     by_code[row[0]] = geo->municipalities.size();
@@ -90,23 +95,23 @@ absl::StatusOr<std::unique_ptr<Geography>> Parse() {
     }
     geo->municipalities[it->second].postal_codes.push_back(
         static_cast<std::uint32_t>(geo->postal_codes.size()));
-    geo->postal_codes.push_back({std::string(row[0]), std::string(row[1])});
+    geo->postal_codes.push_back(
+        {std::string(row[0]), std::string(row[1]), static_cast<std::uint32_t>(it->second)});
   }
   for (const Municipality& m : geo->municipalities) {
     if (m.postal_codes.empty()) {
       return absl::InvalidArgumentError("se-geo: a municipality without postal codes");
     }
-    geo->weights.push_back(static_cast<double>(m.postal_codes.size()));
   }
   return geo;
 }
 
 }  // namespace
 
-absl::StatusOr<const Geography*> EmbeddedGeography() {
+absl::StatusOr<const Geography*> Embedded() {
   static const auto* const kGeo = new absl::StatusOr<std::unique_ptr<Geography>>(Parse());
   if (!kGeo->ok()) return kGeo->status();
   return kGeo->value().get();
 }
 
-}  // namespace varsam::synth::internal
+}  // namespace varsam::geo
