@@ -136,7 +136,7 @@ struct Context {
   bool SameClient() const;
 };
 
-// Parses the context's JSON form (keys stable; docs/cli.md, "varsam policy check"):
+// Parses the context's JSON form (keys stable; docs/c-api.md, "Contexts"):
 //   {"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", "id": "0180"},
 //    "purpose": "handlaggning",
 //    "case": {"ref": "c-9", "kind": "utredning", "led_to_investigation": true, "client": "k-1"},
