@@ -1,6 +1,6 @@
 // The audit log (src/audit): leaf hashing throughput, and full verification of 1 million
 // events — in memory (the Verifier alone) and from a SQLite store (reading included). Goal:
-// 1 million events verified in at most 2 s (issue 5).
+// 1 million events verified in at most 2 s (docs/performance.md).
 //
 // The SQLite store is written once, in a fresh directory under VARSAM_BENCH_DIR (default: the
 // temporary directory), removed at exit. Run from a Release build:

@@ -1,4 +1,4 @@
-// The Engine's audited calls (issue 5): every call is guard -> durable audit event -> work, and
+// The Engine's audited calls: every call is guard -> durable audit event -> work, and
 // the audit log commits concurrent calls in groups (AuditLog::Append). Measured: calls per
 // second across 1..64 threads calling at once, each call's event durable (fsync) before it
 // returns. Goal: >= 50,000 audited events/s.

@@ -1,4 +1,4 @@
-// Benchmarks for include/varsam/kanonymity.h (issue 6).
+// Benchmarks for include/varsam/kanonymity.h (docs/performance.md).
 //
 // The optimal 5-anonymity search (2 % suppression budget, one thread) on a synthetic table of
 // 1,200,000 rows x 8 quasi-identifiers, the size of the IHIS table on which ARX's Flash takes

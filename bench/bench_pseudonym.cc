@@ -1,4 +1,4 @@
-// Benchmarks for include/varsam/pseudonym.h and include/varsam/hierarchy.h (issue 6).
+// Benchmarks for include/varsam/pseudonym.h and include/varsam/hierarchy.h.
 //
 // Pseudonyms per second (goal >= 1 million/s on one core, >= 3x Python's hmac; the Python side
 // is scripts/bench-pseudonym-vs-python.py, which runs this binary on the same inputs):

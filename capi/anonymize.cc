@@ -1,4 +1,4 @@
-// The C shim of the anonymisation pipeline (capi/varsam.h, "Anonymisation"; issue 6, item 7):
+// The C shim of the anonymisation pipeline (capi/varsam.h, "Anonymisation"; docs/c-api.md):
 // one JSON request — schema, records, model, key epoch, names, csv hierarchies — through
 // anonymize::Pipeline into one JSON result — header, rows, report (anonymize::ReportJson).
 // The C API reads no files: csv hierarchies come in the request. Messages name the key, the

@@ -261,7 +261,7 @@ VARSAM_API varsam_status varsam_score_batch(const char* instrument, const double
  *    "age": N|null, "previous_total": N|null, "language": "en"|"sv"}
  * (null = missing answer; only "instrument" and "responses" are required; "age" is a whole
  * number >= 0). On VARSAM_OK, *json_out is the result as `varsam score --json` prints it
- * (contracts.md), with flag messages in the chosen language, owned by the caller, freed with
+ * (docs/cli.md), with flag messages in the chosen language, owned by the caller, freed with
  * varsam_free(). Errors as varsam_score(), and VARSAM_INVALID_ARGUMENT for malformed JSON, an
  * unknown key or a value of the wrong type (the message names the key or the item); *json_out
  * is then NULL. */
@@ -334,7 +334,7 @@ VARSAM_API varsam_status varsam_context_from_json(const char* json, size_t json_
                                                   varsam_context** context_out);
 
 /* The same context from fields. Set struct_size = sizeof(varsam_context_fields). Strings are
- * NUL-terminated UTF-8 glossary ids (domain.md); NULL for the optional ones. */
+ * NUL-terminated UTF-8 glossary ids (docs/architecture.md); NULL for the optional ones. */
 typedef struct varsam_context_fields {
   uint32_t struct_size;
   const char* actor;             /* required */

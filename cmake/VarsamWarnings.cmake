@@ -1,4 +1,4 @@
-# varsam_warnings(target): the warning set for varsam's own code (style.md: -Wall -Wextra -Werror).
+# varsam_warnings(target): the warning set for varsam's own code (-Wall -Wextra -Werror).
 function(varsam_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow
     $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>

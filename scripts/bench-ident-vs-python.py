@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer comparison for finding identity numbers in text: varsam vs. Python's `re`.
 
-quality.md asks for performance figures as ratios against a reference tool. The reference here
+docs/performance.md gives performance figures as ratios against a reference tool. The reference here
 is what a host would otherwise write: one `re` pattern for the forms the text holds
 (YYYYMMDDNNNN, YYYYMMDD-NNNN, YYMMDDNNNN, YYMMDD-NNNN, YYMMDD+NNNN, and a space in place of the
 separator) followed by the same Luhn, date and century checks in Python. The text is ASCII, so

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer comparison for batch scoring: varsam vs. the same rules written in plain Python.
 
-quality.md asks for performance figures as ratios against a reference. The reference here is
+docs/performance.md gives performance figures as ratios against a reference. The reference here is
 what a host re-scoring a history would otherwise write by hand: a loop over the forms that
 checks every answer (a number, in range, a whole number, AUDIT items 9-10 only 0/2/4), sums,
 picks the band (AUDIT by sex) and raises the flags (PHQ-9 item 9; AUDIT items 4-6 >= 2,

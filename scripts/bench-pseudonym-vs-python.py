@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer comparison for keyed pseudonyms: varsam vs. Python's hmac + hashlib + base64.
 
-quality.md asks for performance figures as ratios against a reference. The reference here is
+docs/performance.md gives performance figures as ratios against a reference. The reference here is
 what a host would write in Python: for each identifier, HMAC-SHA-256 under the epoch key of
 b"varsam-pseudonym/1" NUL kind NUL value, base64url without padding, "p1_" in front. Three
 Python ways are timed (CPU time, as Google Benchmark counts it) and the fastest is the

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer comparison for scrubbing free text: varsam's Scrubber vs. the same patterns in Python's re.
 
-quality.md asks for performance figures as ratios against a reference. The reference here is
+docs/performance.md gives performance figures as ratios against a reference. The reference here is
 what a host would otherwise write: Python's standard `re` with the patterns and rules of
 include/varsam/scrub.h, on the same matching view (varsam/core.h): every dash read as "-",
 every space separator as " ", invisible format characters as nothing, digits of any script and

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data" / "instruments"
 DOC = ROOT / "docs" / "instruments.md"
 
-# domain.md's order, the same as VARSAM_INSTRUMENTS in CMakeLists.txt.
+# The order of VARSAM_INSTRUMENTS in CMakeLists.txt.
 ORDER = ["soc13", "soc29", "ors", "cors", "srs", "csrs", "audit", "audit-c", "dudit", "phq9",
          "gad7", "core10", "k10"]
 

@@ -47,11 +47,11 @@ decides with Cedar's semantics:
   disabled by a host pack. A host pack may add rules, and may disable built-in rules that are
   not floor rules (`"disable": ["rule-id"]`), e.g. to replace the unconfirmed 2025 wording.
 
-Besides the rules of domain.md's table, the pack has `officer-records-decision` and
-`audit-review` (without them no decision could be recorded and no log read), and models
-SoLPUF's rule on searching reports as two dated rules, `reports-not-searchable` (until
-30 June 2025) and `reports-searchable-children` (from 1 July 2025; the new wording is
-unconfirmed).
+Besides the rules that follow from SoLPUL, GDPR and SKR (2023), the pack has
+`officer-records-decision` and `audit-review` (without them no decision could be recorded and
+no log read), and models SoLPUF's rule on searching reports as two dated rules,
+`reports-not-searchable` (until 30 June 2025) and `reports-searchable-children` (from
+1 July 2025; the new wording is unconfirmed).
 
 The pack is compiled to bit masks when it is loaded; a decision allocates nothing."""
 

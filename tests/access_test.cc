@@ -1,5 +1,5 @@
-// Access contexts and policy packs (issue 5): the built-in pack against an independent reading
-// of domain.md's table, floor rules against host packs, and the strict loaders.
+// Access contexts and policy packs: the built-in pack against an independent reading of the
+// rules of docs/legal-basis.md, floor rules against host packs, and the strict loaders.
 
 #include "varsam/access.h"
 
@@ -60,7 +60,7 @@ Resource EarlierReports(std::optional<ReportAbout> about) {
   return r;
 }
 
-// ---- The expectation: domain.md's table read independently of data/policy ---------------------
+// ---- The expectation: docs/legal-basis.md's rules read independently of data/policy ----------
 
 struct Call {
   Purpose purpose;
@@ -218,7 +218,7 @@ std::string Describe(const Call& c) {
               c.new_regime ? " 2025-07-01" : " 2025-06-30"});
 }
 
-TEST_CASE("policy: every purpose x organisation x case kind x action as domain.md's table",
+TEST_CASE("policy: every purpose x organisation x case kind x action as legal-basis.md says",
           "[access]") {
   const PolicySet& set = Builtin();
   std::vector<std::optional<CaseKind>> kinds{std::nullopt};

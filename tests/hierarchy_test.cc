@@ -1,4 +1,4 @@
-// Tests for include/varsam/hierarchy.h (issue 6): generalisation hierarchies and the integer
+// Tests for include/varsam/hierarchy.h: generalisation hierarchies and the integer
 // coding of columns for the k-anonymity search.
 
 #include "varsam/hierarchy.h"

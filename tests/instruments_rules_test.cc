@@ -1,5 +1,5 @@
 // Rule-named tests for the thirteen built-in instruments (written with their definitions).
-// Each TEST_CASE is one scoring rule of domain.md's instrument table, checked against the
+// Each TEST_CASE is one published scoring rule (docs/instruments.md), checked against the
 // built-in definitions in data/instruments/ through the public API (varsam/instruments.h):
 // band edges on both sides, reversed items, subscales, prorating and its limit, sex-specific
 // cut-offs, every flag, and the answers each item refuses. The expected values are written here
@@ -228,14 +228,14 @@ TEST_CASE("every built-in definition loads", "[instruments]") {
   }
 }
 
-TEST_CASE("the built-ins are domain.md's thirteen, in its order", "[instruments]") {
+TEST_CASE("the built-ins are the thirteen of docs/instruments.md, in its order", "[instruments]") {
   std::vector<std::string> ids;
   for (const in::Instrument* i : Builtins().List()) ids.push_back(i->id());
   CHECK(ids == std::vector<std::string>{"soc13", "soc29", "ors", "cors", "srs", "csrs", "audit",
                                         "audit-c", "dudit", "phq9", "gad7", "core10", "k10"});
 }
 
-TEST_CASE("band ids are those of contracts.md, in index order", "[instruments]") {
+TEST_CASE("band ids are those of the CLI contract, in index order", "[instruments]") {
   const std::map<std::string, std::vector<std::string>> expected = {
       {"soc13", {}},
       {"soc29", {}},
@@ -297,7 +297,7 @@ TEST_CASE("every instrument has English and Swedish names and messages, sources,
 
 // ---- Items and the answers they allow ---------------------------------------------------------
 
-TEST_CASE("item counts and scales are those of domain.md", "[instruments]") {
+TEST_CASE("item counts and scales are those of the published instruments", "[instruments]") {
   struct Row {
     const char* id;
     int count;

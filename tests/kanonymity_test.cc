@@ -1,4 +1,4 @@
-// Tests for include/varsam/kanonymity.h (issue 6).
+// Tests for include/varsam/kanonymity.h (docs/anonymisation.md).
 //
 // Everything the search claims is confirmed by an independent counter written here: rows are
 // grouped by their tuples of label strings in a std::map (no integer keys, no roll-ups), the

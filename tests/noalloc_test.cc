@@ -1,5 +1,5 @@
-// "No heap allocation per check" (issue 2), "no per-form heap allocation" (issue 3) and policy
-// decisions without allocation (issue 5): Check,
+// "No heap allocation per check", "no per-form heap allocation" and policy decisions without
+// allocation (docs/performance.md): Check,
 // IsOfficialTestNumber and Scan run over Skatteverket's official test numbers, and PHQ-9 and
 // AUDIT forms are scored one by one (C++ and C API) and in a batch, while the global operator
 // new counts calls. Its own program, because it replaces operator new for the whole process.

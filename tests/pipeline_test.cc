@@ -1,5 +1,5 @@
 // Property tests for the anonymisation pipeline (include/varsam/anonymize.h, "The pipeline";
-// issue 6, acceptance).
+// docs/anonymisation.md, "Using the pipeline").
 //
 // Identity numbers are Skatteverket's official test numbers (data/
 // skatteverket-testpersonnummer.txt), as embedded in the library. Phone numbers are in Post- och

@@ -1,4 +1,4 @@
-// Tests for include/varsam/pseudonym.h (issue 6): keyed pseudonyms.
+// Tests for include/varsam/pseudonym.h (docs/anonymisation.md): keyed pseudonyms.
 //
 // Known answers were computed independently with Python's standard library (hmac, hashlib,
 // base64.urlsafe_b64encode without '=') — the same vectors scripts/bench-pseudonym-vs-python.py

@@ -1,4 +1,4 @@
-// Tests for include/varsam/scrub.h (issue 6, item 2).
+// Tests for include/varsam/scrub.h (docs/anonymisation.md, "Scrubbing free text").
 //
 // Identity numbers here are Skatteverket's official test numbers (data/
 // skatteverket-testpersonnummer.txt); the samordningsnummer is derived from one at run time
@@ -468,8 +468,8 @@ TEST_CASE("scrub: recall and precision on the synthetic notes", "[scrub]") {
   line("name (record)", record_names);
   report += "\n  (name (record): the client's names only, no host list)";
   WARN(report);
-  // Floors: 0.99 for the three the issue names; for the others just below what was measured
-  // (docs/_fragments/scrub.md has the figures).
+  // Floors: 0.99 for personnummer, phone and e-mail; for the others just below what was measured
+  // (docs/anonymisation.md, "Recall and precision", has the figures).
   CHECK(tally[Kind::kPersonnummer].recall() >= 0.99);
   CHECK(tally[Kind::kPhone].recall() >= 0.99);
   CHECK(tally[Kind::kEmail].recall() >= 0.99);

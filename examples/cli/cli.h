@@ -1,4 +1,4 @@
-// The CLI's shared parts: exit codes of the CLI contract (contracts.md) and how each
+// The CLI's shared parts: exit codes of the CLI contract (docs/cli.md) and how each
 // subcommand is registered.
 
 #ifndef VARSAM_EXAMPLES_CLI_CLI_H_

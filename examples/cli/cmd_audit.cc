@@ -1,4 +1,4 @@
-// `varsam audit verify|proof --store DIR|URI [--json]` (contracts.md; docs/audit.md).
+// `varsam audit verify|proof --store DIR|URI [--json]` (docs/cli.md; docs/audit.md).
 //
 // `verify` recomputes the audit log's Merkle tree from the stored events, checks every
 // checkpoint (and its Ed25519 signature when --public-key is given) and names the first bad

@@ -1,5 +1,5 @@
 // `varsam demo`: what varsam does, on Skatteverket's official test numbers and synthetic
-// answers only. Grows with each capability into the whole main job of architecture.md.
+// answers only. Grows with each capability into the whole main job (docs/architecture.md).
 
 #include <unistd.h>
 

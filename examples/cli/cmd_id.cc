@@ -1,4 +1,4 @@
-// `varsam id check [--today YYYY-MM-DD] [--json] NUMBER...` (contracts.md).
+// `varsam id check [--today YYYY-MM-DD] [--json] NUMBER...` (docs/cli.md).
 
 #include <iostream>
 #include <memory>

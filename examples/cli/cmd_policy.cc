@@ -1,5 +1,5 @@
 // `varsam policy check --context FILE --action A [--resource FILE] [--json]` and
-// `varsam policy show [--json]` (issue 5): the policy decision for one call, with the rules that
+// `varsam policy show [--json]` (docs/cli.md): one call's policy decision, with the rules that
 // decided it, their citations and explanation; and the policy pack as a table.
 
 #include <algorithm>
@@ -188,7 +188,7 @@ void AddPolicyCommand(CLI::App& app, int* exit_code) {
   auto check_options = std::make_shared<PolicyOptions>();
   auto* check = policy->add_subcommand(
       "check",
-      "Decide one call: the context (JSON file, issue 5's form), the action and optionally a\n"
+      "Decide one call: the context (JSON file, see docs/cli.md), the action and optionally a\n"
       "resource (JSON file). Prints the decision, the rules that decided it, their citations\n"
       "and the explanation. Exit 0 allow; 77 deny; 64 usage error; 65 bad context, resource\n"
       "or pack; 66 a file is missing.");

@@ -1,5 +1,5 @@
 // `varsam score INSTRUMENT --responses LIST [...]` and `varsam score --list [--json]`
-// (contracts.md, docs/cli.md): standardised instruments scored by the engine of
+// (docs/cli.md): standardised instruments scored by the engine of
 // varsam/instruments.h over the process-wide registry, with host definitions from
 // `--definition FILE`.
 

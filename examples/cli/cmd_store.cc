@@ -1,4 +1,4 @@
-// `varsam store init|info --store DIR|URI [--json]` (contracts.md; docs/storage.md).
+// `varsam store init|info --store DIR|URI [--json]` (docs/cli.md; docs/storage.md).
 //
 // `init` creates what a store needs (SQLite: the directory and its three files; PostgreSQL:
 // roles, schemas, tables and grants) and is idempotent; `info` opens an existing store and

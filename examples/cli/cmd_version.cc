@@ -1,4 +1,4 @@
-// `varsam version [--json]` (contracts.md).
+// `varsam version [--json]` (docs/cli.md).
 
 #include <iostream>
 #include <nlohmann/json.hpp>

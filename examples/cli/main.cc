@@ -1,4 +1,4 @@
-// varsam — the example command-line interface (contracts.md: "CLI contract").
+// varsam — the example command-line interface (docs/cli.md).
 
 #include <iostream>
 
@@ -23,7 +23,7 @@ int ExitFor(const absl::Status& status) {
 
 std::string UsageErrorMessage(const CLI::ParseError& error) {
   // CLI11's own texts may repeat an argument, which may be a personnummer; errors never
-  // contain personal data (contracts.md), so only texts that name options are passed on.
+  // contain personal data (docs/cli.md), so only texts that name options are passed on.
   const std::string kind = error.get_name();
   if (kind == "RequiredError" || kind == "RequiresError" || kind == "ExcludesError") {
     return error.what();

@@ -1,5 +1,5 @@
 // varsam/access.h — purpose-checked access: the access context of a call and policy packs with
-// legal citations (issue 5; domain.md, "Default policy pack se-socialtjanst").
+// legal citations (docs/legal-basis.md, "Pack `se-socialtjanst`").
 //
 // SoLPUL 6 § allows processing only when it is necessary for a social-services task, so every
 // call carries a Context (who, in which role, for which organisation, for which purpose, in
@@ -36,7 +36,7 @@
 
 namespace varsam::access {
 
-// ---- Glossary ids (domain.md) -----------------------------------------------------------------
+// ---- Glossary ids (docs/architecture.md, "Glossary") --------------------------------------------
 
 enum class Role : std::uint8_t {
   kHandlaggare,    // case officer; decides
@@ -136,7 +136,7 @@ struct Context {
   bool SameClient() const;
 };
 
-// Parses the context's JSON form (issue 5; keys stable):
+// Parses the context's JSON form (keys stable; docs/c-api.md, "Contexts"):
 //   {"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", "id": "0180"},
 //    "purpose": "handlaggning",
 //    "case": {"ref": "c-9", "kind": "utredning", "led_to_investigation": true, "client": "k-1"},

@@ -1,5 +1,5 @@
-// varsam/anonymize.h — the anonymisation pipeline's record schema (issue 6, item 1;
-// docs/anonymisation.md).
+// varsam/anonymize.h — the anonymisation pipeline's record schema
+// (docs/anonymisation.md, "The record schema").
 //
 // Every field of an input record has exactly one role, and the role decides what may become
 // of it on the way to the compilation register (sammanställningsregister, SoLPUL 7 a §) or an

@@ -1,4 +1,4 @@
-// varsam/audit.h — the tamper-evident audit log (issue 5; docs/audit.md).
+// varsam/audit.h — the tamper-evident audit log (docs/audit.md).
 //
 // Every guarded call leaves one event: who (actor, role, organisation), why (purpose), what
 // (action, case reference), the decision and the rules that made it, when, and a short result

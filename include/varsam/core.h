@@ -5,7 +5,7 @@
 // the numeric values are the canonical codes of absl (and gRPC), which never change, so a
 // code read from a C host's log means the same thing in C++ (see docs/c-api.md).
 //
-// Messages of a Status never contain personal data (quality.md): they name the field, the
+// Messages of a Status never contain personal data (CONTRIBUTING.md): they name the field, the
 // item or the rule, never the value a person typed.
 //
 // Also here: UTF-8 validation (RFC 3629; every byte string from a host is checked before it
@@ -29,7 +29,7 @@
 #include "nlohmann/json_fwd.hpp"
 
 // VARSAM_RETURN_IF_ERROR(expr): return the Status of `expr` from the enclosing function when it
-// is not OK. Keeps Status-returning code flat (style.md: early returns, no deep nesting).
+// is not OK. Keeps Status-returning code flat (early returns, no deep nesting).
 #define VARSAM_RETURN_IF_ERROR(expr)                 \
   do {                                               \
     ::absl::Status varsam_status_ = (expr);          \

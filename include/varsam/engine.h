@@ -1,5 +1,5 @@
-// varsam/engine.h — the Engine: one guard that every call passes through (issue 5, items 3 and
-// 5; issue 6, item 6; architecture.md, "The legal shape is the architecture").
+// varsam/engine.h — the Engine: one guard that every call passes through (docs/architecture.md,
+// "The legal shape is the architecture" and "One guarded call").
 //
 // The Engine opens a store, loads the built-in policy pack (se-socialtjanst) and the host's
 // packs, and opens the audit log with the host's signing key. Every public operation is
@@ -10,7 +10,7 @@
 // explanation (never personal data). If the audit event cannot be written the call fails and
 // nothing is done (fail closed). One private helper (Guard) does this for every operation.
 //
-// Suggestions and decisions (item 5): every flag the engine raises is stored as an open
+// Suggestions and decisions: every flag the engine raises is stored as an open
 // Suggestion with a random 128-bit id (16 bytes from OpenSSL RAND_bytes, as 32 lower-case hex
 // digits) and returned beside the score. RecordDecision closes a suggestion; a decider who is not
 // a human officer is refused by the floor rule `human-decides`. There is no operation that
@@ -24,7 +24,7 @@
 // suggestion a decision is about is looked up before the guard (its client is an attribute the
 // decision needs, as in Cedar's entity loading); nothing of it is returned unless allowed.
 //
-// The register (issue 6, item 6): SubmitToRegister pseudonymises (keyed, per key epoch, with the
+// The register: SubmitToRegister pseudonymises (keyed, per key epoch, with the
 // host's keys) and generalises case episodes into the compilation register; ExportRegister
 // releases its episodes k-anonymously. Both are guarded like every other call
 // (docs/anonymisation.md).
@@ -61,8 +61,8 @@
 
 namespace varsam::engine {
 
-// How the register receives what is submitted (the controller's configured levels; issue 6,
-// item 6; docs/anonymisation.md "The register").
+// How the register receives what is submitted (the controller's configured levels;
+// docs/anonymisation.md "The register").
 struct RegisterOptions {
   // The key epoch new rows are pseudonymised under, and the host's pseudonymisation keys.
   // Without keys, register submission is refused (FailedPrecondition).

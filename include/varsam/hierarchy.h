@@ -1,4 +1,4 @@
-// varsam/hierarchy.h — generalisation hierarchies for quasi-identifiers (issue 6, item 4).
+// varsam/hierarchy.h — generalisation hierarchies for quasi-identifiers (docs/anonymisation.md).
 //
 // A Hierarchy maps a value to each of its levels: level 0 is the value itself, each higher
 // level is coarser, and the last level is one value for everything ("*"). Encode() turns a
@@ -31,7 +31,7 @@
 // - each level-0 value appears once;
 // - consistency: a value at level l (>= 1) has the same parent at level l+1 on every line.
 // Every refusal is InvalidArgument naming the hierarchy and the line number (1-based), never
-// a value (messages never hold data, quality.md).
+// a value (messages never hold data, CONTRIBUTING.md).
 //
 // Hierarchies are immutable and cheap to copy (shared state); safe to use from any number of
 // threads at once.

@@ -10,8 +10,8 @@
 // An instrument is data: a JSON definition (docs/instrument-format.md) holding the items and
 // the answers each allows, reversed items, subscales, the total rule (sum, or prorating with
 // at most N missing items), bands that may depend on sex and age, flag rules, settings for
-// cut-offs the sources leave open, and sources and licence notes. The thirteen instruments of
-// domain.md are the files in data/instruments/, embedded at build time (docs/instruments.md
+// cut-offs the sources leave open, and sources and licence notes. The thirteen built-in
+// instruments are the files in data/instruments/, embedded at build time (docs/instruments.md
 // renders them); a host loads its own through the same loader. Item texts are copyrighted and
 // stay with the host.
 //
@@ -129,7 +129,7 @@ struct FlagRule {
   std::vector<Condition> any;
 };
 
-// A named cut-off the sources leave open (domain.md: "unconfirmed" → a setting).
+// A named cut-off the sources leave open (docs/instrument-format.md, "Settings").
 struct Setting {
   std::string name;
   double value = 0;  // the value in force
@@ -217,7 +217,7 @@ struct Score {
   bool prorated = false;
 };
 
-// The result as contracts.md's `varsam score --json` prints it:
+// The result as `varsam score --json` prints it (docs/cli.md):
 //   {"instrument", "total", "subscales": {id: value|null}, "band", "flags": [{"code",
 //    "severity", "message"}], "answered", "missing", "prorated"}   (keys in this order)
 // Messages in English, or Swedish when `swedish`. Whole totals print as integers.
@@ -341,7 +341,7 @@ class Registry {
   // outside its range (the old one then stays).
   absl::StatusOr<const Instrument*> Configure(std::string_view id, const SettingValues& values);
 
-  // Every instrument: built-ins in domain.md's order, then loaded ones in loading order.
+  // Every instrument: built-ins in CMakeLists.txt's order, then loaded ones in loading order.
   std::vector<const Instrument*> List() const;
 
   // Instrument::ToJson() of every instrument, in List() order (`varsam score --list --json`,

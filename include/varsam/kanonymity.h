@@ -1,4 +1,4 @@
-// varsam/kanonymity.h — privacy models and the optimal generalisation search (issue 6, item 5).
+// varsam/kanonymity.h — privacy models and optimal generalisation search (docs/anonymisation.md).
 //
 // SHARED TYPES FIRST (used by varsam/hierarchy.h to encode columns): a quasi-identifier column
 // is integer-coded. codes[row] is the row's value at level 0 (the original); up[l][code0] is the

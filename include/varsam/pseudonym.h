@@ -1,4 +1,4 @@
-// varsam/pseudonym.h — keyed pseudonyms for the register (issue 6, item 3).
+// varsam/pseudonym.h — keyed pseudonyms for the register (docs/anonymisation.md).
 //
 // A pseudonym is HMAC-SHA-256 (RFC 2104, FIPS 180-4) of a normalised identifier under the key
 // of a *key epoch*:

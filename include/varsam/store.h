@@ -1,7 +1,7 @@
 // varsam/store.h — where varsam keeps what it keeps: the journal, the register and the audit
 // store, on embedded SQLite (the default) or on PostgreSQL.
 //
-// The law's central idea is separation (architecture.md, "The legal shape is the architecture";
+// The law's idea is separation (docs/architecture.md, "The legal shape is the architecture";
 // SoLPUL 7 a §; GDPR Art 4(5) and EDPB Guidelines 01/2025 on pseudonymisation):
 //  - the *journal* holds identifiable case data: a client's own measurements, the suggestions
 //    varsam made and the decisions officers recorded on them;
@@ -119,7 +119,7 @@ absl::Status ValidateDecision(const Decision& decision);
 
 // ---- The register (pseudonymised) -------------------------------------------------------------
 
-// Case kinds (domain.md's glossary); the only values case_kind takes in either part.
+// Case kinds (docs/architecture.md, "Glossary"); the only values case_kind takes in either part.
 inline constexpr std::string_view kCaseKinds[] = {"anmalan", "forhandsbedomning", "utredning",
                                                   "insats", "uppfoljning"};
 

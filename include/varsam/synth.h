@@ -84,7 +84,7 @@ struct CaseMix {
 };
 
 // ORS/SRS (ages 13+) or CORS/CSRS (ages 6–12) per session of the interventions delivered in
-// sessions (familjebehandling, missbruk_*, stodsamtal). FIT: Miller & Duncan; see domain.md.
+// sessions (familjebehandling, missbruk_*, stodsamtal). FIT: Miller & Duncan; docs/instruments.md.
 struct SeriesModel {
   // Intake ORS ~ N(mean, sd) clipped to 0..40, in tenths; the four items are 0..10 with one
   // decimal and sum to the total exactly.

@@ -1,4 +1,4 @@
-// The optimal full-domain generalisation search (issue 6, item 5; docs/anonymisation.md).
+// The optimal full-domain generalisation search (docs/anonymisation.md, "The search").
 //
 // Layout of the work:
 //   Prep      — per-column tables computed once: domain sizes and bit widths per level, the

@@ -1,6 +1,6 @@
 // The SQLite backend (the embedded default): a directory with journal.db, register.db and
 // audit.db, three separate database files that are never ATTACHed together, so no connection
-// of the register can name a table of the journal (architecture.md, "The legal shape is the
+// of the register can name a table of the journal (docs/architecture.md, "The legal shape is the
 // architecture"; SoLPUL 7 a §).
 //
 // Each part has one writer connection guarded by a std::mutex (writes are BEGIN IMMEDIATE

@@ -68,7 +68,7 @@ bool IsPeriod(std::string_view s) {
   return AllDigits(s.substr(5)) && ((s[5] == '0' && s[6] >= '1') || (s[5] == '1' && s[6] <= '2'));
 }
 
-// SCB county codes (data: ../shared/data/se-geo/counties.csv; 21 counties).
+// SCB county codes (data/se-geo/counties.csv; 21 counties).
 constexpr std::string_view kCountyCodes[] = {"01", "03", "04", "05", "06", "07", "08",
                                              "09", "10", "12", "13", "14", "17", "18",
                                              "19", "20", "21", "22", "23", "24", "25"};
@@ -162,7 +162,7 @@ RegisterVocabulary RegisterVocabulary::Default() {
   RegisterVocabulary v;
   v.instruments = {"soc13",   "soc29", "ors",  "cors", "srs",    "csrs", "audit",
                    "audit-c", "dudit", "phq9", "gad7", "core10", "k10"};
-  // The band ids of the built-in instruments (contracts.md).
+  // The band ids of the built-in instruments (docs/instruments.md; stable, docs/cli.md).
   v.bands = {"none",
              "mild",
              "moderate",

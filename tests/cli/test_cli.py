@@ -1,4 +1,4 @@
-"""Tests of the CLI contract (docs: design/contracts.md, "CLI contract") against a built binary:
+"""Tests of the CLI contract (docs/cli.md) against a built binary:
 
     VARSAM_CLI=/path/to/bin/varsam python3 -m unittest discover -s tests/cli -p 'test_*.py' -v
 
@@ -21,7 +21,7 @@ import unittest
 
 CLI = os.environ.get("VARSAM_CLI")
 
-# Exit codes (contracts.md).
+# Exit codes (docs/cli.md, "Exit codes").
 EXIT_OK = 0
 EXIT_NO = 1
 EXIT_USAGE = 64
@@ -329,7 +329,7 @@ class NoPersonalDataOnStderrTest(CliTestCase):
                 self.assertClean(p)
 
     # A stray argument may be a personnummer: usage errors never echo arguments
-    # ("Errors ... with no personal data in it", contracts.md).
+    # (docs/cli.md: diagnostics never hold an argument's value).
     def test_stray_argument_is_not_echoed(self):
         for args in (["version", "198001022386"], ["demo", "800102-2386"]):
             p = run(*args)

@@ -1,4 +1,4 @@
-// libFuzzer target for include/varsam/scrub.h (issue 6): Find and Scrub on arbitrary bytes.
+// libFuzzer target for include/varsam/scrub.h: Find and Scrub on arbitrary bytes.
 //
 // Input: "name\nname\n…\0text" — up to four record names before the first NUL byte, the text
 // after it (no NUL: no names, the whole input is the text). The host list holds two names.

@@ -1,5 +1,5 @@
-"""No real person's number in the project (DEVELOPERS.md: "tests, docs and examples use only
-numbers from Skatteverket's test list ... never a real or invented real-looking personnummer").
+"""No real person's number in the project (CONTRIBUTING.md, "No personal data in messages":
+tests, docs and examples use only Skatteverket's official test numbers, never invented ones).
 
 varsam's own scanner (through the ctypes binding) reads every text file of the project but the
 list itself and the build trees. Each valid identity number it finds must be an official test
