@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""check-layering.py ROOT COMPONENTS_TXT: checks that the library keeps its layers.
+"""check-layering.py ROOT COMPONENTS_TXT [ARCHITECTURE_MD]: checks the library keeps its layers.
 
 COMPONENTS_TXT is the component list the build writes (cmake/VarsamComponents.cmake), one line a
 component, bottom up:  name|folder|public headers|components it depends on.
@@ -9,7 +9,9 @@ Rules (docs/architecture.md, "Components"):
      components it declares;
   2. every public header include/varsam/*.h belongs to exactly one component and includes only
      the public headers of that component and of those it declares;
-  3. every folder under src/ is a component's.
+  3. every folder under src/ is a component's;
+  4. with ARCHITECTURE_MD: its table "Components and what each may use" lists every component
+     with exactly the dependencies the build declares (the documented graph is the built one).
 Outside libraries (absl/, nlohmann/, re2/, openssl/, sqlite3.h, libpq-fe.h, the C and C++
 standard headers) are the build's business, not this check's. Prints one line per violation
 and exits 1 when there is one.
@@ -102,11 +104,37 @@ def check(root, components):
     return errors
 
 
+TABLE_ROW = re.compile(r"^\|\s*`([a-z]+)/?`\s*\|[^|]*\|([^|]*)\|")
+
+
+def check_documented(path, components):
+    """Rule 4: the architecture document's component table against the declared graph."""
+    documented = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        match = TABLE_ROW.match(line)
+        if match:
+            uses = match.group(2).strip()
+            documented[match.group(1)] = set() if uses in ("", "—", "-") else {
+                u.strip() for u in uses.split(",")}
+    errors = []
+    for c in components:
+        if c["name"] not in documented:
+            errors.append(f"{path}: the component table has no row for {c['name']}")
+        elif documented[c["name"]] != set(c["depends"]):
+            errors.append(f"{path}: {c['name']} may use {', '.join(sorted(documented[c['name']]))}"
+                          f" by the table, {', '.join(sorted(c['depends'])) or 'nothing'} by "
+                          f"the build")
+    return errors
+
+
 def main(argv):
-    if len(argv) != 3:
+    if len(argv) not in (3, 4):
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
-    errors = check(argv[1], read_components(argv[2]))
+    components = read_components(argv[2])
+    errors = check(argv[1], components)
+    if len(argv) == 4:
+        errors += check_documented(argv[3], components)
     for error in errors:
         print(error)
     if errors:

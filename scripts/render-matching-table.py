@@ -125,6 +125,8 @@ def render() -> str:
         "  std::uint8_t step;",
         "};",
         "",
+        "// One range a line, as rendered (scripts/check-format leaves the layout alone).",
+        "// clang-format off",
         "inline constexpr MatchingRange kMatchingRanges[] = {",
     ]
     for first, last, a, step in table:
@@ -135,6 +137,7 @@ def render() -> str:
         lines.append(f"    {{0x{first:04X}, 0x{last:04X}, {shown}, {step}}},  // {name}")
     lines += [
         "};",
+        "// clang-format on",
         "",
         "}  // namespace varsam::internal",
         "",

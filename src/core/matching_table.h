@@ -22,6 +22,8 @@ struct MatchingRange {
   std::uint8_t step;
 };
 
+// One range a line, as rendered (scripts/check-format leaves the layout alone).
+// clang-format off
 inline constexpr MatchingRange kMatchingRanges[] = {
     {0x00A0, 0x00A0, ' ', 0},  // no-break space
     {0x00AD, 0x00AD, kReadsAsNothing, 0},  // soft hyphen
@@ -223,6 +225,7 @@ inline constexpr MatchingRange kMatchingRanges[] = {
     {0x1FBF0, 0x1FBF9, '0', 1},  // segmented digit zero
     {0xE0000, 0xE0FFF, kReadsAsNothing, 0},  // u+e0000
 };
+// clang-format on
 
 }  // namespace varsam::internal
 
