@@ -15,11 +15,15 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iterator>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "backends.h"
 #include "postgres_test_support.h"
+#include "rows.h"
+#include "store_vocabulary_probe.h"
 #include "varsam/core.h"
 #include "varsam/store.h"
 
@@ -477,6 +481,111 @@ TEST_CASE(
   CHECK(db.RunAs("varsam_register", Cat({"INSERT INTO varsam_register.measurements VALUES ('",
                                          good_pseudonym, "', 1, 'ors', 1, '2026', 1, '', 7)"}))
             .empty());
+}
+
+// The PostgreSQL side of "store: sqlite: every vocabulary column takes the vocabulary's set, as
+// the library does": each vocabulary column has the constraint of rows.h under its name, and,
+// acting as the part's role with SQL that bypasses varsam, the table takes exactly the values
+// the vocabulary table gives the column, the same set as the SQLite file and the library.
+TEST_CASE("postgresql: every vocabulary column takes the vocabulary's set, as SQLite does",
+          "[postgres]") {
+  const std::optional<std::string> uri = testing::NewPostgresStoreUri();
+  if (!uri) {
+    WARN(kNoServer);
+    return;
+  }
+  Session db(*uri);
+  const std::vector<std::string> probes = testing::VocabularyProbes();
+  for (const internal::VocabularyColumn& column : internal::VocabularyColumns()) {
+    const std::string role = Cat({"varsam_", PartName(column.part)});
+    INFO(Cat({role, ".", column.table, ".", column.column}));
+    CHECK(db.Value(Cat({"SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conname = '",
+                        internal::VocabularyConstraintName(column), "' AND conrelid = '", role,
+                        ".", column.table, "'::regclass"})) == "1");
+    std::set<std::string> database, table, library;
+    for (const std::string& value : probes) {
+      const std::string state =
+          db.RunAs(role, testing::VocabularyInsert(column, Cat({role, "."}), value));
+      if (state.empty()) {
+        database.insert(value);
+      } else {
+        CHECK(state == "23514");  // check_violation, nothing else
+      }
+      if (testing::TableAccepts(column, value)) table.insert(value);
+      if (testing::LibraryAccepts(column, value)) library.insert(value);
+    }
+    CHECK(database == table);
+    CHECK(library == table);
+    CHECK(!table.empty());
+  }
+}
+
+// A database as the varsam of schema version 1 made it (internal::InitPostgres runs version 1's
+// steps), with rows in it, opens at version 2 with its rows, each vocabulary column's
+// constraint replaced by the generated one (one constraint per column, under the same name).
+TEST_CASE("postgresql: a store of schema version 1 migrates, keeping its rows", "[postgres]") {
+  const std::optional<std::string> uri = testing::NewPostgresStoreUri();
+  if (!uri) {
+    WARN(kNoServer);
+    return;
+  }
+  Session db(*uri);
+  REQUIRE(db.Run("DROP SCHEMA varsam_journal, varsam_register, varsam_audit CASCADE").empty());
+  REQUIRE(internal::InitPostgres(*uri, 1).ok());
+  for (const char* schema : {"varsam_journal", "varsam_register", "varsam_audit"}) {
+    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "1");
+  }
+  REQUIRE(db.Run("INSERT INTO varsam_journal.measurements (client_ref, case_ref, case_kind, "
+                 "instrument, session, date, responses, total, band, flags) VALUES ('klient-1', "
+                 "'arende-1', 'insats', 'phq9', 2, '2026-03-01', '[1, null, 2.5]', 3.5, "
+                 "'mild', '[\"prorated\"]')")
+              .empty());
+  REQUIRE(db.Run(Cat({"INSERT INTO varsam_register.episodes VALUES ('", Pseudonym(1),
+                      "', 1, '25-34', 'female', '01', 'insats', 'annat', '2026-Q1', '', "
+                      "'improved', -2)"}))
+              .empty());
+  REQUIRE(db.Run("INSERT INTO varsam_audit.events VALUES (1, 'one')").empty());
+
+  auto store = OpenOrFail(*uri);
+  for (const char* schema : {"varsam_journal", "varsam_register", "varsam_audit"}) {
+    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "2");
+  }
+  std::vector<Measurement> measurements;
+  REQUIRE(store
+              ->ForEachMeasurement({},
+                                   [&](const Measurement& m) {
+                                     measurements.push_back(m);
+                                     return true;
+                                   })
+              .ok());
+  REQUIRE(measurements.size() == 1);
+  REQUIRE(measurements[0].responses.size() == 3);
+  CHECK(std::isnan(measurements[0].responses[1]));
+  CHECK(measurements[0].flags == std::vector<std::string>{"prorated"});
+  std::vector<EpisodeRow> episodes;
+  REQUIRE(store
+              ->ForEachEpisode({},
+                               [&](const EpisodeRow& e) {
+                                 episodes.push_back(e);
+                                 return true;
+                               })
+              .ok());
+  REQUIRE(episodes.size() == 1);
+  CHECK(episodes[0].intervention == "annat");
+  CHECK(episodes[0].record_key == std::uint64_t{0xFFFFFFFFFFFFFFFE});
+  CHECK(store->LastAuditSeq().value_or(-1) == 1);
+  for (const internal::VocabularyColumn& column : internal::VocabularyColumns()) {
+    INFO(column.column);
+    CHECK(db.Value(Cat({"SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conrelid = "
+                        "'varsam_",
+                        PartName(column.part), ".", column.table, "'::regclass AND conname = '",
+                        internal::VocabularyConstraintName(column), "'"})) == "1");
+  }
+  CHECK(db.RunAs("varsam_register",
+                 Cat({"INSERT INTO varsam_register.episodes VALUES ('", Pseudonym(2),
+                      "', 1, '25-34', '', '99', 'insats', '', '2026', '', '', 7)"})) == "23514");
+  const EpisodeRow next = SampleEpisode(3);
+  CHECK(store->AppendEpisodes({&next, 1}).ok());
 }
 
 TEST_CASE("postgresql: neither messages nor info show the URI's password", "[postgres]") {
