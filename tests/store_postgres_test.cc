@@ -168,6 +168,19 @@ void FillEveryTable(Store& store) {
   REQUIRE(store.AppendCheckpoint({1, "head-1"}).ok());
 }
 
+// Every row a streaming read (`read`, given the callback) hands over.
+template <typename Row, typename Read>
+std::vector<Row> ReadAll(Read read) {
+  std::vector<Row> rows;
+  const absl::Status status = read([&](const Row& row) {
+    rows.push_back(row);
+    return true;
+  });
+  INFO(status.ToString());
+  REQUIRE(status.ok());
+  return rows;
+}
+
 constexpr const char* kJournalTables[] = {"varsam_journal.measurements",
                                           "varsam_journal.suggestions", "varsam_journal.decisions"};
 constexpr const char* kRegisterTables[] = {"varsam_register.episodes",
@@ -489,13 +502,13 @@ TEST_CASE(
 // the vocabulary table gives the column, the same set as the SQLite file and the library.
 TEST_CASE("postgresql: every vocabulary column takes the vocabulary's set, as SQLite does",
           "[postgres]") {
+  const std::vector<std::string> probes = testing::VocabularyProbes();
   const std::optional<std::string> uri = testing::NewPostgresStoreUri();
   if (!uri) {
     WARN(kNoServer);
     return;
   }
   Session db(*uri);
-  const std::vector<std::string> probes = testing::VocabularyProbes();
   for (const internal::VocabularyColumn& column : internal::VocabularyColumns()) {
     const std::string role = Cat({"varsam_", PartName(column.part)});
     INFO(Cat({role, ".", column.table, ".", column.column}));
@@ -524,6 +537,7 @@ TEST_CASE("postgresql: every vocabulary column takes the vocabulary's set, as SQ
 // steps), with rows in it, opens at version 2 with its rows, each vocabulary column's
 // constraint replaced by the generated one (one constraint per column, under the same name).
 TEST_CASE("postgresql: a store of schema version 1 migrates, keeping its rows", "[postgres]") {
+  constexpr const char* kSchemas[] = {"varsam_journal", "varsam_register", "varsam_audit"};
   const std::optional<std::string> uri = testing::NewPostgresStoreUri();
   if (!uri) {
     WARN(kNoServer);
@@ -532,7 +546,7 @@ TEST_CASE("postgresql: a store of schema version 1 migrates, keeping its rows", 
   Session db(*uri);
   REQUIRE(db.Run("DROP SCHEMA varsam_journal, varsam_register, varsam_audit CASCADE").empty());
   REQUIRE(internal::InitPostgres(*uri, 1).ok());
-  for (const char* schema : {"varsam_journal", "varsam_register", "varsam_audit"}) {
+  for (const char* schema : kSchemas) {
     CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "1");
   }
   REQUIRE(db.Run("INSERT INTO varsam_journal.measurements (client_ref, case_ref, case_kind, "
@@ -547,29 +561,17 @@ TEST_CASE("postgresql: a store of schema version 1 migrates, keeping its rows", 
   REQUIRE(db.Run("INSERT INTO varsam_audit.events VALUES (1, 'one')").empty());
 
   auto store = OpenOrFail(*uri);
-  for (const char* schema : {"varsam_journal", "varsam_register", "varsam_audit"}) {
+  for (const char* schema : kSchemas) {
     CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "2");
   }
-  std::vector<Measurement> measurements;
-  REQUIRE(store
-              ->ForEachMeasurement({},
-                                   [&](const Measurement& m) {
-                                     measurements.push_back(m);
-                                     return true;
-                                   })
-              .ok());
+  const std::vector<Measurement> measurements = ReadAll<Measurement>(
+      [&](auto row) { return store->ForEachMeasurement({}, row); });
   REQUIRE(measurements.size() == 1);
   REQUIRE(measurements[0].responses.size() == 3);
   CHECK(std::isnan(measurements[0].responses[1]));
   CHECK(measurements[0].flags == std::vector<std::string>{"prorated"});
-  std::vector<EpisodeRow> episodes;
-  REQUIRE(store
-              ->ForEachEpisode({},
-                               [&](const EpisodeRow& e) {
-                                 episodes.push_back(e);
-                                 return true;
-                               })
-              .ok());
+  const std::vector<EpisodeRow> episodes =
+      ReadAll<EpisodeRow>([&](auto row) { return store->ForEachEpisode({}, row); });
   REQUIRE(episodes.size() == 1);
   CHECK(episodes[0].intervention == "annat");
   CHECK(episodes[0].record_key == std::uint64_t{0xFFFFFFFFFFFFFFFE});

@@ -11,6 +11,7 @@
 #define VARSAM_TESTS_STORE_VOCABULARY_PROBE_H_
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -73,43 +74,31 @@ inline bool LibraryAccepts(const VocabularyColumn& column, const std::string& va
     host.interventions.push_back(probe);
   }
   if (column.part == store::Part::kJournal) {
-    store::Measurement m;
-    m.client_ref = "client-1";
-    m.case_ref = "case-1";
-    m.case_kind = value;
-    m.instrument = "phq9";
-    m.date = Date(2026, 3, 1);
+    const store::Measurement m{.id = 0, .client_ref = "client-1", .case_ref = "case-1",
+                               .case_kind = value, .instrument = "phq9", .session = 1,
+                               .date = Date(2026, 3, 1), .responses = {}, .total = std::nullopt,
+                               .band = std::nullopt, .flags = {}};
     return store::ValidateMeasurement(m).ok();
   }
   const std::string pseudonym = Cat({"p1_", std::string(43, 'A')});
   if (column.table == "episodes") {
-    store::EpisodeRow e;
-    e.pseudonym = pseudonym;
-    e.key_epoch = 1;
-    e.age_band = "25-34";
-    e.sex = "female";
-    e.region = "01";
-    e.case_kind = "insats";
-    e.start_period = "2026-Q1";
-    e.record_key = 7;
-    const std::pair<std::string_view, std::string*> fields[] = {{"sex", &e.sex},
-                                                                {"region", &e.region},
-                                                                {"case_kind", &e.case_kind},
-                                                                {"intervention", &e.intervention},
-                                                                {"outcome", &e.outcome}};
+    store::EpisodeRow e{.pseudonym = pseudonym, .key_epoch = 1, .age_band = "25-34",
+                        .sex = "female", .region = "01", .case_kind = "insats",
+                        .intervention = "", .start_period = "2026-Q1", .end_period = "",
+                        .outcome = "", .record_key = 7};
+    const std::pair<std::string_view, std::string*> fields[] = {
+        {"sex", &e.sex}, {"region", &e.region}, {"case_kind", &e.case_kind},
+        {"intervention", &e.intervention}, {"outcome", &e.outcome}};
     for (const auto& [name, field] : fields) {
       if (name == column.column) *field = value;
     }
     return store::ValidateEpisode(e, host).ok();
   }
-  store::RegisterMeasurementRow m;
-  m.pseudonym = pseudonym;
-  m.key_epoch = 1;
-  m.instrument = column.column == "instrument" ? value : "ors";
-  m.session = 1;
-  m.period = "2026";
-  m.band = column.column == "band" ? value : "";
-  m.record_key = 7;
+  const store::RegisterMeasurementRow m{
+      .pseudonym = pseudonym, .key_epoch = 1,
+      .instrument = column.column == "instrument" ? value : "ors", .session = 1,
+      .period = "2026", .total = std::nullopt, .band = column.column == "band" ? value : "",
+      .record_key = 7};
   return store::ValidateRegisterMeasurement(m, host).ok();
 }
 
