@@ -1295,45 +1295,77 @@ TEST_CASE("store: sqlite: an older store is migrated forward on open", "[store]"
 
 // ---- SQLite: the vocabulary columns, and schema version 1 ---------------------------------------
 
-// Every vocabulary column of the files carries the constraint rows.h generates for it, and
-// takes exactly the values the vocabulary table gives it, as the library's field checks do.
-// (store_postgres_test.cc holds PostgreSQL's tables to the same sets.)
-TEST_CASE("store: sqlite: every vocabulary column takes the vocabulary's set, as the library does",
+// The set of `probes` the file of `column`'s part takes in `column`, written past varsam.
+template <typename Column>
+std::set<std::string> SqliteTakes(const std::string& store, const Column& column,
+                                  const std::vector<std::string>& probes) {
+  RawDb db(PartFile(store, column.part));
+  std::set<std::string> taken;
+  for (const std::string& value : probes) {
+    REQUIRE(db.Exec("BEGIN") == SQLITE_OK);
+    if (db.Exec(varsam::testing::ConstrainedInsert(column, "", value)) == SQLITE_OK) {
+      taken.insert(value);
+    }
+    REQUIRE(db.Exec("ROLLBACK") == SQLITE_OK);
+  }
+  return taken;
+}
+
+// The probes the tables of rows.h, and the library's field checks, take in `column`.
+template <typename Column>
+std::pair<std::set<std::string>, std::set<std::string>> TableAndLibraryTake(
+    const Column& column, const std::vector<std::string>& probes) {
+  std::pair<std::set<std::string>, std::set<std::string>> taken;
+  for (const std::string& value : probes) {
+    if (varsam::testing::TableAccepts(column, value)) taken.first.insert(value);
+    if (varsam::testing::LibraryAccepts(column, value)) taken.second.insert(value);
+  }
+  return taken;
+}
+
+// Every generated constraint is in the files under its name, and each column takes exactly the
+// set rows.h gives it: a vocabulary column the same set as the library's field checks, a form
+// column everything the library takes and what else has the form (store_postgres_test.cc holds
+// PostgreSQL's tables to the same sets).
+TEST_CASE("store: sqlite: every vocabulary and form column takes the set rows.h gives it",
           "[store]") {
   TempDir dir;
   REQUIRE(Store::Init(dir.Store()).ok());
+  for (const internal::GeneratedCheck& check :
+       internal::GeneratedChecks(internal::Dialect::kSqlite)) {
+    INFO(Cat({PartName(check.part), ".", check.table, ".", check.column}));
+    RawDb db(PartFile(dir.Store(), check.part));
+    const std::vector<std::string> definition = db.Column(Cat(
+        {"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '", check.table, "'"}));
+    REQUIRE(definition.size() == 1);
+    CHECK(definition[0].find(Cat({"CONSTRAINT ", check.name, " CHECK (", check.condition, ")"})) !=
+          std::string::npos);
+  }
   const std::vector<std::string> probes = varsam::testing::VocabularyProbes();
   for (const internal::VocabularyColumn& column : internal::VocabularyColumns()) {
     INFO(Cat({PartName(column.part), ".", column.table, ".", column.column}));
-    RawDb db(PartFile(dir.Store(), column.part));
-    const std::vector<std::string> definition = db.Column(Cat(
-        {"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '", column.table, "'"}));
-    REQUIRE(definition.size() == 1);
-    CHECK(definition[0].find(Cat({"CONSTRAINT ", internal::VocabularyConstraintName(column),
-                                  " CHECK (",
-                                  internal::VocabularyCheck(column, internal::Dialect::kSqlite),
-                                  ")"})) != std::string::npos);
-    std::set<std::string> database, table, library;
-    for (const std::string& value : probes) {
-      REQUIRE(db.Exec("BEGIN") == SQLITE_OK);
-      if (db.Exec(varsam::testing::VocabularyInsert(column, "", value)) == SQLITE_OK) {
-        database.insert(value);
-      }
-      REQUIRE(db.Exec("ROLLBACK") == SQLITE_OK);
-      if (varsam::testing::TableAccepts(column, value)) table.insert(value);
-      if (varsam::testing::LibraryAccepts(column, value)) library.insert(value);
-    }
-    CHECK(database == table);
+    const auto [table, library] = TableAndLibraryTake(column, probes);
+    CHECK(SqliteTakes(dir.Store(), column, probes) == table);
     CHECK(library == table);
     CHECK(!table.empty());
     CHECK(table.size() < probes.size());
+  }
+  const std::vector<std::string> form_probes = varsam::testing::FormProbes();
+  for (const internal::FormColumn& column : internal::FormColumns()) {
+    INFO(Cat({PartName(column.part), ".", column.table, ".", column.column}));
+    const auto [table, library] = TableAndLibraryTake(column, form_probes);
+    CHECK(SqliteTakes(dir.Store(), column, form_probes) == table);
+    CHECK(std::includes(table.begin(), table.end(), library.begin(), library.end()));
+    CHECK(!library.empty());
+    CHECK(table.size() < form_probes.size());
   }
 }
 
 // A store as the varsam of schema version 1 made it (internal::InitSqlite runs version 1's
 // steps, which never change), with rows written into it, opens at version 2: the rows are
 // there, the indexes too, and the columns version 1 held loosely (region to two characters,
-// outcome and the codes not at all) now refuse what the vocabularies do not hold.
+// periods to their lengths, outcome, the codes and age bands not at all) now refuse what the
+// vocabularies and forms do not hold.
 TEST_CASE("store: sqlite: a store of schema version 1 migrates, keeping its rows", "[store]") {
   TempDir dir;
   REQUIRE(internal::InitSqlite(dir.Store(), 1).ok());
@@ -1353,10 +1385,10 @@ TEST_CASE("store: sqlite: a store of schema version 1 migrates, keeping its rows
     REQUIRE(journal.Exec("INSERT INTO decisions VALUES (5, 's-1', 'handl-17', 'handlaggare', "
                          "'accepted', 'ok', '2026-03-03')") == SQLITE_OK);
     RawDb reg(PartFile(dir.Store(), Part::kRegister));
-    // Version 1 took a region of two characters and any outcome.
+    // Version 1 took a region of two characters, any age band and any outcome.
     REQUIRE(reg.Exec("BEGIN") == SQLITE_OK);
     CHECK(reg.Exec(Cat({episode_columns, "('", pseudonym,
-                        "', 1, '25-34', '', '99', 'insats', '', '2026', '', 'cured', 9)"})) ==
+                        "', 1, 'Anna', '', '99', 'insats', '', '2026', '', 'cured', 9)"})) ==
           SQLITE_OK);
     REQUIRE(reg.Exec("ROLLBACK") == SQLITE_OK);
     REQUIRE(reg.Exec(Cat({episode_columns, "('", pseudonym,
@@ -1414,7 +1446,9 @@ TEST_CASE("store: sqlite: a store of schema version 1 migrates, keeping its rows
   for (const char* values :
        {"', 1, '25-34', '', '99', 'insats', '', '2026', '', '', 9)",
         "', 1, '25-34', '', '', 'insats', '', '2026', '', 'cured', 9)",
-        "', 1, '25-34', '', '', 'insats', 'Annat insats', '2026', '', '', 9)"}) {
+        "', 1, '25-34', '', '', 'insats', 'Annat insats', '2026', '', '', 9)",
+        "', 1, 'Anna', '', '', 'insats', '', '2026', '', '', 9)",
+        "', 1, '25-34', '', '', 'insats', '', '2026-13', '', '', 9)"}) {
     INFO(values);
     CHECK(reg.Exec(Cat({episode_columns, "('", pseudonym, values})) != SQLITE_OK);
   }

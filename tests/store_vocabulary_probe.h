@@ -1,8 +1,9 @@
-// Probes for the vocabulary columns (src/store/rows.h), shared by the SQLite case in
-// store_test.cc and the PostgreSQL case in store_postgres_test.cc: a set of values to try in
-// every vocabulary column, what the vocabulary table says each column takes, what the library's
-// field checks take, and an INSERT that puts one value into one column of an otherwise good row,
-// written past varsam, so that the database's own CHECK constraint is what decides.
+// Probes for the columns whose constraints src/store/rows.h generates (the vocabulary columns
+// and the form columns), shared by the SQLite cases in store_test.cc and the PostgreSQL cases in
+// store_postgres_test.cc: values to try in every such column, what the tables of rows.h say each
+// column takes, what the library's field checks take, and an INSERT that puts one value into
+// one column of an otherwise good row, written past varsam, so that the database's own CHECK
+// constraint is what decides.
 //
 // The identity number is one of Skatteverket's official test numbers
 // (data/skatteverket-testpersonnummer.txt).
@@ -25,6 +26,7 @@
 namespace varsam::testing {
 
 using store::internal::Dialect;
+using store::internal::FormColumn;
 using store::internal::VocabularyColumn;
 
 // Every value of every vocabulary, and values none of them holds: empty, upper case, a name, an
@@ -53,6 +55,54 @@ inline std::vector<std::string> VocabularyProbes() {
   return {probes.begin(), probes.end()};
 }
 
+// Values to try in the form columns: each form's good values and near misses, an identity
+// number and a name.
+inline std::vector<std::string> FormProbes() {
+  const std::string base64url_43 = Cat({std::string(21, 'A'), "z9-_", std::string(18, 'b')});
+  return {"",
+          Cat({"p1_", base64url_43}),
+          Cat({"p0_", std::string(43, '_')}),
+          Cat({"p1_", std::string(42, 'A')}),
+          Cat({"p1_", std::string(42, 'A'), "!"}),
+          Cat({"P1_", base64url_43}),
+          Cat({"pa_", base64url_43}),
+          Cat({"p1-", base64url_43}),
+          "0-5",
+          "18-24",
+          "65+",
+          "1234+",
+          "100-150",
+          "1234-56",
+          "1+",
+          "+",
+          "1-",
+          "-1",
+          "1+2",
+          "1--2",
+          "1-2-3",
+          "12345678",
+          "2026",
+          "2026-Q3",
+          "2026-Q5",
+          "2026-Q0",
+          "2026-01",
+          "2026-11",
+          "2026-12",
+          "2026-13",
+          "2026-00",
+          "2026001",
+          "20261",
+          "2026-1",
+          "2026/11",
+          "189001019802",
+          "Anna Andersson"};
+}
+
+// What kFormColumns says `column` holds: what both databases must take.
+inline bool TableAccepts(const FormColumn& column, std::string_view value) {
+  return store::internal::HasForm(column, value);
+}
+
 // What the vocabulary table says `column` holds, and so what its database must accept: for an
 // extensible column, any code (a host may add one).
 inline bool TableAccepts(const VocabularyColumn& column, std::string_view value) {
@@ -66,7 +116,8 @@ inline bool TableAccepts(const VocabularyColumn& column, std::string_view value)
 // Whether the library's field checks (ValidateMeasurement, ValidateEpisode,
 // ValidateRegisterMeasurement) take `value` in `column` of an otherwise good record, with a host
 // vocabulary that adds every probe to the extensible lists.
-inline bool LibraryAccepts(const VocabularyColumn& column, const std::string& value) {
+template <typename Column>
+bool LibraryAccepts(const Column& column, const std::string& value) {
   store::RegisterVocabulary host = store::RegisterVocabulary::Default();
   for (const std::string& probe : VocabularyProbes()) {
     host.instruments.push_back(probe);
@@ -87,18 +138,23 @@ inline bool LibraryAccepts(const VocabularyColumn& column, const std::string& va
                         .intervention = "", .start_period = "2026-Q1", .end_period = "",
                         .outcome = "", .record_key = 7};
     const std::pair<std::string_view, std::string*> fields[] = {
-        {"sex", &e.sex}, {"region", &e.region}, {"case_kind", &e.case_kind},
-        {"intervention", &e.intervention}, {"outcome", &e.outcome}};
+        {"pseudonym", &e.pseudonym},     {"age_band", &e.age_band},
+        {"sex", &e.sex},                 {"region", &e.region},
+        {"case_kind", &e.case_kind},     {"intervention", &e.intervention},
+        {"start_period", &e.start_period}, {"end_period", &e.end_period},
+        {"outcome", &e.outcome}};
     for (const auto& [name, field] : fields) {
       if (name == column.column) *field = value;
     }
     return store::ValidateEpisode(e, host).ok();
   }
+  const auto given = [&](std::string_view name, std::string good) {
+    return column.column == name ? value : good;
+  };
   const store::RegisterMeasurementRow m{
-      .pseudonym = pseudonym, .key_epoch = 1,
-      .instrument = column.column == "instrument" ? value : "ors", .session = 1,
-      .period = "2026", .total = std::nullopt, .band = column.column == "band" ? value : "",
-      .record_key = 7};
+      .pseudonym = given("pseudonym", pseudonym), .key_epoch = 1,
+      .instrument = given("instrument", "ors"), .session = 1, .period = given("period", "2026"),
+      .total = std::nullopt, .band = given("band", ""), .record_key = 7};
   return store::ValidateRegisterMeasurement(m, host).ok();
 }
 
@@ -111,8 +167,9 @@ inline std::string SqlText(std::string_view value) {
 
 // An INSERT of one good row into `column`'s table with `value` in that column; `schema` is
 // prefixed to the table ("" for SQLite, "varsam_register." for PostgreSQL).
-inline std::string VocabularyInsert(const VocabularyColumn& column, std::string_view schema,
-                                    const std::string& value) {
+template <typename Column>
+std::string ConstrainedInsert(const Column& column, std::string_view schema,
+                              const std::string& value) {
   std::vector<std::pair<std::string_view, std::string>> row;
   if (column.part == store::Part::kJournal) {
     row = {{"client_ref", "'c'"}, {"case_ref", "'k'"}, {"case_kind", "'insats'"},

@@ -345,17 +345,17 @@ static_assert(std::size(kRegisterMigrations) == 1);
 static_assert(std::size(kAuditMigrations) == 1);
 static_assert(kSchemaVersion == 2, "a new version adds its step to MigrationSql");
 
-// Version 2: each vocabulary column's constraint replaced by the one rows.h generates, under
-// the name PostgreSQL gave version 1's ("<table>_<column>_check"). ADD CONSTRAINT checks the
-// rows already there; one that breaks the new constraint fails the migration.
-std::string VocabularyConstraints(Part part, const char* schema) {
+// Version 2: each constraint rows.h generates (the vocabulary columns', and the pseudonyms',
+// age bands' and periods' forms) in place of version 1's, under the name PostgreSQL gave
+// those ("<table>_<column>_check"). ADD CONSTRAINT checks the rows already there; one that
+// breaks the new constraint fails the migration.
+std::string GeneratedConstraints(Part part, const char* schema) {
   std::string sql;
-  for (const VocabularyColumn& v : VocabularyColumns()) {
-    if (v.part != part) continue;
-    const std::string name = VocabularyConstraintName(v);
-    sql.append(Cat({"ALTER TABLE ", schema, ".", v.table, " DROP CONSTRAINT IF EXISTS ", name,
-                    ", ADD CONSTRAINT ", name, " CHECK (",
-                    VocabularyCheck(v, Dialect::kPostgres), ");\n"}));
+  for (const GeneratedCheck& check : GeneratedChecks(Dialect::kPostgres)) {
+    if (check.part != part) continue;
+    sql.append(Cat({"ALTER TABLE ", schema, ".", check.table, " DROP CONSTRAINT IF EXISTS ",
+                    check.name, ", ADD CONSTRAINT ", check.name, " CHECK (", check.condition,
+                    ");\n"}));
   }
   return sql;
 }
@@ -363,7 +363,7 @@ std::string VocabularyConstraints(Part part, const char* schema) {
 // The SQL of the step to `version` of a part ("" when the part has nothing to do).
 std::string MigrationSql(const PartDef& def, int version) {
   if (version == 1) return def.migrations[0];
-  return VocabularyConstraints(def.part, def.role);
+  return GeneratedConstraints(def.part, def.role);
 }
 
 // ---- Connections, versions, migrations --------------------------------------------------------

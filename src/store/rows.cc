@@ -37,7 +37,24 @@ constexpr VocabularyColumn kVocabularyColumns[] = {
      "must be one of the register's band ids or empty"},
 };
 
-bool IsLowerOrDigit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+// The register's text columns of a fixed form.
+constexpr FormColumn kFormColumns[] = {
+    {Part::kRegister, "episodes", "pseudonym", Form::kPseudonym, false},
+    {Part::kRegister, "episodes", "age_band", Form::kAgeBand, false},
+    {Part::kRegister, "episodes", "start_period", Form::kPeriod, false},
+    {Part::kRegister, "episodes", "end_period", Form::kPeriod, true},
+    {Part::kRegister, "measurements", "pseudonym", Form::kPseudonym, false},
+    {Part::kRegister, "measurements", "period", Form::kPeriod, false},
+};
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsLowerOrDigit(char c) { return (c >= 'a' && c <= 'z') || IsDigit(c); }
+bool IsBase64Url(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || IsDigit(c) || c == '-' || c == '_';
+}
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit);
+}
 
 // `value` as an SQL string literal (the lists are constants; quotes are doubled all the same).
 std::string Quote(std::string_view value) {
@@ -178,8 +195,82 @@ std::string VocabularyCheck(const VocabularyColumn& column, Dialect dialect) {
   return Cat({column.column, " = '' OR (", code, ")"});
 }
 
-std::string VocabularyConstraintName(const VocabularyColumn& column) {
-  return Cat({column.table, "_", column.column, "_check"});
+// ---- Form columns -----------------------------------------------------------------------------
+
+std::span<const FormColumn> FormColumns() { return kFormColumns; }
+
+bool HasForm(const FormColumn& column, std::string_view value) {
+  if (value.empty()) return column.empty;
+  switch (column.form) {
+    case Form::kPseudonym:
+      return value.size() == 46 && value.starts_with('p') && IsDigit(value[1]) &&
+             value[2] == '_' && std::all_of(value.begin() + 3, value.end(), IsBase64Url);
+    case Form::kAgeBand: {
+      if (value.size() < 2 || value.size() > 7) return false;
+      if (value.back() == '+') return AllDigits(value.substr(0, value.size() - 1));
+      const size_t dash = value.find('-');
+      return dash != std::string_view::npos && AllDigits(value.substr(0, dash)) &&
+             AllDigits(value.substr(dash + 1));
+    }
+    case Form::kPeriod: {
+      if (value.size() != 4 && value.size() != 7) return false;
+      if (AllDigits(value)) return true;
+      if (value.size() != 7 || !AllDigits(value.substr(0, 4)) || value[4] != '-') return false;
+      const char a = value[5], b = value[6];
+      return (a == 'Q' && b >= '1' && b <= '4') || (a == '0' && b >= '1' && b <= '9') ||
+             (a == '1' && b >= '0' && b <= '2');
+    }
+  }
+  return false;
+}
+
+std::string FormCheck(const FormColumn& column, Dialect dialect) {
+  const std::string_view c = column.column;
+  const bool pg = dialect == Dialect::kPostgres;
+  std::string check;
+  switch (column.form) {
+    case Form::kPseudonym:
+      check = pg ? Cat({"length(", c, ") = 46 AND ", c, " ~ '^p[0-9]_[A-Za-z0-9_-]*$'"})
+                 : Cat({"length(", c, ") = 46 AND ", c, " GLOB 'p[0-9]_*' AND NOT substr(", c,
+                        ", 4) GLOB '*[^A-Za-z0-9_-]*'"});
+      break;
+    case Form::kAgeBand:
+      check = pg ? Cat({"length(", c, ") <= 7 AND ", c, " ~ '^[0-9]+(-[0-9]+|\\+)$'"})
+                 : Cat({"length(", c, ") BETWEEN 2 AND 7 AND ((", c, " GLOB '[0-9]*+' AND NOT ",
+                        "substr(", c, ", 1, length(", c, ") - 1) GLOB '*[^0-9]*') OR (", c,
+                        " GLOB '[0-9]*-[0-9]*' AND NOT ", c, " GLOB '*-*-*' AND NOT replace(",
+                        c, ", '-', '') GLOB '*[^0-9]*'))"});
+      break;
+    case Form::kPeriod:
+      check = pg ? Cat({"length(", c, ") IN (4, 7) AND ", c,
+                        " ~ '^[0-9]+(-Q[1-4]|-0[1-9]|-1[0-2])?$'"})
+                 : Cat({"length(", c, ") IN (4, 7) AND (NOT ", c, " GLOB '*[^0-9]*' OR ", c,
+                        " GLOB '[0-9][0-9][0-9][0-9]-Q[1-4]' OR ", c,
+                        " GLOB '[0-9][0-9][0-9][0-9]-0[1-9]' OR ", c,
+                        " GLOB '[0-9][0-9][0-9][0-9]-1[0-2]')"});
+      break;
+  }
+  if (!column.empty) return check;
+  return Cat({c, " = '' OR (", check, ")"});
+}
+
+// ---- The generated constraints ----------------------------------------------------------------
+
+std::string ConstraintName(std::string_view table, std::string_view column) {
+  return Cat({table, "_", column, "_check"});
+}
+
+std::vector<GeneratedCheck> GeneratedChecks(Dialect dialect) {
+  std::vector<GeneratedCheck> out;
+  for (const VocabularyColumn& c : kVocabularyColumns) {
+    out.push_back({c.part, c.table, c.column, ConstraintName(c.table, c.column),
+                   VocabularyCheck(c, dialect)});
+  }
+  for (const FormColumn& c : kFormColumns) {
+    out.push_back({c.part, c.table, c.column, ConstraintName(c.table, c.column),
+                   FormCheck(c, dialect)});
+  }
+  return out;
 }
 
 // ---- Errors -----------------------------------------------------------------------------------

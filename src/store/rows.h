@@ -7,8 +7,10 @@
 // Why one place: written twice, the backends had drifted (one database held `region` to the
 // county codes, the other to two characters; one checked `outcome`, the other did not). Now the
 // CHECK constraints of both databases and the library's field checks (ValidateEpisode, ...)
-// come from one table, kVocabularyColumns, over the lists in varsam/store.h; the test
-// "store: every vocabulary column is held to the same set" holds them to it.
+// come from one table, kVocabularyColumns, over the lists in varsam/store.h, and the forms of
+// the other register columns from kFormColumns; the tests "store: sqlite: every vocabulary
+// column takes the vocabulary's set, as the library does" and its PostgreSQL twin hold them to
+// it.
 
 #ifndef VARSAM_SRC_STORE_ROWS_H_
 #define VARSAM_SRC_STORE_ROWS_H_
@@ -74,9 +76,51 @@ bool InVocabulary(const VocabularyColumn& column, std::string_view value,
 // code form with a regular expression, SQLite with GLOB (it has no regular expressions).
 std::string VocabularyCheck(const VocabularyColumn& column, Dialect dialect);
 
-// The name both databases give the column's constraint: "<table>_<column>_check" (PostgreSQL's
+// ---- Form columns -----------------------------------------------------------------------------
+
+// The register's other text columns take values of a fixed form rather than from a list.
+enum class Form : std::uint8_t {
+  kPseudonym,  // "p", a digit, "_", then base64url characters; 46 in all
+  kAgeBand,    // digits, then "+" or "-" and digits; 7 characters at most
+  kPeriod,     // 4 or 7 characters: digits, or 4 digits and -Qn (1-4) or -MM (01-12)
+};
+
+struct FormColumn {
+  Part part;
+  std::string_view table;
+  std::string_view column;
+  Form form;
+  bool empty;  // "" (not given) is allowed
+};
+
+std::span<const FormColumn> FormColumns();
+
+// Whether the databases take `value` in `column` (the library's checks are narrower: whole
+// years up to 150, YYYY rather than seven digits).
+bool HasForm(const FormColumn& column, std::string_view value);
+
+// The condition that holds `column` to its form in `dialect`: the same set in both (PostgreSQL
+// with a regular expression, SQLite with GLOB and length; no counted repetitions such as {43},
+// which PostgreSQL expands and which made COPY four times slower).
+std::string FormCheck(const FormColumn& column, Dialect dialect);
+
+// ---- The generated constraints ----------------------------------------------------------------
+
+// The name both databases give a column's constraint: "<table>_<column>_check" (PostgreSQL's
 // own name for a column's CHECK, which version 1 of the schema relied on).
-std::string VocabularyConstraintName(const VocabularyColumn& column);
+std::string ConstraintName(std::string_view table, std::string_view column);
+
+struct GeneratedCheck {
+  Part part;
+  std::string_view table;
+  std::string_view column;
+  std::string name;       // ConstraintName
+  std::string condition;  // VocabularyCheck or FormCheck
+};
+
+// Every column constraint generated here for `dialect`: each vocabulary column's and each form
+// column's. Schema version 2 puts exactly these into both databases.
+std::vector<GeneratedCheck> GeneratedChecks(Dialect dialect);
 
 // ---- Errors -----------------------------------------------------------------------------------
 

@@ -273,10 +273,11 @@ class Transaction {
 // Forward steps per part: step i takes a database from version i to i + 1, in one transaction
 // with the update of varsam_schema. A new version appends a step; steps never change.
 //  1: the tables, as written here (the vocabularies version 1 spelled out are superseded).
-//  2: every vocabulary column held to its vocabulary, from rows.h (ConstrainVocabularies).
+//  2: every vocabulary column held to its vocabulary, and the pseudonyms, age bands and periods
+//     to their forms, by the constraints of rows.h (ConstrainColumns).
 struct Migration {
-  const char* sql;                   // fixed SQL, or nullptr
-  bool constrain_vocabularies = false;
+  const char* sql;  // fixed SQL, or nullptr
+  bool constrain_columns = false;
 };
 
 constexpr Migration kJournalMigrations[] = {{R"sql(
@@ -434,13 +435,15 @@ std::string_view ColumnName(std::string_view definition) {
   return definition.substr(0, definition.find_first_of(" \n\t"));
 }
 
-// Rebuilds `table` so that each of its vocabulary columns carries the CHECK of rows.h (SQLite
-// cannot alter a constraint): the table's own definition, read back from sqlite_master, with the
-// vocabulary columns' definitions replaced, made as a new table; the rows copied (in rowid
-// order, so the append order stays), the old table dropped, the new one renamed, and the
-// table's indexes and triggers made again. Inside the caller's transaction. A row that breaks
-// the new constraints fails the copy (FailedPrecondition naming the constraint).
-absl::Status ConstrainVocabularies(Connection& c, std::string_view table) {
+// Rebuilds `table` so that each of its columns in `checks` (rows.h, GeneratedChecks) carries
+// that CHECK (SQLite cannot alter a constraint): the table's own definition, read back from
+// sqlite_master, with those columns' definitions replaced, made as a new table; the rows
+// copied (in rowid order, so the append order stays), the old table dropped, the new one
+// renamed, and the table's indexes and triggers made again. Inside the caller's transaction. A
+// row that breaks the new constraints fails the copy (FailedPrecondition naming the
+// constraint).
+absl::Status RebuildConstrained(Connection& c, std::string_view table,
+                                std::span<const GeneratedCheck> checks) {
   std::string definition;
   std::vector<std::string> dependents;  // CREATE INDEX and CREATE TRIGGER statements
   {
@@ -466,19 +469,19 @@ absl::Status ConstrainVocabularies(Connection& c, std::string_view table) {
   }
   std::vector<std::string> columns =
       ColumnDefinitions(std::string_view(definition).substr(open + 1, close - open - 1));
-  for (const VocabularyColumn& v : VocabularyColumns()) {
-    if (v.part != c.part() || v.table != table) continue;
+  for (const GeneratedCheck& check : checks) {
+    if (check.part != c.part() || check.table != table) continue;
     for (std::string& column : columns) {
-      if (ColumnName(column) != v.column) continue;
-      column = Cat({"\n  ", v.column, " TEXT NOT NULL CONSTRAINT ", VocabularyConstraintName(v),
-                    " CHECK (", VocabularyCheck(v, Dialect::kSqlite), ")"});
+      if (ColumnName(column) != check.column) continue;
+      column = Cat({"\n  ", check.column, " TEXT NOT NULL CONSTRAINT ", check.name, " CHECK (",
+                    check.condition, ")"});
     }
   }
   const std::string rebuilt = Cat({"varsam_rebuild_", table});
   std::string create = Cat({"CREATE TABLE ", rebuilt, " ("});
   for (size_t i = 0; i < columns.size(); ++i) create.append(i == 0 ? "" : ",").append(columns[i]);
   create.append(definition.substr(close));  // ")" and the table options (STRICT)
-  const std::string doing = Cat({"constraining the vocabularies of ", table});
+  const std::string doing = Cat({"constraining the columns of ", table});
   for (const std::string& sql :
        {create, Cat({"INSERT INTO ", rebuilt, " SELECT * FROM ", table, " ORDER BY rowid"}),
         Cat({"DROP TABLE ", table}), Cat({"ALTER TABLE ", rebuilt, " RENAME TO ", table})}) {
@@ -488,13 +491,16 @@ absl::Status ConstrainVocabularies(Connection& c, std::string_view table) {
   return absl::OkStatus();
 }
 
-// Version 2's step for the part: every table with a vocabulary column rebuilt.
-absl::Status ConstrainVocabularies(Connection& c) {
+// Version 2's step for the part: every table with a generated constraint rebuilt.
+absl::Status ConstrainColumns(Connection& c) {
+  const std::vector<GeneratedCheck> checks = GeneratedChecks(Dialect::kSqlite);
   std::vector<std::string_view> done;
-  for (const VocabularyColumn& v : VocabularyColumns()) {
-    if (v.part != c.part() || std::find(done.begin(), done.end(), v.table) != done.end()) continue;
-    done.push_back(v.table);
-    VARSAM_RETURN_IF_ERROR(ConstrainVocabularies(c, v.table));
+  for (const GeneratedCheck& check : checks) {
+    if (check.part != c.part() || std::find(done.begin(), done.end(), check.table) != done.end()) {
+      continue;
+    }
+    done.push_back(check.table);
+    VARSAM_RETURN_IF_ERROR(RebuildConstrained(c, check.table, checks));
   }
   return absl::OkStatus();
 }
@@ -549,7 +555,7 @@ absl::Status Migrate(Connection& c, int target) {
       VARSAM_RETURN_IF_ERROR(
           c.Exec(steps[v].sql, Cat({"migrating to schema version ", std::to_string(v + 1)})));
     }
-    if (steps[v].constrain_vocabularies) VARSAM_RETURN_IF_ERROR(ConstrainVocabularies(c));
+    if (steps[v].constrain_columns) VARSAM_RETURN_IF_ERROR(ConstrainColumns(c));
   }
   VARSAM_ASSIGN_OR_RETURN(Statement update,
                           Statement::Make(c, "UPDATE varsam_schema SET version = ?"));
