@@ -222,12 +222,10 @@ constexpr const char* kEpisodeWhere =
 // Built once: the two episode statements share their WHERE clause.
 const std::vector<Statement>& RegisterStatements() {
   static const auto* const kSql = new std::vector<std::string>{
-      Cat({"SELECT pseudonym, key_epoch, age_band, sex, region, case_kind, intervention, "
-           "start_period, end_period, outcome, record_key FROM varsam_register.episodes",
-           kEpisodeWhere}),
+      Cat({"SELECT ", kEpisodeColumns, " FROM varsam_register.episodes", kEpisodeWhere}),
       Cat({"SELECT count(*) FROM varsam_register.episodes", kEpisodeWhere}),
-      "SELECT pseudonym, key_epoch, instrument, session, period, total, band, record_key "
-      "FROM varsam_register.measurements WHERE ($1 = '' OR instrument = $1)",
+      Cat({"SELECT ", kRegisterMeasurementColumns,
+           " FROM varsam_register.measurements WHERE ($1 = '' OR instrument = $1)"}),
   };
   static const auto* const kStatements = new std::vector<Statement>{
       {"r_select_episodes", (*kSql)[0].c_str()},

@@ -8,9 +8,8 @@
 // county codes, the other to two characters; one checked `outcome`, the other did not). Now the
 // CHECK constraints of both databases and the library's field checks (ValidateEpisode, ...)
 // come from one table, kVocabularyColumns, over the lists in varsam/store.h, and the forms of
-// the other register columns from kFormColumns; the tests "store: sqlite: every vocabulary
-// column takes the vocabulary's set, as the library does" and its PostgreSQL twin hold them to
-// it.
+// the other register columns from kFormColumns; the tests "store: sqlite: every vocabulary and
+// form column takes the set rows.h gives it" and its PostgreSQL twin hold them to it.
 
 #ifndef VARSAM_SRC_STORE_ROWS_H_
 #define VARSAM_SRC_STORE_ROWS_H_
@@ -59,7 +58,8 @@ const VocabularyColumn& VocabularyColumnOf(Part part, std::string_view table,
                                            std::string_view column);
 
 // A code of an extensible vocabulary: a lower-case ASCII letter, then lower-case letters,
-// digits, '_' or '-'; 64 characters at most. No name, identity number or free text has it.
+// digits, '_' or '-'; 64 characters at most. An identity number (it starts with a digit), a
+// capitalised name or text with spaces never has it.
 inline constexpr std::size_t kMaxCodeLength = 64;
 bool IsCode(std::string_view value);
 
