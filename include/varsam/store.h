@@ -48,8 +48,8 @@ namespace varsam::store {
 
 // The schema version this library writes. Opening a store of an older version migrates it
 // forward (in one transaction per part); a newer one is refused with FailedPrecondition.
-// Version 2 holds every vocabulary column to the same set in both databases (docs/storage.md,
-// "The register's vocabularies").
+// Version 2 holds every vocabulary column to the same set, and the register's pseudonyms, age
+// bands and periods to the same forms, in both databases (docs/storage.md, "The vocabularies").
 inline constexpr int kSchemaVersion = 2;
 
 enum class Part : std::uint8_t { kJournal, kRegister, kAudit };
