@@ -15,11 +15,15 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iterator>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "backends.h"
 #include "postgres_test_support.h"
+#include "rows.h"
+#include "store_vocabulary_probe.h"
 #include "varsam/core.h"
 #include "varsam/store.h"
 
@@ -162,6 +166,19 @@ void FillEveryTable(Store& store) {
   REQUIRE(store.AppendRegisterMeasurements({&rm, 1}).ok());
   REQUIRE(store.AppendAudit("event-1").ok());
   REQUIRE(store.AppendCheckpoint({1, "head-1"}).ok());
+}
+
+// Every row a streaming read (`read`, given the callback) hands over.
+template <typename Row, typename Read>
+std::vector<Row> ReadAll(Read read) {
+  std::vector<Row> rows;
+  const absl::Status status = read([&](const Row& row) {
+    rows.push_back(row);
+    return true;
+  });
+  INFO(status.ToString());
+  REQUIRE(status.ok());
+  return rows;
 }
 
 constexpr const char* kJournalTables[] = {"varsam_journal.measurements",
@@ -477,6 +494,117 @@ TEST_CASE(
   CHECK(db.RunAs("varsam_register", Cat({"INSERT INTO varsam_register.measurements VALUES ('",
                                          good_pseudonym, "', 1, 'ors', 1, '2026', 1, '', 7)"}))
             .empty());
+}
+
+// The set of `probes` the database takes in `column`, acting as the part's role with SQL that
+// bypasses varsam (anything refused must be refused by a CHECK, 23514).
+template <typename Column>
+std::set<std::string> PostgresTakes(Session& db, const Column& column,
+                                    const std::vector<std::string>& probes) {
+  const std::string role = Cat({"varsam_", PartName(column.part)});
+  std::set<std::string> taken;
+  for (const std::string& value : probes) {
+    const std::string state =
+        db.RunAs(role, testing::ConstrainedInsert(column, Cat({role, "."}), value));
+    if (state.empty()) {
+      taken.insert(value);
+    } else {
+      CHECK(state == "23514");
+    }
+  }
+  return taken;
+}
+
+// The PostgreSQL side of "store: sqlite: every vocabulary and form column takes the set rows.h
+// gives it": each generated constraint is on its table under its name, and each column takes
+// exactly the set of kVocabularyColumns or kFormColumns, the same set as the SQLite file.
+TEST_CASE("postgresql: every vocabulary and form column takes the set rows.h gives it",
+          "[postgres]") {
+  const std::vector<internal::GeneratedCheck> checks =
+      internal::GeneratedChecks(internal::Dialect::kPostgres);
+  const std::optional<std::string> uri = testing::NewPostgresStoreUri();
+  if (!uri) {
+    WARN(kNoServer);
+    return;
+  }
+  Session db(*uri);
+  for (const internal::GeneratedCheck& check : checks) {
+    INFO(Cat({PartName(check.part), ".", check.table, ".", check.column}));
+    CHECK(db.Value(Cat({"SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conname = '",
+                        check.name, "' AND conrelid = 'varsam_", PartName(check.part), ".",
+                        check.table, "'::regclass"})) == "1");
+  }
+  const auto each_takes_its_set = [&](const auto& columns, const std::vector<std::string>& probes) {
+    for (const auto& column : columns) {
+      INFO(Cat({PartName(column.part), ".", column.table, ".", column.column}));
+      std::set<std::string> table;
+      for (const std::string& value : probes) {
+        if (testing::TableAccepts(column, value)) table.insert(value);
+      }
+      CHECK(PostgresTakes(db, column, probes) == table);
+      CHECK(!table.empty());
+    }
+  };
+  each_takes_its_set(internal::VocabularyColumns(), testing::VocabularyProbes());
+  each_takes_its_set(internal::FormColumns(), testing::FormProbes());
+}
+
+// A database as the varsam of schema version 1 made it (internal::InitPostgres runs version 1's
+// steps), with rows in it, opens at version 2 with its rows, each vocabulary column's
+// constraint replaced by the generated one (one constraint per column, under the same name).
+TEST_CASE("postgresql: a store of schema version 1 migrates, keeping its rows", "[postgres]") {
+  constexpr const char* kSchemas[] = {"varsam_journal", "varsam_register", "varsam_audit"};
+  const std::optional<std::string> uri = testing::NewPostgresStoreUri();
+  if (!uri) {
+    WARN(kNoServer);
+    return;
+  }
+  Session db(*uri);
+  REQUIRE(db.Run("DROP SCHEMA varsam_journal, varsam_register, varsam_audit CASCADE").empty());
+  REQUIRE(internal::InitPostgres(*uri, 1).ok());
+  for (const char* schema : kSchemas) {
+    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "1");
+  }
+  REQUIRE(db.Run("INSERT INTO varsam_journal.measurements (client_ref, case_ref, case_kind, "
+                 "instrument, session, date, responses, total, band, flags) VALUES ('klient-1', "
+                 "'arende-1', 'insats', 'phq9', 2, '2026-03-01', '[1, null, 2.5]', 3.5, "
+                 "'mild', '[\"prorated\"]')")
+              .empty());
+  REQUIRE(db.Run(Cat({"INSERT INTO varsam_register.episodes VALUES ('", Pseudonym(1),
+                      "', 1, '25-34', 'female', '01', 'insats', 'annat', '2026-Q1', '', "
+                      "'improved', -2)"}))
+              .empty());
+  REQUIRE(db.Run("INSERT INTO varsam_audit.events VALUES (1, 'one')").empty());
+
+  auto store = OpenOrFail(*uri);
+  for (const char* schema : kSchemas) {
+    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "2");
+  }
+  const std::vector<Measurement> measurements = ReadAll<Measurement>(
+      [&](auto row) { return store->ForEachMeasurement({}, row); });
+  REQUIRE(measurements.size() == 1);
+  REQUIRE(measurements[0].responses.size() == 3);
+  CHECK(std::isnan(measurements[0].responses[1]));
+  CHECK(measurements[0].flags == std::vector<std::string>{"prorated"});
+  const std::vector<EpisodeRow> episodes =
+      ReadAll<EpisodeRow>([&](auto row) { return store->ForEachEpisode({}, row); });
+  REQUIRE(episodes.size() == 1);
+  CHECK(episodes[0].intervention == "annat");
+  CHECK(episodes[0].record_key == std::uint64_t{0xFFFFFFFFFFFFFFFE});
+  CHECK(store->LastAuditSeq().value_or(-1) == 1);
+  for (const internal::GeneratedCheck& check :
+       internal::GeneratedChecks(internal::Dialect::kPostgres)) {
+    INFO(check.name);
+    CHECK(db.Value(Cat({"SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conrelid = "
+                        "'varsam_",
+                        PartName(check.part), ".", check.table, "'::regclass AND conname = '",
+                        check.name, "'"})) == "1");
+  }
+  CHECK(db.RunAs("varsam_register",
+                 Cat({"INSERT INTO varsam_register.episodes VALUES ('", Pseudonym(2),
+                      "', 1, '25-34', '', '99', 'insats', '', '2026', '', '', 7)"})) == "23514");
+  const EpisodeRow next = SampleEpisode(3);
+  CHECK(store->AppendEpisodes({&next, 1}).ok());
 }
 
 TEST_CASE("postgresql: neither messages nor info show the URI's password", "[postgres]") {

@@ -2,8 +2,9 @@
 // case runs its body against SQLite on a fresh temporary directory, and against PostgreSQL on a
 // fresh database when the run has a server (tests/postgres_test_support.h). Cases named
 // "store: sqlite: ..." check what only the embedded files can show (migrations of crafted
-// files, the tables of each file, triggers); the PostgreSQL role and grant checks live beside
-// the PostgreSQL backend's own tests.
+// files, the tables of each file, triggers, the vocabulary constraints); the PostgreSQL role and
+// grant checks, and its side of the vocabulary and migration checks, live beside the PostgreSQL
+// backend's own tests.
 //
 // Identity numbers here are Skatteverket's official test numbers
 // (data/skatteverket-testpersonnummer.txt); names, addresses and the rest are made up.
@@ -33,7 +34,10 @@
 #include <thread>
 #include <vector>
 
+#include "backends.h"
+#include "rows.h"
 #include "store_fixtures.h"
+#include "store_vocabulary_probe.h"
 #include "varsam/core.h"
 
 namespace {
@@ -1287,6 +1291,198 @@ TEST_CASE("store: sqlite: an older store is migrated forward on open", "[store]"
           std::vector<std::string>{std::to_string(kSchemaVersion)});
     CHECK(db.Column("PRAGMA journal_mode") == std::vector<std::string>{"wal"});
   }
+}
+
+// ---- SQLite: the vocabulary columns, and schema version 1 ---------------------------------------
+
+// The set of `probes` the file of `column`'s part takes in `column`, written past varsam.
+template <typename Column>
+std::set<std::string> SqliteTakes(const std::string& store, const Column& column,
+                                  const std::vector<std::string>& probes) {
+  RawDb db(PartFile(store, column.part));
+  std::set<std::string> taken;
+  for (const std::string& value : probes) {
+    REQUIRE(db.Exec("BEGIN") == SQLITE_OK);
+    if (db.Exec(varsam::testing::ConstrainedInsert(column, "", value)) == SQLITE_OK) {
+      taken.insert(value);
+    }
+    REQUIRE(db.Exec("ROLLBACK") == SQLITE_OK);
+  }
+  return taken;
+}
+
+// The probes the tables of rows.h, and the library's field checks, take in `column`.
+template <typename Column>
+std::pair<std::set<std::string>, std::set<std::string>> TableAndLibraryTake(
+    const Column& column, const std::vector<std::string>& probes) {
+  std::pair<std::set<std::string>, std::set<std::string>> taken;
+  for (const std::string& value : probes) {
+    if (varsam::testing::TableAccepts(column, value)) taken.first.insert(value);
+    if (varsam::testing::LibraryAccepts(column, value)) taken.second.insert(value);
+  }
+  return taken;
+}
+
+// Every generated constraint is in the files under its name, and each column takes exactly the
+// set rows.h gives it: a vocabulary column the same set as the library's field checks, a form
+// column everything the library takes and what else has the form (store_postgres_test.cc holds
+// PostgreSQL's tables to the same sets).
+TEST_CASE("store: sqlite: every vocabulary and form column takes the set rows.h gives it",
+          "[store]") {
+  TempDir dir;
+  REQUIRE(Store::Init(dir.Store()).ok());
+  for (const internal::GeneratedCheck& check :
+       internal::GeneratedChecks(internal::Dialect::kSqlite)) {
+    INFO(Cat({PartName(check.part), ".", check.table, ".", check.column}));
+    RawDb db(PartFile(dir.Store(), check.part));
+    const std::vector<std::string> definition = db.Column(Cat(
+        {"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '", check.table, "'"}));
+    REQUIRE(definition.size() == 1);
+    CHECK(definition[0].find(Cat({"CONSTRAINT ", check.name, " CHECK (", check.condition, ")"})) !=
+          std::string::npos);
+  }
+  const std::vector<std::string> probes = varsam::testing::VocabularyProbes();
+  for (const internal::VocabularyColumn& column : internal::VocabularyColumns()) {
+    INFO(Cat({PartName(column.part), ".", column.table, ".", column.column}));
+    const auto [table, library] = TableAndLibraryTake(column, probes);
+    CHECK(SqliteTakes(dir.Store(), column, probes) == table);
+    CHECK(library == table);
+    CHECK(!table.empty());
+    CHECK(table.size() < probes.size());
+  }
+  const std::vector<std::string> form_probes = varsam::testing::FormProbes();
+  for (const internal::FormColumn& column : internal::FormColumns()) {
+    INFO(Cat({PartName(column.part), ".", column.table, ".", column.column}));
+    const auto [table, library] = TableAndLibraryTake(column, form_probes);
+    CHECK(SqliteTakes(dir.Store(), column, form_probes) == table);
+    CHECK(std::includes(table.begin(), table.end(), library.begin(), library.end()));
+    CHECK(!library.empty());
+    CHECK(table.size() < form_probes.size());
+  }
+}
+
+// A store as the varsam of schema version 1 made it (internal::InitSqlite runs version 1's
+// steps, which never change), with rows written into it, opens at version 2: the rows are
+// there, the indexes too, and the columns version 1 held loosely (region to two characters,
+// periods to their lengths, outcome, the codes and age bands not at all) now refuse what the
+// vocabularies and forms do not hold.
+TEST_CASE("store: sqlite: a store of schema version 1 migrates, keeping its rows", "[store]") {
+  TempDir dir;
+  REQUIRE(internal::InitSqlite(dir.Store(), 1).ok());
+  const std::string pseudonym = Pseudonym(1);
+  const std::string episode_columns =
+      "INSERT INTO episodes (pseudonym, key_epoch, age_band, sex, region, case_kind, "
+      "intervention, start_period, end_period, outcome, record_key) VALUES ";
+  {
+    RawDb journal(PartFile(dir.Store(), Part::kJournal));
+    CHECK(journal.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"1"});
+    REQUIRE(journal.Exec("INSERT INTO measurements (id, client_ref, case_ref, case_kind, "
+                         "instrument, session, date, responses, total, band, flags) VALUES (41, "
+                         "'klient-1', 'arende-1', 'insats', 'phq9', 2, '2026-03-01', "
+                         "'[1,null,2.5]', 3.5, 'mild', '[\"prorated\"]')") == SQLITE_OK);
+    REQUIRE(journal.Exec("INSERT INTO suggestions VALUES ('s-1', 'klient-1', 'arende-1', 'flag', "
+                         "'2026-03-02', '{}')") == SQLITE_OK);
+    REQUIRE(journal.Exec("INSERT INTO decisions VALUES (5, 's-1', 'handl-17', 'handlaggare', "
+                         "'accepted', 'ok', '2026-03-03')") == SQLITE_OK);
+    RawDb reg(PartFile(dir.Store(), Part::kRegister));
+    // Version 1 took a region of two characters, any age band and any outcome.
+    REQUIRE(reg.Exec("BEGIN") == SQLITE_OK);
+    CHECK(reg.Exec(Cat({episode_columns, "('", pseudonym,
+                        "', 1, 'Anna', '', '99', 'insats', '', '2026', '', 'cured', 9)"})) ==
+          SQLITE_OK);
+    REQUIRE(reg.Exec("ROLLBACK") == SQLITE_OK);
+    REQUIRE(reg.Exec(Cat({episode_columns, "('", pseudonym,
+                          "', 1, '25-34', 'female', '01', 'insats', 'annat', '2026-Q1', '', "
+                          "'improved', -2), ('",
+                          pseudonym, "', 2, '65+', '', '', 'utredning', '', '2026', '2026-11', "
+                                     "'', 3)"})) == SQLITE_OK);
+    REQUIRE(reg.Exec(Cat({"INSERT INTO measurements VALUES ('", pseudonym,
+                          "', 1, 'ors', 1, '2026-03', 19.25, '', 4)"})) == SQLITE_OK);
+    RawDb audit(PartFile(dir.Store(), Part::kAudit));
+    REQUIRE(audit.Exec("INSERT INTO events VALUES (1, x'6f6e65')") == SQLITE_OK);
+  }
+
+  StoreOptions existing;
+  existing.create = false;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Store(), existing);
+  auto info = store->Info();
+  REQUIRE(info.ok());
+  for (const PartInfo& p : info->parts) CHECK(p.schema_version == 2);
+  const std::vector<Measurement> measurements = AllMeasurements(*store);
+  REQUIRE(measurements.size() == 1);
+  CHECK(measurements[0].id == 41);
+  CHECK(measurements[0].case_kind == "insats");
+  REQUIRE(measurements[0].responses.size() == 3);
+  CHECK(std::isnan(measurements[0].responses[1]));
+  CHECK(measurements[0].flags == std::vector<std::string>{"prorated"});
+  std::vector<Decision> decisions;
+  REQUIRE(store->ForEachDecision("s-1", [&](const Decision& d) {
+    decisions.push_back(d);
+    return true;
+  }).ok());
+  REQUIRE(decisions.size() == 1);
+  CHECK(decisions[0].id == 5);
+  std::vector<EpisodeRow> episodes;
+  REQUIRE(store->ForEachEpisode({}, [&](const EpisodeRow& e) {
+    episodes.push_back(e);
+    return true;
+  }).ok());
+  REQUIRE(episodes.size() == 2);  // in the order they were written
+  CHECK(episodes[0].intervention == "annat");
+  CHECK(episodes[0].outcome == "improved");
+  CHECK(episodes[0].record_key == std::uint64_t{0xFFFFFFFFFFFFFFFE});
+  CHECK(episodes[1].case_kind == "utredning");
+  CHECK(episodes[1].end_period == "2026-11");
+  CHECK(Rows(*store, Part::kRegister, "measurements") == 1);
+  CHECK(AllEvents(*store).size() == 1);
+  REQUIRE(store->AppendEpisodes(std::vector<EpisodeRow>{Episode(3)}).ok());
+  REQUIRE(store->AppendMeasurements(std::vector<Measurement>{JournalMeasurement(1)}).ok());
+  store.reset();
+
+  RawDb reg(PartFile(dir.Store(), Part::kRegister));
+  CHECK(reg.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"2"});
+  CHECK(reg.Column("SELECT name FROM sqlite_master WHERE type = 'index'") ==
+        std::vector<std::string>{"measurements_by_instrument"});
+  for (const char* values :
+       {"', 1, '25-34', '', '99', 'insats', '', '2026', '', '', 9)",
+        "', 1, '25-34', '', '', 'insats', '', '2026', '', 'cured', 9)",
+        "', 1, '25-34', '', '', 'insats', 'Annat insats', '2026', '', '', 9)",
+        "', 1, 'Anna', '', '', 'insats', '', '2026', '', '', 9)",
+        "', 1, '25-34', '', '', 'insats', '', '2026-13', '', '', 9)"}) {
+    INFO(values);
+    CHECK(reg.Exec(Cat({episode_columns, "('", pseudonym, values})) != SQLITE_OK);
+  }
+  CHECK(reg.Exec(Cat({"INSERT INTO measurements VALUES ('", pseudonym,
+                      "', 1, 'PHQ-9', 1, '2026-03', 1, '', 4)"})) != SQLITE_OK);
+  CHECK(reg.Column("SELECT count(*) FROM episodes") == std::vector<std::string>{"3"});
+  RawDb journal(PartFile(dir.Store(), Part::kJournal));
+  CHECK(journal.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                       "'measurements' ORDER BY name") ==
+        std::vector<std::string>{"measurements_by_case", "measurements_by_client",
+                                 "measurements_by_date"});
+}
+
+// A version 1 register holding a row that version 2 refuses (written past varsam: varsam's
+// checks never let one in) is not migrated: the open fails naming the constraint, never the
+// value, and the file keeps its version and its rows.
+TEST_CASE("store: sqlite: a version 1 row outside the vocabularies stops the migration",
+          "[store]") {
+  TempDir dir;
+  REQUIRE(internal::InitSqlite(dir.Store(), 1).ok());
+  {
+    RawDb reg(PartFile(dir.Store(), Part::kRegister));
+    REQUIRE(reg.Exec(Cat({"INSERT INTO episodes VALUES ('", Pseudonym(1),
+                          "', 1, '25-34', '', '01', 'insats', '', '2026', '', 'cured', 9)"})) ==
+            SQLITE_OK);
+  }
+  auto store = Store::Open(dir.Store());
+  REQUIRE(!store.ok());
+  CHECK(store.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK_THAT(std::string(store.status().message()), Catch::Contains("episodes_outcome_check"));
+  CHECK(std::string(store.status().message()).find("cured") == std::string::npos);
+  RawDb reg(PartFile(dir.Store(), Part::kRegister));
+  CHECK(reg.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"1"});
+  CHECK(reg.Column("SELECT outcome FROM episodes") == std::vector<std::string>{"cured"});
 }
 
 TEST_CASE("store: sqlite: a store newer than this library is refused, naming the version",

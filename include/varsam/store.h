@@ -1,8 +1,8 @@
 // varsam/store.h — where varsam keeps what it keeps: the journal, the register and the audit
 // store, on embedded SQLite (the default) or on PostgreSQL.
 //
-// The law's idea is separation (docs/architecture.md, "The legal shape is the architecture";
-// SoLPUL 7 a §; GDPR Art 4(5) and EDPB Guidelines 01/2025 on pseudonymisation):
+// The law's central idea is separation (docs/storage.md, "Three parts, because the law separates
+// them"; SoLPUL 7 a §; GDPR Art 4(5) and EDPB Guidelines 01/2025 on pseudonymisation):
 //  - the *journal* holds identifiable case data: a client's own measurements, the suggestions
 //    varsam made and the decisions officers recorded on them;
 //  - the *register* (sammanställningsregister) holds pseudonymised rows only: keyed pseudonyms
@@ -48,7 +48,9 @@ namespace varsam::store {
 
 // The schema version this library writes. Opening a store of an older version migrates it
 // forward (in one transaction per part); a newer one is refused with FailedPrecondition.
-inline constexpr int kSchemaVersion = 1;
+// Version 2 holds every vocabulary column to the same set, and the register's pseudonyms, age
+// bands and periods to the same forms, in both databases (docs/storage.md, "The vocabularies").
+inline constexpr int kSchemaVersion = 2;
 
 enum class Part : std::uint8_t { kJournal, kRegister, kAudit };
 std::string_view PartName(Part part);  // "journal", "register", "audit"
@@ -117,19 +119,54 @@ absl::Status ValidateMeasurement(const Measurement& measurement);
 absl::Status ValidateSuggestion(const Suggestion& suggestion);
 absl::Status ValidateDecision(const Decision& decision);
 
-// ---- The register (pseudonymised) -------------------------------------------------------------
+// ---- The vocabularies -------------------------------------------------------------------------
+//
+// The one list of every closed vocabulary a stored column takes. Both backends' CHECK
+// constraints and the field checks below (ValidateEpisode, ...) are generated from these lists
+// (src/store/rows.cc pairs each column with its list), so the databases and the library cannot
+// disagree about what a column may hold.
 
-// Case kinds (docs/architecture.md, "Glossary"); the only values case_kind takes in either part.
+// Case kinds, the steps of a case (anmälan, förhandsbedömning, utredning, insats, uppföljning);
+// the only values case_kind takes in either part.
 inline constexpr std::string_view kCaseKinds[] = {"anmalan", "forhandsbedomning", "utredning",
                                                   "insats", "uppfoljning"};
+
+inline constexpr std::string_view kOutcomes[] = {"improved",  "unchanged", "deteriorated",
+                                                 "completed", "dropout",   "ended_other"};
+
+inline constexpr std::string_view kSexes[] = {"female", "male"};
+
+// The county (län) codes of Statistics Sweden (SCB), as in SCB's regional division that
+// data/se-geo/counties.csv holds: 21 counties, 02, 11, 15 and 16 no longer in use.
+inline constexpr std::string_view kCountyCodes[] = {"01", "03", "04", "05", "06", "07", "08",
+                                                    "09", "10", "12", "13", "14", "17", "18",
+                                                    "19", "20", "21", "22", "23", "24", "25"};
+
+// The defaults of the vocabularies a host may extend (RegisterVocabulary): the built-in
+// instruments, their band ids, and common kinds of intervention (insats) in Swedish social
+// services, "annat" for the rest.
+inline constexpr std::string_view kDefaultInstruments[] = {
+    "soc13", "soc29", "ors", "cors", "srs", "csrs", "audit", "audit-c", "dudit", "phq9", "gad7",
+    "core10", "k10"};
+inline constexpr std::string_view kDefaultBands[] = {
+    "none",     "mild",       "moderate",         "moderately_severe", "severe",
+    "minimal",  "low_risk",   "hazardous",        "harmful",           "probable_dependence",
+    "risky",    "no_problem", "probable_problem", "clinical",          "non_clinical",
+    "low",      "moderate_severe",                "high",              "very_high"};
+inline constexpr std::string_view kDefaultInterventions[] = {
+    "missbruk_oppenvard", "missbruk_institution", "ekonomiskt_bistand", "familjebehandling",
+    "kontaktperson",      "boendestod",           "placering_familjehem", "placering_hvb",
+    "stodsamtal",         "arbetstraning",        "annat"};
+
+// ---- The register (pseudonymised) -------------------------------------------------------------
 
 // One episode of one pseudonymised person: a case from its start to its end.
 struct EpisodeRow {
   std::string pseudonym;       // a keyed pseudonym: "p" + one digit + "_" + 43 base64url characters
   std::int32_t key_epoch = 0;  // which pseudonymisation key made it (destroying a key unlinks)
   std::string age_band;        // "0-5", "18-24", "65+": digits, '-', '+'
-  std::string sex;             // "female", "male" or "" (not given)
-  std::string region;          // an SCB county code "01".."25", or "" (suppressed)
+  std::string sex;             // one of kSexes ("female", "male"), or "" (not given)
+  std::string region;          // one of kCountyCodes, or "" (suppressed)
   std::string case_kind;       // one of kCaseKinds
   std::string intervention;    // one of the vocabulary's interventions, or "" for none
   std::string start_period;    // "2026", "2026-Q3" or "2026-11"
@@ -138,13 +175,12 @@ struct EpisodeRow {
   std::uint64_t record_key = 0;  // random per row (for cell-key perturbation); never 0
 };
 
-inline constexpr std::string_view kOutcomes[] = {"improved",  "unchanged", "deteriorated",
-                                                 "completed", "dropout",   "ended_other"};
-
 // The closed vocabularies of the register's free-looking fields: a value outside them cannot
-// be written, so no name or other identifier can hide in them. The defaults are the built-in
-// instruments and their band ids, and common kinds of intervention (insats); a host with its
-// own instruments or interventions adds to them.
+// be written, so no name or other identifier can hide in them. The defaults are
+// kDefaultInstruments, kDefaultBands and kDefaultInterventions; a host with its own instruments
+// or interventions adds to them. An added value must be a code as the databases hold these
+// columns to: a lower-case ASCII letter, then lower-case letters, digits, '_' or '-', 64
+// characters at most; a row with any other value is refused.
 struct RegisterVocabulary {
   std::vector<std::string> instruments;
   std::vector<std::string> bands;

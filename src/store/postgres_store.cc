@@ -19,7 +19,8 @@
 // transaction. Reads stream in single-row mode. Audit seqs are assigned max+1 under a
 // transaction-scoped advisory lock, so concurrent appenders (threads or processes) stay
 // gap-free. Journal and audit connections run with synchronous_commit=on: a write call returns
-// once its commit is flushed. Register bulk loads go through COPY.
+// once its commit is flushed. Register bulk loads go through COPY. What the records look like in
+// a row, and which column takes which vocabulary, is rows.h's, shared with the SQLite backend.
 
 #include <libpq-fe.h>
 
@@ -39,8 +40,8 @@
 #include <vector>
 
 #include "backends.h"
-#include "nlohmann/json.hpp"
 #include "postgres_conn.h"
+#include "rows.h"
 #include "varsam/core.h"
 #include "varsam/store.h"
 
@@ -59,8 +60,9 @@ struct Statement {
   const char* sql;
 };
 
-// The DDL of each version of each part (index: version - 1). Run as the part's role, which
-// owns the schema, in one transaction with the version row.
+// The DDL of version 1 of each part, as released (steps never change; the vocabularies it spells
+// out are superseded by version 2, VocabularyConstraints). Run as the part's role, which owns
+// the schema, in one transaction with the version row.
 constexpr const char* kJournalMigrations[] = {R"sql(
 CREATE TABLE varsam_journal.measurements (
   id bigserial PRIMARY KEY,
@@ -101,6 +103,7 @@ CREATE INDEX decisions_suggestion ON varsam_journal.decisions (suggestion_id, id
 // into a column either: every text column is a closed code (county code, outcome, lower-case
 // identifier, period, age band) of bounded length. (Lengths are checked apart from the
 // patterns: PostgreSQL expands counted repetitions such as {43}, which made COPY 4x slower.)
+// Since version 2 the vocabulary columns' constraints come from rows.h.
 constexpr const char* kRegisterMigrations[] = {R"sql(
 CREATE TABLE varsam_register.episodes (
   pseudonym text NOT NULL
@@ -219,12 +222,10 @@ constexpr const char* kEpisodeWhere =
 // Built once: the two episode statements share their WHERE clause.
 const std::vector<Statement>& RegisterStatements() {
   static const auto* const kSql = new std::vector<std::string>{
-      Cat({"SELECT pseudonym, key_epoch, age_band, sex, region, case_kind, intervention, "
-           "start_period, end_period, outcome, record_key FROM varsam_register.episodes",
-           kEpisodeWhere}),
+      Cat({"SELECT ", kEpisodeColumns, " FROM varsam_register.episodes", kEpisodeWhere}),
       Cat({"SELECT count(*) FROM varsam_register.episodes", kEpisodeWhere}),
-      "SELECT pseudonym, key_epoch, instrument, session, period, total, band, record_key "
-      "FROM varsam_register.measurements WHERE ($1 = '' OR instrument = $1)",
+      Cat({"SELECT ", kRegisterMeasurementColumns,
+           " FROM varsam_register.measurements WHERE ($1 = '' OR instrument = $1)"}),
   };
   static const auto* const kStatements = new std::vector<Statement>{
       {"r_select_episodes", (*kSql)[0].c_str()},
@@ -302,7 +303,7 @@ std::string ByteaArray(std::span<const std::string> payloads) {
 struct PartDef {
   Part part;
   const char* role;  // also the schema's name
-  std::span<const char* const> migrations;
+  std::span<const char* const> migrations;  // version 1
   std::span<const Statement> statements;
   std::vector<const char*> tables;
   std::int64_t lock_key;  // serialises migrations of this part
@@ -337,9 +338,31 @@ const PartDef& Def(Part part) {
 
 constexpr Part kParts[] = {Part::kJournal, Part::kRegister, Part::kAudit};
 
-static_assert(std::size(kJournalMigrations) == kSchemaVersion);
-static_assert(std::size(kRegisterMigrations) == kSchemaVersion);
-static_assert(std::size(kAuditMigrations) == kSchemaVersion);
+static_assert(std::size(kJournalMigrations) == 1);
+static_assert(std::size(kRegisterMigrations) == 1);
+static_assert(std::size(kAuditMigrations) == 1);
+static_assert(kSchemaVersion == 2, "a new version adds its step to MigrationSql");
+
+// Version 2: each constraint rows.h generates (the vocabulary columns', and the pseudonyms',
+// age bands' and periods' forms) in place of version 1's, under the name PostgreSQL gave
+// those ("<table>_<column>_check"). ADD CONSTRAINT checks the rows already there; one that
+// breaks the new constraint fails the migration.
+std::string GeneratedConstraints(Part part, const char* schema) {
+  std::string sql;
+  for (const GeneratedCheck& check : GeneratedChecks(Dialect::kPostgres)) {
+    if (check.part != part) continue;
+    sql.append(Cat({"ALTER TABLE ", schema, ".", check.table, " DROP CONSTRAINT IF EXISTS ",
+                    check.name, ", ADD CONSTRAINT ", check.name, " CHECK (", check.condition,
+                    ");\n"}));
+  }
+  return sql;
+}
+
+// The SQL of the step to `version` of a part ("" when the part has nothing to do).
+std::string MigrationSql(const PartDef& def, int version) {
+  if (version == 1) return def.migrations[0];
+  return GeneratedConstraints(def.part, def.role);
+}
 
 // ---- Connections, versions, migrations --------------------------------------------------------
 
@@ -437,9 +460,10 @@ absl::Status NewerStoreError(Part part, int version) {
            "); use a newer varsam"}));
 }
 
-// Takes the part (its connection acting as the part's role) to kSchemaVersion, one
-// transaction; concurrent migrators wait on an advisory lock and then find nothing to do.
-absl::Status Migrate(PGconn* conn, Part part) {
+// Takes the part (its connection acting as the part's role) to `target` (kSchemaVersion but in
+// tests), one transaction; concurrent migrators wait on an advisory lock and then find nothing
+// to do.
+absl::Status Migrate(PGconn* conn, Part part, int target = kSchemaVersion) {
   const PartDef& def = Def(part);
   const std::string what = What(part, "migrate");
   Transaction txn(conn);
@@ -461,8 +485,13 @@ absl::Status Migrate(PGconn* conn, Part part) {
   VARSAM_ASSIGN_OR_RETURN(const int version, SchemaVersion(conn, part));
   if (version > kSchemaVersion) return NewerStoreError(part, version);
   const std::string insert = Cat({"INSERT INTO ", table, " (version) VALUES ($1::integer)"});
-  for (int v = version + 1; v <= kSchemaVersion; ++v) {
-    VARSAM_RETURN_IF_ERROR(pg::Exec(conn, def.migrations[v - 1], what));
+  for (int v = version + 1; v <= target; ++v) {
+    const std::string sql = MigrationSql(def, v);
+    const absl::Status step = sql.empty() ? absl::OkStatus() : pg::Exec(conn, sql.c_str(), what);
+    if (step.code() == absl::StatusCode::kInvalidArgument) {  // rows the new version refuses
+      return absl::FailedPreconditionError(step.message());
+    }
+    VARSAM_RETURN_IF_ERROR(step);
     const std::string text = std::to_string(v);
     const char* values[] = {text.c_str()};
     Result result(PQexecParams(conn, insert.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
@@ -535,80 +564,59 @@ class Pool {
 
 // ---- Values -----------------------------------------------------------------------------------
 
-// Item responses as a JSON array, NaN (missing) as null (finite otherwise: validated).
-std::string ResponsesJson(const std::vector<double>& responses) {
-  std::string out = "[";
-  for (size_t i = 0; i < responses.size(); ++i) {
-    if (i > 0) out += ',';
-    out += std::isnan(responses[i]) ? std::string("null") : pg::FormatDouble(responses[i]);
+// Rows in COPY's text format: fields escaped (pg::AppendCopyText) and separated by tabs, NULL
+// as \N, each row ended by a newline.
+class CopyRows {
+ public:
+  explicit CopyRows(std::size_t reserve) { data_.reserve(reserve); }
+  CopyRows& Text(std::string_view value) {
+    Separate();
+    pg::AppendCopyText(data_, value);
+    return *this;
   }
-  out += ']';
-  return out;
-}
-
-// jsonb's text form of ResponsesJson's array: "[1, null, 2.5]".
-std::optional<std::vector<double>> ParseResponses(std::string_view text) {
-  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return std::nullopt;
-  text = text.substr(1, text.size() - 2);
-  std::vector<double> out;
-  while (!text.empty()) {
-    const size_t comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == "null") {
-      out.push_back(std::nan(""));
-    } else {
-      const std::optional<double> v = pg::ParseDouble(item);
-      if (!v) return std::nullopt;
-      out.push_back(*v);
-    }
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
+  CopyRows& Int(std::int64_t value) {
+    Separate();
+    data_ += std::to_string(value);
+    return *this;
   }
-  return out;
-}
-
-std::string FlagsJson(const std::vector<std::string>& flags) {
-  nlohmann::json array = nlohmann::json::array();
-  for (const std::string& f : flags) array.push_back(f);
-  return DumpJson(array);
-}
-
-std::optional<std::vector<std::string>> ParseFlags(std::string_view text) {
-  absl::StatusOr<nlohmann::json> json = ParseJson(text, "flags");
-  if (!json.ok() || !json->is_array()) return std::nullopt;
-  std::vector<std::string> out;
-  for (const nlohmann::json& item : *json) {
-    if (!item.is_string()) return std::nullopt;
-    out.push_back(item.get<std::string>());
+  CopyRows& Double(std::optional<double> value) {
+    Separate();
+    data_ += value ? pg::FormatDouble(*value) : std::string("\\N");
+    return *this;
   }
-  return out;
-}
+  void EndRow() {
+    data_ += '\n';
+    first_ = true;
+  }
+  std::string_view data() const { return data_; }
+
+ private:
+  void Separate() {
+    if (!first_) data_ += '\t';
+    first_ = false;
+  }
+  std::string data_;
+  bool first_ = true;
+};
 
 std::string_view Cell(const PGresult* r, int column) { return PQgetvalue(r, 0, column); }
-bool IsNull(const PGresult* r, int column) { return PQgetisnull(r, 0, column) == 1; }
 
-absl::Status Unreadable(Part part, std::string_view table, std::string_view column) {
-  return absl::DataLossError(
-      Cat({What(part, "read"), ": a row of ", table, " has an unreadable ", column}));
-}
+// A single-row result (text format) as rows.h's readers take it.
+class ResultCells final : public Cells {
+ public:
+  explicit ResultCells(const PGresult* r) : r_(r) {}
+  bool IsNull(int column) const override { return PQgetisnull(r_, 0, column) == 1; }
+  std::string Text(int column) const override { return std::string(Cell(r_, column)); }
+  std::optional<std::int64_t> Int(int column) const override {
+    return pg::ParseInt(Cell(r_, column));
+  }
+  std::optional<double> Double(int column) const override {
+    return pg::ParseDouble(Cell(r_, column));
+  }
 
-// A decision from the columns first..first+6 (id, suggestion_id, decider, decider_role,
-// decision, rationale, date).
-absl::Status ReadDecision(const PGresult* r, int first, Decision* d) {
-  const auto id = pg::ParseInt(Cell(r, first));
-  const auto date = ParseIsoDate(Cell(r, first + 6), "date");
-  if (!id || !date.ok()) return Unreadable(Part::kJournal, "decisions", "column");
-  d->id = *id;
-  d->suggestion_id = Cell(r, first + 1);
-  d->decider = Cell(r, first + 2);
-  d->decider_role = Cell(r, first + 3);
-  d->decision = Cell(r, first + 4);
-  d->rationale = Cell(r, first + 5);
-  d->date = *date;
-  return absl::OkStatus();
-}
+ private:
+  const PGresult* r_;
+};
 
 // Binary int8 (network byte order).
 std::int64_t Int8(const PGresult* r, int column) {
@@ -713,30 +721,8 @@ class PostgresStore final : public Store {
     p.OptionalDate(filter.from).OptionalDate(filter.to);
     return Stream(Part::kJournal, "j_select_measurements", p, 0, what,
                   [&](const PGresult* r) -> absl::StatusOr<bool> {
-                    constexpr std::string_view kTable = "measurements";
                     Measurement m;
-                    const auto id = pg::ParseInt(Cell(r, 0));
-                    const auto session = pg::ParseInt(Cell(r, 5));
-                    const auto date = ParseIsoDate(Cell(r, 6), "date");
-                    auto responses = ParseResponses(Cell(r, 7));
-                    auto flags = ParseFlags(Cell(r, 10));
-                    if (!id || !session || !date.ok() || !responses || !flags) {
-                      return Unreadable(Part::kJournal, kTable, "column");
-                    }
-                    m.id = *id;
-                    m.client_ref = Cell(r, 1);
-                    m.case_ref = Cell(r, 2);
-                    m.case_kind = Cell(r, 3);
-                    m.instrument = Cell(r, 4);
-                    m.session = static_cast<int>(*session);
-                    m.date = *date;
-                    m.responses = std::move(*responses);
-                    if (!IsNull(r, 8)) {
-                      m.total = pg::ParseDouble(Cell(r, 8));
-                      if (!m.total) return Unreadable(Part::kJournal, kTable, "total");
-                    }
-                    if (!IsNull(r, 9)) m.band = std::string(Cell(r, 9));
-                    m.flags = std::move(*flags);
+                    VARSAM_RETURN_IF_ERROR(ReadMeasurement(ResultCells(r), &m));
                     return row(m);
                   });
   }
@@ -768,14 +754,7 @@ class PostgresStore final : public Store {
       return absl::NotFoundError(Cat({what, ": no suggestion with this id"}));
     }
     Suggestion s;
-    s.id = Cell(r.get(), 0);
-    s.client_ref = Cell(r.get(), 1);
-    s.case_ref = Cell(r.get(), 2);
-    s.kind = Cell(r.get(), 3);
-    absl::StatusOr<Date> created = ParseIsoDate(Cell(r.get(), 4), "created");
-    if (!created.ok()) return Unreadable(Part::kJournal, "suggestions", "created");
-    s.created = *created;
-    s.content_json = Cell(r.get(), 5);
+    VARSAM_RETURN_IF_ERROR(ReadSuggestion(ResultCells(r.get()), 0, &s));
     return s;
   }
 
@@ -814,18 +793,12 @@ class PostgresStore final : public Store {
     p.Text(filter.open_only ? "true" : "false");
     return Stream(Part::kJournal, "j_select_suggestions", p, 0, what,
                   [&](const PGresult* r) -> absl::StatusOr<bool> {
+                    const ResultCells cells(r);
                     Suggestion s;
-                    const auto created = ParseIsoDate(Cell(r, 4), "created");
-                    if (!created.ok()) return Unreadable(Part::kJournal, "suggestions", "created");
-                    s.id = Cell(r, 0);
-                    s.client_ref = Cell(r, 1);
-                    s.case_ref = Cell(r, 2);
-                    s.kind = Cell(r, 3);
-                    s.created = *created;
-                    s.content_json = Cell(r, 5);
-                    if (IsNull(r, 6)) return row(s, nullptr);
+                    VARSAM_RETURN_IF_ERROR(ReadSuggestion(cells, 0, &s));
+                    if (cells.IsNull(6)) return row(s, nullptr);
                     Decision d;
-                    VARSAM_RETURN_IF_ERROR(ReadDecision(r, 6, &d));
+                    VARSAM_RETURN_IF_ERROR(ReadDecision(cells, 6, &d));
                     return row(s, &d);
                   });
   }
@@ -841,7 +814,7 @@ class PostgresStore final : public Store {
     return Stream(Part::kJournal, "j_select_decisions", p, 0, what,
                   [&](const PGresult* r) -> absl::StatusOr<bool> {
                     Decision d;
-                    VARSAM_RETURN_IF_ERROR(ReadDecision(r, 0, &d));
+                    VARSAM_RETURN_IF_ERROR(ReadDecision(ResultCells(r), 0, &d));
                     return row(d);
                   });
   }
@@ -854,20 +827,7 @@ class PostgresStore final : public Store {
     return Stream(Part::kRegister, "r_select_episodes", EpisodeParams(filter), 0, what,
                   [&](const PGresult* r) -> absl::StatusOr<bool> {
                     EpisodeRow e;
-                    const auto epoch = pg::ParseInt(Cell(r, 1));
-                    const auto key = pg::ParseInt(Cell(r, 10));
-                    if (!epoch || !key) return Unreadable(Part::kRegister, "episodes", "column");
-                    e.pseudonym = Cell(r, 0);
-                    e.key_epoch = static_cast<std::int32_t>(*epoch);
-                    e.age_band = Cell(r, 2);
-                    e.sex = Cell(r, 3);
-                    e.region = Cell(r, 4);
-                    e.case_kind = Cell(r, 5);
-                    e.intervention = Cell(r, 6);
-                    e.start_period = Cell(r, 7);
-                    e.end_period = Cell(r, 8);
-                    e.outcome = Cell(r, 9);
-                    e.record_key = static_cast<std::uint64_t>(*key);
+                    VARSAM_RETURN_IF_ERROR(ReadEpisode(ResultCells(r), &e));
                     return row(e);
                   });
   }
@@ -894,23 +854,7 @@ class PostgresStore final : public Store {
     return Stream(Part::kRegister, "r_select_measurements", p, 0, what,
                   [&](const PGresult* r) -> absl::StatusOr<bool> {
                     RegisterMeasurementRow m;
-                    const auto epoch = pg::ParseInt(Cell(r, 1));
-                    const auto session = pg::ParseInt(Cell(r, 3));
-                    const auto key = pg::ParseInt(Cell(r, 7));
-                    if (!epoch || !session || !key) {
-                      return Unreadable(Part::kRegister, "measurements", "column");
-                    }
-                    m.pseudonym = Cell(r, 0);
-                    m.key_epoch = static_cast<std::int32_t>(*epoch);
-                    m.instrument = Cell(r, 2);
-                    m.session = static_cast<int>(*session);
-                    m.period = Cell(r, 4);
-                    if (!IsNull(r, 5)) {
-                      m.total = pg::ParseDouble(Cell(r, 5));
-                      if (!m.total) return Unreadable(Part::kRegister, "measurements", "total");
-                    }
-                    m.band = Cell(r, 6);
-                    m.record_key = static_cast<std::uint64_t>(*key);
+                    VARSAM_RETURN_IF_ERROR(ReadRegisterMeasurement(ResultCells(r), &m));
                     return row(m);
                   });
   }
@@ -1005,7 +949,7 @@ class PostgresStore final : public Store {
     p.Int(from_seq).Int(to_seq);
     return Stream(Part::kAudit, "a_read", p, 1, what,
                   [&](const PGresult* r) -> absl::StatusOr<bool> {
-                    if (PQgetlength(r, 0, 0) != 8) return Unreadable(Part::kAudit, "events", "seq");
+                    if (PQgetlength(r, 0, 0) != 8) return CorruptRow(Part::kAudit, "events", "seq");
                     AuditEvent e;
                     e.seq = Int8(r, 0);
                     e.payload = Bytes(r, 1);
@@ -1037,7 +981,7 @@ class PostgresStore final : public Store {
     return Stream(Part::kAudit, "a_read_checkpoints", Params(), 1, what,
                   [&](const PGresult* r) -> absl::StatusOr<bool> {
                     if (PQgetlength(r, 0, 0) != 8) {
-                      return Unreadable(Part::kAudit, "checkpoints", "seq");
+                      return CorruptRow(Part::kAudit, "checkpoints", "seq");
                     }
                     Checkpoint c;
                     c.seq = Int8(r, 0);
@@ -1048,53 +992,28 @@ class PostgresStore final : public Store {
 
  protected:
   absl::Status WriteEpisodes(std::span<const EpisodeRow> rows) override {
-    std::string data;
-    data.reserve(rows.size() * 128);
+    CopyRows copy(rows.size() * 128);
     for (const EpisodeRow& e : rows) {
-      for (const std::string* field : std::initializer_list<const std::string*>{
-               &e.pseudonym, nullptr, &e.age_band, &e.sex, &e.region, &e.case_kind, &e.intervention,
-               &e.start_period, &e.end_period, &e.outcome}) {
-        if (field == nullptr) {
-          data += std::to_string(e.key_epoch);
-        } else {
-          pg::AppendCopyText(data, *field);
-        }
-        data += '\t';
-      }
-      data += std::to_string(static_cast<std::int64_t>(e.record_key));
-      data += '\n';
+      copy.Text(e.pseudonym).Int(e.key_epoch).Text(e.age_band).Text(e.sex).Text(e.region);
+      copy.Text(e.case_kind).Text(e.intervention).Text(e.start_period).Text(e.end_period);
+      copy.Text(e.outcome).Int(KeyToColumn(e.record_key)).EndRow();
     }
     return Copy(
         "COPY varsam_register.episodes (pseudonym, key_epoch, age_band, sex, region, case_kind, "
         "intervention, start_period, end_period, outcome, record_key) FROM STDIN",
-        data, rows.size(), What(Part::kRegister, "append episodes"));
+        copy.data(), rows.size(), What(Part::kRegister, "append episodes"));
   }
 
   absl::Status WriteRegisterMeasurements(std::span<const RegisterMeasurementRow> rows) override {
-    std::string data;
-    data.reserve(rows.size() * 96);
+    CopyRows copy(rows.size() * 96);
     for (const RegisterMeasurementRow& m : rows) {
-      pg::AppendCopyText(data, m.pseudonym);
-      data += '\t';
-      data += std::to_string(m.key_epoch);
-      data += '\t';
-      pg::AppendCopyText(data, m.instrument);
-      data += '\t';
-      data += std::to_string(m.session);
-      data += '\t';
-      pg::AppendCopyText(data, m.period);
-      data += '\t';
-      data += m.total ? pg::FormatDouble(*m.total) : std::string("\\N");
-      data += '\t';
-      pg::AppendCopyText(data, m.band);
-      data += '\t';
-      data += std::to_string(static_cast<std::int64_t>(m.record_key));
-      data += '\n';
+      copy.Text(m.pseudonym).Int(m.key_epoch).Text(m.instrument).Int(m.session).Text(m.period);
+      copy.Double(m.total).Text(m.band).Int(KeyToColumn(m.record_key)).EndRow();
     }
     return Copy(
         "COPY varsam_register.measurements (pseudonym, key_epoch, instrument, session, period, "
         "total, band, record_key) FROM STDIN",
-        data, rows.size(), What(Part::kRegister, "append measurements"));
+        copy.data(), rows.size(), What(Part::kRegister, "append measurements"));
   }
 
  private:
@@ -1166,8 +1085,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenPostgres(std::string_view uri_view,
   return store;
 }
 
-absl::Status InitPostgres(std::string_view uri_view) {
+absl::Status InitPostgres(std::string_view uri_view, int schema_version) {
   const std::string uri(uri_view);
+  if (schema_version < 1 || schema_version > kSchemaVersion) {
+    return absl::InvalidArgumentError("postgresql store init: no such schema version");
+  }
   const std::string what = "postgresql store init";
   VARSAM_ASSIGN_OR_RETURN(ConnPtr conn, pg::Connect(uri, what));
   PGconn* c = conn.get();
@@ -1231,7 +1153,7 @@ absl::Status InitPostgres(std::string_view uri_view) {
     VARSAM_RETURN_IF_ERROR(pg::Exec(c, set_role.c_str(), what));
     VARSAM_ASSIGN_OR_RETURN(const int version, SchemaVersion(c, part));
     if (version > kSchemaVersion) return NewerStoreError(part, version);
-    VARSAM_RETURN_IF_ERROR(Migrate(c, part));
+    VARSAM_RETURN_IF_ERROR(Migrate(c, part, schema_version));
     VARSAM_RETURN_IF_ERROR(pg::Exec(c, "RESET ROLE", what));
   }
   return absl::OkStatus();

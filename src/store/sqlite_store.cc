@@ -1,7 +1,7 @@
 // The SQLite backend (the embedded default): a directory with journal.db, register.db and
 // audit.db, three separate database files that are never ATTACHed together, so no connection
-// of the register can name a table of the journal (docs/architecture.md, "The legal shape is the
-// architecture"; SoLPUL 7 a §).
+// of the register can name a table of the journal (docs/storage.md, "Three parts, because the
+// law separates them"; SoLPUL 7 a §).
 //
 // Each part has one writer connection guarded by a std::mutex (writes are BEGIN IMMEDIATE
 // transactions, so other processes wait up to the busy timeout) and a small pool of reader
@@ -9,7 +9,9 @@
 // again without deadlock). Every statement is prepared once per connection and cached; values
 // are bound, never spliced into SQL text. The journal and the audit store run with
 // synchronous=FULL (a commit is on disk when the call returns); the register with FULL, or
-// NORMAL when StoreOptions::durable_register is false. docs/storage.md has the schemas.
+// NORMAL when StoreOptions::durable_register is false. docs/storage.md has the schemas. What the
+// records look like in a row, and which column takes which vocabulary, is rows.h's, shared with
+// the PostgreSQL backend.
 
 #include <sqlite3.h>
 
@@ -18,9 +20,9 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -34,6 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "backends.h"
+#include "rows.h"
 #include "varsam/core.h"
 #include "varsam/store.h"
 
@@ -74,11 +77,6 @@ absl::Status SqliteError(sqlite3* db, int rc, Part part, std::string_view doing)
     case SQLITE_PROTOCOL: return absl::UnavailableError(Cat({where, generic}));
     default: return absl::InternalError(Cat({where, generic}));
   }
-}
-
-absl::Status Corrupt(Part part, std::string_view table, std::string_view column) {
-  return absl::DataLossError(
-      Cat({"store: ", PartName(part), ".db: a row of ", table, " is corrupt (", column, ")"}));
 }
 
 // ---- Connections and statements ---------------------------------------------------------------
@@ -141,6 +139,46 @@ class Statement {
     sqlite3_bind_blob(stmt_, i, s.data() != nullptr ? s.data() : "", static_cast<int>(s.size()),
                       SQLITE_STATIC);
   }
+  // Binds parameters 1, 2, ... in the order of its calls.
+  class Sequence {
+   public:
+    explicit Sequence(Statement& s) : s_(s) {}
+    Sequence& Text(std::string_view v) {
+      s_.BindText(++i_, v);
+      return *this;
+    }
+    Sequence& Int(std::int64_t v) {
+      s_.BindInt(++i_, v);
+      return *this;
+    }
+    Sequence& OptionalText(const std::optional<std::string>& v) {
+      if (v) {
+        s_.BindText(++i_, *v);
+      } else {
+        s_.BindNull(++i_);
+      }
+      return *this;
+    }
+    Sequence& Double(std::optional<double> v) {
+      if (v) {
+        s_.BindDouble(++i_, *v);
+      } else {
+        s_.BindNull(++i_);
+      }
+      return *this;
+    }
+
+   private:
+    Statement& s_;
+    int i_ = 0;
+  };
+  Sequence Bind() { return Sequence(*this); }
+
+  // Binds `texts` to the parameters 1, 2, ... in order.
+  void BindTexts(std::initializer_list<std::string_view> texts) {
+    int i = 0;
+    for (const std::string_view text : texts) BindText(++i, text);
+  }
   void BindInt(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
   void BindDouble(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
   void BindNull(int i) { sqlite3_bind_null(stmt_, i); }
@@ -167,7 +205,8 @@ class Statement {
     sqlite3_clear_bindings(stmt_);
   }
 
-  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int Type(int col) const { return sqlite3_column_type(stmt_, col); }
+  bool IsNull(int col) const { return Type(col) == SQLITE_NULL; }
   std::int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   double Double(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string Text(int col) const {
@@ -233,8 +272,12 @@ class Transaction {
 
 // Forward steps per part: step i takes a database from version i to i + 1, in one transaction
 // with the update of varsam_schema. A new version appends a step; steps never change.
+//  1: the tables, as written here (the vocabularies version 1 spelled out are superseded).
+//  2: every vocabulary column held to its vocabulary, and the pseudonyms, age bands and periods
+//     to their forms, by the constraints of rows.h (ConstrainColumns).
 struct Migration {
-  const char* sql;
+  const char* sql;  // fixed SQL, or nullptr
+  bool constrain_columns = false;
 };
 
 constexpr Migration kJournalMigrations[] = {{R"sql(
@@ -274,7 +317,8 @@ CREATE TABLE decisions (
   date          TEXT NOT NULL
 ) STRICT;
 CREATE INDEX decisions_by_suggestion ON decisions (suggestion_id, id);
-)sql"}};
+)sql"},
+                                            {nullptr, true}};
 
 // Only the fields of EpisodeRow and RegisterMeasurementRow: no column for a name, an identity
 // number, an address or a host client id, and no key shared with the journal.
@@ -306,7 +350,8 @@ CREATE TABLE measurements (
   record_key INTEGER NOT NULL CHECK (record_key != 0)
 ) STRICT;
 CREATE INDEX measurements_by_instrument ON measurements (instrument);
-)sql"}};
+)sql"},
+                                             {nullptr, true}};
 
 // Append-only: the database itself refuses UPDATE and DELETE, and a seq that is not the next.
 constexpr Migration kAuditMigrations[] = {{R"sql(
@@ -329,7 +374,8 @@ CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
   BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
 CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
   BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
-)sql"}};
+)sql"},
+                                          {nullptr, false}};
 
 std::span<const Migration> Migrations(Part part) {
   switch (part) {
@@ -357,8 +403,111 @@ std::span<const char* const> Tables(Part part) {
   return {};
 }
 
-// Brings the database to kSchemaVersion in one transaction; refuses a newer one.
-absl::Status Migrate(Connection& c) {
+// The column definitions of a CREATE TABLE statement's parenthesised body: split at the commas
+// outside parentheses and quotes.
+std::vector<std::string> ColumnDefinitions(std::string_view body) {
+  std::vector<std::string> out(1);
+  int depth = 0;
+  char quote = 0;
+  for (const char ch : body) {
+    if (quote != 0) {
+      if (ch == quote) quote = 0;
+    } else if (ch == '\'' || ch == '"') {
+      quote = ch;
+    } else if (ch == '(') {
+      ++depth;
+    } else if (ch == ')') {
+      --depth;
+    } else if (ch == ',' && depth == 0) {
+      out.emplace_back();
+      continue;
+    }
+    out.back() += ch;
+  }
+  return out;
+}
+
+// The first word of a column definition: the column's name.
+std::string_view ColumnName(std::string_view definition) {
+  const size_t begin = definition.find_first_not_of(" \n\t");
+  if (begin == std::string_view::npos) return {};
+  definition.remove_prefix(begin);
+  return definition.substr(0, definition.find_first_of(" \n\t"));
+}
+
+// Rebuilds `table` so that each of its columns in `checks` (rows.h, GeneratedChecks) carries
+// that CHECK (SQLite cannot alter a constraint): the table's own definition, read back from
+// sqlite_master, with those columns' definitions replaced, made as a new table; the rows
+// copied (in rowid order, so the append order stays), the old table dropped, the new one
+// renamed, and the table's indexes and triggers made again. Inside the caller's transaction. A
+// row that breaks the new constraints fails the copy (FailedPrecondition naming the
+// constraint).
+absl::Status RebuildConstrained(Connection& c, std::string_view table,
+                                std::span<const GeneratedCheck> checks) {
+  std::string definition;
+  std::vector<std::string> dependents;  // CREATE INDEX and CREATE TRIGGER statements
+  {
+    VARSAM_ASSIGN_OR_RETURN(
+        Statement read,
+        Statement::Make(c, "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND "
+                           "sql IS NOT NULL ORDER BY rowid"));
+    read.BindText(1, table);
+    int rc;
+    while ((rc = read.Step()) == SQLITE_ROW) {
+      if (read.Text(0) == "table") {
+        definition = read.Text(1);
+      } else {
+        dependents.push_back(read.Text(1));
+      }
+    }
+    if (rc != SQLITE_DONE) return read.Error(rc, "reading a table's definition");
+  }
+  const size_t open = definition.find('('), close = definition.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) {
+    return absl::DataLossError(
+        Cat({"store: ", FileName(c.part()), ": the definition of ", table, " is damaged"}));
+  }
+  std::vector<std::string> columns =
+      ColumnDefinitions(std::string_view(definition).substr(open + 1, close - open - 1));
+  for (const GeneratedCheck& check : checks) {
+    if (check.part != c.part() || check.table != table) continue;
+    for (std::string& column : columns) {
+      if (ColumnName(column) != check.column) continue;
+      column = Cat({"\n  ", check.column, " TEXT NOT NULL CONSTRAINT ", check.name, " CHECK (",
+                    check.condition, ")"});
+    }
+  }
+  const std::string rebuilt = Cat({"varsam_rebuild_", table});
+  std::string create = Cat({"CREATE TABLE ", rebuilt, " ("});
+  for (size_t i = 0; i < columns.size(); ++i) create.append(i == 0 ? "" : ",").append(columns[i]);
+  create.append(definition.substr(close));  // ")" and the table options (STRICT)
+  const std::string doing = Cat({"constraining the columns of ", table});
+  for (const std::string& sql :
+       {create, Cat({"INSERT INTO ", rebuilt, " SELECT * FROM ", table, " ORDER BY rowid"}),
+        Cat({"DROP TABLE ", table}), Cat({"ALTER TABLE ", rebuilt, " RENAME TO ", table})}) {
+    VARSAM_RETURN_IF_ERROR(c.Exec(sql.c_str(), doing));
+  }
+  for (const std::string& sql : dependents) VARSAM_RETURN_IF_ERROR(c.Exec(sql.c_str(), doing));
+  return absl::OkStatus();
+}
+
+// Version 2's step for the part: every table with a generated constraint rebuilt.
+absl::Status ConstrainColumns(Connection& c) {
+  const std::vector<GeneratedCheck> checks = GeneratedChecks(Dialect::kSqlite);
+  std::vector<std::string_view> done;
+  for (const GeneratedCheck& check : checks) {
+    if (check.part != c.part() || std::find(done.begin(), done.end(), check.table) != done.end()) {
+      continue;
+    }
+    done.push_back(check.table);
+    VARSAM_RETURN_IF_ERROR(RebuildConstrained(c, check.table, checks));
+  }
+  return absl::OkStatus();
+}
+
+// Brings the database to `target` (kSchemaVersion but in tests) in one transaction; refuses a
+// newer one.
+absl::Status Migrate(Connection& c, int target) {
   const Part part = c.part();
   Transaction txn(c);
   VARSAM_RETURN_IF_ERROR(txn.Begin(/*immediate=*/true));
@@ -392,7 +541,7 @@ absl::Status Migrate(Connection& c) {
              ", newer than version ", std::to_string(kSchemaVersion),
              " that this varsam knows; open it with a newer varsam"}));
   }
-  if (version == kSchemaVersion) return txn.Commit();
+  if (version >= target) return txn.Commit();
   if (rows == 0) {
     VARSAM_ASSIGN_OR_RETURN(
         Statement insert,
@@ -401,13 +550,16 @@ absl::Status Migrate(Connection& c) {
     VARSAM_RETURN_IF_ERROR(insert.Run("recording the schema version"));
   }
   const std::span<const Migration> steps = Migrations(part);
-  for (int v = version; v < kSchemaVersion; ++v) {
-    VARSAM_RETURN_IF_ERROR(
-        c.Exec(steps[v].sql, Cat({"migrating to schema version ", std::to_string(v + 1)})));
+  for (int v = version; v < target; ++v) {
+    if (steps[v].sql != nullptr) {
+      VARSAM_RETURN_IF_ERROR(
+          c.Exec(steps[v].sql, Cat({"migrating to schema version ", std::to_string(v + 1)})));
+    }
+    if (steps[v].constrain_columns) VARSAM_RETURN_IF_ERROR(ConstrainColumns(c));
   }
   VARSAM_ASSIGN_OR_RETURN(Statement update,
                           Statement::Make(c, "UPDATE varsam_schema SET version = ?"));
-  update.BindInt(1, kSchemaVersion);
+  update.BindInt(1, target);
   VARSAM_RETURN_IF_ERROR(update.Run("recording the schema version"));
   return txn.Commit();
 }
@@ -419,6 +571,7 @@ struct PartConfig {
   std::string path;
   bool full_sync = true;
   int busy_timeout_ms = 10000;
+  int schema_version = kSchemaVersion;  // what Open migrates to (older only in tests)
 };
 
 absl::StatusOr<std::unique_ptr<Connection>> Connect(const PartConfig& config, bool create,
@@ -463,7 +616,7 @@ class SqlitePart {
 
   absl::Status Open(bool create) {
     VARSAM_ASSIGN_OR_RETURN(writer_, Connect(config_, create, /*reader=*/false));
-    return Migrate(*writer_);
+    return Migrate(*writer_, config_.schema_version);
   }
 
   Part part() const { return config_.part; }
@@ -530,73 +683,36 @@ class SqlitePart {
 
 // ---- Values -----------------------------------------------------------------------------------
 
-std::string ResponsesJson(const std::vector<double>& responses) {
-  nlohmann::json a = nlohmann::json::array();
-  for (double r : responses) {
-    if (std::isnan(r)) {
-      a.push_back(nullptr);
-    } else {
-      a.push_back(r);
-    }
+// A statement's current row as rows.h's readers take it. STRICT tables hold each column to its
+// type, so a cell of another type is a row that cannot be read back.
+class StatementCells final : public Cells {
+ public:
+  explicit StatementCells(const Statement& s) : s_(s) {}
+  bool IsNull(int column) const override { return s_.IsNull(column); }
+  std::string Text(int column) const override { return s_.Text(column); }
+  std::optional<std::int64_t> Int(int column) const override {
+    if (s_.Type(column) != SQLITE_INTEGER) return std::nullopt;
+    return s_.Int(column);
   }
-  return DumpJson(a);
-}
-
-std::string FlagsJson(const std::vector<std::string>& flags) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const std::string& f : flags) a.push_back(f);
-  return DumpJson(a);
-}
-
-absl::StatusOr<std::vector<double>> ParseResponses(std::string_view text) {
-  absl::StatusOr<nlohmann::json> parsed = ParseJson(text, "responses");
-  if (!parsed.ok() || !parsed->is_array())
-    return Corrupt(Part::kJournal, "measurements", "responses");
-  std::vector<double> out;
-  out.reserve(parsed->size());
-  for (const nlohmann::json& v : *parsed) {
-    if (v.is_null()) {
-      out.push_back(std::nan(""));
-    } else if (v.is_number()) {
-      out.push_back(v.get<double>());
-    } else {
-      return Corrupt(Part::kJournal, "measurements", "responses");
-    }
+  std::optional<double> Double(int column) const override {
+    const int type = s_.Type(column);
+    if (type != SQLITE_FLOAT && type != SQLITE_INTEGER) return std::nullopt;
+    return s_.Double(column);
   }
-  return out;
-}
 
-absl::StatusOr<std::vector<std::string>> ParseFlags(std::string_view text) {
-  absl::StatusOr<nlohmann::json> parsed = ParseJson(text, "flags");
-  if (!parsed.ok() || !parsed->is_array()) return Corrupt(Part::kJournal, "measurements", "flags");
-  std::vector<std::string> out;
-  out.reserve(parsed->size());
-  for (const nlohmann::json& v : *parsed) {
-    if (!v.is_string()) return Corrupt(Part::kJournal, "measurements", "flags");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-absl::StatusOr<Date> ReadDate(const Statement& s, int col, Part part, std::string_view table,
-                              std::string_view column) {
-  absl::StatusOr<Date> d = ParseIsoDate(s.Text(col), column);
-  if (!d.ok()) return Corrupt(part, table, column);
-  return *d;
-}
-
-// The record key is an unsigned 64-bit number; SQLite's INTEGER is signed: the same bits.
-std::int64_t KeyToColumn(std::uint64_t key) { return static_cast<std::int64_t>(key); }
-std::uint64_t KeyFromColumn(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+ private:
+  const Statement& s_;
+};
 
 // Runs `stmt` and hands each row to `row` until it returns false or the rows end.
 template <typename Fn>
 absl::Status StepRows(Statement& stmt, std::string_view doing, Fn&& row) {
+  const StatementCells cells(stmt);
   for (;;) {
     const int rc = stmt.Step();
     if (rc == SQLITE_DONE) return absl::OkStatus();
     if (rc != SQLITE_ROW) return stmt.Error(rc, doing);
-    absl::StatusOr<bool> more = row();
+    absl::StatusOr<bool> more = row(cells);
     if (!more.ok()) return more.status();
     if (!*more) return absl::OkStatus();
   }
@@ -644,30 +760,19 @@ class Where {
   std::vector<Value> values_;
 };
 
-// A decision from the columns first..first+6 (id, suggestion_id, decider, decider_role,
-// decision, rationale, date).
-absl::Status ReadDecision(Statement& s, int first, Decision* d) {
-  d->id = s.Int(first);
-  d->suggestion_id = s.Text(first + 1);
-  d->decider = s.Text(first + 2);
-  d->decider_role = s.Text(first + 3);
-  d->decision = s.Text(first + 4);
-  d->rationale = s.Text(first + 5);
-  VARSAM_ASSIGN_OR_RETURN(d->date, ReadDate(s, first + 6, Part::kJournal, "decisions", "date"));
-  return absl::OkStatus();
-}
-
 // ---- The store --------------------------------------------------------------------------------
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string directory, const StoreOptions& options)
+  SqliteStore(std::string directory, const StoreOptions& options, int schema_version)
       : Store(options.vocabulary),
         directory_(std::move(directory)),
-        journal_(PartConfig{Part::kJournal, PathOf(Part::kJournal), true, options.busy_timeout_ms}),
+        journal_(PartConfig{Part::kJournal, PathOf(Part::kJournal), true, options.busy_timeout_ms,
+                            schema_version}),
         register_(PartConfig{Part::kRegister, PathOf(Part::kRegister), options.durable_register,
-                             options.busy_timeout_ms}),
-        audit_(PartConfig{Part::kAudit, PathOf(Part::kAudit), true, options.busy_timeout_ms}) {}
+                             options.busy_timeout_ms, schema_version}),
+        audit_(PartConfig{Part::kAudit, PathOf(Part::kAudit), true, options.busy_timeout_ms,
+                          schema_version}) {}
 
   absl::Status Open(bool create) {
     VARSAM_RETURN_IF_ERROR(journal_.Open(create));
@@ -694,43 +799,20 @@ class SqliteStore final : public Store {
       std::span<const Measurement> measurements) override {
     std::vector<std::int64_t> ids;
     ids.reserve(measurements.size());
-    if (measurements.empty()) return ids;
-    SqlitePart::Writer c(journal_);
-    Transaction txn(*c);
-    VARSAM_RETURN_IF_ERROR(txn.Begin(true));
-    VARSAM_ASSIGN_OR_RETURN(
-        Statement insert,
-        Statement::Make(*c,
-                        "INSERT INTO measurements (client_ref, case_ref, case_kind, instrument, "
-                        "session, date, responses, total, band, flags) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    for (size_t i = 0; i < measurements.size(); ++i) {
-      const Measurement& m = measurements[i];
-      const std::string date = FormatIsoDate(m.date);
-      const std::string responses = ResponsesJson(m.responses);
-      const std::string flags = FlagsJson(m.flags);
-      insert.BindText(1, m.client_ref);
-      insert.BindText(2, m.case_ref);
-      insert.BindText(3, m.case_kind);
-      insert.BindText(4, m.instrument);
-      insert.BindInt(5, m.session);
-      insert.BindText(6, date);
-      insert.BindText(7, responses);
-      if (m.total) {
-        insert.BindDouble(8, *m.total);
-      } else {
-        insert.BindNull(8);
-      }
-      if (m.band) {
-        insert.BindText(9, *m.band);
-      } else {
-        insert.BindNull(9);
-      }
-      insert.BindText(10, flags);
-      VARSAM_RETURN_IF_ERROR(insert.Run("appending a measurement"));
-      ids.push_back(sqlite3_last_insert_rowid(c->db()));
-    }
-    VARSAM_RETURN_IF_ERROR(txn.Commit());
+    std::string date, responses, flags;  // bound without a copy: alive until the next row
+    VARSAM_RETURN_IF_ERROR(InsertAll(
+        journal_, measurements, "appending a measurement",
+        "INSERT INTO measurements (client_ref, case_ref, case_kind, instrument, session, date, "
+        "responses, total, band, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [&](Statement& insert, const Measurement& m) {
+          date = FormatIsoDate(m.date);
+          responses = ResponsesJson(m.responses);
+          flags = FlagsJson(m.flags);
+          insert.Bind().Text(m.client_ref).Text(m.case_ref).Text(m.case_kind).Text(m.instrument)
+              .Int(m.session).Text(date).Text(responses).Double(m.total).OptionalText(m.band)
+              .Text(flags);
+        },
+        [&](Connection& c) { ids.push_back(sqlite3_last_insert_rowid(c.db())); }));
     return ids;
   }
 
@@ -745,23 +827,12 @@ class SqliteStore final : public Store {
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, journal_.AcquireReader());
     VARSAM_ASSIGN_OR_RETURN(
         Statement s,
-        Statement::Make(*c, Cat({"SELECT id, client_ref, case_ref, case_kind, instrument, session, "
-                                 "date, responses, total, band, flags FROM measurements",
+        Statement::Make(*c, Cat({"SELECT ", kMeasurementColumns, " FROM measurements",
                                  where.sql(), " ORDER BY date, id"})));
     where.Bind(s);
     Measurement m;
-    return StepRows(s, "reading measurements", [&]() -> absl::StatusOr<bool> {
-      m.id = s.Int(0);
-      m.client_ref = s.Text(1);
-      m.case_ref = s.Text(2);
-      m.case_kind = s.Text(3);
-      m.instrument = s.Text(4);
-      m.session = static_cast<int>(s.Int(5));
-      VARSAM_ASSIGN_OR_RETURN(m.date, ReadDate(s, 6, Part::kJournal, "measurements", "date"));
-      VARSAM_ASSIGN_OR_RETURN(m.responses, ParseResponses(s.Text(7)));
-      m.total = s.IsNull(8) ? std::nullopt : std::optional<double>(s.Double(8));
-      m.band = s.IsNull(9) ? std::nullopt : std::optional<std::string>(s.Text(9));
-      VARSAM_ASSIGN_OR_RETURN(m.flags, ParseFlags(s.Text(10)));
+    return StepRows(s, "reading measurements", [&](const Cells& cells) -> absl::StatusOr<bool> {
+      VARSAM_RETURN_IF_ERROR(ReadMeasurement(cells, &m));
       return row(m);
     });
   }
@@ -777,12 +848,7 @@ class SqliteStore final : public Store {
         Statement::Make(*c,
                         "INSERT INTO suggestions (id, client_ref, case_ref, kind, created, "
                         "content_json) VALUES (?, ?, ?, ?, ?, ?)"));
-    insert.BindText(1, x.id);
-    insert.BindText(2, x.client_ref);
-    insert.BindText(3, x.case_ref);
-    insert.BindText(4, x.kind);
-    insert.BindText(5, created);
-    insert.BindText(6, x.content_json);
+    insert.BindTexts({x.id, x.client_ref, x.case_ref, x.kind, created, x.content_json});
     const int rc = insert.Step();
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
       insert.Reset();
@@ -795,21 +861,16 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<Suggestion> GetSuggestion(std::string_view id) override {
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, journal_.AcquireReader());
-    VARSAM_ASSIGN_OR_RETURN(Statement s,
-                            Statement::Make(*c,
-                                            "SELECT id, client_ref, case_ref, kind, created, "
-                                            "content_json FROM suggestions WHERE id = ?"));
+    VARSAM_ASSIGN_OR_RETURN(
+        Statement s,
+        Statement::Make(*c,
+                        Cat({"SELECT ", kSuggestionColumns, " FROM suggestions WHERE id = ?"})));
     s.BindText(1, id);
     const int rc = s.Step();
     if (rc == SQLITE_DONE) return absl::NotFoundError("store: no suggestion with this id");
     if (rc != SQLITE_ROW) return s.Error(rc, "reading a suggestion");
     Suggestion x;
-    x.id = s.Text(0);
-    x.client_ref = s.Text(1);
-    x.case_ref = s.Text(2);
-    x.kind = s.Text(3);
-    VARSAM_ASSIGN_OR_RETURN(x.created, ReadDate(s, 4, Part::kJournal, "suggestions", "created"));
-    x.content_json = s.Text(5);
+    VARSAM_RETURN_IF_ERROR(ReadSuggestion(StatementCells(s), 0, &x));
     return x;
   }
 
@@ -835,12 +896,7 @@ class SqliteStore final : public Store {
         Statement::Make(*c,
                         "INSERT INTO decisions (suggestion_id, decider, decider_role, decision, "
                         "rationale, date) VALUES (?, ?, ?, ?, ?, ?)"));
-    insert.BindText(1, d.suggestion_id);
-    insert.BindText(2, d.decider);
-    insert.BindText(3, d.decider_role);
-    insert.BindText(4, d.decision);
-    insert.BindText(5, d.rationale);
-    insert.BindText(6, date);
+    insert.BindTexts({d.suggestion_id, d.decider, d.decider_role, d.decision, d.rationale, date});
     VARSAM_RETURN_IF_ERROR(insert.Run("recording a decision"));
     const std::int64_t id = sqlite3_last_insert_rowid(c->db());
     VARSAM_RETURN_IF_ERROR(txn.Commit());
@@ -852,13 +908,12 @@ class SqliteStore final : public Store {
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, journal_.AcquireReader());
     VARSAM_ASSIGN_OR_RETURN(
         Statement s,
-        Statement::Make(*c,
-                        "SELECT id, suggestion_id, decider, decider_role, decision, rationale, "
-                        "date FROM decisions WHERE suggestion_id = ? ORDER BY id"));
+        Statement::Make(*c, Cat({"SELECT ", kDecisionColumns,
+                                 " FROM decisions WHERE suggestion_id = ? ORDER BY id"})));
     s.BindText(1, suggestion_id);
     Decision d;
-    return StepRows(s, "reading decisions", [&]() -> absl::StatusOr<bool> {
-      VARSAM_RETURN_IF_ERROR(ReadDecision(s, 0, &d));
+    return StepRows(s, "reading decisions", [&](const Cells& cells) -> absl::StatusOr<bool> {
+      VARSAM_RETURN_IF_ERROR(ReadDecision(cells, 0, &d));
       return row(d);
     });
   }
@@ -896,15 +951,10 @@ class SqliteStore final : public Store {
     where.Bind(s);
     Suggestion x;
     Decision d;
-    return StepRows(s, "reading suggestions", [&]() -> absl::StatusOr<bool> {
-      x.id = s.Text(0);
-      x.client_ref = s.Text(1);
-      x.case_ref = s.Text(2);
-      x.kind = s.Text(3);
-      VARSAM_ASSIGN_OR_RETURN(x.created, ReadDate(s, 4, Part::kJournal, "suggestions", "created"));
-      x.content_json = s.Text(5);
-      if (s.IsNull(6)) return row(x, nullptr);
-      VARSAM_RETURN_IF_ERROR(ReadDecision(s, 6, &d));
+    return StepRows(s, "reading suggestions", [&](const Cells& cells) -> absl::StatusOr<bool> {
+      VARSAM_RETURN_IF_ERROR(ReadSuggestion(cells, 0, &x));
+      if (cells.IsNull(6)) return row(x, nullptr);
+      VARSAM_RETURN_IF_ERROR(ReadDecision(cells, 6, &d));
       return row(x, &d);
     });
   }
@@ -917,24 +967,12 @@ class SqliteStore final : public Store {
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, register_.AcquireReader());
     VARSAM_ASSIGN_OR_RETURN(
         Statement s,
-        Statement::Make(*c, Cat({"SELECT pseudonym, key_epoch, age_band, sex, region, case_kind, "
-                                 "intervention, start_period, end_period, outcome, record_key "
-                                 "FROM episodes",
-                                 where.sql(), " ORDER BY rowid"})));
+        Statement::Make(*c, Cat({"SELECT ", kEpisodeColumns, " FROM episodes", where.sql(),
+                                 " ORDER BY rowid"})));
     where.Bind(s);
     EpisodeRow e;
-    return StepRows(s, "reading episodes", [&]() -> absl::StatusOr<bool> {
-      e.pseudonym = s.Text(0);
-      e.key_epoch = static_cast<std::int32_t>(s.Int(1));
-      e.age_band = s.Text(2);
-      e.sex = s.Text(3);
-      e.region = s.Text(4);
-      e.case_kind = s.Text(5);
-      e.intervention = s.Text(6);
-      e.start_period = s.Text(7);
-      e.end_period = s.Text(8);
-      e.outcome = s.Text(9);
-      e.record_key = KeyFromColumn(s.Int(10));
+    return StepRows(s, "reading episodes", [&](const Cells& cells) -> absl::StatusOr<bool> {
+      VARSAM_RETURN_IF_ERROR(ReadEpisode(cells, &e));
       return row(e);
     });
   }
@@ -958,22 +996,15 @@ class SqliteStore final : public Store {
     VARSAM_ASSIGN_OR_RETURN(
         Statement s,
         Statement::Make(
-            *c, Cat({"SELECT pseudonym, key_epoch, instrument, session, period, "
-                     "total, band, record_key FROM measurements",
+            *c, Cat({"SELECT ", kRegisterMeasurementColumns, " FROM measurements",
                      instrument.empty() ? "" : " WHERE instrument = ?", " ORDER BY rowid"})));
     if (!instrument.empty()) s.BindText(1, instrument);
     RegisterMeasurementRow m;
-    return StepRows(s, "reading register measurements", [&]() -> absl::StatusOr<bool> {
-      m.pseudonym = s.Text(0);
-      m.key_epoch = static_cast<std::int32_t>(s.Int(1));
-      m.instrument = s.Text(2);
-      m.session = static_cast<int>(s.Int(3));
-      m.period = s.Text(4);
-      m.total = s.IsNull(5) ? std::nullopt : std::optional<double>(s.Double(5));
-      m.band = s.Text(6);
-      m.record_key = KeyFromColumn(s.Int(7));
-      return row(m);
-    });
+    return StepRows(s, "reading register measurements",
+                    [&](const Cells& cells) -> absl::StatusOr<bool> {
+                      VARSAM_RETURN_IF_ERROR(ReadRegisterMeasurement(cells, &m));
+                      return row(m);
+                    });
   }
 
   // ---- Audit ----
@@ -1002,7 +1033,7 @@ class SqliteStore final : public Store {
     s.BindInt(1, from_seq);
     s.BindInt(2, to_seq);
     AuditEvent e;
-    return StepRows(s, "reading audit events", [&]() -> absl::StatusOr<bool> {
+    return StepRows(s, "reading audit events", [&](const Cells&) -> absl::StatusOr<bool> {
       e.seq = s.Int(0);
       e.payload = s.Blob(1);
       return event(e);
@@ -1032,7 +1063,7 @@ class SqliteStore final : public Store {
     VARSAM_ASSIGN_OR_RETURN(
         Statement s, Statement::Make(*c, "SELECT seq, payload FROM checkpoints ORDER BY rowid"));
     Checkpoint k;
-    return StepRows(s, "reading checkpoints", [&]() -> absl::StatusOr<bool> {
+    return StepRows(s, "reading checkpoints", [&](const Cells&) -> absl::StatusOr<bool> {
       k.seq = s.Int(0);
       k.payload = s.Blob(1);
       return row(k);
@@ -1046,17 +1077,10 @@ class SqliteStore final : public Store {
                      "case_kind, intervention, start_period, end_period, outcome, "
                      "record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [](Statement& insert, const EpisodeRow& e) {
-                       insert.BindText(1, e.pseudonym);
-                       insert.BindInt(2, e.key_epoch);
-                       insert.BindText(3, e.age_band);
-                       insert.BindText(4, e.sex);
-                       insert.BindText(5, e.region);
-                       insert.BindText(6, e.case_kind);
-                       insert.BindText(7, e.intervention);
-                       insert.BindText(8, e.start_period);
-                       insert.BindText(9, e.end_period);
-                       insert.BindText(10, e.outcome);
-                       insert.BindInt(11, KeyToColumn(e.record_key));
+                       insert.Bind().Text(e.pseudonym).Int(e.key_epoch).Text(e.age_band)
+                           .Text(e.sex).Text(e.region).Text(e.case_kind).Text(e.intervention)
+                           .Text(e.start_period).Text(e.end_period).Text(e.outcome)
+                           .Int(KeyToColumn(e.record_key));
                      });
   }
 
@@ -1065,27 +1089,19 @@ class SqliteStore final : public Store {
                      "INSERT INTO measurements (pseudonym, key_epoch, instrument, session, "
                      "period, total, band, record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      [](Statement& insert, const RegisterMeasurementRow& m) {
-                       insert.BindText(1, m.pseudonym);
-                       insert.BindInt(2, m.key_epoch);
-                       insert.BindText(3, m.instrument);
-                       insert.BindInt(4, m.session);
-                       insert.BindText(5, m.period);
-                       if (m.total) {
-                         insert.BindDouble(6, *m.total);
-                       } else {
-                         insert.BindNull(6);
-                       }
-                       insert.BindText(7, m.band);
-                       insert.BindInt(8, KeyToColumn(m.record_key));
+                       insert.Bind().Text(m.pseudonym).Int(m.key_epoch).Text(m.instrument)
+                           .Int(m.session).Text(m.period).Double(m.total).Text(m.band)
+                           .Int(KeyToColumn(m.record_key));
                      });
   }
 
  private:
   // Inserts every row with one prepared statement in one write transaction of `part`: all of
-  // them or none.
-  template <typename Row, typename Bind>
-  static absl::Status InsertAll(SqlitePart& part, std::span<const Row> rows, std::string_view what,
-                                const std::string& sql, Bind bind) {
+  // them or none. `inserted` is called on the connection after each row.
+  template <typename Row, typename Bind, typename Inserted = void (*)(Connection&)>
+  static absl::Status InsertAll(
+      SqlitePart& part, std::span<const Row> rows, std::string_view what, const std::string& sql,
+      Bind bind, Inserted inserted = [](Connection&) {}) {
     if (rows.empty()) return absl::OkStatus();
     SqlitePart::Writer c(part);
     Transaction txn(*c);
@@ -1094,6 +1110,7 @@ class SqliteStore final : public Store {
     for (const Row& row : rows) {
       bind(insert, row);
       VARSAM_RETURN_IF_ERROR(insert.Run(what));
+      inserted(*c);
     }
     return txn.Commit();
   }
@@ -1197,25 +1214,34 @@ absl::Status MakeDirectory(const std::string& directory) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(std::string_view directory,
-                                                  const StoreOptions& options) {
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteAt(std::string_view directory,
+                                                    const StoreOptions& options,
+                                                    int schema_version) {
   const std::string dir(directory);
   if (options.create) {
     VARSAM_RETURN_IF_ERROR(MakeDirectory(dir));
   } else {
     VARSAM_RETURN_IF_ERROR(CheckExists(dir));
   }
-  auto store = std::make_unique<SqliteStore>(dir, options);
+  auto store = std::make_unique<SqliteStore>(dir, options, schema_version);
   VARSAM_RETURN_IF_ERROR(store->Open(options.create));
   return store;
 }
 
-absl::Status InitSqlite(std::string_view directory) {
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenSqlite(std::string_view directory,
+                                                  const StoreOptions& options) {
+  return OpenSqliteAt(directory, options, kSchemaVersion);
+}
+
+absl::Status InitSqlite(std::string_view directory, int schema_version) {
+  if (schema_version < 1 || schema_version > kSchemaVersion) {
+    return absl::InvalidArgumentError("store: no such schema version");
+  }
   StoreOptions options;
   options.create = true;
-  return OpenSqlite(directory, options).status();
+  return OpenSqliteAt(directory, options, schema_version).status();
 }
 
 }  // namespace varsam::store::internal

@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "backends.h"
+#include "rows.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
 
@@ -29,11 +32,6 @@ bool IsPostgresUri(std::string_view location) {
 
 absl::Status FieldError(std::string_view what, std::string_view field, std::string_view rule) {
   return absl::InvalidArgumentError(Cat({what, ".", field, ": ", rule}));
-}
-
-template <typename List>
-bool In(const List& list, std::string_view value) {
-  return std::find(std::begin(list), std::end(list), value) != std::end(list);
 }
 
 // "p" + one digit + "_" + 43 base64url characters: the keyed pseudonym of src/anonymize
@@ -68,11 +66,6 @@ bool IsPeriod(std::string_view s) {
   return AllDigits(s.substr(5)) && ((s[5] == '0' && s[6] >= '1') || (s[5] == '1' && s[6] <= '2'));
 }
 
-// SCB county codes (data/se-geo/counties.csv; 21 counties).
-constexpr std::string_view kCountyCodes[] = {"01", "03", "04", "05", "06", "07", "08",
-                                             "09", "10", "12", "13", "14", "17", "18",
-                                             "19", "20", "21", "22", "23", "24", "25"};
-
 // No identity number anywhere in a text field, in any written form (a second guard behind the
 // vocabularies and patterns).
 absl::Status NoIdentityNumber(std::string_view what, std::string_view field,
@@ -101,7 +94,44 @@ absl::Status CheckText(std::string_view what, std::string_view field, std::strin
   return absl::OkStatus();
 }
 
+// CheckText of each (field, value), all required, in order.
+absl::Status CheckRequiredTexts(
+    std::string_view what,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  for (const auto& [field, value] : fields) {
+    VARSAM_RETURN_IF_ERROR(CheckText(what, field, value, true));
+  }
+  return absl::OkStatus();
+}
+
 bool StorableDate(Date d) { return d.year() >= 1 && d.year() <= 9999; }
+
+absl::Status CheckPseudonymAndEpoch(std::string_view what, std::string_view pseudonym,
+                                    std::int32_t key_epoch) {
+  if (!IsPseudonym(pseudonym)) {
+    return FieldError(what, "pseudonym", "must be a keyed pseudonym (p<digit>_<43 base64url>)");
+  }
+  if (key_epoch < 0) return FieldError(what, "key_epoch", "must be 0 or more");
+  return absl::OkStatus();
+}
+
+// `value` is in the vocabulary of `table.column` (rows.h, the table both databases' CHECK
+// constraints come from).
+absl::Status CheckVocabulary(std::string_view what, Part part, std::string_view table,
+                             std::string_view column, std::string_view value,
+                             const RegisterVocabulary& vocabulary) {
+  const internal::VocabularyColumn& c = internal::VocabularyColumnOf(part, table, column);
+  if (internal::InVocabulary(c, value, vocabulary)) return absl::OkStatus();
+  return FieldError(what, column, c.rule);
+}
+
+// A value of a host-extensible vocabulary has the code form the databases hold the column to.
+absl::Status CodeForm(std::string_view what, std::string_view field, std::string_view value) {
+  if (value.empty() || internal::IsCode(value)) return absl::OkStatus();
+  return FieldError(what, field,
+                    "must be a code: a lower-case letter, then lower-case letters, digits, _ or "
+                    "-, at most 64 characters");
+}
 
 }  // namespace
 
@@ -109,9 +139,8 @@ absl::Status ValidateMeasurement(const Measurement& m) {
   constexpr std::string_view kWhat = "measurement";
   VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "client_ref", m.client_ref, true));
   VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "case_ref", m.case_ref, true));
-  if (!In(kCaseKinds, m.case_kind)) {
-    return FieldError(kWhat, "case_kind", "must be one of the case kinds");
-  }
+  VARSAM_RETURN_IF_ERROR(
+      CheckVocabulary(kWhat, Part::kJournal, "measurements", "case_kind", m.case_kind, {}));
   VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "instrument", m.instrument, true));
   if (m.session < 0) return FieldError(kWhat, "session", "must be 0 or more");
   if (!StorableDate(m.date)) return FieldError(kWhat, "date", "must be in years 1..9999");
@@ -130,20 +159,17 @@ absl::Status ValidateMeasurement(const Measurement& m) {
 
 absl::Status ValidateSuggestion(const Suggestion& x) {
   constexpr std::string_view kWhat = "suggestion";
-  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "id", x.id, true));
-  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "client_ref", x.client_ref, true));
-  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "case_ref", x.case_ref, true));
-  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "kind", x.kind, true));
+  VARSAM_RETURN_IF_ERROR(CheckRequiredTexts(kWhat, {{"id", x.id}, {"client_ref", x.client_ref},
+                                                    {"case_ref", x.case_ref}, {"kind", x.kind}}));
   if (!StorableDate(x.created)) return FieldError(kWhat, "created", "must be in years 1..9999");
   return CheckText(kWhat, "content_json", x.content_json, false);
 }
 
 absl::Status ValidateDecision(const Decision& d) {
   constexpr std::string_view kWhat = "decision";
-  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "suggestion_id", d.suggestion_id, true));
-  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "decider", d.decider, true));
-  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "decider_role", d.decider_role, true));
-  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "decision", d.decision, true));
+  VARSAM_RETURN_IF_ERROR(CheckRequiredTexts(
+      kWhat, {{"suggestion_id", d.suggestion_id}, {"decider", d.decider},
+              {"decider_role", d.decider_role}, {"decision", d.decision}}));
   VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "rationale", d.rationale, false));
   if (!StorableDate(d.date)) return FieldError(kWhat, "date", "must be in years 1..9999");
   return absl::OkStatus();
@@ -160,73 +186,32 @@ std::string_view PartName(Part part) {
 
 RegisterVocabulary RegisterVocabulary::Default() {
   RegisterVocabulary v;
-  v.instruments = {"soc13",   "soc29", "ors",  "cors", "srs",    "csrs", "audit",
-                   "audit-c", "dudit", "phq9", "gad7", "core10", "k10"};
-  // The band ids of the built-in instruments (docs/instruments.md; stable, docs/cli.md).
-  v.bands = {"none",
-             "mild",
-             "moderate",
-             "moderately_severe",
-             "severe",
-             "minimal",
-             "low_risk",
-             "hazardous",
-             "harmful",
-             "probable_dependence",
-             "risky",
-             "no_problem",
-             "probable_problem",
-             "clinical",
-             "non_clinical",
-             "low",
-             "moderate_severe",
-             "high",
-             "very_high"};
-  // Common kinds of intervention (insats) in Swedish social services; "annat" for the rest.
-  v.interventions = {"missbruk_oppenvard",
-                     "missbruk_institution",
-                     "ekonomiskt_bistand",
-                     "familjebehandling",
-                     "kontaktperson",
-                     "boendestod",
-                     "placering_familjehem",
-                     "placering_hvb",
-                     "stodsamtal",
-                     "arbetstraning",
-                     "annat"};
+  v.instruments.assign(std::begin(kDefaultInstruments), std::end(kDefaultInstruments));
+  v.bands.assign(std::begin(kDefaultBands), std::end(kDefaultBands));
+  v.interventions.assign(std::begin(kDefaultInterventions), std::end(kDefaultInterventions));
   return v;
 }
 
 absl::Status ValidateEpisode(const EpisodeRow& row, const RegisterVocabulary& vocabulary) {
   constexpr std::string_view kWhat = "episode";
-  if (!IsPseudonym(row.pseudonym)) {
-    return FieldError(kWhat, "pseudonym", "must be a keyed pseudonym (p<digit>_<43 base64url>)");
-  }
-  if (row.key_epoch < 0) return FieldError(kWhat, "key_epoch", "must be 0 or more");
+  VARSAM_RETURN_IF_ERROR(CheckPseudonymAndEpoch(kWhat, row.pseudonym, row.key_epoch));
   if (!IsAgeBand(row.age_band)) {
     return FieldError(kWhat, "age_band", "must be an age band such as 18-24 or 65+");
   }
-  if (!row.sex.empty() && row.sex != "female" && row.sex != "male") {
-    return FieldError(kWhat, "sex", "must be female, male or empty");
-  }
-  if (!row.region.empty() && !In(kCountyCodes, row.region)) {
-    return FieldError(kWhat, "region", "must be an SCB county code or empty");
-  }
-  if (!In(kCaseKinds, row.case_kind)) {
-    return FieldError(kWhat, "case_kind", "must be one of the case kinds");
-  }
-  if (!row.intervention.empty() && !In(vocabulary.interventions, row.intervention)) {
-    return FieldError(kWhat, "intervention", "must be one of the register's interventions");
-  }
+  const auto vocabulary_field = [&](std::string_view column, std::string_view value) {
+    return CheckVocabulary(kWhat, Part::kRegister, "episodes", column, value, vocabulary);
+  };
+  VARSAM_RETURN_IF_ERROR(vocabulary_field("sex", row.sex));
+  VARSAM_RETURN_IF_ERROR(vocabulary_field("region", row.region));
+  VARSAM_RETURN_IF_ERROR(vocabulary_field("case_kind", row.case_kind));
+  VARSAM_RETURN_IF_ERROR(vocabulary_field("intervention", row.intervention));
   if (!IsPeriod(row.start_period)) {
     return FieldError(kWhat, "start_period", "must be YYYY, YYYY-Qn or YYYY-MM");
   }
   if (!row.end_period.empty() && !IsPeriod(row.end_period)) {
     return FieldError(kWhat, "end_period", "must be YYYY, YYYY-Qn, YYYY-MM or empty");
   }
-  if (!row.outcome.empty() && !In(kOutcomes, row.outcome)) {
-    return FieldError(kWhat, "outcome", "must be one of the outcomes or empty");
-  }
+  VARSAM_RETURN_IF_ERROR(vocabulary_field("outcome", row.outcome));
   if (row.record_key == 0) return FieldError(kWhat, "record_key", "must be a random non-zero key");
   for (const auto& [field, value] :
        {std::pair<std::string_view, std::string_view>{"pseudonym", row.pseudonym},
@@ -236,27 +221,23 @@ absl::Status ValidateEpisode(const EpisodeRow& row, const RegisterVocabulary& vo
         {"end_period", row.end_period}}) {
     VARSAM_RETURN_IF_ERROR(NoIdentityNumber(kWhat, field, value));
   }
-  return absl::OkStatus();
+  return CodeForm(kWhat, "intervention", row.intervention);
 }
 
 absl::Status ValidateRegisterMeasurement(const RegisterMeasurementRow& row,
                                          const RegisterVocabulary& vocabulary) {
   constexpr std::string_view kWhat = "register measurement";
-  if (!IsPseudonym(row.pseudonym)) {
-    return FieldError(kWhat, "pseudonym", "must be a keyed pseudonym (p<digit>_<43 base64url>)");
-  }
-  if (row.key_epoch < 0) return FieldError(kWhat, "key_epoch", "must be 0 or more");
-  if (!In(vocabulary.instruments, row.instrument)) {
-    return FieldError(kWhat, "instrument", "must be one of the register's instruments");
-  }
+  VARSAM_RETURN_IF_ERROR(CheckPseudonymAndEpoch(kWhat, row.pseudonym, row.key_epoch));
+  const auto vocabulary_field = [&](std::string_view column, std::string_view value) {
+    return CheckVocabulary(kWhat, Part::kRegister, "measurements", column, value, vocabulary);
+  };
+  VARSAM_RETURN_IF_ERROR(vocabulary_field("instrument", row.instrument));
   if (row.session < 0) return FieldError(kWhat, "session", "must be 0 or more");
   if (!IsPeriod(row.period)) return FieldError(kWhat, "period", "must be YYYY, YYYY-Qn or YYYY-MM");
   if (row.total && !std::isfinite(*row.total)) {
     return FieldError(kWhat, "total", "must be a finite number or absent");
   }
-  if (!row.band.empty() && !In(vocabulary.bands, row.band)) {
-    return FieldError(kWhat, "band", "must be one of the register's band ids or empty");
-  }
+  VARSAM_RETURN_IF_ERROR(vocabulary_field("band", row.band));
   if (row.record_key == 0) return FieldError(kWhat, "record_key", "must be a random non-zero key");
   for (const auto& [field, value] :
        {std::pair<std::string_view, std::string_view>{"pseudonym", row.pseudonym},
@@ -265,7 +246,8 @@ absl::Status ValidateRegisterMeasurement(const RegisterMeasurementRow& row,
         {"band", row.band}}) {
     VARSAM_RETURN_IF_ERROR(NoIdentityNumber(kWhat, field, value));
   }
-  return absl::OkStatus();
+  VARSAM_RETURN_IF_ERROR(CodeForm(kWhat, "instrument", row.instrument));
+  return CodeForm(kWhat, "band", row.band);
 }
 
 // ---- Store ------------------------------------------------------------------------------------
