@@ -2,9 +2,11 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "catch2/catch.hpp"
 #include "varsam/geo.h"
+#include "varsam/store.h"
 
 namespace varsam::geo {
 namespace {
@@ -59,6 +61,18 @@ TEST_CASE("geo: a postal code leads to its municipality and county", "[geo]") {
   REQUIRE(goteborg != nullptr);
   CHECK(geo.municipalities[goteborg->municipality].code == "1480");
   CHECK(geo.municipalities[goteborg->municipality].county_code == "14");
+}
+
+// The register's region column takes store::kCountyCodes (both databases' CHECK clauses are
+// generated from it); it must be exactly the counties of the geography the hierarchy
+// generalises postal codes to.
+TEST_CASE("geo: the register's county vocabulary is the SCB county list", "[geo]") {
+  const Geography& geo = **Embedded();
+  std::vector<std::string> counties;
+  for (const County& c : geo.counties) counties.push_back(c.code);
+  const std::vector<std::string> vocabulary(std::begin(store::kCountyCodes),
+                                            std::end(store::kCountyCodes));
+  CHECK(vocabulary == counties);
 }
 
 }  // namespace
