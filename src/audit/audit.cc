@@ -56,8 +56,6 @@ absl::Status CheckField(std::string_view value, std::string_view field, bool req
   return absl::OkStatus();
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
 int TwoDigits(std::string_view s, size_t at) { return (s[at] - '0') * 10 + (s[at + 1] - '0'); }
 
 // The shape of FormatTime's output, without a full parse (Verify's hot path).
