@@ -52,9 +52,9 @@ absl::StatusOr<ColInfo> PrepareColumn(const Column& c, std::size_t n) {
     if (code >= d0) return InvalidColumn(c, "a row's code has no label");
   }
   // Group sizes and one-step lifts (checking that the levels nest).
-  info.gsize.resize(static_cast<std::size_t>(info.levels));
+  info.group_size.resize(static_cast<std::size_t>(info.levels));
   for (int l = 0; l < info.levels; ++l) {
-    auto& g = info.gsize[static_cast<std::size_t>(l)];
+    auto& g = info.group_size[static_cast<std::size_t>(l)];
     g.assign(info.domain[static_cast<std::size_t>(l)], 0);
     for (std::size_t x = 0; x < d0; ++x) ++g[c.up[static_cast<std::size_t>(l)][x]];
   }
@@ -83,19 +83,23 @@ absl::StatusOr<ColInfo> PrepareColumn(const Column& c, std::size_t n) {
   }
   std::vector<std::uint64_t> hist(d0, 0);
   for (std::uint32_t code : c.codes) ++hist[code];
-  info.sumg.assign(static_cast<std::size_t>(info.levels), 0);
+  info.group_excess_sum.assign(static_cast<std::size_t>(info.levels), 0);
   for (int l = 0; l < info.levels; ++l) {
     std::uint64_t s = 0;
     for (std::size_t x = 0; x < d0; ++x) {
-      s += hist[x] * (info.gsize[static_cast<std::size_t>(l)][c.up[static_cast<std::size_t>(l)][x]] - 1);
+      s += hist[x] *
+           (info.group_size[static_cast<std::size_t>(l)][c.up[static_cast<std::size_t>(l)][x]] - 1);
     }
-    info.sumg[static_cast<std::size_t>(l)] = s;
+    info.group_excess_sum[static_cast<std::size_t>(l)] = s;
   }
-  info.maxg.assign(static_cast<std::size_t>(info.levels), 1);
+  info.max_group_size.assign(static_cast<std::size_t>(info.levels), 1);
   for (int l = 0; l < info.levels; ++l) {
     const auto lu = static_cast<std::size_t>(l);
     for (std::size_t x = 0; x < d0; ++x) {
-      if (hist[x] > 0) info.maxg[lu] = std::max(info.maxg[lu], info.gsize[lu][c.up[lu][x]]);
+      if (hist[x] > 0) {
+        info.max_group_size[lu] =
+            std::max(info.max_group_size[lu], info.group_size[lu][c.up[lu][x]]);
+      }
     }
   }
   return info;
@@ -246,16 +250,18 @@ Classes GroupRows(const Prep& p, const std::vector<int>& levels,
     std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs(m);
     for (std::size_t i = 0; i < m; ++i) pairs[i] = {cls[i], t.sensitive[row_at(i)]};
     std::sort(pairs.begin(), pairs.end());
-    out.soff.assign(out.size() + 1, 0);
+    out.sensitive_offset.assign(out.size() + 1, 0);
     for (std::size_t i = 0; i < m;) {
       std::size_t j = i;
       while (j < m && pairs[j] == pairs[i]) ++j;
-      ++out.soff[pairs[i].first + 1];
-      out.sval.push_back(pairs[i].second);
-      out.scnt.push_back(static_cast<std::uint32_t>(j - i));
+      ++out.sensitive_offset[pairs[i].first + 1];
+      out.sensitive_value.push_back(pairs[i].second);
+      out.sensitive_count.push_back(static_cast<std::uint32_t>(j - i));
       i = j;
     }
-    for (std::size_t k = 0; k < out.size(); ++k) out.soff[k + 1] += out.soff[k];
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      out.sensitive_offset[k + 1] += out.sensitive_offset[k];
+    }
   }
   if (row_class) *row_class = std::move(cls);
   return out;
@@ -462,7 +468,8 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
   out.packed = true;
   const std::size_t m = src.size();
   constexpr std::size_t kMaxChunks = 8;
-  if (src.soff.empty() && wides.empty() && !chunks.empty() && chunks.size() <= kMaxChunks) {
+  if (src.sensitive_offset.empty() && wides.empty() && !chunks.empty() &&
+      chunks.size() <= kMaxChunks) {
     ChunkRef refs[kMaxChunks];
     for (std::size_t i = 0; i < chunks.size(); ++i) {
       refs[i] = ChunkRef{chunks[i].off, chunks[i].mask, chunks[i].table.data(),
@@ -503,7 +510,7 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
       index.Prefetch(bslots[q]);
     }
   };
-  if (src.soff.empty()) {
+  if (src.sensitive_offset.empty()) {
     // Counts accumulate in the table itself; the classes are read out of it at the end (no
     // representative rows: Evaluate decodes the packed keys).
     std::size_t distinct = 0;
@@ -542,7 +549,7 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
     out.counts[j] += src.counts[i];
     dst[i] = j;
   }
-  if (!src.soff.empty()) {
+  if (!src.sensitive_offset.empty()) {
     // Source classes in order of their destination (counting sort), then merge histograms.
     const std::size_t k = out.size();
     std::vector<std::uint32_t> start(k + 1, 0);
@@ -553,14 +560,14 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
       std::vector<std::uint32_t> pos(start.begin(), start.end() - 1);
       for (std::size_t i = 0; i < m; ++i) order[pos[dst[i]]++] = static_cast<std::uint32_t>(i);
     }
-    out.soff.assign(k + 1, 0);
+    out.sensitive_offset.assign(k + 1, 0);
     std::vector<std::pair<std::uint32_t, std::uint32_t>> buf;
     for (std::size_t j = 0; j < k; ++j) {
       buf.clear();
       for (std::uint32_t q = start[j]; q < start[j + 1]; ++q) {
         const std::uint32_t s = order[q];
-        for (std::uint32_t e = src.soff[s]; e < src.soff[s + 1]; ++e) {
-          buf.emplace_back(src.sval[e], src.scnt[e]);
+        for (std::uint32_t e = src.sensitive_offset[s]; e < src.sensitive_offset[s + 1]; ++e) {
+          buf.emplace_back(src.sensitive_value[e], src.sensitive_count[e]);
         }
       }
       std::sort(buf.begin(), buf.end());
@@ -568,11 +575,11 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
         std::uint32_t total = 0;
         std::size_t f = e;
         while (f < buf.size() && buf[f].first == buf[e].first) total += buf[f++].second;
-        out.sval.push_back(buf[e].first);
-        out.scnt.push_back(total);
+        out.sensitive_value.push_back(buf[e].first);
+        out.sensitive_count.push_back(total);
         e = f;
       }
-      out.soff[j + 1] = static_cast<std::uint32_t>(out.sval.size());
+      out.sensitive_offset[j + 1] = static_cast<std::uint32_t>(out.sensitive_value.size());
     }
   }
   return out;
@@ -589,14 +596,14 @@ bool ClassFails(const Prep& p, const Classes& cl, std::size_t i, bool* fails_mon
   const PrivacyModel& m = *p.model;
   bool mono = cl.counts[i] < static_cast<std::uint64_t>(m.k);
   bool entropy_fail = false;
-  if (!cl.soff.empty()) {
-    const std::uint32_t b = cl.soff[i], e = cl.soff[i + 1];
+  if (!cl.sensitive_offset.empty()) {
+    const std::uint32_t b = cl.sensitive_offset[i], e = cl.sensitive_offset[i + 1];
     if (m.distinct_l >= 2 && e - b < static_cast<std::uint32_t>(m.distinct_l)) mono = true;
     if (m.entropy_l > 1.0) {
       const double total = cl.counts[i];
       double s = 0.0;
       for (std::uint32_t q = b; q < e; ++q) {
-        const double x = cl.scnt[q];
+        const double x = cl.sensitive_count[q];
         s += x * std::log(x);
       }
       const double h = std::log(total) - s / total;
@@ -631,7 +638,9 @@ NodeEval Evaluate(const Prep& p, const Classes& cl, bool metric_if_failing) {
   }
   const std::size_t cn = p.cols.size();
   std::vector<std::uint64_t> s(cn);
-  for (std::size_t c = 0; c < cn; ++c) s[c] = p.cols[c].sumg[static_cast<std::size_t>(cl.levels[c])];
+  for (std::size_t c = 0; c < cn; ++c) {
+    s[c] = p.cols[c].group_excess_sum[static_cast<std::size_t>(cl.levels[c])];
+  }
   std::uint64_t dm = 0;
   const Table& t = *p.table;
   for (std::size_t i = 0; i < cl.size(); ++i) {
@@ -653,7 +662,7 @@ NodeEval Evaluate(const Prep& p, const Classes& cl, bool metric_if_failing) {
           code = b == 0 ? 0 : static_cast<std::uint32_t>((cl.keys[i] >> off) & ((1ULL << b) - 1));
           off += b;
         }
-        s[c] -= cnt * (p.cols[c].gsize[lv][code] - 1);
+        s[c] -= cnt * (p.cols[c].group_size[lv][code] - 1);
       }
     } else {
       dm += cnt * cnt;

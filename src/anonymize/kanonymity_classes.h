@@ -31,10 +31,11 @@ struct ColInfo {
   int levels = 0;
   std::vector<std::size_t> domain;                       // domain[l]
   std::vector<int> bits;                                 // bits[l]
-  std::vector<std::vector<std::uint32_t>> gsize;         // gsize[l][code_l]
+  // group_size[l][code_l]: how many level-0 values the code covers (its group size g).
+  std::vector<std::vector<std::uint32_t>> group_size;
   std::vector<std::vector<std::vector<std::uint32_t>>> lift;  // lift[a][b][code_a], b >= a
-  std::vector<std::uint64_t> sumg;                       // sumg[l] = sum over rows of g - 1
-  std::vector<std::uint32_t> maxg;                       // maxg[l] = max over rows of g
+  std::vector<std::uint64_t> group_excess_sum;  // [l]: sum over rows of g - 1
+  std::vector<std::uint32_t> max_group_size;    // [l]: max over rows of g
 };
 
 // A table and a privacy model, checked (Prepare), with the tables of every column.
@@ -166,7 +167,7 @@ struct Classes {
   std::vector<std::uint32_t> reps;  // one row of each class (grouped from rows only; rolled-up
                                     // classes are decoded from their packed keys instead)
   // Sensitive histogram per class (CSR), only with l-diversity.
-  std::vector<std::uint32_t> soff, sval, scnt;
+  std::vector<std::uint32_t> sensitive_offset, sensitive_value, sensitive_count;
   std::size_t size() const { return counts.size(); }
 };
 

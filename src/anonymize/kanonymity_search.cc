@@ -32,25 +32,25 @@ enum : std::uint8_t { kUnknown = 0, kSat = 1, kUnsat = 2 };
 }  // namespace
 
 absl::Status Search::Run() {
-  const std::size_t size = lat_.size;
+  const std::size_t size = lattice_.size;
   stats_.lattice_size = size;
   status_.assign(size, kUnknown);
-  zero_supp_.assign(size, 0);
+  suppresses_none_.assign(size, 0);
   evaluated_.assign(size, 0);
-  static_lb_.resize(size);
-  supp_slope_.assign(size, 0.0);
-  for (std::size_t i = 0; i < size; ++i) StaticBound(i);
-  supp_lb_.assign(size, 0);
-  floor_lb_.assign(size, 0);
-  monotone_ = !(p_.model->entropy_l > 1.0) || p_.limit == 0;
+  bound_by_levels_.resize(size);
+  bound_per_suppressed_row_.assign(size, 0.0);
+  for (std::size_t i = 0; i < size; ++i) ComputeBoundByLevels(i);
+  known_suppressed_.assign(size, 0);
+  discernibility_floor_.assign(size, 0);
+  monotone_ = !(prep_.model->entropy_l > 1.0) || prep_.limit == 0;
   PairCertificates();
-  lb_.resize(size);
+  lower_bound_.resize(size);
   for (std::size_t i = 0; i < size; ++i) UpdateBound(i);
 
   // The bottom node, from the rows.
   {
     auto bottom = std::make_unique<Classes>(
-        GroupRows(p_, lat_.Levels(0), nullptr, p_.sensitive, nullptr));
+        GroupRows(prep_, lattice_.Levels(0), nullptr, prep_.sensitive, nullptr));
     ++stats_.nodes_checked;
     Record(0, *bottom);
     Cache(0, std::move(bottom));
@@ -71,96 +71,101 @@ absl::Status Search::Run() {
   }
   return absl::OkStatus();
 }
-// The parts of a node's metric lower bound that depend on its levels only: static_lb_ (the
-// bound with nothing suppressed) and supp_slope_ (what each row known to be suppressed adds).
-void Search::StaticBound(std::size_t idx) {
-  const std::vector<int> lv = lat_.Levels(idx);
-  const double n = static_cast<double>(p_.n);
-  if (p_.model->metric == Metric::kLoss) {
+// The parts of a node's metric lower bound that depend on its levels only: bound_by_levels_ (the
+// bound with nothing suppressed) and bound_per_suppressed_row_ (what each row known to be
+// suppressed adds).
+void Search::ComputeBoundByLevels(std::size_t idx) {
+  const std::vector<int> lv = lattice_.Levels(idx);
+  const double n = static_cast<double>(prep_.n);
+  if (prep_.model->metric == Metric::kLoss) {
     std::vector<std::uint64_t> s(lv.size());
-    for (std::size_t c = 0; c < lv.size(); ++c) s[c] = p_.cols[c].sumg[static_cast<std::size_t>(lv[c])];
-    static_lb_[idx] = LossFrom(p_, s, 0);
+    for (std::size_t c = 0; c < lv.size(); ++c) {
+      s[c] = prep_.cols[c].group_excess_sum[static_cast<std::size_t>(lv[c])];
+    }
+    bound_by_levels_[idx] = LossFrom(prep_, s, 0);
     // A suppressed row costs 1 instead of its own loss, which is at most the mean over
     // columns of the largest (g - 1) / (D - 1) at the node's levels.
     double maxloss = 0.0;
     for (std::size_t c = 0; c < lv.size(); ++c) {
-      const std::size_t d = p_.cols[c].domain[0];
+      const std::size_t d = prep_.cols[c].domain[0];
       if (d > 1) {
-        maxloss += static_cast<double>(p_.cols[c].maxg[static_cast<std::size_t>(lv[c])] - 1) /
+        const auto l = static_cast<std::size_t>(lv[c]);
+        maxloss += static_cast<double>(prep_.cols[c].max_group_size[l] - 1) /
                    static_cast<double>(d - 1);
       }
     }
     maxloss /= static_cast<double>(lv.size());
-    supp_slope_[idx] = p_.n == 0 ? 0.0 : std::max(0.0, 1.0 - maxloss) / n;
+    bound_per_suppressed_row_[idx] = prep_.n == 0 ? 0.0 : std::max(0.0, 1.0 - maxloss) / n;
     return;
   }
-  // For discernibility, static_lb_ holds the most classes the node can have: min(n, product
+  // For discernibility, bound_by_levels_ holds the most classes the node can have: min(n, product
   // of domains) (UpdateBound combines it with the rows known to be suppressed).
   double classes = 1.0;
   for (std::size_t c = 0; c < lv.size(); ++c) {
-    classes *= static_cast<double>(p_.cols[c].domain[static_cast<std::size_t>(lv[c])]);
+    classes *= static_cast<double>(prep_.cols[c].domain[static_cast<std::size_t>(lv[c])]);
     if (classes > n) break;
   }
-  static_lb_[idx] = std::max(1.0, std::min(classes, n));
+  bound_by_levels_[idx] = std::max(1.0, std::min(classes, n));
 }
 
-// The bound of a node: the static part, the rows known to be suppressed there (supp_lb_: a
-// two-column projection's, or a checked generalisation's rows failing k or distinct-l, which
-// never increase upwards) and, for discernibility, the floor from a checked specialisation's
-// classes (floor_lb_, see DiscernibilityFloor).
+// The bound of a node: the part by its levels, the rows known to be suppressed there
+// (known_suppressed_: a two-column projection's, or a checked generalisation's rows failing k or
+// distinct-l, which never increase upwards) and, for discernibility, the floor from a checked
+// specialisation's classes (discernibility_floor_, see DiscernibilityFloor).
 void Search::UpdateBound(std::size_t idx) {
-  if (p_.model->metric == Metric::kLoss) {
-    lb_[idx] = static_lb_[idx] + static_cast<double>(supp_lb_[idx]) * supp_slope_[idx];
+  if (prep_.model->metric == Metric::kLoss) {
+    lower_bound_[idx] = bound_by_levels_[idx] + static_cast<double>(known_suppressed_[idx]) *
+                                                    bound_per_suppressed_row_[idx];
     return;
   }
   // With S rows suppressed (cost n each), the R = n - S released rows each cost their class
   // size >= min(k, n), and sum |E|^2 >= R^2 / (number of classes).
-  const double n = static_cast<double>(p_.n);
-  const double kk = std::min(static_cast<double>(p_.model->k), n);
-  const double supp = static_cast<double>(supp_lb_[idx]);
+  const double n = static_cast<double>(prep_.n);
+  const double kk = std::min(static_cast<double>(prep_.model->k), n);
+  const double supp = static_cast<double>(known_suppressed_[idx]);
   const double r = n - supp;
-  const double b = supp * n + std::max(r * kk, std::floor(r * r / static_lb_[idx]));
+  const double b = supp * n + std::max(r * kk, std::floor(r * r / bound_by_levels_[idx]));
   // Slightly below the exact bound so that floating rounding never bounds away a tie.
-  lb_[idx] = std::max(b, static_cast<double>(floor_lb_[idx])) * (1.0 - 1e-12);
+  lower_bound_[idx] = std::max(b, static_cast<double>(discernibility_floor_[idx])) * (1.0 - 1e-12);
 }
 
 // Rows failing k or distinct-l at `idx` fail them at every specialisation too, and are
-// suppressed there: raise supp_lb_ downwards (it never increases upwards, so the walk stops
-// at nodes that already know as much).
+// suppressed there: raise known_suppressed_ downwards (it never increases upwards, so the walk
+// stops at nodes that already know as much).
 void Search::PushSuppressedDown(std::size_t idx, std::uint64_t rows) {
-  if (rows == 0 || supp_lb_[idx] >= rows) return;
+  if (rows == 0 || known_suppressed_[idx] >= rows) return;
   std::vector<std::size_t> stack{idx};
-  supp_lb_[idx] = rows;
+  known_suppressed_[idx] = rows;
   while (!stack.empty()) {
     const std::size_t v = stack.back();
     stack.pop_back();
     UpdateBound(v);
-    for (std::size_t c = 0; c < lat_.lo.size(); ++c) {
-      if (lat_.Offset(v, c) == 0) continue;
-      const std::size_t w = v - lat_.stride[c];
-      if (supp_lb_[w] < rows) {
-        supp_lb_[w] = rows;
+    for (std::size_t c = 0; c < lattice_.lo.size(); ++c) {
+      if (lattice_.Offset(v, c) == 0) continue;
+      const std::size_t w = v - lattice_.stride[c];
+      if (known_suppressed_[w] < rows) {
+        known_suppressed_[w] = rows;
         stack.push_back(w);
       }
     }
   }
 }
 
-// Discernibility's floor from `idx`'s classes holds at every generalisation: raise floor_lb_
-// upwards (it never decreases upwards).
+// Discernibility's floor from `idx`'s classes holds at every generalisation: raise
+// discernibility_floor_ upwards (it never decreases upwards).
 void Search::PushFloorUp(std::size_t idx, std::uint64_t floor) {
-  if (floor_lb_[idx] >= floor) return;
+  if (discernibility_floor_[idx] >= floor) return;
   std::vector<std::size_t> stack{idx};
-  floor_lb_[idx] = floor;
+  discernibility_floor_[idx] = floor;
   while (!stack.empty()) {
     const std::size_t v = stack.back();
     stack.pop_back();
     UpdateBound(v);
-    for (std::size_t c = 0; c < lat_.lo.size(); ++c) {
-      if (lat_.Offset(v, c) + 1 >= lat_.radix[c]) continue;
-      const std::size_t w = v + lat_.stride[c];
-      if (floor_lb_[w] < floor) {
-        floor_lb_[w] = floor;
+    for (std::size_t c = 0; c < lattice_.lo.size(); ++c) {
+      if (lattice_.Offset(v, c) + 1 >= lattice_.radix[c]) continue;
+      const std::size_t w = v + lattice_.stride[c];
+      if (discernibility_floor_[w] < floor) {
+        discernibility_floor_[w] = floor;
         stack.push_back(w);
       }
     }
@@ -170,59 +175,61 @@ void Search::PushFloorUp(std::size_t idx, std::uint64_t floor) {
 // What a computed node teaches about the bounds of others.
 void Search::Learn(std::size_t idx, const Classes& cl, const NodeEval& ev) {
   PushSuppressedDown(idx, ev.bad_mono);
-  if (p_.model->metric == Metric::kDiscernibility) PushFloorUp(idx, DiscernibilityFloor(p_, cl));
+  if (prep_.model->metric == Metric::kDiscernibility) {
+    PushFloorUp(idx, DiscernibilityFloor(prep_, cl));
+  }
 }
 
 // A node can still win when its lower bound does not exceed the best metric (a relative
 // 1e-12 slack keeps floating rounding from bounding away an exact tie).
 bool Search::Relevant(std::size_t idx) const {
-  return !have_best_ || lb_[idx] <= best_metric_ + 1e-12 * std::max(1.0, best_metric_);
+  return !have_best_ || lower_bound_[idx] <= best_metric_ + 1e-12 * std::max(1.0, best_metric_);
 }
 
 void Search::Consider(std::size_t idx, double metric, std::size_t supp) {
   evaluated_[idx] = 1;
   ++stats_.nodes_satisfying;
-  const std::vector<int> lv = lat_.Levels(idx);
-  if (!have_best_ || Better(metric, lv, best_metric_, lat_.Levels(best_))) {
+  const std::vector<int> lv = lattice_.Levels(idx);
+  if (!have_best_ || Better(metric, lv, best_metric_, lattice_.Levels(best_node_))) {
     have_best_ = true;
-    best_ = idx;
+    best_node_ = idx;
     best_metric_ = metric;
-    best_supp_ = supp;
+    best_suppressed_ = supp;
   }
 }
 
 // Records the evaluation of a computed node and tags by monotonicity.
 void Search::Record(std::size_t idx, const Classes& cl) {
-  const NodeEval ev = Evaluate(p_, cl, false);
+  const NodeEval ev = Evaluate(prep_, cl, false);
   Learn(idx, cl, ev);
-  const bool sat = ev.bad <= p_.limit;
+  const bool sat = ev.bad <= prep_.limit;
   if (sat) {
     status_[idx] = kSat;
     Consider(idx, ev.metric, ev.bad);
     if (monotone_) TagUp(idx, ev.bad == 0);
   } else {
     status_[idx] = kUnsat;
-    if (monotone_ || ev.bad_mono > p_.limit) TagDown(idx);
+    if (monotone_ || ev.bad_mono > prep_.limit) TagDown(idx);
   }
 }
 
 void Search::TagUp(std::size_t idx, bool zero) {
   std::vector<std::size_t> stack{idx};
-  if (zero) zero_supp_[idx] = 1;
+  if (zero) suppresses_none_[idx] = 1;
   while (!stack.empty()) {
     const std::size_t v = stack.back();
     stack.pop_back();
-    for (std::size_t c = 0; c < lat_.lo.size(); ++c) {
-      if (lat_.Offset(v, c) + 1 >= lat_.radix[c]) continue;
-      const std::size_t w = v + lat_.stride[c];
+    for (std::size_t c = 0; c < lattice_.lo.size(); ++c) {
+      if (lattice_.Offset(v, c) + 1 >= lattice_.radix[c]) continue;
+      const std::size_t w = v + lattice_.stride[c];
       bool push = false;
       if (status_[w] == kUnknown) {
         status_[w] = kSat;
         ++stats_.nodes_tagged;
         push = true;
       }
-      if (zero && !zero_supp_[w]) {
-        zero_supp_[w] = 1;
+      if (zero && !suppresses_none_[w]) {
+        suppresses_none_[w] = 1;
         push = true;
       }
       if (push) stack.push_back(w);
@@ -235,9 +242,9 @@ void Search::TagDown(std::size_t idx) {
   while (!stack.empty()) {
     const std::size_t v = stack.back();
     stack.pop_back();
-    for (std::size_t c = 0; c < lat_.lo.size(); ++c) {
-      if (lat_.Offset(v, c) == 0) continue;
-      const std::size_t w = v - lat_.stride[c];
+    for (std::size_t c = 0; c < lattice_.lo.size(); ++c) {
+      if (lattice_.Offset(v, c) == 0) continue;
+      const std::size_t w = v - lattice_.stride[c];
       if (status_[w] == kUnknown) {
         status_[w] = kUnsat;
         ++stats_.nodes_tagged;
@@ -251,14 +258,17 @@ void Search::TagDown(std::size_t idx) {
 // grouped from the rows when no cached node can be rolled up).
 std::unique_ptr<Classes> Search::Compute(std::size_t idx) {
   ++stats_.nodes_checked;
-  const std::vector<int> lv = lat_.Levels(idx);
-  if (TotalBits(p_, lv) > 64) {
-    return std::make_unique<Classes>(GroupRows(p_, lv, nullptr, p_.sensitive, nullptr));
+  const std::vector<int> lv = lattice_.Levels(idx);
+  if (TotalBits(prep_, lv) > 64) {
+    return std::make_unique<Classes>(GroupRows(prep_, lv, nullptr, prep_.sensitive, nullptr));
   }
   const Classes* src = Source(lv);
-  if (!src) return std::make_unique<Classes>(GroupRows(p_, lv, nullptr, p_.sensitive, nullptr));
+  if (!src) {
+    return std::make_unique<Classes>(GroupRows(prep_, lv, nullptr, prep_.sensitive, nullptr));
+  }
   bool exceeded = false;
-  auto out = std::make_unique<Classes>(RollUp(p_, *src, lv, index_, MaxClasses(), &exceeded));
+  auto out =
+      std::make_unique<Classes>(RollUp(prep_, *src, lv, key_index_, MaxClasses(), &exceeded));
   if (exceeded) return nullptr;
   return out;
 }
@@ -279,22 +289,22 @@ const Classes* Search::Source(const std::vector<int>& lv) const {
 // D - G >= D - (n - D) / (k - 1) rows are in classes smaller than k. It fails the budget L as
 // soon as D k > n + L (k - 1): grouping stops there (the budget-independent part of a check).
 std::size_t Search::MaxClasses() const {
-  const std::uint64_t k = static_cast<std::uint64_t>(p_.model->k);
-  const std::uint64_t bound = (p_.n + p_.limit * (k - 1)) / k;  // D <= bound is required
-  return static_cast<std::size_t>(std::min<std::uint64_t>(bound, p_.n));
+  const std::uint64_t k = static_cast<std::uint64_t>(prep_.model->k);
+  const std::uint64_t bound = (prep_.n + prep_.limit * (k - 1)) / k;  // D <= bound is required
+  return static_cast<std::size_t>(std::min<std::uint64_t>(bound, prep_.n));
 }
 
 void Search::Cache(std::size_t idx, std::unique_ptr<Classes> cl) {
-  const std::size_t cap = std::max<std::size_t>(4 * p_.n, 1 << 16);
-  if (idx != 0 && cl->size() > p_.n / 2 + 1024) return;
-  cached_total_ += cl->size();
+  const std::size_t cap = std::max<std::size_t>(4 * prep_.n, 1 << 16);
+  if (idx != 0 && cl->size() > prep_.n / 2 + 1024) return;
+  cached_classes_ += cl->size();
   cache_.emplace_back(idx, std::move(cl));
-  while (cached_total_ > cap && cache_.size() > 1) {
+  while (cached_classes_ > cap && cache_.size() > 1) {
     std::size_t worst = 1;  // never evict the bottom (position 0)
     for (std::size_t i = 2; i < cache_.size(); ++i) {
       if (cache_[i].second->size() > cache_[worst].second->size()) worst = i;
     }
-    cached_total_ -= cache_[worst].second->size();
+    cached_classes_ -= cache_[worst].second->size();
     cache_.erase(cache_.begin() + static_cast<std::ptrdiff_t>(worst));
   }
 }
@@ -305,13 +315,13 @@ void Search::Cache(std::size_t idx, std::unique_ptr<Classes> cl) {
 // rows per column pair builds a dense histogram at the pair's minimum levels (pairs whose
 // histogram would exceed 2^22 cells are skipped); it is rolled up to every combination of
 // levels, and every node whose projection is over the budget is marked failing unchecked.
-// The largest count over the pairs is also where supp_lb_ (rows known to be suppressed)
-// starts. (Project takes any subset; triples were measured to cost more than the checks they
-// save: under discernibility they halve the checks but cost three times what the checks do.)
+// The largest count over the pairs is also where known_suppressed_ starts. (Project takes any
+// subset; triples were measured to cost more than the checks they save: under discernibility
+// they halve the checks but cost three times what the checks do.)
 void Search::PairCertificates() {
-  const std::size_t cn = p_.cols.size();
-  if (p_.model->k <= 1 || p_.n == 0 || cn < 2) return;
-  std::vector<std::uint64_t> bad_node(lat_.size, 0);  // most rows failing k on a pair
+  const std::size_t cn = prep_.cols.size();
+  if (prep_.model->k <= 1 || prep_.n == 0 || cn < 2) return;
+  std::vector<std::uint64_t> bad_node(lattice_.size, 0);  // most rows failing k on a pair
   std::vector<std::size_t> subset;
   for (std::size_t a = 0; a < cn; ++a) {
     for (std::size_t b = a + 1; b < cn; ++b) {
@@ -319,9 +329,9 @@ void Search::PairCertificates() {
       Project(subset, bad_node);
     }
   }
-  for (std::size_t i = 0; i < lat_.size; ++i) {
-    supp_lb_[i] = bad_node[i];  // the max over pairs never increases upwards either
-    if (bad_node[i] > p_.limit && status_[i] == kUnknown) {
+  for (std::size_t i = 0; i < lattice_.size; ++i) {
+    known_suppressed_[i] = bad_node[i];  // the max over pairs never increases upwards either
+    if (bad_node[i] > prep_.limit && status_[i] == kUnknown) {
       status_[i] = kUnsat;
       ++stats_.nodes_pair_pruned;
     }
@@ -329,23 +339,23 @@ void Search::PairCertificates() {
 }
 
 void Search::Project(const std::vector<std::size_t>& cols, std::vector<std::uint64_t>& bad_node) {
-  const Table& t = *p_.table;
+  const Table& t = *prep_.table;
   const std::size_t m = cols.size();
   std::vector<std::size_t> base(m), dom(m);
   std::size_t cells = 1;
   for (std::size_t j = 0; j < m; ++j) {
-    base[j] = static_cast<std::size_t>(p_.lo[cols[j]]);
-    dom[j] = p_.cols[cols[j]].domain[base[j]];
+    base[j] = static_cast<std::size_t>(prep_.lo[cols[j]]);
+    dom[j] = prep_.cols[cols[j]].domain[base[j]];
     cells *= dom[j];
     if (cells > (std::size_t{1} << 22)) return;
   }
   if (cells < 2) return;
-  std::vector<std::uint32_t> cell(p_.n, 0);
+  std::vector<std::uint32_t> cell(prep_.n, 0);
   for (std::size_t j = 0; j < m; ++j) {
     const auto& up = t.columns[cols[j]].up[base[j]];
     const auto& codes = t.columns[cols[j]].codes;
     const auto d = static_cast<std::uint32_t>(dom[j]);
-    for (std::size_t r = 0; r < p_.n; ++r) cell[r] = cell[r] * d + up[codes[r]];
+    for (std::size_t r = 0; r < prep_.n; ++r) cell[r] = cell[r] * d + up[codes[r]];
   }
   std::vector<std::uint32_t> hist(cells, 0);
   for (std::uint32_t x : cell) ++hist[x];
@@ -364,24 +374,24 @@ void Search::Project(const std::vector<std::size_t>& cols, std::vector<std::uint
   }
   std::vector<const std::uint32_t*> lift(m);
   std::vector<std::size_t> dl(m);
-  const std::uint64_t k = static_cast<std::uint64_t>(p_.model->k);
+  const std::uint64_t k = static_cast<std::uint64_t>(prep_.model->k);
   std::vector<int> lv(m);
-  for (std::size_t j = 0; j < m; ++j) lv[j] = p_.lo[cols[j]];
+  for (std::size_t j = 0; j < m; ++j) lv[j] = prep_.lo[cols[j]];
   std::vector<std::uint32_t> rolled;
   std::size_t combos = 1;
-  for (std::size_t j = 0; j < m; ++j) combos *= static_cast<std::size_t>(lat_.radix[cols[j]]);
+  for (std::size_t j = 0; j < m; ++j) combos *= static_cast<std::size_t>(lattice_.radix[cols[j]]);
   std::vector<std::uint64_t> failing(combos, 0);  // rows in classes smaller than k
   bool any_failing = false;
   for (;;) {
     std::size_t rcells = 1;
     for (std::size_t j = 0; j < m; ++j) {
-      rcells *= p_.cols[cols[j]].domain[static_cast<std::size_t>(lv[j])];
+      rcells *= prep_.cols[cols[j]].domain[static_cast<std::size_t>(lv[j])];
     }
     rolled.assign(rcells, 0);
     for (std::size_t j = 0; j < m; ++j) {
       const auto l = static_cast<std::size_t>(lv[j]);
-      lift[j] = p_.cols[cols[j]].lift[base[j]][l].data();
-      dl[j] = p_.cols[cols[j]].domain[l];
+      lift[j] = prep_.cols[cols[j]].lift[base[j]][l].data();
+      dl[j] = prep_.cols[cols[j]].domain[l];
     }
     for (std::size_t q = 0; q < weight.size(); ++q) {
       std::size_t idx = 0;
@@ -395,27 +405,27 @@ void Search::Project(const std::vector<std::size_t>& cols, std::vector<std::uint
     if (bad > 0) {
       std::size_t combo = 0;
       for (std::size_t j = m; j-- > 0;) {
-        combo = combo * static_cast<std::size_t>(lat_.radix[cols[j]]) +
-                static_cast<std::size_t>(lv[j] - lat_.lo[cols[j]]);
+        combo = combo * static_cast<std::size_t>(lattice_.radix[cols[j]]) +
+                static_cast<std::size_t>(lv[j] - lattice_.lo[cols[j]]);
       }
       failing[combo] = bad;
       any_failing = true;
     }
     // Next combination of levels.
     std::size_t j = 0;
-    while (j < m && lv[j] == p_.hi[cols[j]]) {
-      lv[j] = p_.lo[cols[j]];
+    while (j < m && lv[j] == prep_.hi[cols[j]]) {
+      lv[j] = prep_.lo[cols[j]];
       ++j;
     }
     if (j == m) break;
     ++lv[j];
   }
   if (!any_failing) return;
-  for (std::size_t i = 0; i < lat_.size; ++i) {
+  for (std::size_t i = 0; i < lattice_.size; ++i) {
     std::size_t combo = 0;
     for (std::size_t j = m; j-- > 0;) {
-      combo = combo * static_cast<std::size_t>(lat_.radix[cols[j]]) +
-              static_cast<std::size_t>(lat_.Offset(i, cols[j]));
+      combo = combo * static_cast<std::size_t>(lattice_.radix[cols[j]]) +
+              static_cast<std::size_t>(lattice_.Offset(i, cols[j]));
     }
     bad_node[i] = std::max(bad_node[i], failing[combo]);
   }
@@ -435,13 +445,13 @@ void Search::Check(std::size_t idx) {
 
 // Flash (Kohlmayer et al. 2012), restricted to nodes whose lower bound can still win.
 void Search::RunFlash() {
-  std::vector<std::size_t> order(lat_.size);
+  std::vector<std::size_t> order(lattice_.size);
   std::iota(order.begin(), order.end(), 0);
-  std::vector<int> height(lat_.size);
-  for (std::size_t i = 0; i < lat_.size; ++i) height[i] = lat_.Height(i);
+  std::vector<int> height(lattice_.size);
+  for (std::size_t i = 0; i < lattice_.size; ++i) height[i] = lattice_.Height(i);
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     if (height[a] != height[b]) return height[a] < height[b];
-    if (lb_[a] != lb_[b]) return lb_[a] < lb_[b];
+    if (lower_bound_[a] != lower_bound_[b]) return lower_bound_[a] < lower_bound_[b];
     return a < b;
   });
   std::vector<std::size_t> path;
@@ -450,14 +460,17 @@ void Search::RunFlash() {
     path.assign(1, start);
     for (;;) {
       const std::size_t cur = path.back();
-      std::size_t next = lat_.size;
-      for (std::size_t c = 0; c < lat_.lo.size(); ++c) {
-        if (lat_.Offset(cur, c) + 1 >= lat_.radix[c]) continue;
-        const std::size_t w = cur + lat_.stride[c];
+      std::size_t next = lattice_.size;
+      for (std::size_t c = 0; c < lattice_.lo.size(); ++c) {
+        if (lattice_.Offset(cur, c) + 1 >= lattice_.radix[c]) continue;
+        const std::size_t w = cur + lattice_.stride[c];
         if (status_[w] != kUnknown || !Relevant(w)) continue;
-        if (next == lat_.size || lb_[w] < lb_[next] || (lb_[w] == lb_[next] && w < next)) next = w;
+        if (next == lattice_.size || lower_bound_[w] < lower_bound_[next] ||
+            (lower_bound_[w] == lower_bound_[next] && w < next)) {
+          next = w;
+        }
       }
-      if (next == lat_.size) break;
+      if (next == lattice_.size) break;
       path.push_back(next);
     }
     // The lowest satisfying node of the path: gallop down from its top (offsets 0, 2, 6, 14,
@@ -489,7 +502,7 @@ void Search::RunFlash() {
 // Entropy-l with a suppression budget is not monotone: every relevant node is checked, in
 // order of its lower bound; only the monotone part (k, distinct-l) tags specialisations.
 void Search::RunExhaustive() {
-  std::vector<std::size_t> order(lat_.size);
+  std::vector<std::size_t> order(lattice_.size);
   std::iota(order.begin(), order.end(), 0);
   BestFirst(std::move(order), [&](std::size_t idx) {
     if (status_[idx] == kUnknown) Check(idx);
@@ -503,7 +516,7 @@ void Search::BestFirst(std::vector<std::size_t> nodes, Fn visit) {
   using Entry = std::pair<double, std::size_t>;
   std::vector<Entry> heap;
   heap.reserve(nodes.size());
-  for (std::size_t idx : nodes) heap.emplace_back(lb_[idx], idx);
+  for (std::size_t idx : nodes) heap.emplace_back(lower_bound_[idx], idx);
   const auto cmp = std::greater<Entry>();
   std::make_heap(heap.begin(), heap.end(), cmp);
   while (!heap.empty()) {
@@ -511,11 +524,12 @@ void Search::BestFirst(std::vector<std::size_t> nodes, Fn visit) {
     const auto [bound, idx] = heap.back();
     heap.pop_back();
     if (!Relevant(idx)) {
-      if (bound == lb_[idx]) break;  // the smallest bound left cannot win: neither can the rest
+      // The smallest bound left cannot win: neither can the rest.
+      if (bound == lower_bound_[idx]) break;
       continue;
     }
-    if (bound != lb_[idx]) {
-      heap.emplace_back(lb_[idx], idx);
+    if (bound != lower_bound_[idx]) {
+      heap.emplace_back(lower_bound_[idx], idx);
       std::push_heap(heap.begin(), heap.end(), cmp);
       continue;
     }
@@ -526,18 +540,18 @@ void Search::BestFirst(std::vector<std::size_t> nodes, Fn visit) {
 // Satisfying nodes known only by tagging: evaluate those that can still win.
 void Search::FinalPass() {
   std::vector<std::size_t> cand;
-  for (std::size_t i = 0; i < lat_.size; ++i) {
+  for (std::size_t i = 0; i < lattice_.size; ++i) {
     if (status_[i] == kSat && !evaluated_[i]) cand.push_back(i);
   }
   BestFirst(std::move(cand), [&](std::size_t idx) {
-    if (p_.model->metric == Metric::kLoss && zero_supp_[idx]) {
-      // Nothing suppressed: the loss is its static bound exactly.
-      Consider(idx, static_lb_[idx], 0);
+    if (prep_.model->metric == Metric::kLoss && suppresses_none_[idx]) {
+      // Nothing suppressed: the loss is its bound by levels exactly.
+      Consider(idx, bound_by_levels_[idx], 0);
       return;
     }
     auto cl = Compute(idx);
     if (!cl) return;  // cannot happen for a satisfying node; defensive
-    const NodeEval ev = Evaluate(p_, *cl, false);
+    const NodeEval ev = Evaluate(prep_, *cl, false);
     Learn(idx, *cl, ev);
     Consider(idx, ev.metric, ev.bad);
     Cache(idx, std::move(cl));

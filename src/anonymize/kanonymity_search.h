@@ -31,6 +31,8 @@ namespace varsam::anonymize::internal {
 
 // ---- The lattice ------------------------------------------------------------------------------
 
+// The nodes: every level vector within the bounds, numbered in mixed radix (column 0 least
+// significant; node + stride[c] is the node one level higher in column c).
 struct Lattice {
   std::vector<int> lo, radix;
   std::vector<std::size_t> stride;
@@ -59,21 +61,22 @@ struct Lattice {
   }
 };
 
+// The search of one prepared table and model (the Search paragraph above).
 class Search {
  public:
-  explicit Search(const Prep& p) : p_(p), lat_(p) {}
+  explicit Search(const Prep& p) : prep_(p), lattice_(p) {}
 
   // Finds the best node; FailedPrecondition when no node within the bounds satisfies the model.
   absl::Status Run();
 
-  std::vector<int> best_levels() const { return lat_.Levels(best_); }
+  std::vector<int> best_levels() const { return lattice_.Levels(best_node_); }
   double best_metric() const { return best_metric_; }
-  std::size_t best_suppressed() const { return best_supp_; }
+  std::size_t best_suppressed() const { return best_suppressed_; }
   const SearchStats& stats() const { return stats_; }
 
  private:
   // The metric's lower bounds.
-  void StaticBound(std::size_t idx);
+  void ComputeBoundByLevels(std::size_t idx);
   void UpdateBound(std::size_t idx);
   void PushSuppressedDown(std::size_t idx, std::uint64_t rows);
   void PushFloorUp(std::size_t idx, std::uint64_t floor);
@@ -98,20 +101,42 @@ class Search {
   void BestFirst(std::vector<std::size_t> nodes, Fn visit);
   void FinalPass();
 
-  const Prep& p_;
-  Lattice lat_;
+  const Prep& prep_;  // the per-column tables, the table and the privacy model
+  Lattice lattice_;   // the nodes (level vectors within the bounds), by index
   SearchStats stats_;
+  // Satisfying is monotone (no entropy-l with a suppression budget): the Flash order and tagging
+  // both ways; otherwise every relevant node is checked (RunExhaustive).
   bool monotone_ = true;
-  std::vector<std::uint8_t> status_, zero_supp_, evaluated_;
-  std::vector<double> lb_, static_lb_, supp_slope_;  // supp_slope_: Loss only
-  std::vector<std::uint64_t> supp_lb_, floor_lb_;
+
+  // Per node, indexed like lattice_.
+  std::vector<std::uint8_t> status_;           // kUnknown, or kSat / kUnsat (checked or tagged)
+  std::vector<std::uint8_t> suppresses_none_;  // satisfies with no row suppressed (TagUp)
+  std::vector<std::uint8_t> evaluated_;        // its metric has been computed and considered
+  // The lower bound on the node's metric (UpdateBound): no node whose bound exceeds the best
+  // metric found is checked.
+  std::vector<double> lower_bound_;
+  // The part of the bound that depends on the node's levels alone (ComputeBoundByLevels). Loss:
+  // the loss with nothing suppressed; discernibility: the most classes the node can have.
+  std::vector<double> bound_by_levels_;
+  // Loss only: what each row known to be suppressed adds to the bound.
+  std::vector<double> bound_per_suppressed_row_;
+  // Rows known to be suppressed at the node: those failing k (or distinct-l) on a two-column
+  // projection or at a checked generalisation. Never increases upwards.
+  std::vector<std::uint64_t> known_suppressed_;
+  // Discernibility only: the floor from a checked specialisation's classes
+  // (DiscernibilityFloor). Never decreases upwards.
+  std::vector<std::uint64_t> discernibility_floor_;
+
+  // Classes of checked nodes, to roll others up from; the bottom node first, never evicted.
   std::vector<std::pair<std::size_t, std::unique_ptr<Classes>>> cache_;
-  std::size_t cached_total_ = 0;
-  KeyIndex index_;
+  std::size_t cached_classes_ = 0;  // classes held in cache_ (bounded by Cache)
+  KeyIndex key_index_;              // the hash table every roll-up reuses
+
+  // The best satisfying node so far.
   bool have_best_ = false;
-  std::size_t best_ = 0;
+  std::size_t best_node_ = 0;
   double best_metric_ = 0.0;
-  std::size_t best_supp_ = 0;
+  std::size_t best_suppressed_ = 0;  // rows it suppresses
 };
 
 }  // namespace varsam::anonymize::internal
