@@ -2,10 +2,12 @@
 
 #include "varsam/core.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <type_traits>
 
 #include "varsam.h"
 
@@ -101,6 +103,20 @@ TEST_CASE("UTF-8 validation follows RFC 3629") {
     CHECK(s.code() == absl::StatusCode::kInvalidArgument);
     CHECK(std::string(s.message()) == "record.note: not valid UTF-8");
   }
+}
+
+TEST_CASE("IsDigit is ASCII 0-9 alone, for char and unsigned char") {
+  static_assert(varsam::IsDigit('0') && varsam::IsDigit('9') && !varsam::IsDigit('/'));
+  // An int or a code point is not narrowed into it.
+  static_assert(!std::is_invocable_v<decltype(varsam::IsDigit), int> &&
+                !std::is_invocable_v<decltype(varsam::IsDigit), char32_t>);
+  for (int b = 0; b < 256; ++b) {
+    const bool ascii_digit = b >= '0' && b <= '9';
+    CHECK(varsam::IsDigit(static_cast<unsigned char>(b)) == ascii_digit);
+    CHECK(varsam::IsDigit(static_cast<char>(b)) == ascii_digit);
+  }
+  const std::string s = "20260101";
+  CHECK(std::all_of(s.begin(), s.end(), varsam::IsDigit));
 }
 
 TEST_CASE("DecodeUtf8 agrees with the validator and never reads past the text") {

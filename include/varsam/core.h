@@ -15,6 +15,7 @@
 #ifndef VARSAM_CORE_H_
 #define VARSAM_CORE_H_
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -107,6 +108,19 @@ inline std::size_t DecodeUtf8(std::string_view text, std::size_t i, char32_t* cp
   }
   return 0;
 }
+
+// Whether `c` is an ASCII digit '0'..'9' (for the digits of other scripts see the matching
+// view below). A function object, so that it passes as a predicate (std::all_of(s.begin(),
+// s.end(), IsDigit)); it takes char and unsigned char only, so that no int or char32_t is
+// narrowed into it unseen.
+struct IsDigitFn {
+  template <typename C>
+    requires std::same_as<C, char> || std::same_as<C, unsigned char>
+  constexpr bool operator()(C c) const noexcept {
+    return static_cast<unsigned char>(c - '0') < 10;
+  }
+};
+inline constexpr IsDigitFn IsDigit{};
 
 // ---- The matching view: text read as a person reads it ----------------------------------------
 //

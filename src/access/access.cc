@@ -145,7 +145,7 @@ absl::StatusOr<Context> ParseContext(std::string_view text) {
                           RequiredId(*org, "id", "context.organisation.id"));
   const std::string& code = context.organisation.id;
   if (code.size() != 4 ||
-      !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      !std::all_of(code.begin(), code.end(), IsDigit)) {
     return Bad("context.organisation.id", "must be a municipality code of four digits");
   }
 

@@ -42,8 +42,6 @@ namespace {
 
 using Impl = Hierarchy::Impl;
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
 std::string Num(int n) { return std::to_string(n); }
 
 std::string AgeBand(int age, int width, int top_code) {

@@ -22,6 +22,7 @@
 #include <string>
 #include <utility>
 
+#include "varsam/core.h"
 #include "varsam/ident.h"
 
 namespace varsam::anonymize {
@@ -104,8 +105,7 @@ EVP_MAC* HmacMac() {
 // refuses such a value (store::ValidateEpisode scans every field), so the pseudonymizer derives
 // another one instead. Fewer than ten digits cannot hold a number: the common case costs a count.
 bool LooksLikeIdentityNumber(std::string_view pseudonym, Date today) {
-  if (std::count_if(pseudonym.begin(), pseudonym.end(),
-                    [](char c) { return c >= '0' && c <= '9'; }) < 10) {
+  if (std::count_if(pseudonym.begin(), pseudonym.end(), IsDigit) < 10) {
     return false;
   }
   bool found = false;

@@ -6,11 +6,12 @@
 
 #include <cstddef>
 
+#include "varsam/core.h"
+
 namespace varsam::ident::internal {
 
-// ASCII '0'..'9' only. Check() takes these alone; Scan() reads the matching view
-// (varsam/core.h), in which the digits of other scripts read as these.
-constexpr bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+// Digits are ASCII '0'..'9' only (varsam::IsDigit). Check() takes these alone; Scan() reads
+// the matching view (varsam/core.h), in which the digits of other scripts read as these.
 
 // How many ASCII digits [p, p + n) starts with.
 constexpr std::size_t LeadingDigits(const char* p, std::size_t n) {

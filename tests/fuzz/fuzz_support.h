@@ -46,7 +46,7 @@ inline void OnFree(const volatile void*) {}
     __sanitizer_install_malloc_and_free_hooks(OnMalloc, OnFree);
 #endif
 
-inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+using varsam::IsDigit;  // varsam/core.h
 
 }  // namespace varsam::fuzz
 
