@@ -32,6 +32,7 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 using varsam::Cat;
+using varsam::StatusMessage;
 using varsam::capi::Guard;
 using varsam::capi::JsonOut;
 using varsam::capi::KeyForMessage;
@@ -43,11 +44,6 @@ constexpr std::string_view kRequestKeys =
 
 absl::Status Bad(std::string_view what, std::string_view message) {
   return absl::InvalidArgumentError(Cat({what, ": ", message}));
-}
-
-std::string_view Msg(const absl::Status& status) {
-  const auto m = status.message();
-  return std::string_view(m.data(), m.size());
 }
 
 // The parsed request: everything but the key callback.
@@ -98,7 +94,7 @@ absl::StatusOr<Request> ParseRequest(std::string_view text) {
     auto parsed = an::ParseSchema(schema.is_string() ? schema.get<std::string>() : schema.dump());
     if (!parsed.ok()) {
       // ParseSchema's messages begin "schema: ".
-      return absl::InvalidArgumentError(Cat({"request.", Msg(parsed.status())}));
+      return absl::InvalidArgumentError(Cat({"request.", StatusMessage(parsed.status())}));
     }
     o.schema = std::move(parsed).value();
   }
@@ -169,7 +165,7 @@ absl::StatusOr<Request> ParseRequest(std::string_view text) {
 
 // The pipeline's "record N: ..." (N = index + 1) as "request.records[index]: ...".
 absl::Status AtRecord(const absl::Status& status, std::size_t index) {
-  std::string_view m = Msg(status);
+  std::string_view m = StatusMessage(status);
   const std::string prefix = Cat({"record ", std::to_string(index + 1), ": "});
   if (m.substr(0, prefix.size()) == prefix) m.remove_prefix(prefix.size());
   return absl::Status(status.code(), Cat({"request.records[", std::to_string(index), "]: ", m}));
@@ -198,7 +194,7 @@ absl::StatusOr<ordered_json> Run(std::string_view text, varsam_pseudonym_key_cal
     }
     if (key == nullptr && created.status().code() == absl::StatusCode::kFailedPrecondition) {
       return absl::FailedPreconditionError(
-          Cat({Msg(created.status()), " (a pseudonym field needs the key callback)"}));
+          Cat({StatusMessage(created.status()), " (a pseudonym field needs the key callback)"}));
     }
     return created.status();
   }

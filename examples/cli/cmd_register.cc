@@ -80,7 +80,7 @@ struct InputCase {
 };
 
 absl::Status AtLine(std::size_t line, const absl::Status& status) {
-  return absl::Status(status.code(), Cat({"--in: line ", std::to_string(line), ": ", Msg(status)}));
+  return absl::Status(status.code(), Cat({"--in: line ", std::to_string(line), ": ", StatusMessage(status)}));
 }
 
 // The context file as a JSON object (validated once as a context).
@@ -234,12 +234,12 @@ int RunSubmit(const RegisterCommandOptions& o) {
     }
     (status.code() == absl::StatusCode::kPermissionDenied ? refused : invalid) += 1;
     if (!o.json && rejected.size() < kListed) {
-      std::cerr << "varsam: --in: line " << c.line << ": " << Msg(status) << "\n";
+      std::cerr << "varsam: --in: line " << c.line << ": " << StatusMessage(status) << "\n";
     }
     nlohmann::ordered_json r;
     r["line"] = c.line;
     r["status"] = StatusCodeName(status.code());
-    r["message"] = Msg(status);
+    r["message"] = StatusMessage(status);
     rejected.push_back(std::move(r));
   }
 

@@ -41,11 +41,6 @@ std::string_view TrimAscii(std::string_view s) {
   return s;
 }
 
-std::string_view Msg(const absl::Status& status) {
-  const auto m = status.message();
-  return std::string_view(m.data(), m.size());
-}
-
 std::string FieldRef(const FieldSpec& f) { return Cat({"field '", f.name, "'"}); }
 
 // What becomes of each schema field.
@@ -172,7 +167,7 @@ absl::Status PipelineImpl::Add(const Record& record) {
     const auto level0 =
         hierarchies_[static_cast<std::size_t>(p.quasi)].Generalize(record[i], 0);
     if (!level0.ok()) {
-      return Refuse(Cat({FieldRef(fields[i]), ": ", Msg(level0.status())}));
+      return Refuse(Cat({FieldRef(fields[i]), ": ", StatusMessage(level0.status())}));
     }
     VARSAM_RETURN_IF_ERROR(holds_identifier(i));
   }
@@ -198,7 +193,7 @@ absl::Status PipelineImpl::Add(const Record& record) {
         if (value.empty()) break;  // an empty value stays empty
         auto pseudonym = pseudonymizer_->Pseudonymize(*fields[i].pseudonym, value);
         if (!pseudonym.ok()) {
-          return Refuse(Cat({FieldRef(fields[i]), ": ", Msg(pseudonym.status())}));
+          return Refuse(Cat({FieldRef(fields[i]), ": ", StatusMessage(pseudonym.status())}));
         }
         out[static_cast<std::size_t>(p.out)] = std::move(pseudonym).value();
         break;
@@ -295,7 +290,7 @@ absl::StatusOr<Release> PipelineImpl::Finish() {
       return absl::FailedPreconditionError(Cat(
           {"pipeline: no generalisation within the schema's levels satisfies the model for the ",
            std::to_string(n), " records within the suppression budget (",
-           Msg(result.status()), ")"}));
+           StatusMessage(result.status()), ")"}));
     }
     return result.status();
   }
@@ -451,14 +446,14 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions optio
       if (!text.ok()) {
         return absl::Status(text.status().code(),
                             Cat({"pipeline: ", FieldRef(f), ": its csv hierarchy could not be "
-                                 "read: ", Msg(text.status())}));
+                                 "read: ", StatusMessage(text.status())}));
       }
       Hierarchy::CsvOptions csv;
       csv.name = f.name;
       auto loaded = Hierarchy::FromCsv(*text, csv);
       if (!loaded.ok()) {
         return absl::InvalidArgumentError(
-            Cat({"pipeline: ", FieldRef(f), ": ", Msg(loaded.status())}));
+            Cat({"pipeline: ", FieldRef(f), ": ", StatusMessage(loaded.status())}));
       }
       h = std::move(loaded).value();
     } else {
@@ -521,7 +516,7 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions optio
     if (!made.ok()) {
       return absl::Status(made.status().code(),
                           Cat({"pipeline: key epoch ", std::to_string(options.key_epoch), ": ",
-                               Msg(made.status())}));
+                               StatusMessage(made.status())}));
     }
     pseudonymizer.emplace(std::move(made).value());
   }
