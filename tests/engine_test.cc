@@ -804,10 +804,10 @@ TEST_CASE("engine: no identifier of a submitted population is in any byte of the
     auto engine = OpenRegisterEngine(dir);
     std::vector<engine::RegisterSubmission> batch;
     for (const synth::ClientRecord& record : clients.records) {
-      for (synth::RegisterCase& c : synth::RegisterCases(record)) {
+      for (submission::RegisterCase& c : synth::RegisterCases(record)) {
         // Sometimes only the host's client id.
-        if (batch.size() % 4 == 3) c.episode.personnummer.clear();
-        batch.push_back(std::move(c.episode));
+        if (batch.size() % 4 == 3) c.episodes.front().personnummer.clear();
+        batch.push_back(std::move(c.episodes.front()));
       }
     }
     REQUIRE(batch.size() > 200);

@@ -1,5 +1,5 @@
-// The JSON forms of the register calls (include/varsam/engine.h, "JSON forms of the register
-// calls") and the synthetic population as register submissions (synth::RegisterCases).
+// The JSON forms of the register calls (include/varsam/submission.h; include/varsam/engine.h,
+// "JSON forms of the register calls") and the synthetic population as register submissions (synth::RegisterCases).
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -9,6 +9,7 @@
 
 #include "varsam/core.h"
 #include "varsam/engine.h"
+#include "varsam/submission.h"
 #include "varsam/synth.h"
 
 namespace {
@@ -68,7 +69,7 @@ void RequireSame(const engine::RegisterSubmission& a, const engine::RegisterSubm
 
 // The error of parsing `json` (one submission).
 std::string ErrorOf(const std::string& json) {
-  auto parsed = engine::ParseRegisterSubmissions(json, "s");
+  auto parsed = submission::ParseEpisodes(json, "s");
   REQUIRE_FALSE(parsed.ok());
   CHECK(parsed.status().code() == absl::StatusCode::kInvalidArgument);
   return std::string(parsed.status().message());
@@ -78,8 +79,8 @@ std::string ErrorOf(const std::string& json) {
 
 TEST_CASE("register json: a submission round-trips through its JSON form", "[register-json]") {
   const engine::RegisterSubmission s = Full();
-  const std::string text = DumpJson(engine::RegisterSubmissionJson(s));
-  auto one = engine::ParseRegisterSubmissions(text, "s");
+  const std::string text = DumpJson(submission::EpisodeJson(s));
+  auto one = submission::ParseEpisodes(text, "s");
   REQUIRE(one.ok());
   REQUIRE(one->size() == 1);
   RequireSame(s, one->front());
@@ -88,15 +89,15 @@ TEST_CASE("register json: a submission round-trips through its JSON form", "[reg
   minimal.client_ref = "K-1";
   minimal.age = 0;
   minimal.start = Date(2025, 1, 1);
-  auto batch = engine::ParseRegisterSubmissions(
-      Cat({"[", text, ",", DumpJson(engine::RegisterSubmissionJson(minimal)), "]"}), "s");
+  auto batch = submission::ParseEpisodes(
+      Cat({"[", text, ",", DumpJson(submission::EpisodeJson(minimal)), "]"}), "s");
   REQUIRE(batch.ok());
   REQUIRE(batch->size() == 2);
   RequireSame(minimal, (*batch)[1]);
   CHECK_FALSE((*batch)[1].end.has_value());
 
   // Left-out and null keys are empty.
-  auto sparse = engine::ParseRegisterSubmissions(
+  auto sparse = submission::ParseEpisodes(
       R"({"client_ref": "K-2", "age": 40, "start": "2025-02-03", "end": null, "sex": null,
           "measurements": null, "field_classes": null})",
       "s");
@@ -207,32 +208,32 @@ TEST_CASE("register json: the synthetic population as register cases", "[registe
   std::size_t reports_kept = 0, reports_refused = 0;
   for (std::size_t i = 0; i < options.clients; ++i) {
     const synth::ClientRecord record = (*generator)->MakeClient(i);
-    const std::vector<synth::RegisterCase> cases = synth::RegisterCases(record);
+    const std::vector<submission::RegisterCase> cases = synth::RegisterCases(record);
     REQUIRE(cases.size() == record.cases.size());
     bool investigated = false;
     for (const synth::Case& c : record.cases) investigated |= c.kind == "utredning";
     std::size_t measurements = 0;
     std::set<std::string> refs;
     for (size_t k = 0; k < cases.size(); ++k) {
-      const synth::RegisterCase& r = cases[k];
+      const submission::RegisterCase& r = cases[k];
       const synth::Case& c = record.cases[k];
-      CHECK(r.case_info.ref == c.id);
-      CHECK(access::Name(r.case_info.kind) == c.kind);
-      CHECK(r.case_info.client == record.client.id);
-      refs.insert(r.case_info.ref);
+      CHECK(r.case_info->ref == c.id);
+      CHECK(access::Name(r.case_info->kind) == c.kind);
+      CHECK(r.case_info->client == record.client.id);
+      refs.insert(r.case_info->ref);
       const bool report = c.kind == "anmalan" || c.kind == "forhandsbedomning";
-      CHECK(r.case_info.led_to_investigation == (!report || investigated));
+      CHECK(r.case_info->led_to_investigation == (!report || investigated));
       if (report) (investigated ? reports_kept : reports_refused) += 1;
-      CHECK(r.episode.personnummer == record.client.personnummer);
-      CHECK(r.episode.client_ref == record.client.id);
-      CHECK(r.episode.age == c.age_at_start);
-      CHECK(r.episode.postal_code == record.client.postal_code);
-      CHECK(r.episode.intervention == c.intervention);
-      CHECK(r.episode.start == c.opened);
-      CHECK(r.episode.end == c.closed);
-      CHECK(r.episode.outcome == c.outcome);
-      for (const store::Measurement& m : r.episode.measurements) CHECK(m.case_ref == c.id);
-      measurements += r.episode.measurements.size();
+      CHECK(r.episodes.front().personnummer == record.client.personnummer);
+      CHECK(r.episodes.front().client_ref == record.client.id);
+      CHECK(r.episodes.front().age == c.age_at_start);
+      CHECK(r.episodes.front().postal_code == record.client.postal_code);
+      CHECK(r.episodes.front().intervention == c.intervention);
+      CHECK(r.episodes.front().start == c.opened);
+      CHECK(r.episodes.front().end == c.closed);
+      CHECK(r.episodes.front().outcome == c.outcome);
+      for (const store::Measurement& m : r.episodes.front().measurements) CHECK(m.case_ref == c.id);
+      measurements += r.episodes.front().measurements.size();
     }
     CHECK(refs.size() == cases.size());
     CHECK(measurements == record.measurements.size());
