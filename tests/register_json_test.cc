@@ -242,3 +242,126 @@ TEST_CASE("register json: the synthetic population as register cases", "[registe
   CHECK(reports_kept > 0);
   CHECK(reports_refused > 0);
 }
+
+// ---- Cases and case lines (varsam/submission.h) ----------------------------------------------
+
+namespace {
+
+// A context of the board's follow-up, with or without a case of its own.
+access::Context Analyst(bool with_case) {
+  auto parsed = access::ParseContext(
+      R"({"actor": "u-4", "role": "analytiker", "organisation": {"kind": "socialnamnd",
+          "id": "0180"}, "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"})");
+  REQUIRE(parsed.ok());
+  access::Context c = *parsed;
+  if (with_case) {
+    c.case_info = access::CaseInfo{"c-own", access::CaseKind::kUtredning, true, "K-own"};
+    c.subject_client = "K-own";
+  }
+  return c;
+}
+
+// The error of ParseCaseLines on `text`.
+std::string LinesError(const std::string& text, bool context_case = true) {
+  auto parsed = submission::ParseCaseLines(text, Analyst(context_case));
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.status().code() == absl::StatusCode::kInvalidArgument);
+  return std::string(parsed.status().message());
+}
+
+}  // namespace
+
+TEST_CASE("submission: a case round-trips through its line", "[register-json]") {
+  submission::RegisterCase c;
+  c.case_info = access::CaseInfo{"c-9", access::CaseKind::kInsats, true, "K-77"};
+  c.episodes = {Full(), Full()};
+  c.episodes[1].client_ref = "K-78";
+  const std::string line = DumpJson(submission::RegisterCaseJson(c));
+  CHECK(line.rfind(R"({"case":{"ref":"c-9","kind":"insats","led_to_investigation":true,)"
+                   R"("client":"K-77"},"episodes":[{"personnummer":)",
+                   0) == 0);
+  auto parsed_json = ParseJson(line, "line");
+  REQUIRE(parsed_json.ok());
+  auto back = submission::ParseRegisterCase(*parsed_json, "the line");
+  REQUIRE(back.ok());
+  REQUIRE(back->case_info.has_value());
+  CHECK(back->case_info->ref == "c-9");
+  CHECK(back->case_info->kind == access::CaseKind::kInsats);
+  CHECK(back->case_info->led_to_investigation);
+  CHECK(back->case_info->client == "K-77");
+  REQUIRE(back->episodes.size() == 2);
+  RequireSame(c.episodes[0], back->episodes[0]);
+  RequireSame(c.episodes[1], back->episodes[1]);
+  CHECK(DumpJson(submission::RegisterCaseJson(*back)) == line);
+
+  // Without a case: no "case" key, and the context's case is used.
+  c.case_info.reset();
+  const std::string bare = DumpJson(submission::RegisterCaseJson(c));
+  CHECK(bare.rfind(R"({"episodes":[)", 0) == 0);
+  auto bare_back = submission::ParseRegisterCase(*ParseJson(bare, "line"), "the line");
+  REQUIRE(bare_back.ok());
+  CHECK_FALSE(bare_back->case_info.has_value());
+  auto in = submission::ContextFor(Analyst(true), *bare_back);
+  REQUIRE(in.ok());
+  CHECK(in->case_info->ref == "c-own");
+  CHECK(submission::ContextFor(Analyst(false), *bare_back).status().message() ==
+        "case: is required (on the line or in the context)");
+}
+
+TEST_CASE("submission: case lines are read in their context, numbered by line", "[register-json]") {
+  submission::RegisterCase c;
+  c.case_info = access::CaseInfo{"c-9", access::CaseKind::kAnmalan, false, "K-77"};
+  c.episodes = {Full()};
+  const std::string with_case = DumpJson(submission::RegisterCaseJson(c));
+  c.case_info.reset();
+  const std::string without = DumpJson(submission::RegisterCaseJson(c));
+  auto cases = submission::ParseCaseLines(
+      Cat({"\n", with_case, "\r\n  \t\n", without}), Analyst(true));
+  REQUIRE(cases.ok());
+  REQUIRE(cases->size() == 2);
+  const submission::CaseSubmission& first = (*cases)[0];
+  CHECK(first.line == 2);
+  // The line's case is the context's case, its client the subject client; the rest is the
+  // document's context.
+  CHECK(first.context.case_info->ref == "c-9");
+  CHECK(first.context.case_info->kind == access::CaseKind::kAnmalan);
+  CHECK_FALSE(first.context.case_info->led_to_investigation);
+  CHECK(first.context.subject_client == std::optional<std::string>("K-77"));
+  CHECK(first.context.actor == "u-4");
+  CHECK(first.context.purpose == access::Purpose::kUppfoljning);
+  REQUIRE(first.episodes.size() == 1);
+  RequireSame(Full(), first.episodes[0]);
+  const submission::CaseSubmission& second = (*cases)[1];
+  CHECK(second.line == 4);
+  CHECK(second.context.case_info->ref == "c-own");
+  CHECK(second.context.subject_client == std::optional<std::string>("K-own"));
+  auto empty = submission::ParseCaseLines("\n \n", Analyst(false));
+  REQUIRE(empty.ok());
+  CHECK(empty->empty());
+}
+
+TEST_CASE("submission: a bad case line is named by its number and key, never a value",
+          "[register-json]") {
+  const std::string episode = DumpJson(submission::EpisodeJson(Full()));
+  const std::string good = Cat({R"({"episodes": [)", episode, "]}\n"});
+  // The CLI's own message for this case (docs/cli.md).
+  CHECK(LinesError(Cat({good, good,
+                        R"({"episodes": [{"client_ref": "K", "age": 3, "start": "2025-01-01", )"
+                        R"("namn": "Anna Berg"}]})"})) ==
+        "line 3: episodes[0]: unknown key 'namn'");
+  CHECK(LinesError("{").rfind("line 1: the line: ", 0) == 0);
+  CHECK(LinesError("\n\n[1, 2]") == "line 3: the line: must be an object");
+  CHECK(LinesError(R"({"case": 1, "episodes": []})") == "line 1: context.case: must be an object");
+  CHECK(LinesError(R"({"episodes": []})") == "line 1: episodes: must be a non-empty array");
+  CHECK(LinesError(R"({"episode": []})").rfind("line 1: the line: unknown key 'episode'", 0) == 0);
+  const std::string bad_kind =
+      Cat({R"({"case": {"ref": "c", "kind": "198501012382", "led_to_investigation": true, )"
+           R"("client": "K"}, "episodes": [)",
+           episode, "]}"});
+  const std::string message = LinesError(bad_kind);
+  CHECK(message.rfind("line 1: context.case.kind: ", 0) == 0);
+  CHECK(message.find("198501012382") == std::string::npos);
+  CHECK(LinesError(Cat({good, R"({"episodes": [{"client_ref": "K", "age": 3}]})"})) ==
+        "line 2: episodes[0].start: is required");
+  CHECK(LinesError(good, false) == "line 1: case: is required (on the line or in the context)");
+}
