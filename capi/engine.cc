@@ -170,8 +170,9 @@ varsam_status varsam_engine_open_with_keys(const char* options_json, size_t opti
       return Bad("keys.struct_size", "must be sizeof(varsam_engine_keys)");
     }
     if (keys->audit_key == nullptr) return NullArg("keys.audit_key");
-    VARSAM_ASSIGN_OR_RETURN(eng::EngineOptions options,
-                            eng::ParseEngineOptions(std::string_view(options_json, options_length)));
+    VARSAM_ASSIGN_OR_RETURN(
+        eng::EngineOptions options,
+        eng::ParseEngineOptions(std::string_view(options_json, options_length)));
     options.key = KeyFrom(keys->audit_key, keys->audit_key_user_data);
     bool refused = false;
     if (keys->pseudonym_key != nullptr) {
@@ -369,7 +370,9 @@ varsam_status varsam_engine_override_rates(varsam_engine* engine, const varsam_c
                       VARSAM_ASSIGN_OR_RETURN(const std::vector<eng::OverrideRate> rates,
                                               e.OverrideRates(c, from, to));
                       ordered_json out = ordered_json::array();
-                      for (const eng::OverrideRate& rate : rates) out.push_back(eng::OverrideRateJson(rate));
+                      for (const eng::OverrideRate& rate : rates) {
+                        out.push_back(eng::OverrideRateJson(rate));
+                      }
                       return out;
                     });
 }

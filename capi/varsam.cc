@@ -392,8 +392,9 @@ varsam_status varsam_instrument_configure(const char* instrument, const char* se
     if (instrument == nullptr) return NullArg("instrument");
     if (settings_json == nullptr) return NullArg("settings_json");
     VARSAM_RETURN_IF_ERROR(FindInstrument(instrument).status());
-    VARSAM_ASSIGN_OR_RETURN(const ins::SettingValues values,
-                            ins::ParseSettingValues(std::string_view(settings_json, settings_length)));
+    VARSAM_ASSIGN_OR_RETURN(
+        const ins::SettingValues values,
+        ins::ParseSettingValues(std::string_view(settings_json, settings_length)));
     return ins::Registry::Global().Configure(instrument, values).status();
   });
 }

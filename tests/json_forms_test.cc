@@ -87,7 +87,8 @@ TEST_CASE("json forms: a measurement round-trips", "[json-forms]") {
             .find("198501012382") == std::string::npos);
   CHECK(ErrorOf(engine::ParseMeasurement(Cat({"{", base, R"("date":"2026-01-01","x":1})"})))
             .rfind("measurement: unknown key 'x' (known: client_ref, case_ref, ", 0) == 0);
-  CHECK(ErrorOf(engine::ParseMeasurement(Cat({"{", base, R"("date":"2026-01-01","total":"1"})"}))) ==
+  CHECK(ErrorOf(engine::ParseMeasurement(
+            Cat({"{", base, R"("date":"2026-01-01","total":"1"})"}))) ==
         "measurement.total: must be a number or null");
 }
 

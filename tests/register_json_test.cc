@@ -1,5 +1,6 @@
 // The JSON forms of the register calls (include/varsam/submission.h; include/varsam/engine.h,
-// "JSON forms of the register calls") and the synthetic population as register submissions (synth::RegisterCases).
+// "JSON forms of the register calls") and the synthetic population as register submissions
+// (synth::RegisterCases).
 
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -140,7 +140,9 @@ int RunAnonymize(const AnonymizeOptions& o) {
   CsvReader reader(in);
   std::vector<std::string> fields;
   auto header = reader.Next(&fields);
-  if (!header.ok()) return Fail(absl::InvalidArgumentError(Cat({"--in: ", StatusMessage(header.status())})));
+  if (!header.ok()) {
+    return Fail(absl::InvalidArgumentError(Cat({"--in: ", StatusMessage(header.status())})));
+  }
   if (!*header) return Fail(absl::InvalidArgumentError("--in: empty (no header row)"));
   // Every schema field must be a column, and every column a schema field.
   const auto& schema_fields = po.schema.fields;

@@ -1,6 +1,7 @@
-// varsam/submission.h — what a host submits to the compilation register (sammanställningsregister,
-// SoLPUL 7 a §; docs/anonymisation.md, "The register") and its JSON forms: one episode of a case,
-// a case with its episodes, and the case lines a file of cases holds.
+// varsam/submission.h — what a host submits to the compilation register
+// (sammanställningsregister, SoLPUL 7 a §; docs/anonymisation.md, "The register") and its JSON
+// forms: one episode of a case, a case with its episodes, and the case lines a file of cases
+// holds.
 //
 // Below the engine (engine::Engine::SubmitToRegister takes these) and the test-data generator
 // (synth::RegisterCases makes them): it needs only the context's case (varsam/access.h) and the

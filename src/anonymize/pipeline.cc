@@ -552,8 +552,9 @@ absl::Status RecordStatus(absl::StatusCode code, const RecordError& error) {
       code, AbslView(Cat({"record ", std::to_string(error.index + 1), ": ", error.message})));
   const nlohmann::json payload = {
       {"index", error.index}, {"field", error.field}, {"message", error.message}};
-  status.SetPayload(AbslView(kRecordErrorType),
-                    absl::Cord(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+  status.SetPayload(
+      AbslView(kRecordErrorType),
+      absl::Cord(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   return status;
 }
 

@@ -34,6 +34,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
+  // The same input as case lines: accepted lines keep their numbers in order, and each case
+  // survives a round trip through its line.
+  varsam::access::Context context;
+  context.case_info = varsam::access::CaseInfo{"c", varsam::access::CaseKind::kInsats, true, "k"};
+  const auto lines = varsam::submission::ParseCaseLines(text, context);
+  if (!lines.ok()) {
+    REQUIRE(lines.status().code() == absl::StatusCode::kInvalidArgument);
+  } else {
+    std::size_t previous = 0;
+    for (const varsam::submission::CaseSubmission& c : *lines) {
+      REQUIRE(c.line > previous && c.context.case_info.has_value() && !c.episodes.empty());
+      previous = c.line;
+      varsam::submission::RegisterCase once{c.context.case_info, c.episodes};
+      const std::string line = varsam::DumpJson(varsam::submission::RegisterCaseJson(once));
+      const auto again = varsam::submission::ParseCaseLines(line, context);
+      REQUIRE(again.ok() && again->size() == 1);
+      varsam::submission::RegisterCase twice{again->front().context.case_info,
+                                             again->front().episodes};
+      REQUIRE(varsam::DumpJson(varsam::submission::RegisterCaseJson(twice)) == line);
+    }
+  }
+
   const auto options = eng::ParseRegisterExportOptions(text);
   if (!options.ok()) {
     REQUIRE(options.status().code() == absl::StatusCode::kInvalidArgument);
