@@ -1,5 +1,5 @@
 // Private to the C shim (capi/varsam.cc, capi/engine.cc): the status conversion, the guard that
-// keeps exceptions inside, returning JSON to the caller and the parsers both files use. Not
+// keeps exceptions inside, returning JSON to the caller and the key callbacks. Not
 // installed; nothing here is exported (the version script keeps only varsam_*).
 
 #ifndef VARSAM_CAPI_INTERNAL_H_
@@ -10,13 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "varsam.h"
 #include "varsam/core.h"
-#include "varsam/instruments.h"
 #include "varsam/pseudonym.h"
 
 namespace varsam::capi {
@@ -63,15 +61,6 @@ using varsam::KeyForMessage;  // varsam/core.h
 // Unauthenticated and sets *refused (when not NULL; it must outlive the provider's calls).
 anonymize::PseudonymKeyProvider PseudonymKeysFrom(varsam_pseudonym_key_callback key,
                                                   void* user_data, bool* refused);
-
-// The request of varsam_score_json (and varsam_engine_score).
-struct ScoreRequest {
-  std::string instrument;
-  std::vector<double> responses;
-  instruments::Respondent respondent;
-  bool swedish = false;
-};
-absl::StatusOr<ScoreRequest> ParseScoreRequest(std::string_view text);
 
 }  // namespace varsam::capi
 

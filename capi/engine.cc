@@ -1,5 +1,6 @@
 // The C shim of the engine (capi/varsam.h, "The engine"): handles for engine::Engine and
-// access::Context, the JSON forms of their inputs and outputs, and nothing else. Every entry
+// access::Context and nothing else; the JSON forms of their inputs and outputs are the
+// library's (varsam/engine.h, varsam/submission.h, varsam/instruments.h). Every entry
 // point runs inside capi::Guard, so no exception crosses the C boundary.
 
 #include "varsam/engine.h"
@@ -7,7 +8,6 @@
 #include <openssl/crypto.h>
 
 #include <array>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -29,6 +29,7 @@
 #include "varsam/core.h"
 #include "varsam/instruments.h"
 #include "varsam/store.h"
+#include "varsam/submission.h"
 
 struct varsam_engine {
   std::unique_ptr<varsam::engine::Engine> engine;
@@ -46,7 +47,6 @@ using varsam::Cat;
 using varsam::capi::CopyOut;
 using varsam::capi::Guard;
 using varsam::capi::JsonOut;
-using varsam::capi::KeyForMessage;
 using varsam::capi::NullArg;
 namespace acc = varsam::access;
 namespace eng = varsam::engine;
@@ -56,10 +56,6 @@ absl::Status Bad(std::string_view what, std::string_view message) {
   return absl::InvalidArgumentError(Cat({what, ": ", message}));
 }
 
-absl::Status UnknownKey(std::string_view what, std::string_view key, std::string_view known) {
-  return Bad(what, Cat({"unknown key ", KeyForMessage(key), " (known: ", known, ")"}));
-}
-
 // The first argument check of every engine call.
 absl::Status EngineArgs(const varsam_engine* engine, const varsam_context* context) {
   if (engine == nullptr || engine->engine == nullptr) return NullArg("engine");
@@ -67,63 +63,7 @@ absl::Status EngineArgs(const varsam_engine* engine, const varsam_context* conte
   return absl::OkStatus();
 }
 
-// ---- Options --------------------------------------------------------------------------------
-
-// The largest count the options take (checkpoint intervals): far beyond any real one.
-constexpr std::int64_t kMaxCount = 9'000'000'000'000'000;
-
-absl::StatusOr<eng::EngineOptions> ParseOptions(std::string_view text) {
-  VARSAM_ASSIGN_OR_RETURN(const json root, varsam::ParseJson(text, "options"));
-  if (!root.is_object()) return Bad("options", "must be a JSON object");
-  eng::EngineOptions options;
-  bool have_store = false;
-  for (const auto& [key, value] : root.items()) {
-    if (key == "store") {
-      if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
-        return Bad("options.store", "must be a directory or a postgresql:// URI");
-      }
-      options.store = value.get<std::string>();
-      have_store = true;
-    } else if (key == "policy_packs") {
-      if (!value.is_array()) return Bad("options.policy_packs", "must be an array of strings");
-      for (const json& pack : value) {
-        if (!pack.is_string()) return Bad("options.policy_packs", "must be an array of strings");
-        options.policy_packs.push_back(pack.get<std::string>());
-      }
-    } else if (key == "checkpoint_every_events") {
-      VARSAM_ASSIGN_OR_RETURN(
-          options.audit.checkpoint_every_events,
-          varsam::JsonWholeNumber(value, "options.checkpoint_every_events", 0, kMaxCount));
-    } else if (key == "checkpoint_every_seconds") {
-      VARSAM_ASSIGN_OR_RETURN(
-          const std::int64_t seconds,
-          varsam::JsonWholeNumber(value, "options.checkpoint_every_seconds", 0, kMaxCount));
-      options.audit.checkpoint_every = absl::Seconds(seconds);
-    } else if (key == "register") {
-      VARSAM_RETURN_IF_ERROR(varsam::CheckJsonKeys(value, "options.register",
-                                                   {"key_epoch", "age_level", "period_level"}));
-      eng::RegisterOptions& r = options.register_options;
-      for (const auto& [name, item] : value.items()) {
-        const std::string what = Cat({"options.register.", name});
-        VARSAM_ASSIGN_OR_RETURN(const std::int64_t number,
-                                varsam::JsonWholeNumber(item, what, 0, INT32_MAX));
-        if (name == "key_epoch") {
-          r.key_epoch = static_cast<std::int32_t>(number);
-        } else if (name == "age_level") {
-          r.age_level = static_cast<int>(number);
-        } else {
-          r.period_level = static_cast<int>(number);
-        }
-      }
-    } else {
-      return UnknownKey("options", key,
-                        "store, policy_packs, checkpoint_every_events, checkpoint_every_seconds, "
-                        "register");
-    }
-  }
-  if (!have_store) return Bad("options.store", "is required");
-  return options;
-}
+// ---- Keys ------------------------------------------------------------------------------------
 
 // The host's key callback as the audit log's KeyProvider: the key passes through one local
 // buffer, wiped afterwards.
@@ -184,122 +124,6 @@ absl::StatusOr<acc::Action> ActionArg(const char* action) {
   return *parsed;
 }
 
-// ---- Measurements <-> JSON ------------------------------------------------------------------
-
-constexpr std::string_view kMeasurementKeys =
-    "client_ref, case_ref, case_kind, instrument, session, date, responses, total, band, flags";
-
-absl::StatusOr<std::string> Text(const json& value, std::string_view what) {
-  if (!value.is_string()) return Bad(what, "must be a string");
-  return value.get<std::string>();
-}
-
-absl::StatusOr<store::Measurement> MeasurementFromJson(std::string_view text) {
-  VARSAM_ASSIGN_OR_RETURN(const json root, varsam::ParseJson(text, "measurement"));
-  if (!root.is_object()) return Bad("measurement", "must be a JSON object");
-  store::Measurement m;
-  for (const char* required :
-       {"client_ref", "case_ref", "case_kind", "instrument", "date", "responses"}) {
-    if (!root.contains(required)) return Bad(Cat({"measurement.", required}), "is required");
-  }
-  for (const auto& [key, value] : root.items()) {
-    const std::string what = Cat({"measurement.", key});
-    if (key == "client_ref") {
-      VARSAM_ASSIGN_OR_RETURN(m.client_ref, Text(value, what));
-    } else if (key == "case_ref") {
-      VARSAM_ASSIGN_OR_RETURN(m.case_ref, Text(value, what));
-    } else if (key == "case_kind") {
-      VARSAM_ASSIGN_OR_RETURN(m.case_kind, Text(value, what));
-    } else if (key == "instrument") {
-      VARSAM_ASSIGN_OR_RETURN(m.instrument, Text(value, what));
-    } else if (key == "session") {
-      VARSAM_ASSIGN_OR_RETURN(const std::int64_t session,
-                              varsam::JsonWholeNumber(value, what, 0, 1000000));
-      m.session = static_cast<int>(session);
-    } else if (key == "date") {
-      VARSAM_ASSIGN_OR_RETURN(const std::string date, Text(value, what));
-      VARSAM_ASSIGN_OR_RETURN(m.date, varsam::ParseIsoDate(date, what));
-    } else if (key == "responses") {
-      if (!value.is_array()) return Bad(what, "must be an array of numbers or null");
-      for (const json& answer : value) {
-        if (!answer.is_null() && !answer.is_number()) {
-          return Bad(what, "must be an array of numbers or null");
-        }
-        m.responses.push_back(answer.is_null() ? varsam::instruments::kMissing
-                                               : answer.get<double>());
-      }
-    } else if (key == "total") {
-      if (!value.is_null() && !value.is_number()) return Bad(what, "must be a number or null");
-      if (value.is_number()) m.total = value.get<double>();
-    } else if (key == "band") {
-      if (!value.is_null()) {
-        VARSAM_ASSIGN_OR_RETURN(m.band, Text(value, what));
-      }
-    } else if (key == "flags") {
-      if (!value.is_array()) return Bad(what, "must be an array of strings");
-      for (const json& flag : value) {
-        VARSAM_ASSIGN_OR_RETURN(std::string code, Text(flag, what));
-        m.flags.push_back(std::move(code));
-      }
-    } else {
-      return UnknownKey("measurement", key, kMeasurementKeys);
-    }
-  }
-  return m;
-}
-
-// A number as the score's JSON prints it: whole numbers without a fraction, NaN as null.
-ordered_json Number(double x) {
-  if (std::isnan(x)) return nullptr;
-  if (std::abs(x) < 1e15 && x == std::trunc(x)) return static_cast<std::int64_t>(x);
-  return x;
-}
-
-ordered_json MeasurementToJson(const store::Measurement& m) {
-  ordered_json responses = ordered_json::array();
-  for (const double answer : m.responses) responses.push_back(Number(answer));
-  ordered_json out;
-  out["id"] = m.id;
-  out["client_ref"] = m.client_ref;
-  out["case_ref"] = m.case_ref;
-  out["case_kind"] = m.case_kind;
-  out["instrument"] = m.instrument;
-  out["session"] = m.session;
-  out["date"] = varsam::FormatIsoDate(m.date);
-  out["responses"] = std::move(responses);
-  out["total"] = m.total ? Number(*m.total) : ordered_json(nullptr);
-  out["band"] = m.band ? ordered_json(*m.band) : ordered_json(nullptr);
-  out["flags"] = m.flags;
-  return out;
-}
-
-// ---- Other results --------------------------------------------------------------------------
-
-absl::StatusOr<ordered_json> SuggestionToJson(const store::Suggestion& s) {
-  ordered_json content = ordered_json::parse(s.content_json, nullptr, false);
-  if (content.is_discarded()) return absl::InternalError("a stored suggestion is not JSON");
-  ordered_json out;
-  out["id"] = s.id;
-  out["kind"] = s.kind;
-  out["created"] = varsam::FormatIsoDate(s.created);
-  out["content"] = std::move(content);
-  return out;
-}
-
-ordered_json RateToJson(const eng::OverrideRate& rate) {
-  const double value = rate.override_rate();
-  ordered_json out;
-  out["kind"] = rate.kind;
-  out["code"] = rate.code;
-  out["suggestions"] = rate.suggestions;
-  out["decided"] = rate.decided;
-  out["accepted"] = rate.accepted;
-  out["rejected"] = rate.rejected;
-  out["modified"] = rate.modified;
-  out["override_rate"] = std::isnan(value) ? ordered_json(nullptr) : ordered_json(value);
-  return out;
-}
-
 // The frame of an engine call that returns JSON: *json_out cleared, the pointers checked, and
 // `body(engine, context)` (returning StatusOr<ordered_json>) run inside the guard.
 template <typename Body>
@@ -346,8 +170,9 @@ varsam_status varsam_engine_open_with_keys(const char* options_json, size_t opti
       return Bad("keys.struct_size", "must be sizeof(varsam_engine_keys)");
     }
     if (keys->audit_key == nullptr) return NullArg("keys.audit_key");
-    VARSAM_ASSIGN_OR_RETURN(eng::EngineOptions options,
-                            ParseOptions(std::string_view(options_json, options_length)));
+    VARSAM_ASSIGN_OR_RETURN(
+        eng::EngineOptions options,
+        eng::ParseEngineOptions(std::string_view(options_json, options_length)));
     options.key = KeyFrom(keys->audit_key, keys->audit_key_user_data);
     bool refused = false;
     if (keys->pseudonym_key != nullptr) {
@@ -454,18 +279,11 @@ varsam_status varsam_engine_score(varsam_engine* engine, const varsam_context* c
       [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
         if (request == nullptr) return NullArg("request");
         VARSAM_ASSIGN_OR_RETURN(
-            const varsam::capi::ScoreRequest parsed,
-            varsam::capi::ParseScoreRequest(std::string_view(request, request_length)));
+            const varsam::instruments::ScoreRequest parsed,
+            varsam::instruments::ParseScoreRequest(std::string_view(request, request_length)));
         VARSAM_ASSIGN_OR_RETURN(const eng::ScoreResult result,
                                 e.Score(c, parsed.instrument, parsed.responses, parsed.respondent));
-        ordered_json out = varsam::instruments::ToJson(result.score, parsed.swedish);
-        ordered_json suggestions = ordered_json::array();
-        for (size_t i = 0; i < result.suggestion_ids.size() && i < result.score.flags.size(); ++i) {
-          suggestions.push_back({{"id", result.suggestion_ids[i]},
-                                 {"flag", std::string(result.score.flags[i].code)}});
-        }
-        out["suggestions"] = std::move(suggestions);
-        return out;
+        return eng::ScoreResultJson(result, parsed.swedish);
       });
 }
 
@@ -479,7 +297,7 @@ varsam_status varsam_engine_journal_append(varsam_engine* engine, const varsam_c
     if (measurement_json == nullptr) return NullArg("measurement_json");
     VARSAM_ASSIGN_OR_RETURN(
         const store::Measurement measurement,
-        MeasurementFromJson(std::string_view(measurement_json, measurement_length)));
+        eng::ParseMeasurement(std::string_view(measurement_json, measurement_length)));
     VARSAM_ASSIGN_OR_RETURN(*id_out,
                             engine->engine->AppendMeasurement(context->context, measurement));
     return absl::OkStatus();
@@ -494,7 +312,7 @@ varsam_status varsam_engine_journal_history(varsam_engine* engine, const varsam_
         if (client_ref == nullptr) return NullArg("client_ref");
         ordered_json out = ordered_json::array();
         VARSAM_RETURN_IF_ERROR(e.History(c, client_ref, [&](const store::Measurement& measurement) {
-          out.push_back(MeasurementToJson(measurement));
+          out.push_back(eng::MeasurementJson(measurement));
           return true;
         }));
         return out;
@@ -509,7 +327,7 @@ varsam_status varsam_engine_suggestions_open(varsam_engine* engine, const varsam
         ordered_json out = ordered_json::array();
         absl::Status bad;
         VARSAM_RETURN_IF_ERROR(e.OpenSuggestions(c, [&](const store::Suggestion& suggestion) {
-          absl::StatusOr<ordered_json> row = SuggestionToJson(suggestion);
+          absl::StatusOr<ordered_json> row = eng::SuggestionJson(suggestion);
           if (!row.ok()) {
             bad = row.status();
             return false;
@@ -552,7 +370,9 @@ varsam_status varsam_engine_override_rates(varsam_engine* engine, const varsam_c
                       VARSAM_ASSIGN_OR_RETURN(const std::vector<eng::OverrideRate> rates,
                                               e.OverrideRates(c, from, to));
                       ordered_json out = ordered_json::array();
-                      for (const eng::OverrideRate& rate : rates) out.push_back(RateToJson(rate));
+                      for (const eng::OverrideRate& rate : rates) {
+                        out.push_back(eng::OverrideRateJson(rate));
+                      }
                       return out;
                     });
 }
@@ -606,11 +426,28 @@ varsam_status varsam_register_submit(varsam_engine* engine, const varsam_context
     VARSAM_RETURN_IF_ERROR(EngineArgs(engine, context));
     if (submissions_json == nullptr) return NullArg("submissions_json");
     VARSAM_ASSIGN_OR_RETURN(
-        const std::vector<eng::RegisterSubmission> batch,
-        eng::ParseRegisterSubmissions(std::string_view(submissions_json, submissions_length),
-                                      "submissions"));
+        const std::vector<varsam::submission::Episode> batch,
+        varsam::submission::ParseEpisodes(std::string_view(submissions_json, submissions_length),
+                                          "submissions"));
     return engine->engine->SubmitToRegister(context->context, batch);
   });
+}
+
+varsam_status varsam_register_submit_cases(varsam_engine* engine, const varsam_context* context,
+                                           const char* cases_jsonl, size_t cases_length,
+                                           int32_t threads, char** json_out) {
+  return EngineJson(
+      engine, context, json_out,
+      [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+        if (cases_jsonl == nullptr) return NullArg("cases_jsonl");
+        if (threads < 0 || threads > 64) return Bad("threads", "must be from 0 to 64");
+        VARSAM_ASSIGN_OR_RETURN(
+            const std::vector<varsam::submission::CaseSubmission> cases,
+            varsam::submission::ParseCaseLines(std::string_view(cases_jsonl, cases_length), c));
+        VARSAM_ASSIGN_OR_RETURN(const eng::CasesSubmitted result,
+                                e.SubmitCases(cases, threads == 0 ? 1 : threads));
+        return eng::CasesSubmittedJson(result);
+      });
 }
 
 varsam_status varsam_register_export(varsam_engine* engine, const varsam_context* context,

@@ -91,80 +91,6 @@ absl::Status JsonOut(const nlohmann::ordered_json& value, char** out) {
   return absl::OkStatus();
 }
 
-// ---- varsam_score_json's request ----
-
-absl::StatusOr<ScoreRequest> ParseScoreRequest(std::string_view text) {
-  VARSAM_ASSIGN_OR_RETURN(const nlohmann::json request, varsam::ParseJson(text, "request"));
-  if (!request.is_object()) return absl::InvalidArgumentError("request: must be a JSON object");
-  ScoreRequest out;
-  bool have_instrument = false, have_responses = false;
-  for (const auto& [key, value] : request.items()) {
-    if (key == "instrument") {
-      if (!value.is_string()) {
-        return absl::InvalidArgumentError("request.instrument: must be a string (an id)");
-      }
-      out.instrument = value.get<std::string>();
-      have_instrument = true;
-    } else if (key == "responses") {
-      if (!value.is_array()) {
-        return absl::InvalidArgumentError("request.responses: must be an array of numbers or null");
-      }
-      if (value.size() > static_cast<size_t>(instruments::kMaxItems)) {
-        return absl::InvalidArgumentError(varsam::Cat(
-            {"request.responses: more than ", std::to_string(instruments::kMaxItems), " answers"}));
-      }
-      out.responses.reserve(value.size());
-      for (const nlohmann::json& answer : value) {
-        if (answer.is_null()) {
-          out.responses.push_back(instruments::kMissing);
-        } else if (answer.is_number()) {
-          out.responses.push_back(answer.get<double>());
-        } else {
-          return absl::InvalidArgumentError(
-              varsam::Cat({"request.responses: item ", std::to_string(out.responses.size() + 1),
-                           " must be a number or null"}));
-        }
-      }
-      have_responses = true;
-    } else if (key == "sex") {
-      if (value.is_null()) continue;
-      if (value == "female") {
-        out.respondent.sex = varsam::ident::Sex::kFemale;
-      } else if (value == "male") {
-        out.respondent.sex = varsam::ident::Sex::kMale;
-      } else {
-        return absl::InvalidArgumentError("request.sex: must be \"female\", \"male\" or null");
-      }
-    } else if (key == "age") {
-      if (value.is_null()) continue;
-      const double age = value.is_number() ? value.get<double>() : -1;
-      if (!(age >= 0 && age <= std::numeric_limits<int32_t>::max()) || age != std::floor(age)) {
-        return absl::InvalidArgumentError(
-            "request.age: must be a whole number of years, at least 0, or null");
-      }
-      out.respondent.age = static_cast<int>(age);
-    } else if (key == "previous_total") {
-      if (value.is_null()) continue;
-      if (!value.is_number() || !std::isfinite(value.get<double>())) {
-        return absl::InvalidArgumentError("request.previous_total: must be a number or null");
-      }
-      out.respondent.previous_total = value.get<double>();
-    } else if (key == "language") {
-      if (value != "en" && value != "sv") {
-        return absl::InvalidArgumentError("request.language: must be \"en\" or \"sv\"");
-      }
-      out.swedish = value == "sv";
-    } else {
-      return absl::InvalidArgumentError(
-          varsam::Cat({"request: unknown key ", KeyForMessage(key),
-                       " (known: instrument, responses, sex, age, previous_total, language)"}));
-    }
-  }
-  if (!have_instrument) return absl::InvalidArgumentError("request.instrument: required");
-  if (!have_responses) return absl::InvalidArgumentError("request.responses: required");
-  return out;
-}
-
 }  // namespace varsam::capi
 
 namespace {
@@ -285,23 +211,6 @@ void FillResult(const ins::Instrument& instrument, const ins::FormScore& form,
       ++listed;
     }
   }
-}
-
-// {"name": number, ...} for varsam_instrument_configure.
-absl::StatusOr<ins::SettingValues> ParseSettings(std::string_view text) {
-  VARSAM_ASSIGN_OR_RETURN(const nlohmann::json settings, varsam::ParseJson(text, "settings"));
-  if (!settings.is_object()) {
-    return absl::InvalidArgumentError("settings: must be a JSON object {\"name\": number}");
-  }
-  ins::SettingValues out;
-  for (const auto& [name, value] : settings.items()) {
-    if (!value.is_number() || !std::isfinite(value.get<double>())) {
-      return absl::InvalidArgumentError(
-          varsam::Cat({"settings: the value of ", KeyForMessage(name), " must be a number"}));
-    }
-    out[name] = value.get<double>();
-  }
-  return out;
 }
 
 }  // namespace
@@ -451,8 +360,8 @@ varsam_status varsam_score_json(const char* request, size_t request_length, char
   return Guard([&]() -> absl::Status {
     if (json_out == nullptr) return NullArg("json_out");
     if (request == nullptr) return NullArg("request");
-    VARSAM_ASSIGN_OR_RETURN(const ScoreRequest parsed,
-                            ParseScoreRequest(std::string_view(request, request_length)));
+    VARSAM_ASSIGN_OR_RETURN(const ins::ScoreRequest parsed,
+                            ins::ParseScoreRequest(std::string_view(request, request_length)));
     VARSAM_ASSIGN_OR_RETURN(const ins::Instrument* scorer, FindInstrument(parsed.instrument));
     VARSAM_ASSIGN_OR_RETURN(const ins::Score score,
                             scorer->ScoreOne(parsed.responses, parsed.respondent));
@@ -483,8 +392,9 @@ varsam_status varsam_instrument_configure(const char* instrument, const char* se
     if (instrument == nullptr) return NullArg("instrument");
     if (settings_json == nullptr) return NullArg("settings_json");
     VARSAM_RETURN_IF_ERROR(FindInstrument(instrument).status());
-    VARSAM_ASSIGN_OR_RETURN(const ins::SettingValues values,
-                            ParseSettings(std::string_view(settings_json, settings_length)));
+    VARSAM_ASSIGN_OR_RETURN(
+        const ins::SettingValues values,
+        ins::ParseSettingValues(std::string_view(settings_json, settings_length)));
     return ins::Registry::Global().Configure(instrument, values).status();
   });
 }

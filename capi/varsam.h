@@ -550,6 +550,26 @@ VARSAM_API varsam_status varsam_register_submit(varsam_engine* engine,
                                                 const char* submissions_json,
                                                 size_t submissions_length);
 
+/* A file of cases, as `varsam register submit --in` reads it: JSON lines, one case per line
+ * (lines of white space alone are skipped),
+ *   {"case": {"ref": "c-9", "kind": "insats", "led_to_investigation": true, "client": "k-1"},
+ *    "episodes": [<an episode, as varsam_register_submit takes it>, ...]}
+ * Each case is submitted as its own "register.submit" call in `context` with the line's case as
+ * the case and its client as the subject client ("case" may be left out when `context` has a
+ * case), up to `threads` (1..64; 0 for 1) cases at once. Every line is parsed first: a bad line
+ * is VARSAM_INVALID_ARGUMENT naming the line and the key ("line 3: episodes[0]: unknown key
+ * 'namn'"), and nothing is submitted. Then each case goes in whole or not at all; a case the
+ * policy refuses or the register cannot take does not stop the others. On VARSAM_OK,
+ * *json_out (freed with varsam_free()) is what `varsam register submit --json` prints:
+ *   {"cases": n, "submitted": n, "episodes": n, "measurements": n, "refused": n, "invalid": n,
+ *    "rejected": [{"line": 2, "status": "permission_denied", "message": "..."}, ...]}
+ * Any other failure (the store's, the audit log's) is returned as "line N: ..." once every
+ * call has ended. */
+VARSAM_API varsam_status varsam_register_submit_cases(varsam_engine* engine,
+                                                      const varsam_context* context,
+                                                      const char* cases_jsonl, size_t cases_length,
+                                                      int32_t threads, char** json_out);
+
 /* Action "register.export": a k-anonymous release of the register's episodes. options_json
  * (NULL or "" for the defaults; every key optional, unknown keys refused):
  *   {"k": 5, "l": 0, "max_suppression": 0.0, "metric": "loss" | "discernibility",

@@ -1455,6 +1455,83 @@ static void test_register(void) {
   remove_tree(dir);
 }
 
+/* varsam_register_submit_cases: the case lines of `varsam register submit --in`. */
+static void test_register_cases(void) {
+  char dir_buffer[64], options[256], one[1024], two[1024], lines[8192], wrong[16];
+  const char* dir = make_store_dir(dir_buffer);
+  varsam_engine* engine = NULL;
+  varsam_engine_keys keys;
+  varsam_context* insats = follow_up("insats", 1);
+  char* json = (char*)&json;
+  size_t used = 0;
+
+  snprintf(options, sizeof options, "{\"store\": \"%s\", \"register\": {\"key_epoch\": 3}}", dir);
+  memset(&keys, 0, sizeof keys);
+  keys.struct_size = sizeof keys;
+  keys.audit_key = test_key;
+  keys.pseudonym_key = pseudonym_key;
+  EXPECT(varsam_engine_open_with_keys(options, strlen(options), &keys, &engine) == VARSAM_OK);
+
+  /* Line 1: its own case; line 2 empty; line 3: a report that led to no investigation (refused);
+   * line 4: a wrong check digit (invalid; built here so that no such number is in the source);
+   * line 5: no case of its own, so the context's. */
+  snprintf(wrong, sizeof wrong, "%s%s", "19850101238", "3");
+  used += (size_t)snprintf(lines + used, sizeof lines - used,
+                           "{\"case\": {\"ref\": \"c-1\", \"kind\": \"utredning\", "
+                           "\"led_to_investigation\": true, \"client\": \"k-1\"}, "
+                           "\"episodes\": [%s]}\n\n",
+                           episode(one, sizeof one, "198501012382", 31, ""));
+  used += (size_t)snprintf(lines + used, sizeof lines - used,
+                           "{\"case\": {\"ref\": \"c-2\", \"kind\": \"anmalan\", "
+                           "\"led_to_investigation\": false, \"client\": \"k-2\"}, "
+                           "\"episodes\": [%s]}\n",
+                           episode(one, sizeof one, "198501022381", 32, ""));
+  used += (size_t)snprintf(lines + used, sizeof lines - used,
+                           "{\"case\": {\"ref\": \"c-3\", \"kind\": \"insats\", "
+                           "\"led_to_investigation\": true, \"client\": \"k-3\"}, "
+                           "\"episodes\": [%s]}\n",
+                           episode(one, sizeof one, wrong, 33, ""));
+  used += (size_t)snprintf(lines + used, sizeof lines - used, "{\"episodes\": [%s]}\n",
+                           episode(one, sizeof one, "198501032380", 34, ""));
+  EXPECT(varsam_register_submit_cases(engine, insats, lines, used, 2, &json) == VARSAM_OK);
+  EXPECT(contains(json, "{\"cases\":4,\"submitted\":2,\"episodes\":2,\"measurements\":2,"
+                        "\"refused\":1,\"invalid\":1,\"rejected\":[{\"line\":3,"
+                        "\"status\":\"permission_denied\",\"message\":\"permission denied by "
+                        "reports-stay-out"));
+  EXPECT(contains(json, "{\"line\":4,\"status\":\"invalid_argument\""));
+  EXPECT(!contains(json, wrong) && !contains(json, "19850"));
+  varsam_free(json);
+
+  /* A bad line: nothing is submitted, the line and the key are named. */
+  used = (size_t)snprintf(lines, sizeof lines, "{\"episodes\": [%s]}\n{\"episodes\": [%s]}\n",
+                          episode(one, sizeof one, "198501042389", 35, ""),
+                          episode(two, sizeof two, "198501052396", 36, ", \"namn\": \"Anna\""));
+  json = (char*)&json;
+  EXPECT(varsam_register_submit_cases(engine, insats, lines, used, 0, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         json == NULL &&
+         strcmp(varsam_last_error(), "line 2: episodes[0]: unknown key 'namn'") == 0);
+  EXPECT(varsam_register_submit_cases(engine, insats, "{\"episodes\": []}", 16, 1, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         strcmp(varsam_last_error(), "line 1: episodes: must be a non-empty array") == 0);
+  /* Nothing read, nothing done. */
+  EXPECT(varsam_register_submit_cases(engine, insats, "\n", 1, 1, &json) == VARSAM_OK &&
+         contains(json, "{\"cases\":0,\"submitted\":0,"));
+  varsam_free(json);
+  EXPECT(varsam_register_submit_cases(engine, insats, "", 0, 65, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "threads"));
+  EXPECT(varsam_register_submit_cases(engine, insats, NULL, 0, 1, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "cases_jsonl"));
+  EXPECT(varsam_register_submit_cases(NULL, insats, "", 0, 1, &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_register_submit_cases(engine, insats, "", 0, 1, NULL) == VARSAM_INVALID_ARGUMENT);
+
+  varsam_engine_close(engine);
+  varsam_context_free(insats);
+  remove_tree(dir);
+}
+
 int main(void) {
   test_version();
   test_valid_numbers();
@@ -1482,6 +1559,7 @@ int main(void) {
   test_engine_case();
   test_anonymize();
   test_register();
+  test_register_cases();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -28,6 +29,7 @@
 #include "store_fixtures.h"
 #include "varsam/core.h"
 #include "varsam/ident.h"
+#include "varsam/submission.h"
 #include "varsam/synth.h"
 
 namespace {
@@ -702,6 +704,61 @@ TEST_CASE("engine: the register refuses reports, trade-union data, missing keys 
   CheckVerifies(*engine);
 }
 
+TEST_CASE("engine: case lines go in case by case; refused and invalid ones are listed by line",
+          "[engine]") {
+  TempDir dir;
+  auto engine = OpenRegisterEngine(dir);
+  const std::string episode = DumpJson(submission::EpisodeJson(Episode()));
+  engine::RegisterSubmission bad_episode = Episode();
+  bad_episode.postal_code = "99999";
+  const std::string bad = DumpJson(submission::EpisodeJson(bad_episode));
+  const auto line = [&](std::string_view kind, bool led, std::string_view episodes) {
+    return Cat({R"({"case": {"ref": "c-)", kind, R"(", "kind": ")", kind,
+                R"(", "led_to_investigation": )", led ? "true" : "false",
+                R"(, "client": "K-77"}, "episodes": [)", episodes, "]}\n"});
+  };
+  const std::string text =
+      Cat({line("utredning", true, Cat({episode, ",", episode})), "\n",
+           line("anmalan", false, episode), line("insats", true, bad),
+           Cat({R"({"episodes": [)", episode, "]}\n"})});
+  auto cases = submission::ParseCaseLines(text, FollowUp());
+  REQUIRE(cases.ok());
+  REQUIRE(cases->size() == 4);
+  CHECK((*cases)[1].line == 3);
+  CHECK((*cases)[1].context.subject_client == std::optional<std::string>("K-77"));
+  std::atomic<std::size_t> done{0};
+  auto result = engine->SubmitCases(*cases, 3, &done);
+  REQUIRE(result.ok());
+  CHECK(done.load() == 4);
+  CHECK(result->cases == 4);
+  CHECK(result->submitted == 2);
+  CHECK(result->episodes == 3);
+  CHECK(result->measurements == 6);
+  CHECK(result->refused == 1);
+  CHECK(result->invalid == 1);
+  REQUIRE(result->rejected.size() == 2);
+  CHECK(result->rejected[0].line == 3);
+  CHECK(result->rejected[0].status.code() == absl::StatusCode::kPermissionDenied);
+  CHECK(result->rejected[1].line == 4);
+  CHECK(result->rejected[1].status.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(StatusMessage(result->rejected[1].status).find("99999") == std::string_view::npos);
+  CHECK(*engine->store_for_testing().CountEpisodes({}) == 3);
+  const nlohmann::ordered_json json = engine::CasesSubmittedJson(*result);
+  CHECK(DumpJson(json).rfind(
+            R"({"cases":4,"submitted":2,"episodes":3,"measurements":6,"refused":1,"invalid":1,)"
+            R"("rejected":[{"line":3,"status":"permission_denied","message":")",
+            0) == 0);
+  CHECK(json["rejected"][1]["status"] == "invalid_argument");
+  // One audited call per case.
+  int submits = 0;
+  for (const audit::AuditRecord& e : Events(engine->store_for_testing())) {
+    submits += e.action == "register.submit";
+  }
+  CHECK(submits == 4);
+  CHECK(engine->SubmitCases(*cases, 0).status().code() == absl::StatusCode::kInvalidArgument);
+  CheckVerifies(*engine);
+}
+
 TEST_CASE("engine: register exports are k-anonymous and l-diverse, checked independently",
           "[engine]") {
   TempDir dir;
@@ -804,10 +861,10 @@ TEST_CASE("engine: no identifier of a submitted population is in any byte of the
     auto engine = OpenRegisterEngine(dir);
     std::vector<engine::RegisterSubmission> batch;
     for (const synth::ClientRecord& record : clients.records) {
-      for (synth::RegisterCase& c : synth::RegisterCases(record)) {
+      for (submission::RegisterCase& c : synth::RegisterCases(record)) {
         // Sometimes only the host's client id.
-        if (batch.size() % 4 == 3) c.episode.personnummer.clear();
-        batch.push_back(std::move(c.episode));
+        if (batch.size() % 4 == 3) c.episodes.front().personnummer.clear();
+        batch.push_back(std::move(c.episodes.front()));
       }
     }
     REQUIRE(batch.size() > 200);

@@ -1,5 +1,6 @@
-// The JSON forms of the register calls (include/varsam/engine.h, "JSON forms of the register
-// calls") and the synthetic population as register submissions (synth::RegisterCases).
+// The JSON forms of the register calls (include/varsam/submission.h; include/varsam/engine.h,
+// "JSON forms of the register calls") and the synthetic population as register submissions
+// (synth::RegisterCases).
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -9,6 +10,7 @@
 
 #include "varsam/core.h"
 #include "varsam/engine.h"
+#include "varsam/submission.h"
 #include "varsam/synth.h"
 
 namespace {
@@ -68,7 +70,7 @@ void RequireSame(const engine::RegisterSubmission& a, const engine::RegisterSubm
 
 // The error of parsing `json` (one submission).
 std::string ErrorOf(const std::string& json) {
-  auto parsed = engine::ParseRegisterSubmissions(json, "s");
+  auto parsed = submission::ParseEpisodes(json, "s");
   REQUIRE_FALSE(parsed.ok());
   CHECK(parsed.status().code() == absl::StatusCode::kInvalidArgument);
   return std::string(parsed.status().message());
@@ -78,8 +80,8 @@ std::string ErrorOf(const std::string& json) {
 
 TEST_CASE("register json: a submission round-trips through its JSON form", "[register-json]") {
   const engine::RegisterSubmission s = Full();
-  const std::string text = DumpJson(engine::RegisterSubmissionJson(s));
-  auto one = engine::ParseRegisterSubmissions(text, "s");
+  const std::string text = DumpJson(submission::EpisodeJson(s));
+  auto one = submission::ParseEpisodes(text, "s");
   REQUIRE(one.ok());
   REQUIRE(one->size() == 1);
   RequireSame(s, one->front());
@@ -88,15 +90,15 @@ TEST_CASE("register json: a submission round-trips through its JSON form", "[reg
   minimal.client_ref = "K-1";
   minimal.age = 0;
   minimal.start = Date(2025, 1, 1);
-  auto batch = engine::ParseRegisterSubmissions(
-      Cat({"[", text, ",", DumpJson(engine::RegisterSubmissionJson(minimal)), "]"}), "s");
+  auto batch = submission::ParseEpisodes(
+      Cat({"[", text, ",", DumpJson(submission::EpisodeJson(minimal)), "]"}), "s");
   REQUIRE(batch.ok());
   REQUIRE(batch->size() == 2);
   RequireSame(minimal, (*batch)[1]);
   CHECK_FALSE((*batch)[1].end.has_value());
 
   // Left-out and null keys are empty.
-  auto sparse = engine::ParseRegisterSubmissions(
+  auto sparse = submission::ParseEpisodes(
       R"({"client_ref": "K-2", "age": 40, "start": "2025-02-03", "end": null, "sex": null,
           "measurements": null, "field_classes": null})",
       "s");
@@ -207,32 +209,32 @@ TEST_CASE("register json: the synthetic population as register cases", "[registe
   std::size_t reports_kept = 0, reports_refused = 0;
   for (std::size_t i = 0; i < options.clients; ++i) {
     const synth::ClientRecord record = (*generator)->MakeClient(i);
-    const std::vector<synth::RegisterCase> cases = synth::RegisterCases(record);
+    const std::vector<submission::RegisterCase> cases = synth::RegisterCases(record);
     REQUIRE(cases.size() == record.cases.size());
     bool investigated = false;
     for (const synth::Case& c : record.cases) investigated |= c.kind == "utredning";
     std::size_t measurements = 0;
     std::set<std::string> refs;
     for (size_t k = 0; k < cases.size(); ++k) {
-      const synth::RegisterCase& r = cases[k];
+      const submission::RegisterCase& r = cases[k];
       const synth::Case& c = record.cases[k];
-      CHECK(r.case_info.ref == c.id);
-      CHECK(access::Name(r.case_info.kind) == c.kind);
-      CHECK(r.case_info.client == record.client.id);
-      refs.insert(r.case_info.ref);
+      CHECK(r.case_info->ref == c.id);
+      CHECK(access::Name(r.case_info->kind) == c.kind);
+      CHECK(r.case_info->client == record.client.id);
+      refs.insert(r.case_info->ref);
       const bool report = c.kind == "anmalan" || c.kind == "forhandsbedomning";
-      CHECK(r.case_info.led_to_investigation == (!report || investigated));
+      CHECK(r.case_info->led_to_investigation == (!report || investigated));
       if (report) (investigated ? reports_kept : reports_refused) += 1;
-      CHECK(r.episode.personnummer == record.client.personnummer);
-      CHECK(r.episode.client_ref == record.client.id);
-      CHECK(r.episode.age == c.age_at_start);
-      CHECK(r.episode.postal_code == record.client.postal_code);
-      CHECK(r.episode.intervention == c.intervention);
-      CHECK(r.episode.start == c.opened);
-      CHECK(r.episode.end == c.closed);
-      CHECK(r.episode.outcome == c.outcome);
-      for (const store::Measurement& m : r.episode.measurements) CHECK(m.case_ref == c.id);
-      measurements += r.episode.measurements.size();
+      CHECK(r.episodes.front().personnummer == record.client.personnummer);
+      CHECK(r.episodes.front().client_ref == record.client.id);
+      CHECK(r.episodes.front().age == c.age_at_start);
+      CHECK(r.episodes.front().postal_code == record.client.postal_code);
+      CHECK(r.episodes.front().intervention == c.intervention);
+      CHECK(r.episodes.front().start == c.opened);
+      CHECK(r.episodes.front().end == c.closed);
+      CHECK(r.episodes.front().outcome == c.outcome);
+      for (const store::Measurement& m : r.episodes.front().measurements) CHECK(m.case_ref == c.id);
+      measurements += r.episodes.front().measurements.size();
     }
     CHECK(refs.size() == cases.size());
     CHECK(measurements == record.measurements.size());
@@ -240,4 +242,127 @@ TEST_CASE("register json: the synthetic population as register cases", "[registe
   // The population has both kinds of report.
   CHECK(reports_kept > 0);
   CHECK(reports_refused > 0);
+}
+
+// ---- Cases and case lines (varsam/submission.h) ----------------------------------------------
+
+namespace {
+
+// A context of the board's follow-up, with or without a case of its own.
+access::Context Analyst(bool with_case) {
+  auto parsed = access::ParseContext(
+      R"({"actor": "u-4", "role": "analytiker", "organisation": {"kind": "socialnamnd",
+          "id": "0180"}, "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"})");
+  REQUIRE(parsed.ok());
+  access::Context c = *parsed;
+  if (with_case) {
+    c.case_info = access::CaseInfo{"c-own", access::CaseKind::kUtredning, true, "K-own"};
+    c.subject_client = "K-own";
+  }
+  return c;
+}
+
+// The error of ParseCaseLines on `text`.
+std::string LinesError(const std::string& text, bool context_case = true) {
+  auto parsed = submission::ParseCaseLines(text, Analyst(context_case));
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.status().code() == absl::StatusCode::kInvalidArgument);
+  return std::string(parsed.status().message());
+}
+
+}  // namespace
+
+TEST_CASE("submission: a case round-trips through its line", "[register-json]") {
+  submission::RegisterCase c;
+  c.case_info = access::CaseInfo{"c-9", access::CaseKind::kInsats, true, "K-77"};
+  c.episodes = {Full(), Full()};
+  c.episodes[1].client_ref = "K-78";
+  const std::string line = DumpJson(submission::RegisterCaseJson(c));
+  CHECK(line.rfind(R"({"case":{"ref":"c-9","kind":"insats","led_to_investigation":true,)"
+                   R"("client":"K-77"},"episodes":[{"personnummer":)",
+                   0) == 0);
+  auto parsed_json = ParseJson(line, "line");
+  REQUIRE(parsed_json.ok());
+  auto back = submission::ParseRegisterCase(*parsed_json, "the line");
+  REQUIRE(back.ok());
+  REQUIRE(back->case_info.has_value());
+  CHECK(back->case_info->ref == "c-9");
+  CHECK(back->case_info->kind == access::CaseKind::kInsats);
+  CHECK(back->case_info->led_to_investigation);
+  CHECK(back->case_info->client == "K-77");
+  REQUIRE(back->episodes.size() == 2);
+  RequireSame(c.episodes[0], back->episodes[0]);
+  RequireSame(c.episodes[1], back->episodes[1]);
+  CHECK(DumpJson(submission::RegisterCaseJson(*back)) == line);
+
+  // Without a case: no "case" key, and the context's case is used.
+  c.case_info.reset();
+  const std::string bare = DumpJson(submission::RegisterCaseJson(c));
+  CHECK(bare.rfind(R"({"episodes":[)", 0) == 0);
+  auto bare_back = submission::ParseRegisterCase(*ParseJson(bare, "line"), "the line");
+  REQUIRE(bare_back.ok());
+  CHECK_FALSE(bare_back->case_info.has_value());
+  auto in = submission::ContextFor(Analyst(true), *bare_back);
+  REQUIRE(in.ok());
+  CHECK(in->case_info->ref == "c-own");
+  CHECK(submission::ContextFor(Analyst(false), *bare_back).status().message() ==
+        "case: is required (on the line or in the context)");
+}
+
+TEST_CASE("submission: case lines are read in their context, numbered by line", "[register-json]") {
+  submission::RegisterCase c;
+  c.case_info = access::CaseInfo{"c-9", access::CaseKind::kAnmalan, false, "K-77"};
+  c.episodes = {Full()};
+  const std::string with_case = DumpJson(submission::RegisterCaseJson(c));
+  c.case_info.reset();
+  const std::string without = DumpJson(submission::RegisterCaseJson(c));
+  auto cases = submission::ParseCaseLines(
+      Cat({"\n", with_case, "\r\n  \t\n", without}), Analyst(true));
+  REQUIRE(cases.ok());
+  REQUIRE(cases->size() == 2);
+  const submission::CaseSubmission& first = (*cases)[0];
+  CHECK(first.line == 2);
+  // The line's case is the context's case, its client the subject client; the rest is the
+  // document's context.
+  CHECK(first.context.case_info->ref == "c-9");
+  CHECK(first.context.case_info->kind == access::CaseKind::kAnmalan);
+  CHECK_FALSE(first.context.case_info->led_to_investigation);
+  CHECK(first.context.subject_client == std::optional<std::string>("K-77"));
+  CHECK(first.context.actor == "u-4");
+  CHECK(first.context.purpose == access::Purpose::kUppfoljning);
+  REQUIRE(first.episodes.size() == 1);
+  RequireSame(Full(), first.episodes[0]);
+  const submission::CaseSubmission& second = (*cases)[1];
+  CHECK(second.line == 4);
+  CHECK(second.context.case_info->ref == "c-own");
+  CHECK(second.context.subject_client == std::optional<std::string>("K-own"));
+  auto empty = submission::ParseCaseLines("\n \n", Analyst(false));
+  REQUIRE(empty.ok());
+  CHECK(empty->empty());
+}
+
+TEST_CASE("submission: a bad case line is named by its number and key, never a value",
+          "[register-json]") {
+  const std::string episode = DumpJson(submission::EpisodeJson(Full()));
+  const std::string good = Cat({R"({"episodes": [)", episode, "]}\n"});
+  // The CLI's own message for this case (docs/cli.md).
+  CHECK(LinesError(Cat({good, good,
+                        R"({"episodes": [{"client_ref": "K", "age": 3, "start": "2025-01-01", )"
+                        R"("namn": "Anna Berg"}]})"})) ==
+        "line 3: episodes[0]: unknown key 'namn'");
+  CHECK(LinesError("{").rfind("line 1: the line: ", 0) == 0);
+  CHECK(LinesError("\n\n[1, 2]") == "line 3: the line: must be an object");
+  CHECK(LinesError(R"({"case": 1, "episodes": []})") == "line 1: context.case: must be an object");
+  CHECK(LinesError(R"({"episodes": []})") == "line 1: episodes: must be a non-empty array");
+  CHECK(LinesError(R"({"episode": []})").rfind("line 1: the line: unknown key 'episode'", 0) == 0);
+  const std::string bad_kind =
+      Cat({R"({"case": {"ref": "c", "kind": "198501012382", "led_to_investigation": true, )"
+           R"("client": "K"}, "episodes": [)",
+           episode, "]}"});
+  const std::string message = LinesError(bad_kind);
+  CHECK(message.rfind("line 1: context.case.kind: ", 0) == 0);
+  CHECK(message.find("198501012382") == std::string::npos);
+  CHECK(LinesError(Cat({good, R"({"episodes": [{"client_ref": "K", "age": 3}]})"})) ==
+        "line 2: episodes[0].start: is required");
+  CHECK(LinesError(good, false) == "line 1: case: is required (on the line or in the context)");
 }

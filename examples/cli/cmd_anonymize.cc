@@ -63,7 +63,7 @@ int RunAnonymize(const AnonymizeOptions& o) {
   if (o.today) {
     const auto day = ParseIsoDate(*o.today, "--today");
     if (!day.ok()) {
-      std::cerr << "varsam: " << Msg(day.status()) << " (see --help)\n";
+      std::cerr << "varsam: " << StatusMessage(day.status()) << " (see --help)\n";
       return kExitUsage;
     }
     po.scrub.today = *day;
@@ -125,7 +125,7 @@ int RunAnonymize(const AnonymizeOptions& o) {
   po.keys = nullptr;
   if (!created.ok()) {
     if (!have_key && created.status().code() == absl::StatusCode::kFailedPrecondition) {
-      std::cerr << "varsam: " << Msg(created.status()) << " (give --key-file)\n";
+      std::cerr << "varsam: " << StatusMessage(created.status()) << " (give --key-file)\n";
       return kExitDataErr;
     }
     return Fail(created.status());
@@ -140,7 +140,9 @@ int RunAnonymize(const AnonymizeOptions& o) {
   CsvReader reader(in);
   std::vector<std::string> fields;
   auto header = reader.Next(&fields);
-  if (!header.ok()) return Fail(absl::InvalidArgumentError(Cat({"--in: ", Msg(header.status())})));
+  if (!header.ok()) {
+    return Fail(absl::InvalidArgumentError(Cat({"--in: ", StatusMessage(header.status())})));
+  }
   if (!*header) return Fail(absl::InvalidArgumentError("--in: empty (no header row)"));
   // Every schema field must be a column, and every column a schema field.
   const auto& schema_fields = po.schema.fields;
@@ -176,7 +178,7 @@ int RunAnonymize(const AnonymizeOptions& o) {
   while (true) {
     auto more = reader.Next(&fields);
     if (!more.ok()) {
-      return Fail(absl::InvalidArgumentError(Cat({"--in: ", Msg(more.status())})));
+      return Fail(absl::InvalidArgumentError(Cat({"--in: ", StatusMessage(more.status())})));
     }
     if (!*more) break;
     const std::string line = std::to_string(reader.line());
@@ -191,7 +193,7 @@ int RunAnonymize(const AnonymizeOptions& o) {
     const absl::Status added = pipeline.Add(record);
     if (!added.ok()) {
       if (progress) std::cerr << "\n";
-      std::cerr << "varsam: --in: line " << line << ": " << Msg(added) << "\n";
+      std::cerr << "varsam: --in: line " << line << ": " << StatusMessage(added) << "\n";
       return ExitFor(added);
     }
     ++count;

@@ -23,6 +23,7 @@
 #include "varsam/ident.h"
 #include "varsam/instruments.h"
 #include "varsam/store.h"
+#include "varsam/submission.h"
 #include "varsam/synth.h"
 
 namespace varsam::cli {
@@ -221,18 +222,18 @@ int RegisterDemo(const std::string& location, const std::vector<synth::ClientRec
   };
   // The population's cases in one batch per case kind and whether the case led to an
   // investigation (the policy decides on both).
-  std::vector<synth::RegisterCase> cases;
+  std::vector<submission::RegisterCase> cases;
   for (const synth::ClientRecord& record : clients) {
-    for (synth::RegisterCase& c : synth::RegisterCases(record)) cases.push_back(std::move(c));
+    for (submission::RegisterCase& c : synth::RegisterCases(record)) cases.push_back(std::move(c));
   }
   std::size_t submitted = 0;
   for (const std::string_view kind : store::kCaseKinds) {
     for (const bool investigated : {false, true}) {
-      std::vector<engine::RegisterSubmission> batch;
-      for (const synth::RegisterCase& c : cases) {
-        if (access::Name(c.case_info.kind) == kind &&
-            c.case_info.led_to_investigation == investigated) {
-          batch.push_back(c.episode);
+      std::vector<submission::Episode> batch;
+      for (const submission::RegisterCase& c : cases) {
+        if (c.case_info && access::Name(c.case_info->kind) == kind &&
+            c.case_info->led_to_investigation == investigated) {
+          batch.insert(batch.end(), c.episodes.begin(), c.episodes.end());
         }
       }
       if (batch.empty()) continue;

@@ -10,15 +10,18 @@
 //
 // Both are guarded and audited calls of the engine (engine::Engine::SubmitToRegister,
 // ExportRegister) made in the context of CONTEXT.json (who, role, organisation, purpose, time;
-// access::ParseContext's form). Submission input is JSON lines, one case per line:
+// access::ParseContext's form). Submission input is the library's case lines
+// (varsam/submission.h, submission::ParseCaseLines; the C API's varsam_register_submit_cases),
+// one case per line:
 //   {"case": {"ref": "c-9", "kind": "insats", "led_to_investigation": true, "client": "k-1"},
-//    "episodes": [<engine::ParseRegisterSubmission's form>, ...]}
+//    "episodes": [<submission::ParseEpisode's form>, ...]}
 // The line's case becomes the context's case and its client the subject client; "case" may be
 // left out when CONTEXT.json has one. Every line is parsed before anything is submitted: a bad
 // line stops the run with exit 65 naming the line and the key, never a value. Then each case
-// is submitted on its own (all of its episodes or none): a case the policy refuses (a report
-// that led to no investigation) or the register cannot take is named by its line and the
-// others go in; exit 65 when any case was invalid, else 77 when any was refused, else 0.
+// is submitted on its own (engine::Engine::SubmitCases; all of its episodes or none): a case
+// the policy refuses (a report that led to no investigation) or the register cannot take is
+// named by its line and the others go in; exit 65 when any case was invalid, else 77 when any
+// was refused, else 0.
 
 #include <unistd.h>
 
@@ -46,6 +49,7 @@
 #include "varsam/access.h"
 #include "varsam/core.h"
 #include "varsam/engine.h"
+#include "varsam/submission.h"
 
 namespace varsam::cli {
 namespace {
@@ -72,73 +76,19 @@ struct RegisterCommandOptions {
   std::string report;
 };
 
-// One case of the input: its line, its context and its episodes.
-struct InputCase {
-  std::size_t line = 0;
-  access::Context context;
-  std::vector<engine::RegisterSubmission> episodes;
-};
-
-absl::Status AtLine(std::size_t line, const absl::Status& status) {
-  return absl::Status(status.code(), Cat({"--in: line ", std::to_string(line), ": ", Msg(status)}));
+absl::Status AtIn(const absl::Status& status) {
+  return absl::Status(status.code(), Cat({"--in: ", StatusMessage(status)}));
 }
 
-// The context file as a JSON object (validated once as a context).
-absl::StatusOr<nlohmann::json> ReadContext(const std::string& path) {
-  VARSAM_ASSIGN_OR_RETURN(const std::string text, ReadFile(path, "--context"));
-  VARSAM_RETURN_IF_ERROR(access::ParseContext(text).status());
-  return ParseJson(text, "--context");
-}
-
-// Every line of the input, parsed; the first bad line is the error.
-absl::StatusOr<std::vector<InputCase>> ReadCases(const std::string& path,
-                                                 const nlohmann::json& context) {
-  VARSAM_ASSIGN_OR_RETURN(const std::string text, ReadFile(path, "--in"));
-  std::vector<InputCase> cases;
-  std::size_t line = 0;
-  std::size_t begin = 0;
-  while (begin < text.size()) {
-    std::size_t end = text.find('\n', begin);
-    if (end == std::string::npos) end = text.size();
-    std::string_view row(text.data() + begin, end - begin);
-    begin = end + 1;
-    ++line;
-    if (row.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    absl::StatusOr<nlohmann::json> parsed = ParseJson(row, "the line");
-    if (!parsed.ok()) return AtLine(line, parsed.status());
-    const nlohmann::json& item = *parsed;
-    if (absl::Status keys = CheckJsonKeys(item, "the line", {"case", "episodes"}); !keys.ok()) {
-      return AtLine(line, keys);
-    }
-    nlohmann::json merged = context;
-    const auto case_it = item.find("case");
-    if (case_it != item.end()) {
-      merged["case"] = *case_it;
-      const auto client = case_it->find("client");
-      merged["subject_client"] =
-          case_it->is_object() && client != case_it->end() ? *client : nlohmann::json();
-    }
-    InputCase c;
-    c.line = line;
-    absl::StatusOr<access::Context> parsed_context = access::ParseContext(DumpJson(merged));
-    if (!parsed_context.ok()) return AtLine(line, parsed_context.status());
-    c.context = *std::move(parsed_context);
-    if (!c.context.case_info) {
-      return AtLine(line,
-                    absl::InvalidArgumentError("case: is required (on the line or in --context)"));
-    }
-    const auto episodes = item.find("episodes");
-    if (episodes == item.end() || !episodes->is_array() || episodes->empty()) {
-      return AtLine(line, absl::InvalidArgumentError("episodes: must be a non-empty array"));
-    }
-    for (std::size_t i = 0; i < episodes->size(); ++i) {
-      absl::StatusOr<engine::RegisterSubmission> episode = engine::ParseRegisterSubmission(
-          (*episodes)[i], Cat({"episodes[", std::to_string(i), "]"}));
-      if (!episode.ok()) return AtLine(line, episode.status());
-      c.episodes.push_back(*std::move(episode));
-    }
-    cases.push_back(std::move(c));
-  }
+// Every case of --in, read in the context of --context (submission::ParseCaseLines); the first
+// bad line is the error.
+absl::StatusOr<std::vector<submission::CaseSubmission>> ReadCases(const RegisterCommandOptions& o) {
+  VARSAM_ASSIGN_OR_RETURN(const std::string context_text, ReadFile(o.context, "--context"));
+  VARSAM_ASSIGN_OR_RETURN(const access::Context context, access::ParseContext(context_text));
+  VARSAM_ASSIGN_OR_RETURN(const std::string text, ReadFile(o.in, "--in"));
+  absl::StatusOr<std::vector<submission::CaseSubmission>> cases =
+      submission::ParseCaseLines(text, context);
+  if (!cases.ok()) return AtIn(cases.status());
   return cases;
 }
 
@@ -180,9 +130,7 @@ absl::StatusOr<std::unique_ptr<engine::Engine>> OpenEngine(
 constexpr std::size_t kListed = 10;
 
 int RunSubmit(const RegisterCommandOptions& o) {
-  absl::StatusOr<nlohmann::json> context = ReadContext(o.context);
-  if (!context.ok()) return Fail(context.status());
-  absl::StatusOr<std::vector<InputCase>> cases = ReadCases(o.in, *context);
+  absl::StatusOr<std::vector<submission::CaseSubmission>> cases = ReadCases(o);
   if (!cases.ok()) return Fail(cases.status());
 
   std::array<std::uint8_t, 32> key{};
@@ -194,20 +142,12 @@ int RunSubmit(const RegisterCommandOptions& o) {
   if (!opened.ok()) return Fail(opened.status());
   engine::Engine& varsam = **opened;
 
-  // Each case is its own guarded call (its own audit event); calls from several threads share
-  // the audit log's group commit and the store's transactions.
+  // Each case is its own guarded call (its own audit event), from --threads threads.
   const std::size_t n = cases->size();
-  std::vector<absl::Status> results(n);
-  std::atomic<std::size_t> next{0}, done{0};
-  const auto work = [&] {
-    for (std::size_t i = next++; i < n; i = next++) {
-      results[i] = varsam.SubmitToRegister((*cases)[i].context, (*cases)[i].episodes);
-      ++done;
-    }
-  };
+  std::atomic<std::size_t> done{0};
+  absl::StatusOr<engine::CasesSubmitted> result = absl::UnknownError("not run");
   {
-    std::vector<std::jthread> workers;
-    for (int t = 0; t < o.threads; ++t) workers.emplace_back(work);
+    std::jthread submit([&] { result = varsam.SubmitCases(*cases, o.threads, &done); });
     if (isatty(STDERR_FILENO) == 1) {
       while (done.load() < n) {
         std::cerr << "\r" << done.load() << " of " << n << " cases" << std::flush;
@@ -216,54 +156,26 @@ int RunSubmit(const RegisterCommandOptions& o) {
       std::cerr << "\r" << n << " of " << n << " cases\n";
     }
   }
-
-  std::size_t submitted = 0, episodes = 0, measurements = 0, invalid = 0, refused = 0;
-  nlohmann::ordered_json rejected = nlohmann::ordered_json::array();
-  for (std::size_t i = 0; i < n; ++i) {
-    const InputCase& c = (*cases)[i];
-    const absl::Status& status = results[i];
-    if (status.ok()) {
-      ++submitted;
-      episodes += c.episodes.size();
-      for (const engine::RegisterSubmission& e : c.episodes) measurements += e.measurements.size();
-      continue;
-    }
-    if (status.code() != absl::StatusCode::kPermissionDenied &&
-        status.code() != absl::StatusCode::kInvalidArgument) {
-      return Fail(AtLine(c.line, status));  // the store's or the audit log's own failure
-    }
-    (status.code() == absl::StatusCode::kPermissionDenied ? refused : invalid) += 1;
-    if (!o.json && rejected.size() < kListed) {
-      std::cerr << "varsam: --in: line " << c.line << ": " << Msg(status) << "\n";
-    }
-    nlohmann::ordered_json r;
-    r["line"] = c.line;
-    r["status"] = StatusCodeName(status.code());
-    r["message"] = Msg(status);
-    rejected.push_back(std::move(r));
-  }
+  if (!result.ok()) return Fail(AtIn(result.status()));  // the store's or the audit log's
 
   if (o.json) {
-    nlohmann::ordered_json out;
-    out["cases"] = cases->size();
-    out["submitted"] = submitted;
-    out["episodes"] = episodes;
-    out["measurements"] = measurements;
-    out["refused"] = refused;
-    out["invalid"] = invalid;
-    out["rejected"] = std::move(rejected);
-    std::cout << DumpJson(out) << "\n";
+    std::cout << DumpJson(engine::CasesSubmittedJson(*result)) << "\n";
   } else {
-    if (rejected.size() > kListed) {
-      std::cerr << "varsam: --in: and " << rejected.size() - kListed
+    for (std::size_t i = 0; i < result->rejected.size() && i < kListed; ++i) {
+      const engine::CasesSubmitted::Rejected& r = result->rejected[i];
+      std::cerr << "varsam: --in: line " << r.line << ": " << StatusMessage(r.status) << "\n";
+    }
+    if (result->rejected.size() > kListed) {
+      std::cerr << "varsam: --in: and " << result->rejected.size() - kListed
                 << " more cases not submitted (--json lists them all)\n";
     }
-    std::cout << n << " cases read; " << submitted << " submitted (" << episodes << " episodes, "
-              << measurements << " measurements, key epoch " << o.key_epoch << "); " << refused
-              << " refused by the policy; " << invalid << " invalid\n";
+    std::cout << n << " cases read; " << result->submitted << " submitted (" << result->episodes
+              << " episodes, " << result->measurements << " measurements, key epoch "
+              << o.key_epoch << "); " << result->refused << " refused by the policy; "
+              << result->invalid << " invalid\n";
   }
-  if (invalid > 0) return kExitDataErr;
-  if (refused > 0) return kExitDenied;
+  if (result->invalid > 0) return kExitDataErr;
+  if (result->refused > 0) return kExitDenied;
   return kExitOk;
 }
 

@@ -15,8 +15,8 @@
 #include "cli.h"
 #include "files.h"
 #include "varsam/core.h"
-#include "varsam/engine.h"
 #include "varsam/store.h"
+#include "varsam/submission.h"
 #include "varsam/synth.h"
 
 namespace varsam::cli {
@@ -39,14 +39,8 @@ class RegisterLinesSink : public synth::Sink {
  public:
   explicit RegisterLinesSink(std::string path) : path_(std::move(path)) {}
   absl::Status Add(const synth::ClientRecord& record) override {
-    for (const synth::RegisterCase& c : synth::RegisterCases(record)) {
-      nlohmann::ordered_json line;
-      line["case"] = {{"ref", c.case_info.ref},
-                      {"kind", access::Name(c.case_info.kind)},
-                      {"led_to_investigation", c.case_info.led_to_investigation},
-                      {"client", c.case_info.client}};
-      line["episodes"] = nlohmann::ordered_json::array({engine::RegisterSubmissionJson(c.episode)});
-      text_ += DumpJson(line);
+    for (const submission::RegisterCase& c : synth::RegisterCases(record)) {
+      text_ += DumpJson(submission::RegisterCaseJson(c));
       text_ += '\n';
     }
     return absl::OkStatus();

@@ -25,11 +25,6 @@ int HexValue(char c) {
 
 }  // namespace
 
-std::string_view Msg(const absl::Status& status) {
-  const auto m = status.message();
-  return std::string_view(m.data(), m.size());
-}
-
 absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view what) {
   std::ostringstream text;
   if (path == "-") {

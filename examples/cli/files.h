@@ -16,9 +16,6 @@
 
 namespace varsam::cli {
 
-// A status's message as a std::string_view.
-std::string_view Msg(const absl::Status& status);
-
 // The whole file, or standard input when `path` is "-". NotFound (exit 66) when the file does
 // not exist, Unavailable (exit 74) when it cannot be read.
 absl::StatusOr<std::string> ReadFile(const std::string& path, std::string_view what);

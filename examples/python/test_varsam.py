@@ -1054,6 +1054,39 @@ class RegisterTest(unittest.TestCase):
             self.assertEqual(cm.exception.status_name, "unauthenticated")
 
 
+    def test_submit_case_lines(self):
+        """The same case lines as `varsam register submit` reads, from Python."""
+        def line(ref: str, kind: str, led: bool, number: str, age: int) -> dict:
+            return {"case": {"ref": ref, "kind": kind, "led_to_investigation": led,
+                             "client": "k-" + ref},
+                    "episodes": [self.episode(number, age)]}
+        with tempfile.TemporaryDirectory() as store:
+            with varsam.Engine(store, key=TEST_KEY, key_epoch=1,
+                               pseudonym_key=lambda epoch: bytes(32 * [9])) as engine:
+                analyst = varsam.Context(self.ANALYST)
+                out = engine.register_submit_cases(analyst, [
+                    line("c-1", "utredning", True, self.NUMBERS[0], 31),
+                    line("c-2", "anmalan", False, self.NUMBERS[1], 32),
+                    {"episodes": [self.episode(self.NUMBERS[2], 33)]},
+                ], threads=2)
+                self.assertEqual(list(out), ["cases", "submitted", "episodes", "measurements",
+                                             "refused", "invalid", "rejected"])
+                self.assertEqual((out["cases"], out["submitted"], out["refused"], out["invalid"]),
+                                 (3, 2, 1, 0))
+                self.assertEqual([(r["line"], r["status"]) for r in out["rejected"]],
+                                 [(2, "permission_denied")])
+                # JSON-lines text as is; a bad line names the line and the key.
+                text = json.dumps({"episodes": [dict(self.episode(self.NUMBERS[3], 34),
+                                                     start="2026-03-15", namn="Anna")]},
+                                  default=str)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.register_submit_cases(analyst, "\n" + text + "\n")
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+                self.assertIn("line 2: episodes[0]: unknown key 'namn'", cm.exception.message)
+                self.assertNotIn("Anna", cm.exception.message)
+                self.assertEqual(engine.register_export(analyst, k=1)["report"]["records_in"], 2)
+
+
 class AnonymizeTest(unittest.TestCase):
     """varsam.anonymize: official test numbers, names, example.se addresses."""
 

@@ -299,6 +299,9 @@ def _declare_engine(lib: ctypes.CDLL, c_status) -> None:
         ),
         "varsam_engine_close": ([handle], None),
         "varsam_register_submit": ([handle, handle, ctypes.c_char_p, ctypes.c_size_t], c_status),
+        "varsam_register_submit_cases": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int32, out_json],
+            c_status),
         "varsam_register_export": (
             [handle, handle, ctypes.c_char_p, ctypes.c_size_t, out_json], c_status),
         "varsam_context_from_json": (
@@ -1290,6 +1293,32 @@ class Engine:
             episodes = [_dates_as_text(e) for e in episodes]
         data = _json_arg(episodes, "episodes")
         _check(lib.varsam_register_submit(self._ptr(), context._ptr(), data, len(data)))
+
+    def register_submit_cases(self, context: Context, cases, threads: int = 1) -> dict:
+        """Case lines, as `varsam register submit --in` reads them (varsam_register_submit_cases):
+        JSON-lines text (str or bytes, e.g. a file `varsam synth --register` wrote), or a list of
+        mappings {"case": {...}, "episodes": [...]} (dates may be datetime.date). Each case is
+        its own "register.submit" call in ``context`` with the line's case; up to ``threads``
+        (1..64) at once. Returns what `varsam register submit --json` prints: {"cases",
+        "submitted", "episodes", "measurements", "refused", "invalid", "rejected": [{"line",
+        "status", "message"}]}. A bad line raises VarsamError invalid_argument ("line 3: ...")
+        and nothing is submitted."""
+        if isinstance(cases, collections.abc.Sequence) and not isinstance(
+                cases, (str, bytes, bytearray, memoryview)):
+            lines = []
+            for c in cases:
+                if isinstance(c, collections.abc.Mapping):
+                    c = dict(c)
+                    if "episodes" in c and isinstance(c["episodes"], collections.abc.Sequence):
+                        c["episodes"] = [_dates_as_text(e) for e in c["episodes"]]
+                lines.append(json.dumps(c))
+            data = "".join(line + "\n" for line in lines).encode("utf-8")
+        else:
+            data = _to_bytes(cases, "cases")
+        if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 64:
+            raise _bad("threads: must be an int from 1 to 64")
+        return self._json_call("varsam_register_submit_cases", self._ptr(), context._ptr(), data,
+                               len(data), threads)
 
     def register_export(self, context: Context, **options) -> dict:
         """Action "register.export": a k-anonymous release, {"header", "rows", "report"}.

@@ -148,6 +148,13 @@ absl::StatusOr<Context> ParseContext(std::string_view json);
 // The same JSON form; ParseContext(ContextToJson(c)) gives c back.
 std::string ContextToJson(const Context& context);
 
+// The context's "case" object on its own ({"ref", "kind", "led_to_investigation", "client"},
+// all required, unknown keys refused), as a case line of the register carries it
+// (varsam/submission.h). InvalidArgument names `what` and the key ("context.case.kind: ..."),
+// never a value. CaseInfoJson is its inverse.
+absl::StatusOr<CaseInfo> ParseCaseInfo(const nlohmann::json& value, std::string_view what);
+nlohmann::ordered_json CaseInfoJson(const CaseInfo& info);
+
 // ---- What a call touches ----------------------------------------------------------------------
 
 struct Resource {

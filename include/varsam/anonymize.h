@@ -52,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "varsam/kanonymity.h"
@@ -170,6 +171,22 @@ nlohmann::ordered_json SearchReportJson(std::string_view format, std::size_t rec
 // and "scrubbed" (before "search"): the identifiers replaced in free text, by kind.
 nlohmann::ordered_json ReportJson(const Release& release);
 
+// A refused record, as Pipeline::Add reports it: besides the message "record N: field 'x': ..."
+// (N = index + 1), the status carries this as a payload, so that a caller naming records its own
+// way (the C API's "request.records[i]", the CLI's "line N") reads the index and the field
+// instead of taking the message apart.
+struct RecordError {
+  std::size_t index = 0;  // 0-based, among the records this pipeline took before it
+  std::string field;      // the schema field at fault; "" when it is the record as a whole
+  std::string message;    // the message without "record N: " (names the field, never a value)
+};
+// The status of a refused record: `code` (InvalidArgument, or FailedPrecondition for a
+// forbidden field), message "record <index + 1>: <message>", and `error` as its payload.
+absl::Status RecordStatus(absl::StatusCode code, const RecordError& error);
+// The RecordError a status carries; nullopt for any other status (a failure of the pipeline
+// itself, OK).
+std::optional<RecordError> RecordErrorOf(const absl::Status& status);
+
 class Pipeline {
  public:
   // Loads the hierarchies, asks the key callback (when needed) and compiles the scrubber.
@@ -185,12 +202,35 @@ class Pipeline {
   // (the schema has that field wrong: such values can be released as they are — a
   // quasi-identifier at level 0); FailedPrecondition naming the field when a
   // forbidden field holds a value (white space alone is no value). A refused record leaves
-  // nothing behind.
+  // nothing behind; its status carries a RecordError (RecordErrorOf).
   virtual absl::Status Add(const Record& record) = 0;
   // The release. FailedPrecondition when no generalisation satisfies the model within the
   // suppression budget. The pipeline can be finished once.
   virtual absl::StatusOr<Release> Finish() = 0;
 };
+
+// ---- The JSON request (varsam_anonymize; src/anonymize/request_json.cc) -----------------------
+//
+// One request holds the schema, the records and the model; the C API reads no files, so csv
+// hierarchies come in it too:
+//   {"schema": {<the schema above>} | "<its text>", "records": [{"field": "value" | n | null,
+//    ...}, ...], "k": 5, "l": 0, "sensitive": "field" | null, "max_suppression": 0.0,
+//    "key_epoch": 0, "names": ["Anna", ...], "today": "YYYY-MM-DD" | null,
+//    "hierarchies": {"FILE": "<csv text>", ...}}
+// "schema", "records" and "k" are required; unknown keys are refused. InvalidArgument names the
+// key, the record's index and the field ("request.records[3]: unknown key 'x' (not a field of
+// the schema)", "request.schema: field 2 ..."), never a value.
+struct Request {
+  // Everything but the host's keys; read_hierarchy reads the request's "hierarchies"
+  // (InvalidArgument "request.hierarchies: has no entry 'FILE'" for one it lacks).
+  PipelineOptions options;
+  std::vector<Record> records;  // in the schema's field order ("" for a missing field or null)
+};
+absl::StatusOr<Request> ParseRequest(std::string_view json);
+
+// A release as the C API returns it: {"header": [...], "rows": [[...], ...], "report":
+// ReportJson(release)}.
+nlohmann::ordered_json ReleaseJson(const Release& release);
 
 }  // namespace varsam::anonymize
 

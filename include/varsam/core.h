@@ -67,6 +67,10 @@ std::string Cat(std::initializer_list<std::string_view> pieces);
 // ("invalid_argument", "permission_denied", ...). Never empty.
 std::string_view StatusCodeName(absl::StatusCode code);
 
+// The message of `status` as a std::string_view (absl's own string_view is a distinct type in
+// Debian's Abseil); a view into `status`, valid while it lives.
+std::string_view StatusMessage(const absl::Status& status);
+
 // ---- UTF-8 -----------------------------------------------------------------------------------
 
 // True when `bytes` is well-formed UTF-8 per RFC 3629 §4: no overlong forms, no surrogates

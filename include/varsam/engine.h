@@ -38,6 +38,9 @@
 #ifndef VARSAM_ENGINE_H_
 #define VARSAM_ENGINE_H_
 
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -58,6 +61,7 @@
 #include "varsam/pseudonym.h"
 #include "varsam/instruments.h"
 #include "varsam/store.h"
+#include "varsam/submission.h"
 
 namespace varsam::engine {
 
@@ -85,26 +89,8 @@ struct EngineOptions {
   RegisterOptions register_options;
 };
 
-// One episode of a case, as the host's case system knows it (identifiable). Only its
-// pseudonymised and generalised form reaches the register: a keyed pseudonym of the identity
-// number (or, without one, of the host's client id), the age band, the county, the periods,
-// the intervention and outcome, and the measurements' instrument, session, period, total and
-// band. The case kind and whether it led to an investigation come from the context's case.
-struct RegisterSubmission {
-  std::string personnummer;  // the client's identity number, any accepted form; or ""
-  std::string client_ref;    // the host's client id, used when personnummer is ""
-  int age = -1;              // whole years when the episode started; -1 unknown (refused)
-  std::string sex;           // "female", "male" or ""
-  std::string postal_code;   // five digits, or "" (no region)
-  std::string intervention;  // one of the register's interventions, or ""
-  Date start;
-  std::optional<Date> end;
-  std::string outcome;  // one of store::kOutcomes, or ""
-  std::vector<store::Measurement> measurements;  // client and case fields are not used
-  // Classes of data the host's record holds beyond these fields: a trade-union class refuses
-  // the whole submission (floor rule never-union, SoLPUL 7 a §).
-  std::vector<access::FieldClass> field_classes;
-};
+// One episode of a case (varsam/submission.h, where its JSON form is). The engine's name for it.
+using RegisterSubmission = submission::Episode;
 
 // The audit record of one guarded call, filled from its context: who, role, organisation,
 // purpose, action, case reference, decision, the deciding rule ids, the context's time and a
@@ -156,25 +142,8 @@ struct RegisterRelease {
 
 // ---- JSON forms of the register calls (the C API's and `varsam register`'s; keys stable) ------
 
-// One submission's JSON form (varsam_register_submit, `varsam register submit`):
-//   {"personnummer": "YYYYMMDDNNNN", "client_ref": "k-1", "age": 34, "sex": "female",
-//    "postal_code": "11122", "intervention": "familjebehandling", "start": "2025-01-15",
-//    "end": "2025-06-30" | null, "outcome": "improved",
-//    "measurements": [{"instrument": "ors", "session": 1, "date": "2025-01-15",
-//                      "total": 24.5 | null, "band": "clinical" | null}],
-//    "field_classes": ["ordinary" | "sensitive" | "trade_union", ...]}
-// "age" and "start" are required, and "personnummer" or "client_ref"; every other key may be
-// left out or null (empty, none). Unknown keys are refused. InvalidArgument names `what` and
-// the key ("submissions[3].measurements[0].date: ..."), never a value. What the values may be
-// is SubmitToRegister's to decide.
-absl::StatusOr<RegisterSubmission> ParseRegisterSubmission(const nlohmann::json& value,
-                                                           std::string_view what);
-// A JSON array of submissions, or one submission (a batch of one); `what` names the document.
-absl::StatusOr<std::vector<RegisterSubmission>> ParseRegisterSubmissions(std::string_view json,
-                                                                         std::string_view what);
-// The JSON form above (every key; a measurement's five fields). Parsing it gives `submission`
-// back, but for the measurements' other fields, which the register never takes.
-nlohmann::ordered_json RegisterSubmissionJson(const RegisterSubmission& submission);
+// What is submitted has its JSON forms in varsam/submission.h (submission::ParseEpisodes,
+// EpisodeJson, ParseCaseLines): the C API's, Python's and the CLI's one parser.
 
 // Export options' JSON form (varsam_register_export); every key optional, unknown refused:
 //   {"k": 5, "l": 0, "max_suppression": 0.0, "metric": "loss" | "discernibility",
@@ -185,6 +154,58 @@ absl::StatusOr<RegisterExportOptions> ParseRegisterExportOptions(std::string_vie
 // episodes the filter matched, then "filter" ({"case_kind", "intervention", "region",
 // "key_epoch"}, each null when not filtered on). Counts and names only.
 nlohmann::ordered_json RegisterReportJson(const RegisterRelease& release);
+
+// ---- JSON forms of the other calls (the C API's; keys stable; src/engine/json.cc) -------------
+// Parsers are strict (unknown keys refused) and their InvalidArgument names the key
+// ("measurement.date: ..."), never a value.
+
+// The engine's options (varsam_engine_open), all but the host's keys:
+//   {"store": "DIR" | "postgresql://...", "policy_packs": ["<pack JSON>", ...],
+//    "checkpoint_every_events": n, "checkpoint_every_seconds": n,
+//    "register": {"key_epoch": 0, "age_level": 1, "period_level": 2}}
+// "store" is required.
+absl::StatusOr<EngineOptions> ParseEngineOptions(std::string_view json);
+
+// A measurement to append (varsam_engine_journal_append):
+//   {"client_ref", "case_ref", "case_kind", "instrument", "date": "YYYY-MM-DD",
+//    "responses": [number | null, ...], "session": n, "total": number | null,
+//    "band": "..." | null, "flags": ["...", ...]}
+// The first six are required; a null answer is instruments::kMissing.
+absl::StatusOr<store::Measurement> ParseMeasurement(std::string_view json);
+// A stored measurement (varsam_engine_journal_history): "id", then the keys above in the order
+// client_ref, case_ref, case_kind, instrument, session, date, responses, total, band, flags.
+// Whole numbers print without a fraction, a missing answer or total as null.
+nlohmann::ordered_json MeasurementJson(const store::Measurement& measurement);
+
+// An open suggestion (varsam_engine_suggestions_open): {"id", "kind", "created", "content"},
+// the content as stored. Internal when the stored content is not JSON.
+absl::StatusOr<nlohmann::ordered_json> SuggestionJson(const store::Suggestion& suggestion);
+
+// One override rate (varsam_engine_override_rates): {"kind", "code", "suggestions", "decided",
+// "accepted", "rejected", "modified", "override_rate": number | null}.
+nlohmann::ordered_json OverrideRateJson(const OverrideRate& rate);
+
+// A score through the engine (varsam_engine_score): instruments::ToJson(result.score, swedish)
+// and "suggestions": [{"id", "flag"}, ...], one per raised flag, in the flags' order.
+nlohmann::ordered_json ScoreResultJson(const ScoreResult& result, bool swedish);
+
+// What Engine::SubmitCases did (varsam_register_submit_cases, `varsam register submit`).
+struct CasesSubmitted {
+  struct Rejected {
+    std::size_t line = 0;  // the case's line (submission::CaseSubmission::line)
+    absl::Status status;   // PermissionDenied (the policy) or InvalidArgument (the register)
+  };
+  std::size_t cases = 0;         // given
+  std::size_t submitted = 0;     // stored, each whole
+  std::size_t episodes = 0;      // of the submitted cases
+  std::size_t measurements = 0;  // of their episodes
+  std::size_t refused = 0;       // refused by the policy
+  std::size_t invalid = 0;       // data the register cannot take
+  std::vector<Rejected> rejected;  // the refused and invalid cases, in line order
+};
+// {"cases", "submitted", "episodes", "measurements", "refused", "invalid",
+//  "rejected": [{"line", "status" (StatusCodeName), "message"}, ...]}
+nlohmann::ordered_json CasesSubmittedJson(const CasesSubmitted& result);
 
 class Engine {
  public:
@@ -248,6 +269,16 @@ class Engine {
   // value) for data the register cannot take. Every row is checked before anything is written.
   absl::Status SubmitToRegister(const access::Context& context,
                                 std::span<const RegisterSubmission> batch);
+
+  // Each case of a case-lines document (submission::ParseCaseLines) as its own SubmitToRegister
+  // call in its own context, from up to `threads` (1..64) threads at once: their audit events
+  // share the log's group commit. A case the policy refuses or the register cannot take is
+  // counted and listed, and the others go in. Any other failure (the store's, the audit log's)
+  // is returned as "line N: ..." of the first such case, once every call has ended. `done`,
+  // when given, counts the cases whose call has ended (for a progress display).
+  absl::StatusOr<CasesSubmitted> SubmitCases(std::span<const submission::CaseSubmission> cases,
+                                             int threads = 1,
+                                             std::atomic<std::size_t>* done = nullptr);
 
   // Action `register.export`: a release of the register's episodes matching `filter`, made
   // k-anonymous (and l-diverse over the outcome when `distinct_l` >= 2) by the optimal search

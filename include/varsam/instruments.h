@@ -223,6 +223,23 @@ struct Score {
 // Messages in English, or Swedish when `swedish`. Whole totals print as integers.
 nlohmann::ordered_json ToJson(const Score& score, bool swedish = false);
 
+// One form to score, as a JSON request (varsam_score_json, varsam_engine_score; keys stable):
+//   {"instrument": "phq9", "responses": [number | null, ...], "sex": "female" | "male" | null,
+//    "age": n | null, "previous_total": number | null, "language": "en" | "sv"}
+// "instrument" and "responses" are required (null answers are kMissing, at most kMaxItems);
+// unknown keys are refused. InvalidArgument names the key ("request.age: ..."), never a value.
+struct ScoreRequest {
+  std::string instrument;
+  std::vector<double> responses;
+  Respondent respondent;
+  bool swedish = false;  // "language": "sv"
+};
+absl::StatusOr<ScoreRequest> ParseScoreRequest(std::string_view json);
+
+// An instrument's settings as JSON (varsam_instrument_configure): {"name": number, ...}, every
+// value a finite number.
+absl::StatusOr<SettingValues> ParseSettingValues(std::string_view json);
+
 // What the batch path writes per form in `status`.
 enum class FormStatus : std::int32_t {
   kScored = 0,

@@ -38,9 +38,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "varsam/core.h"
-#include "varsam/engine.h"
 #include "varsam/ident.h"
 #include "varsam/store.h"
+#include "varsam/submission.h"
 
 namespace varsam::synth {
 
@@ -289,17 +289,14 @@ class TeeSink : public Sink {
 // Swedish names, women's then men's): the host name list a scrubber measurement uses.
 std::vector<std::string> FirstNames();
 
-// One case as a host submits it to the register (engine::Engine::SubmitToRegister takes a
-// batch per context case): the case (ref, kind, client = the client's id) and its episode (the
-// client's identity number and id, age when the case opened, sex, postal code, intervention,
-// dates, outcome and the case's measurements). An anmälan or förhandsbedömning led to an
-// investigation when the client's chain of cases reached an utredning; every other kind is or
-// follows one.
-struct RegisterCase {
-  access::CaseInfo case_info;
-  engine::RegisterSubmission episode;
-};
-std::vector<RegisterCase> RegisterCases(const ClientRecord& record);
+// Each case of a client as a host submits it to the register (engine::Engine::SubmitToRegister
+// takes one case per call): the case (ref, kind, client = the client's id) and its one episode
+// (the client's identity number and id, age when the case opened, sex, postal code,
+// intervention, dates, outcome and the case's measurements). An anmälan or förhandsbedömning
+// led to an investigation when the client's chain of cases reached an utredning; every other
+// kind is or follows one. submission::RegisterCaseJson of each is a line of `varsam register
+// submit`'s input.
+std::vector<submission::RegisterCase> RegisterCases(const ClientRecord& record);
 
 namespace internal {
 struct GeneratorState;

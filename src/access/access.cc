@@ -122,6 +122,33 @@ bool Context::SameClient() const {
          case_info->client == *subject_client;
 }
 
+absl::StatusOr<CaseInfo> ParseCaseInfo(const json& value, std::string_view what) {
+  VARSAM_RETURN_IF_ERROR(
+      CheckJsonKeys(value, what, {"ref", "kind", "led_to_investigation", "client"}));
+  const auto key = [what](std::string_view name) { return Cat({what, ".", name}); };
+  CaseInfo info;
+  VARSAM_ASSIGN_OR_RETURN(info.ref, RequiredId(value, "ref", key("ref")));
+  VARSAM_ASSIGN_OR_RETURN(
+      const std::optional<CaseKind> case_kind,
+      Glossary<CaseKind>(value, "kind", key("kind"), internal::kCaseKindNames, false));
+  info.kind = *case_kind;
+  const auto led = value.find("led_to_investigation");
+  if (led == value.end()) return Bad(key("led_to_investigation"), "is required");
+  if (!led->is_boolean()) return Bad(key("led_to_investigation"), "must be true or false");
+  info.led_to_investigation = led->get<bool>();
+  VARSAM_ASSIGN_OR_RETURN(info.client, RequiredId(value, "client", key("client")));
+  return info;
+}
+
+nlohmann::ordered_json CaseInfoJson(const CaseInfo& info) {
+  nlohmann::ordered_json out;
+  out["ref"] = info.ref;
+  out["kind"] = Name(info.kind);
+  out["led_to_investigation"] = info.led_to_investigation;
+  out["client"] = info.client;
+  return out;
+}
+
 absl::StatusOr<Context> ParseContext(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "context"));
   VARSAM_RETURN_IF_ERROR(CheckJsonKeys(root, "context",
@@ -156,21 +183,7 @@ absl::StatusOr<Context> ParseContext(std::string_view text) {
 
   const auto case_it = root.find("case");
   if (case_it != root.end() && !case_it->is_null()) {
-    VARSAM_RETURN_IF_ERROR(
-        CheckJsonKeys(*case_it, "context.case", {"ref", "kind", "led_to_investigation", "client"}));
-    CaseInfo info;
-    VARSAM_ASSIGN_OR_RETURN(info.ref, RequiredId(*case_it, "ref", "context.case.ref"));
-    VARSAM_ASSIGN_OR_RETURN(
-        const std::optional<CaseKind> case_kind,
-        Glossary<CaseKind>(*case_it, "kind", "context.case.kind", internal::kCaseKindNames, false));
-    info.kind = *case_kind;
-    const auto led = case_it->find("led_to_investigation");
-    if (led == case_it->end()) return Bad("context.case.led_to_investigation", "is required");
-    if (!led->is_boolean())
-      return Bad("context.case.led_to_investigation", "must be true or false");
-    info.led_to_investigation = led->get<bool>();
-    VARSAM_ASSIGN_OR_RETURN(info.client, RequiredId(*case_it, "client", "context.case.client"));
-    context.case_info = std::move(info);
+    VARSAM_ASSIGN_OR_RETURN(context.case_info, ParseCaseInfo(*case_it, "context.case"));
   }
   VARSAM_ASSIGN_OR_RETURN(context.subject_client,
                           Id(root, "subject_client", "context.subject_client", true));
@@ -196,10 +209,7 @@ std::string ContextToJson(const Context& context) {
                          {"id", context.organisation.id}};
   out["purpose"] = Name(context.purpose);
   if (context.case_info) {
-    out["case"] = {{"ref", context.case_info->ref},
-                   {"kind", Name(context.case_info->kind)},
-                   {"led_to_investigation", context.case_info->led_to_investigation},
-                   {"client", context.case_info->client}};
+    out["case"] = CaseInfoJson(*context.case_info);
   } else {
     out["case"] = nullptr;
   }

@@ -3,7 +3,9 @@
 // kept for the search — and one k-anonymous release out.
 //
 // Messages name the record by its 1-based number and the field by its name (a column header,
-// never personal data); never a value.
+// never personal data); never a value. A refused record's status also carries both as a
+// RecordError payload (RecordStatus, RecordErrorOf), so callers that name records their own way
+// need not parse the message.
 
 #include <algorithm>
 #include <cstddef>
@@ -18,6 +20,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/cord.h"
+#include "nlohmann/json.hpp"
 #include "varsam/anonymize.h"
 #include "varsam/core.h"
 #include "varsam/hierarchy.h"
@@ -39,11 +43,6 @@ std::string_view TrimAscii(std::string_view s) {
   while (!s.empty() && space(s.front())) s.remove_prefix(1);
   while (!s.empty() && space(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::string_view Msg(const absl::Status& status) {
-  const auto m = status.message();
-  return std::string_view(m.data(), m.size());
 }
 
 std::string FieldRef(const FieldSpec& f) { return Cat({"field '", f.name, "'"}); }
@@ -84,9 +83,12 @@ class PipelineImpl final : public Pipeline {
   absl::StatusOr<Release> Finish() override;
 
  private:
-  absl::Status Refuse(std::string_view message) const {
-    return absl::InvalidArgumentError(
-        Cat({"record ", std::to_string(records_in_ + 1), ": ", message}));
+  // The record being added refused: "record N: <message>", and the structured RecordError
+  // (varsam/anonymize.h) naming `field` (nullptr: the record as a whole).
+  absl::Status Refuse(std::string_view message, const FieldSpec* field = nullptr,
+                      absl::StatusCode code = absl::StatusCode::kInvalidArgument) const {
+    return RecordStatus(
+        code, RecordError{records_in_, field != nullptr ? field->name : "", std::string(message)});
   }
 
   PipelineOptions options_;
@@ -126,13 +128,15 @@ absl::Status PipelineImpl::Add(const Record& record) {
   }
   // Checks first, so that a refused record leaves nothing behind.
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (!IsValidUtf8(record[i])) return Refuse(Cat({FieldRef(fields[i]), ": not UTF-8"}));
+    if (!IsValidUtf8(record[i])) {
+      return Refuse(Cat({FieldRef(fields[i]), ": not UTF-8"}), &fields[i]);
+    }
   }
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].role == FieldRole::kForbidden && !TrimAscii(record[i]).empty()) {
-      return absl::FailedPreconditionError(
-          Cat({"record ", std::to_string(records_in_ + 1), ": ", FieldRef(fields[i]),
-               " is forbidden and holds a value; the record is refused (nothing of it is kept)"}));
+      return Refuse(Cat({FieldRef(fields[i]), " is forbidden and holds a value; the record is "
+                         "refused (nothing of it is kept)"}),
+                    &fields[i], absl::StatusCode::kFailedPrecondition);
     }
   }
   // The record's names (person_name fields, ';'-separated).
@@ -158,7 +162,8 @@ absl::Status PipelineImpl::Add(const Record& record) {
         return Refuse(Cat({FieldRef(fields[i]), " (", Name(fields[i].role), ") holds a ",
                            KindName(s.kind),
                            "; a direct identifier belongs in a direct_identifier or free_text "
-                           "field"}));
+                           "field"}),
+                      &fields[i]);
       }
     }
     return absl::OkStatus();
@@ -172,7 +177,7 @@ absl::Status PipelineImpl::Add(const Record& record) {
     const auto level0 =
         hierarchies_[static_cast<std::size_t>(p.quasi)].Generalize(record[i], 0);
     if (!level0.ok()) {
-      return Refuse(Cat({FieldRef(fields[i]), ": ", Msg(level0.status())}));
+      return Refuse(Cat({FieldRef(fields[i]), ": ", StatusMessage(level0.status())}), &fields[i]);
     }
     VARSAM_RETURN_IF_ERROR(holds_identifier(i));
   }
@@ -198,7 +203,8 @@ absl::Status PipelineImpl::Add(const Record& record) {
         if (value.empty()) break;  // an empty value stays empty
         auto pseudonym = pseudonymizer_->Pseudonymize(*fields[i].pseudonym, value);
         if (!pseudonym.ok()) {
-          return Refuse(Cat({FieldRef(fields[i]), ": ", Msg(pseudonym.status())}));
+          return Refuse(Cat({FieldRef(fields[i]), ": ", StatusMessage(pseudonym.status())}),
+                        &fields[i]);
         }
         out[static_cast<std::size_t>(p.out)] = std::move(pseudonym).value();
         break;
@@ -295,7 +301,7 @@ absl::StatusOr<Release> PipelineImpl::Finish() {
       return absl::FailedPreconditionError(Cat(
           {"pipeline: no generalisation within the schema's levels satisfies the model for the ",
            std::to_string(n), " records within the suppression budget (",
-           Msg(result.status()), ")"}));
+           StatusMessage(result.status()), ")"}));
     }
     return result.status();
   }
@@ -451,14 +457,14 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions optio
       if (!text.ok()) {
         return absl::Status(text.status().code(),
                             Cat({"pipeline: ", FieldRef(f), ": its csv hierarchy could not be "
-                                 "read: ", Msg(text.status())}));
+                                 "read: ", StatusMessage(text.status())}));
       }
       Hierarchy::CsvOptions csv;
       csv.name = f.name;
       auto loaded = Hierarchy::FromCsv(*text, csv);
       if (!loaded.ok()) {
         return absl::InvalidArgumentError(
-            Cat({"pipeline: ", FieldRef(f), ": ", Msg(loaded.status())}));
+            Cat({"pipeline: ", FieldRef(f), ": ", StatusMessage(loaded.status())}));
       }
       h = std::move(loaded).value();
     } else {
@@ -521,7 +527,7 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions optio
     if (!made.ok()) {
       return absl::Status(made.status().code(),
                           Cat({"pipeline: key epoch ", std::to_string(options.key_epoch), ": ",
-                               Msg(made.status())}));
+                               StatusMessage(made.status())}));
     }
     pseudonymizer.emplace(std::move(made).value());
   }
@@ -530,6 +536,42 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions optio
   return std::unique_ptr<Pipeline>(new PipelineImpl(
       std::move(options), std::move(plan), std::move(hierarchies), std::move(pseudonymizer),
       std::move(scrubber), std::move(header), std::move(quasi_names), sensitive_field));
+}
+
+namespace {
+
+// The type URL of RecordError payloads; the payload is {"index", "field", "message"} as JSON.
+constexpr std::string_view kRecordErrorType = "type.varsam/varsam.anonymize.RecordError";
+
+absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+}  // namespace
+
+absl::Status RecordStatus(absl::StatusCode code, const RecordError& error) {
+  absl::Status status(
+      code, AbslView(Cat({"record ", std::to_string(error.index + 1), ": ", error.message})));
+  const nlohmann::json payload = {
+      {"index", error.index}, {"field", error.field}, {"message", error.message}};
+  status.SetPayload(
+      AbslView(kRecordErrorType),
+      absl::Cord(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+  return status;
+}
+
+std::optional<RecordError> RecordErrorOf(const absl::Status& status) {
+  const auto payload = status.GetPayload(AbslView(kRecordErrorType));
+  if (!payload) return std::nullopt;
+  const nlohmann::json parsed = nlohmann::json::parse(std::string(*payload), nullptr, false);
+  if (!parsed.is_object()) return std::nullopt;
+  const auto index = parsed.find("index");
+  const auto field = parsed.find("field");
+  const auto message = parsed.find("message");
+  if (index == parsed.end() || !index->is_number_unsigned() || field == parsed.end() ||
+      !field->is_string() || message == parsed.end() || !message->is_string()) {
+    return std::nullopt;
+  }
+  return RecordError{index->get<std::size_t>(), field->get<std::string>(),
+                     message->get<std::string>()};
 }
 
 }  // namespace varsam::anonymize

@@ -1,4 +1,4 @@
-// Version and status-code names (see varsam/core.h).
+// Version, status-code names and status messages (see varsam/core.h).
 
 #include "varsam/core.h"
 
@@ -43,6 +43,11 @@ std::string_view StatusCodeName(absl::StatusCode code) {
     case absl::StatusCode::kUnauthenticated: return "unauthenticated";
     default: return "unknown";
   }
+}
+
+std::string_view StatusMessage(const absl::Status& status) {
+  const auto message = status.message();
+  return std::string_view(message.data(), message.size());
 }
 
 }  // namespace varsam

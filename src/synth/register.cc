@@ -6,25 +6,28 @@
 #include <string>
 #include <vector>
 
+#include "varsam/access.h"
+#include "varsam/submission.h"
 #include "varsam/synth.h"
 
 namespace varsam::synth {
 
-std::vector<RegisterCase> RegisterCases(const ClientRecord& record) {
+std::vector<submission::RegisterCase> RegisterCases(const ClientRecord& record) {
   const Client& client = record.client;
   const bool investigated = std::any_of(record.cases.begin(), record.cases.end(),
                                         [](const Case& c) { return c.kind == "utredning"; });
-  std::vector<RegisterCase> out;
+  std::vector<submission::RegisterCase> out;
   out.reserve(record.cases.size());
   for (const Case& c : record.cases) {
-    RegisterCase r;
+    submission::RegisterCase r;
     const std::optional<access::CaseKind> kind = access::ParseCaseKind(c.kind);
-    r.case_info.ref = c.id;
-    r.case_info.kind = kind.value_or(access::CaseKind::kUtredning);
-    r.case_info.led_to_investigation =
+    access::CaseInfo& info = r.case_info.emplace();
+    info.ref = c.id;
+    info.kind = kind.value_or(access::CaseKind::kUtredning);
+    info.led_to_investigation =
         (c.kind != "anmalan" && c.kind != "forhandsbedomning") || investigated;
-    r.case_info.client = client.id;
-    engine::RegisterSubmission& s = r.episode;
+    info.client = client.id;
+    submission::Episode& s = r.episodes.emplace_back();
     s.personnummer = client.personnummer;
     s.client_ref = client.id;
     s.age = c.age_at_start;

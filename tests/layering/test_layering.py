@@ -17,16 +17,30 @@ CHECK = ROOT / "scripts" / "check-layering.py"
 COMPONENTS = os.environ.get("VARSAM_COMPONENTS", str(ROOT / "build/release/components.txt"))
 
 
-def run_check(root):
-    return subprocess.run([sys.executable, str(CHECK), str(root), COMPONENTS],
-                          capture_output=True, text=True, check=False)
+def run_check(root, docs=None):
+    args = [sys.executable, str(CHECK), str(root), COMPONENTS]
+    if docs:
+        args.append(str(docs))
+    return subprocess.run(args, capture_output=True, text=True, check=False)
 
 
 class Layering(unittest.TestCase):
 
-    def test_the_tree_keeps_its_layers(self):
-        result = run_check(ROOT)
+    def test_the_tree_keeps_its_layers_and_the_docs_draw_them(self):
+        result = run_check(ROOT, ROOT / "docs/architecture.md")
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+    def test_a_documented_graph_that_differs_from_the_build_is_refused(self):
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="varsam-layering-"))
+        self.addCleanup(shutil.rmtree, tmp)
+        docs = tmp / "architecture.md"
+        text = (ROOT / "docs/architecture.md").read_text()
+        row = "| `synth` | the synthetic population | core, ident, geo, instruments, store, access, submission | |"
+        self.assertIn(row, text)
+        docs.write_text(text.replace(row, row.replace("submission |", "submission, engine |")))
+        result = run_check(ROOT, docs)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn("synth may use", result.stdout)
 
     def scratch(self):
         """A copy of the folders the check reads, removed after the test."""
