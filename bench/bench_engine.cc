@@ -120,8 +120,7 @@ void BM_AuditedScore(benchmark::State& state) {
   BenchEngine& bench = Shared();
   const std::array<double, 9> form = {1, 1, 0, 2, 1, 0, 1, 0, 0};  // item 9 = 0: no flag
   for (auto _ : state) {
-    absl::StatusOr<engine::ScoreResult> score =
-        bench.engine().Score(bench.context(), "phq9", form);
+    absl::StatusOr<engine::ScoreResult> score = bench.engine().Score(bench.context(), "phq9", form);
     if (!score.ok() || !score->suggestion_ids.empty()) {
       state.SkipWithError("the audited score failed");
       break;

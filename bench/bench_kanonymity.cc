@@ -30,8 +30,8 @@ constexpr std::size_t kRows = 1'200'000;
 
 // A column whose level l groups level-0 code x into code maps[l](x).
 template <typename F>
-Column MakeColumn(const std::string& name, std::uint32_t d0, const std::vector<std::uint32_t>& domains,
-                  F map) {
+Column MakeColumn(const std::string& name, std::uint32_t d0,
+                  const std::vector<std::uint32_t>& domains, F map) {
   Column c;
   c.name = name;
   for (std::size_t l = 0; l < domains.size(); ++l) {
@@ -39,7 +39,8 @@ Column MakeColumn(const std::string& name, std::uint32_t d0, const std::vector<s
     for (std::uint32_t x = 0; x < d0; ++x) up[x] = l == 0 ? x : map(static_cast<int>(l), x);
     std::vector<std::string> labels(domains[l]);
     for (std::uint32_t v = 0; v < domains[l]; ++v) {
-      labels[v] = domains[l] == 1 && l + 1 == domains.size() ? "*" : varsam::Cat({name, std::to_string(v)});
+      labels[v] =
+          domains[l] == 1 && l + 1 == domains.size() ? "*" : varsam::Cat({name, std::to_string(v)});
     }
     c.up.push_back(std::move(up));
     c.labels.push_back(std::move(labels));
@@ -71,7 +72,8 @@ const Table& SyntheticTable() {
         return l == 4 ? 0u : x / width[l];
       });
       std::vector<double> w(100);
-      for (int a = 0; a < 100; ++a) w[static_cast<std::size_t>(a)] = a < 70 ? 1.0 : std::exp(-(a - 70) / 8.0);
+      for (int a = 0; a < 100; ++a)
+        w[static_cast<std::size_t>(a)] = a < 70 ? 1.0 : std::exp(-(a - 70) / 8.0);
       std::discrete_distribution<std::uint32_t> dist(w.begin(), w.end());
       age.codes.resize(kRows);
       for (auto& v : age.codes) v = dist(rng);
@@ -108,9 +110,8 @@ const Table& SyntheticTable() {
     }
     // Four categorical ones.
     {
-      Column marital = MakeColumn("marital", 6, {6, 3, 1}, [](int l, std::uint32_t x) {
-        return l == 1 ? x / 2 : 0u;
-      });
+      Column marital = MakeColumn("marital", 6, {6, 3, 1},
+                                  [](int l, std::uint32_t x) { return l == 1 ? x / 2 : 0u; });
       Fill(marital, rng, 1.2);
       t.columns.push_back(std::move(marital));
       Column education = MakeColumn("education", 15, {15, 6, 3, 1}, [](int l, std::uint32_t x) {
@@ -120,9 +121,8 @@ const Table& SyntheticTable() {
       });
       Fill(education, rng, 1.0);
       t.columns.push_back(std::move(education));
-      Column citizenship = MakeColumn("citizenship", 40, {40, 8, 1}, [](int l, std::uint32_t x) {
-        return l == 1 ? x / 5 : 0u;
-      });
+      Column citizenship = MakeColumn("citizenship", 40, {40, 8, 1},
+                                      [](int l, std::uint32_t x) { return l == 1 ? x / 5 : 0u; });
       Fill(citizenship, rng, 1.6);
       t.columns.push_back(std::move(citizenship));
       Column income = MakeColumn("income", 20, {20, 5, 2, 1}, [](int l, std::uint32_t x) {

@@ -16,8 +16,8 @@
 
 namespace {
 
-using varsam::anonymize::ScrubOptions;
 using varsam::anonymize::Scrubber;
+using varsam::anonymize::ScrubOptions;
 using varsam::anonymize::Span;
 
 struct Corpus {
@@ -184,8 +184,8 @@ void BM_ScrubOneKind(benchmark::State& state) {
     }
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
-  state.SetLabel(std::string(varsam::anonymize::KindName(
-      static_cast<varsam::anonymize::Kind>(state.range(0)))));
+  state.SetLabel(std::string(
+      varsam::anonymize::KindName(static_cast<varsam::anonymize::Kind>(state.range(0)))));
 }
 BENCHMARK(BM_ScrubOneKind)->DenseRange(0, 6)->Unit(benchmark::kMillisecond);
 

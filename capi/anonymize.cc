@@ -1,8 +1,10 @@
 // The C shim of the anonymisation pipeline (capi/varsam.h, "Anonymisation"; docs/c-api.md):
-// the request's JSON form (anonymize::ParseRequest) through anonymize::Pipeline into one JSON result
-// (anonymize::ReleaseJson), with the host's key callback. The C API reads no files: csv
+// the request's JSON form (anonymize::ParseRequest) through anonymize::Pipeline into one JSON
+// result (anonymize::ReleaseJson), with the host's key callback. The C API reads no files: csv
 // hierarchies come in the request. Messages name the key, the field and the record's index,
 // never a value. Every entry point runs inside capi::Guard.
+
+#include "varsam/anonymize.h"
 
 #include <openssl/crypto.h>
 
@@ -20,7 +22,6 @@
 #include "absl/status/statusor.h"
 #include "capi_internal.h"
 #include "varsam.h"
-#include "varsam/anonymize.h"
 #include "varsam/core.h"
 
 namespace {

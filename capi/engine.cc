@@ -170,9 +170,8 @@ varsam_status varsam_engine_open_with_keys(const char* options_json, size_t opti
       return Bad("keys.struct_size", "must be sizeof(varsam_engine_keys)");
     }
     if (keys->audit_key == nullptr) return NullArg("keys.audit_key");
-    VARSAM_ASSIGN_OR_RETURN(
-        eng::EngineOptions options,
-        eng::ParseEngineOptions(std::string_view(options_json, options_length)));
+    VARSAM_ASSIGN_OR_RETURN(eng::EngineOptions options, eng::ParseEngineOptions(std::string_view(
+                                                            options_json, options_length)));
     options.key = KeyFrom(keys->audit_key, keys->audit_key_user_data);
     bool refused = false;
     if (keys->pseudonym_key != nullptr) {

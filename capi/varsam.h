@@ -157,8 +157,9 @@ VARSAM_API const char* varsam_id_error_message(int32_t error);
  * every form varsam_id_check accepts, with a space, `.` or `/` in place of the separator or
  * digit pairs with spaces, and every Unicode dash, space separator, invisible format character
  * and digit form read as what it stands for (`800102–2386` with an en dash is found); only
- * candidates with a valid check digit, date and century count. On VARSAM_OK, *json_out is a new NUL-terminated UTF-8 JSON array,
- * owned by the caller and freed with varsam_free(), one object per match in text order:
+ * candidates with a valid check digit, date and century count. On VARSAM_OK, *json_out is a new
+ * NUL-terminated UTF-8 JSON array, owned by the caller and freed with varsam_free(), one object per
+ * match in text order:
  *   {"offset": bytes, "length": bytes, "normalized": "YYYYMMDDNNNN",
  *    "kind": "personnummer"|"samordningsnummer", "official_test_number": true|false}
  * text need not be UTF-8; offset and length are the exact bytes the number was written with.
@@ -210,10 +211,10 @@ typedef struct varsam_score_result {
   const char* band;   /* the band id ("moderate"), borrowed; NULL when none */
   int32_t answered;
   int32_t missing;
-  int32_t prorated;             /* 1 when the total was prorated over missing items */
-  uint32_t flag_bits;           /* bit i: the instrument's flag i was raised */
-  int32_t flag_count;           /* flags raised (all of them, even beyond the array) */
-  int32_t max_severity;         /* varsam_severity of the worst flag raised */
+  int32_t prorated;                          /* 1 when the total was prorated over missing items */
+  uint32_t flag_bits;                        /* bit i: the instrument's flag i was raised */
+  int32_t flag_count;                        /* flags raised (all of them, even beyond the array) */
+  int32_t max_severity;                      /* varsam_severity of the worst flag raised */
   const char* flags[VARSAM_SCORE_MAX_FLAGS]; /* codes of the first flags raised, borrowed */
   int32_t flag_severities[VARSAM_SCORE_MAX_FLAGS]; /* varsam_severity of each */
 } varsam_score_result;
@@ -225,8 +226,8 @@ typedef struct varsam_score_result {
  * NULL arguments, a wrong count, a struct_size too small (of result or respondent), a
  * respondent whose sex is not a varsam_sex or whose previous_total is infinite, or bad answers.
  * result is filled only on VARSAM_OK. Does not allocate. */
-VARSAM_API varsam_status varsam_score(const char* instrument, const double* responses,
-                                      size_t count, const varsam_respondent* respondent,
+VARSAM_API varsam_status varsam_score(const char* instrument, const double* responses, size_t count,
+                                      const varsam_respondent* respondent,
                                       varsam_score_result* result);
 
 /* Per-form columns for varsam_score_batch(). Each pointer may be NULL; those given have one
@@ -234,14 +235,14 @@ VARSAM_API varsam_status varsam_score(const char* instrument, const double* resp
 typedef struct varsam_score_columns {
   uint32_t struct_size;
   /* in */
-  const int32_t* sex;            /* varsam_sex per form; NULL: unknown for all */
-  const int32_t* age;            /* years per form, negative = unknown; NULL: unknown */
-  const double* previous_total;  /* NaN = none; NULL: none */
+  const int32_t* sex;           /* varsam_sex per form; NULL: unknown for all */
+  const int32_t* age;           /* years per form, negative = unknown; NULL: unknown */
+  const double* previous_total; /* NaN = none; NULL: none */
   /* out */
-  double* total;     /* NaN when not scored */
-  int32_t* band;     /* band index, -1 when none */
-  uint32_t* flags;   /* flag bits */
-  int32_t* status;   /* 0 scored, 1 too many missing, 2 invalid answers */
+  double* total;   /* NaN when not scored */
+  int32_t* band;   /* band index, -1 when none */
+  uint32_t* flags; /* flag bits */
+  int32_t* status; /* 0 scored, 1 too many missing, 2 invalid answers */
 } varsam_score_columns;
 
 /* Scores `forms` forms of one instrument stored row-major in `responses` (forms ×
@@ -337,18 +338,18 @@ VARSAM_API varsam_status varsam_context_from_json(const char* json, size_t json_
  * NUL-terminated UTF-8 glossary ids (docs/architecture.md); NULL for the optional ones. */
 typedef struct varsam_context_fields {
   uint32_t struct_size;
-  const char* actor;             /* required */
-  const char* role;              /* required: "handlaggare", "arbetsledare", ... */
-  const char* organisation_kind; /* required: "socialnamnd", "privat_utforare" */
-  const char* organisation_id;   /* required: municipality code, four digits */
-  const char* purpose;           /* required: "handlaggning", "uppfoljning", ... */
-  const char* case_ref;          /* NULL: the call is outside a case (the next three ignored) */
-  const char* case_kind;         /* required with case_ref: "anmalan", ..., "uppfoljning" */
+  const char* actor;                 /* required */
+  const char* role;                  /* required: "handlaggare", "arbetsledare", ... */
+  const char* organisation_kind;     /* required: "socialnamnd", "privat_utforare" */
+  const char* organisation_id;       /* required: municipality code, four digits */
+  const char* purpose;               /* required: "handlaggning", "uppfoljning", ... */
+  const char* case_ref;              /* NULL: the call is outside a case (the next three ignored) */
+  const char* case_kind;             /* required with case_ref: "anmalan", ..., "uppfoljning" */
   int32_t case_led_to_investigation; /* 0 or 1 */
-  const char* case_client;       /* required with case_ref */
-  const char* subject_client;    /* NULL: none */
-  int64_t time_unix_micros;      /* the event's time, microseconds since 1970 UTC */
-  const char* ethics_approval;   /* NULL: none */
+  const char* case_client;           /* required with case_ref */
+  const char* subject_client;        /* NULL: none */
+  int64_t time_unix_micros;          /* the event's time, microseconds since 1970 UTC */
+  const char* ethics_approval;       /* NULL: none */
 } varsam_context_fields;
 
 VARSAM_API varsam_status varsam_context_new(const varsam_context_fields* fields,
@@ -435,8 +436,7 @@ VARSAM_API varsam_status varsam_engine_override_rates(varsam_engine* engine,
  * prints it ({"ok": true|false, "events": n, "checkpoints": n, "first_bad_seq": n | null,
  * "reason": null | "...", "signatures_checked": true, "root": "<hex>"}). */
 VARSAM_API varsam_status varsam_engine_audit_verify(varsam_engine* engine,
-                                                    const varsam_context* context,
-                                                    char** json_out);
+                                                    const varsam_context* context, char** json_out);
 
 /* Action "audit.read": the inclusion proof of event `seq` in the tree of tree_size events (0:
  * the latest checkpoint's, or the whole log when that does not cover seq) as JSON
@@ -470,7 +470,7 @@ VARSAM_API varsam_status varsam_engine_audit_public_key(const varsam_engine* eng
  * other status to refuse (the call then fails with VARSAM_UNAUTHENTICATED). The library wipes
  * its copies of the key. */
 typedef varsam_status (*varsam_pseudonym_key_callback)(void* user_data, int32_t epoch,
-                                                      uint8_t key[32]);
+                                                       uint8_t key[32]);
 
 /* Anonymises a batch of records. request_json (UTF-8):
  *   {"schema": {"format": "varsam-anonymize-schema/1", "fields": [...]},   (required; or its text)

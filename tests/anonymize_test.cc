@@ -68,9 +68,9 @@ TEST_CASE("anonymize: the schema's JSON form gives every field its role and opti
   CHECK(schema->Find("saknas") == nullptr);
   CHECK(schema->WithRole(FieldRole::kQuasiIdentifier).size() == 3);
   CHECK(schema->WithRole(FieldRole::kDirectIdentifier).size() == 3);
-  for (const auto role : {FieldRole::kDirectIdentifier, FieldRole::kQuasiIdentifier,
-                          FieldRole::kSensitive, FieldRole::kInsensitive, FieldRole::kFreeText,
-                          FieldRole::kForbidden}) {
+  for (const auto role :
+       {FieldRole::kDirectIdentifier, FieldRole::kQuasiIdentifier, FieldRole::kSensitive,
+        FieldRole::kInsensitive, FieldRole::kFreeText, FieldRole::kForbidden}) {
     CHECK(ParseFieldRole(Name(role)) == role);
   }
   CHECK_FALSE(ParseFieldRole("identifier").has_value());

@@ -15,14 +15,14 @@
 static int passed = 0;
 static int failed = 0;
 
-#define EXPECT(cond)                                              \
-  do {                                                            \
-    if (cond) {                                                   \
-      ++passed;                                                   \
-    } else {                                                      \
-      ++failed;                                                   \
+#define EXPECT(cond)                                                     \
+  do {                                                                   \
+    if (cond) {                                                          \
+      ++passed;                                                          \
+    } else {                                                             \
+      ++failed;                                                          \
       fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                             \
+    }                                                                    \
   } while (0)
 
 /* Sets the check digit of the twelve digits in `number` by Luhn over digits 3..11, so that
@@ -176,7 +176,10 @@ static void test_find(void) {
   /* As a word processor writes it: an en dash (3 bytes) and a soft hyphen (2 bytes) inside;
    * offset and length are the original bytes. */
   {
-    const char* pasted = "pnr 8001\xC2\xAD" "02\xE2\x80\x93" "2386.";
+    const char* pasted =
+        "pnr 8001\xC2\xAD"
+        "02\xE2\x80\x93"
+        "2386.";
     EXPECT(varsam_id_find(pasted, strlen(pasted), 20261128, &json) == VARSAM_OK);
     EXPECT(json != NULL && strstr(json, "\"offset\":4") != NULL &&
            strstr(json, "\"length\":15") != NULL &&
@@ -474,8 +477,8 @@ static void test_score_json(void) {
     } kBad[] = {
         {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, 2, 2], \"bogus\": 1}",
          VARSAM_INVALID_ARGUMENT, "'bogus'"},
-        {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, \"2\", 2]}",
-         VARSAM_INVALID_ARGUMENT, "item 2"},
+        {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, \"2\", 2]}", VARSAM_INVALID_ARGUMENT,
+         "item 2"},
         {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1, 3]}", VARSAM_INVALID_ARGUMENT,
          "item 3"},
         {"{\"instrument\": \"wellbeing-3\", \"responses\": [1, 1]}", VARSAM_INVALID_ARGUMENT,
@@ -779,7 +782,8 @@ static void test_engine_open_refuses_bad_options(void) {
          VARSAM_INVALID_ARGUMENT);
   EXPECT(engine == NULL && contains(varsam_last_error(), "store"));
   EXPECT(varsam_engine_open(not_json, strlen(not_json), test_key, NULL, &engine) ==
-         VARSAM_INVALID_ARGUMENT && engine == NULL);
+             VARSAM_INVALID_ARGUMENT &&
+         engine == NULL);
   EXPECT(varsam_engine_open(NULL, 0, test_key, NULL, &engine) == VARSAM_INVALID_ARGUMENT);
   EXPECT(open_engine(dir, NULL, &engine) == VARSAM_INVALID_ARGUMENT && engine == NULL);
   EXPECT(open_engine(dir, test_key, NULL) == VARSAM_INVALID_ARGUMENT);
@@ -823,9 +827,10 @@ static void test_context_forms(void) {
 
   /* A bad role: INVALID_ARGUMENT naming the key, never the value. */
   {
-    const char* bad = "{\"actor\":\"a-17\",\"role\":\"chef-xyz\",\"organisation\":{\"kind\":"
-                      "\"socialnamnd\",\"id\":\"0180\"},\"purpose\":\"handlaggning\","
-                      "\"time\":\"2026-11-28T10:00:00Z\"}";
+    const char* bad =
+        "{\"actor\":\"a-17\",\"role\":\"chef-xyz\",\"organisation\":{\"kind\":"
+        "\"socialnamnd\",\"id\":\"0180\"},\"purpose\":\"handlaggning\","
+        "\"time\":\"2026-11-28T10:00:00Z\"}";
     context = (varsam_context*)&context;
     EXPECT(varsam_context_from_json(bad, strlen(bad), &context) == VARSAM_INVALID_ARGUMENT);
     EXPECT(context == NULL && contains(varsam_last_error(), "role"));
@@ -864,8 +869,7 @@ static void test_policy_check_without_engine(void) {
   varsam_free(json);
   EXPECT(varsam_policy_check(officer, "no.such", NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
   EXPECT(json == NULL);
-  EXPECT(varsam_policy_check(officer, "score", "{\"x\": 1}", 8, &json) ==
-         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_policy_check(officer, "score", "{\"x\": 1}", 8, &json) == VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_policy_check(NULL, "score", NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_policy_check(officer, NULL, NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_policy_check(officer, "score", NULL, 0, NULL) == VARSAM_INVALID_ARGUMENT);
@@ -980,12 +984,12 @@ static void test_engine_case(void) {
          VARSAM_INVALID_ARGUMENT); /* refused before the engine: no event */
 
   /* insight.query: counts only */
-  EXPECT(varsam_engine_override_rates(engine, follow_up, 20261101, 20261130, &json) ==
-         VARSAM_OK);
+  EXPECT(varsam_engine_override_rates(engine, follow_up, 20261101, 20261130, &json) == VARSAM_OK);
   ++events;
-  EXPECT(contains(json, "{\"kind\":\"flag\",\"code\":\"phq9/suicide_risk_followup\","
-                        "\"suggestions\":1,\"decided\":1,\"accepted\":0,\"rejected\":1,"
-                        "\"modified\":0,\"override_rate\":1"));
+  EXPECT(contains(json,
+                  "{\"kind\":\"flag\",\"code\":\"phq9/suicide_risk_followup\","
+                  "\"suggestions\":1,\"decided\":1,\"accepted\":0,\"rejected\":1,"
+                  "\"modified\":0,\"override_rate\":1"));
   EXPECT(!contains(json, "k-1") && !contains(json, "c-9"));
   varsam_free(json);
   EXPECT(varsam_engine_override_rates(engine, follow_up, 20261131, 20261130, &json) ==
@@ -1030,8 +1034,7 @@ static void test_engine_case(void) {
   EXPECT(varsam_engine_score(NULL, officer, phq9, strlen(phq9), &json) == VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_engine_score(engine, NULL, phq9, strlen(phq9), &json) == VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_engine_score(engine, officer, NULL, 0, &json) == VARSAM_INVALID_ARGUMENT);
-  EXPECT(varsam_engine_score(engine, officer, phq9, strlen(phq9), NULL) ==
-         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_score(engine, officer, phq9, strlen(phq9), NULL) == VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_engine_journal_append(NULL, officer, measurement, strlen(measurement), &id) ==
          VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_engine_journal_append(engine, NULL, measurement, strlen(measurement), &id) ==
@@ -1067,8 +1070,7 @@ static void test_engine_case(void) {
   EXPECT(varsam_engine_audit_verify(engine, auditor, NULL) == VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_engine_audit_prove_inclusion(NULL, auditor, 1, 0, &json) ==
          VARSAM_INVALID_ARGUMENT);
-  EXPECT(varsam_engine_audit_prove_inclusion(engine, NULL, 1, 0, &json) ==
-         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_engine_audit_prove_inclusion(engine, NULL, 1, 0, &json) == VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_engine_audit_prove_inclusion(engine, auditor, 1, 0, NULL) ==
          VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_engine_audit_prove_consistency(NULL, auditor, 1, 0, &json) ==
@@ -1121,40 +1123,43 @@ static varsam_status pseudonym_key(void* user_data, int32_t epoch, uint8_t key[3
 
 static const char kAnonSchema[] =
     "{\"format\": \"varsam-anonymize-schema/1\", \"fields\": ["
-    "{\"name\": \"personnummer\", \"role\": \"direct_identifier\", \"pseudonym\": \"personnummer\"},"
+    "{\"name\": \"personnummer\", \"role\": \"direct_identifier\", \"pseudonym\": "
+    "\"personnummer\"},"
     "{\"name\": \"namn\", \"role\": \"direct_identifier\", \"person_name\": true},"
     "{\"name\": \"epost\", \"role\": \"direct_identifier\"},"
     "{\"name\": \"alder\", \"role\": \"quasi_identifier\", \"hierarchy\": \"age\"},"
     "{\"name\": \"kon\", \"role\": \"quasi_identifier\", \"hierarchy\": \"sex\"},"
-    "{\"name\": \"insats\", \"role\": \"quasi_identifier\", \"hierarchy\": {\"csv\": \"insats.csv\"}},"
+    "{\"name\": \"insats\", \"role\": \"quasi_identifier\", \"hierarchy\": {\"csv\": "
+    "\"insats.csv\"}},"
     "{\"name\": \"utfall\", \"role\": \"sensitive\"},"
     "{\"name\": \"anteckning\", \"role\": \"free_text\"},"
     "{\"name\": \"fackforening\", \"role\": \"forbidden\"}]}";
 
 /* Six records; `extra` is spliced into the third record's object (e.g. a forbidden value). */
 static char* anon_request(char* buffer, size_t size, int k, int epoch, const char* extra) {
-  snprintf(buffer, size,
-           "{\"schema\": %s, \"k\": %d, \"key_epoch\": %d, \"today\": \"2026-11-28\","
-           " \"names\": [\"Lindqvist\"],"
-           " \"hierarchies\": {\"insats.csv\": \"samtal;oppenvard;*\\nstod;oppenvard;*\\n"
-           "boende;heldygn;*\\n\"},"
-           " \"records\": ["
-           "{\"personnummer\": \"198501012382\", \"namn\": \"Anna Berg\","
-           " \"epost\": \"anna.berg@example.se\", \"alder\": \"31\", \"kon\": \"female\","
-           " \"insats\": \"samtal\", \"utfall\": \"battre\","
-           " \"anteckning\": \"Anna Berg ringde om 198501012382, svar till anna.berg@example.se\"},"
-           "{\"personnummer\": \"198501022381\", \"namn\": \"Karin Ek\", \"alder\": 33,"
-           " \"kon\": \"female\", \"insats\": \"stod\", \"utfall\": \"samma\","
-           " \"anteckning\": \"Karin Ek och Lindqvist\"},"
-           "{\"personnummer\": \"198501032380\", \"namn\": \"Maria Holm\", \"alder\": \"35\","
-           " \"kon\": \"female\", \"insats\": \"samtal\", \"utfall\": \"battre\"%s},"
-           "{\"personnummer\": \"198501042389\", \"namn\": \"Eva Lund\", \"alder\": \"36\","
-           " \"kon\": \"female\", \"insats\": \"stod\", \"utfall\": \"samma\", \"fackforening\": \" \"},"
-           "{\"personnummer\": \"198501052396\", \"namn\": \"Lars Strand\", \"alder\": \"37\","
-           " \"kon\": \"male\", \"insats\": \"boende\", \"utfall\": null},"
-           "{\"personnummer\": \"198501042397\", \"namn\": \"Per Nyberg\", \"alder\": \"38\","
-           " \"kon\": \"male\", \"insats\": \"samtal\", \"utfall\": \"battre\"}]}",
-           kAnonSchema, k, epoch, extra);
+  snprintf(
+      buffer, size,
+      "{\"schema\": %s, \"k\": %d, \"key_epoch\": %d, \"today\": \"2026-11-28\","
+      " \"names\": [\"Lindqvist\"],"
+      " \"hierarchies\": {\"insats.csv\": \"samtal;oppenvard;*\\nstod;oppenvard;*\\n"
+      "boende;heldygn;*\\n\"},"
+      " \"records\": ["
+      "{\"personnummer\": \"198501012382\", \"namn\": \"Anna Berg\","
+      " \"epost\": \"anna.berg@example.se\", \"alder\": \"31\", \"kon\": \"female\","
+      " \"insats\": \"samtal\", \"utfall\": \"battre\","
+      " \"anteckning\": \"Anna Berg ringde om 198501012382, svar till anna.berg@example.se\"},"
+      "{\"personnummer\": \"198501022381\", \"namn\": \"Karin Ek\", \"alder\": 33,"
+      " \"kon\": \"female\", \"insats\": \"stod\", \"utfall\": \"samma\","
+      " \"anteckning\": \"Karin Ek och Lindqvist\"},"
+      "{\"personnummer\": \"198501032380\", \"namn\": \"Maria Holm\", \"alder\": \"35\","
+      " \"kon\": \"female\", \"insats\": \"samtal\", \"utfall\": \"battre\"%s},"
+      "{\"personnummer\": \"198501042389\", \"namn\": \"Eva Lund\", \"alder\": \"36\","
+      " \"kon\": \"female\", \"insats\": \"stod\", \"utfall\": \"samma\", \"fackforening\": \" \"},"
+      "{\"personnummer\": \"198501052396\", \"namn\": \"Lars Strand\", \"alder\": \"37\","
+      " \"kon\": \"male\", \"insats\": \"boende\", \"utfall\": null},"
+      "{\"personnummer\": \"198501042397\", \"namn\": \"Per Nyberg\", \"alder\": \"38\","
+      " \"kon\": \"male\", \"insats\": \"samtal\", \"utfall\": \"battre\"}]}",
+      kAnonSchema, k, epoch, extra);
   return buffer;
 }
 
@@ -1180,8 +1185,9 @@ static void test_anonymize(void) {
   EXPECT(pseudonym_key_calls == calls + 1);
   EXPECT(out != NULL);
   if (out != NULL) {
-    EXPECT(strncmp(out, "{\"header\":[\"personnummer\",\"alder\",\"kon\",\"insats\",\"utfall\","
-                        "\"anteckning\"],\"rows\":[[",
+    EXPECT(strncmp(out,
+                   "{\"header\":[\"personnummer\",\"alder\",\"kon\",\"insats\",\"utfall\","
+                   "\"anteckning\"],\"rows\":[[",
                    strlen("{\"header\":[\"personnummer\",\"alder\",\"kon\",\"insats\",\"utfall\","
                           "\"anteckning\"],\"rows\":[[")) == 0);
     EXPECT(contains(out, "\"report\":{\"format\":\"varsam-anonymize-report/1\""));
@@ -1419,8 +1425,9 @@ static void test_register(void) {
     EXPECT(contains(json, "\"format\":\"varsam-register-release/1\""));
     EXPECT(contains(json, "\"records_in\":6,") && contains(json, "\"records_out\":6,"));
     EXPECT(contains(json, "\"name\":\"discernibility\""));
-    EXPECT(contains(json, "\"filter\":{\"case_kind\":null,\"intervention\":null,"
-                          "\"region\":null,\"key_epoch\":3}"));
+    EXPECT(contains(json,
+                    "\"filter\":{\"case_kind\":null,\"intervention\":null,"
+                    "\"region\":null,\"key_epoch\":3}"));
     EXPECT(smallest_released_class(json) >= 2);
     EXPECT(occurrences(json, "\"familjebehandling\"") + occurrences(json, "\"*\"") >= 6);
     EXPECT(!contains(json, "p1_") && !contains(json, "19850"));
@@ -1434,8 +1441,7 @@ static void test_register(void) {
   EXPECT(varsam_register_export(engine, insats, "{\"k\": 0}", 8, &json) ==
              VARSAM_INVALID_ARGUMENT &&
          json == NULL && contains(varsam_last_error(), "options.k"));
-  EXPECT(varsam_register_export(engine, insats, "{\"l\": 1}", 8, &json) ==
-             VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_register_export(engine, insats, "{\"l\": 1}", 8, &json) == VARSAM_INVALID_ARGUMENT);
   EXPECT(varsam_register_export(engine, insats, "{\"kk\": 1}", 9, &json) ==
              VARSAM_INVALID_ARGUMENT &&
          contains(varsam_last_error(), "'kk'"));
@@ -1494,10 +1500,11 @@ static void test_register_cases(void) {
   used += (size_t)snprintf(lines + used, sizeof lines - used, "{\"episodes\": [%s]}\n",
                            episode(one, sizeof one, "198501032380", 34, ""));
   EXPECT(varsam_register_submit_cases(engine, insats, lines, used, 2, &json) == VARSAM_OK);
-  EXPECT(contains(json, "{\"cases\":4,\"submitted\":2,\"episodes\":2,\"measurements\":2,"
-                        "\"refused\":1,\"invalid\":1,\"rejected\":[{\"line\":3,"
-                        "\"status\":\"permission_denied\",\"message\":\"permission denied by "
-                        "reports-stay-out"));
+  EXPECT(contains(json,
+                  "{\"cases\":4,\"submitted\":2,\"episodes\":2,\"measurements\":2,"
+                  "\"refused\":1,\"invalid\":1,\"rejected\":[{\"line\":3,"
+                  "\"status\":\"permission_denied\",\"message\":\"permission denied by "
+                  "reports-stay-out"));
   EXPECT(contains(json, "{\"line\":4,\"status\":\"invalid_argument\""));
   EXPECT(!contains(json, wrong) && !contains(json, "19850"));
   varsam_free(json);

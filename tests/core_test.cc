@@ -129,9 +129,9 @@ TEST_CASE("DecodeUtf8 agrees with the validator and never reads past the text") 
   CHECK(cp == U'\u2013');
   CHECK(varsam::DecodeUtf8("\U0001D7CE", 0, &cp) == 4);
   CHECK(cp == U'\U0001D7CE');
-  for (const std::string& bad : {std::string("\xE2\x80"), std::string("\xC0\xAF"),
-                                std::string("\xED\xA0\x80"), std::string("\xF4\x90\x80\x80"),
-                                std::string("\x80"), std::string("\xFF")}) {
+  for (const std::string& bad :
+       {std::string("\xE2\x80"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80"),
+        std::string("\xF4\x90\x80\x80"), std::string("\x80"), std::string("\xFF")}) {
     CHECK(varsam::DecodeUtf8(bad, 0, &cp) == 0);
   }
 }
@@ -146,14 +146,13 @@ TEST_CASE("The matching view reads each character as a person reads it") {
     CHECK(as(dash) == '-');
   }
   // Space separators (Zs).
-  for (const std::string space : {"\u00A0", "\u2002", "\u2007", "\u2009", "\u200A", "\u202F",
-                                  "\u205F", "\u3000", "\u1680"}) {
+  for (const std::string space :
+       {"\u00A0", "\u2002", "\u2007", "\u2009", "\u200A", "\u202F", "\u205F", "\u3000", "\u1680"}) {
     CHECK(as(space) == ' ');
   }
   // Invisible format characters and other default-ignorables.
-  for (const std::string invisible : {"\u00AD", "\u200B", "\u200C", "\u200D", "\u200E",
-                                      "\u2060", "\u2066", "\uFEFF", "\uFE0F", "\u034F",
-                                      "\U000E0041"}) {
+  for (const std::string invisible : {"\u00AD", "\u200B", "\u200C", "\u200D", "\u200E", "\u2060",
+                                      "\u2066", "\uFEFF", "\uFE0F", "\u034F", "\U000E0041"}) {
     CHECK(as(invisible) == kReadsAsNothing);
   }
   // Digits of any script; fullwidth, small and mathematical forms.
@@ -171,8 +170,7 @@ TEST_CASE("The matching view reads each character as a person reads it") {
   CHECK(as("7") == '7');
   CHECK(as("-") == '-');
   for (const std::string same : {"\u00E5", "\u00C5", "\u00E4", "\u00F6", "\u00E9", "\u00B2",
-                                 "\u00B9", "\u2460", "\u00A7", "\u00D7", "\xFF",
-                                 "\xE2\x80"}) {
+                                 "\u00B9", "\u2460", "\u00A7", "\u00D7", "\xFF", "\xE2\x80"}) {
     CHECK(as(same) == kReadsAsItself);
   }
   CHECK(varsam::ReadForMatching("\xE2\x80", 0).length == 1);
@@ -228,7 +226,9 @@ TEST_CASE("Leaving a character out never joins bytes that are not UTF-8 into one
   const std::string text = std::string("450110\xE2\x81") + "\u200D" + "\xA6" + "800102-2386";
   const varsam::MatchingView view(text);
   CHECK(varsam::IsValidUtf8(view.text()));
-  CHECK(view.text() == "450110\x1A\x1A\x1A" "800102-2386");
+  CHECK(view.text() ==
+        "450110\x1A\x1A\x1A"
+        "800102-2386");
   CHECK(view.Original(9, 20) == std::pair<std::size_t, std::size_t>{12, 23});
 }
 

@@ -9,17 +9,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
-#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
@@ -364,8 +364,7 @@ TEST_CASE("engine: the policy decides on the client a call concerns, not the one
   CheckVerifies(*engine);
 }
 
-TEST_CASE("engine: Check returns the policy's decision, allow or deny, and audits it",
-          "[engine]") {
+TEST_CASE("engine: Check returns the policy's decision, allow or deny, and audits it", "[engine]") {
   TempDir dir;
   auto engine = OpenEngine(dir);
   const auto allowed = engine->Check(Officer(), access::Action::kJournalRead);
@@ -497,8 +496,7 @@ TEST_CASE("engine: audit proofs through the engine need audit.read", "[engine]")
   CHECK(consistency->new_size == 9);  // 6 scores, a denied proof, two proofs
   CHECK(audit::VerifyConsistency(3, consistency->new_size, consistency->old_root,
                                  consistency->new_root, consistency->path));
-  CHECK(engine->ProveConsistency(supervisor, 20).status().code() ==
-        absl::StatusCode::kOutOfRange);
+  CHECK(engine->ProveConsistency(supervisor, 20).status().code() == absl::StatusCode::kOutOfRange);
 }
 
 TEST_CASE("engine: a refused key or a failed open writes nothing to the audit log", "[engine]") {
@@ -516,7 +514,8 @@ TEST_CASE("engine: a refused key or a failed open writes nothing to the audit lo
   auto store = store::Store::Open(dir.Store());
   REQUIRE(store.ok());
   int checkpoints = 0;
-  REQUIRE((*store)->ReadCheckpoints([&](const store::Checkpoint&) { return ++checkpoints, true; })
+  REQUIRE((*store)
+              ->ReadCheckpoints([&](const store::Checkpoint&) { return ++checkpoints, true; })
               .ok());
   CHECK(checkpoints == 0);
   store->reset();
@@ -594,10 +593,11 @@ TEST_CASE("engine: register submission stores only pseudonymised, generalised ro
     REQUIRE(engine->SubmitToRegister(FollowUp(), std::span(&episode, 1)).ok());
     std::vector<store::EpisodeRow> rows;
     REQUIRE(engine->store_for_testing()
-                .ForEachEpisode({}, [&](const store::EpisodeRow& r) {
-                  rows.push_back(r);
-                  return true;
-                })
+                .ForEachEpisode({},
+                                [&](const store::EpisodeRow& r) {
+                                  rows.push_back(r);
+                                  return true;
+                                })
                 .ok());
     REQUIRE(rows.size() == 1);
     const store::EpisodeRow& r = rows[0];
@@ -614,10 +614,11 @@ TEST_CASE("engine: register submission stores only pseudonymised, generalised ro
     CHECK(r.record_key != 0);
     std::vector<store::RegisterMeasurementRow> ms;
     REQUIRE(engine->store_for_testing()
-                .ForEachRegisterMeasurement("", [&](const store::RegisterMeasurementRow& m) {
-                  ms.push_back(m);
-                  return true;
-                })
+                .ForEachRegisterMeasurement("",
+                                            [&](const store::RegisterMeasurementRow& m) {
+                                              ms.push_back(m);
+                                              return true;
+                                            })
                 .ok());
     REQUIRE(ms.size() == 2);
     CHECK(ms[0].pseudonym == r.pseudonym);
@@ -631,10 +632,11 @@ TEST_CASE("engine: register submission stores only pseudonymised, generalised ro
     REQUIRE(engine->SubmitToRegister(FollowUp(), std::span(&again, 1)).ok());
     int same = 0;
     REQUIRE(engine->store_for_testing()
-                .ForEachEpisode({}, [&](const store::EpisodeRow& e) {
-                  same += e.pseudonym == r.pseudonym;
-                  return true;
-                })
+                .ForEachEpisode({},
+                                [&](const store::EpisodeRow& e) {
+                                  same += e.pseudonym == r.pseudonym;
+                                  return true;
+                                })
                 .ok());
     CHECK(same == 2);
   }
@@ -717,10 +719,9 @@ TEST_CASE("engine: case lines go in case by case; refused and invalid ones are l
                 R"(", "led_to_investigation": )", led ? "true" : "false",
                 R"(, "client": "K-77"}, "episodes": [)", episodes, "]}\n"});
   };
-  const std::string text =
-      Cat({line("utredning", true, Cat({episode, ",", episode})), "\n",
-           line("anmalan", false, episode), line("insats", true, bad),
-           Cat({R"({"episodes": [)", episode, "]}\n"})});
+  const std::string text = Cat({line("utredning", true, Cat({episode, ",", episode})), "\n",
+                                line("anmalan", false, episode), line("insats", true, bad),
+                                Cat({R"({"episodes": [)", episode, "]}\n"})});
   auto cases = submission::ParseCaseLines(text, FollowUp());
   REQUIRE(cases.ok());
   REQUIRE(cases->size() == 4);
@@ -974,8 +975,8 @@ Identifiers IdentifiersOf(const synth::Client& c, Date today) {
 // Where an identifier is put: the register's closed fields, and the identity-number field
 // itself for what is not an identity number.
 enum class Site { kSex, kIntervention, kOutcome, kPostalCode, kInstrument, kBand, kPersonnummer };
-constexpr Site kSites[] = {Site::kSex,        Site::kIntervention, Site::kOutcome,
-                           Site::kPostalCode, Site::kInstrument,   Site::kBand,
+constexpr Site kSites[] = {Site::kSex,         Site::kIntervention, Site::kOutcome,
+                           Site::kPostalCode,  Site::kInstrument,   Site::kBand,
                            Site::kPersonnummer};
 
 std::string_view FieldName(Site site) {
@@ -1012,8 +1013,7 @@ std::string Place(std::string_view legit, std::string_view identifier, int place
 
 // A legitimate submission for a synthetic client, the number in one of its accepted forms
 // (`form` chooses), or only the host's client id.
-engine::RegisterSubmission GoodSubmission(const synth::Client& c, const Identifiers& id,
-                                          int form) {
+engine::RegisterSubmission GoodSubmission(const synth::Client& c, const Identifiers& id, int form) {
   engine::RegisterSubmission s = Episode();
   switch (form % 6) {
     case 0: s.personnummer = id.numbers[0]; break;  // twelve digits
@@ -1137,9 +1137,10 @@ Adversaries AdversariesOf(std::size_t clients, std::uint64_t seed, Date today) {
 
 }  // namespace
 
-TEST_CASE("engine: identifiers in the wrong fields of a submission are refused, named without "
-          "their value, and nothing of the batch is written",
-          "[engine]") {
+TEST_CASE(
+    "engine: identifiers in the wrong fields of a submission are refused, named without "
+    "their value, and nothing of the batch is written",
+    "[engine]") {
   // Every identifier of a synthetic client (the number in fifteen spellings, client id, name,
   // phone, e-mail, street, in upper and lower case) put into each of the register's closed
   // fields (sex, intervention, outcome, postal code, a measurement's instrument or band) and,
@@ -1196,8 +1197,8 @@ TEST_CASE("engine: identifiers in the wrong fields of a submission are refused, 
           const absl::Status status = engine->SubmitToRegister(FollowUp(), batch);
           CheckRefusal(status, bad, FieldName(site), {value, form}, today);
           for (const std::string& secret : id.all()) {
-            if (secret.size() >= 4) CHECK(std::string(status.message()).find(secret) ==
-                                          std::string::npos);
+            if (secret.size() >= 4)
+              CHECK(std::string(status.message()).find(secret) == std::string::npos);
           }
           CHECK(RegisterCounts(db) == start);
           ++refusals;
@@ -1226,9 +1227,10 @@ TEST_CASE("engine: identifiers in the wrong fields of a submission are refused, 
   CheckStoreHoldsNone(dir, used, numbers, today);
 }
 
-TEST_CASE("engine: randomised batches with an identifier in a random field and spelling are "
-          "refused whole; accepted ones leave no identifier in the store",
-          "[engine]") {
+TEST_CASE(
+    "engine: randomised batches with an identifier in a random field and spelling are "
+    "refused whole; accepted ones leave no identifier in the store",
+    "[engine]") {
   const Date today(2026, 11, 28);
   const std::uint32_t seed = 20261128;
   std::mt19937 rng(seed);

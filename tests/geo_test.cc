@@ -1,18 +1,18 @@
 // The embedded SCB geography (include/varsam/geo.h; data/se-geo/README.md for the counts).
 
+#include "varsam/geo.h"
+
 #include <set>
 #include <string>
 #include <vector>
 
 #include "catch2/catch.hpp"
-#include "varsam/geo.h"
 #include "varsam/store.h"
 
 namespace varsam::geo {
 namespace {
 
-TEST_CASE("geo: the embedded geography has every county, municipality and postal code",
-          "[geo]") {
+TEST_CASE("geo: the embedded geography has every county, municipality and postal code", "[geo]") {
   const auto geo = Embedded();
   REQUIRE(geo.ok());
   CHECK((*geo)->counties.size() == 21);

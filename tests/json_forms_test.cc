@@ -87,9 +87,9 @@ TEST_CASE("json forms: a measurement round-trips", "[json-forms]") {
             .find("198501012382") == std::string::npos);
   CHECK(ErrorOf(engine::ParseMeasurement(Cat({"{", base, R"("date":"2026-01-01","x":1})"})))
             .rfind("measurement: unknown key 'x' (known: client_ref, case_ref, ", 0) == 0);
-  CHECK(ErrorOf(engine::ParseMeasurement(
-            Cat({"{", base, R"("date":"2026-01-01","total":"1"})"}))) ==
-        "measurement.total: must be a number or null");
+  CHECK(
+      ErrorOf(engine::ParseMeasurement(Cat({"{", base, R"("date":"2026-01-01","total":"1"})"}))) ==
+      "measurement.total: must be a number or null");
 }
 
 TEST_CASE("json forms: suggestions, rates and scores", "[json-forms]") {
@@ -224,9 +224,7 @@ TEST_CASE("json forms: the anonymisation request and its release", "[json-forms]
   CHECK(json["rows"].size() == release->rows.size());
   CHECK(json["report"] == anonymize::ReportJson(*release));
 
-  const auto error = [](const std::string& text) {
-    return ErrorOf(anonymize::ParseRequest(text));
-  };
+  const auto error = [](const std::string& text) { return ErrorOf(anonymize::ParseRequest(text)); };
   const std::string schema = Cat({R"({"schema": )", kSchema});
   CHECK(error(R"({"records": [], "k": 1})") == "request.schema: is required");
   CHECK(error(Cat({schema, R"(, "records": [{"alder": 1}, {"namn": "Anna Berg"}], "k": 1})"})) ==
@@ -235,15 +233,14 @@ TEST_CASE("json forms: the anonymisation request and its release", "[json-forms]
         "request.records[0]: field 'alder': must be a string, a whole number or null");
   CHECK(error(Cat({schema, R"(, "records": [], "k": 1, "l": 2})"})) ==
         "request.l: needs request.sensitive (the field for l-diversity)");
-  CHECK(error(Cat({schema, R"(, "records": [], "k": 1, "x": 2})"})).rfind(
-            "request: unknown key 'x' (known: schema, records, k, ", 0) == 0);
+  CHECK(error(Cat({schema, R"(, "records": [], "k": 1, "x": 2})"}))
+            .rfind("request: unknown key 'x' (known: schema, records, k, ", 0) == 0);
   CHECK(error(R"({"schema": {"fields": 1}, "records": [], "k": 1})").rfind("request.schema", 0) ==
         0);
 }
 
 TEST_CASE("json forms: a refused record carries its index and field", "[json-forms]") {
-  auto request = anonymize::ParseRequest(
-      Cat({R"({"schema": )", kSchema, R"(, "records": [], "k": 1,
+  auto request = anonymize::ParseRequest(Cat({R"({"schema": )", kSchema, R"(, "records": [], "k": 1,
               "hierarchies": {"insats.csv": "a;*\n"}})"}));
   REQUIRE(request.ok());
   auto pipeline = anonymize::Pipeline::Create(request->options);

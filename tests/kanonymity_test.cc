@@ -8,6 +8,7 @@
 #include "varsam/kanonymity.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -15,8 +16,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "varsam/core.h"
 
@@ -56,9 +55,9 @@ Column RandomColumn(std::mt19937& rng, const std::string& name, int levels, std:
     for (std::uint32_t x = 0; x < d0; ++x) up[x] = step[prev_map[x]];
     std::vector<std::string> labels;
     for (std::uint32_t v = 0; v < domain; ++v) {
-      labels.push_back(domain == 1 && l > 0 ? std::string("*")
-                                            : varsam::Cat({name, "/", std::to_string(l), "/",
-                                                           std::to_string(v)}));
+      labels.push_back(domain == 1 && l > 0
+                           ? std::string("*")
+                           : varsam::Cat({name, "/", std::to_string(l), "/", std::to_string(v)}));
     }
     c.up.push_back(up);
     c.labels.push_back(labels);
@@ -84,7 +83,8 @@ struct Counted {
 };
 
 std::string LabelAt(const Column& c, int level, std::size_t row) {
-  return c.labels[static_cast<std::size_t>(level)][c.up[static_cast<std::size_t>(level)][c.codes[row]]];
+  return c
+      .labels[static_cast<std::size_t>(level)][c.up[static_cast<std::size_t>(level)][c.codes[row]]];
 }
 
 bool ClassOk(const std::vector<std::size_t>& rows, const Table& t, const PrivacyModel& m) {
@@ -110,7 +110,8 @@ Counted Count(const Table& t, const std::vector<int>& levels, const PrivacyModel
   std::map<std::vector<std::string>, std::vector<std::size_t>> classes;
   for (std::size_t r = 0; r < n; ++r) {
     std::vector<std::string> key;
-    for (std::size_t c = 0; c < t.columns.size(); ++c) key.push_back(LabelAt(t.columns[c], levels[c], r));
+    for (std::size_t c = 0; c < t.columns.size(); ++c)
+      key.push_back(LabelAt(t.columns[c], levels[c], r));
     classes[key].push_back(r);
   }
   // Group sizes by label: how many level-0 labels share a label at the level.
@@ -118,7 +119,8 @@ Counted Count(const Table& t, const std::vector<int>& levels, const PrivacyModel
   for (std::size_t c = 0; c < t.columns.size(); ++c) {
     const Column& col = t.columns[c];
     const auto lv = static_cast<std::size_t>(levels[c]);
-    for (std::size_t x = 0; x < col.labels[0].size(); ++x) ++gsize[c][col.labels[lv][col.up[lv][x]]];
+    for (std::size_t x = 0; x < col.labels[0].size(); ++x)
+      ++gsize[c][col.labels[lv][col.up[lv][x]]];
   }
   Counted out;
   double loss_sum = 0.0;
@@ -153,7 +155,8 @@ void ConfirmRelease(const Table& t, const std::vector<int>& levels,
   std::map<std::vector<std::string>, std::vector<std::size_t>> classes;
   for (std::uint32_t r : kept) {
     std::vector<std::string> key;
-    for (std::size_t c = 0; c < t.columns.size(); ++c) key.push_back(LabelAt(t.columns[c], levels[c], r));
+    for (std::size_t c = 0; c < t.columns.size(); ++c)
+      key.push_back(LabelAt(t.columns[c], levels[c], r));
     classes[key].push_back(r);
   }
   for (const auto& [key, rows] : classes) REQUIRE(ClassOk(rows, t, m));
@@ -188,11 +191,13 @@ Table RandomTable(std::mt19937& rng, std::size_t ncols, std::size_t rows, bool s
   std::uniform_int_distribution<std::uint32_t> dom(2, 12);
   std::uniform_real_distribution<double> skew(0.0, 1.5);
   for (std::size_t c = 0; c < ncols; ++c) {
-    t.columns.push_back(RandomColumn(rng, varsam::Cat({"q", std::to_string(c)}), levels(rng), dom(rng), rows, skew(rng)));
+    t.columns.push_back(RandomColumn(rng, varsam::Cat({"q", std::to_string(c)}), levels(rng),
+                                     dom(rng), rows, skew(rng)));
   }
   if (sensitive) {
     std::uniform_int_distribution<std::uint32_t> s(0, 4);
-    for (std::size_t r = 0; r < rows; ++r) t.sensitive.push_back(s(rng) * (s(rng) > 0 ? 1u : 0u) + 7u);
+    for (std::size_t r = 0; r < rows; ++r)
+      t.sensitive.push_back(s(rng) * (s(rng) > 0 ? 1u : 0u) + 7u);
   }
   return t;
 }
@@ -217,7 +222,8 @@ bool SearchMatchesBruteForce(const Table& t, const PrivacyModel& m) {
   const Counted chosen = Count(t, result->levels, m);
   REQUIRE(chosen.satisfies);
   const double chosen_metric = m.metric == Metric::kLoss ? chosen.loss : chosen.dm;
-  INFO("search metric " << result->metric << ", independent " << chosen_metric << ", brute-force best " << best);
+  INFO("search metric " << result->metric << ", independent " << chosen_metric
+                        << ", brute-force best " << best);
   REQUIRE(Close(result->metric, chosen_metric));
   REQUIRE(Close(chosen_metric, best));
   REQUIRE(result->suppressed == chosen.suppressed);
@@ -234,7 +240,8 @@ bool SearchMatchesBruteForce(const Table& t, const PrivacyModel& m) {
   return true;
 }
 
-TEST_CASE("kanonymity: the search is optimal on random small lattices (brute force)", "[kanonymity]") {
+TEST_CASE("kanonymity: the search is optimal on random small lattices (brute force)",
+          "[kanonymity]") {
   int satisfiable = 0, runs = 0;
   for (Metric metric : {Metric::kLoss, Metric::kDiscernibility}) {
     for (std::uint32_t seed = 1; seed <= 45; ++seed) {
@@ -246,8 +253,10 @@ TEST_CASE("kanonymity: the search is optimal on random small lattices (brute for
       PrivacyModel m;
       m.metric = metric;
       m.k = std::uniform_int_distribution<int>(1, 12)(rng);
-      if (privacy == 1 || privacy == 3) m.distinct_l = std::uniform_int_distribution<int>(2, 3)(rng);
-      if (privacy == 2 || privacy == 3) m.entropy_l = std::uniform_real_distribution<double>(1.2, 2.5)(rng);
+      if (privacy == 1 || privacy == 3)
+        m.distinct_l = std::uniform_int_distribution<int>(2, 3)(rng);
+      if (privacy == 2 || privacy == 3)
+        m.entropy_l = std::uniform_real_distribution<double>(1.2, 2.5)(rng);
       const double budgets[] = {0.0, 0.01, 0.05, 0.1, 0.3, 1.0};
       m.max_suppression = budgets[std::uniform_int_distribution<int>(0, 5)(rng)];
       if (seed % 5 == 0) {  // the register's configured levels
@@ -258,7 +267,8 @@ TEST_CASE("kanonymity: the search is optimal on random small lattices (brute for
         }
       }
       INFO("seed " << seed << " metric " << static_cast<int>(metric) << " k " << m.k << " l "
-                   << m.distinct_l << " entropy-l " << m.entropy_l << " budget " << m.max_suppression);
+                   << m.distinct_l << " entropy-l " << m.entropy_l << " budget "
+                   << m.max_suppression);
       satisfiable += SearchMatchesBruteForce(t, m) ? 1 : 0;
       ++runs;
     }
@@ -272,7 +282,8 @@ TEST_CASE("kanonymity: the search is optimal on random small lattices (brute for
 // optimum: large budgets (suppression dominates discernibility), small and large k, distinct-l,
 // and duplicated columns so that many nodes tie exactly. Under discernibility the metric is an
 // integer, so the tie rule (smaller sum of levels, then lexicographically smaller) is checked too.
-TEST_CASE("kanonymity: bounds keep the optimum under large budgets and ties (brute force)", "[kanonymity]") {
+TEST_CASE("kanonymity: bounds keep the optimum under large budgets and ties (brute force)",
+          "[kanonymity]") {
   int satisfiable = 0;
   for (std::uint32_t seed = 1; seed <= 60; ++seed) {
     std::mt19937 rng(seed * 104729u + 17u);
@@ -305,10 +316,14 @@ TEST_CASE("kanonymity: bounds keep the optimum under large budgets and ties (bru
     for (const auto& node : AllNodes(t, m)) {
       const Counted c = Count(t, node, m);
       if (!c.satisfies) continue;
-      auto height = [](const std::vector<int>& v) { int h = 0; for (int x : v) h += x; return h; };
+      auto height = [](const std::vector<int>& v) {
+        int h = 0;
+        for (int x : v) h += x;
+        return h;
+      };
       if (best.empty() || c.dm < best_dm ||
-          (c.dm == best_dm && (height(node) < height(best) ||
-                               (height(node) == height(best) && node < best)))) {
+          (c.dm == best_dm &&
+           (height(node) < height(best) || (height(node) == height(best) && node < best)))) {
         best = node;
         best_dm = c.dm;
       }
@@ -320,7 +335,8 @@ TEST_CASE("kanonymity: bounds keep the optimum under large budgets and ties (bru
   REQUIRE(satisfiable >= 40);
 }
 
-TEST_CASE("kanonymity: entropy l-diversity with suppression is searched exhaustively", "[kanonymity]") {
+TEST_CASE("kanonymity: entropy l-diversity with suppression is searched exhaustively",
+          "[kanonymity]") {
   for (std::uint32_t seed = 100; seed < 120; ++seed) {
     std::mt19937 rng(seed);
     Table t = RandomTable(rng, 3, 200, true);
@@ -419,7 +435,8 @@ TEST_CASE("kanonymity: malformed tables and models are invalid arguments", "[kan
           absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("kanonymity: an empty table releases nothing and is trivially k-anonymous", "[kanonymity]") {
+TEST_CASE("kanonymity: an empty table releases nothing and is trivially k-anonymous",
+          "[kanonymity]") {
   std::mt19937 rng(8);
   Table t = RandomTable(rng, 3, 0, false);
   PrivacyModel m;
@@ -492,7 +509,8 @@ TEST_CASE("kanonymity: the risk report before and after", "[kanonymity]") {
     smallest = std::min(smallest, size);
   }
   REQUIRE(in.classes == classes.size());
-  REQUIRE(in.class_sizes == std::vector<std::pair<std::size_t, std::size_t>>(sizes.begin(), sizes.end()));
+  REQUIRE(in.class_sizes ==
+          std::vector<std::pair<std::size_t, std::size_t>>(sizes.begin(), sizes.end()));
   REQUIRE(in.records_at_risk == at_risk);
   REQUIRE(in.max_risk == Approx(1.0 / static_cast<double>(smallest)));
   REQUIRE(in.average_risk == Approx(static_cast<double>(classes.size()) / 300.0));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -15,8 +16,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "varsam/anonymize.h"
 #include "varsam/core.h"
@@ -105,10 +104,10 @@ std::unique_ptr<Pipeline> Make(PipelineOptions o) {
 
 // ---- Synthetic adversarial records ------------------------------------------------------------
 
-const std::vector<std::string> kFirst = {"Anna", "Lars", "Karin", "Erik", "Maria", "Johan",
-                                         "Ingrid", "Mikael", "Sofia", "Niklas"};
+const std::vector<std::string> kFirst = {"Anna",  "Lars",   "Karin",  "Erik",  "Maria",
+                                         "Johan", "Ingrid", "Mikael", "Sofia", "Niklas"};
 const std::vector<std::string> kSur = {"Bergström", "Lindqvist", "Holmberg", "Sandberg",
-                                       "Nyström", "Forsberg", "Åkesson"};
+                                       "Nyström",   "Forsberg",  "Åkesson"};
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -179,10 +178,10 @@ std::string NameForm(const std::string& name, int form) {
 }
 
 std::string Note(const Person& p, std::mt19937& rng) {
-  static const std::vector<std::string> seps = {" ",   "  ",   " \t ", ", ",  "; ",  "\n",
-                                                " (",  ") ",   ". ",   ": ",  " - ", "\r\n"};
-  static const std::vector<std::string> words = {"samtal", "om", "boende", "och", "arbete",
-                                                 "insats", "uppföljning", "ekonomi"};
+  static const std::vector<std::string> seps = {" ",  "  ", " \t ", ", ", "; ",  "\n",
+                                                " (", ") ", ". ",   ": ", " - ", "\r\n"};
+  static const std::vector<std::string> words = {"samtal", "om",     "boende",      "och",
+                                                 "arbete", "insats", "uppföljning", "ekonomi"};
   std::uniform_int_distribution<int> any(0, 1000);
   std::vector<std::string> pieces;
   const int count = 3 + any(rng) % 8;
@@ -190,12 +189,12 @@ std::string Note(const Person& p, std::mt19937& rng) {
     switch (any(rng) % 8) {
       case 0: pieces.push_back(PnrForm(p.pnr, any(rng))); break;
       case 1: pieces.push_back(PhoneForm(p.phone_tail, any(rng))); break;
-      case 2:
-        pieces.push_back(any(rng) % 2 == 0 ? p.email : Upper(p.email));
-        break;
+      case 2: pieces.push_back(any(rng) % 2 == 0 ? p.email : Upper(p.email)); break;
       case 3: pieces.push_back(NameForm(p.first, any(rng))); break;
       case 4: pieces.push_back(NameForm(p.sur, any(rng))); break;
-      case 5: pieces.push_back(NameForm(p.first, any(rng)) + " " + NameForm(p.sur, any(rng))); break;
+      case 5:
+        pieces.push_back(NameForm(p.first, any(rng)) + " " + NameForm(p.sur, any(rng)));
+        break;
       case 6: pieces.push_back(NameForm(p.rel_first, any(rng))); break;
       default: pieces.push_back(words[static_cast<std::size_t>(any(rng)) % words.size()]); break;
     }
@@ -232,8 +231,8 @@ Input MakeInput(std::uint32_t seed, std::size_t n) {
     p.sur = kSur[static_cast<std::size_t>(any(rng)) % kSur.size()];
     p.rel_first = kFirst[static_cast<std::size_t>(any(rng)) % kFirst.size()];
     const int tail = any(rng) % 100;
-    p.phone_tail = std::string(1, static_cast<char>('0' + tail / 10)) +
-                   static_cast<char>('0' + tail % 10);
+    p.phone_tail =
+        std::string(1, static_cast<char>('0' + tail / 10)) + static_cast<char>('0' + tail % 10);
     p.email = Lower(p.first) + "." + std::to_string(any(rng) % 100) + "@example.se";
 
     Record r(11);
@@ -268,9 +267,7 @@ std::string AllBytes(const Release& r) {
   return all;
 }
 
-bool WordChar(unsigned char c) {
-  return std::isalnum(c) != 0 || c == '_' || c >= 0x80;
-}
+bool WordChar(unsigned char c) { return std::isalnum(c) != 0 || c == '_' || c >= 0x80; }
 
 // `word` (lower case) as a whole word of `text`, case-insensitively (ASCII and Latin-1 UTF-8
 // letters folded by std::tolower on ASCII only: the test's names' non-ASCII letters are lower
@@ -357,9 +354,8 @@ TEST_CASE("pipeline: no direct identifier survives, and every release is k-anony
     REQUIRE(release.ok());
     CHECK(release->records_in == n);
     CHECK(release->rows.size() + release->search.suppressed == n);
-    CHECK(release->header == std::vector<std::string>{"personnummer", "alder", "kon",
-                                                      "postnummer", "utfall", "poang",
-                                                      "anteckning"});
+    CHECK(release->header == std::vector<std::string>{"personnummer", "alder", "kon", "postnummer",
+                                                      "utfall", "poang", "anteckning"});
     CheckNoIdentifier(*release, in.ids);
     CheckClasses(*release, k, l);
     // The pseudonym column holds pseudonyms only; some text was scrubbed.
@@ -535,8 +531,7 @@ TEST_CASE("pipeline: an identifier in a kept field is refused however it is writ
 TEST_CASE("pipeline: a missing key is refused at Create", "[pipeline]") {
   PipelineOptions none = Options(2);
   none.keys = nullptr;
-  CHECK(Pipeline::Create(std::move(none)).status().code() ==
-        absl::StatusCode::kFailedPrecondition);
+  CHECK(Pipeline::Create(std::move(none)).status().code() == absl::StatusCode::kFailedPrecondition);
   PipelineOptions other_epoch = Options(2);
   other_epoch.key_epoch = 4;  // TestKey has only epoch 3
   CHECK(Pipeline::Create(std::move(other_epoch)).status().code() ==
@@ -554,8 +549,7 @@ TEST_CASE("pipeline: a missing key is refused at Create", "[pipeline]") {
   CheckNoIdentifier(*release, in.ids);
 }
 
-TEST_CASE("pipeline: options the schema does not fit are refused naming the field",
-          "[pipeline]") {
+TEST_CASE("pipeline: options the schema does not fit are refused naming the field", "[pipeline]") {
   PipelineOptions levels = Options(2);
   levels.schema.fields[kKon].max_level = 3;  // sex has levels 0..1
   auto s = Pipeline::Create(std::move(levels)).status();

@@ -316,8 +316,8 @@ TEST_CASE("submission: case lines are read in their context, numbered by line", 
   const std::string with_case = DumpJson(submission::RegisterCaseJson(c));
   c.case_info.reset();
   const std::string without = DumpJson(submission::RegisterCaseJson(c));
-  auto cases = submission::ParseCaseLines(
-      Cat({"\n", with_case, "\r\n  \t\n", without}), Analyst(true));
+  auto cases =
+      submission::ParseCaseLines(Cat({"\n", with_case, "\r\n  \t\n", without}), Analyst(true));
   REQUIRE(cases.ok());
   REQUIRE(cases->size() == 2);
   const submission::CaseSubmission& first = (*cases)[0];

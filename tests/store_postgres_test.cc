@@ -580,8 +580,8 @@ TEST_CASE("postgresql: a store of schema version 1 migrates, keeping its rows", 
   for (const char* schema : kSchemas) {
     CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "2");
   }
-  const std::vector<Measurement> measurements = ReadAll<Measurement>(
-      [&](auto row) { return store->ForEachMeasurement({}, row); });
+  const std::vector<Measurement> measurements =
+      ReadAll<Measurement>([&](auto row) { return store->ForEachMeasurement({}, row); });
   REQUIRE(measurements.size() == 1);
   REQUIRE(measurements[0].responses.size() == 3);
   CHECK(std::isnan(measurements[0].responses[1]));

@@ -1335,8 +1335,8 @@ TEST_CASE("store: sqlite: every vocabulary and form column takes the set rows.h 
        internal::GeneratedChecks(internal::Dialect::kSqlite)) {
     INFO(Cat({PartName(check.part), ".", check.table, ".", check.column}));
     RawDb db(PartFile(dir.Store(), check.part));
-    const std::vector<std::string> definition = db.Column(Cat(
-        {"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '", check.table, "'"}));
+    const std::vector<std::string> definition = db.Column(
+        Cat({"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = '", check.table, "'"}));
     REQUIRE(definition.size() == 1);
     CHECK(definition[0].find(Cat({"CONSTRAINT ", check.name, " CHECK (", check.condition, ")"})) !=
           std::string::npos);
@@ -1394,8 +1394,9 @@ TEST_CASE("store: sqlite: a store of schema version 1 migrates, keeping its rows
     REQUIRE(reg.Exec(Cat({episode_columns, "('", pseudonym,
                           "', 1, '25-34', 'female', '01', 'insats', 'annat', '2026-Q1', '', "
                           "'improved', -2), ('",
-                          pseudonym, "', 2, '65+', '', '', 'utredning', '', '2026', '2026-11', "
-                                     "'', 3)"})) == SQLITE_OK);
+                          pseudonym,
+                          "', 2, '65+', '', '', 'utredning', '', '2026', '2026-11', "
+                          "'', 3)"})) == SQLITE_OK);
     REQUIRE(reg.Exec(Cat({"INSERT INTO measurements VALUES ('", pseudonym,
                           "', 1, 'ors', 1, '2026-03', 19.25, '', 4)"})) == SQLITE_OK);
     RawDb audit(PartFile(dir.Store(), Part::kAudit));
@@ -1416,17 +1417,23 @@ TEST_CASE("store: sqlite: a store of schema version 1 migrates, keeping its rows
   CHECK(std::isnan(measurements[0].responses[1]));
   CHECK(measurements[0].flags == std::vector<std::string>{"prorated"});
   std::vector<Decision> decisions;
-  REQUIRE(store->ForEachDecision("s-1", [&](const Decision& d) {
-    decisions.push_back(d);
-    return true;
-  }).ok());
+  REQUIRE(store
+              ->ForEachDecision("s-1",
+                                [&](const Decision& d) {
+                                  decisions.push_back(d);
+                                  return true;
+                                })
+              .ok());
   REQUIRE(decisions.size() == 1);
   CHECK(decisions[0].id == 5);
   std::vector<EpisodeRow> episodes;
-  REQUIRE(store->ForEachEpisode({}, [&](const EpisodeRow& e) {
-    episodes.push_back(e);
-    return true;
-  }).ok());
+  REQUIRE(store
+              ->ForEachEpisode({},
+                               [&](const EpisodeRow& e) {
+                                 episodes.push_back(e);
+                                 return true;
+                               })
+              .ok());
   REQUIRE(episodes.size() == 2);  // in the order they were written
   CHECK(episodes[0].intervention == "annat");
   CHECK(episodes[0].outcome == "improved");
@@ -1443,12 +1450,11 @@ TEST_CASE("store: sqlite: a store of schema version 1 migrates, keeping its rows
   CHECK(reg.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"2"});
   CHECK(reg.Column("SELECT name FROM sqlite_master WHERE type = 'index'") ==
         std::vector<std::string>{"measurements_by_instrument"});
-  for (const char* values :
-       {"', 1, '25-34', '', '99', 'insats', '', '2026', '', '', 9)",
-        "', 1, '25-34', '', '', 'insats', '', '2026', '', 'cured', 9)",
-        "', 1, '25-34', '', '', 'insats', 'Annat insats', '2026', '', '', 9)",
-        "', 1, 'Anna', '', '', 'insats', '', '2026', '', '', 9)",
-        "', 1, '25-34', '', '', 'insats', '', '2026-13', '', '', 9)"}) {
+  for (const char* values : {"', 1, '25-34', '', '99', 'insats', '', '2026', '', '', 9)",
+                             "', 1, '25-34', '', '', 'insats', '', '2026', '', 'cured', 9)",
+                             "', 1, '25-34', '', '', 'insats', 'Annat insats', '2026', '', '', 9)",
+                             "', 1, 'Anna', '', '', 'insats', '', '2026', '', '', 9)",
+                             "', 1, '25-34', '', '', 'insats', '', '2026-13', '', '', 9)"}) {
     INFO(values);
     CHECK(reg.Exec(Cat({episode_columns, "('", pseudonym, values})) != SQLITE_OK);
   }

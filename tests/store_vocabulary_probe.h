@@ -125,24 +125,41 @@ bool LibraryAccepts(const Column& column, const std::string& value) {
     host.interventions.push_back(probe);
   }
   if (column.part == store::Part::kJournal) {
-    const store::Measurement m{.id = 0, .client_ref = "client-1", .case_ref = "case-1",
-                               .case_kind = value, .instrument = "phq9", .session = 1,
-                               .date = Date(2026, 3, 1), .responses = {}, .total = std::nullopt,
-                               .band = std::nullopt, .flags = {}};
+    const store::Measurement m{.id = 0,
+                               .client_ref = "client-1",
+                               .case_ref = "case-1",
+                               .case_kind = value,
+                               .instrument = "phq9",
+                               .session = 1,
+                               .date = Date(2026, 3, 1),
+                               .responses = {},
+                               .total = std::nullopt,
+                               .band = std::nullopt,
+                               .flags = {}};
     return store::ValidateMeasurement(m).ok();
   }
   const std::string pseudonym = Cat({"p1_", std::string(43, 'A')});
   if (column.table == "episodes") {
-    store::EpisodeRow e{.pseudonym = pseudonym, .key_epoch = 1, .age_band = "25-34",
-                        .sex = "female", .region = "01", .case_kind = "insats",
-                        .intervention = "", .start_period = "2026-Q1", .end_period = "",
-                        .outcome = "", .record_key = 7};
-    const std::pair<std::string_view, std::string*> fields[] = {
-        {"pseudonym", &e.pseudonym},     {"age_band", &e.age_band},
-        {"sex", &e.sex},                 {"region", &e.region},
-        {"case_kind", &e.case_kind},     {"intervention", &e.intervention},
-        {"start_period", &e.start_period}, {"end_period", &e.end_period},
-        {"outcome", &e.outcome}};
+    store::EpisodeRow e{.pseudonym = pseudonym,
+                        .key_epoch = 1,
+                        .age_band = "25-34",
+                        .sex = "female",
+                        .region = "01",
+                        .case_kind = "insats",
+                        .intervention = "",
+                        .start_period = "2026-Q1",
+                        .end_period = "",
+                        .outcome = "",
+                        .record_key = 7};
+    const std::pair<std::string_view, std::string*> fields[] = {{"pseudonym", &e.pseudonym},
+                                                                {"age_band", &e.age_band},
+                                                                {"sex", &e.sex},
+                                                                {"region", &e.region},
+                                                                {"case_kind", &e.case_kind},
+                                                                {"intervention", &e.intervention},
+                                                                {"start_period", &e.start_period},
+                                                                {"end_period", &e.end_period},
+                                                                {"outcome", &e.outcome}};
     for (const auto& [name, field] : fields) {
       if (name == column.column) *field = value;
     }
@@ -151,10 +168,14 @@ bool LibraryAccepts(const Column& column, const std::string& value) {
   const auto given = [&](std::string_view name, std::string good) {
     return column.column == name ? value : good;
   };
-  const store::RegisterMeasurementRow m{
-      .pseudonym = given("pseudonym", pseudonym), .key_epoch = 1,
-      .instrument = given("instrument", "ors"), .session = 1, .period = given("period", "2026"),
-      .total = std::nullopt, .band = given("band", ""), .record_key = 7};
+  const store::RegisterMeasurementRow m{.pseudonym = given("pseudonym", pseudonym),
+                                        .key_epoch = 1,
+                                        .instrument = given("instrument", "ors"),
+                                        .session = 1,
+                                        .period = given("period", "2026"),
+                                        .total = std::nullopt,
+                                        .band = given("band", ""),
+                                        .record_key = 7};
   return store::ValidateRegisterMeasurement(m, host).ok();
 }
 
@@ -172,18 +193,29 @@ std::string ConstrainedInsert(const Column& column, std::string_view schema,
                               const std::string& value) {
   std::vector<std::pair<std::string_view, std::string>> row;
   if (column.part == store::Part::kJournal) {
-    row = {{"client_ref", "'c'"}, {"case_ref", "'k'"}, {"case_kind", "'insats'"},
-           {"instrument", "'phq9'"}, {"session", "1"}, {"date", "'2026-03-01'"},
-           {"responses", "'[]'"}, {"flags", "'[]'"}};
+    row = {{"client_ref", "'c'"},    {"case_ref", "'k'"}, {"case_kind", "'insats'"},
+           {"instrument", "'phq9'"}, {"session", "1"},    {"date", "'2026-03-01'"},
+           {"responses", "'[]'"},    {"flags", "'[]'"}};
   } else if (column.table == "episodes") {
     row = {{"pseudonym", SqlText(Cat({"p1_", std::string(43, 'A')}))},
-           {"key_epoch", "1"}, {"age_band", "'25-34'"}, {"sex", "'female'"}, {"region", "'01'"},
-           {"case_kind", "'insats'"}, {"intervention", "''"}, {"start_period", "'2026'"},
-           {"end_period", "''"}, {"outcome", "''"}, {"record_key", "7"}};
+           {"key_epoch", "1"},
+           {"age_band", "'25-34'"},
+           {"sex", "'female'"},
+           {"region", "'01'"},
+           {"case_kind", "'insats'"},
+           {"intervention", "''"},
+           {"start_period", "'2026'"},
+           {"end_period", "''"},
+           {"outcome", "''"},
+           {"record_key", "7"}};
   } else {
     row = {{"pseudonym", SqlText(Cat({"p1_", std::string(43, 'A')}))},
-           {"key_epoch", "1"}, {"instrument", "'ors'"}, {"session", "1"}, {"period", "'2026'"},
-           {"band", "''"}, {"record_key", "7"}};
+           {"key_epoch", "1"},
+           {"instrument", "'ors'"},
+           {"session", "1"},
+           {"period", "'2026'"},
+           {"band", "''"},
+           {"record_key", "7"}};
   }
   std::string names, values;
   for (const auto& [name, literal] : row) {

@@ -5,7 +5,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-
 #include <varsam.h>
 
 int main(int argc, char** argv) {

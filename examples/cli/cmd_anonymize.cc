@@ -167,8 +167,7 @@ int RunAnonymize(const AnonymizeOptions& o) {
   for (std::size_t i = 0; i < schema_fields.size(); ++i) {
     if (!seen[i]) {
       return Fail(absl::InvalidArgumentError(
-          Cat({"--in: line 1: the schema's field '", schema_fields[i].name,
-               "' has no column"})));
+          Cat({"--in: line 1: the schema's field '", schema_fields[i].name, "' has no column"})));
     }
   }
 
@@ -223,8 +222,8 @@ int RunAnonymize(const AnonymizeOptions& o) {
   std::cout << release->records_in << " records in, " << release->rows.size() << " released, "
             << release->search.suppressed << " suppressed; " << o.k << "-anonymous"
             << (o.l >= 2 ? Cat({", ", std::to_string(o.l), "-diverse in ", o.sensitive}) : "")
-            << "; levels: " << (levels.empty() ? "(no quasi-identifier)" : levels)
-            << "; max risk " << FormatNumber(release->search.input.max_risk) << " -> "
+            << "; levels: " << (levels.empty() ? "(no quasi-identifier)" : levels) << "; max risk "
+            << FormatNumber(release->search.input.max_risk) << " -> "
             << FormatNumber(release->search.release.max_risk) << "\n";
   return kExitOk;
 }
@@ -246,8 +245,8 @@ void AddAnonymizeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--k", options->k, "k: every released class has at least k records")
       ->required()
       ->check(CLI::Range(1, 1000000));
-  auto* sensitive = cmd->add_option("--sensitive", options->sensitive,
-                                    "The sensitive field for l-diversity");
+  auto* sensitive =
+      cmd->add_option("--sensitive", options->sensitive, "The sensitive field for l-diversity");
   cmd->add_option("--l", options->l, "Distinct l-diversity over --sensitive (2 or more)")
       ->check(CLI::Range(2, 1000000))
       ->needs(sensitive);

@@ -148,10 +148,12 @@ void AddAuditCommand(CLI::App& app, int* exit_code) {
       "of --size events (default: the whole log). JSON: {old_size, new_size, old_root,\n"
       "new_root, path, verified}. Exit 0 when the proof verifies, 1 not.");
   AddCommonOptions(proof, proof_options.get());
-  auto* seq = proof->add_option("--seq", proof_options->seq, "The event's sequence number (1-based)")
-                  ->check(CLI::PositiveNumber);
-  auto* old_size = proof->add_option("--old-size", proof_options->old_size,
-                                     "The size of the earlier tree (0 or more)")
+  auto* seq =
+      proof->add_option("--seq", proof_options->seq, "The event's sequence number (1-based)")
+          ->check(CLI::PositiveNumber);
+  auto* old_size = proof
+                       ->add_option("--old-size", proof_options->old_size,
+                                    "The size of the earlier tree (0 or more)")
                        ->check(CLI::NonNegativeNumber);
   seq->excludes(old_size);
   proof->add_option("--size", proof_options->size,

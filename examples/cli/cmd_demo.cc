@@ -253,7 +253,8 @@ int RegisterDemo(const std::string& location, const std::vector<synth::ClientRec
   }
   std::cout << "ALLOW " << submitted
             << " episodes submitted for follow-up (investigations, interventions and the reports "
-               "that led to them):\n      keyed pseudonyms (HMAC-SHA-256, key epoch 1), 5-year age bands, "
+               "that led to them):\n      keyed pseudonyms (HMAC-SHA-256, key epoch 1), 5-year age "
+               "bands, "
                "county, quarters\n";
 
   const auto analyst = follow_up("uppfoljning", true);
@@ -298,17 +299,17 @@ int RegisterDemo(const std::string& location, const std::vector<synth::ClientRec
       }
       for (const anonymize::Span& f : spans) {
         bool real = false;
-        for (const synth::Span& t : note.spans) real |= overlaps(f.offset, f.length, t.offset, t.length);
+        for (const synth::Span& t : note.spans)
+          real |= overlaps(f.offset, f.length, t.offset, t.length);
         correct += real;
       }
       truth += note.spans.size();
       found += spans.size();
     }
   }
-  std::cout << "Scrubbing the notes (the client's own names, no host name list): "
-            << truth << " identifiers, recall "
-            << absl::StrFormat("%.3f", truth ? double(hit) / double(truth) : 1.0)
-            << ", precision "
+  std::cout << "Scrubbing the notes (the client's own names, no host name list): " << truth
+            << " identifiers, recall "
+            << absl::StrFormat("%.3f", truth ? double(hit) / double(truth) : 1.0) << ", precision "
             << absl::StrFormat("%.3f", found ? double(correct) / double(found) : 1.0)
             << " (relatives' names need the host's list: docs/anonymisation.md)\n";
   return kExitOk;

@@ -170,9 +170,9 @@ int RunSubmit(const RegisterCommandOptions& o) {
                 << " more cases not submitted (--json lists them all)\n";
     }
     std::cout << n << " cases read; " << result->submitted << " submitted (" << result->episodes
-              << " episodes, " << result->measurements << " measurements, key epoch "
-              << o.key_epoch << "); " << result->refused << " refused by the policy; "
-              << result->invalid << " invalid\n";
+              << " episodes, " << result->measurements << " measurements, key epoch " << o.key_epoch
+              << "); " << result->refused << " refused by the policy; " << result->invalid
+              << " invalid\n";
   }
   if (result->invalid > 0) return kExitDataErr;
   if (result->refused > 0) return kExitDenied;

@@ -39,7 +39,7 @@ class CsvReader {
   int Peek();
 
   std::istream& in_;
-  std::size_t line_ = 1;         // the line of the next character
+  std::size_t line_ = 1;  // the line of the next character
   std::size_t record_line_ = 0;
   bool started_ = false;
 };

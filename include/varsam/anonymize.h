@@ -144,10 +144,10 @@ struct Release {
   // quasi-identifiers, sensitive, insensitive and free-text fields. Dropped direct identifiers
   // and forbidden fields have no column.
   std::vector<std::string> header;
-  std::vector<Record> rows;       // the released records, in input order, generalised
-  std::size_t records_in = 0;     // records added
+  std::vector<Record> rows;                    // the released records, in input order, generalised
+  std::size_t records_in = 0;                  // records added
   std::vector<std::string> quasi_identifiers;  // the names, in the order of search.levels
-  Result search;                  // chosen levels, suppression, metric, risk before and after
+  Result search;  // chosen levels, suppression, metric, risk before and after
   std::array<std::size_t, kKindCount> scrubbed{};  // identifiers replaced in free text, by kind
   // What the release was made under (PipelineOptions), for the report.
   PrivacyModel model;           // with the schema's level bounds filled in

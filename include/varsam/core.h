@@ -42,12 +42,15 @@
 
 // VARSAM_ASSIGN_OR_RETURN(lhs, expr): evaluate the StatusOr `expr`; on error return its Status,
 // otherwise move its value into `lhs` (which may be a declaration: `auto x`).
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` may be a declaration and `tmp` is a name;
+// neither can stand in parentheses.
 #define VARSAM_ASSIGN_OR_RETURN(lhs, expr) \
   VARSAM_ASSIGN_OR_RETURN_IMPL_(VARSAM_CONCAT_(varsam_statusor_, __LINE__), lhs, expr)
 #define VARSAM_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return std::move(tmp).status();      \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 namespace varsam {
 
@@ -119,10 +122,8 @@ inline std::size_t DecodeUtf8(std::string_view text, std::size_t i, char32_t* cp
 // narrowed into it unseen.
 struct IsDigitFn {
   template <typename C>
-    requires std::same_as<C, char> || std::same_as<C, unsigned char>
-  constexpr bool operator()(C c) const noexcept {
-    return static_cast<unsigned char>(c - '0') < 10;
-  }
+  requires std::same_as<C, char> || std::same_as<C, unsigned char>
+  constexpr bool operator()(C c) const noexcept { return static_cast<unsigned char>(c - '0') < 10; }
 };
 inline constexpr IsDigitFn IsDigit{};
 
@@ -144,7 +145,8 @@ inline constexpr IsDigitFn IsDigit{};
 //   format characters (Cf: soft hyphen, zero-width space and joiners, BOM, direction
 //     marks …), variation selectors and the other default-ignorable code points         nothing
 //   fullwidth, small and mathematical forms whose NFKC form is one ASCII character
-//     (＠ → '@', ． → '.', ａ → 'a')                                                     that character
+//     (＠ → '@', ． → '.', ａ → 'a')                                                     that
+//     character
 //   everything else (ASCII, Swedish and other letters, bytes that are not UTF-8)         itself
 //
 // Superscript, subscript and circled forms read as themselves: they sit next to words as
@@ -159,7 +161,7 @@ inline constexpr int kReadsAsItself = -1;
 inline constexpr int kReadsAsNothing = -2;
 
 struct MatchingChar {
-  std::size_t length = 1;  // bytes of the code point in the text (1 for a byte that is not UTF-8)
+  std::size_t length = 1;   // bytes of the code point in the text (1 for a byte that is not UTF-8)
   int as = kReadsAsItself;  // an ASCII character (0..127), kReadsAsItself or kReadsAsNothing
 };
 

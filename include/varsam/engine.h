@@ -57,9 +57,9 @@
 #include "varsam/anonymize.h"
 #include "varsam/audit.h"
 #include "varsam/hierarchy.h"
+#include "varsam/instruments.h"
 #include "varsam/kanonymity.h"
 #include "varsam/pseudonym.h"
-#include "varsam/instruments.h"
 #include "varsam/store.h"
 #include "varsam/submission.h"
 
@@ -195,12 +195,12 @@ struct CasesSubmitted {
     std::size_t line = 0;  // the case's line (submission::CaseSubmission::line)
     absl::Status status;   // PermissionDenied (the policy) or InvalidArgument (the register)
   };
-  std::size_t cases = 0;         // given
-  std::size_t submitted = 0;     // stored, each whole
-  std::size_t episodes = 0;      // of the submitted cases
-  std::size_t measurements = 0;  // of their episodes
-  std::size_t refused = 0;       // refused by the policy
-  std::size_t invalid = 0;       // data the register cannot take
+  std::size_t cases = 0;           // given
+  std::size_t submitted = 0;       // stored, each whole
+  std::size_t episodes = 0;        // of the submitted cases
+  std::size_t measurements = 0;    // of their episodes
+  std::size_t refused = 0;         // refused by the policy
+  std::size_t invalid = 0;         // data the register cannot take
   std::vector<Rejected> rejected;  // the refused and invalid cases, in line order
 };
 // {"cases", "submitted", "episodes", "measurements", "refused", "invalid",
@@ -252,8 +252,8 @@ class Engine {
   // Action `insight.query`: per kind and code, how many suggestions were made from `from` to
   // `to` (inclusive, by the date they were made) and how officers decided them, ordered by
   // kind and code. Only counts leave the engine: no client, case or rationale.
-  absl::StatusOr<std::vector<OverrideRate>> OverrideRates(const access::Context& context,
-                                                          Date from, Date to);
+  absl::StatusOr<std::vector<OverrideRate>> OverrideRates(const access::Context& context, Date from,
+                                                          Date to);
 
   // The policy's decision on `action` for a call the host makes itself (the engine as the
   // host's decision point), audited like every other call (result "checked"). The decision is

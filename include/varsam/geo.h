@@ -10,7 +10,8 @@
 //
 // County codes are two digits ("01" Stockholms län .. "25" Norrbottens län), municipality codes
 // four (the county's two, then two: "0180" Stockholm), postal codes five digits without a space
-// ("11120"). The SCB code scheme: https://www.scb.se/hitta-statistik/regional-statistik-och-kartor/regionala-indelningar/lan-och-kommuner/
+// ("11120"). The SCB code scheme:
+// https://www.scb.se/hitta-statistik/regional-statistik-och-kartor/regionala-indelningar/lan-och-kommuner/
 
 #ifndef VARSAM_GEO_H_
 #define VARSAM_GEO_H_
@@ -30,8 +31,8 @@ struct County {
 };
 
 struct PostalCode {
-  std::string code;      // five digits
-  std::string locality;  // the postal town ("Stockholm")
+  std::string code;                // five digits
+  std::string locality;            // the postal town ("Stockholm")
   std::uint32_t municipality = 0;  // index into Geography::municipalities
 };
 

@@ -145,10 +145,11 @@ struct Match {
 //     sign); every other separator reads as `-` for the century rule.
 // The digits must then pass Check() (check digit, date and century rules), and a twelve-digit
 // number's birth date must lie on or before `today` and less than 200 years before it, which
-// keeps false positives (phone numbers, amounts, account numbers, dates) down. Where the groups reach both twelve and ten
-// digits the twelve-digit reading is tried first. Match::offset and Match::length are the exact
-// bytes of the original text, from the first digit to the last (invisible characters inside
-// included). `text` may be any bytes: what is not UTF-8 reads as itself. Never allocates.
+// keeps false positives (phone numbers, amounts, account numbers, dates) down. Where the groups
+// reach both twelve and ten digits the twelve-digit reading is tried first. Match::offset and
+// Match::length are the exact bytes of the original text, from the first digit to the last
+// (invisible characters inside included). `text` may be any bytes: what is not UTF-8 reads as
+// itself. Never allocates.
 void Scan(std::string_view text, Date today, absl::FunctionRef<void(const Match&)> on_match);
 
 // All matches of Scan(), collected.

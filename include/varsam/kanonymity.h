@@ -26,9 +26,9 @@ namespace varsam::anonymize {
 
 struct Column {
   std::string name;
-  std::vector<std::uint32_t> codes;                  // one per row: the level-0 code
-  std::vector<std::vector<std::uint32_t>> up;        // up[level][level-0 code] -> code at level
-  std::vector<std::vector<std::string>> labels;      // labels[level][code] -> text
+  std::vector<std::uint32_t> codes;              // one per row: the level-0 code
+  std::vector<std::vector<std::uint32_t>> up;    // up[level][level-0 code] -> code at level
+  std::vector<std::vector<std::string>> labels;  // labels[level][code] -> text
   int levels() const { return static_cast<int>(up.size()); }  // including level 0
 };
 
@@ -66,7 +66,7 @@ struct PrivacyModel {
   std::vector<int> min_level;
   std::vector<int> max_level;
   Metric metric = Metric::kLoss;
-  double risk_threshold = 0.2;   // the report counts records whose prosecutor risk exceeds it
+  double risk_threshold = 0.2;  // the report counts records whose prosecutor risk exceeds it
 };
 
 // The number of rows a budget allows to suppress: floor(fraction x rows) (computed with a 1e-9
@@ -77,37 +77,37 @@ std::size_t SuppressionLimit(std::size_t rows, double fraction);
 
 // Re-identification risk of one table state (the input, or a release).
 struct RiskReport {
-  std::vector<int> levels;       // the generalisation levels per column
-  std::size_t records = 0;       // rows in this state (after suppression)
-  std::size_t suppressed = 0;    // rows removed
-  std::size_t classes = 0;       // equivalence classes
+  std::vector<int> levels;     // the generalisation levels per column
+  std::size_t records = 0;     // rows in this state (after suppression)
+  std::size_t suppressed = 0;  // rows removed
+  std::size_t classes = 0;     // equivalence classes
   // Equivalence-class size distribution: (class size, number of classes), ascending by size.
   std::vector<std::pair<std::size_t, std::size_t>> class_sizes;
-  double max_risk = 0.0;         // prosecutor risk: max over records of 1 / |class|
-  double average_risk = 0.0;     // mean over records of 1 / |class| (= classes / records)
+  double max_risk = 0.0;      // prosecutor risk: max over records of 1 / |class|
+  double average_risk = 0.0;  // mean over records of 1 / |class| (= classes / records)
   double risk_threshold = 0.2;
   std::size_t records_at_risk = 0;  // records with 1 / |class| > risk_threshold
 };
 
 // How the search went.
 struct SearchStats {
-  std::size_t lattice_size = 0;     // nodes in the (bounded) lattice
-  std::size_t nodes_checked = 0;    // nodes whose classes were computed (rolled up)
-  std::size_t nodes_tagged = 0;     // nodes whose status was inferred by monotonicity
+  std::size_t lattice_size = 0;       // nodes in the (bounded) lattice
+  std::size_t nodes_checked = 0;      // nodes whose classes were computed (rolled up)
+  std::size_t nodes_tagged = 0;       // nodes whose status was inferred by monotonicity
   std::size_t nodes_pair_pruned = 0;  // nodes failing already on a two-column projection
   std::size_t nodes_early_exit = 0;   // checks stopped early: too many classes to satisfy k
-  std::size_t nodes_bounded = 0;    // nodes skipped because their metric's lower bound was worse
-  std::size_t nodes_satisfying = 0; // satisfying nodes whose metric was evaluated
+  std::size_t nodes_bounded = 0;      // nodes skipped because their metric's lower bound was worse
+  std::size_t nodes_satisfying = 0;   // satisfying nodes whose metric was evaluated
 };
 
 // The evaluation of one level vector (Check's answer, and part of the search's result).
 struct Evaluation {
   std::vector<int> levels;
-  bool satisfies = false;           // suppressed <= suppression_limit
-  std::size_t suppressed = 0;       // rows in classes that fail k or l (suppressed whole)
+  bool satisfies = false;      // suppressed <= suppression_limit
+  std::size_t suppressed = 0;  // rows in classes that fail k or l (suppressed whole)
   std::size_t suppression_limit = 0;
   std::vector<std::uint32_t> kept_rows;  // the released rows, ascending
-  double metric = 0.0;              // under model.metric, suppressed rows included
+  double metric = 0.0;                   // under model.metric, suppressed rows included
 };
 
 struct Result {
@@ -115,7 +115,7 @@ struct Result {
   std::vector<std::uint32_t> kept_rows;  // the released rows (indices into the table), ascending
   std::size_t suppressed = 0;
   double metric = 0.0;
-  RiskReport input;                      // level 0 everywhere, nothing suppressed
+  RiskReport input;  // level 0 everywhere, nothing suppressed
   RiskReport release;
   SearchStats stats;
 };
@@ -137,8 +137,7 @@ absl::StatusOr<Evaluation> Check(const Table& table, const std::vector<int>& lev
 
 // The risk report of `table` generalised to `levels` keeping only `kept_rows` (ascending).
 absl::StatusOr<RiskReport> Risk(const Table& table, const std::vector<int>& levels,
-                                const std::vector<std::uint32_t>& kept_rows,
-                                double risk_threshold);
+                                const std::vector<std::uint32_t>& kept_rows, double risk_threshold);
 
 }  // namespace varsam::anonymize
 

@@ -58,11 +58,11 @@
 //   street address     [ADRESS]             one word ending in a street suffix + a number 1..999
 //                                           with an optional letter, attached or a capital after
 //                                           a space (Storgatan 12B, vasavägen 3, Kyrkbacken 7 A;
-//                                           not the "i" of "Storgatan 12 i Malmö"): -gatan -vägen -gränd -backen
-//                                           -torget -stigen -allén -gången -slingan -stråket
-//                                           -kajen -promenaden (any case); -plan -leden -torg
-//                                           -väg -gata (capitalised only: "vårdplan 2" is not an
-//                                           address).
+//                                           not the "i" of "Storgatan 12 i Malmö"): -gatan -vägen
+//                                           -gränd -backen -torget -stigen -allén -gången -slingan
+//                                           -stråket -kajen -promenaden (any case); -plan -leden
+//                                           -torg -väg -gata (capitalised only: "vårdplan 2" is not
+//                                           an address).
 //   name               [NAMN]               the record's names (every word of each) wherever
 //                                           they appear, case-insensitively; and the host's name
 //                                           list (ScrubOptions::names), case-insensitively or,
@@ -195,8 +195,7 @@ class Scrubber {
 
   // The replacement given spans from Find (sorted, not overlapping, inside `text`; otherwise
   // InvalidArgument). Appends to *out.
-  static absl::Status Replace(std::string_view text, std::span<const Span> spans,
-                              std::string* out);
+  static absl::Status Replace(std::string_view text, std::span<const Span> spans, std::string* out);
 
   const ScrubOptions& options() const;
 

@@ -146,17 +146,38 @@ inline constexpr std::string_view kCountyCodes[] = {"01", "03", "04", "05", "06"
 // instruments, their band ids, and common kinds of intervention (insats) in Swedish social
 // services, "annat" for the rest.
 inline constexpr std::string_view kDefaultInstruments[] = {
-    "soc13", "soc29", "ors", "cors", "srs", "csrs", "audit", "audit-c", "dudit", "phq9", "gad7",
-    "core10", "k10"};
-inline constexpr std::string_view kDefaultBands[] = {
-    "none",     "mild",       "moderate",         "moderately_severe", "severe",
-    "minimal",  "low_risk",   "hazardous",        "harmful",           "probable_dependence",
-    "risky",    "no_problem", "probable_problem", "clinical",          "non_clinical",
-    "low",      "moderate_severe",                "high",              "very_high"};
-inline constexpr std::string_view kDefaultInterventions[] = {
-    "missbruk_oppenvard", "missbruk_institution", "ekonomiskt_bistand", "familjebehandling",
-    "kontaktperson",      "boendestod",           "placering_familjehem", "placering_hvb",
-    "stodsamtal",         "arbetstraning",        "annat"};
+    "soc13",   "soc29", "ors",  "cors", "srs",    "csrs", "audit",
+    "audit-c", "dudit", "phq9", "gad7", "core10", "k10"};
+inline constexpr std::string_view kDefaultBands[] = {"none",
+                                                     "mild",
+                                                     "moderate",
+                                                     "moderately_severe",
+                                                     "severe",
+                                                     "minimal",
+                                                     "low_risk",
+                                                     "hazardous",
+                                                     "harmful",
+                                                     "probable_dependence",
+                                                     "risky",
+                                                     "no_problem",
+                                                     "probable_problem",
+                                                     "clinical",
+                                                     "non_clinical",
+                                                     "low",
+                                                     "moderate_severe",
+                                                     "high",
+                                                     "very_high"};
+inline constexpr std::string_view kDefaultInterventions[] = {"missbruk_oppenvard",
+                                                             "missbruk_institution",
+                                                             "ekonomiskt_bistand",
+                                                             "familjebehandling",
+                                                             "kontaktperson",
+                                                             "boendestod",
+                                                             "placering_familjehem",
+                                                             "placering_hvb",
+                                                             "stodsamtal",
+                                                             "arbetstraning",
+                                                             "annat"};
 
 // ---- The register (pseudonymised) -------------------------------------------------------------
 

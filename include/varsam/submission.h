@@ -43,7 +43,7 @@ struct Episode {
   std::string intervention;  // one of the register's interventions, or ""
   Date start;
   std::optional<Date> end;
-  std::string outcome;  // one of store::kOutcomes, or ""
+  std::string outcome;                           // one of store::kOutcomes, or ""
   std::vector<store::Measurement> measurements;  // client and case fields are not used
   // Classes of data the host's record holds beyond these fields: a trade-union class refuses
   // the whole submission (floor rule never-union, SoLPUL 7 a §).
@@ -96,7 +96,7 @@ absl::StatusOr<access::Context> ContextFor(const access::Context& context, const
 
 // One case of a case-lines document, ready for engine::Engine::SubmitToRegister.
 struct CaseSubmission {
-  std::size_t line = 0;    // 1-based, in the document
+  std::size_t line = 0;     // 1-based, in the document
   access::Context context;  // ContextFor(the document's context, the line's case)
   std::vector<Episode> episodes;
 };

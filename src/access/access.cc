@@ -152,8 +152,8 @@ nlohmann::ordered_json CaseInfoJson(const CaseInfo& info) {
 absl::StatusOr<Context> ParseContext(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "context"));
   VARSAM_RETURN_IF_ERROR(CheckJsonKeys(root, "context",
-                                   {"actor", "role", "organisation", "purpose", "case",
-                                    "subject_client", "time", "ethics_approval"}));
+                                       {"actor", "role", "organisation", "purpose", "case",
+                                        "subject_client", "time", "ethics_approval"}));
   Context context;
   VARSAM_ASSIGN_OR_RETURN(context.actor, RequiredId(root, "actor", "context.actor"));
   VARSAM_ASSIGN_OR_RETURN(
@@ -171,8 +171,7 @@ absl::StatusOr<Context> ParseContext(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(context.organisation.id,
                           RequiredId(*org, "id", "context.organisation.id"));
   const std::string& code = context.organisation.id;
-  if (code.size() != 4 ||
-      !std::all_of(code.begin(), code.end(), IsDigit)) {
+  if (code.size() != 4 || !std::all_of(code.begin(), code.end(), IsDigit)) {
     return Bad("context.organisation.id", "must be a municipality code of four digits");
   }
 

@@ -311,7 +311,7 @@ absl::Status Reader::ReadCondition(const std::string& attribute, const json& tes
   std::uint16_t bits = 0;
   Condition condition{attribute, op, {}};
   for (const json& v : values) {
-    size_t value_index = attr.values.size();
+    size_t value_index = 0;
     if (attr.boolean) {
       if (!v.is_boolean()) return Error(Cat({path, ".", op}), "must be true or false");
       value_index = v.get<bool>() ? 1 : 0;

@@ -243,11 +243,10 @@ absl::StatusOr<Hierarchy> Hierarchy::FromCsv(std::string_view text, const CsvOpt
       const auto [p, fresh] =
           parents[l].emplace(line_fields[l], std::make_pair(line_fields[l + 1], line_no));
       if (!fresh && p->second.first != line_fields[l + 1]) {
-        return error(line_no, Cat({"the value at level ", Num(l),
-                                   " has a different parent at "
-                                   "level ",
-                                   Num(l + 1), " than on line ", Num(p->second.second),
-                                   " (a value must map to one parent)"}));
+        return error(
+            line_no,
+            Cat({"the value at level ", Num(l), " has a different parent at level ", Num(l + 1),
+                 " than on line ", Num(p->second.second), " (a value must map to one parent)"}));
       }
     }
     fields.insert(fields.end(), line_fields.begin(), line_fields.end());

@@ -366,8 +366,8 @@ bool RollUpChunks(const ChunkRef* ch, const Classes& src, std::uint32_t* cnt, Ke
 
 }  // namespace
 
-Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels,
-               KeyIndex& index, std::size_t max_classes, bool* exceeded) {
+Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels, KeyIndex& index,
+               std::size_t max_classes, bool* exceeded) {
   *exceeded = false;
   const std::size_t cn = levels.size();
   // The new key is assembled chunk by chunk: consecutive source fields whose bits add up to at
@@ -472,12 +472,13 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
       chunks.size() <= kMaxChunks) {
     ChunkRef refs[kMaxChunks];
     for (std::size_t i = 0; i < chunks.size(); ++i) {
-      refs[i] = ChunkRef{chunks[i].off, chunks[i].mask, chunks[i].table.data(),
-                         chunks[i].dense.data()};
+      refs[i] =
+          ChunkRef{chunks[i].off, chunks[i].mask, chunks[i].table.data(), chunks[i].dense.data()};
     }
     // Few enough destination cells (the product of the domains) to count in a dense array.
     std::uint32_t* cnt = dense_cells <= (std::uint64_t{1} << KeyIndex::kDenseBits)
-                             ? index.Dense(static_cast<std::size_t>(dense_cells)) : nullptr;
+                             ? index.Dense(static_cast<std::size_t>(dense_cells))
+                             : nullptr;
     bool ok = false;
     switch (chunks.size()) {
       case 1: ok = RollUpChunks<1>(refs, src, cnt, index, max_classes, out); break;
@@ -588,7 +589,8 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
 std::uint64_t DiscernibilityFloor(const Prep& p, const Classes& cl) {
   const std::uint64_t kk = std::min<std::uint64_t>(static_cast<std::uint64_t>(p.model->k), p.n);
   std::uint64_t s = 0;
-  for (std::uint32_t c : cl.counts) s += static_cast<std::uint64_t>(c) * std::max<std::uint64_t>(c, kk);
+  for (std::uint32_t c : cl.counts)
+    s += static_cast<std::uint64_t>(c) * std::max<std::uint64_t>(c, kk);
   return s;
 }
 

@@ -29,13 +29,13 @@ namespace varsam::anonymize::internal {
 
 struct ColInfo {
   int levels = 0;
-  std::vector<std::size_t> domain;                       // domain[l]
-  std::vector<int> bits;                                 // bits[l]
+  std::vector<std::size_t> domain;  // domain[l]
+  std::vector<int> bits;            // bits[l]
   // group_size[l][code_l]: how many level-0 values the code covers (its group size g).
   std::vector<std::vector<std::uint32_t>> group_size;
   std::vector<std::vector<std::vector<std::uint32_t>>> lift;  // lift[a][b][code_a], b >= a
-  std::vector<std::uint64_t> group_excess_sum;  // [l]: sum over rows of g - 1
-  std::vector<std::uint32_t> max_group_size;    // [l]: max over rows of g
+  std::vector<std::uint64_t> group_excess_sum;                // [l]: sum over rows of g - 1
+  std::vector<std::uint32_t> max_group_size;                  // [l]: max over rows of g
 };
 
 // A table and a privacy model, checked (Prepare), with the tables of every column.
@@ -180,8 +180,8 @@ Classes GroupRows(const Prep& p, const std::vector<int>& levels,
 // Rolls `src` (packed) up to `levels` (each >= src's, total bits <= 64). Stops early, setting
 // *exceeded, once more than `max_classes` classes appear (the node then fails k; see
 // Search::Compute).
-Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels,
-               KeyIndex& index, std::size_t max_classes, bool* exceeded);
+Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels, KeyIndex& index,
+               std::size_t max_classes, bool* exceeded);
 
 // ---- Evaluating a node ------------------------------------------------------------------------
 

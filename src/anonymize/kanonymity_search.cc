@@ -90,8 +90,8 @@ void Search::ComputeBoundByLevels(std::size_t idx) {
       const std::size_t d = prep_.cols[c].domain[0];
       if (d > 1) {
         const auto l = static_cast<std::size_t>(lv[c]);
-        maxloss += static_cast<double>(prep_.cols[c].max_group_size[l] - 1) /
-                   static_cast<double>(d - 1);
+        maxloss +=
+            static_cast<double>(prep_.cols[c].max_group_size[l] - 1) / static_cast<double>(d - 1);
       }
     }
     maxloss /= static_cast<double>(lv.size());
@@ -504,7 +504,7 @@ void Search::RunFlash() {
 void Search::RunExhaustive() {
   std::vector<std::size_t> order(lattice_.size);
   std::iota(order.begin(), order.end(), 0);
-  BestFirst(std::move(order), [&](std::size_t idx) {
+  BestFirst(order, [&](std::size_t idx) {
     if (status_[idx] == kUnknown) Check(idx);
   });
 }
@@ -512,7 +512,7 @@ void Search::RunExhaustive() {
 // Visits `nodes` by increasing lower bound, skipping those that can no longer win. Bounds only
 // rise while visiting, so a node popped with a stale bound goes back with its current one.
 template <typename Fn>
-void Search::BestFirst(std::vector<std::size_t> nodes, Fn visit) {
+void Search::BestFirst(const std::vector<std::size_t>& nodes, Fn visit) {
   using Entry = std::pair<double, std::size_t>;
   std::vector<Entry> heap;
   heap.reserve(nodes.size());
@@ -543,7 +543,7 @@ void Search::FinalPass() {
   for (std::size_t i = 0; i < lattice_.size; ++i) {
     if (status_[i] == kSat && !evaluated_[i]) cand.push_back(i);
   }
-  BestFirst(std::move(cand), [&](std::size_t idx) {
+  BestFirst(cand, [&](std::size_t idx) {
     if (prep_.model->metric == Metric::kLoss && suppresses_none_[idx]) {
       // Nothing suppressed: the loss is its bound by levels exactly.
       Consider(idx, bound_by_levels_[idx], 0);

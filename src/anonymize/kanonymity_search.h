@@ -98,7 +98,7 @@ class Search {
   void RunFlash();
   void RunExhaustive();
   template <typename Fn>
-  void BestFirst(std::vector<std::size_t> nodes, Fn visit);
+  void BestFirst(const std::vector<std::size_t>& nodes, Fn visit);
   void FinalPass();
 
   const Prep& prep_;  // the per-column tables, the table and the privacy model

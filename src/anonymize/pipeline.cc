@@ -117,7 +117,7 @@ class PipelineImpl final : public Pipeline {
 // The kinds whose appearance in a kept (sensitive or insensitive) value means the schema has
 // the field wrong: these are direct identifiers by any reading.
 constexpr Kind kKeptRefusedKinds[] = {Kind::kPersonnummer, Kind::kSamordningsnummer, Kind::kEmail,
-                                     Kind::kPhone};
+                                      Kind::kPhone};
 
 absl::Status PipelineImpl::Add(const Record& record) {
   if (finished_) return absl::FailedPreconditionError("pipeline: already finished");
@@ -134,7 +134,8 @@ absl::Status PipelineImpl::Add(const Record& record) {
   }
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].role == FieldRole::kForbidden && !TrimAscii(record[i]).empty()) {
-      return Refuse(Cat({FieldRef(fields[i]), " is forbidden and holds a value; the record is "
+      return Refuse(Cat({FieldRef(fields[i]),
+                         " is forbidden and holds a value; the record is "
                          "refused (nothing of it is kept)"}),
                     &fields[i], absl::StatusCode::kFailedPrecondition);
     }
@@ -159,11 +160,10 @@ absl::Status PipelineImpl::Add(const Record& record) {
     for (const Span& s : spans_) {
       if (std::find(std::begin(kKeptRefusedKinds), std::end(kKeptRefusedKinds), s.kind) !=
           std::end(kKeptRefusedKinds)) {
-        return Refuse(Cat({FieldRef(fields[i]), " (", Name(fields[i].role), ") holds a ",
-                           KindName(s.kind),
-                           "; a direct identifier belongs in a direct_identifier or free_text "
-                           "field"}),
-                      &fields[i]);
+        return Refuse(
+            Cat({FieldRef(fields[i]), " (", Name(fields[i].role), ") holds a ", KindName(s.kind),
+                 "; a direct identifier belongs in a direct_identifier or free_text field"}),
+            &fields[i]);
       }
     }
     return absl::OkStatus();
@@ -174,8 +174,7 @@ absl::Status PipelineImpl::Add(const Record& record) {
     if (p.action != Action::kQuasi) continue;
     auto& known = known_[static_cast<std::size_t>(p.quasi)];
     if (known.contains(record[i])) continue;
-    const auto level0 =
-        hierarchies_[static_cast<std::size_t>(p.quasi)].Generalize(record[i], 0);
+    const auto level0 = hierarchies_[static_cast<std::size_t>(p.quasi)].Generalize(record[i], 0);
     if (!level0.ok()) {
       return Refuse(Cat({FieldRef(fields[i]), ": ", StatusMessage(level0.status())}), &fields[i]);
     }
@@ -193,11 +192,8 @@ absl::Status PipelineImpl::Add(const Record& record) {
     const FieldPlan& p = plan_[i];
     switch (p.action) {
       case Action::kDrop:
-      case Action::kQuasi:
-        break;
-      case Action::kKeep:
-        out[static_cast<std::size_t>(p.out)] = record[i];
-        break;
+      case Action::kQuasi: break;
+      case Action::kKeep: out[static_cast<std::size_t>(p.out)] = record[i]; break;
       case Action::kPseudonym: {
         const std::string_view value = TrimAscii(record[i]);
         if (value.empty()) break;  // an empty value stays empty
@@ -403,7 +399,8 @@ nlohmann::ordered_json ReportJson(const Release& r) {
 
 absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions options) {
   const Schema& schema = options.schema;
-  if (schema.fields.empty()) return absl::InvalidArgumentError("pipeline: the schema has no fields");
+  if (schema.fields.empty())
+    return absl::InvalidArgumentError("pipeline: the schema has no fields");
 
   std::vector<FieldPlan> plan(schema.fields.size());
   std::vector<Hierarchy> hierarchies;
@@ -455,9 +452,10 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions optio
       }
       auto text = options.read_hierarchy(f.hierarchy_file);
       if (!text.ok()) {
-        return absl::Status(text.status().code(),
-                            Cat({"pipeline: ", FieldRef(f), ": its csv hierarchy could not be "
-                                 "read: ", StatusMessage(text.status())}));
+        return absl::Status(text.status().code(), Cat({"pipeline: ", FieldRef(f),
+                                                       ": its csv hierarchy could not be "
+                                                       "read: ",
+                                                       StatusMessage(text.status())}));
       }
       Hierarchy::CsvOptions csv;
       csv.name = f.name;
@@ -468,8 +466,7 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions optio
       }
       h = std::move(loaded).value();
     } else {
-      return absl::InvalidArgumentError(
-          Cat({"pipeline: ", FieldRef(f), ": unknown hierarchy"}));
+      return absl::InvalidArgumentError(Cat({"pipeline: ", FieldRef(f), ": unknown hierarchy"}));
     }
     const int levels = h->levels();
     const int hi = f.max_level.value_or(levels - 1);

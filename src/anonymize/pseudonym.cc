@@ -300,8 +300,10 @@ absl::Status Pseudonymizer::PseudonymizeInto(std::string_view kind, std::string_
   std::uint8_t mac[32];
   std::string retry;  // only on the rare path below
   for (int attempt = 0; attempt < 256; ++attempt) {
-    if (attempt > 0) retry = Cat({normalized, std::string_view("\0", 1),
-                                  std::string(1, static_cast<char>(attempt))});
+    if (attempt > 0) {
+      retry =
+          Cat({normalized, std::string_view("\0", 1), std::string(1, static_cast<char>(attempt))});
+    }
     if (!state_->Mac(kind, attempt == 0 ? normalized : std::string_view(retry), mac)) {
       return absl::InternalError("pseudonym: OpenSSL failed to compute HMAC-SHA-256");
     }

@@ -34,8 +34,7 @@ absl::Status Bad(std::string_view what, std::string_view message) {
 using Files = std::map<std::string, std::string, std::less<>>;
 
 // One record object -> values in schema order ("" for a missing field or null).
-absl::Status ParseRecord(const json& value, std::size_t index, const Schema& schema,
-                         Record* out) {
+absl::Status ParseRecord(const json& value, std::size_t index, const Schema& schema, Record* out) {
   const std::string what = Cat({"request.records[", std::to_string(index), "]"});
   if (!value.is_object()) return Bad(what, "must be an object keyed by field name");
   out->assign(schema.fields.size(), std::string());

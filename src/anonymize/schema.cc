@@ -28,8 +28,7 @@ constexpr std::array<std::pair<FieldRole, std::string_view>, 6> kRoles = {{
     {FieldRole::kFreeText, "free_text"},
     {FieldRole::kForbidden, "forbidden"},
 }};
-constexpr std::array<std::string_view, 4> kBuiltinHierarchies = {"age", "date", "geography",
-                                                                 "sex"};
+constexpr std::array<std::string_view, 4> kBuiltinHierarchies = {"age", "date", "geography", "sex"};
 constexpr size_t kMaxNameBytes = 128;
 constexpr size_t kMaxFields = 1024;
 
@@ -39,8 +38,9 @@ absl::Status Bad(std::string_view where, std::string_view message) {
 
 // [a-z_]{1,32}
 bool IsKind(std::string_view kind) {
-  return !kind.empty() && kind.size() <= 32 &&
-         std::all_of(kind.begin(), kind.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+  return !kind.empty() && kind.size() <= 32 && std::all_of(kind.begin(), kind.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || c == '_';
+  });
 }
 
 // The field's name as messages show it: the header is not personal data, but it may be long or
@@ -65,7 +65,8 @@ absl::Status ReadHierarchy(const json& value, std::string_view where, FieldSpec*
     const std::string name = value.get<std::string>();
     if (std::find(kBuiltinHierarchies.begin(), kBuiltinHierarchies.end(), name) ==
         kBuiltinHierarchies.end()) {
-      return Bad(where, "hierarchy must be \"age\", \"date\", \"geography\", \"sex\" or {\"csv\": FILE}");
+      return Bad(where,
+                 "hierarchy must be \"age\", \"date\", \"geography\", \"sex\" or {\"csv\": FILE}");
     }
     field->hierarchy = name;
     return absl::OkStatus();
@@ -84,12 +85,10 @@ absl::Status ReadHierarchy(const json& value, std::string_view where, FieldSpec*
 // The keys a field of each role may have, besides "name" and "role".
 bool AllowedFor(FieldRole role, std::string_view key) {
   switch (role) {
-    case FieldRole::kDirectIdentifier:
-      return key == "pseudonym" || key == "person_name";
+    case FieldRole::kDirectIdentifier: return key == "pseudonym" || key == "person_name";
     case FieldRole::kQuasiIdentifier:
       return key == "hierarchy" || key == "min_level" || key == "max_level";
-    default:
-      return false;
+    default: return false;
   }
 }
 

@@ -129,9 +129,10 @@ constexpr bool IsAsciiLetter(unsigned char c) { return (c | 0x20) >= 'a' && (c |
 // included, so a decomposed é stays one word); U+2C00.. U+D7FF but the CJK punctuation.
 // General punctuation, symbols, NBSP and the like separate words.
 bool IsWordChar(char32_t cp) {
-  if (cp < 0x80)
+  if (cp < 0x80) {
     return IsDigit(static_cast<unsigned char>(cp)) ||
            IsAsciiLetter(static_cast<unsigned char>(cp)) || cp == '_';
+  }
   if (cp < 0xC0) return false;
   if (cp <= 0xFF) return cp != 0xD7 && cp != 0xF7;
   if (cp < 0x2000) return true;

@@ -124,7 +124,7 @@ struct RawEvent {
 };
 
 absl::Status Decode(std::string_view bytes, RawEvent* e) {
-  const absl::Status bad = absl::InvalidArgumentError("audit event: not canonical");
+  absl::Status bad = absl::InvalidArgumentError("audit event: not canonical");
   Reader r(bytes);
   std::string_view magic, prev, decision;
   if (!r.Take(4, &magic) || magic != kEventMagic || !r.Take(32, &prev) || !r.Take(1, &decision)) {

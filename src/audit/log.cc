@@ -224,7 +224,7 @@ absl::Status AuditLog::CheckpointLocked() {
 absl::Status AuditLog::Close() {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return absl::OkStatus();
-  const absl::Status status = CheckpointLocked();
+  absl::Status status = CheckpointLocked();
   closed_ = true;
   return status;
 }

@@ -19,7 +19,7 @@ namespace varsam::audit {
 // ---- Verification ----
 
 Verifier::Verifier(std::vector<store::Checkpoint> checkpoints, VerifyOptions options)
-    : options_(std::move(options)) {
+    : options_(options) {
   report_.checkpoints = static_cast<std::int64_t>(checkpoints.size());
   report_.signatures_checked = options_.public_key.has_value();
   for (store::Checkpoint& c : checkpoints) checkpoints_.push_back({c.seq, std::move(c.payload)});

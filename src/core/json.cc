@@ -49,11 +49,10 @@ absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view
 
 std::string KeyForMessage(std::string_view key) {
   const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-  const bool field_like =
-      !key.empty() && key.size() <= 32 && (letter(key[0]) || key[0] == '_') &&
-      std::all_of(key.begin(), key.end(), [&](char c) {
-        return letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
-      });
+  const bool field_like = !key.empty() && key.size() <= 32 && (letter(key[0]) || key[0] == '_') &&
+                          std::all_of(key.begin(), key.end(), [&](char c) {
+                            return letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
+                          });
   return field_like ? Cat({"'", key, "'"}) : "(not shown: not a field name)";
 }
 
@@ -77,8 +76,8 @@ absl::StatusOr<std::int64_t> JsonWholeNumber(const nlohmann::json& value, std::s
       return static_cast<std::int64_t>(number);
     }
   }
-  return absl::InvalidArgumentError(Cat({what, ": must be a whole number from ",
-                                         std::to_string(lo), " to ", std::to_string(hi)}));
+  return absl::InvalidArgumentError(Cat(
+      {what, ": must be a whole number from ", std::to_string(lo), " to ", std::to_string(hi)}));
 }
 
 std::string DumpJson(const nlohmann::json& value) {

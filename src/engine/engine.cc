@@ -5,9 +5,9 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cstdint>
 #include <limits>
 #include <map>
-#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -100,7 +100,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   VARSAM_ASSIGN_OR_RETURN(engine->geography_, anonymize::Hierarchy::Geography());
   const int age_levels = engine->age_->levels();
   const int date_levels = anonymize::Hierarchy::Dates().levels();
-  if (options.register_options.age_level < 1 || options.register_options.age_level >= age_levels - 1 ||
+  if (options.register_options.age_level < 1 ||
+      options.register_options.age_level >= age_levels - 1 ||
       options.register_options.period_level < 1 ||
       options.register_options.period_level >= date_levels - 1) {
     return absl::InvalidArgumentError(
@@ -201,10 +202,9 @@ absl::StatusOr<std::int64_t> Engine::RecordDecision(const access::Context& conte
   access::Resource resource;
   resource.decider_role = context.role;
   const absl::StatusOr<store::Suggestion> suggestion = store_->GetSuggestion(suggestion_id);
-  VARSAM_RETURN_IF_ERROR(Guard(suggestion.ok() ? Concerning(context, suggestion->client_ref)
-                                               : context,
-                               access::Action::kDecisionRecord, resource, CaseRefOf(context),
-                               outcome));
+  VARSAM_RETURN_IF_ERROR(
+      Guard(suggestion.ok() ? Concerning(context, suggestion->client_ref) : context,
+            access::Action::kDecisionRecord, resource, CaseRefOf(context), outcome));
   VARSAM_RETURN_IF_ERROR(suggestion.status());
   if (outcome != "accepted" && outcome != "rejected" && outcome != "modified") {
     return absl::InvalidArgumentError("outcome must be accepted, rejected or modified");
@@ -225,9 +225,9 @@ absl::StatusOr<std::int64_t> Engine::RecordDecision(const access::Context& conte
 absl::StatusOr<bool> Engine::IsOpen(const access::Context& context,
                                     std::string_view suggestion_id) {
   const absl::StatusOr<store::Suggestion> suggestion = store_->GetSuggestion(suggestion_id);
-  VARSAM_RETURN_IF_ERROR(Guard(suggestion.ok() ? Concerning(context, suggestion->client_ref)
-                                               : context,
-                               access::Action::kJournalRead, {}, CaseRefOf(context), "is open"));
+  VARSAM_RETURN_IF_ERROR(
+      Guard(suggestion.ok() ? Concerning(context, suggestion->client_ref) : context,
+            access::Action::kJournalRead, {}, CaseRefOf(context), "is open"));
   VARSAM_RETURN_IF_ERROR(suggestion.status());
   return IsOpenUnguarded(suggestion_id);
 }
@@ -255,16 +255,15 @@ absl::Status Engine::OpenSuggestions(const access::Context& context,
   VARSAM_RETURN_IF_ERROR(
       Guard(context, access::Action::kJournalRead, {}, CaseRefOf(context), "open suggestions"));
   if (!context.case_info || !context.subject_client) {
-    return absl::InvalidArgumentError("open suggestions need the context's case and subject client");
+    return absl::InvalidArgumentError(
+        "open suggestions need the context's case and subject client");
   }
   store::SuggestionFilter filter;
   filter.case_ref = context.case_info->ref;
   filter.client_ref = *context.subject_client;
   filter.open_only = true;
-  return store_->ForEachSuggestion(
-      filter, [&](const store::Suggestion& suggestion, const store::Decision*) {
-        return row(suggestion);
-      });
+  return store_->ForEachSuggestion(filter, [&](const store::Suggestion& suggestion,
+                                               const store::Decision*) { return row(suggestion); });
 }
 
 double OverrideRate::override_rate() const {
@@ -295,7 +294,8 @@ absl::StatusOr<std::vector<OverrideRate>> Engine::OverrideRates(const access::Co
                                                                 Date from, Date to) {
   VARSAM_RETURN_IF_ERROR(
       Guard(context, access::Action::kInsightQuery, {}, CaseRefOf(context), "override rates"));
-  if (to < from) return absl::InvalidArgumentError("override rates: the period ends before it starts");
+  if (to < from)
+    return absl::InvalidArgumentError("override rates: the period ends before it starts");
   std::map<std::pair<std::string, std::string>, OverrideRate> rates;
   store::SuggestionFilter filter;
   filter.from = from;
@@ -378,7 +378,9 @@ absl::Status Engine::SubmitToRegister(const access::Context& context,
   const anonymize::Hierarchy dates = anonymize::Hierarchy::Dates();
   const int age_level = register_options_.age_level;
   const int period_level = register_options_.period_level;
-  const auto period = [&](Date date) { return dates.Generalize(FormatIsoDate(date), period_level); };
+  const auto period = [&](Date date) {
+    return dates.Generalize(FormatIsoDate(date), period_level);
+  };
 
   std::vector<store::EpisodeRow> episodes;
   std::vector<store::RegisterMeasurementRow> measurements;

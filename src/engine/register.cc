@@ -24,9 +24,8 @@ using LabelAt = std::function<absl::StatusOr<std::string>(std::string_view value
 
 // One quasi-identifier column of the release: the stored values, dictionary-coded, and their
 // labels at each of `levels` levels.
-absl::StatusOr<anonymize::Column> ColumnOf(std::string name,
-                                           const std::vector<std::string>& values, int levels,
-                                           const LabelAt& label) {
+absl::StatusOr<anonymize::Column> ColumnOf(std::string name, const std::vector<std::string>& values,
+                                           int levels, const LabelAt& label) {
   anonymize::Column column;
   column.name = std::move(name);
   absl::flat_hash_map<std::string, std::uint32_t> codes;
@@ -96,12 +95,11 @@ absl::StatusOr<RegisterRelease> Engine::ExportRegister(const access::Context& co
             context.case_info ? std::string_view(context.case_info->ref) : std::string_view(),
             Cat({"export k=", std::to_string(options.k)})));
   std::vector<std::vector<std::string>> stored;  // per episode: the eight released fields
-  VARSAM_RETURN_IF_ERROR(
-      store_->ForEachEpisode(options.filter, [&](const store::EpisodeRow& e) {
-        stored.push_back({e.age_band, e.sex, e.region, e.case_kind, e.intervention,
-                          e.start_period, e.end_period, e.outcome});
-        return true;
-      }));
+  VARSAM_RETURN_IF_ERROR(store_->ForEachEpisode(options.filter, [&](const store::EpisodeRow& e) {
+    stored.push_back({e.age_band, e.sex, e.region, e.case_kind, e.intervention, e.start_period,
+                      e.end_period, e.outcome});
+    return true;
+  }));
   const auto column_values = [&](size_t field) {
     std::vector<std::string> values;
     values.reserve(stored.size());

@@ -51,8 +51,8 @@ absl::StatusOr<CasesSubmitted> Engine::SubmitCases(
     if (status.code() != absl::StatusCode::kPermissionDenied &&
         status.code() != absl::StatusCode::kInvalidArgument) {
       // The store's or the audit log's own failure.
-      return absl::Status(status.code(), Cat({"line ", std::to_string(c.line), ": ",
-                                              StatusMessage(status)}));
+      return absl::Status(status.code(),
+                          Cat({"line ", std::to_string(c.line), ": ", StatusMessage(status)}));
     }
     (status.code() == absl::StatusCode::kPermissionDenied ? out.refused : out.invalid) += 1;
     out.rejected.push_back(CasesSubmitted::Rejected{c.line, status});

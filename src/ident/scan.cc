@@ -108,7 +108,7 @@ bool ReadSeparator(std::string_view text, std::size_t* j, char* punct) {
 // twelve digits YYYY MM DD-NN NN, ten YY MM DD-NN NN, spaces but between date and number.
 constexpr bool BoundaryFits(std::size_t at, char punct) {
   switch (at) {
-    case 2: return punct == ' ';   // YY|MM
+    case 2:                        // YY|MM
     case 4: return punct == ' ';   // YYYY|MM, YYMM|DD
     case 6: return true;           // YYMMDD|NNNN, YYYYMM|DD
     case 8: return punct != '+';   // YYYYMMDD|NNNN, YYMMDDNN|NN

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
-
 #include "test_number_table.h"
 #include "varsam/ident.h"
 

@@ -652,10 +652,11 @@ absl::StatusOr<Definition> Reader::Read(const json& root) {
   VARSAM_ASSIGN_OR_RETURN(const json* name, Required(root, "(top level)", "name"));
   VARSAM_ASSIGN_OR_RETURN(def_.name, ReadText(*name, "name"));
 
-  if (const json* settings = Find(root, "settings"))
+  if (const json* settings = Find(root, "settings")) {
     VARSAM_RETURN_IF_ERROR(ReadSettings(*settings));
-  else if (!overrides_.empty())
+  } else if (!overrides_.empty()) {
     return Error("settings", "the instrument has no settings");
+  }
   VARSAM_ASSIGN_OR_RETURN(const json* items, Required(root, "(top level)", "items"));
   VARSAM_RETURN_IF_ERROR(ReadItems(*items));
   if (const json* reverse = Find(root, "reverse")) VARSAM_RETURN_IF_ERROR(ReadReverse(*reverse));

@@ -302,7 +302,7 @@ std::string ByteaArray(std::span<const std::string> payloads) {
 
 struct PartDef {
   Part part;
-  const char* role;  // also the schema's name
+  const char* role;                         // also the schema's name
   std::span<const char* const> migrations;  // version 1
   std::span<const Statement> statements;
   std::vector<const char*> tables;
@@ -351,9 +351,9 @@ std::string GeneratedConstraints(Part part, const char* schema) {
   std::string sql;
   for (const GeneratedCheck& check : GeneratedChecks(Dialect::kPostgres)) {
     if (check.part != part) continue;
-    sql.append(Cat({"ALTER TABLE ", schema, ".", check.table, " DROP CONSTRAINT IF EXISTS ",
-                    check.name, ", ADD CONSTRAINT ", check.name, " CHECK (", check.condition,
-                    ");\n"}));
+    sql.append(
+        Cat({"ALTER TABLE ", schema, ".", check.table, " DROP CONSTRAINT IF EXISTS ", check.name,
+             ", ADD CONSTRAINT ", check.name, " CHECK (", check.condition, ");\n"}));
   }
   return sql;
 }

@@ -190,7 +190,7 @@ bool InVocabulary(const VocabularyColumn& column, std::string_view value,
 
 std::string VocabularyCheck(const VocabularyColumn& column, Dialect dialect) {
   if (column.extension == Extension::kClosed) return ListCheck(column, dialect);
-  const std::string code = CodeCheck(column.column, dialect);
+  std::string code = CodeCheck(column.column, dialect);
   if (!column.empty) return code;
   return Cat({column.column, " = '' OR (", code, ")"});
 }
@@ -203,8 +203,8 @@ bool HasForm(const FormColumn& column, std::string_view value) {
   if (value.empty()) return column.empty;
   switch (column.form) {
     case Form::kPseudonym:
-      return value.size() == 46 && value.starts_with('p') && IsDigit(value[1]) &&
-             value[2] == '_' && std::all_of(value.begin() + 3, value.end(), IsBase64Url);
+      return value.size() == 46 && value.starts_with('p') && IsDigit(value[1]) && value[2] == '_' &&
+             std::all_of(value.begin() + 3, value.end(), IsBase64Url);
     case Form::kAgeBand: {
       if (value.size() < 2 || value.size() > 7) return false;
       if (value.back() == '+') return AllDigits(value.substr(0, value.size() - 1));
@@ -238,16 +238,16 @@ std::string FormCheck(const FormColumn& column, Dialect dialect) {
       check = pg ? Cat({"length(", c, ") <= 7 AND ", c, " ~ '^[0-9]+(-[0-9]+|\\+)$'"})
                  : Cat({"length(", c, ") BETWEEN 2 AND 7 AND ((", c, " GLOB '[0-9]*+' AND NOT ",
                         "substr(", c, ", 1, length(", c, ") - 1) GLOB '*[^0-9]*') OR (", c,
-                        " GLOB '[0-9]*-[0-9]*' AND NOT ", c, " GLOB '*-*-*' AND NOT replace(",
-                        c, ", '-', '') GLOB '*[^0-9]*'))"});
+                        " GLOB '[0-9]*-[0-9]*' AND NOT ", c, " GLOB '*-*-*' AND NOT replace(", c,
+                        ", '-', '') GLOB '*[^0-9]*'))"});
       break;
     case Form::kPeriod:
-      check = pg ? Cat({"length(", c, ") IN (4, 7) AND ", c,
-                        " ~ '^[0-9]+(-Q[1-4]|-0[1-9]|-1[0-2])?$'"})
-                 : Cat({"length(", c, ") IN (4, 7) AND (NOT ", c, " GLOB '*[^0-9]*' OR ", c,
-                        " GLOB '[0-9][0-9][0-9][0-9]-Q[1-4]' OR ", c,
-                        " GLOB '[0-9][0-9][0-9][0-9]-0[1-9]' OR ", c,
-                        " GLOB '[0-9][0-9][0-9][0-9]-1[0-2]')"});
+      check =
+          pg ? Cat({"length(", c, ") IN (4, 7) AND ", c, " ~ '^[0-9]+(-Q[1-4]|-0[1-9]|-1[0-2])?$'"})
+             : Cat({"length(", c, ") IN (4, 7) AND (NOT ", c, " GLOB '*[^0-9]*' OR ", c,
+                    " GLOB '[0-9][0-9][0-9][0-9]-Q[1-4]' OR ", c,
+                    " GLOB '[0-9][0-9][0-9][0-9]-0[1-9]' OR ", c,
+                    " GLOB '[0-9][0-9][0-9][0-9]-1[0-2]')"});
       break;
   }
   if (!column.empty) return check;
@@ -267,8 +267,8 @@ std::vector<GeneratedCheck> GeneratedChecks(Dialect dialect) {
                    VocabularyCheck(c, dialect)});
   }
   for (const FormColumn& c : kFormColumns) {
-    out.push_back({c.part, c.table, c.column, ConstraintName(c.table, c.column),
-                   FormCheck(c, dialect)});
+    out.push_back(
+        {c.part, c.table, c.column, ConstraintName(c.table, c.column), FormCheck(c, dialect)});
   }
   return out;
 }

@@ -449,8 +449,9 @@ absl::Status RebuildConstrained(Connection& c, std::string_view table,
   {
     VARSAM_ASSIGN_OR_RETURN(
         Statement read,
-        Statement::Make(c, "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND "
-                           "sql IS NOT NULL ORDER BY rowid"));
+        Statement::Make(c,
+                        "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND "
+                        "sql IS NOT NULL ORDER BY rowid"));
     read.BindText(1, table);
     int rc;
     while ((rc = read.Step()) == SQLITE_ROW) {
@@ -808,8 +809,16 @@ class SqliteStore final : public Store {
           date = FormatIsoDate(m.date);
           responses = ResponsesJson(m.responses);
           flags = FlagsJson(m.flags);
-          insert.Bind().Text(m.client_ref).Text(m.case_ref).Text(m.case_kind).Text(m.instrument)
-              .Int(m.session).Text(date).Text(responses).Double(m.total).OptionalText(m.band)
+          insert.Bind()
+              .Text(m.client_ref)
+              .Text(m.case_ref)
+              .Text(m.case_kind)
+              .Text(m.instrument)
+              .Int(m.session)
+              .Text(date)
+              .Text(responses)
+              .Double(m.total)
+              .OptionalText(m.band)
               .Text(flags);
         },
         [&](Connection& c) { ids.push_back(sqlite3_last_insert_rowid(c.db())); }));
@@ -826,9 +835,8 @@ class SqliteStore final : public Store {
         .Add("date <= ?", filter.to);
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, journal_.AcquireReader());
     VARSAM_ASSIGN_OR_RETURN(
-        Statement s,
-        Statement::Make(*c, Cat({"SELECT ", kMeasurementColumns, " FROM measurements",
-                                 where.sql(), " ORDER BY date, id"})));
+        Statement s, Statement::Make(*c, Cat({"SELECT ", kMeasurementColumns, " FROM measurements",
+                                              where.sql(), " ORDER BY date, id"})));
     where.Bind(s);
     Measurement m;
     return StepRows(s, "reading measurements", [&](const Cells& cells) -> absl::StatusOr<bool> {
@@ -861,10 +869,9 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<Suggestion> GetSuggestion(std::string_view id) override {
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, journal_.AcquireReader());
-    VARSAM_ASSIGN_OR_RETURN(
-        Statement s,
-        Statement::Make(*c,
-                        Cat({"SELECT ", kSuggestionColumns, " FROM suggestions WHERE id = ?"})));
+    VARSAM_ASSIGN_OR_RETURN(Statement s,
+                            Statement::Make(*c, Cat({"SELECT ", kSuggestionColumns,
+                                                     " FROM suggestions WHERE id = ?"})));
     s.BindText(1, id);
     const int rc = s.Step();
     if (rc == SQLITE_DONE) return absl::NotFoundError("store: no suggestion with this id");
@@ -965,10 +972,9 @@ class SqliteStore final : public Store {
                               absl::FunctionRef<bool(const EpisodeRow&)> row) override {
     const Where where = EpisodeWhere(filter);
     VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, register_.AcquireReader());
-    VARSAM_ASSIGN_OR_RETURN(
-        Statement s,
-        Statement::Make(*c, Cat({"SELECT ", kEpisodeColumns, " FROM episodes", where.sql(),
-                                 " ORDER BY rowid"})));
+    VARSAM_ASSIGN_OR_RETURN(Statement s,
+                            Statement::Make(*c, Cat({"SELECT ", kEpisodeColumns, " FROM episodes",
+                                                     where.sql(), " ORDER BY rowid"})));
     where.Bind(s);
     EpisodeRow e;
     return StepRows(s, "reading episodes", [&](const Cells& cells) -> absl::StatusOr<bool> {
@@ -1077,9 +1083,17 @@ class SqliteStore final : public Store {
                      "case_kind, intervention, start_period, end_period, outcome, "
                      "record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [](Statement& insert, const EpisodeRow& e) {
-                       insert.Bind().Text(e.pseudonym).Int(e.key_epoch).Text(e.age_band)
-                           .Text(e.sex).Text(e.region).Text(e.case_kind).Text(e.intervention)
-                           .Text(e.start_period).Text(e.end_period).Text(e.outcome)
+                       insert.Bind()
+                           .Text(e.pseudonym)
+                           .Int(e.key_epoch)
+                           .Text(e.age_band)
+                           .Text(e.sex)
+                           .Text(e.region)
+                           .Text(e.case_kind)
+                           .Text(e.intervention)
+                           .Text(e.start_period)
+                           .Text(e.end_period)
+                           .Text(e.outcome)
                            .Int(KeyToColumn(e.record_key));
                      });
   }
@@ -1089,8 +1103,14 @@ class SqliteStore final : public Store {
                      "INSERT INTO measurements (pseudonym, key_epoch, instrument, session, "
                      "period, total, band, record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      [](Statement& insert, const RegisterMeasurementRow& m) {
-                       insert.Bind().Text(m.pseudonym).Int(m.key_epoch).Text(m.instrument)
-                           .Int(m.session).Text(m.period).Double(m.total).Text(m.band)
+                       insert.Bind()
+                           .Text(m.pseudonym)
+                           .Int(m.key_epoch)
+                           .Text(m.instrument)
+                           .Int(m.session)
+                           .Text(m.period)
+                           .Double(m.total)
+                           .Text(m.band)
                            .Int(KeyToColumn(m.record_key));
                      });
   }

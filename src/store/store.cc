@@ -157,17 +157,19 @@ absl::Status ValidateMeasurement(const Measurement& m) {
 
 absl::Status ValidateSuggestion(const Suggestion& x) {
   constexpr std::string_view kWhat = "suggestion";
-  VARSAM_RETURN_IF_ERROR(CheckRequiredTexts(kWhat, {{"id", x.id}, {"client_ref", x.client_ref},
-                                                    {"case_ref", x.case_ref}, {"kind", x.kind}}));
+  VARSAM_RETURN_IF_ERROR(CheckRequiredTexts(
+      kWhat,
+      {{"id", x.id}, {"client_ref", x.client_ref}, {"case_ref", x.case_ref}, {"kind", x.kind}}));
   if (!StorableDate(x.created)) return FieldError(kWhat, "created", "must be in years 1..9999");
   return CheckText(kWhat, "content_json", x.content_json, false);
 }
 
 absl::Status ValidateDecision(const Decision& d) {
   constexpr std::string_view kWhat = "decision";
-  VARSAM_RETURN_IF_ERROR(CheckRequiredTexts(
-      kWhat, {{"suggestion_id", d.suggestion_id}, {"decider", d.decider},
-              {"decider_role", d.decider_role}, {"decision", d.decision}}));
+  VARSAM_RETURN_IF_ERROR(CheckRequiredTexts(kWhat, {{"suggestion_id", d.suggestion_id},
+                                                    {"decider", d.decider},
+                                                    {"decider_role", d.decider_role},
+                                                    {"decision", d.decision}}));
   VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "rationale", d.rationale, false));
   if (!StorableDate(d.date)) return FieldError(kWhat, "date", "must be in years 1..9999");
   return absl::OkStatus();

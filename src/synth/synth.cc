@@ -723,6 +723,7 @@ absl::StatusOr<Summary> Generator::Run(Sink& sink, int threads) const {
       for (std::size_t i = 0; i < count; ++i) chunk[i] = MakeClient(first + i);
     } else {
       std::vector<std::thread> workers;
+      workers.reserve(static_cast<std::size_t>(threads));
       for (int t = 0; t < threads; ++t) {
         workers.emplace_back([this, &chunk, first, count, t, threads] {
           for (std::size_t i = static_cast<std::size_t>(t); i < count;

@@ -45,9 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     REQUIRE(row.is_array() && row.size() == result["header"].size());
   }
   bool leaked = false;
-  varsam::ident::Scan(text, varsam::fuzz::kToday, [&](const varsam::ident::Match& m) {
-    leaked |= m.length >= 12;
-  });
+  varsam::ident::Scan(text, varsam::fuzz::kToday,
+                      [&](const varsam::ident::Match& m) { leaked |= m.length >= 12; });
   REQUIRE(!leaked);
   return 0;
 }

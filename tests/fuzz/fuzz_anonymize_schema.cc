@@ -34,8 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       REQUIRE(!field.hierarchy.empty());
       REQUIRE((field.hierarchy == "csv") == !field.hierarchy_file.empty());
       REQUIRE(field.min_level >= 0 && field.min_level <= an::kMaxHierarchyLevel);
-      REQUIRE(!field.max_level || (*field.max_level >= field.min_level &&
-                                   *field.max_level <= an::kMaxHierarchyLevel));
+      REQUIRE(!field.max_level ||
+              (*field.max_level >= field.min_level && *field.max_level <= an::kMaxHierarchyLevel));
     } else {
       REQUIRE(field.hierarchy.empty() && field.min_level == 0 && !field.max_level);
     }
