@@ -44,6 +44,7 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 using varsam::Cat;
+using varsam::InvalidField;
 using varsam::capi::CopyOut;
 using varsam::capi::Guard;
 using varsam::capi::JsonOut;
@@ -51,10 +52,6 @@ using varsam::capi::NullArg;
 namespace acc = varsam::access;
 namespace eng = varsam::engine;
 namespace store = varsam::store;
-
-absl::Status Bad(std::string_view what, std::string_view message) {
-  return absl::InvalidArgumentError(Cat({what, ": ", message}));
-}
 
 // The first argument check of every engine call.
 absl::Status EngineArgs(const varsam_engine* engine, const varsam_context* context) {
@@ -95,7 +92,7 @@ absl::StatusOr<std::string> FieldsToJson(const varsam_context_fields& f) {
   out["purpose"] = text(f.purpose);
   if (f.case_ref != nullptr) {
     if (f.case_led_to_investigation != 0 && f.case_led_to_investigation != 1) {
-      return Bad("fields.case_led_to_investigation", "must be 0 or 1");
+      return InvalidField("fields.case_led_to_investigation", "must be 0 or 1");
     }
     out["case"] = {{"ref", f.case_ref},
                    {"kind", text(f.case_kind)},
@@ -120,7 +117,8 @@ absl::StatusOr<acc::Resource> ResourceArg(const char* resource_json, size_t leng
 absl::StatusOr<acc::Action> ActionArg(const char* action) {
   if (action == nullptr) return NullArg("action");
   const std::optional<acc::Action> parsed = acc::ParseAction(action);
-  if (!parsed) return Bad("action", "not an action id (score, journal.read, ..., audit.read)");
+  if (!parsed)
+    return InvalidField("action", "not an action id (score, journal.read, ..., audit.read)");
   return *parsed;
 }
 
@@ -167,7 +165,7 @@ varsam_status varsam_engine_open_with_keys(const char* options_json, size_t opti
     if (options_json == nullptr) return NullArg("options_json");
     if (keys == nullptr) return NullArg("keys");
     if (keys->struct_size < kEngineKeysV1Size) {
-      return Bad("keys.struct_size", "must be sizeof(varsam_engine_keys)");
+      return InvalidField("keys.struct_size", "must be sizeof(varsam_engine_keys)");
     }
     if (keys->audit_key == nullptr) return NullArg("keys.audit_key");
     VARSAM_ASSIGN_OR_RETURN(eng::EngineOptions options, eng::ParseEngineOptions(std::string_view(
@@ -219,7 +217,8 @@ varsam_status varsam_context_new(const varsam_context_fields* fields,
     if (context_out == nullptr) return NullArg("context_out");
     if (fields == nullptr) return NullArg("fields");
     if (fields->struct_size < kContextFieldsV1Size) {
-      return Bad("fields", "struct_size is smaller than varsam_context_fields of version 0.1");
+      return InvalidField("fields",
+                          "struct_size is smaller than varsam_context_fields of version 0.1");
     }
     VARSAM_ASSIGN_OR_RETURN(const std::string text, FieldsToJson(*fields));
     VARSAM_ASSIGN_OR_RETURN(acc::Context context, acc::ParseContext(text));
@@ -439,7 +438,7 @@ varsam_status varsam_register_submit_cases(varsam_engine* engine, const varsam_c
       engine, context, json_out,
       [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
         if (cases_jsonl == nullptr) return NullArg("cases_jsonl");
-        if (threads < 0 || threads > 64) return Bad("threads", "must be from 0 to 64");
+        if (threads < 0 || threads > 64) return InvalidField("threads", "must be from 0 to 64");
         VARSAM_ASSIGN_OR_RETURN(
             const std::vector<varsam::submission::CaseSubmission> cases,
             varsam::submission::ParseCaseLines(std::string_view(cases_jsonl, cases_length), c));

@@ -242,6 +242,18 @@ std::string KeyForMessage(std::string_view key);
 absl::Status CheckJsonKeys(const nlohmann::json& value, std::string_view what,
                            std::initializer_list<std::string_view> known);
 
+// InvalidArgument "<what>: <message>", the one form of an input error: `what` names the field
+// (a path such as "options.register.key_epoch"), `message` the rule; never the value.
+absl::Status InvalidField(std::string_view what, std::string_view message);
+
+// The path of a member or of an element, for InvalidField: "<what>.<key>", "<what>[<index>]".
+std::string JsonKeyPath(std::string_view what, std::string_view key);
+std::string JsonIndexPath(std::string_view what, std::size_t index);
+
+// A JSON string's text, or "" for null; otherwise InvalidArgument
+// "<what>: must be a string or null".
+absl::StatusOr<std::string> JsonTextOrNull(const nlohmann::json& value, std::string_view what);
+
 // A whole number in [lo, hi] from a JSON number (3 and 3.0 alike); otherwise InvalidArgument
 // "<what>: must be a whole number from <lo> to <hi>" (never the value).
 absl::StatusOr<std::int64_t> JsonWholeNumber(const nlohmann::json& value, std::string_view what,

@@ -35,21 +35,17 @@ std::optional<Enum> ParseIn(const std::string_view (&names)[N], std::string_view
   return std::nullopt;
 }
 
-absl::Status Bad(std::string_view what, std::string_view message) {
-  return absl::InvalidArgumentError(Cat({what, ": ", message}));
-}
-
 constexpr size_t kMaxIdLength = 128;
 
 // A required identifier string.
 absl::StatusOr<std::string> RequiredId(const json& object, std::string_view key,
                                        std::string_view what) {
   const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return Bad(what, "is required");
-  if (!it->is_string()) return Bad(what, "must be a string");
+  if (it == object.end() || it->is_null()) return InvalidField(what, "is required");
+  if (!it->is_string()) return InvalidField(what, "must be a string");
   const std::string& text = it->get_ref<const std::string&>();
   if (text.empty() || text.size() > kMaxIdLength) {
-    return Bad(what, Cat({"must be 1-", std::to_string(kMaxIdLength), " bytes"}));
+    return InvalidField(what, Cat({"must be 1-", std::to_string(kMaxIdLength), " bytes"}));
   }
   VARSAM_RETURN_IF_ERROR(CheckUtf8(text, what));
   return text;
@@ -72,15 +68,15 @@ absl::StatusOr<std::optional<Enum>> Glossary(const json& object, std::string_vie
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) {
     if (optional) return std::optional<Enum>();
-    return Bad(what, "is required");
+    return InvalidField(what, "is required");
   }
-  if (!it->is_string()) return Bad(what, "must be a string");
+  if (!it->is_string()) return InvalidField(what, "must be a string");
   const std::optional<Enum> value = ParseIn<Enum>(names, it->get_ref<const std::string&>());
   if (!value) {
     std::string allowed;
     for (std::string_view name : names)
       allowed += allowed.empty() ? std::string(name) : Cat({", ", name});
-    return Bad(what, Cat({"is not one of ", allowed}));
+    return InvalidField(what, Cat({"is not one of ", allowed}));
   }
   return value;
 }
@@ -133,8 +129,8 @@ absl::StatusOr<CaseInfo> ParseCaseInfo(const json& value, std::string_view what)
       Glossary<CaseKind>(value, "kind", key("kind"), internal::kCaseKindNames, false));
   info.kind = *case_kind;
   const auto led = value.find("led_to_investigation");
-  if (led == value.end()) return Bad(key("led_to_investigation"), "is required");
-  if (!led->is_boolean()) return Bad(key("led_to_investigation"), "must be true or false");
+  if (led == value.end()) return InvalidField(key("led_to_investigation"), "is required");
+  if (!led->is_boolean()) return InvalidField(key("led_to_investigation"), "must be true or false");
   info.led_to_investigation = led->get<bool>();
   VARSAM_ASSIGN_OR_RETURN(info.client, RequiredId(value, "client", key("client")));
   return info;
@@ -162,7 +158,7 @@ absl::StatusOr<Context> ParseContext(std::string_view text) {
   context.role = *role;
 
   const auto org = root.find("organisation");
-  if (org == root.end()) return Bad("context.organisation", "is required");
+  if (org == root.end()) return InvalidField("context.organisation", "is required");
   VARSAM_RETURN_IF_ERROR(CheckJsonKeys(*org, "context.organisation", {"kind", "id"}));
   VARSAM_ASSIGN_OR_RETURN(
       const std::optional<OrgKind> kind,
@@ -172,7 +168,7 @@ absl::StatusOr<Context> ParseContext(std::string_view text) {
                           RequiredId(*org, "id", "context.organisation.id"));
   const std::string& code = context.organisation.id;
   if (code.size() != 4 || !std::all_of(code.begin(), code.end(), IsDigit)) {
-    return Bad("context.organisation.id", "must be a municipality code of four digits");
+    return InvalidField("context.organisation.id", "must be a municipality code of four digits");
   }
 
   VARSAM_ASSIGN_OR_RETURN(
@@ -190,12 +186,13 @@ absl::StatusOr<Context> ParseContext(std::string_view text) {
                           Id(root, "ethics_approval", "context.ethics_approval", true));
 
   const auto time = root.find("time");
-  if (time == root.end()) return Bad("context.time", "is required");
-  if (!time->is_string()) return Bad("context.time", "must be a string");
+  if (time == root.end()) return InvalidField("context.time", "is required");
+  if (!time->is_string()) return InvalidField("context.time", "must be a string");
   std::string error;
   if (!absl::ParseTime(kTimeFormat, time->get<std::string>(), absl::UTCTimeZone(), &context.time,
                        &error)) {
-    return Bad("context.time", "must be an RFC 3339 time in UTC, e.g. 2026-11-28T10:00:00Z");
+    return InvalidField("context.time",
+                        "must be an RFC 3339 time in UTC, e.g. 2026-11-28T10:00:00Z");
   }
   return context;
 }

@@ -26,22 +26,19 @@ using nlohmann::ordered_json;
 constexpr std::string_view kRequestKeys =
     "schema, records, k, l, sensitive, max_suppression, key_epoch, names, today, hierarchies";
 
-absl::Status Bad(std::string_view what, std::string_view message) {
-  return absl::InvalidArgumentError(Cat({what, ": ", message}));
-}
-
 // csv file -> its text.
 using Files = std::map<std::string, std::string, std::less<>>;
 
 // One record object -> values in schema order ("" for a missing field or null).
 absl::Status ParseRecord(const json& value, std::size_t index, const Schema& schema, Record* out) {
   const std::string what = Cat({"request.records[", std::to_string(index), "]"});
-  if (!value.is_object()) return Bad(what, "must be an object keyed by field name");
+  if (!value.is_object()) return InvalidField(what, "must be an object keyed by field name");
   out->assign(schema.fields.size(), std::string());
   for (const auto& [key, field] : value.items()) {
     const FieldSpec* f = schema.Find(key);
     if (f == nullptr) {
-      return Bad(what, Cat({"unknown key ", KeyForMessage(key), " (not a field of the schema)"}));
+      return InvalidField(
+          what, Cat({"unknown key ", KeyForMessage(key), " (not a field of the schema)"}));
     }
     const auto slot = static_cast<std::size_t>(f - schema.fields.data());
     if (field.is_string()) {
@@ -49,8 +46,8 @@ absl::Status ParseRecord(const json& value, std::size_t index, const Schema& sch
     } else if (field.is_number_integer()) {
       (*out)[slot] = field.dump();
     } else if (!field.is_null()) {
-      return Bad(what,
-                 Cat({"field ", KeyForMessage(key), ": must be a string, a whole number or null"}));
+      return InvalidField(
+          what, Cat({"field ", KeyForMessage(key), ": must be a string, a whole number or null"}));
     }
   }
   return absl::OkStatus();
@@ -60,9 +57,9 @@ absl::Status ParseRecord(const json& value, std::size_t index, const Schema& sch
 
 absl::StatusOr<Request> ParseRequest(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "request"));
-  if (!root.is_object()) return Bad("request", "must be a JSON object");
+  if (!root.is_object()) return InvalidField("request", "must be a JSON object");
   for (const char* required : {"schema", "records", "k"}) {
-    if (!root.contains(required)) return Bad(Cat({"request.", required}), "is required");
+    if (!root.contains(required)) return InvalidField(Cat({"request.", required}), "is required");
   }
   Request r;
   PipelineOptions& o = r.options;
@@ -71,7 +68,7 @@ absl::StatusOr<Request> ParseRequest(std::string_view text) {
   {
     const json& schema = root.at("schema");
     if (!schema.is_object() && !schema.is_string()) {
-      return Bad("request.schema", "must be the schema's JSON object (or its text)");
+      return InvalidField("request.schema", "must be the schema's JSON object (or its text)");
     }
     auto parsed = ParseSchema(schema.is_string() ? schema.get<std::string>() : schema.dump());
     if (!parsed.ok()) {
@@ -85,7 +82,7 @@ absl::StatusOr<Request> ParseRequest(std::string_view text) {
     if (key == "schema") {
       continue;
     } else if (key == "records") {
-      if (!value.is_array()) return Bad(what, "must be an array of objects");
+      if (!value.is_array()) return InvalidField(what, "must be an array of objects");
       r.records.resize(value.size());
       for (std::size_t i = 0; i < value.size(); ++i) {
         VARSAM_RETURN_IF_ERROR(ParseRecord(value[i], i, o.schema, &r.records[i]));
@@ -95,15 +92,17 @@ absl::StatusOr<Request> ParseRequest(std::string_view text) {
       o.model.k = static_cast<int>(k);
     } else if (key == "l") {
       VARSAM_ASSIGN_OR_RETURN(const std::int64_t l, JsonWholeNumber(value, what, 0, 1000000));
-      if (l == 1) return Bad(what, "must be 0 (none) or at least 2");
+      if (l == 1) return InvalidField(what, "must be 0 (none) or at least 2");
       o.model.distinct_l = static_cast<int>(l);
     } else if (key == "sensitive") {
-      if (!value.is_null() && !value.is_string()) return Bad(what, "must be a field name or null");
+      if (!value.is_null() && !value.is_string())
+        return InvalidField(what, "must be a field name or null");
       if (value.is_string()) o.sensitive_field = value.get<std::string>();
     } else if (key == "max_suppression") {
-      if (!value.is_number()) return Bad(what, "must be a number from 0 to 1");
+      if (!value.is_number()) return InvalidField(what, "must be a number from 0 to 1");
       const double fraction = value.get<double>();
-      if (!(fraction >= 0.0 && fraction <= 1.0)) return Bad(what, "must be a number from 0 to 1");
+      if (!(fraction >= 0.0 && fraction <= 1.0))
+        return InvalidField(what, "must be a number from 0 to 1");
       o.model.max_suppression = fraction;
     } else if (key == "key_epoch") {
       VARSAM_ASSIGN_OR_RETURN(
@@ -111,39 +110,40 @@ absl::StatusOr<Request> ParseRequest(std::string_view text) {
           JsonWholeNumber(value, what, 0, std::numeric_limits<std::int32_t>::max()));
       o.key_epoch = static_cast<std::int32_t>(epoch);
     } else if (key == "names") {
-      if (!value.is_array()) return Bad(what, "must be an array of strings");
+      if (!value.is_array()) return InvalidField(what, "must be an array of strings");
       for (std::size_t i = 0; i < value.size(); ++i) {
         if (!value[i].is_string()) {
-          return Bad(Cat({what, "[", std::to_string(i), "]"}), "must be a string");
+          return InvalidField(Cat({what, "[", std::to_string(i), "]"}), "must be a string");
         }
         o.scrub.names.push_back(value[i].get<std::string>());
       }
     } else if (key == "today") {
       if (!value.is_null()) {
-        if (!value.is_string()) return Bad(what, "must be a date YYYY-MM-DD or null");
+        if (!value.is_string()) return InvalidField(what, "must be a date YYYY-MM-DD or null");
         VARSAM_ASSIGN_OR_RETURN(o.scrub.today, ParseIsoDate(value.get<std::string>(), what));
       }
     } else if (key == "hierarchies") {
-      if (!value.is_object()) return Bad(what, "must be an object {\"FILE\": \"<csv text>\"}");
+      if (!value.is_object())
+        return InvalidField(what, "must be an object {\"FILE\": \"<csv text>\"}");
       for (const auto& [file, csv] : value.items()) {
         if (!csv.is_string()) {
-          return Bad(what, Cat({"entry ", KeyForMessage(file), ": must be the csv text"}));
+          return InvalidField(what, Cat({"entry ", KeyForMessage(file), ": must be the csv text"}));
         }
         files->emplace(file, csv.get<std::string>());
       }
     } else {
-      return Bad("request",
-                 Cat({"unknown key ", KeyForMessage(key), " (known: ", kRequestKeys, ")"}));
+      return InvalidField(
+          "request", Cat({"unknown key ", KeyForMessage(key), " (known: ", kRequestKeys, ")"}));
     }
   }
   if (o.model.distinct_l >= 2 && o.sensitive_field.empty()) {
-    return Bad("request.l", "needs request.sensitive (the field for l-diversity)");
+    return InvalidField("request.l", "needs request.sensitive (the field for l-diversity)");
   }
   o.read_hierarchy = [files = std::shared_ptr<const Files>(std::move(files))](
                          std::string_view file) -> absl::StatusOr<std::string> {
     const auto it = files->find(file);
     if (it == files->end()) {
-      return Bad("request.hierarchies", Cat({"has no entry ", KeyForMessage(file)}));
+      return InvalidField("request.hierarchies", Cat({"has no entry ", KeyForMessage(file)}));
     }
     return it->second;
   };

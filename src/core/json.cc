@@ -67,6 +67,24 @@ absl::Status CheckJsonKeys(const nlohmann::json& value, std::string_view what,
   return absl::OkStatus();
 }
 
+absl::Status InvalidField(std::string_view what, std::string_view message) {
+  return absl::InvalidArgumentError(Cat({what, ": ", message}));
+}
+
+std::string JsonKeyPath(std::string_view what, std::string_view key) {
+  return Cat({what, ".", key});
+}
+
+std::string JsonIndexPath(std::string_view what, std::size_t index) {
+  return Cat({what, "[", std::to_string(index), "]"});
+}
+
+absl::StatusOr<std::string> JsonTextOrNull(const nlohmann::json& value, std::string_view what) {
+  if (value.is_null()) return std::string();
+  if (!value.is_string()) return InvalidField(what, "must be a string or null");
+  return value.get<std::string>();
+}
+
 absl::StatusOr<std::int64_t> JsonWholeNumber(const nlohmann::json& value, std::string_view what,
                                              std::int64_t lo, std::int64_t hi) {
   if (value.is_number()) {

@@ -21,12 +21,8 @@ namespace {
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
-absl::Status Bad(std::string_view what, std::string_view message) {
-  return absl::InvalidArgumentError(Cat({what, ": ", message}));
-}
-
 absl::Status UnknownKey(std::string_view what, std::string_view key, std::string_view known) {
-  return Bad(what, Cat({"unknown key ", KeyForMessage(key), " (known: ", known, ")"}));
+  return InvalidField(what, Cat({"unknown key ", KeyForMessage(key), " (known: ", known, ")"}));
 }
 
 // The largest count the options take (checkpoint intervals): far beyond any real one.
@@ -36,7 +32,7 @@ constexpr std::string_view kMeasurementKeys =
     "client_ref, case_ref, case_kind, instrument, session, date, responses, total, band, flags";
 
 absl::StatusOr<std::string> Text(const json& value, std::string_view what) {
-  if (!value.is_string()) return Bad(what, "must be a string");
+  if (!value.is_string()) return InvalidField(what, "must be a string");
   return value.get<std::string>();
 }
 
@@ -51,20 +47,22 @@ ordered_json Number(double x) {
 
 absl::StatusOr<EngineOptions> ParseEngineOptions(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "options"));
-  if (!root.is_object()) return Bad("options", "must be a JSON object");
+  if (!root.is_object()) return InvalidField("options", "must be a JSON object");
   EngineOptions options;
   bool have_store = false;
   for (const auto& [key, value] : root.items()) {
     if (key == "store") {
       if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
-        return Bad("options.store", "must be a directory or a postgresql:// URI");
+        return InvalidField("options.store", "must be a directory or a postgresql:// URI");
       }
       options.store = value.get<std::string>();
       have_store = true;
     } else if (key == "policy_packs") {
-      if (!value.is_array()) return Bad("options.policy_packs", "must be an array of strings");
+      if (!value.is_array())
+        return InvalidField("options.policy_packs", "must be an array of strings");
       for (const json& pack : value) {
-        if (!pack.is_string()) return Bad("options.policy_packs", "must be an array of strings");
+        if (!pack.is_string())
+          return InvalidField("options.policy_packs", "must be an array of strings");
         options.policy_packs.push_back(pack.get<std::string>());
       }
     } else if (key == "checkpoint_every_events") {
@@ -98,17 +96,18 @@ absl::StatusOr<EngineOptions> ParseEngineOptions(std::string_view text) {
                         "register");
     }
   }
-  if (!have_store) return Bad("options.store", "is required");
+  if (!have_store) return InvalidField("options.store", "is required");
   return options;
 }
 
 absl::StatusOr<store::Measurement> ParseMeasurement(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "measurement"));
-  if (!root.is_object()) return Bad("measurement", "must be a JSON object");
+  if (!root.is_object()) return InvalidField("measurement", "must be a JSON object");
   store::Measurement m;
   for (const char* required :
        {"client_ref", "case_ref", "case_kind", "instrument", "date", "responses"}) {
-    if (!root.contains(required)) return Bad(Cat({"measurement.", required}), "is required");
+    if (!root.contains(required))
+      return InvalidField(Cat({"measurement.", required}), "is required");
   }
   for (const auto& [key, value] : root.items()) {
     const std::string what = Cat({"measurement.", key});
@@ -127,22 +126,23 @@ absl::StatusOr<store::Measurement> ParseMeasurement(std::string_view text) {
       VARSAM_ASSIGN_OR_RETURN(const std::string date, Text(value, what));
       VARSAM_ASSIGN_OR_RETURN(m.date, ParseIsoDate(date, what));
     } else if (key == "responses") {
-      if (!value.is_array()) return Bad(what, "must be an array of numbers or null");
+      if (!value.is_array()) return InvalidField(what, "must be an array of numbers or null");
       for (const json& answer : value) {
         if (!answer.is_null() && !answer.is_number()) {
-          return Bad(what, "must be an array of numbers or null");
+          return InvalidField(what, "must be an array of numbers or null");
         }
         m.responses.push_back(answer.is_null() ? instruments::kMissing : answer.get<double>());
       }
     } else if (key == "total") {
-      if (!value.is_null() && !value.is_number()) return Bad(what, "must be a number or null");
+      if (!value.is_null() && !value.is_number())
+        return InvalidField(what, "must be a number or null");
       if (value.is_number()) m.total = value.get<double>();
     } else if (key == "band") {
       if (!value.is_null()) {
         VARSAM_ASSIGN_OR_RETURN(m.band, Text(value, what));
       }
     } else if (key == "flags") {
-      if (!value.is_array()) return Bad(what, "must be an array of strings");
+      if (!value.is_array()) return InvalidField(what, "must be an array of strings");
       for (const json& flag : value) {
         VARSAM_ASSIGN_OR_RETURN(std::string code, Text(flag, what));
         m.flags.push_back(std::move(code));

@@ -14,25 +14,9 @@
 #include "varsam/engine.h"
 
 namespace varsam::engine {
-namespace {
 
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
-
-absl::Status Bad(std::string_view what, std::string_view message) {
-  return absl::InvalidArgumentError(Cat({what, ": ", message}));
-}
-
-std::string Key(std::string_view what, std::string_view key) { return Cat({what, ".", key}); }
-
-// A string, or "" for null.
-absl::StatusOr<std::string> Text(const json& value, std::string_view what) {
-  if (value.is_null()) return std::string();
-  if (!value.is_string()) return Bad(what, "must be a string or null");
-  return value.get<std::string>();
-}
-
-}  // namespace
 
 absl::StatusOr<RegisterExportOptions> ParseRegisterExportOptions(std::string_view text) {
   constexpr std::string_view what = "options";
@@ -41,17 +25,17 @@ absl::StatusOr<RegisterExportOptions> ParseRegisterExportOptions(std::string_vie
       CheckJsonKeys(root, what, {"k", "l", "max_suppression", "metric", "filter"}));
   RegisterExportOptions options;
   for (const auto& [key, item] : root.items()) {
-    const std::string where = Key(what, key);
+    const std::string where = JsonKeyPath(what, key);
     if (key == "k") {
       VARSAM_ASSIGN_OR_RETURN(const std::int64_t k, JsonWholeNumber(item, where, 1, 1000000));
       options.k = static_cast<int>(k);
     } else if (key == "l") {
       VARSAM_ASSIGN_OR_RETURN(const std::int64_t l, JsonWholeNumber(item, where, 0, 1000000));
-      if (l == 1) return Bad(where, "must be 0 (none) or at least 2");
+      if (l == 1) return InvalidField(where, "must be 0 (none) or at least 2");
       options.distinct_l = static_cast<int>(l);
     } else if (key == "max_suppression") {
       if (!item.is_number() || !(item.get<double>() >= 0.0 && item.get<double>() <= 1.0)) {
-        return Bad(where, "must be a fraction from 0 to 1");
+        return InvalidField(where, "must be a fraction from 0 to 1");
       }
       options.max_suppression = item.get<double>();
     } else if (key == "metric") {
@@ -60,13 +44,13 @@ absl::StatusOr<RegisterExportOptions> ParseRegisterExportOptions(std::string_vie
       } else if (item == "discernibility") {
         options.metric = anonymize::Metric::kDiscernibility;
       } else {
-        return Bad(where, "must be \"loss\" or \"discernibility\"");
+        return InvalidField(where, "must be \"loss\" or \"discernibility\"");
       }
     } else if (key == "filter") {
       VARSAM_RETURN_IF_ERROR(
           CheckJsonKeys(item, where, {"case_kind", "intervention", "region", "key_epoch"}));
       for (const auto& [name, value] : item.items()) {
-        const std::string at = Key(where, name);
+        const std::string at = JsonKeyPath(where, name);
         if (value.is_null()) continue;
         if (name == "key_epoch") {
           VARSAM_ASSIGN_OR_RETURN(const std::int64_t epoch,
@@ -74,7 +58,7 @@ absl::StatusOr<RegisterExportOptions> ParseRegisterExportOptions(std::string_vie
           options.filter.key_epoch = static_cast<std::int32_t>(epoch);
           continue;
         }
-        VARSAM_ASSIGN_OR_RETURN(std::string text_value, Text(value, at));
+        VARSAM_ASSIGN_OR_RETURN(std::string text_value, JsonTextOrNull(value, at));
         if (name == "case_kind") {
           options.filter.case_kind = std::move(text_value);
         } else if (name == "intervention") {

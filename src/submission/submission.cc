@@ -22,25 +22,9 @@ namespace {
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
-absl::Status Bad(std::string_view what, std::string_view message) {
-  return absl::InvalidArgumentError(Cat({what, ": ", message}));
-}
-
-std::string Key(std::string_view what, std::string_view key) { return Cat({what, ".", key}); }
-
-std::string Index(std::string_view what, std::size_t i) {
-  return Cat({what, "[", std::to_string(i), "]"});
-}
-
-// A string, or "" for null.
-absl::StatusOr<std::string> Text(const json& value, std::string_view what) {
-  if (value.is_null()) return std::string();
-  if (!value.is_string()) return Bad(what, "must be a string or null");
-  return value.get<std::string>();
-}
-
+// A date YYYY-MM-DD.
 absl::StatusOr<Date> DateValue(const json& value, std::string_view what) {
-  if (!value.is_string()) return Bad(what, "must be a date YYYY-MM-DD");
+  if (!value.is_string()) return InvalidField(what, "must be a date YYYY-MM-DD");
   return ParseIsoDate(value.get_ref<const std::string&>(), what);
 }
 
@@ -49,23 +33,24 @@ absl::StatusOr<store::Measurement> ParseMeasurement(const json& value, std::stri
       CheckJsonKeys(value, what, {"instrument", "session", "date", "total", "band"}));
   store::Measurement m;
   for (const char* required : {"instrument", "date"}) {
-    if (!value.contains(required)) return Bad(Key(what, required), "is required");
+    if (!value.contains(required)) return InvalidField(JsonKeyPath(what, required), "is required");
   }
   for (const auto& [key, item] : value.items()) {
-    const std::string where = Key(what, key);
+    const std::string where = JsonKeyPath(what, key);
     if (key == "instrument") {
-      VARSAM_ASSIGN_OR_RETURN(m.instrument, Text(item, where));
+      VARSAM_ASSIGN_OR_RETURN(m.instrument, JsonTextOrNull(item, where));
     } else if (key == "session") {
       VARSAM_ASSIGN_OR_RETURN(const std::int64_t session, JsonWholeNumber(item, where, 0, 1000000));
       m.session = static_cast<int>(session);
     } else if (key == "date") {
       VARSAM_ASSIGN_OR_RETURN(m.date, DateValue(item, where));
     } else if (key == "total") {
-      if (!item.is_null() && !item.is_number()) return Bad(where, "must be a number or null");
+      if (!item.is_null() && !item.is_number())
+        return InvalidField(where, "must be a number or null");
       if (item.is_number()) m.total = item.get<double>();
     } else if (key == "band") {
       if (!item.is_null()) {
-        VARSAM_ASSIGN_OR_RETURN(m.band, Text(item, where));
+        VARSAM_ASSIGN_OR_RETURN(m.band, JsonTextOrNull(item, where));
       }
     }
   }
@@ -81,23 +66,23 @@ absl::StatusOr<Episode> ParseEpisode(const json& value, std::string_view what) {
                      "start", "end", "outcome", "measurements", "field_classes"}));
   Episode s;
   for (const char* required : {"age", "start"}) {
-    if (!value.contains(required)) return Bad(Key(what, required), "is required");
+    if (!value.contains(required)) return InvalidField(JsonKeyPath(what, required), "is required");
   }
   for (const auto& [key, item] : value.items()) {
-    const std::string where = Key(what, key);
+    const std::string where = JsonKeyPath(what, key);
     if (key == "personnummer") {
-      VARSAM_ASSIGN_OR_RETURN(s.personnummer, Text(item, where));
+      VARSAM_ASSIGN_OR_RETURN(s.personnummer, JsonTextOrNull(item, where));
     } else if (key == "client_ref") {
-      VARSAM_ASSIGN_OR_RETURN(s.client_ref, Text(item, where));
+      VARSAM_ASSIGN_OR_RETURN(s.client_ref, JsonTextOrNull(item, where));
     } else if (key == "age") {
       VARSAM_ASSIGN_OR_RETURN(const std::int64_t age, JsonWholeNumber(item, where, 0, 150));
       s.age = static_cast<int>(age);
     } else if (key == "sex") {
-      VARSAM_ASSIGN_OR_RETURN(s.sex, Text(item, where));
+      VARSAM_ASSIGN_OR_RETURN(s.sex, JsonTextOrNull(item, where));
     } else if (key == "postal_code") {
-      VARSAM_ASSIGN_OR_RETURN(s.postal_code, Text(item, where));
+      VARSAM_ASSIGN_OR_RETURN(s.postal_code, JsonTextOrNull(item, where));
     } else if (key == "intervention") {
-      VARSAM_ASSIGN_OR_RETURN(s.intervention, Text(item, where));
+      VARSAM_ASSIGN_OR_RETURN(s.intervention, JsonTextOrNull(item, where));
     } else if (key == "start") {
       VARSAM_ASSIGN_OR_RETURN(s.start, DateValue(item, where));
     } else if (key == "end") {
@@ -105,30 +90,32 @@ absl::StatusOr<Episode> ParseEpisode(const json& value, std::string_view what) {
         VARSAM_ASSIGN_OR_RETURN(s.end, DateValue(item, where));
       }
     } else if (key == "outcome") {
-      VARSAM_ASSIGN_OR_RETURN(s.outcome, Text(item, where));
+      VARSAM_ASSIGN_OR_RETURN(s.outcome, JsonTextOrNull(item, where));
     } else if (key == "measurements") {
       if (item.is_null()) continue;
-      if (!item.is_array()) return Bad(where, "must be an array of measurements");
+      if (!item.is_array()) return InvalidField(where, "must be an array of measurements");
       for (std::size_t i = 0; i < item.size(); ++i) {
-        VARSAM_ASSIGN_OR_RETURN(store::Measurement m, ParseMeasurement(item[i], Index(where, i)));
+        VARSAM_ASSIGN_OR_RETURN(store::Measurement m,
+                                ParseMeasurement(item[i], JsonIndexPath(where, i)));
         s.measurements.push_back(std::move(m));
       }
     } else if (key == "field_classes") {
       if (item.is_null()) continue;
-      if (!item.is_array()) return Bad(where, "must be an array of field classes");
+      if (!item.is_array()) return InvalidField(where, "must be an array of field classes");
       for (const json& name : item) {
         const std::optional<access::FieldClass> field_class =
             name.is_string() ? access::ParseFieldClass(name.get_ref<const std::string&>())
                              : std::nullopt;
         if (!field_class) {
-          return Bad(where, "must be an array of \"ordinary\", \"sensitive\", \"trade_union\"");
+          return InvalidField(where,
+                              "must be an array of \"ordinary\", \"sensitive\", \"trade_union\"");
         }
         s.field_classes.push_back(*field_class);
       }
     }
   }
   if (s.personnummer.empty() && s.client_ref.empty()) {
-    return Bad(what, "needs \"personnummer\" or \"client_ref\"");
+    return InvalidField(what, "needs \"personnummer\" or \"client_ref\"");
   }
   return s;
 }
@@ -141,10 +128,11 @@ absl::StatusOr<std::vector<Episode>> ParseEpisodes(std::string_view text, std::s
     batch.push_back(std::move(s));
     return batch;
   }
-  if (!root.is_array()) return Bad(what, "must be a submission or an array of submissions");
+  if (!root.is_array())
+    return InvalidField(what, "must be a submission or an array of submissions");
   batch.reserve(root.size());
   for (std::size_t i = 0; i < root.size(); ++i) {
-    VARSAM_ASSIGN_OR_RETURN(Episode s, ParseEpisode(root[i], Index(what, i)));
+    VARSAM_ASSIGN_OR_RETURN(Episode s, ParseEpisode(root[i], JsonIndexPath(what, i)));
     batch.push_back(std::move(s));
   }
   return batch;
@@ -187,11 +175,12 @@ absl::StatusOr<RegisterCase> ParseRegisterCase(const json& value, std::string_vi
   }
   const auto episodes = value.find("episodes");
   if (episodes == value.end() || !episodes->is_array() || episodes->empty()) {
-    return Bad("episodes", "must be a non-empty array");
+    return InvalidField("episodes", "must be a non-empty array");
   }
   c.episodes.reserve(episodes->size());
   for (std::size_t i = 0; i < episodes->size(); ++i) {
-    VARSAM_ASSIGN_OR_RETURN(Episode episode, ParseEpisode((*episodes)[i], Index("episodes", i)));
+    VARSAM_ASSIGN_OR_RETURN(Episode episode,
+                            ParseEpisode((*episodes)[i], JsonIndexPath("episodes", i)));
     c.episodes.push_back(std::move(episode));
   }
   return c;
