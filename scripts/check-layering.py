@@ -12,7 +12,7 @@ Rules (docs/architecture.md, "Components"):
   3. every folder under src/ is a component's;
   4. with ARCHITECTURE_MD: its table "Components and what each may use" lists every component
      with exactly the dependencies the build declares (the documented graph is the built one).
-Outside libraries (absl/, nlohmann/, re2/, openssl/, sqlite3.h, libpq-fe.h, the C and C++
+Outside libraries (absl/, nlohmann/, re2/, openssl/, sqlite3.h, libpq-fe.h, Eigen/, the C and C++
 standard headers) are the build's business, not this check's. Prints one line per violation
 and exits 1 when there is one.
 """
@@ -23,7 +23,7 @@ import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 OUTSIDE = ("absl/", "nlohmann/", "re2/", "openssl/", "sqlite3.h", "libpq-fe.h", "catch2/",
-           "benchmark/", "CLI/")
+           "benchmark/", "CLI/", "Eigen/")
 SOURCE_SUFFIXES = {".h", ".cc", ".c"}
 
 

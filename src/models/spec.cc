@@ -1,0 +1,238 @@
+// The model specification's JSON form (varsam/models.h; docs/models.md, "The specification").
+// Strict: every key known, every value of its type and vocabulary; messages name the field.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "internal.h"
+#include "nlohmann/json.hpp"
+#include "varsam/core.h"
+#include "varsam/models.h"
+#include "varsam/store.h"
+
+namespace varsam::models {
+namespace {
+
+using nlohmann::json;
+
+struct KindName {
+  FeatureKind kind;
+  std::string_view name;
+};
+constexpr KindName kKindNames[] = {{FeatureKind::kAgeBand, "age_band"},
+                                   {FeatureKind::kSex, "sex"},
+                                   {FeatureKind::kRegion, "region"},
+                                   {FeatureKind::kCaseKind, "case_kind"},
+                                   {FeatureKind::kIntervention, "intervention"},
+                                   {FeatureKind::kIntakeTotal, "intake_total"},
+                                   {FeatureKind::kIntakeBand, "intake_band"},
+                                   {FeatureKind::kEarlierEpisodes, "earlier_episodes"}};
+
+bool NeedsInstrument(FeatureKind kind) {
+  return kind == FeatureKind::kIntakeTotal || kind == FeatureKind::kIntakeBand;
+}
+
+// A code as the register's vocabularies hold them: a lower-case ASCII letter, then lower-case
+// letters, digits, '_' or '-', at most 64 (varsam/store.h, RegisterVocabulary).
+bool IsCode(std::string_view s) {
+  if (s.empty() || s.size() > 64 || s[0] < 'a' || s[0] > 'z') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_' || c == '-';
+  });
+}
+
+absl::StatusOr<std::string> Text(const json& value, std::string_view what) {
+  if (!value.is_string()) return InvalidField(what, "must be a string");
+  return value.get<std::string>();
+}
+
+absl::StatusOr<std::vector<std::string>> Codes(const json& value, std::string_view what,
+                                               std::span<const std::string_view> vocabulary,
+                                               bool allow_empty_code) {
+  if (!value.is_array()) return InvalidField(what, "must be an array of strings");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string path = JsonIndexPath(what, i);
+    VARSAM_ASSIGN_OR_RETURN(std::string code, Text(value[i], path));
+    const bool known = vocabulary.empty() ? (IsCode(code) || (allow_empty_code && code.empty()))
+                                          : std::find(vocabulary.begin(), vocabulary.end(), code) !=
+                                                vocabulary.end();
+    if (!known) return InvalidField(path, "is not in the field's vocabulary");
+    if (std::find(out.begin(), out.end(), code) != out.end()) {
+      return InvalidField(path, "is listed twice");
+    }
+    out.push_back(std::move(code));
+  }
+  return out;
+}
+
+absl::Status ParsePopulation(const json& value, std::string_view what, ModelSpec& spec) {
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(value, what, {"case_kinds", "interventions", "period"}));
+  if (value.contains("case_kinds")) {
+    VARSAM_ASSIGN_OR_RETURN(
+        spec.case_kinds,
+        Codes(value["case_kinds"], JsonKeyPath(what, "case_kinds"), store::kCaseKinds, false));
+  }
+  if (value.contains("interventions")) {
+    VARSAM_ASSIGN_OR_RETURN(
+        spec.interventions,
+        Codes(value["interventions"], JsonKeyPath(what, "interventions"), {}, true));
+  }
+  if (value.contains("period")) {
+    const std::string path = JsonKeyPath(what, "period");
+    const json& period = value["period"];
+    VARSAM_RETURN_IF_ERROR(CheckJsonKeys(period, path, {"from", "to"}));
+    std::optional<PeriodMonths> from;
+    std::optional<PeriodMonths> to;
+    for (const std::string_view key : {std::string_view("from"), std::string_view("to")}) {
+      if (!period.contains(key)) continue;
+      const std::string key_path = JsonKeyPath(path, key);
+      VARSAM_ASSIGN_OR_RETURN(std::string text, Text(period[std::string(key)], key_path));
+      const auto months = ParsePeriod(text);
+      if (!months) return InvalidField(key_path, "must be a period YYYY, YYYY-Qn or YYYY-MM");
+      (key == "from" ? from : to) = months;
+      (key == "from" ? spec.period_from : spec.period_to) = std::move(text);
+    }
+    if (from && to && from->first > to->last) {
+      return InvalidField(path, "'from' must not come after 'to'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FeatureSpec> ParseFeature(const json& value, std::string_view what) {
+  FeatureSpec feature;
+  std::string name;
+  if (value.is_string()) {
+    name = value.get<std::string>();
+  } else {
+    VARSAM_RETURN_IF_ERROR(CheckJsonKeys(value, what, {"feature", "instrument", "bins"}));
+    if (!value.contains("feature"))
+      return InvalidField(JsonKeyPath(what, "feature"), "is required");
+    VARSAM_ASSIGN_OR_RETURN(name, Text(value["feature"], JsonKeyPath(what, "feature")));
+  }
+  const auto* found = std::find_if(std::begin(kKindNames), std::end(kKindNames),
+                                   [&](const KindName& k) { return k.name == name; });
+  if (found == std::end(kKindNames)) {
+    return InvalidField(value.is_string() ? std::string(what) : JsonKeyPath(what, "feature"),
+                        "is not a known feature");
+  }
+  feature.kind = found->kind;
+  const bool has_instrument = value.is_object() && value.contains("instrument");
+  if (NeedsInstrument(feature.kind) != has_instrument) {
+    return InvalidField(JsonKeyPath(what, "instrument"), NeedsInstrument(feature.kind)
+                                                             ? "is required for intake features"
+                                                             : "is only for intake features");
+  }
+  if (has_instrument) {
+    const std::string path = JsonKeyPath(what, "instrument");
+    VARSAM_ASSIGN_OR_RETURN(feature.instrument, Text(value["instrument"], path));
+    if (!IsCode(feature.instrument)) return InvalidField(path, "must be an instrument id");
+  }
+  if (value.is_object() && value.contains("bins")) {
+    const std::string path = JsonKeyPath(what, "bins");
+    if (feature.kind != FeatureKind::kIntakeTotal) {
+      return InvalidField(path, "is only for intake_total");
+    }
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t bins, JsonWholeNumber(value["bins"], path, 2, 20));
+    feature.bins = static_cast<int>(bins);
+  }
+  return feature;
+}
+
+absl::Status ParseLearner(const json& value, std::string_view what, ModelSpec& spec) {
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(value, what, {"kind", "l2", "folds", "seed"}));
+  if (!value.contains("kind")) return InvalidField(JsonKeyPath(what, "kind"), "is required");
+  VARSAM_ASSIGN_OR_RETURN(const std::string kind, Text(value["kind"], JsonKeyPath(what, "kind")));
+  if (kind != "logistic") return InvalidField(JsonKeyPath(what, "kind"), "must be \"logistic\"");
+  if (value.contains("l2")) {
+    const std::string path = JsonKeyPath(what, "l2");
+    const json& l2 = value["l2"];
+    const auto lambda = [](const json& v) {
+      return v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0 &&
+             v.get<double>() <= 1e9;
+    };
+    constexpr std::string_view kRule = "must be a number from 0 to 1e9";
+    spec.lambdas.clear();
+    if (l2.is_array()) {
+      if (l2.empty() || l2.size() > 20) return InvalidField(path, "must list 1 to 20 lambdas");
+      for (std::size_t i = 0; i < l2.size(); ++i) {
+        if (!lambda(l2[i])) return InvalidField(JsonIndexPath(path, i), kRule);
+        spec.lambdas.push_back(l2[i].get<double>());
+      }
+    } else {
+      if (!lambda(l2)) return InvalidField(path, kRule);
+      spec.lambdas.push_back(l2.get<double>());
+    }
+  }
+  if (value.contains("folds")) {
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t folds,
+                            JsonWholeNumber(value["folds"], JsonKeyPath(what, "folds"), 2, 20));
+    spec.folds = static_cast<int>(folds);
+  }
+  if (value.contains("seed")) {
+    VARSAM_ASSIGN_OR_RETURN(
+        const std::int64_t seed,
+        JsonWholeNumber(value["seed"], JsonKeyPath(what, "seed"), 0, std::int64_t{1} << 53));
+    spec.seed = static_cast<std::uint64_t>(seed);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string_view FeatureKindName(FeatureKind kind) {
+  for (const KindName& k : kKindNames) {
+    if (k.kind == kind) return k.name;
+  }
+  return "unknown";
+}
+
+absl::StatusOr<ModelSpec> ParseModelSpec(std::string_view text) {
+  VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "spec"));
+  VARSAM_RETURN_IF_ERROR(
+      CheckJsonKeys(root, "spec", {"target", "population", "features", "learner", "min_support"}));
+  ModelSpec spec;
+  if (!root.contains("target")) return InvalidField("spec.target", "is required");
+  VARSAM_ASSIGN_OR_RETURN(spec.target, Text(root["target"], "spec.target"));
+  if (std::find(std::begin(store::kOutcomes), std::end(store::kOutcomes), spec.target) ==
+      std::end(store::kOutcomes)) {
+    return InvalidField("spec.target", "must be one of the register's outcomes");
+  }
+  if (root.contains("population")) {
+    VARSAM_RETURN_IF_ERROR(ParsePopulation(root["population"], "spec.population", spec));
+  }
+  if (!root.contains("features")) return InvalidField("spec.features", "is required");
+  const json& features = root["features"];
+  if (!features.is_array() || features.empty() || features.size() > 32) {
+    return InvalidField("spec.features", "must be an array of 1 to 32 features");
+  }
+  for (std::size_t i = 0; i < features.size(); ++i) {
+    const std::string path = JsonIndexPath("spec.features", i);
+    VARSAM_ASSIGN_OR_RETURN(FeatureSpec feature, ParseFeature(features[i], path));
+    for (const FeatureSpec& other : spec.features) {
+      if (other.kind == feature.kind && other.instrument == feature.instrument) {
+        return InvalidField(path, "is listed twice");
+      }
+    }
+    spec.features.push_back(std::move(feature));
+  }
+  if (!root.contains("learner")) return InvalidField("spec.learner", "is required");
+  VARSAM_RETURN_IF_ERROR(ParseLearner(root["learner"], "spec.learner", spec));
+  if (root.contains("min_support")) {
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t k,
+                            JsonWholeNumber(root["min_support"], "spec.min_support", 2, 1000000));
+    spec.min_support = static_cast<int>(k);
+  }
+  return spec;
+}
+
+}  // namespace varsam::models

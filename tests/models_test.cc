@@ -1,0 +1,457 @@
+// Tests of varsam/models.h: the strict specification loader, the training set built from
+// register rows (levels below k merged), the logistic learner against a known logistic model,
+// and the evaluation against hand-worked figures. Every register here is synthetic, drawn from
+// a seeded generator inside the test.
+
+#include "varsam/models.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catch2/catch.hpp"
+#include "varsam/core.h"
+#include "varsam/store.h"
+
+namespace {
+
+using varsam::StatusMessage;
+using varsam::models::BuildTrainingSet;
+using varsam::models::Evaluate;
+using varsam::models::FeatureKind;
+using varsam::models::Fit;
+using varsam::models::ModelSpec;
+using varsam::models::ParseModelSpec;
+using varsam::store::EpisodeRow;
+using varsam::store::RegisterMeasurementRow;
+
+double Sigmoid(double z) { return 1 / (1 + std::exp(-z)); }
+
+// The known model the synthetic register follows: logit P(dropout) = intercept + the effect of
+// each feature's level (0 for the reference level, which is also the most common one).
+constexpr double kIntercept = -1.2;
+const std::map<std::string, double>& TrueEffects() {
+  static const auto* effects =
+      new std::map<std::string, double>{{"age_band=18-24", 0.5},
+                                        {"age_band=35-49", -0.3},
+                                        {"age_band=50-64", -0.6},
+                                        {"sex=male", 0.4},
+                                        {"intervention=familjebehandling", -0.5},
+                                        {"intervention=stodsamtal", 0.6},
+                                        {"intervention=boendestod", -0.3},
+                                        {"intake_total:phq9=[8, 14)", 0.4},
+                                        {"intake_total:phq9=[14, 20)", 0.8},
+                                        {"intake_total:phq9=>= 20", 1.2},
+                                        {"intake_total:phq9=(missing)", 0.2},
+                                        {"earlier_episodes=1", 0.3},
+                                        {"earlier_episodes=2", 0.5}};
+  return *effects;
+}
+
+struct Register {
+  std::vector<EpisodeRow> episodes;
+  std::vector<RegisterMeasurementRow> measurements;
+  std::vector<double> true_probability;  // per episode, in order
+};
+
+std::string Pseudonym(int person) {
+  const std::string digits = std::to_string(person);
+  return std::string("p1_").append(43 - digits.size(), 'A').append(digits);
+}
+
+template <typename T>
+const T& Pick(std::mt19937_64& rng, const std::vector<T>& values,
+              const std::vector<double>& weights) {
+  std::discrete_distribution<std::size_t> d(weights.begin(), weights.end());
+  return values[d(rng)];
+}
+
+// `people` synthetic people with 1 to 3 episodes each (in successive years); the first episode
+// of each of `rare_people` people has the intervention "arbetstraning".
+Register MakeRegister(int people, std::uint64_t seed, int rare_people) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  const std::vector<std::string> ages = {"25-34", "18-24", "35-49", "50-64"};
+  const std::vector<std::string> sexes = {"female", "male"};
+  const std::vector<std::string> interventions = {"missbruk_oppenvard", "familjebehandling",
+                                                  "stodsamtal", "boendestod"};
+  const std::vector<double> totals = {2, 8, 14, 20};
+  const std::vector<std::string> total_levels = {"", "[8, 14)", "[14, 20)", ">= 20"};
+  const auto& effect = TrueEffects();
+  const auto at = [&](const std::string& column) {
+    const auto found = effect.find(column);
+    return found == effect.end() ? 0.0 : found->second;
+  };
+  Register reg;
+  for (int person = 0; person < people; ++person) {
+    const std::string& age = Pick(rng, ages, {0.35, 0.2, 0.25, 0.2});
+    const std::string& sex = Pick(rng, sexes, {0.55, 0.45});
+    const int episodes = static_cast<int>(Pick(rng, std::vector<int>{1, 2, 3}, {0.6, 0.3, 0.1}));
+    for (int e = 0; e < episodes; ++e) {
+      EpisodeRow row;
+      row.pseudonym = Pseudonym(person);
+      row.key_epoch = 1;
+      row.age_band = age;
+      row.sex = sex;
+      row.region = "01";
+      row.case_kind = "insats";
+      row.intervention = Pick(rng, interventions, {0.35, 0.25, 0.2, 0.2});
+      if (e == 0 && person < rare_people) row.intervention = "arbetstraning";
+      const int quarter = 1 + static_cast<int>(rng() % 4);
+      row.start_period = std::to_string(2022 + e).append("-Q").append(std::to_string(quarter));
+      row.end_period = row.start_period;
+      row.record_key = rng() | 1;
+      double z = kIntercept + at("age_band=" + age) + at("sex=" + sex) +
+                 at("intervention=" + row.intervention) +
+                 at("earlier_episodes=" + std::to_string(e));
+      if (u(rng) < 0.05) {
+        z += at("intake_total:phq9=(missing)");
+      } else {
+        const auto level = static_cast<std::size_t>(rng() % 4);
+        z += at("intake_total:phq9=" + total_levels[level]);
+        RegisterMeasurementRow m;
+        m.pseudonym = row.pseudonym;
+        m.key_epoch = 1;
+        m.instrument = "phq9";
+        m.session = 1;
+        m.period = row.start_period;
+        m.total = totals[level];
+        m.record_key = rng() | 1;
+        reg.measurements.push_back(m);
+      }
+      const double p = Sigmoid(z);
+      row.outcome = u(rng) < p ? "dropout" : (u(rng) < 0.5 ? "completed" : "improved");
+      reg.true_probability.push_back(p);
+      reg.episodes.push_back(row);
+    }
+  }
+  return reg;
+}
+
+constexpr std::string_view kSpecJson = R"({
+  "target": "dropout",
+  "population": {"case_kinds": ["insats"]},
+  "features": ["age_band", "sex", "intervention",
+               {"feature": "intake_total", "instrument": "phq9", "bins": 4},
+               "earlier_episodes"],
+  "learner": {"kind": "logistic", "l2": [0.1, 1, 10], "folds": 5, "seed": 7},
+  "min_support": 10
+})";
+
+ModelSpec Spec() {
+  const auto spec = ParseModelSpec(kSpecJson);
+  REQUIRE(spec.ok());
+  return *spec;
+}
+
+std::string Message(const absl::Status& status) { return std::string(StatusMessage(status)); }
+
+}  // namespace
+
+TEST_CASE("models: a specification is read with every field", "[models]") {
+  const ModelSpec spec = Spec();
+  CHECK(spec.target == "dropout");
+  CHECK(spec.case_kinds == std::vector<std::string>{"insats"});
+  REQUIRE(spec.features.size() == 5);
+  CHECK(spec.features[0].kind == FeatureKind::kAgeBand);
+  CHECK(spec.features[3].kind == FeatureKind::kIntakeTotal);
+  CHECK(spec.features[3].instrument == "phq9");
+  CHECK(spec.features[3].bins == 4);
+  CHECK(spec.lambdas == std::vector<double>{0.1, 1, 10});
+  CHECK(spec.folds == 5);
+  CHECK(spec.seed == 7);
+  CHECK(spec.min_support == 10);
+  const auto defaults = ParseModelSpec(
+      R"({"target": "improved", "features": ["sex"], "learner": {"kind": "logistic"}})");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->min_support == 10);
+  CHECK(defaults->lambdas == std::vector<double>{1.0});
+}
+
+TEST_CASE("models: a malformed specification is refused naming the field, never the value",
+          "[models]") {
+  struct Case {
+    std::string json;
+    std::string field;
+  };
+  const std::string secret = "secret-value-q";
+  const std::vector<Case> cases = {
+      {"[]", "spec"},
+      {"{\"target\": \"dropout\", \"features\": [\"sex\"], \"learner\": {\"kind\": "
+       "\"logistic\"}, \"colour\": 1}",
+       "spec: unknown key 'colour'"},
+      {"{\"target\": \"" + secret +
+           "\", \"features\": [\"sex\"], \"learner\": {\"kind\": "
+           "\"logistic\"}}",
+       "spec.target"},
+      {R"({"features": ["sex"], "learner": {"kind": "logistic"}})", "spec.target"},
+      {R"({"target": "dropout", "features": [], "learner": {"kind": "logistic"}})",
+       "spec.features"},
+      {"{\"target\": \"dropout\", \"features\": [\"sex\", \"" + secret +
+           "\"], \"learner\": {\"kind\": \"logistic\"}}",
+       "spec.features[1]"},
+      {R"({"target": "dropout", "features": ["sex", "sex"], "learner": {"kind": "logistic"}})",
+       "spec.features[1]"},
+      {R"({"target": "dropout", "features": [{"feature": "intake_total"}],
+           "learner": {"kind": "logistic"}})",
+       "spec.features[0].instrument"},
+      {R"({"target": "dropout", "features": [{"feature": "sex", "bins": 3}],
+           "learner": {"kind": "logistic"}})",
+       "spec.features[0]"},
+      {R"({"target": "dropout", "features": [{"feature": "intake_total", "instrument": "phq9",
+           "bins": 1}], "learner": {"kind": "logistic"}})",
+       "spec.features[0].bins"},
+      {R"({"target": "dropout", "features": ["sex"]})", "spec.learner"},
+      {R"({"target": "dropout", "features": ["sex"], "learner": {"kind": "forest"}})",
+       "spec.learner.kind"},
+      {R"({"target": "dropout", "features": ["sex"],
+           "learner": {"kind": "logistic", "l2": [1, -2]}})",
+       "spec.learner.l2[1]"},
+      {R"({"target": "dropout", "features": ["sex"],
+           "learner": {"kind": "logistic", "folds": 1}})",
+       "spec.learner.folds"},
+      {R"({"target": "dropout", "features": ["sex"],
+           "learner": {"kind": "logistic", "seed": -1}})",
+       "spec.learner.seed"},
+      {R"({"target": "dropout", "features": ["sex"], "learner": {"kind": "logistic"},
+           "min_support": 1})",
+       "spec.min_support"},
+      {"{\"target\": \"dropout\", \"features\": [\"sex\"], \"learner\": {\"kind\": "
+       "\"logistic\"}, \"population\": {\"case_kinds\": [\"" +
+           secret + "\"]}}",
+       "spec.population.case_kinds[0]"},
+      {"{\"target\": \"dropout\", \"features\": [\"sex\"], \"learner\": {\"kind\": "
+       "\"logistic\"}, \"population\": {\"period\": {\"from\": \"" +
+           secret + "\"}}}",
+       "spec.population.period.from"},
+      {R"({"target": "dropout", "features": ["sex"], "learner": {"kind": "logistic"},
+           "population": {"period": {"from": "2025", "to": "2024-Q2"}}})",
+       "spec.population.period"},
+      {R"({"target": "dropout", "features": ["sex"], "learner": {"kind": "logistic"},
+           "population": {"interventions": ["Not A Code"]}})",
+       "spec.population.interventions[0]"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.json);
+    const auto spec = ParseModelSpec(c.json);
+    REQUIRE_FALSE(spec.ok());
+    CHECK(spec.status().code() == absl::StatusCode::kInvalidArgument);
+    const std::string message = Message(spec.status());
+    CHECK(message.find(c.field) == 0);
+    CHECK(message.find(secret) == std::string::npos);
+  }
+}
+
+TEST_CASE("models: the learned coefficients recover a known logistic model", "[models]") {
+  const Register reg = MakeRegister(20000, 20261204, 5);
+  const ModelSpec spec = Spec();
+  const auto training = BuildTrainingSet(spec, reg.episodes, reg.measurements);
+  REQUIRE(training.ok());
+  CHECK(training->rows == reg.episodes.size());
+  CHECK(training->left_out == 0);
+  const auto fit = Fit(spec, *training);
+  REQUIRE(fit.ok());
+  const auto& coefficients = fit->model.coefficients();
+  REQUIRE(coefficients.size() == training->column_names.size() + 1);
+  CHECK(coefficients[0].name == "(intercept)");
+
+  // Every true effect has a coefficient of its sign within three standard errors, and the
+  // model has no column the truth does not know (so none for the rare intervention).
+  std::set<std::string> seen;
+  for (const auto& c : coefficients) {
+    const double truth = c.name == "(intercept)" ? kIntercept : TrueEffects().at(c.name);
+    INFO(c.name << ": " << c.estimate << " (se " << c.standard_error << "), truth " << truth);
+    CHECK(c.standard_error > 0);
+    CHECK(c.standard_error < 0.2);
+    CHECK(std::signbit(c.estimate) == std::signbit(truth));
+    CHECK(std::abs(c.estimate - truth) <= 3 * c.standard_error);
+    seen.insert(c.name);
+  }
+  CHECK(seen.size() == TrueEffects().size() + 1);
+
+  // Out of fold, the model ranks as well as the truth (the Bayes AUC on the same episodes)
+  // and is calibrated.
+  const auto bayes = Evaluate(reg.true_probability, training->labels);
+  REQUIRE(bayes.ok());
+  const auto& e = fit->evaluation;
+  INFO("AUC " << e.auc << " [" << e.auc_low << ", " << e.auc_high << "], Bayes AUC " << bayes->auc
+              << ", slope " << e.calibration_slope << ", in the large "
+              << e.calibration_in_the_large << ", ECE " << e.ece << ", Brier " << e.brier
+              << ", lambda " << fit->model.lambda());
+  CHECK(std::abs(e.auc - bayes->auc) <= 0.01);
+  CHECK(e.auc_low < e.auc);
+  CHECK(e.auc < e.auc_high);
+  CHECK(e.calibration_slope >= 0.9);
+  CHECK(e.calibration_slope <= 1.1);
+  CHECK(std::abs(e.calibration_in_the_large) <= 0.1);
+  CHECK(e.ece < 0.03);
+  CHECK(fit->cv.size() == 3);
+  WARN("models: AUC " << e.auc << " [" << e.auc_low << ", " << e.auc_high << "] vs Bayes "
+                      << bayes->auc << "; slope " << e.calibration_slope << "; in the large "
+                      << e.calibration_in_the_large << "; ECE " << e.ece << "; Brier " << e.brier
+                      << "; lambda " << fit->model.lambda());
+}
+
+TEST_CASE("models: a level covering fewer than k pseudonyms has no coefficient", "[models]") {
+  const Register reg = MakeRegister(3000, 11, 5);  // 5 people had "arbetstraning"
+  const ModelSpec spec = Spec();
+  const auto training = BuildTrainingSet(spec, reg.episodes, reg.measurements);
+  REQUIRE(training.ok());
+  for (const std::string& name : training->column_names) {
+    CHECK(name.find("arbetstraning") == std::string::npos);
+    CHECK(name.find("(other)") == std::string::npos);  // 5 < k: "other" went to the reference
+  }
+  const auto& intervention = training->features[2];
+  CHECK(intervention.name == "intervention");
+  CHECK(intervention.merged == std::vector<std::string>{"arbetstraning"});
+  CHECK(intervention.levels.front() == "missbruk_oppenvard");
+
+  // With 12 people over three rare interventions, "(other)" reaches k and gets a column.
+  Register more = MakeRegister(3000, 12, 0);
+  const std::vector<std::string> rare = {"arbetstraning", "kontaktperson", "annat"};
+  for (std::size_t i = 0; i < 12; ++i) {
+    for (auto& e : more.episodes) {
+      if (e.pseudonym == Pseudonym(static_cast<int>(i))) e.intervention = rare[i % 3];
+    }
+  }
+  const auto other = BuildTrainingSet(spec, more.episodes, more.measurements);
+  REQUIRE(other.ok());
+  CHECK(std::count(other->column_names.begin(), other->column_names.end(),
+                   "intervention=(other)") == 1);
+  CHECK(other->features[2].merged.size() == 3);
+
+  // The property: every column is 1 for at least k distinct pseudonyms.
+  for (const auto* set : {&*training, &*other}) {
+    for (std::size_t c = 0; c < set->column_names.size(); ++c) {
+      std::set<std::int32_t> people;
+      for (std::size_t r = 0; r < set->rows; ++r) {
+        if (set->design[c * set->rows + r] == 1) people.insert(set->groups[r]);
+      }
+      INFO(set->column_names[c]);
+      CHECK(people.size() >= static_cast<std::size_t>(spec.min_support));
+    }
+  }
+}
+
+TEST_CASE("models: rows outside the population are left out", "[models]") {
+  Register reg = MakeRegister(2000, 5, 0);
+  for (std::size_t i = 0; i < reg.episodes.size(); i += 4) reg.episodes[i].case_kind = "utredning";
+  reg.episodes[1].outcome = "";
+  ModelSpec spec = Spec();
+  spec.period_to = "2022";
+  const auto training = BuildTrainingSet(spec, reg.episodes, reg.measurements);
+  REQUIRE(training.ok());
+  std::size_t expected = 0;
+  for (const auto& e : reg.episodes) {
+    if (e.case_kind == "insats" && !e.outcome.empty() && e.start_period.starts_with("2022")) {
+      ++expected;
+    }
+  }
+  CHECK(training->rows == expected);
+  CHECK(training->left_out == reg.episodes.size() - expected);
+  // Only first episodes start in 2022: every row has no earlier episode.
+  for (const auto& row : training->raw) CHECK(row[4].level == "0");
+}
+
+TEST_CASE("models: a fit is deterministic for a seed, and the seed assigns the folds", "[models]") {
+  const Register reg = MakeRegister(3000, 99, 0);
+  ModelSpec spec = Spec();
+  const auto training = BuildTrainingSet(spec, reg.episodes, reg.measurements);
+  REQUIRE(training.ok());
+  const auto a = Fit(spec, *training);
+  const auto b = Fit(spec, *training);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(a->model.coefficients().size() == b->model.coefficients().size());
+  for (std::size_t i = 0; i < a->model.coefficients().size(); ++i) {
+    CHECK(a->model.coefficients()[i].estimate == b->model.coefficients()[i].estimate);
+    CHECK(a->model.coefficients()[i].standard_error == b->model.coefficients()[i].standard_error);
+  }
+  CHECK(a->out_of_fold == b->out_of_fold);
+  CHECK(a->evaluation.auc == b->evaluation.auc);
+  spec.seed = 8;
+  const auto c = Fit(spec, *training);
+  REQUIRE(c.ok());
+  CHECK(c->out_of_fold != a->out_of_fold);
+}
+
+TEST_CASE("models: a score is the base plus each feature's contribution", "[models]") {
+  const Register reg = MakeRegister(3000, 3, 0);
+  const ModelSpec spec = Spec();
+  const auto training = BuildTrainingSet(spec, reg.episodes, reg.measurements);
+  REQUIRE(training.ok());
+  const auto fit = Fit(spec, *training);
+  REQUIRE(fit.ok());
+  std::vector<double> mean_contribution(spec.features.size(), 0.0);
+  for (std::size_t r = 0; r < training->rows; ++r) {
+    const auto p = fit->model.Predict(training->raw[r]);
+    const auto explanation = fit->model.Explain(training->raw[r]);
+    REQUIRE(p.ok());
+    REQUIRE(explanation.ok());
+    double z = explanation->base_log_odds;
+    for (std::size_t f = 0; f < explanation->contributions.size(); ++f) {
+      z += explanation->contributions[f].log_odds;
+      mean_contribution[f] += explanation->contributions[f].log_odds;
+    }
+    CHECK(std::abs(Sigmoid(z) - *p) < 1e-12);
+    CHECK(explanation->probability == Approx(*p).epsilon(1e-12));
+  }
+  // Relative to the training mean: each feature's contributions average to zero.
+  for (const double sum : mean_contribution) {
+    CHECK(std::abs(sum / static_cast<double>(training->rows)) < 1e-9);
+  }
+  // An unseen level reads as the reference (no "(other)" here); a short row is refused.
+  auto row = training->raw[0];
+  row[2].level = "placering_hvb";
+  const auto e = fit->model.Explain(row);
+  REQUIRE(e.ok());
+  CHECK(e->contributions[2].level == "missbruk_oppenvard");
+  row.pop_back();
+  CHECK(fit->model.Predict(row).status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("models: evaluation figures match hand-worked values", "[models]") {
+  const std::vector<double> p = {0.1, 0.4, 0.35, 0.8};
+  const std::vector<double> y = {0, 0, 1, 1};
+  const auto e = Evaluate(p, y);
+  REQUIRE(e.ok());
+  CHECK(e->auc == Approx(0.75));
+  CHECK(e->auc_se == Approx(std::sqrt(0.125)));  // DeLong: var {.5, 1}/2 + var {1, .5}/2
+  CHECK(e->brier == Approx(0.158125));
+  CHECK(e->ece == Approx(0.3375));
+  CHECK(e->reliability.size() == 10);
+  CHECK(e->reliability[3].count == 1);
+  CHECK(e->reliability[3].observed_rate == 1);
+  const auto ties = Evaluate(std::vector<double>{0.5, 0.5}, std::vector<double>{0, 1});
+  REQUIRE(ties.ok());
+  CHECK(ties->auc == Approx(0.5));
+  CHECK_FALSE(Evaluate(std::vector<double>{0.5}, std::vector<double>{1}).ok());
+  CHECK_FALSE(Evaluate(std::vector<double>{1.5, 0.1}, std::vector<double>{1, 0}).ok());
+}
+
+TEST_CASE("models: an overconfident score has a calibration slope below one", "[models]") {
+  const Register reg = MakeRegister(10000, 17, 0);
+  std::vector<double> labels;
+  std::vector<double> sharp;
+  for (std::size_t i = 0; i < reg.episodes.size(); ++i) {
+    labels.push_back(reg.episodes[i].outcome == "dropout" ? 1.0 : 0.0);
+    const double z = std::log(reg.true_probability[i] / (1 - reg.true_probability[i]));
+    sharp.push_back(Sigmoid(2 * z));
+  }
+  const auto truth = Evaluate(reg.true_probability, labels);
+  const auto over = Evaluate(sharp, labels);
+  REQUIRE(truth.ok());
+  REQUIRE(over.ok());
+  CHECK(truth->calibration_slope == Approx(1).margin(0.1));
+  CHECK(over->calibration_slope == Approx(0.5).margin(0.07));
+  // A monotone map keeps the ranking (up to the rounding of sums of effects that tie).
+  CHECK(over->auc == Approx(truth->auc).margin(1e-3));
+  CHECK(over->ece > truth->ece);
+}
