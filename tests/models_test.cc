@@ -415,6 +415,8 @@ TEST_CASE("models: a score is the base plus each feature's contribution", "[mode
   CHECK(e->contributions[2].level == "missbruk_oppenvard");
   row.pop_back();
   CHECK(fit->model.Predict(row).status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(varsam::models::Model().Predict(training->raw[0]).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_CASE("models: evaluation figures match hand-worked values", "[models]") {

@@ -187,7 +187,8 @@ class Model {
 
   // The probability of the target for one episode's raw features. A level the training set
   // did not have reads as "(other)" when the feature has it, else as the reference.
-  // InvalidArgument when the row does not have one value per feature.
+  // InvalidArgument when the row does not have one value per feature; FailedPrecondition for a
+  // Model that was not fitted (default-constructed).
   absl::StatusOr<double> Predict(const FeatureRow& row) const;
   absl::StatusOr<Explanation> Explain(const FeatureRow& row) const;
 

@@ -138,6 +138,7 @@ absl::StatusOr<LogisticFit> FitLogistic(const MatrixXd& x, const VectorXd& y, do
 }
 
 absl::StatusOr<std::vector<double>> Model::Encode(const FeatureRow& row) const {
+  if (coefficients_.empty()) return absl::FailedPreconditionError("model: not fitted");
   if (row.size() != features_.size()) {
     return InvalidField("row", "must have one value per feature, in the spec's order");
   }
