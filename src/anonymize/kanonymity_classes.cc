@@ -292,6 +292,16 @@ inline std::uint32_t DenseIndex(const ChunkRef* ch, std::uint64_t key) {
   return x;
 }
 
+// The classes the hash index holds, appended to `out` (`distinct` of them).
+void TakeClasses(const KeyIndex& index, std::size_t distinct, Classes& out) {
+  out.keys.reserve(distinct);
+  out.counts.reserve(distinct);
+  index.ForEach([&](std::uint64_t key, std::uint32_t count) {
+    out.keys.push_back(key);
+    out.counts.push_back(count);
+  });
+}
+
 // The roll-up of a source without sensitive histograms through N chunks: dense counting when
 // `cnt` is given (a zeroed array indexed by the mixed-radix index of the destination codes, left
 // zeroed), else the hash table. False when more than max_classes classes appear.
@@ -355,12 +365,7 @@ bool RollUpChunks(const ChunkRef* ch, const Classes& src, std::uint32_t* cnt, Ke
       }
     }
   }
-  out.keys.reserve(distinct);
-  out.counts.reserve(distinct);
-  index.ForEach([&](std::uint64_t key, std::uint32_t count) {
-    out.keys.push_back(key);
-    out.counts.push_back(count);
-  });
+  TakeClasses(index, distinct, out);
   return true;
 }
 
@@ -523,12 +528,7 @@ Classes RollUp(const Prep& p, const Classes& src, const std::vector<int>& levels
         return out;
       }
     }
-    out.keys.reserve(distinct);
-    out.counts.reserve(distinct);
-    index.ForEach([&](std::uint64_t key, std::uint32_t count) {
-      out.keys.push_back(key);
-      out.counts.push_back(count);
-    });
+    TakeClasses(index, distinct, out);
     return out;
   }
   std::vector<std::uint32_t> dst(m);
