@@ -14,8 +14,11 @@
 // fair determination of risk scores"): a calibrated probability is the one that means what it
 // says. Calibration is measured out of fold with Platt's logistic recalibration (Platt 1999,
 // "Probabilistic outputs for support vector machines"), discrimination as the AUC with the
-// DeLong et al. (1988) confidence interval. Model cards (Mitchell et al. 2019) come later.
-// docs/models.md has the specification format, the learner and the evaluation.
+// DeLong et al. (1988) confidence interval; every group of age band, sex and region is
+// measured apart, with no numbers for a group below k. A fitted model is published as a
+// versioned, hashed model file with a model card (Mitchell et al. 2019, "Model cards for model
+// reporting"; EU AI Act art 11, 13 and Annex IV), and read as a points model as well.
+// docs/models.md has the specification format, the learner, the evaluation and the file.
 //
 // Everything here is pure: no store, no I/O, no clock. Messages name fields, never values.
 // A fitted Model is immutable and may be used from any number of threads at once.
@@ -25,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -58,8 +62,25 @@ struct FeatureSpec {
   int bins = 5;            // kIntakeTotal only: quantile bins, 2..20
 };
 
+// What the label of an episode is.
+enum class TargetKind : std::uint8_t {
+  kOutcome,  // 1 when the episode's outcome is ModelSpec::target, 0 for any other outcome
+  kNewCase   // 1 when the same pseudonym starts another episode within new_case_months after
+             // this one ends (closed episodes only; see docs/models.md, "The target")
+};
+
+// How the scores are recalibrated (docs/models.md, "Recalibration").
+enum class CalibrationChoice : std::uint8_t {
+  kAuto,     // whichever of none, Platt and isotonic has the lowest held-out log loss
+  kNone,
+  kPlatt,
+  kIsotonic
+};
+
 struct ModelSpec {
-  std::string target;                      // one of store::kOutcomes, against all the others
+  TargetKind target_kind = TargetKind::kOutcome;
+  std::string target;                      // kOutcome: one of store::kOutcomes
+  int new_case_months = 12;                // kNewCase: 1..120
   std::vector<std::string> case_kinds;     // the population; empty: every case kind
   std::vector<std::string> interventions;  // empty: every intervention ("" is "none")
   std::string period_from;                 // start periods from this one ("": unbounded)
@@ -69,7 +90,26 @@ struct ModelSpec {
   int folds = 5;                           // 2..20
   std::uint64_t seed = 1;                  // assigns pseudonyms to folds
   int min_support = 10;                    // k: distinct pseudonyms a level needs, 2..1000000
+  CalibrationChoice calibration = CalibrationChoice::kAuto;
+  int max_points = 10;  // the points model: the largest |points| of one level, 1..100
+  // Fairness (docs/models.md, "Fairness by group"): the features whose groups are compared,
+  // always age band, sex and region first, then the spec's own; the operating threshold (NaN:
+  // the training base rate); bootstrap resamples of pseudonyms for the intervals.
+  std::vector<FeatureSpec> fairness = {
+      {FeatureKind::kAgeBand, {}, 5}, {FeatureKind::kSex, {}, 5}, {FeatureKind::kRegion, {}, 5}};
+  double threshold = std::numeric_limits<double>::quiet_NaN();
+  int bootstrap = 200;  // 0 (no intervals) or 20..10000
+  // Feature names in "features" or "fairness" that are special categories of personal data
+  // (GDPR art 9) or known proxies of them: "nationality", "ethnic_origin", "disability",
+  // "health_diagnosis", "economic_assistance", "trade_union" (kProtectedClasses). The register
+  // holds none of them; the loader keeps the names here so that the policy can refuse the spec
+  // with its reason (docs/legal-basis.md), and BuildTrainingSet refuses such a spec as well.
+  std::vector<std::string> protected_classes;
 };
+
+inline constexpr std::string_view kProtectedClasses[] = {
+    "nationality",      "ethnic_origin",       "disability",
+    "health_diagnosis", "economic_assistance", "trade_union"};
 
 // Parses the JSON form (docs/models.md). Strict: unknown keys, wrong types and values outside
 // their vocabulary are InvalidArgument naming the field ("spec.learner.l2[1]: ..."), never the
@@ -83,6 +123,7 @@ absl::StatusOr<ModelSpec> ParseModelSpec(std::string_view json);
 struct FeatureValue {
   std::string level;
   std::optional<double> number;
+  bool given = true;  // false: the case did not say (read as the feature's reference level)
 };
 // The raw values of one episode's features, in the order of ModelSpec::features.
 using FeatureRow = std::vector<FeatureValue>;
@@ -111,6 +152,13 @@ struct TrainingSet {
   std::vector<std::int32_t> groups;  // per row: the pseudonym's index (pseudonyms sorted)
   std::vector<FeatureRow> raw;       // per row: the raw feature values
   std::size_t pseudonyms = 0;        // distinct (pseudonym, key epoch) pairs among the rows
+  // The groups compared for fairness (ModelSpec::fairness): names ("sex", "intake_band:phq9")
+  // and, per fairness feature, each row's group (the raw level, unmerged).
+  std::vector<std::string> fairness_names;
+  std::vector<std::vector<std::string>> fairness_levels;
+  std::string period_from;               // the earliest start period among the rows
+  std::string period_to;                 // the latest
+  std::vector<std::int32_t> key_epochs;  // the distinct key epochs among the rows, ascending
   std::size_t left_out = 0;          // episodes outside the population or without an outcome
 };
 
@@ -214,7 +262,94 @@ struct FitResult {
   std::vector<LambdaScore> cv;      // per candidate lambda, in the spec's order
   std::vector<double> out_of_fold;  // per training row: predicted by the model of its fold
   Evaluation evaluation;            // of out_of_fold
+  Calibration calibration;          // chosen on held-out folds, fitted on every fold
+  std::vector<double> calibrated_out_of_fold;  // each row recalibrated by a map of other folds
+  Evaluation calibrated_evaluation;            // of calibrated_out_of_fold
+  PointsModel points;                          // derived from `model`
+  Evaluation points_evaluation;  // out of fold: each fold's points model on its held-out rows
 };
+
+// ---- Recalibration (docs/models.md, "Recalibration") -----------------------------------------
+
+struct Calibration {
+  CalibrationChoice kind = CalibrationChoice::kNone;  // never kAuto in a fitted model
+  double a = 0;  // Platt: p' = sigmoid(a + b * logit(p))
+  double b = 1;
+  // Isotonic (pool-adjacent-violators): p' = values[i] for the last i with knots[i] <= p (the
+  // first value below knots[0]); knots ascending, values non-decreasing.
+  std::vector<double> knots;
+  std::vector<double> values;
+  // The held-out log loss of each candidate, in the order none, Platt, isotonic (NaN when not
+  // tried), from which kAuto chose.
+  std::vector<double> held_out_log_loss;
+
+  double Apply(double p) const;
+};
+
+// ---- The points model (docs/models.md, "The points model") -----------------------------------
+
+struct PointsLevel {
+  std::string level;
+  int points = 0;
+};
+struct PointsFeature {
+  std::string name;                  // as FeatureInfo::name, or an evidence-based model's item
+  std::vector<PointsLevel> levels;   // register-trained: as FeatureInfo::levels, lowest 0
+};
+// A row of the intercept table: a total of points and what it means.
+struct PointsBand {
+  int total = 0;
+  double probability = 0;  // register-trained: the probability of the target at this total
+  std::string label;       // evidence-based: the source's band ("low", "high"); else ""
+};
+struct PointsModel {
+  double log_odds_per_point = 0;  // register-trained: the scale the points were rounded at
+  std::vector<PointsFeature> features;
+  std::vector<PointsBand> table;  // every total from the lowest to the highest, ascending
+};
+
+// ---- Fairness by group (docs/models.md, "Fairness by group") ---------------------------------
+
+// An estimate with its bootstrap 95 % interval (percentile, resampling pseudonyms). NaN when it
+// is undefined (an AUC or a false-negative rate of a group without a positive).
+struct Estimate {
+  double value = std::numeric_limits<double>::quiet_NaN();
+  double low = std::numeric_limits<double>::quiet_NaN();
+  double high = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct GroupMetrics {
+  std::string feature;  // "sex"
+  std::string group;    // "female"
+  // Fewer than min_support distinct pseudonyms: every number below is left out (0, NaN, empty).
+  bool suppressed = false;
+  std::int64_t count = 0;
+  std::int64_t pseudonyms = 0;
+  Estimate base_rate, auc, brier, ece;
+  Estimate false_positive_rate, false_negative_rate;  // at the operating threshold
+  std::vector<ReliabilityBin> reliability;
+};
+
+// The largest difference of one metric between two groups of one feature that are not
+// suppressed.
+struct Gap {
+  std::string feature;
+  std::string metric;  // "auc", "brier", "ece", "false_positive_rate", ...
+  std::string low_group, high_group;
+  double difference = 0;  // high - low, >= 0
+};
+
+struct FairnessReport {
+  double threshold = 0;
+  int bootstrap = 0;
+  std::vector<GroupMetrics> groups;  // per fairness feature, its groups in ascending order
+  std::vector<Gap> gaps;             // per feature and metric, largest difference first
+};
+
+// Compares groups of the training rows on (calibrated) out-of-fold predictions, one per row.
+// Deterministic for the spec's seed. InvalidArgument when the sizes do not agree.
+absl::StatusOr<FairnessReport> AssessFairness(const ModelSpec& spec, const TrainingSet& training,
+                                              std::span<const double> predicted);
 
 // Fits L2-regularised logistic regression (Newton/IRLS, LDLT solves, intercept unpenalised)
 // with the lambda of the lowest out-of-fold log loss, folds by pseudonym. Deterministic for a
@@ -222,6 +357,107 @@ struct FitResult {
 // labels); FailedPrecondition when a fold lacks either label, a solve fails, or Newton does
 // not converge (with lambda 0: separable data).
 absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training);
+
+// ---- The model file and its card (docs/models.md, "The model file", "The model card") --------
+
+enum class ModelKind : std::uint8_t {
+  kRegisterTrained,  // learned by Fit from the register
+  kEvidenceBased     // a published checklist or points model a host provides (points only)
+};
+
+// Where an evidence-based model comes from.
+struct ModelSource {
+  std::string title;
+  std::string citation;  // the publication
+  std::string url;       // "" when none
+};
+
+// Where and when a register-trained model was learned.
+struct TrainingRecord {
+  std::string trained_at;                // RFC 3339 UTC, set by the caller (no clock here)
+  std::string period_from, period_to;    // start periods of the training rows
+  std::int64_t rows = 0;
+  std::int64_t pseudonyms = 0;
+  std::int64_t left_out = 0;
+  std::vector<std::int32_t> key_epochs;  // the register's key epochs among the rows
+};
+
+// A model as it is stored, applied and published: "varsam-model/1" (JSON). The SHA-256 is of
+// the canonical bytes of every other field (ModelFileJson without "sha256"): the model's
+// identity in the audit log.
+struct ModelFile {
+  ModelKind kind = ModelKind::kRegisterTrained;
+  std::string name;  // a title for people: "Dropout from support talks, 2024-2026"
+  // Register-trained: the spec, the model, its evaluation, calibration and fairness.
+  ModelSpec spec;
+  Model model;
+  std::vector<LambdaScore> cv;
+  Evaluation evaluation;             // out of fold, before recalibration
+  Calibration calibration;
+  Evaluation calibrated_evaluation;  // out of fold, recalibrated
+  Evaluation points_evaluation;
+  FairnessReport fairness;
+  TrainingRecord training;
+  // Both kinds: the points model. Evidence-based: its source.
+  PointsModel points;
+  ModelSource source;
+  std::string sha256;  // 64 lower-case hex digits; filled by ModelFileJson and ParseModelFile
+};
+
+// Builds the register-trained model file of a fit (everything but `name` and
+// `training.trained_at`, which the caller sets).
+ModelFile MakeModelFile(const ModelSpec& spec, const TrainingSet& training,
+                        const FitResult& fit, const FairnessReport& fairness);
+
+// The canonical JSON: keys in a fixed order, numbers in the shortest form that reads back
+// exactly, no spaces; with "sha256" last, computed over the bytes without it. Writes the hash
+// into `file` too.
+std::string ModelFileJson(ModelFile& file);
+
+// Strict loader of "varsam-model/1": unknown keys, wrong types and out-of-range values are
+// InvalidArgument naming the field; a hash that does not match the bytes is DataLoss.
+absl::StatusOr<ModelFile> ParseModelFile(std::string_view json);
+
+// ---- Applying a model to one case (docs/models.md, "Applying a model") -----------------------
+
+// The feature values of one case as a host sends them: {"age_band": "18-24", "sex": "female",
+// "intake_total:phq9": 14, ...}, keyed by FeatureInfo::name (PointsFeature::name for an
+// evidence-based model). A feature left out reads as unknown (see Prediction::unknown).
+absl::StatusOr<FeatureRow> ParseCaseFeatures(const ModelFile& file, std::string_view json);
+
+struct PredictionPart {
+  std::string feature;
+  std::string level;      // the level the value was read as
+  double log_odds = 0;    // register-trained: relative to the training mean
+  int points = 0;
+};
+
+struct Prediction {
+  double probability = 0;      // recalibrated (register-trained); NaN for evidence-based
+  double raw_probability = 0;  // before recalibration
+  // The observed rate's 95 % interval (Wilson) in the reliability bin of `probability`, out of
+  // fold: how far the training population's outcomes strayed from scores like this one.
+  double band_low = 0, band_high = 0;
+  int points_total = 0;
+  std::string points_label;  // evidence-based: the band's label
+  std::vector<PredictionPart> parts;  // per feature, in the model's order
+  // The parts with the largest |log_odds| (evidence-based: the largest points), up to three,
+  // as sentences in Swedish and English.
+  std::vector<std::string> summary_sv, summary_en;
+  // What the model does not know about this case: features left out of the case, levels it
+  // did not learn (read as "(other)" or the reference), groups below min_support in the
+  // fairness table, and that no feature outside the spec was looked at.
+  std::vector<std::string> unknown_sv, unknown_en;
+};
+
+// Applies a model to one case. InvalidArgument when the row does not fit the model.
+absl::StatusOr<Prediction> Apply(const ModelFile& file, const FeatureRow& row);
+
+// The model card (Mitchell et al. 2019's nine sections; EU AI Act art 13(3) and Annex IV):
+// Markdown, and a self-contained HTML page (no script, no external resource) with an SVG
+// reliability diagram.
+std::string ModelCardMarkdown(const ModelFile& file);
+std::string ModelCardHtml(const ModelFile& file);
 
 }  // namespace varsam::models
 
