@@ -50,6 +50,8 @@ struct ModelAccess {
     m.iterations_ = iterations;
     return m;
   }
+  // The training mean of each column (the model file stores it; explanations start from it).
+  static const std::vector<double>& ColumnMeans(const Model& m) { return m.column_means_; }
 };
 
 // The level index (into FeatureInfo::levels) a raw value encodes to.
