@@ -211,7 +211,14 @@ std::string_view CalibrationName(CalibrationChoice kind) {
 // that the file's "spec" can be read by ParseModelSpec and trained again.
 void WriteSpec(Writer& w, const ModelSpec& spec) {
   w.Open('{');
-  w.KeyString("target", spec.target);
+  if (spec.target_kind == TargetKind::kNewCase) {
+    w.Key("target");
+    w.Open('{');
+    w.KeyWhole("new_case_within_months", spec.new_case_months);
+    w.Close('}');
+  } else {
+    w.KeyString("target", spec.target);
+  }
   w.Key("population");
   w.Open('{');
   w.KeyStrings("case_kinds", spec.case_kinds);
@@ -224,16 +231,30 @@ void WriteSpec(Writer& w, const ModelSpec& spec) {
     w.Close('}');
   }
   w.Close('}');
-  w.Key("features");
-  w.Open('[');
-  for (const FeatureSpec& f : spec.features) {
-    w.Open('{');
-    w.KeyString("feature", FeatureKindName(f.kind));
-    if (!f.instrument.empty()) w.KeyString("instrument", f.instrument);
-    if (f.kind == FeatureKind::kIntakeTotal) w.KeyWhole("bins", f.bins);
-    w.Close('}');
-  }
-  w.Close(']');
+  const auto features = [&w](std::string_view key, const std::vector<FeatureSpec>& list) {
+    w.Key(key);
+    w.Open('[');
+    for (const FeatureSpec& f : list) {
+      w.Open('{');
+      w.KeyString("feature", FeatureKindName(f.kind));
+      if (!f.instrument.empty()) w.KeyString("instrument", f.instrument);
+      if (f.kind == FeatureKind::kIntakeTotal) w.KeyWhole("bins", f.bins);
+      w.Close('}');
+    }
+    w.Close(']');
+  };
+  features("features", spec.features);
+  w.Key("fairness");
+  w.Open('{');
+  features("features", spec.fairness);
+  if (!std::isnan(spec.threshold)) w.KeyNumber("threshold", spec.threshold);
+  w.KeyWhole("bootstrap", spec.bootstrap);
+  w.Close('}');
+  w.KeyString("calibration", CalibrationName(spec.calibration));
+  w.Key("points");
+  w.Open('{');
+  w.KeyWhole("max", spec.max_points);
+  w.Close('}');
   w.Key("learner");
   w.Open('{');
   w.KeyString("kind", "logistic");
@@ -1013,7 +1034,12 @@ absl::StatusOr<ModelSpec> ReadSpec(const Object& root) {
   if (!v->is_object()) return InvalidField(root.Path("spec"), "must be an object");
   // The spec's own loader, so that a file's spec is exactly what training would accept; its
   // messages name "spec...." paths, which is where the spec sits in the file.
-  return ParseModelSpec(DumpJson(*v));
+  VARSAM_ASSIGN_OR_RETURN(ModelSpec spec, ParseModelSpec(DumpJson(*v)));
+  if (!spec.protected_classes.empty()) {
+    return InvalidField("spec.features",
+                        "names a special category of personal data; no model is trained on one");
+  }
+  return spec;
 }
 
 absl::StatusOr<ModelFile> ReadRegisterTrained(const Object& root, ModelFile file) {
