@@ -114,14 +114,14 @@ std::string FeatureList(const std::vector<std::string>& names, bool swedish) {
 
 void AddNothingElse(const std::vector<std::string>& names, bool evidence, Prediction& out) {
   const std::string count = std::to_string(names.size());
-  out.unknown_sv.push_back(Cat(
-      {"Inget utöver ", evidence ? "verktygets " : "modellens ", count,
-       evidence ? " punkter (" : " variabler (", FeatureList(names, true),
-       ") vägdes in: allt annat som är känt om ärendet är handläggarens att väga."}));
+  out.unknown_sv.push_back(
+      Cat({"Inget utöver ", evidence ? "verktygets " : "modellens ", count,
+           evidence ? " punkter (" : " variabler (", FeatureList(names, true),
+           ") vägdes in: allt annat som är känt om ärendet är handläggarens att väga."}));
   out.unknown_en.push_back(
       Cat({"Nothing outside the ", evidence ? "tool's " : "model's ", count,
            evidence ? " items (" : " features (", FeatureList(names, false),
-           ") was considered: whatever else is known about the case is for the officer to "
+           ") was considered: whatever else is known about the case is for the officer to ",
            "weigh."}));
 }
 
@@ -165,7 +165,8 @@ absl::StatusOr<Prediction> ApplyEvidenceBased(const ModelFile& file, const Featu
       part.level = level->level;
       part.points = level->points;
     } else {
-      out.unknown_sv.push_back(Cat({"Punkten '", item.name, "' besvarades inte; den ger 0 poäng."}));
+      out.unknown_sv.push_back(
+          Cat({"Punkten '", item.name, "' besvarades inte; den ger 0 poäng."}));
       out.unknown_en.push_back(
           Cat({"The item '", item.name, "' was not answered; it counts 0 points."}));
     }
@@ -205,7 +206,8 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
   // The base is the score of the training mean; each part is relative to it, so that the base
   // and the parts add up to the case's logit (Model::Explain, docs/models.md).
   out.base_log_odds = beta[0].estimate;
-  for (std::size_t c = 0; c < means.size(); ++c) out.base_log_odds += beta[c + 1].estimate * means[c];
+  for (std::size_t c = 0; c < means.size(); ++c)
+    out.base_log_odds += beta[c + 1].estimate * means[c];
   double z = out.base_log_odds;
   std::size_t column = 0;
   for (std::size_t f = 0; f < features.size(); ++f) {
@@ -246,14 +248,14 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
     const PredictionPart& p = out.parts[i];
     const FeatureWords words = WordsFor(p.feature);
     const bool up = p.log_odds > 0;
-    out.summary_sv.push_back(Cat({"Ärendets ", words.sv, " '", p.level, "' ",
-                                  up ? "höjer" : "sänker", " den skattade sannolikheten (",
-                                  Signed(p.log_odds, true),
-                                  " log-odds mot genomsnittet i träningsdata)."}));
-    out.summary_en.push_back(Cat({"The case's ", words.en, " '", p.level, "' ",
-                                  up ? "raises" : "lowers", " the estimated probability (",
-                                  Signed(p.log_odds, false),
-                                  " log-odds against the training average)."}));
+    out.summary_sv.push_back(
+        Cat({"Ärendets ", words.sv, " '", p.level, "' ", up ? "höjer" : "sänker",
+             " den skattade sannolikheten (", Signed(p.log_odds, true),
+             " log-odds mot genomsnittet i träningsdata)."}));
+    out.summary_en.push_back(
+        Cat({"The case's ", words.en, " '", p.level, "' ", up ? "raises" : "lowers",
+             " the estimated probability (", Signed(p.log_odds, false),
+             " log-odds against the training average)."}));
   }
 
   std::vector<std::string> names;
@@ -271,22 +273,19 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
                                     "; the model read it as '", read, "', its reference level."}));
       continue;
     }
-    const bool learned =
-        feature.kind == FeatureKind::kIntakeTotal
-            ? value.number.has_value() || read == kMissing
-            : std::find(feature.levels.begin(), feature.levels.end(), value.level) !=
-                  feature.levels.end();
+    const bool learned = feature.kind == FeatureKind::kIntakeTotal
+                             ? value.number.has_value() || read == kMissing
+                             : std::find(feature.levels.begin(), feature.levels.end(),
+                                         value.level) != feature.levels.end();
     if (!learned) {
       out.unknown_sv.push_back(
           Cat({"Ärendets ", words.sv,
-               " är ingen nivå som modellen har lärt sig för sig (för få personer i träningsdata, "
-               "eller inga); den lästes som '",
-               read, "'."}));
+               " är ingen nivå som modellen har lärt sig för sig (för få personer i träningsdata, ",
+               "eller inga); den lästes som '", read, "'."}));
       out.unknown_en.push_back(
           Cat({"The case's ", words.en,
-               " is not a level the model learned on its own (too few people in the training "
-               "data, or none); it was read as '",
-               read, "'."}));
+               " is not a level the model learned on its own (too few people in the training ",
+               "data, or none); it was read as '", read, "'."}));
     }
   }
   // Groups of the fairness table that the case belongs to and that were too small to measure.
@@ -297,12 +296,12 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
       if (features[f].name != g.feature || !row[f].given) continue;
       if (g.group != row[f].level && g.group != features[f].levels[levels[f]]) continue;
       const FeatureWords words = WordsFor(g.feature);
-      out.unknown_sv.push_back(Cat({"Modellens träffsäkerhet för gruppen '", g.group, "' (",
-                                    words.sv, ") mättes inte: färre än ", k_text,
-                                    " personer i träningsdata."}));
-      out.unknown_en.push_back(Cat({"The model's accuracy for the group '", g.group, "' (",
-                                    words.en, ") was not measured: fewer than ", k_text,
-                                    " people in the training data."}));
+      out.unknown_sv.push_back(
+          Cat({"Modellens träffsäkerhet för gruppen '", g.group, "' (", words.sv,
+               ") mättes inte: färre än ", k_text, " personer i träningsdata."}));
+      out.unknown_en.push_back(
+          Cat({"The model's accuracy for the group '", g.group, "' (", words.en,
+               ") was not measured: fewer than ", k_text, " people in the training data."}));
     }
   }
   if (bin == nullptr || bin->count < k) {
@@ -323,8 +322,7 @@ absl::StatusOr<FeatureRow> ParseCaseFeatures(const ModelFile& file, std::string_
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "case"));
   if (!root.is_object()) return InvalidField("case", "must be an object");
   const bool evidence = file.kind == ModelKind::kEvidenceBased;
-  const std::size_t count =
-      evidence ? file.points.features.size() : file.model.features().size();
+  const std::size_t count = evidence ? file.points.features.size() : file.model.features().size();
   FeatureRow row(count);
   for (FeatureValue& v : row) v.given = false;
   for (const auto& item : root.items()) {

@@ -25,11 +25,11 @@ namespace {
 struct Block {
   enum class Kind : std::uint8_t { kTitle, kSection, kSubsection, kParagraph, kList, kTable, kSvg };
   Kind kind = Kind::kParagraph;
-  std::string text;                         // headings, paragraphs; the SVG's markup
-  std::string id;                           // headings: the HTML anchor
-  std::vector<std::string> items;           // a list's items; a table's header
+  std::string text;                            // headings, paragraphs; the SVG's markup
+  std::string id;                              // headings: the HTML anchor
+  std::vector<std::string> items;              // a list's items; a table's header
   std::vector<std::vector<std::string>> rows;  // a table's rows
-  std::string fallback;                     // kSvg: what Markdown shows instead
+  std::string fallback;                        // kSvg: what Markdown shows instead
 };
 
 class Doc {
@@ -137,13 +137,13 @@ constexpr std::string_view kStyle =
     "svg{display:block}";
 
 std::string RenderHtml(const Doc& doc, std::string_view title) {
-  std::string out = Cat(
-      {"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-       // Nothing may load or run: the page is the card and nothing else.
-       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-       "style-src 'unsafe-inline'\">\n"
-       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-       EscapeHtml(title), "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n<main>\n"});
+  std::string out =
+      Cat({"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
+           // Nothing may load or run: the page is the card and nothing else.
+           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ",
+           "style-src 'unsafe-inline'\">\n",
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+           EscapeHtml(title), "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n<main>\n"});
   for (const Block& b : doc.blocks()) {
     switch (b.kind) {
       case Block::Kind::kTitle: out += Cat({"<h1>", EscapeHtml(b.text), "</h1>\n"}); break;
@@ -275,12 +275,11 @@ std::string ReliabilitySvg(const Evaluation& before, const Evaluation& after) {
       {"<figure>\n<svg id=\"reliability\" xmlns=\"http://www.w3.org/2000/svg\" width=\"",
        std::to_string(kSvgWidth), "\" height=\"", std::to_string(kSvgHeight), "\" viewBox=\"0 0 ",
        std::to_string(kSvgWidth), " ", std::to_string(kSvgHeight),
-       "\" role=\"img\" aria-labelledby=\"reliability-title\">\n"
-       "<title id=\"reliability-title\">Reliability diagram: predicted probability against the "
-       "observed rate, per bin of width 0.1, out of fold</title>\n"
-       "<rect x=\"0\" y=\"0\" width=\"",
-       std::to_string(kSvgWidth), "\" height=\"", std::to_string(kSvgHeight),
-       "\" fill=\"#fff\"/>\n"});
+       "\" role=\"img\" aria-labelledby=\"reliability-title\">\n",
+       "<title id=\"reliability-title\">Reliability diagram: predicted probability against the ",
+       "observed rate, per bin of width 0.1, out of fold</title>\n",
+       "<rect x=\"0\" y=\"0\" width=\"", std::to_string(kSvgWidth), "\" height=\"",
+       std::to_string(kSvgHeight), "\" fill=\"#fff\"/>\n"});
   // Grid, axes and ticks.
   for (int i = 0; i <= 10; ++i) {
     const double t = i / 10.0;
@@ -288,18 +287,19 @@ std::string ReliabilitySvg(const Evaluation& before, const Evaluation& after) {
     const std::string y = Fixed(kTop + (1 - t) * kSide, 1);
     svg += Cat({"<line x1=\"", x, "\" y1=\"", Fixed(kTop, 1), "\" x2=\"", x, "\" y2=\"",
                 Fixed(kTop + kSide, 1), "\" stroke=\"#e3e3e3\"/>\n"});
-    svg += Cat({"<line x1=\"", Fixed(kLeft, 1), "\" y1=\"", y, "\" x2=\"",
-                Fixed(kLeft + kSide, 1), "\" y2=\"", y, "\" stroke=\"#e3e3e3\"/>\n"});
+    svg += Cat({"<line x1=\"", Fixed(kLeft, 1), "\" y1=\"", y, "\" x2=\"", Fixed(kLeft + kSide, 1),
+                "\" y2=\"", y, "\" stroke=\"#e3e3e3\"/>\n"});
     if (i % 5 == 0) {
       svg += Cat({"<text x=\"", x, "\" y=\"", Fixed(kTop + kSide + 16, 1),
                   "\" font-size=\"11\" text-anchor=\"middle\">", Fixed(t, 1), "</text>\n"});
-      svg += Cat({"<text x=\"", Fixed(kLeft - 6, 1), "\" y=\"", Fixed(kTop + (1 - t) * kSide + 4, 1),
-                  "\" font-size=\"11\" text-anchor=\"end\">", Fixed(t, 1), "</text>\n"});
+      svg +=
+          Cat({"<text x=\"", Fixed(kLeft - 6, 1), "\" y=\"", Fixed(kTop + (1 - t) * kSide + 4, 1),
+               "\" font-size=\"11\" text-anchor=\"end\">", Fixed(t, 1), "</text>\n"});
     }
   }
-  svg += Cat({"<rect x=\"", Fixed(kLeft, 1), "\" y=\"", Fixed(kTop, 1), "\" width=\"",
-              Fixed(kSide, 1), "\" height=\"", Fixed(kSide, 1),
-              "\" fill=\"none\" stroke=\"#555\"/>\n"});
+  svg +=
+      Cat({"<rect x=\"", Fixed(kLeft, 1), "\" y=\"", Fixed(kTop, 1), "\" width=\"", Fixed(kSide, 1),
+           "\" height=\"", Fixed(kSide, 1), "\" fill=\"none\" stroke=\"#555\"/>\n"});
   svg += Cat({"<line x1=\"", Point(0, 0).substr(0, Point(0, 0).find(',')), "\" y1=\"",
               Fixed(kTop + kSide, 1), "\" x2=\"", Fixed(kLeft + kSide, 1), "\" y2=\"",
               Fixed(kTop, 1), "\" stroke=\"#888\" stroke-dasharray=\"4 4\"/>\n"});
@@ -321,19 +321,18 @@ std::string ReliabilitySvg(const Evaluation& before, const Evaluation& after) {
   // Axis titles and the legend.
   svg += Cat({"<text x=\"", Fixed(kLeft + kSide / 2, 1), "\" y=\"", Fixed(kTop + kSide + 30, 1),
               "\" font-size=\"12\" text-anchor=\"middle\">predicted probability</text>\n"});
-  svg += Cat({"<text x=\"16\" y=\"", Fixed(kTop + kSide / 2, 1), "\" font-size=\"12\" "
-              "text-anchor=\"middle\" transform=\"rotate(-90 16 ",
-              Fixed(kTop + kSide / 2, 1), ")\">observed rate</text>\n"});
+  svg += Cat({"<text x=\"16\" y=\"", Fixed(kTop + kSide / 2, 1), "\" font-size=\"12\" ",
+              "text-anchor=\"middle\" transform=\"rotate(-90 16 ", Fixed(kTop + kSide / 2, 1),
+              ")\">observed rate</text>\n"});
   svg += Cat({"<text x=\"", Fixed(kLeft, 1), "\" y=\"", Fixed(bar_base + 26, 1),
               "\" font-size=\"10\">episodes per bin (after recalibration)</text>\n"});
   const double lx = kLeft + kSide + 8;
   svg += Cat({"<line x1=\"", Fixed(lx, 1), "\" y1=\"30\" x2=\"", Fixed(lx + 18, 1),
-              "\" y2=\"30\" stroke=\"#1f5fa8\" stroke-width=\"2\"/>\n<text x=\"",
-              Fixed(lx + 22, 1), "\" y=\"34\" font-size=\"10\">after</text>\n"});
+              "\" y2=\"30\" stroke=\"#1f5fa8\" stroke-width=\"2\"/>\n<text x=\"", Fixed(lx + 22, 1),
+              "\" y=\"34\" font-size=\"10\">after</text>\n"});
   svg += Cat({"<line x1=\"", Fixed(lx, 1), "\" y1=\"48\" x2=\"", Fixed(lx + 18, 1),
-              "\" y2=\"48\" stroke=\"#b35806\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>\n"
-              "<text x=\"",
-              Fixed(lx + 22, 1), "\" y=\"52\" font-size=\"10\">before</text>\n"});
+              "\" y2=\"48\" stroke=\"#b35806\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>\n",
+              "<text x=\"", Fixed(lx + 22, 1), "\" y=\"52\" font-size=\"10\">before</text>\n"});
   svg += Cat({"<line x1=\"", Fixed(lx, 1), "\" y1=\"66\" x2=\"", Fixed(lx + 18, 1),
               "\" y2=\"66\" stroke=\"#888\" stroke-dasharray=\"4 4\"/>\n<text x=\"",
               Fixed(lx + 22, 1), "\" y=\"70\" font-size=\"10\">ideal</text>\n"});
@@ -357,6 +356,9 @@ std::vector<std::vector<std::string>> ReliabilityRows(const Evaluation& e) {
 
 // ---- The sections ------------------------------------------------------------------------------
 
+// NOLINTBEGIN(bugprone-suspicious-missing-comma): the lists below hold sentences written across
+// lines (adjacent literals are one sentence), not lists of short literals missing a comma.
+
 constexpr std::string_view kMappingIntro =
     "Each section of this card follows Mitchell et al. (2019), \"Model cards for model "
     "reporting\", and says which item of the EU AI Act's instructions for use (art 13(3)) and "
@@ -364,21 +366,19 @@ constexpr std::string_view kMappingIntro =
 
 void Mapping(Doc& doc) {
   doc.Para(std::string(kMappingIntro));
-  doc.Table({"Section (Mitchell et al. 2019)", "EU AI Act art 13(3)", "EU AI Act Annex IV"},
-            {{"1. Model details", "(a) provider; (b)(iv) explanations; (c) changes",
-              "1(a)-(d); 2(b)"},
-             {"2. Intended use", "(b)(i) intended purpose; (b)(vii) interpreting the output",
-              "1(a)"},
-             {"3. Factors", "(b)(v) persons or groups", "2(d); 3"},
-             {"4. Metrics", "(b)(ii) accuracy and its metrics", "2(g); 4"},
-             {"5. Evaluation data", "(b)(vi) validation and testing data", "2(g)"},
-             {"6. Training data", "(b)(vi) training data; input data", "2(d)"},
-             {"7. Quantitative analyses", "(b)(ii), (b)(v)", "2(g); 3"},
-             {"8. Ethical considerations", "(d) human oversight (art 14); (b)(iii) risks",
-              "2(e); 3"},
-             {"9. Caveats and recommendations",
-              "(b)(iii) foreseeable misuse; (e) lifetime and maintenance; (f) logs (art 12)",
-              "3; 9 (post-market monitoring, art 72)"}});
+  doc.Table(
+      {"Section (Mitchell et al. 2019)", "EU AI Act art 13(3)", "EU AI Act Annex IV"},
+      {{"1. Model details", "(a) provider; (b)(iv) explanations; (c) changes", "1(a)-(d); 2(b)"},
+       {"2. Intended use", "(b)(i) intended purpose; (b)(vii) interpreting the output", "1(a)"},
+       {"3. Factors", "(b)(v) persons or groups", "2(d); 3"},
+       {"4. Metrics", "(b)(ii) accuracy and its metrics", "2(g); 4"},
+       {"5. Evaluation data", "(b)(vi) validation and testing data", "2(g)"},
+       {"6. Training data", "(b)(vi) training data; input data", "2(d)"},
+       {"7. Quantitative analyses", "(b)(ii), (b)(v)", "2(g); 3"},
+       {"8. Ethical considerations", "(d) human oversight (art 14); (b)(iii) risks", "2(e); 3"},
+       {"9. Caveats and recommendations",
+        "(b)(iii) foreseeable misuse; (e) lifetime and maintenance; (f) logs (art 12)",
+        "3; 9 (post-market monitoring, art 72)"}});
   doc.Para(
       "Annex IV items 5 (the risk-management system, art 9), 7 (harmonised standards) and 8 (the "
       "EU declaration of conformity) belong to the provider's own technical documentation and "
@@ -425,7 +425,8 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
   doc.List({
       Cat({"Kind: an additive logistic regression with an L2 penalty (lambda ",
            ShortestNumber(model.lambda()), ", chosen from ", Join(lambdas, "—"), " by ",
-           std::to_string(spec.folds), "-fold cross-validation with folds by person), and an "
+           std::to_string(spec.folds),
+           "-fold cross-validation with folds by person), and an "
            "integer points model read from it. Recalibration: ",
            CalibrationKind(file.calibration.kind), "."}),
       Cat({"Trained: ", t.trained_at.empty() ? "time not recorded" : t.trained_at,
@@ -444,8 +445,8 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
   {
     std::vector<std::vector<std::string>> rows;
     for (const FeatureInfo& f : model.features()) {
-      rows.push_back({f.name, Label(f.name), Join(f.levels, "—"), f.levels.empty() ? "" : f.levels[0],
-                      Join(f.merged, "none")});
+      rows.push_back({f.name, Label(f.name), Join(f.levels, "—"),
+                      f.levels.empty() ? "" : f.levels[0], Join(f.merged, "none")});
     }
     doc.Table({"Feature", "Meaning", "Levels", "Reference", Cat({"Merged (below k = ", k, ")"})},
               std::move(rows));
@@ -510,12 +511,13 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
 
   // 5.
   doc.Section("evaluation-data", "5. Evaluation data");
-  doc.Para(Cat({"Out of fold: every episode is scored by a model fitted without its person's "
-                "episodes (", std::to_string(spec.folds), " folds by pseudonym, seed ",
-                std::to_string(spec.seed),
-                "), and recalibrated by a map fitted on the other folds. The evaluation covers "
-                "the same register period as the training; performance on later periods is "
-                "the monitoring plan's to measure (section 9)."}));
+  doc.Para(
+      Cat({"Out of fold: every episode is scored by a model fitted without its person's "
+           "episodes (",
+           std::to_string(spec.folds), " folds by pseudonym, seed ", std::to_string(spec.seed),
+           "), and recalibrated by a map fitted on the other folds. The evaluation covers "
+           "the same register period as the training; performance on later periods is "
+           "the monitoring plan's to measure (section 9)."}));
 
   // 6.
   doc.Section("training-data", "6. Training data");
@@ -524,10 +526,10 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
   doc.List({
       "Source: the compilation register (sammanställningsregister) — pseudonymised, generalised "
       "rows; the journal is never read (SoLPUL (2001:454) 7 a §).",
-      Cat({"Period: episodes starting from ", t.period_from.empty() ? "—" : t.period_from,
-           " to ", t.period_to.empty() ? "—" : t.period_to, "."}),
-      Cat({"Episodes: ", Count(t.rows), " of ", Count(t.pseudonyms), " people; ",
-           Count(t.left_out), " episodes left out (outside the population or without an outcome)."}),
+      Cat({"Period: episodes starting from ", t.period_from.empty() ? "—" : t.period_from, " to ",
+           t.period_to.empty() ? "—" : t.period_to, "."}),
+      Cat({"Episodes: ", Count(t.rows), " of ", Count(t.pseudonyms), " people; ", Count(t.left_out),
+           " episodes left out (outside the population or without an outcome)."}),
       Cat({"Register key epochs: ", Join(epochs, "none recorded"), "."}),
       Cat({"Target: 1 when ", TargetText(spec), ", else 0."}),
       Cat({"Minimum support: every coefficient stands for at least k = ", k,
@@ -561,11 +563,12 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
     std::string losses;
     const char* names[] = {"none", "Platt", "isotonic"};
     for (std::size_t i = 0; i < file.calibration.held_out_log_loss.size() && i < 3; ++i) {
-      losses += Cat({i > 0 ? "; " : "", names[i], " ",
-                     Fixed(file.calibration.held_out_log_loss[i], 4)});
+      losses +=
+          Cat({i > 0 ? "; " : "", names[i], " ", Fixed(file.calibration.held_out_log_loss[i], 4)});
     }
-    doc.Para(Cat({"Recalibration chosen on held-out folds: ", CalibrationKind(file.calibration.kind),
-                  losses.empty() ? "." : Cat({" (held-out log loss: ", losses, ")."})}));
+    doc.Para(
+        Cat({"Recalibration chosen on held-out folds: ", CalibrationKind(file.calibration.kind),
+             losses.empty() ? "." : Cat({" (held-out log loss: ", losses, ")."})}));
   }
 
   doc.Subsection("Fairness by group");
@@ -586,8 +589,8 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
         continue;
       }
       rows.push_back({Label(g.feature), g.group, Count(g.count), Count(g.pseudonyms),
-                      Of(g.base_rate), Of(g.ece), Of(g.auc), Of(g.brier),
-                      Of(g.false_positive_rate), Of(g.false_negative_rate)});
+                      Of(g.base_rate), Of(g.ece), Of(g.auc), Of(g.brier), Of(g.false_positive_rate),
+                      Of(g.false_negative_rate)});
     }
     doc.Table({"Feature", "Group", "Episodes", "People", "Base rate", "Calibration error (ECE)",
                "AUC", "Brier", "False-positive rate", "False-negative rate"},
@@ -597,8 +600,8 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
   {
     std::vector<std::vector<std::string>> rows;
     for (const Gap& g : file.fairness.gaps) {
-      rows.push_back({Label(g.feature), MetricName(g.metric), g.high_group, g.low_group,
-                      Fixed(g.difference)});
+      rows.push_back(
+          {Label(g.feature), MetricName(g.metric), g.high_group, g.low_group, Fixed(g.difference)});
     }
     if (rows.empty()) {
       doc.Para("No two groups of one feature were both large enough to compare.");
@@ -610,7 +613,8 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
 
   doc.Subsection("Points model");
   doc.Para(Cat({"The coefficients rounded to whole points (one point is ",
-                Fixed(file.points.log_odds_per_point), " in log-odds; each feature's lowest "
+                Fixed(file.points.log_odds_per_point),
+                " in log-odds; each feature's lowest "
                 "level is 0). A case's total reads as the probability in the second table."}));
   {
     std::vector<std::vector<std::string>> rows;
@@ -722,11 +726,13 @@ void EvidenceBasedCard(Doc& doc, const ModelFile& file) {
   {
     std::vector<std::vector<std::string>> rows;
     for (const PointsFeature& f : file.points.features) {
-      for (const PointsLevel& l : f.levels) rows.push_back({f.name, l.level, std::to_string(l.points)});
+      for (const PointsLevel& l : f.levels)
+        rows.push_back({f.name, l.level, std::to_string(l.points)});
     }
     doc.Table({"Item", "Answer", "Points"}, std::move(rows));
     std::vector<std::vector<std::string>> bands;
-    for (const PointsBand& b : file.points.table) bands.push_back({std::to_string(b.total), b.label});
+    for (const PointsBand& b : file.points.table)
+      bands.push_back({std::to_string(b.total), b.label});
     doc.Table({"Total", "Band"}, std::move(bands));
   }
   doc.Section("ethical-considerations", "8. Ethical considerations");
@@ -742,6 +748,8 @@ void EvidenceBasedCard(Doc& doc, const ModelFile& file) {
       "Logs (art 12): the audit log records the model's hash with every application.",
   });
 }
+
+// NOLINTEND(bugprone-suspicious-missing-comma)
 
 Doc Build(const ModelFile& file) {
   // The hash shown is the one of the content shown, whatever the caller left in `sha256`.

@@ -523,8 +523,7 @@ class Object {
     return ReadNumber(*v, Path(key), lo, hi, nullable);
   }
 
-  absl::StatusOr<std::int64_t> Whole(std::string_view key, std::int64_t lo,
-                                     std::int64_t hi) const {
+  absl::StatusOr<std::int64_t> Whole(std::string_view key, std::int64_t lo, std::int64_t hi) const {
     VARSAM_ASSIGN_OR_RETURN(const json* v, Get(key));
     return JsonWholeNumber(*v, Path(key), lo, hi);
   }
@@ -543,8 +542,8 @@ class Object {
     const std::string path = Path(key);
     if (!v->is_array()) return InvalidField(path, "must be an array");
     if (v->size() < min || v->size() > max) {
-      return InvalidField(path, Cat({"must have ", std::to_string(min), " to ",
-                                     std::to_string(max), " elements"}));
+      return InvalidField(
+          path, Cat({"must have ", std::to_string(min), " to ", std::to_string(max), " elements"}));
     }
     std::vector<T> out;
     out.reserve(v->size());
@@ -602,9 +601,9 @@ absl::Status Distinct(const std::vector<std::string>& values, const std::string&
 absl::StatusOr<std::vector<ReliabilityBin>> ReadBins(const Object& o, std::string_view key) {
   return o.List<ReliabilityBin>(
       key, 0, 1000, [](const json& v, const std::string& path) -> absl::StatusOr<ReliabilityBin> {
-        VARSAM_ASSIGN_OR_RETURN(const Object b, ObjectAt(v, path,
-                                                         {"lower", "upper", "count",
-                                                          "mean_predicted", "observed_rate"}));
+        VARSAM_ASSIGN_OR_RETURN(
+            const Object b,
+            ObjectAt(v, path, {"lower", "upper", "count", "mean_predicted", "observed_rate"}));
         ReliabilityBin bin;
         VARSAM_ASSIGN_OR_RETURN(bin.lower, b.Number("lower", 0, 1));
         VARSAM_ASSIGN_OR_RETURN(bin.upper, b.Number("upper", bin.lower, 1));
@@ -662,9 +661,9 @@ absl::StatusOr<GroupMetrics> ReadGroup(const json& v, const std::string& path) {
     // A group below k is named and nothing else: no count, no rate, nothing to subtract.
     VARSAM_RETURN_IF_ERROR(o.Keys({"feature", "group", "suppressed"}));
   } else {
-    VARSAM_RETURN_IF_ERROR(o.Keys({"feature", "group", "suppressed", "count", "pseudonyms",
-                                   "base_rate", "auc", "brier", "ece", "false_positive_rate",
-                                   "false_negative_rate", "reliability"}));
+    VARSAM_RETURN_IF_ERROR(
+        o.Keys({"feature", "group", "suppressed", "count", "pseudonyms", "base_rate", "auc",
+                "brier", "ece", "false_positive_rate", "false_negative_rate", "reliability"}));
   }
   VARSAM_ASSIGN_OR_RETURN(g.feature, o.Text("feature", false));
   VARSAM_ASSIGN_OR_RETURN(g.group, o.Text("group"));
@@ -683,29 +682,28 @@ absl::StatusOr<GroupMetrics> ReadGroup(const json& v, const std::string& path) {
 
 absl::StatusOr<FairnessReport> ReadFairness(const Object& root) {
   VARSAM_ASSIGN_OR_RETURN(const json* v, root.Get("fairness"));
-  VARSAM_ASSIGN_OR_RETURN(
-      const Object o, ObjectAt(*v, root.Path("fairness"), {"threshold", "bootstrap", "groups", "gaps"}));
+  VARSAM_ASSIGN_OR_RETURN(const Object o, ObjectAt(*v, root.Path("fairness"),
+                                                   {"threshold", "bootstrap", "groups", "gaps"}));
   FairnessReport f;
   VARSAM_ASSIGN_OR_RETURN(f.threshold, o.Number("threshold", 0, 1));
   VARSAM_ASSIGN_OR_RETURN(const std::int64_t bootstrap, o.Whole("bootstrap", 0, 10000));
   f.bootstrap = static_cast<int>(bootstrap);
   VARSAM_ASSIGN_OR_RETURN(f.groups, o.List<GroupMetrics>("groups", 0, kMaxList, ReadGroup));
   VARSAM_ASSIGN_OR_RETURN(
-      f.gaps, o.List<Gap>("gaps", 0, kMaxList,
-                          [](const json& g, const std::string& path) -> absl::StatusOr<Gap> {
-                            VARSAM_ASSIGN_OR_RETURN(
-                                const Object go,
-                                ObjectAt(g, path,
-                                         {"feature", "metric", "low_group", "high_group",
-                                          "difference"}));
-                            Gap gap;
-                            VARSAM_ASSIGN_OR_RETURN(gap.feature, go.Text("feature", false));
-                            VARSAM_ASSIGN_OR_RETURN(gap.metric, go.Text("metric", false));
-                            VARSAM_ASSIGN_OR_RETURN(gap.low_group, go.Text("low_group"));
-                            VARSAM_ASSIGN_OR_RETURN(gap.high_group, go.Text("high_group"));
-                            VARSAM_ASSIGN_OR_RETURN(gap.difference, go.Number("difference", 0, 1e6));
-                            return gap;
-                          }));
+      f.gaps,
+      o.List<Gap>(
+          "gaps", 0, kMaxList, [](const json& g, const std::string& path) -> absl::StatusOr<Gap> {
+            VARSAM_ASSIGN_OR_RETURN(
+                const Object go,
+                ObjectAt(g, path, {"feature", "metric", "low_group", "high_group", "difference"}));
+            Gap gap;
+            VARSAM_ASSIGN_OR_RETURN(gap.feature, go.Text("feature", false));
+            VARSAM_ASSIGN_OR_RETURN(gap.metric, go.Text("metric", false));
+            VARSAM_ASSIGN_OR_RETURN(gap.low_group, go.Text("low_group"));
+            VARSAM_ASSIGN_OR_RETURN(gap.high_group, go.Text("high_group"));
+            VARSAM_ASSIGN_OR_RETURN(gap.difference, go.Number("difference", 0, 1e6));
+            return gap;
+          }));
   // A gap compares groups that were measured: a suppressed group's figures never enter one.
   for (std::size_t i = 0; i < f.gaps.size(); ++i) {
     for (const std::string* group : {&f.gaps[i].low_group, &f.gaps[i].high_group}) {
@@ -748,10 +746,12 @@ absl::StatusOr<PointsModel> ReadPoints(const Object& root, bool evidence,
                 fo.List<PointsLevel>(
                     "levels", 1, 1000,
                     [](const json& l, const std::string& lpath) -> absl::StatusOr<PointsLevel> {
-                      VARSAM_ASSIGN_OR_RETURN(const Object lo, ObjectAt(l, lpath, {"level", "points"}));
+                      VARSAM_ASSIGN_OR_RETURN(const Object lo,
+                                              ObjectAt(l, lpath, {"level", "points"}));
                       PointsLevel level;
                       VARSAM_ASSIGN_OR_RETURN(level.level, lo.Text("level"));
-                      VARSAM_ASSIGN_OR_RETURN(const std::int64_t p, lo.Whole("points", -1000, 1000));
+                      VARSAM_ASSIGN_OR_RETURN(const std::int64_t p,
+                                              lo.Whole("points", -1000, 1000));
                       level.points = static_cast<int>(p);
                       return level;
                     }));
@@ -806,7 +806,8 @@ absl::StatusOr<PointsModel> ReadPoints(const Object& root, bool evidence,
               band.total = static_cast<int>(t);
               VARSAM_ASSIGN_OR_RETURN(band.label, bo.Text("label", false));
             } else {
-              VARSAM_ASSIGN_OR_RETURN(const Object bo, ObjectAt(b, bpath, {"total", "probability"}));
+              VARSAM_ASSIGN_OR_RETURN(const Object bo,
+                                      ObjectAt(b, bpath, {"total", "probability"}));
               VARSAM_ASSIGN_OR_RETURN(const std::int64_t t, bo.Whole("total", -100000, 100000));
               band.total = static_cast<int>(t);
               VARSAM_ASSIGN_OR_RETURN(band.probability, bo.Number("probability", 0, 1));
@@ -841,7 +842,8 @@ absl::StatusOr<std::vector<FeatureInfo>> ReadFeatures(const Object& root, const 
           "features", 1, 32,
           [](const json& v, const std::string& path) -> absl::StatusOr<FeatureInfo> {
             VARSAM_ASSIGN_OR_RETURN(
-                const Object o, ObjectAt(v, path, {"name", "kind", "levels", "cut_points", "merged"}));
+                const Object o,
+                ObjectAt(v, path, {"name", "kind", "levels", "cut_points", "merged"}));
             FeatureInfo f;
             VARSAM_ASSIGN_OR_RETURN(f.name, o.Text("name", false));
             VARSAM_ASSIGN_OR_RETURN(const std::string kind, o.Text("kind"));
@@ -887,7 +889,8 @@ absl::StatusOr<Model> ReadModel(const Object& root, const ModelSpec& spec) {
   VARSAM_ASSIGN_OR_RETURN(std::vector<FeatureInfo> features, ReadFeatures(root, spec));
   std::vector<std::string> names = {"(intercept)"};
   for (const FeatureInfo& f : features) {
-    for (std::size_t l = 1; l < f.levels.size(); ++l) names.push_back(Cat({f.name, "=", f.levels[l]}));
+    for (std::size_t l = 1; l < f.levels.size(); ++l)
+      names.push_back(Cat({f.name, "=", f.levels[l]}));
   }
   const std::size_t columns = names.size() - 1;
   VARSAM_ASSIGN_OR_RETURN(
@@ -910,16 +913,15 @@ absl::StatusOr<Model> ReadModel(const Object& root, const ModelSpec& spec) {
                           "feature's reference, in order");
     }
   }
-  VARSAM_ASSIGN_OR_RETURN(
-      std::vector<double> means,
-      root.List<double>("column_means", columns, columns,
-                        [](const json& v, const std::string& path) {
-                          return Object::ReadNumber(v, path, 0, 1, false);
-                        }));
+  VARSAM_ASSIGN_OR_RETURN(std::vector<double> means,
+                          root.List<double>("column_means", columns, columns,
+                                            [](const json& v, const std::string& path) {
+                                              return Object::ReadNumber(v, path, 0, 1, false);
+                                            }));
   VARSAM_ASSIGN_OR_RETURN(const double lambda, root.Number("lambda", 0, 1e9));
   VARSAM_ASSIGN_OR_RETURN(const std::int64_t iterations, root.Whole("iterations", 0, 100000));
-  return ModelAccess::Make(std::move(features), std::move(coefficients), std::move(means),
-                           lambda, static_cast<int>(iterations));
+  return ModelAccess::Make(std::move(features), std::move(coefficients), std::move(means), lambda,
+                           static_cast<int>(iterations));
 }
 
 absl::StatusOr<CalibrationChoice> CalibrationOf(const std::string& name, const std::string& path) {
@@ -932,9 +934,9 @@ absl::StatusOr<CalibrationChoice> CalibrationOf(const std::string& name, const s
 
 absl::StatusOr<Calibration> ReadCalibration(const Object& root) {
   VARSAM_ASSIGN_OR_RETURN(const json* v, root.Get("calibration"));
-  VARSAM_ASSIGN_OR_RETURN(const Object o, ObjectAt(*v, root.Path("calibration"),
-                                                   {"kind", "a", "b", "knots", "values",
-                                                    "held_out_log_loss"}));
+  VARSAM_ASSIGN_OR_RETURN(const Object o,
+                          ObjectAt(*v, root.Path("calibration"),
+                                   {"kind", "a", "b", "knots", "values", "held_out_log_loss"}));
   Calibration c;
   VARSAM_ASSIGN_OR_RETURN(const std::string kind, o.Text("kind"));
   VARSAM_ASSIGN_OR_RETURN(c.kind, CalibrationOf(kind, o.Path("kind")));
@@ -992,18 +994,18 @@ bool IsTimestamp(std::string_view s) {
 
 absl::StatusOr<TrainingRecord> ReadTraining(const Object& root) {
   VARSAM_ASSIGN_OR_RETURN(const json* v, root.Get("training"));
-  VARSAM_ASSIGN_OR_RETURN(
-      const Object o,
-      ObjectAt(*v, root.Path("training"),
-               {"trained_at", "period_from", "period_to", "rows", "pseudonyms", "left_out",
-                "key_epochs"}));
+  VARSAM_ASSIGN_OR_RETURN(const Object o,
+                          ObjectAt(*v, root.Path("training"),
+                                   {"trained_at", "period_from", "period_to", "rows", "pseudonyms",
+                                    "left_out", "key_epochs"}));
   TrainingRecord t;
   VARSAM_ASSIGN_OR_RETURN(t.trained_at, o.Text("trained_at"));
   if (!t.trained_at.empty() && !IsTimestamp(t.trained_at)) {
     return InvalidField(o.Path("trained_at"), "must be an RFC 3339 time in UTC (…Z), or empty");
   }
-  for (const auto& [key, out] : {std::pair<std::string_view, std::string*>{"period_from", &t.period_from},
-                                 std::pair<std::string_view, std::string*>{"period_to", &t.period_to}}) {
+  for (const auto& [key, out] :
+       {std::pair<std::string_view, std::string*>{"period_from", &t.period_from},
+        std::pair<std::string_view, std::string*>{"period_to", &t.period_to}}) {
     VARSAM_ASSIGN_OR_RETURN(*out, o.Text(key));
     if (!out->empty() && !ParsePeriod(*out)) {
       return InvalidField(o.Path(key), "must be a period YYYY, YYYY-Qn or YYYY-MM, or empty");
@@ -1014,13 +1016,14 @@ absl::StatusOr<TrainingRecord> ReadTraining(const Object& root) {
   VARSAM_ASSIGN_OR_RETURN(t.left_out, o.Whole("left_out", 0, kMaxCount));
   VARSAM_ASSIGN_OR_RETURN(
       t.key_epochs,
-      o.List<std::int32_t>("key_epochs", 0, 10000,
-                           [](const json& e, const std::string& path) -> absl::StatusOr<std::int32_t> {
-                             VARSAM_ASSIGN_OR_RETURN(
-                                 const std::int64_t epoch,
-                                 JsonWholeNumber(e, path, 0, std::numeric_limits<std::int32_t>::max()));
-                             return static_cast<std::int32_t>(epoch);
-                           }));
+      o.List<std::int32_t>(
+          "key_epochs", 0, 10000,
+          [](const json& e, const std::string& path) -> absl::StatusOr<std::int32_t> {
+            VARSAM_ASSIGN_OR_RETURN(
+                const std::int64_t epoch,
+                JsonWholeNumber(e, path, 0, std::numeric_limits<std::int32_t>::max()));
+            return static_cast<std::int32_t>(epoch);
+          }));
   for (std::size_t i = 1; i < t.key_epochs.size(); ++i) {
     if (t.key_epochs[i] <= t.key_epochs[i - 1]) {
       return InvalidField(JsonIndexPath(o.Path("key_epochs"), i), "key epochs must ascend");
@@ -1043,25 +1046,27 @@ absl::StatusOr<ModelSpec> ReadSpec(const Object& root) {
 }
 
 absl::StatusOr<ModelFile> ReadRegisterTrained(const Object& root, ModelFile file) {
-  VARSAM_RETURN_IF_ERROR(root.Keys({"format", "kind", "name", "spec", "training", "features",
-                                    "coefficients", "column_means", "lambda", "iterations", "cv",
-                                    "evaluation", "calibration", "calibrated_evaluation",
-                                    "points", "points_evaluation", "fairness", "sha256"}));
+  VARSAM_RETURN_IF_ERROR(
+      root.Keys({"format", "kind", "name", "spec", "training", "features", "coefficients",
+                 "column_means", "lambda", "iterations", "cv", "evaluation", "calibration",
+                 "calibrated_evaluation", "points", "points_evaluation", "fairness", "sha256"}));
   VARSAM_ASSIGN_OR_RETURN(file.spec, ReadSpec(root));
   VARSAM_ASSIGN_OR_RETURN(file.training, ReadTraining(root));
   VARSAM_ASSIGN_OR_RETURN(file.model, ReadModel(root, file.spec));
   VARSAM_ASSIGN_OR_RETURN(
-      file.cv, root.List<LambdaScore>(
-                   "cv", 0, 20, [](const json& v, const std::string& path) -> absl::StatusOr<LambdaScore> {
-                     VARSAM_ASSIGN_OR_RETURN(const Object o, ObjectAt(v, path, {"lambda", "log_loss"}));
-                     LambdaScore s;
-                     VARSAM_ASSIGN_OR_RETURN(s.lambda, o.Number("lambda", 0, 1e9));
-                     VARSAM_ASSIGN_OR_RETURN(s.log_loss, o.Number("log_loss", 0, 1e6, true));
-                     return s;
-                   }));
+      file.cv,
+      root.List<LambdaScore>(
+          "cv", 0, 20, [](const json& v, const std::string& path) -> absl::StatusOr<LambdaScore> {
+            VARSAM_ASSIGN_OR_RETURN(const Object o, ObjectAt(v, path, {"lambda", "log_loss"}));
+            LambdaScore s;
+            VARSAM_ASSIGN_OR_RETURN(s.lambda, o.Number("lambda", 0, 1e9));
+            VARSAM_ASSIGN_OR_RETURN(s.log_loss, o.Number("log_loss", 0, 1e6, true));
+            return s;
+          }));
   VARSAM_ASSIGN_OR_RETURN(file.evaluation, ReadEvaluation(root, "evaluation"));
   VARSAM_ASSIGN_OR_RETURN(file.calibration, ReadCalibration(root));
-  VARSAM_ASSIGN_OR_RETURN(file.calibrated_evaluation, ReadEvaluation(root, "calibrated_evaluation"));
+  VARSAM_ASSIGN_OR_RETURN(file.calibrated_evaluation,
+                          ReadEvaluation(root, "calibrated_evaluation"));
   VARSAM_ASSIGN_OR_RETURN(file.points, ReadPoints(root, false, file.model.features()));
   VARSAM_ASSIGN_OR_RETURN(file.points_evaluation, ReadEvaluation(root, "points_evaluation"));
   VARSAM_ASSIGN_OR_RETURN(file.fairness, ReadFairness(root));
@@ -1085,9 +1090,8 @@ absl::StatusOr<ModelFile> ReadEvidenceBased(const Object& root, ModelFile file) 
 }
 
 bool IsLowerHex64(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return IsDigit(c) || (c >= 'a' && c <= 'f');
-         });
+  return s.size() == 64 && std::all_of(s.begin(), s.end(),
+                                       [](char c) { return IsDigit(c) || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace
