@@ -131,7 +131,8 @@ TEST_CASE("model file: a register-trained file reads back to the same bytes", "[
   CHECK(parsed->calibration.knots == fitted.file.calibration.knots);
   CHECK(parsed->evaluation.auc == fitted.file.evaluation.auc);
   // The same case is scored the same by the file read back.
-  const auto row = Case(*parsed, R"({"age_band": "18-24", "sex": "male", "intake_total:phq9": 20})");
+  const auto row =
+      Case(*parsed, R"({"age_band": "18-24", "sex": "male", "intake_total:phq9": 20})");
   const auto p1 = models::Apply(*parsed, row);
   const auto p2 = models::Apply(fitted.file, row);
   REQUIRE(p1.ok());
@@ -155,7 +156,8 @@ TEST_CASE("model file: the hash is SHA-256 of the canonical bytes without it", "
     }
     for (const auto& item : v.items()) {
       if (v.is_object()) {
-        spaces_in_strings += static_cast<std::size_t>(std::count(item.key().begin(), item.key().end(), ' '));
+        spaces_in_strings +=
+            static_cast<std::size_t>(std::count(item.key().begin(), item.key().end(), ' '));
       }
       if (v.is_structured()) self(self, item.value());
     }
@@ -183,8 +185,7 @@ TEST_CASE("model file: the hash is SHA-256 of the canonical bytes without it", "
   CHECK(evidence->sha256 == "0e0acad2c5192758d0933ae5f24a230ca56a139aecc27a898c2ed5fed7d239b3");
 }
 
-TEST_CASE("model file: a changed coefficient is data loss, any changed byte is found",
-          "[models]") {
+TEST_CASE("model file: a changed coefficient is data loss, any changed byte is found", "[models]") {
   const Fitted& fitted = Trained();
   // A digit of the first coefficient's estimate.
   std::string tampered = fitted.json;
@@ -242,9 +243,11 @@ TEST_CASE("model file: the strict loader names the field, never the value", "[mo
       {Edited(text, "/training/trained_at", secret), "model.training.trained_at: must be"},
       {Edited(text, "/training/key_epochs", nlohmann::json::array({2, 1})),
        "model.training.key_epochs[1]: key epochs must ascend"},
-      {Edited(text, "/features/0/levels/1", "25-34"), "model.features[0].levels[1]: is listed twice"},
+      {Edited(text, "/features/0/levels/1", "25-34"),
+       "model.features[0].levels[1]: is listed twice"},
       {Edited(text, "/features/1/name", "region"), "model.features[1]: must be the spec's feature"},
-      {Edited(text, "/points/table/1/total", 7), "model.points.table[1]: totals must ascend by one"},
+      {Edited(text, "/points/table/1/total", 7),
+       "model.points.table[1]: totals must ascend by one"},
       {Edited(text, "/points/features/0/levels/0/points", 5000),
        "model.points.features[0].levels[0].points: must be a whole number"},
       {Edited(text, "/fairness/threshold", secret), "model.fairness.threshold: must be a number"},
@@ -274,8 +277,7 @@ TEST_CASE("model file: the strict loader names the field, never the value", "[mo
         "model.fairness.groups[" + std::to_string(suppressed) + "]: unknown key 'count'");
 }
 
-TEST_CASE("model file: an evidence-based file loads and applies with its band label",
-          "[models]") {
+TEST_CASE("model file: an evidence-based file loads and applies with its band label", "[models]") {
   const auto file = models::ParseModelFile(ReadFixture("model-evidence-example.json"));
   REQUIRE(file.ok());
   CHECK(file->kind == models::ModelKind::kEvidenceBased);
@@ -407,16 +409,17 @@ TEST_CASE("model file: the unknown list says what the model does not know", "[mo
   CHECK(Contains(p->unknown_sv, "Modellens träffsäkerhet för gruppen '03' (län) mättes inte"));
   // Nothing outside the spec, always last.
   REQUIRE(!p->unknown_en.empty());
-  CHECK(p->unknown_en.back().starts_with("Nothing outside the model's 5 features (age band, sex, "
-                                         "county, intervention and intake total on phq9)"));
+  CHECK(
+      p->unknown_en.back().starts_with("Nothing outside the model's 5 features (age band, sex, "
+                                       "county, intervention and intake total on phq9)"));
   CHECK(p->unknown_sv.back().starts_with("Inget utöver modellens 5 variabler"));
   CHECK(p->unknown_en.size() == p->unknown_sv.size());
   // The intake given as null is "no measurement", which the model has a level for or merged.
   const auto& total = file.model.features()[4];
-  CHECK(p->parts[4].level == (std::find(total.levels.begin(), total.levels.end(), "(missing)") !=
-                                      total.levels.end()
-                                  ? "(missing)"
-                                  : total.levels[0]));
+  CHECK(p->parts[4].level ==
+        (std::find(total.levels.begin(), total.levels.end(), "(missing)") != total.levels.end()
+             ? "(missing)"
+             : total.levels[0]));
   // A case the model fully knows has only the last line.
   const auto known = models::Apply(file, Case(file, R"({"age_band": "35-49", "sex": "female",
       "region": "01", "intervention": "boendestod", "intake_total:phq9": 9})"));
@@ -461,8 +464,7 @@ TEST_CASE("model file: case features are read strictly, naming the feature", "[m
   CHECK(Message(wrong_size.status()).starts_with("row: must have one value per feature"));
 }
 
-TEST_CASE("model card: the nine sections, and no numbers for a suppressed group",
-          "[models]") {
+TEST_CASE("model card: the nine sections, and no numbers for a suppressed group", "[models]") {
   ModelFile file = Trained().file;
   // Figures planted in the suppressed group must not reach the card even if a caller left
   // them there.

@@ -28,9 +28,9 @@ struct Register {
 };
 
 // 3,000 synthetic people with one or two episodes whose dropout follows a logistic model of
-// age band, sex, intervention and the PHQ-9 intake total. A second episode is under key epoch 2,
-// so it counts as another pseudonym. Region "03" has 4 people (at most 8 pseudonyms): below k,
-// so it is merged in the model and suppressed in the fairness table.
+// age band, sex, intervention and the PHQ-9 intake total. The second episodes of every tenth
+// person were recorded under key epoch 2, so they count as other pseudonyms. Region "03" has 4
+// people: below k, so it is merged in the model and suppressed in the fairness table.
 inline Register MakeRegister() {
   std::mt19937_64 rng(20261204);
   std::uniform_real_distribution<double> u(0, 1);
@@ -47,18 +47,25 @@ inline Register MakeRegister() {
     for (int e = 0; e < episodes; ++e) {
       EpisodeRow row;
       row.pseudonym = pseudonym;
-      row.key_epoch = 1 + e;
+      row.key_epoch = e == 1 && person % 10 == 0 ? 2 : 1;
       row.age_band = ages[age];
       row.sex = male ? "male" : "female";
       row.region = region;
       row.case_kind = "insats";
       const std::size_t intervention = rng() % 3;
       row.intervention = interventions[intervention];
-      row.start_period = std::to_string(2023 + e).append("-Q").append(std::to_string(1 + rng() % 4));
+      row.start_period =
+          std::to_string(2023 + e).append("-Q").append(std::to_string(1 + rng() % 4));
       row.end_period = row.start_period;
       row.record_key = rng() | 1;
-      double z = -1.0 + (age == 1 ? 0.6 : age == 3 ? -0.5 : 0.0) + (male ? 0.4 : 0.0) +
-                 (intervention == 0 ? 0.5 : intervention == 2 ? -0.4 : 0.0);
+      double z = -1.0 +
+                 (age == 1   ? 0.6
+                  : age == 3 ? -0.5
+                             : 0.0) +
+                 (male ? 0.4 : 0.0) +
+                 (intervention == 0   ? 0.5
+                  : intervention == 2 ? -0.4
+                                      : 0.0);
       if (u(rng) < 0.9) {
         RegisterMeasurementRow m;
         m.pseudonym = pseudonym;

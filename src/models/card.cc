@@ -243,7 +243,7 @@ std::string TargetText(const ModelSpec& spec) {
 // calibration, and the bins' counts as bars along the bottom. Fixed size, so that a reader (and
 // the rendering test) knows where it is drawn.
 constexpr int kSvgWidth = 440;
-constexpr int kSvgHeight = 400;
+constexpr int kSvgHeight = 420;
 constexpr double kLeft = 60, kTop = 20, kSide = 300;  // the unit square
 
 std::string Point(double px, double py) {
@@ -264,9 +264,9 @@ void Series(std::string& svg, const std::vector<ReliabilityBin>& bins, std::stri
     if (b.count == 0) continue;
     const std::string at = Point(b.mean_predicted, b.observed_rate);
     const std::size_t comma = at.find(',');
-    svg += Cat({"<circle cx=\"", at.substr(0, comma), "\" cy=\"", at.substr(comma + 1),
-                "\" r=\"4\" fill=\"", hollow ? "#fff" : colour, "\" stroke=\"", colour,
-                "\" stroke-width=\"2\"/>\n"});
+    svg += Cat({"<circle cx=\"", at.substr(0, comma), "\" cy=\"", at.substr(comma + 1), "\" r=\"",
+                hollow ? "2.5" : "4", "\" fill=\"", hollow ? "none" : colour, "\" stroke=\"",
+                colour, "\" stroke-width=\"2\"/>\n"});
   }
 }
 
@@ -306,7 +306,7 @@ std::string ReliabilitySvg(const Evaluation& before, const Evaluation& after) {
   // Counts: bars under the square, scaled to the largest bin, the count above each.
   std::int64_t most = 1;
   for (const ReliabilityBin& b : after.reliability) most = std::max(most, b.count);
-  const double bar_base = kTop + kSide + 62;
+  const double bar_base = kTop + kSide + 72;
   for (const ReliabilityBin& b : after.reliability) {
     const double height = 30.0 * static_cast<double>(b.count) / static_cast<double>(most);
     const double x = kLeft + b.lower * kSide + 2;
@@ -316,8 +316,10 @@ std::string ReliabilitySvg(const Evaluation& before, const Evaluation& after) {
     svg += Cat({"<text x=\"", Fixed(x + width / 2, 1), "\" y=\"", Fixed(bar_base + 12, 1),
                 "\" font-size=\"9\" text-anchor=\"middle\">", Count(b.count), "</text>\n"});
   }
-  Series(svg, before.reliability, "#b35806", true);
+  // After recalibration underneath, before on top (dashed, hollow): when no map was chosen the
+  // two coincide and both stay visible.
   Series(svg, after.reliability, "#1f5fa8", false);
+  Series(svg, before.reliability, "#b35806", true);
   // Axis titles and the legend.
   svg += Cat({"<text x=\"", Fixed(kLeft + kSide / 2, 1), "\" y=\"", Fixed(kTop + kSide + 30, 1),
               "\" font-size=\"12\" text-anchor=\"middle\">predicted probability</text>\n"});
@@ -598,14 +600,57 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
   }
   doc.Subsection("Largest gaps between groups");
   {
+    // Calibration first (see above), then discrimination, accuracy and the error rates.
+    const auto rank = [](const std::string& metric) {
+      const std::string_view order[] = {
+          "ece", "auc", "brier", "false_positive_rate", "false_negative_rate", "base_rate"};
+      return static_cast<std::size_t>(std::find(std::begin(order), std::end(order), metric) -
+                                      std::begin(order));
+    };
+    std::vector<Gap> gaps = file.fairness.gaps;
+    std::vector<std::string> features;
+    for (const Gap& g : gaps) {
+      if (std::find(features.begin(), features.end(), g.feature) == features.end()) {
+        features.push_back(g.feature);
+      }
+    }
+    std::stable_sort(gaps.begin(), gaps.end(), [&](const Gap& a, const Gap& b) {
+      const auto fa = std::find(features.begin(), features.end(), a.feature);
+      const auto fb = std::find(features.begin(), features.end(), b.feature);
+      return fa != fb ? fa < fb : rank(a.metric) < rank(b.metric);
+    });
+    std::vector<std::string> named;
+    for (const std::string& feature : features) {
+      const Gap* calibration = nullptr;
+      const Gap* error = nullptr;
+      for (const Gap& g : gaps) {
+        if (g.feature != feature) continue;
+        if (g.metric == "ece") calibration = &g;
+        const bool rate = g.metric == "false_positive_rate" || g.metric == "false_negative_rate";
+        if (rate && (error == nullptr || g.difference > error->difference)) error = &g;
+      }
+      std::string line = Cat({Label(feature), ": "});
+      if (calibration != nullptr) {
+        line += Cat({"calibration error ", Fixed(calibration->difference), " higher for '",
+                     calibration->high_group, "' than for '", calibration->low_group, "'"});
+      }
+      if (error != nullptr) {
+        line += Cat({calibration != nullptr ? "; " : "", MetricName(error->metric), " ",
+                     Fixed(error->difference), " higher for '", error->high_group, "' than for '",
+                     error->low_group, "'"});
+      }
+      if (calibration != nullptr || error != nullptr) named.push_back(line + ".");
+    }
     std::vector<std::vector<std::string>> rows;
-    for (const Gap& g : file.fairness.gaps) {
+    for (const Gap& g : gaps) {
       rows.push_back(
           {Label(g.feature), MetricName(g.metric), g.high_group, g.low_group, Fixed(g.difference)});
     }
     if (rows.empty()) {
       doc.Para("No two groups of one feature were both large enough to compare.");
     } else {
+      doc.Para("The largest differences, per feature:");
+      doc.List(std::move(named));
       doc.Table({"Feature", "Metric", "Higher group", "Lower group", "Difference"},
                 std::move(rows));
     }

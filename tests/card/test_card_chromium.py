@@ -222,11 +222,11 @@ class CardInChromium(unittest.TestCase):
         self.assertEqual(problems, [], "the card's page reported errors")
         self.assertEqual(facts["scripts"], 0)
         self.assertEqual(facts["sections"], 9)
-        self.assertEqual((round(box["width"]), round(box["height"])), (440, 400))
+        self.assertEqual((round(box["width"]), round(box["height"])), (440, 420))
         self.assertGreater(facts["circles"], 2)
 
         width, height, rows = decode_png(diagram_png)
-        self.assertEqual((width, height), (440, 400))
+        self.assertEqual((width, height), (440, 420))
         drawn = sum(1 for row in rows for px in row if px != (255, 255, 255))
         series = sum(1 for row in rows for px in row
                      if all(abs(px[i] - SERIES[i]) <= 24 for i in range(3)))
