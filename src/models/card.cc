@@ -642,6 +642,7 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
       if (calibration != nullptr || error != nullptr) named.push_back(line + ".");
     }
     std::vector<std::vector<std::string>> rows;
+    rows.reserve(gaps.size());
     for (const Gap& g : gaps) {
       rows.push_back(
           {Label(g.feature), MetricName(g.metric), g.high_group, g.low_group, Fixed(g.difference)});
