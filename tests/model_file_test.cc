@@ -471,6 +471,9 @@ TEST_CASE("model file: case features are read strictly, naming the feature", "[m
   CHECK(row[1].given);
   CHECK(row[1].level == "unknown");  // as the register reads an empty sex
   CHECK(row[4].number == 14.5);
+  const auto unfitted = models::Apply(ModelFile{}, models::FeatureRow{});
+  REQUIRE_FALSE(unfitted.ok());
+  CHECK(unfitted.status().code() == absl::StatusCode::kFailedPrecondition);
   const auto wrong_size = models::Apply(file, models::FeatureRow(2));
   REQUIRE_FALSE(wrong_size.ok());
   CHECK(Message(wrong_size.status()).starts_with("row: must have one value per feature"));

@@ -201,6 +201,15 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
   if (beta.empty() || means.size() + 1 != beta.size()) {
     return absl::FailedPreconditionError("model: not fitted");
   }
+  std::size_t columns = 0;
+  for (const FeatureInfo& feature : features) {
+    if (feature.levels.empty())
+      return absl::FailedPreconditionError("model: a feature has no level");
+    columns += feature.levels.size() - 1;
+  }
+  if (columns != means.size()) {
+    return absl::FailedPreconditionError("model: the coefficients do not match the features");
+  }
   if (row.size() != features.size()) {
     return InvalidField("row", "must have one value per feature of the model, in its order");
   }
