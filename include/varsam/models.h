@@ -252,23 +252,6 @@ class Model {
   int iterations_ = 0;
 };
 
-struct LambdaScore {
-  double lambda = 0;
-  double log_loss = 0;  // mean out-of-fold log loss
-};
-
-struct FitResult {
-  Model model;                      // fitted on every row with the chosen lambda
-  std::vector<LambdaScore> cv;      // per candidate lambda, in the spec's order
-  std::vector<double> out_of_fold;  // per training row: predicted by the model of its fold
-  Evaluation evaluation;            // of out_of_fold
-  Calibration calibration;          // chosen on held-out folds, fitted on every fold
-  std::vector<double> calibrated_out_of_fold;  // each row recalibrated by a map of other folds
-  Evaluation calibrated_evaluation;            // of calibrated_out_of_fold
-  PointsModel points;                          // derived from `model`
-  Evaluation points_evaluation;  // out of fold: each fold's points model on its held-out rows
-};
-
 // ---- Recalibration (docs/models.md, "Recalibration") -----------------------------------------
 
 struct Calibration {
@@ -306,6 +289,23 @@ struct PointsModel {
   double log_odds_per_point = 0;  // register-trained: the scale the points were rounded at
   std::vector<PointsFeature> features;
   std::vector<PointsBand> table;  // every total from the lowest to the highest, ascending
+};
+
+struct LambdaScore {
+  double lambda = 0;
+  double log_loss = 0;  // mean out-of-fold log loss
+};
+
+struct FitResult {
+  Model model;                      // fitted on every row with the chosen lambda
+  std::vector<LambdaScore> cv;      // per candidate lambda, in the spec's order
+  std::vector<double> out_of_fold;  // per training row: predicted by the model of its fold
+  Evaluation evaluation;            // of out_of_fold
+  Calibration calibration;          // chosen on held-out folds, fitted on every fold
+  std::vector<double> calibrated_out_of_fold;  // each row recalibrated by a map of other folds
+  Evaluation calibrated_evaluation;            // of calibrated_out_of_fold
+  PointsModel points;                          // derived from `model`
+  Evaluation points_evaluation;  // out of fold: each fold's points model on its held-out rows
 };
 
 // ---- Fairness by group (docs/models.md, "Fairness by group") ---------------------------------
