@@ -4,7 +4,10 @@
 #ifndef VARSAM_SRC_MODELS_INTERNAL_H_
 #define VARSAM_SRC_MODELS_INTERNAL_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -29,9 +32,37 @@ struct LogisticFit {
   int iterations = 0;
 };
 
-// Minimises -loglik(beta) + lambda/2 * |beta[1:]|^2 for 0/1 labels y and a design x whose
-// first column is the intercept's ones (docs/models.md, "The learner"). `offset` (empty or one
-// per row) is added to every linear predictor.
+// A design as its distinct rows ("patterns"), each kept sparse: the columns whose value is not
+// zero, ascending, with their values. The log-likelihood of logistic regression depends on the
+// rows only through each distinct row's number of rows and of positives, so a fit on the
+// patterns weighted by those counts is the fit on the rows, exactly. A register's design is
+// one-hot (one column of each feature is 1), so a row has few entries and there are far fewer
+// patterns than rows: a Newton step costs O(patterns * entries^2), not O(rows * columns^2).
+struct Patterns {
+  Eigen::Index columns = 0;          // of the design, the intercept's included
+  std::vector<std::size_t> start;    // pattern k's entries are [start[k], start[k + 1])
+  std::vector<std::int32_t> column;  // per entry
+  std::vector<double> value;         // per entry, never 0
+  std::vector<double> offset;        // per pattern when the rows have an offset, else empty
+  std::vector<std::int32_t> of_row;  // per row of the design: its pattern
+  std::size_t size() const { return start.size() - 1; }
+};
+
+// The patterns of a column-major rows x columns design, numbered in the order of their first
+// row (deterministic). With `intercept`, column 0 is the intercept's ones and the design's
+// column c is column c + 1. `offset` is empty or one per row (part of a pattern's identity).
+Patterns CollapseRows(std::span<const double> design, std::size_t rows, std::size_t columns,
+                      bool intercept, std::span<const double> offset);
+
+// Minimises -loglik(beta) + lambda/2 * |beta[1:]|^2 (docs/models.md, "The learner") over rows
+// given as patterns: `count[k]` rows of pattern k, `positives[k]` of them labelled 1 (a
+// pattern with count 0 is left out). Column 0 is the intercept's.
+absl::StatusOr<LogisticFit> FitLogistic(const Patterns& patterns, std::span<const double> count,
+                                        std::span<const double> positives, double lambda,
+                                        bool want_covariance);
+
+// The same for 0/1 labels y and a dense design x whose first column is the intercept's ones.
+// `offset` (empty or one per row) is added to every linear predictor.
 absl::StatusOr<LogisticFit> FitLogistic(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
                                         double lambda, bool want_covariance,
                                         const Eigen::VectorXd& offset = Eigen::VectorXd());
