@@ -47,34 +47,62 @@ std::uint64_t Mix(std::uint64_t h) {
   return h;
 }
 
-// Finds or adds distinct rows: an open-addressing table (linear probing, at most half full) of
-// pattern indices, compared entry by entry on a hash match. Patterns are numbered in the order
-// of their first row, so the result does not depend on the hash.
+// A row's hash: its entries (column and value bits) and its offset.
+std::uint64_t HashRow(const std::int32_t* column, const double* value, std::size_t size,
+                      double offset) {
+  std::uint64_t h = Bits(offset);
+  for (std::size_t e = 0; e < size; ++e) {
+    h = (h ^ (Bits(value[e]) + static_cast<std::uint64_t>(column[e]) * 0x9e3779b97f4a7c15ULL)) *
+        0xff51afd7ed558ccdULL;
+  }
+  return Mix(h);
+}
+
+// Finds or adds distinct rows: an open-addressing table (linear probing, at most half full) whose
+// slots hold a pattern's index and the high half of its hash, so that a probe reads the pattern
+// only on a likely match; then the entries are compared. Patterns are numbered in the order of
+// their first row, so the result does not depend on the hash.
 class PatternTable {
  public:
-  explicit PatternTable(Patterns& out) : out_(out), slots_(1024, -1) {}
+  explicit PatternTable(Patterns& out) : out_(out), slots_(1024, kEmpty) {}
+
+  // Brings what FindOrAdd will read into the cache ahead of it, in three steps over a block of
+  // rows, each after the one before has been issued for every row of the block: the slot of
+  // `hash`, then the start of the pattern in it, then the pattern's entries.
+  void Prefetch(std::uint64_t hash, int step) const {
+    const std::uint64_t* slot = &slots_[hash & (slots_.size() - 1)];
+    if (step == 0) {
+      __builtin_prefetch(slot);
+      return;
+    }
+    if (*slot == kEmpty || *slot >> 32 != hash >> 32) return;
+    const std::size_t k = *slot & 0xffffffffU;
+    if (step == 1) {
+      __builtin_prefetch(&out_.start[k]);
+    } else {
+      __builtin_prefetch(&out_.column[out_.start[k]]);
+      __builtin_prefetch(&out_.value[out_.start[k]]);
+      __builtin_prefetch(&out_.offset[k]);
+    }
+  }
 
   std::int32_t FindOrAdd(const std::int32_t* column, const double* value, std::size_t size,
-                         double offset, bool has_offset) {
-    std::uint64_t h = has_offset ? Mix(Bits(offset)) : 0x9e3779b97f4a7c15ULL;
-    for (std::size_t e = 0; e < size; ++e) {
-      h = Mix(h ^ (Bits(value[e]) + static_cast<std::uint64_t>(column[e]) * 0x9e3779b97f4a7c15ULL));
-    }
+                         double offset, std::uint64_t hash) {
+    const std::uint64_t tag = hash >> 32;
     std::size_t mask = slots_.size() - 1;
-    for (std::size_t slot = h & mask;; slot = (slot + 1) & mask) {
-      const std::int32_t k = slots_[slot];
-      if (k < 0) break;
-      if (hashes_[static_cast<std::size_t>(k)] == h && Same(k, column, value, size, offset))
-        return k;
+    for (std::size_t slot = hash & mask; slots_[slot] != kEmpty; slot = (slot + 1) & mask) {
+      if (slots_[slot] >> 32 != tag) continue;
+      const auto k = static_cast<std::int32_t>(slots_[slot] & 0xffffffffU);
+      if (Same(k, column, value, size, offset)) return k;
     }
     const auto k = static_cast<std::int32_t>(hashes_.size());
-    hashes_.push_back(h);
+    hashes_.push_back(hash);
     out_.column.insert(out_.column.end(), column, column + size);
     out_.value.insert(out_.value.end(), value, value + size);
     out_.start.push_back(out_.column.size());
-    if (has_offset) out_.offset.push_back(offset);
+    out_.offset.push_back(offset);
     if (2 * hashes_.size() > slots_.size()) {
-      slots_.assign(2 * slots_.size(), -1);
+      slots_.assign(2 * slots_.size(), kEmpty);
       mask = slots_.size() - 1;
       for (std::size_t i = 0; i < hashes_.size(); ++i) Place(i, mask);
     } else {
@@ -84,19 +112,19 @@ class PatternTable {
   }
 
  private:
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+
   void Place(std::size_t k, std::size_t mask) {
     std::size_t slot = hashes_[k] & mask;
-    while (slots_[slot] >= 0) slot = (slot + 1) & mask;
-    slots_[slot] = static_cast<std::int32_t>(k);
+    while (slots_[slot] != kEmpty) slot = (slot + 1) & mask;
+    slots_[slot] = (hashes_[k] >> 32 << 32) | k;
   }
 
   bool Same(std::int32_t k, const std::int32_t* column, const double* value, std::size_t size,
             double offset) const {
-    const std::size_t first = out_.start[static_cast<std::size_t>(k)];
-    if (out_.start[static_cast<std::size_t>(k) + 1] - first != size) return false;
-    if (!out_.offset.empty() && Bits(out_.offset[static_cast<std::size_t>(k)]) != Bits(offset)) {
-      return false;
-    }
+    const auto i = static_cast<std::size_t>(k);
+    const std::size_t first = out_.start[i];
+    if (out_.start[i + 1] - first != size || Bits(out_.offset[i]) != Bits(offset)) return false;
     for (std::size_t e = 0; e < size; ++e) {
       if (out_.column[first + e] != column[e] || Bits(out_.value[first + e]) != Bits(value[e])) {
         return false;
@@ -106,7 +134,7 @@ class PatternTable {
   }
 
   Patterns& out_;
-  std::vector<std::int32_t> slots_;
+  std::vector<std::uint64_t> slots_;
   std::vector<std::uint64_t> hashes_;
 };
 
@@ -191,6 +219,7 @@ Patterns CollapseRows(std::span<const double> design, std::size_t rows, std::siz
   std::vector<std::int32_t> block_column(kBlock * width);
   std::vector<double> block_value(kBlock * width);
   std::vector<std::size_t> block_size(kBlock);
+  std::vector<std::uint64_t> block_hash(kBlock);
   for (std::size_t first = 0; first < rows; first += kBlock) {
     const std::size_t m = std::min(kBlock, rows - first);
     for (std::size_t i = 0; i < m; ++i) {
@@ -208,13 +237,24 @@ Patterns CollapseRows(std::span<const double> design, std::size_t rows, std::siz
         block_size[i] += values[i] != 0 ? 1 : 0;
       }
     }
+    // Hashes first, and what the look-ups read fetched for all of them, so that the look-ups
+    // below do not wait on memory one row at a time.
+    for (std::size_t i = 0; i < m; ++i) {
+      block_hash[i] = HashRow(&block_column[i * width], &block_value[i * width], block_size[i],
+                              offset.empty() ? 0.0 : offset[first + i]);
+      table.Prefetch(block_hash[i], 0);
+    }
+    for (const int step : {1, 2}) {
+      for (std::size_t i = 0; i < m; ++i) table.Prefetch(block_hash[i], step);
+    }
     for (std::size_t i = 0; i < m; ++i) {
       const std::size_t r = first + i;
       out.of_row[r] =
           table.FindOrAdd(&block_column[i * width], &block_value[i * width], block_size[i],
-                          offset.empty() ? 0.0 : offset[r], !offset.empty());
+                          offset.empty() ? 0.0 : offset[r], block_hash[i]);
     }
   }
+  if (offset.empty()) out.offset.clear();
   return out;
 }
 
