@@ -45,9 +45,9 @@ struct Clock {
   static Clock Now() {
     timespec cpu{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-    return {std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-                .count(),
-            static_cast<double>(cpu.tv_sec) + 1e-9 * static_cast<double>(cpu.tv_nsec)};
+    return {
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(),
+        static_cast<double>(cpu.tv_sec) + 1e-9 * static_cast<double>(cpu.tv_nsec)};
   }
   Clock operator-(const Clock& start) const { return {wall - start.wall, cpu - start.cpu}; }
 };
@@ -127,8 +127,8 @@ absl::StatusOr<TrainingSet> ReadTrainingCsv(const std::string& path) {
     const std::size_t eq = names[c].find('=');
     const std::string feature = names[c].substr(0, eq);
     if (set.features.empty() || set.features.back().name != feature) {
-      set.features.push_back({feature, varsam::models::FeatureKind::kAgeBand, {"(reference)"}, {},
-                              {}});
+      set.features.push_back(
+          {feature, varsam::models::FeatureKind::kAgeBand, {"(reference)"}, {}, {}});
     }
     set.features.back().levels.push_back(eq == std::string::npos ? "" : names[c].substr(eq + 1));
   }
@@ -210,8 +210,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::printf("{\"rows\": %zu, \"columns\": %zu, \"patterns\": %zu, \"iterations\": %d, ",
-              set.rows, set.column_names.size(), patterns.size(), fit->iterations);
+  std::printf("{\"rows\": %zu, \"columns\": %zu, \"patterns\": %zu, \"iterations\": %d, ", set.rows,
+              set.column_names.size(), patterns.size(), fit->iterations);
   PrintTimes("read", read_time);
   PrintTimes("fit", fit_time);
   if (folds >= 2) {
