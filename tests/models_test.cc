@@ -449,13 +449,17 @@ DenseFit DenseNewton(const std::vector<std::vector<double>>& x, const std::vecto
   for (int iteration = 0; iteration < 50; ++iteration) {
     gradient_hessian(beta, g, h);
     const std::vector<double> step = CholeskySolve(h, g, p);
+    const double current = objective(beta);
     double t = 1;
     std::vector<double> next(p);
     for (int halving = 0; halving < 30; ++halving, t /= 2) {
       for (std::size_t j = 0; j < p; ++j) next[j] = beta[j] + t * step[j];
-      if (objective(next) <= objective(beta)) break;
+      if (objective(next) <= current) break;
     }
+    double largest = 0;
+    for (std::size_t j = 0; j < p; ++j) largest = std::max(largest, std::abs(next[j] - beta[j]));
     beta = next;
+    if (largest < 1e-13) break;  // Newton converges quadratically: this is the optimum
   }
   gradient_hessian(beta, g, h);
   DenseFit fit{beta, {}};

@@ -80,9 +80,9 @@ class PatternTable {
     if (step == 1) {
       __builtin_prefetch(&out_.start[k]);
     } else {
-      __builtin_prefetch(&out_.column[out_.start[k]]);
-      __builtin_prefetch(&out_.value[out_.start[k]]);
-      __builtin_prefetch(&out_.offset[k]);
+      __builtin_prefetch(out_.column.data() + out_.start[k]);  // may be the end: a row of zeros
+      __builtin_prefetch(out_.value.data() + out_.start[k]);
+      __builtin_prefetch(out_.offset.data() + k);
     }
   }
 
