@@ -478,7 +478,9 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
   FitResult result;
   double best_loss = std::numeric_limits<double>::infinity();
   double best_lambda = spec.lambdas.front();
-  std::vector<VectorXd> best_fold_betas;  // per fold, the model of the chosen lambda
+  // Per fold, the model of the chosen lambda: with fold_of_row, what per-fold steps after the
+  // final fit need (each row predicted by the model that did not see it).
+  std::vector<VectorXd> best_fold_betas;
   std::vector<double> eta;
   std::vector<std::vector<double>> held_probability(folds);
   for (const double lambda : spec.lambdas) {
