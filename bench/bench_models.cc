@@ -1,8 +1,9 @@
 // Benchmarks of varsam::models' learner on a synthetic one-hot design the shape of the register's:
 // 1,000,000 episodes, 7 features (age band, sex, region, case kind, intervention, intake-total
 // bins, earlier episodes) as 45 indicator columns, labels drawn from a known logistic model, a
-// fixed seed. scripts/bench-models-vs-sklearn.py compares the same kind of data (written as CSV,
-// read by bench_models_csv) with scikit-learn.
+// fixed seed; and of building such a training set from 1,000,000 register rows.
+// scripts/bench-models-vs-sklearn.py compares the same kind of data (written as CSV, read by
+// bench_models_csv) with scikit-learn. Figures: docs/performance.md, "Models".
 
 #include <benchmark/benchmark.h>
 
