@@ -218,6 +218,7 @@ const RegisterRows& Rows() {
     std::uniform_real_distribution<double> u(0, 1);
     std::discrete_distribution<int> episodes_of({.55, .25, .12, .08});
     std::vector<std::discrete_distribution<std::size_t>> pick;
+    pick.reserve(features.size());
     for (const auto& f : features) pick.emplace_back(f.weights.begin(), f.weights.end());
     const std::vector<std::string> outcomes = {"dropout", "completed", "improved"};
     for (int person = 0; out->episodes.size() < 1000000; ++person) {
