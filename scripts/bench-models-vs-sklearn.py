@@ -90,11 +90,6 @@ def wanted_packages():
 def ensure_packages():
     """Installs the missing packages of scripts/peer-packages.txt, then runs under Debian's
     interpreter if this one cannot import them."""
-    try:
-        import numpy, pandas, sklearn  # noqa: F401
-        return
-    except ImportError:
-        pass
     wanted = wanted_packages()
     status = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Abbrev}\n"] + wanted,
                             capture_output=True, text=True).stdout
@@ -107,9 +102,12 @@ def ensure_packages():
         subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True, env=env)
         subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends"] +
                        missing, check=True, env=env)
-    if os.path.realpath(sys.executable) != os.path.realpath(DEBIAN_PYTHON):
+    try:
+        import numpy, pandas, sklearn  # noqa: F401,E401
+    except ImportError:
+        if os.path.realpath(sys.executable) == os.path.realpath(DEBIAN_PYTHON):
+            raise
         os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON] + sys.argv)
-    import numpy, pandas, sklearn  # noqa: F401,E401  (fails loudly if still missing)
 
 
 def column_names():
