@@ -291,6 +291,23 @@ struct PointsModel {
   std::vector<PointsBand> table;  // every total from the lowest to the highest, ascending
 };
 
+struct LambdaScore {
+  double lambda = 0;
+  double log_loss = 0;  // mean out-of-fold log loss
+};
+
+struct FitResult {
+  Model model;                      // fitted on every row with the chosen lambda
+  std::vector<LambdaScore> cv;      // per candidate lambda, in the spec's order
+  std::vector<double> out_of_fold;  // per training row: predicted by the model of its fold
+  Evaluation evaluation;            // of out_of_fold
+  Calibration calibration;          // chosen on held-out folds, fitted on every fold
+  std::vector<double> calibrated_out_of_fold;  // each row recalibrated by a map of other folds
+  Evaluation calibrated_evaluation;            // of calibrated_out_of_fold
+  PointsModel points;                          // derived from `model`
+  Evaluation points_evaluation;  // out of fold: each fold's points model on its held-out rows
+};
+
 // ---- Fairness by group (docs/models.md, "Fairness by group") ---------------------------------
 
 // An estimate with its bootstrap 95 % interval (percentile, resampling pseudonyms). NaN when it
@@ -333,23 +350,6 @@ struct FairnessReport {
 // Deterministic for the spec's seed. InvalidArgument when the sizes do not agree.
 absl::StatusOr<FairnessReport> AssessFairness(const ModelSpec& spec, const TrainingSet& training,
                                               std::span<const double> predicted);
-
-struct LambdaScore {
-  double lambda = 0;
-  double log_loss = 0;  // mean out-of-fold log loss
-};
-
-struct FitResult {
-  Model model;                      // fitted on every row with the chosen lambda
-  std::vector<LambdaScore> cv;      // per candidate lambda, in the spec's order
-  std::vector<double> out_of_fold;  // per training row: predicted by the model of its fold
-  Evaluation evaluation;            // of out_of_fold
-  Calibration calibration;          // chosen on held-out folds, fitted on every fold
-  std::vector<double> calibrated_out_of_fold;  // each row recalibrated by a map of other folds
-  Evaluation calibrated_evaluation;            // of calibrated_out_of_fold
-  PointsModel points;                          // derived from `model`
-  Evaluation points_evaluation;  // out of fold: each fold's points model on its held-out rows
-};
 
 // Fits L2-regularised logistic regression (Newton/IRLS, LDLT solves, intercept unpenalised)
 // with the lambda of the lowest out-of-fold log loss, folds by pseudonym. Deterministic for a

@@ -113,8 +113,8 @@ Calibration FitCalibration(CalibrationChoice kind, std::span<const double> predi
 }
 
 Calibration ChooseCalibration(CalibrationChoice choice, std::span<const double> predicted,
-                              std::span<const double> labels, const Folds& folds,
-                              std::vector<double>& held_out) {
+                              std::span<const double> labels, std::span<const int> fold_of_row,
+                              int folds, std::vector<double>& held_out) {
   constexpr CalibrationChoice kCandidates[] = {CalibrationChoice::kNone, CalibrationChoice::kPlatt,
                                                CalibrationChoice::kIsotonic};
   std::vector<double> losses;
@@ -127,18 +127,18 @@ Calibration ChooseCalibration(CalibrationChoice choice, std::span<const double> 
     }
     std::vector<double> out(predicted.begin(), predicted.end());
     if (kind != CalibrationChoice::kNone) {
-      for (int f = 0; f < folds.count; ++f) {
+      for (int f = 0; f < folds; ++f) {
         std::vector<double> train_p;
         std::vector<double> train_y;
         for (std::size_t r = 0; r < predicted.size(); ++r) {
-          if (folds.of_row[r] != f) {
+          if (fold_of_row[r] != f) {
             train_p.push_back(predicted[r]);
             train_y.push_back(labels[r]);
           }
         }
         const Calibration map = FitCalibration(kind, train_p, train_y);
         for (std::size_t r = 0; r < predicted.size(); ++r) {
-          if (folds.of_row[r] == f) out[r] = map.Apply(predicted[r]);
+          if (fold_of_row[r] == f) out[r] = map.Apply(predicted[r]);
         }
       }
     }

@@ -5,6 +5,7 @@
 #define VARSAM_SRC_MODELS_INTERNAL_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -31,9 +32,37 @@ struct LogisticFit {
   int iterations = 0;
 };
 
-// Minimises -loglik(beta) + lambda/2 * |beta[1:]|^2 for 0/1 labels y and a design x whose
-// first column is the intercept's ones (docs/models.md, "The learner"). `offset` (empty or one
-// per row) is added to every linear predictor.
+// A design as its distinct rows ("patterns"), each kept sparse: the columns whose value is not
+// zero, ascending, with their values. The log-likelihood of logistic regression depends on the
+// rows only through each distinct row's number of rows and of positives, so a fit on the
+// patterns weighted by those counts is the fit on the rows, exactly. A register's design is
+// one-hot (one column of each feature is 1), so a row has few entries and there are far fewer
+// patterns than rows: a Newton step costs O(patterns * entries^2), not O(rows * columns^2).
+struct Patterns {
+  Eigen::Index columns = 0;          // of the design, the intercept's included
+  std::vector<std::size_t> start;    // pattern k's entries are [start[k], start[k + 1])
+  std::vector<std::int32_t> column;  // per entry
+  std::vector<double> value;         // per entry, never 0
+  std::vector<double> offset;        // per pattern when the rows have an offset, else empty
+  std::vector<std::int32_t> of_row;  // per row of the design: its pattern
+  std::size_t size() const { return start.size() - 1; }
+};
+
+// The patterns of a column-major rows x columns design, numbered in the order of their first
+// row (deterministic). With `intercept`, column 0 is the intercept's ones and the design's
+// column c is column c + 1. `offset` is empty or one per row (part of a pattern's identity).
+Patterns CollapseRows(std::span<const double> design, std::size_t rows, std::size_t columns,
+                      bool intercept, std::span<const double> offset);
+
+// Minimises -loglik(beta) + lambda/2 * |beta[1:]|^2 (docs/models.md, "The learner") over rows
+// given as patterns: `count[k]` rows of pattern k, `positives[k]` of them labelled 1 (a
+// pattern with count 0 is left out). Column 0 is the intercept's.
+absl::StatusOr<LogisticFit> FitLogistic(const Patterns& patterns, std::span<const double> count,
+                                        std::span<const double> positives, double lambda,
+                                        bool want_covariance);
+
+// The same for 0/1 labels y and a dense design x whose first column is the intercept's ones.
+// `offset` (empty or one per row) is added to every linear predictor.
 absl::StatusOr<LogisticFit> FitLogistic(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
                                         double lambda, bool want_covariance,
                                         const Eigen::VectorXd& offset = Eigen::VectorXd());
@@ -69,14 +98,6 @@ double MannWhitneyAuc(std::vector<std::pair<double, double>>& scored);
 // Mean log loss of probabilities (clipped to [1e-15, 1 - 1e-15]) against 0/1 labels.
 double LogLoss(std::span<const double> predicted, std::span<const double> labels);
 
-// What Fit knows about its folds: each row's fold, and the coefficients (intercept first) each
-// fold's model had with the chosen lambda.
-struct Folds {
-  int count = 0;
-  std::vector<int> of_row;
-  std::vector<Eigen::VectorXd> betas;
-};
-
 // Recalibration (calibration.cc): fits a map of one kind (not kAuto) to (p, y); and chooses
 // one on held-out folds — each fold's out-of-fold predictions recalibrated by a map fitted on
 // the other folds' — returning the map fitted on every row and the held-out recalibrated
@@ -84,25 +105,23 @@ struct Folds {
 Calibration FitCalibration(CalibrationChoice kind, std::span<const double> predicted,
                            std::span<const double> labels);
 Calibration ChooseCalibration(CalibrationChoice choice, std::span<const double> predicted,
-                              std::span<const double> labels, const Folds& folds,
-                              std::vector<double>& held_out);
+                              std::span<const double> labels, std::span<const int> fold_of_row,
+                              int folds, std::vector<double>& held_out);
 
 // The points model (points.cc) of coefficients `beta` (intercept first, then the design's
-// columns in the features' order), with its intercept table fitted to the rows of `x` (design
-// with the intercept column) and `y`. `x` may be a subset of the training rows.
-absl::StatusOr<PointsModel> DerivePoints(const std::vector<FeatureInfo>& features,
-                                         const Eigen::VectorXd& beta, int max_points,
-                                         const Eigen::MatrixXd& x, const Eigen::VectorXd& y);
-// The total of points of each row of `x` (design with the intercept column).
-Eigen::VectorXd PointsTotals(const PointsModel& points, const std::vector<FeatureInfo>& features,
-                             const Eigen::MatrixXd& x);
+// columns in the features' order), without its intercept table.
+PointsModel DerivePoints(const std::vector<FeatureInfo>& features, const Eigen::VectorXd& beta,
+                         int max_points);
+// The total of points of each pattern of a design (with the intercept column) of `features`.
+std::vector<double> PatternTotals(const PointsModel& points,
+                                  const std::vector<FeatureInfo>& features,
+                                  const Patterns& patterns);
+// Fills the intercept table: logit P(y | total) = a + b * total, fitted on `count[k]` rows of
+// each pattern's total `totals[k]`, `positives[k]` of them labelled 1.
+absl::Status FitPointsTable(PointsModel& points, std::span<const double> totals,
+                            std::span<const double> count, std::span<const double> positives);
 // The probability of a total from the intercept table (clamped to its range).
 double PointsProbability(const PointsModel& points, double total);
-
-// ParseModelFile with every check but the comparison of the hash: `sha256` is set to the hash
-// of what was read. Only for the fuzz target (tests/fuzz/fuzz_model_file.cc), which cannot forge
-// a hash, to reach past the comparison; nothing in the library calls it.
-absl::StatusOr<ModelFile> ParseModelFileUnverified(std::string_view json);
 
 // The level index (into FeatureInfo::levels) a raw value encodes to.
 std::size_t LevelOf(const FeatureInfo& feature, const FeatureValue& value);

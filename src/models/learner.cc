@@ -1,13 +1,16 @@
 // L2-regularised logistic regression by Newton/IRLS with LDLT solves, lambda chosen by k-fold
 // cross-validation with folds by pseudonym, and the fitted Model (varsam/models.h;
-// docs/models.md, "The learner").
+// docs/models.md, "The learner"). Fits run on the design's distinct rows, weighted by how many
+// rows and positives each stands for (internal.h, Patterns).
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,28 +31,164 @@ constexpr int kMaxIterations = 100;
 
 double Softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
 
-// The penalised negative log-likelihood.
-double Objective(const VectorXd& eta, const VectorXd& y, const VectorXd& beta,
-                 const VectorXd& penalty) {
-  double sum = 0;
-  for (Index i = 0; i < eta.size(); ++i) sum += Softplus(eta(i)) - y(i) * eta(i);
-  return sum + 0.5 * (penalty.array() * beta.array().square()).sum();
+std::uint64_t Bits(double v) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits;
 }
 
-MatrixXd Hessian(const MatrixXd& x, const VectorXd& eta, const VectorXd& penalty) {
-  VectorXd root(eta.size());
-  for (Index i = 0; i < eta.size(); ++i) {
-    const double p = Sigmoid(eta(i));
-    root(i) = std::sqrt(p * (1 - p));
-  }
-  const MatrixXd xw = x.array().colwise() * root.array();
-  MatrixXd h = xw.transpose() * xw;
-  h.diagonal() += penalty;
+// MurmurHash3's 64-bit finaliser: every input bit reaches the low bits the table indexes by.
+std::uint64_t Mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
   return h;
 }
 
-MatrixXd Rows(const MatrixXd& x, const std::vector<Index>& rows) { return x(rows, Eigen::all); }
-VectorXd Rows(const VectorXd& v, const std::vector<Index>& rows) { return v(rows); }
+// A row's hash: its entries (column and value bits) and its offset.
+std::uint64_t HashRow(const std::int32_t* column, const double* value, std::size_t size,
+                      double offset) {
+  std::uint64_t h = Bits(offset);
+  for (std::size_t e = 0; e < size; ++e) {
+    h = (h ^ (Bits(value[e]) + static_cast<std::uint64_t>(column[e]) * 0x9e3779b97f4a7c15ULL)) *
+        0xff51afd7ed558ccdULL;
+  }
+  return Mix(h);
+}
+
+// Finds or adds distinct rows: an open-addressing table (linear probing, at most half full) whose
+// slots hold a pattern's index and the high half of its hash, so that a probe reads the pattern
+// only on a likely match; then the entries are compared. Patterns are numbered in the order of
+// their first row, so the result does not depend on the hash.
+class PatternTable {
+ public:
+  explicit PatternTable(Patterns& out) : out_(out), slots_(1024, kEmpty) {}
+
+  // Brings what FindOrAdd will read into the cache ahead of it, in three steps over a block of
+  // rows, each after the one before has been issued for every row of the block: the slot of
+  // `hash`, then the start of the pattern in it, then the pattern's entries.
+  void Prefetch(std::uint64_t hash, int step) const {
+    const std::uint64_t* slot = &slots_[hash & (slots_.size() - 1)];
+    if (step == 0) {
+      __builtin_prefetch(slot);
+      return;
+    }
+    if (*slot == kEmpty || *slot >> 32 != hash >> 32) return;
+    const std::size_t k = *slot & 0xffffffffU;
+    if (step == 1) {
+      __builtin_prefetch(&out_.start[k]);
+    } else {
+      __builtin_prefetch(out_.column.data() + out_.start[k]);  // may be the end: a row of zeros
+      __builtin_prefetch(out_.value.data() + out_.start[k]);
+      __builtin_prefetch(out_.offset.data() + k);
+    }
+  }
+
+  std::int32_t FindOrAdd(const std::int32_t* column, const double* value, std::size_t size,
+                         double offset, std::uint64_t hash) {
+    const std::uint64_t tag = hash >> 32;
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t slot = hash & mask; slots_[slot] != kEmpty; slot = (slot + 1) & mask) {
+      if (slots_[slot] >> 32 != tag) continue;
+      const auto k = static_cast<std::int32_t>(slots_[slot] & 0xffffffffU);
+      if (Same(k, column, value, size, offset)) return k;
+    }
+    const auto k = static_cast<std::int32_t>(hashes_.size());
+    hashes_.push_back(hash);
+    out_.column.insert(out_.column.end(), column, column + size);
+    out_.value.insert(out_.value.end(), value, value + size);
+    out_.start.push_back(out_.column.size());
+    out_.offset.push_back(offset);
+    if (2 * hashes_.size() > slots_.size()) {
+      slots_.assign(2 * slots_.size(), kEmpty);
+      mask = slots_.size() - 1;
+      for (std::size_t i = 0; i < hashes_.size(); ++i) Place(i, mask);
+    } else {
+      Place(static_cast<std::size_t>(k), mask);
+    }
+    return k;
+  }
+
+ private:
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+
+  void Place(std::size_t k, std::size_t mask) {
+    std::size_t slot = hashes_[k] & mask;
+    while (slots_[slot] != kEmpty) slot = (slot + 1) & mask;
+    slots_[slot] = (hashes_[k] >> 32 << 32) | k;
+  }
+
+  bool Same(std::int32_t k, const std::int32_t* column, const double* value, std::size_t size,
+            double offset) const {
+    const auto i = static_cast<std::size_t>(k);
+    const std::size_t first = out_.start[i];
+    if (out_.start[i + 1] - first != size || Bits(out_.offset[i]) != Bits(offset)) return false;
+    for (std::size_t e = 0; e < size; ++e) {
+      if (out_.column[first + e] != column[e] || Bits(out_.value[first + e]) != Bits(value[e])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  Patterns& out_;
+  std::vector<std::uint64_t> slots_;
+  std::vector<std::uint64_t> hashes_;
+};
+
+// The linear predictor of every pattern.
+void Linear(const Patterns& patterns, const VectorXd& beta, std::vector<double>& eta) {
+  eta.resize(patterns.size());
+  for (std::size_t k = 0; k < patterns.size(); ++k) {
+    double z = patterns.offset.empty() ? 0.0 : patterns.offset[k];
+    for (std::size_t e = patterns.start[k]; e < patterns.start[k + 1]; ++e) {
+      z += beta(patterns.column[e]) * patterns.value[e];
+    }
+    eta[k] = z;
+  }
+}
+
+// The penalised negative log-likelihood: sum over patterns of count * softplus(eta) -
+// positives * eta, which is the sum over their rows.
+double Objective(const std::vector<double>& eta, std::span<const double> count,
+                 std::span<const double> positives, const VectorXd& beta, const VectorXd& penalty) {
+  double sum = 0;
+  for (std::size_t k = 0; k < eta.size(); ++k) {
+    if (count[k] == 0) continue;
+    sum += count[k] * Softplus(eta[k]) - positives[k] * eta[k];
+  }
+  return sum + 0.5 * (penalty.array() * beta.array().square()).sum();
+}
+
+// The gradient X'(y - p) - penalty * beta and, lower triangle only, the Hessian X'WX + penalty,
+// both summed over patterns: a pattern of m entries costs m(m + 1)/2 multiply-adds.
+void GradientAndHessian(const Patterns& patterns, const std::vector<double>& eta,
+                        std::span<const double> count, std::span<const double> positives,
+                        const VectorXd& beta, const VectorXd& penalty, VectorXd& gradient,
+                        MatrixXd& hessian) {
+  const Index p = patterns.columns;
+  gradient = -penalty.cwiseProduct(beta);
+  hessian.setZero(p, p);
+  hessian.diagonal() = penalty;
+  double* h = hessian.data();
+  for (std::size_t k = 0; k < eta.size(); ++k) {
+    if (count[k] == 0) continue;
+    const double prob = Sigmoid(eta[k]);
+    const double residual = positives[k] - count[k] * prob;
+    const double weight = count[k] * (prob * (1 - prob));
+    const std::size_t first = patterns.start[k];
+    const std::size_t last = patterns.start[k + 1];
+    for (std::size_t a = first; a < last; ++a) {
+      const Index ca = patterns.column[a];
+      const double wa = weight * patterns.value[a];
+      gradient(ca) += residual * patterns.value[a];
+      double* column = h + ca * p;  // column ca; entries are in ascending column order
+      for (std::size_t b = a; b < last; ++b) column[patterns.column[b]] += wa * patterns.value[b];
+    }
+  }
+}
 
 }  // namespace
 
@@ -64,35 +203,93 @@ double Logit(double p) {
   return std::log(q / (1 - q));
 }
 
-absl::StatusOr<LogisticFit> FitLogistic(const MatrixXd& x, const VectorXd& y, double lambda,
-                                        bool want_covariance, const VectorXd& offset) {
-  const Index n = x.rows();
-  const Index p = x.cols();
+Patterns CollapseRows(std::span<const double> design, std::size_t rows, std::size_t columns,
+                      bool intercept, std::span<const double> offset) {
+  Patterns out;
+  const std::size_t shift = intercept ? 1 : 0;
+  out.columns = static_cast<Index>(columns + shift);
+  out.start.push_back(0);
+  out.of_row.resize(rows);
+  PatternTable table(out);
+  // Rows are gathered a block at a time from the column-major design: each column's part of
+  // the block is read in order, and every value is written to its row's next slot, which only
+  // a value other than zero keeps (no branch on the data).
+  constexpr std::size_t kBlock = 256;
+  const std::size_t width = columns + shift + 1;
+  std::vector<std::int32_t> block_column(kBlock * width);
+  std::vector<double> block_value(kBlock * width);
+  std::vector<std::size_t> block_size(kBlock);
+  std::vector<std::uint64_t> block_hash(kBlock);
+  for (std::size_t first = 0; first < rows; first += kBlock) {
+    const std::size_t m = std::min(kBlock, rows - first);
+    for (std::size_t i = 0; i < m; ++i) {
+      block_column[i * width] = 0;
+      block_value[i * width] = 1;
+      block_size[i] = shift;
+    }
+    for (std::size_t c = 0; c < columns; ++c) {
+      const double* values = design.data() + c * rows + first;
+      const auto column = static_cast<std::int32_t>(c + shift);
+      for (std::size_t i = 0; i < m; ++i) {
+        const std::size_t slot = i * width + block_size[i];
+        block_column[slot] = column;
+        block_value[slot] = values[i];
+        block_size[i] += values[i] != 0 ? 1 : 0;
+      }
+    }
+    // Hashes first, and what the look-ups read fetched for all of them, so that the look-ups
+    // below do not wait on memory one row at a time.
+    for (std::size_t i = 0; i < m; ++i) {
+      block_hash[i] = HashRow(&block_column[i * width], &block_value[i * width], block_size[i],
+                              offset.empty() ? 0.0 : offset[first + i]);
+      table.Prefetch(block_hash[i], 0);
+    }
+    for (const int step : {1, 2}) {
+      for (std::size_t i = 0; i < m; ++i) table.Prefetch(block_hash[i], step);
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::size_t r = first + i;
+      out.of_row[r] =
+          table.FindOrAdd(&block_column[i * width], &block_value[i * width], block_size[i],
+                          offset.empty() ? 0.0 : offset[r], block_hash[i]);
+    }
+  }
+  if (offset.empty()) out.offset.clear();
+  return out;
+}
+
+absl::StatusOr<LogisticFit> FitLogistic(const Patterns& patterns, std::span<const double> count,
+                                        std::span<const double> positives, double lambda,
+                                        bool want_covariance) {
+  const Index p = patterns.columns;
   VectorXd penalty = VectorXd::Constant(p, lambda);
   penalty(0) = 0;  // the intercept is not penalised
   VectorXd beta = VectorXd::Zero(p);
-  const double mean = y.mean();
-  if (offset.size() == 0 && mean > 0 && mean < 1) beta(0) = std::log(mean / (1 - mean));
-  const auto linear = [&](const VectorXd& b) -> VectorXd {
-    VectorXd eta = x * b;
-    if (offset.size() != 0) eta += offset;
-    return eta;
-  };
-  VectorXd eta = linear(beta);
-  double objective = Objective(eta, y, beta, penalty);
+  double n = 0;
+  double positive = 0;
+  for (std::size_t k = 0; k < patterns.size(); ++k) {
+    n += count[k];
+    positive += positives[k];
+  }
+  const double mean = positive / n;
+  if (patterns.offset.empty() && mean > 0 && mean < 1) beta(0) = std::log(mean / (1 - mean));
+  std::vector<double> eta;
+  Linear(patterns, beta, eta);
+  double objective = Objective(eta, count, positives, beta, penalty);
   // Converged when the gradient is negligible against the data's scale (n rows).
-  const double tolerance = 1e-10 * static_cast<double>(std::max<Index>(n, 1));
+  const double tolerance = 1e-10 * std::max(n, 1.0);
   LogisticFit fit;
   bool converged = false;
+  VectorXd gradient;
+  MatrixXd hessian;
+  std::vector<double> next_eta;
   for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
-    VectorXd residual(n);
-    for (Index i = 0; i < n; ++i) residual(i) = y(i) - Sigmoid(eta(i));
-    const VectorXd gradient = x.transpose() * residual - penalty.cwiseProduct(beta);
+    GradientAndHessian(patterns, eta, count, positives, beta, penalty, gradient, hessian);
     if (gradient.lpNorm<Eigen::Infinity>() <= tolerance) {
       converged = true;
       break;
     }
-    const Eigen::LDLT<MatrixXd> ldlt(Hessian(x, eta, penalty));
+    const Eigen::LDLT<MatrixXd> ldlt(hessian);
     if (ldlt.info() != Eigen::Success || !ldlt.isPositive()) {
       return absl::FailedPreconditionError(
           "logistic fit: the Hessian is singular (a level without rows, or lambda 0)");
@@ -104,18 +301,18 @@ absl::StatusOr<LogisticFit> FitLogistic(const MatrixXd& x, const VectorXd& y, do
     // Step halving keeps every step a descent step (Newton may overshoot far from the optimum).
     double t = 1;
     VectorXd next = beta + step;
-    VectorXd next_eta = linear(next);
-    double next_objective = Objective(next_eta, y, next, penalty);
+    Linear(patterns, next, next_eta);
+    double next_objective = Objective(next_eta, count, positives, next, penalty);
     for (int halving = 0; halving < 30 && !(next_objective <= objective); ++halving) {
       t /= 2;
       next = beta + t * step;
-      next_eta = linear(next);
-      next_objective = Objective(next_eta, y, next, penalty);
+      Linear(patterns, next, next_eta);
+      next_objective = Objective(next_eta, count, positives, next, penalty);
     }
     fit.iterations = iteration + 1;
     const bool stalled = (t * step).lpNorm<Eigen::Infinity>() < 1e-14;
     beta = std::move(next);
-    eta = std::move(next_eta);
+    std::swap(eta, next_eta);
     objective = next_objective;
     if (stalled) {
       converged = true;  // at the limit of double precision
@@ -128,13 +325,30 @@ absl::StatusOr<LogisticFit> FitLogistic(const MatrixXd& x, const VectorXd& y, do
   }
   fit.beta = beta;
   if (want_covariance) {
-    const Eigen::LDLT<MatrixXd> ldlt(Hessian(x, eta, penalty));
+    GradientAndHessian(patterns, eta, count, positives, beta, penalty, gradient, hessian);
+    const Eigen::LDLT<MatrixXd> ldlt(hessian);
     if (ldlt.info() != Eigen::Success || !ldlt.isPositive()) {
       return absl::FailedPreconditionError("logistic fit: the Hessian is singular");
     }
     fit.covariance = ldlt.solve(MatrixXd::Identity(p, p));
   }
   return fit;
+}
+
+absl::StatusOr<LogisticFit> FitLogistic(const MatrixXd& x, const VectorXd& y, double lambda,
+                                        bool want_covariance, const VectorXd& offset) {
+  const Patterns patterns =
+      CollapseRows({x.data(), static_cast<std::size_t>(x.size())},
+                   static_cast<std::size_t>(x.rows()), static_cast<std::size_t>(x.cols()), false,
+                   {offset.data(), static_cast<std::size_t>(offset.size())});
+  std::vector<double> count(patterns.size(), 0.0);
+  std::vector<double> positives(patterns.size(), 0.0);
+  for (Index i = 0; i < x.rows(); ++i) {
+    const auto k = static_cast<std::size_t>(patterns.of_row[static_cast<std::size_t>(i)]);
+    count[k] += 1;
+    positives[k] += y(i);
+  }
+  return FitLogistic(patterns, count, positives, lambda, want_covariance);
 }
 
 absl::StatusOr<std::vector<double>> Model::Encode(const FeatureRow& row) const {
@@ -208,11 +422,9 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
     return absl::FailedPreconditionError("fit: fewer pseudonyms than folds");
   }
 
-  MatrixXd x(static_cast<Index>(n), static_cast<Index>(columns + 1));
-  x.col(0).setOnes();
-  x.rightCols(static_cast<Index>(columns)) = Eigen::Map<const MatrixXd>(
-      training.design.data(), static_cast<Index>(n), static_cast<Index>(columns));
-  const VectorXd y = Eigen::Map<const VectorXd>(training.labels.data(), static_cast<Index>(n));
+  // The rows as distinct rows with the intercept's column first: every fit below is on them.
+  const Patterns patterns = CollapseRows(training.design, n, columns, true, {});
+  const std::size_t pattern_count = patterns.size();
 
   // Folds by pseudonym: the sorted pseudonyms shuffled by the seed (Fisher-Yates with
   // mt19937_64, whose output the standard fixes), then dealt round-robin.
@@ -222,29 +434,43 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
   for (std::size_t i = order.size() - 1; i > 0; --i) {
     std::swap(order[i], order[static_cast<std::size_t>(rng() % (i + 1))]);
   }
-  Folds folds;
-  folds.count = spec.folds;
-  folds.of_row.resize(n);
   std::vector<int> fold_of_group(order.size());
   for (std::size_t pos = 0; pos < order.size(); ++pos) {
     fold_of_group[static_cast<std::size_t>(order[pos])] = static_cast<int>(pos) % spec.folds;
   }
-  std::vector<std::vector<Index>> train_rows(static_cast<std::size_t>(spec.folds));
-  std::vector<std::vector<Index>> test_rows(static_cast<std::size_t>(spec.folds));
+  const auto folds = static_cast<std::size_t>(spec.folds);
+  std::vector<int> fold_of_row(n);
   for (std::size_t r = 0; r < n; ++r) {
-    folds.of_row[r] = fold_of_group[static_cast<std::size_t>(training.groups[r])];
-    const auto fold = static_cast<std::size_t>(folds.of_row[r]);
-    for (std::size_t f = 0; f < train_rows.size(); ++f) {
-      (f == fold ? test_rows : train_rows)[f].push_back(static_cast<Index>(r));
-    }
+    fold_of_row[r] = fold_of_group[static_cast<std::size_t>(training.groups[r])];
   }
-  std::vector<MatrixXd> fold_x;
-  std::vector<VectorXd> fold_y;
-  for (std::size_t f = 0; f < train_rows.size(); ++f) {
-    fold_x.push_back(Rows(x, train_rows[f]));
-    fold_y.push_back(Rows(y, train_rows[f]));
-    const double positives = fold_y.back().sum();
-    if (positives == 0 || positives == static_cast<double>(fold_y.back().size())) {
+  // Per fold, how many of its rows each pattern has and how many of them are positive; a
+  // fold's training rows are all the others, so its weights are the totals minus its own.
+  std::vector<std::vector<double>> held_count(folds, std::vector<double>(pattern_count, 0.0));
+  std::vector<std::vector<double>> held_positives = held_count;
+  std::vector<double> all_count(pattern_count, 0.0);
+  std::vector<double> all_positives(pattern_count, 0.0);
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto k = static_cast<std::size_t>(patterns.of_row[r]);
+    const auto f = static_cast<std::size_t>(fold_of_row[r]);
+    held_count[f][k] += 1;
+    held_positives[f][k] += training.labels[r];
+    all_count[k] += 1;
+    all_positives[k] += training.labels[r];
+  }
+  std::vector<std::vector<double>> train_count(folds);
+  std::vector<std::vector<double>> train_positives(folds);
+  for (std::size_t f = 0; f < folds; ++f) {
+    train_count[f].resize(pattern_count);
+    train_positives[f].resize(pattern_count);
+    double rows = 0;
+    double positives = 0;
+    for (std::size_t k = 0; k < pattern_count; ++k) {
+      train_count[f][k] = all_count[k] - held_count[f][k];
+      train_positives[f][k] = all_positives[k] - held_positives[f][k];
+      rows += train_count[f][k];
+      positives += train_positives[f][k];
+    }
+    if (positives == 0 || positives == rows) {
       return absl::FailedPreconditionError("fit: a training fold has only one label");
     }
   }
@@ -252,16 +478,28 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
   FitResult result;
   double best_loss = std::numeric_limits<double>::infinity();
   double best_lambda = spec.lambdas.front();
+  // Per fold, the model of the chosen lambda: with fold_of_row, what per-fold steps after the
+  // final fit need (each row predicted by the model that did not see it).
+  std::vector<VectorXd> best_fold_betas;
+  std::vector<double> eta;
+  std::vector<std::vector<double>> held_probability(folds);
   for (const double lambda : spec.lambdas) {
-    std::vector<double> oof(n, 0.0);
-    std::vector<VectorXd> betas;
-    for (std::size_t f = 0; f < train_rows.size(); ++f) {
-      VARSAM_ASSIGN_OR_RETURN(LogisticFit fit, FitLogistic(fold_x[f], fold_y[f], lambda, false));
-      const VectorXd eta = Rows(x, test_rows[f]) * fit.beta;
-      for (std::size_t i = 0; i < test_rows[f].size(); ++i) {
-        oof[static_cast<std::size_t>(test_rows[f][i])] = Sigmoid(eta(static_cast<Index>(i)));
+    std::vector<VectorXd> fold_betas(folds);
+    for (std::size_t f = 0; f < folds; ++f) {
+      VARSAM_ASSIGN_OR_RETURN(
+          const LogisticFit fit,
+          FitLogistic(patterns, train_count[f], train_positives[f], lambda, false));
+      fold_betas[f] = fit.beta;
+      Linear(patterns, fit.beta, eta);
+      held_probability[f].assign(pattern_count, 0.0);
+      for (std::size_t k = 0; k < pattern_count; ++k) {
+        if (held_count[f][k] > 0) held_probability[f][k] = Sigmoid(eta[k]);
       }
-      betas.push_back(std::move(fit.beta));
+    }
+    std::vector<double> oof(n, 0.0);
+    for (std::size_t r = 0; r < n; ++r) {
+      oof[r] = held_probability[static_cast<std::size_t>(fold_of_row[r])]
+                               [static_cast<std::size_t>(patterns.of_row[r])];
     }
     const double loss = LogLoss(oof, training.labels);
     result.cv.push_back({lambda, loss});
@@ -269,14 +507,15 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
       best_loss = loss;
       best_lambda = lambda;
       result.out_of_fold = std::move(oof);
-      folds.betas = std::move(betas);
+      best_fold_betas = std::move(fold_betas);
     }
   }
   if (result.out_of_fold.empty()) {
     return absl::FailedPreconditionError("fit: no lambda gave a finite out-of-fold loss");
   }
 
-  VARSAM_ASSIGN_OR_RETURN(const LogisticFit fit, FitLogistic(x, y, best_lambda, true));
+  VARSAM_ASSIGN_OR_RETURN(const LogisticFit fit,
+                          FitLogistic(patterns, all_count, all_positives, best_lambda, true));
   std::vector<Coefficient> coefficients;
   coefficients.push_back({"(intercept)", fit.beta(0), std::sqrt(fit.covariance(0, 0))});
   for (std::size_t c = 0; c < columns; ++c) {
@@ -284,31 +523,40 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
     coefficients.push_back(
         {training.column_names[c], fit.beta(i), std::sqrt(fit.covariance(i, i))});
   }
-  std::vector<double> means(columns);
-  for (std::size_t c = 0; c < columns; ++c) means[c] = x.col(static_cast<Index>(c + 1)).mean();
+  // Column means from the patterns: each entry's value times its pattern's count.
+  std::vector<double> means(columns, 0.0);
+  for (std::size_t k = 0; k < pattern_count; ++k) {
+    for (std::size_t e = patterns.start[k]; e < patterns.start[k + 1]; ++e) {
+      const auto c = static_cast<std::size_t>(patterns.column[e]);
+      if (c > 0) means[c - 1] += all_count[k] * patterns.value[e];
+    }
+  }
+  for (double& mean : means) mean /= static_cast<double>(n);
   result.model = ModelAccess::Make(training.features, std::move(coefficients), std::move(means),
                                    best_lambda, fit.iterations);
   VARSAM_ASSIGN_OR_RETURN(result.evaluation, Evaluate(result.out_of_fold, training.labels));
 
   // Recalibration, chosen on held-out folds (docs/models.md, "Recalibration").
   result.calibration = ChooseCalibration(spec.calibration, result.out_of_fold, training.labels,
-                                         folds, result.calibrated_out_of_fold);
+                                         fold_of_row, spec.folds, result.calibrated_out_of_fold);
   VARSAM_ASSIGN_OR_RETURN(result.calibrated_evaluation,
                           Evaluate(result.calibrated_out_of_fold, training.labels));
 
   // The points model of the final fit, and out of fold: each fold's model read as points, its
   // intercept table fitted on the fold's training rows, applied to its held-out rows.
-  VARSAM_ASSIGN_OR_RETURN(result.points,
-                          DerivePoints(training.features, fit.beta, spec.max_points, x, y));
+  result.points = DerivePoints(training.features, fit.beta, spec.max_points);
+  VARSAM_RETURN_IF_ERROR(FitPointsTable(result.points,
+                                        PatternTotals(result.points, training.features, patterns),
+                                        all_count, all_positives));
   std::vector<double> points_oof(n, 0.0);
-  for (std::size_t f = 0; f < train_rows.size(); ++f) {
-    VARSAM_ASSIGN_OR_RETURN(
-        const PointsModel fold_points,
-        DerivePoints(training.features, folds.betas[f], spec.max_points, fold_x[f], fold_y[f]));
-    const VectorXd totals = PointsTotals(fold_points, training.features, Rows(x, test_rows[f]));
-    for (std::size_t i = 0; i < test_rows[f].size(); ++i) {
-      points_oof[static_cast<std::size_t>(test_rows[f][i])] =
-          PointsProbability(fold_points, totals(static_cast<Index>(i)));
+  for (std::size_t f = 0; f < folds; ++f) {
+    PointsModel fold_points = DerivePoints(training.features, best_fold_betas[f], spec.max_points);
+    const std::vector<double> totals = PatternTotals(fold_points, training.features, patterns);
+    VARSAM_RETURN_IF_ERROR(FitPointsTable(fold_points, totals, train_count[f], train_positives[f]));
+    for (std::size_t r = 0; r < n; ++r) {
+      if (static_cast<std::size_t>(fold_of_row[r]) != f) continue;
+      points_oof[r] =
+          PointsProbability(fold_points, totals[static_cast<std::size_t>(patterns.of_row[r])]);
     }
   }
   VARSAM_ASSIGN_OR_RETURN(result.points_evaluation, Evaluate(points_oof, training.labels));

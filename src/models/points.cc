@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <map>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -17,9 +19,8 @@
 
 namespace varsam::models {
 
-absl::StatusOr<PointsModel> DerivePoints(const std::vector<FeatureInfo>& features,
-                                         const Eigen::VectorXd& beta, int max_points,
-                                         const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
+PointsModel DerivePoints(const std::vector<FeatureInfo>& features, const Eigen::VectorXd& beta,
+                         int max_points) {
   // Per feature, the log-odds of each level (the reference's is 0), and the widest range.
   std::vector<std::vector<double>> effects;
   double widest = 0;
@@ -44,53 +45,81 @@ absl::StatusOr<PointsModel> DerivePoints(const std::vector<FeatureInfo>& feature
     }
     out.features.push_back(std::move(pf));
   }
-  // The intercept table: logit P(y | total) = a + b * total, fitted on the rows.
-  const Eigen::VectorXd totals = PointsTotals(out, features, x);
-  Eigen::MatrixXd design(x.rows(), 2);
-  design.col(0).setOnes();
-  design.col(1) = totals;
-  double a = 0;
-  double b = 0;
-  const auto fit = FitLogistic(design, y, 0, false);
-  if (fit.ok()) {
-    a = fit->beta(0);
-    b = fit->beta(1);
-  } else {
-    // Separable on the total (or constant): the unrounded scale, centred on the mean outcome.
-    b = out.log_odds_per_point;
-    const double rate = std::clamp(y.mean(), 1e-6, 1 - 1e-6);
-    a = Logit(rate) - b * (totals.size() > 0 ? totals.mean() : 0.0);
-  }
-  int highest = 0;
-  for (const PointsFeature& pf : out.features) {
-    int top = 0;
-    for (const PointsLevel& level : pf.levels) top = std::max(top, level.points);
-    highest += top;
-  }
-  for (int total = 0; total <= highest; ++total) {
-    out.table.push_back({total, Sigmoid(a + b * total), ""});
-  }
   return out;
 }
 
-Eigen::VectorXd PointsTotals(const PointsModel& points, const std::vector<FeatureInfo>& features,
-                             const Eigen::MatrixXd& x) {
+std::vector<double> PatternTotals(const PointsModel& points,
+                                  const std::vector<FeatureInfo>& features,
+                                  const Patterns& patterns) {
   // A row's total is the sum of its reference levels' points plus, per indicator column, the
   // difference its level makes.
-  Eigen::VectorXd delta(x.cols());
-  delta(0) = 0;
+  std::vector<double> delta(static_cast<std::size_t>(patterns.columns), 0.0);
   double base = 0;
-  Eigen::Index column = 1;
+  std::size_t column = 1;
   for (std::size_t f = 0; f < features.size(); ++f) {
     const std::vector<PointsLevel>& levels = points.features[f].levels;
     base += levels[0].points;
     for (std::size_t l = 1; l < levels.size(); ++l) {
-      delta(column++) = levels[l].points - levels[0].points;
+      delta[column++] = levels[l].points - levels[0].points;
     }
   }
-  Eigen::VectorXd totals = x * delta;
-  totals.array() += base;
+  std::vector<double> totals(patterns.size(), base);
+  for (std::size_t k = 0; k < patterns.size(); ++k) {
+    for (std::size_t e = patterns.start[k]; e < patterns.start[k + 1]; ++e) {
+      totals[k] += patterns.value[e] * delta[static_cast<std::size_t>(patterns.column[e])];
+    }
+  }
   return totals;
+}
+
+absl::Status FitPointsTable(PointsModel& points, std::span<const double> totals,
+                            std::span<const double> count, std::span<const double> positives) {
+  // The rows by total: few distinct totals, each a pattern of the design [1, total].
+  std::map<double, std::pair<double, double>> by_total;  // total -> rows, positives
+  double rows = 0;
+  double all_positives = 0;
+  double sum_totals = 0;
+  for (std::size_t k = 0; k < totals.size(); ++k) {
+    if (count[k] == 0) continue;
+    auto& [n, p] = by_total[totals[k]];
+    n += count[k];
+    p += positives[k];
+    rows += count[k];
+    all_positives += positives[k];
+    sum_totals += count[k] * totals[k];
+  }
+  if (rows == 0) return absl::FailedPreconditionError("points: no rows for the table");
+  std::vector<double> design;
+  std::vector<double> n;
+  std::vector<double> p;
+  for (const auto& [total, counts] : by_total) {
+    design.push_back(total);
+    n.push_back(counts.first);
+    p.push_back(counts.second);
+  }
+  const Patterns table = CollapseRows(design, design.size(), 1, true, {});
+  double a = 0;
+  double b = 0;
+  const auto fit = FitLogistic(table, n, p, 0, false);
+  if (fit.ok()) {
+    a = fit->beta(0);
+    b = fit->beta(1);
+  } else {
+    // Separable on the total (or one total only): the unrounded scale, centred on the rate.
+    b = points.log_odds_per_point;
+    a = Logit(std::clamp(all_positives / rows, 1e-6, 1 - 1e-6)) - b * sum_totals / rows;
+  }
+  int highest = 0;
+  for (const PointsFeature& pf : points.features) {
+    int top = 0;
+    for (const PointsLevel& level : pf.levels) top = std::max(top, level.points);
+    highest += top;
+  }
+  points.table.clear();
+  for (int total = 0; total <= highest; ++total) {
+    points.table.push_back({total, Sigmoid(a + b * total), ""});
+  }
+  return absl::OkStatus();
 }
 
 double PointsProbability(const PointsModel& points, double total) {
