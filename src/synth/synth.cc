@@ -376,7 +376,12 @@ class ClientMaker {
     investigated_.push_back(false);
 
     std::vector<std::string_view> chain;
-    if (child ? rng_.Chance(mix.child_report) : rng_.Chance(mix.adult_report)) {
+    // The truth's new case (a chain after the first) is one the register holds: an
+    // investigation, never a report (one that led to none would never reach it, rule
+    // reports-stay-out).
+    const bool report =
+        chain_index == 0 && (child ? rng_.Chance(mix.child_report) : rng_.Chance(mix.adult_report));
+    if (report) {
       chain.push_back("anmalan");
       if (rng_.Chance(child ? mix.child_report_to_assessment : mix.adult_report_to_assessment)) {
         chain.push_back("forhandsbedomning");
