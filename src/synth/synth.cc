@@ -680,6 +680,7 @@ class ClientMaker {
         AdultForms(c, latent, c.opened, 1.0);
         if (c.closed) AdultForms(c, latent, *c.closed, change);
       }
+      if (p_.truth.enabled) c.truth_features = FeaturesOf(c);
       Notes(c, session_dates);
       return end;
     }
