@@ -17,7 +17,9 @@
 // SOC-13 at intake and end of adult interventions; scored by instruments::Registry::Global()),
 // and free-text case notes in Swedish that embed identifiers at a known rate, with the exact
 // byte spans of every identifier (the ground truth an anonymiser's recall and precision are
-// measured against).
+// measured against). On request (GroundTruth), dropout and new cases follow a known logistic
+// model of the register's levels: the ground truth a model learned from the register is
+// measured against.
 //
 // Clients are independent: client i depends only on (seed, i), so Generator::MakeClient may run
 // on any number of threads. Output goes to a Sink: CSV files (docs/synth.md has the schema) or
