@@ -181,8 +181,8 @@ absl::StatusOr<FairnessReport> AssessFairness(const ModelSpec& spec, const Train
         if (high == nullptr || v > (high->*metric.estimate).value) high = &g;
       }
       if (low == nullptr || low == high) continue;
-      gaps.push_back({training.fairness_names[f], std::string(metric.name), low->group,
-                      high->group, (high->*metric.estimate).value - (low->*metric.estimate).value});
+      gaps.push_back({training.fairness_names[f], std::string(metric.name), low->group, high->group,
+                      (high->*metric.estimate).value - (low->*metric.estimate).value});
     }
     std::stable_sort(gaps.begin(), gaps.end(),
                      [](const Gap& a, const Gap& b) { return a.difference > b.difference; });

@@ -27,8 +27,8 @@ absl::StatusOr<PointsModel> DerivePoints(const std::vector<FeatureInfo>& feature
   for (const FeatureInfo& feature : features) {
     std::vector<double> e(feature.levels.size(), 0.0);
     for (std::size_t l = 1; l < e.size(); ++l) e[l] = beta(column++);
-    widest = std::max(widest, *std::max_element(e.begin(), e.end()) -
-                                  *std::min_element(e.begin(), e.end()));
+    widest = std::max(
+        widest, *std::max_element(e.begin(), e.end()) - *std::min_element(e.begin(), e.end()));
     effects.push_back(std::move(e));
   }
   PointsModel out;
@@ -38,9 +38,9 @@ absl::StatusOr<PointsModel> DerivePoints(const std::vector<FeatureInfo>& feature
     pf.name = features[f].name;
     const double lowest = *std::min_element(effects[f].begin(), effects[f].end());
     for (std::size_t l = 0; l < effects[f].size(); ++l) {
-      pf.levels.push_back({features[f].levels[l], static_cast<int>(std::lround(
-                                                      (effects[f][l] - lowest) /
-                                                      out.log_odds_per_point))});
+      pf.levels.push_back(
+          {features[f].levels[l],
+           static_cast<int>(std::lround((effects[f][l] - lowest) / out.log_odds_per_point))});
     }
     out.features.push_back(std::move(pf));
   }
