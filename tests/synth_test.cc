@@ -667,7 +667,7 @@ TEST_CASE("synth: the ground truth's effects are the documented coefficients", "
   CHECK(dropout.Effect("intervention", "missbruk_institution") == 0.5);
   CHECK(dropout.Effect("intervention", "boendestod") == 0.0);
   CHECK(dropout.Effect("intake_band:phq9", "severe") == 1.1);
-  CHECK(dropout.Effect("intake_band:phq9", "(missing)") == 0.3);
+  CHECK(dropout.Effect("intake_band:phq9", "(missing)") == 0.7);
   CHECK(dropout.Effect("intake_band:gad7", "severe") == 0.0);
   CHECK(dropout.Effect("earlier_episodes", "3+") == 0.9);
   CHECK(dropout.Effect("region", "01") == 0.0);

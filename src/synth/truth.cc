@@ -77,7 +77,7 @@ LogisticTruth DefaultDropoutTruth() {
                      {"stodsamtal", -0.4}};
   t.intake_bands = {{"none", 0.0},     {"mild", 0.25},
                     {"moderate", 0.5}, {"moderately_severe", 0.8},
-                    {"severe", 1.1},   {"(missing)", 0.3}};
+                    {"severe", 1.1},   {"(missing)", 0.7}};
   t.earlier[1] = 0.3;
   t.earlier[2] = 0.6;
   t.earlier[3] = 0.9;
