@@ -714,7 +714,14 @@ TEST_CASE("models: a fit's fairness table names the largest gaps", "[models]") {
   for (const auto& g : report->groups) {
     ++groups[g.feature];
     if (g.feature == "region" && g.group == "25") CHECK(g.suppressed);
-    if (!g.suppressed) CHECK(g.count > 0);
+    if (g.suppressed) continue;
+    CHECK(g.count > 0);
+    // Each interval holds its estimate, the ECE's too (biased upward in every resample).
+    for (const auto* e :
+         {&g.base_rate, &g.auc, &g.brier, &g.ece, &g.false_positive_rate, &g.false_negative_rate}) {
+      CHECK(e->low <= e->value);
+      CHECK(e->value <= e->high);
+    }
   }
   CHECK(groups["age_band"] == 4);
   CHECK(groups["sex"] == 2);

@@ -52,6 +52,8 @@ struct ModelAccess {
     m.iterations_ = iterations;
     return m;
   }
+  // The training mean of each column (the model file stores it; explanations start from it).
+  static const std::vector<double>& ColumnMeans(const Model& m) { return m.column_means_; }
 };
 
 // The reliability table (10 bins of width 0.1) and its expected calibration error; returns the
@@ -96,6 +98,11 @@ Eigen::VectorXd PointsTotals(const PointsModel& points, const std::vector<Featur
                              const Eigen::MatrixXd& x);
 // The probability of a total from the intercept table (clamped to its range).
 double PointsProbability(const PointsModel& points, double total);
+
+// ParseModelFile with every check but the comparison of the hash: `sha256` is set to the hash
+// of what was read. Only for the fuzz target (tests/fuzz/fuzz_model_file.cc), which cannot forge
+// a hash, to reach past the comparison; nothing in the library calls it.
+absl::StatusOr<ModelFile> ParseModelFileUnverified(std::string_view json);
 
 // The level index (into FeatureInfo::levels) a raw value encodes to.
 std::size_t LevelOf(const FeatureInfo& feature, const FeatureValue& value);
