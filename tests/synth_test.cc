@@ -641,8 +641,129 @@ TEST_CASE("synth: options out of range are refused", "[synth]") {
   options.parameters.cases.adult_interventions = {{"trolleri", 1.0}};
   CHECK(Generator::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
   options = Options();
+  options.parameters.truth.new_case_months = 5;
+  CHECK(Generator::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
+  options = Options();
+  options.parameters.truth.dropout.male = std::nan("");
+  CHECK(Generator::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
+  options = Options();
   options.test_number_file = "/nonexistent/varsam-test-numbers.txt";
   CHECK(Generator::Create(options).status().code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("synth: the ground truth's effects are the documented coefficients", "[synth]") {
+  // Expected values from the table in docs/synth.md, "The ground truth for models".
+  const varsam::synth::LogisticTruth dropout = varsam::synth::DefaultDropoutTruth();
+  CHECK(dropout.Effect("age_band", "15-19") == 0.6);
+  CHECK(dropout.Effect("age_band", "20-24") == 0.6);
+  CHECK(dropout.Effect("age_band", "25-29") == 0.3);
+  CHECK(dropout.Effect("age_band", "35-39") == 0.0);
+  CHECK(dropout.Effect("age_band", "45-49") == 0.0);
+  CHECK(dropout.Effect("age_band", "50-54") == -0.4);
+  CHECK(dropout.Effect("age_band", "65-69") == -0.8);
+  CHECK(dropout.Effect("age_band", "100+") == -0.8);
+  CHECK(dropout.Effect("sex", "male") == 0.3);
+  CHECK(dropout.Effect("sex", "female") == 0.0);
+  CHECK(dropout.Effect("intervention", "missbruk_institution") == 0.5);
+  CHECK(dropout.Effect("intervention", "boendestod") == 0.0);
+  CHECK(dropout.Effect("intake_band:phq9", "severe") == 1.1);
+  CHECK(dropout.Effect("intake_band:phq9", "(missing)") == 0.7);
+  CHECK(dropout.Effect("intake_band:gad7", "severe") == 0.0);
+  CHECK(dropout.Effect("earlier_episodes", "3+") == 0.9);
+  CHECK(dropout.Effect("region", "01") == 0.0);
+  const varsam::synth::TruthFeatures f{"25-29", "male", "stodsamtal", "moderate", "1"};
+  CHECK(dropout.LogOdds(f) == Approx(-1.9 + 0.3 + 0.3 - 0.4 + 0.5 + 0.3));
+  CHECK(dropout.Probability(f) == Approx(1 / (1 + std::exp(0.9))));
+  const varsam::synth::LogisticTruth new_case = varsam::synth::DefaultNewCaseTruth();
+  CHECK(new_case.LogOdds(f) == Approx(-1.2 + 0.2 + 0.2 - 0.5 + 0.4 + 0.4));
+  CHECK(new_case.Effect("intervention", "ekonomiskt_bistand") == 0.3);
+  CHECK(new_case.Effect("earlier_episodes", "2") == 0.8);
+}
+
+namespace {
+// Among `draws` (true probability, what happened), by fifths of the probability: the observed
+// rate lies within four binomial standard errors of the mean true probability.
+void CheckCalibrated(std::vector<std::pair<double, bool>> draws) {
+  REQUIRE(draws.size() > 2000);
+  std::sort(draws.begin(), draws.end());
+  const std::size_t fifth = draws.size() / 5;
+  for (std::size_t b = 0; b < 5; ++b) {
+    const std::size_t from = b * fifth;
+    const std::size_t to = b == 4 ? draws.size() : from + fifth;
+    double p = 0, observed = 0;
+    for (std::size_t i = from; i < to; ++i) {
+      p += draws[i].first;
+      observed += draws[i].second ? 1 : 0;
+    }
+    const auto n = static_cast<double>(to - from);
+    p /= n;
+    observed /= n;
+    INFO("fifth " << b << ": mean true probability " << p << ", observed " << observed);
+    CHECK(std::abs(observed - p) <= 4 * std::sqrt(p * (1 - p) / n));
+  }
+  CHECK(draws.front().first < draws.back().first - 0.2);
+}
+}  // namespace
+
+TEST_CASE("synth: with the ground truth, dropout and new cases follow it", "[synth]") {
+  Options options;
+  options.seed = 3;
+  options.clients = 30000;
+  options.parameters.truth.enabled = true;
+  options.parameters.cases.start_days_before_min = 730;
+  options.parameters.cases.start_days_before_max = 1825;
+  auto generator = Generator::Create(options);
+  REQUIRE(generator.ok());
+  // Interventions that started by this day have ended (at most 365 days), and their window of
+  // nine months after, before the reference date: neither draw can be cut off by it.
+  const Date seen = options.reference_date - 365 - 280;
+  std::vector<std::pair<double, bool>> dropout, new_case;
+  std::size_t later_chains = 0;
+  for (std::size_t i = 0; i < options.clients; ++i) {
+    const ClientRecord r = (*generator)->MakeClient(i);
+    for (std::size_t k = 0; k < r.cases.size(); ++k) {
+      const auto& c = r.cases[k];
+      CHECK(c.kind != "uppfoljning");  // a follow-up would be a new case the truth did not draw
+      if (k > 0 && c.chain != r.cases[k - 1].chain) {
+        // A new chain follows the last one's intervention, and starts with an investigation.
+        CHECK(c.chain == r.cases[k - 1].chain + 1);
+        CHECK(c.kind == "utredning");
+        REQUIRE(r.cases[k - 1].kind == "insats");
+        REQUIRE(r.cases[k - 1].closed.has_value());
+        CHECK(c.opened > *r.cases[k - 1].closed);
+        CHECK(c.opened - *r.cases[k - 1].closed < 365);
+        ++later_chains;
+      }
+      if (c.kind != "insats") {
+        CHECK_FALSE(c.true_dropout.has_value());
+        CHECK_FALSE(c.true_new_case.has_value());
+        continue;
+      }
+      REQUIRE(c.truth_features.has_value());
+      if (c.opened > seen) continue;
+      REQUIRE(c.closed.has_value());
+      if (c.true_dropout) dropout.emplace_back(*c.true_dropout, c.outcome == "dropout");
+      REQUIRE(c.true_new_case.has_value());
+      const bool again = k + 1 < r.cases.size();
+      new_case.emplace_back(*c.true_new_case, again);
+    }
+  }
+  CHECK(later_chains > 1000);
+  CheckCalibrated(dropout);
+  CheckCalibrated(new_case);
+
+  // Without the truth, nothing of it is set and every client has one chain.
+  options.parameters.truth.enabled = false;
+  auto plain = Generator::Create(options);
+  REQUIRE(plain.ok());
+  for (std::size_t i = 0; i < 2000; ++i) {
+    for (const auto& c : (*plain)->MakeClient(i).cases) {
+      CHECK(c.chain == 0);
+      CHECK_FALSE(c.truth_features.has_value());
+      CHECK_FALSE(c.true_dropout.has_value());
+      CHECK_FALSE(c.true_new_case.has_value());
+    }
+  }
 }
 
 TEST_CASE("synth: the store receives every measurement", "[synth]") {

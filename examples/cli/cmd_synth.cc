@@ -31,6 +31,7 @@ struct SynthOptions {
   std::optional<std::string> reference_date;
   int max_age = 100;
   int threads = 0;
+  bool ground_truth = false;
   bool json = false;
 };
 
@@ -57,6 +58,7 @@ int RunSynth(const SynthOptions& o) {
   options.clients = o.clients;
   options.seed = o.seed;
   options.max_age = o.max_age;
+  options.parameters.truth.enabled = o.ground_truth;
   if (o.reference_date) {
     const auto day = ParseIsoDate(*o.reference_date, "--reference-date");
     if (!day.ok()) {
@@ -134,6 +136,9 @@ void AddSynthCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0, 150));
   cmd->add_option("--threads", options->threads, "Threads making clients (0: all cores, max 8)")
       ->check(CLI::Range(0, 64));
+  cmd->add_flag("--ground-truth", options->ground_truth,
+                "Dropout and new cases follow the documented logistic ground truth for models "
+                "(docs/synth.md)");
   cmd->add_flag("--json", options->json, "One JSON object with the counts on stdout");
   cmd->callback([options, exit_code] { *exit_code = RunSynth(*options); });
 }

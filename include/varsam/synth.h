@@ -17,7 +17,9 @@
 // SOC-13 at intake and end of adult interventions; scored by instruments::Registry::Global()),
 // and free-text case notes in Swedish that embed identifiers at a known rate, with the exact
 // byte spans of every identifier (the ground truth an anonymiser's recall and precision are
-// measured against).
+// measured against). On request (GroundTruth), dropout and new cases follow a known logistic
+// model of the register's levels: the ground truth a model learned from the register is
+// measured against.
 //
 // Clients are independent: client i depends only on (seed, i), so Generator::MakeClient may run
 // on any number of threads. Output goes to a Sink: CSV files (docs/synth.md has the schema) or
@@ -129,10 +131,79 @@ struct NoteModel {
   int sessions_per_note = 4;
 };
 
+// ---- The ground truth for models (docs/synth.md, "The ground truth") ----------------------------
+//
+// When GroundTruth::enabled, two things a model learned from the register predicts follow a
+// known logistic model of what the register shows about an episode, so that a learned model can
+// be compared with the truth and the best attainable AUC (the Bayes AUC: the AUC of the true
+// probabilities) is known:
+//   dropout   an intervention delivered in sessions ends in "dropout" with probability
+//             sigmoid(dropout.LogOdds(features)), drawn when it starts;
+//   new case  after a closed intervention (any) the client gets a new case (a new chain, starting
+//             in one of the next new_case_months / 3 - 1 quarters) with probability
+//             sigmoid(new_case.LogOdds(features)), and otherwise no further case at all.
+// The features are those of the intervention's register episode as the engine writes it by
+// default (five-year age bands, periods of a quarter; engine::RegisterOptions) and as the models
+// component reads them (varsam/models.h): age band, sex, intervention, the band of the intake
+// PHQ-9 (the form of the intervention's first day), and the number of the client's earlier
+// episodes in the register that started in an earlier quarter. Case kind is constant (insats)
+// and region is left out. The truth is on the register's own levels, so a learned coefficient
+// is directly comparable: a level's coefficient estimates Effect(level) - Effect(reference).
+
+// One episode's features as the register shows them, as models::FeatureRow levels:
+// age_band "35-39" (or "100+"), sex "female"/"male", intervention (a vocabulary id, "none"),
+// intake_band a PHQ-9 band id or "(missing)" (or "(no band)"), earlier_episodes "0", "1", "2",
+// "3+".
+struct TruthFeatures {
+  std::string age_band;
+  std::string sex;
+  std::string intervention;
+  std::string intake_band;
+  std::string earlier_episodes;
+};
+
+// logit P = intercept + the effect of each feature's level. Levels not listed have effect 0.
+struct LogisticTruth {
+  double intercept = 0;
+  // Age groups: (lowest age, effect), ascending; an age band's effect is that of the last group
+  // whose lowest age is at most the band's lowest age (groups start on multiples of five, so
+  // every five-year band lies in one group).
+  std::vector<std::pair<int, double>> age;
+  double male = 0;  // female and unknown: 0
+  std::vector<std::pair<std::string, double>> interventions;
+  std::vector<std::pair<std::string, double>> intake_bands;  // PHQ-9 band ids and "(missing)"
+  double earlier[4] = {0, 0, 0, 0};                          // "0", "1", "2", "3+"
+
+  // The effect of one level of a feature named as models::FeatureInfo::name: "age_band",
+  // "sex", "intervention", "intake_band:phq9", "earlier_episodes". 0 for anything else.
+  double Effect(std::string_view feature, std::string_view level) const;
+  double LogOdds(const TruthFeatures& features) const;
+  double Probability(const TruthFeatures& features) const;  // sigmoid(LogOdds)
+};
+
+// The defaults (docs/synth.md has them as a table).
+LogisticTruth DefaultDropoutTruth();
+LogisticTruth DefaultNewCaseTruth();
+
+struct GroundTruth {
+  // Off by default: the outcomes then come from the ORS/SRS series (SeriesModel) and the chain
+  // from CaseMix alone, as documented, byte for byte. On: dropout and new cases follow the truth,
+  // and an intervention is never followed by a follow-up (uppfoljning) case, which would be a
+  // new case the truth did not draw.
+  bool enabled = false;
+  int new_case_months = 12;  // N of "a new case within N months of the end"; 6..120
+  LogisticTruth dropout = DefaultDropoutTruth();
+  LogisticTruth new_case = DefaultNewCaseTruth();
+};
+
+// The instrument whose intake band the truth uses.
+inline constexpr std::string_view kTruthInstrument = "phq9";
+
 struct Parameters {
   CaseMix cases;
   SeriesModel series;
   NoteModel notes;
+  GroundTruth truth;
 };
 
 struct Options {
@@ -187,6 +258,15 @@ struct Case {
   // store::kOutcomes: sessions → improved/unchanged/deteriorated (ORS change at least the
   // reliable change 5) or dropout; other closed cases → completed; open → "".
   std::string outcome;
+  // Which chain of the client's cases this case belongs to (0 first; later chains only with
+  // the ground truth, after a new case was drawn).
+  int chain = 0;
+  // With GroundTruth::enabled, for an intervention: the features its register episode shows
+  // and the true probabilities drawn from (dropout: interventions delivered in sessions;
+  // new case: closed interventions). Otherwise none.
+  std::optional<TruthFeatures> truth_features;
+  std::optional<double> true_dropout;
+  std::optional<double> true_new_case;
 };
 
 // What an identifier span is. Names of the client and of relatives are kName; a street and its
@@ -293,7 +373,7 @@ std::vector<std::string> FirstNames();
 // takes one case per call): the case (ref, kind, client = the client's id) and its one episode
 // (the client's identity number and id, age when the case opened, sex, postal code,
 // intervention, dates, outcome and the case's measurements). An anmälan or förhandsbedömning
-// led to an investigation when the client's chain of cases reached an utredning; every other
+// led to an investigation when its own chain of cases reached an utredning; every other
 // kind is or follows one. submission::RegisterCaseJson of each is a line of `varsam register
 // submit`'s input.
 std::vector<submission::RegisterCase> RegisterCases(const ClientRecord& record);

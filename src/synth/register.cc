@@ -14,8 +14,11 @@ namespace varsam::synth {
 
 std::vector<submission::RegisterCase> RegisterCases(const ClientRecord& record) {
   const Client& client = record.client;
-  const bool investigated = std::any_of(record.cases.begin(), record.cases.end(),
-                                        [](const Case& c) { return c.kind == "utredning"; });
+  // A report or an assessment led to an investigation when its own chain reached one.
+  const auto investigated = [&](int chain) {
+    return std::any_of(record.cases.begin(), record.cases.end(),
+                       [&](const Case& c) { return c.chain == chain && c.kind == "utredning"; });
+  };
   std::vector<submission::RegisterCase> out;
   out.reserve(record.cases.size());
   for (const Case& c : record.cases) {
@@ -25,7 +28,7 @@ std::vector<submission::RegisterCase> RegisterCases(const ClientRecord& record) 
     info.ref = c.id;
     info.kind = kind.value_or(access::CaseKind::kUtredning);
     info.led_to_investigation =
-        (c.kind != "anmalan" && c.kind != "forhandsbedomning") || investigated;
+        (c.kind != "anmalan" && c.kind != "forhandsbedomning") || investigated(c.chain);
     info.client = client.id;
     submission::Episode& s = r.episodes.emplace_back();
     s.personnummer = client.personnummer;

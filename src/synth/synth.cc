@@ -202,6 +202,20 @@ absl::Status Validate(const Options& o) {
   if (o.parameters.notes.sessions_per_note < 1) {
     return absl::InvalidArgumentError("synth: sessions_per_note must be >= 1");
   }
+  const GroundTruth& truth = o.parameters.truth;
+  if (truth.new_case_months < 6 || truth.new_case_months > 120) {
+    return absl::InvalidArgumentError("synth: truth.new_case_months must be 6..120");
+  }
+  for (const LogisticTruth* t : {&truth.dropout, &truth.new_case}) {
+    bool finite = std::isfinite(t->intercept) && std::isfinite(t->male);
+    for (const auto& [from, e] : t->age) finite = finite && std::isfinite(e) && from >= 0;
+    for (const auto& [id, e] : t->interventions) finite = finite && std::isfinite(e);
+    for (const auto& [id, e] : t->intake_bands) finite = finite && std::isfinite(e);
+    for (const double e : t->earlier) finite = finite && std::isfinite(e);
+    if (!finite) {
+      return absl::InvalidArgumentError("synth: truth coefficients must be finite numbers");
+    }
+  }
   if (o.max_age < 0 || o.max_age > ins::kMaxAge) {
     return absl::InvalidArgumentError("synth: max_age must be 0..150");
   }
@@ -335,7 +349,8 @@ class ClientMaker {
     c.email = in::EmailAddress(c.first_name, c.surname, rng_);
   }
 
-  // The chain of cases (CaseMix).
+  // The chains of cases (CaseMix): one, or with the ground truth one more after each new case
+  // the truth drew.
   void MakeCases() {
     const CaseMix& mix = p_.cases;
     const Date ref = o_.reference_date;
@@ -343,10 +358,30 @@ class ClientMaker {
     const Date earliest = record_.client.birth_date + 14;
     if (start < earliest) start = earliest;
     if (start > ref) return;  // born too recently for a case
+    constexpr int kMaxChains = 16;
+    for (int chain = 0; chain < kMaxChains; ++chain) {
+      const std::optional<Date> again = MakeChain(start, chain);
+      if (!again || *again > ref) break;
+      start = *again;
+    }
+  }
+
+  // One chain starting on `start`; returns the start of the next chain when the ground truth
+  // drew a new case after its intervention.
+  std::optional<Date> MakeChain(Date start, int chain_index) {
+    const CaseMix& mix = p_.cases;
+    const bool truth = p_.truth.enabled;
+    const Date ref = o_.reference_date;
     const bool child = AgeOn(record_.client.birth_date, start) < 18;
+    investigated_.push_back(false);
 
     std::vector<std::string_view> chain;
-    if (child ? rng_.Chance(mix.child_report) : rng_.Chance(mix.adult_report)) {
+    // The truth's new case (a chain after the first) is one the register holds: an
+    // investigation, never a report (one that led to none would never reach it, rule
+    // reports-stay-out).
+    const bool report =
+        chain_index == 0 && (child ? rng_.Chance(mix.child_report) : rng_.Chance(mix.adult_report));
+    if (report) {
       chain.push_back("anmalan");
       if (rng_.Chance(child ? mix.child_report_to_assessment : mix.adult_report_to_assessment)) {
         chain.push_back("forhandsbedomning");
@@ -362,24 +397,30 @@ class ClientMaker {
         rng_.Chance(child ? mix.child_investigation_to_intervention
                           : mix.adult_investigation_to_intervention)) {
       chain.push_back("insats");
-      if (rng_.Chance(mix.intervention_to_follow_up)) chain.push_back("uppfoljning");
+      // With the truth, what follows an intervention is the truth's new case, never a planned
+      // follow-up (which would be a new case the truth did not draw).
+      if (!truth && rng_.Chance(mix.intervention_to_follow_up)) chain.push_back("uppfoljning");
     }
 
     Date next = start;
     std::string intervention;
+    std::optional<Date> again;
     for (std::size_t k = 0; k < chain.size(); ++k) {
       Case c;
       c.kind = std::string(chain[k]);
       if (c.kind == "uppfoljning") next = next + rng_.Between(30, 90);
       if (next > ref) break;
-      c.id = Cat({record_.client.id, "-", std::to_string(k + 1)});
+      c.id = Cat({record_.client.id, "-", std::to_string(record_.cases.size() + 1)});
       c.client_id = record_.client.id;
       c.opened = next;
       c.age_at_start = AgeOn(record_.client.birth_date, next);
+      c.chain = chain_index;
+      if (c.kind == "utredning") investigated_.back() = true;
       if (c.kind == "insats") {
         intervention = PickIntervention(c.age_at_start);
         c.intervention = intervention;
         next = Intervention(c);
+        if (truth && c.closed) again = NewCase(c);
       } else {
         if (c.kind == "uppfoljning") c.intervention = intervention;
         Date end = next;
@@ -403,6 +444,60 @@ class ClientMaker {
       record_.cases.push_back(std::move(c));
       if (open) break;
     }
+    return again;
+  }
+
+  // ---- The ground truth -----------------------------------------------------------------------
+
+  static int QuarterOf(Date day) {
+    return static_cast<int>(day.year()) * 4 + (static_cast<int>(day.month()) - 1) / 3;
+  }
+
+  // Whether a case of the client reaches the register: a report or a preliminary assessment
+  // only when its chain led to an investigation (rule reports-stay-out).
+  bool InRegister(const Case& c) const {
+    if (c.kind != "anmalan" && c.kind != "forhandsbedomning") return true;
+    return investigated_[static_cast<std::size_t>(c.chain)];
+  }
+
+  // The features of intervention `c`'s register episode (the case is not yet in record_.cases;
+  // its intake forms are).
+  TruthFeatures FeaturesOf(const Case& c) const {
+    TruthFeatures f;
+    const int lo = c.age_at_start / 5 * 5;
+    f.age_band = c.age_at_start >= 100 ? std::string("100+")
+                                       : Cat({std::to_string(lo), "-", std::to_string(lo + 4)});
+    f.sex = record_.client.sex == ident::Sex::kFemale ? "female" : "male";
+    f.intervention = c.intervention.empty() ? std::string("none") : c.intervention;
+    f.intake_band = "(missing)";
+    for (const store::Measurement& m : record_.measurements) {
+      if (m.case_ref == c.id && m.instrument == kTruthInstrument && m.date == c.opened) {
+        f.intake_band = m.band.value_or("(no band)");
+        break;
+      }
+    }
+    int earlier = 0;
+    for (const Case& other : record_.cases) {
+      if (InRegister(other) && QuarterOf(other.opened) < QuarterOf(c.opened)) ++earlier;
+    }
+    f.earlier_episodes = earlier >= 3 ? std::string("3+") : std::to_string(earlier);
+    return f;
+  }
+
+  // Draws whether a closed intervention is followed by a new case within new_case_months, and
+  // if so, the start of the new chain: a day in one of the next new_case_months / 3 - 1
+  // quarters after the one the intervention ended in, so that it lies within the window however
+  // the register's periods are read.
+  std::optional<Date> NewCase(Case& c) {
+    if (!c.truth_features) c.truth_features = FeaturesOf(c);
+    const double p = p_.truth.new_case.Probability(*c.truth_features);
+    c.true_new_case = p;
+    if (!rng_.Chance(p)) return std::nullopt;
+    const int quarters = std::max(1, p_.truth.new_case_months / 3 - 1);
+    const int q = QuarterOf(*c.closed) + rng_.Between(1, quarters);
+    const Date first(q / 4, q % 4 * 3 + 1, 1);
+    const Date after((q + 1) / 4, (q + 1) % 4 * 3 + 1, 1);
+    return first + rng_.Between(0, static_cast<int>(after - first) - 1);
   }
 
   std::string PickIntervention(int age) {
@@ -585,6 +680,7 @@ class ClientMaker {
         AdultForms(c, latent, c.opened, 1.0);
         if (c.closed) AdultForms(c, latent, *c.closed, change);
       }
+      if (p_.truth.enabled) c.truth_features = FeaturesOf(c);
       Notes(c, session_dates);
       return end;
     }
@@ -603,6 +699,15 @@ class ClientMaker {
     const int planned = rng_.Between(s.sessions_min, s.sessions_max);
 
     if (adult) AdultForms(c, latent, c.opened, 1.0);  // intake forms, the day of session 1
+    // With the truth, whether and where the client drops out is drawn now from the features
+    // (not from the alliance): at a session 1..planned-1 when there is one, else at the first.
+    int dropout_at = 0;
+    if (p_.truth.enabled) {
+      c.truth_features = FeaturesOf(c);
+      const double p = p_.truth.dropout.Probability(*c.truth_features);
+      c.true_dropout = p;
+      if (rng_.Chance(p)) dropout_at = planned > 1 ? rng_.Between(1, planned - 1) : 1;
+    }
     Date day = c.opened;
     bool dropped = false, open = false;
     std::optional<double> previous_ors, previous_srs;
@@ -625,7 +730,9 @@ class ClientMaker {
         previous_srs = Add(c, alliance_form, k, day, FourItems(srs_tenths), previous_srs);
         srs = srs_tenths / 10.0;
       }
-      if (k < planned && rng_.Chance(srs < s.srs_cutoff ? s.dropout_low_srs : s.dropout_high_srs)) {
+      if (p_.truth.enabled ? k == dropout_at
+                           : k < planned && rng_.Chance(srs < s.srs_cutoff ? s.dropout_low_srs
+                                                                           : s.dropout_high_srs)) {
         dropped = true;
         break;
       }
@@ -700,6 +807,7 @@ class ClientMaker {
   const ident::IdentityNumber* number_ = nullptr;
   const geo::Municipality* municipality_ = nullptr;
   ClientRecord record_;
+  std::vector<bool> investigated_;  // per chain: it reached an investigation (utredning)
 };
 
 }  // namespace

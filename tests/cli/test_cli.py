@@ -1240,6 +1240,34 @@ class AnonymizeTest(CliTestCase):
         self.assertFalse(os.path.exists(self.out))
 
 
+class SynthGroundTruthTest(CliTestCase):
+    """`varsam synth --ground-truth` (docs/synth.md, "The ground truth for models")."""
+
+    def cases(self, *extra: str) -> list[dict[str, str]]:
+        with tempfile.TemporaryDirectory() as d:
+            p = run("synth", "--clients", "400", "--seed", "5", "--out", d, *extra)
+            self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+            with open(os.path.join(d, "cases.csv"), encoding="utf-8", newline="") as f:
+                return list(csv.DictReader(f))
+
+    def test_the_truth_makes_no_follow_up_and_later_chains(self):
+        plain = self.cases()
+        truth = self.cases("--ground-truth")
+        self.assertIn("uppfoljning", {c["case_kind"] for c in plain})
+        self.assertNotIn("uppfoljning", {c["case_kind"] for c in truth})
+        # Without the truth a client has one chain, so at most one intervention; with it, a new
+        # case after an intervention starts another chain.
+        def most_interventions(rows: list[dict[str, str]]) -> int:
+            count: dict[str, int] = {}
+            for c in rows:
+                if c["case_kind"] == "insats":
+                    count[c["client_id"]] = count.get(c["client_id"], 0) + 1
+            return max(count.values())
+        self.assertEqual(most_interventions(plain), 1)
+        self.assertGreater(most_interventions(truth), 1)
+        self.assertEqual(truth, self.cases("--ground-truth"))  # deterministic for a seed
+
+
 REGISTER_CONTEXT = {"actor": "u-4", "role": "analytiker",
                     "organisation": {"kind": "socialnamnd", "id": "0180"},
                     "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"}
