@@ -903,3 +903,47 @@ TEST_CASE("models: a fit's fairness table names the largest gaps", "[models]") {
   }
   CHECK(named);
 }
+
+TEST_CASE("models: an intake is the first form of the episode's start period, in given order",
+          "[models]") {
+  // Each of 12 people: one episode started in 2024-Q1 and a form of 2024-Q2 (not an intake: it
+  // may belong to a later episode), and 20 forms of 2024-Q1, session 0, the first "severe".
+  std::vector<EpisodeRow> episodes;
+  std::vector<RegisterMeasurementRow> measurements;
+  for (int person = 0; person < 12; ++person) {
+    EpisodeRow e;
+    e.pseudonym = Pseudonym(person);
+    e.key_epoch = 1;
+    e.age_band = "25-34";
+    e.case_kind = "insats";
+    e.start_period = "2024-Q1";
+    e.end_period = "2024-Q4";
+    e.outcome = person % 2 == 0 ? "dropout" : "completed";
+    e.record_key = 1;
+    episodes.push_back(e);
+    RegisterMeasurementRow m;
+    m.pseudonym = e.pseudonym;
+    m.key_epoch = 1;
+    m.instrument = "phq9";
+    m.record_key = 1;
+    m.period = "2024-Q2";
+    m.band = "mild";
+    measurements.push_back(m);
+    m.period = "2024-Q1";
+    for (int form = 0; form < 20; ++form) {
+      m.band = form == 0 ? "severe" : "none";
+      measurements.push_back(m);
+    }
+  }
+  ModelSpec spec = Spec();
+  spec.features = {{FeatureKind::kIntakeBand, "phq9", 5}};
+  const auto training = BuildTrainingSet(spec, episodes, measurements);
+  REQUIRE(training.ok());
+  for (const auto& row : training->raw) CHECK(row[0].level == "severe");
+  // Without the start period's forms, the 2024-Q2 form is no intake.
+  std::erase_if(measurements,
+                [](const RegisterMeasurementRow& m) { return m.period == "2024-Q1"; });
+  const auto later = BuildTrainingSet(spec, episodes, measurements);
+  REQUIRE(later.ok());
+  for (const auto& row : later->raw) CHECK(row[0].level == "(missing)");
+}

@@ -164,8 +164,9 @@ struct TrainingSet {
 
 // Builds the training set from what the register holds. Episodes outside the population and
 // episodes without an outcome are left out (counted). An episode's intake measurement of an
-// instrument is the same pseudonym's (and key epoch's) measurement of it whose period lies
-// within the episode's periods, the earliest period first, then the lowest session.
+// instrument is the same pseudonym's (and key epoch's) measurement of it whose period begins
+// within the episode's start period and ends by its end, the earliest period first, then the
+// lowest session, then the order given.
 // InvalidArgument when a row has a period that is not "YYYY", "YYYY-Qn" or "YYYY-MM"
 // (naming the row's index), or when no row is left; FailedPrecondition when every row has the
 // same label.

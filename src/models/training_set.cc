@@ -310,7 +310,8 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(
         {p->first, p->last, m.session, m.total, m.band});
   }
   for (auto& [key, list] : intakes) {
-    std::sort(list.begin(), list.end(), [](const Intake& a, const Intake& b) {
+    // Stable: forms of the same period and session keep the register's order.
+    std::stable_sort(list.begin(), list.end(), [](const Intake& a, const Intake& b) {
       return std::tie(a.first, a.session) < std::tie(b.first, b.session);
     });
   }
@@ -404,7 +405,9 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(
               intakes.find(std::string(person[i]).append("\n").append(feature.instrument));
           if (found != intakes.end()) {
             for (const Intake& m : found->second) {
-              if (m.first >= start[i].first && m.last <= end_month[i]) {
+              // Begun in the episode's start period: a later period could hold the form of a
+              // later episode (a new case), which would leak the label into the feature.
+              if (m.first >= start[i].first && m.first <= start[i].last && m.last <= end_month[i]) {
                 intake = &m;
                 break;
               }
