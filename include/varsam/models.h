@@ -257,18 +257,6 @@ struct LambdaScore {
   double log_loss = 0;  // mean out-of-fold log loss
 };
 
-struct FitResult {
-  Model model;                      // fitted on every row with the chosen lambda
-  std::vector<LambdaScore> cv;      // per candidate lambda, in the spec's order
-  std::vector<double> out_of_fold;  // per training row: predicted by the model of its fold
-  Evaluation evaluation;            // of out_of_fold
-  Calibration calibration;          // chosen on held-out folds, fitted on every fold
-  std::vector<double> calibrated_out_of_fold;  // each row recalibrated by a map of other folds
-  Evaluation calibrated_evaluation;            // of calibrated_out_of_fold
-  PointsModel points;                          // derived from `model`
-  Evaluation points_evaluation;  // out of fold: each fold's points model on its held-out rows
-};
-
 // ---- Recalibration (docs/models.md, "Recalibration") -----------------------------------------
 
 struct Calibration {
@@ -307,6 +295,27 @@ struct PointsModel {
   std::vector<PointsFeature> features;
   std::vector<PointsBand> table;  // every total from the lowest to the highest, ascending
 };
+
+// ---- Fitting (docs/models.md, "The learner") -----------------------------------------------
+
+struct FitResult {
+  Model model;                      // fitted on every row with the chosen lambda
+  std::vector<LambdaScore> cv;      // per candidate lambda, in the spec's order
+  std::vector<double> out_of_fold;  // per training row: predicted by the model of its fold
+  Evaluation evaluation;            // of out_of_fold
+  Calibration calibration;          // chosen on held-out folds, fitted on every fold
+  std::vector<double> calibrated_out_of_fold;  // each row recalibrated by a map of other folds
+  Evaluation calibrated_evaluation;            // of calibrated_out_of_fold
+  PointsModel points;                          // derived from `model`
+  Evaluation points_evaluation;  // out of fold: each fold's points model on its held-out rows
+};
+
+// Fits L2-regularised logistic regression (Newton/IRLS, LDLT solves, intercept unpenalised)
+// with the lambda of the lowest out-of-fold log loss, folds by pseudonym. Deterministic for a
+// spec and a training set. InvalidArgument when the training set is inconsistent (design size,
+// labels); FailedPrecondition when a fold lacks either label, a solve fails, or Newton does
+// not converge (with lambda 0: separable data).
+absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training);
 
 // ---- Fairness by group (docs/models.md, "Fairness by group") ---------------------------------
 
@@ -351,12 +360,6 @@ struct FairnessReport {
 absl::StatusOr<FairnessReport> AssessFairness(const ModelSpec& spec, const TrainingSet& training,
                                               std::span<const double> predicted);
 
-// Fits L2-regularised logistic regression (Newton/IRLS, LDLT solves, intercept unpenalised)
-// with the lambda of the lowest out-of-fold log loss, folds by pseudonym. Deterministic for a
-// spec and a training set. InvalidArgument when the training set is inconsistent (design size,
-// labels); FailedPrecondition when a fold lacks either label, a solve fails, or Newton does
-// not converge (with lambda 0: separable data).
-absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training);
 
 // ---- The model file and its card (docs/models.md, "The model file", "The model card") --------
 
