@@ -689,7 +689,7 @@ EXIT_IOERR = 74
 
 STORE_PARTS = {
     "journal": {"measurements", "suggestions", "decisions"},
-    "register": {"episodes", "measurements"},
+    "register": {"episodes", "measurements", "models"},
     "audit": {"events", "checkpoints"},
 }
 
@@ -728,7 +728,7 @@ class StoreTest(CliTestCase):
         self.assertEqual([p["part"] for p in out["parts"]], ["journal", "register", "audit"])
         for part in out["parts"]:
             self.assertEqual(list(part), ["part", "schema_version", "rows"])
-            self.assertEqual(part["schema_version"], 2)
+            self.assertEqual(part["schema_version"], 3)
             self.assertEqual(set(part["rows"]), STORE_PARTS[part["part"]])
             self.assertEqual(set(part["rows"].values()), {0})
 
@@ -737,7 +737,7 @@ class StoreTest(CliTestCase):
         p = run("store", "init", "--store", self.store)
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         self.assertIn("store initialised", p.stdout)
-        self.assertEqual(self.store_json("info", self.store)["parts"][0]["schema_version"], 2)
+        self.assertEqual(self.store_json("info", self.store)["parts"][0]["schema_version"], 3)
 
     def test_info_text(self):
         self.store_json("init", self.store)
@@ -747,7 +747,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(lines[0].split(), ["backend", "sqlite"])
         self.assertEqual(lines[1].split(), ["location", self.store])
         self.assertTrue(lines[2].startswith("journal "), lines)
-        self.assertIn("schema 2", lines[2])
+        self.assertIn("schema 3", lines[2])
         self.assertIn("suggestions 0", lines[2])
         self.assertTrue(lines[3].startswith("register "), lines)
         self.assertIn("episodes 0", lines[3])
@@ -779,10 +779,10 @@ class StoreTest(CliTestCase):
     def test_a_newer_store_is_refused_naming_the_version(self):
         self.store_json("init", self.store)
         with sqlite3.connect(os.path.join(self.store, "audit.db")) as db:
-            db.execute("UPDATE varsam_schema SET version = 3")
+            db.execute("UPDATE varsam_schema SET version = 4")
         err = self.assertStoreFails(EXIT_DATAERR, "info", "--store", self.store)
         self.assertIn("audit.db", err)
-        self.assertIn("version 3", err)
+        self.assertIn("version 4", err)
 
     def test_info_counts_rows(self):
         self.store_json("init", self.store)
@@ -791,7 +791,7 @@ class StoreTest(CliTestCase):
                            [(1, b"one"), (2, b"two"), (3, b"three")])
         out = self.store_json("info", self.store)
         self.assertEqual(out["parts"][2]["rows"], {"events": 3, "checkpoints": 0})
-        self.assertEqual(out["parts"][1]["rows"], {"episodes": 0, "measurements": 0})
+        self.assertEqual(out["parts"][1]["rows"], {"episodes": 0, "measurements": 0, "models": 0})
 
     def test_a_uri_password_is_never_printed(self):
         uris = [
