@@ -457,3 +457,278 @@ TEST_CASE("models: an overconfident score has a calibration slope below one", "[
   CHECK(over->auc == Approx(truth->auc).margin(1e-3));
   CHECK(over->ece > truth->ece);
 }
+
+TEST_CASE("models: the new keys of a specification are read, protected classes kept apart",
+          "[models]") {
+  const auto spec = ParseModelSpec(R"({
+    "target": {"new_case_within_months": 6},
+    "features": ["age_band", "nationality", "sex"],
+    "fairness": {"features": ["case_kind", "sex", "economic_assistance"], "threshold": 0.3,
+                 "bootstrap": 50},
+    "calibration": "isotonic", "points": {"max": 5},
+    "learner": {"kind": "logistic"}})");
+  REQUIRE(spec.ok());
+  CHECK(spec->target_kind == varsam::models::TargetKind::kNewCase);
+  CHECK(spec->new_case_months == 6);
+  CHECK(spec->features.size() == 2);
+  CHECK(spec->protected_classes == std::vector<std::string>{"nationality", "economic_assistance"});
+  REQUIRE(spec->fairness.size() == 4);  // age band, sex, region, then case kind
+  CHECK(spec->fairness[3].kind == FeatureKind::kCaseKind);
+  CHECK(spec->threshold == 0.3);
+  CHECK(spec->bootstrap == 50);
+  CHECK(spec->calibration == varsam::models::CalibrationChoice::kIsotonic);
+  CHECK(spec->max_points == 5);
+  // The register holds no protected class, and a model must not use one.
+  const Register reg = MakeRegister(200, 3, 0);
+  const auto refused = BuildTrainingSet(*spec, reg.episodes, reg.measurements);
+  CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+
+  for (const std::string json : {
+           R"({"target": {"new_case_within_months": 0}, "features": ["sex"],
+               "learner": {"kind": "logistic"}})",
+           R"({"target": {"months": 3}, "features": ["sex"], "learner": {"kind": "logistic"}})",
+           R"({"target": "dropout", "features": ["sex"], "learner": {"kind": "logistic"},
+               "calibration": "beta"})",
+           R"({"target": "dropout", "features": ["sex"], "learner": {"kind": "logistic"},
+               "points": {"max": 0}})",
+           R"({"target": "dropout", "features": ["sex"], "learner": {"kind": "logistic"},
+               "fairness": {"threshold": 1}})",
+           R"({"target": "dropout", "features": ["sex"], "learner": {"kind": "logistic"},
+               "fairness": {"bootstrap": 5}})"}) {
+    INFO(json);
+    const auto bad = ParseModelSpec(json);
+    REQUIRE_FALSE(bad.ok());
+    const std::string message = Message(bad.status());
+    CHECK(message.rfind("spec.", 0) == 0);
+  }
+}
+
+TEST_CASE("models: a new case within N months is the label, late episodes are censored",
+          "[models]") {
+  // Person 0: an episode ending 2024-03, the next starting 2024-07. Person 1: one episode ending
+  // 2024-02 and nothing after. Person 2: an episode ending in 2025-06, too late to know.
+  const auto episode = [](int person, const char* start, const char* end) {
+    EpisodeRow row;
+    row.pseudonym = Pseudonym(person);
+    row.key_epoch = 1;
+    row.age_band = "25-34";
+    row.sex = "female";
+    row.case_kind = "insats";
+    row.start_period = start;
+    row.end_period = end;
+    row.record_key = 1;
+    return row;
+  };
+  std::vector<EpisodeRow> episodes = {episode(0, "2024-01", "2024-03"),
+                                      episode(0, "2024-07", "2024-09"),
+                                      episode(1, "2024-01", "2024-02"),
+                                      episode(2, "2025-01", "2025-06"), episode(3, "2025-08", "")};
+  ModelSpec spec = Spec();
+  spec.target_kind = varsam::models::TargetKind::kNewCase;
+  spec.features = {{FeatureKind::kSex, {}, 5}};
+  spec.min_support = 2;
+  for (const auto& [months, label] : std::vector<std::pair<int, double>>{{6, 1}, {3, 0}}) {
+    spec.new_case_months = months;
+    const auto training = BuildTrainingSet(spec, episodes, {});
+    if (label == 0) {
+      // Every labelled row is 0: nothing to learn.
+      CHECK(training.status().code() == absl::StatusCode::kFailedPrecondition);
+      continue;
+    }
+    REQUIRE(training.ok());
+    // The latest month is 2025-08: windows of six months from 2024-03, 2024-09 and 2024-02 are
+    // complete; 2025-06 + 6 is not; the open episode has no end.
+    CHECK(training->rows == 3);
+    CHECK(training->left_out == 2);
+    CHECK(training->labels == std::vector<double>{1, 0, 0});
+    CHECK(training->period_from == "2024-01");
+    CHECK(training->period_to == "2024-07");
+    CHECK(training->key_epochs == std::vector<std::int32_t>{1});
+  }
+}
+
+TEST_CASE("models: recalibration maps are monotone and chosen on held-out folds", "[models]") {
+  varsam::models::Calibration platt;
+  platt.kind = varsam::models::CalibrationChoice::kPlatt;
+  platt.a = 0.5;
+  platt.b = 2;
+  CHECK(platt.Apply(0.5) == Approx(Sigmoid(0.5)));
+  varsam::models::Calibration isotonic;
+  isotonic.kind = varsam::models::CalibrationChoice::kIsotonic;
+  isotonic.knots = {0.1, 0.4, 0.7};
+  isotonic.values = {0.05, 0.3, 0.8};
+  CHECK(isotonic.Apply(0.0) == 0.05);
+  CHECK(isotonic.Apply(0.1) == 0.05);
+  CHECK(isotonic.Apply(0.5) == 0.3);
+  CHECK(isotonic.Apply(0.99) == 0.8);
+
+  // A heavy penalty shrinks the scores towards the mean: underconfident, slope above one.
+  const Register reg = MakeRegister(8000, 23, 0);
+  ModelSpec spec = Spec();
+  spec.lambdas = {3000};
+  const auto training = BuildTrainingSet(spec, reg.episodes, reg.measurements);
+  REQUIRE(training.ok());
+  const auto fit = Fit(spec, *training);
+  REQUIRE(fit.ok());
+  CHECK(fit->evaluation.calibration_slope > 1.3);
+  const auto& losses = fit->calibration.held_out_log_loss;
+  REQUIRE(losses.size() == 3);
+  CHECK(fit->calibration.kind != varsam::models::CalibrationChoice::kNone);
+  const double chosen =
+      fit->calibration.kind == varsam::models::CalibrationChoice::kPlatt ? losses[1] : losses[2];
+  CHECK(chosen < losses[0]);
+  CHECK(std::abs(fit->calibrated_evaluation.calibration_slope - 1) <
+        std::abs(fit->evaluation.calibration_slope - 1));
+  CHECK(fit->calibrated_evaluation.ece < fit->evaluation.ece);
+  // Every candidate was tried; with "none" asked for, only that one.
+  for (const double loss : losses) CHECK(std::isfinite(loss));
+  spec.calibration = varsam::models::CalibrationChoice::kNone;
+  const auto plain = Fit(spec, *training);
+  REQUIRE(plain.ok());
+  CHECK(plain->calibration.kind == varsam::models::CalibrationChoice::kNone);
+  CHECK(plain->calibrated_out_of_fold == plain->out_of_fold);
+  CHECK(std::isnan(plain->calibration.held_out_log_loss[1]));
+}
+
+TEST_CASE("models: the points model reads the logistic model as whole points", "[models]") {
+  const Register reg = MakeRegister(20000, 20261204, 0);
+  ModelSpec spec = Spec();
+  spec.max_points = 10;
+  const auto training = BuildTrainingSet(spec, reg.episodes, reg.measurements);
+  REQUIRE(training.ok());
+  const auto fit = Fit(spec, *training);
+  REQUIRE(fit.ok());
+  const auto& points = fit->points;
+  REQUIRE(points.features.size() == training->features.size());
+  int widest = 0;
+  int highest = 0;
+  for (std::size_t f = 0; f < points.features.size(); ++f) {
+    const auto& levels = points.features[f].levels;
+    REQUIRE(levels.size() == training->features[f].levels.size());
+    int low = levels[0].points;
+    int high = levels[0].points;
+    for (const auto& level : levels) {
+      low = std::min(low, level.points);
+      high = std::max(high, level.points);
+    }
+    CHECK(low == 0);  // each feature's lowest level is 0
+    widest = std::max(widest, high);
+    highest += high;
+  }
+  CHECK(widest == spec.max_points);  // the widest feature spans exactly max points
+  // The table covers every total, its probabilities rise with the points (the outcome's risk
+  // rises with the effects here), and the rounding costs little discrimination out of fold.
+  REQUIRE(points.table.size() == static_cast<std::size_t>(highest + 1));
+  for (std::size_t t = 1; t < points.table.size(); ++t) {
+    CHECK(points.table[t].total == points.table[t - 1].total + 1);
+    CHECK(points.table[t].probability > points.table[t - 1].probability);
+  }
+  CHECK(fit->points_evaluation.auc > fit->evaluation.auc - 0.01);
+  CHECK(fit->points_evaluation.calibration_slope == Approx(1).margin(0.15));
+  // The points follow the coefficients: within a feature, a level with a larger coefficient
+  // never has fewer points.
+  const auto& coefficients = fit->model.coefficients();
+  std::size_t column = 1;
+  for (std::size_t f = 0; f < points.features.size(); ++f) {
+    const auto& levels = points.features[f].levels;
+    std::vector<double> effect = {0.0};
+    for (std::size_t l = 1; l < levels.size(); ++l)
+      effect.push_back(coefficients[column++].estimate);
+    for (std::size_t a = 0; a < levels.size(); ++a) {
+      for (std::size_t b = 0; b < levels.size(); ++b) {
+        if (effect[a] > effect[b]) CHECK(levels[a].points >= levels[b].points);
+      }
+    }
+  }
+}
+
+TEST_CASE("models: fairness is measured per group, with no numbers below k", "[models]") {
+  // Twelve people in group "a", three in group "b" (below k = 10), one row each.
+  varsam::models::TrainingSet t;
+  t.rows = 15;
+  t.fairness_names = {"sex"};
+  t.fairness_levels.emplace_back();
+  const std::vector<double> predicted = {0.9, 0.8, 0.7, 0.6,  0.2, 0.1, 0.9, 0.4,
+                                         0.3, 0.2, 0.1, 0.05, 0.9, 0.1, 0.5};
+  t.labels = {1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1};
+  for (std::int32_t i = 0; i < 15; ++i) {
+    t.groups.push_back(i);
+    t.fairness_levels[0].push_back(i < 12 ? "a" : "b");
+  }
+  ModelSpec spec = Spec();
+  spec.threshold = 0.5;
+  spec.bootstrap = 200;
+  const auto report = varsam::models::AssessFairness(spec, t, predicted);
+  REQUIRE(report.ok());
+  CHECK(report->threshold == 0.5);
+  REQUIRE(report->groups.size() == 2);
+  const auto& a = report->groups[0];
+  CHECK(a.group == "a");
+  CHECK_FALSE(a.suppressed);
+  CHECK(a.count == 12);
+  CHECK(a.pseudonyms == 12);
+  // Group a: positives at 0.9 0.8 0.7 0.4; negatives 0.6 0.2 0.1 0.9 0.3 0.2 0.1 0.05.
+  // Flagged (>= 0.5): 0.9 0.8 0.7 (positives), 0.6 0.9 (negatives).
+  CHECK(a.base_rate.value == Approx(4.0 / 12));
+  CHECK(a.false_positive_rate.value == Approx(2.0 / 8));
+  CHECK(a.false_negative_rate.value == Approx(1.0 / 4));
+  // AUC: of 32 pairs, 0.9 outranks 7 and ties 1, 0.8 and 0.7 outrank 7, 0.4 outranks 6.
+  CHECK(a.auc.value == Approx((7.5 + 7 + 7 + 6) / 32));
+  for (const auto* e : {&a.base_rate, &a.auc, &a.brier, &a.false_positive_rate}) {
+    CHECK(e->low <= e->value);
+    CHECK(e->high >= e->value);
+    CHECK(e->low < e->high);
+  }
+  const auto& b = report->groups[1];
+  CHECK(b.group == "b");
+  CHECK(b.suppressed);
+  CHECK(b.count == 0);
+  CHECK(std::isnan(b.auc.value));
+  CHECK(std::isnan(b.base_rate.value));
+  CHECK(b.reliability.empty());
+  // Only one group has numbers: no gap to name.
+  CHECK(report->gaps.empty());
+  // The same seed gives the same intervals.
+  const auto again = varsam::models::AssessFairness(spec, t, predicted);
+  REQUIRE(again.ok());
+  CHECK(again->groups[0].auc.low == a.auc.low);
+}
+
+TEST_CASE("models: a fit's fairness table names the largest gaps", "[models]") {
+  Register reg = MakeRegister(6000, 31, 0);
+  for (std::size_t i = 0; i < reg.episodes.size(); ++i) {
+    if (reg.episodes[i].pseudonym == Pseudonym(1)) reg.episodes[i].region = "25";  // one person
+  }
+  ModelSpec spec = Spec();
+  spec.bootstrap = 20;
+  const auto training = BuildTrainingSet(spec, reg.episodes, reg.measurements);
+  REQUIRE(training.ok());
+  REQUIRE(training->fairness_names == std::vector<std::string>{"age_band", "sex", "region"});
+  const auto fit = Fit(spec, *training);
+  REQUIRE(fit.ok());
+  const auto report = varsam::models::AssessFairness(spec, *training, fit->calibrated_out_of_fold);
+  REQUIRE(report.ok());
+  CHECK(report->threshold ==
+        Approx(fit->evaluation.positives / static_cast<double>(fit->evaluation.count)));
+  std::map<std::string, int> groups;
+  for (const auto& g : report->groups) {
+    ++groups[g.feature];
+    if (g.feature == "region" && g.group == "25") CHECK(g.suppressed);
+    if (!g.suppressed) CHECK(g.count > 0);
+  }
+  CHECK(groups["age_band"] == 4);
+  CHECK(groups["sex"] == 2);
+  CHECK(groups["region"] == 2);
+  // Sex changes the true risk (0.4 in log-odds for men): the base-rate gap is named for it.
+  bool named = false;
+  for (const auto& gap : report->gaps) {
+    CHECK(gap.difference >= 0);
+    if (gap.feature == "sex" && gap.metric == "base_rate") {
+      named = true;
+      CHECK(gap.low_group == "female");
+      CHECK(gap.high_group == "male");
+    }
+    CHECK(gap.feature != "region");  // one group with numbers: no gap
+  }
+  CHECK(named);
+}

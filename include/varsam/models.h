@@ -71,7 +71,7 @@ enum class TargetKind : std::uint8_t {
 
 // How the scores are recalibrated (docs/models.md, "Recalibration").
 enum class CalibrationChoice : std::uint8_t {
-  kAuto,     // whichever of none, Platt and isotonic has the lowest held-out log loss
+  kAuto,  // whichever of none, Platt and isotonic has the lowest held-out log loss
   kNone,
   kPlatt,
   kIsotonic
@@ -107,9 +107,9 @@ struct ModelSpec {
   std::vector<std::string> protected_classes;
 };
 
-inline constexpr std::string_view kProtectedClasses[] = {
-    "nationality",      "ethnic_origin",       "disability",
-    "health_diagnosis", "economic_assistance", "trade_union"};
+inline constexpr std::string_view kProtectedClasses[] = {"nationality",         "ethnic_origin",
+                                                         "disability",          "health_diagnosis",
+                                                         "economic_assistance", "trade_union"};
 
 // Parses the JSON form (docs/models.md). Strict: unknown keys, wrong types and values outside
 // their vocabulary are InvalidArgument naming the field ("spec.learner.l2[1]: ..."), never the
@@ -159,7 +159,7 @@ struct TrainingSet {
   std::string period_from;               // the earliest start period among the rows
   std::string period_to;                 // the latest
   std::vector<std::int32_t> key_epochs;  // the distinct key epochs among the rows, ascending
-  std::size_t left_out = 0;          // episodes outside the population or without an outcome
+  std::size_t left_out = 0;              // episodes outside the population or without an outcome
 };
 
 // Builds the training set from what the register holds. Episodes outside the population and
@@ -252,16 +252,11 @@ class Model {
   int iterations_ = 0;
 };
 
-struct LambdaScore {
-  double lambda = 0;
-  double log_loss = 0;  // mean out-of-fold log loss
-};
-
 // ---- Recalibration (docs/models.md, "Recalibration") -----------------------------------------
 
 struct Calibration {
   CalibrationChoice kind = CalibrationChoice::kNone;  // never kAuto in a fitted model
-  double a = 0;  // Platt: p' = sigmoid(a + b * logit(p))
+  double a = 0;                                       // Platt: p' = sigmoid(a + b * logit(p))
   double b = 1;
   // Isotonic (pool-adjacent-violators): p' = values[i] for the last i with knots[i] <= p (the
   // first value below knots[0]); knots ascending, values non-decreasing.
@@ -281,8 +276,8 @@ struct PointsLevel {
   int points = 0;
 };
 struct PointsFeature {
-  std::string name;                  // as FeatureInfo::name, or an evidence-based model's item
-  std::vector<PointsLevel> levels;   // register-trained: as FeatureInfo::levels, lowest 0
+  std::string name;                 // as FeatureInfo::name, or an evidence-based model's item
+  std::vector<PointsLevel> levels;  // register-trained: as FeatureInfo::levels, lowest 0
 };
 // A row of the intercept table: a total of points and what it means.
 struct PointsBand {
@@ -295,27 +290,6 @@ struct PointsModel {
   std::vector<PointsFeature> features;
   std::vector<PointsBand> table;  // every total from the lowest to the highest, ascending
 };
-
-// ---- Fitting (docs/models.md, "The learner") -----------------------------------------------
-
-struct FitResult {
-  Model model;                      // fitted on every row with the chosen lambda
-  std::vector<LambdaScore> cv;      // per candidate lambda, in the spec's order
-  std::vector<double> out_of_fold;  // per training row: predicted by the model of its fold
-  Evaluation evaluation;            // of out_of_fold
-  Calibration calibration;          // chosen on held-out folds, fitted on every fold
-  std::vector<double> calibrated_out_of_fold;  // each row recalibrated by a map of other folds
-  Evaluation calibrated_evaluation;            // of calibrated_out_of_fold
-  PointsModel points;                          // derived from `model`
-  Evaluation points_evaluation;  // out of fold: each fold's points model on its held-out rows
-};
-
-// Fits L2-regularised logistic regression (Newton/IRLS, LDLT solves, intercept unpenalised)
-// with the lambda of the lowest out-of-fold log loss, folds by pseudonym. Deterministic for a
-// spec and a training set. InvalidArgument when the training set is inconsistent (design size,
-// labels); FailedPrecondition when a fold lacks either label, a solve fails, or Newton does
-// not converge (with lambda 0: separable data).
-absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training);
 
 // ---- Fairness by group (docs/models.md, "Fairness by group") ---------------------------------
 
@@ -360,6 +334,29 @@ struct FairnessReport {
 absl::StatusOr<FairnessReport> AssessFairness(const ModelSpec& spec, const TrainingSet& training,
                                               std::span<const double> predicted);
 
+struct LambdaScore {
+  double lambda = 0;
+  double log_loss = 0;  // mean out-of-fold log loss
+};
+
+struct FitResult {
+  Model model;                      // fitted on every row with the chosen lambda
+  std::vector<LambdaScore> cv;      // per candidate lambda, in the spec's order
+  std::vector<double> out_of_fold;  // per training row: predicted by the model of its fold
+  Evaluation evaluation;            // of out_of_fold
+  Calibration calibration;          // chosen on held-out folds, fitted on every fold
+  std::vector<double> calibrated_out_of_fold;  // each row recalibrated by a map of other folds
+  Evaluation calibrated_evaluation;            // of calibrated_out_of_fold
+  PointsModel points;                          // derived from `model`
+  Evaluation points_evaluation;  // out of fold: each fold's points model on its held-out rows
+};
+
+// Fits L2-regularised logistic regression (Newton/IRLS, LDLT solves, intercept unpenalised)
+// with the lambda of the lowest out-of-fold log loss, folds by pseudonym. Deterministic for a
+// spec and a training set. InvalidArgument when the training set is inconsistent (design size,
+// labels); FailedPrecondition when a fold lacks either label, a solve fails, or Newton does
+// not converge (with lambda 0: separable data).
+absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training);
 
 // ---- The model file and its card (docs/models.md, "The model file", "The model card") --------
 
@@ -377,8 +374,8 @@ struct ModelSource {
 
 // Where and when a register-trained model was learned.
 struct TrainingRecord {
-  std::string trained_at;                // RFC 3339 UTC, set by the caller (no clock here)
-  std::string period_from, period_to;    // start periods of the training rows
+  std::string trained_at;              // RFC 3339 UTC, set by the caller (no clock here)
+  std::string period_from, period_to;  // start periods of the training rows
   std::int64_t rows = 0;
   std::int64_t pseudonyms = 0;
   std::int64_t left_out = 0;
@@ -395,7 +392,7 @@ struct ModelFile {
   ModelSpec spec;
   Model model;
   std::vector<LambdaScore> cv;
-  Evaluation evaluation;             // out of fold, before recalibration
+  Evaluation evaluation;  // out of fold, before recalibration
   Calibration calibration;
   Evaluation calibrated_evaluation;  // out of fold, recalibrated
   Evaluation points_evaluation;
@@ -409,8 +406,8 @@ struct ModelFile {
 
 // Builds the register-trained model file of a fit (everything but `name` and
 // `training.trained_at`, which the caller sets).
-ModelFile MakeModelFile(const ModelSpec& spec, const TrainingSet& training,
-                        const FitResult& fit, const FairnessReport& fairness);
+ModelFile MakeModelFile(const ModelSpec& spec, const TrainingSet& training, const FitResult& fit,
+                        const FairnessReport& fairness);
 
 // The canonical JSON: keys in a fixed order, numbers in the shortest form that reads back
 // exactly, no spaces; with "sha256" last, computed over the bytes without it. Writes the hash
@@ -430,8 +427,8 @@ absl::StatusOr<FeatureRow> ParseCaseFeatures(const ModelFile& file, std::string_
 
 struct PredictionPart {
   std::string feature;
-  std::string level;      // the level the value was read as
-  double log_odds = 0;    // register-trained: relative to the training mean
+  std::string level;    // the level the value was read as
+  double log_odds = 0;  // register-trained: relative to the training mean
   int points = 0;
 };
 
@@ -442,7 +439,7 @@ struct Prediction {
   // fold: how far the training population's outcomes strayed from scores like this one.
   double band_low = 0, band_high = 0;
   int points_total = 0;
-  std::string points_label;  // evidence-based: the band's label
+  std::string points_label;           // evidence-based: the band's label
   std::vector<PredictionPart> parts;  // per feature, in the model's order
   // The parts with the largest |log_odds| (evidence-based: the largest points), up to three,
   // as sentences in Swedish and English.

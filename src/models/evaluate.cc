@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "Eigen/Dense"
@@ -32,6 +33,58 @@ double Variance(const std::vector<double>& v) {
 }
 
 }  // namespace
+
+std::size_t ReliabilityBinOf(double p) {
+  return static_cast<std::size_t>(
+      std::clamp(static_cast<int>(std::floor(p * kBins)), 0, kBins - 1));
+}
+
+double CalibrationTable(std::span<const double> predicted, std::span<const double> labels,
+                        std::vector<ReliabilityBin>& reliability, double& ece) {
+  reliability.assign(kBins, ReliabilityBin{});
+  for (int b = 0; b < kBins; ++b) {
+    reliability[static_cast<std::size_t>(b)].lower = b / static_cast<double>(kBins);
+    reliability[static_cast<std::size_t>(b)].upper = (b + 1) / static_cast<double>(kBins);
+  }
+  double brier = 0;
+  std::vector<double> sum_predicted(kBins, 0.0);
+  std::vector<double> sum_observed(kBins, 0.0);
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    brier += (predicted[i] - labels[i]) * (predicted[i] - labels[i]);
+    const std::size_t b = ReliabilityBinOf(predicted[i]);
+    ++reliability[b].count;
+    sum_predicted[b] += predicted[i];
+    sum_observed[b] += labels[i];
+  }
+  ece = 0;
+  for (std::size_t b = 0; b < reliability.size(); ++b) {
+    ReliabilityBin& bin = reliability[b];
+    if (bin.count == 0) continue;
+    bin.mean_predicted = sum_predicted[b] / static_cast<double>(bin.count);
+    bin.observed_rate = sum_observed[b] / static_cast<double>(bin.count);
+    ece += static_cast<double>(bin.count) / static_cast<double>(predicted.size()) *
+           std::abs(bin.mean_predicted - bin.observed_rate);
+  }
+  return predicted.empty() ? 0 : brier / static_cast<double>(predicted.size());
+}
+
+double MannWhitneyAuc(std::vector<std::pair<double, double>>& scored) {
+  std::sort(scored.begin(), scored.end());
+  double positives = 0;
+  double rank_sum = 0;  // the ranks of the positives, ties given their mean rank
+  for (std::size_t i = 0; i < scored.size();) {
+    std::size_t j = i;
+    double tied_positives = 0;
+    while (j < scored.size() && scored[j].first == scored[i].first)
+      tied_positives += scored[j++].second;
+    rank_sum += tied_positives * (static_cast<double>(i + 1 + j) / 2);
+    positives += tied_positives;
+    i = j;
+  }
+  const double negatives = static_cast<double>(scored.size()) - positives;
+  if (positives == 0 || negatives == 0) return std::numeric_limits<double>::quiet_NaN();
+  return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives);
+}
 
 absl::StatusOr<Evaluation> Evaluate(std::span<const double> predicted,
                                     std::span<const double> labels) {
@@ -90,32 +143,7 @@ absl::StatusOr<Evaluation> Evaluate(std::span<const double> predicted,
   out.auc_low = std::max(0.0, out.auc - 1.959963984540054 * out.auc_se);
   out.auc_high = std::min(1.0, out.auc + 1.959963984540054 * out.auc_se);
 
-  // Brier score and the reliability table.
-  out.reliability.resize(kBins);
-  for (int b = 0; b < kBins; ++b) {
-    out.reliability[static_cast<std::size_t>(b)].lower = b / static_cast<double>(kBins);
-    out.reliability[static_cast<std::size_t>(b)].upper = (b + 1) / static_cast<double>(kBins);
-  }
-  double brier = 0;
-  std::vector<double> sum_predicted(kBins, 0.0);
-  std::vector<double> sum_observed(kBins, 0.0);
-  for (std::size_t i = 0; i < predicted.size(); ++i) {
-    brier += (predicted[i] - labels[i]) * (predicted[i] - labels[i]);
-    const auto b = static_cast<std::size_t>(
-        std::min(kBins - 1, static_cast<int>(std::floor(predicted[i] * kBins))));
-    ++out.reliability[b].count;
-    sum_predicted[b] += predicted[i];
-    sum_observed[b] += labels[i];
-  }
-  out.brier = brier / static_cast<double>(predicted.size());
-  for (std::size_t b = 0; b < out.reliability.size(); ++b) {
-    ReliabilityBin& bin = out.reliability[b];
-    if (bin.count == 0) continue;
-    bin.mean_predicted = sum_predicted[b] / static_cast<double>(bin.count);
-    bin.observed_rate = sum_observed[b] / static_cast<double>(bin.count);
-    out.ece += static_cast<double>(bin.count) / static_cast<double>(out.count) *
-               std::abs(bin.mean_predicted - bin.observed_rate);
-  }
+  out.brier = CalibrationTable(predicted, labels, out.reliability, out.ece);
 
   // Logistic recalibration of the logit: logit P(y) = a + b logit(p) gives the slope; with b
   // fixed at 1 (the logit as an offset), a is calibration-in-the-large.

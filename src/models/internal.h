@@ -4,7 +4,9 @@
 #ifndef VARSAM_SRC_MODELS_INTERNAL_H_
 #define VARSAM_SRC_MODELS_INTERNAL_H_
 
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -51,6 +53,49 @@ struct ModelAccess {
     return m;
   }
 };
+
+// The reliability table (10 bins of width 0.1) and its expected calibration error; returns the
+// Brier score. The bin of a probability: ReliabilityBinOf.
+double CalibrationTable(std::span<const double> predicted, std::span<const double> labels,
+                        std::vector<ReliabilityBin>& reliability, double& ece);
+std::size_t ReliabilityBinOf(double p);
+
+// The AUC of (score, 0/1 label) pairs as the Mann-Whitney statistic (ties count one half);
+// sorts `scored`. NaN without both labels.
+double MannWhitneyAuc(std::vector<std::pair<double, double>>& scored);
+
+// Mean log loss of probabilities (clipped to [1e-15, 1 - 1e-15]) against 0/1 labels.
+double LogLoss(std::span<const double> predicted, std::span<const double> labels);
+
+// What Fit knows about its folds: each row's fold, and the coefficients (intercept first) each
+// fold's model had with the chosen lambda.
+struct Folds {
+  int count = 0;
+  std::vector<int> of_row;
+  std::vector<Eigen::VectorXd> betas;
+};
+
+// Recalibration (calibration.cc): fits a map of one kind (not kAuto) to (p, y); and chooses
+// one on held-out folds — each fold's out-of-fold predictions recalibrated by a map fitted on
+// the other folds' — returning the map fitted on every row and the held-out recalibrated
+// predictions.
+Calibration FitCalibration(CalibrationChoice kind, std::span<const double> predicted,
+                           std::span<const double> labels);
+Calibration ChooseCalibration(CalibrationChoice choice, std::span<const double> predicted,
+                              std::span<const double> labels, const Folds& folds,
+                              std::vector<double>& held_out);
+
+// The points model (points.cc) of coefficients `beta` (intercept first, then the design's
+// columns in the features' order), with its intercept table fitted to the rows of `x` (design
+// with the intercept column) and `y`. `x` may be a subset of the training rows.
+absl::StatusOr<PointsModel> DerivePoints(const std::vector<FeatureInfo>& features,
+                                         const Eigen::VectorXd& beta, int max_points,
+                                         const Eigen::MatrixXd& x, const Eigen::VectorXd& y);
+// The total of points of each row of `x` (design with the intercept column).
+Eigen::VectorXd PointsTotals(const PointsModel& points, const std::vector<FeatureInfo>& features,
+                             const Eigen::MatrixXd& x);
+// The probability of a total from the intercept table (clamped to its range).
+double PointsProbability(const PointsModel& points, double total);
 
 // The level index (into FeatureInfo::levels) a raw value encodes to.
 std::size_t LevelOf(const FeatureInfo& feature, const FeatureValue& value);

@@ -222,6 +222,9 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
   for (std::size_t i = order.size() - 1; i > 0; --i) {
     std::swap(order[i], order[static_cast<std::size_t>(rng() % (i + 1))]);
   }
+  Folds folds;
+  folds.count = spec.folds;
+  folds.of_row.resize(n);
   std::vector<int> fold_of_group(order.size());
   for (std::size_t pos = 0; pos < order.size(); ++pos) {
     fold_of_group[static_cast<std::size_t>(order[pos])] = static_cast<int>(pos) % spec.folds;
@@ -229,8 +232,8 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
   std::vector<std::vector<Index>> train_rows(static_cast<std::size_t>(spec.folds));
   std::vector<std::vector<Index>> test_rows(static_cast<std::size_t>(spec.folds));
   for (std::size_t r = 0; r < n; ++r) {
-    const auto fold =
-        static_cast<std::size_t>(fold_of_group[static_cast<std::size_t>(training.groups[r])]);
+    folds.of_row[r] = fold_of_group[static_cast<std::size_t>(training.groups[r])];
+    const auto fold = static_cast<std::size_t>(folds.of_row[r]);
     for (std::size_t f = 0; f < train_rows.size(); ++f) {
       (f == fold ? test_rows : train_rows)[f].push_back(static_cast<Index>(r));
     }
@@ -251,25 +254,22 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
   double best_lambda = spec.lambdas.front();
   for (const double lambda : spec.lambdas) {
     std::vector<double> oof(n, 0.0);
+    std::vector<VectorXd> betas;
     for (std::size_t f = 0; f < train_rows.size(); ++f) {
-      VARSAM_ASSIGN_OR_RETURN(const LogisticFit fit,
-                              FitLogistic(fold_x[f], fold_y[f], lambda, false));
+      VARSAM_ASSIGN_OR_RETURN(LogisticFit fit, FitLogistic(fold_x[f], fold_y[f], lambda, false));
       const VectorXd eta = Rows(x, test_rows[f]) * fit.beta;
       for (std::size_t i = 0; i < test_rows[f].size(); ++i) {
         oof[static_cast<std::size_t>(test_rows[f][i])] = Sigmoid(eta(static_cast<Index>(i)));
       }
+      betas.push_back(std::move(fit.beta));
     }
-    double loss = 0;
-    for (std::size_t r = 0; r < n; ++r) {
-      const double p = std::clamp(oof[r], 1e-15, 1 - 1e-15);
-      loss -= training.labels[r] == 1 ? std::log(p) : std::log1p(-p);
-    }
-    loss /= static_cast<double>(n);
+    const double loss = LogLoss(oof, training.labels);
     result.cv.push_back({lambda, loss});
     if (loss < best_loss) {
       best_loss = loss;
       best_lambda = lambda;
       result.out_of_fold = std::move(oof);
+      folds.betas = std::move(betas);
     }
   }
   if (result.out_of_fold.empty()) {
@@ -289,6 +289,29 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
   result.model = ModelAccess::Make(training.features, std::move(coefficients), std::move(means),
                                    best_lambda, fit.iterations);
   VARSAM_ASSIGN_OR_RETURN(result.evaluation, Evaluate(result.out_of_fold, training.labels));
+
+  // Recalibration, chosen on held-out folds (docs/models.md, "Recalibration").
+  result.calibration = ChooseCalibration(spec.calibration, result.out_of_fold, training.labels,
+                                         folds, result.calibrated_out_of_fold);
+  VARSAM_ASSIGN_OR_RETURN(result.calibrated_evaluation,
+                          Evaluate(result.calibrated_out_of_fold, training.labels));
+
+  // The points model of the final fit, and out of fold: each fold's model read as points, its
+  // intercept table fitted on the fold's training rows, applied to its held-out rows.
+  VARSAM_ASSIGN_OR_RETURN(result.points,
+                          DerivePoints(training.features, fit.beta, spec.max_points, x, y));
+  std::vector<double> points_oof(n, 0.0);
+  for (std::size_t f = 0; f < train_rows.size(); ++f) {
+    VARSAM_ASSIGN_OR_RETURN(
+        const PointsModel fold_points,
+        DerivePoints(training.features, folds.betas[f], spec.max_points, fold_x[f], fold_y[f]));
+    const VectorXd totals = PointsTotals(fold_points, training.features, Rows(x, test_rows[f]));
+    for (std::size_t i = 0; i < test_rows[f].size(); ++i) {
+      points_oof[static_cast<std::size_t>(test_rows[f][i])] =
+          PointsProbability(fold_points, totals(static_cast<Index>(i)));
+    }
+  }
+  VARSAM_ASSIGN_OR_RETURN(result.points_evaluation, Evaluate(points_oof, training.labels));
   return result;
 }
 

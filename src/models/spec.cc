@@ -108,7 +108,10 @@ absl::Status ParsePopulation(const json& value, std::string_view what, ModelSpec
   return absl::OkStatus();
 }
 
-absl::StatusOr<FeatureSpec> ParseFeature(const json& value, std::string_view what) {
+// A feature, or nullopt when it names a protected class (which goes to
+// spec.protected_classes: the policy decides on it, with its reason).
+absl::StatusOr<std::optional<FeatureSpec>> ParseFeature(const json& value, std::string_view what,
+                                                        ModelSpec& spec) {
   FeatureSpec feature;
   std::string name;
   if (value.is_string()) {
@@ -118,6 +121,14 @@ absl::StatusOr<FeatureSpec> ParseFeature(const json& value, std::string_view wha
     if (!value.contains("feature"))
       return InvalidField(JsonKeyPath(what, "feature"), "is required");
     VARSAM_ASSIGN_OR_RETURN(name, Text(value["feature"], JsonKeyPath(what, "feature")));
+  }
+  if (std::find(std::begin(kProtectedClasses), std::end(kProtectedClasses), name) !=
+      std::end(kProtectedClasses)) {
+    if (std::find(spec.protected_classes.begin(), spec.protected_classes.end(), name) ==
+        spec.protected_classes.end()) {
+      spec.protected_classes.push_back(name);
+    }
+    return std::nullopt;
   }
   const auto* found = std::find_if(std::begin(kKindNames), std::end(kKindNames),
                                    [&](const KindName& k) { return k.name == name; });
@@ -146,6 +157,100 @@ absl::StatusOr<FeatureSpec> ParseFeature(const json& value, std::string_view wha
     feature.bins = static_cast<int>(bins);
   }
   return feature;
+}
+
+// A list of features: 1 to 32 (`max`), each (kind, instrument) once.
+absl::StatusOr<std::vector<FeatureSpec>> ParseFeatures(const json& value, std::string_view what,
+                                                       std::size_t min, ModelSpec& spec) {
+  if (!value.is_array() || value.size() < min || value.size() > 32) {
+    return InvalidField(what, min == 0 ? "must be an array of at most 32 features"
+                                       : "must be an array of 1 to 32 features");
+  }
+  std::vector<FeatureSpec> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string path = JsonIndexPath(what, i);
+    VARSAM_ASSIGN_OR_RETURN(std::optional<FeatureSpec> feature, ParseFeature(value[i], path, spec));
+    if (!feature) continue;
+    for (const FeatureSpec& other : out) {
+      if (other.kind == feature->kind && other.instrument == feature->instrument) {
+        return InvalidField(path, "is listed twice");
+      }
+    }
+    out.push_back(*std::move(feature));
+  }
+  return out;
+}
+
+absl::Status ParseTarget(const json& value, ModelSpec& spec) {
+  constexpr std::string_view kWhat = "spec.target";
+  if (value.is_object()) {
+    VARSAM_RETURN_IF_ERROR(CheckJsonKeys(value, kWhat, {"new_case_within_months"}));
+    const std::string path = JsonKeyPath(kWhat, "new_case_within_months");
+    if (!value.contains("new_case_within_months")) return InvalidField(path, "is required");
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t months,
+                            JsonWholeNumber(value["new_case_within_months"], path, 1, 120));
+    spec.target_kind = TargetKind::kNewCase;
+    spec.new_case_months = static_cast<int>(months);
+    return absl::OkStatus();
+  }
+  if (!value.is_string()) {
+    return InvalidField(kWhat, "must be an outcome or {\"new_case_within_months\": N}");
+  }
+  spec.target = value.get<std::string>();
+  if (std::find(std::begin(store::kOutcomes), std::end(store::kOutcomes), spec.target) ==
+      std::end(store::kOutcomes)) {
+    return InvalidField(kWhat, "must be one of the register's outcomes");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseFairness(const json& value, std::string_view what, ModelSpec& spec) {
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(value, what, {"features", "threshold", "bootstrap"}));
+  if (value.contains("features")) {
+    VARSAM_ASSIGN_OR_RETURN(
+        std::vector<FeatureSpec> extra,
+        ParseFeatures(value["features"], JsonKeyPath(what, "features"), 0, spec));
+    for (FeatureSpec& feature : extra) {
+      const bool listed =
+          std::any_of(spec.fairness.begin(), spec.fairness.end(), [&](const FeatureSpec& f) {
+            return f.kind == feature.kind && f.instrument == feature.instrument;
+          });
+      if (!listed) spec.fairness.push_back(std::move(feature));
+    }
+  }
+  if (value.contains("threshold")) {
+    const json& t = value["threshold"];
+    if (!t.is_number() || !(t.get<double>() > 0 && t.get<double>() < 1)) {
+      return InvalidField(JsonKeyPath(what, "threshold"), "must be a number between 0 and 1");
+    }
+    spec.threshold = t.get<double>();
+  }
+  if (value.contains("bootstrap")) {
+    const std::string path = JsonKeyPath(what, "bootstrap");
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t b,
+                            JsonWholeNumber(value["bootstrap"], path, 0, 10000));
+    if (b != 0 && b < 20) return InvalidField(path, "must be 0 or from 20 to 10000");
+    spec.bootstrap = static_cast<int>(b);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseCalibration(const json& value, ModelSpec& spec) {
+  struct Choice {
+    std::string_view name;
+    CalibrationChoice choice;
+  };
+  constexpr Choice kChoices[] = {{"auto", CalibrationChoice::kAuto},
+                                 {"none", CalibrationChoice::kNone},
+                                 {"platt", CalibrationChoice::kPlatt},
+                                 {"isotonic", CalibrationChoice::kIsotonic}};
+  for (const Choice& c : kChoices) {
+    if (value.is_string() && value.get<std::string>() == c.name) {
+      spec.calibration = c.choice;
+      return absl::OkStatus();
+    }
+  }
+  return InvalidField("spec.calibration", "must be \"auto\", \"none\", \"platt\" or \"isotonic\"");
 }
 
 absl::Status ParseLearner(const json& value, std::string_view what, ModelSpec& spec) {
@@ -198,32 +303,31 @@ std::string_view FeatureKindName(FeatureKind kind) {
 
 absl::StatusOr<ModelSpec> ParseModelSpec(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "spec"));
-  VARSAM_RETURN_IF_ERROR(
-      CheckJsonKeys(root, "spec", {"target", "population", "features", "learner", "min_support"}));
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(root, "spec",
+                                       {"target", "population", "features", "learner",
+                                        "min_support", "calibration", "points", "fairness"}));
   ModelSpec spec;
   if (!root.contains("target")) return InvalidField("spec.target", "is required");
-  VARSAM_ASSIGN_OR_RETURN(spec.target, Text(root["target"], "spec.target"));
-  if (std::find(std::begin(store::kOutcomes), std::end(store::kOutcomes), spec.target) ==
-      std::end(store::kOutcomes)) {
-    return InvalidField("spec.target", "must be one of the register's outcomes");
-  }
+  VARSAM_RETURN_IF_ERROR(ParseTarget(root["target"], spec));
   if (root.contains("population")) {
     VARSAM_RETURN_IF_ERROR(ParsePopulation(root["population"], "spec.population", spec));
   }
   if (!root.contains("features")) return InvalidField("spec.features", "is required");
-  const json& features = root["features"];
-  if (!features.is_array() || features.empty() || features.size() > 32) {
-    return InvalidField("spec.features", "must be an array of 1 to 32 features");
+  VARSAM_ASSIGN_OR_RETURN(spec.features, ParseFeatures(root["features"], "spec.features", 1, spec));
+  if (root.contains("fairness")) {
+    VARSAM_RETURN_IF_ERROR(ParseFairness(root["fairness"], "spec.fairness", spec));
   }
-  for (std::size_t i = 0; i < features.size(); ++i) {
-    const std::string path = JsonIndexPath("spec.features", i);
-    VARSAM_ASSIGN_OR_RETURN(FeatureSpec feature, ParseFeature(features[i], path));
-    for (const FeatureSpec& other : spec.features) {
-      if (other.kind == feature.kind && other.instrument == feature.instrument) {
-        return InvalidField(path, "is listed twice");
-      }
+  if (root.contains("calibration")) {
+    VARSAM_RETURN_IF_ERROR(ParseCalibration(root["calibration"], spec));
+  }
+  if (root.contains("points")) {
+    const json& points = root["points"];
+    VARSAM_RETURN_IF_ERROR(CheckJsonKeys(points, "spec.points", {"max"}));
+    if (points.contains("max")) {
+      VARSAM_ASSIGN_OR_RETURN(const std::int64_t max,
+                              JsonWholeNumber(points["max"], "spec.points.max", 1, 100));
+      spec.max_points = static_cast<int>(max);
     }
-    spec.features.push_back(std::move(feature));
   }
   if (!root.contains("learner")) return InvalidField("spec.learner", "is required");
   VARSAM_RETURN_IF_ERROR(ParseLearner(root["learner"], "spec.learner", spec));

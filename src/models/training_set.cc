@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -182,7 +183,9 @@ FeatureInfo EncodeTotal(std::string name, const std::vector<FeatureRow>& raw,
 }
 
 absl::Status CheckSpec(const ModelSpec& spec) {
-  if (spec.features.empty()) return InvalidField("spec.features", "must name a feature");
+  if (spec.features.empty() && spec.protected_classes.empty()) {
+    return InvalidField("spec.features", "must name a feature");
+  }
   if (spec.lambdas.empty()) return InvalidField("spec.learner.l2", "must give a lambda");
   for (const double l : spec.lambdas) {
     if (!std::isfinite(l) || l < 0) return InvalidField("spec.learner.l2", "must be 0 or more");
@@ -194,7 +197,27 @@ absl::Status CheckSpec(const ModelSpec& spec) {
       return InvalidField("spec.features", "bins must be 2..20");
     }
   }
+  for (const FeatureSpec& feature : spec.fairness) {
+    if (feature.kind == FeatureKind::kIntakeTotal) {
+      return InvalidField("spec.fairness.features", "intake_total is no group; use intake_band");
+    }
+  }
+  if (spec.target_kind == TargetKind::kNewCase &&
+      (spec.new_case_months < 1 || spec.new_case_months > 120)) {
+    return InvalidField("spec.target.new_case_within_months", "must be 1..120");
+  }
+  if (!spec.protected_classes.empty()) {
+    return absl::FailedPreconditionError(
+        "spec.features: names a special category of personal data or a proxy of one, which the "
+        "register does not hold and a model must not use");
+  }
   return absl::OkStatus();
+}
+
+std::string FeatureName(const FeatureSpec& feature) {
+  std::string name(FeatureKindName(feature.kind));
+  if (!feature.instrument.empty()) name.append(":").append(feature.instrument);
+  return name;
 }
 
 }  // namespace
@@ -270,8 +293,10 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(
 
   // The measurements of the instruments the features name, by person and instrument.
   std::vector<std::string> instruments;
-  for (const FeatureSpec& feature : spec.features) {
-    if (!feature.instrument.empty()) instruments.push_back(feature.instrument);
+  for (const auto* list : {&spec.features, &spec.fairness}) {
+    for (const FeatureSpec& feature : *list) {
+      if (!feature.instrument.empty()) instruments.push_back(feature.instrument);
+    }
   }
   std::unordered_map<std::string, std::vector<Intake>> intakes;
   for (std::size_t i = 0; i < measurements.size() && !instruments.empty(); ++i) {
@@ -290,6 +315,25 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(
     });
   }
 
+  // The new-case target: another episode of the same person that starts from the month this
+  // one's end period begins (and after this one's start) up to new_case_months after the end
+  // period's last month. An episode whose window reaches past the register's latest month is
+  // censored: it is left out, for its label is not known yet.
+  const bool new_case = spec.target_kind == TargetKind::kNewCase;
+  int latest_month = 0;
+  for (std::size_t i = 0; i < episodes.size(); ++i) {
+    latest_month =
+        std::max({latest_month, start[i].last, end_month[i] == (1 << 30) ? 0 : end_month[i]});
+  }
+  const auto new_case_label = [&](std::size_t i) {
+    const int window_from = ParsePeriod(episodes[i].end_period)->first;
+    const int window_to = end_month[i] + spec.new_case_months;
+    const std::vector<int>& months = starts_of[person[i]];
+    return std::any_of(std::lower_bound(months.begin(), months.end(), window_from),
+                       std::upper_bound(months.begin(), months.end(), window_to),
+                       [&](int m) { return m > start[i].first; });
+  };
+
   TrainingSet out;
   std::vector<std::size_t> selected;
   for (std::size_t i = 0; i < episodes.size(); ++i) {
@@ -297,10 +341,12 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(
     const auto in = [](const std::vector<std::string>& list, const std::string& v) {
       return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
     };
-    const bool keep = !e.outcome.empty() && in(spec.case_kinds, e.case_kind) &&
-                      in(spec.interventions, e.intervention) &&
-                      (!from || start[i].first >= from->first) &&
-                      (!to || start[i].first <= to->last);
+    const bool labelled =
+        new_case ? !e.end_period.empty() && end_month[i] + spec.new_case_months <= latest_month
+                 : !e.outcome.empty();
+    const bool keep =
+        labelled && in(spec.case_kinds, e.case_kind) && in(spec.interventions, e.intervention) &&
+        (!from || start[i].first >= from->first) && (!to || start[i].first <= to->last);
     if (keep) {
       selected.push_back(i);
     } else {
@@ -322,10 +368,19 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(
   out.labels.reserve(out.rows);
   out.groups.reserve(out.rows);
   double positives = 0;
+  for (const FeatureSpec& feature : spec.fairness) {
+    out.fairness_names.push_back(FeatureName(feature));
+    out.fairness_levels.emplace_back().reserve(out.rows);
+  }
+  std::set<std::int32_t> epochs;
+  std::size_t first_start = selected.front();
+  std::size_t last_start = selected.front();
   for (const std::size_t i : selected) {
     const store::EpisodeRow& e = episodes[i];
-    FeatureRow row;
-    for (const FeatureSpec& feature : spec.features) {
+    epochs.insert(e.key_epoch);
+    if (start[i].first < start[first_start].first) first_start = i;
+    if (start[i].first > start[last_start].first) last_start = i;
+    const auto value_of = [&](const FeatureSpec& feature) {
       FeatureValue v;
       switch (feature.kind) {
         case FeatureKind::kAgeBand: v.level = e.age_band; break;
@@ -367,15 +422,24 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(
           break;
         }
       }
-      row.push_back(std::move(v));
-    }
+      return v;
+    };
+    FeatureRow row;
+    row.reserve(spec.features.size());
+    for (const FeatureSpec& feature : spec.features) row.push_back(value_of(feature));
     out.raw.push_back(std::move(row));
-    const double label = e.outcome == spec.target ? 1.0 : 0.0;
+    for (std::size_t f = 0; f < spec.fairness.size(); ++f) {
+      out.fairness_levels[f].push_back(value_of(spec.fairness[f]).level);
+    }
+    const double label = (new_case ? new_case_label(i) : e.outcome == spec.target) ? 1.0 : 0.0;
     positives += label;
     out.labels.push_back(label);
     out.groups.push_back(static_cast<std::int32_t>(
         std::lower_bound(people.begin(), people.end(), person[i]) - people.begin()));
   }
+  out.period_from = episodes[first_start].start_period;
+  out.period_to = episodes[last_start].start_period;
+  out.key_epochs.assign(epochs.begin(), epochs.end());
   if (positives == 0 || positives == static_cast<double>(out.rows)) {
     return absl::FailedPreconditionError(
         "training set: every episode has the same label; there is nothing to learn");
@@ -384,8 +448,7 @@ absl::StatusOr<TrainingSet> BuildTrainingSet(
   const auto k = static_cast<std::size_t>(spec.min_support);
   for (std::size_t f = 0; f < spec.features.size(); ++f) {
     const FeatureSpec& feature = spec.features[f];
-    std::string name(FeatureKindName(feature.kind));
-    if (!feature.instrument.empty()) name.append(":").append(feature.instrument);
+    std::string name = FeatureName(feature);
     out.features.push_back(
         feature.kind == FeatureKind::kIntakeTotal
             ? EncodeTotal(std::move(name), out.raw, out.groups, f, k, feature.bins)

@@ -3,11 +3,14 @@
 //
 // The input is a specification's JSON text. It must be refused with InvalidArgument naming a
 // field of "spec", or read into a specification that keeps the loader's promises
-// (varsam/models.h, docs/models.md): a target among the register's outcomes, 1 to 32 features
-// with instruments exactly on the intake features and bins 2..20, 1 to 20 finite lambdas of 0
-// or more, folds 2..20, k at least 2. A specification that loads is then applied to a small
-// fixed synthetic register: the training set is built or refused cleanly, and every column it
-// has is 1 for at least k distinct pseudonyms. Seeds: tests/fuzz/corpus/model_spec/.
+// (varsam/models.h, docs/models.md): a target among the register's outcomes or a new case within
+// 1..120 months; 1 to 32 features (or only protected classes, kept apart) with instruments
+// exactly on the intake features and bins 2..20; 1 to 20 finite lambdas of 0 or more; folds
+// 2..20; k at least 2; age band, sex and region among the fairness features. A specification
+// that loads is then applied to a small fixed synthetic register: the training set is built or
+// refused cleanly, every column it has is 1 for at least k distinct pseudonyms, and the fairness
+// table of a fixed score shows no numbers for a group below k.
+// Seeds: tests/fuzz/corpus/model_spec/.
 
 #include <cmath>
 #include <cstddef>
@@ -88,8 +91,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     REQUIRE(varsam::StatusMessage(spec.status()).starts_with("spec"));
     return 0;
   }
-  REQUIRE(IsOutcome(spec->target));
-  REQUIRE(!spec->features.empty() && spec->features.size() <= 32);
+  if (spec->target_kind == models::TargetKind::kOutcome) {
+    REQUIRE(IsOutcome(spec->target));
+  } else {
+    REQUIRE(spec->new_case_months >= 1 && spec->new_case_months <= 120);
+  }
+  // A feature list of protected classes alone loads (for the policy to refuse it).
+  REQUIRE((!spec->features.empty() || !spec->protected_classes.empty()) &&
+          spec->features.size() <= 32);
+  REQUIRE(spec->fairness.size() >= 3);
+  REQUIRE(spec->max_points >= 1 && spec->max_points <= 100);
+  REQUIRE(std::isnan(spec->threshold) || (spec->threshold > 0 && spec->threshold < 1));
+  REQUIRE(spec->bootstrap == 0 || (spec->bootstrap >= 20 && spec->bootstrap <= 10000));
   for (const models::FeatureSpec& f : spec->features) {
     const bool intake =
         f.kind == models::FeatureKind::kIntakeTotal || f.kind == models::FeatureKind::kIntakeBand;
@@ -122,6 +135,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (training->design[c * training->rows + r] == 1) people.insert(training->groups[r]);
     }
     REQUIRE(people.size() >= static_cast<std::size_t>(spec->min_support));
+  }
+  REQUIRE(spec->protected_classes.empty());
+  REQUIRE(training->fairness_names.size() == spec->fairness.size());
+
+  // Fairness on a fixed score: a group below k has no numbers.
+  models::ModelSpec quick = *spec;
+  quick.bootstrap = 0;
+  std::vector<double> predicted;
+  for (std::size_t r = 0; r < training->rows; ++r) predicted.push_back(0.25 + 0.5 * (r % 2));
+  const auto report = models::AssessFairness(quick, *training, predicted);
+  REQUIRE(report.ok());
+  for (const models::GroupMetrics& g : report->groups) {
+    REQUIRE(g.suppressed == (g.pseudonyms == 0));
+    if (g.suppressed) REQUIRE(g.count == 0 && std::isnan(g.auc.value) && g.reliability.empty());
   }
   return 0;
 }
