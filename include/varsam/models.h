@@ -435,6 +435,9 @@ struct PredictionPart {
 struct Prediction {
   double probability = 0;      // recalibrated (register-trained); NaN for evidence-based
   double raw_probability = 0;  // before recalibration
+  // Register-trained: the score of the training mean, in log-odds; it and the parts' log_odds
+  // add up to the logit of raw_probability. 0 for evidence-based.
+  double base_log_odds = 0;
   // The observed rate's 95 % interval (Wilson) in the reliability bin of `probability`, out of
   // fold: how far the training population's outcomes strayed from scores like this one.
   double band_low = 0, band_high = 0;

@@ -52,6 +52,8 @@ struct ModelAccess {
     m.iterations_ = iterations;
     return m;
   }
+  // The training mean of each column (the model file stores it; explanations start from it).
+  static const std::vector<double>& ColumnMeans(const Model& m) { return m.column_means_; }
 };
 
 // The reliability table (10 bins of width 0.1) and its expected calibration error; returns the
