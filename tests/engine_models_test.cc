@@ -156,15 +156,14 @@ TEST_CASE(
     INFO(kept.status().message());
     REQUIRE(kept.ok());
     CHECK(stages == std::vector<std::string>{"reading the register", "building the training set",
-                                             "fitting", "assessing fairness",
-                                             "keeping the model"});
+                                             "fitting", "assessing fairness", "keeping the model"});
     CHECK(kept->id.size() == 32);
     CHECK(kept->file.sha256.size() == 64);
     CHECK(kept->file.name == "Avbrott i stöd, syntetiskt register");
     CHECK(kept->file.training.trained_at == "2026-12-05T10:00:00Z");
     // Every episode of the register (all insats, all with an outcome) is a training row.
-    CHECK(kept->file.training.rows == static_cast<std::int64_t>(
-                                          varsam_test::MakeRegister().episodes.size()));
+    CHECK(kept->file.training.rows ==
+          static_cast<std::int64_t>(varsam_test::MakeRegister().episodes.size()));
     const auto stored = db.GetModel(kept->id);
     REQUIRE(stored.ok());
     CHECK(stored->model_json == kept->json);
@@ -181,8 +180,7 @@ TEST_CASE(
     CHECK(events[events.size() - 2].decision == audit::Decision::kAllow);
     CHECK(events[events.size() - 2].rules == std::vector<std::string>{"follow-up"});
     CHECK(events.back().action == "model.train");
-    CHECK(events.back().result ==
-          Cat({"trained model ", kept->id, " sha256 ", kept->file.sha256}));
+    CHECK(events.back().result == Cat({"trained model ", kept->id, " sha256 ", kept->file.sha256}));
 
     std::vector<std::string> listed;
     REQUIRE(engine

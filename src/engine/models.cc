@@ -1,6 +1,8 @@
 // Models through the engine (include/varsam/engine.h, "Models"): training from the register's
 // rows, keeping model files beside the register, applying them to one case as a suggestion.
 
+#include "varsam/models.h"
+
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -15,7 +17,6 @@
 #include "nlohmann/json.hpp"
 #include "varsam/core.h"
 #include "varsam/engine.h"
-#include "varsam/models.h"
 
 namespace varsam::engine {
 namespace {
@@ -60,8 +61,8 @@ bool IsReportCase(const access::Context& context) {
 // A title after the model's target when the caller gave none.
 std::string DefaultTitle(const models::ModelSpec& spec) {
   if (spec.target_kind == models::TargetKind::kNewCase) {
-    return Cat({"A new case within ", std::to_string(spec.new_case_months),
-                " months (register-trained)"});
+    return Cat(
+        {"A new case within ", std::to_string(spec.new_case_months), " months (register-trained)"});
   }
   return Cat({"Outcome ", spec.target, " (register-trained)"});
 }
@@ -118,12 +119,11 @@ ordered_json ModelListingJson(const store::StoredModel& model) {
 }
 
 absl::StatusOr<KeptModel> Engine::TrainModel(const access::Context& context,
-                                             const models::ModelSpec& spec,
-                                             std::string_view title,
+                                             const models::ModelSpec& spec, std::string_view title,
                                              const TrainProgress& progress) {
   VARSAM_ASSIGN_OR_RETURN(const access::Resource resource, FeatureClassesOf(spec));
-  VARSAM_RETURN_IF_ERROR(Guard(context, access::Action::kModelTrain, resource, CaseRefOf(context),
-                               "model training"));
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kModelTrain, resource, CaseRefOf(context), "model training"));
   const auto report = [&](std::string_view stage, std::int64_t rows) {
     if (progress) progress(stage, rows);
   };
