@@ -362,6 +362,18 @@ TEST_CASE("model file: applying a model gives parts that add up to the logit", "
   }
   CHECK(p->summary_en[0].find("'" + p->parts[largest].level + "'") != std::string::npos);
   CHECK(p->summary_sv[0].starts_with("Ärendets "));
+  // Without the sentences, the same numbers.
+  const auto numbers = models::Apply(file, row, models::ApplyText::kNumbers);
+  REQUIRE(numbers.ok());
+  CHECK(numbers->probability == p->probability);
+  CHECK(numbers->band_low == p->band_low);
+  CHECK(numbers->points_total == p->points_total);
+  REQUIRE(numbers->parts.size() == p->parts.size());
+  CHECK(numbers->parts[2].log_odds == p->parts[2].log_odds);
+  CHECK(numbers->summary_en.empty());
+  CHECK(numbers->summary_sv.empty());
+  CHECK(numbers->unknown_en.empty());
+  CHECK(numbers->unknown_sv.empty());
 }
 
 TEST_CASE("model file: the Wilson band of a hand-worked bin", "[models]") {
@@ -459,6 +471,9 @@ TEST_CASE("model file: case features are read strictly, naming the feature", "[m
   CHECK(row[1].given);
   CHECK(row[1].level == "unknown");  // as the register reads an empty sex
   CHECK(row[4].number == 14.5);
+  const auto unfitted = models::Apply(ModelFile{}, models::FeatureRow{});
+  REQUIRE_FALSE(unfitted.ok());
+  CHECK(unfitted.status().code() == absl::StatusCode::kFailedPrecondition);
   const auto wrong_size = models::Apply(file, models::FeatureRow(2));
   REQUIRE_FALSE(wrong_size.ok());
   CHECK(Message(wrong_size.status()).starts_with("row: must have one value per feature"));

@@ -453,8 +453,18 @@ struct Prediction {
   std::vector<std::string> unknown_sv, unknown_en;
 };
 
-// Applies a model to one case. InvalidArgument when the row does not fit the model.
-absl::StatusOr<Prediction> Apply(const ModelFile& file, const FeatureRow& row);
+// What Apply writes besides the numbers: the sentences cost more than the arithmetic, so a
+// caller that shows none (a batch, a benchmark) may leave them out.
+enum class ApplyText : std::uint8_t {
+  kFull,    // summary_* and unknown_* in Swedish and English
+  kNumbers  // the probabilities, the band, the points and the parts; no sentences
+};
+
+// Applies a model to one case. InvalidArgument when the row does not fit the model (or, for an
+// evidence-based model, gives an answer an item does not have); FailedPrecondition for a
+// register-trained file without a fitted model. Pure; safe from any number of threads.
+absl::StatusOr<Prediction> Apply(const ModelFile& file, const FeatureRow& row,
+                                 ApplyText text = ApplyText::kFull);
 
 // The model card (Mitchell et al. 2019's nine sections; EU AI Act art 13(3) and Annex IV):
 // Markdown, and a self-contained HTML page (no script, no external resource) with an SVG

@@ -102,25 +102,27 @@ const ReliabilityBin* BinOf(const std::vector<ReliabilityBin>& bins, double p) {
   return nullptr;
 }
 
-std::string FeatureList(const std::vector<std::string>& names, bool swedish) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) out += i + 1 == names.size() ? (swedish ? " och " : " and ") : ", ";
-    const FeatureWords words = WordsFor(names[i]);
-    out += swedish ? words.sv : words.en;
-  }
-  return out;
-}
-
 void AddNothingElse(const std::vector<std::string>& names, bool evidence, Prediction& out) {
+  std::string sv;
+  std::string en;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) {
+      const bool last = i + 1 == names.size();
+      sv += last ? " och " : ", ";
+      en += last ? " and " : ", ";
+    }
+    const FeatureWords words = WordsFor(names[i]);
+    sv += words.sv;
+    en += words.en;
+  }
   const std::string count = std::to_string(names.size());
   out.unknown_sv.push_back(
       Cat({"Inget utöver ", evidence ? "verktygets " : "modellens ", count,
-           evidence ? " punkter (" : " variabler (", FeatureList(names, true),
+           evidence ? " punkter (" : " variabler (", sv,
            ") vägdes in: allt annat som är känt om ärendet är handläggarens att väga."}));
   out.unknown_en.push_back(
       Cat({"Nothing outside the ", evidence ? "tool's " : "model's ", count,
-           evidence ? " items (" : " features (", FeatureList(names, false),
+           evidence ? " items (" : " features (", en,
            ") was considered: whatever else is known about the case is for the officer to ",
            "weigh."}));
 }
@@ -139,7 +141,8 @@ std::vector<std::size_t> Largest(const std::vector<PredictionPart>& parts, Key k
   return order;
 }
 
-absl::StatusOr<Prediction> ApplyEvidenceBased(const ModelFile& file, const FeatureRow& row) {
+absl::StatusOr<Prediction> ApplyEvidenceBased(const ModelFile& file, const FeatureRow& row,
+                                              ApplyText text) {
   const std::vector<PointsFeature>& items = file.points.features;
   if (row.size() != items.size()) {
     return InvalidField("row", "must have one value per item of the model, in its order");
@@ -148,11 +151,9 @@ absl::StatusOr<Prediction> ApplyEvidenceBased(const ModelFile& file, const Featu
   out.probability = out.raw_probability = kNaN;
   out.band_low = out.band_high = kNaN;
   out.parts.reserve(items.size());
-  std::vector<std::string> names;
-  names.reserve(items.size());
+  const bool words = text == ApplyText::kFull;
   for (std::size_t f = 0; f < items.size(); ++f) {
     const PointsFeature& item = items[f];
-    names.push_back(item.name);
     PredictionPart part;
     part.feature = item.name;
     if (row[f].given) {
@@ -164,7 +165,7 @@ absl::StatusOr<Prediction> ApplyEvidenceBased(const ModelFile& file, const Featu
       }
       part.level = level->level;
       part.points = level->points;
-    } else {
+    } else if (words) {
       out.unknown_sv.push_back(
           Cat({"Punkten '", item.name, "' besvarades inte; den ger 0 poäng."}));
       out.unknown_en.push_back(
@@ -176,6 +177,7 @@ absl::StatusOr<Prediction> ApplyEvidenceBased(const ModelFile& file, const Featu
   for (const PointsBand& band : file.points.table) {
     if (band.total == out.points_total) out.points_label = band.label;
   }
+  if (!words) return out;
   for (const std::size_t i : Largest(out.parts, [](const PredictionPart& p) { return p.points; })) {
     const PredictionPart& p = out.parts[i];
     const std::string points = std::to_string(p.points);
@@ -183,17 +185,30 @@ absl::StatusOr<Prediction> ApplyEvidenceBased(const ModelFile& file, const Featu
     out.summary_en.push_back(
         Cat({p.feature, " '", p.level, "': ", points, p.points == 1 ? " point." : " points."}));
   }
+  std::vector<std::string> names;
+  names.reserve(items.size());
+  for (const PointsFeature& item : items) names.push_back(item.name);
   AddNothingElse(names, true, out);
   return out;
 }
 
-absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const FeatureRow& row) {
+absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const FeatureRow& row,
+                                                ApplyText text) {
   const Model& model = file.model;
   const std::vector<FeatureInfo>& features = model.features();
   const std::vector<Coefficient>& beta = model.coefficients();
   const std::vector<double>& means = ModelAccess::ColumnMeans(model);
   if (beta.empty() || means.size() + 1 != beta.size()) {
     return absl::FailedPreconditionError("model: not fitted");
+  }
+  std::size_t columns = 0;
+  for (const FeatureInfo& feature : features) {
+    if (feature.levels.empty())
+      return absl::FailedPreconditionError("model: a feature has no level");
+    columns += feature.levels.size() - 1;
+  }
+  if (columns != means.size()) {
+    return absl::FailedPreconditionError("model: the coefficients do not match the features");
   }
   if (row.size() != features.size()) {
     return InvalidField("row", "must have one value per feature of the model, in its order");
@@ -202,7 +217,6 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
 
   Prediction out;
   out.parts.reserve(features.size());
-  std::vector<std::size_t> levels(features.size());
   // The base is the score of the training mean; each part is relative to it, so that the base
   // and the parts add up to the case's logit (Model::Explain, docs/models.md).
   out.base_log_odds = beta[0].estimate;
@@ -214,7 +228,6 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
     const FeatureInfo& feature = features[f];
     // A feature the case does not give reads as the reference level (varsam/models.h).
     const std::size_t level = row[f].given ? LevelOf(feature, row[f]) : 0;
-    levels[f] = level;
     double part = 0;  // the sum over the feature's columns of beta_j * (x_j - mean_j)
     for (std::size_t l = 1; l < feature.levels.size(); ++l) {
       part += beta[column + l].estimate * ((l == level ? 1.0 : 0.0) - means[column + l - 1]);
@@ -242,6 +255,7 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
       WilsonInterval(bin == nullptr ? 0.0 : std::round(bin->observed_rate * n), n);
   out.band_low = low;
   out.band_high = high;
+  if (text == ApplyText::kNumbers) return out;
 
   for (const std::size_t i :
        Largest(out.parts, [](const PredictionPart& p) { return p.log_odds; })) {
@@ -264,9 +278,9 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
     const FeatureInfo& feature = features[f];
     const FeatureValue& value = row[f];
     names.push_back(feature.name);
-    const FeatureWords words = WordsFor(feature.name);
-    const std::string& read = feature.levels[levels[f]];
+    const std::string& read = out.parts[f].level;
     if (!value.given) {
+      const FeatureWords words = WordsFor(feature.name);
       out.unknown_sv.push_back(Cat({"Ärendet anger inte ", words.sv, "; modellen läste det som '",
                                     read, "', sin referensnivå."}));
       out.unknown_en.push_back(Cat({"The case does not give the ", words.en,
@@ -278,6 +292,7 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
                              : std::find(feature.levels.begin(), feature.levels.end(),
                                          value.level) != feature.levels.end();
     if (!learned) {
+      const FeatureWords words = WordsFor(feature.name);
       out.unknown_sv.push_back(
           Cat({"Ärendets ", words.sv,
                " är ingen nivå som modellen har lärt sig för sig (för få personer i träningsdata, ",
@@ -294,7 +309,7 @@ absl::StatusOr<Prediction> ApplyRegisterTrained(const ModelFile& file, const Fea
     if (!g.suppressed) continue;
     for (std::size_t f = 0; f < features.size(); ++f) {
       if (features[f].name != g.feature || !row[f].given) continue;
-      if (g.group != row[f].level && g.group != features[f].levels[levels[f]]) continue;
+      if (g.group != row[f].level && g.group != out.parts[f].level) continue;
       const FeatureWords words = WordsFor(g.feature);
       out.unknown_sv.push_back(
           Cat({"Modellens träffsäkerhet för gruppen '", g.group, "' (", words.sv,
@@ -347,9 +362,9 @@ absl::StatusOr<FeatureRow> ParseCaseFeatures(const ModelFile& file, std::string_
   return row;
 }
 
-absl::StatusOr<Prediction> Apply(const ModelFile& file, const FeatureRow& row) {
-  return file.kind == ModelKind::kEvidenceBased ? ApplyEvidenceBased(file, row)
-                                                : ApplyRegisterTrained(file, row);
+absl::StatusOr<Prediction> Apply(const ModelFile& file, const FeatureRow& row, ApplyText text) {
+  return file.kind == ModelKind::kEvidenceBased ? ApplyEvidenceBased(file, row, text)
+                                                : ApplyRegisterTrained(file, row, text);
 }
 
 }  // namespace varsam::models

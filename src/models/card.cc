@@ -642,6 +642,7 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
       if (calibration != nullptr || error != nullptr) named.push_back(line + ".");
     }
     std::vector<std::vector<std::string>> rows;
+    rows.reserve(gaps.size());
     for (const Gap& g : gaps) {
       rows.push_back(
           {Label(g.feature), MetricName(g.metric), g.high_group, g.low_group, Fixed(g.difference)});
@@ -732,8 +733,8 @@ void RegisterTrainedCard(Doc& doc, const ModelFile& file) {
 void EvidenceBasedCard(Doc& doc, const ModelFile& file) {
   doc.Title(Cat({"Model card: ", file.name}));
   doc.Para(Cat({"An evidence-based points model (varsam-model/1), SHA-256 ", file.sha256,
-                ". It was not learned from the register: it is the published tool cited "
-                "below, as the host provided it."}));
+                ". It was not learned from the register: it is the tool its source "
+                "describes, as the host provided it."}));
   Mapping(doc);
   std::vector<std::string> items;
   for (const PointsFeature& f : file.points.features) items.push_back(f.name);

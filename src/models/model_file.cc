@@ -1127,7 +1127,10 @@ std::string ModelFileJson(ModelFile& file) {
   return text;
 }
 
-absl::StatusOr<ModelFile> ParseModelFile(std::string_view text) {
+namespace {
+
+// The file as read, and the hash it states.
+absl::StatusOr<std::pair<ModelFile, std::string>> ReadModelFile(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root_value, ParseJson(text, "model"));
   if (!root_value.is_object()) return InvalidField("model", "must be an object");
   const Object root(root_value, "model");
@@ -1143,7 +1146,7 @@ absl::StatusOr<ModelFile> ParseModelFile(std::string_view text) {
     return InvalidField("model.kind", "must be \"register_trained\" or \"evidence_based\"");
   }
   VARSAM_ASSIGN_OR_RETURN(file.name, root.Text("name", false));
-  VARSAM_ASSIGN_OR_RETURN(const std::string sha256, root.Text("sha256"));
+  VARSAM_ASSIGN_OR_RETURN(std::string sha256, root.Text("sha256"));
   if (!IsLowerHex64(sha256)) {
     return InvalidField("model.sha256", "must be 64 lower-case hexadecimal digits");
   }
@@ -1152,13 +1155,26 @@ absl::StatusOr<ModelFile> ParseModelFile(std::string_view text) {
   } else {
     VARSAM_ASSIGN_OR_RETURN(file, ReadEvidenceBased(root, std::move(file)));
   }
-  // The identity is the hash of the canonical bytes of what was read: a file that was changed
-  // after it was written no longer matches (layout aside: the canonical form has none).
+  // The identity is the hash of the canonical bytes of what was read (layout aside: the
+  // canonical form has none).
   ModelFileJson(file);
-  if (file.sha256 != sha256) {
+  return std::pair<ModelFile, std::string>(std::move(file), std::move(sha256));
+}
+
+}  // namespace
+
+absl::StatusOr<ModelFile> ParseModelFileUnverified(std::string_view text) {
+  VARSAM_ASSIGN_OR_RETURN(auto read, ReadModelFile(text));
+  return std::move(read.first);
+}
+
+absl::StatusOr<ModelFile> ParseModelFile(std::string_view text) {
+  VARSAM_ASSIGN_OR_RETURN(auto read, ReadModelFile(text));
+  // A file changed after it was written no longer matches its hash.
+  if (read.first.sha256 != read.second) {
     return absl::DataLossError("model.sha256: does not match the file's content");
   }
-  return file;
+  return std::move(read.first);
 }
 
 }  // namespace varsam::models
