@@ -1458,5 +1458,168 @@ class RegisterTest(CliTestCase):
                               "--k", "5", "--metric", "entropy")
 
 
+
+
+# ---- varsam model ------------------------------------------------------------------------
+
+MODEL_SPEC = {"target": "dropout", "population": {"case_kinds": ["insats"]},
+              "features": ["age_band", "sex", "intervention",
+                           {"feature": "intake_total", "instrument": "ors", "bins": 4}],
+              "fairness": {"bootstrap": 20},
+              "learner": {"kind": "logistic", "l2": [0.3, 3], "folds": 4, "seed": 1},
+              "min_support": 10}
+MODEL_OFFICER = {"actor": "a-17", "role": "handlaggare",
+                 "organisation": {"kind": "socialnamnd", "id": "0180"},
+                 "purpose": "handlaggning",
+                 "case": {"ref": "c-9", "kind": "insats", "led_to_investigation": True,
+                          "client": "k-1"},
+                 "subject_client": "k-1", "time": "2026-11-28T10:00:00Z"}
+MODEL_CASE = {"age_band": "30-34", "sex": "male", "intervention": "missbruk_oppenvard",
+              "intake_total:ors": 12.5}
+
+
+class ModelTest(CliTestCase):
+    """`varsam model train|apply|list|card` (docs/cli.md; docs/models.md, "Through the
+    engine") on a register of `varsam synth --register` cases."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.store = os.path.join(d, "store")
+        cases = os.path.join(d, "cases.jsonl")
+        p = run("synth", "--clients", "800", "--seed", "5", "--register", cases)
+        assert p.returncode == EXIT_OK, p.stderr
+        cls.analyst = cls.write_file("analyst.json", json.dumps(REGISTER_CONTEXT))
+        cls.officer = cls.write_file("officer.json", json.dumps(MODEL_OFFICER))
+        cls.audit_key = cls.write_file("audit.hex", "c3" * 32 + "\n")
+        key = cls.write_file("key.hex", "5a" * 32 + "\n")
+        cls.spec = cls.write_file("spec.json", json.dumps(MODEL_SPEC))
+        cls.case = cls.write_file("case.json", json.dumps(MODEL_CASE))
+        p = run("register", "submit", "--store", cls.store, "--context", cls.analyst, "--in",
+                cases, "--key-file", key, "--audit-key-file", cls.audit_key, "--key-epoch", "1")
+        assert p.returncode == EXIT_DENIED, p.stderr  # the reports that led nowhere are refused
+        cls.model_file = os.path.join(d, "model.json")
+        p = cls.engine_run("train", cls.analyst, "--spec", cls.spec, "--out", cls.model_file,
+                           "--title", "Avbrott i insats, syntetiskt", "--json")
+        assert p.returncode == EXIT_OK, p.stderr
+        cls.trained = json.loads(p.stdout)
+        cls.train_stderr = p.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    @classmethod
+    def write_file(cls, name: str, text: str) -> str:
+        path = os.path.join(cls.tmp.name, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    @classmethod
+    def engine_run(cls, command: str, context: str, *extra: str) -> subprocess.CompletedProcess:
+        return run("model", command, "--store", cls.store, "--context", context,
+                   "--audit-key-file", cls.audit_key, *extra)
+
+    def assertRefused(self, code: int, p: subprocess.CompletedProcess, needle: str) -> None:
+        self.assertEqual(p.returncode, code, p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn(needle, p.stderr)
+
+    def test_train_writes_the_model_file_and_keeps_it(self):
+        self.assertEqual(list(self.trained), ["id", "sha256", "name", "rows", "pseudonyms", "auc",
+                                              "auc_low", "auc_high", "brier", "ece",
+                                              "calibration_slope"])
+        self.assertRegex(self.trained["id"], "^[0-9a-f]{32}$")
+        self.assertEqual(self.train_stderr, "")  # no progress when stderr is not a terminal
+        with open(self.model_file, encoding="utf-8") as f:
+            model = json.load(f)
+        self.assertEqual(model["format"], "varsam-model/1")
+        self.assertEqual(model["sha256"], self.trained["sha256"])
+        self.assertEqual(model["name"], "Avbrott i insats, syntetiskt")
+        self.assertEqual(model["training"]["rows"], self.trained["rows"])
+        self.assertLess(self.trained["auc_low"], self.trained["auc"])
+        p = self.engine_run("list", self.analyst, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        listed = json.loads(p.stdout)
+        self.assertIn(self.trained["id"], [m["id"] for m in listed])
+        self.assertEqual(list(listed[0]), ["id", "sha256", "kind", "title", "created"])
+        p = self.engine_run("list", self.analyst)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn(self.trained["id"] + "  2026-11-28T10:00:00Z  register_trained", p.stdout)
+
+    def test_apply_is_an_open_suggestion_with_its_reasons(self):
+        p = self.engine_run("apply", self.officer, "--model", self.trained["id"], "--case",
+                            self.case, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual(out["model"], self.trained["id"])
+        self.assertEqual(out["sha256"], self.trained["sha256"])
+        self.assertRegex(out["suggestion"], "^[0-9a-f]{32}$")
+        self.assertTrue(0 < out["probability"] < 1)
+        self.assertLessEqual(out["band"][0], out["band"][1])
+        self.assertEqual([part["feature"] for part in out["parts"]],
+                         ["age_band", "sex", "intervention", "intake_total:ors"])
+        self.assertTrue(out["summary_en"] and out["summary_sv"])
+        p = self.engine_run("apply", self.officer, "--model", self.trained["id"], "--case",
+                            self.case, "--lang", "sv")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("sannolikhet", p.stdout)
+        self.assertIn("öppet förslag", p.stdout)
+        self.assertIn("handläggaren beslutar", p.stdout)
+
+    def test_refusals_name_the_rule_and_store_nothing(self):
+        report = self.write_file("report.json", json.dumps(dict(
+            MODEL_OFFICER, case=dict(MODEL_OFFICER["case"], kind="anmalan",
+                                     led_to_investigation=False))))
+        self.assertRefused(EXIT_DENIED, self.engine_run(
+            "apply", report, "--model", self.trained["id"], "--case", self.case),
+            "reports-evidence-only")
+        self.assertRefused(EXIT_NOINPUT, self.engine_run(
+            "apply", self.officer, "--model", "0" * 32, "--case", self.case), "no kept model")
+        bad_case = self.write_file("bad-case.json", json.dumps({"shoe_size": 44}))
+        self.assertRefused(EXIT_DATAERR, self.engine_run(
+            "apply", self.officer, "--model", self.trained["id"], "--case", bad_case), "--case")
+        provider = self.write_file("provider.json", json.dumps(dict(
+            REGISTER_CONTEXT, organisation={"kind": "privat_utforare", "id": "0180"})))
+        out = os.path.join(self.tmp.name, "refused.json")
+        self.assertRefused(EXIT_DENIED, self.engine_run(
+            "train", provider, "--spec", self.spec, "--out", out), "private-provider")
+        union = self.write_file("union.json", json.dumps(dict(
+            MODEL_SPEC, features=["age_band", "trade_union"])))
+        self.assertRefused(EXIT_DENIED, self.engine_run(
+            "train", self.analyst, "--spec", union, "--out", out), "never-union-features")
+        bad = self.write_file("bad-spec.json", json.dumps(dict(MODEL_SPEC, min_support=1)))
+        self.assertRefused(EXIT_DATAERR, self.engine_run(
+            "train", self.analyst, "--spec", bad, "--out", out), "--spec: spec.min_support")
+        self.assertFalse(os.path.exists(out))
+        p = self.engine_run("list", self.analyst, "--json")
+        self.assertEqual([m["id"] for m in json.loads(p.stdout)], [self.trained["id"]])
+
+    def test_card_as_markdown_and_html(self):
+        p = run("model", "card", self.model_file)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertTrue(p.stdout.startswith("# Model card: Avbrott i insats, syntetiskt"))
+        self.assertIn(self.trained["sha256"], p.stdout)
+        html = os.path.join(self.tmp.name, "card.html")
+        p = run("model", "card", self.model_file, "--html", html)
+        self.assertEqual((p.returncode, p.stdout), (EXIT_OK, ""), p.stderr)
+        with open(html, encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("<svg", page)
+        self.assertNotIn("<script", page)
+        with open(self.model_file, encoding="utf-8") as f:
+            changed = json.load(f)
+        changed["name"] = "Något annat"
+        tampered = self.write_file("tampered.json", json.dumps(changed))
+        p = run("model", "card", tampered)
+        self.assertEqual(p.returncode, EXIT_IOERR, p.stderr)
+        self.assertIn("sha256", p.stderr)
+        self.assertEqual(run("model", "card").returncode, EXIT_USAGE)
+        self.assertEqual(run("model").returncode, EXIT_USAGE)
+
+
 if __name__ == "__main__":
     unittest.main()
