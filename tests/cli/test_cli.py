@@ -354,6 +354,23 @@ class DemoTest(CliTestCase):
         self.assertRegex(section, r"records above 0.2: \d+ -> 0,")
         self.assertRegex(section, r"recall \d\.\d{3}, precision \d\.\d{3}")
 
+    def test_demo_trains_a_model_explains_it_and_refuses_it_in_a_report(self):
+        p = run("demo")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        section = p.stdout[p.stdout.index("== Models learned from the register"):]
+        self.assertRegex(section, r"ALLOW an analyst trains a model .*\n +\d+ episodes of \d+ "
+                                  r"pseudonyms")
+        self.assertRegex(section, r"model [0-9a-f]{32}, sha256 [0-9a-f]{16}")
+        self.assertRegex(section, r"AUC 0\.\d{3} \[0\.\d{3}, [01]\.\d{3}\], Brier 0\.\d{3}, ECE")
+        self.assertRegex(section, r"sex +female +\d+ +\d+\.\d %")
+        self.assertRegex(section, r"sex +male +\d+ +\d+\.\d %")
+        self.assertIn("largest gap:", section)
+        self.assertRegex(section, r"probability of dropout \d+\.\d %")
+        self.assertIn("why: The case's", section)
+        self.assertRegex(section, r"open suggestion [0-9a-f]{12}")
+        self.assertIn("DENY  the same model in a report of concern", section)
+        self.assertIn("reports-evidence-only", section)
+
     def test_demo_scores_instruments(self):
         p = run("demo")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
@@ -826,13 +843,14 @@ class StoreTest(CliTestCase):
         self.assertGreater(register["rows"]["measurements"], register["rows"]["episodes"])
         # score, a denied journal read, a refused and an accepted decision, the verification;
         # then seven register submissions (two refused: reports that led to no investigation)
-        # and one release
-        self.assertEqual(audit["rows"]["events"], 13)
-        self.assertEqual(audit["rows"]["checkpoints"], 2)  # signed when each engine closed
+        # and one release; then a model's training (its decision and its hash) and two
+        # applications (one refused in a report case)
+        self.assertEqual(audit["rows"]["events"], 17)
+        self.assertEqual(audit["rows"]["checkpoints"], 3)  # signed when each engine closed
         p = run("audit", "verify", "--store", self.store, "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         report = json.loads(p.stdout)
-        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 13, 2))
+        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 17, 3))
         self.assertIsNone(report["first_bad_seq"])
         self.assertIsNone(report["reason"])
         # An audit event's byte changed behind the store's back (triggers dropped) is found.
@@ -852,13 +870,13 @@ class StoreTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         proof = json.loads(p.stdout)
         self.assertEqual(list(proof), ["seq", "tree_size", "leaf_hash", "root", "path", "verified"])
-        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 13, True))
+        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 17, True))
         p = run("audit", "proof", "--store", self.store, "--old-size", "2", "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         consistency = json.loads(p.stdout)
         self.assertEqual(list(consistency),
                          ["old_size", "new_size", "old_root", "new_root", "path", "verified"])
-        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 13))
+        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 17))
         self.assertEqual(consistency["new_root"], proof["root"])
         self.assertTrue(consistency["verified"])
         self.assertTrue(consistency["path"])
@@ -869,7 +887,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(run("audit", "proof", "--store", self.store, "--seq", "1",
                              "--old-size", "1").returncode, EXIT_USAGE)
         self.assertEqual(run("audit", "proof", "--store", self.store,
-                             "--old-size", "14").returncode, EXIT_DATAERR)
+                             "--old-size", "18").returncode, EXIT_DATAERR)
 
     def test_demo_without_store_leaves_nothing_behind(self):
         before = set(os.listdir(tempfile.gettempdir()))
