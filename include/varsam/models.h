@@ -410,19 +410,27 @@ ModelFile MakeModelFile(const ModelSpec& spec, const TrainingSet& training, cons
                         const FairnessReport& fairness);
 
 // The canonical JSON: keys in a fixed order, numbers in the shortest form that reads back
-// exactly, no spaces; with "sha256" last, computed over the bytes without it. Writes the hash
-// into `file` too.
+// exactly (a number that is not finite as null), no spaces outside strings; with "sha256" last,
+// computed over the bytes without it. Writes the hash into `file` too. A fairness group that is
+// suppressed is written with its feature and group only, whatever numbers the struct holds.
 std::string ModelFileJson(ModelFile& file);
 
-// Strict loader of "varsam-model/1": unknown keys, wrong types and out-of-range values are
-// InvalidArgument naming the field; a hash that does not match the bytes is DataLoss.
+// Strict loader of "varsam-model/1": unknown keys, wrong types, out-of-range values and parts
+// that do not agree (coefficients and levels, points and features, a suppressed group with a
+// number) are InvalidArgument naming the field, never the value; a "sha256" that is not the hash
+// of the canonical bytes of what was read is DataLoss. Written again, a file read here gives the
+// same bytes.
 absl::StatusOr<ModelFile> ParseModelFile(std::string_view json);
 
 // ---- Applying a model to one case (docs/models.md, "Applying a model") -----------------------
 
 // The feature values of one case as a host sends them: {"age_band": "18-24", "sex": "female",
 // "intake_total:phq9": 14, ...}, keyed by FeatureInfo::name (PointsFeature::name for an
-// evidence-based model). A feature left out reads as unknown (see Prediction::unknown).
+// evidence-based model). Categorical values are strings ("" reads as the register reads it);
+// earlier_episodes may be a whole number; an intake total is a number, or null for no intake
+// measurement. An evidence-based item's value must be one of its levels. A feature left out has
+// `given` false and reads as unknown (see Prediction::unknown_*). InvalidArgument naming the
+// feature (or "case" for an unknown key), never the value.
 absl::StatusOr<FeatureRow> ParseCaseFeatures(const ModelFile& file, std::string_view json);
 
 struct PredictionPart {
@@ -467,8 +475,9 @@ absl::StatusOr<Prediction> Apply(const ModelFile& file, const FeatureRow& row,
                                  ApplyText text = ApplyText::kFull);
 
 // The model card (Mitchell et al. 2019's nine sections; EU AI Act art 13(3) and Annex IV):
-// Markdown, and a self-contained HTML page (no script, no external resource) with an SVG
-// reliability diagram.
+// Markdown, and a self-contained HTML page (no script, no external resource, text escaped)
+// with an SVG reliability diagram. Every figure is the file's; a suppressed group shows none.
+// The hash shown is computed from `file`, whatever its `sha256` holds.
 std::string ModelCardMarkdown(const ModelFile& file);
 std::string ModelCardHtml(const ModelFile& file);
 

@@ -897,7 +897,7 @@ absl::StatusOr<Model> ReadModel(const Object& root, const ModelSpec& spec) {
       std::vector<Coefficient> coefficients,
       root.List<Coefficient>(
           "coefficients", names.size(), names.size(),
-          [&names](const json& v, const std::string& path) -> absl::StatusOr<Coefficient> {
+          [](const json& v, const std::string& path) -> absl::StatusOr<Coefficient> {
             VARSAM_ASSIGN_OR_RETURN(const Object o,
                                     ObjectAt(v, path, {"name", "estimate", "standard_error"}));
             Coefficient c;
