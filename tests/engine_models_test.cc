@@ -343,9 +343,17 @@ TEST_CASE("engine: every refusal of a model call leaves nothing stored", "[engin
       CHECK(engine->ApplyModel(Officer(), kept.id, "{").status().code() ==
             absl::StatusCode::kInvalidArgument);
     }
-    SECTION("a register-trained file offered as evidence-based") {
+    SECTION("a malformed or changed model file, or a register-trained one offered") {
       const auto added = engine->AddEvidenceModel(Analyst(), kept.json);
       CHECK(added.status().code() == absl::StatusCode::kInvalidArgument);
+      CHECK(engine->AddEvidenceModel(Analyst(), "{").status().code() ==
+            absl::StatusCode::kInvalidArgument);
+      std::string changed = ReadFixture("model-evidence-example.json");
+      const size_t at = changed.find("EXAMPLE ONLY");
+      REQUIRE(at != std::string::npos);
+      changed[at + 8] = '0';  // "EXAMPLE 0NLY": the hash no longer matches
+      CHECK(engine->AddEvidenceModel(Analyst(), changed).status().code() ==
+            absl::StatusCode::kDataLoss);
     }
     CHECK(CountModels(db) == models_before);
     CHECK(CountSuggestions(db) == 0);
