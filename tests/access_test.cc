@@ -511,6 +511,19 @@ TEST_CASE("policy: proxies of special categories are refused; lifted only with a
   CHECK(set->lifts()[0].pack == "host-0180");
   CHECK_THAT(set->lifts()[0].reason, Catch::StartsWith("Nämndens beslut"));
   CHECK(set->Decide(*context, Action::kModelTrain, Features({FeatureClass::kDisability})).allow);
+  // What the call relied on: the lifted rule with its pack and reason; nothing for a call the
+  // rule never concerned.
+  const std::vector<Lift> relied =
+      set->LiftsFor(*context, Action::kModelTrain, Features({FeatureClass::kDisability}));
+  REQUIRE(relied.size() == 1);
+  CHECK(relied[0].rule == "no-health-proxies");
+  CHECK_THAT(relied[0].reason, Catch::StartsWith("Nämndens beslut"));
+  CHECK(
+      set->LiftsFor(*context, Action::kModelTrain, Features({FeatureClass::kNationality})).empty());
+  CHECK(set->LiftsFor(*context, Action::kModelTrain, {}).empty());
+  CHECK(Builtin()
+            .LiftsFor(*context, Action::kModelTrain, Features({FeatureClass::kDisability}))
+            .empty());
   // Lifting one rule lifts nothing else.
   CHECK(set->DecideAndExplain(*context, Action::kModelTrain,
                               Features({FeatureClass::kDisability, FeatureClass::kNationality}))

@@ -425,7 +425,13 @@ TEST_CASE("engine: a lifted proxy rule lets the policy pass; the register still 
     const std::vector<audit::AuditRecord> events = Events(engine->store_for_testing());
     REQUIRE_FALSE(events.empty());
     CHECK(events.back().decision == audit::Decision::kAllow);
+    // The event names the lift the call relied on; the host's pack holds its reason.
+    CHECK(events.back().result == "model training; lifted no-health-proxies by host-0180");
     CHECK(CountModels(engine->store_for_testing()) == 0);
+    // A call the lifted rule never concerned names no lift.
+    CHECK(engine->TrainModel(Analyst(), Spec()).ok());
+    const std::vector<audit::AuditRecord> after = Events(engine->store_for_testing());
+    CHECK(after[after.size() - 2].result == "model training");
   });
 }
 

@@ -288,6 +288,10 @@ class PolicySet {
   const std::vector<std::string>& packs() const { return packs_; }
   // The rules host packs disabled, in load order, with their reasons.
   const std::vector<Lift>& lifts() const { return lifts_; }
+  // The lifted rules that would have applied to this call had they not been disabled, with
+  // their packs and reasons: what a caller records beside the decision (the engine names
+  // them in the call's audit event). Allocates.
+  std::vector<Lift> LiftsFor(const Context& context, Action action, const Resource& resource) const;
 
   struct Compiled;  // the masks of one rule (src/access/policy.cc)
 

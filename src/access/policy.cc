@@ -406,11 +406,13 @@ absl::Status PolicySet::Add(std::string_view text, bool host) {
   return absl::OkStatus();
 }
 
-Verdict PolicySet::Decide(const Context& context, Action action, const Resource& resource) const {
-  // The value of each attribute, in kAttributes' order, as a bit: 1 << the value's index, where
-  // "absent" is the count of values; a set attribute has a bit per member (absent when empty).
+namespace {
+
+// The value of each attribute of a call, in kAttributes' order, as a bit: 1 << the value's
+// index, where "absent" is the count of values; a set attribute has a bit per member (absent
+// when empty).
+void CallBits(const Context& context, const Resource& resource, std::uint16_t v[]) {
   const auto bit = [](unsigned index) { return static_cast<std::uint16_t>(1u << index); };
-  std::uint16_t v[kAttributeCount];
   v[0] = bit(static_cast<unsigned>(context.role));
   v[1] = bit(static_cast<unsigned>(context.organisation.kind));
   v[2] = bit(static_cast<unsigned>(context.purpose));
@@ -424,24 +426,53 @@ Verdict PolicySet::Decide(const Context& context, Action action, const Resource&
   v[10] = bit(resource.lookup ? static_cast<unsigned>(*resource.lookup) : 1);
   v[11] = bit(resource.report_about ? static_cast<unsigned>(*resource.report_about) : 2);
   v[12] = resource.feature_classes != 0 ? resource.feature_classes : bit(kFeatureClassCount);
+}
+
+// Whether `rule` applies to the call (its action, day and every condition), disabled or not.
+bool Applies(const PolicySet::Compiled& rule, const std::uint16_t v[], std::int64_t day,
+             std::uint16_t action_bit) {
+  if (!(rule.actions & action_bit) || day < rule.from_day || day > rule.to_day) return false;
+  for (size_t k = 0; k < kAttributeCount; ++k) {
+    if ((rule.masks[k] & v[k]) == 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Verdict PolicySet::Decide(const Context& context, Action action, const Resource& resource) const {
+  std::uint16_t v[kAttributeCount];
+  CallBits(context, resource, v);
   const std::int64_t day = DayNumber(absl::ToCivilDay(context.time, SwedishZone()));
-  const auto action_bit = bit(static_cast<unsigned>(action));
+  const auto action_bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(action));
 
   Verdict permits;
   Verdict forbids;
   for (size_t i = 0; i < compiled_.size(); ++i) {
     const Compiled& rule = compiled_[i];
-    if (rule.disabled || !(rule.actions & action_bit) || day < rule.from_day || day > rule.to_day) {
-      continue;
-    }
-    bool match = true;
-    for (size_t k = 0; k < kAttributeCount && match; ++k) match = (rule.masks[k] & v[k]) != 0;
-    if (!match) continue;
+    if (rule.disabled || !Applies(rule, v, day, action_bit)) continue;
     (rule.forbid ? forbids : permits).rules.set(i);
   }
   if (forbids.rules.any()) return forbids;
   permits.allow = permits.rules.any();
   return permits;
+}
+
+std::vector<Lift> PolicySet::LiftsFor(const Context& context, Action action,
+                                      const Resource& resource) const {
+  std::vector<Lift> out;
+  if (lifts_.empty()) return out;
+  std::uint16_t v[kAttributeCount];
+  CallBits(context, resource, v);
+  const std::int64_t day = DayNumber(absl::ToCivilDay(context.time, SwedishZone()));
+  const auto action_bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(action));
+  for (size_t i = 0; i < compiled_.size(); ++i) {
+    if (!compiled_[i].disabled || !Applies(compiled_[i], v, day, action_bit)) continue;
+    for (const Lift& lift : lifts_) {
+      if (lift.rule == rules_[i].id) out.push_back(lift);
+    }
+  }
+  return out;
 }
 
 Decision PolicySet::Explain(const Verdict& verdict) const {

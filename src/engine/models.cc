@@ -67,6 +67,18 @@ std::string DefaultTitle(const models::ModelSpec& spec) {
   return Cat({"Outcome ", spec.target, " (register-trained)"});
 }
 
+// A guard's result summary naming the rules a host pack lifted that this call relies on (a
+// spec naming a class whose default rule was lifted): the audit trail shows the lift, and the
+// host's pack holds its recorded reason.
+std::string WithLifts(const access::PolicySet& policy, const access::Context& context,
+                      access::Action action, const access::Resource& resource,
+                      std::string summary) {
+  for (const access::Lift& lift : policy.LiftsFor(context, action, resource)) {
+    summary += Cat({"; lifted ", lift.rule, " by ", lift.pack});
+  }
+  return summary;
+}
+
 ordered_json Finite(double x) {
   if (!std::isfinite(x)) return nullptr;
   return x;
@@ -123,7 +135,8 @@ absl::StatusOr<KeptModel> Engine::TrainModel(const access::Context& context,
                                              const TrainProgress& progress) {
   VARSAM_ASSIGN_OR_RETURN(const access::Resource resource, FeatureClassesOf(spec));
   VARSAM_RETURN_IF_ERROR(
-      Guard(context, access::Action::kModelTrain, resource, CaseRefOf(context), "model training"));
+      Guard(context, access::Action::kModelTrain, resource, CaseRefOf(context),
+            WithLifts(policy_, context, access::Action::kModelTrain, resource, "model training")));
   const auto report = [&](std::string_view stage, std::int64_t rows) {
     if (progress) progress(stage, rows);
   };
@@ -249,7 +262,9 @@ absl::StatusOr<ModelApplication> Engine::ApplyModel(const access::Context& conte
   }
   VARSAM_RETURN_IF_ERROR(
       Guard(context, access::Action::kModelApply, resource, CaseRefOf(context),
-            stored.ok() ? Cat({"model ", stored->id, " sha256 ", stored->sha256}) : "no model"));
+            WithLifts(policy_, context, access::Action::kModelApply, resource,
+                      stored.ok() ? Cat({"model ", stored->id, " sha256 ", stored->sha256})
+                                  : "no model")));
   if (!stored.ok()) return absl::NotFoundError("model: no kept model with this id");
   if (!file->ok()) return file->status();
   const models::ModelFile& model = **file;
