@@ -48,7 +48,8 @@ decides with Cedar's semantics:
   built-in rules that are not floor rules (`"disable": ["rule-id"]`), e.g. to replace the
   unconfirmed 2025 wording. A rule marked *lift needs reason* may be disabled only with a
   recorded reason (`"disable": [{"rule": "rule-id", "reason": "…"}]`), which the policy set
-  keeps with the pack's id (`PolicySet::lifts()`).
+  keeps with the pack's id (`PolicySet::lifts()`); the audit event of a model call that relies
+  on a lifted rule names the rule and the pack (`PolicySet::LiftsFor`).
 - **Features that must not be proxies.** A model's specification names the classes of feature
   it would use that are special categories of data or known proxies of them
   (`resource.feature_class`, a set: a condition holds when it holds for one class named).
