@@ -140,6 +140,29 @@ TEST_CASE("model file: a register-trained file reads back to the same bytes", "[
   CHECK(p1->probability == p2->probability);
 }
 
+TEST_CASE("model file: numbers are written in their shortest exact form, NaN as null", "[models]") {
+  ModelFile file = Trained().file;
+  REQUIRE(!file.cv.empty());
+  file.cv[0].log_loss = 0.1;
+  file.calibration.a = -0.0;
+  file.points.log_odds_per_point = 1e-7;
+  file.fairness.threshold = 2.0 / 3.0;
+  file.evaluation.calibration_slope = std::nan("");
+  const std::string text = models::ModelFileJson(file);
+  CHECK(text.find(R"("log_loss":0.1})") != std::string::npos);
+  CHECK(text.find(R"("a":0,)") != std::string::npos);  // -0 as 0: JSON readers take -0 for 0
+  CHECK(text.find(R"("log_odds_per_point":1e-07,)") != std::string::npos);
+  CHECK(text.find(R"("threshold":0.6666666666666666,)") != std::string::npos);
+  CHECK(text.find(R"("calibration_slope":null,)") != std::string::npos);
+  const auto back = models::ParseModelFile(text);
+  REQUIRE(back.ok());
+  CHECK(back->fairness.threshold == 2.0 / 3.0);
+  CHECK(back->points.log_odds_per_point == 1e-7);
+  CHECK(std::isnan(back->evaluation.calibration_slope));
+  ModelFile again = *back;
+  CHECK(models::ModelFileJson(again) == text);
+}
+
 TEST_CASE("model file: the hash is SHA-256 of the canonical bytes without it", "[models]") {
   const Fitted& fitted = Trained();
   const std::string& text = fitted.json;
