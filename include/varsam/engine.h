@@ -342,8 +342,10 @@ class Engine {
   // builds the training set, fits, recalibrates, assesses fairness by group, makes the model
   // file (named `title`, or after its target when empty; trained at the context's time) and
   // keeps it beside the register under a new random id. Two audit events: the decision before
-  // any work, and "trained model <id> sha256 <hash>" before the model is kept (fail closed:
-  // without that event nothing is kept). The models component's errors as they are
+  // any work ("model training", with "; lifted <rule> by <pack>" for each rule a host pack
+  // lifted that the call relies on: access::PolicySet::LiftsFor), and "trained model <id>
+  // sha256 <hash>" before the model is kept (fail closed: without that event nothing is
+  // kept). The models component's errors as they are
   // (InvalidArgument for a spec the register cannot serve, FailedPrecondition for data that
   // cannot be fitted); nothing is kept on any error.
   absl::StatusOr<KeptModel> TrainModel(const access::Context& context,
