@@ -11,9 +11,11 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -432,6 +434,42 @@ TEST_CASE("engine: a lifted proxy rule lets the policy pass; the register still 
     CHECK(engine->TrainModel(Analyst(), Spec()).ok());
     const std::vector<audit::AuditRecord> after = Events(engine->store_for_testing());
     CHECK(after[after.size() - 2].result == "model training");
+  });
+}
+
+TEST_CASE("engine: concurrent applications of one model each leave one event and one suggestion",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillRegister(*engine);
+    const engine::KeptModel kept = Train(*engine);
+    const std::int64_t events_before =
+        static_cast<std::int64_t>(Events(engine->store_for_testing()).size());
+    constexpr int kThreads = 4, kEach = 5;
+    std::vector<std::vector<std::string>> ids(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          const auto applied = engine->ApplyModel(Officer(), kept.id, kCase);
+          if (applied.ok()) ids[t].push_back(applied->suggestion_id);
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    std::set<std::string> distinct;
+    for (const auto& list : ids) {
+      CHECK(list.size() == static_cast<size_t>(kEach));
+      distinct.insert(list.begin(), list.end());
+    }
+    CHECK(distinct.size() == static_cast<size_t>(kThreads * kEach));
+    CHECK(CountSuggestions(engine->store_for_testing()) == kThreads * kEach);
+    const std::vector<audit::AuditRecord> events = Events(engine->store_for_testing());
+    CHECK(static_cast<std::int64_t>(events.size()) - events_before == kThreads * kEach);
+    for (std::size_t i = static_cast<std::size_t>(events_before); i < events.size(); ++i) {
+      CHECK(events[i].action == "model.apply");
+      CHECK(events[i].result == Cat({"model ", kept.id, " sha256 ", kept.file.sha256}));
+    }
   });
 }
 
