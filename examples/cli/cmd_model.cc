@@ -5,12 +5,15 @@
 //       --spec SPEC.json --out MODEL.json [--title TEXT] [--pack FILE]... [--json]
 //   varsam model apply --store DIR|URI --context CONTEXT.json --audit-key-file KEY
 //       --model ID --case CASE.json [--lang en|sv] [--pack FILE]... [--json]
+//   varsam model add --store DIR|URI --context CONTEXT.json --audit-key-file KEY
+//       --file MODEL.json [--pack FILE]... [--json]
 //   varsam model list --store DIR|URI --context CONTEXT.json --audit-key-file KEY [--json]
 //   varsam model card MODEL.json [--html OUT.html]
 //
-// train, apply and list are guarded and audited calls of the engine (engine::Engine::TrainModel,
-// ApplyModel, ListModels) in the context of CONTEXT.json; card reads a model file only. Training
-// shows its progress on standard error when that is a terminal.
+// train, add, apply and list are guarded and audited calls of the engine
+// (engine::Engine::TrainModel, AddEvidenceModel, ApplyModel, ListModels) in the context of
+// CONTEXT.json; card reads a model file only. Training shows its progress on standard error when
+// that is a terminal.
 
 #include <unistd.h>
 
@@ -219,6 +222,32 @@ int RunApply(const ModelCommandOptions& o) {
   return kExitOk;
 }
 
+int RunAdd(const ModelCommandOptions& o) {
+  absl::StatusOr<std::string> text = ReadFile(o.file, "--file");
+  if (!text.ok()) return Fail(text.status());
+  absl::StatusOr<access::Context> context = ReadContext(o);
+  if (!context.ok()) return Fail(context.status());
+  absl::StatusOr<std::unique_ptr<engine::Engine>> opened = OpenEngine(o);
+  if (!opened.ok()) return Fail(opened.status());
+  absl::StatusOr<engine::KeptModel> kept = (*opened)->AddEvidenceModel(*context, *text);
+  if (!kept.ok()) {
+    if (kept.status().code() == absl::StatusCode::kInvalidArgument) {
+      return Fail(At("--file", kept.status()));
+    }
+    return Fail(kept.status());
+  }
+  if (o.json) {
+    nlohmann::ordered_json out;
+    out["id"] = kept->id;
+    out["sha256"] = kept->file.sha256;
+    out["name"] = kept->file.name;
+    std::cout << DumpJson(out) << "\n";
+  } else {
+    std::cout << "kept evidence-based model " << kept->id << "  " << kept->file.name << "\n";
+  }
+  return kExitOk;
+}
+
 int RunList(const ModelCommandOptions& o) {
   absl::StatusOr<access::Context> context = ReadContext(o);
   if (!context.ok()) return Fail(context.status());
@@ -313,6 +342,16 @@ void AddModelCommand(CLI::App& app, int* exit_code) {
   apply->add_option("--lang", o->lang, "Language of the explanation: en (default) or sv")
       ->check(CLI::IsMember({"en", "sv"}));
   apply->callback([o, exit_code] { *exit_code = RunApply(*o); });
+
+  auto* add = model->add_subcommand(
+      "add",
+      "Keep a host's evidence-based model file (a published checklist or points model) beside\n"
+      "the register (action model.train), so that `varsam model apply` can use it, also in\n"
+      "an anmälan or förhandsbedömning (in memory there).");
+  AddEngineOptions(add, o.get());
+  add->add_option("--file", o->file, "The model file (varsam-model/1, kind evidence_based)")
+      ->required();
+  add->callback([o, exit_code] { *exit_code = RunAdd(*o); });
 
   auto* list = model->add_subcommand(
       "list", "The kept models, oldest first (action insight.query): id, time, kind, name.");

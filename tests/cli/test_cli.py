@@ -1614,7 +1614,36 @@ class ModelTest(CliTestCase):
             "train", self.analyst, "--spec", bad, "--out", out), "--spec: spec.min_support")
         self.assertFalse(os.path.exists(out))
         p = self.engine_run("list", self.analyst, "--json")
-        self.assertEqual([m["id"] for m in json.loads(p.stdout)], [self.trained["id"]])
+        self.assertEqual([m["id"] for m in json.loads(p.stdout)
+                          if m["kind"] == "register_trained"], [self.trained["id"]])
+
+    def test_an_evidence_based_model_applies_in_a_report_in_memory(self):
+        evidence = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
+                                "model-evidence-example.json")
+        refused = self.engine_run("add", self.officer, "--file", evidence)
+        self.assertEqual(refused.returncode, EXIT_DENIED, refused.stderr)
+        p = self.engine_run("add", self.analyst, "--file", evidence, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        added = json.loads(p.stdout)
+        self.assertEqual(list(added), ["id", "sha256", "name"])
+        report = self.write_file("report-evidence.json", json.dumps(dict(
+            MODEL_OFFICER, case=dict(MODEL_OFFICER["case"], ref="c-11", kind="anmalan",
+                                     led_to_investigation=False))))
+        answers = self.write_file("answers.json", json.dumps({
+            "earlier_reports": "one", "child_under_3": "yes", "caregiver_substance_use": "yes",
+            "protective_network": "yes"}))
+        p = self.engine_run("apply", report, "--model", added["id"], "--case", answers, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertIsNone(out["suggestion"])
+        self.assertEqual((out["points"], out["points_label"]), (4, "high"))
+        p = self.engine_run("apply", report, "--model", added["id"], "--case", answers)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("Nothing stored but the audit event", p.stdout)
+        with open(self.model_file, encoding="utf-8") as f:
+            trained = self.write_file("trained-as-evidence.json", f.read())
+        self.assertRefused(EXIT_DATAERR, self.engine_run("add", self.analyst, "--file", trained),
+                           "--file")
 
     def test_card_as_markdown_and_html(self):
         p = run("model", "card", self.model_file)
