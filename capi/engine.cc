@@ -28,6 +28,7 @@
 #include "varsam/audit.h"
 #include "varsam/core.h"
 #include "varsam/instruments.h"
+#include "varsam/models.h"
 #include "varsam/store.h"
 #include "varsam/submission.h"
 
@@ -134,6 +135,16 @@ varsam_status EngineJson(varsam_engine* engine, const varsam_context* context, c
     VARSAM_ASSIGN_OR_RETURN(const ordered_json out, body(*engine->engine, context->context));
     return JsonOut(out, json_out);
   });
+}
+
+// A kept model as the model calls return it: its id and hash, and the model file as JSON.
+// (The file is the library's own canonical JSON: it parses, in its key order.)
+ordered_json KeptJson(const eng::KeptModel& kept) {
+  ordered_json out;
+  out["id"] = kept.id;
+  out["sha256"] = kept.file.sha256;
+  out["model"] = ordered_json::parse(kept.json);
+  return out;
 }
 
 // The built-in pack, loaded once.
@@ -466,6 +477,85 @@ varsam_status varsam_register_export(varsam_engine* engine, const varsam_context
         out["report"] = eng::RegisterReportJson(release);
         return out;
       });
+}
+
+// ---- Models -----------------------------------------------------------------------------------
+
+varsam_status varsam_model_train(varsam_engine* engine, const varsam_context* context,
+                                 const char* spec_json, size_t spec_length, const char* title,
+                                 char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      if (spec_json == nullptr) return NullArg("spec_json");
+                      VARSAM_ASSIGN_OR_RETURN(
+                          const varsam::models::ModelSpec spec,
+                          varsam::models::ParseModelSpec(std::string_view(spec_json, spec_length)));
+                      const std::string_view name = title == nullptr ? "" : title;
+                      VARSAM_RETURN_IF_ERROR(varsam::CheckUtf8(name, "title"));
+                      VARSAM_ASSIGN_OR_RETURN(const eng::KeptModel kept,
+                                              e.TrainModel(c, spec, name));
+                      return KeptJson(kept);
+                    });
+}
+
+varsam_status varsam_model_add(varsam_engine* engine, const varsam_context* context,
+                               const char* model_json, size_t model_length, char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      if (model_json == nullptr) return NullArg("model_json");
+                      VARSAM_ASSIGN_OR_RETURN(
+                          const eng::KeptModel kept,
+                          e.AddEvidenceModel(c, std::string_view(model_json, model_length)));
+                      return KeptJson(kept);
+                    });
+}
+
+varsam_status varsam_model_apply(varsam_engine* engine, const varsam_context* context,
+                                 const char* model_id, const char* case_json, size_t case_length,
+                                 char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      if (model_id == nullptr) return NullArg("model_id");
+                      if (case_json == nullptr) return NullArg("case_json");
+                      VARSAM_ASSIGN_OR_RETURN(
+                          const eng::ModelApplication applied,
+                          e.ApplyModel(c, model_id, std::string_view(case_json, case_length)));
+                      return eng::ModelApplicationJson(applied);
+                    });
+}
+
+varsam_status varsam_model_list(varsam_engine* engine, const varsam_context* context,
+                                char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      ordered_json out = ordered_json::array();
+                      VARSAM_RETURN_IF_ERROR(e.ListModels(c, [&](const store::StoredModel& model) {
+                        out.push_back(eng::ModelListingJson(model));
+                        return true;
+                      }));
+                      return out;
+                    });
+}
+
+varsam_status varsam_model_card(const char* model_json, size_t model_length, const char* format,
+                                char** text_out) {
+  if (text_out != nullptr) *text_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (text_out == nullptr) return NullArg("text_out");
+    if (model_json == nullptr) return NullArg("model_json");
+    if (format == nullptr) return NullArg("format");
+    const std::string_view kind = format;
+    if (kind != "markdown" && kind != "html") {
+      return InvalidField("format", "must be \"markdown\" or \"html\"");
+    }
+    VARSAM_ASSIGN_OR_RETURN(
+        const varsam::models::ModelFile file,
+        varsam::models::ParseModelFile(std::string_view(model_json, model_length)));
+    const std::string card = kind == "html" ? varsam::models::ModelCardHtml(file)
+                                            : varsam::models::ModelCardMarkdown(file);
+    *text_out = CopyOut(card);
+    return absl::OkStatus();
+  });
 }
 
 }  // extern "C"

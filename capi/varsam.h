@@ -363,8 +363,9 @@ VARSAM_API void varsam_context_free(varsam_context* context);
 
 /* The policy's decision on `action` ("score", "journal.read", ..., "audit.read") with an
  * optional resource (JSON {"model_kind": ..., "decider_role": ..., "field_class": ...,
- * "lookup": ..., "report_about": ...}; NULL or "" for none), for a call the host makes itself.
- * Audited (result "checked"). VARSAM_OK whether the decision allows or denies; *json_out is
+ * "lookup": ..., "report_about": ..., "feature_classes": [...]}; NULL or "" for none), for a
+ * call the host makes itself. Audited (result "checked"). VARSAM_OK whether the decision allows or
+ * denies; *json_out is
  *   {"decision": "allow"|"deny", "rules": [...], "citations": [...], "explanation": "...",
  *    "explanation_sv": "..."}
  * (`varsam policy check --json` prints the first four keys, the explanation in its --lang). */
@@ -587,6 +588,73 @@ VARSAM_API varsam_status varsam_register_export(varsam_engine* engine,
                                                 const varsam_context* context,
                                                 const char* options_json, size_t options_length,
                                                 char** json_out);
+
+/* ---- Models: trained from the register, applied in a case -------------------------------- */
+/* docs/models.md ("Through the engine") and docs/c-api.md ("Models"). Every call but
+ * varsam_model_card is an engine call: guarded, audited, refused with VARSAM_PERMISSION_DENIED
+ * naming the rule. A model's SHA-256 is in the audit log for its training and each
+ * application. */
+
+/* Action "model.train" (purposes of the rule follow-up; refused for a private provider; a spec
+ * naming trade_union is refused by the floor rule never-union-features, nationality,
+ * ethnic_origin, disability, health_diagnosis or economic_assistance by default rules). Trains
+ * a model from the register's rows (never the journal) by the specification spec_json
+ * (docs/models.md, "The specification"), named `title` (UTF-8; NULL or "" for one after the
+ * target), and keeps it beside the register. On VARSAM_OK, *json_out (freed with varsam_free())
+ * is {"id": "<32 hex>", "sha256": "<64 hex>", "model": {<the model file, "varsam-model/1">}}.
+ * VARSAM_INVALID_ARGUMENT names the spec's field ("spec.learner.l2[1]: ..."), never a value;
+ * VARSAM_FAILED_PRECONDITION when the register's rows cannot be fitted (one label only,
+ * separable data). Nothing is kept on any error. May take seconds to minutes on a large
+ * register; thread-safe like every engine call. */
+VARSAM_API varsam_status varsam_model_train(varsam_engine* engine, const varsam_context* context,
+                                            const char* spec_json, size_t spec_length,
+                                            const char* title, char** json_out);
+
+/* Action "model.train": keeps a host's evidence-based model file (a published checklist or
+ * points model; "varsam-model/1" of kind evidence_based) beside the register so that
+ * varsam_model_apply can use it. *json_out as for varsam_model_train. VARSAM_INVALID_ARGUMENT
+ * for a file that does not parse or is not evidence-based, VARSAM_DATA_LOSS for a hash that
+ * does not match its content. */
+VARSAM_API varsam_status varsam_model_add(varsam_engine* engine, const varsam_context* context,
+                                          const char* model_json, size_t model_length,
+                                          char** json_out);
+
+/* Action "model.apply" with the kept model's kind and feature classes: applies the model
+ * `model_id` to one case, whose features case_json gives ({"age_band": "18-24",
+ * "sex": "female", "intake_total:phq9": 14, ...}, keyed by the model's feature names; one
+ * left out reads as unknown). In an anmälan or förhandsbedömning a register-trained model is
+ * refused by reports-evidence-only, and an evidence-based one is applied in memory only
+ * (nothing stored but the audit event); elsewhere the result is stored as an open suggestion
+ * (kind "model") about the context's subject client and case, closed only by an officer's
+ * varsam_engine_decision_record. On VARSAM_OK, *json_out is
+ *   {"model": "<id>", "sha256": "<hex>", "kind": "register_trained" | "evidence_based",
+ *    "name": "...", "suggestion": "<32 hex>" | null, "probability": p | null,
+ *    "raw_probability": p | null, "base_log_odds": x | null, "band": [low, high] | null,
+ *    "points": n, "points_label": "...",
+ *    "parts": [{"feature", "level", "log_odds": x | null, "points": n}, ...],
+ *    "summary_sv": [...], "summary_en": [...], "unknown_sv": [...], "unknown_en": [...]}
+ * VARSAM_NOT_FOUND for an unknown model id (after the audited decision);
+ * VARSAM_INVALID_ARGUMENT for case features that do not fit the model. Nothing is stored on
+ * any error. */
+VARSAM_API varsam_status varsam_model_apply(varsam_engine* engine, const varsam_context* context,
+                                            const char* model_id, const char* case_json,
+                                            size_t case_length, char** json_out);
+
+/* Action "insight.query": the kept models as a JSON array of
+ *   {"id": "<32 hex>", "sha256": "<64 hex>", "kind": "...", "title": "...",
+ *    "created": "YYYY-MM-DDTHH:MM:SSZ"}
+ * in (created, id) order, without their files. */
+VARSAM_API varsam_status varsam_model_list(varsam_engine* engine, const varsam_context* context,
+                                           char** json_out);
+
+/* The model card of a model file (Mitchell et al. 2019's sections; EU AI Act art 13(3) and
+ * Annex IV) as `format` "markdown" or "html" (a self-contained page with an SVG reliability
+ * diagram; no script, no external resource), into *text_out (UTF-8, freed with
+ * varsam_free()). No engine, nothing audited: a model file holds only aggregates and is meant
+ * to be published. VARSAM_INVALID_ARGUMENT names the file's field; VARSAM_DATA_LOSS when its
+ * hash does not match its content. Thread-safe. */
+VARSAM_API varsam_status varsam_model_card(const char* model_json, size_t model_length,
+                                           const char* format, char** text_out);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -43,9 +43,20 @@ decides with Cedar's semantics:
 - **Dates of effect.** A rule applies on the days from `valid_from` to `valid_to` (both
   inclusive), by the event's date in Sweden (Europe/Stockholm). Both regimes around
   1 July 2025 are in the pack side by side.
-- **Floor rules** (`never-union`, `human-decides`, `reports-stay-out`) cannot be redefined or
-  disabled by a host pack. A host pack may add rules, and may disable built-in rules that are
-  not floor rules (`"disable": ["rule-id"]`), e.g. to replace the unconfirmed 2025 wording.
+- **Floor rules** (`never-union`, `never-union-features`, `human-decides`, `reports-stay-out`)
+  cannot be redefined or disabled by a host pack. A host pack may add rules, and may disable
+  built-in rules that are not floor rules (`"disable": ["rule-id"]`), e.g. to replace the
+  unconfirmed 2025 wording. A rule marked *lift needs reason* may be disabled only with a
+  recorded reason (`"disable": [{"rule": "rule-id", "reason": "…"}]`), which the policy set
+  keeps with the pack's id (`PolicySet::lifts()`); the audit event of a model call that relies
+  on a lifted rule names the rule and the pack (`PolicySet::LiftsFor`).
+- **Features that must not be proxies.** A model's specification names the classes of feature
+  it would use that are special categories of data or known proxies of them
+  (`resource.feature_class`, a set: a condition holds when it holds for one class named).
+  Trade-union membership is refused by the floor (`never-union-features`); nationality and
+  ethnic origin (`no-origin-proxies`), disability and health diagnoses (`no-health-proxies`)
+  and receipt of economic assistance (`no-assistance-proxies`) by rules a host pack may lift
+  only with a recorded reason. They hold for `model.train` and for every `model.apply`.
 
 Besides the rules that follow from SoLPUL, GDPR and SKR (2023), the pack has
 `officer-records-decision` and `audit-review` (without them no decision could be recorded and
@@ -59,10 +70,11 @@ FORMAT = """\
 ## The pack format
 
 A pack is one JSON object: `format` (`"varsam-policy/1"`), `id`, optional `title` {`sv`, `en`}
-and `note`, `rules`, and (host packs only) `disable`. A rule has `id`, `effect` (`permit` or
-`forbid`), `floor` (forbid rules only; default false), `actions` (action ids, or `["*"]` for
-all), `when` (conditions, all of which must hold), `citation`, optional `valid_from` and
-`valid_to` (YYYY-MM-DD), and `explanation` {`sv`, `en`}. A condition is
+and `note`, `rules`, and (host packs only) `disable` (rule ids, or `{"rule", "reason"}`
+objects). A rule has `id`, `effect` (`permit` or `forbid`), `floor` (forbid rules only;
+default false), `lift_needs_reason` (not with `floor`; default false), `actions` (action ids,
+or `["*"]` for all), `when` (conditions, all of which must hold), `citation`, optional
+`valid_from` and `valid_to` (YYYY-MM-DD), and `explanation` {`sv`, `en`}. A condition is
 `"attribute": {"equals": v}`, `{"in": [v, …]}` or `{"not_in": [v, …]}`.
 
 | attribute | values |
@@ -80,6 +92,8 @@ all), `when` (conditions, all of which must hold), `citation`, optional `valid_f
 | `resource.field_class` | `ordinary`, `sensitive`, `trade_union` |
 | `resource.lookup` | `earlier_reports` (a search by name or number among earlier reports) |
 | `resource.report_about` | `child`, `adult` |
+| `resource.feature_class` | `nationality`, `ethnic_origin`, `disability`, `health_diagnosis`, \
+  `economic_assistance`, `trade_union` (a set: each class the model's specification names) |
 
 An attribute that is absent (no case; a resource without that qualifier) matches only
 `not_in`. Actions: `score`, `journal.read`, `journal.write`, `register.submit`,
@@ -133,7 +147,8 @@ def render():
         out += ["| rule | effect | actions | when | citation | in force |",
                 "|---|---|---|---|---|---|"]
         for rule in pack["rules"]:
-            name = f"`{rule['id']}`" + (" (floor)" if rule.get("floor") else "")
+            name = f"`{rule['id']}`" + (" (floor)" if rule.get("floor") else "") + (
+                " (lift needs reason)" if rule.get("lift_needs_reason") else "")
             out.append("| " + " | ".join(cell(x) for x in [
                 name, rule["effect"], actions_text(rule), when_text(rule), rule["citation"],
                 dates_text(rule)]) + " |")
@@ -142,6 +157,8 @@ def render():
         out.append("")
         for rule in pack["rules"]:
             floor = " — floor rule" if rule.get("floor") else ""
+            if rule.get("lift_needs_reason"):
+                floor = " — lifted only with a recorded reason"
             out += [f"### `{rule['id']}` ({rule['effect']}{floor})", "",
                     f"- **Actions:** {actions_text(rule)}",
                     f"- **When:** {when_text(rule)}",

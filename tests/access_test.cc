@@ -53,6 +53,13 @@ Resource Field(FieldClass field) {
   r.field_class = field;
   return r;
 }
+Resource Features(std::initializer_list<FeatureClass> classes,
+                  std::optional<ModelKind> kind = std::nullopt) {
+  Resource r;
+  r.model_kind = kind;
+  for (FeatureClass c : classes) r.AddFeatureClass(c);
+  return r;
+}
 Resource EarlierReports(std::optional<ReportAbout> about) {
   Resource r;
   r.lookup = Lookup::kEarlierReports;
@@ -114,6 +121,23 @@ std::pair<bool, std::set<std::string>> Expected(const Call& c) {
       r.field_class == FieldClass::kTradeUnion) {
     forbids.insert("never-union");
   }
+  // Features that must not be proxies (GDPR art 9; the Dutch benefits model, Allegheny's tool).
+  const auto names = [&r](std::initializer_list<FeatureClass> classes) {
+    for (FeatureClass f : classes) {
+      if ((r.feature_classes >> static_cast<unsigned>(f)) & 1u) return true;
+    }
+    return false;
+  };
+  if (a == Action::kModelTrain || a == Action::kModelApply) {
+    if (names({FeatureClass::kTradeUnion})) forbids.insert("never-union-features");
+    if (names({FeatureClass::kNationality, FeatureClass::kEthnicOrigin})) {
+      forbids.insert("no-origin-proxies");
+    }
+    if (names({FeatureClass::kDisability, FeatureClass::kHealthDiagnosis})) {
+      forbids.insert("no-health-proxies");
+    }
+    if (names({FeatureClass::kEconomicAssistance})) forbids.insert("no-assistance-proxies");
+  }
   if (a == Action::kDecisionRecord && !IsHuman(r.decider_role)) forbids.insert("human-decides");
   if (c.purpose == Purpose::kForskning && !c.ethics) forbids.insert("research-needs-approval");
   if (!forbids.empty()) return {false, forbids};
@@ -152,7 +176,17 @@ std::vector<Resource> ResourcesFor(Action action) {
     case Action::kModelApply:
       for (ModelKind k : {ModelKind::kEvidenceBased, ModelKind::kRegisterTrained}) {
         out.push_back(Model(k));
+        out.push_back(Features({FeatureClass::kTradeUnion}, k));
+        out.push_back(Features({FeatureClass::kEconomicAssistance}, k));
       }
+      break;
+    case Action::kModelTrain:
+      for (int f = 0; f < kFeatureClassCount; ++f) {
+        out.push_back(Features({static_cast<FeatureClass>(f)}));
+      }
+      out.push_back(Features({FeatureClass::kNationality, FeatureClass::kDisability}));
+      out.push_back(Features({FeatureClass::kEthnicOrigin, FeatureClass::kTradeUnion,
+                              FeatureClass::kEconomicAssistance}));
       break;
     case Action::kDecisionRecord:
       for (int role = 0; role < kRoleCount; ++role) {
@@ -215,6 +249,8 @@ std::string Describe(const Call& c) {
               c.resource.lookup ? Name(*c.resource.lookup) : "-",
               " about=",
               c.resource.report_about ? Name(*c.resource.report_about) : "-",
+              " features=",
+              std::to_string(c.resource.feature_classes),
               c.new_regime ? " 2025-07-01" : " 2025-06-30"});
 }
 
@@ -339,7 +375,8 @@ TEST_CASE("policy: floor rules cannot be removed or weakened by a host pack", "[
   REQUIRE(loaded.ok());
   PolicySet& set = *loaded;
   const size_t before = set.rules().size();
-  for (std::string_view floor : {"never-union", "human-decides", "reports-stay-out"}) {
+  for (std::string_view floor :
+       {"never-union", "never-union-features", "human-decides", "reports-stay-out"}) {
     INFO(floor);
     // Redefined, as forbid or permit, with floor false or true.
     for (std::string_view extra : {"", R"("floor": false, )", R"("floor": true, )"}) {
@@ -402,6 +439,97 @@ TEST_CASE("policy: a host pack may disable a non-floor rule and add its own", "[
         std::vector<std::string>{"no-journal-on-sundays"});
 }
 
+TEST_CASE("policy: never-union-features refuses a model naming trade-union membership",
+          "[access]") {
+  auto context = ParseContext(kContextJson);
+  REQUIRE(context.ok());
+  context->purpose = Purpose::kUppfoljning;
+  context->case_info.reset();
+  CHECK(Builtin().Decide(*context, Action::kModelTrain, {}).allow);
+  Decision d =
+      Builtin().DecideAndExplain(*context, Action::kModelTrain,
+                                 Features({FeatureClass::kTradeUnion, FeatureClass::kDisability}));
+  CHECK_FALSE(d.allow);
+  CHECK(std::set<std::string>(d.rules.begin(), d.rules.end()) ==
+        std::set<std::string>{"never-union-features", "no-health-proxies"});
+  CHECK(d.citations[0] == "SoLPUL 7 a §, GDPR art 9");
+}
+
+TEST_CASE("policy: proxies of special categories are refused; lifted only with a recorded reason",
+          "[access]") {
+  auto context = ParseContext(kContextJson);
+  REQUIRE(context.ok());
+  context->purpose = Purpose::kUtvardering;
+  context->case_info.reset();
+  const std::pair<FeatureClass, const char*> defaults[] = {
+      {FeatureClass::kNationality, "no-origin-proxies"},
+      {FeatureClass::kEthnicOrigin, "no-origin-proxies"},
+      {FeatureClass::kDisability, "no-health-proxies"},
+      {FeatureClass::kHealthDiagnosis, "no-health-proxies"},
+      {FeatureClass::kEconomicAssistance, "no-assistance-proxies"}};
+  for (const auto& [feature, rule] : defaults) {
+    INFO(rule);
+    const Decision d =
+        Builtin().DecideAndExplain(*context, Action::kModelTrain, Features({feature}));
+    CHECK_FALSE(d.allow);
+    CHECK(d.rules == std::vector<std::string>{rule});
+    // Applying such a model is refused as well, in the officer's own case.
+    Context officer = *ParseContext(kContextJson);
+    CHECK(Builtin().Decide(officer, Action::kModelApply, Model(ModelKind::kRegisterTrained)).allow);
+    CHECK_FALSE(
+        Builtin()
+            .Decide(officer, Action::kModelApply, Features({feature}, ModelKind::kRegisterTrained))
+            .allow);
+  }
+  // The Dutch benefits model and Allegheny's tool are cited where the rules are.
+  for (const Rule* r : Builtin().rules()) {
+    if (r->id == "no-origin-proxies") {
+      CHECK_THAT(r->citation, Catch::Contains("Autoriteit Persoonsgegevens"));
+      CHECK(r->lift_needs_reason);
+    }
+    if (r->id == "no-health-proxies" || r->id == "no-assistance-proxies") {
+      CHECK_THAT(r->citation, Catch::Contains("CHI 2022"));
+      CHECK(r->lift_needs_reason);
+    }
+  }
+
+  auto set = PolicySet::Load();
+  REQUIRE(set.ok());
+  const absl::Status bare =
+      set->LoadHostPack(HostPack("", R"(, "disable": ["no-health-proxies"])"));
+  CHECK(bare.code() == absl::StatusCode::kInvalidArgument);
+  CHECK_THAT(std::string(bare.message()), Catch::Contains("only with a recorded reason"));
+  const absl::Status empty = set->LoadHostPack(
+      HostPack("", R"(, "disable": [{"rule": "no-health-proxies", "reason": ""}])"));
+  CHECK(empty.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(set->lifts().empty());
+  REQUIRE(set->LoadHostPack(HostPack("", R"(, "disable": [{"rule": "no-health-proxies",
+              "reason": "Nämndens beslut 2026-11-02 § 14: diagnoser prövas i en avgränsad studie"}])"))
+              .ok());
+  REQUIRE(set->lifts().size() == 1);
+  CHECK(set->lifts()[0].rule == "no-health-proxies");
+  CHECK(set->lifts()[0].pack == "host-0180");
+  CHECK_THAT(set->lifts()[0].reason, Catch::StartsWith("Nämndens beslut"));
+  CHECK(set->Decide(*context, Action::kModelTrain, Features({FeatureClass::kDisability})).allow);
+  // What the call relied on: the lifted rule with its pack and reason; nothing for a call the
+  // rule never concerned.
+  const std::vector<Lift> relied =
+      set->LiftsFor(*context, Action::kModelTrain, Features({FeatureClass::kDisability}));
+  REQUIRE(relied.size() == 1);
+  CHECK(relied[0].rule == "no-health-proxies");
+  CHECK_THAT(relied[0].reason, Catch::StartsWith("Nämndens beslut"));
+  CHECK(
+      set->LiftsFor(*context, Action::kModelTrain, Features({FeatureClass::kNationality})).empty());
+  CHECK(set->LiftsFor(*context, Action::kModelTrain, {}).empty());
+  CHECK(Builtin()
+            .LiftsFor(*context, Action::kModelTrain, Features({FeatureClass::kDisability}))
+            .empty());
+  // Lifting one rule lifts nothing else.
+  CHECK(set->DecideAndExplain(*context, Action::kModelTrain,
+                              Features({FeatureClass::kDisability, FeatureClass::kNationality}))
+            .rules == std::vector<std::string>{"no-origin-proxies"});
+}
+
 TEST_CASE("policy: the loader refuses bad packs, naming the rule and the key", "[access]") {
   auto loaded = PolicySet::Load();
   REQUIRE(loaded.ok());
@@ -431,6 +559,12 @@ TEST_CASE("policy: the loader refuses bad packs, naming the rule and the key", "
       {HostPack(HostRule("no-lawful-basis", "forbid", R"(["score"])", "{}")), "reserved"},
       {HostPack(ok_rule, R"(, "disable": ["no-such-rule"])"), "no rule 'no-such-rule'"},
       {HostPack(ok_rule, R"(, "extra": 1)"), "(top): unknown key 'extra'"},
+      {HostPack(HostRule("local", "forbid", R"(["score"])", "{}",
+                         R"("floor": true, "lift_needs_reason": true, )")),
+       "a floor rule cannot be lifted"},
+      {HostPack(ok_rule, R"(, "disable": [{"rule": "own-case", "why": "x"}])"),
+       "disable[0]: unknown key 'why'"},
+      {HostPack(ok_rule, R"(, "disable": [7])"), "disable[0]: must be a rule id or"},
       {R"({"format": "varsam-policy/1", "id": "se-socialtjanst", "rules": []})", "already loaded"},
       {R"({"format": "varsam-policy/9", "id": "x", "rules": []})", "format"},
       {"{", "policy pack"},
@@ -529,6 +663,17 @@ TEST_CASE("context: resources and glossary ids", "[access]") {
   CHECK(resource->model_kind == ModelKind::kRegisterTrained);
   CHECK(resource->decider_role == Role::kSystem);
   CHECK(resource->field_class == FieldClass::kTradeUnion);
+  CHECK(resource->feature_classes == 0);
+  const auto features =
+      ParseResource(R"({"feature_classes": ["trade_union", "nationality", "trade_union"]})");
+  REQUIRE(features.ok());
+  CHECK(features->feature_classes ==
+        Features({FeatureClass::kTradeUnion, FeatureClass::kNationality}).feature_classes);
+  CHECK_FALSE(ParseResource(R"({"feature_classes": ["shoe_size"]})").ok());
+  CHECK_FALSE(ParseResource(R"({"feature_classes": "nationality"})").ok());
+  for (int f = 0; f < kFeatureClassCount; ++f) {
+    CHECK(ParseFeatureClass(Name(static_cast<FeatureClass>(f))) == static_cast<FeatureClass>(f));
+  }
   CHECK(ParseResource("{}").ok());
   CHECK_FALSE(ParseResource(R"({"model": "x"})").ok());
   CHECK_FALSE(ParseResource(R"({"model_kind": "magic"})").ok());

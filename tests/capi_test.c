@@ -1539,6 +1539,151 @@ static void test_register_cases(void) {
   remove_tree(dir);
 }
 
+/* ---- Models --------------------------------------------------------------------------------- */
+
+/* The contents of tests/data/<name>, NUL-terminated, in `buffer`; its length. */
+static size_t read_test_data(const char* name, char* buffer, size_t size) {
+  char path[512];
+  size_t length = 0;
+  FILE* f;
+  snprintf(path, sizeof path, "%s/%s", VARSAM_TEST_DATA_DIR, name);
+  f = fopen(path, "rb");
+  EXPECT(f != NULL);
+  if (f == NULL) return 0;
+  length = fread(buffer, 1, size - 1, f);
+  fclose(f);
+  buffer[length] = '\0';
+  return length;
+}
+
+/* varsam_model_*: refusals name their rule and store nothing; an evidence-based model is taken
+ * in, applied in memory in a report case, and carded. (Training on a filled register is tested
+ * through the CLI, tests/cli/test_cli.py, and in C++, tests/engine_models_test.cc.) */
+static void test_models(void) {
+  char dir_buffer[64], file[8192], id[33];
+  const char* dir = make_store_dir(dir_buffer);
+  varsam_engine* engine = NULL;
+  varsam_context* analyst = context_of("analytiker", "socialnamnd", "uppfoljning");
+  varsam_context* provider = context_of("analytiker", "privat_utforare", "uppfoljning");
+  varsam_context* officer = officer_with_role("handlaggare");
+  varsam_context* report = NULL;
+  char* json = NULL;
+  char* card = NULL;
+  size_t length;
+  const char* spec =
+      "{\"target\": \"dropout\", \"features\": [\"age_band\", \"sex\"], "
+      "\"learner\": {\"kind\": \"logistic\"}}";
+  const char* union_spec =
+      "{\"target\": \"dropout\", \"features\": [\"age_band\", \"trade_union\"], "
+      "\"learner\": {\"kind\": \"logistic\"}}";
+  const char* origin_spec =
+      "{\"target\": \"dropout\", \"features\": [\"nationality\"], "
+      "\"learner\": {\"kind\": \"logistic\"}}";
+  const char* bad_spec =
+      "{\"target\": \"dropout\", \"features\": [\"age_band\"], "
+      "\"learner\": {\"kind\": \"logistic\", \"l2\": [1, -2]}}";
+  const char* answers =
+      "{\"earlier_reports\": \"one\", \"child_under_3\": \"yes\", "
+      "\"caregiver_substance_use\": \"yes\", \"protective_network\": \"yes\"}";
+  {
+    varsam_context_fields f = officer_fields();
+    f.case_kind = "anmalan";
+    f.case_led_to_investigation = 0;
+    EXPECT(varsam_context_new(&f, &report) == VARSAM_OK);
+  }
+  EXPECT(open_engine(dir, test_key, &engine) == VARSAM_OK);
+
+  /* Training: the floor and the default rules refuse special categories; a private provider
+   * may not train; a malformed spec names its field; an empty register has no rows. */
+  EXPECT(varsam_model_train(engine, analyst, union_spec, strlen(union_spec), NULL, &json) ==
+             VARSAM_PERMISSION_DENIED &&
+         json == NULL && contains(varsam_last_error(), "never-union-features"));
+  EXPECT(varsam_model_train(engine, analyst, origin_spec, strlen(origin_spec), NULL, &json) ==
+             VARSAM_PERMISSION_DENIED &&
+         contains(varsam_last_error(), "no-origin-proxies") &&
+         contains(varsam_last_error(), "Autoriteit Persoonsgegevens"));
+  EXPECT(varsam_model_train(engine, provider, spec, strlen(spec), NULL, &json) ==
+             VARSAM_PERMISSION_DENIED &&
+         contains(varsam_last_error(), "private-provider"));
+  EXPECT(varsam_model_train(engine, analyst, bad_spec, strlen(bad_spec), NULL, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "spec.learner.l2[1]"));
+  EXPECT(varsam_model_train(engine, analyst, spec, strlen(spec), NULL, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         json == NULL);
+  EXPECT(varsam_model_train(engine, analyst, NULL, 0, NULL, &json) == VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "spec_json"));
+  EXPECT(varsam_model_train(engine, analyst, spec, strlen(spec), NULL, NULL) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_model_list(engine, analyst, &json) == VARSAM_OK && strcmp(json, "[]") == 0);
+  varsam_free(json);
+  json = NULL;
+
+  /* An unknown model: NOT_FOUND in the officer's own case, nothing stored. */
+  EXPECT(varsam_model_apply(engine, officer, "00000000000000000000000000000000", "{}", 2, &json) ==
+             VARSAM_NOT_FOUND &&
+         json == NULL);
+  EXPECT(varsam_engine_suggestions_open(engine, officer, &json) == VARSAM_OK &&
+         strcmp(json, "[]") == 0);
+  varsam_free(json);
+  json = NULL;
+
+  /* An evidence-based model: taken in by an analyst, applied in a report case in memory. */
+  length = read_test_data("model-evidence-example.json", file, sizeof file);
+  EXPECT(varsam_model_add(engine, officer, file, length, &json) == VARSAM_PERMISSION_DENIED);
+  EXPECT(varsam_model_add(engine, analyst, file, length, &json) == VARSAM_OK);
+  EXPECT(contains(json, "{\"id\":\"") && is_hex32(json + 7));
+  EXPECT(contains(json, "\"model\":{\"format\":\"varsam-model/1\",\"kind\":\"evidence_based\""));
+  memcpy(id, json + 7, 32);
+  id[32] = '\0';
+  varsam_free(json);
+  json = NULL;
+  EXPECT(varsam_model_list(engine, analyst, &json) == VARSAM_OK && contains(json, id) &&
+         contains(json, "\"kind\":\"evidence_based\""));
+  varsam_free(json);
+  json = NULL;
+  EXPECT(varsam_model_apply(engine, report, id, answers, strlen(answers), &json) == VARSAM_OK);
+  /* 1 + 1 + 2 + 0 points: "high" by the example's table. */
+  EXPECT(contains(json, "\"suggestion\":null") && contains(json, "\"points\":4,") &&
+         contains(json, "\"points_label\":\"high\"") && contains(json, "\"probability\":null"));
+  varsam_free(json);
+  json = NULL;
+  EXPECT(varsam_engine_suggestions_open(engine, report, &json) == VARSAM_OK &&
+         strcmp(json, "[]") == 0);
+  varsam_free(json);
+  json = NULL;
+  EXPECT(varsam_model_apply(engine, report, id, "{\"shoe_size\": 1}", 16, &json) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_model_apply(engine, report, NULL, "{}", 2, &json) == VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "model_id"));
+
+  /* The card, without an engine; a changed file no longer matches its hash. */
+  EXPECT(varsam_model_card(file, length, "markdown", &card) == VARSAM_OK &&
+         contains(card, "EXAMPLE ONLY"));
+  varsam_free(card);
+  card = NULL;
+  EXPECT(varsam_model_card(file, length, "html", &card) == VARSAM_OK && contains(card, "<html") &&
+         !contains(card, "<script"));
+  varsam_free(card);
+  card = NULL;
+  EXPECT(varsam_model_card(file, length, "pdf", &card) == VARSAM_INVALID_ARGUMENT && card == NULL &&
+         contains(varsam_last_error(), "format"));
+  EXPECT(varsam_model_card(NULL, 0, "html", &card) == VARSAM_INVALID_ARGUMENT);
+  {
+    char* at = strstr(file, "EXAMPLE ONLY");
+    EXPECT(at != NULL);
+    if (at != NULL) at[8] = '0'; /* "EXAMPLE 0NLY" */
+    EXPECT(varsam_model_card(file, length, "markdown", &card) == VARSAM_DATA_LOSS && card == NULL);
+  }
+
+  varsam_engine_close(engine);
+  varsam_context_free(analyst);
+  varsam_context_free(provider);
+  varsam_context_free(officer);
+  varsam_context_free(report);
+  remove_tree(dir);
+}
+
 int main(void) {
   test_version();
   test_valid_numbers();
@@ -1567,6 +1712,7 @@ int main(void) {
   test_anonymize();
   test_register();
   test_register_cases();
+  test_models();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

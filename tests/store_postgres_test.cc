@@ -410,8 +410,8 @@ TEST_CASE("postgresql: the store works end to end, each part as its own role", "
   CHECK(info->backend == "postgresql");
   REQUIRE(info->parts.size() == 3);
   for (const PartInfo& part : info->parts) CHECK(part.schema_version == kSchemaVersion);
-  CHECK(info->parts[1].rows ==
-        std::vector<std::pair<std::string, std::int64_t>>{{"episodes", 305}, {"measurements", 1}});
+  CHECK(info->parts[1].rows == std::vector<std::pair<std::string, std::int64_t>>{
+                                   {"episodes", 305}, {"measurements", 1}, {"models", 0}});
 }
 
 TEST_CASE(
@@ -578,7 +578,8 @@ TEST_CASE("postgresql: a store of schema version 1 migrates, keeping its rows", 
 
   auto store = OpenOrFail(*uri);
   for (const char* schema : kSchemas) {
-    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "2");
+    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) ==
+          std::to_string(kSchemaVersion));
   }
   const std::vector<Measurement> measurements =
       ReadAll<Measurement>([&](auto row) { return store->ForEachMeasurement({}, row); });
@@ -605,6 +606,49 @@ TEST_CASE("postgresql: a store of schema version 1 migrates, keeping its rows", 
                       "', 1, '25-34', '', '99', 'insats', '', '2026', '', '', 7)"})) == "23514");
   const EpisodeRow next = SampleEpisode(3);
   CHECK(store->AppendEpisodes({&next, 1}).ok());
+}
+
+TEST_CASE("postgresql: a store of schema version 2 migrates, gaining the models table",
+          "[postgres]") {
+  const std::optional<std::string> uri = testing::NewPostgresStoreUri();
+  if (!uri) {
+    WARN(kNoServer);
+    return;
+  }
+  Session db(*uri);
+  REQUIRE(db.Run("DROP SCHEMA varsam_journal, varsam_register, varsam_audit CASCADE").empty());
+  REQUIRE(internal::InitPostgres(*uri, 2).ok());
+  CHECK(db.Value("SELECT max(version) FROM varsam_register.schema_version") == "2");
+  CHECK(db.Value("SELECT to_regclass('varsam_register.models') IS NULL") == "t");
+  REQUIRE(db.Run(Cat({"INSERT INTO varsam_register.episodes VALUES ('", Pseudonym(1),
+                      "', 1, '25-34', 'female', '01', 'insats', 'annat', '2026-Q1', '', "
+                      "'improved', -2)"}))
+              .empty());
+  auto store = OpenOrFail(*uri);
+  CHECK(db.Value("SELECT max(version) FROM varsam_register.schema_version") == "3");
+  CHECK(db.Value("SELECT max(version) FROM varsam_journal.schema_version") == "3");
+  CHECK(db.Value("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = "
+                 "'varsam_register.models'::regclass") == "varsam_register");
+  CHECK(store->CountEpisodes({}).value_or(-1) == 1);
+  StoredModel m;
+  m.id = std::string(32, 'c');
+  m.sha256 = std::string(64, 'd');
+  m.kind = "register_trained";
+  m.title = "Återfall inom ett år";
+  m.created = "2026-07-01T00:00:00Z";
+  m.model_json = R"({"format":"varsam-model/1"})";
+  REQUIRE(store->PutModel(m).ok());
+  auto got = store->GetModel(m.id);
+  REQUIRE(got.ok());
+  CHECK(got->model_json == m.model_json);
+  CHECK(got->title == m.title);
+  // The database holds the table to its checks past varsam too (23514: check_violation).
+  CHECK(db.RunAs("varsam_register",
+                 Cat({"INSERT INTO varsam_register.models VALUES ('", std::string(32, 'e'), "', '",
+                      std::string(64, 'd'), "', 'oracle', 'x', '2026-07-01T00:00:00Z', '{}')"})) ==
+        "23514");
+  // The journal's role cannot read the models (they sit in the register's schema).
+  CHECK(db.RunAs("varsam_journal", "SELECT count(*) FROM varsam_register.models") == "42501");
 }
 
 TEST_CASE("postgresql: neither messages nor info show the URI's password", "[postgres]") {

@@ -151,6 +151,19 @@ Decision MakeDecision(std::string suggestion_id, std::string decision) {
   return d;
 }
 
+// A stored model of the id 00..0<n> (the file itself is opaque to the store).
+StoredModel MakeModel(int n, std::string created) {
+  StoredModel m;
+  const std::string digits = std::to_string(n);
+  m.id = std::string(32 - digits.size(), '0') + digits;
+  m.sha256 = std::string(63, 'a') + static_cast<char>('0' + n % 10);
+  m.kind = n % 2 == 0 ? "evidence_based" : "register_trained";
+  m.title = Cat({"Avbrott i stödsamtal ", digits});
+  m.created = std::move(created);
+  m.model_json = Cat({R"({"format":"varsam-model/1","n":)", digits, "}"});
+  return m;
+}
+
 // The row count Info gives for `part`.`table`, -1 when Info does not list it.
 std::int64_t Rows(Store& store, Part part, std::string_view table) {
   auto info = store.Info();
@@ -501,8 +514,8 @@ TEST_CASE("store: Info counts the rows of every table of every part", "[store]")
     const std::map<std::pair<Part, std::string>, std::int64_t> empty = {
         {{Part::kJournal, "measurements"}, 0},  {{Part::kJournal, "suggestions"}, 0},
         {{Part::kJournal, "decisions"}, 0},     {{Part::kRegister, "episodes"}, 0},
-        {{Part::kRegister, "measurements"}, 0}, {{Part::kAudit, "events"}, 0},
-        {{Part::kAudit, "checkpoints"}, 0}};
+        {{Part::kRegister, "measurements"}, 0}, {{Part::kRegister, "models"}, 0},
+        {{Part::kAudit, "events"}, 0},          {{Part::kAudit, "checkpoints"}, 0}};
     auto counts = [&] {
       std::map<std::pair<Part, std::string>, std::int64_t> out;
       auto info = store.Info();
@@ -516,11 +529,84 @@ TEST_CASE("store: Info counts the rows of every table of every part", "[store]")
     REQUIRE(store.AppendMeasurements(std::vector<Measurement>{JournalMeasurement(0)}).ok());
     REQUIRE(store.AppendEpisodes(std::vector<EpisodeRow>{Episode(0), Episode(1), Episode(2)}).ok());
     REQUIRE(store.AppendAuditBatch(std::vector<std::string>{"a", "b"}).ok());
+    REQUIRE(store.PutModel(MakeModel(1, "2026-05-01T10:00:00Z")).ok());
     auto expected = empty;
+    expected[{Part::kRegister, "models"}] = 1;
     expected[{Part::kJournal, "measurements"}] = 1;
     expected[{Part::kRegister, "episodes"}] = 3;
     expected[{Part::kAudit, "events"}] = 2;
     CHECK(counts() == expected);
+  });
+}
+
+// ---- Models beside the register --------------------------------------------------------------
+
+TEST_CASE("store: models round-trip beside the register, listed in (created, id) order",
+          "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    const StoredModel late = MakeModel(3, "2026-06-01T08:00:00Z");
+    const StoredModel early = MakeModel(2, "2026-05-01T08:00:00Z");
+    const StoredModel same_time = MakeModel(1, "2026-06-01T08:00:00Z");
+    for (const StoredModel& m : {late, early, same_time}) REQUIRE(store.PutModel(m).ok());
+    auto got = store.GetModel(late.id);
+    INFO(got.status().message());
+    REQUIRE(got.ok());
+    CHECK(got->id == late.id);
+    CHECK(got->sha256 == late.sha256);
+    CHECK(got->kind == late.kind);
+    CHECK(got->title == late.title);
+    CHECK(got->created == late.created);
+    CHECK(got->model_json == late.model_json);
+    std::vector<std::string> ids;
+    REQUIRE(store
+                .ForEachModel([&](const StoredModel& m) {
+                  CHECK(m.model_json.empty());  // the listing leaves the file out
+                  ids.push_back(m.id);
+                  return true;
+                })
+                .ok());
+    CHECK(ids == std::vector<std::string>{early.id, same_time.id, late.id});
+    ids.clear();
+    REQUIRE(store
+                .ForEachModel([&](const StoredModel& m) {
+                  ids.push_back(m.id);
+                  return false;
+                })
+                .ok());
+    CHECK(ids.size() == 1);
+    CHECK(store.PutModel(late).code() == absl::StatusCode::kAlreadyExists);
+    CHECK(store.GetModel(std::string(32, 'f')).status().code() == absl::StatusCode::kNotFound);
+    CHECK(store.GetModel("not an id").status().code() == absl::StatusCode::kNotFound);
+    CHECK(Rows(store, Part::kRegister, "models") == 3);
+  });
+}
+
+TEST_CASE("store: a model that breaks a field rule is refused, naming the field, nothing written",
+          "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    const std::pair<std::string, std::function<void(StoredModel&)>> cases[] = {
+        {"model.id", [](StoredModel& m) { m.id = "0123456789ABCDEF0123456789ABCDEF"; }},
+        {"model.id", [](StoredModel& m) { m.id = "42"; }},
+        {"model.sha256", [](StoredModel& m) { m.sha256.pop_back(); }},
+        {"model.kind", [](StoredModel& m) { m.kind = "oracle"; }},
+        {"model.title", [](StoredModel& m) { m.title.clear(); }},
+        {"model.title", [](StoredModel& m) { m.title = std::string(201, 'x'); }},
+        // An identity number (Skatteverket's test number) has no place in the register part.
+        {"model.title", [](StoredModel& m) { m.title = "Modell för 19850101-2382"; }},
+        {"model.created", [](StoredModel& m) { m.created = "2026-06-01"; }},
+        {"model.model_json", [](StoredModel& m) { m.model_json.clear(); }},
+        {"model.model_json", [](StoredModel& m) { m.model_json = std::string("{\0}", 3); }},
+    };
+    for (const auto& [field, spoil] : cases) {
+      StoredModel m = MakeModel(7, "2026-06-01T08:00:00Z");
+      spoil(m);
+      const absl::Status s = store.PutModel(m);
+      INFO(field << ": " << s.message());
+      CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+      CHECK_THAT(std::string(s.message()), Catch::StartsWith(Cat({"row 0: ", field, ":"})));
+      CHECK(std::string(s.message()).find("19850101") == std::string::npos);
+    }
+    CHECK(Rows(store, Part::kRegister, "models") == 0);
   });
 }
 
@@ -1173,7 +1259,7 @@ TEST_CASE("store: sqlite: the register file has no column for a direct identifie
   RawDb db(PartFile(dir.Store(), Part::kRegister));
   const std::vector<std::string> tables =
       db.Column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-  CHECK(tables == std::vector<std::string>{"episodes", "measurements", "varsam_schema"});
+  CHECK(tables == std::vector<std::string>{"episodes", "measurements", "models", "varsam_schema"});
   const std::set<std::string> episode_columns = {
       "pseudonym",    "key_epoch",    "age_band",   "sex",     "region",    "case_kind",
       "intervention", "start_period", "end_period", "outcome", "record_key"};
@@ -1195,6 +1281,10 @@ TEST_CASE("store: sqlite: the register file has no column for a direct identifie
     }
     if (table == "measurements") {
       CHECK(std::set<std::string>(columns.begin(), columns.end()) == measurement_columns);
+    }
+    if (table == "models") {
+      CHECK(std::set<std::string>(columns.begin(), columns.end()) ==
+            std::set<std::string>{"id", "sha256", "kind", "title", "created", "model_json"});
     }
   }
   // The three parts are three files, each with only its own tables.
@@ -1408,7 +1498,7 @@ TEST_CASE("store: sqlite: a store of schema version 1 migrates, keeping its rows
   std::unique_ptr<Store> store = OpenOrFail(dir.Store(), existing);
   auto info = store->Info();
   REQUIRE(info.ok());
-  for (const PartInfo& p : info->parts) CHECK(p.schema_version == 2);
+  for (const PartInfo& p : info->parts) CHECK(p.schema_version == kSchemaVersion);
   const std::vector<Measurement> measurements = AllMeasurements(*store);
   REQUIRE(measurements.size() == 1);
   CHECK(measurements[0].id == 41);
@@ -1447,7 +1537,8 @@ TEST_CASE("store: sqlite: a store of schema version 1 migrates, keeping its rows
   store.reset();
 
   RawDb reg(PartFile(dir.Store(), Part::kRegister));
-  CHECK(reg.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"2"});
+  CHECK(reg.Column("SELECT version FROM varsam_schema") ==
+        std::vector<std::string>{std::to_string(kSchemaVersion)});
   CHECK(reg.Column("SELECT name FROM sqlite_master WHERE type = 'index'") ==
         std::vector<std::string>{"measurements_by_instrument"});
   for (const char* values : {"', 1, '25-34', '', '99', 'insats', '', '2026', '', '', 9)",
@@ -1489,6 +1580,45 @@ TEST_CASE("store: sqlite: a version 1 row outside the vocabularies stops the mig
   RawDb reg(PartFile(dir.Store(), Part::kRegister));
   CHECK(reg.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"1"});
   CHECK(reg.Column("SELECT outcome FROM episodes") == std::vector<std::string>{"cured"});
+}
+
+// A store of schema version 2 (before the models table) opens at version 3 with its rows, and
+// takes models; the database holds the models table to its checks past varsam too.
+TEST_CASE("store: sqlite: a store of schema version 2 migrates, gaining the models table",
+          "[store]") {
+  TempDir dir;
+  REQUIRE(internal::InitSqlite(dir.Store(), 2).ok());
+  {
+    RawDb reg(PartFile(dir.Store(), Part::kRegister));
+    CHECK(reg.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"2"});
+    CHECK(reg.Column("SELECT name FROM sqlite_master WHERE name = 'models'").empty());
+    REQUIRE(reg.Exec(Cat({"INSERT INTO episodes VALUES ('", Pseudonym(1),
+                          "', 1, '25-34', '', '01', 'insats', '', '2026', '', 'improved', 9)"})) ==
+            SQLITE_OK);
+  }
+  StoreOptions existing;
+  existing.create = false;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Store(), existing);
+  auto info = store->Info();
+  REQUIRE(info.ok());
+  for (const PartInfo& p : info->parts) CHECK(p.schema_version == 3);
+  CHECK(Rows(*store, Part::kRegister, "episodes") == 1);
+  REQUIRE(store->PutModel(MakeModel(5, "2026-07-01T00:00:00Z")).ok());
+  CHECK(store->GetModel(MakeModel(5, "").id).ok());
+  store.reset();
+  RawDb reg(PartFile(dir.Store(), Part::kRegister));
+  CHECK(reg.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"3"});
+  for (const char* values :
+       {"('0123', '" /* short id */, "('0000000000000000000000000000000X', '"}) {
+    INFO(values);
+    CHECK(reg.Exec(Cat({"INSERT INTO models VALUES ", values, std::string(64, 'a'),
+                        "', 'register_trained', 'x', '2026-07-01T00:00:00Z', '{}')"})) !=
+          SQLITE_OK);
+  }
+  CHECK(reg.Exec(Cat({"INSERT INTO models VALUES ('", std::string(32, 'b'), "', '",
+                      std::string(64, 'a'), "', 'oracle', 'x', '2026-07-01T00:00:00Z', '{}')"})) !=
+        SQLITE_OK);
+  CHECK(reg.Column("SELECT count(*) FROM models") == std::vector<std::string>{"1"});
 }
 
 TEST_CASE("store: sqlite: a store newer than this library is refused, naming the version",

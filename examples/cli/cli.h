@@ -59,6 +59,7 @@ void AddPolicyCommand(CLI::App& app, int* exit_code);
 void AddAuditCommand(CLI::App& app, int* exit_code);
 void AddAnonymizeCommand(CLI::App& app, int* exit_code);
 void AddRegisterCommand(CLI::App& app, int* exit_code);
+void AddModelCommand(CLI::App& app, int* exit_code);
 
 }  // namespace varsam::cli
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,8 +21,10 @@
 #include "varsam/audit.h"
 #include "varsam/core.h"
 #include "varsam/engine.h"
+#include "varsam/geo.h"
 #include "varsam/ident.h"
 #include "varsam/instruments.h"
+#include "varsam/models.h"
 #include "varsam/store.h"
 #include "varsam/submission.h"
 #include "varsam/synth.h"
@@ -315,10 +318,163 @@ int RegisterDemo(const std::string& location, const std::vector<synth::ClientRec
   return kExitOk;
 }
 
+// Models learned from the register just filled: an analyst trains a model of dropout from an
+// intervention (its card's headline numbers and fairness table), a case officer applies it to
+// one client's intervention (an open suggestion with its reasons), and the same model is
+// refused in a report case (reports-evidence-only).
+constexpr std::string_view kDemoSpec = R"({
+  "target": "dropout",
+  "population": {"case_kinds": ["insats"]},
+  "features": ["age_band", "sex", "region", "intervention",
+               {"feature": "intake_total", "instrument": "ors", "bins": 4}],
+  "fairness": {"bootstrap": 100},
+  "learner": {"kind": "logistic", "l2": [0.3, 3, 30], "folds": 5, "seed": 1},
+  "min_support": 10
+})";
+
+std::string Pct(double p) {
+  return std::isfinite(p) ? absl::StrFormat("%.1f %%", 100 * p) : std::string("-");
+}
+std::string Num(double x) { return std::isfinite(x) ? absl::StrFormat("%.3f", x) : "-"; }
+
+// The county of a postal code (SCB), "" when unknown.
+std::string CountyOf(std::string_view postal_code) {
+  const auto geography = geo::Embedded();
+  if (!geography.ok()) return "";
+  for (const geo::PostalCode& code : (*geography)->postal_codes) {
+    if (code.code == postal_code) {
+      return (*geography)->municipalities[code.municipality].county_code;
+    }
+  }
+  return "";
+}
+
+int ModelDemo(const std::string& location, const std::vector<synth::ClientRecord>& clients) {
+  engine::EngineOptions options;
+  options.store = location;
+  options.key = [](std::span<std::uint8_t, 32> out) {
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0xA5 ^ i);
+    return absl::OkStatus();
+  };
+  auto opened = engine::Engine::Open(std::move(options));
+  if (!opened.ok()) return Fail(opened.status());
+  engine::Engine& varsam = **opened;
+
+  const auto analyst = access::ParseContext(
+      R"({"actor": "u-4", "role": "analytiker", "organisation": {"kind": "socialnamnd",
+          "id": "0180"}, "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"})");
+  if (!analyst.ok()) return Fail(analyst.status());
+  const auto spec = models::ParseModelSpec(kDemoSpec);
+  if (!spec.ok()) return Fail(spec.status());
+  const auto kept = varsam.TrainModel(*analyst, *spec, "Avbrott i insats (syntetiskt register)");
+  if (!kept.ok()) return Fail(kept.status());
+  const models::ModelFile& file = kept->file;
+  const models::Evaluation& e = file.calibrated_evaluation;
+  std::cout << "ALLOW an analyst trains a model of dropout from an intervention, from the "
+               "register only:\n      "
+            << file.training.rows << " episodes of " << file.training.pseudonyms
+            << " pseudonyms; every coefficient covers at least " << file.spec.min_support
+            << " of them\n      model " << kept->id << ", sha256 " << file.sha256.substr(0, 16)
+            << "… (in the audit log)\n";
+  std::cout << "      out of fold, recalibrated: AUC " << Num(e.auc) << " [" << Num(e.auc_low)
+            << ", " << Num(e.auc_high) << "], Brier " << Num(e.brier) << ", ECE " << Num(e.ece)
+            << ", calibration slope " << Num(e.calibration_slope) << "\n";
+  std::cout << "      fairness by group (intervals on the card; error rates at the threshold "
+            << Pct(file.fairness.threshold) << "):\n";
+  std::cout << absl::StrFormat("      %-8s %-8s %6s %9s %7s %7s %7s\n", "feature", "group", "n",
+                               "base", "AUC", "FPR", "FNR");
+  std::size_t regions = 0, regions_suppressed = 0;
+  std::string suppressed;  // the groups below k, which show no numbers
+  for (const models::GroupMetrics& g : file.fairness.groups) {
+    if (g.feature == "region") {
+      ++regions;
+      regions_suppressed += g.suppressed ? 1 : 0;
+      continue;
+    }
+    if (g.suppressed) {
+      suppressed += Cat({suppressed.empty() ? "" : ", ", g.feature, " ", g.group});
+      continue;
+    }
+    std::cout << absl::StrFormat("      %-8s %-8s %6d %9s %7s %7s %7s\n", g.feature, g.group,
+                                 g.count, Pct(g.base_rate.value), Num(g.auc.value),
+                                 Pct(g.false_positive_rate.value),
+                                 Pct(g.false_negative_rate.value));
+  }
+  if (!suppressed.empty()) {
+    std::cout << "      below k, no numbers shown: " << suppressed << "\n";
+  }
+  std::cout << "      region: " << regions << " counties (" << regions_suppressed
+            << " below k), on the card\n";
+  for (std::size_t i = 0; i < file.fairness.gaps.size() && i < 3; ++i) {
+    const models::Gap& gap = file.fairness.gaps[i];
+    std::cout << "      largest gap: " << gap.metric << " by " << gap.feature << ", "
+              << gap.low_group << " vs " << gap.high_group << ": " << Num(gap.difference) << "\n";
+  }
+
+  // One client's intervention, as the officer's case system knows it.
+  const synth::ClientRecord* client = nullptr;
+  const synth::Case* intervention = nullptr;
+  std::optional<double> intake;
+  for (const synth::ClientRecord& record : clients) {
+    for (const synth::Case& c : record.cases) {
+      if (c.kind != "insats" || c.intervention.empty()) continue;
+      for (const store::Measurement& m : record.measurements) {
+        if (m.case_ref == c.id && m.instrument == "ors" && m.session == 1) intake = m.total;
+      }
+      if (!intake) continue;
+      client = &record;
+      intervention = &c;
+      break;
+    }
+    if (client != nullptr) break;
+  }
+  if (client == nullptr) return Fail(absl::InternalError("the demo has no intervention to show"));
+  const int band = intervention->age_at_start / 5 * 5;
+  nlohmann::ordered_json features;
+  features["age_band"] = Cat({std::to_string(band), "-", std::to_string(band + 4)});
+  features["sex"] = client->client.sex == ident::Sex::kMale ? "male" : "female";
+  features["region"] = CountyOf(client->client.postal_code);
+  features["intervention"] = intervention->intervention;
+  features["intake_total:ors"] = *intake;
+  const auto officer_in = [&](std::string_view kind, std::string_view ref, bool investigated) {
+    return access::ParseContext(Cat(
+        {R"({"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", )",
+         R"("id": "0180"}, "purpose": "handlaggning", "case": {"ref": ")", ref, R"(", "kind": ")",
+         kind, R"(", "led_to_investigation": )", investigated ? "true" : "false",
+         R"(, "client": ")", client->client.id, R"("}, "subject_client": ")", client->client.id,
+         R"(", "time": "2026-11-28T10:00:00Z"})"}));
+  };
+  const auto officer = officer_in("insats", intervention->id, true);
+  if (!officer.ok()) return Fail(officer.status());
+  const auto applied = varsam.ApplyModel(*officer, kept->id, DumpJson(features));
+  if (!applied.ok()) return Fail(applied.status());
+  const models::Prediction& p = applied->prediction;
+  std::cout << "ALLOW the case officer applies it to client " << client->client.id << "'s "
+            << intervention->intervention << " (" << DumpJson(features) << "):\n"
+            << "      probability of dropout " << Pct(p.probability) << " (observed in similar "
+            << "cases " << Pct(p.band_low) << " - " << Pct(p.band_high) << "), " << p.points_total
+            << " points\n";
+  for (const std::string& line : p.summary_en) std::cout << "      why: " << line << "\n";
+  for (const std::string& line : p.unknown_en) std::cout << "      not known: " << line << "\n";
+  std::cout << "      -> open suggestion " << applied->suggestion_id.substr(0, 12)
+            << "…: a suggestion; the officer decides\n";
+
+  const auto report = officer_in("anmalan", Cat({client->client.id, "-anmalan"}), false);
+  if (!report.ok()) return Fail(report.status());
+  const auto refused = varsam.ApplyModel(*report, kept->id, DumpJson(features));
+  if (refused.status().code() != absl::StatusCode::kPermissionDenied) {
+    return Fail(refused.ok() ? absl::InternalError("the report case was not refused")
+                             : refused.status());
+  }
+  std::cout << "DENY  the same model in a report of concern (anmälan) about the client\n      "
+            << refused.status().message() << "\n";
+  return kExitOk;
+}
+
 // A synthetic population of kDemoClients written into an embedded store (a temporary one,
 // removed afterwards, unless `store_dir` names where to keep it), then read back: what the
 // journal holds, one client's own measurements, a content-free audit event.
-constexpr std::size_t kDemoClients = 200;
+constexpr std::size_t kDemoClients = 1000;
 
 int StoreDemo(const std::string& store_dir) {
   namespace fs = std::filesystem;
@@ -397,6 +553,10 @@ int StoreDemo(const std::string& store_dir) {
   Section("The compilation register: pseudonymised, generalised, released k-anonymously");
   const int registered = RegisterDemo(dir.string(), sink.kept());
   if (registered != kExitOk) return registered;
+
+  Section("Models learned from the register: trained, explained, applied as a suggestion");
+  const int modelled = ModelDemo(dir.string(), sink.kept());
+  if (modelled != kExitOk) return modelled;
   if (!temporary) {
     std::cout << "Kept the store: varsam store info --store " << dir.string() << "\n";
   }

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   AddAuditCommand(app, &exit_code);
   AddAnonymizeCommand(app, &exit_code);
   AddRegisterCommand(app, &exit_code);
+  AddModelCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

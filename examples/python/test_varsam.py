@@ -1087,6 +1087,91 @@ class RegisterTest(unittest.TestCase):
                 self.assertEqual(engine.register_export(analyst, k=1)["report"]["records_in"], 2)
 
 
+class ModelTest(unittest.TestCase):
+    """Engine.model_train / model_apply / models and model_card (varsam_model_*): a register of
+    synthetic episodes of official test numbers, a model trained from it, applied in a case."""
+
+    SPEC = {"target": "dropout", "population": {"case_kinds": ["insats"]},
+            "features": ["age_band", "sex"], "fairness": {"bootstrap": 0},
+            "learner": {"kind": "logistic", "l2": 1, "folds": 3, "seed": 5}, "min_support": 5}
+
+    def cases(self) -> list[dict]:
+        """One case line per official test number of 1985-1995 (up to 600): dropout far more
+        often for men, as a synthetic rule (seeded, so the register is the same every run)."""
+        import random
+        rng = random.Random(20261205)
+        numbers = [n for n in load_test_numbers() if "1985" <= n[:4] <= "1995"][:600]
+        lines = []
+        for i, number in enumerate(numbers):
+            male = int(number[10]) % 2 == 1  # the sex digit
+            dropout = rng.random() < (0.6 if male else 0.2)
+            lines.append({
+                "case": {"ref": f"c-{i}", "kind": "insats", "led_to_investigation": True,
+                         "client": f"k-{i}"},
+                "episodes": [{"personnummer": number, "age": 25 + i % 30,
+                              "sex": "male" if male else "female", "postal_code": "11120",
+                              "intervention": "stodsamtal", "start": "2025-02-03",
+                              "end": "2025-09-30",
+                              "outcome": "dropout" if dropout else "completed"}]})
+        return lines
+
+    def test_train_apply_decide_and_card(self):
+        with tempfile.TemporaryDirectory() as store:
+            with varsam.Engine(store, key=TEST_KEY, key_epoch=1,
+                               pseudonym_key=lambda epoch: bytes(32 * [5])) as engine:
+                analyst = varsam.Context(dict(FOLLOW_UP, role="analytiker"))
+                out = engine.register_submit_cases(analyst, self.cases(), threads=2)
+                self.assertEqual(out["invalid"] + out["refused"], 0)
+
+                trained = engine.model_train(analyst, self.SPEC, title="Avbrott, syntetiskt")
+                self.assertRegex(trained["id"], "^[0-9a-f]{32}$")
+                self.assertEqual(trained["model"]["sha256"], trained["sha256"])
+                self.assertEqual(trained["model"]["name"], "Avbrott, syntetiskt")
+                self.assertEqual([m["id"] for m in engine.models(analyst)], [trained["id"]])
+                # The sex coefficient has the synthetic rule's sign: men drop out more.
+                coefficients = {c["name"]: c["estimate"]
+                                for c in trained["model"]["coefficients"]}
+                self.assertGreater(coefficients["sex=male"], 0)
+
+                officer = varsam.Context(dict(OFFICER, case=dict(OFFICER["case"], kind="insats")))
+                applied = engine.model_apply(officer, trained["id"],
+                                             {"age_band": "25-29", "sex": "male"})
+                self.assertEqual(applied["sha256"], trained["sha256"])
+                self.assertRegex(applied["suggestion"], "^[0-9a-f]{32}$")
+                self.assertGreater(applied["probability"], 0.3)
+                self.assertTrue(applied["summary_en"] and applied["summary_sv"])
+                open_ids = [s["id"] for s in engine.open_suggestions(officer)]
+                self.assertEqual(open_ids, [applied["suggestion"]])
+                engine.record_decision(officer, applied["suggestion"], "accepted", "Samtal bokat.")
+                self.assertEqual(engine.open_suggestions(officer), [])
+
+                report = varsam.Context(dict(OFFICER, case=dict(OFFICER["case"], kind="anmalan",
+                                                                led_to_investigation=False)))
+                with self.assertRaises(varsam.PermissionDenied) as cm:
+                    engine.model_apply(report, trained["id"], {"sex": "male"})
+                self.assertIn("reports-evidence-only", cm.exception.message)
+                with self.assertRaises(varsam.PermissionDenied) as cm:
+                    engine.model_train(analyst, dict(self.SPEC, features=["sex", "trade_union"]))
+                self.assertIn("never-union-features", cm.exception.message)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.model_apply(officer, "0" * 32, {})
+                self.assertEqual(cm.exception.status_name, "not_found")
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.model_train(analyst, dict(self.SPEC, min_support=1))
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+                self.assertIn("min_support", cm.exception.message)
+                self.assertEqual(len(engine.models(analyst)), 1)
+
+                card = varsam.model_card(trained["model"])
+                self.assertIn("Avbrott, syntetiskt", card)
+                html = varsam.model_card(json.dumps(trained["model"]), format="html")
+                self.assertIn("<svg", html)
+                changed = dict(trained["model"], name="Något annat")
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    varsam.model_card(changed)
+                self.assertEqual(cm.exception.status_name, "data_loss")
+
+
 class AnonymizeTest(unittest.TestCase):
     """varsam.anonymize: official test numbers, names, example.se addresses."""
 

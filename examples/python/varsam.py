@@ -115,6 +115,7 @@ __all__ = [
     "Engine",
     "policy_check",
     "anonymize",
+    "model_card",
 ]
 
 # ---- Constants mirrored from capi/varsam.h -------------------------------------------------
@@ -337,6 +338,16 @@ def _declare_engine(lib: ctypes.CDLL, c_status) -> None:
         "varsam_engine_audit_prove_consistency": (
             [handle, handle, ctypes.c_int64, ctypes.c_int64, out_json], c_status),
         "varsam_engine_audit_public_key": ([handle, ctypes.c_char_p], c_status),
+        "varsam_model_train": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, out_json],
+            c_status),
+        "varsam_model_add": ([handle, handle, ctypes.c_char_p, ctypes.c_size_t, out_json], c_status),
+        "varsam_model_apply": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, out_json],
+            c_status),
+        "varsam_model_list": ([handle, handle, out_json], c_status),
+        "varsam_model_card": (
+            [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, out_json], c_status),
         "varsam_anonymize": (
             [ctypes.c_char_p, ctypes.c_size_t, _PSEUDONYM_KEY_CALLBACK, ctypes.c_void_p,
              out_json],
@@ -1329,12 +1340,61 @@ class Engine:
         return self._json_call("varsam_register_export", self._ptr(), context._ptr(), data,
                                len(data))
 
+    def model_train(self, context: Context, spec, title: str | None = None) -> dict:
+        """Action "model.train" (varsam_model_train): trains a model from the register's rows by
+        ``spec`` (a mapping or JSON text; docs/models.md, "The specification") and keeps it
+        beside the register. Returns {"id", "sha256", "model": <the model file>}. Raises
+        PermissionDenied naming the rule (a private provider; a spec naming trade_union or
+        another special category), VarsamError invalid_argument naming the spec's field."""
+        data = _json_arg(spec, "spec")
+        name = None if title is None else _c_text(title, "title")
+        return self._json_call("varsam_model_train", self._ptr(), context._ptr(), data, len(data),
+                               name)
+
+    def model_add(self, context: Context, model) -> dict:
+        """Action "model.train" (varsam_model_add): keeps a host's evidence-based model file
+        (a mapping or JSON text) beside the register. Returns {"id", "sha256", "model"}."""
+        data = _json_arg(model, "model")
+        return self._json_call("varsam_model_add", self._ptr(), context._ptr(), data, len(data))
+
+    def model_apply(self, context: Context, model_id: str, case) -> dict:
+        """Action "model.apply" (varsam_model_apply): applies the kept model ``model_id`` to one
+        case's features ({"age_band": "18-24", "sex": "female", ...}). Returns the prediction
+        with its explanation and "suggestion": the id of the open suggestion stored for it, or
+        None when it was applied in memory (an evidence-based model in an anmälan or
+        förhandsbedömning). A register-trained model in such a case raises PermissionDenied
+        (reports-evidence-only); an unknown id VarsamError not_found."""
+        data = _json_arg(case, "case")
+        return self._json_call("varsam_model_apply", self._ptr(), context._ptr(),
+                               _c_text(model_id, "model_id"), data, len(data))
+
+    def models(self, context: Context) -> list[dict]:
+        """Action "insight.query" (varsam_model_list): the kept models, [{"id", "sha256",
+        "kind", "title", "created"}], oldest first."""
+        return self._json_call("varsam_model_list", self._ptr(), context._ptr())
+
     @property
     def audit_public_key(self) -> str:
         """The audit public key (raw Ed25519) as 64 hex digits."""
         buffer = ctypes.create_string_buffer(65)
         _check(lib.varsam_engine_audit_public_key(self._ptr(), buffer))
         return buffer.value.decode("ascii")
+
+
+def model_card(model, format: str = "markdown") -> str:
+    """The card of a model file (a mapping or JSON text) as "markdown" or "html"
+    (varsam_model_card; no engine). Raises VarsamError data_loss when the file's hash does not
+    match its content."""
+    data = _json_arg(model, "model")
+    out = ctypes.c_void_p()
+    try:
+        _check(lib.varsam_model_card(data, len(data), _c_text(format, "format"),
+                                     ctypes.byref(out)))
+        if not out.value:
+            raise VarsamError(Status.INTERNAL, "varsam_model_card returned OK without a result")
+        return ctypes.string_at(out.value).decode("utf-8")
+    finally:
+        lib.varsam_free(out)
 
 
 def _dates_as_text(value):

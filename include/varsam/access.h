@@ -12,8 +12,9 @@
 // an id, effect, actions, conditions on the context, citation, dates of effect and an
 // explanation in Swedish and English. The rule in force is chosen by the event's date in
 // Sweden (Europe/Stockholm), so both regimes around 1 July 2025 live side by side. A host adds
-// its own packs; rules marked floor (`never-union`, `human-decides`, `reports-stay-out`) cannot
-// be redefined or disabled by a host pack. Packs are compiled to bit masks at load: Decide
+// its own packs; rules marked floor (`never-union`, `never-union-features`, `human-decides`,
+// `reports-stay-out`) cannot be redefined or disabled by a host pack, and rules marked
+// lift_needs_reason only with a recorded reason. Packs are compiled to bit masks at load: Decide
 // allocates nothing.
 //
 // Thread safety: a PolicySet is immutable after loading and may be used from any number of
@@ -79,6 +80,19 @@ enum class Action : std::uint8_t {
 };
 enum class ModelKind : std::uint8_t { kEvidenceBased, kRegisterTrained };
 enum class FieldClass : std::uint8_t { kOrdinary, kSensitive, kTradeUnion };
+// A class of feature a model's specification names that must not be a model's input, nor a
+// proxy for one (varsam/models.h, kProtectedClasses): special categories of personal data
+// (GDPR art 9) and what stood in for them in failed models — dual nationality in the Dutch
+// childcare-benefits risk model, disability diagnoses and benefit receipt in the Allegheny
+// Family Screening Tool (docs/legal-basis.md, the `no-*-proxies` rules).
+enum class FeatureClass : std::uint8_t {
+  kNationality,
+  kEthnicOrigin,
+  kDisability,
+  kHealthDiagnosis,
+  kEconomicAssistance,
+  kTradeUnion,
+};
 // How a journal read finds its records: `earlier_reports` is a search by name or number among
 // earlier reports that did not lead to an investigation (SoLPUF).
 enum class Lookup : std::uint8_t { kEarlierReports };
@@ -90,6 +104,7 @@ inline constexpr int kOrgKindCount = 2;
 inline constexpr int kPurposeCount = 8;
 inline constexpr int kCaseKindCount = 5;
 inline constexpr int kActionCount = 11;
+inline constexpr int kFeatureClassCount = 6;
 
 // The glossary id of each value ("handlaggare", "journal.read", ...), and the reverse.
 std::string_view Name(Role value);
@@ -99,6 +114,7 @@ std::string_view Name(CaseKind value);
 std::string_view Name(Action value);
 std::string_view Name(ModelKind value);
 std::string_view Name(FieldClass value);
+std::string_view Name(FeatureClass value);
 std::string_view Name(Lookup value);
 std::string_view Name(ReportAbout value);
 std::optional<Role> ParseRole(std::string_view id);
@@ -107,6 +123,7 @@ std::optional<Purpose> ParsePurpose(std::string_view id);
 std::optional<CaseKind> ParseCaseKind(std::string_view id);
 std::optional<Action> ParseAction(std::string_view id);
 std::optional<FieldClass> ParseFieldClass(std::string_view id);
+std::optional<FeatureClass> ParseFeatureClass(std::string_view id);
 
 // ---- The context of a call --------------------------------------------------------------------
 
@@ -163,10 +180,20 @@ struct Resource {
   std::optional<FieldClass> field_class;  // for register.submit / register.export
   std::optional<Lookup> lookup;           // for journal.read
   std::optional<ReportAbout> report_about;
+  // For model.train: every class of feature the model's specification names, one bit per
+  // FeatureClass (1 << value); 0 when it names none. A set: a condition on
+  // `resource.feature_class` holds when it holds for some class named (`not_in` also when none
+  // is).
+  std::uint8_t feature_classes = 0;
+
+  void AddFeatureClass(FeatureClass c) {
+    feature_classes = static_cast<std::uint8_t>(feature_classes | (1u << static_cast<unsigned>(c)));
+  }
 };
 
 // {"model_kind": "evidence_based", "decider_role": "handlaggare", "field_class": "trade_union",
-//  "lookup": "earlier_reports", "report_about": "child"}; every key optional, unknown refused.
+//  "lookup": "earlier_reports", "report_about": "child", "feature_classes": ["nationality"]};
+// every key optional, unknown refused.
 absl::StatusOr<Resource> ParseResource(std::string_view json);
 
 // ---- Policy packs -----------------------------------------------------------------------------
@@ -193,6 +220,17 @@ struct Rule {
   std::string explanation_sv;
   std::string explanation_en;
   bool floor = false;
+  // A host pack may disable this rule only with a recorded reason ("disable": [{"rule": id,
+  // "reason": "..."}]); PolicySet::lifts() keeps it.
+  bool lift_needs_reason = false;
+};
+
+// A built-in or earlier rule a host pack disabled, and why (the reason as the pack gives it;
+// "" where the rule did not ask for one).
+struct Lift {
+  std::string rule;
+  std::string pack;  // the host pack that disabled it
+  std::string reason;
 };
 
 inline constexpr int kMaxRules = 256;
@@ -229,10 +267,11 @@ class PolicySet {
   // The ids of the built-in packs.
   static std::vector<std::string> BuiltinPacks();
 
-  // Adds a host's pack (the same format, plus an optional "disable": [rule ids] of earlier
-  // packs' non-floor rules). InvalidArgument naming the pack, rule and field when the pack
-  // is malformed, uses an unknown attribute or action, repeats an id already loaded, or tries
-  // to redefine or disable a floor rule. On error the set is unchanged.
+  // Adds a host's pack (the same format, plus an optional "disable": [rule id or {"rule": id,
+  // "reason": text}, ...] of earlier packs' non-floor rules). InvalidArgument naming the pack,
+  // rule and field when the pack is malformed, uses an unknown attribute or action, repeats an
+  // id already loaded, tries to redefine or disable a floor rule, or disables a rule marked
+  // lift_needs_reason without a reason. On error the set is unchanged.
   absl::Status LoadHostPack(std::string_view json);
 
   // The decision for `action` by `context` on `resource`. Never allocates.
@@ -247,6 +286,12 @@ class PolicySet {
   std::vector<const Rule*> rules() const;
   // The loaded packs' ids, in load order.
   const std::vector<std::string>& packs() const { return packs_; }
+  // The rules host packs disabled, in load order, with their reasons.
+  const std::vector<Lift>& lifts() const { return lifts_; }
+  // The lifted rules that would have applied to this call had they not been disabled, with
+  // their packs and reasons: what a caller records beside the decision (the engine names
+  // them in the call's audit event). Allocates.
+  std::vector<Lift> LiftsFor(const Context& context, Action action, const Resource& resource) const;
 
   struct Compiled;  // the masks of one rule (src/access/policy.cc)
 
@@ -254,6 +299,7 @@ class PolicySet {
   absl::Status Add(std::string_view json, bool host);
 
   std::vector<std::string> packs_;
+  std::vector<Lift> lifts_;
   std::vector<Rule> rules_;
   std::vector<Compiled> compiled_;
 };
@@ -261,7 +307,7 @@ class PolicySet {
 // Masks a rule compiles into: one bit per value of each attribute, plus one for "absent".
 struct PolicySet::Compiled {
   std::uint16_t actions = 0;
-  std::uint16_t masks[12] = {};
+  std::uint16_t masks[13] = {};
   std::int64_t from_day = 0;  // days since the civil epoch, inclusive
   std::int64_t to_day = 0;
   bool forbid = false;

@@ -24,6 +24,12 @@
 // suggestion a decision is about is looked up before the guard (its client is an attribute the
 // decision needs, as in Cedar's entity loading); nothing of it is returned unless allowed.
 //
+// Models (docs/models.md, "Through the engine"): TrainModel learns a model from the register's
+// rows only (never the journal) and keeps its file beside the register; ApplyModel applies a
+// kept model to one case and stores what it says as an open suggestion, like a flag, which only
+// an officer's RecordDecision closes. The model's SHA-256 is in the audit log for its training
+// and for every application.
+//
 // The register: SubmitToRegister pseudonymises (keyed, per key epoch, with the
 // host's keys) and generalises case episodes into the compilation register; ExportRegister
 // releases its episodes k-anonymously. Both are guarded like every other call
@@ -41,6 +47,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -59,6 +66,7 @@
 #include "varsam/hierarchy.h"
 #include "varsam/instruments.h"
 #include "varsam/kanonymity.h"
+#include "varsam/models.h"
 #include "varsam/pseudonym.h"
 #include "varsam/store.h"
 #include "varsam/submission.h"
@@ -139,6 +147,43 @@ struct RegisterRelease {
   anonymize::PrivacyModel model;               // what the release was made under
   store::EpisodeFilter filter;                 // and for which episodes
 };
+
+// ---- Models -----------------------------------------------------------------------------------
+
+// A model the engine trained or took in, as kept beside the register.
+struct KeptModel {
+  std::string id;          // random 128-bit id, 32 lower-case hex digits
+  models::ModelFile file;  // sha256 filled
+  std::string json;        // the model file as kept ("varsam-model/1", canonical)
+};
+
+// What TrainModel is doing, for a progress display: a stage ("reading the register",
+// "building the training set", "fitting", "assessing fairness", "keeping the model") and, for
+// the first, the register rows read so far (else 0). Called on the calling thread.
+using TrainProgress = std::function<void(std::string_view stage, std::int64_t rows)>;
+
+// One application of a model to one case.
+struct ModelApplication {
+  std::string model_id;
+  std::string model_sha256;
+  models::ModelKind kind = models::ModelKind::kRegisterTrained;
+  std::string model_name;
+  // The open suggestion stored for it; "" when nothing was stored: an evidence-based model in
+  // an anmälan or förhandsbedömning is applied in memory only (docs/legal-basis.md,
+  // `reports-evidence-only`).
+  std::string suggestion_id;
+  models::Prediction prediction;
+};
+
+// {"model", "sha256", "kind", "name", "suggestion" (id or null), "probability" (null for an
+// evidence-based model), "raw_probability", "base_log_odds", "band": [low, high], "points",
+// "points_label", "parts": [{"feature", "level", "log_odds", "points"}, ...], "summary_sv",
+// "summary_en", "unknown_sv", "unknown_en"}. The stored suggestion's content is the same
+// without "suggestion".
+nlohmann::ordered_json ModelApplicationJson(const ModelApplication& application);
+
+// A kept model as listed: {"id", "sha256", "kind", "title", "created"}.
+nlohmann::ordered_json ModelListingJson(const store::StoredModel& model);
 
 // ---- JSON forms of the register calls (the C API's and `varsam register`'s; keys stable) ------
 
@@ -289,6 +334,48 @@ class Engine {
   // no generalisation satisfies the model.
   absl::StatusOr<RegisterRelease> ExportRegister(const access::Context& context,
                                                  const RegisterExportOptions& options);
+
+  // Action `model.train` with resource.feature_class = the spec's protected classes (the
+  // policy refuses trade-union membership by the floor and the other special categories by
+  // default rules: docs/legal-basis.md). Reads the register's episodes and the measurements of
+  // the instruments the spec uses (streamed from the register part, never the journal),
+  // builds the training set, fits, recalibrates, assesses fairness by group, makes the model
+  // file (named `title`, or after its target when empty; trained at the context's time) and
+  // keeps it beside the register under a new random id. Two audit events: the decision before
+  // any work ("model training", with "; lifted <rule> by <pack>" for each rule a host pack
+  // lifted that the call relies on: access::PolicySet::LiftsFor), and "trained model <id>
+  // sha256 <hash>" before the model is kept (fail closed: without that event nothing is
+  // kept). The models component's errors as they are
+  // (InvalidArgument for a spec the register cannot serve, FailedPrecondition for data that
+  // cannot be fitted); nothing is kept on any error.
+  absl::StatusOr<KeptModel> TrainModel(const access::Context& context,
+                                       const models::ModelSpec& spec, std::string_view title = {},
+                                       const TrainProgress& progress = nullptr);
+
+  // Action `model.train`: keeps a host's evidence-based model file (a published checklist or
+  // points model, models::ParseModelFile's "varsam-model/1" of kind evidence_based) beside the
+  // register under a new random id, so that ApplyModel can use it; audited with its hash.
+  // InvalidArgument for a file that is not evidence-based or does not parse; DataLoss for a
+  // hash that does not match.
+  absl::StatusOr<KeptModel> AddEvidenceModel(const access::Context& context,
+                                             std::string_view model_json);
+
+  // Action `model.apply` with resource.model_kind and resource.feature_class of the kept model
+  // (looked up before the guard, as RecordDecision looks up its suggestion): applies it to the
+  // case's features (models::ParseCaseFeatures' JSON) and, in any case but an anmälan or
+  // förhandsbedömning, stores the prediction with its explanation as an open suggestion (kind
+  // "model", about the context's subject client and case) that only an officer's decision
+  // closes. The audit event holds "model <id> sha256 <hash>". A register-trained model in an
+  // anmälan or förhandsbedömning is PermissionDenied by `reports-evidence-only`; an unknown id
+  // is NotFound after the audited decision; nothing is stored on any error.
+  absl::StatusOr<ModelApplication> ApplyModel(const access::Context& context,
+                                              std::string_view model_id,
+                                              std::string_view case_features_json);
+
+  // Action `insight.query`: the kept models in (created, id) order, without their files, until
+  // `row` returns false.
+  absl::Status ListModels(const access::Context& context,
+                          absl::FunctionRef<bool(const store::StoredModel&)> row);
 
   // Whether a suggestion is still open (has no decision); action `journal.read`.
   absl::StatusOr<bool> IsOpen(const access::Context& context, std::string_view suggestion_id);

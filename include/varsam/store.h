@@ -50,7 +50,8 @@ namespace varsam::store {
 // forward (in one transaction per part); a newer one is refused with FailedPrecondition.
 // Version 2 holds every vocabulary column to the same set, and the register's pseudonyms, age
 // bands and periods to the same forms, in both databases (docs/storage.md, "The vocabularies").
-inline constexpr int kSchemaVersion = 2;
+// Version 3 adds the models table beside the register (docs/storage.md, "Models").
+inline constexpr int kSchemaVersion = 3;
 
 enum class Part : std::uint8_t { kJournal, kRegister, kAudit };
 std::string_view PartName(Part part);  // "journal", "register", "audit"
@@ -236,6 +237,30 @@ absl::Status ValidateEpisode(const EpisodeRow& row, const RegisterVocabulary& vo
 absl::Status ValidateRegisterMeasurement(const RegisterMeasurementRow& row,
                                          const RegisterVocabulary& vocabulary);
 
+// ---- Models beside the register ---------------------------------------------------------------
+//
+// A model learned from the register (varsam/models.h) is kept beside the rows it was learned
+// from, in the register part: its file holds only aggregates (coefficients of levels that
+// cover at least k pseudonyms, counts and metrics of groups of at least k), never a row, a
+// pseudonym or a client.
+
+// The kinds of model a store keeps (varsam/models.h, ModelKind).
+inline constexpr std::string_view kModelKinds[] = {"register_trained", "evidence_based"};
+
+struct StoredModel {
+  std::string id;          // random 128-bit id: 32 lower-case hex digits, chosen by the caller
+  std::string sha256;      // the model file's SHA-256: 64 lower-case hex digits
+  std::string kind;        // one of kModelKinds
+  std::string title;       // for people: what the model predicts, for whom
+  std::string created;     // RFC 3339 UTC, "2026-12-04T20:00:00Z"
+  std::string model_json;  // the model file ("varsam-model/1")
+};
+
+// OK, or InvalidArgument naming the field (never its value): the id and hash in their hex
+// forms, the kind one of kModelKinds, the title non-empty UTF-8 without NUL (at most 200
+// bytes), created "YYYY-MM-DDTHH:MM:SSZ", the model JSON non-empty UTF-8 without NUL.
+absl::Status ValidateStoredModel(const StoredModel& model);
+
 // ---- The audit store --------------------------------------------------------------------------
 
 struct AuditEvent {
@@ -329,6 +354,14 @@ class Store {
   virtual absl::Status ForEachRegisterMeasurement(
       std::string_view instrument, absl::FunctionRef<bool(const RegisterMeasurementRow&)> row) = 0;
 
+  // Models, in the register part. PutModel validates (ValidateStoredModel) and writes one
+  // model; AlreadyExists when the id is taken. GetModel: NotFound when there is none.
+  // ForEachModel calls `row` for each model in (created, id) order, with model_json left
+  // empty (GetModel reads it), until `row` returns false.
+  absl::Status PutModel(const StoredModel& model);
+  virtual absl::StatusOr<StoredModel> GetModel(std::string_view id) = 0;
+  virtual absl::Status ForEachModel(absl::FunctionRef<bool(const StoredModel&)> row) = 0;
+
   // Audit. AppendAudit returns the new event's seq once it is durable; a batch gets
   // consecutive seqs, all or none.
   virtual absl::StatusOr<std::int64_t> AppendAudit(std::string_view payload) = 0;
@@ -351,6 +384,7 @@ class Store {
   virtual absl::StatusOr<std::int64_t> WriteDecision(const Decision& decision) = 0;
   virtual absl::Status WriteEpisodes(std::span<const EpisodeRow> rows) = 0;
   virtual absl::Status WriteRegisterMeasurements(std::span<const RegisterMeasurementRow> rows) = 0;
+  virtual absl::Status WriteModel(const StoredModel& model) = 0;
 
  private:
   RegisterVocabulary vocabulary_;

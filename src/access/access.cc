@@ -92,6 +92,7 @@ std::string_view Name(CaseKind value) { return NameIn(internal::kCaseKindNames, 
 std::string_view Name(Action value) { return NameIn(internal::kActionNames, value); }
 std::string_view Name(ModelKind value) { return NameIn(internal::kModelKindNames, value); }
 std::string_view Name(FieldClass value) { return NameIn(internal::kFieldClassNames, value); }
+std::string_view Name(FeatureClass value) { return NameIn(internal::kFeatureClassNames, value); }
 std::string_view Name(Lookup value) { return NameIn(internal::kLookupNames, value); }
 std::string_view Name(ReportAbout value) { return NameIn(internal::kReportAboutNames, value); }
 std::optional<Role> ParseRole(std::string_view id) {
@@ -111,6 +112,9 @@ std::optional<Action> ParseAction(std::string_view id) {
 }
 std::optional<FieldClass> ParseFieldClass(std::string_view id) {
   return ParseIn<FieldClass>(internal::kFieldClassNames, id);
+}
+std::optional<FeatureClass> ParseFeatureClass(std::string_view id) {
+  return ParseIn<FeatureClass>(internal::kFeatureClassNames, id);
 }
 
 bool Context::SameClient() const {
@@ -230,7 +234,8 @@ nlohmann::ordered_json ToJson(const Decision& decision) {
 absl::StatusOr<Resource> ParseResource(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "resource"));
   VARSAM_RETURN_IF_ERROR(CheckJsonKeys(
-      root, "resource", {"model_kind", "decider_role", "field_class", "lookup", "report_about"}));
+      root, "resource",
+      {"model_kind", "decider_role", "field_class", "lookup", "report_about", "feature_classes"}));
   Resource resource;
   VARSAM_ASSIGN_OR_RETURN(resource.model_kind,
                           Glossary<ModelKind>(root, "model_kind", "resource.model_kind",
@@ -246,6 +251,17 @@ absl::StatusOr<Resource> ParseResource(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(resource.report_about,
                           Glossary<ReportAbout>(root, "report_about", "resource.report_about",
                                                 internal::kReportAboutNames, true));
+  if (const auto classes = root.find("feature_classes"); classes != root.end()) {
+    if (!classes->is_array()) {
+      return InvalidField("resource.feature_classes", "must be an array of feature classes");
+    }
+    for (const json& name : *classes) {
+      const std::optional<FeatureClass> c =
+          name.is_string() ? ParseFeatureClass(name.get<std::string>()) : std::nullopt;
+      if (!c) return InvalidField("resource.feature_classes", "holds an unknown feature class");
+      resource.AddFeatureClass(*c);
+    }
+  }
   return resource;
 }
 

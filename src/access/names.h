@@ -26,12 +26,16 @@ inline constexpr std::string_view kModelKindNames[] = {"evidence_based", "regist
 inline constexpr std::string_view kFieldClassNames[] = {"ordinary", "sensitive", "trade_union"};
 inline constexpr std::string_view kLookupNames[] = {"earlier_reports"};
 inline constexpr std::string_view kReportAboutNames[] = {"child", "adult"};
+inline constexpr std::string_view kFeatureClassNames[] = {"nationality",         "ethnic_origin",
+                                                          "disability",          "health_diagnosis",
+                                                          "economic_assistance", "trade_union"};
 
 static_assert(std::size(kRoleNames) == kRoleCount);
 static_assert(std::size(kOrgKindNames) == kOrgKindCount);
 static_assert(std::size(kPurposeNames) == kPurposeCount);
 static_assert(std::size(kCaseKindNames) == kCaseKindCount);
 static_assert(std::size(kActionNames) == kActionCount);
+static_assert(std::size(kFeatureClassNames) == kFeatureClassCount);
 
 }  // namespace varsam::access::internal
 

@@ -48,6 +48,8 @@ const Attribute kAttributes[] = {
     {"resource.field_class", internal::kFieldClassNames, false},
     {"resource.lookup", internal::kLookupNames, false},
     {"resource.report_about", internal::kReportAboutNames, false},
+    // A set (Resource::feature_classes): a condition holds when it holds for one member.
+    {"resource.feature_class", internal::kFeatureClassNames, false},
 };
 constexpr size_t kAttributeCount = std::size(kAttributes);
 static_assert(kAttributeCount == std::size(PolicySet::Compiled{}.masks));
@@ -85,6 +87,7 @@ class Reader {
   std::vector<Rule> rules;
   std::vector<PolicySet::Compiled> masks;
   std::vector<std::string> disable;
+  std::vector<std::string> reasons;  // one per disable entry
 
  private:
   absl::Status Error(std::string_view path, std::string_view message) const {
@@ -167,19 +170,32 @@ absl::Status Reader::Read(const json& root) {
     if (!off->is_array()) return Error("disable", "must be an array of rule ids");
     for (size_t i = 0; i < off->size(); ++i) {
       const std::string at = Cat({"disable[", std::to_string(i), "]"});
-      const json& id = (*off)[i];
-      if (!id.is_string()) return Error(at, "must be a rule id");
-      const auto it = std::find_if(loaded_.begin(), loaded_.end(), [&](const Rule& rule) {
-        return rule.id == id.get<std::string>();
-      });
-      if (it == loaded_.end()) {
-        return Error(at, Cat({"no rule ", Quote(id.get<std::string>()), " in an earlier pack"}));
+      const json& entry = (*off)[i];
+      std::string id, reason;
+      if (entry.is_string()) {
+        id = entry.get<std::string>();
+      } else if (entry.is_object()) {
+        VARSAM_RETURN_IF_ERROR(Keys(entry, at, {"rule", "reason"}));
+        VARSAM_ASSIGN_OR_RETURN(id, String(entry, "rule", at));
+        VARSAM_ASSIGN_OR_RETURN(reason, String(entry, "reason", at));
+      } else {
+        return Error(at, "must be a rule id or {\"rule\": id, \"reason\": text}");
       }
+      const auto it = std::find_if(loaded_.begin(), loaded_.end(),
+                                   [&](const Rule& rule) { return rule.id == id; });
+      if (it == loaded_.end())
+        return Error(at, Cat({"no rule ", Quote(id), " in an earlier pack"}));
       if (it->floor) {
         return Error(at, Cat({"rule ", Quote(it->id), " is a floor rule of pack ", Quote(it->pack),
                               " and cannot be disabled"}));
       }
+      if (it->lift_needs_reason && reason.empty()) {
+        return Error(at, Cat({"rule ", Quote(it->id),
+                              " may be lifted only with a recorded reason: {\"rule\": ",
+                              Quote(it->id), ", \"reason\": ...}"}));
+      }
       disable.push_back(it->id);
+      reasons.push_back(std::move(reason));
     }
   }
   if (!host_ && !disable.empty()) return Error("disable", "only a host pack may disable rules");
@@ -190,7 +206,7 @@ absl::Status Reader::ReadRule(const json& value, std::string_view index_path,
                               std::set<std::string>& ids) {
   VARSAM_RETURN_IF_ERROR(Keys(value, index_path,
                               {"id", "effect", "floor", "actions", "when", "citation", "valid_from",
-                               "valid_to", "explanation"}));
+                               "valid_to", "explanation", "lift_needs_reason"}));
   Rule rule;
   rule.pack = pack;
   VARSAM_ASSIGN_OR_RETURN(rule.id, String(value, "id", index_path));
@@ -228,6 +244,15 @@ absl::Status Reader::ReadRule(const json& value, std::string_view index_path,
   }
   if (rule.floor && rule.effect != Effect::kForbid) {
     return Error(Cat({path, ".floor"}), "only a forbid rule can be a floor rule");
+  }
+  if (const auto lift = value.find("lift_needs_reason"); lift != value.end()) {
+    if (!lift->is_boolean()) {
+      return Error(Cat({path, ".lift_needs_reason"}), "must be true or false");
+    }
+    rule.lift_needs_reason = lift->get<bool>();
+  }
+  if (rule.lift_needs_reason && rule.floor) {
+    return Error(Cat({path, ".lift_needs_reason"}), "a floor rule cannot be lifted at all");
   }
 
   const auto actions = value.find("actions");
@@ -367,10 +392,11 @@ absl::Status PolicySet::Add(std::string_view text, bool host) {
     return absl::InvalidArgumentError(Cat({"policy pack ", Quote(reader.pack), ": more than ",
                                            std::to_string(kMaxRules), " rules in the set"}));
   }
-  for (const std::string& id : reader.disable) {
+  for (size_t d = 0; d < reader.disable.size(); ++d) {
     for (size_t i = 0; i < rules_.size(); ++i) {
-      if (rules_[i].id == id) compiled_[i].disabled = true;
+      if (rules_[i].id == reader.disable[d]) compiled_[i].disabled = true;
     }
+    lifts_.push_back(Lift{reader.disable[d], reader.pack, reader.reasons[d]});
   }
   packs_.push_back(reader.pack);
   for (size_t i = 0; i < reader.rules.size(); ++i) {
@@ -380,21 +406,43 @@ absl::Status PolicySet::Add(std::string_view text, bool host) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The value of each attribute of a call, in kAttributes' order, as a bit: 1 << the value's
+// index, where "absent" is the count of values; a set attribute has a bit per member (absent
+// when empty).
+void CallBits(const Context& context, const Resource& resource, std::uint16_t v[]) {
+  const auto bit = [](unsigned index) { return static_cast<std::uint16_t>(1u << index); };
+  v[0] = bit(static_cast<unsigned>(context.role));
+  v[1] = bit(static_cast<unsigned>(context.organisation.kind));
+  v[2] = bit(static_cast<unsigned>(context.purpose));
+  v[3] = bit(context.case_info ? static_cast<unsigned>(context.case_info->kind) : kCaseKindCount);
+  v[4] = bit(context.case_info ? (context.case_info->led_to_investigation ? 1 : 0) : 2);
+  v[5] = bit(context.SameClient() ? 1 : 0);
+  v[6] = bit(context.ethics_approval ? 1 : 0);
+  v[7] = bit(resource.model_kind ? static_cast<unsigned>(*resource.model_kind) : 2);
+  v[8] = bit(resource.decider_role ? static_cast<unsigned>(*resource.decider_role) : kRoleCount);
+  v[9] = bit(resource.field_class ? static_cast<unsigned>(*resource.field_class) : 3);
+  v[10] = bit(resource.lookup ? static_cast<unsigned>(*resource.lookup) : 1);
+  v[11] = bit(resource.report_about ? static_cast<unsigned>(*resource.report_about) : 2);
+  v[12] = resource.feature_classes != 0 ? resource.feature_classes : bit(kFeatureClassCount);
+}
+
+// Whether `rule` applies to the call (its action, day and every condition), disabled or not.
+bool Applies(const PolicySet::Compiled& rule, const std::uint16_t v[], std::int64_t day,
+             std::uint16_t action_bit) {
+  if (!(rule.actions & action_bit) || day < rule.from_day || day > rule.to_day) return false;
+  for (size_t k = 0; k < kAttributeCount; ++k) {
+    if ((rule.masks[k] & v[k]) == 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Verdict PolicySet::Decide(const Context& context, Action action, const Resource& resource) const {
-  // The value of each attribute, in kAttributes' order; "absent" is the count of values.
-  std::uint8_t v[kAttributeCount];
-  v[0] = static_cast<std::uint8_t>(context.role);
-  v[1] = static_cast<std::uint8_t>(context.organisation.kind);
-  v[2] = static_cast<std::uint8_t>(context.purpose);
-  v[3] = context.case_info ? static_cast<std::uint8_t>(context.case_info->kind) : kCaseKindCount;
-  v[4] = context.case_info ? (context.case_info->led_to_investigation ? 1 : 0) : 2;
-  v[5] = context.SameClient() ? 1 : 0;
-  v[6] = context.ethics_approval ? 1 : 0;
-  v[7] = resource.model_kind ? static_cast<std::uint8_t>(*resource.model_kind) : 2;
-  v[8] = resource.decider_role ? static_cast<std::uint8_t>(*resource.decider_role) : kRoleCount;
-  v[9] = resource.field_class ? static_cast<std::uint8_t>(*resource.field_class) : 3;
-  v[10] = resource.lookup ? static_cast<std::uint8_t>(*resource.lookup) : 1;
-  v[11] = resource.report_about ? static_cast<std::uint8_t>(*resource.report_about) : 2;
+  std::uint16_t v[kAttributeCount];
+  CallBits(context, resource, v);
   const std::int64_t day = DayNumber(absl::ToCivilDay(context.time, SwedishZone()));
   const auto action_bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(action));
 
@@ -402,17 +450,29 @@ Verdict PolicySet::Decide(const Context& context, Action action, const Resource&
   Verdict forbids;
   for (size_t i = 0; i < compiled_.size(); ++i) {
     const Compiled& rule = compiled_[i];
-    if (rule.disabled || !(rule.actions & action_bit) || day < rule.from_day || day > rule.to_day) {
-      continue;
-    }
-    bool match = true;
-    for (size_t k = 0; k < kAttributeCount && match; ++k) match = (rule.masks[k] >> v[k]) & 1u;
-    if (!match) continue;
+    if (rule.disabled || !Applies(rule, v, day, action_bit)) continue;
     (rule.forbid ? forbids : permits).rules.set(i);
   }
   if (forbids.rules.any()) return forbids;
   permits.allow = permits.rules.any();
   return permits;
+}
+
+std::vector<Lift> PolicySet::LiftsFor(const Context& context, Action action,
+                                      const Resource& resource) const {
+  std::vector<Lift> out;
+  if (lifts_.empty()) return out;
+  std::uint16_t v[kAttributeCount];
+  CallBits(context, resource, v);
+  const std::int64_t day = DayNumber(absl::ToCivilDay(context.time, SwedishZone()));
+  const auto action_bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(action));
+  for (size_t i = 0; i < compiled_.size(); ++i) {
+    if (!compiled_[i].disabled || !Applies(compiled_[i], v, day, action_bit)) continue;
+    for (const Lift& lift : lifts_) {
+      if (lift.rule == rules_[i].id) out.push_back(lift);
+    }
+  }
+  return out;
 }
 
 Decision PolicySet::Explain(const Verdict& verdict) const {

@@ -13,17 +13,18 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "internal.h"
 #include "nlohmann/json.hpp"
 #include "varsam/core.h"
 
 namespace varsam::engine {
-namespace {
+
+namespace internal {
 
 std::string_view CaseRefOf(const access::Context& context) {
   return context.case_info ? std::string_view(context.case_info->ref) : std::string_view();
 }
 
-// The calendar date of `time` in Sweden (the date a suggestion or decision is made).
 Date SwedishDate(absl::Time time) {
   static const absl::TimeZone zone = [] {
     absl::TimeZone tz;
@@ -32,14 +33,20 @@ Date SwedishDate(absl::Time time) {
   return absl::ToCivilDay(time, zone);
 }
 
-// A random 128-bit id as 32 lower-case hex digits (OpenSSL's CSPRNG; thread-safe).
-absl::StatusOr<std::string> NewSuggestionId() {
+absl::StatusOr<std::string> NewRandomId() {
   std::array<std::uint8_t, 16> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    return absl::InternalError("the random generator failed to make a suggestion id");
+    return absl::InternalError("the random generator failed to make an id");
   }
   return audit::ToHex(bytes);
 }
+
+}  // namespace internal
+
+namespace {
+
+using internal::CaseRefOf;
+using internal::SwedishDate;
 
 // The context as the policy must see it: the client the call's arguments concern replaces the
 // subject the host declared, so asking about another client than the case's is decided (and
@@ -148,7 +155,7 @@ absl::StatusOr<ScoreResult> Engine::Score(const access::Context& context,
   const Date created = SwedishDate(context.time);
   for (const instruments::Flag& flag : result.score.flags) {
     store::Suggestion suggestion;
-    VARSAM_ASSIGN_OR_RETURN(suggestion.id, NewSuggestionId());
+    VARSAM_ASSIGN_OR_RETURN(suggestion.id, internal::NewRandomId());
     suggestion.client_ref = *context.subject_client;
     suggestion.case_ref = context.case_info->ref;
     suggestion.kind = "flag";

@@ -226,11 +226,20 @@ const std::vector<Statement>& RegisterStatements() {
       Cat({"SELECT count(*) FROM varsam_register.episodes", kEpisodeWhere}),
       Cat({"SELECT ", kRegisterMeasurementColumns,
            " FROM varsam_register.measurements WHERE ($1 = '' OR instrument = $1)"}),
+      Cat({"SELECT ", kModelColumns, ", model_json FROM varsam_register.models WHERE id = $1"}),
+      Cat({"SELECT ", kModelColumns,
+           " FROM varsam_register.models ORDER BY created, id COLLATE \"C\""}),
   };
   static const auto* const kStatements = new std::vector<Statement>{
       {"r_select_episodes", (*kSql)[0].c_str()},
       {"r_count_episodes", (*kSql)[1].c_str()},
       {"r_select_measurements", (*kSql)[2].c_str()},
+      {"r_insert_model",
+       "INSERT INTO varsam_register.models (id, sha256, kind, title, created, model_json) "
+       "VALUES ($1, $2, $3, $4, $5, $6)"},
+      {"r_select_model", (*kSql)[3].c_str()},
+      // Ids compared bytewise as on SQLite.
+      {"r_select_models", (*kSql)[4].c_str()},
   };
   return *kStatements;
 }
@@ -320,7 +329,7 @@ const PartDef& Def(Part part) {
                                                    "varsam_register",
                                                    kRegisterMigrations,
                                                    RegisterStatements(),
-                                                   {"episodes", "measurements"},
+                                                   {"episodes", "measurements", "models"},
                                                    7306394606223520011};
   static const auto* const kAudit = new PartDef{Part::kAudit,
                                                 "varsam_audit",
@@ -341,7 +350,19 @@ constexpr Part kParts[] = {Part::kJournal, Part::kRegister, Part::kAudit};
 static_assert(std::size(kJournalMigrations) == 1);
 static_assert(std::size(kRegisterMigrations) == 1);
 static_assert(std::size(kAuditMigrations) == 1);
-static_assert(kSchemaVersion == 2, "a new version adds its step to MigrationSql");
+static_assert(kSchemaVersion == 3, "a new version adds its step to MigrationSql");
+
+// Version 3: the register's models table (varsam/store.h, StoredModel), owned by the register
+// role like the rest of its schema.
+constexpr const char* kRegisterModelsSql = R"sql(
+CREATE TABLE varsam_register.models (
+  id text PRIMARY KEY CHECK (length(id) = 32 AND id ~ '^[0-9a-f]*$'),
+  sha256 text NOT NULL CHECK (length(sha256) = 64 AND sha256 ~ '^[0-9a-f]*$'),
+  kind text NOT NULL CHECK (kind IN ('register_trained', 'evidence_based')),
+  title text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+  created text NOT NULL CHECK (length(created) = 20),
+  model_json text NOT NULL);
+)sql";
 
 // Version 2: each constraint rows.h generates (the vocabulary columns', and the pseudonyms',
 // age bands' and periods' forms) in place of version 1's, under the name PostgreSQL gave
@@ -361,7 +382,8 @@ std::string GeneratedConstraints(Part part, const char* schema) {
 // The SQL of the step to `version` of a part ("" when the part has nothing to do).
 std::string MigrationSql(const PartDef& def, int version) {
   if (version == 1) return def.migrations[0];
-  return GeneratedConstraints(def.part, def.role);
+  if (version == 2) return GeneratedConstraints(def.part, def.role);
+  return def.part == Part::kRegister ? kRegisterModelsSql : "";
 }
 
 // ---- Connections, versions, migrations --------------------------------------------------------
@@ -859,6 +881,31 @@ class PostgresStore final : public Store {
                   });
   }
 
+  absl::StatusOr<StoredModel> GetModel(std::string_view id) override {
+    const std::string what = What(Part::kRegister, "get model");
+    if (!IsValidUtf8(id) || id.find('\0') != std::string_view::npos) {
+      return absl::NotFoundError(Cat({what, ": no model with this id"}));
+    }
+    Params p;
+    p.Text(std::string(id));
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, register_.Acquire());
+    VARSAM_ASSIGN_OR_RETURN(Result r, pg::ExecPrepared(lease.get(), "r_select_model", p, 0, what));
+    if (PQntuples(r.get()) == 0) return absl::NotFoundError(Cat({what, ": no model with this id"}));
+    StoredModel m;
+    VARSAM_RETURN_IF_ERROR(ReadModel(ResultCells(r.get()), /*with_json=*/true, &m));
+    return m;
+  }
+
+  absl::Status ForEachModel(absl::FunctionRef<bool(const StoredModel&)> row) override {
+    const std::string what = What(Part::kRegister, "read models");
+    return Stream(Part::kRegister, "r_select_models", Params(), 0, what,
+                  [&](const PGresult* r) -> absl::StatusOr<bool> {
+                    StoredModel m;
+                    VARSAM_RETURN_IF_ERROR(ReadModel(ResultCells(r), /*with_json=*/false, &m));
+                    return row(m);
+                  });
+  }
+
   // ---- Audit ----
 
   absl::StatusOr<std::int64_t> AppendAudit(std::string_view payload) override {
@@ -1014,6 +1061,18 @@ class PostgresStore final : public Store {
         "COPY varsam_register.measurements (pseudonym, key_epoch, instrument, session, period, "
         "total, band, record_key) FROM STDIN",
         copy.data(), rows.size(), What(Part::kRegister, "append measurements"));
+  }
+
+  absl::Status WriteModel(const StoredModel& m) override {
+    const std::string what = What(Part::kRegister, "put model");
+    Params p;
+    p.Text(m.id).Text(m.sha256).Text(m.kind).Text(m.title).Text(m.created).Text(m.model_json);
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, register_.Acquire());
+    absl::StatusOr<Result> r = pg::ExecPrepared(lease.get(), "r_insert_model", p, 0, what);
+    if (r.status().code() == absl::StatusCode::kAlreadyExists) {
+      return absl::AlreadyExistsError(Cat({what, ": a model with this id exists"}));
+    }
+    return r.status();
   }
 
  private:

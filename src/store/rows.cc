@@ -332,6 +332,18 @@ absl::Status ReadSuggestion(const Cells& cells, int first, Suggestion* s) {
   return absl::OkStatus();
 }
 
+absl::Status ReadModel(const Cells& cells, bool with_json, StoredModel* m) {
+  m->id = cells.Text(0);
+  m->sha256 = cells.Text(1);
+  m->kind = cells.Text(2);
+  m->title = cells.Text(3);
+  m->created = cells.Text(4);
+  m->model_json = with_json ? cells.Text(5) : "{}";
+  if (!ValidateStoredModel(*m).ok()) return CorruptRow(Part::kRegister, "models", "(row)");
+  if (!with_json) m->model_json.clear();
+  return absl::OkStatus();
+}
+
 absl::Status ReadDecision(const Cells& cells, int first, Decision* d) {
   VARSAM_ASSIGN_OR_RETURN(d->id, Required(cells.Int(first), Part::kJournal, "decisions", "id"));
   d->suggestion_id = cells.Text(first + 1);

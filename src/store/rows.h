@@ -171,6 +171,8 @@ inline constexpr std::string_view kEpisodeColumns =
     "end_period, outcome, record_key";
 inline constexpr std::string_view kRegisterMeasurementColumns =
     "pseudonym, key_epoch, instrument, session, period, total, band, record_key";
+// The models table: the listing's columns, then (GetModel) model_json after them.
+inline constexpr std::string_view kModelColumns = "id, sha256, kind, title, created";
 
 // Each reads its record from the columns first, first + 1, ... in the order above, and is
 // CorruptRow when a cell cannot be read back.
@@ -179,6 +181,9 @@ absl::Status ReadSuggestion(const Cells& cells, int first, Suggestion* s);
 absl::Status ReadDecision(const Cells& cells, int first, Decision* d);
 absl::Status ReadEpisode(const Cells& cells, EpisodeRow* e);
 absl::Status ReadRegisterMeasurement(const Cells& cells, RegisterMeasurementRow* m);
+// kModelColumns, and model_json as a sixth column when `with_json`; CorruptRow for a row that
+// ValidateStoredModel refuses (written past varsam).
+absl::Status ReadModel(const Cells& cells, bool with_json, StoredModel* m);
 
 }  // namespace varsam::store::internal
 

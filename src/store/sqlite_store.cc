@@ -275,6 +275,8 @@ class Transaction {
 //  1: the tables, as written here (the vocabularies version 1 spelled out are superseded).
 //  2: every vocabulary column held to its vocabulary, and the pseudonyms, age bands and periods
 //     to their forms, by the constraints of rows.h (ConstrainColumns).
+//  3: the register's models table (varsam/store.h, StoredModel). Its checks are written here,
+//     not generated: step 2 constrains the tables of rows.h, which must exist by then.
 struct Migration {
   const char* sql;  // fixed SQL, or nullptr
   bool constrain_columns = false;
@@ -318,7 +320,8 @@ CREATE TABLE decisions (
 ) STRICT;
 CREATE INDEX decisions_by_suggestion ON decisions (suggestion_id, id);
 )sql"},
-                                            {nullptr, true}};
+                                            {nullptr, true},
+                                            {nullptr, false}};
 
 // Only the fields of EpisodeRow and RegisterMeasurementRow: no column for a name, an identity
 // number, an address or a host client id, and no key shared with the journal.
@@ -351,7 +354,18 @@ CREATE TABLE measurements (
 ) STRICT;
 CREATE INDEX measurements_by_instrument ON measurements (instrument);
 )sql"},
-                                             {nullptr, true}};
+                                             {nullptr, true},
+                                             {R"sql(
+CREATE TABLE models (
+  id         TEXT PRIMARY KEY CHECK (length(id) = 32 AND NOT id GLOB '*[^0-9a-f]*'),
+  sha256     TEXT NOT NULL CHECK (length(sha256) = 64 AND NOT sha256 GLOB '*[^0-9a-f]*'),
+  kind       TEXT NOT NULL CHECK (kind = 'register_trained' OR kind = 'evidence_based'),
+  title      TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+  created    TEXT NOT NULL CHECK (length(created) = 20),
+  model_json TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql",
+                                              false}};
 
 // Append-only: the database itself refuses UPDATE and DELETE, and a seq that is not the next.
 constexpr Migration kAuditMigrations[] = {{R"sql(
@@ -375,6 +389,7 @@ CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
 CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
   BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
 )sql"},
+                                          {nullptr, false},
                                           {nullptr, false}};
 
 std::span<const Migration> Migrations(Part part) {
@@ -393,7 +408,7 @@ static_assert(std::size(kAuditMigrations) == kSchemaVersion);
 // The tables Info counts, per part.
 std::span<const char* const> Tables(Part part) {
   static constexpr const char* kJournal[] = {"measurements", "suggestions", "decisions"};
-  static constexpr const char* kRegister[] = {"episodes", "measurements"};
+  static constexpr const char* kRegister[] = {"episodes", "measurements", "models"};
   static constexpr const char* kAudit[] = {"events", "checkpoints"};
   switch (part) {
     case Part::kJournal: return kJournal;
@@ -1013,6 +1028,32 @@ class SqliteStore final : public Store {
                     });
   }
 
+  absl::StatusOr<StoredModel> GetModel(std::string_view id) override {
+    VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, register_.AcquireReader());
+    VARSAM_ASSIGN_OR_RETURN(Statement s,
+                            Statement::Make(*c, Cat({"SELECT ", kModelColumns,
+                                                     ", model_json FROM models WHERE id = ?"})));
+    s.BindText(1, id);
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return absl::NotFoundError("store: no model with this id");
+    if (rc != SQLITE_ROW) return s.Error(rc, "reading a model");
+    StoredModel m;
+    VARSAM_RETURN_IF_ERROR(ReadModel(StatementCells(s), /*with_json=*/true, &m));
+    return m;
+  }
+
+  absl::Status ForEachModel(absl::FunctionRef<bool(const StoredModel&)> row) override {
+    VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, register_.AcquireReader());
+    VARSAM_ASSIGN_OR_RETURN(
+        Statement s,
+        Statement::Make(*c, Cat({"SELECT ", kModelColumns, " FROM models ORDER BY created, id"})));
+    StoredModel m;
+    return StepRows(s, "reading models", [&](const Cells& cells) -> absl::StatusOr<bool> {
+      VARSAM_RETURN_IF_ERROR(ReadModel(cells, /*with_json=*/false, &m));
+      return row(m);
+    });
+  }
+
   // ---- Audit ----
 
   absl::StatusOr<std::int64_t> AppendAudit(std::string_view payload) override {
@@ -1113,6 +1154,26 @@ class SqliteStore final : public Store {
                            .Text(m.band)
                            .Int(KeyToColumn(m.record_key));
                      });
+  }
+
+  absl::Status WriteModel(const StoredModel& m) override {
+    SqlitePart::Writer c(register_);
+    Transaction txn(*c);
+    VARSAM_RETURN_IF_ERROR(txn.Begin(true));
+    VARSAM_ASSIGN_OR_RETURN(
+        Statement insert,
+        Statement::Make(*c,
+                        "INSERT INTO models (id, sha256, kind, title, created, model_json) "
+                        "VALUES (?, ?, ?, ?, ?, ?)"));
+    insert.BindTexts({m.id, m.sha256, m.kind, m.title, m.created, m.model_json});
+    const int rc = insert.Step();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
+      insert.Reset();
+      return absl::AlreadyExistsError("store: a model with this id exists already");
+    }
+    if (rc != SQLITE_DONE) return insert.Error(rc, "storing a model");
+    insert.Reset();
+    return txn.Commit();
   }
 
  private:

@@ -164,6 +164,49 @@ absl::Status ValidateSuggestion(const Suggestion& x) {
   return CheckText(kWhat, "content_json", x.content_json, false);
 }
 
+namespace {
+
+bool IsLowerHex(std::string_view s, size_t size) {
+  return s.size() == size && std::all_of(s.begin(), s.end(), [](char c) {
+           return IsDigit(c) || (c >= 'a' && c <= 'f');
+         });
+}
+
+// "YYYY-MM-DDTHH:MM:SSZ": the form the engine writes (whole seconds, UTC).
+bool IsUtcTimestamp(std::string_view s) {
+  if (s.size() != 20) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char want = "dddd-dd-ddTdd:dd:ddZ"[i];
+    if (want == 'd' ? !IsDigit(s[i]) : s[i] != want) return false;
+  }
+  return true;
+}
+
+constexpr size_t kMaxModelTitle = 200;
+
+}  // namespace
+
+absl::Status ValidateStoredModel(const StoredModel& m) {
+  constexpr std::string_view kWhat = "model";
+  if (!IsLowerHex(m.id, 32)) return FieldError(kWhat, "id", "must be 32 lower-case hex digits");
+  if (!IsLowerHex(m.sha256, 64)) {
+    return FieldError(kWhat, "sha256", "must be 64 lower-case hex digits");
+  }
+  if (std::find(std::begin(kModelKinds), std::end(kModelKinds), m.kind) == std::end(kModelKinds)) {
+    return FieldError(kWhat, "kind", "must be register_trained or evidence_based");
+  }
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "title", m.title, true));
+  if (m.title.size() > kMaxModelTitle) {
+    return FieldError(kWhat, "title", "must be at most 200 bytes");
+  }
+  // The register part keeps no identity number, not even in a title.
+  VARSAM_RETURN_IF_ERROR(NoIdentityNumber(kWhat, "title", m.title));
+  if (!IsUtcTimestamp(m.created)) {
+    return FieldError(kWhat, "created", "must be RFC 3339 UTC: YYYY-MM-DDTHH:MM:SSZ");
+  }
+  return CheckText(kWhat, "model_json", m.model_json, true);
+}
+
 absl::Status ValidateDecision(const Decision& d) {
   constexpr std::string_view kWhat = "decision";
   VARSAM_RETURN_IF_ERROR(CheckRequiredTexts(kWhat, {{"suggestion_id", d.suggestion_id},
@@ -297,6 +340,11 @@ absl::Status Store::PutSuggestion(const Suggestion& suggestion) {
 absl::StatusOr<std::int64_t> Store::RecordDecision(const Decision& decision) {
   VARSAM_RETURN_IF_ERROR(ValidateAll(std::span<const Decision>(&decision, 1), ValidateDecision));
   return WriteDecision(decision);
+}
+
+absl::Status Store::PutModel(const StoredModel& model) {
+  VARSAM_RETURN_IF_ERROR(ValidateAll(std::span<const StoredModel>(&model, 1), ValidateStoredModel));
+  return WriteModel(model);
 }
 
 absl::Status Store::AppendEpisodes(std::span<const EpisodeRow> rows) {

@@ -354,6 +354,23 @@ class DemoTest(CliTestCase):
         self.assertRegex(section, r"records above 0.2: \d+ -> 0,")
         self.assertRegex(section, r"recall \d\.\d{3}, precision \d\.\d{3}")
 
+    def test_demo_trains_a_model_explains_it_and_refuses_it_in_a_report(self):
+        p = run("demo")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        section = p.stdout[p.stdout.index("== Models learned from the register"):]
+        self.assertRegex(section, r"ALLOW an analyst trains a model .*\n +\d+ episodes of \d+ "
+                                  r"pseudonyms")
+        self.assertRegex(section, r"model [0-9a-f]{32}, sha256 [0-9a-f]{16}")
+        self.assertRegex(section, r"AUC 0\.\d{3} \[0\.\d{3}, [01]\.\d{3}\], Brier 0\.\d{3}, ECE")
+        self.assertRegex(section, r"sex +female +\d+ +\d+\.\d %")
+        self.assertRegex(section, r"sex +male +\d+ +\d+\.\d %")
+        self.assertIn("largest gap:", section)
+        self.assertRegex(section, r"probability of dropout \d+\.\d %")
+        self.assertIn("why: The case's", section)
+        self.assertRegex(section, r"open suggestion [0-9a-f]{12}")
+        self.assertIn("DENY  the same model in a report of concern", section)
+        self.assertIn("reports-evidence-only", section)
+
     def test_demo_scores_instruments(self):
         p = run("demo")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
@@ -689,7 +706,7 @@ EXIT_IOERR = 74
 
 STORE_PARTS = {
     "journal": {"measurements", "suggestions", "decisions"},
-    "register": {"episodes", "measurements"},
+    "register": {"episodes", "measurements", "models"},
     "audit": {"events", "checkpoints"},
 }
 
@@ -728,7 +745,7 @@ class StoreTest(CliTestCase):
         self.assertEqual([p["part"] for p in out["parts"]], ["journal", "register", "audit"])
         for part in out["parts"]:
             self.assertEqual(list(part), ["part", "schema_version", "rows"])
-            self.assertEqual(part["schema_version"], 2)
+            self.assertEqual(part["schema_version"], 3)
             self.assertEqual(set(part["rows"]), STORE_PARTS[part["part"]])
             self.assertEqual(set(part["rows"].values()), {0})
 
@@ -737,7 +754,7 @@ class StoreTest(CliTestCase):
         p = run("store", "init", "--store", self.store)
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         self.assertIn("store initialised", p.stdout)
-        self.assertEqual(self.store_json("info", self.store)["parts"][0]["schema_version"], 2)
+        self.assertEqual(self.store_json("info", self.store)["parts"][0]["schema_version"], 3)
 
     def test_info_text(self):
         self.store_json("init", self.store)
@@ -747,7 +764,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(lines[0].split(), ["backend", "sqlite"])
         self.assertEqual(lines[1].split(), ["location", self.store])
         self.assertTrue(lines[2].startswith("journal "), lines)
-        self.assertIn("schema 2", lines[2])
+        self.assertIn("schema 3", lines[2])
         self.assertIn("suggestions 0", lines[2])
         self.assertTrue(lines[3].startswith("register "), lines)
         self.assertIn("episodes 0", lines[3])
@@ -779,10 +796,10 @@ class StoreTest(CliTestCase):
     def test_a_newer_store_is_refused_naming_the_version(self):
         self.store_json("init", self.store)
         with sqlite3.connect(os.path.join(self.store, "audit.db")) as db:
-            db.execute("UPDATE varsam_schema SET version = 3")
+            db.execute("UPDATE varsam_schema SET version = 4")
         err = self.assertStoreFails(EXIT_DATAERR, "info", "--store", self.store)
         self.assertIn("audit.db", err)
-        self.assertIn("version 3", err)
+        self.assertIn("version 4", err)
 
     def test_info_counts_rows(self):
         self.store_json("init", self.store)
@@ -791,7 +808,7 @@ class StoreTest(CliTestCase):
                            [(1, b"one"), (2, b"two"), (3, b"three")])
         out = self.store_json("info", self.store)
         self.assertEqual(out["parts"][2]["rows"], {"events": 3, "checkpoints": 0})
-        self.assertEqual(out["parts"][1]["rows"], {"episodes": 0, "measurements": 0})
+        self.assertEqual(out["parts"][1]["rows"], {"episodes": 0, "measurements": 0, "models": 0})
 
     def test_a_uri_password_is_never_printed(self):
         uris = [
@@ -826,13 +843,14 @@ class StoreTest(CliTestCase):
         self.assertGreater(register["rows"]["measurements"], register["rows"]["episodes"])
         # score, a denied journal read, a refused and an accepted decision, the verification;
         # then seven register submissions (two refused: reports that led to no investigation)
-        # and one release
-        self.assertEqual(audit["rows"]["events"], 13)
-        self.assertEqual(audit["rows"]["checkpoints"], 2)  # signed when each engine closed
+        # and one release; then a model's training (its decision and its hash) and two
+        # applications (one refused in a report case)
+        self.assertEqual(audit["rows"]["events"], 17)
+        self.assertEqual(audit["rows"]["checkpoints"], 3)  # signed when each engine closed
         p = run("audit", "verify", "--store", self.store, "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         report = json.loads(p.stdout)
-        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 13, 2))
+        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 17, 3))
         self.assertIsNone(report["first_bad_seq"])
         self.assertIsNone(report["reason"])
         # An audit event's byte changed behind the store's back (triggers dropped) is found.
@@ -852,13 +870,13 @@ class StoreTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         proof = json.loads(p.stdout)
         self.assertEqual(list(proof), ["seq", "tree_size", "leaf_hash", "root", "path", "verified"])
-        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 13, True))
+        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 17, True))
         p = run("audit", "proof", "--store", self.store, "--old-size", "2", "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         consistency = json.loads(p.stdout)
         self.assertEqual(list(consistency),
                          ["old_size", "new_size", "old_root", "new_root", "path", "verified"])
-        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 13))
+        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 17))
         self.assertEqual(consistency["new_root"], proof["root"])
         self.assertTrue(consistency["verified"])
         self.assertTrue(consistency["path"])
@@ -869,7 +887,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(run("audit", "proof", "--store", self.store, "--seq", "1",
                              "--old-size", "1").returncode, EXIT_USAGE)
         self.assertEqual(run("audit", "proof", "--store", self.store,
-                             "--old-size", "14").returncode, EXIT_DATAERR)
+                             "--old-size", "18").returncode, EXIT_DATAERR)
 
     def test_demo_without_store_leaves_nothing_behind(self):
         before = set(os.listdir(tempfile.gettempdir()))
@@ -1484,6 +1502,198 @@ class RegisterTest(CliTestCase):
         self.assertUsageError("register", "export", "--store", self.store, "--context",
                               self.context, "--audit-key-file", self.audit_key, "--out", "x.csv",
                               "--k", "5", "--metric", "entropy")
+
+
+
+
+# ---- varsam model ------------------------------------------------------------------------
+
+MODEL_SPEC = {"target": "dropout", "population": {"case_kinds": ["insats"]},
+              "features": ["age_band", "sex", "intervention",
+                           {"feature": "intake_total", "instrument": "ors", "bins": 4}],
+              "fairness": {"bootstrap": 20},
+              "learner": {"kind": "logistic", "l2": [0.3, 3], "folds": 4, "seed": 1},
+              "min_support": 10}
+MODEL_OFFICER = {"actor": "a-17", "role": "handlaggare",
+                 "organisation": {"kind": "socialnamnd", "id": "0180"},
+                 "purpose": "handlaggning",
+                 "case": {"ref": "c-9", "kind": "insats", "led_to_investigation": True,
+                          "client": "k-1"},
+                 "subject_client": "k-1", "time": "2026-11-28T10:00:00Z"}
+MODEL_CASE = {"age_band": "30-34", "sex": "male", "intervention": "missbruk_oppenvard",
+              "intake_total:ors": 12.5}
+
+
+class ModelTest(CliTestCase):
+    """`varsam model train|apply|list|card` (docs/cli.md; docs/models.md, "Through the
+    engine") on a register of `varsam synth --register` cases."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.store = os.path.join(d, "store")
+        cases = os.path.join(d, "cases.jsonl")
+        p = run("synth", "--clients", "800", "--seed", "5", "--register", cases)
+        assert p.returncode == EXIT_OK, p.stderr
+        cls.analyst = cls.write_file("analyst.json", json.dumps(REGISTER_CONTEXT))
+        cls.officer = cls.write_file("officer.json", json.dumps(MODEL_OFFICER))
+        cls.audit_key = cls.write_file("audit.hex", "c3" * 32 + "\n")
+        key = cls.write_file("key.hex", "5a" * 32 + "\n")
+        cls.spec = cls.write_file("spec.json", json.dumps(MODEL_SPEC))
+        cls.case = cls.write_file("case.json", json.dumps(MODEL_CASE))
+        p = run("register", "submit", "--store", cls.store, "--context", cls.analyst, "--in",
+                cases, "--key-file", key, "--audit-key-file", cls.audit_key, "--key-epoch", "1")
+        assert p.returncode == EXIT_DENIED, p.stderr  # the reports that led nowhere are refused
+        cls.model_file = os.path.join(d, "model.json")
+        p = cls.engine_run("train", cls.analyst, "--spec", cls.spec, "--out", cls.model_file,
+                           "--title", "Avbrott i insats, syntetiskt", "--json")
+        assert p.returncode == EXIT_OK, p.stderr
+        cls.trained = json.loads(p.stdout)
+        cls.train_stderr = p.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    @classmethod
+    def write_file(cls, name: str, text: str) -> str:
+        path = os.path.join(cls.tmp.name, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    @classmethod
+    def engine_run(cls, command: str, context: str, *extra: str) -> subprocess.CompletedProcess:
+        return run("model", command, "--store", cls.store, "--context", context,
+                   "--audit-key-file", cls.audit_key, *extra)
+
+    def assertRefused(self, code: int, p: subprocess.CompletedProcess, needle: str) -> None:
+        self.assertEqual(p.returncode, code, p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn(needle, p.stderr)
+
+    def test_train_writes_the_model_file_and_keeps_it(self):
+        self.assertEqual(list(self.trained), ["id", "sha256", "name", "rows", "pseudonyms", "auc",
+                                              "auc_low", "auc_high", "brier", "ece",
+                                              "calibration_slope"])
+        self.assertRegex(self.trained["id"], "^[0-9a-f]{32}$")
+        self.assertEqual(self.train_stderr, "")  # no progress when stderr is not a terminal
+        with open(self.model_file, encoding="utf-8") as f:
+            model = json.load(f)
+        self.assertEqual(model["format"], "varsam-model/1")
+        self.assertEqual(model["sha256"], self.trained["sha256"])
+        self.assertEqual(model["name"], "Avbrott i insats, syntetiskt")
+        self.assertEqual(model["training"]["rows"], self.trained["rows"])
+        self.assertLess(self.trained["auc_low"], self.trained["auc"])
+        p = self.engine_run("list", self.analyst, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        listed = json.loads(p.stdout)
+        self.assertIn(self.trained["id"], [m["id"] for m in listed])
+        self.assertEqual(list(listed[0]), ["id", "sha256", "kind", "title", "created"])
+        p = self.engine_run("list", self.analyst)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn(self.trained["id"] + "  2026-11-28T10:00:00Z  register_trained", p.stdout)
+
+    def test_apply_is_an_open_suggestion_with_its_reasons(self):
+        p = self.engine_run("apply", self.officer, "--model", self.trained["id"], "--case",
+                            self.case, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual(out["model"], self.trained["id"])
+        self.assertEqual(out["sha256"], self.trained["sha256"])
+        self.assertRegex(out["suggestion"], "^[0-9a-f]{32}$")
+        self.assertTrue(0 < out["probability"] < 1)
+        self.assertLessEqual(out["band"][0], out["band"][1])
+        self.assertEqual([part["feature"] for part in out["parts"]],
+                         ["age_band", "sex", "intervention", "intake_total:ors"])
+        self.assertTrue(out["summary_en"] and out["summary_sv"])
+        p = self.engine_run("apply", self.officer, "--model", self.trained["id"], "--case",
+                            self.case, "--lang", "sv")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("sannolikhet", p.stdout)
+        self.assertIn("öppet förslag", p.stdout)
+        self.assertIn("handläggaren beslutar", p.stdout)
+
+    def test_refusals_name_the_rule_and_store_nothing(self):
+        report = self.write_file("report.json", json.dumps(dict(
+            MODEL_OFFICER, case=dict(MODEL_OFFICER["case"], kind="anmalan",
+                                     led_to_investigation=False))))
+        self.assertRefused(EXIT_DENIED, self.engine_run(
+            "apply", report, "--model", self.trained["id"], "--case", self.case),
+            "reports-evidence-only")
+        self.assertRefused(EXIT_NOINPUT, self.engine_run(
+            "apply", self.officer, "--model", "0" * 32, "--case", self.case), "no kept model")
+        bad_case = self.write_file("bad-case.json", json.dumps({"shoe_size": 44}))
+        self.assertRefused(EXIT_DATAERR, self.engine_run(
+            "apply", self.officer, "--model", self.trained["id"], "--case", bad_case), "--case")
+        provider = self.write_file("provider.json", json.dumps(dict(
+            REGISTER_CONTEXT, organisation={"kind": "privat_utforare", "id": "0180"})))
+        out = os.path.join(self.tmp.name, "refused.json")
+        self.assertRefused(EXIT_DENIED, self.engine_run(
+            "train", provider, "--spec", self.spec, "--out", out), "private-provider")
+        union = self.write_file("union.json", json.dumps(dict(
+            MODEL_SPEC, features=["age_band", "trade_union"])))
+        self.assertRefused(EXIT_DENIED, self.engine_run(
+            "train", self.analyst, "--spec", union, "--out", out), "never-union-features")
+        bad = self.write_file("bad-spec.json", json.dumps(dict(MODEL_SPEC, min_support=1)))
+        self.assertRefused(EXIT_DATAERR, self.engine_run(
+            "train", self.analyst, "--spec", bad, "--out", out), "--spec: spec.min_support")
+        self.assertFalse(os.path.exists(out))
+        p = self.engine_run("list", self.analyst, "--json")
+        self.assertEqual([m["id"] for m in json.loads(p.stdout)
+                          if m["kind"] == "register_trained"], [self.trained["id"]])
+
+    def test_an_evidence_based_model_applies_in_a_report_in_memory(self):
+        evidence = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
+                                "model-evidence-example.json")
+        refused = self.engine_run("add", self.officer, "--file", evidence)
+        self.assertEqual(refused.returncode, EXIT_DENIED, refused.stderr)
+        p = self.engine_run("add", self.analyst, "--file", evidence, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        added = json.loads(p.stdout)
+        self.assertEqual(list(added), ["id", "sha256", "name"])
+        report = self.write_file("report-evidence.json", json.dumps(dict(
+            MODEL_OFFICER, case=dict(MODEL_OFFICER["case"], ref="c-11", kind="anmalan",
+                                     led_to_investigation=False))))
+        answers = self.write_file("answers.json", json.dumps({
+            "earlier_reports": "one", "child_under_3": "yes", "caregiver_substance_use": "yes",
+            "protective_network": "yes"}))
+        p = self.engine_run("apply", report, "--model", added["id"], "--case", answers, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertIsNone(out["suggestion"])
+        self.assertEqual((out["points"], out["points_label"]), (4, "high"))
+        p = self.engine_run("apply", report, "--model", added["id"], "--case", answers)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("Nothing stored but the audit event", p.stdout)
+        with open(self.model_file, encoding="utf-8") as f:
+            trained = self.write_file("trained-as-evidence.json", f.read())
+        self.assertRefused(EXIT_DATAERR, self.engine_run("add", self.analyst, "--file", trained),
+                           "--file")
+
+    def test_card_as_markdown_and_html(self):
+        p = run("model", "card", self.model_file)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertTrue(p.stdout.startswith("# Model card: Avbrott i insats, syntetiskt"))
+        self.assertIn(self.trained["sha256"], p.stdout)
+        html = os.path.join(self.tmp.name, "card.html")
+        p = run("model", "card", self.model_file, "--html", html)
+        self.assertEqual((p.returncode, p.stdout), (EXIT_OK, ""), p.stderr)
+        with open(html, encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("<svg", page)
+        self.assertNotIn("<script", page)
+        with open(self.model_file, encoding="utf-8") as f:
+            changed = json.load(f)
+        changed["name"] = "Något annat"
+        tampered = self.write_file("tampered.json", json.dumps(changed))
+        p = run("model", "card", tampered)
+        self.assertEqual(p.returncode, EXIT_IOERR, p.stderr)
+        self.assertIn("sha256", p.stderr)
+        self.assertEqual(run("model", "card").returncode, EXIT_USAGE)
+        self.assertEqual(run("model").returncode, EXIT_USAGE)
 
 
 if __name__ == "__main__":

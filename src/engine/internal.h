@@ -1,0 +1,29 @@
+// What the engine's sources share (private to src/engine): the case reference of a context, the
+// Swedish date of a time, and random ids.
+
+#ifndef VARSAM_SRC_ENGINE_INTERNAL_H_
+#define VARSAM_SRC_ENGINE_INTERNAL_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "varsam/access.h"
+#include "varsam/core.h"
+
+namespace varsam::engine::internal {
+
+// The context's case reference, "" outside a case.
+std::string_view CaseRefOf(const access::Context& context);
+
+// The calendar date of `time` in Sweden (the date a suggestion or decision is made).
+Date SwedishDate(absl::Time time);
+
+// A random 128-bit id as 32 lower-case hex digits (OpenSSL's CSPRNG; thread-safe): the ids of
+// suggestions and of kept models.
+absl::StatusOr<std::string> NewRandomId();
+
+}  // namespace varsam::engine::internal
+
+#endif  // VARSAM_SRC_ENGINE_INTERNAL_H_

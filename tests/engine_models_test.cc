@@ -1,0 +1,476 @@
+// Models through the Engine (src/engine/models.cc, include/varsam/engine.h "Models"): a model
+// trained from the register is kept beside it with its hash in the audit log; applied in a
+// case it is an open suggestion that only an officer's decision closes; every refusal leaves
+// nothing stored. Run on SQLite and, when the run has a server, on PostgreSQL. Synthetic
+// people only (tests/model_fixtures.h).
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "model_fixtures.h"
+#include "store_fixtures.h"
+#include "varsam/core.h"
+#include "varsam/engine.h"
+#include "varsam/models.h"
+
+namespace {
+
+using namespace varsam;
+using varsam::testing::ForEachLocation;
+
+audit::KeyProvider TestKey() {
+  return [](std::span<std::uint8_t, 32> out) {
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0x5A ^ i);
+    return absl::OkStatus();
+  };
+}
+
+std::unique_ptr<engine::Engine> OpenEngine(const std::string& location,
+                                           std::vector<std::string> packs = {}) {
+  engine::EngineOptions options;
+  options.store = location;
+  options.key = TestKey();
+  options.policy_packs = std::move(packs);
+  auto opened = engine::Engine::Open(std::move(options));
+  INFO(opened.status().message());
+  REQUIRE(opened.ok());
+  return std::move(opened).value();
+}
+
+// The synthetic register of tests/model_fixtures.h, written into the store's register part.
+void FillRegister(engine::Engine& engine) {
+  const varsam_test::Register reg = varsam_test::MakeRegister();
+  REQUIRE(engine.store_for_testing().AppendEpisodes(reg.episodes).ok());
+  REQUIRE(engine.store_for_testing().AppendRegisterMeasurements(reg.measurements).ok());
+}
+
+constexpr absl::Time kTime = absl::FromUnixSeconds(1796464800);  // 2026-12-05T10:00:00Z
+
+// An analyst of the social welfare board doing follow-up: may train (`follow-up`).
+access::Context Analyst() {
+  access::Context c;
+  c.actor = "analys-3";
+  c.role = access::Role::kAnalytiker;
+  c.organisation = {access::OrgKind::kSocialnamnd, "0180"};
+  c.purpose = access::Purpose::kUppfoljning;
+  c.time = kTime;
+  return c;
+}
+
+// A case officer in the client's own case of `kind`.
+access::Context Officer(access::CaseKind kind = access::CaseKind::kInsats, bool led = true) {
+  access::Context c;
+  c.actor = "handl-17";
+  c.role = access::Role::kHandlaggare;
+  c.organisation = {access::OrgKind::kSocialnamnd, "0180"};
+  c.purpose = access::Purpose::kHandlaggning;
+  c.case_info = access::CaseInfo{"arende-41", kind, led, "klient-8"};
+  c.subject_client = "klient-8";
+  c.time = kTime;
+  return c;
+}
+
+models::ModelSpec Spec(std::string_view json = varsam_test::kSpecJson) {
+  auto spec = models::ParseModelSpec(json);
+  INFO(spec.status().message());
+  REQUIRE(spec.ok());
+  return *std::move(spec);
+}
+
+constexpr std::string_view kCase =
+    R"({"age_band": "18-24", "sex": "male", "region": "01", "intervention": "stodsamtal",
+        "intake_total:phq9": 21})";
+
+std::vector<audit::AuditRecord> Events(store::Store& db) {
+  std::vector<audit::AuditRecord> out;
+  const auto last = db.LastAuditSeq();
+  REQUIRE(last.ok());
+  REQUIRE(db.ReadAudit(1, *last, [&](const store::AuditEvent& e) {
+              auto parsed = audit::ParseEvent(e.payload);
+              REQUIRE(parsed.ok());
+              out.push_back(parsed->record);
+              return true;
+            }).ok());
+  return out;
+}
+
+std::int64_t CountModels(store::Store& db) {
+  std::int64_t n = 0;
+  REQUIRE(db.ForEachModel([&](const store::StoredModel&) {
+              ++n;
+              return true;
+            }).ok());
+  return n;
+}
+
+std::int64_t CountSuggestions(store::Store& db) {
+  std::int64_t n = 0;
+  REQUIRE(db.ForEachSuggestion({}, [&](const store::Suggestion&, const store::Decision*) {
+              ++n;
+              return true;
+            }).ok());
+  return n;
+}
+
+std::string ReadFixture(const std::string& name) {
+  std::ifstream in(std::string(VARSAM_TEST_DATA_DIR) + "/" + name, std::ios::binary);
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+engine::KeptModel Train(engine::Engine& engine) {
+  auto kept = engine.TrainModel(Analyst(), Spec(), "Avbrott i stöd, syntetiskt register");
+  INFO(kept.status().message());
+  REQUIRE(kept.ok());
+  return *std::move(kept);
+}
+
+TEST_CASE(
+    "engine: a trained model is kept with its hash audited; applied, it is an open suggestion "
+    "only an officer's decision closes",
+    "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillRegister(*engine);
+    store::Store& db = engine->store_for_testing();
+
+    std::vector<std::string> stages;
+    auto kept = engine->TrainModel(Analyst(), Spec(), "Avbrott i stöd, syntetiskt register",
+                                   [&](std::string_view stage, std::int64_t) {
+                                     if (stages.empty() || stages.back() != stage) {
+                                       stages.emplace_back(stage);
+                                     }
+                                   });
+    INFO(kept.status().message());
+    REQUIRE(kept.ok());
+    CHECK(stages == std::vector<std::string>{"reading the register", "building the training set",
+                                             "fitting", "assessing fairness", "keeping the model"});
+    CHECK(kept->id.size() == 32);
+    CHECK(kept->file.sha256.size() == 64);
+    CHECK(kept->file.name == "Avbrott i stöd, syntetiskt register");
+    CHECK(kept->file.training.trained_at == "2026-12-05T10:00:00Z");
+    // Every episode of the register (all insats, all with an outcome) is a training row.
+    CHECK(kept->file.training.rows ==
+          static_cast<std::int64_t>(varsam_test::MakeRegister().episodes.size()));
+    const auto stored = db.GetModel(kept->id);
+    REQUIRE(stored.ok());
+    CHECK(stored->model_json == kept->json);
+    CHECK(stored->sha256 == kept->file.sha256);
+    CHECK(stored->kind == "register_trained");
+    // The kept bytes are the model file: it parses, and its hash is the recorded one.
+    const auto reread = models::ParseModelFile(stored->model_json);
+    REQUIRE(reread.ok());
+    CHECK(reread->sha256 == kept->file.sha256);
+
+    std::vector<audit::AuditRecord> events = Events(db);
+    REQUIRE(events.size() >= 2);
+    CHECK(events[events.size() - 2].action == "model.train");
+    CHECK(events[events.size() - 2].decision == audit::Decision::kAllow);
+    CHECK(events[events.size() - 2].rules == std::vector<std::string>{"follow-up"});
+    CHECK(events.back().action == "model.train");
+    CHECK(events.back().result == Cat({"trained model ", kept->id, " sha256 ", kept->file.sha256}));
+
+    std::vector<std::string> listed;
+    REQUIRE(engine
+                ->ListModels(Analyst(),
+                             [&](const store::StoredModel& m) {
+                               listed.push_back(m.id);
+                               return true;
+                             })
+                .ok());
+    CHECK(listed == std::vector<std::string>{kept->id});
+
+    // Applied by the officer in the client's own case: an open suggestion with its reasons.
+    const access::Context officer = Officer();
+    auto applied = engine->ApplyModel(officer, kept->id, kCase);
+    INFO(applied.status().message());
+    REQUIRE(applied.ok());
+    CHECK(applied->model_sha256 == kept->file.sha256);
+    REQUIRE(applied->suggestion_id.size() == 32);
+    CHECK(applied->prediction.probability > 0);
+    CHECK(applied->prediction.probability < 1);
+    CHECK(applied->prediction.parts.size() == kept->file.model.features().size());
+    CHECK_FALSE(applied->prediction.summary_en.empty());
+    CHECK_FALSE(applied->prediction.summary_sv.empty());
+    // The same case's prediction straight from the models component: the engine adds nothing.
+    const auto row = models::ParseCaseFeatures(kept->file, kCase);
+    REQUIRE(row.ok());
+    const auto direct = models::Apply(kept->file, *row);
+    REQUIRE(direct.ok());
+    CHECK(applied->prediction.probability == direct->probability);
+
+    const auto suggestion = db.GetSuggestion(applied->suggestion_id);
+    REQUIRE(suggestion.ok());
+    CHECK(suggestion->kind == "model");
+    CHECK(suggestion->client_ref == "klient-8");
+    CHECK(suggestion->case_ref == "arende-41");
+    const auto content = nlohmann::json::parse(suggestion->content_json);
+    CHECK(content["model"] == kept->id);
+    CHECK(content["sha256"] == kept->file.sha256);
+    CHECK(content["probability"].get<double>() == applied->prediction.probability);
+    CHECK(content["summary_en"].size() == applied->prediction.summary_en.size());
+    CHECK_FALSE(content.contains("suggestion"));
+
+    events = Events(db);
+    CHECK(events.back().action == "model.apply");
+    CHECK(events.back().decision == audit::Decision::kAllow);
+    CHECK(events.back().rules == std::vector<std::string>{"own-case"});
+    CHECK(events.back().result == Cat({"model ", kept->id, " sha256 ", kept->file.sha256}));
+
+    // Open until a human officer decides: a system account is refused by the floor.
+    auto open = engine->IsOpen(officer, applied->suggestion_id);
+    REQUIRE(open.ok());
+    CHECK(*open);
+    access::Context system = officer;
+    system.role = access::Role::kSystem;
+    const auto by_system =
+        engine->RecordDecision(system, applied->suggestion_id, "accepted", "automatiskt");
+    CHECK(by_system.status().code() == absl::StatusCode::kPermissionDenied);
+    CHECK_THAT(std::string(by_system.status().message()), Catch::Contains("human-decides"));
+    open = engine->IsOpen(officer, applied->suggestion_id);
+    REQUIRE(open.ok());
+    CHECK(*open);
+    REQUIRE(engine->RecordDecision(officer, applied->suggestion_id, "rejected", "Känd situation.")
+                .ok());
+    open = engine->IsOpen(officer, applied->suggestion_id);
+    REQUIRE(open.ok());
+    CHECK_FALSE(*open);
+
+    // Override rates per model id.
+    const auto rates = engine->OverrideRates(Analyst(), Date(2026, 12, 1), Date(2026, 12, 31));
+    REQUIRE(rates.ok());
+    REQUIRE(rates->size() == 1);
+    CHECK((*rates)[0].kind == "model");
+    CHECK((*rates)[0].code == kept->id);
+    CHECK((*rates)[0].suggestions == 1);
+    CHECK((*rates)[0].rejected == 1);
+    CHECK((*rates)[0].override_rate() == 1.0);
+  });
+}
+
+TEST_CASE("engine: every refusal of a model call leaves nothing stored", "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillRegister(*engine);
+    store::Store& db = engine->store_for_testing();
+    const engine::KeptModel kept = Train(*engine);
+    const std::int64_t models_before = CountModels(db);
+    REQUIRE(models_before == 1);
+
+    const auto last_event = [&] { return Events(db).back(); };
+
+    SECTION("a register-trained model in an anmälan: reports-evidence-only") {
+      for (access::CaseKind kind :
+           {access::CaseKind::kAnmalan, access::CaseKind::kForhandsbedomning}) {
+        const auto applied = engine->ApplyModel(Officer(kind, false), kept.id, kCase);
+        CHECK(applied.status().code() == absl::StatusCode::kPermissionDenied);
+        CHECK_THAT(std::string(applied.status().message()),
+                   Catch::Contains("reports-evidence-only"));
+        CHECK_THAT(std::string(applied.status().message()), Catch::Contains("SKR 2023"));
+        const audit::AuditRecord event = last_event();
+        CHECK(event.action == "model.apply");
+        CHECK(event.decision == audit::Decision::kDeny);
+        CHECK(event.rules == std::vector<std::string>{"reports-evidence-only"});
+      }
+    }
+    SECTION("model.train by a private provider") {
+      access::Context provider = Analyst();
+      provider.organisation.kind = access::OrgKind::kPrivatUtforare;
+      const auto trained = engine->TrainModel(provider, Spec());
+      CHECK(trained.status().code() == absl::StatusCode::kPermissionDenied);
+      CHECK_THAT(std::string(trained.status().message()), Catch::Contains("private-provider"));
+      CHECK(last_event().result == "permission_denied");
+      // An officer handling a case may not train either (no lawful basis).
+      CHECK(engine->TrainModel(Officer(), Spec()).status().code() ==
+            absl::StatusCode::kPermissionDenied);
+    }
+    SECTION("an unknown model id") {
+      const auto applied = engine->ApplyModel(Officer(), std::string(32, '0'), kCase);
+      CHECK(applied.status().code() == absl::StatusCode::kNotFound);
+      CHECK(last_event().result == "no model");
+      CHECK(engine->ApplyModel(Officer(), "not-an-id", kCase).status().code() ==
+            absl::StatusCode::kNotFound);
+    }
+    SECTION("a spec naming a class that must not be a model's input") {
+      const std::pair<const char*, const char*> forbidden[] = {
+          {"trade_union", "never-union-features"},
+          {"nationality", "no-origin-proxies"},
+          {"ethnic_origin", "no-origin-proxies"},
+          {"disability", "no-health-proxies"},
+          {"health_diagnosis", "no-health-proxies"},
+          {"economic_assistance", "no-assistance-proxies"}};
+      for (const auto& [feature, rule] : forbidden) {
+        INFO(feature);
+        const models::ModelSpec spec =
+            Spec(Cat({R"({"target": "dropout", "features": ["age_band", ")", feature,
+                      R"("], "learner": {"kind": "logistic"}})"}));
+        REQUIRE(spec.protected_classes == std::vector<std::string>{feature});
+        const auto trained = engine->TrainModel(Analyst(), spec);
+        CHECK(trained.status().code() == absl::StatusCode::kPermissionDenied);
+        CHECK_THAT(std::string(trained.status().message()), Catch::Contains(rule));
+        CHECK(last_event().rules == std::vector<std::string>{rule});
+      }
+    }
+    SECTION("a malformed spec") {
+      // The JSON form is refused by the loader, naming the field.
+      const auto parsed = models::ParseModelSpec(R"({"target": "dropout", "features": []})");
+      CHECK(parsed.status().code() == absl::StatusCode::kInvalidArgument);
+      // A spec the register cannot serve is refused by the training, after the guard.
+      models::ModelSpec no_features = Spec();
+      no_features.features.clear();
+      CHECK(engine->TrainModel(Analyst(), no_features).status().code() ==
+            absl::StatusCode::kInvalidArgument);
+      models::ModelSpec no_rows = Spec();
+      no_rows.case_kinds = {"uppfoljning"};
+      CHECK(engine->TrainModel(Analyst(), no_rows).status().code() ==
+            absl::StatusCode::kInvalidArgument);
+    }
+    SECTION("case features that do not fit the model") {
+      const auto applied = engine->ApplyModel(Officer(), kept.id, R"({"shoe_size": 44})");
+      CHECK(applied.status().code() == absl::StatusCode::kInvalidArgument);
+      CHECK(engine->ApplyModel(Officer(), kept.id, "{").status().code() ==
+            absl::StatusCode::kInvalidArgument);
+    }
+    SECTION("a malformed or changed model file, or a register-trained one offered") {
+      const auto added = engine->AddEvidenceModel(Analyst(), kept.json);
+      CHECK(added.status().code() == absl::StatusCode::kInvalidArgument);
+      CHECK(engine->AddEvidenceModel(Analyst(), "{").status().code() ==
+            absl::StatusCode::kInvalidArgument);
+      std::string changed = ReadFixture("model-evidence-example.json");
+      const size_t at = changed.find("EXAMPLE ONLY");
+      REQUIRE(at != std::string::npos);
+      changed[at + 8] = '0';  // "EXAMPLE 0NLY": the hash no longer matches
+      CHECK(engine->AddEvidenceModel(Analyst(), changed).status().code() ==
+            absl::StatusCode::kDataLoss);
+    }
+    CHECK(CountModels(db) == models_before);
+    CHECK(CountSuggestions(db) == 0);
+  });
+}
+
+TEST_CASE(
+    "engine: an evidence-based model applies in an anmälan in memory only; elsewhere it is a "
+    "suggestion",
+    "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    store::Store& db = engine->store_for_testing();
+    const std::string file = ReadFixture("model-evidence-example.json");
+    // Taking a host's model in is model.train: not for an officer handling a case.
+    CHECK(engine->AddEvidenceModel(Officer(), file).status().code() ==
+          absl::StatusCode::kPermissionDenied);
+    auto kept = engine->AddEvidenceModel(Analyst(), file);
+    INFO(kept.status().message());
+    REQUIRE(kept.ok());
+    CHECK(kept->file.kind == models::ModelKind::kEvidenceBased);
+    CHECK(Events(db).back().result == Cat({"evidence-based model sha256 ", kept->file.sha256}));
+
+    constexpr std::string_view kReport =
+        R"({"earlier_reports": "two_or_more", "child_under_3": "yes",
+            "caregiver_substance_use": "no", "protective_network": "no"})";
+    const auto in_report =
+        engine->ApplyModel(Officer(access::CaseKind::kAnmalan, false), kept->id, kReport);
+    INFO(in_report.status().message());
+    REQUIRE(in_report.ok());
+    CHECK(in_report->suggestion_id.empty());
+    CHECK(in_report->prediction.points_total == 4);  // 2 + 1 + 0 + 1 (the fixture's points)
+    CHECK(in_report->prediction.points_label == "high");
+    CHECK(std::isnan(in_report->prediction.probability));
+    CHECK(CountSuggestions(db) == 0);
+    const audit::AuditRecord event = Events(db).back();
+    CHECK(event.action == "model.apply");
+    CHECK(event.decision == audit::Decision::kAllow);
+    CHECK(event.result == Cat({"model ", kept->id, " sha256 ", kept->file.sha256}));
+    const nlohmann::ordered_json out = engine::ModelApplicationJson(*in_report);
+    CHECK(out["suggestion"].is_null());
+    CHECK(out["probability"].is_null());
+    CHECK(out["points_label"] == "high");
+
+    // In an investigation the same model's output is kept as an open suggestion.
+    const auto in_investigation =
+        engine->ApplyModel(Officer(access::CaseKind::kUtredning), kept->id, kReport);
+    REQUIRE(in_investigation.ok());
+    CHECK(in_investigation->suggestion_id.size() == 32);
+    CHECK(CountSuggestions(db) == 1);
+  });
+}
+
+TEST_CASE("engine: a lifted proxy rule lets the policy pass; the register still has no such data",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    const std::string pack = R"({"format": "varsam-policy/1", "id": "host-0180", "rules": [],
+        "disable": [{"rule": "no-health-proxies",
+                     "reason": "Nämndens beslut 2026-11-02 § 14: en avgränsad studie"}]})";
+    auto engine = OpenEngine(location, {pack});
+    FillRegister(*engine);
+    const models::ModelSpec spec = Spec(
+        R"({"target": "dropout", "features": ["age_band", "disability"],
+            "learner": {"kind": "logistic"}})");
+    const auto trained = engine->TrainModel(Analyst(), spec);
+    // The policy allowed it (the event says so); the training set refuses a class the
+    // register does not hold, and nothing is kept.
+    CHECK(trained.status().code() == absl::StatusCode::kFailedPrecondition);
+    const std::vector<audit::AuditRecord> events = Events(engine->store_for_testing());
+    REQUIRE_FALSE(events.empty());
+    CHECK(events.back().decision == audit::Decision::kAllow);
+    // The event names the lift the call relied on; the host's pack holds its reason.
+    CHECK(events.back().result == "model training; lifted no-health-proxies by host-0180");
+    CHECK(CountModels(engine->store_for_testing()) == 0);
+    // A call the lifted rule never concerned names no lift.
+    CHECK(engine->TrainModel(Analyst(), Spec()).ok());
+    const std::vector<audit::AuditRecord> after = Events(engine->store_for_testing());
+    CHECK(after[after.size() - 2].result == "model training");
+  });
+}
+
+TEST_CASE("engine: concurrent applications of one model each leave one event and one suggestion",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillRegister(*engine);
+    const engine::KeptModel kept = Train(*engine);
+    const std::int64_t events_before =
+        static_cast<std::int64_t>(Events(engine->store_for_testing()).size());
+    constexpr int kThreads = 4, kEach = 5;
+    std::vector<std::vector<std::string>> ids(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          const auto applied = engine->ApplyModel(Officer(), kept.id, kCase);
+          if (applied.ok()) ids[t].push_back(applied->suggestion_id);
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    std::set<std::string> distinct;
+    for (const auto& list : ids) {
+      CHECK(list.size() == static_cast<size_t>(kEach));
+      distinct.insert(list.begin(), list.end());
+    }
+    CHECK(distinct.size() == static_cast<size_t>(kThreads * kEach));
+    CHECK(CountSuggestions(engine->store_for_testing()) == kThreads * kEach);
+    const std::vector<audit::AuditRecord> events = Events(engine->store_for_testing());
+    CHECK(static_cast<std::int64_t>(events.size()) - events_before == kThreads * kEach);
+    for (std::size_t i = static_cast<std::size_t>(events_before); i < events.size(); ++i) {
+      CHECK(events[i].action == "model.apply");
+      CHECK(events[i].result == Cat({"model ", kept.id, " sha256 ", kept.file.sha256}));
+    }
+  });
+}
+
+}  // namespace
