@@ -324,6 +324,15 @@ TEST_CASE("engine: every refusal of a model call leaves nothing stored", "[engin
         CHECK_THAT(std::string(trained.status().message()), Catch::Contains(rule));
         CHECK(last_event().rules == std::vector<std::string>{rule});
       }
+      // Receipt of economic assistance hides in the intervention feature over every
+      // intervention: implied, and refused the same way. Within other interventions it is not.
+      const models::ModelSpec hidden = Spec(
+          R"({"target": "dropout", "features": ["age_band", "intervention"],
+              "learner": {"kind": "logistic"}})");
+      CHECK(hidden.protected_classes.empty());
+      const auto trained = engine->TrainModel(Analyst(), hidden);
+      CHECK(trained.status().code() == absl::StatusCode::kPermissionDenied);
+      CHECK_THAT(std::string(trained.status().message()), Catch::Contains("no-assistance-proxies"));
     }
     SECTION("a malformed spec") {
       // The JSON form is refused by the loader, naming the field.

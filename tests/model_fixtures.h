@@ -87,7 +87,8 @@ inline Register MakeRegister() {
 
 constexpr std::string_view kSpecJson = R"({
   "target": "dropout",
-  "population": {"case_kinds": ["insats"]},
+  "population": {"case_kinds": ["insats"],
+                 "interventions": ["stodsamtal", "familjebehandling", "boendestod"]},
   "features": ["age_band", "sex", "region", "intervention",
                {"feature": "intake_total", "instrument": "phq9", "bins": 4}],
   "fairness": {"bootstrap": 20},

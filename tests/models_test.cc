@@ -947,3 +947,25 @@ TEST_CASE("models: an intake is the first form of the episode's start period, in
   REQUIRE(later.ok());
   for (const auto& row : later->raw) CHECK(row[0].level == "(missing)");
 }
+
+TEST_CASE("models: receipt of economic assistance is implied by the intervention feature",
+          "[models]") {
+  const auto classes = [](const std::string& population, const std::string& features) {
+    const auto spec =
+        ParseModelSpec(R"({"target": "dropout", "population": {)" + population +
+                       R"(}, "features": [)" + features + R"(], "learner": {"kind": "logistic"}})");
+    REQUIRE(spec.ok());
+    return varsam::models::FeatureClasses(*spec);
+  };
+  const std::vector<std::string> assistance = {"economic_assistance"};
+  CHECK(classes("", R"("sex", "intervention")") == assistance);
+  CHECK(classes(R"("interventions": ["stodsamtal", "ekonomiskt_bistand"])", R"("intervention")") ==
+        assistance);
+  CHECK(classes(R"("interventions": ["stodsamtal", "boendestod"])", R"("intervention")").empty());
+  CHECK(classes(R"("interventions": ["ekonomiskt_bistand"])", R"("intervention")").empty());
+  CHECK(classes("", R"("sex")").empty());
+  // Named and implied: listed once.
+  CHECK(classes("", R"("intervention", "economic_assistance")") == assistance);
+  CHECK(classes("", R"("nationality", "intervention")") ==
+        std::vector<std::string>{"nationality", "economic_assistance"});
+}

@@ -324,7 +324,11 @@ int RegisterDemo(const std::string& location, const std::vector<synth::ClientRec
 // refused in a report case (reports-evidence-only).
 constexpr std::string_view kDemoSpec = R"({
   "target": "dropout",
-  "population": {"case_kinds": ["insats"]},
+  "population": {"case_kinds": ["insats"],
+                 "interventions": ["missbruk_oppenvard", "missbruk_institution",
+                                   "familjebehandling", "kontaktperson", "boendestod",
+                                   "placering_familjehem", "placering_hvb", "stodsamtal",
+                                   "arbetstraning", "annat"]},
   "features": ["age_band", "sex", "region", "intervention",
                {"feature": "intake_total", "instrument": "ors", "bins": 4}],
   "fairness": {"bootstrap": 100},

@@ -107,6 +107,13 @@ struct ModelSpec {
   std::vector<std::string> protected_classes;
 };
 
+// Every protected class a spec names or implies, for the policy (docs/models.md, "Special
+// categories are refused, by name"): its protected_classes, and "economic_assistance" when the
+// intervention feature can tell receipt of economic assistance (the intervention
+// "ekonomiskt_bistand") from other interventions — the spec uses the feature and its population
+// admits that intervention and at least one other.
+std::vector<std::string> FeatureClasses(const ModelSpec& spec);
+
 inline constexpr std::string_view kProtectedClasses[] = {"nationality",         "ethnic_origin",
                                                          "disability",          "health_diagnosis",
                                                          "economic_assistance", "trade_union"};

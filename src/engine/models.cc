@@ -36,12 +36,12 @@ access::ModelKind PolicyKind(models::ModelKind kind) {
                                                    : access::ModelKind::kRegisterTrained;
 }
 
-// The feature classes a spec names (ModelSpec::protected_classes) as the policy's resource.
-// The spec's loader keeps only the names of models::kProtectedClasses, which are the policy's
-// feature classes; a name the policy does not know is refused rather than dropped.
+// The feature classes a spec names or implies (models::FeatureClasses) as the policy's
+// resource. They are names of models::kProtectedClasses, which are the policy's feature
+// classes; a name the policy does not know is refused rather than dropped.
 absl::StatusOr<access::Resource> FeatureClassesOf(const models::ModelSpec& spec) {
   access::Resource resource;
-  for (const std::string& name : spec.protected_classes) {
+  for (const std::string& name : models::FeatureClasses(spec)) {
     const std::optional<access::FeatureClass> c = access::ParseFeatureClass(name);
     if (!c) return absl::InvalidArgumentError("spec.features: names an unknown protected class");
     resource.AddFeatureClass(*c);

@@ -301,6 +301,23 @@ std::string_view FeatureKindName(FeatureKind kind) {
   return "unknown";
 }
 
+std::vector<std::string> FeatureClasses(const ModelSpec& spec) {
+  std::vector<std::string> classes = spec.protected_classes;
+  constexpr std::string_view kAssistance = "ekonomiskt_bistand";
+  const bool uses_intervention =
+      std::any_of(spec.features.begin(), spec.features.end(),
+                  [](const FeatureSpec& f) { return f.kind == FeatureKind::kIntervention; });
+  const auto& admitted = spec.interventions;  // empty: every intervention
+  const bool tells_assistance_apart =
+      admitted.empty() || (admitted.size() > 1 && std::find(admitted.begin(), admitted.end(),
+                                                            kAssistance) != admitted.end());
+  if (uses_intervention && tells_assistance_apart &&
+      std::find(classes.begin(), classes.end(), "economic_assistance") == classes.end()) {
+    classes.emplace_back("economic_assistance");
+  }
+  return classes;
+}
+
 absl::StatusOr<ModelSpec> ParseModelSpec(std::string_view text) {
   VARSAM_ASSIGN_OR_RETURN(const json root, ParseJson(text, "spec"));
   VARSAM_RETURN_IF_ERROR(CheckJsonKeys(root, "spec",

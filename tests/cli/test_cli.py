@@ -1508,7 +1508,13 @@ class RegisterTest(CliTestCase):
 
 # ---- varsam model ------------------------------------------------------------------------
 
-MODEL_SPEC = {"target": "dropout", "population": {"case_kinds": ["insats"]},
+MODEL_SPEC = {"target": "dropout",
+              "population": {"case_kinds": ["insats"],
+                             "interventions": ["missbruk_oppenvard", "missbruk_institution",
+                                               "familjebehandling", "kontaktperson",
+                                               "boendestod", "placering_familjehem",
+                                               "placering_hvb", "stodsamtal", "arbetstraning",
+                                               "annat"]},
               "features": ["age_band", "sex", "intervention",
                            {"feature": "intake_total", "instrument": "ors", "bins": 4}],
               "fairness": {"bootstrap": 20},
