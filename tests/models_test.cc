@@ -807,7 +807,8 @@ TEST_CASE("models: the points model reads the logistic model as whole points", "
 }
 
 TEST_CASE("models: fairness is measured per group, with no numbers below k", "[models]") {
-  // Twelve people in group "a", three in group "b" (below k = 10), one row each.
+  // Twelve people in group "10-14", three in group "5-9" (below k = 10), one row each; groups
+  // come in natural order, "5-9" first.
   varsam::models::TrainingSet t;
   t.rows = 15;
   t.fairness_names = {"sex"};
@@ -817,7 +818,7 @@ TEST_CASE("models: fairness is measured per group, with no numbers below k", "[m
   t.labels = {1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 1};
   for (std::int32_t i = 0; i < 15; ++i) {
     t.groups.push_back(i);
-    t.fairness_levels[0].push_back(i < 12 ? "a" : "b");
+    t.fairness_levels[0].push_back(i < 12 ? "10-14" : "5-9");
   }
   ModelSpec spec = Spec();
   spec.threshold = 0.5;
@@ -826,12 +827,12 @@ TEST_CASE("models: fairness is measured per group, with no numbers below k", "[m
   REQUIRE(report.ok());
   CHECK(report->threshold == 0.5);
   REQUIRE(report->groups.size() == 2);
-  const auto& a = report->groups[0];
-  CHECK(a.group == "a");
+  const auto& a = report->groups[1];
+  CHECK(a.group == "10-14");
   CHECK_FALSE(a.suppressed);
   CHECK(a.count == 12);
   CHECK(a.pseudonyms == 12);
-  // Group a: positives at 0.9 0.8 0.7 0.4; negatives 0.6 0.2 0.1 0.9 0.3 0.2 0.1 0.05.
+  // Group 10-14: positives at 0.9 0.8 0.7 0.4; negatives 0.6 0.2 0.1 0.9 0.3 0.2 0.1 0.05.
   // Flagged (>= 0.5): 0.9 0.8 0.7 (positives), 0.6 0.9 (negatives).
   CHECK(a.base_rate.value == Approx(4.0 / 12));
   CHECK(a.false_positive_rate.value == Approx(2.0 / 8));
@@ -843,8 +844,8 @@ TEST_CASE("models: fairness is measured per group, with no numbers below k", "[m
     CHECK(e->high >= e->value);
     CHECK(e->low < e->high);
   }
-  const auto& b = report->groups[1];
-  CHECK(b.group == "b");
+  const auto& b = report->groups[0];
+  CHECK(b.group == "5-9");
   CHECK(b.suppressed);
   CHECK(b.count == 0);
   CHECK(std::isnan(b.auc.value));
@@ -855,7 +856,7 @@ TEST_CASE("models: fairness is measured per group, with no numbers below k", "[m
   // The same seed gives the same intervals.
   const auto again = varsam::models::AssessFairness(spec, t, predicted);
   REQUIRE(again.ok());
-  CHECK(again->groups[0].auc.low == a.auc.low);
+  CHECK(again->groups[1].auc.low == a.auc.low);
 }
 
 TEST_CASE("models: a fit's fairness table names the largest gaps", "[models]") {
@@ -888,6 +889,12 @@ TEST_CASE("models: a fit's fairness table names the largest gaps", "[models]") {
     }
   }
   CHECK(groups["age_band"] == 4);
+  // Natural order: 18-24 before 25-34 before 35-49 before 50-64.
+  std::vector<std::string> ages;
+  for (const auto& g : report->groups) {
+    if (g.feature == "age_band") ages.push_back(g.group);
+  }
+  CHECK(ages == std::vector<std::string>{"18-24", "25-34", "35-49", "50-64"});
   CHECK(groups["sex"] == 2);
   CHECK(groups["region"] == 2);
   // Sex changes the true risk (0.4 in log-odds for men): the base-rate gap is named for it.

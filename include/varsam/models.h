@@ -350,8 +350,10 @@ struct Gap {
 struct FairnessReport {
   double threshold = 0;
   int bootstrap = 0;
-  std::vector<GroupMetrics> groups;  // per fairness feature, its groups in ascending order
-  std::vector<Gap> gaps;             // per feature and metric, largest difference first
+  // Per fairness feature, its groups in natural order (digit runs as numbers: "5-9" before
+  // "10-14").
+  std::vector<GroupMetrics> groups;
+  std::vector<Gap> gaps;  // per feature and metric, largest difference first
 };
 
 // Compares groups of the training rows on (calibrated) out-of-fold predictions, one per row.

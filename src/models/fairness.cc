@@ -12,6 +12,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -86,6 +87,39 @@ std::pair<double, double> Interval(double estimate, std::vector<double> values, 
   return {std::clamp(at(0.025) - bias, 0.0, 1.0), std::clamp(at(0.975) - bias, 0.0, 1.0)};
 }
 
+// Groups in natural order: a run of digits compares as a number, so "5-9" comes before
+// "10-14" and county "3" before "12"; otherwise character by character.
+bool NaturalLess(const std::string& a, const std::string& b) {
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (IsDigit(a[i]) && IsDigit(b[j])) {
+      std::size_t ei = i;
+      std::size_t ej = j;
+      while (ei < a.size() && IsDigit(a[ei])) ++ei;
+      while (ej < b.size() && IsDigit(b[ej])) ++ej;
+      const std::string_view x = std::string_view(a).substr(i, ei - i);
+      const std::string_view y = std::string_view(b).substr(j, ej - j);
+      const std::string_view tx = x.substr(std::min(x.find_first_not_of('0'), x.size()));
+      const std::string_view ty = y.substr(std::min(y.find_first_not_of('0'), y.size()));
+      if (tx.size() != ty.size()) return tx.size() < ty.size();
+      if (tx != ty) return tx < ty;
+      i = ei;
+      j = ej;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  if ((a.size() - i) != (b.size() - j)) return a.size() - i < b.size() - j;
+  return a < b;  // equal up to leading zeros: a total order all the same
+}
+
+struct Natural {
+  bool operator()(const std::string& a, const std::string& b) const { return NaturalLess(a, b); }
+};
+
 }  // namespace
 
 absl::StatusOr<FairnessReport> AssessFairness(const ModelSpec& spec, const TrainingSet& training,
@@ -123,7 +157,7 @@ absl::StatusOr<FairnessReport> AssessFairness(const ModelSpec& spec, const Train
       {"false_negative_rate", &Metrics::fnr, &GroupMetrics::false_negative_rate}};
 
   for (std::size_t f = 0; f < training.fairness_names.size(); ++f) {
-    std::map<std::string, std::vector<std::size_t>> by_group;
+    std::map<std::string, std::vector<std::size_t>, Natural> by_group;
     for (std::size_t r = 0; r < n; ++r) by_group[training.fairness_levels[f][r]].push_back(r);
     const std::size_t first_of_feature = report.groups.size();
     for (const auto& [group, rows] : by_group) {
