@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
 #include "cli.h"
+#include "engine_call.h"
 #include "files.h"
 #include "varsam/access.h"
 #include "varsam/core.h"
@@ -43,12 +44,7 @@
 namespace varsam::cli {
 namespace {
 
-struct ModelCommandOptions {
-  std::string store;
-  std::string context;
-  std::string audit_key_file;
-  std::vector<std::string> packs;
-  bool json = false;
+struct ModelCommandOptions : EngineCallOptions {
   // train
   std::string spec;
   std::string out;
@@ -61,29 +57,6 @@ struct ModelCommandOptions {
   std::string file;
   std::string html;
 };
-
-// The engine on --store with the audit key of --audit-key-file and the host's packs.
-absl::StatusOr<std::unique_ptr<engine::Engine>> OpenEngine(const ModelCommandOptions& o) {
-  engine::EngineOptions options;
-  options.store = o.store;
-  std::array<std::uint8_t, 32> audit_key{};
-  VARSAM_RETURN_IF_ERROR(ReadKeyFile(o.audit_key_file, "--audit-key-file", &audit_key));
-  options.key = [&audit_key](std::span<std::uint8_t, 32> out) {
-    std::copy(audit_key.begin(), audit_key.end(), out.begin());
-    return absl::OkStatus();
-  };
-  for (const std::string& path : o.packs) {
-    absl::StatusOr<std::string> pack = ReadFile(path, "--pack");
-    if (!pack.ok()) {
-      Wipe(audit_key.data(), audit_key.size());
-      return pack.status();
-    }
-    options.policy_packs.push_back(*std::move(pack));
-  }
-  absl::StatusOr<std::unique_ptr<engine::Engine>> opened = engine::Engine::Open(std::move(options));
-  Wipe(audit_key.data(), audit_key.size());
-  return opened;
-}
 
 absl::StatusOr<access::Context> ReadContext(const ModelCommandOptions& o) {
   VARSAM_ASSIGN_OR_RETURN(const std::string text, ReadFile(o.context, "--context"));
@@ -287,20 +260,9 @@ int RunCard(const ModelCommandOptions& o) {
 }
 
 void AddEngineOptions(CLI::App* command, ModelCommandOptions* o) {
-  command
-      ->add_option("--store", o->store, "A directory (embedded SQLite) or a postgresql://... URI")
-      ->required();
-  command
-      ->add_option("--context", o->context,
-                   "The call's context as JSON (who, role, organisation, purpose, case, time; "
-                   "see `varsam policy check`)")
-      ->required();
-  command
-      ->add_option("--audit-key-file", o->audit_key_file,
-                   "The audit signing key (Ed25519 private key, 64 hex digits); never printed")
-      ->required();
-  command->add_option("--pack", o->packs, "A host policy pack (JSON), after the built-in one");
-  command->add_flag("--json", o->json, "Print one JSON document");
+  AddEngineCallOptions(command, o,
+                       "The call's context as JSON (who, role, organisation, purpose, case, "
+                       "time; see `varsam policy check`)");
 }
 
 }  // namespace

@@ -45,6 +45,7 @@
 #include "absl/status/statusor.h"
 #include "cli.h"
 #include "csv.h"
+#include "engine_call.h"
 #include "files.h"
 #include "varsam/access.h"
 #include "varsam/core.h"
@@ -54,12 +55,7 @@
 namespace varsam::cli {
 namespace {
 
-struct RegisterCommandOptions {
-  std::string store;
-  std::string context;
-  std::string audit_key_file;
-  std::vector<std::string> packs;
-  bool json = false;
+struct RegisterCommandOptions : EngineCallOptions {
   // submit
   std::string in;
   std::string key_file;
@@ -97,21 +93,6 @@ absl::StatusOr<std::vector<submission::CaseSubmission>> ReadCases(const Register
 absl::StatusOr<std::unique_ptr<engine::Engine>> OpenEngine(
     const RegisterCommandOptions& o, const std::array<std::uint8_t, 32>* pseudonym_key) {
   engine::EngineOptions options;
-  options.store = o.store;
-  std::array<std::uint8_t, 32> audit_key{};
-  VARSAM_RETURN_IF_ERROR(ReadKeyFile(o.audit_key_file, "--audit-key-file", &audit_key));
-  options.key = [&audit_key](std::span<std::uint8_t, 32> out) {
-    std::copy(audit_key.begin(), audit_key.end(), out.begin());
-    return absl::OkStatus();
-  };
-  for (const std::string& path : o.packs) {
-    absl::StatusOr<std::string> pack = ReadFile(path, "--pack");
-    if (!pack.ok()) {
-      Wipe(audit_key.data(), audit_key.size());
-      return pack.status();
-    }
-    options.policy_packs.push_back(*std::move(pack));
-  }
   if (pseudonym_key != nullptr) {
     options.register_options.key_epoch = o.key_epoch;
     options.register_options.keys = [pseudonym_key, epoch = o.key_epoch](
@@ -121,9 +102,7 @@ absl::StatusOr<std::unique_ptr<engine::Engine>> OpenEngine(
       return absl::OkStatus();
     };
   }
-  absl::StatusOr<std::unique_ptr<engine::Engine>> opened = engine::Engine::Open(std::move(options));
-  Wipe(audit_key.data(), audit_key.size());
-  return opened;
+  return cli::OpenEngine(static_cast<const EngineCallOptions&>(o), std::move(options));
 }
 
 // At most this many rejected cases are listed on stderr (all of them with --json).
@@ -235,20 +214,9 @@ int RunExport(const RegisterCommandOptions& o) {
 }
 
 void AddCommon(CLI::App* command, RegisterCommandOptions* o) {
-  command
-      ->add_option("--store", o->store, "A directory (embedded SQLite) or a postgresql://... URI")
-      ->required();
-  command
-      ->add_option("--context", o->context,
-                   "The call's context as JSON (who, role, organisation, purpose, time; see "
-                   "`varsam policy check`)")
-      ->required();
-  command
-      ->add_option("--audit-key-file", o->audit_key_file,
-                   "The audit signing key (Ed25519 private key, 64 hex digits); never printed")
-      ->required();
-  command->add_option("--pack", o->packs, "A host policy pack (JSON), after the built-in one");
-  command->add_flag("--json", o->json, "Print one JSON object");
+  AddEngineCallOptions(command, o,
+                       "The call's context as JSON (who, role, organisation, purpose, time; see "
+                       "`varsam policy check`)");
 }
 
 }  // namespace
