@@ -49,6 +49,20 @@ absl::StatusOr<access::Resource> FeatureClassesOf(const models::ModelSpec& spec)
   return resource;
 }
 
+// Gives a model about to be kept its canonical file and a new id, and the row that keeps it.
+absl::StatusOr<store::StoredModel> Keep(KeptModel& kept, std::string created) {
+  kept.json = models::ModelFileJson(kept.file);
+  VARSAM_ASSIGN_OR_RETURN(kept.id, internal::NewRandomId());
+  store::StoredModel stored;
+  stored.id = kept.id;
+  stored.sha256 = kept.file.sha256;
+  stored.kind = std::string(KindName(kept.file.kind));
+  stored.title = kept.file.name;
+  stored.created = std::move(created);
+  stored.model_json = kept.json;
+  return stored;
+}
+
 std::string Rfc3339(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
@@ -190,15 +204,8 @@ absl::StatusOr<KeptModel> Engine::TrainModel(const access::Context& context,
   kept.file = models::MakeModelFile(spec, training, fit, fairness);
   kept.file.name = title.empty() ? DefaultTitle(spec) : std::string(title);
   kept.file.training.trained_at = Rfc3339(context.time);
-  kept.json = models::ModelFileJson(kept.file);
-  VARSAM_ASSIGN_OR_RETURN(kept.id, internal::NewRandomId());
-  store::StoredModel stored;
-  stored.id = kept.id;
-  stored.sha256 = kept.file.sha256;
-  stored.kind = std::string(KindName(kept.file.kind));
-  stored.title = kept.file.name;
-  stored.created = kept.file.training.trained_at;
-  stored.model_json = kept.json;
+  VARSAM_ASSIGN_OR_RETURN(const store::StoredModel stored,
+                          Keep(kept, kept.file.training.trained_at));
   VARSAM_RETURN_IF_ERROR(store::ValidateStoredModel(stored));
   // The hash goes into the log before the model is kept: a model without its event is never
   // kept (fail closed).
@@ -229,15 +236,7 @@ absl::StatusOr<KeptModel> Engine::AddEvidenceModel(const access::Context& contex
   }
   KeptModel kept;
   kept.file = *std::move(file);
-  kept.json = models::ModelFileJson(kept.file);
-  VARSAM_ASSIGN_OR_RETURN(kept.id, internal::NewRandomId());
-  store::StoredModel stored;
-  stored.id = kept.id;
-  stored.sha256 = kept.file.sha256;
-  stored.kind = std::string(KindName(kept.file.kind));
-  stored.title = kept.file.name;
-  stored.created = Rfc3339(context.time);
-  stored.model_json = kept.json;
+  VARSAM_ASSIGN_OR_RETURN(const store::StoredModel stored, Keep(kept, Rfc3339(context.time)));
   VARSAM_RETURN_IF_ERROR(store_->PutModel(stored));
   return kept;
 }
