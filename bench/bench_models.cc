@@ -1,7 +1,8 @@
 // Benchmarks of varsam::models' learner on a synthetic one-hot design the shape of the register's:
 // 1,000,000 episodes, 7 features (age band, sex, region, case kind, intervention, intake-total
 // bins, earlier episodes) as 45 indicator columns, labels drawn from a known logistic model, a
-// fixed seed; and of building such a training set from 1,000,000 register rows.
+// fixed seed; of building such a training set from 1,000,000 register rows; and of scoring one
+// case with a model through the C API.
 // scripts/bench-models-vs-sklearn.py compares the same kind of data (written as CSV, read by
 // bench_models_csv) with scikit-learn. Figures: docs/performance.md, "Models".
 
@@ -11,10 +12,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "internal.h"  // src/models: CollapseRows, FitLogistic
+#include "varsam.h"
 #include "varsam/models.h"
 #include "varsam/store.h"
 
@@ -290,5 +293,67 @@ void BM_BuildTrainingSet(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows.episodes.size()));
 }
 BENCHMARK(BM_BuildTrainingSet)->Unit(benchmark::kMillisecond);
+
+// Scoring one case with a model in memory through the C API (varsam_model_open once, then
+// varsam_model_score per case): the model learned from the first 100,000 of those register
+// rows, the cases 4,096 of its training rows in turn, given as level strings and intake
+// totals. No engine, so no audit write: the arithmetic of an application and the C boundary.
+void BM_ModelScoreCApi(benchmark::State& state) {
+  const RegisterRows& rows = Rows();
+  const auto spec = varsam::models::ParseModelSpec(R"({
+    "target": "dropout",
+    "features": ["age_band", "sex", "region", "case_kind", "intervention",
+                 {"feature": "intake_total", "instrument": "phq9", "bins": 5},
+                 "earlier_episodes"],
+    "fairness": {"bootstrap": 0},
+    "learner": {"kind": "logistic"}})");
+  const std::span<const varsam::store::EpisodeRow> episodes(rows.episodes.data(), 100000);
+  const auto set = varsam::models::BuildTrainingSet(*spec, episodes, rows.measurements);
+  const auto fit = set.ok() ? varsam::models::Fit(*spec, *set)
+                            : absl::StatusOr<varsam::models::FitResult>(set.status());
+  const auto fairness = fit.ok() ? varsam::models::AssessFairness(*spec, *set, fit->out_of_fold)
+                                 : absl::StatusOr<varsam::models::FairnessReport>(fit.status());
+  if (!fairness.ok()) {
+    state.SkipWithError("the model could not be learned");
+    return;
+  }
+  varsam::models::ModelFile file = varsam::models::MakeModelFile(*spec, *set, *fit, *fairness);
+  file.name = "bench";
+  file.training.trained_at = "2026-12-04T00:00:00Z";
+  const std::string json = varsam::models::ModelFileJson(file);
+  varsam_model* model = nullptr;
+  if (varsam_model_open(json.data(), json.size(), &model) != VARSAM_OK) {
+    state.SkipWithError("the model file was refused");
+    return;
+  }
+  constexpr std::size_t kCases = 4096;
+  const std::size_t features = spec->features.size();
+  std::vector<const char*> levels(kCases * features, nullptr);
+  std::vector<double> numbers(kCases * features, std::nan(""));
+  for (std::size_t c = 0; c < kCases; ++c) {
+    for (std::size_t f = 0; f < features; ++f) {
+      const varsam::models::FeatureValue& v = set->raw[c][f];
+      levels[c * features + f] = v.level.c_str();
+      if (v.number) numbers[c * features + f] = *v.number;
+    }
+  }
+  std::size_t c = 0;
+  double sum = 0;
+  for (auto _ : state) {
+    double probability = 0;
+    std::int32_t points = 0;
+    if (varsam_model_score(model, &levels[c * features], &numbers[c * features], features,
+                           &probability, &points) != VARSAM_OK) {
+      state.SkipWithError("a case was refused");
+      break;
+    }
+    sum += probability;
+    c = (c + 1) % kCases;
+  }
+  benchmark::DoNotOptimize(sum);
+  varsam_model_close(model);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_ModelScoreCApi);
 
 }  // namespace

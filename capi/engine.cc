@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -38,6 +39,11 @@ struct varsam_engine {
 
 struct varsam_context {
   varsam::access::Context context;
+};
+
+// A model file read and verified once, for scoring in memory (varsam_model_score).
+struct varsam_model {
+  varsam::models::ModelFile file;
 };
 
 namespace {
@@ -554,6 +560,55 @@ varsam_status varsam_model_card(const char* model_json, size_t model_length, con
     const std::string card = kind == "html" ? varsam::models::ModelCardHtml(file)
                                             : varsam::models::ModelCardMarkdown(file);
     *text_out = CopyOut(card);
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_model_open(const char* model_json, size_t model_length,
+                                varsam_model** model_out) {
+  if (model_out != nullptr) *model_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (model_out == nullptr) return NullArg("model_out");
+    if (model_json == nullptr) return NullArg("model_json");
+    VARSAM_ASSIGN_OR_RETURN(
+        varsam::models::ModelFile file,
+        varsam::models::ParseModelFile(std::string_view(model_json, model_length)));
+    *model_out = new varsam_model{std::move(file)};
+    return absl::OkStatus();
+  });
+}
+
+void varsam_model_close(varsam_model* model) { delete model; }
+
+varsam_status varsam_model_score(const varsam_model* model, const char* const* levels,
+                                 const double* numbers, size_t count, double* probability_out,
+                                 int32_t* points_out) {
+  return Guard([&]() -> absl::Status {
+    if (model == nullptr) return NullArg("model");
+    const bool evidence = model->file.kind == varsam::models::ModelKind::kEvidenceBased;
+    const std::size_t features =
+        evidence ? model->file.points.features.size() : model->file.model.features().size();
+    if (count != features) return InvalidField("count", "must be the model's number of features");
+    if (count > 0 && levels == nullptr) return NullArg("levels");
+    varsam::models::FeatureRow row(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      varsam::models::FeatureValue& v = row[i];
+      const bool total = !evidence && model->file.model.features()[i].kind ==
+                                          varsam::models::FeatureKind::kIntakeTotal;
+      if (total) {
+        if (numbers == nullptr) return NullArg("numbers");
+        if (!std::isnan(numbers[i])) v.number = numbers[i];
+      } else if (levels[i] == nullptr) {
+        v.given = false;
+      } else {
+        v.level.assign(levels[i]);
+      }
+    }
+    VARSAM_ASSIGN_OR_RETURN(
+        const varsam::models::Prediction p,
+        varsam::models::Apply(model->file, row, varsam::models::ApplyText::kNumbers));
+    if (probability_out != nullptr) *probability_out = p.probability;
+    if (points_out != nullptr) *points_out = p.points_total;
     return absl::OkStatus();
   });
 }

@@ -656,6 +656,36 @@ VARSAM_API varsam_status varsam_model_list(varsam_engine* engine, const varsam_c
 VARSAM_API varsam_status varsam_model_card(const char* model_json, size_t model_length,
                                            const char* format, char** text_out);
 
+/* ---- Scoring with a model in memory ------------------------------------------------------ */
+/* Like varsam_score for an instrument: a computation on features the caller already holds, with
+ * no engine: nothing read, stored or audited. It is the building block for a host that scores
+ * many cases at once or shows a live estimate while a form is filled in; what an officer is
+ * shown as a suggestion, with its reasons and the officer's decision, comes from
+ * varsam_model_apply (guarded and audited), and in an anmälan or förhandsbedömning the policy
+ * allows only evidence-based models (rule reports-evidence-only) whichever call computes. */
+typedef struct varsam_model varsam_model;
+
+/* Reads and verifies a model file ("varsam-model/1", either kind) into *model_out, freed with
+ * varsam_model_close(). VARSAM_INVALID_ARGUMENT names the file's field; VARSAM_DATA_LOSS when
+ * its hash does not match its content. The handle is immutable: any number of threads may
+ * score with it at once. */
+VARSAM_API varsam_status varsam_model_open(const char* model_json, size_t model_length,
+                                           varsam_model** model_out);
+VARSAM_API void varsam_model_close(varsam_model* model);
+
+/* Scores one case: `count` values, one per feature of the model in its file's order
+ * ("features" of a register-trained file, "points.features" of an evidence-based one).
+ * levels[i] is feature i's level (UTF-8, NUL-terminated), or NULL when the case does not give
+ * it (read as the reference level); for an intake total, numbers[i] is the total, or NaN for
+ * "no intake measurement", and levels[i] is ignored (numbers may be NULL when the model has no
+ * intake total). *probability_out (may be NULL) is the recalibrated probability (NaN for an
+ * evidence-based model), *points_out (may be NULL) the points total. VARSAM_INVALID_ARGUMENT
+ * when `count` is not the model's number of features, or an evidence-based model's item gets
+ * an answer it does not have. Thread-safe. */
+VARSAM_API varsam_status varsam_model_score(const varsam_model* model, const char* const* levels,
+                                            const double* numbers, size_t count,
+                                            double* probability_out, int32_t* points_out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

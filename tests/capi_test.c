@@ -1657,6 +1657,32 @@ static void test_models(void) {
   EXPECT(varsam_model_apply(engine, report, NULL, "{}", 2, &json) == VARSAM_INVALID_ARGUMENT &&
          contains(varsam_last_error(), "model_id"));
 
+  /* The same model scored in memory: no engine, nothing stored. */
+  {
+    varsam_model* model = NULL;
+    const char* answers_in_order[4] = {"one", "yes", "yes", "yes"};
+    const char* unanswered[4] = {NULL, "yes", "yes", "yes"};
+    const char* wrong[4] = {"many", "yes", "yes", "yes"};
+    double probability = 0;
+    int32_t points = -1;
+    EXPECT(varsam_model_open(file, length, &model) == VARSAM_OK && model != NULL);
+    EXPECT(varsam_model_score(model, answers_in_order, NULL, 4, &probability, &points) ==
+               VARSAM_OK &&
+           points == 4 && isnan(probability));
+    /* An item not given counts as its reference level ("none": 0 points). */
+    EXPECT(varsam_model_score(model, unanswered, NULL, 4, NULL, &points) == VARSAM_OK &&
+           points == 3);
+    EXPECT(varsam_model_score(model, wrong, NULL, 4, NULL, &points) == VARSAM_INVALID_ARGUMENT);
+    EXPECT(varsam_model_score(model, answers_in_order, NULL, 3, NULL, &points) ==
+               VARSAM_INVALID_ARGUMENT &&
+           contains(varsam_last_error(), "count"));
+    EXPECT(varsam_model_score(NULL, answers_in_order, NULL, 4, NULL, &points) ==
+           VARSAM_INVALID_ARGUMENT);
+    varsam_model_close(model);
+    EXPECT(varsam_model_open("{}", 2, &model) == VARSAM_INVALID_ARGUMENT && model == NULL);
+    varsam_model_close(NULL);
+  }
+
   /* The card, without an engine; a changed file no longer matches its hash. */
   EXPECT(varsam_model_card(file, length, "markdown", &card) == VARSAM_OK &&
          contains(card, "EXAMPLE ONLY"));
