@@ -264,17 +264,21 @@ const RegisterRows& Rows() {
   return *rows;
 }
 
+// The specification of the benchmarks on register rows: every feature the register has.
+constexpr const char* kRegisterSpec = R"({
+  "target": "dropout",
+  "features": ["age_band", "sex", "region", "case_kind", "intervention",
+               {"feature": "intake_total", "instrument": "phq9", "bins": 5},
+               "earlier_episodes"],
+  "fairness": {"bootstrap": 0},
+  "learner": {"kind": "logistic"}})";
+
 // The training set from those rows: the population, the raw features (the intake measurement
 // found per episode, earlier episodes counted per pseudonym), levels merged below k, the
 // quantile bins, the design.
 void BM_BuildTrainingSet(benchmark::State& state) {
   const RegisterRows& rows = Rows();
-  const auto spec = varsam::models::ParseModelSpec(R"({
-    "target": "dropout",
-    "features": ["age_band", "sex", "region", "case_kind", "intervention",
-                 {"feature": "intake_total", "instrument": "phq9", "bins": 5},
-                 "earlier_episodes"],
-    "learner": {"kind": "logistic"}})");
+  const auto spec = varsam::models::ParseModelSpec(kRegisterSpec);
   if (!spec.ok()) {
     state.SkipWithError("the spec is refused");
     return;
@@ -300,13 +304,7 @@ BENCHMARK(BM_BuildTrainingSet)->Unit(benchmark::kMillisecond);
 // totals. No engine, so no audit write: the arithmetic of an application and the C boundary.
 void BM_ModelScoreCApi(benchmark::State& state) {
   const RegisterRows& rows = Rows();
-  const auto spec = varsam::models::ParseModelSpec(R"({
-    "target": "dropout",
-    "features": ["age_band", "sex", "region", "case_kind", "intervention",
-                 {"feature": "intake_total", "instrument": "phq9", "bins": 5},
-                 "earlier_episodes"],
-    "fairness": {"bootstrap": 0},
-    "learner": {"kind": "logistic"}})");
+  const auto spec = varsam::models::ParseModelSpec(kRegisterSpec);
   const std::span<const varsam::store::EpisodeRow> episodes(rows.episodes.data(), 100000);
   const auto set = varsam::models::BuildTrainingSet(*spec, episodes, rows.measurements);
   const auto fit = set.ok() ? varsam::models::Fit(*spec, *set)

@@ -107,14 +107,20 @@ bool ScoreDemoForms() {
 // officer scores a form (its flag becomes an open suggestion); a private provider is refused
 // the client's journal; a model ("system") may not decide; the officer records the decision;
 // a supervisor verifies the audit log.
-int EngineDemo(const std::string& location, const std::string& client) {
-  // A demo signing key; a host supplies its own through the key callback and keeps it safe.
+// The demo's engine options on `location`, with a demo signing key; a host supplies its own
+// through the key callback and keeps it safe.
+engine::EngineOptions DemoOptions(const std::string& location) {
   engine::EngineOptions options;
   options.store = location;
   options.key = [](std::span<std::uint8_t, 32> out) {
     for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0xA5 ^ i);
     return absl::OkStatus();
   };
+  return options;
+}
+
+int EngineDemo(const std::string& location, const std::string& client) {
+  engine::EngineOptions options = DemoOptions(location);
   auto opened = engine::Engine::Open(std::move(options));
   if (!opened.ok()) return Fail(opened.status());
   engine::Engine& varsam = **opened;
@@ -198,12 +204,7 @@ class KeepingSink : public synth::Sink {
 // generalised), a report case refused, a k-anonymous release with its risk report, and the
 // scrubber measured on the population's notes.
 int RegisterDemo(const std::string& location, const std::vector<synth::ClientRecord>& clients) {
-  engine::EngineOptions options;
-  options.store = location;
-  options.key = [](std::span<std::uint8_t, 32> out) {
-    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0xA5 ^ i);
-    return absl::OkStatus();
-  };
+  engine::EngineOptions options = DemoOptions(location);
   // A demo pseudonymisation key for epoch 1; a host keeps its keys outside varsam.
   options.register_options.key_epoch = 1;
   options.register_options.keys = [](std::int32_t, std::span<std::uint8_t, 32> out) {
@@ -354,12 +355,7 @@ std::string CountyOf(std::string_view postal_code) {
 }
 
 int ModelDemo(const std::string& location, const std::vector<synth::ClientRecord>& clients) {
-  engine::EngineOptions options;
-  options.store = location;
-  options.key = [](std::span<std::uint8_t, 32> out) {
-    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0xA5 ^ i);
-    return absl::OkStatus();
-  };
+  engine::EngineOptions options = DemoOptions(location);
   auto opened = engine::Engine::Open(std::move(options));
   if (!opened.ok()) return Fail(opened.status());
   engine::Engine& varsam = **opened;

@@ -539,8 +539,12 @@ absl::StatusOr<FitResult> Fit(const ModelSpec& spec, const TrainingSet& training
   // Recalibration, chosen on held-out folds (docs/models.md, "Recalibration").
   result.calibration = ChooseCalibration(spec.calibration, result.out_of_fold, training.labels,
                                          fold_of_row, spec.folds, result.calibrated_out_of_fold);
-  VARSAM_ASSIGN_OR_RETURN(result.calibrated_evaluation,
-                          Evaluate(result.calibrated_out_of_fold, training.labels));
+  if (result.calibration.kind == CalibrationChoice::kNone) {
+    result.calibrated_evaluation = result.evaluation;  // the same scores
+  } else {
+    VARSAM_ASSIGN_OR_RETURN(result.calibrated_evaluation,
+                            Evaluate(result.calibrated_out_of_fold, training.labels));
+  }
 
   // The points model of the final fit, and out of fold: each fold's model read as points, its
   // intercept table fitted on the fold's training rows, applied to its held-out rows.
