@@ -1,0 +1,233 @@
+// varsam/outcomes.h — routine outcome monitoring: a client's trajectory on an instrument,
+// reliable and clinically significant change, expected-treatment-response (ETR) curves fitted
+// from the compilation register, not-on-track alerts, and the client chart.
+//
+// Feedback from routine outcome measures improves outcomes, most for clients who are not on
+// track (de Jong et al. 2021, Clin Psychol Rev 85:102002: 58 studies, d = 0.15, 0.17 for
+// not-on-track clients; Østergård et al. 2020, Psychother Res 30(2):195-212, PCOMS g = 0.27).
+// The alert rests on an expected-treatment-response curve: Finch, Lambert & Schaalje (2001,
+// Clin Psychol Psychother 8:231-242) fitted a mixed model of the score on log(session) by
+// intake severity, and alerts from such curves found 85 % of eventual deteriorators by session 3
+// (Hannan et al. 2005, J Clin Psychol 61(2):155-163). varsam fits its own curves, from a
+// service's own compilation register, with a published method (docs/outcomes.md), and ships
+// none of any vendor's.
+//
+// The curve model: for series i and session s >= 2 (session 1 is the intake),
+//   total_is = b0 + b1 log(s) + b2 intake_i + b3 intake_i log(s) + u0_i + u1_i log(s) + e_is,
+// (u0_i, u1_i) ~ N(0, Sigma) with Sigma unstructured, e_is ~ N(0, sigma^2), fitted by REML
+// (Bates, Maechler, Bolker & Walker 2015, "Fitting linear mixed-effects models using lme4",
+// J Stat Softw 67(1), section 3: the profiled REML criterion over the relative covariance
+// factor, evaluated here group by group in closed 2 x 2 blocks). For a new client with intake
+// x the score at session s is predicted N(mean, var), mean = b0 + b1 l + b2 x + b3 x l and
+// var = z' Sigma z + sigma^2 with z = (1, l), l = log(s): the expected curve is the mean (the
+// target, OpenFIT's green line), the boundary the `boundary_percentile` of that distribution
+// on the side of worsening.
+//
+// What leaves the register is aggregates only: the four fixed effects with their standard
+// errors, the three variance components and the residual variance, and counts of series per
+// intake bin, each bin with fewer than k pseudonyms suppressed; no series, pseudonym or score of
+// one person. An alert is a reason to talk with the client, never a decision: the Engine
+// stores it as an open suggestion that only an officer's recorded decision closes.
+//
+// Everything here is pure: no store, no I/O, no clock. Messages name fields, never values.
+
+#ifndef VARSAM_OUTCOMES_H_
+#define VARSAM_OUTCOMES_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "varsam/core.h"
+#include "varsam/instruments.h"
+#include "varsam/store.h"
+
+namespace varsam::outcomes {
+
+// ---- A client's trajectory (own data: the journal) --------------------------------------------
+
+struct TrajectoryPoint {
+  int session = 0;
+  Date date;
+  double total = 0;
+  double change = 0;  // total - intake total
+};
+
+struct Trajectory {
+  std::string client_ref;
+  std::string case_ref;
+  std::string instrument;
+  std::vector<TrajectoryPoint> points;  // session order; the first is the intake
+  double intake() const { return points.empty() ? 0 : points.front().total; }
+};
+
+// The series of `instrument` in one case of a client, from that client's journal measurements
+// (any order): the case `case_ref`, or when empty the case of the latest measurement of the
+// instrument with a session number. Forms without a total or without a session (0) are left
+// out; when a session appears twice, the later form counts. NotFound when there is no series;
+// InvalidArgument when measurements of several clients are mixed.
+absl::StatusOr<Trajectory> BuildTrajectory(const instruments::Instrument& instrument,
+                                           std::span<const store::Measurement> measurements,
+                                           const instruments::Respondent& respondent = {},
+                                           std::string_view case_ref = {});
+
+// ---- Series from the register -----------------------------------------------------------------
+
+// One measurement of one series, in the long form a mixed model reads.
+struct SeriesRow {
+  std::int32_t series = 0;  // 0-based index of the series
+  int session = 0;          // 2, 3, ...
+  double total = 0;
+  double intake = 0;  // the series' session-1 total
+};
+
+struct SeriesSet {
+  std::vector<SeriesRow> rows;  // grouped by series, in session order
+  std::int32_t series = 0;      // how many series have at least one row
+  std::vector<double> intakes;  // per series
+  std::vector<std::int32_t> person;  // per series: 0-based index of its (pseudonym, key epoch)
+  std::int64_t pseudonyms = 0;  // distinct (pseudonym, key epoch) among them
+  std::int64_t left_out = 0;    // series without an intake, or with no session after it
+  std::string period_from, period_to;  // the intakes' periods
+};
+
+// The series of one instrument in the register's measurement rows (any order): per
+// (pseudonym, key epoch), rows in (period, session) order; a session number that does not
+// rise starts a new series. A series needs its session 1 (the intake) and at least one later
+// session up to `max_session`.
+SeriesSet BuildSeries(std::span<const store::RegisterMeasurementRow> rows, int max_session = 40);
+
+// ---- The mixed model ----------------------------------------------------------------------------
+
+struct MixedFit {
+  std::array<double, 4> beta{};     // (intercept), log_session, intake, intake:log_session
+  std::array<double, 4> beta_se{};  // from the REML fit's covariance of the fixed effects
+  double sigma2 = 0;                // residual variance
+  double var_intercept = 0;         // Sigma(0, 0)
+  double var_slope = 0;             // Sigma(1, 1)
+  double cov_intercept_slope = 0;   // Sigma(0, 1)
+  double reml_criterion = 0;        // -2 REML log-likelihood at the optimum (lme4's "REML")
+  int evaluations = 0;              // of the profiled criterion
+  std::int64_t observations = 0;
+  std::int32_t groups = 0;
+};
+
+// Fits the curve model by REML. InvalidArgument for fewer than 3 series or too few rows to
+// estimate 4 fixed effects and 4 variance parameters; FailedPrecondition when the fixed-effects
+// design is singular (every intake the same, every session the same).
+absl::StatusOr<MixedFit> FitMixed(const SeriesSet& data);
+
+// ---- Expected-treatment-response curves ---------------------------------------------------------
+
+struct EtrSpec {
+  std::string instrument = "ors";
+  bool higher_is_better = true;      // from the instrument's change rule
+  double boundary_percentile = 10;   // of the predictive distribution, on the worsening side
+  int max_session = 20;              // sessions the curve is drawn and applied to
+  int min_support = 5;               // k: the fewest pseudonyms an intake bin may show
+  double bin_width = 5;              // intake bins for the support table
+  double scale_min = 0, scale_max = 40;  // the total's range: the bins cover it whole
+};
+
+struct IntakeBin {
+  double from = 0, to = 0;      // [from, to); the last bin includes scale_max
+  std::int64_t pseudonyms = 0;  // 0 when suppressed
+  bool suppressed = false;      // fewer than min_support pseudonyms (none shown)
+};
+
+// An ETR model as it is kept beside the register (kind "etr") and cited in the audit log.
+struct EtrModel {
+  EtrSpec spec;
+  std::string name;        // for people
+  std::string trained_at;  // RFC 3339 UTC, set by the caller
+  MixedFit fit;
+  std::vector<IntakeBin> bins;  // the intakes the curve rests on
+  std::int64_t pseudonyms = 0;
+  std::string period_from, period_to;
+  std::string sha256;  // filled by EtrModelJson and ParseEtrModel
+};
+
+// Fits an ETR model from a series set (the caller sets name and trained_at).
+absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& data);
+
+struct CurvePoint {
+  int session = 0;
+  double expected = 0;  // the target
+  double boundary = 0;  // the not-on-track boundary
+  double sd = 0;        // of the predictive distribution
+};
+
+// The expected curve and its boundary for a client with this intake, sessions 1..max_session
+// (session 1 is the intake itself: expected = boundary = intake, sd 0).
+std::vector<CurvePoint> Curve(const EtrModel& model, double intake);
+CurvePoint CurveAt(const EtrModel& model, double intake, int session);
+
+// Whether the intake lies in a bin the model may show (not suppressed, not outside the bins).
+bool Supported(const EtrModel& model, double intake);
+
+// "varsam-etr/1": canonical JSON (keys in a fixed order, no spaces, numbers in the shortest form
+// that reads back exactly), "sha256" last over the bytes without it; writes the hash into the
+// model. ParseEtrModel is its strict inverse: unknown keys, wrong types and a hash that does not
+// match (DataLoss) are refused, naming the field.
+std::string EtrModelJson(EtrModel& model);
+absl::StatusOr<EtrModel> ParseEtrModel(std::string_view json);
+
+// ---- Monitoring one client ---------------------------------------------------------------------
+
+// The colours practitioners know: green, yellow, red.
+enum class Track : std::uint8_t { kOnTarget, kBelowTarget, kBelowBoundary };
+std::string_view TrackName(Track track);  // "on_target", "below_target", "below_boundary"
+
+struct SessionCheck {
+  int session = 0;
+  double total = 0;
+  CurvePoint curve;
+  Track track = Track::kOnTarget;
+};
+
+// Each session after the intake against the client's curve (sessions beyond max_session are
+// not checked). InvalidArgument when the trajectory's instrument is not the model's.
+absl::StatusOr<std::vector<SessionCheck>> Monitor(const EtrModel& model,
+                                                  const Trajectory& trajectory);
+
+// ---- The client chart (docs/outcomes.md, "The client chart") ----------------------------------
+
+enum class Language : std::uint8_t { kSwedish, kEnglish };
+
+// An open suggestion listed under the chart.
+struct ChartSuggestion {
+  std::string id;
+  Date created;
+  std::string text;  // what it says, in the chart's language
+};
+
+// What the chart draws. Everything but the trajectory is optional.
+struct ClientChart {
+  Trajectory trajectory;         // the instrument's series
+  std::string instrument_name;   // "ORS", "PHQ-9"
+  double scale_min = 0, scale_max = 40;  // the total's range (the y axis)
+  bool higher_is_better = true;
+  std::vector<CurvePoint> curve;          // the expected curve and boundary (empty: none)
+  std::vector<SessionCheck> checks;       // colours per session (empty: none)
+  std::optional<double> cutoff;           // the clinical cut-off for this client
+  std::optional<double> reliable_change;  // the band intake ± this
+  std::optional<Trajectory> alliance;     // SRS (or CSRS) beside it
+  std::string alliance_name = "SRS";
+  double alliance_cutoff = 36;
+  std::vector<ChartSuggestion> suggestions;
+  std::string client_label;  // how the page names the client (the host's reference)
+  Language language = Language::kSwedish;
+};
+
+// A self-contained, printable (A4) HTML page with inline SVG: no script, no external resource,
+// every text escaped; <title> and <desc> in the SVG and a data table for screen readers.
+std::string ClientChartHtml(const ClientChart& chart);
+
+}  // namespace varsam::outcomes
+
+#endif  // VARSAM_OUTCOMES_H_

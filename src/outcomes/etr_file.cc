@@ -1,0 +1,211 @@
+// "varsam-etr/1": an ETR model as it is kept beside the register and cited in the audit log
+// (varsam/outcomes.h, EtrModelJson; docs/outcomes.md, "The curve file").
+
+#include <openssl/evp.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "nlohmann/json.hpp"
+#include "varsam/outcomes.h"
+
+namespace varsam::outcomes {
+namespace {
+
+constexpr std::string_view kFormat = "varsam-etr/1";
+using Json = nlohmann::ordered_json;
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    char pair[3];
+    std::snprintf(pair, sizeof(pair), "%02x", digest[i]);
+    hex += pair;
+  }
+  return hex;
+}
+
+Json Number(double value) { return std::isfinite(value) ? Json(value) : Json(nullptr); }
+
+Json Array4(const std::array<double, 4>& values) {
+  Json out = Json::array();
+  for (double v : values) out.push_back(Number(v));
+  return out;
+}
+
+// Every member but "sha256", in the canonical order.
+Json Members(const EtrModel& m) {
+  Json spec;
+  spec["instrument"] = m.spec.instrument;
+  spec["higher_is_better"] = m.spec.higher_is_better;
+  spec["boundary_percentile"] = Number(m.spec.boundary_percentile);
+  spec["max_session"] = m.spec.max_session;
+  spec["min_support"] = m.spec.min_support;
+  spec["bin_width"] = Number(m.spec.bin_width);
+  spec["scale_min"] = Number(m.spec.scale_min);
+  spec["scale_max"] = Number(m.spec.scale_max);
+  Json fit;
+  fit["beta"] = Array4(m.fit.beta);
+  fit["beta_se"] = Array4(m.fit.beta_se);
+  fit["sigma2"] = Number(m.fit.sigma2);
+  fit["var_intercept"] = Number(m.fit.var_intercept);
+  fit["var_slope"] = Number(m.fit.var_slope);
+  fit["cov_intercept_slope"] = Number(m.fit.cov_intercept_slope);
+  fit["reml_criterion"] = Number(m.fit.reml_criterion);
+  fit["evaluations"] = m.fit.evaluations;
+  fit["observations"] = m.fit.observations;
+  fit["groups"] = m.fit.groups;
+  Json bins = Json::array();
+  for (const IntakeBin& b : m.bins) {
+    Json bin;
+    bin["from"] = Number(b.from);
+    bin["to"] = Number(b.to);
+    bin["pseudonyms"] = b.suppressed ? Json(nullptr) : Json(b.pseudonyms);
+    bins.push_back(std::move(bin));
+  }
+  Json out;
+  out["format"] = kFormat;
+  out["kind"] = "etr";
+  out["name"] = m.name;
+  out["trained_at"] = m.trained_at;
+  out["spec"] = std::move(spec);
+  out["fit"] = std::move(fit);
+  out["bins"] = std::move(bins);
+  out["pseudonyms"] = m.pseudonyms;
+  out["period_from"] = m.period_from;
+  out["period_to"] = m.period_to;
+  return out;
+}
+
+// Strict readers: the field's path in every message, never its value.
+absl::StatusOr<double> ReadNumber(const nlohmann::json& v, const std::string& what) {
+  if (!v.is_number()) return InvalidField(what, "must be a number");
+  return v.get<double>();
+}
+absl::StatusOr<std::string> ReadText(const nlohmann::json& v, const std::string& what) {
+  if (!v.is_string()) return InvalidField(what, "must be a string");
+  return v.get<std::string>();
+}
+absl::Status ReadArray4(const nlohmann::json& v, const std::string& what,
+                        std::array<double, 4>* out) {
+  if (!v.is_array() || v.size() != 4) return InvalidField(what, "must be an array of 4 numbers");
+  for (std::size_t i = 0; i < 4; ++i) {
+    VARSAM_ASSIGN_OR_RETURN((*out)[i], ReadNumber(v[i], JsonIndexPath(what, i)));
+  }
+  return absl::OkStatus();
+}
+absl::Status Require(const nlohmann::json& object, std::string_view what,
+                     std::initializer_list<std::string_view> keys) {
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(object, what, keys));
+  for (std::string_view key : keys) {
+    if (!object.contains(key)) return InvalidField(JsonKeyPath(what, key), "is required");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
+  VARSAM_RETURN_IF_ERROR(Require(root, "etr",
+                                 {"format", "kind", "name", "trained_at", "spec", "fit", "bins",
+                                  "pseudonyms", "period_from", "period_to", "sha256"}));
+  if (root["format"] != kFormat) return InvalidField("etr.format", "must be varsam-etr/1");
+  if (root["kind"] != "etr") return InvalidField("etr.kind", "must be etr");
+  EtrModel m;
+  VARSAM_ASSIGN_OR_RETURN(m.name, ReadText(root["name"], "etr.name"));
+  VARSAM_ASSIGN_OR_RETURN(m.trained_at, ReadText(root["trained_at"], "etr.trained_at"));
+  const nlohmann::json& spec = root["spec"];
+  VARSAM_RETURN_IF_ERROR(Require(spec, "etr.spec",
+                                 {"instrument", "higher_is_better", "boundary_percentile",
+                                  "max_session", "min_support", "bin_width", "scale_min",
+                                  "scale_max"}));
+  VARSAM_ASSIGN_OR_RETURN(m.spec.instrument, ReadText(spec["instrument"], "etr.spec.instrument"));
+  if (!spec["higher_is_better"].is_boolean()) {
+    return InvalidField("etr.spec.higher_is_better", "must be true or false");
+  }
+  m.spec.higher_is_better = spec["higher_is_better"].get<bool>();
+  VARSAM_ASSIGN_OR_RETURN(m.spec.boundary_percentile,
+                          ReadNumber(spec["boundary_percentile"], "etr.spec.boundary_percentile"));
+  VARSAM_ASSIGN_OR_RETURN(const std::int64_t max_session,
+                          JsonWholeNumber(spec["max_session"], "etr.spec.max_session", 2, 200));
+  m.spec.max_session = static_cast<int>(max_session);
+  VARSAM_ASSIGN_OR_RETURN(const std::int64_t min_support,
+                          JsonWholeNumber(spec["min_support"], "etr.spec.min_support", 1, 1000000));
+  m.spec.min_support = static_cast<int>(min_support);
+  VARSAM_ASSIGN_OR_RETURN(m.spec.bin_width, ReadNumber(spec["bin_width"], "etr.spec.bin_width"));
+  VARSAM_ASSIGN_OR_RETURN(m.spec.scale_min, ReadNumber(spec["scale_min"], "etr.spec.scale_min"));
+  VARSAM_ASSIGN_OR_RETURN(m.spec.scale_max, ReadNumber(spec["scale_max"], "etr.spec.scale_max"));
+  const nlohmann::json& fit = root["fit"];
+  VARSAM_RETURN_IF_ERROR(Require(fit, "etr.fit",
+                                 {"beta", "beta_se", "sigma2", "var_intercept", "var_slope",
+                                  "cov_intercept_slope", "reml_criterion", "evaluations",
+                                  "observations", "groups"}));
+  VARSAM_RETURN_IF_ERROR(ReadArray4(fit["beta"], "etr.fit.beta", &m.fit.beta));
+  VARSAM_RETURN_IF_ERROR(ReadArray4(fit["beta_se"], "etr.fit.beta_se", &m.fit.beta_se));
+  VARSAM_ASSIGN_OR_RETURN(m.fit.sigma2, ReadNumber(fit["sigma2"], "etr.fit.sigma2"));
+  VARSAM_ASSIGN_OR_RETURN(m.fit.var_intercept,
+                          ReadNumber(fit["var_intercept"], "etr.fit.var_intercept"));
+  VARSAM_ASSIGN_OR_RETURN(m.fit.var_slope, ReadNumber(fit["var_slope"], "etr.fit.var_slope"));
+  VARSAM_ASSIGN_OR_RETURN(m.fit.cov_intercept_slope,
+                          ReadNumber(fit["cov_intercept_slope"], "etr.fit.cov_intercept_slope"));
+  VARSAM_ASSIGN_OR_RETURN(m.fit.reml_criterion,
+                          ReadNumber(fit["reml_criterion"], "etr.fit.reml_criterion"));
+  VARSAM_ASSIGN_OR_RETURN(const std::int64_t evaluations,
+                          JsonWholeNumber(fit["evaluations"], "etr.fit.evaluations", 0, 1 << 30));
+  m.fit.evaluations = static_cast<int>(evaluations);
+  VARSAM_ASSIGN_OR_RETURN(m.fit.observations, JsonWholeNumber(fit["observations"],
+                                                              "etr.fit.observations", 0, 1LL << 50));
+  VARSAM_ASSIGN_OR_RETURN(const std::int64_t groups,
+                          JsonWholeNumber(fit["groups"], "etr.fit.groups", 0, 1LL << 31));
+  m.fit.groups = static_cast<std::int32_t>(groups);
+  const nlohmann::json& bins = root["bins"];
+  if (!bins.is_array() || bins.empty() || bins.size() > 1000) {
+    return InvalidField("etr.bins", "must be an array of 1 to 1000 bins");
+  }
+  for (std::size_t i = 0; i < bins.size(); ++i) {
+    const std::string what = JsonIndexPath("etr.bins", i);
+    VARSAM_RETURN_IF_ERROR(Require(bins[i], what, {"from", "to", "pseudonyms"}));
+    IntakeBin bin;
+    VARSAM_ASSIGN_OR_RETURN(bin.from, ReadNumber(bins[i]["from"], JsonKeyPath(what, "from")));
+    VARSAM_ASSIGN_OR_RETURN(bin.to, ReadNumber(bins[i]["to"], JsonKeyPath(what, "to")));
+    if (bins[i]["pseudonyms"].is_null()) {
+      bin.suppressed = true;
+    } else {
+      VARSAM_ASSIGN_OR_RETURN(
+          bin.pseudonyms,
+          JsonWholeNumber(bins[i]["pseudonyms"], JsonKeyPath(what, "pseudonyms"), m.spec.min_support,
+                          1LL << 50));
+    }
+    m.bins.push_back(bin);
+  }
+  VARSAM_ASSIGN_OR_RETURN(m.pseudonyms,
+                          JsonWholeNumber(root["pseudonyms"], "etr.pseudonyms", 0, 1LL << 50));
+  VARSAM_ASSIGN_OR_RETURN(m.period_from, ReadText(root["period_from"], "etr.period_from"));
+  VARSAM_ASSIGN_OR_RETURN(m.period_to, ReadText(root["period_to"], "etr.period_to"));
+  VARSAM_ASSIGN_OR_RETURN(m.sha256, ReadText(root["sha256"], "etr.sha256"));
+  return m;
+}
+
+}  // namespace
+
+std::string EtrModelJson(EtrModel& model) {
+  std::string text = DumpJson(Members(model));
+  model.sha256 = Sha256Hex(text);
+  text.pop_back();  // the closing brace
+  text.append(",\"sha256\":\"").append(model.sha256).append("\"}");
+  return text;
+}
+
+absl::StatusOr<EtrModel> ParseEtrModel(std::string_view json) {
+  VARSAM_ASSIGN_OR_RETURN(const nlohmann::json root, ParseJson(json, "etr"));
+  VARSAM_ASSIGN_OR_RETURN(EtrModel model, Read(root));
+  const std::string given = model.sha256;
+  EtrModel copy = model;
+  EtrModelJson(copy);
+  if (copy.sha256 != given) return absl::DataLossError("etr.sha256: does not match the content");
+  return model;
+}
+
+}  // namespace varsam::outcomes

@@ -1,0 +1,273 @@
+// The REML fit of the curve model (varsam/outcomes.h; docs/outcomes.md, "Fitting the curves").
+//
+// The profiled REML criterion of Bates, Maechler, Bolker & Walker (2015, J Stat Softw 67(1),
+// section 3.6): with the random effects b = Lambda u, Lambda the lower-triangular 2 x 2 relative
+// covariance factor given by theta = (l00, l10, l11), the penalised least squares problem
+//   min over u, beta of |y - X beta - Z Lambda u|^2 + |u|^2
+// is solved in closed form, and
+//   -2 l_R(theta) = log|L|^2 + log|R_X|^2 + (n - p) (1 + log(2 pi r^2 / (n - p))),
+// r^2 the penalised residual sum of squares, L the Cholesky factor of Lambda' Z'Z Lambda + I and
+// R_X that of the fixed effects' Schur complement. Z is block-diagonal by series, so L is too:
+// each series contributes one 2 x 2 block, computed from its sufficient statistics (n_i, the
+// sums of log s, (log s)^2, y and y log s) without touching its rows again. One evaluation costs
+// O(series); theta is found by Nelder-Mead (Nelder & Mead 1965), with l00, l11 >= 0.
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+#include "Eigen/Dense"
+#include "varsam/outcomes.h"
+
+namespace varsam::outcomes {
+namespace {
+
+using Vector4 = Eigen::Matrix<double, 4, 1>;
+using Matrix4 = Eigen::Matrix<double, 4, 4>;
+using Matrix24 = Eigen::Matrix<double, 2, 4>;
+
+// What the criterion needs of one series: Z_i = [1, t], t = log(session), X_i = [1, t, x, x t]
+// with x the series' intake.
+struct SeriesStats {
+  double n = 0, t = 0, tt = 0, y = 0, ty = 0;
+  double x = 0;
+};
+
+struct Problem {
+  std::vector<SeriesStats> series;
+  Matrix4 xtx = Matrix4::Zero();
+  Vector4 xty = Vector4::Zero();
+  double yty = 0;
+  double n = 0;
+};
+
+Problem Summarise(const SeriesSet& data) {
+  Problem p;
+  p.series.resize(static_cast<size_t>(data.series));
+  for (const SeriesRow& row : data.rows) {
+    SeriesStats& s = p.series[static_cast<size_t>(row.series)];
+    const double t = std::log(static_cast<double>(row.session));
+    s.n += 1;
+    s.t += t;
+    s.tt += t * t;
+    s.y += row.total;
+    s.ty += t * row.total;
+    s.x = row.intake;
+    const Vector4 x_row(1, t, row.intake, row.intake * t);
+    p.xtx.noalias() += x_row * x_row.transpose();
+    p.xty += x_row * row.total;
+    p.yty += row.total * row.total;
+    p.n += 1;
+  }
+  return p;
+}
+
+// Z_i'X_i: X_i's columns are Z_i's two and x times them.
+Matrix24 ZtX(const SeriesStats& s) {
+  Matrix24 m;
+  m << s.n, s.t, s.x * s.n, s.x * s.t,  //
+      s.t, s.tt, s.x * s.t, s.x * s.tt;
+  return m;
+}
+
+struct Evaluation {
+  double criterion = std::numeric_limits<double>::infinity();
+  Vector4 beta = Vector4::Zero();
+  Matrix4 rx = Matrix4::Zero();  // upper-triangular R_X
+  double r2 = 0;
+};
+
+Evaluation Evaluate(const Problem& p, const std::array<double, 3>& theta) {
+  Evaluation out;
+  const double l00 = theta[0], l10 = theta[1], l11 = theta[2];
+  Matrix4 schur = p.xtx;
+  Vector4 xty = p.xty;
+  double yty = p.yty;
+  double log_det_l = 0;
+  for (const SeriesStats& s : p.series) {
+    // A = Lambda' Z'Z Lambda + I, Lambda = [[l00, 0], [l10, l11]].
+    const double z00 = s.n, z01 = s.t, z11 = s.tt;
+    // Z'Z Lambda = [[z00 l00 + z01 l10, z01 l11], [z01 l00 + z11 l10, z11 l11]]
+    const double m00 = z00 * l00 + z01 * l10, m01 = z01 * l11;
+    const double m10 = z01 * l00 + z11 * l10, m11 = z11 * l11;
+    // Lambda' (Z'Z Lambda): rows of Lambda' are (l00, l10) and (0, l11).
+    const double a00 = l00 * m00 + l10 * m10 + 1;
+    const double a01 = l00 * m01 + l10 * m11;
+    const double a11 = l11 * m11 + 1;
+    // Cholesky of A: [[c00, 0], [c10, c11]].
+    const double c00 = std::sqrt(a00);
+    const double c10 = a01 / c00;
+    const double c11 = std::sqrt(std::max(a11 - c10 * c10, 1e-300));
+    log_det_l += std::log(c00) + std::log(c11);
+    // Lambda' Z'X and Lambda' Z'y, then forward-solve with L.
+    const Matrix24 ztx = ZtX(s);
+    Matrix24 lztx;
+    lztx.row(0) = l00 * ztx.row(0) + l10 * ztx.row(1);
+    lztx.row(1) = l11 * ztx.row(1);
+    const double lzty0 = l00 * s.y + l10 * s.ty;
+    const double lzty1 = l11 * s.ty;
+    Matrix24 rzx;
+    rzx.row(0) = lztx.row(0) / c00;
+    rzx.row(1) = (lztx.row(1) - c10 * rzx.row(0)) / c11;
+    const double cu0 = lzty0 / c00;
+    const double cu1 = (lzty1 - c10 * cu0) / c11;
+    schur.noalias() -= rzx.transpose() * rzx;
+    xty.noalias() -= rzx.transpose() * Eigen::Vector2d(cu0, cu1);
+    yty -= cu0 * cu0 + cu1 * cu1;
+  }
+  const Eigen::LLT<Matrix4> llt(schur);
+  if (llt.info() != Eigen::Success) return out;
+  const Matrix4 rx = llt.matrixU();
+  const Vector4 cb = rx.transpose().triangularView<Eigen::Lower>().solve(xty);
+  const double r2 = yty - cb.squaredNorm();
+  const double dof = p.n - 4;
+  if (!(r2 > 0) || !(dof > 0)) return out;
+  double log_det_rx = 0;
+  for (int j = 0; j < 4; ++j) log_det_rx += std::log(rx(j, j));
+  out.criterion = 2 * log_det_l + 2 * log_det_rx +
+                  dof * (1 + std::log(2 * std::numbers::pi * r2 / dof));
+  out.beta = rx.triangularView<Eigen::Upper>().solve(cb);
+  out.rx = rx;
+  out.r2 = r2;
+  return out;
+}
+
+// Nelder-Mead over theta; the diagonal of Lambda is read as its absolute value, so that every
+// point of the search is a Cholesky factor (with a non-negative diagonal), and every covariance
+// matrix has one.
+struct Minimum {
+  std::array<double, 3> theta{};
+  double value = 0;
+  int evaluations = 0;
+};
+
+Minimum NelderMead(const Problem& p, std::array<double, 3> start) {
+  constexpr int kDim = 3;
+  constexpr int kMaxEvaluations = 5000;
+  int evaluations = 0;
+  const auto f = [&](std::array<double, 3> theta) {
+    theta[0] = std::abs(theta[0]);
+    theta[2] = std::abs(theta[2]);
+    ++evaluations;
+    return Evaluate(p, theta).criterion;
+  };
+  std::array<std::array<double, 3>, kDim + 1> simplex;
+  std::array<double, kDim + 1> values{};
+  simplex[0] = start;
+  for (int i = 0; i < kDim; ++i) {
+    simplex[i + 1] = start;
+    simplex[i + 1][i] += (start[i] != 0 ? 0.25 * std::abs(start[i]) : 0.25);
+  }
+  for (int i = 0; i <= kDim; ++i) values[i] = f(simplex[i]);
+  while (evaluations < kMaxEvaluations) {
+    std::array<int, kDim + 1> order{0, 1, 2, 3};
+    std::sort(order.begin(), order.end(), [&](int a, int b) { return values[a] < values[b]; });
+    const int best = order[0], worst = order[kDim], second = order[kDim - 1];
+    double size = 0;
+    for (int i = 0; i <= kDim; ++i) {
+      for (int j = 0; j < kDim; ++j) {
+        size = std::max(size, std::abs(simplex[i][j] - simplex[best][j]));
+      }
+    }
+    if (std::abs(values[worst] - values[best]) <= 1e-11 * (1 + std::abs(values[best])) &&
+        size <= 1e-9) {
+      break;
+    }
+    std::array<double, 3> centroid{};
+    for (int i = 0; i <= kDim; ++i) {
+      if (i == worst) continue;
+      for (int j = 0; j < kDim; ++j) centroid[j] += simplex[i][j] / kDim;
+    }
+    const auto along = [&](double step) {
+      std::array<double, 3> x{};
+      for (int j = 0; j < kDim; ++j) x[j] = centroid[j] + step * (simplex[worst][j] - centroid[j]);
+      return x;
+    };
+    const std::array<double, 3> reflected = along(-1);
+    const double fr = f(reflected);
+    if (fr < values[best]) {
+      const std::array<double, 3> expanded = along(-2);
+      const double fe = f(expanded);
+      if (fe < fr) {
+        simplex[worst] = expanded, values[worst] = fe;
+      } else {
+        simplex[worst] = reflected, values[worst] = fr;
+      }
+      continue;
+    }
+    if (fr < values[second]) {
+      simplex[worst] = reflected, values[worst] = fr;
+      continue;
+    }
+    const bool outside = fr < values[worst];
+    const std::array<double, 3> contracted = along(outside ? -0.5 : 0.5);
+    const double fc = f(contracted);
+    if (fc < (outside ? fr : values[worst])) {
+      simplex[worst] = contracted, values[worst] = fc;
+      continue;
+    }
+    for (int i = 0; i <= kDim; ++i) {
+      if (i == best) continue;
+      for (int j = 0; j < kDim; ++j) {
+        simplex[i][j] = simplex[best][j] + 0.5 * (simplex[i][j] - simplex[best][j]);
+      }
+      values[i] = f(simplex[i]);
+    }
+  }
+  const int best = static_cast<int>(std::min_element(values.begin(), values.end()) -
+                                    values.begin());
+  Minimum m;
+  m.theta = simplex[best];
+  m.theta[0] = std::abs(m.theta[0]);
+  m.theta[2] = std::abs(m.theta[2]);
+  m.value = values[best];
+  m.evaluations = evaluations;
+  return m;
+}
+
+}  // namespace
+
+absl::StatusOr<MixedFit> FitMixed(const SeriesSet& data) {
+  if (data.series < 3) return InvalidField("series", "needs at least 3 series to fit");
+  if (data.rows.size() < 9) return InvalidField("series", "needs at least 9 rows to fit");
+  const Problem p = Summarise(data);
+  if (Eigen::LLT<Matrix4>(p.xtx).info() != Eigen::Success ||
+      Eigen::FullPivLU<Matrix4>(p.xtx).rank() < 4) {
+    return absl::FailedPreconditionError(
+        "series: the fixed effects cannot be told apart (every intake or every session alike)");
+  }
+  // Two starts (random effects present, and nearly absent); a third from the better one's
+  // minimum, so that the simplex does not stop on a flat stretch.
+  Minimum best = NelderMead(p, {1, 0, 1});
+  const Minimum other = NelderMead(p, {0.1, 0, 0.1});
+  const int evaluations = best.evaluations + other.evaluations;
+  if (other.value < best.value) best = other;
+  const Minimum polished = NelderMead(p, best.theta);
+  const int total_evaluations = evaluations + polished.evaluations;
+  if (polished.value <= best.value) best = polished;
+  const Evaluation at = Evaluate(p, best.theta);
+  if (!std::isfinite(at.criterion)) {
+    return absl::FailedPreconditionError("series: the REML criterion has no finite minimum");
+  }
+  MixedFit fit;
+  const double dof = p.n - 4;
+  fit.sigma2 = at.r2 / dof;
+  for (int j = 0; j < 4; ++j) fit.beta[static_cast<size_t>(j)] = at.beta(j);
+  const Matrix4 rx_inv = at.rx.triangularView<Eigen::Upper>().solve(Matrix4::Identity());
+  const Matrix4 cov = fit.sigma2 * rx_inv * rx_inv.transpose();
+  for (int j = 0; j < 4; ++j) fit.beta_se[static_cast<size_t>(j)] = std::sqrt(cov(j, j));
+  const double l00 = best.theta[0], l10 = best.theta[1], l11 = best.theta[2];
+  fit.var_intercept = fit.sigma2 * l00 * l00;
+  fit.cov_intercept_slope = fit.sigma2 * l00 * l10;
+  fit.var_slope = fit.sigma2 * (l10 * l10 + l11 * l11);
+  fit.reml_criterion = at.criterion;
+  fit.evaluations = total_evaluations;
+  fit.observations = static_cast<std::int64_t>(p.n);
+  fit.groups = data.series;
+  return fit;
+}
+
+}  // namespace varsam::outcomes
