@@ -233,6 +233,12 @@ Minimum NelderMead(const Problem& p, std::array<double, 3> start) {
 absl::StatusOr<MixedFit> FitMixed(const SeriesSet& data) {
   if (data.series < 3) return InvalidField("series", "needs at least 3 series to fit");
   if (data.rows.size() < 9) return InvalidField("series", "needs at least 9 rows to fit");
+  for (const SeriesRow& row : data.rows) {
+    if (!std::isfinite(row.total) || !std::isfinite(row.intake) || row.session < 2 ||
+        row.series < 0 || row.series >= data.series) {
+      return InvalidField("series.rows", "need finite totals and intakes, sessions from 2 on");
+    }
+  }
   const Problem p = Summarise(data);
   if (Eigen::LLT<Matrix4>(p.xtx).info() != Eigen::Success ||
       Eigen::FullPivLU<Matrix4>(p.xtx).rank() < 4) {

@@ -1,0 +1,347 @@
+// Outcome monitoring (src/outcomes, include/varsam/outcomes.h): trajectories, the register's
+// series, the REML fit of the curve model, curves, the check of a client, the curve file.
+#include "varsam/outcomes.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "Eigen/Dense"
+
+namespace varsam::outcomes {
+namespace {
+
+struct TrueModel {
+  std::array<double, 4> beta{4.0, 6.0, 0.9, -0.2};
+  double var_intercept = 4.0, var_slope = 2.25, cov = -1.2, sigma2 = 9.0;
+};
+
+// Series drawn from the curve model itself: intake ~ U(5, 35), sessions 2..last.
+SeriesSet Simulate(const TrueModel& truth, int series, std::uint64_t seed, int max_sessions = 10) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0, 1);
+  std::uniform_real_distribution<double> intake_of(5, 35);
+  std::uniform_int_distribution<int> last_of(2, max_sessions);
+  const double sd0 = std::sqrt(truth.var_intercept);
+  const double rho =
+      truth.cov == 0 ? 0 : truth.cov / (sd0 * std::sqrt(truth.var_slope));
+  SeriesSet set;
+  for (int i = 0; i < series; ++i) {
+    const double x = intake_of(rng);
+    const double z0 = normal(rng), z1 = normal(rng);
+    const double u0 = sd0 * z0;
+    const double u1 = std::sqrt(truth.var_slope) * (rho * z0 + std::sqrt(1 - rho * rho) * z1);
+    const int last = last_of(rng);
+    for (int s = 2; s <= last; ++s) {
+      const double t = std::log(static_cast<double>(s));
+      const double y = truth.beta[0] + truth.beta[1] * t + truth.beta[2] * x +
+                       truth.beta[3] * x * t + u0 + u1 * t +
+                       std::sqrt(truth.sigma2) * normal(rng);
+      set.rows.push_back({i, s, y, x});
+    }
+    set.intakes.push_back(x);
+    set.person.push_back(i);
+  }
+  set.series = series;
+  set.pseudonyms = series;
+  return set;
+}
+
+// -2 REML log-likelihood straight from its definition with dense matrices (Harville 1977;
+// Patterson & Thompson 1971): V = Z G Z' + sigma^2 I,
+//   -2 l_R = log|V| + log|X' V^-1 X| + r' V^-1 r + (n - p) log(2 pi),
+// r = y - X beta_GLS. Independent of the profiled, blockwise evaluation under test.
+double DenseReml(const SeriesSet& set, double g00, double g11, double g01, double sigma2) {
+  const auto n = static_cast<Eigen::Index>(set.rows.size());
+  Eigen::MatrixXd x(n, 4), z(n, 2 * set.series);
+  Eigen::VectorXd y(n);
+  z.setZero();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const SeriesRow& r = set.rows[static_cast<size_t>(i)];
+    const double t = std::log(static_cast<double>(r.session));
+    x.row(i) << 1, t, r.intake, r.intake * t;
+    z(i, 2 * r.series) = 1;
+    z(i, 2 * r.series + 1) = t;
+    y(i) = r.total;
+  }
+  Eigen::MatrixXd g = Eigen::MatrixXd::Zero(2 * set.series, 2 * set.series);
+  for (int k = 0; k < set.series; ++k) {
+    g(2 * k, 2 * k) = g00;
+    g(2 * k + 1, 2 * k + 1) = g11;
+    g(2 * k, 2 * k + 1) = g(2 * k + 1, 2 * k) = g01;
+  }
+  const Eigen::MatrixXd v =
+      z * g * z.transpose() + sigma2 * Eigen::MatrixXd::Identity(n, n);
+  const Eigen::LLT<Eigen::MatrixXd> llt(v);
+  const Eigen::MatrixXd vinv_x = llt.solve(x);
+  const Eigen::MatrixXd xvx = x.transpose() * vinv_x;
+  const Eigen::VectorXd beta = xvx.ldlt().solve(vinv_x.transpose() * y);
+  const Eigen::VectorXd r = y - x * beta;
+  const Eigen::MatrixXd lv = llt.matrixL();
+  const double log_det_v = 2 * lv.diagonal().array().log().sum();
+  const double log_det_xvx = std::log(xvx.determinant());
+  return log_det_v + log_det_xvx + r.dot(llt.solve(r)) +
+         static_cast<double>(n - 4) * std::log(2 * M_PI);
+}
+
+}  // namespace
+
+TEST_CASE("outcomes: the REML fit is the minimum of the REML criterion, computed densely",
+          "[outcomes]") {
+  const SeriesSet set = Simulate(TrueModel{}, 40, 7, 7);
+  const auto fit = FitMixed(set);
+  REQUIRE(fit.ok());
+  const double at = DenseReml(set, fit->var_intercept, fit->var_slope, fit->cov_intercept_slope,
+                              fit->sigma2);
+  CHECK(fit->reml_criterion == Approx(at).epsilon(1e-9));
+  // Any step away from the estimate raises the criterion.
+  for (const double step : {-0.02, 0.02}) {
+    const double f = 1 + step;
+    CHECK(DenseReml(set, fit->var_intercept * f, fit->var_slope, fit->cov_intercept_slope,
+                    fit->sigma2) > at);
+    CHECK(DenseReml(set, fit->var_intercept, fit->var_slope * f, fit->cov_intercept_slope,
+                    fit->sigma2) > at);
+    CHECK(DenseReml(set, fit->var_intercept, fit->var_slope, fit->cov_intercept_slope * f,
+                    fit->sigma2) > at);
+    CHECK(DenseReml(set, fit->var_intercept, fit->var_slope, fit->cov_intercept_slope,
+                    fit->sigma2 * f) > at);
+  }
+  CHECK(fit->observations == static_cast<std::int64_t>(set.rows.size()));
+  CHECK(fit->groups == 40);
+}
+
+TEST_CASE("outcomes: the REML fit recovers the model the series were drawn from", "[outcomes]") {
+  const TrueModel truth;
+  const SeriesSet set = Simulate(truth, 4000, 11);
+  const auto fit = FitMixed(set);
+  REQUIRE(fit.ok());
+  for (size_t j = 0; j < 4; ++j) {
+    INFO("beta " << j);
+    CHECK(std::abs(fit->beta[j] - truth.beta[j]) < 4 * fit->beta_se[j]);
+    CHECK(fit->beta_se[j] > 0);
+  }
+  CHECK(fit->sigma2 == Approx(truth.sigma2).epsilon(0.05));
+  CHECK(fit->var_intercept == Approx(truth.var_intercept).epsilon(0.25));
+  CHECK(fit->var_slope == Approx(truth.var_slope).epsilon(0.25));
+  CHECK(fit->cov_intercept_slope == Approx(truth.cov).epsilon(0.35));
+}
+
+TEST_CASE("outcomes: without random effects the fit is ordinary least squares", "[outcomes]") {
+  TrueModel truth;
+  truth.var_intercept = 0;
+  truth.var_slope = 0;
+  truth.cov = 0;
+  const SeriesSet set = Simulate(truth, 300, 3);
+  const auto fit = FitMixed(set);
+  INFO(fit.status().ToString());
+  REQUIRE(fit.ok());
+  // OLS on the same rows.
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(set.rows.size()), 4);
+  Eigen::VectorXd y(x.rows());
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    const SeriesRow& r = set.rows[static_cast<size_t>(i)];
+    const double t = std::log(static_cast<double>(r.session));
+    x.row(i) << 1, t, r.intake, r.intake * t;
+    y(i) = r.total;
+  }
+  const Eigen::VectorXd ols = (x.transpose() * x).ldlt().solve(x.transpose() * y);
+  // The estimated random effects are small, so the estimate is near OLS.
+  for (int j = 0; j < 4; ++j) CHECK(fit->beta[static_cast<size_t>(j)] == Approx(ols(j)).margin(0.1));
+  // Intercept and slope are nearly confounded over sessions 2..10, so each variance alone may
+  // stray; the variance they add to a score at any session is what must be small: within about
+  // the sampling error of a variance from 300 series, sigma^2 sqrt(2 / 300) = 0.7.
+  for (const int session : {2, 5, 10}) {
+    const double t = std::log(static_cast<double>(session));
+    CHECK(fit->var_intercept + 2 * t * fit->cov_intercept_slope + t * t * fit->var_slope < 1.0);
+  }
+  CHECK(fit->sigma2 == Approx(truth.sigma2).epsilon(0.1));
+}
+
+TEST_CASE("outcomes: a fit needs series, rows and intakes that differ", "[outcomes]") {
+  SeriesSet tiny = Simulate(TrueModel{}, 2, 1);
+  CHECK(FitMixed(tiny).status().code() == absl::StatusCode::kInvalidArgument);
+  SeriesSet bad = Simulate(TrueModel{}, 30, 1);
+  bad.rows[4].total = std::nan("");
+  CHECK(FitMixed(bad).status().code() == absl::StatusCode::kInvalidArgument);
+  SeriesSet same = Simulate(TrueModel{}, 30, 1);
+  for (SeriesRow& r : same.rows) r.intake = 20;
+  CHECK(FitMixed(same).status().code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("outcomes: register rows become series per person, restarting at a lower session",
+          "[outcomes]") {
+  const auto row = [](std::string p, int epoch, int session, std::string period,
+                      std::optional<double> total) {
+    store::RegisterMeasurementRow r;
+    r.pseudonym = std::move(p);
+    r.key_epoch = epoch;
+    r.instrument = "ors";
+    r.session = session;
+    r.period = std::move(period);
+    r.total = total;
+    return r;
+  };
+  const std::vector<store::RegisterMeasurementRow> rows = {
+      // Person a: a series over two quarters, then a second one (restart at session 1).
+      row("a", 1, 1, "2025-Q1", 18), row("a", 1, 3, "2025-Q2", 24), row("a", 1, 1, "2025-Q3", 20),
+      row("a", 1, 2, "2025-Q1", 21), row("a", 1, 2, "2025-Q3", 22),
+      // Person b: no intake (left out); the same pseudonym under another key epoch is another
+      // person, with only an intake (left out).
+      row("b", 1, 2, "2025-Q2", 10), row("b", 2, 1, "2025-Q2", 12),
+      // Person c: a missing total is skipped; sessions beyond max_session are dropped.
+      row("c", 1, 1, "2024-Q4", 30), row("c", 1, 2, "2024-Q4", std::nullopt),
+      row("c", 1, 3, "2025-Q1", 31), row("c", 1, 9, "2025-Q1", 35)};
+  const SeriesSet set = BuildSeries(rows, 8);
+  REQUIRE(set.series == 3);
+  CHECK(set.pseudonyms == 2);
+  CHECK(set.left_out == 2);
+  CHECK(set.intakes == std::vector<double>{18, 20, 30});
+  CHECK(set.person == std::vector<std::int32_t>{0, 0, 3});  // a, (b, 1), (b, 2), c
+  CHECK(set.period_from == "2024-Q4");
+  CHECK(set.period_to == "2025-Q3");
+  REQUIRE(set.rows.size() == 4);
+  CHECK((set.rows[0].series == 0 && set.rows[0].session == 2 && set.rows[0].total == 21));
+  CHECK((set.rows[1].series == 0 && set.rows[1].session == 3 && set.rows[1].total == 24));
+  CHECK((set.rows[2].series == 1 && set.rows[2].session == 2 && set.rows[2].intake == 20));
+  CHECK((set.rows[3].series == 2 && set.rows[3].session == 3 && set.rows[3].total == 31));
+}
+
+namespace {
+EtrModel SampleModel() {
+  EtrModel m;
+  m.spec.instrument = "ors";
+  m.fit.beta = {4.0, 6.0, 0.9, -0.2};
+  m.fit.var_intercept = 4;
+  m.fit.var_slope = 2.25;
+  m.fit.cov_intercept_slope = -1.2;
+  m.fit.sigma2 = 9;
+  for (int b = 0; b < 8; ++b) {
+    m.bins.push_back({5.0 * b, 5.0 * b + 5, b == 0 ? 0 : 40, b == 0});
+  }
+  return m;
+}
+}  // namespace
+
+TEST_CASE("outcomes: the curve is the predictive mean, the boundary its 10th percentile",
+          "[outcomes]") {
+  const EtrModel m = SampleModel();
+  const CurvePoint first = CurveAt(m, 18, 1);
+  CHECK(first.expected == 18);
+  CHECK(first.boundary == 18);
+  const double l = std::log(4.0);
+  const CurvePoint p = CurveAt(m, 18, 4);
+  CHECK(p.expected == Approx(4 + 6 * l + 0.9 * 18 - 0.2 * 18 * l));
+  CHECK(p.sd == Approx(std::sqrt(4 + 2 * l * -1.2 + l * l * 2.25 + 9)));
+  // The 10th percentile of the standard normal is -1.2815516 (to 7 decimals, any table).
+  CHECK(p.boundary == Approx(p.expected - 1.2815516 * p.sd).epsilon(1e-7));
+  EtrModel lower = m;
+  lower.spec.higher_is_better = false;
+  CHECK(CurveAt(lower, 18, 4).boundary == Approx(p.expected + 1.2815516 * p.sd).epsilon(1e-7));
+  CHECK(Curve(m, 18).size() == 20);
+  CHECK(Supported(m, 18));
+  CHECK_FALSE(Supported(m, 3));   // a suppressed bin
+  CHECK_FALSE(Supported(m, 41));  // off the scale
+}
+
+TEST_CASE("outcomes: each session is on target, below target or below the boundary",
+          "[outcomes]") {
+  const EtrModel m = SampleModel();
+  Trajectory t;
+  t.instrument = "ors";
+  const CurvePoint at3 = CurveAt(m, 18, 3);
+  t.points = {{1, Date(2026, 1, 5), 18, 0},
+              {2, Date(2026, 1, 12), CurveAt(m, 18, 2).expected + 0.5, 0},
+              {3, Date(2026, 1, 19), (at3.expected + at3.boundary) / 2, 0},
+              {4, Date(2026, 1, 26), CurveAt(m, 18, 4).boundary - 0.1, 0}};
+  const auto checks = Monitor(m, t);
+  REQUIRE(checks.ok());
+  REQUIRE(checks->size() == 3);
+  CHECK((*checks)[0].track == Track::kOnTarget);
+  CHECK((*checks)[1].track == Track::kBelowTarget);
+  CHECK((*checks)[2].track == Track::kBelowBoundary);
+  CHECK(TrackName((*checks)[2].track) == "below_boundary");
+  t.instrument = "phq9";
+  CHECK(Monitor(m, t).status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("outcomes: the curve file reads back to the same bytes and refuses a changed one",
+          "[outcomes]") {
+  EtrModel m = SampleModel();
+  m.name = "ORS, familjebehandling";
+  m.trained_at = "2026-12-04T20:00:00Z";
+  m.pseudonyms = 320;
+  m.period_from = "2024-Q1";
+  m.period_to = "2026-Q3";
+  const std::string text = EtrModelJson(m);
+  REQUIRE(m.sha256.size() == 64);
+  auto back = ParseEtrModel(text);
+  REQUIRE(back.ok());
+  CHECK(EtrModelJson(*back) == text);
+  CHECK(back->bins[0].suppressed);
+  CHECK(back->fit.beta == m.fit.beta);
+  std::string changed = text;
+  changed.replace(changed.find("\"pseudonyms\":320"), 16, "\"pseudonyms\":321");
+  CHECK(ParseEtrModel(changed).status().code() == absl::StatusCode::kDataLoss);
+  std::string extra = text;
+  extra.insert(1, "\"x\":1,");
+  const auto refused = ParseEtrModel(extra);
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(refused.status().message()).find("unknown key") != std::string::npos);
+}
+
+TEST_CASE("outcomes: an intake bin with fewer than k people shows no count", "[outcomes]") {
+  SeriesSet set = Simulate(TrueModel{}, 200, 5);
+  // Every series of one person, so the bins count 1 person each at most... except this one.
+  for (auto& p : set.person) p = 0;
+  set.pseudonyms = 1;
+  EtrSpec spec;
+  spec.min_support = 2;
+  const auto m = FitEtr(spec, set);
+  REQUIRE(m.ok());
+  REQUIRE(m->bins.size() == 8);
+  for (const IntakeBin& b : m->bins) {
+    CHECK(b.suppressed);
+    CHECK(b.pseudonyms == 0);
+  }
+}
+
+TEST_CASE("outcomes: a trajectory is the latest case's series, a later form replacing",
+          "[outcomes]") {
+  const auto registry = instruments::Registry::WithBuiltins();
+  const instruments::Instrument* ors = registry->Find("ors");
+  REQUIRE(ors != nullptr);
+  const auto form = [](std::string case_ref, int session, Date date, double total,
+                       std::int64_t id) {
+    store::Measurement m;
+    m.id = id;
+    m.client_ref = "K0000001";
+    m.case_ref = std::move(case_ref);
+    m.case_kind = "insats";
+    m.instrument = "ors";
+    m.session = session;
+    m.date = date;
+    m.total = total;
+    return m;
+  };
+  std::vector<store::Measurement> journal = {
+      form("c-2", 2, Date(2026, 3, 9), 22, 5), form("c-1", 1, Date(2025, 1, 7), 10, 1),
+      form("c-2", 1, Date(2026, 3, 2), 17, 4), form("c-2", 2, Date(2026, 3, 10), 23, 6),
+      form("c-1", 2, Date(2025, 1, 14), 12, 2)};
+  const auto t = BuildTrajectory(*ors, journal);
+  REQUIRE(t.ok());
+  CHECK(t->case_ref == "c-2");
+  REQUIRE(t->points.size() == 2);
+  CHECK(t->intake() == 17);
+  CHECK(t->points[1].total == 23);  // the later form of session 2
+  CHECK(t->points[1].change == 6);
+  const auto first = BuildTrajectory(*ors, journal, {}, "c-1");
+  REQUIRE(first.ok());
+  CHECK(first->points.size() == 2);
+  CHECK(BuildTrajectory(*ors, journal, {}, "c-9").status().code() == absl::StatusCode::kNotFound);
+  journal[0].client_ref = "K0000002";
+  CHECK(BuildTrajectory(*ors, journal).status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace varsam::outcomes
