@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -24,6 +25,7 @@
 #include "varsam/core.h"
 #include "varsam/engine.h"
 #include "varsam/models.h"
+#include "varsam/outcomes.h"
 
 namespace {
 
@@ -479,6 +481,214 @@ TEST_CASE("engine: concurrent applications of one model each leave one event and
       CHECK(events[i].action == "model.apply");
       CHECK(events[i].result == Cat({"model ", kept.id, " sha256 ", kept.file.sha256}));
     }
+  });
+}
+
+// ---- Outcome curves: one more kind of model -----------------------------------------------------
+
+// 400 synthetic people's ORS series in the register: intake U(5, 35), sessions 2..8 rising
+// towards 30 with noise, one series each.
+void FillOrsSeries(engine::Engine& engine) {
+  std::mt19937_64 rng(41);
+  std::uniform_real_distribution<double> intake_of(5, 35);
+  std::normal_distribution<double> noise(0, 2.5);
+  std::vector<store::RegisterMeasurementRow> rows;
+  for (int person = 0; person < 400; ++person) {
+    const std::string digits = std::to_string(person);
+    const std::string pseudonym = std::string("p1_").append(43 - digits.size(), 'D').append(digits);
+    const double intake = std::round(intake_of(rng) * 10) / 10;
+    const double gain = 0.35 * (40 - intake);
+    for (int session = 1; session <= 2 + person % 7; ++session) {
+      store::RegisterMeasurementRow row;
+      row.pseudonym = pseudonym;
+      row.key_epoch = 1;
+      row.instrument = "ors";
+      row.session = session;
+      row.period = "2025-Q2";
+      const double expected =
+          intake + gain * std::log(static_cast<double>(session)) / std::log(8.0);
+      row.total = session == 1 ? intake : std::clamp(expected + noise(rng), 0.0, 40.0);
+      row.record_key = rng() | 1;
+      rows.push_back(row);
+    }
+  }
+  REQUIRE(engine.store_for_testing().AppendRegisterMeasurements(rows).ok());
+}
+
+// The client's own ORS and SRS series in the officer's case: intake 18, then worse and worse;
+// the SRS of session 3 raised its alliance flag.
+void FillClientSeries(engine::Engine& engine) {
+  const double ors[] = {18.0, 19.5, 17.0, 9.5, 8.0};
+  for (int session = 1; session <= 5; ++session) {
+    for (const std::string_view instrument : {"ors", "srs"}) {
+      store::Measurement m;
+      m.client_ref = "klient-8";
+      m.case_ref = "arende-41";
+      m.case_kind = "insats";
+      m.instrument = std::string(instrument);
+      m.session = session;
+      m.date = Date(2026, 9, 7) + 7 * (session - 1);
+      m.responses = {instruments::kMissing, instruments::kMissing, instruments::kMissing,
+                     instruments::kMissing};
+      m.total = instrument == "ors" ? ors[session - 1] : (session == 3 ? 33.0 : 38.5);
+      if (instrument == "srs" && session == 3) m.flags = {"alliance_concern"};
+      REQUIRE(engine.store_for_testing().AppendMeasurements(std::span(&m, 1)).ok());
+    }
+  }
+}
+
+engine::KeptCurves FitOrsCurves(engine::Engine& engine) {
+  outcomes::EtrSpec spec;
+  spec.instrument = "ors";
+  auto kept = engine.FitCurves(Analyst(), spec, "ORS, synthetic register");
+  INFO(kept.status().message());
+  REQUIRE(kept.ok());
+  return *std::move(kept);
+}
+
+TEST_CASE("engine: curves fitted from the register are kept with their hash in the audit log",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillOrsSeries(*engine);
+    const engine::KeptCurves kept = FitOrsCurves(*engine);
+    CHECK(kept.model.fit.groups == 400);
+    CHECK(kept.model.spec.scale_max == 40);
+    CHECK(kept.model.fit.beta[1] > 0);  // the series rise with log(session)
+    store::Store& db = engine->store_for_testing();
+    const auto stored = db.GetModel(kept.id);
+    REQUIRE(stored.ok());
+    CHECK(stored->kind == "etr");
+    CHECK(stored->sha256 == kept.model.sha256);
+    CHECK(stored->model_json == kept.json);
+    const std::vector<audit::AuditRecord> events = Events(db);
+    CHECK(events.back().action == "model.train");
+    CHECK(events.back().result == Cat({"trained etr ", kept.id, " sha256 ", kept.model.sha256}));
+    // Only aggregates: no pseudonym of the register is in the file.
+    CHECK(kept.json.find("p1_") == std::string::npos);
+    // Curves for an instrument the library does not know are refused before anything is read.
+    outcomes::EtrSpec unknown;
+    unknown.instrument = "okand";
+    CHECK(engine->FitCurves(Analyst(), unknown).status().code() == absl::StatusCode::kNotFound);
+    CHECK(CountModels(db) == 1);
+  });
+}
+
+TEST_CASE(
+    "engine: a client below the boundary gets one outcome suggestion per session, "
+    "closed only by an officer",
+    "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillOrsSeries(*engine);
+    FillClientSeries(*engine);
+    const engine::KeptCurves kept = FitOrsCurves(*engine);
+    const auto outcome = engine->MonitorOutcome(Officer(), kept.id);
+    INFO(outcome.status().message());
+    REQUIRE(outcome.ok());
+    CHECK(outcome->supported);
+    CHECK(outcome->trajectory.points.size() == 5);
+    REQUIRE(outcome->checks.size() == 4);
+    // Sessions 4 and 5 lie far below any curve rising from 18; 2 lies above the expected one.
+    CHECK(outcome->checks[0].track == outcomes::Track::kOnTarget);
+    CHECK(outcome->checks[2].track == outcomes::Track::kBelowBoundary);
+    CHECK(outcome->checks[3].track == outcomes::Track::kBelowBoundary);
+    CHECK(outcome->alliance_concerns == std::vector<int>{3});
+    std::set<std::pair<std::string, int>> raised;
+    for (const engine::OutcomeAlert& a : outcome->raised) raised.emplace(a.reason, a.session);
+    CHECK(raised.count({"below_boundary", 4}) == 1);
+    CHECK(raised.count({"below_boundary", 5}) == 1);
+    CHECK(raised.count({"alliance", 3}) == 1);
+    const std::size_t below = static_cast<std::size_t>(std::count_if(
+        outcome->checks.begin(), outcome->checks.end(), [](const outcomes::SessionCheck& c) {
+          return c.track == outcomes::Track::kBelowBoundary;
+        }));
+    CHECK(outcome->raised.size() == below + 1);
+
+    // The suggestion says what and why, in both languages, with the model's hash.
+    store::Store& db = engine->store_for_testing();
+    const auto stored = db.GetSuggestion(outcome->raised.front().suggestion_id);
+    REQUIRE(stored.ok());
+    CHECK(stored->kind == "outcome");
+    const auto content = ParseJson(stored->content_json, "content");
+    REQUIRE(content.ok());
+    CHECK((*content)["sha256"] == kept.model.sha256);
+    CHECK(std::string((*content)["message_sv"]).find("inget beslut") != std::string::npos);
+    const std::vector<audit::AuditRecord> events = Events(db);
+    CHECK(events.back().action == "model.apply");
+    CHECK(events.back().result == Cat({"etr ", kept.id, " sha256 ", kept.model.sha256}));
+    CHECK(events[events.size() - 2].action == "journal.read");
+
+    // Asked again, nothing new is raised.
+    const auto again = engine->MonitorOutcome(Officer(), kept.id);
+    REQUIRE(again.ok());
+    CHECK(again->raised.empty());
+    CHECK(CountSuggestions(db) == static_cast<std::int64_t>(outcome->raised.size()));
+
+    // Open until a human officer decides.
+    const std::string& id = outcome->raised.front().suggestion_id;
+    access::Context system = Officer();
+    system.role = access::Role::kSystem;
+    CHECK(engine->RecordDecision(system, id, "accepted", "automatiskt").status().code() ==
+          absl::StatusCode::kPermissionDenied);
+    REQUIRE(engine->RecordDecision(Officer(), id, "accepted", "Samtal bokat om upplägget.").ok());
+    const auto open = engine->IsOpen(Officer(), id);
+    REQUIRE(open.ok());
+    CHECK_FALSE(*open);
+  });
+}
+
+TEST_CASE(
+    "engine: outcome monitoring is refused in a report and for a private provider's "
+    "follow-up, and stores nothing",
+    "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillOrsSeries(*engine);
+    FillClientSeries(*engine);
+    const engine::KeptCurves kept = FitOrsCurves(*engine);
+    // Curves are learned from the register: `reports-evidence-only` refuses them in an anmälan.
+    const auto in_report = engine->MonitorOutcome(Officer(access::CaseKind::kAnmalan), kept.id);
+    CHECK(in_report.status().code() == absl::StatusCode::kPermissionDenied);
+    CHECK_THAT(std::string(in_report.status().message()), Catch::Contains("reports-evidence-only"));
+    // A private provider may not process data for follow-up (`private-provider`).
+    access::Context provider = Officer();
+    provider.organisation = {access::OrgKind::kPrivatUtforare, "hvb-7"};
+    provider.purpose = access::Purpose::kUppfoljning;
+    const auto by_provider = engine->MonitorOutcome(provider, kept.id);
+    CHECK(by_provider.status().code() == absl::StatusCode::kPermissionDenied);
+    access::Context provider_fit = Analyst();
+    provider_fit.organisation = {access::OrgKind::kPrivatUtforare, "hvb-7"};
+    outcomes::EtrSpec spec;
+    CHECK(engine->FitCurves(provider_fit, spec).status().code() ==
+          absl::StatusCode::kPermissionDenied);
+    CHECK(CountSuggestions(engine->store_for_testing()) == 0);
+    CHECK(CountModels(engine->store_for_testing()) == 1);
+    // A model that is not curves is not found as curves.
+    CHECK(engine->MonitorOutcome(Officer(), "0123456789abcdef0123456789abcdef").status().code() ==
+          absl::StatusCode::kNotFound);
+  });
+}
+
+TEST_CASE("engine: the client chart shows the client's series with its curves", "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillOrsSeries(*engine);
+    FillClientSeries(*engine);
+    const engine::KeptCurves kept = FitOrsCurves(*engine);
+    REQUIRE(engine->MonitorOutcome(Officer(), kept.id).ok());
+    const auto html = engine->ClientChart(Officer(), "ors", kept.id, outcomes::Language::kSwedish);
+    INFO(html.status().message());
+    REQUIRE(html.ok());
+    CHECK(html->find("<svg") != std::string::npos);
+    CHECK(html->find("<script") == std::string::npos);
+    const auto without = engine->ClientChart(Officer(), "ors", "", outcomes::Language::kEnglish);
+    REQUIRE(without.ok());
+    CHECK(engine
+              ->ClientChart(Officer(access::CaseKind::kInsats), "phq9", "",
+                            outcomes::Language::kSwedish)
+              .status()
+              .code() == absl::StatusCode::kNotFound);
   });
 }
 

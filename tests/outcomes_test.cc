@@ -25,8 +25,7 @@ SeriesSet Simulate(const TrueModel& truth, int series, std::uint64_t seed, int m
   std::uniform_real_distribution<double> intake_of(5, 35);
   std::uniform_int_distribution<int> last_of(2, max_sessions);
   const double sd0 = std::sqrt(truth.var_intercept);
-  const double rho =
-      truth.cov == 0 ? 0 : truth.cov / (sd0 * std::sqrt(truth.var_slope));
+  const double rho = truth.cov == 0 ? 0 : truth.cov / (sd0 * std::sqrt(truth.var_slope));
   SeriesSet set;
   for (int i = 0; i < series; ++i) {
     const double x = intake_of(rng);
@@ -37,8 +36,7 @@ SeriesSet Simulate(const TrueModel& truth, int series, std::uint64_t seed, int m
     for (int s = 2; s <= last; ++s) {
       const double t = std::log(static_cast<double>(s));
       const double y = truth.beta[0] + truth.beta[1] * t + truth.beta[2] * x +
-                       truth.beta[3] * x * t + u0 + u1 * t +
-                       std::sqrt(truth.sigma2) * normal(rng);
+                       truth.beta[3] * x * t + u0 + u1 * t + std::sqrt(truth.sigma2) * normal(rng);
       set.rows.push_back({i, s, y, x});
     }
     set.intakes.push_back(x);
@@ -72,8 +70,7 @@ double DenseReml(const SeriesSet& set, double g00, double g11, double g01, doubl
     g(2 * k + 1, 2 * k + 1) = g11;
     g(2 * k, 2 * k + 1) = g(2 * k + 1, 2 * k) = g01;
   }
-  const Eigen::MatrixXd v =
-      z * g * z.transpose() + sigma2 * Eigen::MatrixXd::Identity(n, n);
+  const Eigen::MatrixXd v = z * g * z.transpose() + sigma2 * Eigen::MatrixXd::Identity(n, n);
   const Eigen::LLT<Eigen::MatrixXd> llt(v);
   const Eigen::MatrixXd vinv_x = llt.solve(x);
   const Eigen::MatrixXd xvx = x.transpose() * vinv_x;
@@ -93,8 +90,8 @@ TEST_CASE("outcomes: the REML fit is the minimum of the REML criterion, computed
   const SeriesSet set = Simulate(TrueModel{}, 40, 7, 7);
   const auto fit = FitMixed(set);
   REQUIRE(fit.ok());
-  const double at = DenseReml(set, fit->var_intercept, fit->var_slope, fit->cov_intercept_slope,
-                              fit->sigma2);
+  const double at =
+      DenseReml(set, fit->var_intercept, fit->var_slope, fit->cov_intercept_slope, fit->sigma2);
   CHECK(fit->reml_criterion == Approx(at).epsilon(1e-9));
   // Any step away from the estimate raises the criterion.
   for (const double step : {-0.02, 0.02}) {
@@ -148,7 +145,8 @@ TEST_CASE("outcomes: without random effects the fit is ordinary least squares", 
   }
   const Eigen::VectorXd ols = (x.transpose() * x).ldlt().solve(x.transpose() * y);
   // The estimated random effects are small, so the estimate is near OLS.
-  for (int j = 0; j < 4; ++j) CHECK(fit->beta[static_cast<size_t>(j)] == Approx(ols(j)).margin(0.1));
+  for (int j = 0; j < 4; ++j)
+    CHECK(fit->beta[static_cast<size_t>(j)] == Approx(ols(j)).margin(0.1));
   // Intercept and slope are nearly confounded over sessions 2..10, so each variance alone may
   // stray; the variance they add to a score at any session is what must be small: within about
   // the sampling error of a variance from 300 series, sigma^2 sqrt(2 / 300) = 0.7.
@@ -245,8 +243,7 @@ TEST_CASE("outcomes: the curve is the predictive mean, the boundary its 10th per
   CHECK_FALSE(Supported(m, 41));  // off the scale
 }
 
-TEST_CASE("outcomes: each session is on target, below target or below the boundary",
-          "[outcomes]") {
+TEST_CASE("outcomes: each session is on target, below target or below the boundary", "[outcomes]") {
   const EtrModel m = SampleModel();
   Trajectory t;
   t.instrument = "ors";

@@ -67,6 +67,7 @@
 #include "varsam/instruments.h"
 #include "varsam/kanonymity.h"
 #include "varsam/models.h"
+#include "varsam/outcomes.h"
 #include "varsam/pseudonym.h"
 #include "varsam/store.h"
 #include "varsam/submission.h"
@@ -184,6 +185,40 @@ nlohmann::ordered_json ModelApplicationJson(const ModelApplication& application)
 
 // A kept model as listed: {"id", "sha256", "kind", "title", "created"}.
 nlohmann::ordered_json ModelListingJson(const store::StoredModel& model);
+
+// ---- Outcome monitoring (docs/outcomes.md) ----------------------------------------------------
+
+// Expected-treatment-response curves the engine fitted, as kept beside the register (kind "etr").
+struct KeptCurves {
+  std::string id;            // random 128-bit id, 32 lower-case hex digits
+  outcomes::EtrModel model;  // sha256 filled
+  std::string json;          // "varsam-etr/1", canonical
+};
+
+// An outcome suggestion raised by MonitorOutcome.
+struct OutcomeAlert {
+  std::string suggestion_id;
+  std::string reason;  // "below_boundary" (the instrument) or "alliance" (SRS/CSRS)
+  int session = 0;
+};
+
+// One client's series in the context's case against kept curves.
+struct ClientOutcome {
+  std::string model_id, model_sha256;
+  outcomes::Trajectory trajectory;               // the curves' instrument
+  std::optional<outcomes::Trajectory> alliance;  // SRS beside ORS, CSRS beside CORS
+  std::vector<int> alliance_concerns;            // sessions whose alliance form raised its flag
+  // Whether the client's intake lies in an intake bin of at least k people: outside one the
+  // curves are not applied (no checks, no alerts), since they would rest on too few.
+  bool supported = false;
+  std::vector<outcomes::SessionCheck> checks;
+  std::vector<OutcomeAlert> raised;  // suggestions this call raised (none already raised again)
+};
+
+// {"model", "sha256", "instrument", "case", "supported", "intake", "sessions": [{"session",
+//  "total", "change", "expected" | null, "boundary" | null, "track" | null}], "alliance_concerns":
+//  [n, ...], "raised": [{"suggestion", "reason", "session"}]}
+nlohmann::ordered_json ClientOutcomeJson(const ClientOutcome& outcome);
 
 // ---- JSON forms of the register calls (the C API's and `varsam register`'s; keys stable) ------
 
@@ -376,6 +411,34 @@ class Engine {
   // `row` returns false.
   absl::Status ListModels(const access::Context& context,
                           absl::FunctionRef<bool(const store::StoredModel&)> row);
+
+  // Action `model.train` (no protected class): fits expected-treatment-response curves of
+  // `spec.instrument` from the register's series of it (never the journal;
+  // outcomes::BuildSeries, outcomes::FitEtr), the scale and direction taken from the
+  // instrument's definition, and keeps them beside the register (kind "etr") under a new random
+  // id, after an audit event "trained etr <id> sha256 <hash>". InvalidArgument for an unknown
+  // instrument or a spec out of range; the outcomes component's errors as they are.
+  absl::StatusOr<KeptCurves> FitCurves(const access::Context& context,
+                                       const outcomes::EtrSpec& spec, std::string_view title = {});
+
+  // Action `journal.read`, then `model.apply` (resource model_kind register_trained: the curves
+  // are learned from the register, so `reports-evidence-only` refuses them in an anmälan):
+  // the context's subject client's series in the context's case against kept curves
+  // (outcomes::Monitor). Each session below the boundary, and each session whose alliance form
+  // (SRS with ORS, CSRS with CORS) raised its flag, becomes an open suggestion of kind
+  // "outcome" once: a later call raises none for a session already raised. NotFound when the
+  // model is not kept curves or the case has no series; DataLoss for a kept file whose hash
+  // differs from the recorded one.
+  absl::StatusOr<ClientOutcome> MonitorOutcome(const access::Context& context,
+                                               std::string_view model_id);
+
+  // Action `journal.read`: the client chart (outcomes::ClientChartHtml) of the context's
+  // subject client's `instrument` series in the context's case, with the kept curves
+  // `model_id` when given (and applicable to the client's intake), the clinical cut-off and
+  // reliable change of the instrument, the alliance series and the case's open suggestions.
+  absl::StatusOr<std::string> ClientChart(const access::Context& context,
+                                          std::string_view instrument, std::string_view model_id,
+                                          outcomes::Language language);
 
   // Whether a suggestion is still open (has no decision); action `journal.read`.
   absl::StatusOr<bool> IsOpen(const access::Context& context, std::string_view suggestion_id);

@@ -87,12 +87,12 @@ struct SeriesRow {
 };
 
 struct SeriesSet {
-  std::vector<SeriesRow> rows;  // grouped by series, in session order
-  std::int32_t series = 0;      // how many series have at least one row
-  std::vector<double> intakes;  // per series
-  std::vector<std::int32_t> person;  // per series: 0-based index of its (pseudonym, key epoch)
-  std::int64_t pseudonyms = 0;  // distinct (pseudonym, key epoch) among them
-  std::int64_t left_out = 0;    // series without an intake, or with no session after it
+  std::vector<SeriesRow> rows;         // grouped by series, in session order
+  std::int32_t series = 0;             // how many series have at least one row
+  std::vector<double> intakes;         // per series
+  std::vector<std::int32_t> person;    // per series: 0-based index of its (pseudonym, key epoch)
+  std::int64_t pseudonyms = 0;         // distinct (pseudonym, key epoch) among them
+  std::int64_t left_out = 0;           // series without an intake, or with no session after it
   std::string period_from, period_to;  // the intakes' periods
 };
 
@@ -126,11 +126,11 @@ absl::StatusOr<MixedFit> FitMixed(const SeriesSet& data);
 
 struct EtrSpec {
   std::string instrument = "ors";
-  bool higher_is_better = true;      // from the instrument's change rule
-  double boundary_percentile = 10;   // of the predictive distribution, on the worsening side
-  int max_session = 20;              // sessions the curve is drawn and applied to
-  int min_support = 5;               // k: the fewest pseudonyms an intake bin may show
-  double bin_width = 5;              // intake bins for the support table
+  bool higher_is_better = true;          // from the instrument's change rule
+  double boundary_percentile = 10;       // of the predictive distribution, on the worsening side
+  int max_session = 20;                  // sessions the curve is drawn and applied to
+  int min_support = 5;                   // k: the fewest pseudonyms an intake bin may show
+  double bin_width = 5;                  // intake bins for the support table
   double scale_min = 0, scale_max = 40;  // the total's range: the bins cover it whole
 };
 
@@ -208,8 +208,8 @@ struct ChartSuggestion {
 
 // What the chart draws. Everything but the trajectory is optional.
 struct ClientChart {
-  Trajectory trajectory;         // the instrument's series
-  std::string instrument_name;   // "ORS", "PHQ-9"
+  Trajectory trajectory;                 // the instrument's series
+  std::string instrument_name;           // "ORS", "PHQ-9"
   double scale_min = 0, scale_max = 40;  // the total's range (the y axis)
   bool higher_is_better = true;
   std::vector<CurvePoint> curve;          // the expected curve and boundary (empty: none)

@@ -114,12 +114,9 @@ bool Supported(const EtrModel& model, double intake) {
 
 std::string_view TrackName(Track track) {
   switch (track) {
-    case Track::kOnTarget:
-      return "on_target";
-    case Track::kBelowTarget:
-      return "below_target";
-    case Track::kBelowBoundary:
-      return "below_boundary";
+    case Track::kOnTarget: return "on_target";
+    case Track::kBelowTarget: return "below_target";
+    case Track::kBelowBoundary: return "below_boundary";
   }
   return "on_target";
 }

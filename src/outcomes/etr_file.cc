@@ -117,10 +117,10 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
   VARSAM_ASSIGN_OR_RETURN(m.name, ReadText(root["name"], "etr.name"));
   VARSAM_ASSIGN_OR_RETURN(m.trained_at, ReadText(root["trained_at"], "etr.trained_at"));
   const nlohmann::json& spec = root["spec"];
-  VARSAM_RETURN_IF_ERROR(Require(spec, "etr.spec",
-                                 {"instrument", "higher_is_better", "boundary_percentile",
-                                  "max_session", "min_support", "bin_width", "scale_min",
-                                  "scale_max"}));
+  VARSAM_RETURN_IF_ERROR(
+      Require(spec, "etr.spec",
+              {"instrument", "higher_is_better", "boundary_percentile", "max_session",
+               "min_support", "bin_width", "scale_min", "scale_max"}));
   VARSAM_ASSIGN_OR_RETURN(m.spec.instrument, ReadText(spec["instrument"], "etr.spec.instrument"));
   if (!spec["higher_is_better"].is_boolean()) {
     return InvalidField("etr.spec.higher_is_better", "must be true or false");
@@ -138,10 +138,10 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
   VARSAM_ASSIGN_OR_RETURN(m.spec.scale_min, ReadNumber(spec["scale_min"], "etr.spec.scale_min"));
   VARSAM_ASSIGN_OR_RETURN(m.spec.scale_max, ReadNumber(spec["scale_max"], "etr.spec.scale_max"));
   const nlohmann::json& fit = root["fit"];
-  VARSAM_RETURN_IF_ERROR(Require(fit, "etr.fit",
-                                 {"beta", "beta_se", "sigma2", "var_intercept", "var_slope",
-                                  "cov_intercept_slope", "reml_criterion", "evaluations",
-                                  "observations", "groups"}));
+  VARSAM_RETURN_IF_ERROR(
+      Require(fit, "etr.fit",
+              {"beta", "beta_se", "sigma2", "var_intercept", "var_slope", "cov_intercept_slope",
+               "reml_criterion", "evaluations", "observations", "groups"}));
   VARSAM_RETURN_IF_ERROR(ReadArray4(fit["beta"], "etr.fit.beta", &m.fit.beta));
   VARSAM_RETURN_IF_ERROR(ReadArray4(fit["beta_se"], "etr.fit.beta_se", &m.fit.beta_se));
   VARSAM_ASSIGN_OR_RETURN(m.fit.sigma2, ReadNumber(fit["sigma2"], "etr.fit.sigma2"));
@@ -155,8 +155,9 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
   VARSAM_ASSIGN_OR_RETURN(const std::int64_t evaluations,
                           JsonWholeNumber(fit["evaluations"], "etr.fit.evaluations", 0, 1 << 30));
   m.fit.evaluations = static_cast<int>(evaluations);
-  VARSAM_ASSIGN_OR_RETURN(m.fit.observations, JsonWholeNumber(fit["observations"],
-                                                              "etr.fit.observations", 0, 1LL << 50));
+  VARSAM_ASSIGN_OR_RETURN(
+      m.fit.observations,
+      JsonWholeNumber(fit["observations"], "etr.fit.observations", 0, 1LL << 50));
   VARSAM_ASSIGN_OR_RETURN(const std::int64_t groups,
                           JsonWholeNumber(fit["groups"], "etr.fit.groups", 0, 1LL << 31));
   m.fit.groups = static_cast<std::int32_t>(groups);
@@ -174,9 +175,8 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
       bin.suppressed = true;
     } else {
       VARSAM_ASSIGN_OR_RETURN(
-          bin.pseudonyms,
-          JsonWholeNumber(bins[i]["pseudonyms"], JsonKeyPath(what, "pseudonyms"), m.spec.min_support,
-                          1LL << 50));
+          bin.pseudonyms, JsonWholeNumber(bins[i]["pseudonyms"], JsonKeyPath(what, "pseudonyms"),
+                                          m.spec.min_support, 1LL << 50));
     }
     m.bins.push_back(bin);
   }

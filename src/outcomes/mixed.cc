@@ -127,8 +127,8 @@ Evaluation Evaluate(const Problem& p, const std::array<double, 3>& theta) {
   if (!(r2 > 0) || !(dof > 0)) return out;
   double log_det_rx = 0;
   for (int j = 0; j < 4; ++j) log_det_rx += std::log(rx(j, j));
-  out.criterion = 2 * log_det_l + 2 * log_det_rx +
-                  dof * (1 + std::log(2 * std::numbers::pi * r2 / dof));
+  out.criterion =
+      2 * log_det_l + 2 * log_det_rx + dof * (1 + std::log(2 * std::numbers::pi * r2 / dof));
   out.beta = rx.triangularView<Eigen::Upper>().solve(cb);
   out.rx = rx;
   out.r2 = r2;
@@ -217,8 +217,8 @@ Minimum NelderMead(const Problem& p, std::array<double, 3> start) {
       values[i] = f(simplex[i]);
     }
   }
-  const int best = static_cast<int>(std::min_element(values.begin(), values.end()) -
-                                    values.begin());
+  const int best =
+      static_cast<int>(std::min_element(values.begin(), values.end()) - values.begin());
   Minimum m;
   m.theta = simplex[best];
   m.theta[0] = std::abs(m.theta[0]);

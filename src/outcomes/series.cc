@@ -61,9 +61,8 @@ SeriesSet BuildSeries(std::span<const store::RegisterMeasurementRow> rows, int m
     std::vector<std::size_t>& mine = by_person[p];
     // Periods in order; within a period the order of appending, in which a series' sessions
     // rise.
-    std::stable_sort(mine.begin(), mine.end(), [&](std::size_t a, std::size_t b) {
-      return rows[a].period < rows[b].period;
-    });
+    std::stable_sort(mine.begin(), mine.end(),
+                     [&](std::size_t a, std::size_t b) { return rows[a].period < rows[b].period; });
     pending_person = static_cast<std::int32_t>(p);
     for (const std::size_t i : mine) {
       const store::RegisterMeasurementRow& row = rows[i];

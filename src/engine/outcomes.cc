@@ -1,0 +1,364 @@
+// Outcome monitoring through the engine (include/varsam/engine.h, "Outcome monitoring"): curves
+// fitted from the register and kept beside it, a client's series checked against them with
+// not-on-track alerts as suggestions, and the client chart.
+
+#include "varsam/outcomes.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "internal.h"
+#include "nlohmann/json.hpp"
+#include "varsam/core.h"
+#include "varsam/engine.h"
+
+namespace varsam::engine {
+namespace {
+
+using internal::CaseRefOf;
+using ordered_json = nlohmann::ordered_json;
+
+constexpr std::string_view kOutcomeKind = "outcome";
+
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
+// The alliance form given beside an outcome form: SRS with ORS, CSRS with CORS.
+std::string_view AllianceOf(std::string_view instrument) {
+  if (instrument == "ors") return "srs";
+  if (instrument == "cors") return "csrs";
+  return {};
+}
+constexpr std::string_view kAllianceFlag = "alliance_concern";
+
+// One decimal, as people read a total ("14.2"; "14,2" in Swedish).
+std::string OneDecimal(double x, bool swedish) {
+  std::string s = absl::StrFormat("%.1f", x);
+  if (swedish) std::replace(s.begin(), s.end(), '.', ',');
+  return s;
+}
+
+std::string AlertText(std::string_view reason, std::string_view instrument, int session,
+                      double total, double boundary, bool swedish) {
+  std::string name(instrument);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (reason == "alliance") {
+    return swedish ? Cat({"Klientens skattning av samtalet (", name, ") vid session ",
+                          std::to_string(session),
+                          " tyder på att samarbetet behöver uppmärksammas. Fråga klienten vad "
+                          "som kan göras annorlunda."})
+                   : Cat({"The client's rating of session ", std::to_string(session), " (",
+                          name, ") suggests the working relationship needs attention. Ask the "
+                          "client what could be done differently."});
+  }
+  return swedish
+             ? Cat({name, " vid session ", std::to_string(session), " (",
+                    OneDecimal(total, true), ") ligger under gränsen för ej på väg (",
+                    OneDecimal(boundary, true),
+                    ") för klienter med samma utgångsvärde. Tala med klienten om hur arbetet "
+                    "går: det är ett skäl till samtal, inget beslut."})
+             : Cat({name, " at session ", std::to_string(session), " (", OneDecimal(total, false),
+                    ") is below the not-on-track boundary (", OneDecimal(boundary, false),
+                    ") for clients with the same intake. Talk with the client about how the "
+                    "work is going: a reason to talk, not a decision."});
+}
+
+// The kept curves `model_id`, read and checked against the recorded hash.
+absl::StatusOr<outcomes::EtrModel> ReadCurves(const store::StoredModel& stored) {
+  if (stored.kind != "etr") return absl::NotFoundError("model: the kept model is not curves");
+  VARSAM_ASSIGN_OR_RETURN(outcomes::EtrModel model, outcomes::ParseEtrModel(stored.model_json));
+  if (model.sha256 != stored.sha256) {
+    return absl::DataLossError("model: the kept file's hash differs from the one recorded");
+  }
+  return model;
+}
+
+}  // namespace
+
+ordered_json ClientOutcomeJson(const ClientOutcome& o) {
+  ordered_json out;
+  out["model"] = o.model_id;
+  out["sha256"] = o.model_sha256;
+  out["instrument"] = o.trajectory.instrument;
+  out["case"] = o.trajectory.case_ref;
+  out["supported"] = o.supported;
+  out["intake"] = o.trajectory.intake();
+  ordered_json sessions = ordered_json::array();
+  for (const outcomes::TrajectoryPoint& p : o.trajectory.points) {
+    ordered_json s;
+    s["session"] = p.session;
+    s["total"] = p.total;
+    s["change"] = p.change;
+    const auto check = std::find_if(o.checks.begin(), o.checks.end(),
+                                    [&](const outcomes::SessionCheck& c) {
+                                      return c.session == p.session;
+                                    });
+    if (check != o.checks.end()) {
+      s["expected"] = check->curve.expected;
+      s["boundary"] = check->curve.boundary;
+      s["track"] = outcomes::TrackName(check->track);
+    } else {
+      s["expected"] = nullptr;
+      s["boundary"] = nullptr;
+      s["track"] = nullptr;
+    }
+    sessions.push_back(std::move(s));
+  }
+  out["sessions"] = std::move(sessions);
+  out["alliance_concerns"] = o.alliance_concerns;
+  ordered_json raised = ordered_json::array();
+  for (const OutcomeAlert& a : o.raised) {
+    raised.push_back({{"suggestion", a.suggestion_id}, {"reason", a.reason},
+                      {"session", a.session}});
+  }
+  out["raised"] = std::move(raised);
+  return out;
+}
+
+absl::StatusOr<KeptCurves> Engine::FitCurves(const access::Context& context,
+                                             const outcomes::EtrSpec& spec,
+                                             std::string_view title) {
+  VARSAM_RETURN_IF_ERROR(Guard(context, access::Action::kModelTrain, {}, CaseRefOf(context),
+                               "curve fitting"));
+  VARSAM_ASSIGN_OR_RETURN(const instruments::Instrument* instrument,
+                          instruments::Registry::Global().Get(spec.instrument));
+  outcomes::EtrSpec full = spec;
+  full.scale_min = instrument->definition().total_min;
+  full.scale_max = instrument->definition().total_max;
+  std::vector<store::RegisterMeasurementRow> rows;
+  VARSAM_RETURN_IF_ERROR(store_->ForEachRegisterMeasurement(
+      spec.instrument, [&](const store::RegisterMeasurementRow& row) {
+        rows.push_back(row);
+        return true;
+      }));
+  const outcomes::SeriesSet series = outcomes::BuildSeries(rows, full.max_session);
+  rows = {};
+  KeptCurves kept;
+  VARSAM_ASSIGN_OR_RETURN(kept.model, outcomes::FitEtr(full, series));
+  kept.model.name = title.empty()
+                        ? Cat({"Expected treatment response, ", instrument->definition().name.en})
+                        : std::string(title);
+  kept.model.trained_at = Rfc3339(context.time);
+  kept.json = outcomes::EtrModelJson(kept.model);
+  VARSAM_ASSIGN_OR_RETURN(kept.id, internal::NewRandomId());
+  store::StoredModel stored;
+  stored.id = kept.id;
+  stored.sha256 = kept.model.sha256;
+  stored.kind = "etr";
+  stored.title = kept.model.name;
+  stored.created = kept.model.trained_at;
+  stored.model_json = kept.json;
+  VARSAM_RETURN_IF_ERROR(store::ValidateStoredModel(stored));
+  // The hash goes into the log before the curves are kept (fail closed).
+  const access::Decision decision = policy_.DecideAndExplain(context, access::Action::kModelTrain, {});
+  VARSAM_RETURN_IF_ERROR(
+      log_->Append(AuditRecordFor(context, access::Action::kModelTrain, decision,
+                                  CaseRefOf(context),
+                                  Cat({"trained etr ", kept.id, " sha256 ", kept.model.sha256})))
+          .status());
+  VARSAM_RETURN_IF_ERROR(store_->PutModel(stored));
+  return kept;
+}
+
+absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& context,
+                                                     std::string_view model_id) {
+  if (!context.subject_client || !context.case_info) {
+    return absl::InvalidArgumentError(
+        "outcome monitoring needs the context's case and subject client");
+  }
+  const std::string& client = *context.subject_client;
+  const std::string& case_ref = context.case_info->ref;
+  std::vector<store::Measurement> journal;
+  VARSAM_RETURN_IF_ERROR(History(context, client, [&](const store::Measurement& m) {
+    if (m.case_ref == case_ref) journal.push_back(m);
+    return true;
+  }));
+  // The kept model's kind is an attribute the decision needs: looked up before the guard.
+  const absl::StatusOr<store::StoredModel> stored = store_->GetModel(model_id);
+  if (!stored.ok() && stored.status().code() != absl::StatusCode::kNotFound) {
+    return stored.status();
+  }
+  access::Resource resource;
+  resource.model_kind = access::ModelKind::kRegisterTrained;
+  VARSAM_RETURN_IF_ERROR(Guard(context, access::Action::kModelApply, resource, case_ref,
+                               stored.ok() ? Cat({"etr ", stored->id, " sha256 ", stored->sha256})
+                                           : "no model"));
+  if (!stored.ok()) return absl::NotFoundError("model: no kept model with this id");
+  VARSAM_ASSIGN_OR_RETURN(const outcomes::EtrModel model, ReadCurves(*stored));
+  VARSAM_ASSIGN_OR_RETURN(const instruments::Instrument* instrument,
+                          instruments::Registry::Global().Get(model.spec.instrument));
+
+  ClientOutcome out;
+  out.model_id = stored->id;
+  out.model_sha256 = stored->sha256;
+  VARSAM_ASSIGN_OR_RETURN(out.trajectory,
+                          outcomes::BuildTrajectory(*instrument, journal, {}, case_ref));
+  out.supported = outcomes::Supported(model, out.trajectory.intake());
+  if (out.supported) {
+    VARSAM_ASSIGN_OR_RETURN(out.checks, outcomes::Monitor(model, out.trajectory));
+  }
+  const std::string_view alliance_id = AllianceOf(model.spec.instrument);
+  if (const instruments::Instrument* alliance =
+          alliance_id.empty() ? nullptr : instruments::Registry::Global().Find(alliance_id)) {
+    absl::StatusOr<outcomes::Trajectory> series =
+        outcomes::BuildTrajectory(*alliance, journal, {}, case_ref);
+    if (series.ok()) out.alliance = *std::move(series);
+    std::set<int> concerns;
+    for (const store::Measurement& m : journal) {
+      if (m.instrument == alliance_id && m.session > 0 &&
+          std::find(m.flags.begin(), m.flags.end(), kAllianceFlag) != m.flags.end()) {
+        concerns.insert(m.session);
+      }
+    }
+    out.alliance_concerns.assign(concerns.begin(), concerns.end());
+  }
+
+  // What was already raised in this case: (reason, instrument, session) once.
+  std::set<std::tuple<std::string, std::string, int>> raised_before;
+  store::SuggestionFilter filter;
+  filter.client_ref = client;
+  filter.case_ref = case_ref;
+  filter.kind = std::string(kOutcomeKind);
+  VARSAM_RETURN_IF_ERROR(store_->ForEachSuggestion(
+      filter, [&](const store::Suggestion& s, const store::Decision*) {
+        const absl::StatusOr<nlohmann::json> content = ParseJson(s.content_json, "suggestion");
+        if (content.ok() && content->is_object()) {
+          raised_before.emplace(content->value("reason", ""), content->value("instrument", ""),
+                                content->value("session", 0));
+        }
+        return true;
+      }));
+  const Date created = internal::SwedishDate(context.time);
+  const auto raise = [&](std::string_view reason, std::string_view on, int session,
+                         ordered_json content) -> absl::Status {
+    if (!raised_before.emplace(std::string(reason), std::string(on), session).second) {
+      return absl::OkStatus();
+    }
+    store::Suggestion suggestion;
+    VARSAM_ASSIGN_OR_RETURN(suggestion.id, internal::NewRandomId());
+    suggestion.client_ref = client;
+    suggestion.case_ref = case_ref;
+    suggestion.kind = std::string(kOutcomeKind);
+    suggestion.created = created;
+    suggestion.content_json = DumpJson(content);
+    VARSAM_RETURN_IF_ERROR(store_->PutSuggestion(suggestion));
+    out.raised.push_back({suggestion.id, std::string(reason), session});
+    return absl::OkStatus();
+  };
+  for (const outcomes::SessionCheck& check : out.checks) {
+    if (check.track != outcomes::Track::kBelowBoundary) continue;
+    ordered_json content;
+    content["reason"] = "below_boundary";
+    content["instrument"] = model.spec.instrument;
+    content["session"] = check.session;
+    content["score"] = check.total;
+    content["intake"] = out.trajectory.intake();
+    content["expected"] = check.curve.expected;
+    content["boundary"] = check.curve.boundary;
+    content["track"] = outcomes::TrackName(check.track);
+    content["model"] = stored->id;
+    content["sha256"] = stored->sha256;
+    content["message_sv"] = AlertText("below_boundary", model.spec.instrument, check.session,
+                                      check.total, check.curve.boundary, true);
+    content["message_en"] = AlertText("below_boundary", model.spec.instrument, check.session,
+                                      check.total, check.curve.boundary, false);
+    VARSAM_RETURN_IF_ERROR(
+        raise("below_boundary", model.spec.instrument, check.session, std::move(content)));
+  }
+  for (const int session : out.alliance_concerns) {
+    ordered_json content;
+    content["reason"] = "alliance";
+    content["instrument"] = std::string(alliance_id);
+    content["session"] = session;
+    content["model"] = stored->id;
+    content["sha256"] = stored->sha256;
+    content["message_sv"] = AlertText("alliance", alliance_id, session, 0, 0, true);
+    content["message_en"] = AlertText("alliance", alliance_id, session, 0, 0, false);
+    VARSAM_RETURN_IF_ERROR(raise("alliance", alliance_id, session, std::move(content)));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
+                                                std::string_view instrument_id,
+                                                std::string_view model_id,
+                                                outcomes::Language language) {
+  if (!context.subject_client || !context.case_info) {
+    return absl::InvalidArgumentError("the client chart needs the context's case and subject client");
+  }
+  const std::string& client = *context.subject_client;
+  const std::string& case_ref = context.case_info->ref;
+  std::vector<store::Measurement> journal;
+  VARSAM_RETURN_IF_ERROR(History(context, client, [&](const store::Measurement& m) {
+    if (m.case_ref == case_ref) journal.push_back(m);
+    return true;
+  }));
+  VARSAM_ASSIGN_OR_RETURN(const instruments::Instrument* instrument,
+                          instruments::Registry::Global().Get(instrument_id));
+  const bool swedish = language == outcomes::Language::kSwedish;
+  outcomes::ClientChart chart;
+  chart.language = language;
+  chart.client_label = client;
+  chart.instrument_name = swedish ? instrument->definition().name.sv : instrument->definition().name.en;
+  chart.scale_min = instrument->definition().total_min;
+  chart.scale_max = instrument->definition().total_max;
+  VARSAM_ASSIGN_OR_RETURN(chart.trajectory,
+                          outcomes::BuildTrajectory(*instrument, journal, {}, case_ref));
+  if (!model_id.empty()) {
+    VARSAM_ASSIGN_OR_RETURN(const store::StoredModel stored, store_->GetModel(model_id));
+    VARSAM_ASSIGN_OR_RETURN(const outcomes::EtrModel model, ReadCurves(stored));
+    if (model.spec.instrument != instrument->id()) {
+      return absl::InvalidArgumentError("model: the curves are for another instrument");
+    }
+    chart.higher_is_better = model.spec.higher_is_better;
+    if (outcomes::Supported(model, chart.trajectory.intake())) {
+      chart.curve = outcomes::Curve(model, chart.trajectory.intake());
+      VARSAM_ASSIGN_OR_RETURN(chart.checks, outcomes::Monitor(model, chart.trajectory));
+    }
+  }
+  const std::string_view alliance_id = AllianceOf(instrument->id());
+  if (const instruments::Instrument* alliance =
+          alliance_id.empty() ? nullptr : instruments::Registry::Global().Find(alliance_id)) {
+    absl::StatusOr<outcomes::Trajectory> series =
+        outcomes::BuildTrajectory(*alliance, journal, {}, case_ref);
+    if (series.ok()) {
+      chart.alliance = *std::move(series);
+      chart.alliance_name = swedish ? alliance->definition().name.sv : alliance->definition().name.en;
+    }
+  }
+  store::SuggestionFilter filter;
+  filter.client_ref = client;
+  filter.case_ref = case_ref;
+  filter.open_only = true;
+  VARSAM_RETURN_IF_ERROR(store_->ForEachSuggestion(
+      filter, [&](const store::Suggestion& s, const store::Decision*) {
+        outcomes::ChartSuggestion item;
+        item.id = s.id;
+        item.created = s.created;
+        const absl::StatusOr<nlohmann::json> content = ParseJson(s.content_json, "suggestion");
+        const char* key = swedish ? "message_sv" : "message_en";
+        if (content.ok() && content->is_object() && content->contains(key) &&
+            (*content)[key].is_string()) {
+          item.text = (*content)[key].get<std::string>();
+        } else if (content.ok() && content->is_object() && content->contains("message") &&
+                   (*content)["message"].is_string()) {
+          item.text = (*content)["message"].get<std::string>();
+        } else {
+          item.text = s.kind;
+        }
+        chart.suggestions.push_back(std::move(item));
+        return true;
+      }));
+  return outcomes::ClientChartHtml(chart);
+}
+
+}  // namespace varsam::engine
