@@ -338,9 +338,12 @@ TEST_CASE("synth: ORS gains shrink with session number and with higher intake", 
   CHECK(Mean(low_intake_change) > Mean(high_intake_change) + 2);
 }
 
-TEST_CASE("synth: 8-10 % of ORS series deteriorate", "[synth]") {
+TEST_CASE("synth: 5-10 % of ORS series reliably deteriorate", "[synth]") {
   // Deterioration: the last ORS at least the reliable change (5 points) below the intake, among
-  // series of at least three sessions.
+  // series of at least three sessions. 5-10 % of adults in routine care deteriorate (Lambert &
+  // Ogles 2004; Hansen, Lambert & Forman 2002); fewer than the 10 % deteriorating
+  // clients show it, since some leave or end before their onset or before the decline is
+  // reliable, and measurement error hides some and adds a few improvers.
   std::size_t series = 0, deteriorated = 0;
   for (const ClientRecord& r : Population()) {
     std::map<std::string, std::vector<double>> ors;
@@ -356,8 +359,190 @@ TEST_CASE("synth: 8-10 % of ORS series deteriorate", "[synth]") {
   REQUIRE(series > 1500);
   const double rate = static_cast<double>(deteriorated) / static_cast<double>(series);
   INFO("deterioration rate " << rate << " of " << series);
-  CHECK(rate >= 0.08);
+  CHECK(rate >= 0.05);
   CHECK(rate <= 0.10);
+}
+
+namespace {
+
+// The ORS/CORS totals of case `c` in session order.
+std::vector<double> SeriesOf(const ClientRecord& r, const varsam::synth::Case& c) {
+  std::vector<double> out;
+  for (const auto& m : r.measurements) {
+    if (m.case_ref == c.id && (m.instrument == "ors" || m.instrument == "cors")) {
+      out.push_back(*m.total);
+    }
+  }
+  return out;
+}
+
+// |observed - p| within four standard errors of a share p of n.
+void CheckShare(std::size_t hits, std::size_t n, double p, std::string_view what) {
+  REQUIRE(n > 0);
+  const double observed = static_cast<double>(hits) / static_cast<double>(n);
+  INFO(what << ": " << observed << " of " << n << ", expected " << p);
+  CHECK(std::abs(observed - p) <= 4 * std::sqrt(p * (1 - p) / static_cast<double>(n)));
+}
+
+}  // namespace
+
+TEST_CASE("synth: every ORS series has its truth, and the default shares hold", "[synth]") {
+  const varsam::synth::SeriesModel model;
+  std::size_t series = 0, deteriorating = 0, first_onset = 0, later_onset = 0, early = 0;
+  std::size_t improvers = 0, dips = 0, two_session_dips = 0;
+  std::vector<double> det_change, imp_change;
+  for (const ClientRecord& r : Population()) {
+    for (const auto& c : r.cases) {
+      const std::vector<double> ors = SeriesOf(r, c);
+      REQUIRE(ors.empty() == !c.series_truth.has_value());  // set exactly where a series is
+      if (ors.empty()) continue;
+      const varsam::synth::SeriesTruth& t = *c.series_truth;
+      ++series;
+      if (t.deteriorating) {
+        ++deteriorating;
+        CHECK_FALSE(t.dips);
+        CHECK(t.dip_session == 0);
+        if (t.onset_session == 1) {
+          ++first_onset;
+          CHECK_FALSE(t.early_improvement);
+        } else {
+          CHECK(t.onset_session >= model.onset_later_min);
+          CHECK(t.onset_session <= model.onset_later_max);
+          ++later_onset;
+          early += t.early_improvement;
+        }
+        // Deteriorators who were seen at least three sessions past their onset.
+        if (static_cast<int>(ors.size()) >= t.onset_session + 3) {
+          det_change.push_back(ors.back() - ors.front());
+        }
+      } else {
+        ++improvers;
+        CHECK(t.onset_session == 0);
+        CHECK_FALSE(t.early_improvement);
+        if (t.dips) {
+          ++dips;
+          two_session_dips += t.dip_length == 2;
+          CHECK(t.dip_session >= model.dip_session_min);
+          CHECK(t.dip_session <= model.dip_session_max);
+          CHECK((t.dip_length == 1 || t.dip_length == 2));
+        } else {
+          CHECK(t.dip_session == 0);
+          CHECK(t.dip_length == 0);
+        }
+        if (ors.size() >= 4) imp_change.push_back(ors.back() - ors.front());
+      }
+    }
+  }
+  REQUIRE(series > 3000);
+  CheckShare(deteriorating, series, model.deteriorating, "deteriorating");
+  CheckShare(first_onset, deteriorating, model.onset_first, "onset at the first session");
+  CheckShare(early, later_onset, model.early_improvement, "early improvement before a later onset");
+  CheckShare(dips, improvers, model.dip_share, "improvers with a dip");
+  CheckShare(two_session_dips, dips, model.dip_two_sessions, "dips of two sessions");
+  // The truth shows in the series despite the measurement error: deteriorators seen well past
+  // their onset end well below their intake, the others above it.
+  REQUIRE(det_change.size() > 100);
+  INFO("mean change: deteriorators " << Mean(det_change) << ", others " << Mean(imp_change));
+  CHECK(Mean(det_change) < -5);
+  CHECK(Mean(imp_change) > 3);
+}
+
+TEST_CASE("synth: without measurement error an ORS series is exactly its truth", "[synth]") {
+  // With ors_sem 0 every ORS is the expected curve rounded to tenths: an improver's never
+  // falls, except into a marked dip; a deteriorator's never falls before the onset (flat without
+  // an early improvement) and never rises after it.
+  Options options;
+  options.seed = 11;
+  options.clients = 6000;
+  options.parameters.series.ors_sem = 0;
+  const varsam::synth::SeriesModel& model = options.parameters.series;
+  auto generator = Make(options);
+  std::size_t checked_dips = 0, checked_onsets = 0;
+  for (std::size_t i = 0; i < options.clients; ++i) {
+    const ClientRecord r = generator->MakeClient(i);
+    for (const auto& c : r.cases) {
+      if (!c.series_truth) continue;
+      const varsam::synth::SeriesTruth& t = *c.series_truth;
+      const std::vector<double> ors = SeriesOf(r, c);
+      REQUIRE(!ors.empty());
+      CHECK(ors[0] == Approx(std::round(t.true_intake * 10) / 10).margin(1e-9));
+      for (std::size_t k = 2; k <= ors.size(); ++k) {  // session k, ors[k - 1]
+        const int session = static_cast<int>(k);
+        const double step = ors[k - 1] - ors[k - 2];
+        INFO("case " << c.id << " session " << session);
+        if (!t.deteriorating) {
+          if (session != t.dip_session) CHECK(step >= 0);
+        } else if (session <= t.onset_session) {
+          if (t.early_improvement) {
+            CHECK(step >= 0);
+          } else {
+            CHECK(step == 0);
+          }
+        } else {
+          CHECK(step <= 0);
+        }
+      }
+      if (t.dips && ors.size() >= static_cast<std::size_t>(t.dip_session + t.dip_length) &&
+          ors[static_cast<std::size_t>(t.dip_session - 1)] > 0) {
+        // Back on the curve after the dip: at least the dip's depth above its first session.
+        const double in_dip = ors[static_cast<std::size_t>(t.dip_session - 1)];
+        const double after = ors[static_cast<std::size_t>(t.dip_session + t.dip_length - 1)];
+        CHECK(after - in_dip >= model.dip_depth_min - 0.1);
+        ++checked_dips;
+      }
+      if (t.deteriorating && ors.size() > static_cast<std::size_t>(t.onset_session) &&
+          ors[static_cast<std::size_t>(t.onset_session)] > 0) {
+        CHECK(ors[static_cast<std::size_t>(t.onset_session)] <
+              ors[static_cast<std::size_t>(t.onset_session - 1)]);
+        ++checked_onsets;
+      }
+    }
+  }
+  CHECK(checked_dips > 100);
+  CHECK(checked_onsets > 50);
+}
+
+TEST_CASE("synth: the series' shape changes the ORS and outcomes and nothing else", "[synth]") {
+  // The onset, pace, dips and intake error come from a stream of their own (docs/synth.md,
+  // "Determinism"): other parameters of them leave every other byte as it was.
+  Options options;
+  options.seed = 5;
+  options.clients = 1500;
+  auto plain = Make(options);
+  options.parameters.series.onset_first = 1;
+  options.parameters.series.dip_share = 0.9;
+  options.parameters.series.dip_depth_min = 9;
+  options.parameters.series.dip_depth_max = 12;
+  options.parameters.series.deteriorator_ratio_min = 0.2;
+  options.parameters.series.deteriorator_ratio_max = 0.3;
+  auto other = Make(options);
+  std::size_t differing_ors = 0;
+  for (std::size_t i = 0; i < options.clients; ++i) {
+    const ClientRecord a = plain->MakeClient(i);
+    const ClientRecord b = other->MakeClient(i);
+    REQUIRE(a.cases.size() == b.cases.size());
+    for (std::size_t k = 0; k < a.cases.size(); ++k) {
+      CHECK(a.cases[k].id == b.cases[k].id);
+      CHECK(a.cases[k].closed == b.cases[k].closed);
+      CHECK(a.cases[k].sessions == b.cases[k].sessions);
+      CHECK((a.cases[k].outcome == "dropout") == (b.cases[k].outcome == "dropout"));
+    }
+    REQUIRE(a.measurements.size() == b.measurements.size());
+    for (std::size_t k = 0; k < a.measurements.size(); ++k) {
+      const auto& x = a.measurements[k];
+      const auto& y = b.measurements[k];
+      CHECK(x.instrument == y.instrument);
+      CHECK(x.date == y.date);
+      if (x.instrument == "ors" || x.instrument == "cors") {
+        differing_ors += x.total != y.total;
+      } else {
+        CHECK(x.responses == y.responses);
+      }
+    }
+    REQUIRE(a.notes.size() == b.notes.size());
+    for (std::size_t k = 0; k < a.notes.size(); ++k) CHECK(a.notes[k].text == b.notes[k].text);
+  }
+  CHECK(differing_ors > 100);
 }
 
 TEST_CASE("synth: dropout is more likely after a low SRS", "[synth]") {
@@ -639,6 +824,18 @@ TEST_CASE("synth: options out of range are refused", "[synth]") {
   CHECK(Generator::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
   options = Options();
   options.parameters.cases.adult_interventions = {{"trolleri", 1.0}};
+  CHECK(Generator::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
+  options = Options();
+  options.parameters.series.dip_session_min = 1;  // session 1 is the intake
+  CHECK(Generator::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
+  options = Options();
+  options.parameters.series.deteriorator_ratio_max = 1;
+  CHECK(Generator::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
+  options = Options();
+  options.parameters.series.ors_sem = -1;
+  CHECK(Generator::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
+  options = Options();
+  options.parameters.series.onset_first = 1.2;
   CHECK(Generator::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
   options = Options();
   options.parameters.truth.new_case_months = 5;

@@ -87,24 +87,51 @@ struct CaseMix {
 
 // ORS/SRS (ages 13+) or CORS/CSRS (ages 6–12) per session of the interventions delivered in
 // sessions (familjebehandling, missbruk_*, stodsamtal). FIT: Miller & Duncan; docs/instruments.md.
+// docs/synth.md, "Forms", has every default with its source.
 struct SeriesModel {
-  // Intake ORS ~ N(mean, sd) clipped to 0..40, in tenths; the four items are 0..10 with one
-  // decimal and sum to the total exactly.
+  // Observed intake ORS ~ N(mean, sd) clipped to 0..40, in tenths; the four items are 0..10
+  // with one decimal and sum to the total exactly. Every ORS, the intake's too, is the client's
+  // true level plus measurement error N(0, ors_sem), so the true intake level is
+  // N(mean, sqrt(sd² − ors_sem²)) and the observed intake keeps its sd.
   double intake_mean = 19.0;
   double intake_sd = 7.0;
-  // Improvers reach intake + gain_fraction × (40 − intake) (the higher the intake, the smaller
-  // the gain), with gain_fraction ~ U(gain_fraction_min, gain_fraction_max); the expected
-  // ORS at session s is intake + gain × (1 − improver_ratio^(s−1)), so each session's gain is
-  // improver_ratio times the one before.
+  // The standard error of measurement of one ORS: sd × sqrt(1 − test–retest reliability),
+  // 7 × sqrt(1 − .80) ≈ 3.1 (Bringhurst et al. 2006 .80; Miller et al. 2003 .66). It replaces
+  // the former session noise of 1.2, which implied a retest reliability of .97.
+  double ors_sem = 3.0;
+  // Improvers reach true intake + gain_fraction × (40 − true intake) (the higher the intake, the
+  // smaller the gain), with gain_fraction ~ U(gain_fraction_min, gain_fraction_max); the
+  // expected ORS at session s is intake + gain × (1 − improver_ratio^(s−1)), so each session's
+  // gain is improver_ratio times the one before.
   double gain_fraction_min = 0.10;
   double gain_fraction_max = 0.60;
   double improver_ratio = 0.65;
-  // Deteriorators (this share of clients) lose U(min, max) points the same way (faster ratio).
+  // Deteriorators (this share of clients) end U(min, max) points below their true intake.
   double deteriorating = 0.10;
   double deterioration_min = 6.5;
   double deterioration_max = 11.0;
-  double deteriorator_ratio = 0.4;
-  double session_noise_sd = 1.2;  // added to every ORS after intake
+  // Their decline starts after the onset session: the first with probability onset_first,
+  // otherwise U{onset_later_min..onset_later_max}. Up to the onset a later-onset deteriorator
+  // improves like an improver with probability early_improvement, and otherwise stays flat.
+  // From the onset level o the expected ORS at session s > onset is
+  // o + (intake − loss − o) × (1 − r^(s − onset)), r ~ U(deteriorator_ratio_min, _max): a pace
+  // that differs between clients and is slower than the improvers' when r > improver_ratio.
+  double onset_first = 0.4;
+  int onset_later_min = 2;
+  int onset_later_max = 5;
+  double early_improvement = 0.5;
+  double deteriorator_ratio_min = 0.55;
+  double deteriorator_ratio_max = 0.85;
+  // Temporary dips of improvers (the false alerts a service sees): this share of the clients who
+  // do not deteriorate falls U(dip_depth_min, dip_depth_max) points below their curve at
+  // session U{dip_session_min..dip_session_max} and, with probability dip_two_sessions, the
+  // session after too, then is back on the curve.
+  double dip_share = 0.2;
+  int dip_session_min = 2;
+  int dip_session_max = 6;
+  double dip_depth_min = 4.0;
+  double dip_depth_max = 8.0;
+  double dip_two_sessions = 0.4;
   // SRS: per client an alliance level 40 − |N(0, alliance_sd)| (minus deteriorator_alliance
   // for deteriorators); per session that level + N(0, srs_noise_sd), clipped to 0..40.
   double alliance_sd = 3.2;
@@ -246,6 +273,22 @@ struct Client {
   std::string email;              // "…@example.se" or "…@example.com"
 };
 
+// How the generator made one ORS/CORS series. The onset and the dip may lie beyond the last
+// session held (a dropout, a short plan, a case still open): then the series does not show them.
+struct SeriesTruth {
+  bool deteriorating = false;  // drawn with SeriesModel::deteriorating
+  // Deteriorators: the last session before the decline (1: it declines from the first session
+  // on). 0 for the others.
+  int onset_session = 0;
+  bool early_improvement = false;  // a deteriorator who improves up to a later onset
+  // Non-deteriorators with a temporary dip: the first session below the curve and how many
+  // sessions it lasts (1 or 2). dips false, 0 and 0 for the others.
+  bool dips = false;
+  int dip_session = 0;
+  int dip_length = 0;
+  double true_intake = 0;  // the true level at intake (the observed intake ± measurement error)
+};
+
 struct Case {
   std::string id;  // the client id, '-' and the case's number within the client ("K0000000-1")
   std::string client_id;
@@ -258,6 +301,9 @@ struct Case {
   // store::kOutcomes: sessions → improved/unchanged/deteriorated (ORS change at least the
   // reliable change 5) or dropout; other closed cases → completed; open → "".
   std::string outcome;
+  // For a case with an ORS/CORS series (SeriesModel): how the generator made the series,
+  // which a test of outcome monitoring needs to know who really deteriorates. Otherwise none.
+  std::optional<SeriesTruth> series_truth;
   // Which chain of the client's cases this case belongs to (0 first; later chains only with
   // the ground truth, after a new case was drawn).
   int chain = 0;

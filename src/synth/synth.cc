@@ -164,6 +164,10 @@ absl::Status Validate(const Options& o) {
       {c.intervention_to_follow_up, "intervention_to_follow_up"},
       {c.teen_substance_use, "teen_substance_use"},
       {s.deteriorating, "deteriorating"},
+      {s.onset_first, "onset_first"},
+      {s.early_improvement, "early_improvement"},
+      {s.dip_share, "dip_share"},
+      {s.dip_two_sessions, "dip_two_sessions"},
       {s.dropout_low_srs, "dropout_low_srs"},
       {s.dropout_high_srs, "dropout_high_srs"},
       {o.parameters.notes.identifier_rate, "identifier_rate"}};
@@ -177,6 +181,15 @@ absl::Status Validate(const Options& o) {
   }
   VARSAM_RETURN_IF_ERROR(CheckRange(s.gain_fraction_min, s.gain_fraction_max, "gain_fraction"));
   VARSAM_RETURN_IF_ERROR(CheckRange(s.deterioration_min, s.deterioration_max, "deterioration"));
+  VARSAM_RETURN_IF_ERROR(
+      CheckRange(s.deteriorator_ratio_min, s.deteriorator_ratio_max, "deteriorator_ratio"));
+  VARSAM_RETURN_IF_ERROR(CheckRange(s.onset_later_min, s.onset_later_max, "onset_later"));
+  VARSAM_RETURN_IF_ERROR(CheckRange(s.dip_session_min, s.dip_session_max, "dip_session"));
+  VARSAM_RETURN_IF_ERROR(CheckRange(s.dip_depth_min, s.dip_depth_max, "dip_depth"));
+  if (s.onset_later_min < 1 || s.dip_session_min < 2) {
+    return absl::InvalidArgumentError(
+        "synth: onset_later_min must be >= 1 and dip_session_min >= 2");
+  }
   VARSAM_RETURN_IF_ERROR(CheckRange(s.sessions_min, s.sessions_max, "sessions"));
   VARSAM_RETURN_IF_ERROR(CheckRange(s.session_interval_min_days, s.session_interval_max_days,
                                     "session_interval_days"));
@@ -184,15 +197,20 @@ absl::Status Validate(const Options& o) {
     return absl::InvalidArgumentError("synth: sessions and session intervals must be >= 1");
   }
   const std::pair<double, std::string_view> non_negative[] = {
-      {s.intake_sd, "intake_sd"},           {s.session_noise_sd, "session_noise_sd"},
-      {s.alliance_sd, "alliance_sd"},       {s.srs_noise_sd, "srs_noise_sd"},
-      {s.improver_ratio, "improver_ratio"}, {s.deteriorator_ratio, "deteriorator_ratio"}};
+      {s.intake_sd, "intake_sd"},
+      {s.ors_sem, "ors_sem"},
+      {s.alliance_sd, "alliance_sd"},
+      {s.srs_noise_sd, "srs_noise_sd"},
+      {s.improver_ratio, "improver_ratio"},
+      {s.deteriorator_ratio_min, "deteriorator_ratio_min"},
+      {s.deterioration_min, "deterioration_min"},
+      {s.dip_depth_min, "dip_depth_min"}};
   for (const auto& [v, name] : non_negative) {
     if (!(v >= 0 && std::isfinite(v))) {
       return absl::InvalidArgumentError(Cat({"synth: ", name, " must be >= 0"}));
     }
   }
-  if (s.improver_ratio >= 1 || s.deteriorator_ratio >= 1) {
+  if (s.improver_ratio >= 1 || s.deteriorator_ratio_max >= 1) {
     return absl::InvalidArgumentError("synth: the session ratios must be below 1");
   }
   if (!std::isfinite(s.intake_mean) || !std::isfinite(s.deteriorator_alliance) ||
@@ -313,6 +331,7 @@ class ClientMaker {
         o_(st.options),
         p_(st.options.parameters),
         rng_(st.options.seed, static_cast<std::uint64_t>(index) + 1),
+        series_rng_(st.options.seed, (static_cast<std::uint64_t>(index) + 1) | kSeriesStreams),
         index_(index) {}
 
   ClientRecord Make() {
@@ -688,12 +707,59 @@ class ClientMaker {
     const ins::Instrument* alliance_form = age >= 13 ? st_.srs : st_.csrs;
     const bool series = age >= 6;
 
-    const int intake = Tenths(rng_.Normal(s.intake_mean, s.intake_sd));
+    // The client's stream makes the same draws, in the same order, as before the series had an
+    // onset, dips and intake error; those come from the series stream (docs/synth.md,
+    // "Determinism"), so that they change the ORS values and outcomes and nothing else.
+    const double true_sd =
+        std::sqrt(std::max(0.0, s.intake_sd * s.intake_sd - s.ors_sem * s.ors_sem));
+    const double true_intake = Clip(rng_.Normal(s.intake_mean, true_sd), 0, 40);
     const bool deteriorating = rng_.Chance(s.deteriorating);
-    const double gain = deteriorating ? -rng_.Uniform(s.deterioration_min, s.deterioration_max)
-                                      : rng_.Uniform(s.gain_fraction_min, s.gain_fraction_max) *
-                                            (40.0 - intake / 10.0);
-    const double ratio = deteriorating ? s.deteriorator_ratio : s.improver_ratio;
+    const double u_change = rng_.Uniform();
+    SeriesTruth truth;
+    truth.deteriorating = deteriorating;
+    truth.true_intake = true_intake;
+    // Improvers: their gain. Deteriorators: the loss below the true intake, the onset, the pace
+    // and (with a later onset) the early gain or a flat start.
+    double gain = 0, loss = 0, early_gain = 0, ratio = s.improver_ratio;
+    double dip_depth = 0;
+    if (deteriorating) {
+      loss = s.deterioration_min + (s.deterioration_max - s.deterioration_min) * u_change;
+      truth.onset_session = series_rng_.Chance(s.onset_first)
+                                ? 1
+                                : series_rng_.Between(s.onset_later_min, s.onset_later_max);
+      truth.early_improvement = truth.onset_session > 1 && series_rng_.Chance(s.early_improvement);
+      if (truth.early_improvement) {
+        early_gain =
+            series_rng_.Uniform(s.gain_fraction_min, s.gain_fraction_max) * (40.0 - true_intake);
+      }
+      ratio = series_rng_.Uniform(s.deteriorator_ratio_min, s.deteriorator_ratio_max);
+    } else {
+      gain = (s.gain_fraction_min + (s.gain_fraction_max - s.gain_fraction_min) * u_change) *
+             (40.0 - true_intake);
+      truth.dips = series_rng_.Chance(s.dip_share);
+      if (truth.dips) {
+        truth.dip_session = series_rng_.Between(s.dip_session_min, s.dip_session_max);
+        truth.dip_length = series_rng_.Chance(s.dip_two_sessions) ? 2 : 1;
+        dip_depth = series_rng_.Uniform(s.dip_depth_min, s.dip_depth_max);
+      }
+    }
+    // The expected (true) ORS at session k.
+    const auto expected = [&](int k) {
+      const auto curve = [](double total, double r, int steps) {
+        return total * (1.0 - std::pow(r, static_cast<double>(steps)));
+      };
+      if (!deteriorating) {
+        double e = true_intake + curve(gain, ratio, k - 1);
+        if (k >= truth.dip_session && k < truth.dip_session + truth.dip_length) e -= dip_depth;
+        return e;
+      }
+      const int onset = truth.onset_session;
+      const double at_onset = true_intake + curve(early_gain, s.improver_ratio, onset - 1);
+      if (k <= onset) return true_intake + curve(early_gain, s.improver_ratio, k - 1);
+      return at_onset + curve(true_intake - loss - at_onset, ratio, k - onset);
+    };
+    const int intake = Tenths(true_intake + series_rng_.Normal(0, s.ors_sem));
+    if (series) c.series_truth = truth;
     const double alliance = 40.0 - std::fabs(rng_.Normal(0, s.alliance_sd)) -
                             (deteriorating ? s.deteriorator_alliance : 0.0);
     const int planned = rng_.Between(s.sessions_min, s.sessions_max);
@@ -721,9 +787,7 @@ class ClientMaker {
       session_dates.push_back(day);
       double srs = 40;
       if (series) {
-        const double expected =
-            intake / 10.0 + gain * (1.0 - std::pow(ratio, static_cast<double>(k - 1)));
-        const int ors = k == 1 ? intake : Tenths(expected + rng_.Normal(0, s.session_noise_sd));
+        const int ors = k == 1 ? intake : Tenths(expected(k) + rng_.Normal(0, s.ors_sem));
         last_ors = ors;
         previous_ors = Add(c, outcome_form, k, day, FourItems(ors), previous_ors);
         const int srs_tenths = Tenths(alliance + rng_.Normal(0, s.srs_noise_sd));
@@ -803,6 +867,10 @@ class ClientMaker {
   const Options& o_;
   const Parameters& p_;
   in::Rng rng_;
+  // The shape of the client's ORS series (onset, pace, dips, intake error): stream
+  // 2^63 + index + 1 of the seed, so adding it left every draw of rng_ as it was.
+  static constexpr std::uint64_t kSeriesStreams = std::uint64_t{1} << 63;
+  in::Rng series_rng_;
   std::size_t index_;
   const ident::IdentityNumber* number_ = nullptr;
   const geo::Municipality* municipality_ = nullptr;
