@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "catch2/catch.hpp"
+#include "register_fixtures.h"
 #include "store_fixtures.h"
 #include "varsam/access.h"
 #include "varsam/audit.h"
@@ -41,6 +42,8 @@ namespace models = varsam::models;
 namespace store = varsam::store;
 namespace synth = varsam::synth;
 using varsam::testing::TempDir;
+using varsam_test::FollowUp;
+using varsam_test::OpenRegisterEngine;
 
 constexpr std::size_t kClients = 100000;
 constexpr std::uint64_t kSeed = 20261204;
@@ -118,37 +121,6 @@ class Collect : public synth::Sink {
   std::map<access::CaseKind, std::vector<engine::RegisterSubmission>> by_kind;
   std::vector<TruthCase> cases;
 };
-
-std::unique_ptr<engine::Engine> OpenRegisterEngine(const std::string& location) {
-  engine::EngineOptions options;
-  options.store = location;
-  options.key = [](std::span<std::uint8_t, 32> out) {
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0x3C ^ i);
-    return absl::OkStatus();
-  };
-  options.register_options.key_epoch = 1;
-  options.register_options.keys = [](std::int32_t epoch, std::span<std::uint8_t, 32> key) {
-    if (epoch != 1) return absl::NotFoundError("no such epoch");
-    for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(0x5A ^ i);
-    return absl::OkStatus();
-  };
-  auto opened = engine::Engine::Open(std::move(options));
-  REQUIRE(opened.ok());
-  return std::move(opened).value();
-}
-
-// An analyst's follow-up context of the board in a case of `kind` that led to an investigation:
-// the context register.submit is allowed in (rule follow-up).
-access::Context FollowUp(access::CaseKind kind) {
-  access::Context c;
-  c.actor = "a-17";
-  c.role = access::Role::kAnalytiker;
-  c.organisation = {access::OrgKind::kSocialnamnd, "0180"};
-  c.purpose = access::Purpose::kUppfoljning;
-  c.case_info = access::CaseInfo{"c-1", kind, true, "K0000000"};
-  c.time = absl::FromUnixSeconds(1795860000);  // 2026-11-28
-  return c;
-}
 
 // The population with the truth enabled, submitted to a fresh SQLite register and read back.
 const Register& TruthRegister() {

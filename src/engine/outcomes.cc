@@ -56,14 +56,13 @@ std::string AlertText(std::string_view reason, std::string_view instrument, int 
                           std::to_string(session),
                           " tyder på att samarbetet behöver uppmärksammas. Fråga klienten vad "
                           "som kan göras annorlunda."})
-                   : Cat({"The client's rating of session ", std::to_string(session), " (",
-                          name, ") suggests the working relationship needs attention. Ask the "
+                   : Cat({"The client's rating of session ", std::to_string(session), " (", name,
+                          ") suggests the working relationship needs attention. Ask the "
                           "client what could be done differently."});
   }
   return swedish
-             ? Cat({name, " vid session ", std::to_string(session), " (",
-                    OneDecimal(total, true), ") ligger under gränsen för ej på väg (",
-                    OneDecimal(boundary, true),
+             ? Cat({name, " vid session ", std::to_string(session), " (", OneDecimal(total, true),
+                    ") ligger under gränsen för ej på väg (", OneDecimal(boundary, true),
                     ") för klienter med samma utgångsvärde. Tala med klienten om hur arbetet "
                     "går: det är ett skäl till samtal, inget beslut."})
              : Cat({name, " at session ", std::to_string(session), " (", OneDecimal(total, false),
@@ -98,10 +97,9 @@ ordered_json ClientOutcomeJson(const ClientOutcome& o) {
     s["session"] = p.session;
     s["total"] = p.total;
     s["change"] = p.change;
-    const auto check = std::find_if(o.checks.begin(), o.checks.end(),
-                                    [&](const outcomes::SessionCheck& c) {
-                                      return c.session == p.session;
-                                    });
+    const auto check =
+        std::find_if(o.checks.begin(), o.checks.end(),
+                     [&](const outcomes::SessionCheck& c) { return c.session == p.session; });
     if (check != o.checks.end()) {
       s["expected"] = check->curve.expected;
       s["boundary"] = check->curve.boundary;
@@ -117,8 +115,8 @@ ordered_json ClientOutcomeJson(const ClientOutcome& o) {
   out["alliance_concerns"] = o.alliance_concerns;
   ordered_json raised = ordered_json::array();
   for (const OutcomeAlert& a : o.raised) {
-    raised.push_back({{"suggestion", a.suggestion_id}, {"reason", a.reason},
-                      {"session", a.session}});
+    raised.push_back(
+        {{"suggestion", a.suggestion_id}, {"reason", a.reason}, {"session", a.session}});
   }
   out["raised"] = std::move(raised);
   return out;
@@ -127,8 +125,8 @@ ordered_json ClientOutcomeJson(const ClientOutcome& o) {
 absl::StatusOr<KeptCurves> Engine::FitCurves(const access::Context& context,
                                              const outcomes::EtrSpec& spec,
                                              std::string_view title) {
-  VARSAM_RETURN_IF_ERROR(Guard(context, access::Action::kModelTrain, {}, CaseRefOf(context),
-                               "curve fitting"));
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kModelTrain, {}, CaseRefOf(context), "curve fitting"));
   VARSAM_ASSIGN_OR_RETURN(const instruments::Instrument* instrument,
                           instruments::Registry::Global().Get(spec.instrument));
   outcomes::EtrSpec full = spec;
@@ -159,7 +157,8 @@ absl::StatusOr<KeptCurves> Engine::FitCurves(const access::Context& context,
   stored.model_json = kept.json;
   VARSAM_RETURN_IF_ERROR(store::ValidateStoredModel(stored));
   // The hash goes into the log before the curves are kept (fail closed).
-  const access::Decision decision = policy_.DecideAndExplain(context, access::Action::kModelTrain, {});
+  const access::Decision decision =
+      policy_.DecideAndExplain(context, access::Action::kModelTrain, {});
   VARSAM_RETURN_IF_ERROR(
       log_->Append(AuditRecordFor(context, access::Action::kModelTrain, decision,
                                   CaseRefOf(context),
@@ -189,9 +188,9 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
   }
   access::Resource resource;
   resource.model_kind = access::ModelKind::kRegisterTrained;
-  VARSAM_RETURN_IF_ERROR(Guard(context, access::Action::kModelApply, resource, case_ref,
-                               stored.ok() ? Cat({"etr ", stored->id, " sha256 ", stored->sha256})
-                                           : "no model"));
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kModelApply, resource, case_ref,
+            stored.ok() ? Cat({"etr ", stored->id, " sha256 ", stored->sha256}) : "no model"));
   if (!stored.ok()) return absl::NotFoundError("model: no kept model with this id");
   VARSAM_ASSIGN_OR_RETURN(const outcomes::EtrModel model, ReadCurves(*stored));
   VARSAM_ASSIGN_OR_RETURN(const instruments::Instrument* instrument,
@@ -228,8 +227,8 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
   filter.client_ref = client;
   filter.case_ref = case_ref;
   filter.kind = std::string(kOutcomeKind);
-  VARSAM_RETURN_IF_ERROR(store_->ForEachSuggestion(
-      filter, [&](const store::Suggestion& s, const store::Decision*) {
+  VARSAM_RETURN_IF_ERROR(
+      store_->ForEachSuggestion(filter, [&](const store::Suggestion& s, const store::Decision*) {
         const absl::StatusOr<nlohmann::json> content = ParseJson(s.content_json, "suggestion");
         if (content.ok() && content->is_object()) {
           raised_before.emplace(content->value("reason", ""), content->value("instrument", ""),
@@ -293,7 +292,8 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
                                                 std::string_view model_id,
                                                 outcomes::Language language) {
   if (!context.subject_client || !context.case_info) {
-    return absl::InvalidArgumentError("the client chart needs the context's case and subject client");
+    return absl::InvalidArgumentError(
+        "the client chart needs the context's case and subject client");
   }
   const std::string& client = *context.subject_client;
   const std::string& case_ref = context.case_info->ref;
@@ -308,7 +308,8 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
   outcomes::ClientChart chart;
   chart.language = language;
   chart.client_label = client;
-  chart.instrument_name = swedish ? instrument->definition().name.sv : instrument->definition().name.en;
+  chart.instrument_name =
+      swedish ? instrument->definition().name.sv : instrument->definition().name.en;
   chart.scale_min = instrument->definition().total_min;
   chart.scale_max = instrument->definition().total_max;
   VARSAM_ASSIGN_OR_RETURN(chart.trajectory,
@@ -332,15 +333,16 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
         outcomes::BuildTrajectory(*alliance, journal, {}, case_ref);
     if (series.ok()) {
       chart.alliance = *std::move(series);
-      chart.alliance_name = swedish ? alliance->definition().name.sv : alliance->definition().name.en;
+      chart.alliance_name =
+          swedish ? alliance->definition().name.sv : alliance->definition().name.en;
     }
   }
   store::SuggestionFilter filter;
   filter.client_ref = client;
   filter.case_ref = case_ref;
   filter.open_only = true;
-  VARSAM_RETURN_IF_ERROR(store_->ForEachSuggestion(
-      filter, [&](const store::Suggestion& s, const store::Decision*) {
+  VARSAM_RETURN_IF_ERROR(
+      store_->ForEachSuggestion(filter, [&](const store::Suggestion& s, const store::Decision*) {
         outcomes::ChartSuggestion item;
         item.id = s.id;
         item.created = s.created;

@@ -7,15 +7,16 @@
 // is solved in closed form, and
 //   -2 l_R(theta) = log|L|^2 + log|R_X|^2 + (n - p) (1 + log(2 pi r^2 / (n - p))),
 // r^2 the penalised residual sum of squares, L the Cholesky factor of Lambda' Z'Z Lambda + I and
-// R_X that of the fixed effects' Schur complement. Z is block-diagonal by series, so L is too:
-// each series contributes one 2 x 2 block, computed from its sufficient statistics (n_i, the
-// sums of log s, (log s)^2, y and y log s) without touching its rows again. One evaluation costs
-// O(series); theta is found by Nelder-Mead (Nelder & Mead 1965), with l00, l11 >= 0.
+// R_X that of the fixed effects' Schur complement. Z is block-diagonal by series, so L is too,
+// and series with the same sessions share their block: one evaluation costs O(patterns of
+// sessions) after one pass over the rows (Pattern below). theta is found by Nelder-Mead
+// (Nelder & Mead 1965), with l00, l11 >= 0.
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numbers>
 #include <vector>
 
@@ -27,17 +28,25 @@ namespace {
 
 using Vector4 = Eigen::Matrix<double, 4, 1>;
 using Matrix4 = Eigen::Matrix<double, 4, 4>;
-using Matrix24 = Eigen::Matrix<double, 2, 4>;
 
-// What the criterion needs of one series: Z_i = [1, t], t = log(session), X_i = [1, t, x, x t]
-// with x the series' intake.
-struct SeriesStats {
-  double n = 0, t = 0, tt = 0, y = 0, ty = 0;
-  double x = 0;
+// What the criterion needs of the series that share one pattern of sessions. A series' block
+// of the criterion depends on its sessions only through Z_i'Z_i = [[n, sum t], [sum t,
+// sum t^2]] (t = log session); its fixed-effect part Z_i'X_i = [Z_i'Z_i, x_i Z_i'Z_i] adds
+// the intake x_i. So per pattern the criterion needs only how many series share it and sums
+// over them: of x, x^2, Z_i'y_i, x_i Z_i'y_i and Z_i'y_i (Z_i'y_i)'. An evaluation then costs
+// O(patterns), which for series of consecutive sessions is at most max_session, not
+// O(series).
+struct Pattern {
+  double n = 0, t = 0, tt = 0;                     // Z'Z of one series
+  double count = 0;                                // series
+  double x = 0, xx = 0;                            // sums of the intake and its square
+  Eigen::Vector2d zy = Eigen::Vector2d::Zero();    // sum of Z_i'y_i
+  Eigen::Vector2d xzy = Eigen::Vector2d::Zero();   // sum of x_i Z_i'y_i
+  Eigen::Matrix2d zyzy = Eigen::Matrix2d::Zero();  // sum of Z_i'y_i (Z_i'y_i)'
 };
 
 struct Problem {
-  std::vector<SeriesStats> series;
+  std::vector<Pattern> patterns;
   Matrix4 xtx = Matrix4::Zero();
   Vector4 xty = Vector4::Zero();
   double yty = 0;
@@ -46,9 +55,12 @@ struct Problem {
 
 Problem Summarise(const SeriesSet& data) {
   Problem p;
-  p.series.resize(static_cast<size_t>(data.series));
+  struct One {
+    double n = 0, t = 0, tt = 0, y = 0, ty = 0, x = 0;
+  };
+  std::vector<One> series(static_cast<size_t>(data.series));
   for (const SeriesRow& row : data.rows) {
-    SeriesStats& s = p.series[static_cast<size_t>(row.series)];
+    One& s = series[static_cast<size_t>(row.series)];
     const double t = std::log(static_cast<double>(row.session));
     s.n += 1;
     s.t += t;
@@ -62,15 +74,28 @@ Problem Summarise(const SeriesSet& data) {
     p.yty += row.total * row.total;
     p.n += 1;
   }
+  // Series with the same Z'Z (bit for bit: the same sessions summed in the same order).
+  std::map<std::array<double, 3>, std::size_t> index;
+  for (const One& s : series) {
+    if (s.n == 0) continue;
+    const auto [it, added] = index.try_emplace({s.n, s.t, s.tt}, p.patterns.size());
+    if (added) {
+      Pattern fresh;
+      fresh.n = s.n;
+      fresh.t = s.t;
+      fresh.tt = s.tt;
+      p.patterns.push_back(fresh);
+    }
+    Pattern& q = p.patterns[it->second];
+    const Eigen::Vector2d zy(s.y, s.ty);
+    q.count += 1;
+    q.x += s.x;
+    q.xx += s.x * s.x;
+    q.zy += zy;
+    q.xzy += s.x * zy;
+    q.zyzy.noalias() += zy * zy.transpose();
+  }
   return p;
-}
-
-// Z_i'X_i: X_i's columns are Z_i's two and x times them.
-Matrix24 ZtX(const SeriesStats& s) {
-  Matrix24 m;
-  m << s.n, s.t, s.x * s.n, s.x * s.t,  //
-      s.t, s.tt, s.x * s.t, s.x * s.tt;
-  return m;
 }
 
 struct Evaluation {
@@ -82,41 +107,35 @@ struct Evaluation {
 
 Evaluation Evaluate(const Problem& p, const std::array<double, 3>& theta) {
   Evaluation out;
-  const double l00 = theta[0], l10 = theta[1], l11 = theta[2];
+  Eigen::Matrix2d lambda;
+  lambda << theta[0], 0, theta[1], theta[2];
   Matrix4 schur = p.xtx;
   Vector4 xty = p.xty;
   double yty = p.yty;
   double log_det_l = 0;
-  for (const SeriesStats& s : p.series) {
-    // A = Lambda' Z'Z Lambda + I, Lambda = [[l00, 0], [l10, l11]].
-    const double z00 = s.n, z01 = s.t, z11 = s.tt;
-    // Z'Z Lambda = [[z00 l00 + z01 l10, z01 l11], [z01 l00 + z11 l10, z11 l11]]
-    const double m00 = z00 * l00 + z01 * l10, m01 = z01 * l11;
-    const double m10 = z01 * l00 + z11 * l10, m11 = z11 * l11;
-    // Lambda' (Z'Z Lambda): rows of Lambda' are (l00, l10) and (0, l11).
-    const double a00 = l00 * m00 + l10 * m10 + 1;
-    const double a01 = l00 * m01 + l10 * m11;
-    const double a11 = l11 * m11 + 1;
-    // Cholesky of A: [[c00, 0], [c10, c11]].
-    const double c00 = std::sqrt(a00);
-    const double c10 = a01 / c00;
-    const double c11 = std::sqrt(std::max(a11 - c10 * c10, 1e-300));
-    log_det_l += std::log(c00) + std::log(c11);
-    // Lambda' Z'X and Lambda' Z'y, then forward-solve with L.
-    const Matrix24 ztx = ZtX(s);
-    Matrix24 lztx;
-    lztx.row(0) = l00 * ztx.row(0) + l10 * ztx.row(1);
-    lztx.row(1) = l11 * ztx.row(1);
-    const double lzty0 = l00 * s.y + l10 * s.ty;
-    const double lzty1 = l11 * s.ty;
-    Matrix24 rzx;
-    rzx.row(0) = lztx.row(0) / c00;
-    rzx.row(1) = (lztx.row(1) - c10 * rzx.row(0)) / c11;
-    const double cu0 = lzty0 / c00;
-    const double cu1 = (lzty1 - c10 * cu0) / c11;
-    schur.noalias() -= rzx.transpose() * rzx;
-    xty.noalias() -= rzx.transpose() * Eigen::Vector2d(cu0, cu1);
-    yty -= cu0 * cu0 + cu1 * cu1;
+  for (const Pattern& q : p.patterns) {
+    Eigen::Matrix2d ztz;
+    ztz << q.n, q.t, q.t, q.tt;
+    // L L' = Lambda' Z'Z Lambda + I; K = L^-1 Lambda' maps Z'y to c_u, and M = K Z'Z gives
+    // R_ZX = [M, x M].
+    const Eigen::Matrix2d a = lambda.transpose() * ztz * lambda + Eigen::Matrix2d::Identity();
+    const Eigen::LLT<Eigen::Matrix2d> llt(a);
+    const Eigen::Matrix2d l = llt.matrixL();
+    const Eigen::Matrix2d k = l.triangularView<Eigen::Lower>().solve(lambda.transpose());
+    const Eigen::Matrix2d m = k * ztz;
+    const Eigen::Matrix2d mtm = m.transpose() * m;
+    log_det_l += q.count * 0.5 * std::log(a.determinant());
+    // Sum over the pattern's series of R_ZX' R_ZX = [[1, x], [x, x^2]] (x) M'M.
+    schur.topLeftCorner<2, 2>() -= q.count * mtm;
+    schur.topRightCorner<2, 2>() -= q.x * mtm;
+    schur.bottomLeftCorner<2, 2>() -= q.x * mtm;
+    schur.bottomRightCorner<2, 2>() -= q.xx * mtm;
+    // Sum of R_ZX' c_u = [M' K sum Z'y ; M' K sum x Z'y].
+    const Eigen::Matrix2d mk = m.transpose() * k;
+    xty.head<2>() -= mk * q.zy;
+    xty.tail<2>() -= mk * q.xzy;
+    // Sum of |c_u|^2 = trace(K'K sum Z'y (Z'y)').
+    yty -= (k.transpose() * k * q.zyzy).trace();
   }
   const Eigen::LLT<Matrix4> llt(schur);
   if (llt.info() != Eigen::Success) return out;

@@ -1,0 +1,179 @@
+// Not-on-track alerts against the synthetic population's truth (docs/outcomes.md, "How well
+// the alerts find deterioration"): expected-treatment-response curves fitted through the
+// Engine from the register of one half of a synthetic population (every case submitted with
+// Engine::SubmitToRegister, as a host submits it), and every ORS series of the other half
+// checked against them as Engine::MonitorOutcome checks a client's journal. The generator knows
+// which clients it made deteriorate (synth::SeriesTruth, docs/synth.md): the share of them
+// alerted by session 3 and by their last session, and the false alerts among the others, are
+// measured against it.
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "catch2/catch.hpp"
+#include "register_fixtures.h"
+#include "store_fixtures.h"
+#include "varsam/access.h"
+#include "varsam/engine.h"
+#include "varsam/instruments.h"
+#include "varsam/outcomes.h"
+#include "varsam/store.h"
+#include "varsam/submission.h"
+#include "varsam/synth.h"
+
+namespace {
+
+using namespace varsam;
+using varsam::testing::TempDir;
+
+constexpr std::size_t kClients = 100000;
+constexpr std::uint64_t kSeed = 20261205;
+
+// One ORS series of the monitored half, with what the generator made of it.
+struct Monitored {
+  synth::SeriesTruth truth;
+  std::string case_ref;
+  int sessions = 0;
+  std::vector<store::Measurement> ors;
+};
+
+// Even clients' cases go to the register (their ORS only); odd clients' ORS series are kept to
+// be monitored.
+class Split : public synth::Sink {
+ public:
+  absl::Status Add(const synth::ClientRecord& record) override {
+    const bool fit_half = index_++ % 2 == 0;
+    if (fit_half) {
+      for (submission::RegisterCase& c : synth::RegisterCases(record)) {
+        if (!c.case_info->led_to_investigation) continue;
+        for (engine::RegisterSubmission& e : c.episodes) {
+          // Pseudonymised by the host's client id: 100,000 synthetic clients share the 33,668
+          // official test numbers (docs/synth.md, "Clients").
+          e.personnummer.clear();
+          std::erase_if(e.measurements,
+                        [](const store::Measurement& m) { return m.instrument != "ors"; });
+          by_kind[c.case_info->kind].push_back(std::move(e));
+        }
+      }
+      return absl::OkStatus();
+    }
+    for (const synth::Case& c : record.cases) {
+      if (!c.series_truth) continue;
+      Monitored m;
+      m.truth = *c.series_truth;
+      m.case_ref = c.id;
+      m.sessions = c.sessions;
+      for (const store::Measurement& form : record.measurements) {
+        if (form.case_ref == c.id && form.instrument == "ors") m.ors.push_back(form);
+      }
+      if (!m.ors.empty()) monitored.push_back(std::move(m));
+    }
+    return absl::OkStatus();
+  }
+  std::size_t index_ = 0;
+  std::map<access::CaseKind, std::vector<engine::RegisterSubmission>> by_kind;
+  std::vector<Monitored> monitored;
+};
+
+struct Rate {
+  std::size_t of = 0, hits = 0;
+  void Add(bool hit) {
+    ++of;
+    hits += hit ? 1 : 0;
+  }
+  double share() const { return of == 0 ? 0 : static_cast<double>(hits) / of; }
+};
+
+}  // namespace
+
+TEST_CASE("acceptance: alerts from register-fitted curves find the synthetic deteriorators",
+          "[acceptance][outcomes]") {
+  synth::Options options;
+  options.seed = kSeed;
+  options.clients = kClients;
+  auto generator = synth::Generator::Create(options);
+  REQUIRE(generator.ok());
+  Split split;
+  REQUIRE((*generator)->Run(split, 1).ok());
+
+  TempDir dir;
+  auto engine = varsam_test::OpenRegisterEngine(dir.Store());
+  for (const auto& [kind, episodes] : split.by_kind) {
+    constexpr std::size_t kBatch = 20000;
+    for (std::size_t first = 0; first < episodes.size(); first += kBatch) {
+      const std::size_t n = std::min(kBatch, episodes.size() - first);
+      const absl::Status submitted = engine->SubmitToRegister(
+          varsam_test::FollowUp(kind), std::span(episodes).subspan(first, n));
+      INFO(submitted.message());
+      REQUIRE(submitted.ok());
+    }
+  }
+  outcomes::EtrSpec spec;
+  spec.instrument = "ors";
+  const auto kept = engine->FitCurves(varsam_test::FollowUp(access::CaseKind::kInsats), spec);
+  INFO(kept.status().message());
+  REQUIRE(kept.ok());
+  const outcomes::EtrModel& model = kept->model;
+
+  const instruments::Instrument* ors = instruments::Registry::Global().Find("ors");
+  REQUIRE(ors != nullptr);
+  // Deteriorators whose decline began before their last session (else there was nothing to
+  // see), all of them, and those declining from the start; the others, and those of them with
+  // a temporary dip.
+  Rate by3, by_last, from_start_by3, false_alerts, false_by3, dippers_false;
+  std::size_t unsupported = 0;
+  for (const Monitored& m : split.monitored) {
+    const auto trajectory = outcomes::BuildTrajectory(*ors, m.ors, {}, m.case_ref);
+    REQUIRE(trajectory.ok());
+    if (trajectory->points.size() < 2) continue;  // an intake only: nothing to check
+    if (!outcomes::Supported(model, trajectory->intake())) {
+      ++unsupported;
+      continue;
+    }
+    const auto checks = outcomes::Monitor(model, *trajectory);
+    REQUIRE(checks.ok());
+    bool alerted_by3 = false, alerted = false;
+    for (const outcomes::SessionCheck& c : *checks) {
+      if (c.track != outcomes::Track::kBelowBoundary) continue;
+      alerted = true;
+      if (c.session <= 3) alerted_by3 = true;
+    }
+    const int last = trajectory->points.back().session;
+    if (m.truth.deteriorating) {
+      if (m.truth.onset_session >= last) continue;
+      by3.Add(alerted_by3);
+      by_last.Add(alerted);
+      if (m.truth.onset_session == 1) from_start_by3.Add(alerted_by3);
+    } else {
+      false_alerts.Add(alerted);
+      false_by3.Add(alerted_by3);
+      if (m.truth.dips) dippers_false.Add(alerted);
+    }
+  }
+  const auto pct = [](const Rate& r) {
+    return Cat({std::to_string(r.hits), " of ", std::to_string(r.of), " = ",
+                std::to_string(100 * r.share()).substr(0, 5), " %"});
+  };
+  WARN("curves: " << model.fit.groups << " series of " << model.pseudonyms << " people, "
+                  << model.fit.observations << " sessions; beta " << model.fit.beta[0] << ", "
+                  << model.fit.beta[1] << ", " << model.fit.beta[2] << ", " << model.fit.beta[3]
+                  << "\ndeteriorators alerted by session 3: " << pct(by3)
+                  << "\n  of them declining from session 1: " << pct(from_start_by3)
+                  << "\ndeteriorators alerted by their last session: " << pct(by_last)
+                  << "\nothers alerted at any session (false alerts): " << pct(false_alerts)
+                  << "\n  by session 3: " << pct(false_by3)
+                  << "\n  of them with a temporary dip: " << pct(dippers_false)
+                  << "\nseries outside the curves' supported intakes: " << unsupported);
+  REQUIRE(by3.of > 300);
+  REQUIRE(false_alerts.of > 5000);
+  // What the alerts must do at least: find most deteriorators by their last session and the
+  // early ones by session 3, while alerting a minority of the others.
+  CHECK(by_last.share() >= 0.85);
+  CHECK(from_start_by3.share() >= 0.85);
+  CHECK(false_alerts.share() <= 0.25);
+}
