@@ -34,10 +34,9 @@ namespace {
 struct Words {
   std::string_view page_title, session, score, expected_curve, boundary_curve, cutoff,
       reliable_change, open_suggestions, no_suggestions, expected, boundary, track, date, intake,
-      latest, alliance, alliance_cutoff, below_alliance_cutoff, at_alliance_cutoff, higher_better,
-      lower_better, client, client_lower, on_target, below_target, below_boundary, no_check,
-      data_caption, no_points, sessions, from_intake, legend, series, points_word, at_session,
-      suggestion_created;
+      latest, alliance, alliance_cutoff, below_alliance_cutoff, below, higher_better, lower_better,
+      client, client_lower, on_target, below_target, below_boundary, no_check, data_caption,
+      no_points, sessions, from_intake, legend, series, points_word, at_session, suggestion_created;
 };
 
 constexpr Words kSwedish{
@@ -59,7 +58,7 @@ constexpr Words kSwedish{
     .alliance = "Allians",
     .alliance_cutoff = "Gräns",
     .below_alliance_cutoff = "under gränsen",
-    .at_alliance_cutoff = "vid eller över gränsen",
+    .below = "under",
     .higher_better = "högre är bättre",
     .lower_better = "lägre är bättre",
     .client = "Klient",
@@ -98,7 +97,7 @@ constexpr Words kEnglish{
     .alliance = "Alliance",
     .alliance_cutoff = "Cut-off",
     .below_alliance_cutoff = "below the cut-off",
-    .at_alliance_cutoff = "at or above the cut-off",
+    .below = "below",
     .higher_better = "higher is better",
     .lower_better = "lower is better",
     .client = "Client",
@@ -188,9 +187,11 @@ std::string Shown(double v, Language language, int digits = 1) {
 
 // Both panels share the width and the horizontal margins, so that a session sits at the same x
 // in the scores panel and in the alliance panel below it.
-constexpr double kWidth = 760;
-constexpr double kLeft = 64, kRight = 24;
-constexpr double kScoresHeight = 380, kAllianceHeight = 190;
+// The right margin holds the lines' labels, at the lines' ends.
+constexpr double kWidth = 820;
+constexpr double kLeft = 64, kRight = 124;
+constexpr double kPlotRight = kWidth - kRight;
+constexpr double kScoresHeight = 380, kAllianceHeight = 200;
 constexpr double kTop = 18, kBottom = 46;
 
 struct Frame {
@@ -199,21 +200,22 @@ struct Frame {
   int sessions = 2;  // the x axis runs from 1 to this
 
   double X(double session) const {
-    return kLeft + (session - 1) / (sessions - 1) * (kWidth - kLeft - kRight);
+    return kLeft + (session - 1) / (sessions - 1) * (kPlotRight - kLeft);
   }
   double Y(double value) const { return top + (y_max - value) / (y_max - y_min) * (bottom - top); }
   double Clamp(double value) const { return std::clamp(value, y_min, y_max); }
 };
 
-// Tick values: the smallest step of 1, 2, 2.5 or 5 times a power of ten that gives at most
-// eight steps over the range.
-std::vector<double> YTicks(double lo, double hi) {
+// Tick values: the smallest step of 1, 2, 2.5 or 5 times a power of ten that gives at most one
+// step per 30 px of the axis, and at most eight.
+std::vector<double> YTicks(double lo, double hi, double pixels) {
+  const double most = std::clamp(std::floor(pixels / 30), 2.0, 8.0);
   const double range = hi - lo;
   double step = range;
   for (double power = std::pow(10.0, std::floor(std::log10(range)) - 2);; power *= 10) {
     bool found = false;
     for (const double m : {1.0, 2.0, 2.5, 5.0}) {
-      if (range / (m * power) <= 8) {
+      if (range / (m * power) <= most) {
         step = m * power;
         found = true;
         break;
@@ -238,11 +240,11 @@ int XStep(int sessions) {
 
 void Axes(std::string& svg, const Frame& f, std::string_view axis_title, std::string_view x_title,
           Language language) {
-  for (const double v : YTicks(f.y_min, f.y_max)) {
+  for (const double v : YTicks(f.y_min, f.y_max, f.bottom - f.top)) {
     const std::string y = Px(f.Y(v));
     svg +=
         Cat({"<line class=\"tick-y\" data-value=\"", Exact(v), "\" x1=\"", Px(kLeft - 5),
-             "\" y1=\"", y, "\" x2=\"", Px(kWidth - kRight), "\" y2=\"", y,
+             "\" y1=\"", y, "\" x2=\"", Px(kPlotRight), "\" y2=\"", y,
              "\" stroke=\"#e2e2e2\"/>\n<text x=\"", Px(kLeft - 8), "\" y=\"", Px(f.Y(v) + 4),
              "\" text-anchor=\"end\" class=\"tick-label\">", Shown(v, language, 2), "</text>\n"});
   }
@@ -254,10 +256,9 @@ void Axes(std::string& svg, const Frame& f, std::string_view axis_title, std::st
                 "\" stroke=\"#eeeeee\"/>\n<text x=\"", x, "\" y=\"", Px(f.bottom + 18),
                 "\" text-anchor=\"middle\" class=\"tick-label\">", std::to_string(s), "</text>\n"});
   }
-  svg += Cat({"<rect x=\"", Px(kLeft), "\" y=\"", Px(f.top), "\" width=\"",
-              Px(kWidth - kLeft - kRight), "\" height=\"", Px(f.bottom - f.top),
-              "\" fill=\"none\" stroke=\"#767676\"/>\n"});
-  svg += Cat({"<text x=\"", Px(kLeft + (kWidth - kLeft - kRight) / 2), "\" y=\"", Px(f.bottom + 38),
+  svg += Cat({"<rect x=\"", Px(kLeft), "\" y=\"", Px(f.top), "\" width=\"", Px(kPlotRight - kLeft),
+              "\" height=\"", Px(f.bottom - f.top), "\" fill=\"none\" stroke=\"#767676\"/>\n"});
+  svg += Cat({"<text x=\"", Px(kLeft + (kPlotRight - kLeft) / 2), "\" y=\"", Px(f.bottom + 38),
               "\" text-anchor=\"middle\" class=\"axis-title\">", Escape(x_title), "</text>\n"});
   const std::string mid = Px((f.top + f.bottom) / 2);
   svg += Cat({"<text x=\"16\" y=\"", mid, "\" text-anchor=\"middle\" transform=\"rotate(-90 16 ",
@@ -271,6 +272,8 @@ constexpr std::string_view kGreen = "#1a7f37";
 constexpr std::string_view kAmber = "#b35c00";  // 4.6:1 on white, unlike a pure yellow
 constexpr std::string_view kRed = "#c62828";
 constexpr std::string_view kCutoffColour = "#5e3c99";
+constexpr std::string_view kBand = "#9ecae1";      // light blue, under the lines
+constexpr std::string_view kBandText = "#2b6a94";  // its label, dark enough to read
 
 // The marker of a point: the <circle> carries the position and the data; below the boundary a
 // white cross is drawn on it, so that the track reads without colour.
@@ -437,34 +440,94 @@ std::string Description(const ClientChart& chart, const std::map<int, Row>& rows
   return out;
 }
 
+// ---- Labels in the right margin ---------------------------------------------------------------
+
+// A line's name at its right end, in its colour. Labels that would overlap are pushed apart
+// and joined to their line by a short leader.
+struct MarginLabel {
+  double anchor = 0;  // the y where the line ends
+  std::string text;   // escaped
+  std::string_view colour;
+  double y = 0;  // of the label's middle, after placement
+  bool two_lines = false;
+};
+
+std::size_t Characters(std::string_view utf8) {
+  std::size_t n = 0;
+  for (const char c : utf8) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// A label wider than the margin is broken at the space nearest its middle.
+std::pair<std::string, std::string> Lines(const std::string& text) {
+  std::size_t best = std::string::npos;
+  for (std::size_t at = text.find(' '); at != std::string::npos; at = text.find(' ', at + 1)) {
+    const auto off = [&](std::size_t p) {
+      const std::size_t left = Characters(std::string_view(text).substr(0, p));
+      const std::size_t total = Characters(text);
+      return left > total / 2 ? left - total / 2 : total / 2 - left;
+    };
+    if (best == std::string::npos || off(at) < off(best)) best = at;
+  }
+  if (best == std::string::npos) return {text, ""};
+  return {text.substr(0, best), text.substr(best + 1)};
+}
+
+void PlaceLabels(std::string& svg, std::vector<MarginLabel> labels, const Frame& f) {
+  if (labels.empty()) return;
+  constexpr double kCharWidth = 6.3;  // of the 11.5 px font, on average
+  constexpr double kLine = 13.5;
+  for (MarginLabel& l : labels) {
+    l.two_lines = static_cast<double>(Characters(l.text)) * kCharWidth > kRight - 14;
+    l.y = l.anchor;
+  }
+  std::stable_sort(labels.begin(), labels.end(),
+                   [](const MarginLabel& a, const MarginLabel& b) { return a.anchor < b.anchor; });
+  const auto half = [&](const MarginLabel& l) { return l.two_lines ? kLine : kLine / 2; };
+  // Downwards from the top, then back up from the bottom when the last one ran out of room.
+  double floor_y = f.top - 6;
+  for (MarginLabel& l : labels) {
+    l.y = std::max(l.y, floor_y + half(l));
+    floor_y = l.y + half(l) + 1;
+  }
+  double ceiling = f.bottom + 6;
+  for (auto l = labels.rbegin(); l != labels.rend(); ++l) {
+    l->y = std::min(l->y, ceiling - half(*l));
+    ceiling = l->y - half(*l) - 1;
+  }
+  const double x = kPlotRight + 10;
+  for (const MarginLabel& l : labels) {
+    svg += Cat({"<path class=\"leader\" d=\"M", Px(kPlotRight), " ", Px(l.anchor), "L",
+                Px(kPlotRight + 4), " ", Px(l.anchor), "L", Px(x - 2), " ", Px(l.y), "\" stroke=\"",
+                l.colour, "\" fill=\"none\"/>\n"});
+    svg += Cat({"<text class=\"line-label\" x=\"", Px(x), "\" fill=\"", l.colour, "\""});
+    if (!l.two_lines) {
+      svg += Cat({" y=\"", Px(l.y + 4), "\">", l.text, "</text>\n"});
+    } else {
+      const auto [first, second] = Lines(l.text);
+      svg += Cat({" y=\"", Px(l.y - 2.5), "\"><tspan>", first, "</tspan><tspan x=\"", Px(x),
+                  "\" dy=\"", Px(kLine), "\">", second, "</tspan></text>\n"});
+    }
+  }
+}
+
+// ---- The scores panel -------------------------------------------------------------------------
+
 std::string ScoresSvg(const ClientChart& chart, const std::map<int, Row>& rows, const Frame& f,
                       const Words& w) {
   const Language lang = chart.language;
   const std::string name =
       chart.instrument_name.empty() ? chart.trajectory.instrument : chart.instrument_name;
-  std::string svg =
-      Cat({"<svg id=\"scores\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ",
-           Px(kWidth),
-           " ",
-           Px(kScoresHeight),
-           "\" role=\"img\" aria-labelledby=\"scores-title scores-desc\">\n",
-           "<title id=\"scores-title\">",
-           w.page_title,
-           ": ",
-           Escape(name),
-           "</title>\n",
-           "<desc id=\"scores-desc\">",
-           Description(chart, rows, w),
-           "</desc>\n",
-           "<defs><clipPath id=\"scores-plot\"><rect x=\"",
-           Px(kLeft),
-           "\" y=\"",
-           Px(f.top),
-           "\" width=\"",
-           Px(kWidth - kLeft - kRight),
-           "\" height=\"",
-           Px(f.bottom - f.top),
-           "\"/></clipPath></defs>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"});
+  std::string svg = Cat({"<svg id=\"scores\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ",
+                         Px(kWidth), " ", Px(kScoresHeight),
+                         "\" role=\"img\" aria-labelledby=\"scores-title scores-desc\">\n"});
+  svg += Cat({"<title id=\"scores-title\">", w.page_title, ": ", Escape(name), "</title>\n"});
+  svg += Cat({"<desc id=\"scores-desc\">", Description(chart, rows, w), "</desc>\n"});
+  svg += Cat({"<defs><clipPath id=\"scores-plot\"><rect x=\"", Px(kLeft), "\" y=\"", Px(f.top),
+              "\" width=\"", Px(kPlotRight - kLeft), "\" height=\"", Px(f.bottom - f.top),
+              "\"/></clipPath></defs>\n"});
+  svg += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+  std::vector<MarginLabel> labels;
 
   // The reliable-change band around the intake, under everything else.
   std::optional<double> intake;
@@ -476,36 +539,28 @@ std::string ScoresSvg(const ClientChart& chart, const std::map<int, Row>& rows, 
   }
   if (intake && chart.reliable_change && Finite(*chart.reliable_change) &&
       *chart.reliable_change > 0) {
-    const double hi = f.Clamp(*intake + *chart.reliable_change);
-    const double lo = f.Clamp(*intake - *chart.reliable_change);
-    svg +=
-        Cat({"<rect class=\"reliable-change\" data-low=\"", Exact(*intake - *chart.reliable_change),
-             "\" data-high=\"", Exact(*intake + *chart.reliable_change), "\" x=\"", Px(kLeft),
-             "\" y=\"", Px(f.Y(hi)), "\" width=\"", Px(kWidth - kLeft - kRight), "\" height=\"",
-             Px(f.Y(lo) - f.Y(hi)), "\" fill=\"#9ecae1\" fill-opacity=\"0.35\"/>\n"});
+    const double rc = *chart.reliable_change;
+    const double hi = f.Clamp(*intake + rc);
+    const double lo = f.Clamp(*intake - rc);
+    svg += Cat({"<rect class=\"reliable-change\" data-low=\"", Exact(*intake - rc),
+                "\" data-high=\"", Exact(*intake + rc), "\" x=\"", Px(kLeft), "\" y=\"",
+                Px(f.Y(hi)), "\" width=\"", Px(kPlotRight - kLeft), "\" height=\"",
+                Px(f.Y(lo) - f.Y(hi)), "\" fill=\"", kBand, "\" fill-opacity=\"0.35\"/>\n"});
+    labels.push_back(
+        {f.Y(f.Clamp(*intake)), Cat({w.reliable_change, " ±", Shown(rc, lang, 2)}), kBandText});
   }
   Axes(svg, f, Cat({name, " (", chart.higher_is_better ? w.higher_better : w.lower_better, ")"}),
        w.session, lang);
-  if (intake && chart.reliable_change && Finite(*chart.reliable_change) &&
-      *chart.reliable_change > 0) {
-    const double hi = f.Clamp(*intake + *chart.reliable_change);
-    svg += Cat({"<text x=\"", Px(kLeft + 6), "\" y=\"", Px(f.Y(hi) + 13),
-                "\" class=\"line-label\" fill=\"#2f6f95\">", w.reliable_change, " ±",
-                Shown(*chart.reliable_change, lang, 2), "</text>\n"});
-  }
 
-  // The clinical cut-off, labelled at its right end.
+  // The clinical cut-off.
   if (chart.cutoff && Finite(*chart.cutoff) && *chart.cutoff >= f.y_min &&
       *chart.cutoff <= f.y_max) {
     const std::string y = Px(f.Y(*chart.cutoff));
     svg += Cat({"<line class=\"cutoff\" data-value=\"", Exact(*chart.cutoff), "\" x1=\"", Px(kLeft),
-                "\" y1=\"", y, "\" x2=\"", Px(kWidth - kRight), "\" y2=\"", y, "\" stroke=\"",
+                "\" y1=\"", y, "\" x2=\"", Px(kPlotRight), "\" y2=\"", y, "\" stroke=\"",
                 kCutoffColour, "\" stroke-width=\"1.5\" stroke-dasharray=\"10 4 2 4\"/>\n"});
-    const bool room_above = f.Y(*chart.cutoff) - f.top > 16;
-    svg += Cat({"<text x=\"", Px(kWidth - kRight - 6), "\" y=\"",
-                Px(f.Y(*chart.cutoff) + (room_above ? -5 : 14)),
-                "\" text-anchor=\"end\" class=\"line-label\" fill=\"", kCutoffColour, "\">",
-                w.cutoff, " ", Shown(*chart.cutoff, lang, 2), "</text>\n"});
+    labels.push_back(
+        {f.Y(*chart.cutoff), Cat({w.cutoff, " ", Shown(*chart.cutoff, lang, 2)}), kCutoffColour});
   }
 
   // The expected curve and its boundary, cut to the plot area.
@@ -520,6 +575,11 @@ std::string ScoresSvg(const ClientChart& chart, const std::map<int, Row>& rows, 
   svg += Polyline(f, boundary, "boundary", kRed, "", 2);
   svg += Polyline(f, expected, "expected", kGreen, "7 4", 2.5);
   svg += "</g>\n";
+  if (!expected.empty()) {
+    labels.push_back({f.Y(f.Clamp(expected.back().second)), std::string(w.expected_curve), kGreen});
+    labels.push_back({f.Y(f.Clamp(boundary.back().second)), std::string(w.boundary_curve), kRed});
+  }
+  PlaceLabels(svg, std::move(labels), f);
 
   // The client's scores.
   std::vector<std::pair<int, double>> scores;
@@ -565,36 +625,22 @@ std::string AllianceSvg(const ClientChart& chart, const std::map<int, Row>& rows
   desc += ".";
   std::string svg = Cat({"<svg id=\"alliance\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ",
                          Px(kWidth), " ", Px(kAllianceHeight),
-                         "\" role=\"img\" aria-labelledby=\"alliance-title alliance-desc\">\n",
-                         "<title id=\"alliance-title\">", w.alliance, ": ", Escape(name),
-                         "</title>\n", "<desc id=\"alliance-desc\">", desc, "</desc>\n",
-                         "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"});
+                         "\" role=\"img\" aria-labelledby=\"alliance-title alliance-desc\">\n"});
+  svg += Cat({"<title id=\"alliance-title\">", w.alliance, ": ", Escape(name), "</title>\n"});
+  svg += Cat({"<desc id=\"alliance-desc\">", desc, "</desc>\n"});
+  svg += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   Axes(svg, f, name, w.session, lang);
   if (has_cutoff && chart.alliance_cutoff >= f.y_min && chart.alliance_cutoff <= f.y_max) {
     const std::string y = Px(f.Y(chart.alliance_cutoff));
-    svg += Cat({"<line class=\"alliance-cutoff\" data-value=\"",
-                Exact(chart.alliance_cutoff),
-                "\" x1=\"",
-                Px(kLeft),
-                "\" y1=\"",
-                y,
-                "\" x2=\"",
-                Px(kWidth - kRight),
-                "\" y2=\"",
-                y,
-                "\" stroke=\"",
-                kCutoffColour,
-                "\" stroke-width=\"1.5\" stroke-dasharray=\"10 4 2 4\"/>\n<text x=\"",
-                Px(kWidth - kRight - 6),
-                "\" y=\"",
-                Px(f.Y(chart.alliance_cutoff) + 14),
-                "\" text-anchor=\"end\" class=\"line-label\" fill=\"",
-                kCutoffColour,
-                "\">",
-                w.alliance_cutoff,
-                " ",
-                Shown(chart.alliance_cutoff, lang, 2),
-                "</text>\n"});
+    svg += Cat({"<line class=\"alliance-cutoff\" data-value=\"", Exact(chart.alliance_cutoff),
+                "\" x1=\"", Px(kLeft), "\" y1=\"", y, "\" x2=\"", Px(kPlotRight), "\" y2=\"", y,
+                "\" stroke=\"", kCutoffColour,
+                "\" stroke-width=\"1.5\" stroke-dasharray=\"10 4 2 4\"/>\n"});
+    PlaceLabels(
+        svg,
+        {{f.Y(chart.alliance_cutoff),
+          Cat({w.alliance_cutoff, " ", Shown(chart.alliance_cutoff, lang, 2)}), kCutoffColour}},
+        f);
   }
   std::vector<std::pair<int, double>> values;
   for (const auto& [session, row] : rows) {
@@ -620,29 +666,28 @@ std::string AllianceSvg(const ClientChart& chart, const std::map<int, Row>& rows
 constexpr std::string_view kStyle =
     "body{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;margin:0;color:#1a1a1a;"
     "background:#fff;line-height:1.4}"
-    "main{max-width:190mm;margin:0 auto;padding:1.2rem}"
+    "main{max-width:62rem;margin:0 auto;padding:1.2rem 1.5rem}"
     "h1{font-size:1.45rem;margin:0 0 .2rem}h2{font-size:1.1rem;margin:1.4rem 0 .4rem;"
     "border-bottom:1px solid #ccc;padding-bottom:.15rem}"
     "p.meta{margin:0 0 .8rem;color:#444}"
     "figure{margin:.4rem 0 .8rem}svg{display:block;width:100%;height:auto}"
-    "svg text{font-family:inherit;font-size:13px;fill:#1a1a1a}"
+    "svg text{font-family:inherit;font-size:13px}"
     "svg text.tick-label{font-size:12px;fill:#444}svg text.axis-title{font-size:13px}"
-    "svg text.line-label{font-size:12px;paint-order:stroke;stroke:#fff;stroke-width:3px}"
+    "svg text.line-label{font-size:11.5px;paint-order:stroke;stroke:#fff;stroke-width:3px}"
     "ul.legend{list-style:none;padding:0;margin:.3rem 0 0;display:flex;flex-wrap:wrap;"
     "gap:.3rem 1.2rem;font-size:.85rem}ul.legend li{display:flex;align-items:center;gap:.35rem}"
     "ul.legend svg{width:30px;height:14px;flex:none}"
     "table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.85rem}"
     "caption{text-align:left;font-weight:bold;padding-bottom:.3rem}"
-    "th,td{border:1px solid #bbb;padding:.15rem .5rem;text-align:right}"
-    "th{background:#eef2f7}td.track,th.track{text-align:left}"
+    "th,td{border:1px solid #bbb;padding:.15rem .5rem;text-align:right;white-space:nowrap}"
+    "th{background:#eef2f7}td.track,th.track{text-align:left;white-space:normal}"
     "tr.below_boundary td.track{font-weight:bold}"
     "ul.suggestions{padding-left:1.2rem}ul.suggestions li{margin:.2rem 0}"
     "ul.suggestions time{color:#444;font-size:.85rem}"
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
     "@page{size:A4;margin:12mm}"
     "@media print{main{max-width:none;padding:0}h1{font-size:15pt}h2{font-size:12pt;"
-    "margin-top:.8rem}body{font-size:9.5pt}figure,table,ul.legend{break-inside:avoid}"
-    "table{font-size:8.5pt}}";
+    "margin-top:.8rem}html{font-size:9.5pt}figure,table,ul.legend{break-inside:avoid}}";
 
 std::string LegendItem(std::string_view icon, std::string_view text) {
   return Cat(
@@ -687,9 +732,9 @@ std::string Legend(const ClientChart& chart, const std::map<int, Row>& rows, con
   if (chart.reliable_change && Finite(*chart.reliable_change) && *chart.reliable_change > 0) {
     out += LegendItem(
         "<rect x=\"1\" y=\"1\" width=\"28\" height=\"12\" fill=\"#9ecae1\" "
-        "fill-opacity=\"0.35\" stroke=\"#9ecae1\"/>",
-        Cat({w.reliable_change, " (", w.intake, " ±",
-             Shown(*chart.reliable_change, chart.language, 2), ")"}));
+        "fill-opacity=\"0.35\"/>",
+        Cat({w.reliable_change, " ±", Shown(*chart.reliable_change, chart.language, 2), " ",
+             w.from_intake}));
   }
   out += "</ul>\n";
   return out;
@@ -740,7 +785,7 @@ std::string DataTable(const ClientChart& chart, const std::map<int, Row>& rows, 
     if (alliance) {
       std::string a = row.alliance ? Shown(*row.alliance, lang, 2) : "";
       if (row.alliance && Finite(chart.alliance_cutoff) && *row.alliance < chart.alliance_cutoff) {
-        a += Cat({" (", w.below_alliance_cutoff, ")"});
+        a += Cat({" (", w.below, " ", Shown(chart.alliance_cutoff, lang, 2), ")"});
       }
       out += Cat({"<td>", a, "</td>"});
     }
@@ -813,8 +858,10 @@ std::string ClientChartHtml(const ClientChart& chart) {
     const Scale a = AllianceScale(chart);
     alliance.y_min = a.min;
     alliance.y_max = a.max;
-    out += Cat(
-        {"<figure class=\"alliance\">\n", AllianceSvg(chart, rows, alliance, w), "</figure>\n"});
+    out += Cat({"<h2>", w.alliance, " (",
+                Escape(chart.alliance_name.empty() ? "SRS" : chart.alliance_name),
+                ")</h2>\n<figure class=\"alliance\">\n", AllianceSvg(chart, rows, alliance, w),
+                "</figure>\n"});
   }
   out += Suggestions(chart, w);
   out += DataTable(chart, rows, w);
