@@ -3,7 +3,10 @@
 // sessions 2-8 with one below the not-on-track boundary, the expected curve to session 10,
 // cut-off 25, reliable change 5, SRS with one session below 36, and two open suggestions.
 //
-//   varsam_client_chart_sample CHART.html [en]
+// With "phq9", a lower-is-better chart instead: PHQ-9 0-27, intake 19, a rise above the boundary
+// at session 4, no alliance series.
+//
+//   varsam_client_chart_sample CHART.html [en|phq9]
 
 #include <cmath>
 #include <cstdio>
@@ -86,14 +89,52 @@ ClientChart SampleChart() {
   return chart;
 }
 
+ClientChart Phq9Chart() {
+  ClientChart chart;
+  chart.trajectory = Series("phq9", {{1, 19}, {2, 17}, {3, 18}, {4, 21}, {5, 15}, {6, 12}});
+  chart.instrument_name = "PHQ-9";
+  chart.scale_min = 0;
+  chart.scale_max = 27;
+  chart.higher_is_better = false;
+  // Lower is better: the mean falls with log(session), the boundary is its 90th percentile.
+  for (int s = 1; s <= 12; ++s) {
+    const double l = std::log(static_cast<double>(s));
+    CurvePoint c;
+    c.session = s;
+    c.expected = 19 - 3.4 * l;
+    c.sd = s == 1 ? 0 : std::sqrt(4 + 3 * l * l);
+    c.boundary = c.expected + 1.2816 * c.sd;
+    chart.curve.push_back(c);
+  }
+  for (const TrajectoryPoint& p : chart.trajectory.points) {
+    if (p.session < 2) continue;
+    SessionCheck check;
+    check.session = p.session;
+    check.total = p.total;
+    check.curve = chart.curve[static_cast<std::size_t>(p.session - 1)];
+    check.track = p.total > check.curve.boundary   ? Track::kBelowBoundary
+                  : p.total > check.curve.expected ? Track::kBelowTarget
+                                                   : Track::kOnTarget;
+    chart.checks.push_back(check);
+  }
+  chart.cutoff = 10;
+  chart.reliable_change = 5.2;
+  chart.client_label = "Klient 4712";
+  chart.suggestions = {{"sugg-3", Date(2024, 9, 23),
+                        "Ej på väg vid session 4 (PHQ-9 21, över gränsen): ta upp med klienten "
+                        "vad som har hänt och överväg att ändra upplägget."}};
+  return chart;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2 || argc > 3) {
-    std::fprintf(stderr, "usage: varsam_client_chart_sample CHART.html [en]\n");
+    std::fprintf(stderr, "usage: varsam_client_chart_sample CHART.html [en|phq9]\n");
     return 2;
   }
-  ClientChart chart = SampleChart();
+  const bool phq9 = argc == 3 && std::string_view(argv[2]) == "phq9";
+  ClientChart chart = phq9 ? Phq9Chart() : SampleChart();
   if (argc == 3 && std::string_view(argv[2]) == "en") {
     chart.language = varsam::outcomes::Language::kEnglish;
     chart.client_label = "Client 4711";

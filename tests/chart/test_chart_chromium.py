@@ -32,8 +32,10 @@ if "--window-size=%d,%d" % (WIDTH, HEIGHT) not in card.CHROMIUM_FLAGS:
 # below the boundary / the boundary, and the ring of below target.
 NAVY, GREEN = (0x1D, 0x35, 0x57), (0x1A, 0x7F, 0x37)
 RED, AMBER = (0xC6, 0x28, 0x28), (0xB3, 0x5C, 0x00)
-# The sample's series (tests/client_chart_sample.cc).
-ORS_POINTS, SRS_POINTS, SUGGESTIONS = 8, 8, 2
+# The samples' series (tests/client_chart_sample.cc): points in the scores panel and in the
+# alliance panel, open suggestions.
+ORS_SAMPLE = {"scores": 8, "alliance": 8, "suggestions": 2, "higher_is_better": True}
+PHQ9_SAMPLE = {"scores": 6, "alliance": 0, "suggestions": 1, "higher_is_better": False}
 
 FACTS = """JSON.stringify((() => {
     const box = (id) => {
@@ -150,7 +152,7 @@ class ChartInChromium(unittest.TestCase):
                 problems.append(("request", params["request"].get("url")))
         return facts, problems, scores_png, pdf_bytes
 
-    def check_chart(self, language, stem):
+    def check_chart(self, language, stem, sample_args, expect):
         sample = os.environ.get("VARSAM_CHART_SAMPLE")
         self.assertTrue(sample, "VARSAM_CHART_SAMPLE must name varsam_client_chart_sample")
         self.assertIsNotNone(shutil.which("chromium"),
@@ -158,20 +160,19 @@ class ChartInChromium(unittest.TestCase):
         out = os.environ.get("VARSAM_CHART_OUT") or tempfile.mkdtemp(prefix="varsam-chart-")
         os.makedirs(out, exist_ok=True)
         html = os.path.join(out, stem + ".html")
-        subprocess.run([sample, html] + ([language] if language == "en" else []), check=True,
-                       timeout=120)
+        subprocess.run([sample, html] + sample_args, check=True, timeout=120)
 
         facts, problems, scores_png, pdf = self.render(html, stem)
         self.assertEqual(problems, [], "the chart's page reported errors")
         self.assertEqual(facts["scripts"], 0)
         self.assertEqual(facts["lang"], language)
         self.assertIsNotNone(facts["scores"], "the page has no <svg id='scores'>")
-        self.assertIsNotNone(facts["alliance"], "the page has no <svg id='alliance'>")
-        self.assertEqual(facts["scores_points"], ORS_POINTS)
-        self.assertEqual(facts["alliance_points"], SRS_POINTS)
+        self.assertEqual(facts["alliance"] is not None, expect["alliance"] > 0)
+        self.assertEqual(facts["scores_points"], expect["scores"])
+        self.assertEqual(facts["alliance_points"], expect["alliance"])
         self.assertEqual(facts["below_boundary"], 1)
-        self.assertEqual(facts["suggestions"], SUGGESTIONS)
-        self.assertEqual(facts["rows"], ORS_POINTS)
+        self.assertEqual(facts["suggestions"], expect["suggestions"])
+        self.assertEqual(facts["rows"], expect["scores"])
         # The chart fits the page's width: no horizontal scrolling on an A4-sized window.
         self.assertLessEqual(facts["width"], WIDTH)
         self.assertGreater(facts["scores"]["width"], 500)
@@ -181,7 +182,9 @@ class ChartInChromium(unittest.TestCase):
         printed = facts["printed"]
         self.assertLessEqual(printed["width"], PRINT_WIDTH)
         self.assertLessEqual(printed["scores"]["x"] + printed["scores"]["width"], PRINT_WIDTH)
-        self.assertLessEqual(printed["alliance"]["x"] + printed["alliance"]["width"], PRINT_WIDTH)
+        if expect["alliance"]:
+            self.assertLessEqual(printed["alliance"]["x"] + printed["alliance"]["width"],
+                                 PRINT_WIDTH)
         self.assertLess(printed["scores"]["y"] + printed["scores"]["height"], PRINT_HEIGHT)
 
         width, height, rows = card.decode_png(scores_png)
@@ -195,6 +198,19 @@ class ChartInChromium(unittest.TestCase):
         self.assertGreater(count(RED), 300, "the boundary is not drawn")
         self.assertGreater(count(AMBER), 30, "no point below target is drawn")
 
+        # Near the right end of the plot, where only the curve and its boundary run: the red
+        # boundary lies below the green curve when higher is better, above it when lower is.
+        column = int(width * 0.8)
+        def mean_y(colour):
+            ys = [y for y in range(height) for x in range(column - 10, column + 11)
+                  if near(rows[y][x], colour, 40)]
+            self.assertTrue(ys, "no line of colour %s at x = %d" % (colour, column))
+            return sum(ys) / len(ys)
+        if expect["higher_is_better"]:
+            self.assertGreater(mean_y(RED), mean_y(GREEN), "the boundary is not below the curve")
+        else:
+            self.assertLess(mean_y(RED), mean_y(GREEN), "the boundary is not above the curve")
+
         pages, (page_width, page_height) = pdf_pages(pdf)
         self.assertEqual(pages, 1, "the sample chart does not print on one A4 page")
         # A4 is 210 x 297 mm: 595.3 x 841.9 pt (Chromium rounds to whole CSS pixels).
@@ -202,10 +218,13 @@ class ChartInChromium(unittest.TestCase):
         self.assertAlmostEqual(page_height, 841.9, delta=1.5)
 
     def test_chart_renders_in_swedish(self):
-        self.check_chart("sv", "client-chart")
+        self.check_chart("sv", "client-chart", [], ORS_SAMPLE)
 
     def test_chart_renders_in_english(self):
-        self.check_chart("en", "client-chart-en")
+        self.check_chart("en", "client-chart-en", ["en"], ORS_SAMPLE)
+
+    def test_lower_is_better_chart_renders_with_the_boundary_above(self):
+        self.check_chart("sv", "client-chart-phq9", ["phq9"], PHQ9_SAMPLE)
 
 
 if __name__ == "__main__":
