@@ -37,7 +37,7 @@ Trajectory Series(std::string instrument, const std::vector<std::pair<int, doubl
   for (const auto& [session, total] : scores) {
     TrajectoryPoint p;
     p.session = session;
-    p.date = Date(2024, 9, 2) + 7 * (session - 1);
+    p.date = Date(2024, 9, 2) + 7L * (session - 1);
     p.total = total;
     p.change = total - scores.front().second;
     t.points.push_back(p);

@@ -38,7 +38,7 @@ Trajectory Series(std::string instrument, const std::vector<std::pair<int, doubl
   for (const auto& [session, total] : scores) {
     TrajectoryPoint p;
     p.session = session;
-    p.date = varsam::Date(2024, 3, 1) + 7 * (session - 1);
+    p.date = varsam::Date(2024, 3, 1) + 7L * (session - 1);
     p.total = total;
     p.change = scores.empty() ? 0 : total - scores.front().second;
     t.points.push_back(p);

@@ -689,11 +689,11 @@ constexpr std::string_view kStyle =
     "@media print{main{max-width:none;padding:0}h1{font-size:15pt}h2{font-size:12pt;"
     "margin-top:.8rem}html{font-size:9.5pt}figure,table,ul.legend{break-inside:avoid}}";
 
+constexpr std::string_view kLegendIcon =
+    "<li><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 30 14\" aria-hidden=\"true\">";
+
 std::string LegendItem(std::string_view icon, std::string_view text) {
-  return Cat(
-      {"<li><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 30 14\" "
-       "aria-hidden=\"true\">",
-       icon, "</svg>", text, "</li>\n"});
+  return Cat({kLegendIcon, icon, "</svg>", text, "</li>\n"});
 }
 
 std::string Legend(const ClientChart& chart, const std::map<int, Row>& rows, const Words& w) {
