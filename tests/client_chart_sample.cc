@@ -78,7 +78,7 @@ ClientChart SampleChart() {
   chart.alliance = Series(
       "srs",
       {{1, 37.5}, {2, 38.2}, {3, 36.8}, {4, 33.4}, {5, 37.9}, {6, 38.8}, {7, 39.1}, {8, 39.3}});
-  chart.client_label = "Klient 4711";
+  chart.client_label = "K4711";
   chart.suggestions = {
       {"sugg-1", Date(2024, 9, 23),
        "Ej på väg vid session 4 (ORS 15,2, under gränsen): ta upp med klienten vad som inte "
@@ -119,7 +119,7 @@ ClientChart Phq9Chart() {
   }
   chart.cutoff = 10;
   chart.reliable_change = 5.2;
-  chart.client_label = "Klient 4712";
+  chart.client_label = "K4712";
   chart.suggestions = {{"sugg-3", Date(2024, 9, 23),
                         "Ej på väg vid session 4 (PHQ-9 21, över gränsen): ta upp med klienten "
                         "vad som har hänt och överväg att ändra upplägget."}};
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   ClientChart chart = phq9 ? Phq9Chart() : SampleChart();
   if (argc == 3 && std::string_view(argv[2]) == "en") {
     chart.language = varsam::outcomes::Language::kEnglish;
-    chart.client_label = "Client 4711";
+    chart.client_label = "K4711";
     chart.suggestions = {
         {"sugg-1", Date(2024, 9, 23),
          "Not on track at session 4 (ORS 15.2, below the boundary): talk with the client about "

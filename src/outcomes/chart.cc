@@ -269,7 +269,7 @@ void Axes(std::string& svg, const Frame& f, std::string_view axis_title, std::st
 
 constexpr std::string_view kSeriesColour = "#1d3557";  // navy: the client's line
 constexpr std::string_view kGreen = "#1a7f37";
-constexpr std::string_view kAmber = "#b35c00";  // 4.6:1 on white, unlike a pure yellow
+constexpr std::string_view kAmber = "#b35c00";  // 4.7:1 on white; a pure yellow is 1.1:1
 constexpr std::string_view kRed = "#c62828";
 constexpr std::string_view kCutoffColour = "#5e3c99";
 constexpr std::string_view kBand = "#9ecae1";      // light blue, under the lines
