@@ -524,9 +524,9 @@ absl::StatusOr<ChangeAssessment> Instrument::AssessChange(double intake_total, d
   const auto check = [&](double total, std::string_view name) {
     return std::isfinite(total) && total >= def_.total_min && total <= def_.total_max
                ? absl::OkStatus()
-               : absl::InvalidArgumentError(Cat({"instrument '", def_.id, "': ", name,
-                                                 ": must be a finite number within the "
-                                                 "instrument's total range"}));
+               : absl::InvalidArgumentError(
+                     Cat({"instrument '", def_.id, "': ", name,
+                          ": must be a finite number within the instrument's total range"}));
   };
   VARSAM_RETURN_IF_ERROR(check(intake_total, "intake_total"));
   VARSAM_RETURN_IF_ERROR(check(later_total, "later_total"));
