@@ -271,8 +271,8 @@ VARSAM_API varsam_status varsam_score_json(const char* request, size_t request_l
 
 /* Every instrument known (built-in and loaded) as a JSON array of descriptions: id, names,
  * items, total range, band ids in index order, flags in bit order (code, severity, messages,
- * conditions), subscales, settings, sources, licence. *json_out is owned by the caller, freed
- * with varsam_free(). */
+ * conditions), subscales, settings, sources, licence, notes, the change rule ("change", null
+ * when none). *json_out is owned by the caller, freed with varsam_free(). */
 VARSAM_API varsam_status varsam_instrument_list(char** json_out);
 
 /* Loads a host's own instrument definition (docs/instrument-format.md), validated by the same

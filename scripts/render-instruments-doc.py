@@ -6,11 +6,12 @@
 
 The definitions are the truth (docs/instrument-format.md); this page is their readable form:
 items and answers, reversed items, subscales, the total and its missing rule, bands, flags
-with their conditions in words, settings, sources, licence and notes. Output is deterministic:
+with their conditions in words, settings, the change rule, sources, licence and notes. Output is deterministic:
 the same files always give the same bytes. Standard library only.
 """
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -49,6 +50,12 @@ prorated and decimal totals are not rounded. A flag is raised when any of its co
 Item numbers are 1-based and conditions on items use the answers as given, before reversal.
 "Change" is the total minus the respondent's previous total, and only exists when the caller
 gives a previous total.
+
+An instrument's change rule (its "Change" section) judges the change from an intake total to a
+later total by Jacobson & Truax (1991): reliably improved when the total has moved in the better
+direction by at least the reliable change, reliably deteriorated when it has moved the other way
+by at least as much, and recovered when reliably improved from a clinical intake total to a
+later total that is not clinical. Where no reliable change is published, there is no rule.
 """
 
 SEX_TITLES = {"female": "Women", "male": "Men"}
@@ -272,6 +279,78 @@ class Definition:
         out += table(["setting", "default", "allowed", "unconfirmed", "note"], rows)
         return out + [""]
 
+    # ---- Change --------------------------------------------------------------------------
+
+    @staticmethod
+    def ages_text(cutoff):
+        age = cutoff.get("age", {})
+        low, high = age.get("min"), age.get("max")
+        if low is not None and high is not None:
+            text = f"{low}–{high}"
+        elif low is not None:
+            text = f"{low} and older"
+        elif high is not None:
+            text = f"up to {high}"
+        else:
+            text = "every age"
+        if cutoff.get("unknown_age"):
+            text += "; also when the age is not given"
+        return text
+
+    def change_section(self):
+        change = self.d.get("change")
+        if change is None:
+            return ["### Change", "",
+                    "No change rule: `AssessChange` is refused for this instrument.", ""]
+        lower = change["better"] == "lower"
+        out = ["### Change", ""]
+        out.append(f"- **Better:** a {'lower' if lower else 'higher'} total.")
+        if "reliable_change" in change:
+            rc = self.threshold(change["reliable_change"])
+            out.append(f"- **Reliable change:** {rc} points or more, either way.")
+        else:
+            r, sd = change["reliability"], change["reference_sd"]
+            value = 1.96 * math.sqrt(2) * sd * math.sqrt(1 - r)
+            out.append(f"- **Reliable change:** 1.96 × √2 × SD × √(1 − r) with r = {num(r)} and "
+                       f"SD = {num(sd)}: {value:.2f} points or more, either way.")
+        if "reliability" in change and "reliable_change" in change:
+            out.append(f"- **Reliability and reference SD** (for the RCI): r = "
+                       f"{num(change['reliability'])}, SD = {num(change['reference_sd'])}.")
+        out.append("")
+        cutoffs = change.get("cutoffs", [])
+        if not cutoffs:
+            out += ["No clinical cut-off: nobody is counted as recovered.", ""]
+        else:
+            rows = []
+            for c in cutoffs:
+                value = self.threshold(c["value"])
+                if lower:
+                    op = "≥" if c["clinical_at_value"] else ">"
+                else:
+                    op = "≤" if c["clinical_at_value"] else "<"
+                bound = c["value"]["setting"] if isinstance(c["value"], dict) else value
+                rows.append([self.ages_text(c), value, f"total {op} {bound}"])
+            out += table(["age", "cut-off", "clinical when"], rows)
+            out.append("")
+            if any("age" in c for c in cutoffs):
+                out += ["The first cut-off whose ages hold the respondent's age applies; at other "
+                        "ages there is none, and nobody is counted as recovered.", ""]
+        out += ["Sources of the change rule:", ""]
+        out += self.source_lines(change["sources"]) + [""]
+        return out
+
+    @staticmethod
+    def source_lines(sources):
+        lines = []
+        for s in sources:
+            line = f"- {s['cite']}"
+            if "url" in s:
+                line += f" <{s['url']}>"
+            if "note" in s:
+                line += f" — {s['note']}"
+            lines.append(line)
+        return lines
+
     # ---- The section ---------------------------------------------------------------------
 
     def render(self):
@@ -297,14 +376,9 @@ class Definition:
         out += ["### Bands", ""] + self.band_sections()
         out += ["### Flags", ""] + self.flag_section()
         out += self.settings_section()
+        out += self.change_section()
         out += ["### Sources", ""]
-        for s in d["sources"]:
-            line = f"- {s['cite']}"
-            if "url" in s:
-                line += f" <{s['url']}>"
-            if "note" in s:
-                line += f" — {s['note']}"
-            out.append(line)
+        out += self.source_lines(d["sources"])
         out += ["", "### Licence", "", d["licence"], ""]
         if d.get("notes"):
             out += ["### Notes", ""] + [f"- {n}" for n in d["notes"]] + [""]

@@ -622,11 +622,14 @@ TEST_CASE("cors: clinical below 32, non-clinical from 32", "[instruments]") {
   CHECK(Score("cors", {8, 8, 8, 7.9}).band == "clinical");
   CheckBandEnds("cors", {}, 0, "clinical", 40, "non_clinical");
 }
-TEST_CASE("ors, cors: the cut-off is fixed, not a setting; no setting for cors", "[instruments]") {
+TEST_CASE("ors, cors: the band cut-off is fixed, not a setting; cors has one setting",
+          "[instruments]") {
   for (const char* id : {"ors", "cors"}) {
     for (const in::Setting& s : Get(id).definition().settings) CHECK(s.name != "clinical_cutoff");
   }
-  CHECK(Get("cors").definition().settings.empty());
+  // The CORS's one setting is the unconfirmed reliable change of its change rule.
+  REQUIRE(Get("cors").definition().settings.size() == 1);
+  CHECK(Get("cors").definition().settings[0].name == "reliable_change");
 }
 
 TEST_CASE("core10: band low is 0-10, severe from 25 to 40", "[instruments]") {
@@ -836,7 +839,10 @@ TEST_CASE("ors: the reliable change of 5 is an unconfirmed setting", "[instrumen
   REQUIRE(settings.count("reliable_change"));
   CHECK(settings["reliable_change"].default_value == 5);
   CHECK(settings["reliable_change"].unconfirmed);
-  CHECK(settings.size() == 1);  // one setting for both directions (the fall negates it)
+  // One setting for both directions (the fall negates it), and the adolescent cut-off of the
+  // change rule.
+  CHECK(settings.size() == 2);
+  CHECK(settings.count("adolescent_cutoff"));
   const auto ors6 = in::Instrument::Parse(Get("ors").source_json(), {{"reliable_change", 6}});
   REQUIRE(ors6.ok());
   CHECK(Score(**ors6, {10, 10, 10, 10}, Who({}, 35)).flags.empty());
@@ -861,6 +867,190 @@ TEST_CASE("csrs: no bands and no flags (no published cut-off)", "[instruments]")
   CHECK(*r.total == 0);
   CHECK(r.band.empty());
   CHECK(r.flags.empty());
+}
+
+// ---- Change between an intake total and a later total (Jacobson & Truax 1991) -------------
+//
+// Expected categories are worked by hand from each instrument's published rule (sources in its
+// "change" section and docs/instruments.md): reliably improved when the improvement is at
+// least the reliable change, deteriorated when it is at most minus that, recovered when also
+// clinical at intake and not clinical at the later total.
+
+namespace {
+
+in::ChangeAssessment Change(std::string_view id, double intake, double later,
+                            std::optional<int> age = std::nullopt) {
+  in::Respondent who;
+  who.age = age;
+  const absl::StatusOr<in::ChangeAssessment> a = Get(id).AssessChange(intake, later, who);
+  INFO(id << " " << intake << " -> " << later << ": " << a.status().ToString());
+  REQUIRE(a.ok());
+  return *a;
+}
+
+std::string Category(std::string_view id, double intake, double later,
+                     std::optional<int> age = std::nullopt) {
+  return std::string(in::ChangeCategoryName(Change(id, intake, later, age).category));
+}
+
+}  // namespace
+
+TEST_CASE("change categories are named as the API says", "[instruments][change]") {
+  CHECK(in::ChangeCategoryName(in::ChangeCategory::kRecovered) == "recovered");
+  CHECK(in::ChangeCategoryName(in::ChangeCategory::kReliablyImproved) == "reliably_improved");
+  CHECK(in::ChangeCategoryName(in::ChangeCategory::kNoReliableChange) == "no_reliable_change");
+  CHECK(in::ChangeCategoryName(in::ChangeCategory::kReliablyDeteriorated) ==
+        "reliably_deteriorated");
+}
+
+TEST_CASE("which built-ins have a change rule", "[instruments][change]") {
+  // Published (or held as unconfirmed settings): ORS, CORS, PHQ-9, GAD-7, CORE-10. None for the
+  // alliance measures (SRS, CSRS) nor where no reliable change value is published.
+  for (const char* id : {"ors", "cors", "phq9", "gad7", "core10"}) {
+    INFO(id);
+    CHECK(Get(id).definition().change.has_value());
+  }
+  for (const char* id : {"srs", "csrs", "soc13", "soc29", "audit", "audit-c", "dudit", "k10"}) {
+    INFO(id);
+    CHECK_FALSE(Get(id).definition().change.has_value());
+  }
+}
+
+TEST_CASE("phq9 change: reliable at 6 points, caseness from 10 (NHS Talking Therapies)",
+          "[instruments][change]") {
+  const in::ChangeAssessment a = Change("phq9", 15, 8);
+  CHECK(a.change == -7);
+  CHECK(a.improvement == 7);  // lower is better
+  CHECK(a.category == in::ChangeCategory::kRecovered);
+  CHECK(a.cutoff == 10);
+  CHECK(a.clinical_at_intake);
+  CHECK_FALSE(a.clinical_now);
+  CHECK(std::isnan(a.rci));  // a published reliable change, no reliability and SD
+  CHECK(Category("phq9", 15, 10) == "no_reliable_change");  // 5 < 6
+  CHECK(Category("phq9", 15, 9) == "recovered");            // exactly 6, and 9 is below 10
+  CHECK(Category("phq9", 16, 10) == "reliably_improved");   // 10 is still a case
+  CHECK(Category("phq9", 9, 3) == "reliably_improved");     // 9 was no case at intake
+  CHECK(Category("phq9", 12, 18) == "reliably_deteriorated");
+  CHECK(Category("phq9", 12, 17) == "no_reliable_change");
+  CHECK(Category("phq9", 0, 27) == "reliably_deteriorated");
+  CHECK(Category("phq9", 10, 10) == "no_reliable_change");
+  CHECK(Change("phq9", 10, 9).clinical_at_intake);  // exactly 10 is a case (>= 10, "> 9")
+  CHECK_FALSE(Change("phq9", 10, 9).clinical_now);
+  CHECK(Change("phq9", 15, 8, 70).cutoff == 10);  // the one cut-off holds at every age
+}
+
+TEST_CASE("gad7 change: reliable at 4 points, caseness from 8 (NHS Talking Therapies)",
+          "[instruments][change]") {
+  CHECK(Category("gad7", 10, 6) == "recovered");
+  CHECK(Category("gad7", 10, 7) == "no_reliable_change");  // 3 < 4
+  CHECK(Category("gad7", 8, 4) == "recovered");            // exactly 8 is a case
+  CHECK(Category("gad7", 12, 8) == "reliably_improved");   // 8 is still a case
+  CHECK(Category("gad7", 7, 3) == "reliably_improved");    // 7 was no case
+  CHECK(Category("gad7", 5, 9) == "reliably_deteriorated");
+  CHECK(Category("gad7", 5, 8) == "no_reliable_change");
+  CHECK(Change("gad7", 10, 6).cutoff == 8);
+}
+
+TEST_CASE("core10 change: reliable at 6 points, clinical from 11 (Barkham et al. 2013)",
+          "[instruments][change]") {
+  CHECK(Category("core10", 16, 10) == "recovered");
+  CHECK(Category("core10", 15, 10) == "no_reliable_change");  // 5 < 6
+  CHECK(Category("core10", 17, 11) == "reliably_improved");   // 11 is clinical
+  CHECK(Category("core10", 11, 5) == "recovered");            // exactly 11 is clinical
+  CHECK(Category("core10", 10, 16) == "reliably_deteriorated");
+  CHECK(Category("core10", 14.4, 8.4) == "recovered");  // prorated totals: 6.0 after rounding
+  CHECK(Change("core10", 14.4, 8.4).change == -6);
+}
+
+TEST_CASE("ors change: higher is better, reliable at 5, cut-off 25 for adults",
+          "[instruments][change]") {
+  const in::ChangeAssessment a = Change("ors", 18, 26, 30);
+  CHECK(a.change == 8);
+  CHECK(a.improvement == 8);
+  CHECK(a.category == in::ChangeCategory::kRecovered);
+  CHECK(a.cutoff == 25);
+  CHECK(a.clinical_at_intake);  // below 25
+  CHECK_FALSE(a.clinical_now);
+  CHECK(Category("ors", 22, 26, 30) == "no_reliable_change");  // 4 < 5
+  CHECK(Category("ors", 20, 25, 30) == "recovered");           // exactly 5; 25 is non-clinical
+  CHECK(Category("ors", 19, 24, 30) == "reliably_improved");   // 24.x is clinical
+  CHECK(Category("ors", 25, 30, 30) == "reliably_improved");   // 25 was not clinical
+  CHECK(Category("ors", 30, 25, 30) == "reliably_deteriorated");
+  CHECK(Category("ors", 30, 25.1, 30) == "no_reliable_change");
+  // Decimal totals: 23.3 - 18.3 is 5 in decimal, not 4.999... in binary.
+  CHECK(Category("ors", 18.3, 23.3, 30) == "reliably_improved");
+  CHECK(Category("ors", 20.2, 25.2, 30) == "recovered");
+  CHECK(Category("ors", 24.9, 19.9, 30) == "reliably_deteriorated");
+}
+
+TEST_CASE("ors change: the cut-off follows the respondent's age", "[instruments][change]") {
+  // 13-17: the adolescent cut-off 28 (an unconfirmed setting); 18 and over, and an unknown
+  // age: the adult 25; under 13 (the ORS is made for 13 and older): none.
+  CHECK(Change("ors", 20, 27, 15).cutoff == 28);
+  CHECK(Category("ors", 20, 27, 15) == "reliably_improved");  // 27 < 28 is still clinical
+  CHECK(Category("ors", 20, 28, 17) == "recovered");          // 28 is not
+  CHECK(Change("ors", 20, 27, 13).cutoff == 28);
+  CHECK(Change("ors", 20, 27, 18).cutoff == 25);
+  CHECK(Category("ors", 20, 27, 18) == "recovered");
+  CHECK(Change("ors", 20, 27).cutoff == 25);  // age not given
+  CHECK(Category("ors", 20, 27) == "recovered");
+  const in::ChangeAssessment young = Change("ors", 20, 27, 10);
+  CHECK_FALSE(young.cutoff);
+  CHECK_FALSE(young.clinical_at_intake);
+  CHECK(young.category == in::ChangeCategory::kReliablyImproved);  // never recovered
+  // The settings move the rule: a host that confirms 6 points and 27 for adolescents.
+  const auto ors = in::Instrument::Parse(Get("ors").source_json(),
+                                         {{"reliable_change", 6}, {"adolescent_cutoff", 27}});
+  REQUIRE(ors.ok());
+  in::Respondent teen;
+  teen.age = 15;
+  CHECK((*ors)->AssessChange(20, 25, teen)->category == in::ChangeCategory::kNoReliableChange);
+  CHECK((*ors)->AssessChange(20, 27, teen)->category == in::ChangeCategory::kRecovered);
+  CHECK((*ors)->definition().change->setting == "reliable_change");
+  CHECK((*ors)->definition().change->cutoffs[0].setting == "adolescent_cutoff");
+}
+
+TEST_CASE("cors change: cut-off 32, reliable change 6 (unconfirmed)", "[instruments][change]") {
+  CHECK(Category("cors", 26, 32, 9) == "recovered");  // 32 is non-clinical
+  CHECK(Category("cors", 25, 31, 9) == "reliably_improved");
+  CHECK(Category("cors", 30, 35, 9) == "no_reliable_change");  // 5 < 6
+  CHECK(Category("cors", 36, 30, 9) == "reliably_deteriorated");
+  CHECK(Change("cors", 26, 32).cutoff == 32);  // one cut-off, at every age
+  const in::ChangeRule& rule = *Get("cors").definition().change;
+  CHECK(rule.better == in::Better::kHigher);
+  CHECK(rule.setting == "reliable_change");
+  CHECK(Get("cors").definition().settings[0].unconfirmed);
+}
+
+TEST_CASE("srs, csrs: alliance measures have no change rule (FailedPrecondition)",
+          "[instruments][change]") {
+  for (const char* id : {"srs", "csrs", "k10"}) {
+    const auto a = Get(id).AssessChange(30, 36);
+    REQUIRE_FALSE(a.ok());
+    CHECK(a.status().code() == absl::StatusCode::kFailedPrecondition);
+  }
+}
+
+TEST_CASE("change: totals that are not finite or out of range are refused, naming the argument",
+          "[instruments][change]") {
+  const in::Instrument& phq9 = Get("phq9");
+  const auto message = [&](double intake, double later) {
+    const auto a = phq9.AssessChange(intake, later);
+    REQUIRE_FALSE(a.ok());
+    CHECK(a.status().code() == absl::StatusCode::kInvalidArgument);
+    return std::string(a.status().message());
+  };
+  CHECK_THAT(message(std::nan(""), 5), Catch::Contains("intake_total"));
+  CHECK_THAT(message(5, std::numeric_limits<double>::infinity()), Catch::Contains("later_total"));
+  CHECK_THAT(message(-1, 5), Catch::Contains("intake_total"));
+  const std::string high = message(5, 28);  // PHQ-9 totals run 0-27
+  CHECK_THAT(high, Catch::Contains("later_total"));
+  CHECK(high.find("28") == std::string::npos);  // never the value
+  in::Respondent old;
+  old.age = 151;
+  CHECK(phq9.AssessChange(15, 8, old).status().code() == absl::StatusCode::kInvalidArgument);
+  // The ends of the range are totals.
+  CHECK(phq9.AssessChange(0, 27).ok());
 }
 
 // ---- Golden vectors ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -433,6 +434,179 @@ TEST_CASE("scoring: the instrument describes itself", "[instruments][score]") {
   CHECK(j["total"]["range"] == ordered_json({0, 16}));
   CHECK(j["settings"]["low_cutoff"]["value"] == 3);
   CHECK(j["settings"]["low_cutoff"]["unconfirmed"] == true);
+}
+
+// ---- The change section ----------------------------------------------------------------------
+
+namespace {
+
+// The host form with a change rule: lower is better, cut-off 6 ("> 5") from 18 and for an
+// unknown age, 8 for 12-17, reliable change from a reliability and a reference SD.
+json HostWithChange() {
+  json d = HostDefinition();
+  d["change"] = json::parse(R"({
+    "better": "lower", "reliability": 0.84, "reference_sd": 2.5,
+    "cutoffs": [
+      {"age": {"min": 12, "max": 17}, "value": 8, "clinical_at_value": false},
+      {"age": {"min": 18}, "value": 6, "clinical_at_value": true, "unknown_age": true}
+    ],
+    "sources": [{"cite": "varsam's own test rule"}]
+  })");
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("change: a reliable change computed from reliability and SD (Jacobson & Truax)",
+          "[instruments][change]") {
+  const auto host = Build(HostWithChange());
+  const ChangeRule& rule = *host->definition().change;
+  // By hand: S_E = 2.5 * sqrt(1 - 0.84) = 2.5 * 0.4 = 1; S_diff = sqrt(2) * 1 = 1.41421356;
+  // reliable change = 1.96 * 1.41421356 = 2.77185858.
+  CHECK(rule.reliable_change == Approx(2.77185858).epsilon(1e-8));
+  CHECK(rule.reliability == 0.84);
+  CHECK(rule.reference_sd == 2.5);
+  CHECK(rule.setting.empty());
+  // 9 -> 6: change -3, RCI = -3 / 1.41421356 = -2.12132034: reliable (|RCI| >= 1.96).
+  const ChangeAssessment a = *host->AssessChange(9, 6, {});
+  CHECK(a.change == -3);
+  CHECK(a.improvement == 3);
+  CHECK(a.rci == Approx(-2.12132034).epsilon(1e-8));
+  // Age unknown: the cut-off marked unknown_age, 6, and 6 itself is clinical.
+  CHECK(a.cutoff == 6);
+  CHECK(a.clinical_at_intake);
+  CHECK(a.clinical_now);
+  CHECK(a.category == ChangeCategory::kReliablyImproved);
+  // 8 -> 5: reliable, from clinical to not: recovered.
+  CHECK(host->AssessChange(8, 5, {})->category == ChangeCategory::kRecovered);
+  // 8 -> 6: change -2, RCI -1.41421356: not reliable.
+  CHECK(host->AssessChange(8, 6, {})->category == ChangeCategory::kNoReliableChange);
+  CHECK(host->AssessChange(8, 6, {})->rci == Approx(-1.41421356).epsilon(1e-8));
+  CHECK(host->AssessChange(2, 5, {})->category == ChangeCategory::kReliablyDeteriorated);
+  // Aged 15: cut-off 8, and 8 itself is not clinical.
+  Respondent teen;
+  teen.age = 15;
+  const ChangeAssessment t = *host->AssessChange(11, 8, teen);
+  CHECK(t.cutoff == 8);
+  CHECK(t.category == ChangeCategory::kRecovered);
+  // Aged 10: no cut-off for that age.
+  Respondent child;
+  child.age = 10;
+  const ChangeAssessment c = *host->AssessChange(11, 6, child);
+  CHECK_FALSE(c.cutoff);
+  CHECK(c.category == ChangeCategory::kReliablyImproved);
+}
+
+TEST_CASE("change: a cut-off without an age range holds for every age, also unknown",
+          "[instruments][change]") {
+  json d = HostWithChange();
+  d["change"]["cutoffs"] = json::parse(R"([
+      {"age": {"max": 11}, "value": 3, "clinical_at_value": true},
+      {"value": 5, "clinical_at_value": false}])");
+  const auto host = Build(d);
+  CHECK(host->AssessChange(9, 5, {})->cutoff == 5);
+  Respondent child;
+  child.age = 9;
+  CHECK(host->AssessChange(9, 5, child)->cutoff == 3);  // the first that holds
+  Respondent adult;
+  adult.age = 40;
+  CHECK(host->AssessChange(9, 5, adult)->cutoff == 5);
+}
+
+TEST_CASE("change: a stated reliable change wins; it may be a setting", "[instruments][change]") {
+  json d = HostWithChange();
+  d["change"]["reliable_change"] = {{"setting", "drop"}};  // default 2
+  const auto host = Build(d);
+  CHECK(host->definition().change->reliable_change == 2);
+  CHECK(host->definition().change->setting == "drop");
+  CHECK(host->AssessChange(7, 5, {})->category == ChangeCategory::kRecovered);  // 2 >= 2
+  const auto three = Build(d, {{"drop", 3}});
+  CHECK(three->AssessChange(7, 5, {})->category == ChangeCategory::kNoReliableChange);
+}
+
+TEST_CASE("change: the list JSON shows the rule", "[instruments][change]") {
+  const ordered_json j = Build(HostWithChange())->ToJson();
+  CHECK(j["change"]["better"] == "lower");
+  CHECK(j["change"]["reliability"] == 0.84);
+  CHECK(j["change"]["reference_sd"] == 2.5);
+  CHECK(j["change"]["setting"].is_null());
+  CHECK(j["change"]["cutoffs"][1] == ordered_json::parse(R"({"age_min": 18, "age_max": null,
+      "value": 6, "clinical_at_value": true, "unknown_age": true, "setting": null})"));
+  CHECK(j["change"]["sources"][0]["cite"] == "varsam's own test rule");
+  CHECK(Build(HostDefinition())->ToJson()["change"].is_null());
+}
+
+TEST_CASE("change: without a rule, AssessChange is FailedPrecondition", "[instruments][change]") {
+  const auto a = Build(HostDefinition())->AssessChange(3, 5);
+  REQUIRE_FALSE(a.ok());
+  CHECK(a.status().code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("loader: a malformed change section is refused, naming the field",
+          "[instruments][loader][change]") {
+  const auto refusal = [](const std::function<void(json&)>& edit) {
+    json d = HostWithChange();
+    edit(d["change"]);
+    return Refusal(d);
+  };
+  CHECK_THAT(refusal([](json& c) { c["colour"] = 1; }),
+             Catch::Contains("change: unknown field 'colour'"));
+  CHECK_THAT(refusal([](json& c) { c["better"] = "up"; }),
+             Catch::Contains("change.better: must be \"higher\" or \"lower\""));
+  CHECK_THAT(refusal([](json& c) { c.erase("better"); }),
+             Catch::Contains("missing required field 'better'"));
+  CHECK_THAT(refusal([](json& c) { c.erase("reference_sd"); }),
+             Catch::Contains("give reliability and reference_sd together"));
+  CHECK_THAT(refusal([](json& c) { c["reliability"] = 1; }),
+             Catch::Contains("change.reliability: must be above 0 and below 1"));
+  CHECK_THAT(refusal([](json& c) { c["reference_sd"] = 0; }),
+             Catch::Contains("change.reference_sd: must be above 0"));
+  CHECK_THAT(refusal([](json& c) {
+               c.erase("reliability");
+               c.erase("reference_sd");
+             }),
+             Catch::Contains("needs reliable_change, or reliability and reference_sd"));
+  CHECK_THAT(refusal([](json& c) { c["reliable_change"] = 0; }),
+             Catch::Contains("change.reliable_change: must be above 0"));
+  CHECK_THAT(refusal([](json& c) { c["reliable_change"] = "6"; }),
+             Catch::Contains("change.reliable_change: must be a number"));
+  CHECK_THAT(refusal([](json& c) {
+               c["reliable_change"] = {{"setting", "drop"}, {"negate", true}};
+             }),
+             Catch::Contains("change.reliable_change: must be above 0"));
+  CHECK_THAT(refusal([](json& c) {
+               c["reliable_change"] = {{"setting", "nope"}};
+             }),
+             Catch::Contains("no setting named 'nope'"));
+  // A cut-off outside the total's range (0-16): the message names the field, not the value.
+  const std::string outside = refusal([](json& c) { c["cutoffs"][0]["value"] = 99; });
+  CHECK_THAT(outside,
+             Catch::Contains("change.cutoffs[0].value: must lie within the total's range"));
+  CHECK(outside.find("99") == std::string::npos);
+  CHECK_THAT(refusal([](json& c) { c["cutoffs"][0].erase("clinical_at_value"); }),
+             Catch::Contains("change.cutoffs[0]: missing required field 'clinical_at_value'"));
+  CHECK_THAT(refusal([](json& c) { c["cutoffs"][0]["clinical_at_value"] = "yes"; }),
+             Catch::Contains("change.cutoffs[0].clinical_at_value: must be true or false"));
+  CHECK_THAT(refusal([](json& c) { c["cutoffs"][0]["unknown_age"] = true; }),
+             Catch::Contains("at most one cut-off may be marked unknown_age"));
+  CHECK_THAT(refusal([](json& c) {
+               c["cutoffs"][1]["age"] = {{"min", 18}, {"max", 12}};
+             }),
+             Catch::Contains("change.cutoffs[1].age: min is above max"));
+  CHECK_THAT(refusal([](json& c) { c["cutoffs"][1]["sex"] = "female"; }),
+             Catch::Contains("change.cutoffs[1]: unknown field 'sex'"));
+  CHECK_THAT(refusal([](json& c) { c["cutoffs"] = json::object(); }),
+             Catch::Contains("change.cutoffs: must be a list"));
+  CHECK_THAT(refusal([](json& c) { c.erase("sources"); }),
+             Catch::Contains("change: missing required field 'sources'"));
+  CHECK_THAT(refusal([](json& c) { c["sources"] = json::array(); }),
+             Catch::Contains("change.sources: must be a non-empty list"));
+  CHECK_THAT(refusal([](json& c) { c = json::array(); }),
+             Catch::Contains("change: must be an object"));
+  // A setting a cut-off uses is checked again when a host configures it.
+  json d = HostWithChange();
+  d["change"]["cutoffs"][0]["value"] = {{"setting", "low_cutoff"}};
+  CHECK(Build(d)->definition().change->cutoffs[0].setting == "low_cutoff");
 }
 
 // ---- Batch --------------------------------------------------------------------------------

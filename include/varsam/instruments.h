@@ -5,7 +5,9 @@
 // apply evidence-based models such as these to a client's own answers, even in a report of
 // concern or a preliminary assessment. varsam scores each once, with the rule's source beside
 // it, and raises the flags an officer must see (PHQ-9 item 9, the SRS alliance alert, AUDIT
-// dependence items, the CORE-10 risk item). Scores are decision support: the officer decides.
+// dependence items, the CORE-10 risk item), and judges change between an intake and a later
+// total by Jacobson & Truax (1991) where the instrument's sources publish the numbers. Scores
+// are decision support: the officer decides.
 //
 // An instrument is data: a JSON definition (docs/instrument-format.md) holding the items and
 // the answers each allows, reversed items, subscales, the total rule (sum, or prorating with
@@ -146,6 +148,62 @@ struct Source {
   std::string note;
 };
 
+// ---- Change between two totals (Jacobson & Truax) ------------------------------------------
+
+// Which direction of the total is improvement: kHigher for well-being (ORS), kLower for
+// symptoms (PHQ-9).
+enum class Better : std::uint8_t { kHigher, kLower };
+
+// The clinical cut-off for respondents in an age range (inclusive; an absent end is open). A
+// total is clinical when it lies beyond `value` on the worse side: for Better::kLower above it
+// (PHQ-9 caseness is total >= 10: value 10, clinical_at_value true), for Better::kHigher below
+// it (ORS adults: total < 25 is clinical: value 25, clinical_at_value false). A total exactly at
+// `value` is clinical when clinical_at_value is true.
+struct ClinicalCutoff {
+  std::optional<int> age_min, age_max;
+  double value = 0;                // the boundary between the clinical and the non-clinical range
+  bool clinical_at_value = false;  // whether a total exactly at `value` is clinical
+  bool unknown_age = false;        // the cut-off used when the respondent's age is not given
+  std::string setting;             // the setting `value` comes from, or empty
+};
+
+// How change on an instrument is judged (docs/instrument-format.md, "Change"). Jacobson NS,
+// Truax P. Clinical significance: a statistical approach to defining meaningful change in
+// psychotherapy research. J Consult Clin Psychol 1991;59(1):12-19.
+struct ChangeRule {
+  Better better = Better::kLower;
+  double reliable_change = 0;  // the smallest change in points that is reliable (|change| >= this)
+  // When computed (Jacobson & Truax): 1.96 * sqrt(2) * sd * sqrt(1 - reliability). Both are
+  // given, or neither (nullopt).
+  std::optional<double> reliability, reference_sd;
+  std::vector<ClinicalCutoff> cutoffs;  // empty when none is published
+  std::string setting;  // non-empty when reliable_change comes from a setting (like a flag's)
+  std::vector<Source> sources;  // where the numbers come from
+};
+
+enum class ChangeCategory : std::uint8_t {
+  kRecovered,             // reliably improved, clinical at intake and not clinical now
+  kReliablyImproved,      // improvement >= reliable_change, but not recovered
+  kNoReliableChange,      // |change| < reliable_change
+  kReliablyDeteriorated,  // improvement <= -reliable_change
+};
+
+// "recovered", "reliably_improved", "no_reliable_change", "reliably_deteriorated".
+std::string_view ChangeCategoryName(ChangeCategory c);
+
+// The change between an intake total and a later total of one respondent.
+struct ChangeAssessment {
+  double change = 0;       // later - intake (raw points)
+  double improvement = 0;  // change signed so that > 0 is better
+  // The Jacobson-Truax RCI, change / S_diff with S_diff = sqrt(2) * sd * sqrt(1 - reliability),
+  // when the rule gives reliability and reference_sd; NaN otherwise.
+  double rci = std::numeric_limits<double>::quiet_NaN();
+  ChangeCategory category = ChangeCategory::kNoReliableChange;
+  std::optional<double> cutoff;  // the cut-off that applied to the respondent, when any
+  bool clinical_at_intake = false;
+  bool clinical_now = false;
+};
+
 struct Definition {
   std::string id;
   Text name;
@@ -165,6 +223,7 @@ struct Definition {
   std::vector<Source> sources;
   std::string licence;
   std::vector<std::string> notes;
+  std::optional<ChangeRule> change;  // how change between two totals is judged, when published
 };
 
 // Values for settings, by name; each overrides the definition's default.
@@ -311,9 +370,28 @@ class Instrument {
   // shapes disagree (responses not a whole number of forms, a column of the wrong length).
   absl::StatusOr<BatchSummary> ScoreBatch(const BatchInput& input, const BatchOutput& output) const;
 
+  // Judges the change from an intake total to a later total of the same respondent by
+  // Jacobson & Truax (1991): reliably improved when the improvement (the change signed so that
+  // > 0 is better) is at least the rule's reliable change, reliably deteriorated when it is at
+  // most minus that, otherwise no reliable change; recovered when reliably improved and the
+  // intake total was clinical and the later one is not. The change is rounded to nine decimals
+  // before it is compared, so that decimal totals (ORS 23.3 - 18.3) meet a threshold exactly.
+  //
+  // The cut-off is the first of the rule's cut-offs whose age range holds the respondent's age
+  // (one without an age range holds every age). When the age is not given, the cut-off marked
+  // unknown_age applies, else one without an age range, else none. With no cut-off, nobody is
+  // clinical and nobody is recovered (a reliable improvement stays kReliablyImproved).
+  //
+  // FailedPrecondition when the instrument has no change rule; InvalidArgument when a total is
+  // not finite or outside the instrument's total range, or the respondent's age is outside
+  // 0..kMaxAge (the message names the argument, never the value).
+  absl::StatusOr<ChangeAssessment> AssessChange(double intake_total, double later_total,
+                                                const Respondent& respondent = {}) const;
+
   // The instrument as `varsam score --list --json` describes it: id, names, item count and
   // scales, total range, missing rule, band ids (index order), band sets, flag codes (bit
-  // order), subscales, settings in force, sources, licence, notes.
+  // order), subscales, settings in force, sources, licence, notes, and the change rule
+  // ("change": null when there is none; docs/instrument-format.md, "Change").
   nlohmann::ordered_json ToJson() const;
 
   ~Instrument();

@@ -24,6 +24,7 @@ using nlohmann::json;
 constexpr std::string_view kFormat = "varsam-instrument/1";
 constexpr int kMaxBandSets = 8;
 constexpr int kMaxBands = 32;
+constexpr int kMaxCutoffs = 8;
 
 std::string Num(double x) {
   if (std::abs(x) < 1e15 && x == std::trunc(x)) {
@@ -181,8 +182,12 @@ class Reader {
   absl::StatusOr<Condition> ReadCondition(const json& value, std::string_view path) const;
   absl::Status ReadFlags(const json& value);
   absl::Status ReadRespondentAge(const json& value);
+  absl::StatusOr<std::vector<Source>> ReadSourceList(const json& value,
+                                                     std::string_view path) const;
   absl::Status ReadSources(const json& value);
   absl::Status ReadNotes(const json& value);
+  absl::StatusOr<ClinicalCutoff> ReadCutoff(const json& value, std::string_view path) const;
+  absl::Status ReadChange(const json& value);
 
   const SettingValues& overrides_;
   std::string id_;
@@ -603,24 +608,31 @@ absl::Status Reader::ReadRespondentAge(const json& value) {
   return absl::OkStatus();
 }
 
-absl::Status Reader::ReadSources(const json& value) {
+absl::StatusOr<std::vector<Source>> Reader::ReadSourceList(const json& value,
+                                                           std::string_view path) const {
   if (!value.is_array() || value.empty()) {
-    return Error("sources", "must be a non-empty list: every rule needs its source");
+    return Error(path, "must be a non-empty list: every rule needs its source");
   }
+  std::vector<Source> sources;
   for (size_t i = 0; i < value.size(); ++i) {
-    const std::string path = At("sources", i);
-    VARSAM_RETURN_IF_ERROR(Object(value[i], path, {"cite", "url", "note"}));
+    const std::string at = At(path, i);
+    VARSAM_RETURN_IF_ERROR(Object(value[i], at, {"cite", "url", "note"}));
     Source s;
-    VARSAM_ASSIGN_OR_RETURN(const json* cite, Required(value[i], path, "cite"));
-    VARSAM_ASSIGN_OR_RETURN(s.cite, String(*cite, At(path, "cite")));
+    VARSAM_ASSIGN_OR_RETURN(const json* cite, Required(value[i], at, "cite"));
+    VARSAM_ASSIGN_OR_RETURN(s.cite, String(*cite, At(at, "cite")));
     if (const json* url = Find(value[i], "url")) {
-      VARSAM_ASSIGN_OR_RETURN(s.url, String(*url, At(path, "url")));
+      VARSAM_ASSIGN_OR_RETURN(s.url, String(*url, At(at, "url")));
     }
     if (const json* note = Find(value[i], "note")) {
-      VARSAM_ASSIGN_OR_RETURN(s.note, String(*note, At(path, "note")));
+      VARSAM_ASSIGN_OR_RETURN(s.note, String(*note, At(at, "note")));
     }
-    def_.sources.push_back(std::move(s));
+    sources.push_back(std::move(s));
   }
+  return sources;
+}
+
+absl::Status Reader::ReadSources(const json& value) {
+  VARSAM_ASSIGN_OR_RETURN(def_.sources, ReadSourceList(value, "sources"));
   return absl::OkStatus();
 }
 
@@ -633,6 +645,97 @@ absl::Status Reader::ReadNotes(const json& value) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<ClinicalCutoff> Reader::ReadCutoff(const json& value, std::string_view path) const {
+  VARSAM_RETURN_IF_ERROR(Object(value, path, {"age", "value", "clinical_at_value", "unknown_age"}));
+  ClinicalCutoff c;
+  if (const json* age = Find(value, "age")) {
+    const std::string at = At(path, "age");
+    VARSAM_RETURN_IF_ERROR(Object(*age, at, {"min", "max"}));
+    if (const json* lo = Find(*age, "min")) {
+      VARSAM_ASSIGN_OR_RETURN(c.age_min, Integer(*lo, At(at, "min"), 0, kMaxAge));
+    }
+    if (const json* hi = Find(*age, "max")) {
+      VARSAM_ASSIGN_OR_RETURN(c.age_max, Integer(*hi, At(at, "max"), 0, kMaxAge));
+    }
+    if (c.age_min && c.age_max && *c.age_min > *c.age_max) return Error(at, "min is above max");
+  }
+  VARSAM_ASSIGN_OR_RETURN(const json* v, Required(value, path, "value"));
+  VARSAM_ASSIGN_OR_RETURN(c.value, Threshold(*v, At(path, "value"), &c.setting));
+  if (c.value < def_.total_min || c.value > def_.total_max) {
+    return Error(At(path, "value"), "must lie within the total's range");
+  }
+  // Required: whether a total exactly at the cut-off is clinical is a decision every source
+  // makes ("> 9" or ">= 10"), and a silent default would hide it.
+  VARSAM_ASSIGN_OR_RETURN(const json* at_value, Required(value, path, "clinical_at_value"));
+  VARSAM_ASSIGN_OR_RETURN(c.clinical_at_value,
+                          Bool(at_value, At(path, "clinical_at_value"), false));
+  VARSAM_ASSIGN_OR_RETURN(c.unknown_age,
+                          Bool(Find(value, "unknown_age"), At(path, "unknown_age"), false));
+  return c;
+}
+
+absl::Status Reader::ReadChange(const json& value) {
+  VARSAM_RETURN_IF_ERROR(
+      Object(value, "change",
+             {"better", "reliable_change", "reliability", "reference_sd", "cutoffs", "sources"}));
+  ChangeRule rule;
+  VARSAM_ASSIGN_OR_RETURN(const json* better, Required(value, "change", "better"));
+  if (*better == "higher") {
+    rule.better = Better::kHigher;
+  } else if (*better == "lower") {
+    rule.better = Better::kLower;
+  } else {
+    return Error("change.better", "must be \"higher\" or \"lower\"");
+  }
+  const json* reliability = Find(value, "reliability");
+  const json* sd = Find(value, "reference_sd");
+  if ((reliability == nullptr) != (sd == nullptr)) {
+    return Error("change", "give reliability and reference_sd together, or neither");
+  }
+  if (reliability != nullptr) {
+    VARSAM_ASSIGN_OR_RETURN(const double r, Number(*reliability, "change.reliability"));
+    if (!(r > 0 && r < 1)) return Error("change.reliability", "must be above 0 and below 1");
+    VARSAM_ASSIGN_OR_RETURN(const double s, Number(*sd, "change.reference_sd"));
+    if (!(s > 0)) return Error("change.reference_sd", "must be above 0");
+    rule.reliability = r;
+    rule.reference_sd = s;
+  }
+  const double span = def_.total_max - def_.total_min;
+  if (const json* rc = Find(value, "reliable_change")) {
+    VARSAM_ASSIGN_OR_RETURN(rule.reliable_change,
+                            Threshold(*rc, "change.reliable_change", &rule.setting));
+  } else if (rule.reliability) {
+    // Jacobson & Truax (1991): S_E = sd * sqrt(1 - r), S_diff = sqrt(2 * S_E^2); a change is
+    // reliable when |change| / S_diff >= 1.96.
+    rule.reliable_change =
+        1.96 * std::sqrt(2.0) * *rule.reference_sd * std::sqrt(1 - *rule.reliability);
+  } else {
+    return Error("change", "needs reliable_change, or reliability and reference_sd");
+  }
+  if (!(rule.reliable_change > 0) || rule.reliable_change > span) {
+    return Error("change.reliable_change", "must be above 0 and at most the total's span");
+  }
+  if (const json* cutoffs = Find(value, "cutoffs")) {
+    if (!cutoffs->is_array()) return Error("change.cutoffs", "must be a list");
+    if (cutoffs->size() > static_cast<size_t>(kMaxCutoffs)) {
+      return Error("change.cutoffs", Cat({"at most ", Num(kMaxCutoffs), " cut-offs"}));
+    }
+    int unknown_age = 0;
+    for (size_t i = 0; i < cutoffs->size(); ++i) {
+      VARSAM_ASSIGN_OR_RETURN(ClinicalCutoff c, ReadCutoff((*cutoffs)[i], At("change.cutoffs", i)));
+      unknown_age += c.unknown_age;
+      rule.cutoffs.push_back(std::move(c));
+    }
+    if (unknown_age > 1) {
+      return Error("change.cutoffs", "at most one cut-off may be marked unknown_age");
+    }
+  }
+  VARSAM_ASSIGN_OR_RETURN(const json* sources, Required(value, "change", "sources"));
+  VARSAM_ASSIGN_OR_RETURN(rule.sources, ReadSourceList(*sources, "change.sources"));
+  def_.change = std::move(rule);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Definition> Reader::Read(const json& root) {
   if (!root.is_object()) return Error("(top level)", "must be an object");
   // The id first, so that every later message can name the instrument.
@@ -640,10 +743,10 @@ absl::StatusOr<Definition> Reader::Read(const json& root) {
     VARSAM_ASSIGN_OR_RETURN(def_.id, Id(*id, "id"));
     id_ = def_.id;
   }
-  VARSAM_RETURN_IF_ERROR(
-      Object(root, "(top level)",
-             {"format", "id", "name", "items", "reverse", "subscales", "total", "bands",
-              "band_sets", "flags", "respondent_age", "settings", "sources", "licence", "notes"}));
+  VARSAM_RETURN_IF_ERROR(Object(
+      root, "(top level)",
+      {"format", "id", "name", "items", "reverse", "subscales", "total", "bands", "band_sets",
+       "flags", "respondent_age", "settings", "sources", "licence", "notes", "change"}));
   VARSAM_ASSIGN_OR_RETURN(const json* format, Required(root, "(top level)", "format"));
   if (*format != kFormat) {
     return Error("format", Cat({"must be \"", kFormat, "\""}));
@@ -675,6 +778,7 @@ absl::StatusOr<Definition> Reader::Read(const json& root) {
   VARSAM_ASSIGN_OR_RETURN(const json* licence, Required(root, "(top level)", "licence"));
   VARSAM_ASSIGN_OR_RETURN(def_.licence, String(*licence, "licence"));
   if (const json* notes = Find(root, "notes")) VARSAM_RETURN_IF_ERROR(ReadNotes(*notes));
+  if (const json* change = Find(root, "change")) VARSAM_RETURN_IF_ERROR(ReadChange(*change));
   return std::move(def_);
 }
 

@@ -56,5 +56,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   CheckScores(instrument, low);
   CheckScores(instrument, high);
+
+  // The change rule: the ends of the total's range are valid totals, and swapping intake and
+  // later total flips the improvement; without a rule, FailedPrecondition.
+  const Definition& def = instrument.definition();
+  auto up = instrument.AssessChange(def.total_min, def.total_max);
+  auto down = instrument.AssessChange(def.total_max, def.total_min);
+  if (!def.change) {
+    REQUIRE(up.status().code() == absl::StatusCode::kFailedPrecondition);
+  } else {
+    REQUIRE(up.ok() && down.ok());
+    REQUIRE(up->improvement == -down->improvement);
+    REQUIRE(up->category != down->category || up->category == ChangeCategory::kNoReliableChange);
+  }
   return 0;
 }
