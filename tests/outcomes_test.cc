@@ -248,10 +248,10 @@ TEST_CASE("outcomes: each session is on target, below target or below the bounda
   Trajectory t;
   t.instrument = "ors";
   const CurvePoint at3 = CurveAt(m, 18, 3);
-  t.points = {{1, Date(2026, 1, 5), 18, 0},
-              {2, Date(2026, 1, 12), CurveAt(m, 18, 2).expected + 0.5, 0},
-              {3, Date(2026, 1, 19), (at3.expected + at3.boundary) / 2, 0},
-              {4, Date(2026, 1, 26), CurveAt(m, 18, 4).boundary - 0.1, 0}};
+  t.points = {{1, Date(2026, 1, 5), 18, 0, {}},
+              {2, Date(2026, 1, 12), CurveAt(m, 18, 2).expected + 0.5, 0, {}},
+              {3, Date(2026, 1, 19), (at3.expected + at3.boundary) / 2, 0, {}},
+              {4, Date(2026, 1, 26), CurveAt(m, 18, 4).boundary - 0.1, 0, {}}};
   const auto checks = Monitor(m, t);
   REQUIRE(checks.ok());
   REQUIRE(checks->size() == 3);
@@ -333,6 +333,11 @@ TEST_CASE("outcomes: a trajectory is the latest case's series, a later form repl
   CHECK(t->intake() == 17);
   CHECK(t->points[1].total == 23);  // the later form of session 2
   CHECK(t->points[1].change == 6);
+  // ORS: 17 -> 23 is at least the reliable change of 5 but ends below the adult cut-off of 25:
+  // reliably improved, not recovered (Jacobson & Truax 1991).
+  CHECK_FALSE(t->points[0].assessment.has_value());
+  REQUIRE(t->points[1].assessment.has_value());
+  CHECK(t->points[1].assessment->category == instruments::ChangeCategory::kReliablyImproved);
   const auto first = BuildTrajectory(*ors, journal, {}, "c-1");
   REQUIRE(first.ok());
   CHECK(first->points.size() == 2);

@@ -56,6 +56,10 @@ struct TrajectoryPoint {
   Date date;
   double total = 0;
   double change = 0;  // total - intake total
+  // The Jacobson-Truax judgement of the change from intake (instruments::Instrument::
+  // AssessChange with the respondent given): none at the intake itself, or for an instrument
+  // without a change rule.
+  std::optional<instruments::ChangeAssessment> assessment;
 };
 
 struct Trajectory {
@@ -69,7 +73,8 @@ struct Trajectory {
 // The series of `instrument` in one case of a client, from that client's journal measurements
 // (any order): the case `case_ref`, or when empty the case of the latest measurement of the
 // instrument with a session number. Forms without a total or without a session (0) are left
-// out; when a session appears twice, the later form counts. NotFound when there is no series;
+// out; when a session appears twice, the later form counts. The first session held is the
+// intake. NotFound when there is no series;
 // InvalidArgument when measurements of several clients are mixed.
 absl::StatusOr<Trajectory> BuildTrajectory(const instruments::Instrument& instrument,
                                            std::span<const store::Measurement> measurements,

@@ -130,6 +130,9 @@ absl::StatusOr<KeptCurves> Engine::FitCurves(const access::Context& context,
   VARSAM_ASSIGN_OR_RETURN(const instruments::Instrument* instrument,
                           instruments::Registry::Global().Get(spec.instrument));
   outcomes::EtrSpec full = spec;
+  if (const auto& rule = instrument->definition().change) {
+    full.higher_is_better = rule->better == instruments::Better::kHigher;
+  }
   full.scale_min = instrument->definition().total_min;
   full.scale_max = instrument->definition().total_max;
   std::vector<store::RegisterMeasurementRow> rows;
@@ -314,6 +317,14 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
   chart.scale_max = instrument->definition().total_max;
   VARSAM_ASSIGN_OR_RETURN(chart.trajectory,
                           outcomes::BuildTrajectory(*instrument, journal, {}, case_ref));
+  if (const auto& rule = instrument->definition().change) {
+    chart.higher_is_better = rule->better == instruments::Better::kHigher;
+    chart.reliable_change = rule->reliable_change;
+    const double intake = chart.trajectory.intake();
+    const absl::StatusOr<instruments::ChangeAssessment> at_intake =
+        instrument->AssessChange(intake, intake);
+    if (at_intake.ok()) chart.cutoff = at_intake->cutoff;
+  }
   if (!model_id.empty()) {
     VARSAM_ASSIGN_OR_RETURN(const store::StoredModel stored, store_->GetModel(model_id));
     VARSAM_ASSIGN_OR_RETURN(const outcomes::EtrModel model, ReadCurves(stored));

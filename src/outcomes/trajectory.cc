@@ -13,7 +13,6 @@ absl::StatusOr<Trajectory> BuildTrajectory(const instruments::Instrument& instru
                                            std::span<const store::Measurement> measurements,
                                            const instruments::Respondent& respondent,
                                            std::string_view case_ref) {
-  (void)respondent;
   std::vector<const store::Measurement*> series;
   for (const store::Measurement& m : measurements) {
     if (!measurements.empty() && m.client_ref != measurements.front().client_ref) {
@@ -47,6 +46,10 @@ absl::StatusOr<Trajectory> BuildTrajectory(const instruments::Instrument& instru
     point.date = m->date;
     point.total = *m->total;
     point.change = point.total - intake;
+    if (!trajectory.points.empty() && instrument.definition().change.has_value()) {
+      VARSAM_ASSIGN_OR_RETURN(point.assessment,
+                              instrument.AssessChange(intake, point.total, respondent));
+    }
     trajectory.points.push_back(point);
   }
   return trajectory;
