@@ -625,8 +625,10 @@ TEST_CASE("postgresql: a store of schema version 2 migrates, gaining the models 
                       "'improved', -2)"}))
               .empty());
   auto store = OpenOrFail(*uri);
-  CHECK(db.Value("SELECT max(version) FROM varsam_register.schema_version") == "3");
-  CHECK(db.Value("SELECT max(version) FROM varsam_journal.schema_version") == "3");
+  CHECK(db.Value("SELECT max(version) FROM varsam_register.schema_version") ==
+        std::to_string(kSchemaVersion));
+  CHECK(db.Value("SELECT max(version) FROM varsam_journal.schema_version") ==
+        std::to_string(kSchemaVersion));
   CHECK(db.Value("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = "
                  "'varsam_register.models'::regclass") == "varsam_register");
   CHECK(store->CountEpisodes({}).value_or(-1) == 1);
@@ -649,6 +651,85 @@ TEST_CASE("postgresql: a store of schema version 2 migrates, gaining the models 
         "23514");
   // The journal's role cannot read the models (they sit in the register's schema).
   CHECK(db.RunAs("varsam_journal", "SELECT count(*) FROM varsam_register.models") == "42501");
+}
+
+// A database of schema version 3, whose models table listed two kinds in its own CHECK, opens at
+// version 4 with its model: the constraint on kind is the generated one (one, under the same
+// name), which takes "etr" and refuses a kind no list holds, past varsam too; the table is still
+// the register role's, out of the journal role's reach.
+TEST_CASE("postgresql: a store of schema version 3 migrates, its models taking etr", "[postgres]") {
+  constexpr const char* kSchemas[] = {"varsam_journal", "varsam_register", "varsam_audit"};
+  const std::optional<std::string> uri = testing::NewPostgresStoreUri();
+  if (!uri) {
+    WARN(kNoServer);
+    return;
+  }
+  Session db(*uri);
+  REQUIRE(db.Run("DROP SCHEMA varsam_journal, varsam_register, varsam_audit CASCADE").empty());
+  REQUIRE(internal::InitPostgres(*uri, 3).ok());
+  for (const char* schema : kSchemas) {
+    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "3");
+  }
+  const auto insert_model = [](std::string_view id, std::string_view kind) {
+    return Cat({"INSERT INTO varsam_register.models VALUES ('", id, "', '", std::string(64, 'd'),
+                "', '", kind, "', 'Förväntad förändring', '2026-07-01T00:00:00Z', '{}')"});
+  };
+  // Version 3 took the two kinds of varsam/models.h only (23514: check_violation).
+  CHECK(db.RunAs("varsam_register", insert_model(std::string(32, 'b'), "etr")) == "23514");
+  const std::string kept = std::string(32, 'c');
+  REQUIRE(db.Run(insert_model(kept, "evidence_based")).empty());
+  REQUIRE(db.Run(Cat({"INSERT INTO varsam_register.episodes VALUES ('", Pseudonym(1),
+                      "', 1, '25-34', 'female', '01', 'insats', 'annat', '2026-Q1', '', "
+                      "'improved', -2)"}))
+              .empty());
+
+  auto store = OpenOrFail(*uri);
+  for (const char* schema : kSchemas) {
+    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "4");
+  }
+  CHECK(store->CountEpisodes({}).value_or(-1) == 1);
+  auto got = store->GetModel(kept);
+  INFO(got.status().ToString());
+  REQUIRE(got.ok());
+  CHECK(got->kind == "evidence_based");
+  CHECK(got->title == "Förväntad förändring");
+  CHECK(got->model_json == "{}");
+  StoredModel etr;
+  etr.id = std::string(32, 'a');
+  etr.sha256 = std::string(64, 'e');
+  etr.kind = "etr";
+  etr.title = "Förväntad förändring, ORS, stödsamtal";
+  etr.created = "2026-08-01T00:00:00Z";
+  etr.model_json = R"({"curve":[]})";
+  REQUIRE(store->PutModel(etr).ok());
+  CHECK(store->GetModel(etr.id).value_or(StoredModel{}).kind == "etr");
+  StoredModel unknown = etr;
+  unknown.id = std::string(32, 'f');
+  unknown.kind = "oracle";
+  CHECK(store->PutModel(unknown).code() == absl::StatusCode::kInvalidArgument);
+
+  // One constraint on kind, the generated one, under PostgreSQL's own name.
+  const internal::VocabularyColumn& kind =
+      internal::VocabularyColumnOf(Part::kRegister, "models", "kind");
+  CHECK(db.Value("SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conrelid = "
+                 "'varsam_register.models'::regclass AND pg_get_constraintdef(oid) LIKE "
+                 "'%kind%'") == "1");
+  CHECK(db.Value("SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conrelid = "
+                 "'varsam_register.models'::regclass AND conname = 'models_kind_check' AND "
+                 "pg_get_constraintdef(oid) LIKE '%''etr''%'") == "1");
+  CHECK(internal::VocabularyCheck(kind, internal::Dialect::kPostgres) ==
+        "kind IN ('register_trained', 'evidence_based', 'etr')");
+  // Past varsam: "etr" is taken, a kind no list holds refused, the other checks still there.
+  CHECK(db.RunAs("varsam_register", insert_model(std::string(32, 'b'), "etr")).empty());
+  for (const char* other : {"oracle", "ETR", ""}) {
+    INFO(other);
+    CHECK(db.RunAs("varsam_register", insert_model(std::string(32, 'b'), other)) == "23514");
+  }
+  CHECK(db.RunAs("varsam_register", insert_model("0123", "etr")) == "23514");
+  CHECK(db.Value("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = "
+                 "'varsam_register.models'::regclass") == "varsam_register");
+  CHECK(db.RunAs("varsam_journal", "SELECT count(*) FROM varsam_register.models") == "42501");
+  CHECK(db.Value("SELECT count(*) FROM varsam_register.models") == "2");
 }
 
 TEST_CASE("postgresql: neither messages nor info show the URI's password", "[postgres]") {

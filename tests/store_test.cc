@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -607,6 +608,38 @@ TEST_CASE("store: a model that breaks a field rule is refused, naming the field,
       CHECK(std::string(s.message()).find("19850101") == std::string::npos);
     }
     CHECK(Rows(store, Part::kRegister, "models") == 0);
+  });
+}
+
+// Every kind of kModelKinds is kept ("etr", an expected-treatment-response curve, beside the two
+// of varsam/models.h), and nothing else: the database's own constraint on the column is probed
+// past varsam by "every vocabulary and form column takes the set rows.h gives it".
+TEST_CASE("store: a model of every kind of kModelKinds is kept, and no other kind", "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    const std::vector<std::string> kinds = {"register_trained", "evidence_based", "etr"};
+    CHECK(std::vector<std::string>(std::begin(kModelKinds), std::end(kModelKinds)) == kinds);
+    int n = 0;
+    for (const std::string& kind : kinds) {
+      StoredModel m = MakeModel(++n, "2026-06-01T08:00:00Z");
+      m.kind = kind;
+      INFO(kind);
+      REQUIRE(ValidateStoredModel(m).ok());
+      REQUIRE(store.PutModel(m).ok());
+      auto got = store.GetModel(m.id);
+      REQUIRE(got.ok());
+      CHECK(got->kind == kind);
+    }
+    for (const std::string_view kind : {"ETR", "etr ", "curve", ""}) {
+      StoredModel m = MakeModel(++n, "2026-06-01T08:00:00Z");
+      m.kind = std::string(kind);
+      INFO(kind);
+      const absl::Status s = store.PutModel(m);
+      CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+      CHECK_THAT(std::string(s.message()),
+                 Catch::StartsWith("row 0: model.kind: must be one of the model kinds"));
+      CHECK(ValidateStoredModel(m).code() == absl::StatusCode::kInvalidArgument);
+    }
+    CHECK(Rows(store, Part::kRegister, "models") == 3);
   });
 }
 
@@ -1582,8 +1615,8 @@ TEST_CASE("store: sqlite: a version 1 row outside the vocabularies stops the mig
   CHECK(reg.Column("SELECT outcome FROM episodes") == std::vector<std::string>{"cured"});
 }
 
-// A store of schema version 2 (before the models table) opens at version 3 with its rows, and
-// takes models; the database holds the models table to its checks past varsam too.
+// A store of schema version 2 (before the models table) opens at the current version with its
+// rows, and takes models; the database holds the models table to its checks past varsam too.
 TEST_CASE("store: sqlite: a store of schema version 2 migrates, gaining the models table",
           "[store]") {
   TempDir dir;
@@ -1601,13 +1634,14 @@ TEST_CASE("store: sqlite: a store of schema version 2 migrates, gaining the mode
   std::unique_ptr<Store> store = OpenOrFail(dir.Store(), existing);
   auto info = store->Info();
   REQUIRE(info.ok());
-  for (const PartInfo& p : info->parts) CHECK(p.schema_version == 3);
+  for (const PartInfo& p : info->parts) CHECK(p.schema_version == kSchemaVersion);
   CHECK(Rows(*store, Part::kRegister, "episodes") == 1);
   REQUIRE(store->PutModel(MakeModel(5, "2026-07-01T00:00:00Z")).ok());
   CHECK(store->GetModel(MakeModel(5, "").id).ok());
   store.reset();
   RawDb reg(PartFile(dir.Store(), Part::kRegister));
-  CHECK(reg.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"3"});
+  CHECK(reg.Column("SELECT version FROM varsam_schema") ==
+        std::vector<std::string>{std::to_string(kSchemaVersion)});
   for (const char* values :
        {"('0123', '" /* short id */, "('0000000000000000000000000000000X', '"}) {
     INFO(values);
@@ -1619,6 +1653,89 @@ TEST_CASE("store: sqlite: a store of schema version 2 migrates, gaining the mode
                       std::string(64, 'a'), "', 'oracle', 'x', '2026-07-01T00:00:00Z', '{}')"})) !=
         SQLITE_OK);
   CHECK(reg.Column("SELECT count(*) FROM models") == std::vector<std::string>{"1"});
+}
+
+// A store of schema version 3, whose models table listed two kinds in its own CHECK, opens at
+// version 4 with its model and its rows: the table rebuilt with the generated constraint on
+// kind (rows.h), which takes "etr" and still refuses a kind no list holds, past varsam too; the
+// other checks of the table, its options and the register's indexes stay.
+TEST_CASE("store: sqlite: a store of schema version 3 migrates, its models taking etr", "[store]") {
+  TempDir dir;
+  REQUIRE(internal::InitSqlite(dir.Store(), 3).ok());
+  const StoredModel kept = MakeModel(4, "2026-06-01T08:00:00Z");
+  const std::string model_columns =
+      "INSERT INTO models (id, sha256, kind, title, created, model_json) VALUES ";
+  const auto model_values = [](std::string_view id, std::string_view kind) {
+    return Cat({"('", id, "', '", std::string(64, 'a'), "', '", kind,
+                "', 'Förväntad förändring', '2026-07-01T00:00:00Z', '{}')"});
+  };
+  std::vector<std::string> indexes;
+  {
+    RawDb reg(PartFile(dir.Store(), Part::kRegister));
+    CHECK(reg.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"3"});
+    // Version 3 took the two kinds of varsam/models.h only.
+    CHECK(reg.Exec(Cat({model_columns, model_values(std::string(32, 'b'), "etr")})) != SQLITE_OK);
+    REQUIRE(reg.Exec(Cat({model_columns, "('", kept.id, "', '", kept.sha256, "', '", kept.kind,
+                          "', '", kept.title, "', '", kept.created, "', '", kept.model_json,
+                          "')"})) == SQLITE_OK);
+    REQUIRE(reg.Exec(Cat({"INSERT INTO episodes VALUES ('", Pseudonym(1),
+                          "', 1, '25-34', '', '01', 'insats', '', '2026', '', 'improved', 9)"})) ==
+            SQLITE_OK);
+    indexes = reg.Column("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name");
+  }
+
+  StoreOptions existing;
+  existing.create = false;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Store(), existing);
+  auto info = store->Info();
+  REQUIRE(info.ok());
+  for (const PartInfo& p : info->parts) CHECK(p.schema_version == 4);
+  CHECK(Rows(*store, Part::kRegister, "episodes") == 1);
+  auto got = store->GetModel(kept.id);
+  INFO(got.status().message());
+  REQUIRE(got.ok());
+  CHECK(got->sha256 == kept.sha256);
+  CHECK(got->kind == kept.kind);
+  CHECK(got->title == kept.title);
+  CHECK(got->created == kept.created);
+  CHECK(got->model_json == kept.model_json);
+  StoredModel etr = MakeModel(9, "2026-07-01T00:00:00Z");
+  etr.kind = "etr";
+  REQUIRE(store->PutModel(etr).ok());
+  CHECK(store->GetModel(etr.id).value_or(StoredModel{}).kind == "etr");
+  StoredModel unknown = MakeModel(11, "2026-07-01T00:00:00Z");
+  unknown.kind = "oracle";
+  CHECK(store->PutModel(unknown).code() == absl::StatusCode::kInvalidArgument);
+  CHECK(Rows(*store, Part::kRegister, "models") == 2);
+  store.reset();
+
+  for (Part part : {Part::kJournal, Part::kRegister, Part::kAudit}) {
+    RawDb db(PartFile(dir.Store(), part));
+    CHECK(db.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"4"});
+  }
+  RawDb reg(PartFile(dir.Store(), Part::kRegister));
+  const std::vector<std::string> definition =
+      reg.Column("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'models'");
+  REQUIRE(definition.size() == 1);
+  const internal::VocabularyColumn& kind =
+      internal::VocabularyColumnOf(Part::kRegister, "models", "kind");
+  CHECK_THAT(
+      definition[0],
+      Catch::Contains(Cat({"CONSTRAINT models_kind_check CHECK (",
+                           internal::VocabularyCheck(kind, internal::Dialect::kSqlite), ")"})));
+  CHECK_THAT(definition[0], Catch::EndsWith("STRICT, WITHOUT ROWID"));
+  CHECK(reg.Column("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name") == indexes);
+  CHECK(reg.Column("SELECT name FROM sqlite_master WHERE name LIKE 'varsam_rebuild%'").empty());
+  // Past varsam: another "etr" is taken, a kind no list holds is refused by the new constraint,
+  // and the checks the table had on its other columns are still there.
+  CHECK(reg.Exec(Cat({model_columns, model_values(std::string(32, 'e'), "etr")})) == SQLITE_OK);
+  for (const std::string_view other : {"oracle", "ETR", ""}) {
+    INFO(other);
+    CHECK(reg.Exec(Cat({model_columns, model_values(std::string(32, 'f'), other)})) != SQLITE_OK);
+  }
+  CHECK(reg.Exec(Cat({model_columns, model_values("0123", "etr")})) != SQLITE_OK);
+  CHECK(reg.Column("SELECT id FROM models ORDER BY id") ==
+        std::vector<std::string>{kept.id, etr.id, std::string(32, 'e')});
 }
 
 TEST_CASE("store: sqlite: a store newer than this library is refused, naming the version",

@@ -114,8 +114,8 @@ inline bool TableAccepts(const VocabularyColumn& column, std::string_view value)
 }
 
 // Whether the library's field checks (ValidateMeasurement, ValidateEpisode,
-// ValidateRegisterMeasurement) take `value` in `column` of an otherwise good record, with a host
-// vocabulary that adds every probe to the extensible lists.
+// ValidateRegisterMeasurement, ValidateStoredModel) take `value` in `column` of an otherwise good
+// record, with a host vocabulary that adds every probe to the extensible lists.
 template <typename Column>
 bool LibraryAccepts(const Column& column, const std::string& value) {
   store::RegisterVocabulary host = store::RegisterVocabulary::Default();
@@ -137,6 +137,15 @@ bool LibraryAccepts(const Column& column, const std::string& value) {
                                .band = std::nullopt,
                                .flags = {}};
     return store::ValidateMeasurement(m).ok();
+  }
+  if (column.table == "models") {
+    const store::StoredModel m{.id = std::string(32, 'c'),
+                               .sha256 = std::string(64, 'd'),
+                               .kind = column.column == "kind" ? value : "register_trained",
+                               .title = "Probe",
+                               .created = "2026-07-01T00:00:00Z",
+                               .model_json = "{}"};
+    return store::ValidateStoredModel(m).ok();
   }
   const std::string pseudonym = Cat({"p1_", std::string(43, 'A')});
   if (column.table == "episodes") {
@@ -196,6 +205,10 @@ std::string ConstrainedInsert(const Column& column, std::string_view schema,
     row = {{"client_ref", "'c'"},    {"case_ref", "'k'"}, {"case_kind", "'insats'"},
            {"instrument", "'phq9'"}, {"session", "1"},    {"date", "'2026-03-01'"},
            {"responses", "'[]'"},    {"flags", "'[]'"}};
+  } else if (column.table == "models") {
+    row = {{"id", SqlText(std::string(32, 'c'))}, {"sha256", SqlText(std::string(64, 'd'))},
+           {"kind", "'register_trained'"},        {"title", "'Probe'"},
+           {"created", "'2026-07-01T00:00:00Z'"}, {"model_json", "'{}'"}};
   } else if (column.table == "episodes") {
     row = {{"pseudonym", SqlText(Cat({"p1_", std::string(43, 'A')}))},
            {"key_epoch", "1"},

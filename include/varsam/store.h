@@ -50,8 +50,10 @@ namespace varsam::store {
 // forward (in one transaction per part); a newer one is refused with FailedPrecondition.
 // Version 2 holds every vocabulary column to the same set, and the register's pseudonyms, age
 // bands and periods to the same forms, in both databases (docs/storage.md, "The vocabularies").
-// Version 3 adds the models table beside the register (docs/storage.md, "Models").
-inline constexpr int kSchemaVersion = 3;
+// Version 3 adds the models table beside the register (docs/storage.md, "Models"). Version 4
+// holds the models' kind to kModelKinds by the generated constraints, as every vocabulary
+// column, so that the table takes "etr".
+inline constexpr int kSchemaVersion = 4;
 
 enum class Part : std::uint8_t { kJournal, kRegister, kAudit };
 std::string_view PartName(Part part);  // "journal", "register", "audit"
@@ -244,8 +246,9 @@ absl::Status ValidateRegisterMeasurement(const RegisterMeasurementRow& row,
 // cover at least k pseudonyms, counts and metrics of groups of at least k), never a row, a
 // pseudonym or a client.
 
-// The kinds of model a store keeps (varsam/models.h, ModelKind).
-inline constexpr std::string_view kModelKinds[] = {"register_trained", "evidence_based"};
+// The kinds of model a store keeps: the two of varsam/models.h (ModelKind), and "etr", an
+// expected-treatment-response curve (varsam/outcomes.h).
+inline constexpr std::string_view kModelKinds[] = {"register_trained", "evidence_based", "etr"};
 
 struct StoredModel {
   std::string id;          // random 128-bit id: 32 lower-case hex digits, chosen by the caller

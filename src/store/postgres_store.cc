@@ -350,10 +350,11 @@ constexpr Part kParts[] = {Part::kJournal, Part::kRegister, Part::kAudit};
 static_assert(std::size(kJournalMigrations) == 1);
 static_assert(std::size(kRegisterMigrations) == 1);
 static_assert(std::size(kAuditMigrations) == 1);
-static_assert(kSchemaVersion == 3, "a new version adds its step to MigrationSql");
+static_assert(kSchemaVersion == 4, "a new version adds its step to MigrationSql");
 
 // Version 3: the register's models table (varsam/store.h, StoredModel), owned by the register
-// role like the rest of its schema.
+// role like the rest of its schema. Its kinds are written out here (version 2 constrains only
+// the tables version 1 made); version 4 puts the generated constraint in their place.
 constexpr const char* kRegisterModelsSql = R"sql(
 CREATE TABLE varsam_register.models (
   id text PRIMARY KEY CHECK (length(id) = 32 AND id ~ '^[0-9a-f]*$'),
@@ -364,14 +365,19 @@ CREATE TABLE varsam_register.models (
   model_json text NOT NULL);
 )sql";
 
-// Version 2: each constraint rows.h generates (the vocabulary columns', and the pseudonyms',
-// age bands' and periods' forms) in place of version 1's, under the name PostgreSQL gave
-// those ("<table>_<column>_check"). ADD CONSTRAINT checks the rows already there; one that
-// breaks the new constraint fails the migration.
-std::string GeneratedConstraints(Part part, const char* schema) {
+// Versions 2 and 4: each constraint rows.h generates for the tables of the version
+// (ConstrainedTables; version 2 the vocabulary columns', and the pseudonyms', age bands' and
+// periods' forms, version 4 the models' kind) in place of the one there, under the name
+// PostgreSQL gave those ("<table>_<column>_check"). ADD CONSTRAINT checks the rows already
+// there; one that breaks the new constraint fails the migration.
+std::string GeneratedConstraints(Part part, const char* schema, int version) {
+  const std::span<const std::string_view> tables = ConstrainedTables(version);
   std::string sql;
   for (const GeneratedCheck& check : GeneratedChecks(Dialect::kPostgres)) {
-    if (check.part != part) continue;
+    if (check.part != part ||
+        std::find(tables.begin(), tables.end(), check.table) == tables.end()) {
+      continue;
+    }
     sql.append(
         Cat({"ALTER TABLE ", schema, ".", check.table, " DROP CONSTRAINT IF EXISTS ", check.name,
              ", ADD CONSTRAINT ", check.name, " CHECK (", check.condition, ");\n"}));
@@ -382,8 +388,8 @@ std::string GeneratedConstraints(Part part, const char* schema) {
 // The SQL of the step to `version` of a part ("" when the part has nothing to do).
 std::string MigrationSql(const PartDef& def, int version) {
   if (version == 1) return def.migrations[0];
-  if (version == 2) return GeneratedConstraints(def.part, def.role);
-  return def.part == Part::kRegister ? kRegisterModelsSql : "";
+  if (version == 3) return def.part == Part::kRegister ? kRegisterModelsSql : "";
+  return GeneratedConstraints(def.part, def.role, version);  // versions 2 and 4
 }
 
 // ---- Connections, versions, migrations --------------------------------------------------------

@@ -35,6 +35,8 @@ constexpr VocabularyColumn kVocabularyColumns[] = {
      Extension::kInstruments, "must be one of the register's instruments"},
     {Part::kRegister, "measurements", "band", kDefaultBands, true, Extension::kBands,
      "must be one of the register's band ids or empty"},
+    {Part::kRegister, "models", "kind", kModelKinds, false, Extension::kClosed,
+     "must be one of the model kinds"},
 };
 
 // The register's text columns of a fixed form.
@@ -258,6 +260,14 @@ std::string FormCheck(const FormColumn& column, Dialect dialect) {
 
 std::string ConstraintName(std::string_view table, std::string_view column) {
   return Cat({table, "_", column, "_check"});
+}
+
+std::span<const std::string_view> ConstrainedTables(int version) {
+  static constexpr std::string_view kVersion2[] = {"measurements", "episodes"};
+  static constexpr std::string_view kVersion4[] = {"models"};
+  if (version == 2) return kVersion2;
+  if (version == 4) return kVersion4;
+  return {};
 }
 
 std::vector<GeneratedCheck> GeneratedChecks(Dialect dialect) {

@@ -123,8 +123,15 @@ struct GeneratedCheck {
 };
 
 // Every column constraint generated here for `dialect`: each vocabulary column's and each form
-// column's. Schema version 2 puts exactly these into both databases.
+// column's. Schema versions 2 and 4 put exactly these into both databases (ConstrainedTables).
 std::vector<GeneratedCheck> GeneratedChecks(Dialect dialect);
+
+// The tables whose generated constraints the step to schema `version` puts in place, in both
+// databases (of each part, those of its tables named here): version 2 those of the tables
+// version 1 made, version 4 the models table's (its kind, which since then takes "etr"; the
+// table was made in version 3 with its kinds written out). Empty for the other versions. A step
+// names its tables so that the step of an older version never reaches a table made after it.
+std::span<const std::string_view> ConstrainedTables(int version);
 
 // ---- Errors -----------------------------------------------------------------------------------
 

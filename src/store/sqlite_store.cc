@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -275,11 +276,13 @@ class Transaction {
 //  1: the tables, as written here (the vocabularies version 1 spelled out are superseded).
 //  2: every vocabulary column held to its vocabulary, and the pseudonyms, age bands and periods
 //     to their forms, by the constraints of rows.h (ConstrainColumns).
-//  3: the register's models table (varsam/store.h, StoredModel). Its checks are written here,
-//     not generated: step 2 constrains the tables of rows.h, which must exist by then.
+//  3: the register's models table (varsam/store.h, StoredModel), with its checks written here:
+//     step 2 constrains only the tables version 1 made (rows.h, ConstrainedTables).
+//  4: the models table's kind held to kModelKinds by the constraint of rows.h, which takes
+//     "etr" (ConstrainColumns rebuilds the table).
 struct Migration {
-  const char* sql;  // fixed SQL, or nullptr
-  bool constrain_columns = false;
+  const char* sql;                 // fixed SQL, or nullptr
+  bool constrain_columns = false;  // after `sql`: ConstrainColumns for the step's version
 };
 
 constexpr Migration kJournalMigrations[] = {{R"sql(
@@ -321,6 +324,7 @@ CREATE TABLE decisions (
 CREATE INDEX decisions_by_suggestion ON decisions (suggestion_id, id);
 )sql"},
                                             {nullptr, true},
+                                            {nullptr, false},
                                             {nullptr, false}};
 
 // Only the fields of EpisodeRow and RegisterMeasurementRow: no column for a name, an identity
@@ -365,7 +369,8 @@ CREATE TABLE models (
   model_json TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 )sql",
-                                              false}};
+                                              false},
+                                             {nullptr, true}};
 
 // Append-only: the database itself refuses UPDATE and DELETE, and a seq that is not the next.
 constexpr Migration kAuditMigrations[] = {{R"sql(
@@ -389,6 +394,7 @@ CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
 CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
   BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
 )sql"},
+                                          {nullptr, false},
                                           {nullptr, false},
                                           {nullptr, false}};
 
@@ -456,7 +462,8 @@ std::string_view ColumnName(std::string_view definition) {
 // copied (in rowid order, so the append order stays), the old table dropped, the new one
 // renamed, and the table's indexes and triggers made again. Inside the caller's transaction. A
 // row that breaks the new constraints fails the copy (FailedPrecondition naming the
-// constraint).
+// constraint). A WITHOUT ROWID table (models) has no rowid to order by; its rows are kept in
+// the order of its primary key whatever order they are copied in.
 absl::Status RebuildConstrained(Connection& c, std::string_view table,
                                 std::span<const GeneratedCheck> checks) {
   std::string definition;
@@ -496,10 +503,17 @@ absl::Status RebuildConstrained(Connection& c, std::string_view table,
   const std::string rebuilt = Cat({"varsam_rebuild_", table});
   std::string create = Cat({"CREATE TABLE ", rebuilt, " ("});
   for (size_t i = 0; i < columns.size(); ++i) create.append(i == 0 ? "" : ",").append(columns[i]);
-  create.append(definition.substr(close));  // ")" and the table options (STRICT)
+  const std::string options = definition.substr(close);  // ")" and the table options (STRICT)
+  create.append(options);
+  std::string upper_options = options;
+  std::transform(upper_options.begin(), upper_options.end(), upper_options.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+  const bool without_rowid = upper_options.find("WITHOUT ROWID") != std::string::npos;
   const std::string doing = Cat({"constraining the columns of ", table});
   for (const std::string& sql :
-       {create, Cat({"INSERT INTO ", rebuilt, " SELECT * FROM ", table, " ORDER BY rowid"}),
+       {create,
+        Cat({"INSERT INTO ", rebuilt, " SELECT * FROM ", table,
+             without_rowid ? "" : " ORDER BY rowid"}),
         Cat({"DROP TABLE ", table}), Cat({"ALTER TABLE ", rebuilt, " RENAME TO ", table})}) {
     VARSAM_RETURN_IF_ERROR(c.Exec(sql.c_str(), doing));
   }
@@ -507,12 +521,15 @@ absl::Status RebuildConstrained(Connection& c, std::string_view table,
   return absl::OkStatus();
 }
 
-// Version 2's step for the part: every table with a generated constraint rebuilt.
-absl::Status ConstrainColumns(Connection& c) {
+// The step to `version` (2 or 4) for the part: each table of the part that rows.h names for
+// the version (ConstrainedTables) rebuilt with its generated constraints.
+absl::Status ConstrainColumns(Connection& c, int version) {
   const std::vector<GeneratedCheck> checks = GeneratedChecks(Dialect::kSqlite);
+  const std::span<const std::string_view> tables = ConstrainedTables(version);
   std::vector<std::string_view> done;
   for (const GeneratedCheck& check : checks) {
-    if (check.part != c.part() || std::find(done.begin(), done.end(), check.table) != done.end()) {
+    if (check.part != c.part() || std::find(done.begin(), done.end(), check.table) != done.end() ||
+        std::find(tables.begin(), tables.end(), check.table) == tables.end()) {
       continue;
     }
     done.push_back(check.table);
@@ -571,7 +588,7 @@ absl::Status Migrate(Connection& c, int target) {
       VARSAM_RETURN_IF_ERROR(
           c.Exec(steps[v].sql, Cat({"migrating to schema version ", std::to_string(v + 1)})));
     }
-    if (steps[v].constrain_columns) VARSAM_RETURN_IF_ERROR(ConstrainColumns(c));
+    if (steps[v].constrain_columns) VARSAM_RETURN_IF_ERROR(ConstrainColumns(c, v + 1));
   }
   VARSAM_ASSIGN_OR_RETURN(Statement update,
                           Statement::Make(c, "UPDATE varsam_schema SET version = ?"));

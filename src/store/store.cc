@@ -192,9 +192,7 @@ absl::Status ValidateStoredModel(const StoredModel& m) {
   if (!IsLowerHex(m.sha256, 64)) {
     return FieldError(kWhat, "sha256", "must be 64 lower-case hex digits");
   }
-  if (std::find(std::begin(kModelKinds), std::end(kModelKinds), m.kind) == std::end(kModelKinds)) {
-    return FieldError(kWhat, "kind", "must be register_trained or evidence_based");
-  }
+  VARSAM_RETURN_IF_ERROR(CheckVocabulary(kWhat, Part::kRegister, "models", "kind", m.kind, {}));
   VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "title", m.title, true));
   if (m.title.size() > kMaxModelTitle) {
     return FieldError(kWhat, "title", "must be at most 200 bytes");

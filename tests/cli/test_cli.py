@@ -745,7 +745,7 @@ class StoreTest(CliTestCase):
         self.assertEqual([p["part"] for p in out["parts"]], ["journal", "register", "audit"])
         for part in out["parts"]:
             self.assertEqual(list(part), ["part", "schema_version", "rows"])
-            self.assertEqual(part["schema_version"], 3)
+            self.assertEqual(part["schema_version"], 4)
             self.assertEqual(set(part["rows"]), STORE_PARTS[part["part"]])
             self.assertEqual(set(part["rows"].values()), {0})
 
@@ -754,7 +754,7 @@ class StoreTest(CliTestCase):
         p = run("store", "init", "--store", self.store)
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         self.assertIn("store initialised", p.stdout)
-        self.assertEqual(self.store_json("info", self.store)["parts"][0]["schema_version"], 3)
+        self.assertEqual(self.store_json("info", self.store)["parts"][0]["schema_version"], 4)
 
     def test_info_text(self):
         self.store_json("init", self.store)
@@ -764,7 +764,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(lines[0].split(), ["backend", "sqlite"])
         self.assertEqual(lines[1].split(), ["location", self.store])
         self.assertTrue(lines[2].startswith("journal "), lines)
-        self.assertIn("schema 3", lines[2])
+        self.assertIn("schema 4", lines[2])
         self.assertIn("suggestions 0", lines[2])
         self.assertTrue(lines[3].startswith("register "), lines)
         self.assertIn("episodes 0", lines[3])
@@ -794,12 +794,12 @@ class StoreTest(CliTestCase):
         self.assertStoreFails(EXIT_IOERR, "init", "--store", os.path.join(blocker, "store"))
 
     def test_a_newer_store_is_refused_naming_the_version(self):
-        self.store_json("init", self.store)
+        newer = self.store_json("init", self.store)["parts"][2]["schema_version"] + 1
         with sqlite3.connect(os.path.join(self.store, "audit.db")) as db:
-            db.execute("UPDATE varsam_schema SET version = 4")
+            db.execute("UPDATE varsam_schema SET version = ?", (newer,))
         err = self.assertStoreFails(EXIT_DATAERR, "info", "--store", self.store)
         self.assertIn("audit.db", err)
-        self.assertIn("version 4", err)
+        self.assertIn(f"version {newer}", err)
 
     def test_info_counts_rows(self):
         self.store_json("init", self.store)
