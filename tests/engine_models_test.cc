@@ -518,7 +518,7 @@ void FillOrsSeries(engine::Engine& engine) {
 // The client's own ORS and SRS series in the officer's case: intake 18, then worse and worse;
 // the SRS of session 3 raised its alliance flag.
 void FillClientSeries(engine::Engine& engine) {
-  const double ors[] = {18.0, 19.5, 17.0, 9.5, 8.0};
+  const double ors[] = {18.0, 22.0, 17.0, 9.5, 8.0};
   for (int session = 1; session <= 5; ++session) {
     for (const std::string_view instrument : {"ors", "srs"}) {
       store::Measurement m;
