@@ -186,8 +186,8 @@ TEST_CASE("acceptance: alerts from register-fitted curves find the synthetic det
     sweep.push_back(alerts_at(percentile));
     const Found& f = sweep.back();
     table += Cat({"| ", std::to_string(static_cast<int>(percentile)), "th | ", pct(f.by3), " | ",
-                  pct(f.from_start_by3), " | ", pct(f.by_last), " | ", pct(f.false_alerts),
-                  " | ", pct(f.false_by3), " | ", pct(f.dippers_false), " |\n"});
+                  pct(f.from_start_by3), " | ", pct(f.by_last), " | ", pct(f.false_alerts), " | ",
+                  pct(f.false_by3), " | ", pct(f.dippers_false), " |\n"});
   }
   WARN("curves: " << model.fit.groups << " series of " << model.pseudonyms << " people, "
                   << model.fit.observations << " sessions after intake; series outside the "
