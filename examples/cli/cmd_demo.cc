@@ -3,9 +3,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -25,6 +27,7 @@
 #include "varsam/ident.h"
 #include "varsam/instruments.h"
 #include "varsam/models.h"
+#include "varsam/outcomes.h"
 #include "varsam/store.h"
 #include "varsam/submission.h"
 #include "varsam/synth.h"
@@ -471,12 +474,119 @@ int ModelDemo(const std::string& location, const std::vector<synth::ClientRecord
   return kExitOk;
 }
 
+// Outcome monitoring: curves fitted from the register's ORS series, one client's trajectory in
+// the journal with its Jacobson-Truax categories, a not-on-track alert the officer answers, and
+// the client chart written to `chart_path`.
+int OutcomeDemo(const std::string& location, const std::vector<synth::ClientRecord>& clients,
+                const std::string& chart_path) {
+  auto opened = engine::Engine::Open(DemoOptions(location));
+  if (!opened.ok()) return Fail(opened.status());
+  engine::Engine& varsam = **opened;
+  const auto analyst = access::ParseContext(
+      R"({"actor": "u-4", "role": "analytiker", "organisation": {"kind": "socialnamnd",
+          "id": "0180"}, "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"})");
+  if (!analyst.ok()) return Fail(analyst.status());
+  outcomes::EtrSpec spec;
+  spec.instrument = "ors";
+  const auto kept = varsam.FitCurves(*analyst, spec, "ORS, syntetiskt register");
+  if (!kept.ok()) return Fail(kept.status());
+  const outcomes::EtrModel& curves = kept->model;
+  std::cout << "ALLOW an analyst fits expected-treatment-response curves for the ORS from the "
+               "register only:\n      "
+            << curves.fit.groups << " series of " << curves.pseudonyms << " people, "
+            << curves.fit.observations << " sessions after intake; REML, " << curves.fit.evaluations
+            << " evaluations\n      curves " << kept->id << ", sha256 "
+            << curves.sha256.substr(0, 16) << "… (in the audit log)\n";
+  std::cout << "      for an intake of 18:";
+  for (const int session : {2, 4, 6, 8}) {
+    const outcomes::CurvePoint p = outcomes::CurveAt(curves, 18, session);
+    std::cout << absl::StrFormat("  s%d %.1f (boundary %.1f)", session, p.expected, p.boundary);
+  }
+  std::cout << "\n";
+
+  // The first adult client whose ORS series falls below the boundary at some session.
+  const instruments::Instrument* ors = instruments::Registry::Global().Find("ors");
+  const synth::ClientRecord* client = nullptr;
+  std::string case_ref;
+  for (const synth::ClientRecord& record : clients) {
+    for (const synth::Case& c : record.cases) {
+      if (!c.series_truth) continue;
+      const auto trajectory = outcomes::BuildTrajectory(*ors, record.measurements, {}, c.id);
+      if (!trajectory.ok() || !outcomes::Supported(curves, trajectory->intake())) continue;
+      const auto checks = outcomes::Monitor(curves, *trajectory);
+      if (!checks.ok()) return Fail(checks.status());
+      if (std::any_of(checks->begin(), checks->end(), [](const outcomes::SessionCheck& check) {
+            return check.track == outcomes::Track::kBelowBoundary;
+          })) {
+        client = &record;
+        case_ref = c.id;
+        break;
+      }
+    }
+    if (client != nullptr) break;
+  }
+  if (client == nullptr) return Fail(absl::InternalError("the demo has no client to follow"));
+  const auto officer = access::ParseContext(Cat(
+      {R"({"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", )",
+       R"("id": "0180"}, "purpose": "handlaggning", "case": {"ref": ")", case_ref,
+       R"(", "kind": "insats", "led_to_investigation": true, "client": ")", client->client.id,
+       R"("}, "subject_client": ")", client->client.id, R"(", "time": "2026-11-28T10:00:00Z"})"}));
+  if (!officer.ok()) return Fail(officer.status());
+  const auto outcome = varsam.MonitorOutcome(*officer, kept->id);
+  if (!outcome.ok()) return Fail(outcome.status());
+  std::cout << "ALLOW the case officer follows client " << client->client.id << "'s ORS in case "
+            << case_ref << " against the curves:\n";
+  std::cout << absl::StrFormat("      %7s %6s %7s %9s %9s  %-14s %s\n", "session", "ORS", "change",
+                               "expected", "boundary", "track", "change from intake");
+  for (const outcomes::TrajectoryPoint& p : outcome->trajectory.points) {
+    const auto check =
+        std::find_if(outcome->checks.begin(), outcome->checks.end(),
+                     [&](const outcomes::SessionCheck& c) { return c.session == p.session; });
+    const bool checked = check != outcome->checks.end();
+    std::cout << absl::StrFormat(
+        "      %7d %6.1f %+7.1f %9s %9s  %-14s %s\n", p.session, p.total, p.change,
+        checked ? absl::StrFormat("%.1f", check->curve.expected) : "-",
+        checked ? absl::StrFormat("%.1f", check->curve.boundary) : "-",
+        checked ? std::string(outcomes::TrackName(check->track)) : "(intake)",
+        p.assessment ? std::string(instruments::ChangeCategoryName(p.assessment->category)) : "-");
+  }
+  if (outcome->raised.empty()) return Fail(absl::InternalError("no alert was raised"));
+  const engine::OutcomeAlert& alert = outcome->raised.front();
+  const auto suggestion = varsam.store_for_testing().GetSuggestion(alert.suggestion_id);
+  if (!suggestion.ok()) return Fail(suggestion.status());
+  const auto content = ParseJson(suggestion->content_json, "suggestion");
+  if (!content.ok()) return Fail(content.status());
+  const auto below =
+      std::count_if(outcome->raised.begin(), outcome->raised.end(),
+                    [](const engine::OutcomeAlert& a) { return a.reason == "below_boundary"; });
+  std::cout << "      -> open suggestions of kind outcome: " << below << " below the boundary, "
+            << outcome->raised.size() - static_cast<std::size_t>(below)
+            << " alliance concern(s) (SRS); the first, " << alert.suggestion_id.substr(0, 12)
+            << "…:\n      " << content->value("message_en", "") << "\n";
+  const auto decided = varsam.RecordDecision(*officer, alert.suggestion_id, "accepted",
+                                             "Samtal med klienten om hur arbetet går bokat.");
+  if (!decided.ok()) return Fail(decided.status());
+  std::cout << "ALLOW the case officer records the decision (accepted): the alert is closed by a "
+               "human, as every suggestion is\n";
+
+  const auto html = varsam.ClientChart(*officer, "ors", kept->id, outcomes::Language::kSwedish);
+  if (!html.ok()) return Fail(html.status());
+  std::ofstream out(chart_path, std::ios::binary | std::ios::trunc);
+  out << *html;
+  out.close();
+  if (!out) return Fail(absl::UnavailableError(Cat({"cannot write ", chart_path})));
+  std::cout << "ALLOW the client chart (ORS by session, the curve and its boundary, the cut-off, "
+               "SRS beside it):\n      "
+            << chart_path << " (" << html->size() << " bytes; open it in a browser)\n";
+  return kExitOk;
+}
+
 // A synthetic population of kDemoClients written into an embedded store (a temporary one,
 // removed afterwards, unless `store_dir` names where to keep it), then read back: what the
 // journal holds, one client's own measurements, a content-free audit event.
 constexpr std::size_t kDemoClients = 1000;
 
-int StoreDemo(const std::string& store_dir) {
+int StoreDemo(const std::string& store_dir, const std::string& chart_path) {
   namespace fs = std::filesystem;
   std::error_code error;
   fs::path dir = store_dir;
@@ -557,13 +667,17 @@ int StoreDemo(const std::string& store_dir) {
   Section("Models learned from the register: trained, explained, applied as a suggestion");
   const int modelled = ModelDemo(dir.string(), sink.kept());
   if (modelled != kExitOk) return modelled;
+
+  Section("Outcome monitoring: curves from the register, a client not on track, the chart");
+  const int monitored = OutcomeDemo(dir.string(), sink.kept(), chart_path);
+  if (monitored != kExitOk) return monitored;
   if (!temporary) {
     std::cout << "Kept the store: varsam store info --store " << dir.string() << "\n";
   }
   return kExitOk;
 }
 
-int RunDemo(const std::string& store_dir) {
+int RunDemo(const std::string& store_dir, const std::string& chart_path) {
   const Date today = TodayInSweden();
   std::cout << "varsam " << VersionString()
             << " — lawful AI decision support for Swedish social services\n"
@@ -615,7 +729,7 @@ int RunDemo(const std::string& store_dir) {
   if (!ScoreDemoForms()) return kExitSoftware;
 
   Section("Storage: a synthetic population in an embedded store");
-  const int stored = StoreDemo(store_dir);
+  const int stored = StoreDemo(store_dir, chart_path);
   return stored;
 }
 
@@ -628,7 +742,12 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--store", store_dir,
                   "Keep the demo's embedded store in DIR (created) for inspection; by default a "
                   "temporary store is used and removed");
-  cmd->callback([exit_code] { *exit_code = RunDemo(store_dir); });
+  static std::string chart_path =
+      (std::filesystem::temp_directory_path() / "varsam-client-chart.html").string();
+  cmd->add_option("--chart", chart_path,
+                  "Write the demo client's chart (HTML) to FILE (default: in the temporary "
+                  "directory)");
+  cmd->callback([exit_code] { *exit_code = RunDemo(store_dir, chart_path); });
 }
 
 }  // namespace varsam::cli

@@ -5,6 +5,7 @@
 #include "varsam/outcomes.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <set>
 #include <string>
@@ -39,6 +40,27 @@ std::string_view AllianceOf(std::string_view instrument) {
 }
 constexpr std::string_view kAllianceFlag = "alliance_concern";
 
+// An instrument's short name for a chart's axis and table: its id in capitals, with a hyphen
+// before the digits of a name of three letters or more ("ORS", "PHQ-9", "CORE-10", "K10").
+std::string ShortName(std::string_view id) {
+  std::string out;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    if (i >= 3 && std::isdigit(static_cast<unsigned char>(c)) &&
+        std::isalpha(static_cast<unsigned char>(id[i - 1]))) {
+      out += '-';
+    }
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// How far the chart draws the curve: a few sessions past the client's last, at least ten, at
+// most the curves' own end.
+int ChartSessions(int last_session, int max_session) {
+  return std::min(max_session, std::max(last_session + 4, 10));
+}
+
 // One decimal, as people read a total ("14.2"; "14,2" in Swedish).
 std::string OneDecimal(double x, bool swedish) {
   std::string s = absl::StrFormat("%.1f", x);
@@ -48,9 +70,7 @@ std::string OneDecimal(double x, bool swedish) {
 
 std::string AlertText(std::string_view reason, std::string_view instrument, int session,
                       double total, double boundary, bool swedish) {
-  std::string name(instrument);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  const std::string name = ShortName(instrument);
   if (reason == "alliance") {
     return swedish ? Cat({"Klientens skattning av samtalet (", name, ") vid session ",
                           std::to_string(session),
@@ -311,8 +331,7 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
   outcomes::ClientChart chart;
   chart.language = language;
   chart.client_label = client;
-  chart.instrument_name =
-      swedish ? instrument->definition().name.sv : instrument->definition().name.en;
+  chart.instrument_name = ShortName(instrument->id());
   chart.scale_min = instrument->definition().total_min;
   chart.scale_max = instrument->definition().total_max;
   VARSAM_ASSIGN_OR_RETURN(chart.trajectory,
@@ -334,6 +353,8 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
     chart.higher_is_better = model.spec.higher_is_better;
     if (outcomes::Supported(model, chart.trajectory.intake())) {
       chart.curve = outcomes::Curve(model, chart.trajectory.intake());
+      const int last = chart.trajectory.points.empty() ? 1 : chart.trajectory.points.back().session;
+      chart.curve.resize(static_cast<std::size_t>(ChartSessions(last, model.spec.max_session)));
       VARSAM_ASSIGN_OR_RETURN(chart.checks, outcomes::Monitor(model, chart.trajectory));
     }
   }
@@ -344,8 +365,7 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
         outcomes::BuildTrajectory(*alliance, journal, {}, case_ref);
     if (series.ok()) {
       chart.alliance = *std::move(series);
-      chart.alliance_name =
-          swedish ? alliance->definition().name.sv : alliance->definition().name.en;
+      chart.alliance_name = ShortName(alliance->id());
     }
   }
   store::SuggestionFilter filter;

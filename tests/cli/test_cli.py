@@ -371,6 +371,25 @@ class DemoTest(CliTestCase):
         self.assertIn("DENY  the same model in a report of concern", section)
         self.assertIn("reports-evidence-only", section)
 
+    def test_demo_fits_curves_alerts_and_writes_the_client_chart(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            chart = os.path.join(tmp, "chart.html")
+            p = run("demo", "--chart", chart)
+            self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+            section = p.stdout[p.stdout.index("== Outcome monitoring"):]
+            self.assertRegex(section, r"ALLOW an analyst fits expected-treatment-response curves"
+                                      r" .*\n +\d+ series of \d+ people")
+            self.assertRegex(section, r"curves [0-9a-f]{32}, sha256 [0-9a-f]{16}")
+            self.assertRegex(section, r"below_boundary +(no_reliable_change|reliably_"
+                                      r"deteriorated)")
+            self.assertRegex(section, r"open suggestions of kind outcome: [1-9]\d* below")
+            self.assertIn("is below the not-on-track boundary", section)
+            self.assertIn("records the decision (accepted)", section)
+            with open(chart, encoding="utf-8") as f:
+                html = f.read()
+            self.assertIn("<svg", html)
+            self.assertNotIn("<script", html)
+
     def test_demo_scores_instruments(self):
         p = run("demo")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
@@ -844,13 +863,15 @@ class StoreTest(CliTestCase):
         # score, a denied journal read, a refused and an accepted decision, the verification;
         # then seven register submissions (two refused: reports that led to no investigation)
         # and one release; then a model's training (its decision and its hash) and two
-        # applications (one refused in a report case)
-        self.assertEqual(audit["rows"]["events"], 17)
-        self.assertEqual(audit["rows"]["checkpoints"], 3)  # signed when each engine closed
+        # applications (one refused in a report case); then the curves' fit (its decision and
+        # its hash), a client's monitoring (the journal read and the curves applied), the
+        # officer's decision on its alert, and the client chart (a journal read)
+        self.assertEqual(audit["rows"]["events"], 23)
+        self.assertEqual(audit["rows"]["checkpoints"], 4)  # signed when each engine closed
         p = run("audit", "verify", "--store", self.store, "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         report = json.loads(p.stdout)
-        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 17, 3))
+        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 23, 4))
         self.assertIsNone(report["first_bad_seq"])
         self.assertIsNone(report["reason"])
         # An audit event's byte changed behind the store's back (triggers dropped) is found.
@@ -870,13 +891,13 @@ class StoreTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         proof = json.loads(p.stdout)
         self.assertEqual(list(proof), ["seq", "tree_size", "leaf_hash", "root", "path", "verified"])
-        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 17, True))
+        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 23, True))
         p = run("audit", "proof", "--store", self.store, "--old-size", "2", "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         consistency = json.loads(p.stdout)
         self.assertEqual(list(consistency),
                          ["old_size", "new_size", "old_root", "new_root", "path", "verified"])
-        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 17))
+        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 23))
         self.assertEqual(consistency["new_root"], proof["root"])
         self.assertTrue(consistency["verified"])
         self.assertTrue(consistency["path"])
@@ -887,7 +908,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(run("audit", "proof", "--store", self.store, "--seq", "1",
                              "--old-size", "1").returncode, EXIT_USAGE)
         self.assertEqual(run("audit", "proof", "--store", self.store,
-                             "--old-size", "18").returncode, EXIT_DATAERR)
+                             "--old-size", "24").returncode, EXIT_DATAERR)
 
     def test_demo_without_store_leaves_nothing_behind(self):
         before = set(os.listdir(tempfile.gettempdir()))
