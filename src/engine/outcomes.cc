@@ -71,24 +71,28 @@ std::string OneDecimal(double x, bool swedish) {
 std::string AlertText(std::string_view reason, std::string_view instrument, int session,
                       double total, double boundary, bool swedish) {
   const std::string name = ShortName(instrument);
+  const std::string at = std::to_string(session);
   if (reason == "alliance") {
-    return swedish ? Cat({"Klientens skattning av samtalet (", name, ") vid session ",
-                          std::to_string(session),
-                          " tyder på att samarbetet behöver uppmärksammas. Fråga klienten vad "
-                          "som kan göras annorlunda."})
-                   : Cat({"The client's rating of session ", std::to_string(session), " (", name,
-                          ") suggests the working relationship needs attention. Ask the "
-                          "client what could be done differently."});
+    constexpr std::string_view kSv =
+        " tyder på att samarbetet behöver uppmärksammas. Fråga klienten vad som kan göras "
+        "annorlunda.";
+    constexpr std::string_view kEn =
+        " suggests the working relationship needs attention. Ask the client what could be done "
+        "differently.";
+    return swedish ? Cat({"Klientens skattning av samtalet (", name, ") vid session ", at, kSv})
+                   : Cat({"The client's rating of session ", at, " (", name, ")", kEn});
   }
+  constexpr std::string_view kSv =
+      ") för klienter med samma utgångsvärde. Tala med klienten om hur arbetet går: det är ett "
+      "skäl till samtal, inget beslut.";
+  constexpr std::string_view kEn =
+      ") for clients with the same intake. Talk with the client about how the work is going: a "
+      "reason to talk, not a decision.";
   return swedish
-             ? Cat({name, " vid session ", std::to_string(session), " (", OneDecimal(total, true),
-                    ") ligger under gränsen för ej på väg (", OneDecimal(boundary, true),
-                    ") för klienter med samma utgångsvärde. Tala med klienten om hur arbetet "
-                    "går: det är ett skäl till samtal, inget beslut."})
-             : Cat({name, " at session ", std::to_string(session), " (", OneDecimal(total, false),
-                    ") is below the not-on-track boundary (", OneDecimal(boundary, false),
-                    ") for clients with the same intake. Talk with the client about how the "
-                    "work is going: a reason to talk, not a decision."});
+             ? Cat({name, " vid session ", at, " (", OneDecimal(total, true),
+                    ") ligger under gränsen för ej på väg (", OneDecimal(boundary, true), kSv})
+             : Cat({name, " at session ", at, " (", OneDecimal(total, false),
+                    ") is below the not-on-track boundary (", OneDecimal(boundary, false), kEn});
 }
 
 // The kept curves `model_id`, read and checked against the recorded hash.
@@ -261,7 +265,7 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
       }));
   const Date created = internal::SwedishDate(context.time);
   const auto raise = [&](std::string_view reason, std::string_view on, int session,
-                         ordered_json content) -> absl::Status {
+                         const ordered_json& content) -> absl::Status {
     if (!raised_before.emplace(std::string(reason), std::string(on), session).second) {
       return absl::OkStatus();
     }
@@ -293,8 +297,7 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
                                       check.total, check.curve.boundary, true);
     content["message_en"] = AlertText("below_boundary", model.spec.instrument, check.session,
                                       check.total, check.curve.boundary, false);
-    VARSAM_RETURN_IF_ERROR(
-        raise("below_boundary", model.spec.instrument, check.session, std::move(content)));
+    VARSAM_RETURN_IF_ERROR(raise("below_boundary", model.spec.instrument, check.session, content));
   }
   for (const int session : out.alliance_concerns) {
     ordered_json content;
@@ -305,7 +308,7 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
     content["sha256"] = stored->sha256;
     content["message_sv"] = AlertText("alliance", alliance_id, session, 0, 0, true);
     content["message_en"] = AlertText("alliance", alliance_id, session, 0, 0, false);
-    VARSAM_RETURN_IF_ERROR(raise("alliance", alliance_id, session, std::move(content)));
+    VARSAM_RETURN_IF_ERROR(raise("alliance", alliance_id, session, content));
   }
   return out;
 }
