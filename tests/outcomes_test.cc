@@ -288,6 +288,31 @@ TEST_CASE("outcomes: the curve file reads back to the same bytes and refuses a c
   CHECK(std::string(refused.status().message()).find("unknown key") != std::string::npos);
 }
 
+TEST_CASE("outcomes: the curve file refuses numbers no fit gives, before its hash", "[outcomes]") {
+  EtrModel m = SampleModel();
+  const std::string text = EtrModelJson(m);
+  const auto refused = [&](std::string_view from, std::string_view to) {
+    std::string changed = text;
+    const std::size_t at = changed.find(from);
+    REQUIRE(at != std::string::npos);
+    changed.replace(at, from.size(), to);
+    const absl::Status status = ParseEtrModel(changed).status();
+    INFO(status.message());
+    CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+    return std::string(status.message());
+  };
+  // A covariance larger than the two variances allow: |cov| > sqrt(4 * 2.25) = 3.
+  CHECK(refused("\"cov_intercept_slope\":-1.2", "\"cov_intercept_slope\":-3.5")
+            .find("covariance matrix") != std::string::npos);
+  CHECK(refused("\"sigma2\":9.0", "\"sigma2\":0.0").find("etr.fit.sigma2") != std::string::npos);
+  CHECK(refused("\"boundary_percentile\":10.0", "\"boundary_percentile\":50.0")
+            .find("spec.boundary_percentile") != std::string::npos);
+  // Bins that do not cover the scale in order.
+  CHECK(refused("{\"from\":0.0,\"to\":5.0,", "{\"from\":1.0,\"to\":5.0,").find("etr.bins[0]") !=
+        std::string::npos);
+  CHECK(refused("\"bin_width\":5.0", "\"bin_width\":4.0").find("etr.bins") != std::string::npos);
+}
+
 TEST_CASE("outcomes: an intake bin with fewer than k people shows no count", "[outcomes]") {
   SeriesSet set = Simulate(TrueModel{}, 200, 5);
   // Every series of one person, so the bins count 1 person each at most... except this one.

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "internal.h"
 #include "varsam/outcomes.h"
 
 namespace varsam::outcomes {
@@ -26,6 +27,10 @@ double NormalQuantile(double p) {
   return 0.5 * (lo + hi);
 }
 
+}  // namespace
+
+namespace internal {
+
 absl::Status CheckSpec(const EtrSpec& spec) {
   if (spec.instrument.empty()) return InvalidField("spec.instrument", "must not be empty");
   if (!(spec.boundary_percentile > 0 && spec.boundary_percentile < 50)) {
@@ -35,15 +40,23 @@ absl::Status CheckSpec(const EtrSpec& spec) {
     return InvalidField("spec.max_session", "must be a whole number from 2 to 200");
   }
   if (spec.min_support < 1) return InvalidField("spec.min_support", "must be at least 1");
-  if (!(spec.scale_max > spec.scale_min) || !std::isfinite(spec.scale_min) ||
-      !std::isfinite(spec.scale_max)) {
-    return InvalidField("spec.scale_max", "must be finite and above scale_min");
+  if (!(spec.scale_max > spec.scale_min) || !(std::abs(spec.scale_min) <= instruments::kMaxScale) ||
+      !(std::abs(spec.scale_max) <= instruments::kMaxScale)) {
+    return InvalidField("spec.scale_max", "must lie above scale_min, both within +-1e6");
   }
   if (!(spec.bin_width > 0) || (spec.scale_max - spec.scale_min) / spec.bin_width > 1000) {
     return InvalidField("spec.bin_width", "must be positive, with at most 1000 bins");
   }
   return absl::OkStatus();
 }
+
+int BinCount(const EtrSpec& spec) {
+  return static_cast<int>(std::ceil((spec.scale_max - spec.scale_min) / spec.bin_width - 1e-9));
+}
+
+}  // namespace internal
+
+namespace {
 
 int BinOf(const EtrSpec& spec, double intake, int bins) {
   const int b = static_cast<int>(std::floor((intake - spec.scale_min) / spec.bin_width));
@@ -53,15 +66,14 @@ int BinOf(const EtrSpec& spec, double intake, int bins) {
 }  // namespace
 
 absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& data) {
-  VARSAM_RETURN_IF_ERROR(CheckSpec(spec));
+  VARSAM_RETURN_IF_ERROR(internal::CheckSpec(spec));
   EtrModel model;
   model.spec = spec;
   VARSAM_ASSIGN_OR_RETURN(model.fit, FitMixed(data));
   model.pseudonyms = data.pseudonyms;
   model.period_from = data.period_from;
   model.period_to = data.period_to;
-  const int bins =
-      static_cast<int>(std::ceil((spec.scale_max - spec.scale_min) / spec.bin_width - 1e-9));
+  const int bins = internal::BinCount(spec);
   // Distinct people per bin: a person with several series in one bin counts once.
   std::vector<std::vector<std::int32_t>> people(static_cast<size_t>(bins));
   for (std::size_t i = 0; i < data.intakes.size(); ++i) {

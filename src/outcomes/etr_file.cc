@@ -3,10 +3,12 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
 
+#include "internal.h"
 #include "nlohmann/json.hpp"
 #include "varsam/outcomes.h"
 
@@ -137,6 +139,7 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
   VARSAM_ASSIGN_OR_RETURN(m.spec.bin_width, ReadNumber(spec["bin_width"], "etr.spec.bin_width"));
   VARSAM_ASSIGN_OR_RETURN(m.spec.scale_min, ReadNumber(spec["scale_min"], "etr.spec.scale_min"));
   VARSAM_ASSIGN_OR_RETURN(m.spec.scale_max, ReadNumber(spec["scale_max"], "etr.spec.scale_max"));
+  VARSAM_RETURN_IF_ERROR(internal::CheckSpec(m.spec));
   const nlohmann::json& fit = root["fit"];
   VARSAM_RETURN_IF_ERROR(
       Require(fit, "etr.fit",
@@ -161,9 +164,29 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
   VARSAM_ASSIGN_OR_RETURN(const std::int64_t groups,
                           JsonWholeNumber(fit["groups"], "etr.fit.groups", 0, 1LL << 31));
   m.fit.groups = static_cast<std::int32_t>(groups);
+  // Bounds far beyond any instrument's (scales lie within +-1e6), so that a curve is finite.
+  constexpr double kMaxCoefficient = 1e9, kMaxVariance = 1e18;
+  for (const double beta : m.fit.beta) {
+    if (!(std::abs(beta) <= kMaxCoefficient)) {
+      return InvalidField("etr.fit.beta", "must be numbers within +-1e9");
+    }
+  }
+  if (!(m.fit.sigma2 > 0 && m.fit.sigma2 <= kMaxVariance)) {
+    return InvalidField("etr.fit.sigma2", "must be a positive number up to 1e18");
+  }
+  if (!(m.fit.var_intercept <= kMaxVariance && m.fit.var_slope <= kMaxVariance)) {
+    return InvalidField("etr.fit", "variances must be at most 1e18");
+  }
+  if (!(m.fit.var_intercept >= 0) || !(m.fit.var_slope >= 0) ||
+      !std::isfinite(m.fit.var_intercept) || !std::isfinite(m.fit.var_slope) ||
+      !std::isfinite(m.fit.cov_intercept_slope) ||
+      m.fit.cov_intercept_slope * m.fit.cov_intercept_slope >
+          m.fit.var_intercept * m.fit.var_slope * (1 + 1e-9) + 1e-300) {
+    return InvalidField("etr.fit", "the variance components must form a covariance matrix");
+  }
   const nlohmann::json& bins = root["bins"];
-  if (!bins.is_array() || bins.empty() || bins.size() > 1000) {
-    return InvalidField("etr.bins", "must be an array of 1 to 1000 bins");
+  if (!bins.is_array() || bins.size() != static_cast<std::size_t>(internal::BinCount(m.spec))) {
+    return InvalidField("etr.bins", "must be the bins that cover the scale, in order");
   }
   for (std::size_t i = 0; i < bins.size(); ++i) {
     const std::string what = JsonIndexPath("etr.bins", i);
@@ -177,6 +200,10 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
       VARSAM_ASSIGN_OR_RETURN(
           bin.pseudonyms, JsonWholeNumber(bins[i]["pseudonyms"], JsonKeyPath(what, "pseudonyms"),
                                           m.spec.min_support, 1LL << 50));
+    }
+    const double from = m.spec.scale_min + static_cast<double>(i) * m.spec.bin_width;
+    if (bin.from != from || bin.to != std::min(m.spec.scale_max, from + m.spec.bin_width)) {
+      return InvalidField(what, "is not the bin of its place on the scale");
     }
     m.bins.push_back(bin);
   }
@@ -198,9 +225,17 @@ std::string EtrModelJson(EtrModel& model) {
   return text;
 }
 
-absl::StatusOr<EtrModel> ParseEtrModel(std::string_view json) {
+namespace internal {
+
+absl::StatusOr<EtrModel> ParseEtrModelUnverified(std::string_view json) {
   VARSAM_ASSIGN_OR_RETURN(const nlohmann::json root, ParseJson(json, "etr"));
-  VARSAM_ASSIGN_OR_RETURN(EtrModel model, Read(root));
+  return Read(root);
+}
+
+}  // namespace internal
+
+absl::StatusOr<EtrModel> ParseEtrModel(std::string_view json) {
+  VARSAM_ASSIGN_OR_RETURN(EtrModel model, internal::ParseEtrModelUnverified(json));
   const std::string given = model.sha256;
   EtrModel copy = model;
   EtrModelJson(copy);
