@@ -83,6 +83,10 @@ bool IsValidUtf8(std::string_view bytes);
 // OK, or InvalidArgument naming `what` (e.g. "record.note") when `bytes` is not UTF-8.
 absl::Status CheckUtf8(std::string_view bytes, std::string_view what);
 
+// `text` as HTML text or an attribute value: & < > " ' as character references, every other
+// byte as it is (the model card and the client chart write every text through it).
+std::string EscapeHtml(std::string_view text);
+
 // Decodes the code point that starts at text[i] (i < text.size()) into *cp and returns its
 // length in bytes, or 0 when the bytes there are not well-formed UTF-8 (RFC 3629 §4; *cp is
 // then unspecified). Never reads past the text. Inline: tokenisers call it per character.

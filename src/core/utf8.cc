@@ -51,4 +51,20 @@ absl::Status CheckUtf8(std::string_view bytes, std::string_view what) {
   return absl::InvalidArgumentError(Cat({what, ": not valid UTF-8"}));
 }
 
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace varsam

@@ -61,22 +61,6 @@ class Doc {
   std::vector<Block> blocks_;
 };
 
-std::string EscapeHtml(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // Markdown: text is written as text, so the characters Markdown would read as markup are
 // escaped; in a table a pipe and a line break would end the cell.
 std::string EscapeMarkdown(std::string_view s) {

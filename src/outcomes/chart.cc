@@ -132,22 +132,6 @@ std::string_view TrackWords(const Words& w, Track track) {
 
 // ---- Text and numbers -------------------------------------------------------------------------
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // The shortest form that reads back as the same double: what data-* attributes carry.
 std::string Exact(double v) {
   if (!std::isfinite(v)) return "NaN";
@@ -259,10 +243,10 @@ void Axes(std::string& svg, const Frame& f, std::string_view axis_title, std::st
   svg += Cat({"<rect x=\"", Px(kLeft), "\" y=\"", Px(f.top), "\" width=\"", Px(kPlotRight - kLeft),
               "\" height=\"", Px(f.bottom - f.top), "\" fill=\"none\" stroke=\"#767676\"/>\n"});
   svg += Cat({"<text x=\"", Px(kLeft + (kPlotRight - kLeft) / 2), "\" y=\"", Px(f.bottom + 38),
-              "\" text-anchor=\"middle\" class=\"axis-title\">", Escape(x_title), "</text>\n"});
+              "\" text-anchor=\"middle\" class=\"axis-title\">", EscapeHtml(x_title), "</text>\n"});
   const std::string mid = Px((f.top + f.bottom) / 2);
   svg += Cat({"<text x=\"16\" y=\"", mid, "\" text-anchor=\"middle\" transform=\"rotate(-90 16 ",
-              mid, ")\" class=\"axis-title\">", Escape(axis_title), "</text>\n"});
+              mid, ")\" class=\"axis-title\">", EscapeHtml(axis_title), "</text>\n"});
 }
 
 // ---- Markers ----------------------------------------------------------------------------------
@@ -404,9 +388,9 @@ std::string Description(const ClientChart& chart, const std::map<int, Row>& rows
   const Language lang = chart.language;
   std::string name =
       chart.instrument_name.empty() ? chart.trajectory.instrument : chart.instrument_name;
-  std::string out = Escape(name);
+  std::string out = EscapeHtml(name);
   if (!chart.client_label.empty()) {
-    out += Cat({", ", w.client_lower, " ", Escape(chart.client_label)});
+    out += Cat({", ", w.client_lower, " ", EscapeHtml(chart.client_label)});
   }
   out += Cat({" (", chart.higher_is_better ? w.higher_better : w.lower_better, "). "});
   const Row* first = nullptr;
@@ -416,7 +400,7 @@ std::string Description(const ClientChart& chart, const std::map<int, Row>& rows
     if (!first) first = &row;
     last = &row;
   }
-  if (!first) return out + Escape(w.no_points);
+  if (!first) return out + EscapeHtml(w.no_points);
   out += Cat({w.intake, " ", Shown(*first->score, lang, 2), " ", w.points_word, " ", w.at_session,
               " ", std::to_string(first->session)});
   if (last != first) {
@@ -521,7 +505,7 @@ std::string ScoresSvg(const ClientChart& chart, const std::map<int, Row>& rows, 
   std::string svg = Cat({"<svg id=\"scores\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ",
                          Px(kWidth), " ", Px(kScoresHeight),
                          "\" role=\"img\" aria-labelledby=\"scores-title scores-desc\">\n"});
-  svg += Cat({"<title id=\"scores-title\">", w.page_title, ": ", Escape(name), "</title>\n"});
+  svg += Cat({"<title id=\"scores-title\">", w.page_title, ": ", EscapeHtml(name), "</title>\n"});
   svg += Cat({"<desc id=\"scores-desc\">", Description(chart, rows, w), "</desc>\n"});
   svg += Cat({"<defs><clipPath id=\"scores-plot\"><rect x=\"", Px(kLeft), "\" y=\"", Px(f.top),
               "\" width=\"", Px(kPlotRight - kLeft), "\" height=\"", Px(f.bottom - f.top),
@@ -604,7 +588,7 @@ std::string AllianceSvg(const ClientChart& chart, const std::map<int, Row>& rows
   const Language lang = chart.language;
   const std::string name = chart.alliance_name.empty() ? "SRS" : chart.alliance_name;
   const bool has_cutoff = Finite(chart.alliance_cutoff);
-  std::string desc = Cat({w.alliance, " (", Escape(name), ")"});
+  std::string desc = Cat({w.alliance, " (", EscapeHtml(name), ")"});
   int below = 0, count = 0;
   const Row* last = nullptr;
   for (const auto& [session, row] : rows) {
@@ -626,7 +610,7 @@ std::string AllianceSvg(const ClientChart& chart, const std::map<int, Row>& rows
   std::string svg = Cat({"<svg id=\"alliance\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ",
                          Px(kWidth), " ", Px(kAllianceHeight),
                          "\" role=\"img\" aria-labelledby=\"alliance-title alliance-desc\">\n"});
-  svg += Cat({"<title id=\"alliance-title\">", w.alliance, ": ", Escape(name), "</title>\n"});
+  svg += Cat({"<title id=\"alliance-title\">", w.alliance, ": ", EscapeHtml(name), "</title>\n"});
   svg += Cat({"<desc id=\"alliance-desc\">", desc, "</desc>\n"});
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   Axes(svg, f, name, w.session, lang);
@@ -754,14 +738,15 @@ std::string DataTable(const ClientChart& chart, const std::map<int, Row>& rows, 
   std::string out = Cat({"<table class=\"data\">\n<caption>", w.data_caption,
                          "</caption>\n<thead><tr><th scope=\"col\">", w.session, "</th>"});
   if (dates) out += Cat({"<th scope=\"col\">", w.date, "</th>"});
-  out += Cat({"<th scope=\"col\">", Escape(name.empty() ? std::string(w.score) : name), "</th>"});
+  out +=
+      Cat({"<th scope=\"col\">", EscapeHtml(name.empty() ? std::string(w.score) : name), "</th>"});
   if (curve) {
     out += Cat({"<th scope=\"col\">", w.expected, "</th><th scope=\"col\">", w.boundary, "</th>"});
   }
   if (checks) out += Cat({"<th scope=\"col\" class=\"track\">", w.track, "</th>"});
   if (alliance) {
     out += Cat({"<th scope=\"col\">",
-                Escape(chart.alliance_name.empty() ? "SRS" : chart.alliance_name), "</th>"});
+                EscapeHtml(chart.alliance_name.empty() ? "SRS" : chart.alliance_name), "</th>"});
   }
   out += "</tr></thead>\n<tbody>\n";
   for (const auto& [session, row] : rows) {
@@ -800,7 +785,7 @@ std::string Suggestions(const ClientChart& chart, const Words& w) {
   if (chart.suggestions.empty()) return Cat({out, "<p>", w.no_suggestions, "</p>\n</section>\n"});
   out += "<ul class=\"suggestions\">\n";
   for (const ChartSuggestion& s : chart.suggestions) {
-    out += Cat({"<li data-id=\"", Escape(s.id), "\">", Escape(s.text)});
+    out += Cat({"<li data-id=\"", EscapeHtml(s.id), "\">", EscapeHtml(s.text)});
     if (s.created != Date{}) {
       const std::string date = FormatIsoDate(s.created);
       out += Cat({" <time datetime=\"", date, "\">(", w.suggestion_created, " ", date, ")</time>"});
@@ -833,19 +818,19 @@ std::string ClientChartHtml(const ClientChart& chart) {
   std::string title = Cat({w.page_title, " – ", name});
   if (!chart.client_label.empty()) title += Cat({" – ", chart.client_label});
 
-  std::string out =
-      Cat({"<!DOCTYPE html>\n<html lang=\"", chart.language == Language::kEnglish ? "en" : "sv",
-           "\">\n<head>\n<meta charset=\"utf-8\">\n",
-           // Nothing may load or run: the page is the chart and nothing else.
-           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ",
-           "style-src 'unsafe-inline'\">\n",
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-           Escape(title), "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n<main>\n<h1>",
-           w.page_title, ": ", Escape(name), "</h1>\n<p class=\"meta\">"});
+  std::string out = Cat(
+      {"<!DOCTYPE html>\n<html lang=\"", chart.language == Language::kEnglish ? "en" : "sv",
+       "\">\n<head>\n<meta charset=\"utf-8\">\n",
+       // Nothing may load or run: the page is the chart and nothing else.
+       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ",
+       "style-src 'unsafe-inline'\">\n",
+       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+       EscapeHtml(title), "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n<main>\n<h1>",
+       w.page_title, ": ", EscapeHtml(name), "</h1>\n<p class=\"meta\">"});
   if (!chart.client_label.empty()) {
-    out += Cat({w.client, ": <strong>", Escape(chart.client_label), "</strong> · "});
+    out += Cat({w.client, ": <strong>", EscapeHtml(chart.client_label), "</strong> · "});
   }
-  out += Cat({Escape(name), ", ", Shown(scale.min, chart.language, 2), "–",
+  out += Cat({EscapeHtml(name), ", ", Shown(scale.min, chart.language, 2), "–",
               Shown(scale.max, chart.language, 2), ", ",
               chart.higher_is_better ? w.higher_better : w.lower_better, "</p>\n"});
 
@@ -859,7 +844,7 @@ std::string ClientChartHtml(const ClientChart& chart) {
     alliance.y_min = a.min;
     alliance.y_max = a.max;
     out += Cat({"<h2>", w.alliance, " (",
-                Escape(chart.alliance_name.empty() ? "SRS" : chart.alliance_name),
+                EscapeHtml(chart.alliance_name.empty() ? "SRS" : chart.alliance_name),
                 ")</h2>\n<figure class=\"alliance\">\n", AllianceSvg(chart, rows, alliance, w),
                 "</figure>\n"});
   }
