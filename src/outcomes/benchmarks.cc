@@ -42,6 +42,7 @@ BenchmarkFigures Figures(const std::vector<SeriesFacts>& facts,
                          const std::vector<double>& residuals) {
   BenchmarkFigures f;
   std::vector<std::int32_t> people;
+  people.reserve(members.size());
   double intake = 0, change = 0, residual = 0;
   std::int64_t reached = 0, improved = 0, deteriorated = 0, recovered = 0, dropped = 0;
   for (const std::size_t i : members) {
@@ -94,6 +95,7 @@ BenchmarkFigures Figures(const std::vector<SeriesFacts>& facts,
 std::int64_t PeopleOf(const std::vector<SeriesFacts>& facts,
                       const std::vector<std::size_t>& members) {
   std::vector<std::int32_t> people;
+  people.reserve(members.size());
   for (const std::size_t i : members) people.push_back(facts[i].person);
   std::sort(people.begin(), people.end());
   return std::unique(people.begin(), people.end()) - people.begin();
