@@ -693,3 +693,113 @@ TEST_CASE("engine: the client chart shows the client's series with its curves", 
 }
 
 }  // namespace
+
+// ---- Agency benchmarks ------------------------------------------------------------------------
+
+// An insats episode, begun in 2025-Q2 like the series of FillOrsSeries, for each of its 400
+// people: persons 0..2 in kontaktperson (fewer than k = 5), the rest alternately in stodsamtal
+// and familjebehandling; every tenth ended in dropout. Person 3's episode begins in 2025-Q1:
+// its series is not linked.
+void FillOrsEpisodes(engine::Engine& engine) {
+  std::vector<store::EpisodeRow> episodes;
+  for (int person = 0; person < 400; ++person) {
+    const std::string digits = std::to_string(person);
+    store::EpisodeRow e;
+    e.pseudonym = std::string("p1_").append(43 - digits.size(), 'D').append(digits);
+    e.key_epoch = 1;
+    e.age_band = "25-29";
+    e.region = "01";
+    e.case_kind = "insats";
+    e.intervention = person < 3        ? "kontaktperson"
+                     : person % 2 == 0 ? "stodsamtal"
+                                       : "familjebehandling";
+    e.start_period = person == 3 ? "2025-Q1" : "2025-Q2";
+    e.end_period = "2025-Q4";
+    e.outcome = person % 10 == 0 ? "dropout" : "completed";
+    e.record_key = static_cast<std::uint64_t>(person) * 2 + 1;
+    episodes.push_back(e);
+  }
+  REQUIRE(engine.store_for_testing().AppendEpisodes(episodes).ok());
+}
+
+TEST_CASE("engine: outcome benchmarks come from the register under insight.query, audited",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillOrsSeries(*engine);
+    FillOrsEpisodes(*engine);
+    store::Store& db = engine->store_for_testing();
+    outcomes::BenchmarkSpec spec;
+    spec.instrument = "ors";
+    spec.by = outcomes::BenchmarkBy::kIntervention;
+    const auto benchmarks = engine->OutcomeBenchmarks(Analyst(), spec);
+    INFO(benchmarks.status().message());
+    REQUIRE(benchmarks.ok());
+    CHECK(Events(db).back().action == "insight.query");
+    CHECK(Events(db).back().decision == audit::Decision::kAllow);
+    CHECK(Events(db).back().result == "outcome benchmarks ors by intervention");
+    REQUIRE(benchmarks->service.figures.has_value());
+    CHECK(benchmarks->service.figures->people == 400);
+    CHECK(*benchmarks->unlinked_series == 1);
+    CHECK(benchmarks->target == "recovered");
+    REQUIRE(benchmarks->groups.size() == 3);
+    CHECK(benchmarks->groups[0].name == "familjebehandling");
+    CHECK(benchmarks->groups[1].name == "kontaktperson");
+    CHECK(benchmarks->groups[2].name == "stodsamtal");
+    // kontaktperson has 3 people; of the other two, 198 people each (the odd persons 5..399, 3
+    // unlinked; the even 4..398), the first by name is protected with it.
+    CHECK(benchmarks->groups[1].is_protected);
+    CHECK(benchmarks->groups[0].is_protected);
+    REQUIRE(benchmarks->groups[2].figures.has_value());
+    CHECK(benchmarks->groups[2].figures->people == 198);
+    // Every even person from 4 to 398 ended in stodsamtal; 39 of them (10, 20, ..., 390)
+    // dropped out.
+    CHECK(benchmarks->groups[2].figures->ended_series == 198);
+    CHECK(*benchmarks->groups[2].figures->dropout == Approx(39.0 / 198));
+    CHECK(outcomes::BenchmarksJson(*benchmarks).find("p1_") == std::string::npos);
+
+    // With kept curves, reaching target is against the expected curve.
+    const engine::KeptCurves kept = FitOrsCurves(*engine);
+    spec.by = outcomes::BenchmarkBy::kRegion;
+    const auto with_curves = engine->OutcomeBenchmarks(Analyst(), spec, kept.id);
+    INFO(with_curves.status().message());
+    REQUIRE(with_curves.ok());
+    CHECK(Events(db).back().result == Cat({"outcome benchmarks ors by region curves ", kept.id}));
+    CHECK(with_curves->target == "etr");
+    CHECK(with_curves->curves_sha256 == kept.model.sha256);
+    REQUIRE(with_curves->service.figures.has_value());
+    CHECK(with_curves->service.figures->target_series > 0);
+    CHECK(with_curves->service.figures->reaching_target.has_value());
+
+    // Unknown curves and instruments are refused after the audited decision.
+    CHECK(engine->OutcomeBenchmarks(Analyst(), spec, std::string(32, '0')).status().code() ==
+          absl::StatusCode::kNotFound);
+    outcomes::BenchmarkSpec unknown = spec;
+    unknown.instrument = "okand";
+    CHECK(engine->OutcomeBenchmarks(Analyst(), unknown).status().code() ==
+          absl::StatusCode::kNotFound);
+    CHECK(Events(db).back().result == "outcome benchmarks of an unknown instrument");
+  });
+}
+
+TEST_CASE("engine: outcome benchmarks are refused to a private provider (private-provider)",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillOrsSeries(*engine);
+    FillOrsEpisodes(*engine);
+    access::Context provider = Analyst();
+    provider.organisation.kind = access::OrgKind::kPrivatUtforare;
+    outcomes::BenchmarkSpec spec;
+    const auto refused = engine->OutcomeBenchmarks(provider, spec);
+    CHECK(refused.status().code() == absl::StatusCode::kPermissionDenied);
+    CHECK_THAT(std::string(refused.status().message()), Catch::Contains("private-provider"));
+    const audit::AuditRecord event = Events(engine->store_for_testing()).back();
+    CHECK(event.action == "insight.query");
+    CHECK(event.decision == audit::Decision::kDeny);
+    CHECK(event.result == "permission_denied");
+    // An officer handling a case has no lawful basis for it either.
+    CHECK(engine->OutcomeBenchmarks(Officer(), spec).status().code() ==
+          absl::StatusCode::kPermissionDenied);
+  });
+}

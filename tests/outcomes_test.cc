@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "Eigen/Dense"
+#include "nlohmann/json.hpp"
 
 namespace varsam::outcomes {
 namespace {
@@ -199,6 +200,9 @@ TEST_CASE("outcomes: register rows become series per person, restarting at a low
   CHECK(set.person == std::vector<std::int32_t>{0, 0, 3});  // a, (b, 1), (b, 2), c
   CHECK(set.period_from == "2024-Q4");
   CHECK(set.period_to == "2025-Q3");
+  CHECK(set.intake_periods == std::vector<std::string>{"2025-Q1", "2025-Q3", "2024-Q4"});
+  REQUIRE(set.people.size() == 4);
+  CHECK(set.people[3] == std::make_pair(std::string("c"), std::int32_t{1}));
   REQUIRE(set.rows.size() == 4);
   CHECK((set.rows[0].series == 0 && set.rows[0].session == 2 && set.rows[0].total == 21));
   CHECK((set.rows[1].series == 0 && set.rows[1].session == 3 && set.rows[1].total == 24));
@@ -369,6 +373,296 @@ TEST_CASE("outcomes: a trajectory is the latest case's series, a later form repl
   CHECK(BuildTrajectory(*ors, journal, {}, "c-9").status().code() == absl::StatusCode::kNotFound);
   journal[0].client_ref = "K0000002";
   CHECK(BuildTrajectory(*ors, journal).status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+// ---- Agency benchmarks ------------------------------------------------------------------------
+
+namespace {
+
+const instruments::Instrument& Ors() {
+  const auto ors = instruments::Registry::Global().Get("ors");
+  REQUIRE(ors.ok());
+  return **ors;
+}
+
+// A hand-made register: one person's ORS series (sessions 1..n, `totals` in order, every form
+// in `period`) and, unless `case_kind` is empty, their episode starting in `start`.
+struct Register {
+  std::vector<store::EpisodeRow> episodes;
+  std::vector<store::RegisterMeasurementRow> rows;
+
+  void Series(const std::string& pseudonym, std::string_view period, std::vector<double> totals) {
+    for (std::size_t i = 0; i < totals.size(); ++i) {
+      store::RegisterMeasurementRow r;
+      r.pseudonym = pseudonym;
+      r.key_epoch = 1;
+      r.instrument = "ors";
+      r.session = static_cast<int>(i) + 1;
+      r.period = std::string(period);
+      r.total = totals[i];
+      rows.push_back(r);
+    }
+  }
+  void Episode(const std::string& pseudonym, std::string_view start, std::string_view intervention,
+               std::string_view outcome = "completed", std::string_view case_kind = "insats",
+               std::string_view region = "01") {
+    store::EpisodeRow e;
+    e.pseudonym = pseudonym;
+    e.key_epoch = 1;
+    e.case_kind = std::string(case_kind);
+    e.intervention = std::string(intervention);
+    e.region = std::string(region);
+    e.start_period = std::string(start);
+    e.outcome = std::string(outcome);
+    episodes.push_back(e);
+  }
+  // A person with one series and its episode, both in 2025-Q2.
+  void Person(const std::string& pseudonym, std::string_view intervention, double intake,
+              double last, std::string_view outcome = "completed") {
+    Series(pseudonym, "2025-Q2", {intake, last});
+    Episode(pseudonym, "2025-Q2", intervention, outcome);
+  }
+};
+
+Benchmarks Compute(const Register& reg, BenchmarkBy by, int k, const EtrModel* curves = nullptr) {
+  BenchmarkSpec spec;
+  spec.by = by;
+  spec.min_people = k;
+  auto out = ComputeBenchmarks(spec, Ors(), reg.episodes, reg.rows, curves);
+  INFO(out.status().message());
+  REQUIRE(out.ok());
+  return *std::move(out);
+}
+
+const BenchmarkGroup& Group(const Benchmarks& b, std::string_view name) {
+  for (const BenchmarkGroup& g : b.groups) {
+    if (g.name == name) return g;
+  }
+  FAIL("no group " << name);
+  return b.service;
+}
+
+}  // namespace
+
+TEST_CASE("outcomes: the severity-adjusted effect size is the ACORN residualised change",
+          "[outcomes]") {
+  // Six series, two groups; group A's intakes are the more severe (ORS: lower is worse).
+  //   A (familjebehandling): intake 10 -> 22, 10 -> 20, 20 -> 27: change 12, 10, 7
+  //   B (stodsamtal):        intake 20 -> 25, 30 -> 32, 30 -> 30: change  5,  2, 0
+  // Over all six: mean intake 20, mean change 36 / 6 = 6;
+  //   Sxx = 4 * 10^2 = 400, Sxy = -10*6 - 10*4 + 10*(-4) + 10*(-6) = -200,
+  //   b = -200 / 400 = -0.5, a = 6 + 0.5 * 20 = 16: predicted 11 (intake 10), 6 (20), 1 (30),
+  //   mean predicted 6; sd(intake) = sqrt(400 / 5) = sqrt(80).
+  //   Residuals A: 1, -1, 1 (mean 1/3); B: -1, 1, -1 (mean -1/3).
+  //   SAES_A = (6 + 1/3) / sqrt(80) = 0.708093..., SAES_B = (6 - 1/3) / sqrt(80) = 0.633548...
+  //   ES_A = (29/3) / sqrt(80) = 1.080766..., ES_B = (7/3) / sqrt(80) = 0.260875...
+  //   The service: ES = SAES = 6 / sqrt(80) = 0.670820...
+  // The raw effect sizes differ fourfold; adjusted for intake, the groups are close.
+  Register reg;
+  reg.Person("a1", "familjebehandling", 10, 22);
+  reg.Person("a2", "familjebehandling", 10, 20);
+  reg.Person("a3", "familjebehandling", 20, 27);
+  reg.Person("b1", "stodsamtal", 20, 25);
+  reg.Person("b2", "stodsamtal", 30, 32);
+  reg.Person("b3", "stodsamtal", 30, 30);
+  const Benchmarks b = Compute(reg, BenchmarkBy::kIntervention, 3);
+  REQUIRE(b.adjustment.has_value());
+  CHECK(b.adjustment->slope == Approx(-0.5));
+  CHECK(b.adjustment->intercept == Approx(16));
+  CHECK(b.adjustment->sd_intake == Approx(std::sqrt(80.0)));
+  CHECK(b.adjustment->mean_predicted_change == Approx(6));
+  REQUIRE(b.service.figures.has_value());
+  CHECK(b.service.figures->people == 6);
+  CHECK(b.service.figures->mean_intake == Approx(20));
+  CHECK(*b.service.figures->effect_size == Approx(0.670820).epsilon(1e-5));
+  CHECK(*b.service.figures->severity_adjusted_effect_size == Approx(0.670820).epsilon(1e-5));
+  REQUIRE(b.groups.size() == 2);
+  const BenchmarkGroup& a = b.groups[0];
+  const BenchmarkGroup& bb = b.groups[1];
+  CHECK(a.name == "familjebehandling");
+  CHECK(bb.name == "stodsamtal");
+  REQUIRE((a.figures && bb.figures));
+  CHECK(a.figures->mean_intake == Approx(40.0 / 3));
+  CHECK(*a.figures->effect_size == Approx(1.080766).epsilon(1e-5));
+  CHECK(*bb.figures->effect_size == Approx(0.260875).epsilon(1e-5));
+  CHECK(*a.figures->severity_adjusted_effect_size == Approx(0.708093).epsilon(1e-5));
+  CHECK(*bb.figures->severity_adjusted_effect_size == Approx(0.633548).epsilon(1e-5));
+  // Jacobson-Truax with ORS reliable change 5 and adult cut-off 25 (below it is clinical):
+  // A: +12 to 22 and +10 to 20 reliably improved, still clinical; +7 to 27 recovered.
+  // B: +5 to 25 recovered (exactly the reliable change; 25 is not clinical); +2 and 0 not.
+  CHECK(a.figures->reliable_improvement == Approx(1.0));
+  CHECK(a.figures->recovered == Approx(1.0 / 3));
+  CHECK(bb.figures->reliable_improvement == Approx(1.0 / 3));
+  CHECK(bb.figures->recovered == Approx(1.0 / 3));
+  CHECK(b.target == "recovered");
+  CHECK(*a.figures->reaching_target == Approx(1.0 / 3));
+}
+
+TEST_CASE("outcomes: benchmark rates are the AssessChange categories of intake against last",
+          "[outcomes]") {
+  // ORS, reliable change 5, adult cut-off 25 (the respondent's age unknown).
+  Register reg;
+  reg.Series("r1", "2025-Q2", {18, 10, 23});  // +5 from intake at the last session: improved
+  reg.Series("r2", "2025-Q2", {20, 24});      // +4: no reliable change
+  reg.Series("r3", "2025-Q2", {24, 29});      // +5, clinical to not: recovered
+  reg.Series("r4", "2025-Q2", {30, 25});      // -5: reliably deteriorated
+  reg.Series("r5", "2025-Q2", {30, 26});      // -4: no reliable change
+  reg.Series("r6", "2025-Q2", {26, 31});      // +5 from a non-clinical intake: improved only
+  reg.Series("r7", "2025-Q2", {12, 16.9});    // +4.9: no reliable change
+  const Benchmarks b = Compute(reg, BenchmarkBy::kService, 2);
+  CHECK(b.groups.empty());
+  REQUIRE(b.service.figures.has_value());
+  const BenchmarkFigures& f = *b.service.figures;
+  CHECK(f.series == 7);
+  CHECK(f.reliable_improvement == Approx(3.0 / 7));
+  CHECK(f.recovered == Approx(1.0 / 7));
+  CHECK(f.reliable_deterioration == Approx(1.0 / 7));
+  CHECK(f.target_series == 7);
+  CHECK(*f.reaching_target == Approx(1.0 / 7));
+  // No episode: nothing is linked, no dropout is known.
+  CHECK(*b.unlinked_series == 7);
+  CHECK(f.ended_series == 0);
+  CHECK_FALSE(f.dropout.has_value());
+
+  // An instrument without a change rule has no direction of improvement.
+  const auto soc13 = instruments::Registry::Global().Get("soc13");
+  REQUIRE(soc13.ok());
+  BenchmarkSpec spec;
+  spec.instrument = "soc13";
+  CHECK(ComputeBenchmarks(spec, **soc13, reg.episodes, reg.rows).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+  spec.instrument = "ors";
+  spec.min_people = 1;
+  CHECK(ComputeBenchmarks(spec, Ors(), reg.episodes, reg.rows).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("outcomes: a series is linked to the insats episode starting in its intake period",
+          "[outcomes]") {
+  Register reg;
+  // x: an episode from 2025-Q1; the series begun then is linked, the one begun in 2025-Q2 not.
+  reg.Episode("x", "2025-Q1", "stodsamtal");
+  reg.Series("x", "2025-Q1", {15, 25});
+  reg.Series("x", "2025-Q2", {15, 20});
+  // y: the episode in the intake's period is an utredning, not an insats.
+  reg.Episode("y", "2025-Q2", "stodsamtal", "dropout", "utredning");
+  reg.Series("y", "2025-Q2", {15, 25});
+  // z: two insats episodes from the intake's period: which one is unknown.
+  reg.Episode("z", "2025-Q2", "stodsamtal");
+  reg.Episode("z", "2025-Q2", "kontaktperson");
+  reg.Series("z", "2025-Q2", {15, 25});
+  // w1..w3 linked: a dropout, a completion and an episode still open.
+  reg.Person("w1", "stodsamtal", 15, 14, "dropout");
+  reg.Person("w2", "stodsamtal", 15, 25, "completed");
+  reg.Person("w3", "stodsamtal", 15, 20, "");
+  const Benchmarks b = Compute(reg, BenchmarkBy::kIntervention, 2);
+  CHECK(*b.unlinked_series == 3);
+  REQUIRE(b.service.figures.has_value());
+  CHECK(b.service.figures->series == 7);
+  CHECK(b.service.figures->people == 6);
+  REQUIRE(b.groups.size() == 1);
+  const BenchmarkGroup& g = Group(b, "stodsamtal");
+  REQUIRE(g.figures.has_value());
+  CHECK(g.figures->series == 4);  // x's first series and w1..w3
+  CHECK(g.figures->people == 4);
+  // Dropout among the linked series whose episode ended: x's first, w1 and w2 (w3 is open;
+  // y's dropout is an utredning's).
+  CHECK(g.figures->ended_series == 3);
+  CHECK(*g.figures->dropout == Approx(1.0 / 3));
+  CHECK(*b.service.figures->dropout == Approx(1.0 / 3));
+}
+
+TEST_CASE("outcomes: a benchmark group below k is protected, and one more when it is alone",
+          "[outcomes]") {
+  Register reg;
+  for (int i = 0; i < 6; ++i)
+    reg.Person(Cat({"f", std::to_string(i)}), "familjebehandling", 15, 22);
+  for (int i = 0; i < 5; ++i) reg.Person(Cat({"s", std::to_string(i)}), "stodsamtal", 18, 20);
+  for (int i = 0; i < 2; ++i) reg.Person(Cat({"k", std::to_string(i)}), "kontaktperson", 12, 30);
+
+  SECTION("one group below k: the next smallest is protected too") {
+    const Benchmarks b = Compute(reg, BenchmarkBy::kIntervention, 5);
+    REQUIRE(b.service.figures.has_value());
+    CHECK(b.service.figures->people == 13);
+    CHECK(Group(b, "kontaktperson").is_protected);
+    CHECK_FALSE(Group(b, "kontaktperson").figures.has_value());
+    CHECK(Group(b, "stodsamtal").is_protected);  // 5 >= k, but 13 - 6 would give 2
+    CHECK_FALSE(Group(b, "stodsamtal").figures.has_value());
+    CHECK_FALSE(Group(b, "familjebehandling").is_protected);
+    CHECK(Group(b, "familjebehandling").figures->people == 6);
+    // The JSON keeps a protected row's name and nulls every figure.
+    const auto json = ParseJson(BenchmarksJson(b), "benchmarks");
+    REQUIRE(json.ok());
+    CHECK((*json)["format"] == "varsam-outcome-benchmarks/1");
+    CHECK((*json)["groups"][0]["group"] == "service");
+    CHECK((*json)["groups"][1]["group"] == "familjebehandling");
+    const nlohmann::json& protected_row = (*json)["groups"][2];
+    CHECK(protected_row["group"] == "kontaktperson");
+    CHECK(protected_row["protected"] == true);
+    for (const auto& [key, value] : protected_row.items()) {
+      if (key != "group" && key != "service" && key != "protected") {
+        INFO(key);
+        CHECK(value.is_null());
+      }
+    }
+    CHECK(BenchmarksJson(b).find("\"f0\"") == std::string::npos);  // no pseudonym
+  }
+  SECTION("two groups below k: nothing more is protected") {
+    for (int i = 0; i < 3; ++i) reg.Person(Cat({"b", std::to_string(i)}), "boendestod", 12, 30);
+    const Benchmarks b = Compute(reg, BenchmarkBy::kIntervention, 5);
+    CHECK(Group(b, "kontaktperson").is_protected);
+    CHECK(Group(b, "boendestod").is_protected);
+    CHECK_FALSE(Group(b, "stodsamtal").is_protected);
+    CHECK(Group(b, "stodsamtal").figures->people == 5);
+  }
+  SECTION("people, not series, count: two series of one person are one person") {
+    reg.Episode("s0", "2025-Q4", "stodsamtal");
+    reg.Series("s0", "2025-Q4", {18, 24});
+    reg.episodes.erase(reg.episodes.begin() + 7);  // s1's episode: s1 is unlinked
+    const Benchmarks b = Compute(reg, BenchmarkBy::kIntervention, 5);
+    CHECK(Group(b, "stodsamtal").is_protected);  // 5 series of 4 people
+    CHECK(Group(b, "stodsamtal").figures == std::nullopt);
+    CHECK(Group(b, "kontaktperson").is_protected);
+    CHECK_FALSE(Group(b, "familjebehandling").is_protected);  // two protected already
+    CHECK(b.service.figures->people == 13);
+    CHECK(*b.unlinked_series == 1);
+  }
+  SECTION("a service below k protects every group") {
+    const Benchmarks b = Compute(reg, BenchmarkBy::kRegion, 20);
+    CHECK(b.service.is_protected);
+    CHECK_FALSE(b.service.figures.has_value());
+    CHECK_FALSE(b.adjustment.has_value());
+    CHECK_FALSE(b.unlinked_series.has_value());
+    REQUIRE(b.groups.size() == 1);
+    CHECK(b.groups[0].name == "01");
+    CHECK(b.groups[0].is_protected);
+  }
+}
+
+TEST_CASE("outcomes: with curves, reaching target is the last session on the expected curve",
+          "[outcomes]") {
+  // SampleModel: expected at session 3 for intake 20 is
+  // 4 + 6 l + 0.9 * 20 - 0.2 * 20 l with l = log 3: 22 + 2 log 3 = 24.197...
+  // Intakes below 5 lie in a suppressed bin: no target.
+  EtrModel curves = SampleModel();
+  curves.spec.max_session = 3;
+  curves.sha256 = std::string(64, 'a');
+  Register reg;
+  reg.Series("t1", "2025-Q2", {20, 21, 24.3});    // on target at session 3
+  reg.Series("t2", "2025-Q2", {20, 30, 24.1});    // below: the last session counts
+  reg.Series("t3", "2025-Q2", {20, 21, 23, 40});  // session 4 is beyond the curves: 3 counts
+  reg.Series("t4", "2025-Q2", {3, 30});           // unsupported intake: no target
+  const Benchmarks b = Compute(reg, BenchmarkBy::kService, 2, &curves);
+  CHECK(b.target == "etr");
+  CHECK(b.curves_sha256 == curves.sha256);
+  REQUIRE(b.service.figures.has_value());
+  CHECK(b.service.figures->target_series == 3);
+  CHECK(*b.service.figures->reaching_target == Approx(1.0 / 3));
+  EtrModel other = curves;
+  other.spec.instrument = "phq9";
+  BenchmarkSpec spec;
+  CHECK(ComputeBenchmarks(spec, Ors(), reg.episodes, reg.rows, &other).status().code() ==
+        absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace varsam::outcomes

@@ -440,6 +440,18 @@ class Engine {
                                           std::string_view instrument, std::string_view model_id,
                                           outcomes::Language language);
 
+  // Action `insight.query`: agency benchmarks of `spec.instrument` (outcomes::ComputeBenchmarks)
+  // from the register's insats episodes and the instrument's measurement rows (never the
+  // journal), with the kept curves `curves_id` when given for the share reaching target.
+  // Audited as "outcome benchmarks <instrument> by <grouping>" (and " curves <id>"); only
+  // aggregates leave, every group of fewer than spec.min_people people protected. NotFound for
+  // an unknown instrument or curves id (after the audited decision); InvalidArgument when the
+  // kept model is not curves of that instrument; DataLoss for a kept file whose hash differs
+  // from the recorded one; the outcomes component's errors as they are.
+  absl::StatusOr<outcomes::Benchmarks> OutcomeBenchmarks(const access::Context& context,
+                                                         const outcomes::BenchmarkSpec& spec,
+                                                         std::string_view curves_id = {});
+
   // Whether a suggestion is still open (has no decision); action `journal.read`.
   absl::StatusOr<bool> IsOpen(const access::Context& context, std::string_view suggestion_id);
 

@@ -40,6 +40,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -99,12 +100,19 @@ struct SeriesSet {
   std::int64_t pseudonyms = 0;         // distinct (pseudonym, key epoch) among them
   std::int64_t left_out = 0;           // series without an intake, or with no session after it
   std::string period_from, period_to;  // the intakes' periods
+  // Per series: the period of its intake, by which a series is linked to its episode
+  // (ComputeBenchmarks; the models component links an intake the same way).
+  std::vector<std::string> intake_periods;
+  // Per person index (SeriesSet::person): the (pseudonym, key epoch) it stands for. In memory
+  // only: nothing made from a SeriesSet (curves, benchmarks) holds them.
+  std::vector<std::pair<std::string, std::int32_t>> people;
 };
 
 // The series of one instrument in the register's measurement rows (any order): per
 // (pseudonym, key epoch), rows in (period, session) order; a session number that does not
 // rise starts a new series. A series needs its session 1 (the intake) and at least one later
-// session up to `max_session`.
+// session up to `max_session`. Rows of other instruments are read as rows of this one: pass
+// one instrument's rows.
 SeriesSet BuildSeries(std::span<const store::RegisterMeasurementRow> rows, int max_session = 40);
 
 // ---- The mixed model ----------------------------------------------------------------------------
@@ -199,6 +207,127 @@ struct SessionCheck {
 // not checked). InvalidArgument when the trajectory's instrument is not the model's.
 absl::StatusOr<std::vector<SessionCheck>> Monitor(const EtrModel& model,
                                                   const Trajectory& trajectory);
+
+// ---- Agency benchmarks (docs/outcomes.md, "Agency benchmarks") --------------------------------
+//
+// How a unit, an intervention or the whole service does on an instrument, from the register:
+// the severity-adjusted effect size of ACORN (Brown, Simon, Cameron & Minami 2015, "A
+// collaborative outcome resource network (ACORN): tools for increasing the value of
+// psychotherapy", Psychotherapy 52(4):412-421; the method as ACORN publishes it,
+// psychoutcomes.org, "Severity Adjusted Effect Size"), the share reaching target, the
+// Jacobson-Truax rates of reliable improvement, deterioration and recovery, and dropout. Every
+// group of fewer than k people is protected: its row keeps its name and nothing else.
+//
+// Each series is linked to its episode: the episode of the same (pseudonym, key epoch) whose
+// case kind is `insats` and whose start period equals the series' intake period (the rule of
+// the models component: the intake must begin in the episode's start period). A series with no
+// such episode, or with several, is unlinked: it counts in the service as a whole, in no group.
+//
+// With change_i = the improvement from intake to the last session (last - intake when higher is
+// better, intake - last when lower is; instruments::ChangeAssessment::improvement) and
+// intake_i, over every series i of the service:
+//   sd          = the sample standard deviation of intake_i (n - 1),
+//   change_i    = a + b intake_i + r_i            (ordinary least squares),
+//   ES_g        = mean_{i in g} change_i / sd,
+//   SAES_g      = (mean_i (a + b intake_i) + mean_{i in g} r_i) / sd.
+// Since the residuals of a fit with an intercept sum to zero, the service's SAES equals its ES.
+
+// How series are grouped: by their episode's intervention, by its region (the unit: a county
+// code, the only organisational field the register holds), or not at all.
+enum class BenchmarkBy : std::uint8_t { kService, kIntervention, kRegion };
+std::string_view BenchmarkByName(BenchmarkBy by);  // "service", "intervention", "region"
+// The inverse; nullopt for any other name.
+std::optional<BenchmarkBy> ParseBenchmarkBy(std::string_view name);
+
+struct BenchmarkSpec {
+  std::string instrument = "ors";
+  BenchmarkBy by = BenchmarkBy::kIntervention;
+  int min_people = 5;    // k: a group of fewer distinct (pseudonym, key epoch) is protected
+  int max_session = 40;  // sessions a series is read to (BuildSeries)
+};
+
+// One group's figures. Shares are of `series` unless said otherwise, in [0, 1].
+struct BenchmarkFigures {
+  std::int64_t people = 0;  // distinct (pseudonym, key epoch)
+  std::int64_t series = 0;
+  double mean_intake = 0;
+  // ES_g and SAES_g above; absent when the service's intakes do not vary (sd = 0).
+  std::optional<double> effect_size;
+  std::optional<double> severity_adjusted_effect_size;
+  // With curves: the series whose intake the curves support (Supported) and that have a session
+  // the curves cover; the share whose last such session is on or beyond the expected curve
+  // (on target). Without: every series, and the share recovered.
+  std::int64_t target_series = 0;
+  std::optional<double> reaching_target;  // absent when target_series is 0
+  // instruments::Instrument::AssessChange(intake, last), the respondent unknown: reliably
+  // improved counts the recovered too.
+  double reliable_improvement = 0;
+  double reliable_deterioration = 0;
+  double recovered = 0;
+  // Of the linked series whose episode has an outcome (ended), the share whose outcome is
+  // `dropout` (an unplanned end). Open episodes are left out: they may still end either way.
+  std::int64_t ended_series = 0;
+  std::optional<double> dropout;  // absent when ended_series is 0
+};
+
+struct BenchmarkGroup {
+  // "service" for the whole; else the intervention id ("none": no intervention) or the county
+  // code ("suppressed": the register holds no region).
+  std::string name;
+  bool is_protected = false;
+  std::optional<BenchmarkFigures> figures;  // absent exactly when protected
+};
+
+// The regression the adjustment rests on, over every series of the service.
+struct SeverityAdjustment {
+  double intercept = 0;              // a
+  double slope = 0;                  // b
+  double sd_intake = 0;              // sd
+  double mean_predicted_change = 0;  // mean_i (a + b intake_i)
+};
+
+struct Benchmarks {
+  std::string instrument;
+  BenchmarkBy by = BenchmarkBy::kService;
+  int min_people = 5;
+  std::string target;                  // "etr" (curves given) or "recovered"
+  std::string curves_sha256;           // the curves' hash when given
+  std::string period_from, period_to;  // the intakes' periods
+  BenchmarkGroup service;
+  std::vector<BenchmarkGroup> groups;  // by name; empty for BenchmarkBy::kService
+  // Absent when the service is protected.
+  std::optional<SeverityAdjustment> adjustment;
+  std::optional<std::int64_t> unlinked_series;
+};
+
+// Benchmarks of `instrument` from the register's episodes (any case kinds; only `insats` ones
+// are linked) and measurement rows (other instruments' rows are skipped), with `curves` when
+// given for the share reaching target.
+//
+// Disclosure control: a group (the service too) of fewer than spec.min_people people is
+// protected. When exactly one group is protected so, the unprotected group with the fewest
+// people (then the fewest series, then the first name) is protected too (complementary
+// suppression): otherwise the service's counts less the shown groups' would give the protected
+// group's. A protected service protects every group (each has at most its people).
+//
+// InvalidArgument when spec.instrument is not `instrument`'s id, min_people is below 2,
+// max_session outside 2..200, the curves are for another instrument, or a total lies outside
+// the instrument's range; FailedPrecondition when the instrument has no change rule (the
+// direction of improvement and the rates rest on it).
+absl::StatusOr<Benchmarks> ComputeBenchmarks(const BenchmarkSpec& spec,
+                                             const instruments::Instrument& instrument,
+                                             std::span<const store::EpisodeRow> episodes,
+                                             std::span<const store::RegisterMeasurementRow> rows,
+                                             const EtrModel* curves = nullptr);
+
+// "varsam-outcome-benchmarks/1": {"format", "instrument", "by", "k", "target", "curves" (hash or
+// null), "period_from", "period_to", "adjustment": {"intercept", "slope", "sd_intake",
+// "mean_predicted_change"} | null, "unlinked_series" | null, "groups": [{"group", "service",
+// "protected", "people", "series", "mean_intake", "effect_size",
+// "severity_adjusted_effect_size", "target_series", "reaching_target",
+// "reliable_improvement", "reliable_deterioration", "recovered", "ended_series", "dropout"},
+// ...]}: the service first, then the groups by name; every figure of a protected group null.
+std::string BenchmarksJson(const Benchmarks& benchmarks);
 
 // ---- The client chart (docs/outcomes.md, "The client chart") ----------------------------------
 

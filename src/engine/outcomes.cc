@@ -313,6 +313,54 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
   return out;
 }
 
+absl::StatusOr<outcomes::Benchmarks> Engine::OutcomeBenchmarks(const access::Context& context,
+                                                               const outcomes::BenchmarkSpec& spec,
+                                                               std::string_view curves_id) {
+  // Looked up before the guard only so that the audit summary never holds a caller's text that
+  // is not an instrument id.
+  const instruments::Instrument* instrument = instruments::Registry::Global().Find(spec.instrument);
+  std::string summary = instrument != nullptr ? Cat({"outcome benchmarks ", instrument->id(),
+                                                     " by ", outcomes::BenchmarkByName(spec.by)})
+                                              : "outcome benchmarks of an unknown instrument";
+  // A curves id is 32 hex digits or not one at all (then NotFound below).
+  if (!curves_id.empty()) {
+    const bool hex =
+        curves_id.size() == 32 && std::all_of(curves_id.begin(), curves_id.end(), [](char c) {
+          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        });
+    summary.append(hex ? Cat({" curves ", curves_id}) : " curves (not an id)");
+  }
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kInsightQuery, {}, CaseRefOf(context), summary));
+  if (instrument == nullptr) return absl::NotFoundError("spec.instrument: no such instrument");
+  std::optional<outcomes::EtrModel> curves;
+  if (!curves_id.empty()) {
+    const absl::StatusOr<store::StoredModel> stored = store_->GetModel(curves_id);
+    if (!stored.ok()) return stored.status();
+    absl::StatusOr<outcomes::EtrModel> model = ReadCurves(*stored);
+    if (!model.ok() && model.status().code() == absl::StatusCode::kNotFound) {
+      return absl::InvalidArgumentError("curves: the kept model is not curves");
+    }
+    if (!model.ok()) return model.status();
+    curves = *std::move(model);
+  }
+  std::vector<store::EpisodeRow> episodes;
+  store::EpisodeFilter filter;
+  filter.case_kind = "insats";  // the only episodes a series is linked to
+  VARSAM_RETURN_IF_ERROR(store_->ForEachEpisode(filter, [&](const store::EpisodeRow& row) {
+    episodes.push_back(row);
+    return true;
+  }));
+  std::vector<store::RegisterMeasurementRow> rows;
+  VARSAM_RETURN_IF_ERROR(store_->ForEachRegisterMeasurement(
+      instrument->id(), [&](const store::RegisterMeasurementRow& row) {
+        rows.push_back(row);
+        return true;
+      }));
+  return outcomes::ComputeBenchmarks(spec, *instrument, episodes, rows,
+                                     curves ? &*curves : nullptr);
+}
+
 absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
                                                 std::string_view instrument_id,
                                                 std::string_view model_id,

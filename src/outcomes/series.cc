@@ -13,6 +13,7 @@
 namespace varsam::outcomes {
 
 SeriesSet BuildSeries(std::span<const store::RegisterMeasurementRow> rows, int max_session) {
+  SeriesSet set;
   // Rows per person (pseudonym, key epoch), in the order they came.
   absl::flat_hash_map<std::pair<std::string, std::int32_t>, std::int32_t> person_of;
   std::vector<std::vector<std::size_t>> by_person;
@@ -20,11 +21,13 @@ SeriesSet BuildSeries(std::span<const store::RegisterMeasurementRow> rows, int m
     const store::RegisterMeasurementRow& row = rows[i];
     const auto [it, added] = person_of.try_emplace(std::make_pair(row.pseudonym, row.key_epoch),
                                                    static_cast<std::int32_t>(by_person.size()));
-    if (added) by_person.emplace_back();
+    if (added) {
+      by_person.emplace_back();
+      set.people.push_back(it->first);
+    }
     by_person[static_cast<std::size_t>(it->second)].push_back(i);
   }
 
-  SeriesSet set;
   std::vector<bool> person_counted(by_person.size(), false);
   std::vector<SeriesRow> pending;
   std::int32_t pending_person = -1;
@@ -41,6 +44,7 @@ SeriesSet BuildSeries(std::span<const store::RegisterMeasurementRow> rows, int m
         set.rows.push_back(r);
       }
       set.intakes.push_back(*intake);
+      set.intake_periods.push_back(intake_period);
       set.person.push_back(pending_person);
       if (!person_counted[static_cast<std::size_t>(pending_person)]) {
         person_counted[static_cast<std::size_t>(pending_person)] = true;
