@@ -1,7 +1,8 @@
-// The C shim of the engine (capi/varsam.h, "The engine"): handles for engine::Engine and
-// access::Context and nothing else; the JSON forms of their inputs and outputs are the
-// library's (varsam/engine.h, varsam/submission.h, varsam/instruments.h). Every entry
-// point runs inside capi::Guard, so no exception crosses the C boundary.
+// The C shim of the engine (capi/varsam.h, "The engine", "Models", "Outcome monitoring"):
+// handles for engine::Engine and access::Context and nothing else; the JSON forms of their
+// inputs and outputs are the library's (varsam/engine.h, varsam/submission.h,
+// varsam/instruments.h, varsam/outcomes.h). Every entry point runs inside capi::Guard, so no
+// exception crosses the C boundary.
 
 #include "varsam/engine.h"
 
@@ -30,6 +31,7 @@
 #include "varsam/core.h"
 #include "varsam/instruments.h"
 #include "varsam/models.h"
+#include "varsam/outcomes.h"
 #include "varsam/store.h"
 #include "varsam/submission.h"
 
@@ -612,5 +614,75 @@ varsam_status varsam_model_score(const varsam_model* model, const char* const* l
     return absl::OkStatus();
   });
 }
+
+// ---- Outcome monitoring -----------------------------------------------------------------------
+
+varsam_status varsam_outcomes_trajectory(varsam_engine* engine, const varsam_context* context,
+                                         const char* instrument, const char* case_ref,
+                                         char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      if (instrument == nullptr) return NullArg("instrument");
+                      VARSAM_ASSIGN_OR_RETURN(
+                          const varsam::outcomes::Trajectory trajectory,
+                          e.Trajectory(c, instrument, case_ref == nullptr ? "" : case_ref));
+                      return eng::TrajectoryJson(trajectory);
+                    });
+}
+
+varsam_status varsam_outcomes_fit_etr(varsam_engine* engine, const varsam_context* context,
+                                      const char* spec_json, size_t spec_length, const char* title,
+                                      char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      if (spec_json == nullptr) return NullArg("spec_json");
+                      VARSAM_ASSIGN_OR_RETURN(
+                          const varsam::outcomes::EtrSpec spec,
+                          varsam::outcomes::ParseEtrSpec(std::string_view(spec_json, spec_length)));
+                      const std::string_view name = title == nullptr ? "" : title;
+                      VARSAM_RETURN_IF_ERROR(varsam::CheckUtf8(name, "title"));
+                      VARSAM_ASSIGN_OR_RETURN(const eng::KeptCurves kept,
+                                              e.FitCurves(c, spec, name));
+                      ordered_json out;
+                      out["id"] = kept.id;
+                      out["sha256"] = kept.model.sha256;
+                      out["model"] = ordered_json::parse(kept.json);
+                      return out;
+                    });
+}
+
+varsam_status varsam_outcomes_monitor(varsam_engine* engine, const varsam_context* context,
+                                      const char* model_id, char** json_out) {
+  return EngineJson(engine, context, json_out,
+                    [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
+                      if (model_id == nullptr) return NullArg("model_id");
+                      VARSAM_ASSIGN_OR_RETURN(const eng::ClientOutcome outcome,
+                                              e.MonitorOutcome(c, model_id));
+                      return eng::ClientOutcomeJson(outcome);
+                    });
+}
+
+varsam_status varsam_outcomes_report_html(varsam_engine* engine, const varsam_context* context,
+                                          const char* instrument, const char* model_id,
+                                          const char* language, char** html_out) {
+  if (html_out != nullptr) *html_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (html_out == nullptr) return NullArg("html_out");
+    VARSAM_RETURN_IF_ERROR(EngineArgs(engine, context));
+    if (instrument == nullptr) return NullArg("instrument");
+    if (language == nullptr) return NullArg("language");
+    const std::string_view lang = language;
+    if (lang != "sv" && lang != "en") return InvalidField("language", "must be \"sv\" or \"en\"");
+    VARSAM_ASSIGN_OR_RETURN(const std::string html,
+                            engine->engine->ClientChart(
+                                context->context, instrument, model_id == nullptr ? "" : model_id,
+                                lang == "sv" ? varsam::outcomes::Language::kSwedish
+                                             : varsam::outcomes::Language::kEnglish));
+    *html_out = CopyOut(html);
+    return absl::OkStatus();
+  });
+}
+
+// varsam_outcomes_benchmarks (the service-level benchmarks) goes here when it is added.
 
 }  // extern "C"

@@ -686,6 +686,107 @@ VARSAM_API varsam_status varsam_model_score(const varsam_model* model, const cha
                                             const double* numbers, size_t count,
                                             double* probability_out, int32_t* points_out);
 
+/* ---- Outcome monitoring: a client's trajectory, expected-treatment-response curves ---------- */
+/* docs/c-api.md ("Outcome monitoring"). Routine outcome measures (ORS, CORS, PHQ-9, ...) given
+ * session by session are read from the client's journal, judged by the Jacobson-Truax rule of
+ * each instrument, and checked against expected-treatment-response curves that an analyst fits
+ * from the register (never the journal; only aggregates leave it). A session below the curves'
+ * boundary is a reason to talk with the client, never a decision: it becomes an open suggestion
+ * (kind "outcome") that only an officer's varsam_engine_decision_record closes. Every call is an
+ * engine call: guarded, audited, refused with VARSAM_PERMISSION_DENIED naming the rule; the
+ * curves' SHA-256 is in the audit log for their fitting and each monitoring. All are
+ * thread-safe like every engine call. */
+
+/* Action "journal.read" about the context's subject client: the client's series of
+ * `instrument` (an id: "ors", "phq9", ...) in the case case_ref, or when case_ref is NULL or ""
+ * in the context's case, or when the context has none in the case of the latest measurement.
+ * Forms without a total or a session number are left out; when a session was given twice the
+ * later form counts; the first session is the intake. On VARSAM_OK, *json_out (freed with
+ * varsam_free()) is
+ *   {"client": "k-1", "case": "c-9", "instrument": "ors", "intake": 18, "cutoff": 25 | null,
+ *    "sessions": [{"session": 1, "date": "YYYY-MM-DD", "total": 18, "change": 0,
+ *                  "category": "recovered" | "reliably_improved" | "no_reliable_change" |
+ *                              "reliably_deteriorated" | null,
+ *                  "rci": x | null, "reliable_change": true | false | null,
+ *                  "clinical": true | false | null}, ...]}
+ * in session order: the Jacobson-Truax judgement of each later session's change from intake
+ * (null at the intake and for an instrument without a change rule; "rci" null when the rule
+ * gives no reliability; the adult cut-off, since the engine knows no age). Errors (*json_out is
+ * then NULL): VARSAM_INVALID_ARGUMENT for a NULL argument or a context without a subject client;
+ * VARSAM_NOT_FOUND for an unknown instrument (before anything is read or audited) or a case
+ * without a series of it; VARSAM_PERMISSION_DENIED when the policy refuses the journal read
+ * (another client's journal: no-other-clients). */
+VARSAM_API varsam_status varsam_outcomes_trajectory(varsam_engine* engine,
+                                                    const varsam_context* context,
+                                                    const char* instrument, const char* case_ref,
+                                                    char** json_out);
+
+/* Action "model.train" (purposes of the rule follow-up; refused for a private provider): fits
+ * expected-treatment-response curves of an instrument from the register's series of it
+ * (session 1 the intake; a mixed model of the total on log(session) by intake, fitted by REML)
+ * and keeps them beside the register (kind "etr"), named `title` (UTF-8; NULL or "" for one
+ * after the instrument). spec_json (UTF-8; unknown keys refused):
+ *   {"instrument": "ors", "boundary_percentile": 10, "max_session": 20, "min_support": 5,
+ *    "bin_width": 5}
+ * "instrument" is required; the others keep these defaults when left out: the percentile of the
+ * predictive distribution on the side of worsening that is the not-on-track boundary (strictly
+ * between 0 and 50), the last session the curves cover (2..200), k, the fewest people an intake
+ * bin may show (2..1000000), and the intake bins' width (> 0). The direction and the scale come
+ * from the instrument's definition. On VARSAM_OK, *json_out (freed with varsam_free()) is
+ *   {"id": "<32 hex>", "sha256": "<64 hex>", "model": {<the curve file, "varsam-etr/1">}}
+ * Errors (*json_out NULL, nothing kept): VARSAM_INVALID_ARGUMENT naming the spec's key
+ * ("spec.max_session: ..."), never a value, or when the register holds too few series to fit;
+ * VARSAM_NOT_FOUND for an unknown instrument (after the audited decision);
+ * VARSAM_FAILED_PRECONDITION for series that cannot be fitted (every intake the same). */
+VARSAM_API varsam_status varsam_outcomes_fit_etr(varsam_engine* engine,
+                                                 const varsam_context* context,
+                                                 const char* spec_json, size_t spec_length,
+                                                 const char* title, char** json_out);
+
+/* Action "journal.read", then "model.apply" (the curves are learned from the register, so in an
+ * anmälan or förhandsbedömning rule reports-evidence-only refuses them): the context's subject
+ * client's series in the context's case against the kept curves model_id. Each session below
+ * the boundary, and each session whose alliance form (SRS beside ORS, CSRS beside CORS) raised
+ * its flag, becomes an open suggestion of kind "outcome" about the client and case, once: a
+ * later call raises none for a session already raised. The suggestion's content says what and
+ * why in both languages ("message_sv", "message_en") with the curves' id and SHA-256. On
+ * VARSAM_OK, *json_out (freed with varsam_free()) is
+ *   {"model": "<id>", "sha256": "<hex>", "instrument": "ors", "case": "c-9",
+ *    "supported": true | false, "intake": x,
+ *    "sessions": [{"session", "total", "change", "expected": x | null, "boundary": x | null,
+ *                  "track": "on_target" | "below_target" | "below_boundary" | null}, ...],
+ *    "alliance_concerns": [session, ...],
+ *    "raised": [{"suggestion": "<32 hex>", "reason": "below_boundary" | "alliance",
+ *                "session": n}, ...]}
+ * "supported" is false when the client's intake lies in an intake bin of fewer than k people:
+ * the curves are then not applied (no tracks, no alerts). Errors (*json_out NULL, nothing
+ * stored): VARSAM_INVALID_ARGUMENT for a NULL argument or a context without a case and subject
+ * client; VARSAM_NOT_FOUND when model_id is not kept curves (after the audited decision) or the
+ * case holds no series of the curves' instrument; VARSAM_DATA_LOSS when the kept file's hash
+ * differs from the one recorded. */
+VARSAM_API varsam_status varsam_outcomes_monitor(varsam_engine* engine,
+                                                 const varsam_context* context,
+                                                 const char* model_id, char** json_out);
+
+/* Action "journal.read": the client chart of the context's subject client's `instrument`
+ * series in the context's case, as a self-contained, printable HTML page (inline SVG; no
+ * script, no external resource; every text escaped; a data table for screen readers) in
+ * `language` "sv" or "en": the totals by session with the clinical cut-off and the reliable
+ * change band around the intake, the kept curves model_id (NULL or "": none) with their
+ * expected line and boundary when the client's intake has enough support, the alliance series
+ * (SRS, CSRS) beside it and the case's open suggestions. *html_out is UTF-8, freed with
+ * varsam_free(). Errors (*html_out NULL): VARSAM_INVALID_ARGUMENT for a NULL argument, another
+ * language, a context without a case and subject client, or curves of another instrument;
+ * VARSAM_NOT_FOUND for an unknown instrument or model, or a case without a series;
+ * VARSAM_DATA_LOSS when the kept curves' hash differs from the one recorded. */
+VARSAM_API varsam_status varsam_outcomes_report_html(varsam_engine* engine,
+                                                     const varsam_context* context,
+                                                     const char* instrument, const char* model_id,
+                                                     const char* language, char** html_out);
+
+/* (Reserved for the service-level outcome benchmarks, varsam_outcomes_benchmarks, which a later
+ * version of this header declares here.) */
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

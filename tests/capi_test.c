@@ -1710,6 +1710,282 @@ static void test_models(void) {
   remove_tree(dir);
 }
 
+/* ---- Outcome monitoring ---------------------------------------------------------------------- */
+
+/* One case line of a synthetic client r-<i> (a client_ref, no identity number) whose ORS
+ * series rises from its intake towards 40, with a small made-up wobble: intakes 8 to 32, three
+ * to six sessions each. */
+static size_t ors_case_line(char* buffer, size_t size, int i) {
+  static const char* const dates[] = {"2025-02-03", "2025-02-10", "2025-02-17",
+                                      "2025-02-24", "2025-03-03", "2025-03-10"};
+  /* log(s) / log(8) for s = 1..6 */
+  static const double log8[] = {0, 0.333333, 0.528321, 0.666667, 0.773976, 0.861654};
+  const double intake = 8 + (i * 7) % 25;
+  const int sessions = 3 + i % 4;
+  size_t used = 0;
+  int s;
+  used += (size_t)snprintf(buffer + used, size - used,
+                           "{\"case\": {\"ref\": \"rc-%d\", \"kind\": \"insats\", "
+                           "\"led_to_investigation\": true, \"client\": \"r-%d\"}, "
+                           "\"episodes\": [{\"client_ref\": \"r-%d\", \"age\": %d, "
+                           "\"sex\": \"%s\", \"postal_code\": \"11120\", "
+                           "\"intervention\": \"stodsamtal\", \"start\": \"2025-02-03\", "
+                           "\"measurements\": [",
+                           i, i, i, 25 + i % 40, i % 2 == 0 ? "female" : "male");
+  for (s = 1; s <= sessions; ++s) {
+    double total = intake;
+    if (s > 1) {
+      total += (40 - intake) * 0.35 * log8[s - 1] + ((i * 13 + s * 7) % 9 - 4) * 0.5;
+      if (total > 40) total = 40;
+      if (total < 0) total = 0;
+    }
+    used += (size_t)snprintf(buffer + used, size - used,
+                             "%s{\"instrument\": \"ors\", \"session\": %d, \"date\": \"%s\", "
+                             "\"total\": %.1f}",
+                             s == 1 ? "" : ", ", s, dates[s - 1], total);
+  }
+  used += (size_t)snprintf(buffer + used, size - used, "]}]}\n");
+  return used;
+}
+
+/* The client's own ORS form of `session` in the officer's case (made-up answers). */
+static varsam_status append_ors(varsam_engine* engine, const varsam_context* officer, int session,
+                                double total) {
+  char measurement[512];
+  int64_t id = 0;
+  const double item = total / 4;
+  const int day = 7 * session; /* weekly from 2026-09-07 */
+  snprintf(measurement, sizeof measurement,
+           "{\"client_ref\": \"k-1\", \"case_ref\": \"c-9\", \"case_kind\": \"insats\", "
+           "\"instrument\": \"ors\", \"session\": %d, \"date\": \"2026-%02d-%02d\", "
+           "\"responses\": [%.3f, %.3f, %.3f, %.3f], \"total\": %.1f}",
+           session, day > 30 ? 10 : 9, day > 30 ? day - 30 : day, item, item, item, item, total);
+  return varsam_engine_journal_append(engine, officer, measurement, strlen(measurement), &id);
+}
+
+/* The 32 hex digits after the first occurrence of `key` ("\"suggestion\":\"") in `json`. */
+static int copy_id_after(const char* json, const char* key, char id[33]) {
+  const char* at = json == NULL ? NULL : strstr(json, key);
+  id[0] = '\0';
+  if (at == NULL) return 0;
+  at += strlen(key);
+  if (strlen(at) < 33 || !is_hex32(at)) return 0;
+  memcpy(id, at, 32);
+  id[32] = '\0';
+  return 1;
+}
+
+/* varsam_outcomes_*: curves fitted from a register filled through the C API, a client whose ORS
+ * falls monitored, the open suggestion decided by an officer, the chart, and the refusals. */
+static void test_outcomes(void) {
+  static const double ors[] = {18.0, 22.0, 17.0, 9.5, 8.0};
+  char dir_buffer[64], options[256], id[33], suggestion[33];
+  const char* dir = make_store_dir(dir_buffer);
+  varsam_engine* engine = NULL;
+  varsam_engine_keys keys;
+  varsam_context* analyst = context_of("analytiker", "socialnamnd", "uppfoljning");
+  varsam_context* provider = context_of("analytiker", "privat_utforare", "uppfoljning");
+  varsam_context* officer = NULL;
+  varsam_context* report = NULL;
+  varsam_context* other = NULL;
+  char* lines = NULL;
+  char* json = NULL;
+  char* html = NULL;
+  size_t used = 0, size = 128 * 1024;
+  int i;
+  const char* spec = "{\"instrument\": \"ors\", \"boundary_percentile\": 10, \"min_support\": 5}";
+  {
+    varsam_context_fields f = officer_fields();
+    f.case_kind = "insats";
+    EXPECT(varsam_context_new(&f, &officer) == VARSAM_OK);
+    f.case_kind = "anmalan";
+    f.case_led_to_investigation = 0;
+    EXPECT(varsam_context_new(&f, &report) == VARSAM_OK);
+    f = officer_fields();
+    f.case_kind = "insats";
+    f.subject_client = "k-2";
+    EXPECT(varsam_context_new(&f, &other) == VARSAM_OK);
+  }
+  snprintf(options, sizeof options, "{\"store\": \"%s\", \"register\": {\"key_epoch\": 3}}", dir);
+  memset(&keys, 0, sizeof keys);
+  keys.struct_size = sizeof keys;
+  keys.audit_key = test_key;
+  keys.pseudonym_key = pseudonym_key;
+  EXPECT(varsam_engine_open_with_keys(options, strlen(options), &keys, &engine) == VARSAM_OK);
+
+  /* The register: 80 synthetic clients' ORS series, submitted as case lines. */
+  lines = (char*)malloc(size);
+  EXPECT(lines != NULL);
+  if (lines == NULL) return;
+  for (i = 0; i < 80; ++i) used += ors_case_line(lines + used, size - used, i);
+  EXPECT(used < size - 1);
+  EXPECT(varsam_register_submit_cases(engine, analyst, lines, used, 2, &json) == VARSAM_OK &&
+         contains(json, "{\"cases\":80,\"submitted\":80,"));
+  varsam_free(json);
+  json = NULL;
+  free(lines);
+
+  /* Fitting: a strict spec naming the key, never the value; a private provider may not fit. */
+  EXPECT(varsam_outcomes_fit_etr(engine, analyst, "{\"instrument\": \"ors\", \"max_sessions\": 9}",
+                                 40, NULL, &json) == VARSAM_INVALID_ARGUMENT &&
+         json == NULL && contains(varsam_last_error(), "unknown key 'max_sessions'"));
+  EXPECT(varsam_outcomes_fit_etr(engine, analyst,
+                                 "{\"instrument\": \"ors\", \"max_session\": \"Anna\"}", 44, NULL,
+                                 &json) == VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "spec.max_session") &&
+         !contains(varsam_last_error(), "Anna"));
+  EXPECT(varsam_outcomes_fit_etr(engine, analyst, "{\"instrument\": \"ors\", \"min_support\": 1}",
+                                 39, NULL, &json) == VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "spec.min_support"));
+  EXPECT(varsam_outcomes_fit_etr(engine, analyst, "{\"min_support\": 5}", 18, NULL, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "spec.instrument: is required"));
+  EXPECT(varsam_outcomes_fit_etr(engine, analyst, "{\"instrument\": ", 15, NULL, &json) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_outcomes_fit_etr(engine, analyst, NULL, 0, NULL, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "spec_json"));
+  EXPECT(varsam_outcomes_fit_etr(engine, analyst, "{\"instrument\": \"okand\"}", 23, NULL, &json) ==
+         VARSAM_NOT_FOUND);
+  EXPECT(varsam_outcomes_fit_etr(engine, provider, spec, strlen(spec), NULL, &json) ==
+             VARSAM_PERMISSION_DENIED &&
+         contains(varsam_last_error(), "private-provider"));
+  EXPECT(varsam_model_list(engine, analyst, &json) == VARSAM_OK && strcmp(json, "[]") == 0);
+  varsam_free(json);
+  json = NULL;
+  EXPECT(varsam_outcomes_fit_etr(engine, analyst, spec, strlen(spec), "ORS, syntetiskt", &json) ==
+         VARSAM_OK);
+  EXPECT(contains(json, "{\"id\":\"") && is_hex32(json + 7));
+  EXPECT(contains(json,
+                  "\"model\":{\"format\":\"varsam-etr/1\",\"kind\":\"etr\","
+                  "\"name\":\"ORS, syntetiskt\""));
+  EXPECT(!contains(json, "r-1") && !contains(json, "p1_"));
+  memcpy(id, json + 7, 32);
+  id[32] = '\0';
+  varsam_free(json);
+  json = NULL;
+  EXPECT(varsam_model_list(engine, analyst, &json) == VARSAM_OK && contains(json, id) &&
+         contains(json, "\"kind\":\"etr\""));
+  varsam_free(json);
+  json = NULL;
+
+  /* The client's own journal: ORS 18 at intake, then falling. */
+  for (i = 0; i < 5; ++i) EXPECT(append_ors(engine, officer, i + 1, ors[i]) == VARSAM_OK);
+
+  /* The trajectory, judged session by session (ORS: 5 points is a reliable change). */
+  EXPECT(varsam_outcomes_trajectory(engine, officer, "ors", NULL, &json) == VARSAM_OK);
+  EXPECT(contains(json,
+                  "{\"client\":\"k-1\",\"case\":\"c-9\",\"instrument\":\"ors\","
+                  "\"intake\":18.0,"));
+  EXPECT(occurrences(json, "{\"session\":") == 5);
+  EXPECT(contains(json,
+                  "{\"session\":1,\"date\":\"2026-09-07\",\"total\":18.0,\"change\":0.0,"
+                  "\"category\":null,\"rci\":null,\"reliable_change\":null,"));
+  EXPECT(contains(json,
+                  "{\"session\":4,\"date\":\"2026-09-28\",\"total\":9.5,\"change\":-8.5,"
+                  "\"category\":\"reliably_deteriorated\","));
+  EXPECT(contains(json, "\"change\":4.0,\"category\":\"no_reliable_change\","));
+  varsam_free(json);
+  json = NULL;
+  EXPECT(varsam_outcomes_trajectory(engine, officer, "ors", "c-9", &json) == VARSAM_OK);
+  varsam_free(json);
+  json = NULL;
+  EXPECT(varsam_outcomes_trajectory(engine, officer, "ors", "c-7", &json) == VARSAM_NOT_FOUND &&
+         json == NULL);
+  EXPECT(varsam_outcomes_trajectory(engine, officer, "phq9", NULL, &json) == VARSAM_NOT_FOUND);
+  EXPECT(varsam_outcomes_trajectory(engine, officer, "okand", NULL, &json) == VARSAM_NOT_FOUND);
+  EXPECT(varsam_outcomes_trajectory(engine, officer, NULL, NULL, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "instrument"));
+  EXPECT(varsam_outcomes_trajectory(engine, analyst, "ors", NULL, &json) ==
+             VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "subject client"));
+  EXPECT(varsam_outcomes_trajectory(engine, officer, "ors", NULL, NULL) == VARSAM_INVALID_ARGUMENT);
+
+  /* Monitoring: the sessions below the boundary become open suggestions of kind "outcome". */
+  EXPECT(varsam_outcomes_monitor(engine, report, id, &json) == VARSAM_PERMISSION_DENIED &&
+         json == NULL && contains(varsam_last_error(), "reports-evidence-only"));
+  EXPECT(varsam_outcomes_monitor(engine, officer, "00000000000000000000000000000000", &json) ==
+         VARSAM_NOT_FOUND);
+  EXPECT(varsam_outcomes_monitor(engine, officer, NULL, &json) == VARSAM_INVALID_ARGUMENT &&
+         contains(varsam_last_error(), "model_id"));
+  /* Another client than the case's: refused, and nothing of it is read. */
+  EXPECT(varsam_outcomes_monitor(engine, other, id, &json) == VARSAM_PERMISSION_DENIED &&
+         contains(varsam_last_error(), "no-other-clients"));
+  EXPECT(varsam_outcomes_trajectory(engine, other, "ors", NULL, &json) ==
+             VARSAM_PERMISSION_DENIED &&
+         json == NULL);
+  EXPECT(varsam_engine_suggestions_open(engine, officer, &json) == VARSAM_OK &&
+         strcmp(json, "[]") == 0);
+  varsam_free(json);
+  json = NULL;
+  EXPECT(varsam_outcomes_monitor(engine, officer, id, &json) == VARSAM_OK);
+  EXPECT(contains(json, "\"instrument\":\"ors\",\"case\":\"c-9\",\"supported\":true,"));
+  EXPECT(contains(json, "\"session\":4,\"total\":9.5,\"change\":-8.5,\"expected\":"));
+  EXPECT(occurrences(json, "\"track\":\"below_boundary\"") >= 2);
+  EXPECT(contains(json, "\"raised\":[{\"suggestion\":\""));
+  EXPECT(contains(json, "\"reason\":\"below_boundary\",\"session\":4}"));
+  EXPECT(copy_id_after(json, "\"raised\":[{\"suggestion\":\"", suggestion));
+  varsam_free(json);
+  json = NULL;
+  /* Asked again, nothing new is raised. */
+  EXPECT(varsam_outcomes_monitor(engine, officer, id, &json) == VARSAM_OK &&
+         contains(json, "\"raised\":[]"));
+  varsam_free(json);
+  json = NULL;
+
+  /* The open suggestion says what and why; an officer decides, a system may not. */
+  EXPECT(varsam_engine_suggestions_open(engine, officer, &json) == VARSAM_OK);
+  EXPECT(contains(json, suggestion) && contains(json, "\"kind\":\"outcome\"") &&
+         contains(json, "\"reason\":\"below_boundary\"") && contains(json, "inget beslut"));
+  varsam_free(json);
+  json = NULL;
+  {
+    varsam_context* system = officer_with_role("system");
+    EXPECT(varsam_engine_decision_record(engine, system, suggestion, "accepted", "auto", NULL) ==
+               VARSAM_PERMISSION_DENIED &&
+           contains(varsam_last_error(), "human-decides"));
+    varsam_context_free(system);
+  }
+  EXPECT(varsam_engine_decision_record(engine, officer, suggestion, "accepted",
+                                       "Samtal om upplägget bokat.", NULL) == VARSAM_OK);
+  EXPECT(varsam_engine_suggestions_open(engine, officer, &json) == VARSAM_OK &&
+         !contains(json, suggestion));
+  varsam_free(json);
+  json = NULL;
+
+  /* The client chart: a self-contained page with its SVG. */
+  EXPECT(varsam_outcomes_report_html(engine, officer, "ors", id, "sv", &html) == VARSAM_OK);
+  EXPECT(contains(html, "<html") && contains(html, "<svg") && !contains(html, "<script"));
+  varsam_free(html);
+  html = NULL;
+  EXPECT(varsam_outcomes_report_html(engine, officer, "ors", NULL, "en", &html) == VARSAM_OK &&
+         contains(html, "<svg"));
+  varsam_free(html);
+  html = NULL;
+  EXPECT(varsam_outcomes_report_html(engine, officer, "ors", id, "de", &html) ==
+             VARSAM_INVALID_ARGUMENT &&
+         html == NULL && contains(varsam_last_error(), "language"));
+  EXPECT(varsam_outcomes_report_html(engine, officer, "ors", id, NULL, &html) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_outcomes_report_html(engine, officer, "phq9", NULL, "sv", &html) ==
+         VARSAM_NOT_FOUND);
+  EXPECT(varsam_outcomes_report_html(engine, officer, "ors", "00000000000000000000000000000000",
+                                     "sv", &html) == VARSAM_NOT_FOUND);
+  EXPECT(varsam_outcomes_report_html(NULL, officer, "ors", NULL, "sv", &html) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_outcomes_report_html(engine, officer, "ors", NULL, "sv", NULL) ==
+         VARSAM_INVALID_ARGUMENT);
+
+  varsam_engine_close(engine);
+  varsam_context_free(analyst);
+  varsam_context_free(provider);
+  varsam_context_free(officer);
+  varsam_context_free(report);
+  varsam_context_free(other);
+  remove_tree(dir);
+}
+
 int main(void) {
   test_version();
   test_valid_numbers();
@@ -1739,6 +2015,7 @@ int main(void) {
   test_register();
   test_register_cases();
   test_models();
+  test_outcomes();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -692,6 +692,42 @@ TEST_CASE("engine: the client chart shows the client's series with its curves", 
   });
 }
 
+TEST_CASE("engine: a client's trajectory is read from the journal under journal.read",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillClientSeries(*engine);
+    const auto t = engine->Trajectory(Officer(), "ors");
+    INFO(t.status().message());
+    REQUIRE(t.ok());
+    CHECK(t->client_ref == "klient-8");
+    CHECK(t->case_ref == "arende-41");
+    REQUIRE(t->points.size() == 5);
+    CHECK(t->intake() == 18);
+    // ORS 18 -> 9.5: 8.5 points worse, beyond the reliable change of 5 (Jacobson & Truax 1991).
+    REQUIRE(t->points[3].assessment.has_value());
+    CHECK(t->points[3].assessment->category == instruments::ChangeCategory::kReliablyDeteriorated);
+    const std::vector<audit::AuditRecord> events = Events(engine->store_for_testing());
+    CHECK(events.back().action == "journal.read");
+    const nlohmann::ordered_json json = engine::TrajectoryJson(*t);
+    CHECK(json["sessions"][3]["category"] == "reliably_deteriorated");
+    CHECK(json["sessions"][3]["reliable_change"] == true);
+    CHECK(json["sessions"][0]["category"].is_null());
+    CHECK(json["cutoff"] == 25);
+    // An explicit case, an unknown instrument (nothing audited), another client's journal.
+    CHECK(engine->Trajectory(Officer(), "ors", "arende-7").status().code() ==
+          absl::StatusCode::kNotFound);
+    const std::size_t before = Events(engine->store_for_testing()).size();
+    CHECK(engine->Trajectory(Officer(), "okand").status().code() == absl::StatusCode::kNotFound);
+    CHECK(Events(engine->store_for_testing()).size() == before);
+    access::Context other = Officer();
+    other.subject_client = "klient-9";
+    CHECK(engine->Trajectory(other, "ors").status().code() == absl::StatusCode::kPermissionDenied);
+    access::Context nobody = Analyst();
+    CHECK(engine->Trajectory(nobody, "ors").status().code() == absl::StatusCode::kInvalidArgument);
+  });
+}
+
 }  // namespace
 
 // ---- Agency benchmarks ------------------------------------------------------------------------

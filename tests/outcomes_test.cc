@@ -665,4 +665,45 @@ TEST_CASE("outcomes: with curves, reaching target is the last session on the exp
         absl::StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("outcomes: a curve spec keeps its defaults and names the key it refuses", "[outcomes]") {
+  const auto minimal = ParseEtrSpec(R"({"instrument": "cors"})");
+  REQUIRE(minimal.ok());
+  CHECK(minimal->instrument == "cors");
+  const EtrSpec defaults;
+  CHECK(minimal->boundary_percentile == defaults.boundary_percentile);
+  CHECK(minimal->max_session == defaults.max_session);
+  CHECK(minimal->min_support == defaults.min_support);
+  CHECK(minimal->bin_width == defaults.bin_width);
+  const auto full = ParseEtrSpec(
+      R"({"instrument": "ors", "boundary_percentile": 25, "max_session": 12.0, "min_support": 10,
+          "bin_width": 2.5})");
+  REQUIRE(full.ok());
+  CHECK(full->boundary_percentile == 25);
+  CHECK(full->max_session == 12);
+  CHECK(full->min_support == 10);
+  CHECK(full->bin_width == 2.5);
+  const auto refused = [](std::string_view json) {
+    const auto spec = ParseEtrSpec(json);
+    REQUIRE_FALSE(spec.ok());
+    CHECK(spec.status().code() == absl::StatusCode::kInvalidArgument);
+    return std::string(spec.status().message());
+  };
+  CHECK(refused(R"({"max_session": 20})") == "spec.instrument: is required");
+  CHECK(refused(R"({"instrument": ""})") == "spec.instrument: must not be empty");
+  CHECK(refused(R"({"instrument": 7})") == "spec.instrument: must be a string");
+  CHECK(refused(R"({"instrument": "ors", "namn": "Anna"})") == "spec: unknown key 'namn'");
+  CHECK(refused(R"({"instrument": "ors", "boundary_percentile": 50})") ==
+        "spec.boundary_percentile: must lie between 0 and 50");
+  CHECK(refused(R"({"instrument": "ors", "boundary_percentile": "10"})") ==
+        "spec.boundary_percentile: must be a number");
+  CHECK(refused(R"({"instrument": "ors", "max_session": 1})").starts_with("spec.max_session:"));
+  CHECK(refused(R"({"instrument": "ors", "max_session": 2.5})").starts_with("spec.max_session:"));
+  CHECK(refused(R"({"instrument": "ors", "min_support": 1})").starts_with("spec.min_support:"));
+  CHECK(refused(R"({"instrument": "ors", "bin_width": 0})") ==
+        "spec.bin_width: must be a positive number");
+  CHECK(refused("[]") == "spec: must be an object");
+  const std::string bad_value = refused(R"({"instrument": "ors", "max_session": "198001022386"})");
+  CHECK(bad_value.find("1980") == std::string::npos);
+}
+
 }  // namespace varsam::outcomes

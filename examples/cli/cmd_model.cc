@@ -58,11 +58,6 @@ struct ModelCommandOptions : EngineCallOptions {
   std::string html;
 };
 
-absl::StatusOr<access::Context> ReadContext(const ModelCommandOptions& o) {
-  VARSAM_ASSIGN_OR_RETURN(const std::string text, ReadFile(o.context, "--context"));
-  return access::ParseContext(text);
-}
-
 absl::Status At(std::string_view option, const absl::Status& status) {
   return absl::Status(status.code(), Cat({option, ": ", StatusMessage(status)}));
 }

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "files.h"
+#include "varsam/access.h"
 #include "varsam/core.h"
 #include "varsam/engine.h"
 
@@ -30,6 +31,11 @@ void AddEngineCallOptions(CLI::App* command, EngineCallOptions* o, std::string_v
       ->required();
   command->add_option("--pack", o->packs, "A host policy pack (JSON), after the built-in one");
   command->add_flag("--json", o->json, "Print one JSON document");
+}
+
+absl::StatusOr<access::Context> ReadContext(const EngineCallOptions& o) {
+  VARSAM_ASSIGN_OR_RETURN(const std::string text, ReadFile(o.context, "--context"));
+  return access::ParseContext(text);
 }
 
 absl::StatusOr<std::unique_ptr<engine::Engine>> OpenEngine(const EngineCallOptions& o,

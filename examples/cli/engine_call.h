@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "varsam/access.h"
 #include "varsam/engine.h"
 
 namespace varsam::cli {
@@ -25,6 +26,9 @@ struct EngineCallOptions {
 
 // Adds the options to `command`; `context_help` says what the context must hold.
 void AddEngineCallOptions(CLI::App* command, EngineCallOptions* o, std::string_view context_help);
+
+// The context of --context (access::ParseContext of the file's text).
+absl::StatusOr<access::Context> ReadContext(const EngineCallOptions& o);
 
 // Opens the engine on --store with the audit key of --audit-key-file (wiped from memory once
 // the engine has it) and the host's packs, on top of what `options` already sets.

@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
   AddAnonymizeCommand(app, &exit_code);
   AddRegisterCommand(app, &exit_code);
   AddModelCommand(app, &exit_code);
+  AddOutcomesCommand(app, &exit_code);
+  AddReportCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

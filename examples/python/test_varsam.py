@@ -1172,6 +1172,132 @@ class ModelTest(unittest.TestCase):
                 self.assertEqual(cm.exception.status_name, "data_loss")
 
 
+class OutcomesTest(unittest.TestCase):
+    """Engine.outcomes_* (varsam_outcomes_*): ORS curves fitted from a register of synthetic
+    clients (host references, no identity numbers), a client whose ORS falls monitored, the
+    outcome suggestion decided by an officer, and the client chart."""
+
+    OFFICER = dict(OFFICER, case=dict(OFFICER["case"], kind="insats"))
+    SPEC = {"instrument": "ors", "boundary_percentile": 10, "min_support": 5}
+
+    def cases(self) -> list[dict]:
+        """One case per synthetic client: an ORS series rising from its intake (seeded)."""
+        import random
+        rng = random.Random(20261128)
+        lines = []
+        for i in range(120):
+            intake = round(rng.uniform(6, 34), 1)
+            sessions = rng.randint(3, 8)
+            measurements = []
+            for s in range(1, sessions + 1):
+                total = intake if s == 1 else min(40.0, max(0.0, intake + 0.35 * (40 - intake)
+                                                            * math.log(s) / math.log(8)
+                                                            + rng.gauss(0, 2)))
+                measurements.append({"instrument": "ors", "session": s,
+                                     "date": datetime.date(2025, 2, 3) + datetime.timedelta(weeks=s - 1),
+                                     "total": round(total, 1)})
+            lines.append({"case": {"ref": f"rc-{i}", "kind": "insats",
+                                   "led_to_investigation": True, "client": f"r-{i}"},
+                          "episodes": [{"client_ref": f"r-{i}", "age": 20 + i % 50,
+                                        "sex": "female" if i % 2 else "male",
+                                        "postal_code": "11120", "intervention": "stodsamtal",
+                                        "start": datetime.date(2025, 2, 3),
+                                        "measurements": measurements}]})
+        return lines
+
+    def test_fit_monitor_decide_and_chart(self):
+        with tempfile.TemporaryDirectory() as store:
+            with varsam.Engine(store, key=TEST_KEY, key_epoch=1,
+                               pseudonym_key=lambda epoch: bytes(32 * [6])) as engine:
+                analyst = varsam.Context(dict(FOLLOW_UP, role="analytiker"))
+                out = engine.register_submit_cases(analyst, self.cases(), threads=2)
+                self.assertEqual((out["submitted"], out["invalid"], out["refused"]), (120, 0, 0))
+
+                fitted = engine.outcomes_fit_etr(analyst, self.SPEC, title="ORS, syntetiskt")
+                self.assertEqual(list(fitted), ["id", "sha256", "model"])
+                self.assertRegex(fitted["id"], "^[0-9a-f]{32}$")
+                self.assertEqual(fitted["model"]["format"], "varsam-etr/1")
+                self.assertEqual(fitted["model"]["sha256"], fitted["sha256"])
+                self.assertEqual(fitted["model"]["name"], "ORS, syntetiskt")
+                self.assertGreater(fitted["model"]["fit"]["beta"][1], 0)  # rising with log(s)
+                self.assertNotIn("r-1", json.dumps(fitted))
+                self.assertIn(fitted["id"], [m["id"] for m in engine.models(analyst)
+                                             if m["kind"] == "etr"])
+
+                officer = varsam.Context(self.OFFICER)
+                for session, total in enumerate([18, 22, 17, 9.5, 8], start=1):
+                    engine.journal_append(officer, {
+                        "client_ref": "k-1", "case_ref": "c-9", "case_kind": "insats",
+                        "instrument": "ors", "session": session,
+                        "date": datetime.date(2026, 9, 7) + datetime.timedelta(weeks=session - 1),
+                        "responses": [total / 4] * 4, "total": total})
+
+                trajectory = engine.outcomes_trajectory(officer, "ors")
+                self.assertEqual(list(trajectory), ["client", "case", "instrument", "intake",
+                                                    "cutoff", "sessions"])
+                self.assertEqual((trajectory["client"], trajectory["case"], trajectory["intake"]),
+                                 ("k-1", "c-9", 18))
+                self.assertEqual([s["session"] for s in trajectory["sessions"]], [1, 2, 3, 4, 5])
+                self.assertEqual(list(trajectory["sessions"][0]),
+                                 ["session", "date", "total", "change", "category", "rci",
+                                  "reliable_change", "clinical"])
+                self.assertIsNone(trajectory["sessions"][0]["category"])
+                # ORS 18 -> 9.5 is worse by more than the reliable change of 5 points.
+                self.assertEqual(trajectory["sessions"][3]["category"], "reliably_deteriorated")
+                self.assertEqual(trajectory["sessions"][3]["date"], "2026-09-28")
+                self.assertEqual(engine.outcomes_trajectory(officer, "ors", case_ref="c-9"),
+                                 trajectory)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.outcomes_trajectory(officer, "phq9")
+                self.assertEqual(cm.exception.status_name, "not_found")
+
+                outcome = engine.outcomes_monitor(officer, fitted["id"])
+                self.assertEqual(outcome["sha256"], fitted["sha256"])
+                self.assertTrue(outcome["supported"])
+                tracks = {s["session"]: s["track"] for s in outcome["sessions"]}
+                self.assertIsNone(tracks[1])
+                self.assertEqual((tracks[4], tracks[5]), ("below_boundary", "below_boundary"))
+                raised = {(r["reason"], r["session"]): r["suggestion"] for r in outcome["raised"]}
+                self.assertIn(("below_boundary", 4), raised)
+                self.assertEqual(engine.outcomes_monitor(officer, fitted["id"])["raised"], [])
+
+                open_outcomes = [s for s in engine.open_suggestions(officer)
+                                 if s["kind"] == "outcome"]
+                self.assertEqual(sorted(s["id"] for s in open_outcomes), sorted(raised.values()))
+                first = raised[("below_boundary", 4)]
+                content = next(s["content"] for s in open_outcomes if s["id"] == first)
+                self.assertEqual((content["reason"], content["session"]), ("below_boundary", 4))
+                self.assertIn("inget beslut", content["message_sv"])
+                engine.record_decision(officer, first, "accepted", "Samtal om upplägget bokat.")
+                self.assertNotIn(first, [s["id"] for s in engine.open_suggestions(officer)])
+
+                page = engine.outcomes_report_html(officer, "ors", fitted["id"])
+                self.assertIn("<svg", page)
+                self.assertNotIn("<script", page)
+                self.assertIn("<svg", engine.outcomes_report_html(officer, "ors", language="en"))
+
+                report = varsam.Context(dict(self.OFFICER, case=dict(
+                    self.OFFICER["case"], kind="anmalan", led_to_investigation=False)))
+                with self.assertRaises(varsam.PermissionDenied) as cm:
+                    engine.outcomes_monitor(report, fitted["id"])
+                self.assertIn("reports-evidence-only", cm.exception.message)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.outcomes_fit_etr(analyst, {"instrument": "ors", "max_sessions": 9})
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+                self.assertIn("max_sessions", cm.exception.message)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.outcomes_fit_etr(analyst, {"instrument": "ors",
+                                                      "min_support": "198001022386"})
+                self.assertIn("spec.min_support", cm.exception.message)
+                self.assertNotIn("198001022386", cm.exception.message)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.outcomes_report_html(officer, "ors", language="de")
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.outcomes_monitor(officer, "0" * 32)
+                self.assertEqual(cm.exception.status_name, "not_found")
+
+
 class AnonymizeTest(unittest.TestCase):
     """varsam.anonymize: official test numbers, names, example.se addresses."""
 

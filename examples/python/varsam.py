@@ -348,6 +348,15 @@ def _declare_engine(lib: ctypes.CDLL, c_status) -> None:
         "varsam_model_list": ([handle, handle, out_json], c_status),
         "varsam_model_card": (
             [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, out_json], c_status),
+        "varsam_outcomes_trajectory": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_char_p, out_json], c_status),
+        "varsam_outcomes_fit_etr": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, out_json],
+            c_status),
+        "varsam_outcomes_monitor": ([handle, handle, ctypes.c_char_p, out_json], c_status),
+        "varsam_outcomes_report_html": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, out_json],
+            c_status),
         "varsam_anonymize": (
             [ctypes.c_char_p, ctypes.c_size_t, _PSEUDONYM_KEY_CALLBACK, ctypes.c_void_p,
              out_json],
@@ -1372,6 +1381,61 @@ class Engine:
         """Action "insight.query" (varsam_model_list): the kept models, [{"id", "sha256",
         "kind", "title", "created"}], oldest first."""
         return self._json_call("varsam_model_list", self._ptr(), context._ptr())
+
+    def outcomes_trajectory(self, context: Context, instrument: str,
+                            case_ref: str | None = None) -> dict:
+        """Action "journal.read" (varsam_outcomes_trajectory): the context's subject client's
+        series of ``instrument`` in the case ``case_ref`` (None: the context's case, or the
+        latest one), {"client", "case", "instrument", "intake", "cutoff", "sessions":
+        [{"session", "date", "total", "change", "category", "rci", "reliable_change",
+        "clinical"}]}, each later session judged by the Jacobson-Truax rule. VarsamError
+        not_found for an unknown instrument or a case without a series."""
+        case = None if case_ref is None else _c_text(case_ref, "case_ref")
+        return self._json_call("varsam_outcomes_trajectory", self._ptr(), context._ptr(),
+                               _c_text(instrument, "instrument"), case)
+
+    def outcomes_fit_etr(self, context: Context, spec, title: str | None = None) -> dict:
+        """Action "model.train" (varsam_outcomes_fit_etr): expected-treatment-response curves
+        fitted from the register's series by ``spec`` (a mapping or JSON text: {"instrument",
+        "boundary_percentile", "max_session", "min_support", "bin_width"}, all but instrument
+        optional) and kept beside the register. Returns {"id", "sha256", "model": <the curve
+        file, "varsam-etr/1">}. Raises PermissionDenied naming the rule (a private provider),
+        VarsamError invalid_argument naming the spec's key."""
+        data = _json_arg(spec, "spec")
+        name = None if title is None else _c_text(title, "title")
+        return self._json_call("varsam_outcomes_fit_etr", self._ptr(), context._ptr(), data,
+                               len(data), name)
+
+    def outcomes_monitor(self, context: Context, model_id: str) -> dict:
+        """Actions "journal.read" and "model.apply" (varsam_outcomes_monitor): the context's
+        subject client's series in the context's case against the kept curves ``model_id``.
+        Each session below the boundary (and each alliance concern) becomes an open suggestion
+        of kind "outcome" once. Returns {"model", "sha256", "instrument", "case", "supported",
+        "intake", "sessions": [{"session", "total", "change", "expected", "boundary",
+        "track"}], "alliance_concerns", "raised": [{"suggestion", "reason", "session"}]}.
+        Raises PermissionDenied in an anmälan or förhandsbedömning (reports-evidence-only);
+        VarsamError not_found for an id that is not kept curves."""
+        return self._json_call("varsam_outcomes_monitor", self._ptr(), context._ptr(),
+                               _c_text(model_id, "model_id"))
+
+    def outcomes_report_html(self, context: Context, instrument: str,
+                             model_id: str | None = None, language: str = "sv") -> str:
+        """Action "journal.read" (varsam_outcomes_report_html): the client chart of the context's
+        subject client's ``instrument`` series in the context's case, with the kept curves
+        ``model_id`` when given, as a self-contained HTML page (inline SVG, no script) in
+        ``language`` "sv" or "en"."""
+        model = None if model_id is None else _c_text(model_id, "model_id")
+        out = ctypes.c_void_p()
+        try:
+            _check(lib.varsam_outcomes_report_html(
+                self._ptr(), context._ptr(), _c_text(instrument, "instrument"), model,
+                _c_text(language, "language"), ctypes.byref(out)))
+            if not out.value:
+                raise VarsamError(Status.INTERNAL,
+                                  "varsam_outcomes_report_html returned OK without a result")
+            return ctypes.string_at(out.value).decode("utf-8")
+        finally:
+            lib.varsam_free(out)
 
     @property
     def audit_public_key(self) -> str:

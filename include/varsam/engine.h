@@ -215,6 +215,17 @@ struct ClientOutcome {
   std::vector<OutcomeAlert> raised;  // suggestions this call raised (none already raised again)
 };
 
+// A client's trajectory (Engine::Trajectory, varsam_outcomes_trajectory):
+// {"client", "case", "instrument", "intake", "cutoff" | null, "sessions": [{"session", "date",
+//  "total", "change", "category" | null, "rci" | null, "reliable_change" | null,
+//  "clinical" | null}]}. Per session after the intake, the Jacobson-Truax judgement of the
+// change from intake (instruments::Instrument::AssessChange): the category's name
+// ("recovered", "reliably_improved", "no_reliable_change", "reliably_deteriorated"), the RCI
+// (null when the instrument's rule gives no reliability), whether the change is reliable
+// (either way) and whether the total lies on the clinical side of the cut-off; all null at the
+// intake and for an instrument without a change rule. "cutoff" is the cut-off that applied.
+nlohmann::ordered_json TrajectoryJson(const outcomes::Trajectory& trajectory);
+
 // {"model", "sha256", "instrument", "case", "supported", "intake", "sessions": [{"session",
 //  "total", "change", "expected" | null, "boundary" | null, "track" | null}], "alliance_concerns":
 //  [n, ...], "raised": [{"suggestion", "reason", "session"}]}
@@ -421,6 +432,16 @@ class Engine {
   absl::StatusOr<KeptCurves> FitCurves(const access::Context& context,
                                        const outcomes::EtrSpec& spec, std::string_view title = {});
 
+  // Action `journal.read` about the context's subject client (History): the client's series of
+  // `instrument` (outcomes::BuildTrajectory) in case `case_ref`, or when that is empty in the
+  // context's case, or when the context has none in the case of the latest measurement. The
+  // engine knows no age or sex of the client: the judgement of change uses the instrument's
+  // adult cut-off. InvalidArgument without a subject client; NotFound for an unknown
+  // instrument (before anything is read or audited) or when the case holds no series of it.
+  absl::StatusOr<outcomes::Trajectory> Trajectory(const access::Context& context,
+                                                  std::string_view instrument,
+                                                  std::string_view case_ref = {});
+
   // Action `journal.read`, then `model.apply` (resource model_kind register_trained: the curves
   // are learned from the register, so `reports-evidence-only` refuses them in an anmälan):
   // the context's subject client's series in the context's case against kept curves
@@ -481,6 +502,10 @@ class Engine {
                      const access::Resource& resource, std::string_view case_ref,
                      std::string_view result);
   absl::StatusOr<bool> IsOpenUnguarded(std::string_view suggestion_id);
+  // The context's subject client's journal through History (action `journal.read`): the
+  // measurements of case `case_ref`, or all of them when it is empty.
+  absl::StatusOr<std::vector<store::Measurement>> SubjectJournal(const access::Context& context,
+                                                                 std::string_view case_ref);
 
   std::unique_ptr<store::Store> store_;  // declared before log_: outlives it
   access::PolicySet policy_;

@@ -165,6 +165,17 @@ struct EtrModel {
   std::string sha256;  // filled by EtrModelJson and ParseEtrModel
 };
 
+// A curve specification as hosts give it (varsam_outcomes_fit_etr, `varsam outcomes fit`):
+//   {"instrument": "ors", "boundary_percentile": 10, "max_session": 20, "min_support": 5,
+//    "bin_width": 5}
+// "instrument" (an instrument id) is required; every other key may be left out and keeps the
+// EtrSpec default. boundary_percentile lies strictly between 0 and 50, max_session is a whole
+// number from 2 to 200, min_support (k) a whole number from 2 to 1000000, bin_width a positive
+// number. The direction and the scale are not part of it: they come from the instrument's
+// definition (Engine::FitCurves). Strict: unknown keys and wrong types are refused;
+// InvalidArgument names the key ("spec.max_session: ..."), never a value.
+absl::StatusOr<EtrSpec> ParseEtrSpec(std::string_view json);
+
 // Fits an ETR model from a series set (the caller sets name and trained_at).
 absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& data);
 

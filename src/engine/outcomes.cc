@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <optional>
 #include <set>
 #include <string>
@@ -146,6 +147,70 @@ ordered_json ClientOutcomeJson(const ClientOutcome& o) {
   return out;
 }
 
+ordered_json TrajectoryJson(const outcomes::Trajectory& t) {
+  const auto number = [](double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(); };
+  ordered_json out;
+  out["client"] = t.client_ref;
+  out["case"] = t.case_ref;
+  out["instrument"] = t.instrument;
+  out["intake"] = t.intake();
+  out["cutoff"] = nullptr;
+  ordered_json sessions = ordered_json::array();
+  for (const outcomes::TrajectoryPoint& p : t.points) {
+    ordered_json s;
+    s["session"] = p.session;
+    s["date"] = FormatIsoDate(p.date);
+    s["total"] = p.total;
+    s["change"] = p.change;
+    if (p.assessment) {
+      const instruments::ChangeAssessment& a = *p.assessment;
+      if (a.cutoff && out["cutoff"].is_null()) out["cutoff"] = *a.cutoff;
+      s["category"] = instruments::ChangeCategoryName(a.category);
+      s["rci"] = number(a.rci);
+      s["reliable_change"] = a.category != instruments::ChangeCategory::kNoReliableChange;
+      s["clinical"] = a.cutoff ? ordered_json(a.clinical_now) : ordered_json();
+    } else {
+      s["category"] = nullptr;
+      s["rci"] = nullptr;
+      s["reliable_change"] = nullptr;
+      s["clinical"] = nullptr;
+    }
+    sessions.push_back(std::move(s));
+  }
+  out["sessions"] = std::move(sessions);
+  return out;
+}
+
+absl::StatusOr<std::vector<store::Measurement>> Engine::SubjectJournal(
+    const access::Context& context, std::string_view case_ref) {
+  if (!context.subject_client) {
+    return absl::InvalidArgumentError("the call needs the context's subject client");
+  }
+  std::vector<store::Measurement> journal;
+  VARSAM_RETURN_IF_ERROR(
+      History(context, *context.subject_client, [&](const store::Measurement& m) {
+        if (case_ref.empty() || m.case_ref == case_ref) journal.push_back(m);
+        return true;
+      }));
+  return journal;
+}
+
+absl::StatusOr<outcomes::Trajectory> Engine::Trajectory(const access::Context& context,
+                                                        std::string_view instrument_id,
+                                                        std::string_view case_ref) {
+  if (!context.subject_client) {
+    return absl::InvalidArgumentError("the trajectory needs the context's subject client");
+  }
+  const std::string_view chosen = !case_ref.empty()   ? case_ref
+                                  : context.case_info ? context.case_info->ref
+                                                      : std::string_view();
+  VARSAM_ASSIGN_OR_RETURN(const instruments::Instrument* instrument,
+                          instruments::Registry::Global().Get(instrument_id));
+  VARSAM_ASSIGN_OR_RETURN(const std::vector<store::Measurement> journal,
+                          SubjectJournal(context, chosen));
+  return outcomes::BuildTrajectory(*instrument, journal, {}, chosen);
+}
+
 absl::StatusOr<KeptCurves> Engine::FitCurves(const access::Context& context,
                                              const outcomes::EtrSpec& spec,
                                              std::string_view title) {
@@ -203,11 +268,8 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
   }
   const std::string& client = *context.subject_client;
   const std::string& case_ref = context.case_info->ref;
-  std::vector<store::Measurement> journal;
-  VARSAM_RETURN_IF_ERROR(History(context, client, [&](const store::Measurement& m) {
-    if (m.case_ref == case_ref) journal.push_back(m);
-    return true;
-  }));
+  VARSAM_ASSIGN_OR_RETURN(const std::vector<store::Measurement> journal,
+                          SubjectJournal(context, case_ref));
   // The kept model's kind is an attribute the decision needs: looked up before the guard.
   const absl::StatusOr<store::StoredModel> stored = store_->GetModel(model_id);
   if (!stored.ok() && stored.status().code() != absl::StatusCode::kNotFound) {
@@ -371,11 +433,8 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
   }
   const std::string& client = *context.subject_client;
   const std::string& case_ref = context.case_info->ref;
-  std::vector<store::Measurement> journal;
-  VARSAM_RETURN_IF_ERROR(History(context, client, [&](const store::Measurement& m) {
-    if (m.case_ref == case_ref) journal.push_back(m);
-    return true;
-  }));
+  VARSAM_ASSIGN_OR_RETURN(const std::vector<store::Measurement> journal,
+                          SubjectJournal(context, case_ref));
   VARSAM_ASSIGN_OR_RETURN(const instruments::Instrument* instrument,
                           instruments::Registry::Global().Get(instrument_id));
   const bool swedish = language == outcomes::Language::kSwedish;

@@ -217,6 +217,41 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
 
 }  // namespace
 
+absl::StatusOr<EtrSpec> ParseEtrSpec(std::string_view json) {
+  VARSAM_ASSIGN_OR_RETURN(const nlohmann::json root, ParseJson(json, "spec"));
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(
+      root, "spec",
+      {"instrument", "boundary_percentile", "max_session", "min_support", "bin_width"}));
+  if (!root.contains("instrument")) return InvalidField("spec.instrument", "is required");
+  EtrSpec spec;
+  VARSAM_ASSIGN_OR_RETURN(spec.instrument, ReadText(root["instrument"], "spec.instrument"));
+  if (spec.instrument.empty()) return InvalidField("spec.instrument", "must not be empty");
+  if (root.contains("boundary_percentile")) {
+    VARSAM_ASSIGN_OR_RETURN(spec.boundary_percentile,
+                            ReadNumber(root["boundary_percentile"], "spec.boundary_percentile"));
+    if (!(spec.boundary_percentile > 0 && spec.boundary_percentile < 50)) {
+      return InvalidField("spec.boundary_percentile", "must lie between 0 and 50");
+    }
+  }
+  if (root.contains("max_session")) {
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t max_session,
+                            JsonWholeNumber(root["max_session"], "spec.max_session", 2, 200));
+    spec.max_session = static_cast<int>(max_session);
+  }
+  if (root.contains("min_support")) {
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t min_support,
+                            JsonWholeNumber(root["min_support"], "spec.min_support", 2, 1000000));
+    spec.min_support = static_cast<int>(min_support);
+  }
+  if (root.contains("bin_width")) {
+    VARSAM_ASSIGN_OR_RETURN(spec.bin_width, ReadNumber(root["bin_width"], "spec.bin_width"));
+    if (!(spec.bin_width > 0) || !std::isfinite(spec.bin_width)) {
+      return InvalidField("spec.bin_width", "must be a positive number");
+    }
+  }
+  return spec;
+}
+
 std::string EtrModelJson(EtrModel& model) {
   std::string text = DumpJson(Members(model));
   model.sha256 = Sha256Hex(text);

@@ -1723,5 +1723,202 @@ class ModelTest(CliTestCase):
         self.assertEqual(run("model").returncode, EXIT_USAGE)
 
 
+# ---- varsam outcomes, varsam report ------------------------------------------------------
+
+class OutcomesTest(CliTestCase):
+    """`varsam outcomes trajectory|fit|monitor` and `varsam report client` (docs/cli.md) on a
+    `varsam synth` population: its cases in the register, its forms in the journal."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.store = os.path.join(d, "store")
+        cases = os.path.join(d, "cases.jsonl")
+        p = run("synth", "--clients", "400", "--seed", "5", "--register", cases, "--store",
+                cls.store)
+        assert p.returncode == EXIT_OK, p.stderr
+        cls.analyst = cls.write_file("analyst.json", json.dumps(REGISTER_CONTEXT))
+        cls.audit_key = cls.write_file("audit.hex", "c3" * 32 + "\n")
+        key = cls.write_file("key.hex", "5a" * 32 + "\n")
+        p = run("register", "submit", "--store", cls.store, "--context", cls.analyst, "--in",
+                cases, "--key-file", key, "--audit-key-file", cls.audit_key, "--key-epoch", "1")
+        assert p.returncode == EXIT_DENIED, p.stderr  # the reports that led nowhere are refused
+        # The insats whose ORS falls furthest from a middling intake: the client to follow.
+        worst = None
+        with open(cases, encoding="utf-8") as f:
+            for line in f:
+                c = json.loads(line)
+                if c["case"]["kind"] != "insats":
+                    continue
+                for e in c["episodes"]:
+                    ors = [m["total"] for m in e["measurements"]
+                           if m["instrument"] == "ors" and m["session"] > 0]
+                    if len(ors) >= 4 and 15 <= ors[0] < 30 and (
+                            worst is None or min(ors) - ors[0] < worst[0]):
+                        worst = (min(ors) - ors[0], c["case"], len(ors))
+        assert worst is not None
+        cls.case, cls.sessions = worst[1], worst[2]
+        cls.client = cls.case["client"]
+        cls.officer = cls.write_file("officer.json", json.dumps(dict(
+            MODEL_OFFICER, case=cls.case, subject_client=cls.client)))
+        p = cls.engine_run("outcomes", "fit", cls.analyst, "--spec",
+                           '{"instrument": "ors", "min_support": 5}', "--title",
+                           "ORS, syntetiskt", "--json")
+        assert p.returncode == EXIT_OK, p.stderr
+        cls.fitted = json.loads(p.stdout)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    @classmethod
+    def write_file(cls, name: str, text: str) -> str:
+        path = os.path.join(cls.tmp.name, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    @classmethod
+    def engine_run(cls, group: str, command: str, context: str,
+                   *extra: str) -> subprocess.CompletedProcess:
+        return run(group, command, "--store", cls.store, "--context", context,
+                   "--audit-key-file", cls.audit_key, *extra)
+
+    def assertRefused(self, code: int, p: subprocess.CompletedProcess, needle: str) -> None:
+        self.assertEqual(p.returncode, code, p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn(needle, p.stderr)
+
+    def test_trajectory_table_json_and_refusals(self):
+        p = self.engine_run("outcomes", "trajectory", self.officer, "--instrument", "ors",
+                            "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        t = json.loads(p.stdout)
+        self.assertEqual(list(t), ["client", "case", "instrument", "intake", "cutoff", "sessions"])
+        self.assertEqual((t["client"], t["case"], t["instrument"]),
+                         (self.client, self.case["ref"], "ors"))
+        self.assertEqual(len(t["sessions"]), self.sessions)
+        self.assertEqual(list(t["sessions"][0]), ["session", "date", "total", "change",
+                                                  "category", "rci", "reliable_change",
+                                                  "clinical"])
+        self.assertEqual(t["sessions"][0]["total"], t["intake"])
+        self.assertIsNone(t["sessions"][0]["category"])
+        # The client's ORS falls furthest: at least one session is reliably worse (5 points).
+        self.assertIn("reliably_deteriorated", [s["category"] for s in t["sessions"]])
+        p = self.engine_run("outcomes", "trajectory", self.officer, "--instrument", "ors",
+                            "--case", self.case["ref"])
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("session  date", p.stdout)
+        self.assertIn("intake", p.stdout)
+        self.assertIn("reliably deteriorated", p.stdout)
+        self.assertRefused(EXIT_NOINPUT, self.engine_run(
+            "outcomes", "trajectory", self.officer, "--instrument", "ors", "--case", "K9999999-1"),
+            "no series")
+        self.assertRefused(EXIT_USAGE, self.engine_run(
+            "outcomes", "trajectory", self.officer, "--instrument", "198001022386"),
+            "--instrument")
+        other = self.write_file("other-client.json", json.dumps(dict(
+            MODEL_OFFICER, case=self.case, subject_client="K9999999")))
+        self.assertRefused(EXIT_DENIED, self.engine_run(
+            "outcomes", "trajectory", other, "--instrument", "ors"), "no-other-clients")
+        self.assertUsageError("outcomes", "trajectory", "--store", self.store)
+
+    def test_fit_keeps_curves_and_names_a_bad_key(self):
+        self.assertEqual(list(self.fitted), ["id", "sha256", "model"])
+        self.assertRegex(self.fitted["id"], "^[0-9a-f]{32}$")
+        model = self.fitted["model"]
+        self.assertEqual((model["format"], model["kind"], model["name"]),
+                         ("varsam-etr/1", "etr", "ORS, syntetiskt"))
+        self.assertEqual(model["sha256"], self.fitted["sha256"])
+        self.assertNotIn("K000", json.dumps(model))  # aggregates only
+        p = self.engine_run("model", "list", self.analyst, "--json")
+        self.assertIn((self.fitted["id"], "etr"),
+                      [(m["id"], m["kind"]) for m in json.loads(p.stdout)])
+        spec = self.write_file("etr-spec.json", json.dumps({"instrument": "ors",
+                                                            "boundary_percentile": 20}))
+        p = self.engine_run("outcomes", "fit", self.analyst, "--spec", spec)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertTrue(p.stdout.startswith("fitted curves "))
+        self.assertIn("percentile 20", p.stdout)
+        bad = self.engine_run("outcomes", "fit", self.analyst, "--spec",
+                              '{"instrument": "ors", "max_sessions": 198001022386}')
+        self.assertRefused(EXIT_DATAERR, bad, "--spec: spec: unknown key 'max_sessions'")
+        self.assertNotIn("198001022386", bad.stderr)
+        self.assertRefused(EXIT_DATAERR, self.engine_run(
+            "outcomes", "fit", self.analyst, "--spec", '{"instrument": "ors", "min_support": 1}'),
+            "--spec: spec.min_support")
+        provider = self.write_file("provider.json", json.dumps(dict(
+            REGISTER_CONTEXT, organisation={"kind": "privat_utforare", "id": "0180"})))
+        self.assertRefused(EXIT_DENIED, self.engine_run(
+            "outcomes", "fit", provider, "--spec", spec), "private-provider")
+        self.assertRefused(EXIT_NOINPUT, self.engine_run(
+            "outcomes", "fit", self.analyst, "--spec", os.path.join(self.tmp.name, "none.json")),
+            "--spec")
+
+    def test_monitor_raises_outcome_suggestions_once(self):
+        report = self.write_file("report.json", json.dumps(dict(
+            MODEL_OFFICER, case=dict(self.case, kind="anmalan", led_to_investigation=False),
+            subject_client=self.client)))
+        self.assertRefused(EXIT_DENIED, self.engine_run(
+            "outcomes", "monitor", report, "--model", self.fitted["id"]), "reports-evidence-only")
+        self.assertRefused(EXIT_NOINPUT, self.engine_run(
+            "outcomes", "monitor", self.officer, "--model", "0" * 32), "no kept model")
+        p = self.engine_run("outcomes", "monitor", self.officer, "--model", self.fitted["id"],
+                            "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual(list(out), ["model", "sha256", "instrument", "case", "supported",
+                                     "intake", "sessions", "alliance_concerns", "raised"])
+        self.assertEqual((out["model"], out["sha256"]), (self.fitted["id"], self.fitted["sha256"]))
+        self.assertTrue(out["supported"])
+        self.assertEqual(list(out["sessions"][0]), ["session", "total", "change", "expected",
+                                                    "boundary", "track"])
+        below = [s["session"] for s in out["sessions"] if s["track"] == "below_boundary"]
+        self.assertTrue(below)
+        self.assertEqual(sorted(r["session"] for r in out["raised"]
+                                if r["reason"] == "below_boundary"), below)
+        for r in out["raised"]:
+            self.assertRegex(r["suggestion"], "^[0-9a-f]{32}$")
+        p = self.engine_run("outcomes", "monitor", self.officer, "--model", self.fitted["id"])
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("BELOW BOUNDARY", p.stdout)
+        self.assertIn("no new suggestion raised", p.stdout)
+
+    def test_report_client_writes_the_chart(self):
+        out = os.path.join(self.tmp.name, "report.html")
+        p = run("report", "client", "--store", self.store, "--context", self.officer,
+                "--audit-key-file", self.audit_key, "--client", self.client, "--instrument",
+                "ors", "--model", self.fitted["id"], "--out", out, "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(list(json.loads(p.stdout)), ["instrument", "model", "language", "bytes"])
+        with open(out, encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("<svg", page)
+        self.assertNotIn("<script", page)
+        self.assertIn('lang="sv"', page)
+        english = os.path.join(self.tmp.name, "report-en.html")
+        p = run("report", "client", "--store", self.store, "--context", self.officer,
+                "--audit-key-file", self.audit_key, "--client", self.client, "--instrument",
+                "ors", "--lang", "en", "--out", english)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn("client chart written", p.stdout)
+        # The page must be about the context's subject client: a mismatch is refused, unechoed.
+        mismatch = os.path.join(self.tmp.name, "mismatch.html")
+        p = run("report", "client", "--store", self.store, "--context", self.officer,
+                "--audit-key-file", self.audit_key, "--client", "198001022386",
+                "--instrument", "ors", "--out", mismatch)
+        self.assertRefused(EXIT_DATAERR, p, "--client")
+        self.assertNotIn("198001022386", p.stderr)
+        self.assertFalse(os.path.exists(mismatch))
+        self.assertUsageError("report", "client", "--store", self.store, "--context",
+                              self.officer, "--audit-key-file", self.audit_key, "--client",
+                              self.client, "--instrument", "ors", "--lang", "de", "--out",
+                              mismatch)
+        self.assertEqual(run("report").returncode, EXIT_USAGE)
+        self.assertEqual(run("outcomes").returncode, EXIT_USAGE)
+
+
 if __name__ == "__main__":
     unittest.main()
