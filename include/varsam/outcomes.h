@@ -75,8 +75,8 @@ struct Trajectory {
 // (any order): the case `case_ref`, or when empty the case of the latest measurement of the
 // instrument with a session number. Forms without a total or without a session (0) are left
 // out; when a session appears twice, the later form counts. The first session held is the
-// intake. NotFound when there is no series;
-// InvalidArgument when measurements of several clients are mixed.
+// intake. NotFound when there is no series; InvalidArgument when measurements of several
+// clients are mixed.
 absl::StatusOr<Trajectory> BuildTrajectory(const instruments::Instrument& instrument,
                                            std::span<const store::Measurement> measurements,
                                            const instruments::Respondent& respondent = {},
