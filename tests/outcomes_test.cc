@@ -310,7 +310,7 @@ TEST_CASE("outcomes: the curve file refuses numbers no fit gives, before its has
             .find("covariance matrix") != std::string::npos);
   CHECK(refused("\"sigma2\":9.0", "\"sigma2\":0.0").find("etr.fit.sigma2") != std::string::npos);
   CHECK(refused("\"boundary_percentile\":10.0", "\"boundary_percentile\":50.0")
-            .find("spec.boundary_percentile") != std::string::npos);
+            .starts_with("etr.spec.boundary_percentile: "));
   // Bins that do not cover the scale in order.
   CHECK(refused("{\"from\":0.0,\"to\":5.0,", "{\"from\":1.0,\"to\":5.0,").find("etr.bins[0]") !=
         std::string::npos);

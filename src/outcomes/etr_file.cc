@@ -139,7 +139,10 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
   VARSAM_ASSIGN_OR_RETURN(m.spec.bin_width, ReadNumber(spec["bin_width"], "etr.spec.bin_width"));
   VARSAM_ASSIGN_OR_RETURN(m.spec.scale_min, ReadNumber(spec["scale_min"], "etr.spec.scale_min"));
   VARSAM_ASSIGN_OR_RETURN(m.spec.scale_max, ReadNumber(spec["scale_max"], "etr.spec.scale_max"));
-  VARSAM_RETURN_IF_ERROR(internal::CheckSpec(m.spec));
+  // The spec's rules, named as fields of the file ("etr.spec.bin_width: ...").
+  if (const absl::Status spec_ok = internal::CheckSpec(m.spec); !spec_ok.ok()) {
+    return absl::InvalidArgumentError(Cat({"etr.", StatusMessage(spec_ok)}));
+  }
   const nlohmann::json& fit = root["fit"];
   VARSAM_RETURN_IF_ERROR(
       Require(fit, "etr.fit",
