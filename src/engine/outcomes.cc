@@ -482,6 +482,7 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
   filter.client_ref = client;
   filter.case_ref = case_ref;
   filter.open_only = true;
+  std::vector<std::pair<int, outcomes::ChartSuggestion>> listed;  // (session or 0, item)
   VARSAM_RETURN_IF_ERROR(
       store_->ForEachSuggestion(filter, [&](const store::Suggestion& s, const store::Decision*) {
         outcomes::ChartSuggestion item;
@@ -498,9 +499,19 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
         } else {
           item.text = s.kind;
         }
-        chart.suggestions.push_back(std::move(item));
+        const int session = content.ok() && content->is_object() && content->contains("session") &&
+                                    (*content)["session"].is_number_integer()
+                                ? (*content)["session"].get<int>()
+                                : 0;
+        listed.emplace_back(session, std::move(item));
         return true;
       }));
+  // By the day they were made, then by session: the store's order within a day is by random id.
+  std::stable_sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) {
+    return a.second.created != b.second.created ? a.second.created < b.second.created
+                                                : a.first < b.first;
+  });
+  for (auto& [session, item] : listed) chart.suggestions.push_back(std::move(item));
   return outcomes::ClientChartHtml(chart);
 }
 
