@@ -683,6 +683,24 @@ varsam_status varsam_outcomes_report_html(varsam_engine* engine, const varsam_co
   });
 }
 
-// varsam_outcomes_benchmarks (the service-level benchmarks) goes here when it is added.
+varsam_status varsam_outcomes_benchmarks(varsam_engine* engine, const varsam_context* context,
+                                         const char* spec_json, size_t spec_length,
+                                         const char* curves_id, char** json_out) {
+  if (json_out != nullptr) *json_out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (json_out == nullptr) return NullArg("json_out");
+    VARSAM_RETURN_IF_ERROR(EngineArgs(engine, context));
+    if (spec_json == nullptr) return NullArg("spec_json");
+    VARSAM_ASSIGN_OR_RETURN(
+        const varsam::outcomes::BenchmarkSpec spec,
+        varsam::outcomes::ParseBenchmarkSpec(std::string_view(spec_json, spec_length)));
+    VARSAM_ASSIGN_OR_RETURN(const varsam::outcomes::Benchmarks benchmarks,
+                            engine->engine->OutcomeBenchmarks(
+                                context->context, spec, curves_id == nullptr ? "" : curves_id));
+    // The library's own canonical JSON, as the CLI prints it.
+    *json_out = CopyOut(varsam::outcomes::BenchmarksJson(benchmarks));
+    return absl::OkStatus();
+  });
+}
 
 }  // extern "C"

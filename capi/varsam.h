@@ -784,8 +784,45 @@ VARSAM_API varsam_status varsam_outcomes_report_html(varsam_engine* engine,
                                                      const char* instrument, const char* model_id,
                                                      const char* language, char** html_out);
 
-/* (Reserved for the service-level outcome benchmarks, varsam_outcomes_benchmarks, which a later
- * version of this header declares here.) */
+/* Action "insight.query" (purposes of the rule follow-up: the social welfare board's follow-up,
+ * evaluation, quality assurance or supervision; refused for a private provider): agency
+ * benchmarks of one instrument from the register's insats episodes and measurement rows (never
+ * the journal), for the service as a whole and per group. spec_json (UTF-8; unknown keys
+ * refused):
+ *   {"instrument": "ors", "by": "intervention", "min_people": 5, "max_session": 40}
+ * "instrument" is required; the others keep these defaults when left out: how series are
+ * grouped ("service": the whole only, "intervention": the linked episode's intervention,
+ * "region": its county code), k, the fewest distinct people a group may show (2..1000000), and
+ * the last session a series is read to (2..200). curves_id (NULL or "": none) names kept
+ * curves of the same instrument (varsam_outcomes_fit_etr): the share reaching target is then
+ * the share whose last covered session is on or beyond the expected curve, otherwise the share
+ * recovered. The call is audited as "outcome benchmarks <instrument> by <grouping>" (and
+ * " curves <id>"). On VARSAM_OK, *json_out (freed with varsam_free()) is
+ *   {"format": "varsam-outcome-benchmarks/1", "instrument": "ors", "by": "intervention",
+ *    "k": 5, "target": "etr" | "recovered", "curves": "<sha256>" | null,
+ *    "period_from": "2025-Q1", "period_to": "2026-Q3",
+ *    "adjustment": {"intercept", "slope", "sd_intake", "mean_predicted_change"} | null,
+ *    "unlinked_series": n | null,
+ *    "groups": [{"group": "service", "service": true, "protected": false, "people", "series",
+ *                "mean_intake", "effect_size", "severity_adjusted_effect_size",
+ *                "target_series", "reaching_target", "reliable_improvement",
+ *                "reliable_deterioration", "recovered", "ended_series", "dropout"}, ...]}
+ * the service first, then the groups in byte order of their names. A group (the service too)
+ * of fewer than k people is protected: "protected" is true and every figure null; when exactly
+ * one group is protected so, the shown group with the fewest people is protected too, and a
+ * protected service protects every group (docs/outcomes.md, "Agency benchmarks"). Only
+ * aggregates leave: no row, pseudonym or single score. Errors (*json_out NULL):
+ * VARSAM_INVALID_ARGUMENT for a NULL argument, a spec that is not the JSON above (naming the
+ * key, "spec.by: ...", never a value), or curves of another instrument or a kept model that is
+ * not curves; VARSAM_NOT_FOUND for an unknown instrument or curves id (after the audited
+ * decision); VARSAM_FAILED_PRECONDITION for an instrument without a change rule;
+ * VARSAM_PERMISSION_DENIED naming the rule (private-provider, a case officer's purpose);
+ * VARSAM_DATA_LOSS when the kept curves' hash differs from the one recorded. Thread-safe like
+ * every engine call. */
+VARSAM_API varsam_status varsam_outcomes_benchmarks(varsam_engine* engine,
+                                                    const varsam_context* context,
+                                                    const char* spec_json, size_t spec_length,
+                                                    const char* curves_id, char** json_out);
 
 #ifdef __cplusplus
 } /* extern "C" */

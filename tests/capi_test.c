@@ -1977,6 +1977,80 @@ static void test_outcomes(void) {
   EXPECT(varsam_outcomes_report_html(engine, officer, "ors", NULL, "sv", NULL) ==
          VARSAM_INVALID_ARGUMENT);
 
+  /* Benchmarks: the register's 80 series, all linked to a stodsamtal insats starting in their
+   * intake period. */
+  {
+    const char* by_intervention = "{\"instrument\": \"ors\", \"by\": \"intervention\"}";
+    const char* all_protected = "{\"instrument\": \"ors\", \"min_people\": 81}";
+    const char* bad_key = "{\"instrument\": \"ors\", \"k\": 5}";
+    const char* bad_by = "{\"instrument\": \"ors\", \"by\": \"198001022386\"}";
+    EXPECT(varsam_outcomes_benchmarks(engine, analyst, by_intervention, strlen(by_intervention),
+                                      NULL, &json) == VARSAM_OK);
+    EXPECT(contains(json,
+                    "{\"format\":\"varsam-outcome-benchmarks/1\",\"instrument\":\"ors\","
+                    "\"by\":\"intervention\",\"k\":5,\"target\":\"recovered\","
+                    "\"curves\":null,"));
+    EXPECT(contains(json, "\"unlinked_series\":0,"));
+    EXPECT(contains(json,
+                    "{\"group\":\"service\",\"service\":true,\"protected\":false,"
+                    "\"people\":80,\"series\":80,"));
+    EXPECT(contains(json,
+                    "{\"group\":\"stodsamtal\",\"service\":false,\"protected\":false,"
+                    "\"people\":80,\"series\":80,"));
+    EXPECT(occurrences(json, "{\"group\":") == 2);
+    EXPECT(!contains(json, "r-1") && !contains(json, "p1_"));
+    varsam_free(json);
+    json = NULL;
+    /* With the kept curves, reaching target is against the expected curve. */
+    EXPECT(varsam_outcomes_benchmarks(engine, analyst, by_intervention, strlen(by_intervention), id,
+                                      &json) == VARSAM_OK &&
+           contains(json, "\"target\":\"etr\",\"curves\":\""));
+    varsam_free(json);
+    json = NULL;
+    /* Fewer than k people: the service and its group keep their names and nothing else. */
+    EXPECT(varsam_outcomes_benchmarks(engine, analyst, all_protected, strlen(all_protected), "",
+                                      &json) == VARSAM_OK);
+    EXPECT(contains(json, "\"by\":\"intervention\",\"k\":81,"));
+    EXPECT(contains(json, "\"adjustment\":null,\"unlinked_series\":null,"));
+    EXPECT(contains(json,
+                    "{\"group\":\"service\",\"service\":true,\"protected\":true,"
+                    "\"people\":null,\"series\":null,\"mean_intake\":null,"
+                    "\"effect_size\":null,\"severity_adjusted_effect_size\":null,"
+                    "\"target_series\":null,\"reaching_target\":null,"
+                    "\"reliable_improvement\":null,\"reliable_deterioration\":null,"
+                    "\"recovered\":null,\"ended_series\":null,\"dropout\":null}"));
+    EXPECT(contains(json,
+                    "{\"group\":\"stodsamtal\",\"service\":false,\"protected\":true,"
+                    "\"people\":null,"));
+    EXPECT(!contains(json, "\"people\":80"));
+    varsam_free(json);
+    json = NULL;
+    /* A private provider is refused; a strict spec names the key, never the value. */
+    EXPECT(varsam_outcomes_benchmarks(engine, provider, by_intervention, strlen(by_intervention),
+                                      NULL, &json) == VARSAM_PERMISSION_DENIED &&
+           json == NULL && contains(varsam_last_error(), "private-provider"));
+    EXPECT(varsam_outcomes_benchmarks(engine, analyst, bad_key, strlen(bad_key), NULL, &json) ==
+               VARSAM_INVALID_ARGUMENT &&
+           json == NULL && contains(varsam_last_error(), "spec: unknown key 'k'"));
+    EXPECT(varsam_outcomes_benchmarks(engine, analyst, bad_by, strlen(bad_by), NULL, &json) ==
+               VARSAM_INVALID_ARGUMENT &&
+           contains(varsam_last_error(), "spec.by") &&
+           !contains(varsam_last_error(), "198001022386"));
+    EXPECT(varsam_outcomes_benchmarks(engine, analyst, "{\"instrument\": \"okand\"}", 23, NULL,
+                                      &json) == VARSAM_NOT_FOUND &&
+           json == NULL);
+    EXPECT(varsam_outcomes_benchmarks(engine, analyst, by_intervention, strlen(by_intervention),
+                                      "00000000000000000000000000000000",
+                                      &json) == VARSAM_NOT_FOUND);
+    EXPECT(varsam_outcomes_benchmarks(engine, analyst, NULL, 0, NULL, &json) ==
+               VARSAM_INVALID_ARGUMENT &&
+           contains(varsam_last_error(), "spec_json"));
+    EXPECT(varsam_outcomes_benchmarks(NULL, analyst, by_intervention, strlen(by_intervention), NULL,
+                                      &json) == VARSAM_INVALID_ARGUMENT);
+    EXPECT(varsam_outcomes_benchmarks(engine, analyst, by_intervention, strlen(by_intervention),
+                                      NULL, NULL) == VARSAM_INVALID_ARGUMENT);
+  }
+
   varsam_engine_close(engine);
   varsam_context_free(analyst);
   varsam_context_free(provider);

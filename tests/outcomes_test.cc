@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "Eigen/Dense"
@@ -704,6 +705,62 @@ TEST_CASE("outcomes: a curve spec keeps its defaults and names the key it refuse
   CHECK(refused("[]") == "spec: must be an object");
   const std::string bad_value = refused(R"({"instrument": "ors", "max_session": "198001022386"})");
   CHECK(bad_value.find("1980") == std::string::npos);
+}
+
+TEST_CASE("outcomes: a benchmark request keeps its defaults and names the key it refuses",
+          "[outcomes]") {
+  const auto minimal = ParseBenchmarkSpec(R"({"instrument": "phq9"})");
+  REQUIRE(minimal.ok());
+  CHECK(minimal->instrument == "phq9");
+  const BenchmarkSpec defaults;
+  CHECK(minimal->by == defaults.by);
+  CHECK(minimal->min_people == defaults.min_people);
+  CHECK(minimal->max_session == defaults.max_session);
+  for (const auto& [name, by] : {std::pair{"service", BenchmarkBy::kService},
+                                 std::pair{"intervention", BenchmarkBy::kIntervention},
+                                 std::pair{"region", BenchmarkBy::kRegion}}) {
+    const auto spec = ParseBenchmarkSpec(Cat({R"({"instrument": "ors", "by": ")", name, R"("})"}));
+    REQUIRE(spec.ok());
+    CHECK(spec->by == by);
+  }
+  const auto full = ParseBenchmarkSpec(
+      R"({"instrument": "ors", "by": "region", "min_people": 10.0, "max_session": 12})");
+  REQUIRE(full.ok());
+  CHECK(full->by == BenchmarkBy::kRegion);
+  CHECK(full->min_people == 10);
+  CHECK(full->max_session == 12);
+  // The bounds are inclusive.
+  const auto edges =
+      ParseBenchmarkSpec(R"({"instrument": "ors", "min_people": 2, "max_session": 200})");
+  REQUIRE(edges.ok());
+  CHECK(edges->min_people == 2);
+  CHECK(edges->max_session == 200);
+  const auto refused = [](std::string_view json) {
+    const auto spec = ParseBenchmarkSpec(json);
+    REQUIRE_FALSE(spec.ok());
+    CHECK(spec.status().code() == absl::StatusCode::kInvalidArgument);
+    return std::string(spec.status().message());
+  };
+  CHECK(refused(R"({"by": "service"})") == "spec.instrument: is required");
+  CHECK(refused(R"({"instrument": ""})") == "spec.instrument: must not be empty");
+  CHECK(refused(R"({"instrument": null})") == "spec.instrument: must be a string");
+  CHECK(refused(R"({"instrument": "ors", "k": 5})") == "spec: unknown key 'k'");
+  CHECK(refused(R"({"instrument": "ors", "by": "team"})") ==
+        R"(spec.by: must be "service", "intervention" or "region")");
+  CHECK(refused(R"({"instrument": "ors", "by": 1})").starts_with("spec.by:"));
+  CHECK(refused(R"({"instrument": "ors", "by": "Service"})").starts_with("spec.by:"));
+  CHECK(refused(R"({"instrument": "ors", "min_people": 1})").starts_with("spec.min_people:"));
+  CHECK(refused(R"({"instrument": "ors", "min_people": 5.5})").starts_with("spec.min_people:"));
+  CHECK(refused(R"({"instrument": "ors", "min_people": "5"})").starts_with("spec.min_people:"));
+  CHECK(refused(R"({"instrument": "ors", "max_session": 1})").starts_with("spec.max_session:"));
+  CHECK(refused(R"({"instrument": "ors", "max_session": 201})").starts_with("spec.max_session:"));
+  CHECK(refused("[]") == "spec: must be an object");
+  CHECK(refused(R"({"instrument": )").starts_with("spec"));
+  // Messages name the key, never the value a person typed.
+  CHECK(refused(R"({"instrument": "ors", "by": "198001022386"})").find("1980") ==
+        std::string::npos);
+  CHECK(refused(R"({"instrument": "ors", "min_people": "198001022386"})").find("1980") ==
+        std::string::npos);
 }
 
 }  // namespace varsam::outcomes

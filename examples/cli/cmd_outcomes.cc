@@ -1,6 +1,7 @@
-// `varsam outcomes trajectory|fit|monitor` (docs/cli.md): routine outcome monitoring through the
-// engine — a client's series judged session by session, expected-treatment-response curves
-// fitted from the compilation register, and a client checked against them.
+// `varsam outcomes trajectory|fit|monitor|benchmarks` (docs/cli.md): routine outcome monitoring
+// through the engine — a client's series judged session by session, expected-treatment-response
+// curves fitted from the compilation register, a client checked against them, and the agency's
+// benchmarks from the register.
 //
 //   varsam outcomes trajectory --store DIR|URI --context CONTEXT.json --audit-key-file KEY
 //       --instrument ID [--case REF] [--pack FILE]... [--json]
@@ -8,14 +9,19 @@
 //       --spec SPEC.json|JSON [--title TEXT] [--pack FILE]... [--json]
 //   varsam outcomes monitor --store DIR|URI --context CONTEXT.json --audit-key-file KEY
 //       --model ID [--pack FILE]... [--json]
+//   varsam outcomes benchmarks --store DIR|URI --context CONTEXT.json --audit-key-file KEY
+//       --instrument ID [--by service|intervention|region] [--k N] [--curves ID]
+//       [--pack FILE]... [--json]
 //
 // Each is a guarded, audited call of the engine (engine::Engine::Trajectory, FitCurves,
-// MonitorOutcome) in the context of CONTEXT.json; the JSON they print is the C API's
-// (engine::TrajectoryJson, ClientOutcomeJson; docs/c-api.md, "Outcome monitoring").
+// MonitorOutcome, OutcomeBenchmarks) in the context of CONTEXT.json; the JSON they print is the
+// C API's (engine::TrajectoryJson, ClientOutcomeJson, outcomes::BenchmarksJson; docs/c-api.md,
+// "Outcome monitoring").
 
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,7 +47,10 @@ struct OutcomesCommandOptions : EngineCallOptions {
   std::string case_ref;
   std::string spec;  // fit
   std::string title;
-  std::string model;  // monitor
+  std::string model;                // monitor
+  std::string by = "intervention";  // benchmarks (the instrument as trajectory's)
+  int k = outcomes::BenchmarkSpec{}.min_people;
+  std::string curves;
 };
 
 absl::Status At(std::string_view option, const absl::Status& status) {
@@ -219,6 +228,82 @@ int RunMonitor(const OutcomesCommandOptions& o) {
   return kExitOk;
 }
 
+// A share for people ("42%"), or "-" when there is none.
+std::string Percent(std::optional<double> share) {
+  return share ? absl::StrFormat("%.0f%%", *share * 100) : "-";
+}
+
+std::string EffectSize(std::optional<double> value) {
+  return value ? absl::StrFormat("%.2f", *value) : "-";
+}
+
+void PrintBenchmarkRow(const outcomes::BenchmarkGroup& g) {
+  if (!g.figures) {
+    std::cout << absl::StrFormat("%-22s protected (fewer than k)\n", g.name);
+    return;
+  }
+  const outcomes::BenchmarkFigures& f = *g.figures;
+  std::cout << absl::StrFormat("%-22s %6d %6d %6s %6s %7s %8s %9s %7s\n", g.name, f.people,
+                               f.series, EffectSize(f.severity_adjusted_effect_size),
+                               EffectSize(f.effect_size), Percent(f.reaching_target),
+                               Percent(f.reliable_improvement), Percent(f.reliable_deterioration),
+                               Percent(f.dropout));
+}
+
+int RunBenchmarks(const OutcomesCommandOptions& o) {
+  // Checked here rather than by CLI11 so that the message names the option (never the value).
+  if (absl::Status known = KnownInstrument(o.instrument); !known.ok()) {
+    std::cerr << "varsam: " << known.message() << "\n";
+    return kExitUsage;
+  }
+  const std::optional<outcomes::BenchmarkBy> by = outcomes::ParseBenchmarkBy(o.by);
+  if (!by) {
+    std::cerr << "varsam: --by: must be service, intervention or region\n";
+    return kExitUsage;
+  }
+  if (o.k < 2 || o.k > 1000000) {
+    std::cerr << "varsam: --k: must be a whole number from 2 to 1000000\n";
+    return kExitUsage;
+  }
+  outcomes::BenchmarkSpec spec;
+  spec.instrument = o.instrument;
+  spec.by = *by;
+  spec.min_people = o.k;
+  absl::StatusOr<access::Context> context = ReadContext(o);
+  if (!context.ok()) return Fail(context.status());
+  absl::StatusOr<std::unique_ptr<engine::Engine>> opened = OpenEngine(o);
+  if (!opened.ok()) return Fail(opened.status());
+  absl::StatusOr<outcomes::Benchmarks> b = (*opened)->OutcomeBenchmarks(*context, spec, o.curves);
+  if (!b.ok()) return Fail(b.status());
+  if (o.json) {
+    std::cout << outcomes::BenchmarksJson(*b) << "\n";
+    return kExitOk;
+  }
+  const instruments::Instrument* instrument = instruments::Registry::Global().Find(b->instrument);
+  std::cout << (instrument != nullptr ? instrument->definition().name.en : b->instrument)
+            << " benchmarks by " << outcomes::BenchmarkByName(b->by) << ", k " << b->min_people
+            << ", intake periods " << (b->period_from.empty() ? "-" : b->period_from) << " to "
+            << (b->period_to.empty() ? "-" : b->period_to) << "\n";
+  std::cout << "target: "
+            << (b->target == "etr" ? Cat({"on or beyond the expected curve (curves sha256 ",
+                                          b->curves_sha256, ")"})
+                                   : std::string("recovered (Jacobson-Truax)"))
+            << "\n";
+  std::cout << absl::StrFormat("%-22s %6s %6s %6s %6s %7s %8s %9s %7s\n", "group", "people",
+                               "series", "SAES", "ES", "target", "improved", "worsened", "dropout");
+  PrintBenchmarkRow(b->service);
+  for (const outcomes::BenchmarkGroup& g : b->groups) PrintBenchmarkRow(g);
+  std::cout << "SAES: severity-adjusted effect size (ACORN); ES: raw effect size; target: share "
+               "reaching target;\nimproved, worsened: reliable improvement and deterioration "
+               "from intake to the last session;\ndropout: share of ended episodes ended as "
+               "dropout.\n";
+  if (b->unlinked_series && *b->unlinked_series > 0) {
+    std::cout << *b->unlinked_series
+              << " series are linked to no insats episode: counted in the service only.\n";
+  }
+  return kExitOk;
+}
+
 void AddEngineOptions(CLI::App* command, OutcomesCommandOptions* o) {
   AddEngineCallOptions(command, o,
                        "The call's context as JSON (who, role, organisation, purpose, case, "
@@ -232,7 +317,8 @@ void AddOutcomesCommand(CLI::App& app, int* exit_code) {
   auto* outcomes = app.add_subcommand(
       "outcomes",
       "Routine outcome monitoring: a client's series judged session by session, expected-\n"
-      "treatment-response curves fitted from the register, a client checked against them.\n"
+      "treatment-response curves fitted from the register, a client checked against them,\n"
+      "and the agency's benchmarks.\n"
       "See docs/c-api.md, \"Outcome monitoring\".");
   outcomes->require_subcommand(1);
 
@@ -272,6 +358,25 @@ void AddOutcomesCommand(CLI::App& app, int* exit_code) {
   monitor->add_option("--model", o->model, "The kept curves' id (see `varsam model list`)")
       ->required();
   monitor->callback([o, exit_code] { *exit_code = RunMonitor(*o); });
+
+  auto* benchmarks = outcomes->add_subcommand(
+      "benchmarks",
+      "Agency benchmarks of an instrument from the register (action insight.query): per\n"
+      "intervention, region or the whole service, the severity-adjusted effect size, the share\n"
+      "reaching target, reliable improvement and deterioration, and dropout; every group of\n"
+      "fewer than k people protected. Exit 64 for an unknown instrument, --by or --k, 66 for an\n"
+      "unknown curves id, 77 when the policy refuses (a private provider).");
+  AddEngineOptions(benchmarks, o.get());
+  benchmarks->add_option("--instrument", o->instrument, "The instrument id (ors, cors, phq9, ...)")
+      ->required();
+  benchmarks->add_option("--by", o->by,
+                         "How series are grouped: service, intervention (default) or region");
+  benchmarks->add_option("--k", o->k,
+                         "The fewest distinct people a group may show (default 5, at least 2)");
+  benchmarks->add_option("--curves", o->curves,
+                         "Kept curves' id: reaching target is then on the expected curve "
+                         "(default: recovered)");
+  benchmarks->callback([o, exit_code] { *exit_code = RunBenchmarks(*o); });
 }
 
 }  // namespace varsam::cli

@@ -1297,6 +1297,72 @@ class OutcomesTest(unittest.TestCase):
                     engine.outcomes_monitor(officer, "0" * 32)
                 self.assertEqual(cm.exception.status_name, "not_found")
 
+    def test_benchmarks_protect_small_groups(self):
+        with tempfile.TemporaryDirectory() as store:
+            with varsam.Engine(store, key=TEST_KEY, key_epoch=1,
+                               pseudonym_key=lambda epoch: bytes(32 * [6])) as engine:
+                analyst = varsam.Context(dict(FOLLOW_UP, role="analytiker"))
+                cases = self.cases()
+                # Three clients with another intervention: a group below k = 5.
+                for line in cases[:3]:
+                    line["episodes"][0]["intervention"] = "familjebehandling"
+                out = engine.register_submit_cases(analyst, cases, threads=2)
+                self.assertEqual(out["submitted"], 120)
+
+                b = engine.outcomes_benchmarks(analyst, {"instrument": "ors"})
+                self.assertEqual(list(b), ["format", "instrument", "by", "k", "target", "curves",
+                                           "period_from", "period_to", "adjustment",
+                                           "unlinked_series", "groups"])
+                self.assertEqual((b["format"], b["by"], b["k"], b["target"], b["curves"]),
+                                 ("varsam-outcome-benchmarks/1", "intervention", 5, "recovered",
+                                  None))
+                self.assertEqual(b["unlinked_series"], 0)
+                groups = {g["group"]: g for g in b["groups"]}
+                self.assertEqual(list(groups), ["service", "familjebehandling", "stodsamtal"])
+                service = groups["service"]
+                self.assertTrue(service["service"])
+                self.assertEqual((service["people"], service["series"]), (120, 120))
+                # The service's SAES equals its effect size (the residuals sum to zero).
+                self.assertAlmostEqual(service["severity_adjusted_effect_size"],
+                                       service["effect_size"])
+                # Three people are fewer than k; the other group is then protected too, or the
+                # service less it would give the three.
+                for name in ("familjebehandling", "stodsamtal"):
+                    self.assertTrue(groups[name]["protected"])
+                    self.assertIsNone(groups[name]["people"])
+                    self.assertIsNone(groups[name]["effect_size"])
+                self.assertNotIn("r-1", json.dumps(b))
+
+                fitted = engine.outcomes_fit_etr(analyst, self.SPEC)
+                with_curves = engine.outcomes_benchmarks(
+                    analyst, '{"instrument": "ors", "by": "service", "min_people": 3}',
+                    curves_id=fitted["id"])
+                self.assertEqual((with_curves["target"], with_curves["curves"], with_curves["k"]),
+                                 ("etr", fitted["sha256"], 3))
+                self.assertEqual([g["group"] for g in with_curves["groups"]], ["service"])
+                self.assertGreater(with_curves["groups"][0]["target_series"], 0)
+                by_intervention = engine.outcomes_benchmarks(
+                    analyst, {"instrument": "ors", "min_people": 3})
+                self.assertEqual([g["people"] for g in by_intervention["groups"]], [120, 3, 117])
+
+                provider = varsam.Context(dict(FOLLOW_UP, role="analytiker", organisation={
+                    "kind": "privat_utforare", "id": "0180"}))
+                with self.assertRaises(varsam.PermissionDenied) as cm:
+                    engine.outcomes_benchmarks(provider, {"instrument": "ors"})
+                self.assertIn("private-provider", cm.exception.message)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.outcomes_benchmarks(analyst, {"instrument": "ors", "k": 5})
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+                self.assertIn("spec: unknown key 'k'", cm.exception.message)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.outcomes_benchmarks(analyst, {"instrument": "ors",
+                                                         "by": "198001022386"})
+                self.assertIn("spec.by", cm.exception.message)
+                self.assertNotIn("198001022386", cm.exception.message)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.outcomes_benchmarks(analyst, {"instrument": "ors"}, curves_id="0" * 32)
+                self.assertEqual(cm.exception.status_name, "not_found")
+
 
 class AnonymizeTest(unittest.TestCase):
     """varsam.anonymize: official test numbers, names, example.se addresses."""

@@ -357,6 +357,9 @@ def _declare_engine(lib: ctypes.CDLL, c_status) -> None:
         "varsam_outcomes_report_html": (
             [handle, handle, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, out_json],
             c_status),
+        "varsam_outcomes_benchmarks": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, out_json],
+            c_status),
         "varsam_anonymize": (
             [ctypes.c_char_p, ctypes.c_size_t, _PSEUDONYM_KEY_CALLBACK, ctypes.c_void_p,
              out_json],
@@ -1417,6 +1420,24 @@ class Engine:
         VarsamError not_found for an id that is not kept curves."""
         return self._json_call("varsam_outcomes_monitor", self._ptr(), context._ptr(),
                                _c_text(model_id, "model_id"))
+
+    def outcomes_benchmarks(self, context: Context, spec, curves_id: str | None = None) -> dict:
+        """Action "insight.query" (varsam_outcomes_benchmarks): agency benchmarks of one
+        instrument from the register by ``spec`` (a mapping or JSON text: {"instrument", "by":
+        "service" | "intervention" | "region", "min_people", "max_session"}, all but instrument
+        optional), with the kept curves ``curves_id`` when given for the share reaching target.
+        Returns the "varsam-outcome-benchmarks/1" document: {"format", "instrument", "by", "k",
+        "target", "curves", "period_from", "period_to", "adjustment", "unlinked_series",
+        "groups": [{"group", "service", "protected", "people", "series", "mean_intake",
+        "effect_size", "severity_adjusted_effect_size", "target_series", "reaching_target",
+        "reliable_improvement", "reliable_deterioration", "recovered", "ended_series",
+        "dropout"}]}, the service first; a group of fewer than k people is protected (every
+        figure None). Raises PermissionDenied naming the rule (a private provider), VarsamError
+        invalid_argument naming the spec's key, not_found for an unknown instrument or curves."""
+        data = _json_arg(spec, "spec")
+        curves = None if curves_id is None else _c_text(curves_id, "curves_id")
+        return self._json_call("varsam_outcomes_benchmarks", self._ptr(), context._ptr(), data,
+                               len(data), curves)
 
     def outcomes_report_html(self, context: Context, instrument: str,
                              model_id: str | None = None, language: str = "sv") -> str:

@@ -257,6 +257,14 @@ struct BenchmarkSpec {
   int max_session = 40;  // sessions a series is read to (BuildSeries)
 };
 
+// A benchmark request as hosts give it (varsam_outcomes_benchmarks):
+//   {"instrument": "ors", "by": "intervention", "min_people": 5, "max_session": 40}
+// "instrument" (an instrument id) is required; every other key may be left out and keeps the
+// BenchmarkSpec default. "by" is "service", "intervention" or "region"; min_people (k) a whole
+// number from 2 to 1000000; max_session a whole number from 2 to 200. Strict: unknown keys and
+// wrong types are refused; InvalidArgument names the key ("spec.by: ..."), never a value.
+absl::StatusOr<BenchmarkSpec> ParseBenchmarkSpec(std::string_view json);
+
 // One group's figures. Shares are of `series` unless said otherwise, in [0, 1].
 struct BenchmarkFigures {
   std::int64_t people = 0;  // distinct (pseudonym, key epoch)

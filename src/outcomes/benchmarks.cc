@@ -152,6 +152,38 @@ std::optional<BenchmarkBy> ParseBenchmarkBy(std::string_view name) {
   return std::nullopt;
 }
 
+absl::StatusOr<BenchmarkSpec> ParseBenchmarkSpec(std::string_view json) {
+  VARSAM_ASSIGN_OR_RETURN(const nlohmann::json root, ParseJson(json, "spec"));
+  VARSAM_RETURN_IF_ERROR(
+      CheckJsonKeys(root, "spec", {"instrument", "by", "min_people", "max_session"}));
+  if (!root.contains("instrument")) return InvalidField("spec.instrument", "is required");
+  BenchmarkSpec spec;
+  const nlohmann::json& instrument = root["instrument"];
+  if (!instrument.is_string()) return InvalidField("spec.instrument", "must be a string");
+  spec.instrument = instrument.get<std::string>();
+  if (spec.instrument.empty()) return InvalidField("spec.instrument", "must not be empty");
+  if (root.contains("by")) {
+    const nlohmann::json& by = root["by"];
+    const std::optional<BenchmarkBy> parsed =
+        by.is_string() ? ParseBenchmarkBy(by.get<std::string>()) : std::nullopt;
+    if (!parsed) {
+      return InvalidField("spec.by", R"(must be "service", "intervention" or "region")");
+    }
+    spec.by = *parsed;
+  }
+  if (root.contains("min_people")) {
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t min_people,
+                            JsonWholeNumber(root["min_people"], "spec.min_people", 2, 1000000));
+    spec.min_people = static_cast<int>(min_people);
+  }
+  if (root.contains("max_session")) {
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t max_session,
+                            JsonWholeNumber(root["max_session"], "spec.max_session", 2, 200));
+    spec.max_session = static_cast<int>(max_session);
+  }
+  return spec;
+}
+
 absl::StatusOr<Benchmarks> ComputeBenchmarks(const BenchmarkSpec& spec,
                                              const instruments::Instrument& instrument,
                                              std::span<const store::EpisodeRow> episodes,

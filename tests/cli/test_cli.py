@@ -1919,6 +1919,95 @@ class OutcomesTest(CliTestCase):
         self.assertEqual(run("report").returncode, EXIT_USAGE)
         self.assertEqual(run("outcomes").returncode, EXIT_USAGE)
 
+    BENCHMARK_KEYS = ["format", "instrument", "by", "k", "target", "curves", "period_from",
+                      "period_to", "adjustment", "unlinked_series", "groups"]
+    FIGURES = ["people", "series", "mean_intake", "effect_size", "severity_adjusted_effect_size",
+               "target_series", "reaching_target", "reliable_improvement",
+               "reliable_deterioration", "recovered", "ended_series", "dropout"]
+
+    def benchmarks(self, *extra: str) -> subprocess.CompletedProcess:
+        return self.engine_run("outcomes", "benchmarks", self.analyst, "--instrument", "ors",
+                               *extra)
+
+    def test_benchmarks_json_protects_groups_below_k(self):
+        p = self.benchmarks("--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        b = json.loads(p.stdout)
+        self.assertEqual(list(b), self.BENCHMARK_KEYS)
+        self.assertEqual((b["format"], b["instrument"], b["by"], b["k"], b["target"],
+                          b["curves"]),
+                         ("varsam-outcome-benchmarks/1", "ors", "intervention", 5, "recovered",
+                          None))
+        service, groups = b["groups"][0], b["groups"][1:]
+        self.assertEqual(list(service), ["group", "service", "protected", *self.FIGURES])
+        self.assertEqual((service["group"], service["service"], service["protected"]),
+                         ("service", True, False))
+        self.assertGreaterEqual(service["people"], 5)
+        self.assertAlmostEqual(service["severity_adjusted_effect_size"], service["effect_size"])
+        self.assertEqual([g["group"] for g in groups], sorted(g["group"] for g in groups))
+        self.assertTrue(groups)
+        protected = [g for g in groups if g["protected"]]
+        # A lone protected group would be the service less the others: never exactly one.
+        self.assertNotEqual(len(protected), 1)
+        for g in protected:
+            self.assertEqual([g[f] for f in self.FIGURES], [None] * len(self.FIGURES), g["group"])
+        for g in groups:
+            if not g["protected"]:
+                self.assertGreaterEqual(g["people"], 5)
+        self.assertNotIn("K000", p.stdout)  # aggregates only
+
+        # The table for people: a row per group, a protected one with its name and nothing else.
+        p = self.benchmarks("--by", "intervention")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertIn("benchmarks by intervention, k 5", lines[0])
+        header = next(line for line in lines if line.startswith("group"))
+        for column in ("people", "series", "SAES", "ES", "target", "improved", "worsened",
+                       "dropout"):
+            self.assertIn(column, header.split())
+        rows = {line.split()[0]: line for line in lines[lines.index(header) + 1:]
+                if line.split() and line.split()[0] in {g["group"] for g in b["groups"]}}
+        self.assertEqual(set(rows), {g["group"] for g in b["groups"]})
+        self.assertEqual(rows["service"].split()[1:3],
+                         [str(service["people"]), str(service["series"])])
+        for g in groups:
+            self.assertEqual("protected (fewer than k)" in rows[g["group"]], g["protected"])
+
+        # k above the service's people: every row protected, the adjustment withheld.
+        p = self.benchmarks("--by", "region", "--k", "100000", "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        b = json.loads(p.stdout)
+        self.assertEqual((b["by"], b["k"], b["adjustment"], b["unlinked_series"]),
+                         ("region", 100000, None, None))
+        self.assertTrue(all(g["protected"] and g["people"] is None for g in b["groups"]))
+        p = self.benchmarks("--by", "service", "--k", "100000")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertRegex(p.stdout, r"\nservice +protected \(fewer than k\)\n")
+
+    def test_benchmarks_with_curves_and_refusals(self):
+        p = self.benchmarks("--by", "service", "--curves", self.fitted["id"], "--json")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        b = json.loads(p.stdout)
+        self.assertEqual((b["target"], b["curves"]), ("etr", self.fitted["sha256"]))
+        self.assertEqual([g["group"] for g in b["groups"]], ["service"])
+        p = self.benchmarks("--by", "service", "--curves", self.fitted["id"])
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertIn(self.fitted["sha256"], p.stdout)
+        self.assertRefused(EXIT_NOINPUT, self.benchmarks("--curves", "0" * 32), "no model with this id")
+        provider = self.write_file("benchmarks-provider.json", json.dumps(dict(
+            REGISTER_CONTEXT, organisation={"kind": "privat_utforare", "id": "0180"})))
+        self.assertRefused(EXIT_DENIED, self.engine_run(
+            "outcomes", "benchmarks", provider, "--instrument", "ors"), "private-provider")
+        # Usage errors name the option, never the value.
+        for option, value in (("--by", "198001022386"), ("--k", "1"),
+                              ("--instrument", "198001022386")):
+            args = [] if option == "--instrument" else ["--instrument", "ors"]
+            p = self.engine_run("outcomes", "benchmarks", self.analyst, *args, option, value)
+            self.assertRefused(EXIT_USAGE, p, option)
+            self.assertNotIn("198001022386", p.stderr)
+        self.assertUsageError("outcomes", "benchmarks", "--store", self.store, "--context",
+                              self.analyst, "--audit-key-file", self.audit_key)
+
 
 if __name__ == "__main__":
     unittest.main()
