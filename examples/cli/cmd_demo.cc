@@ -357,6 +357,16 @@ std::string CountyOf(std::string_view postal_code) {
   return "";
 }
 
+// A case officer's context in `client`'s case `ref` of `kind` (the demo's fixed time).
+absl::StatusOr<access::Context> OfficerIn(std::string_view client, std::string_view kind,
+                                          std::string_view ref, bool investigated) {
+  return access::ParseContext(Cat(
+      {R"({"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", )",
+       R"("id": "0180"}, "purpose": "handlaggning", "case": {"ref": ")", ref, R"(", "kind": ")",
+       kind, R"(", "led_to_investigation": )", investigated ? "true" : "false", R"(, "client": ")",
+       client, R"("}, "subject_client": ")", client, R"(", "time": "2026-11-28T10:00:00Z"})"}));
+}
+
 int ModelDemo(const std::string& location, const std::vector<synth::ClientRecord>& clients) {
   engine::EngineOptions options = DemoOptions(location);
   auto opened = engine::Engine::Open(std::move(options));
@@ -439,15 +449,7 @@ int ModelDemo(const std::string& location, const std::vector<synth::ClientRecord
   features["region"] = CountyOf(client->client.postal_code);
   features["intervention"] = intervention->intervention;
   features["intake_total:ors"] = *intake;
-  const auto officer_in = [&](std::string_view kind, std::string_view ref, bool investigated) {
-    return access::ParseContext(Cat(
-        {R"({"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", )",
-         R"("id": "0180"}, "purpose": "handlaggning", "case": {"ref": ")", ref, R"(", "kind": ")",
-         kind, R"(", "led_to_investigation": )", investigated ? "true" : "false",
-         R"(, "client": ")", client->client.id, R"("}, "subject_client": ")", client->client.id,
-         R"(", "time": "2026-11-28T10:00:00Z"})"}));
-  };
-  const auto officer = officer_in("insats", intervention->id, true);
+  const auto officer = OfficerIn(client->client.id, "insats", intervention->id, true);
   if (!officer.ok()) return Fail(officer.status());
   const auto applied = varsam.ApplyModel(*officer, kept->id, DumpJson(features));
   if (!applied.ok()) return Fail(applied.status());
@@ -462,7 +464,8 @@ int ModelDemo(const std::string& location, const std::vector<synth::ClientRecord
   std::cout << "      -> open suggestion " << applied->suggestion_id.substr(0, 12)
             << "…: a suggestion; the officer decides\n";
 
-  const auto report = officer_in("anmalan", Cat({client->client.id, "-anmalan"}), false);
+  const auto report =
+      OfficerIn(client->client.id, "anmalan", Cat({client->client.id, "-anmalan"}), false);
   if (!report.ok()) return Fail(report.status());
   const auto refused = varsam.ApplyModel(*report, kept->id, DumpJson(features));
   if (refused.status().code() != absl::StatusCode::kPermissionDenied) {
@@ -526,11 +529,7 @@ int OutcomeDemo(const std::string& location, const std::vector<synth::ClientReco
     if (client != nullptr) break;
   }
   if (client == nullptr) return Fail(absl::InternalError("the demo has no client to follow"));
-  const auto officer = access::ParseContext(Cat(
-      {R"({"actor": "a-17", "role": "handlaggare", "organisation": {"kind": "socialnamnd", )",
-       R"("id": "0180"}, "purpose": "handlaggning", "case": {"ref": ")", case_ref,
-       R"(", "kind": "insats", "led_to_investigation": true, "client": ")", client->client.id,
-       R"("}, "subject_client": ")", client->client.id, R"(", "time": "2026-11-28T10:00:00Z"})"}));
+  const auto officer = OfficerIn(client->client.id, "insats", case_ref, true);
   if (!officer.ok()) return Fail(officer.status());
   const auto outcome = varsam.MonitorOutcome(*officer, kept->id);
   if (!outcome.ok()) return Fail(outcome.status());
