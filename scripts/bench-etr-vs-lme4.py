@@ -57,8 +57,9 @@ import subprocess
 import sys
 import tempfile
 
+import peer_packages  # noqa: E402  (scripts/peer_packages.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGES = os.path.join(ROOT, "scripts", "peer-packages.txt")
 
 NAMES = ["(Intercept)", "log_session", "intake", "log_session:intake"]
 COMPONENTS = [("var_intercept", "intercept variance"), ("var_slope", "slope variance"),
@@ -120,27 +121,6 @@ cat(paste0(
 """
 
 
-def wanted_packages():
-    with open(PACKAGES) as f:
-        return [line.split("#")[0].split()[0] for line in f if line.split("#")[0].strip()]
-
-
-def ensure_packages():
-    """Installs the missing packages of scripts/peer-packages.txt."""
-    wanted = wanted_packages()
-    status = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Abbrev}\n"] + wanted,
-                            capture_output=True, text=True).stdout
-    installed = {line.split()[0] for line in status.splitlines() if line.split()[1:2] == ["ii"]}
-    missing = [p for p in wanted if p not in installed]
-    if missing:
-        print(f"installing missing Debian packages: {' '.join(missing)}", file=sys.stderr)
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends"] +
-                       missing, check=True, env=env)
-
-
 def run_json(command):
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -181,7 +161,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--csv", help="where to write the CSV (default: a temporary file)")
     args = parser.parse_args()
-    ensure_packages()
+    peer_packages.ensure_installed()
 
     binary = os.path.join(args.build, "bench", "bench_outcomes_csv")
     if not os.path.exists(binary):

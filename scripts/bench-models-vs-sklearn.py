@@ -57,8 +57,9 @@ import sys
 import tempfile
 import time
 
+import peer_packages  # noqa: E402  (scripts/peer_packages.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PACKAGES = os.path.join(ROOT, "scripts", "peer-packages.txt")
 DEBIAN_PYTHON = "/usr/bin/python3"
 
 # The known model: the first level of each feature is the reference (effect 0).
@@ -82,26 +83,10 @@ EARLIER = ("earlier_episodes", ["0", "1", "2", "3+"], [0, .3, .5, .6])
 EPISODES_PER_PERSON = [.55, .25, .12, .08]  # 1, 2, 3, 4 episodes
 
 
-def wanted_packages():
-    with open(PACKAGES) as f:
-        return [line.split("#")[0].split()[0] for line in f if line.split("#")[0].strip()]
-
-
 def ensure_packages():
     """Installs the missing packages of scripts/peer-packages.txt, then runs under Debian's
     interpreter if this one cannot import them."""
-    wanted = wanted_packages()
-    status = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Abbrev}\n"] + wanted,
-                            capture_output=True, text=True).stdout
-    installed = {line.split()[0] for line in status.splitlines() if line.split()[1:2] == ["ii"]}
-    missing = [p for p in wanted if p not in installed]
-    if missing:
-        print(f"installing missing Debian packages: {' '.join(missing)}", file=sys.stderr)
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends"] +
-                       missing, check=True, env=env)
+    peer_packages.ensure_installed()
     try:
         import numpy, pandas, sklearn  # noqa: F401,E401
     except ImportError:
