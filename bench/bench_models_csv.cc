@@ -13,12 +13,6 @@
 //         the final fit, the out-of-fold evaluation)
 // The matrix is built once; "fit" and "cv" start from it in memory.
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -32,29 +26,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "csv_support.h"
 #include "internal.h"  // src/models: CollapseRows, FitLogistic
+#include "varsam/core.h"
 #include "varsam/models.h"
 
 namespace {
 
 using varsam::models::TrainingSet;
 
-struct Clock {
-  double wall = 0;
-  double cpu = 0;
-  static Clock Now() {
-    timespec cpu{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-    return {
-        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(),
-        static_cast<double>(cpu.tv_sec) + 1e-9 * static_cast<double>(cpu.tv_nsec)};
-  }
-  Clock operator-(const Clock& start) const { return {wall - start.wall, cpu - start.cpu}; }
-};
-
-absl::Status Bad(std::size_t line, std::string_view what) {
-  return absl::InvalidArgumentError("line " + std::to_string(line) + ": " + std::string(what));
-}
+using varsam_bench::Clock;
 
 // Parses one field at p (before `end`) and steps past it and its separator, which it returns
 // (',' or '\n'; 0 at the end of the text, -1 when the field is not a number). The fast path is a
@@ -76,26 +57,10 @@ int ParseField(const char*& p, const char* end, double& value) {
 }
 
 absl::StatusOr<TrainingSet> ReadTrainingCsv(const std::string& path) {
-  // The file mapped, not copied: the parser reads it once, front to back.
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return absl::NotFoundError("cannot open the CSV file");
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || info.st_size == 0) {
-    ::close(fd);
-    return absl::InvalidArgumentError("the CSV file is empty or unreadable");
-  }
-  const auto size = static_cast<std::size_t>(info.st_size);
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED) return absl::DataLossError("cannot map the CSV file");
-  ::madvise(map, size, MADV_SEQUENTIAL);
-  struct Unmap {
-    void* map;
-    std::size_t size;
-    ~Unmap() { ::munmap(map, size); }
-  } unmap{map, size};
-  const char* p = static_cast<const char*>(map);
-  const char* end = p + size;
+  VARSAM_ASSIGN_OR_RETURN(const varsam_bench::MappedFile file,
+                          varsam_bench::MappedFile::Open(path));
+  const char* p = file.begin();
+  const char* end = file.end();
   const char* header_end = std::find(p, end, '\n');
   std::vector<std::string> names;
   for (const char* field = p; field <= header_end;) {
@@ -108,7 +73,7 @@ absl::StatusOr<TrainingSet> ReadTrainingCsv(const std::string& path) {
   const auto label_at = std::find(names.begin(), names.end(), "label");
   const auto group_at = std::find(names.begin(), names.end(), "group");
   if (label_at == names.end() || group_at == names.end()) {
-    return Bad(1, "needs the columns label and group");
+    return varsam_bench::BadLine(1, "needs the columns label and group");
   }
   const auto label_column = static_cast<std::size_t>(label_at - names.begin());
   const auto group_column = static_cast<std::size_t>(group_at - names.begin());
@@ -141,8 +106,9 @@ absl::StatusOr<TrainingSet> ReadTrainingCsv(const std::string& path) {
     for (std::size_t c = 0; c < names.size(); ++c) {
       double value = 0;
       const int separator = p < end ? ParseField(p, end, value) : -1;
-      if (separator < 0) return Bad(r + 2, "not a number");
-      if ((separator == ',') != (c + 1 < names.size())) return Bad(r + 2, "not one value a column");
+      if (separator < 0) return varsam_bench::BadLine(r + 2, "not a number");
+      if ((separator == ',') != (c + 1 < names.size()))
+        return varsam_bench::BadLine(r + 2, "not one value a column");
       if (c == label_column) {
         set.labels[r] = value;
       } else if (c == group_column) {

@@ -20,12 +20,7 @@
 // log_session is written for the peer; the fit computes log(session) itself, as FitMixed does
 // from the register's rows.
 
-#include <fcntl.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -49,7 +44,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "csv_support.h"
 #include "varsam/access.h"
+#include "varsam/core.h"
 #include "varsam/engine.h"
 #include "varsam/outcomes.h"
 #include "varsam/store.h"
@@ -66,18 +63,7 @@ namespace synth = varsam::synth;
 
 constexpr std::string_view kInstrument = "ors";
 
-struct Clock {
-  double wall = 0;
-  double cpu = 0;
-  static Clock Now() {
-    timespec cpu{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-    return {
-        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(),
-        static_cast<double>(cpu.tv_sec) + 1e-9 * static_cast<double>(cpu.tv_nsec)};
-  }
-  Clock operator-(const Clock& start) const { return {wall - start.wall, cpu - start.cpu}; }
-};
+using varsam_bench::Clock;
 
 int Fail(std::string_view what, const absl::Status& status) {
   std::fprintf(stderr, "bench_outcomes_csv: %.*s: %s\n", static_cast<int>(what.size()), what.data(),
@@ -249,36 +235,16 @@ int Export(const std::string& path, std::size_t clients, std::uint64_t seed) {
 
 // ---- --fit ------------------------------------------------------------------------------------
 
-absl::Status Bad(std::size_t line, std::string_view what) {
-  return absl::InvalidArgumentError("line " + std::to_string(line) + ": " + std::string(what));
-}
-
 // The long CSV of --export into a SeriesSet: rows grouped by series, series numbered from 0.
 absl::StatusOr<outcomes::SeriesSet> ReadSeriesCsv(const std::string& path) {
-  // The file mapped, not copied: the parser reads it once, front to back.
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return absl::NotFoundError("cannot open the CSV file");
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || info.st_size == 0) {
-    ::close(fd);
-    return absl::InvalidArgumentError("the CSV file is empty or unreadable");
-  }
-  const auto size = static_cast<std::size_t>(info.st_size);
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED) return absl::DataLossError("cannot map the CSV file");
-  ::madvise(map, size, MADV_SEQUENTIAL);
-  struct Unmap {
-    void* map;
-    std::size_t size;
-    ~Unmap() { ::munmap(map, size); }
-  } unmap{map, size};
-  const char* p = static_cast<const char*>(map);
-  const char* end = p + size;
+  VARSAM_ASSIGN_OR_RETURN(const varsam_bench::MappedFile file,
+                          varsam_bench::MappedFile::Open(path));
+  const char* p = file.begin();
+  const char* end = file.end();
   constexpr std::string_view kHeader = "series,session,log_session,total,intake\n";
   if (static_cast<std::size_t>(end - p) < kHeader.size() ||
       std::string_view(p, kHeader.size()) != kHeader) {
-    return Bad(1, "needs the header series,session,log_session,total,intake");
+    return varsam_bench::BadLine(1, "needs the header series,session,log_session,total,intake");
   }
   p += kHeader.size();
 
@@ -298,10 +264,10 @@ absl::StatusOr<outcomes::SeriesSet> ReadSeriesCsv(const std::string& path) {
     };
     if (!field(series, ',') || !field(session, ',') || !field(log_session, ',') ||
         !field(total, ',') || !field(intake, '\n')) {
-      return Bad(line, "not five numbers");
+      return varsam_bench::BadLine(line, "not five numbers");
     }
     if (series < 0 || series < set.series - 1 || series > set.series) {
-      return Bad(line, "series not numbered 0, 1, ... in order");
+      return varsam_bench::BadLine(line, "series not numbered 0, 1, ... in order");
     }
     if (series == set.series) {
       set.intakes.push_back(intake);
