@@ -28,6 +28,27 @@ CHROMIUM_FLAGS = [
 SERIES = (0x1F, 0x5F, 0xA8)
 
 
+def page_problems(events, local_only=False):
+    """What a page reported wrong, from its DevTools events: exceptions, console errors and
+    assertions, error log entries, failed loads and, with local_only, any request for something
+    that is not a local file."""
+    problems = []
+    for event in events:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Runtime.exceptionThrown":
+            problems.append(("exception", params["exceptionDetails"].get("text")))
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            problems.append(("console", [a.get("value") for a in params.get("args", [])]))
+        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
+            problems.append(("log", params["entry"].get("text")))
+        elif method == "Network.loadingFailed":
+            problems.append(("load", params.get("errorText")))
+        elif local_only and method == "Network.requestWillBeSent" and not params.get(
+                "request", {}).get("url", "").startswith("file://"):
+            problems.append(("request", params["request"].get("url")))
+    return problems
+
+
 def decode_png(data):
     """(width, height, rows of (r, g, b)) of an 8-bit RGB or RGBA PNG (RFC 2083)."""
     if data[:8] != b"\x89PNG\r\n\x1a\n":
@@ -207,18 +228,7 @@ class CardInChromium(unittest.TestCase):
         with open(os.path.join(out, "model-card.png"), "wb") as f:
             f.write(base64.b64decode(page["data"]))
 
-        problems = []
-        for event in browser.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                problems.append(("exception", params["exceptionDetails"].get("text")))
-            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error",
-                                                                                 "assert"):
-                problems.append(("console", [a.get("value") for a in params.get("args", [])]))
-            elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-                problems.append(("log", params["entry"].get("text")))
-            elif method == "Network.loadingFailed":
-                problems.append(("load", params.get("errorText")))
+        problems = page_problems(browser.events)
         self.assertEqual(problems, [], "the card's page reported errors")
         self.assertEqual(facts["scripts"], 0)
         self.assertEqual(facts["sections"], 9)

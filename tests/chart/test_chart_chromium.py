@@ -21,7 +21,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "card"))
-import test_card_chromium as card  # noqa: E402  (Browser, decode_png; not its test case)
+import test_card_chromium as card  # noqa: E402  (Browser, decode_png, page_problems; not its test case)
 
 WIDTH, HEIGHT = 1240, 1754  # A4 at 150 dpi
 # A4 at 96 dpi (CSS pixels) inside the page's 12 mm margins: 186 x 273 mm.
@@ -135,21 +135,7 @@ class ChartInChromium(unittest.TestCase):
         with open(os.path.join(out, stem + ".pdf"), "wb") as f:
             f.write(pdf_bytes)
 
-        problems = []
-        for event in browser.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                problems.append(("exception", params["exceptionDetails"].get("text")))
-            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error",
-                                                                                 "assert"):
-                problems.append(("console", [a.get("value") for a in params.get("args", [])]))
-            elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-                problems.append(("log", params["entry"].get("text")))
-            elif method == "Network.loadingFailed":
-                problems.append(("load", params.get("errorText")))
-            elif method == "Network.requestWillBeSent" and not params.get(
-                    "request", {}).get("url", "").startswith("file://"):
-                problems.append(("request", params["request"].get("url")))
+        problems = card.page_problems(browser.events, local_only=True)
         return facts, problems, scores_png, pdf_bytes
 
     def check_chart(self, language, stem, sample_args, expect):
