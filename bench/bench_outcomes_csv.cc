@@ -43,8 +43,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
 #include "csv_support.h"
+#include "register_fixtures.h"
 #include "varsam/access.h"
 #include "varsam/core.h"
 #include "varsam/engine.h"
@@ -100,36 +100,6 @@ class Collect : public synth::Sink {
   std::map<access::CaseKind, std::vector<engine::RegisterSubmission>> by_kind;
 };
 
-absl::StatusOr<std::unique_ptr<engine::Engine>> OpenRegisterEngine(const std::string& location) {
-  engine::EngineOptions options;
-  options.store = location;
-  // Fixed keys: the export is a benchmark's, its store is thrown away.
-  options.key = [](std::span<std::uint8_t, 32> out) {
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(0x3C ^ i);
-    return absl::OkStatus();
-  };
-  options.register_options.key_epoch = 1;
-  options.register_options.keys = [](std::int32_t epoch, std::span<std::uint8_t, 32> key) {
-    if (epoch != 1) return absl::NotFoundError("no such epoch");
-    for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(0x5A ^ i);
-    return absl::OkStatus();
-  };
-  return engine::Engine::Open(std::move(options));
-}
-
-// An analyst's follow-up context of the board in a case of `kind` that led to an investigation:
-// the context register.submit is allowed in (rule follow-up).
-access::Context FollowUp(access::CaseKind kind) {
-  access::Context c;
-  c.actor = "a-17";
-  c.role = access::Role::kAnalytiker;
-  c.organisation = {access::OrgKind::kSocialnamnd, "0180"};
-  c.purpose = access::Purpose::kUppfoljning;
-  c.case_info = access::CaseInfo{"c-1", kind, true, "K0000000"};
-  c.time = absl::FromUnixSeconds(1795860000);  // 2026-11-28
-  return c;
-}
-
 // A fresh directory under the temporary directory, removed with everything in it.
 class TempDir {
  public:
@@ -172,15 +142,15 @@ int Export(const std::string& path, std::size_t clients, std::uint64_t seed) {
   started = Steady::now();
   std::size_t submitted = 0;
   {
-    auto register_engine = OpenRegisterEngine(dir.Store());
+    auto register_engine = varsam_test::OpenRegisterEngine(dir.Store());
     if (!register_engine.ok()) return Fail("engine", register_engine.status());
     for (const auto& [kind, episodes] : collect.by_kind) {
       constexpr std::size_t kBatch = 20000;
       for (std::size_t first = 0; first < episodes.size(); first += kBatch) {
         const std::size_t n = std::min(kBatch, episodes.size() - first);
-        const absl::Status status =
-            (*register_engine)
-                ->SubmitToRegister(FollowUp(kind), std::span(episodes).subspan(first, n));
+        const absl::Status status = (*register_engine)
+                                        ->SubmitToRegister(varsam_test::FollowUp(kind),
+                                                           std::span(episodes).subspan(first, n));
         if (!status.ok()) return Fail("submit", status);
         submitted += n;
       }

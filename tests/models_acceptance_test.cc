@@ -147,7 +147,9 @@ const Register& TruthRegister() {
     TempDir dir;
     started = Clock::now();
     {
-      auto register_engine = OpenRegisterEngine(dir.Store());
+      auto opened = OpenRegisterEngine(dir.Store());
+      REQUIRE(opened.ok());
+      auto register_engine = *std::move(opened);
       for (const auto& [kind, episodes] : collect.by_kind) {
         constexpr std::size_t kBatch = 20000;
         for (std::size_t first = 0; first < episodes.size(); first += kBatch) {

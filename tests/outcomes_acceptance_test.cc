@@ -102,7 +102,9 @@ TEST_CASE("acceptance: alerts from register-fitted curves find the synthetic det
   REQUIRE((*generator)->Run(split, 1).ok());
 
   TempDir dir;
-  auto engine = varsam_test::OpenRegisterEngine(dir.Store());
+  auto opened = varsam_test::OpenRegisterEngine(dir.Store());
+  REQUIRE(opened.ok());
+  auto engine = *std::move(opened);
   for (const auto& [kind, episodes] : split.by_kind) {
     constexpr std::size_t kBatch = 20000;
     for (std::size_t first = 0; first < episodes.size(); first += kBatch) {

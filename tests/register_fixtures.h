@@ -1,6 +1,7 @@
 // An engine with register keys, and the follow-up context that may submit to its register:
-// what the acceptance tests (tests/*_acceptance_test.cc) submit a synthetic population through,
-// as a host would (Engine::SubmitToRegister: guarded, audited, pseudonymised, generalised).
+// what the acceptance tests (tests/*_acceptance_test.cc) and bench_outcomes_csv submit a
+// synthetic population through, as a host would (Engine::SubmitToRegister: guarded, audited,
+// pseudonymised, generalised). No test framework here, so the bench can include it.
 
 #ifndef VARSAM_TESTS_REGISTER_FIXTURES_H_
 #define VARSAM_TESTS_REGISTER_FIXTURES_H_
@@ -12,8 +13,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "catch2/catch.hpp"
 #include "varsam/access.h"
 #include "varsam/engine.h"
 
@@ -24,7 +25,8 @@ namespace access = varsam::access;
 
 // A SQLite (or PostgreSQL) store at `location` with fixed test keys: the audit key, and the
 // pseudonymisation key of epoch 1.
-inline std::unique_ptr<engine::Engine> OpenRegisterEngine(const std::string& location) {
+inline absl::StatusOr<std::unique_ptr<engine::Engine>> OpenRegisterEngine(
+    const std::string& location) {
   engine::EngineOptions options;
   options.store = location;
   options.key = [](std::span<std::uint8_t, 32> out) {
@@ -37,9 +39,7 @@ inline std::unique_ptr<engine::Engine> OpenRegisterEngine(const std::string& loc
     for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(0x5A ^ i);
     return absl::OkStatus();
   };
-  auto opened = engine::Engine::Open(std::move(options));
-  REQUIRE(opened.ok());
-  return std::move(opened).value();
+  return engine::Engine::Open(std::move(options));
 }
 
 // An analyst's follow-up context of the board in a case of `kind` that led to an investigation:
