@@ -130,14 +130,12 @@ struct CellKeyParams {
   int js = 0;
 };
 
-// Differential privacy: epsilon > 0 spent on this table; each pseudonym contributes to at most
-// `contributions` rows of the table, and each contribution of a sum is clamped to
-// [lower, upper].
+// Differential privacy for counts: epsilon > 0 spent on this table; each person's episodes
+// beyond `contributions` are left out (those with the highest record keys), so that one person
+// changes each cell by at most `contributions`.
 struct DpParams {
   double epsilon = 1;
   int contributions = 1;
-  double lower = 0;
-  double upper = 0;
 };
 
 struct Protection {
@@ -173,9 +171,10 @@ inline constexpr std::int64_t kMaxCells = 100000;
 //    "protection": {"threshold": 5, "dominance": {"n": 1, "k": 85}, "p_percent": 10,
 //                   "secondary": true, "protection_share": 0.2,
 //                   "cell_key": {"D": 2, "V": 1, "js": 1},
-//                   "dp": {"epsilon": 0.5, "contributions": 1, "lower": 0, "upper": 40}}}
-// Strict: unknown keys, wrong types, out-of-range numbers and duplicate keys are refused with
-// InvalidArgument naming the field ("query.measure.of: ..."), never its value.
+//                   "dp": {"epsilon": 0.5, "contributions": 1}}}
+// Strict: unknown keys, wrong types, out-of-range numbers and values outside the register's
+// vocabularies are refused with InvalidArgument naming the field ("query.measure.of: ..."), never
+// its value.
 absl::StatusOr<Query> ParseQuery(std::string_view json);
 // The canonical JSON of a query (keys sorted, defaults written out): what the audit event
 // records and what the differencing guard compares.
@@ -185,7 +184,7 @@ std::string QueryJson(const Query& query);
 
 // The register's episodes as columns, each text column dictionary-coded (codes in first-seen
 // order), with the measurements of one instrument joined to their episode: the rows are read
-// once and every query groups over these arrays.
+// once and every query groups over these arrays. One person's episodes are side by side.
 struct Columns {
   std::vector<std::string> dictionary[kDimensionCount];  // per dimension, code -> value
   std::vector<std::uint32_t> codes[kDimensionCount];     // per dimension, one per episode
@@ -194,7 +193,7 @@ struct Columns {
   std::vector<double> duration_months;                   // NaN when open
   std::string instrument;                                // the joined instrument, or ""
   std::vector<double> last_total;                        // NaN when the episode has none
-  std::vector<double> intake_total;                      // NaN when the episode has none
+  std::vector<double> intake_total;  // NaN unless the episode has two sessions or more
   std::size_t size() const { return record_key.size(); }
 };
 
@@ -231,6 +230,7 @@ std::string_view ProtectionReasonName(ProtectionReason reason);
 struct Cell {
   std::vector<std::int32_t> levels;  // one per dimension
   std::int64_t episodes = 0;
+  // The distinct people the measure rests on: for a mean or a median, those with a value.
   std::int64_t people = 0;
   std::int64_t values = 0;  // episodes with the measured quantity (mean, median)
   // The measure before protection: a count, a share, a mean or a median (NaN when undefined).

@@ -1,5 +1,285 @@
-// Part of the insights component (varsam/insights.h); filled in as the component is built.
+// Aggregation of a query over the register's columns (docs/insights.md, "Aggregation"), and the
+// linear relations of the resulting table.
+//
+// One pass over the episodes, one person at a time (BuildColumns keeps a person's episodes side
+// by side): each kept episode adds to its cell and, with margins, to the 2^d - 1 margin cells
+// above it; the person is then counted once in each cell they touched, with their contribution
+// to the cell's magnitude (the dominance and p % rules count people, not rows).
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "varsam/core.h"
 #include "varsam/insights.h"
 
-namespace varsam::insights {}  // namespace varsam::insights
+namespace varsam::insights {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct Accumulator {
+  double sum = 0;
+  std::int64_t with_outcome = 0;
+  std::vector<double> values;  // medians only
+};
+
+bool IsStatistic(MeasureKind kind) {
+  return kind == MeasureKind::kMean || kind == MeasureKind::kMedian;
+}
+
+double Median(std::vector<double>& v) {
+  if (v.empty()) return kNaN;
+  const std::size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  const double upper = v[mid];
+  if (v.size() % 2 == 1) return upper;
+  const double lower = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+  return (lower + upper) / 2;
+}
+
+}  // namespace
+
+absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
+  const Measure& m = query.measure;
+  const bool statistic = IsStatistic(m.kind);
+  const bool needs_instrument =
+      (statistic && m.of != Quantity::kDuration) ||
+      std::find(query.dimensions.begin(), query.dimensions.end(), Dimension::kBand) !=
+          query.dimensions.end() ||
+      std::any_of(query.filters.begin(), query.filters.end(),
+                  [](const Filter& f) { return f.dimension == Dimension::kBand; });
+  if (needs_instrument && m.instrument != columns.instrument) {
+    return InvalidField("query.measure.instrument", "is not the instrument the columns joined");
+  }
+  const std::size_t n = columns.size();
+
+  // Which codes each filter keeps.
+  std::vector<std::pair<std::size_t, std::vector<bool>>> keep;
+  for (const Filter& f : query.filters) {
+    const auto d = static_cast<std::size_t>(f.dimension);
+    std::vector<bool> allowed(columns.dictionary[d].size(), false);
+    for (std::size_t code = 0; code < allowed.size(); ++code) {
+      allowed[code] =
+          std::binary_search(f.values.begin(), f.values.end(), columns.dictionary[d][code]);
+    }
+    keep.emplace_back(d, std::move(allowed));
+  }
+  std::vector<bool> kept(n, true);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const auto& [d, allowed] : keep) {
+      if (!allowed[columns.codes[d][i]]) {
+        kept[i] = false;
+        break;
+      }
+    }
+  }
+  // With differential privacy, a person keeps at most `contributions` episodes: those with the
+  // lowest record keys.
+  if (query.protection.dp) {
+    const auto limit = static_cast<std::size_t>(query.protection.dp->contributions);
+    std::vector<std::size_t> mine;
+    for (std::size_t i = 0; i < n;) {
+      std::size_t j = i;
+      mine.clear();
+      for (; j < n && columns.person[j] == columns.person[i]; ++j) {
+        if (kept[j]) mine.push_back(j);
+      }
+      if (mine.size() > limit) {
+        std::sort(mine.begin(), mine.end(), [&](std::size_t a, std::size_t b) {
+          return columns.record_key[a] < columns.record_key[b];
+        });
+        for (std::size_t k = limit; k < mine.size(); ++k) kept[mine[k]] = false;
+      }
+      i = j;
+    }
+  }
+
+  // Levels: the values present among the kept episodes, sorted; code -> level.
+  Table table;
+  table.query = query;
+  const std::size_t dims = query.dimensions.size();
+  std::vector<std::vector<std::int32_t>> level_of(dims);
+  std::vector<std::size_t> radix(dims), stride(dims);
+  std::int64_t cell_count = 1;
+  for (std::size_t k = 0; k < dims; ++k) {
+    const auto d = static_cast<std::size_t>(query.dimensions[k]);
+    std::vector<bool> present(columns.dictionary[d].size(), false);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (kept[i]) present[columns.codes[d][i]] = true;
+    }
+    std::vector<std::string> values;
+    for (std::size_t code = 0; code < present.size(); ++code) {
+      if (present[code]) values.push_back(columns.dictionary[d][code]);
+    }
+    std::sort(values.begin(), values.end());
+    level_of[k].assign(present.size(), kMargin);
+    for (std::size_t code = 0; code < present.size(); ++code) {
+      if (!present[code]) continue;
+      level_of[k][code] = static_cast<std::int32_t>(
+          std::lower_bound(values.begin(), values.end(), columns.dictionary[d][code]) -
+          values.begin());
+    }
+    radix[k] = values.size() + (query.margins ? 1 : 0);
+    cell_count *= static_cast<std::int64_t>(std::max<std::size_t>(radix[k], 1));
+    if (cell_count > kMaxCells) {
+      return InvalidField("query.dimensions",
+                          absl::StrCat("make a table of more than ", kMaxCells, " cells"));
+    }
+    table.levels.push_back(std::move(values));
+  }
+  for (std::size_t k = dims; k-- > 0;) {
+    stride[k] = k + 1 == dims ? 1 : stride[k + 1] * radix[k + 1];
+  }
+  // A dimension with no level (nothing kept) gives a table of no cells but its margin.
+  const bool empty_dimension = std::any_of(table.levels.begin(), table.levels.end(),
+                                           [](const auto& v) { return v.empty(); });
+  if (empty_dimension && !query.margins) cell_count = 0;
+  table.cells.resize(static_cast<std::size_t>(cell_count));
+  for (std::size_t c = 0; c < table.cells.size(); ++c) {
+    Cell& cell = table.cells[c];
+    cell.levels.resize(dims);
+    for (std::size_t k = 0; k < dims; ++k) {
+      const auto index = static_cast<std::int32_t>((c / stride[k]) % radix[k]);
+      cell.levels[k] = index == static_cast<std::int32_t>(table.levels[k].size()) ? kMargin : index;
+    }
+  }
+  std::vector<Accumulator> acc(table.cells.size());
+
+  // The quantity of episode i (NaN when it has none).
+  const auto quantity = [&](std::size_t i) {
+    switch (m.of) {
+      case Quantity::kTotal: return columns.last_total[i];
+      case Quantity::kChange: return columns.last_total[i] - columns.intake_total[i];
+      case Quantity::kDuration: return columns.duration_months[i];
+    }
+    return kNaN;
+  };
+  std::uint32_t outcome_code = std::numeric_limits<std::uint32_t>::max();
+  if (m.kind == MeasureKind::kShare) {
+    const auto& dict = columns.dictionary[static_cast<std::size_t>(Dimension::kOutcome)];
+    const auto it = std::find(dict.begin(), dict.end(), m.outcome);
+    if (it != dict.end()) outcome_code = static_cast<std::uint32_t>(it - dict.begin());
+  }
+
+  // (cell, contribution, counted) of the current person; counted: whether the episode counts
+  // the person for the measure (for a statistic, only with a value).
+  struct Touch {
+    std::size_t cell;
+    double contribution;
+    bool counted;
+  };
+  std::vector<Touch> touches;
+  std::vector<std::size_t> targets;
+  const std::size_t subsets = query.margins ? (std::size_t{1} << dims) : 1;
+  for (std::size_t i = 0; i < n;) {
+    touches.clear();
+    std::size_t j = i;
+    for (; j < n && columns.person[j] == columns.person[i]; ++j) {
+      if (!kept[j]) continue;
+      const double q = statistic ? quantity(j) : kNaN;
+      const bool has_value = statistic && !std::isnan(q);
+      // Every cell the episode lies in: its own and, with margins, each subset of its levels
+      // replaced by the margin.
+      for (std::size_t mask = 0; mask < subsets; ++mask) {
+        std::size_t index = 0;
+        for (std::size_t k = 0; k < dims; ++k) {
+          const auto d = static_cast<std::size_t>(query.dimensions[k]);
+          const std::size_t level =
+              (mask >> k) & 1U ? table.levels[k].size()
+                               : static_cast<std::size_t>(level_of[k][columns.codes[d][j]]);
+          index += level * stride[k];
+        }
+        Cell& cell = table.cells[index];
+        Accumulator& a = acc[index];
+        ++cell.episodes;
+        cell.key_sum += columns.record_key[j];  // modulo 2^64
+        if (m.kind == MeasureKind::kShare &&
+            columns.codes[static_cast<std::size_t>(Dimension::kOutcome)][j] == outcome_code) {
+          ++a.with_outcome;
+        }
+        if (has_value) {
+          ++cell.values;
+          a.sum += q;
+          if (m.kind == MeasureKind::kMedian) a.values.push_back(q);
+        }
+        touches.push_back({index, has_value ? std::abs(q) : 0.0, !statistic || has_value});
+      }
+    }
+    // The person once per cell, with their contribution to its magnitude.
+    std::sort(touches.begin(), touches.end(),
+              [](const Touch& a, const Touch& b) { return a.cell < b.cell; });
+    for (std::size_t t = 0; t < touches.size();) {
+      std::size_t u = t;
+      double contribution = 0;
+      bool counted = false;
+      for (; u < touches.size() && touches[u].cell == touches[t].cell; ++u) {
+        contribution += touches[u].contribution;
+        counted = counted || touches[u].counted;
+      }
+      Cell& cell = table.cells[touches[t].cell];
+      if (counted) ++cell.people;
+      if (statistic && counted) {
+        cell.magnitude += contribution;
+        auto& largest = cell.largest;
+        const auto at = std::upper_bound(largest.begin(), largest.end(), contribution,
+                                         [](double x, double y) { return x > y; });
+        if (largest.size() < kMaxContributors || at != largest.end()) {
+          largest.insert(at, contribution);
+          if (largest.size() > kMaxContributors) largest.pop_back();
+        }
+      }
+      t = u;
+    }
+    i = j;
+  }
+
+  for (std::size_t c = 0; c < table.cells.size(); ++c) {
+    Cell& cell = table.cells[c];
+    Accumulator& a = acc[c];
+    switch (m.kind) {
+      case MeasureKind::kEpisodes: cell.raw = static_cast<double>(cell.episodes); break;
+      case MeasureKind::kPeople: cell.raw = static_cast<double>(cell.people); break;
+      case MeasureKind::kShare:
+        cell.raw = cell.episodes == 0
+                       ? kNaN
+                       : static_cast<double>(a.with_outcome) / static_cast<double>(cell.episodes);
+        break;
+      case MeasureKind::kMean:
+        cell.raw = cell.values == 0 ? kNaN : a.sum / static_cast<double>(cell.values);
+        break;
+      case MeasureKind::kMedian: cell.raw = Median(a.values); break;
+    }
+  }
+  return table;
+}
+
+std::vector<Relation> TableRelations(const Table& table, bool additive) {
+  std::vector<Relation> relations;
+  if (!table.query.margins) return relations;
+  const std::size_t dims = table.levels.size();
+  std::vector<std::size_t> radix(dims), stride(dims);
+  for (std::size_t k = 0; k < dims; ++k) radix[k] = table.levels[k].size() + 1;
+  for (std::size_t k = dims; k-- > 0;) stride[k] = k + 1 == dims ? 1 : stride[k + 1] * radix[k + 1];
+  for (std::size_t c = 0; c < table.cells.size(); ++c) {
+    for (std::size_t k = 0; k < dims; ++k) {
+      if (table.cells[c].levels[k] != kMargin || table.levels[k].empty()) continue;
+      Relation r;
+      r.total = static_cast<std::int32_t>(c);
+      r.additive = additive;
+      const std::size_t base = c - table.levels[k].size() * stride[k];
+      for (std::size_t l = 0; l < table.levels[k].size(); ++l) {
+        r.parts.push_back(static_cast<std::int32_t>(base + l * stride[k]));
+      }
+      relations.push_back(std::move(r));
+    }
+  }
+  return relations;
+}
+
+}  // namespace varsam::insights
