@@ -429,3 +429,71 @@ TEST_CASE("insights: with differential privacy a person counts at most their con
   CHECK(one->cells[0].raw == capped1);
   CHECK(two->cells[0].raw == capped2);
 }
+
+TEST_CASE("insights: a table's groups of people are its population and its cells", "[insights]") {
+  const Register r = RandomRegister(250, 31);
+  const auto columns = BuildColumns(r.episodes, r.measurements, "");
+  REQUIRE(columns.ok());
+  Query q = CountQuery(MeasureKind::kPeople, {Dimension::kSex, Dimension::kAgeBand}, true);
+  q.filters = {Filter{Dimension::kOutcome, {"improved", "dropout"}}};
+  const auto groups = Populations(q, *columns);
+  const auto table = Aggregate(q, *columns);
+  REQUIRE((groups.ok() && table.ok()));
+  // The whole population first, then one group per non-empty cell, each as many people as the
+  // cell counts.
+  std::set<std::string> whole;
+  for (const auto& e : r.episodes) {
+    if (e.outcome == "improved" || e.outcome == "dropout") whole.insert(e.pseudonym);
+  }
+  REQUIRE(!groups->empty());
+  CHECK(groups->front().size() == whole.size());
+  std::vector<std::size_t> sizes;
+  for (const Cell& cell : table->cells) {
+    if (cell.people > 0) sizes.push_back(static_cast<std::size_t>(cell.people));
+  }
+  REQUIRE(groups->size() == sizes.size() + 1);
+  for (std::size_t g = 0; g < sizes.size(); ++g) {
+    CHECK((*groups)[g + 1].size() == sizes[g]);
+    CHECK(std::is_sorted((*groups)[g + 1].begin(), (*groups)[g + 1].end()));
+  }
+}
+
+TEST_CASE("insights: two populations a few people apart are found, equal ones are not",
+          "[insights]") {
+  const Register r = RandomRegister(300, 41);
+  auto columns = BuildColumns(r.episodes, r.measurements, "");
+  REQUIRE(columns.ok());
+  // Every age band, then every age band but the one with the fewest people (when that band has
+  // fewer than 5 people, the difference is those people).
+  Query all = CountQuery(MeasureKind::kPeople, {Dimension::kSex}, true);
+  const auto by_band =
+      Aggregate(CountQuery(MeasureKind::kPeople, {Dimension::kAgeBand}, false), *columns);
+  REQUIRE(by_band.ok());
+  std::vector<std::string> bands = by_band->levels[0];
+  Query without_one = all;
+  // Take one person out: a register where one person has their own age band.
+  store::EpisodeRow lone = r.episodes.front();
+  lone.pseudonym = Pseudonym(100000);
+  lone.age_band = "99+";
+  std::vector<store::EpisodeRow> episodes = r.episodes;
+  episodes.push_back(lone);
+  columns = BuildColumns(episodes, r.measurements, "");
+  REQUIRE(columns.ok());
+  without_one.filters = {Filter{Dimension::kAgeBand, bands}};  // every band but "99+"
+  const auto a = Populations(all, *columns);
+  const auto b = Populations(without_one, *columns);
+  REQUIRE((a.ok() && b.ok()));
+  const auto found = FindDifferencing(*b, *a, 5);
+  REQUIRE(found.has_value());
+  CHECK(found->people == 1);
+  // The same query again shows nothing new; a threshold of 1 finds nothing.
+  CHECK_FALSE(FindDifferencing(*a, *a, 5).has_value());
+  CHECK_FALSE(FindDifferencing(*b, *a, 1).has_value());
+  // Populations far apart (one sex against the other) are not a differencing pair.
+  Query women = CountQuery(MeasureKind::kPeople, {}, false);
+  women.filters = {Filter{Dimension::kSex, {"female"}}};
+  Query men = women;
+  men.filters = {Filter{Dimension::kSex, {"male"}}};
+  CHECK_FALSE(
+      FindDifferencing(*Populations(women, *columns), *Populations(men, *columns), 5).has_value());
+}

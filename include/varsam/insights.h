@@ -264,6 +264,33 @@ struct Table {
 // past kMaxCells.
 absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns);
 
+// ---- The differencing guard (src/insights/differencing.cc) -------------------------------------
+//
+// Two released tables whose populations differ by a few people disclose those few: subtract one
+// from the other. The Engine keeps every release's query and, before releasing a new table,
+// compares the groups of people the new one shows (its whole population and each cell) with
+// those of the earlier releases of the same organisation, purpose and period, evaluated on the
+// register as it is now; docs/insights.md says what this stops and what it cannot.
+
+// The groups of people `query` shows over `columns`: first its whole population (the people of
+// the episodes its filters keep), then each non-empty cell's, margins included; each a sorted
+// list of the columns' dense person ids, duplicates removed.
+absl::StatusOr<std::vector<std::vector<std::uint32_t>>> Populations(const Query& query,
+                                                                    const Columns& columns);
+
+// A fresh group and an earlier one that differ in at least 1 and fewer than `threshold` people
+// (their symmetric difference): the indexes into the two lists and the difference.
+struct Differencing {
+  std::size_t fresh = 0;
+  std::size_t earlier = 0;
+  std::int64_t people = 0;
+};
+// The first such pair, or nullopt. Groups equal to an earlier one are fine (a repeated query
+// shows nothing new).
+std::optional<Differencing> FindDifferencing(std::span<const std::vector<std::uint32_t>> fresh,
+                                             std::span<const std::vector<std::uint32_t>> earlier,
+                                             int threshold);
+
 // ---- Secondary suppression (src/insights/suppression.cc) --------------------------------------
 
 // A table's linear structure for the attacker: `total` is the cell that equals (additive) or

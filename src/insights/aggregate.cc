@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "internal.h"
 #include "varsam/core.h"
 #include "varsam/insights.h"
 
@@ -45,11 +46,11 @@ double Median(std::vector<double>& v) {
 
 }  // namespace
 
-absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
+absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns) {
   const Measure& m = query.measure;
-  const bool statistic = IsStatistic(m.kind);
   const bool needs_instrument =
-      (statistic && m.of != Quantity::kDuration) ||
+      ((m.kind == MeasureKind::kMean || m.kind == MeasureKind::kMedian) &&
+       m.of != Quantity::kDuration) ||
       std::find(query.dimensions.begin(), query.dimensions.end(), Dimension::kBand) !=
           query.dimensions.end() ||
       std::any_of(query.filters.begin(), query.filters.end(),
@@ -58,6 +59,7 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
     return InvalidField("query.measure.instrument", "is not the instrument the columns joined");
   }
   const std::size_t n = columns.size();
+  Layout layout;
 
   // Which codes each filter keeps.
   std::vector<std::pair<std::size_t, std::vector<bool>>> keep;
@@ -65,12 +67,13 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
     const auto d = static_cast<std::size_t>(f.dimension);
     std::vector<bool> allowed(columns.dictionary[d].size(), false);
     for (std::size_t code = 0; code < allowed.size(); ++code) {
-      allowed[code] =
-          std::binary_search(f.values.begin(), f.values.end(), columns.dictionary[d][code]);
+      allowed[code] = std::find(f.values.begin(), f.values.end(), columns.dictionary[d][code]) !=
+                      f.values.end();
     }
     keep.emplace_back(d, std::move(allowed));
   }
-  std::vector<bool> kept(n, true);
+  std::vector<bool>& kept = layout.kept;
+  kept.assign(n, true);
   for (std::size_t i = 0; i < n; ++i) {
     for (const auto& [d, allowed] : keep) {
       if (!allowed[columns.codes[d][i]]) {
@@ -101,14 +104,15 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
   }
 
   // Levels: the values present among the kept episodes, sorted; code -> level.
-  Table table;
-  table.query = query;
   const std::size_t dims = query.dimensions.size();
-  std::vector<std::vector<std::int32_t>> level_of(dims);
-  std::vector<std::size_t> radix(dims), stride(dims);
+  layout.dimension.resize(dims);
+  layout.level_of.resize(dims);
+  layout.radix.resize(dims);
+  layout.stride.resize(dims);
   std::int64_t cell_count = 1;
   for (std::size_t k = 0; k < dims; ++k) {
     const auto d = static_cast<std::size_t>(query.dimensions[k]);
+    layout.dimension[k] = d;
     std::vector<bool> present(columns.dictionary[d].size(), false);
     for (std::size_t i = 0; i < n; ++i) {
       if (kept[i]) present[columns.codes[d][i]] = true;
@@ -118,34 +122,49 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
       if (present[code]) values.push_back(columns.dictionary[d][code]);
     }
     std::sort(values.begin(), values.end());
-    level_of[k].assign(present.size(), kMargin);
+    layout.level_of[k].assign(present.size(), kMargin);
     for (std::size_t code = 0; code < present.size(); ++code) {
       if (!present[code]) continue;
-      level_of[k][code] = static_cast<std::int32_t>(
+      layout.level_of[k][code] = static_cast<std::int32_t>(
           std::lower_bound(values.begin(), values.end(), columns.dictionary[d][code]) -
           values.begin());
     }
-    radix[k] = values.size() + (query.margins ? 1 : 0);
-    cell_count *= static_cast<std::int64_t>(std::max<std::size_t>(radix[k], 1));
+    layout.radix[k] = values.size() + (query.margins ? 1 : 0);
+    cell_count *= static_cast<std::int64_t>(std::max<std::size_t>(layout.radix[k], 1));
     if (cell_count > kMaxCells) {
       return InvalidField("query.dimensions",
                           absl::StrCat("make a table of more than ", kMaxCells, " cells"));
     }
-    table.levels.push_back(std::move(values));
+    layout.levels.push_back(std::move(values));
   }
   for (std::size_t k = dims; k-- > 0;) {
-    stride[k] = k + 1 == dims ? 1 : stride[k + 1] * radix[k + 1];
+    layout.stride[k] = k + 1 == dims ? 1 : layout.stride[k + 1] * layout.radix[k + 1];
   }
   // A dimension with no level (nothing kept) gives a table of no cells but its margin.
-  const bool empty_dimension = std::any_of(table.levels.begin(), table.levels.end(),
+  const bool empty_dimension = std::any_of(layout.levels.begin(), layout.levels.end(),
                                            [](const auto& v) { return v.empty(); });
   if (empty_dimension && !query.margins) cell_count = 0;
-  table.cells.resize(static_cast<std::size_t>(cell_count));
+  layout.cells = static_cast<std::size_t>(cell_count);
+  layout.subsets = query.margins ? (std::size_t{1} << dims) : 1;
+  return layout;
+}
+
+absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
+  const Measure& m = query.measure;
+  const bool statistic = IsStatistic(m.kind);
+  VARSAM_ASSIGN_OR_RETURN(Layout layout, MakeLayout(query, columns));
+  const std::size_t n = columns.size();
+  const std::size_t dims = query.dimensions.size();
+  const std::vector<bool>& kept = layout.kept;
+  Table table;
+  table.query = query;
+  table.levels = layout.levels;
+  table.cells.resize(layout.cells);
   for (std::size_t c = 0; c < table.cells.size(); ++c) {
     Cell& cell = table.cells[c];
     cell.levels.resize(dims);
     for (std::size_t k = 0; k < dims; ++k) {
-      const auto index = static_cast<std::int32_t>((c / stride[k]) % radix[k]);
+      const auto index = static_cast<std::int32_t>((c / layout.stride[k]) % layout.radix[k]);
       cell.levels[k] = index == static_cast<std::int32_t>(table.levels[k].size()) ? kMargin : index;
     }
   }
@@ -175,8 +194,6 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
     bool counted;
   };
   std::vector<Touch> touches;
-  std::vector<std::size_t> targets;
-  const std::size_t subsets = query.margins ? (std::size_t{1} << dims) : 1;
   for (std::size_t i = 0; i < n;) {
     touches.clear();
     std::size_t j = i;
@@ -184,17 +201,7 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
       if (!kept[j]) continue;
       const double q = statistic ? quantity(j) : kNaN;
       const bool has_value = statistic && !std::isnan(q);
-      // Every cell the episode lies in: its own and, with margins, each subset of its levels
-      // replaced by the margin.
-      for (std::size_t mask = 0; mask < subsets; ++mask) {
-        std::size_t index = 0;
-        for (std::size_t k = 0; k < dims; ++k) {
-          const auto d = static_cast<std::size_t>(query.dimensions[k]);
-          const std::size_t level =
-              (mask >> k) & 1U ? table.levels[k].size()
-                               : static_cast<std::size_t>(level_of[k][columns.codes[d][j]]);
-          index += level * stride[k];
-        }
+      ForEachCellOf(layout, columns, j, [&](std::size_t index) {
         Cell& cell = table.cells[index];
         Accumulator& a = acc[index];
         ++cell.episodes;
@@ -209,7 +216,7 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
           if (m.kind == MeasureKind::kMedian) a.values.push_back(q);
         }
         touches.push_back({index, has_value ? std::abs(q) : 0.0, !statistic || has_value});
-      }
+      });
     }
     // The person once per cell, with their contribution to its magnitude.
     std::sort(touches.begin(), touches.end(),

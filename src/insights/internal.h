@@ -1,0 +1,53 @@
+// What the insights component's sources share: a query's layout over the register's columns
+// (which episodes it keeps, each dimension's levels, and the cells an episode lies in).
+
+#ifndef VARSAM_SRC_INSIGHTS_INTERNAL_H_
+#define VARSAM_SRC_INSIGHTS_INTERNAL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "varsam/insights.h"
+
+namespace varsam::insights {
+
+// A table's shape over columns: cell index = sum over dimensions k of level_k * stride[k], the
+// margin being level levels[k].size(); the first dimension varies slowest.
+struct Layout {
+  std::vector<bool> kept;                          // per episode: the filters (and DP's cap) keep it
+  std::vector<std::size_t> dimension;              // per query dimension, its column
+  std::vector<std::vector<std::int32_t>> level_of;  // per dimension, code -> level (kMargin: absent)
+  std::vector<std::vector<std::string>> levels;     // per dimension, the values present, sorted
+  std::vector<std::size_t> radix, stride;
+  std::size_t cells = 0;
+  std::size_t subsets = 1;  // 2^dimensions with margins, else 1
+};
+
+// The layout of `query` over `columns`; InvalidArgument naming the field for a query the columns
+// cannot answer or a table past kMaxCells.
+absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns);
+
+// Calls `cell(index)` for each cell a kept episode `i` lies in: its own and, with margins, each
+// one with some of its levels replaced by the margin.
+template <typename F>
+void ForEachCellOf(const Layout& layout, const Columns& columns, std::size_t i, F&& cell) {
+  const std::size_t dims = layout.dimension.size();
+  for (std::size_t mask = 0; mask < layout.subsets; ++mask) {
+    std::size_t index = 0;
+    for (std::size_t k = 0; k < dims; ++k) {
+      const std::size_t level =
+          (mask >> k) & 1U
+              ? layout.levels[k].size()
+              : static_cast<std::size_t>(layout.level_of[k][columns.codes[layout.dimension[k]][i]]);
+      index += level * layout.stride[k];
+    }
+    cell(index);
+  }
+}
+
+}  // namespace varsam::insights
+
+#endif  // VARSAM_SRC_INSIGHTS_INTERNAL_H_
