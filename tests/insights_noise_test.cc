@@ -16,6 +16,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -543,16 +544,21 @@ TEST_CASE("discrete Laplace at a huge scale refuses noise past 64 bits", "[insig
 }
 
 TEST_CASE("CryptoBits gives fresh words", "[insights]") {
+  // 200 words cross the source's refills of 64; two equal words would have probability below
+  // 200^2 / 2^65.
   const RandomBits bits = CryptoBits();
-  const auto a = bits(), b = bits(), c = bits();
-  REQUIRE(a.ok());
-  REQUIRE(b.ok());
-  REQUIRE(c.ok());
-  CHECK(*a != *b);
-  CHECK(*b != *c);
-  CHECK(*a != *c);
-  const auto x = SampleDiscreteLaplace(2, 1, bits);
-  CHECK(x.ok());
+  std::set<std::uint64_t> seen;
+  for (int k = 0; k < 200; ++k) {
+    const auto word = bits();
+    REQUIRE(word.ok());
+    CHECK(seen.insert(*word).second);
+  }
+  // Two sources do not share their words either.
+  const RandomBits other = CryptoBits();
+  const auto word = other();
+  REQUIRE(word.ok());
+  CHECK(seen.count(*word) == 0);
+  CHECK(SampleDiscreteLaplace(2, 1, bits).ok());
 }
 
 }  // namespace

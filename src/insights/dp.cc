@@ -15,14 +15,18 @@
 // product of two independent Bernoullis), so no denominator is ever multiplied; X = U + t V is
 // computed with checked arithmetic and OutOfRange is returned when it would pass 2^63 - 1 (only
 // for scales of the order of 2^63 / V, V geometric with mean 1 / (e - 1): not a scale a table's
-// noise has). A source
-// that never lets a draw finish (a stuck generator) is stopped after kMaxWords words with
-// Internal; a working source needs more with a probability far below 2^-1000.
+// noise has). A source that never lets a draw finish (a stuck generator) is stopped after
+// kMaxWords words with Internal; each round of algorithm 2 ends the draw with probability at
+// least 1 / (2e), so a working source needs that many words with a probability below 2^-1000.
 
 #include <openssl/rand.h>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <mutex>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -51,6 +55,7 @@ class Words {
   // Uniform in [0, n), n >= 1: words below 2^64 mod n are redrawn, the rest fall into n classes
   // of equal size.
   absl::StatusOr<std::uint64_t> Uniform(std::uint64_t n) {
+    if (n == 1) return 0;
     const std::uint64_t reject_below = (0 - n) % n;  // 2^64 mod n
     while (true) {
       VARSAM_ASSIGN_OR_RETURN(const std::uint64_t word, Next());
@@ -90,12 +95,27 @@ class Words {
 
 }  // namespace
 
+// RAND_bytes is called for 64 words at a time (one call costs about as much as a whole draw of
+// the sampler); the words are handed out once each, under a mutex so that one source may serve
+// several threads.
 RandomBits CryptoBits() {
-  return []() -> absl::StatusOr<std::uint64_t> {
-    std::uint64_t word = 0;
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(&word), sizeof word) != 1) {
-      return absl::InternalError("dp: RAND_bytes failed");
+  struct Buffer {
+    std::mutex mutex;
+    std::array<std::uint64_t, 64> words{};
+    std::size_t next = 64;  // all used
+  };
+  auto buffer = std::make_shared<Buffer>();
+  return [buffer]() -> absl::StatusOr<std::uint64_t> {
+    const std::lock_guard<std::mutex> lock(buffer->mutex);
+    if (buffer->next == buffer->words.size()) {
+      if (RAND_bytes(reinterpret_cast<unsigned char*>(buffer->words.data()),
+                     static_cast<int>(sizeof buffer->words)) != 1) {
+        return absl::InternalError("dp: RAND_bytes failed");
+      }
+      buffer->next = 0;
     }
+    const std::uint64_t word = buffer->words[buffer->next];
+    buffer->words[buffer->next++] = 0;  // handed out once
     return word;
   };
 }
