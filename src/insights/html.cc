@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "output.h"
@@ -290,7 +291,14 @@ std::vector<double> Ticks(double& lo, double& hi, int most) {
   return ticks;
 }
 
-std::string ChartSvg(const Table& table, const std::string& measure) {
+struct Chart {
+  std::string svg;
+  bool protected_bars = false;  // a placeholder is drawn
+  bool zero_bars = false;       // a zero is drawn as a dash
+};
+
+Chart ChartSvg(const Table& table, const std::string& measure) {
+  Chart chart;
   const std::vector<Dimension>& dims = table.query.dimensions;
   const MeasureKind kind = table.query.measure.kind;
   const CellIndex index = IndexCells(table);
@@ -388,14 +396,29 @@ std::string ChartSvg(const Table& table, const std::string& measure) {
     const double centre = kLeft + band * (static_cast<double>(i) + 0.5);
     const double x = centre - width / 2;
     const std::string level = b.cell ? Cat({" data-level=\"", b.label, "\""}) : "";
+    chart.protected_bars =
+        chart.protected_bars || (b.cell && b.cell->status == CellStatus::kProtected);
+    chart.zero_bars = chart.zero_bars || (b.cell && b.cell->status == CellStatus::kZero);
     if (b.cell && b.cell->status == CellStatus::kProtected) {
       // A placeholder as tall as the plot, so that it cannot be read as a value.
       svg += Cat({"<rect class=\"bar-protected\"", level, " x=\"", Px(x), "\" y=\"", Px(kTop),
                   "\" width=\"", Px(width), "\" height=\"", Px(plot_bottom - kTop),
                   "\" fill=\"url(#hatch)\" stroke=\"", kOutlineColour,
-                  "\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>\n<text x=\"", Px(centre),
-                  "\" y=\"", Px((kTop + plot_bottom) / 2 + 6),
+                  "\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>\n"});
+      // Its label on a white box: "..", and the word when the column is wide enough.
+      const bool word = width >= 64;
+      const double box_w = std::min(width - 8, word ? 72.0 : 30.0), box_h = word ? 42 : 26;
+      const double middle = (kTop + plot_bottom) / 2;
+      svg += Cat({"<rect x=\"", Px(centre - box_w / 2), "\" y=\"", Px(middle - box_h / 2),
+                  "\" width=\"", Px(box_w), "\" height=\"", Px(box_h),
+                  "\" rx=\"3\" fill=\"#ffffff\" stroke=\"", kOutlineColour, "\"/>\n<text x=\"",
+                  Px(centre), "\" y=\"", Px(middle + (word ? -1 : 7)),
                   "\" text-anchor=\"middle\" class=\"marker\">", kProtectedMarker, "</text>\n"});
+      if (word) {
+        svg += Cat({"<text x=\"", Px(centre), "\" y=\"", Px(middle + 15),
+                    "\" text-anchor=\"middle\" class=\"marker-word\" aria-hidden=\"true\">"
+                    "skyddad</text>\n"});
+      }
     } else if (b.value) {
       const double y = y_of(std::max(*b.value, 0.0));
       const double h = std::fabs(y_of(*b.value) - zero);
@@ -428,7 +451,8 @@ std::string ChartSvg(const Table& table, const std::string& measure) {
               "\" text-anchor=\"middle\" class=\"axis-title\">", DimensionWords(dims[0]),
               "</text>\n"});
   svg += "</svg>\n";
-  return svg;
+  chart.svg = std::move(svg);
+  return chart;
 }
 
 // ---- The page ---------------------------------------------------------------------------------
@@ -444,15 +468,16 @@ constexpr std::string_view kStyle =
     "svg text{font-family:inherit;font-size:13px}"
     "svg text.tick-label{font-size:12px;fill:#444}svg text.axis-title{font-size:13px}"
     "svg text.value-label{font-size:12px;fill:#1a1a1a}"
-    "svg text.marker{font-size:18px;font-weight:bold;fill:#1a1a1a;paint-order:stroke;"
-    "stroke:#fff;stroke-width:5px}"
+    "svg text.marker{font-size:22px;font-weight:bold;fill:#1a1a1a}"
+    "svg text.marker-word{font-size:11.5px;fill:#333}"
     "ul.legend{list-style:none;padding:0;margin:.3rem 0 0;display:flex;flex-wrap:wrap;"
     "gap:.3rem 1.2rem;font-size:.85rem}ul.legend li{display:flex;align-items:center;gap:.35rem}"
     "ul.legend svg{width:22px;height:14px;flex:none}"
     "table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.85rem}"
     "caption{text-align:left;font-weight:bold;padding-bottom:.3rem}"
     "th,td{border:1px solid #bbb;padding:.15rem .5rem;text-align:right;white-space:nowrap}"
-    "th{background:#eef2f7}th[scope=row],th.stub{text-align:left}"
+    "th{background:#eef2f7}th[scope=row],th.stub,thead th:first-child{text-align:left}"
+    "table.data{min-width:26rem}"
     "th[scope=colgroup]{text-align:center}"
     ".total{font-weight:bold}td.protected,td.zero{text-align:center}"
     "dl.markers{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .9rem;margin:.3rem 0}"
@@ -463,17 +488,21 @@ constexpr std::string_view kStyle =
     "@media print{main{max-width:none;padding:0}h1{font-size:15pt}h2{font-size:12pt;"
     "margin-top:.8rem}html{font-size:9.5pt}figure,table,dl.markers{break-inside:avoid}}";
 
-std::string Legend() {
-  return Cat({"<ul class=\"legend\" aria-label=\"Teckenförklaring\">\n",
-              "<li><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 22 14\" "
-              "aria-hidden=\"true\"><rect x=\"1\" y=\"1\" width=\"20\" height=\"12\" fill=\"",
-              kBarColour, "\"/></svg>Publicerat värde</li>\n",
-              "<li><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 22 14\" "
-              "aria-hidden=\"true\"><rect x=\"1\" y=\"1\" width=\"20\" height=\"12\" "
-              "fill=\"url(#hatch)\" stroke=\"",
-              kOutlineColour,
-              "\" stroke-dasharray=\"5 3\"/></svg>.. Skyddad uppgift (visas inte)</li>\n", "<li>",
-              kZeroMarker, " Noll: inga episoder</li>\n</ul>\n"});
+constexpr std::string_view kLegendIcon =
+    "<li><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 22 14\" aria-hidden=\"true\">"
+    "<rect x=\"1\" y=\"1\" width=\"20\" height=\"12\" ";
+
+// The markers the chart shows: its bars always, the placeholder and the dash when it has them.
+std::string Legend(const Chart& chart) {
+  std::string out = Cat({"<ul class=\"legend\" aria-label=\"Teckenförklaring\">\n", kLegendIcon,
+                         "fill=\"", kBarColour, "\"/></svg>Publicerat värde</li>\n"});
+  if (chart.protected_bars) {
+    out += Cat({kLegendIcon, "fill=\"url(#hatch)\" stroke=\"", kOutlineColour,
+                "\" stroke-dasharray=\"5 3\"/></svg>", kProtectedMarker,
+                " Skyddad uppgift (visas inte)</li>\n"});
+  }
+  if (chart.zero_bars) out += Cat({"<li>", kZeroMarker, " Noll: inga episoder</li>\n"});
+  return out + "</ul>\n";
 }
 
 std::string Filters(const Table& table) {
@@ -495,13 +524,19 @@ std::string Methods(const Table& table) {
       "<p>Tabellen är beräknad ur uppföljningsregistret och skyddad innan den lämnade systemet: "
       "inga enskilda uppgifter visas, bara celler, och varje cell är prövad så att ingen person "
       "kan röjas.</p>\n<dl class=\"markers\">\n";
-  out += Cat({"<dt>", kProtectedMarker,
-              "</dt><dd>Uppgiften visas inte för att skydda enskilda personer: cellen har för få "
-              "personer (färre än ",
-              std::to_string(p.threshold),
-              "), domineras av en eller ett par personer, eller döljs för att en annan skyddad "
-              "uppgift inte ska kunna räknas fram ur summorna. Vilket skäl som gäller anges "
-              "inte.</dd>\n"});
+  constexpr std::string_view kProtectedWhy =
+      "Uppgiften visas inte för att skydda enskilda personer: cellen har för få personer "
+      "(färre än ";
+  constexpr std::string_view kProtectedHow =
+      "), domineras av en eller ett par personer, eller döljs för att en annan skyddad uppgift "
+      "inte ska kunna räknas fram ur summorna. Vilket skäl som gäller anges inte.";
+  out += Cat({"<dt>", kProtectedMarker, "</dt><dd>", kProtectedWhy, std::to_string(p.threshold),
+              kProtectedHow, "</dd>\n"});
+  if (table.query.measure.kind == MeasureKind::kMean ||
+      table.query.measure.kind == MeasureKind::kMedian) {
+    out += Cat({"<dt>", kProtectedMarker,
+                "</dt><dd>Också när ingen episod i cellen har ett värde att räkna på.</dd>\n"});
+  }
   out += Cat({"<dt>", kZeroMarker, "</dt><dd>Noll: inga episoder i cellen.</dd>\n"});
   if (table.query.margins) {
     out += Cat({"<dt>", kMarginText,
@@ -538,6 +573,7 @@ std::string TableHtml(const Table& table) {
   const std::vector<Dimension>& dims = table.query.dimensions;
   const std::string measure = MeasureWords(table.query.measure);
   std::vector<std::string> dim_words;
+  dim_words.reserve(dims.size());
   for (const Dimension d : dims) dim_words.push_back(Lower(DimensionWords(d)));
   const std::string title =
       dims.empty() ? measure : Cat({measure, " efter ", Enumerate(dim_words)});
@@ -555,7 +591,8 @@ std::string TableHtml(const Table& table) {
   out += ".</p>\n";
 
   if (!dims.empty()) {
-    out += Cat({"<figure class=\"bars\">\n", ChartSvg(table, measure), Legend(), "</figure>\n"});
+    const Chart chart = ChartSvg(table, measure);
+    out += Cat({"<figure class=\"bars\">\n", chart.svg, Legend(chart), "</figure>\n"});
   }
   out += Cat({"<h2>Tabell</h2>\n", DataTable(table, title)});
   out += Methods(table);
