@@ -103,9 +103,11 @@ Table MeanTable() {
   t.query.measure.instrument = "ors";
   t.query.dimensions = {Dimension::kIntervention};
   t.query.protection.dominance = varsam::insights::DominanceRule{1, 85};
-  t.levels = {{"familjebehandling", "kbt", "stodsamtal", "tolvstegsprogram", "aterfallsprevention"}};
-  t.cells = {Published({0}, 6.42), Published({1}, 8.1), Protected({2}, 4.9, ProtectionReason::kDominance),
-             Published({3}, -1.35), Protected({4}, std::nan(""), ProtectionReason::kNoValue)};
+  t.levels = {
+      {"familjebehandling", "kbt", "stodsamtal", "tolvstegsprogram", "aterfallsprevention"}};
+  t.cells = {Published({0}, 6.42), Published({1}, 8.1),
+             Protected({2}, 4.9, ProtectionReason::kDominance), Published({3}, -1.35),
+             Protected({4}, std::nan(""), ProtectionReason::kNoValue)};
   t.methods = {"threshold 5", "dominance n=1 k=85"};
   return t;
 }

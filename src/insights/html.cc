@@ -416,7 +416,7 @@ Chart ChartSvg(const Table& table, const std::string& measure) {
                   "\" text-anchor=\"middle\" class=\"marker\">", kProtectedMarker, "</text>\n"});
       if (word) {
         svg += Cat({"<text x=\"", Px(centre), "\" y=\"", Px(middle + 15),
-                    "\" text-anchor=\"middle\" class=\"marker-word\" aria-hidden=\"true\">"
+                    "\" text-anchor=\"middle\" class=\"marker-word\" aria-hidden=\"true\">",
                     "skyddad</text>\n"});
       }
     } else if (b.value) {
