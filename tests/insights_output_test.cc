@@ -452,3 +452,35 @@ TEST_CASE("insights HTML: a two-dimension table is a cross-table with Totalt", "
   CHECK(t.find("<th scope=\"row\">stodsamtal</th><td class=\"protected\">..</td>"
                "<td class=\"protected\">..</td><td class=\"total\">11</td>") != std::string::npos);
 }
+
+TEST_CASE("insights outputs: a table of no dimension is one cell, of three a row per cell",
+          "[insights]") {
+  const Table none =
+      MakeTable(MeasureKind::kPeople, {}, {}, false, {{{}, {CellStatus::kPublished, 17, {}}}});
+  REQUIRE(none.cells.size() == 1);
+  CHECK(varsam::insights::TableCsv(none) == "value\r\n17\r\n");
+  const nlohmann::json doc = nlohmann::json::parse(varsam::insights::TableJson(none));
+  CHECK(doc["cells"] ==
+        nlohmann::json::parse(R"([{"levels":[],"value":17,"status":"published","flag":""}])"));
+  const std::string page = varsam::insights::TableHtml(none);
+  CHECK(page.find("<svg id=\"bars\"") == std::string::npos);  // nothing to chart
+  CHECK(page.find("<th scope=\"row\">Totalt</th><td class=\"total\">17</td>") != std::string::npos);
+
+  const Table three =
+      MakeTable(MeasureKind::kEpisodes, {Dimension::kSex, Dimension::kRegion, Dimension::kOutcome},
+                {{"female", "male"}, {"01", "03"}, {"improved"}}, true, {});
+  // (2 + 1) x (2 + 1) x (1 + 1) cells with margins.
+  REQUIRE(three.cells.size() == 18);
+  CHECK(Lines(varsam::insights::TableCsv(three), "\r\n").size() == 19);
+  const std::string html = varsam::insights::TableHtml(three);
+  const std::size_t body = html.find("<tbody>");
+  REQUIRE(body != std::string::npos);
+  const std::string rows = html.substr(body, html.find("</tbody>", body) - body);
+  const std::regex row("<tr[ >]");
+  CHECK(std::distance(std::sregex_iterator(rows.begin(), rows.end(), row),
+                      std::sregex_iterator()) == 18);
+  // Two bars: the sexes at the other dimensions' margins, each 10 as MakeTable publishes.
+  const std::regex bar(R"re(<rect class="bar" data-level="(female|male)" data-value="10")re");
+  CHECK(std::distance(std::sregex_iterator(html.begin(), html.end(), bar),
+                      std::sregex_iterator()) == 2);
+}
