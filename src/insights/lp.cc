@@ -116,21 +116,26 @@ void Program::Load() {
                     column_lower.data(), column_upper.data(), cost_.data(), row_lower.data(),
                     row_upper.data());
   model.setOptimizationDirection(1);  // minimise
+  // Every coefficient is +1 or -1 (lp.h's users): scaling would only cost time.
+  model.scaling(0);
 }
 
 absl::StatusOr<Outcome> Program::Minimize(Method method) {
   try {
     if (!solver_) Load();
     ClpSimplex& model = solver_->model;
+    // Hot start: keep the work areas and the factorization between solves and skip what the
+    // changes (costs, column bounds) leave as it was (ClpSimplex::primal's startFinishOptions
+    // 1 | 2 | 4, as branch-and-bound codes re-solve).
+    constexpr int kHotStart = 1 | 2 | 4;
     if (method == Method::kPrimal) {
-      model.primal();
+      model.primal(0, kHotStart);
     } else {
-      model.dual();
+      model.dual(0, kHotStart);
     }
     if (!Proven(model)) {
-      // One retry from scratch: a slack basis, no scaling, Clp's own choice of algorithm.
+      // One retry from scratch: a slack basis, Clp's own choice of algorithm.
       model.allSlackBasis(true);
-      model.scaling(0);
       model.initialSolve();
     }
     if (!Proven(model)) {
@@ -140,24 +145,19 @@ absl::StatusOr<Outcome> Program::Minimize(Method method) {
                std::to_string(model.secondaryStatus()), ")"}));
     }
     switch (model.status()) {
-      case 0:
-        return Outcome::kOptimal;
-      case 1:
-        return Outcome::kInfeasible;
-      default:
-        return Outcome::kUnbounded;
+      case 0: return Outcome::kOptimal;
+      case 1: return Outcome::kInfeasible;
+      default: return Outcome::kUnbounded;
     }
   } catch (const CoinError& error) {
-    return absl::InternalError(Cat({"linear program: the solver failed in ", error.className(),
-                                    "::", error.methodName()}));
+    return absl::InternalError(Cat(
+        {"linear program: the solver failed in ", error.className(), "::", error.methodName()}));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError("linear program: out of memory");
   }
 }
 
-double Program::Value(int column) const {
-  return solver_->model.getColSolution()[column];
-}
+double Program::Value(int column) const { return solver_->model.getColSolution()[column]; }
 
 double Program::Objective() const { return solver_->model.objectiveValue(); }
 

@@ -355,6 +355,63 @@ absl::StatusOr<SuppressionResult> SuppressSecondary(std::span<const double> valu
     }
   }
 
+  // Every perturbation found so far, as (cell, y) pairs: each moves only cells now suppressed,
+  // so any multiple of it that keeps the table non-negative and the relations holding is a
+  // table the attacker cannot rule out. A primary cell that one of them moves far enough
+  // needs no program of its own.
+  std::vector<std::vector<std::pair<std::int32_t, double>>> found;
+  std::vector<std::vector<std::int32_t>> found_at(n);  // cell -> perturbations moving it
+  std::vector<std::vector<std::int32_t>> relations_at(n);
+  for (std::size_t k = 0; k < relations.size(); ++k) {
+    relations_at[static_cast<std::size_t>(relations[k].total)].push_back(
+        static_cast<std::int32_t>(k));
+    for (const std::int32_t part : relations[k].parts) {
+      relations_at[static_cast<std::size_t>(part)].push_back(static_cast<std::int32_t>(k));
+    }
+  }
+  std::vector<double> z(values.begin(), values.end());  // scratch: a + alpha y
+  const auto relation_holds = [&](const Relation& r) {
+    double sum = 0, largest = 0;
+    for (const std::int32_t part : r.parts) {
+      sum += z[static_cast<std::size_t>(part)];
+      largest = std::max(largest, z[static_cast<std::size_t>(part)]);
+    }
+    const double total = z[static_cast<std::size_t>(r.total)];
+    const double slack = 1e-9 * scale;
+    return r.additive ? std::abs(total - sum) <= slack
+                      : total <= sum + slack && largest <= total + slack;
+  };
+  // Whether a known perturbation moves p by `target` (signed) within the table's rules.
+  const auto covered = [&](std::size_t p, double target) {
+    for (const std::int32_t id : found_at[p]) {
+      const auto& moves = found[static_cast<std::size_t>(id)];
+      const auto at_p = std::find_if(moves.begin(), moves.end(), [&](const auto& m) {
+        return static_cast<std::size_t>(m.first) == p;
+      });
+      const double alpha = target / at_p->second;
+      bool ok = true;
+      for (const auto& [cell, y] : moves) {
+        const double moved = values[static_cast<std::size_t>(cell)] + alpha * y;
+        ok = ok && moved >= -1e-9 * scale;
+        z[static_cast<std::size_t>(cell)] = std::max(0.0, moved);
+      }
+      for (const auto& move : moves) {
+        if (!ok) break;
+        for (const std::int32_t k : relations_at[static_cast<std::size_t>(move.first)]) {
+          if (!relation_holds(relations[static_cast<std::size_t>(k)])) {
+            ok = false;
+            break;
+          }
+        }
+      }
+      for (const auto& move : moves) {
+        z[static_cast<std::size_t>(move.first)] = values[static_cast<std::size_t>(move.first)];
+      }
+      if (ok) return true;
+    }
+    return false;
+  };
+
   // Primary cells by level, largest first: their perturbations are the longest, and smaller
   // ones often ride along.
   std::vector<std::size_t> order;
@@ -368,6 +425,7 @@ absl::StatusOr<SuppressionResult> SuppressSecondary(std::span<const double> valu
     for (const bool upwards : {true, false}) {
       const double amount = upwards ? levels[p] : std::min(values[p], levels[p]);
       if (amount <= 0) continue;  // a zero cannot go down, nor need to
+      if (covered(p, upwards ? amount : -amount)) continue;
       if (upwards) {
         program.SetColumnBounds(u, amount, amount);
         program.SetColumnBounds(u + 1, 0, 0);
@@ -382,16 +440,25 @@ absl::StatusOr<SuppressionResult> SuppressSecondary(std::span<const double> valu
             "primary: the relations leave a primary cell no room to move; no pattern of "
             "suppressed cells protects it");
       }
-      const double moved = kTolerance * std::max(1.0, amount);
+      const double tolerance = kTolerance * std::max(1.0, amount);
+      std::vector<std::pair<std::int32_t, double>> moves;
       for (std::size_t i = 0; i < n; ++i) {
         const int c = up[i];
-        if (c < 0 || result.suppressed[i]) continue;
-        if (program.Value(c) + program.Value(c + 1) > moved) {
+        if (c < 0) continue;
+        const double y = program.Value(c) - program.Value(c + 1);
+        if (std::abs(y) <= tolerance) continue;
+        moves.emplace_back(static_cast<std::int32_t>(i), i == p ? (upwards ? amount : -amount) : y);
+        if (!result.suppressed[i]) {
           result.suppressed[i] = true;
           program.SetCost(c, 0);
           program.SetCost(c + 1, 0);
         }
       }
+      for (const auto& move : moves) {
+        found_at[static_cast<std::size_t>(move.first)].push_back(
+            static_cast<std::int32_t>(found.size()));
+      }
+      found.push_back(std::move(moves));
       program.SetColumnBounds(u, 0, lp::kInfinity);
       program.SetColumnBounds(u + 1, 0, values[p]);
     }
