@@ -23,7 +23,7 @@ import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 OUTSIDE = ("absl/", "nlohmann/", "re2/", "openssl/", "sqlite3.h", "libpq-fe.h", "catch2/",
-           "benchmark/", "CLI/", "Eigen/")
+           "benchmark/", "CLI/", "Eigen/", "Clp", "Coin")
 SOURCE_SUFFIXES = {".h", ".cc", ".c"}
 
 
