@@ -202,8 +202,8 @@ std::vector<Row> ReadAll(Read read) {
 constexpr const char* kJournalTables[] = {"varsam_journal.measurements",
                                           "varsam_journal.suggestions", "varsam_journal.decisions"};
 constexpr const char* kRegisterTables[] = {"varsam_register.episodes",
-                                           "varsam_register.measurements",
-                                           "varsam_register.models", "varsam_register.releases"};
+                                           "varsam_register.measurements", "varsam_register.models",
+                                           "varsam_register.releases"};
 constexpr const char* kAuditTables[] = {"varsam_audit.events", "varsam_audit.checkpoints"};
 
 TEST_CASE("postgresql: connected as the register role, reading the journal is refused",
@@ -429,11 +429,9 @@ TEST_CASE("postgresql: the store works end to end, each part as its own role", "
   CHECK(info->backend == "postgresql");
   REQUIRE(info->parts.size() == 3);
   for (const PartInfo& part : info->parts) CHECK(part.schema_version == kSchemaVersion);
-  CHECK(info->parts[1].rows == std::vector<std::pair<std::string, std::int64_t>>{
-                                   {"episodes", 305},
-                                   {"measurements", 1},
-                                   {"models", 1},
-                                   {"releases", 1}});
+  CHECK(info->parts[1].rows ==
+        std::vector<std::pair<std::string, std::int64_t>>{
+            {"episodes", 305}, {"measurements", 1}, {"models", 1}, {"releases", 1}});
 }
 
 TEST_CASE(
@@ -832,17 +830,16 @@ TEST_CASE("postgresql: a store of schema version 4 migrates, gaining the release
   };
   const std::string id(32, 'e'), other(32, 'f');
   CHECK(db.RunAs("varsam_register", insert(id, "0180", "2026-12", "3", "0.25")).empty());
-  for (const std::string& bad :
-       {insert("0123", "0180", "2026-12", "3", "0.25"),
-        insert(std::string(32, 'E'), "0180", "2026-12", "3", "0.25"),
-        insert(other, "", "2026-12", "3", "0.25"),
-        insert(other, std::string(201, 'k'), "2026-12", "3", "0.25"),
-        insert(other, "0180", "2026-13", "3", "0.25"),
-        insert(other, "0180", "2026-Q4", "3", "0.25"),
-        insert(other, "0180", "2026-12", "-1", "0.25"),
-        insert(other, "0180", "2026-12", "3", "-0.25"),
-        insert(other, "0180", "2026-12", "3", "'Infinity'"),
-        insert(other, "0180", "2026-12", "3", "'NaN'")}) {
+  for (const std::string& bad : {insert("0123", "0180", "2026-12", "3", "0.25"),
+                                 insert(std::string(32, 'E'), "0180", "2026-12", "3", "0.25"),
+                                 insert(other, "", "2026-12", "3", "0.25"),
+                                 insert(other, std::string(201, 'k'), "2026-12", "3", "0.25"),
+                                 insert(other, "0180", "2026-13", "3", "0.25"),
+                                 insert(other, "0180", "2026-Q4", "3", "0.25"),
+                                 insert(other, "0180", "2026-12", "-1", "0.25"),
+                                 insert(other, "0180", "2026-12", "3", "-0.25"),
+                                 insert(other, "0180", "2026-12", "3", "'Infinity'"),
+                                 insert(other, "0180", "2026-12", "3", "'NaN'")}) {
     INFO(bad);
     CHECK(db.RunAs("varsam_register", bad) == "23514");  // check_violation
   }
