@@ -166,6 +166,24 @@ void FillEveryTable(Store& store) {
   REQUIRE(store.AppendRegisterMeasurements({&rm, 1}).ok());
   REQUIRE(store.AppendAudit("event-1").ok());
   REQUIRE(store.AppendCheckpoint({1, "head-1"}).ok());
+  StoredModel model;
+  model.id = std::string(32, 'a');
+  model.sha256 = std::string(64, 'b');
+  model.kind = "etr";
+  model.title = "Förväntad förändring";
+  model.created = "2026-03-04T10:00:00Z";
+  model.model_json = "{}";
+  REQUIRE(store.PutModel(model).ok());
+  Release release;
+  release.id = std::string(32, 'c');
+  release.organisation = "0180";
+  release.purpose = "uppfoljning";
+  release.period = "2026-03";
+  release.created = "2026-03-04T10:00:00Z";
+  release.query_json = R"({"measure":"episodes"})";
+  release.cells = 4;
+  release.epsilon = 0.5;
+  REQUIRE(store.PutRelease(release, {100, 1}).ok());
 }
 
 // Every row a streaming read (`read`, given the callback) hands over.
@@ -184,7 +202,8 @@ std::vector<Row> ReadAll(Read read) {
 constexpr const char* kJournalTables[] = {"varsam_journal.measurements",
                                           "varsam_journal.suggestions", "varsam_journal.decisions"};
 constexpr const char* kRegisterTables[] = {"varsam_register.episodes",
-                                           "varsam_register.measurements"};
+                                           "varsam_register.measurements", "varsam_register.models",
+                                           "varsam_register.releases"};
 constexpr const char* kAuditTables[] = {"varsam_audit.events", "varsam_audit.checkpoints"};
 
 TEST_CASE("postgresql: connected as the register role, reading the journal is refused",
@@ -410,8 +429,9 @@ TEST_CASE("postgresql: the store works end to end, each part as its own role", "
   CHECK(info->backend == "postgresql");
   REQUIRE(info->parts.size() == 3);
   for (const PartInfo& part : info->parts) CHECK(part.schema_version == kSchemaVersion);
-  CHECK(info->parts[1].rows == std::vector<std::pair<std::string, std::int64_t>>{
-                                   {"episodes", 305}, {"measurements", 1}, {"models", 0}});
+  CHECK(info->parts[1].rows ==
+        std::vector<std::pair<std::string, std::int64_t>>{
+            {"episodes", 305}, {"measurements", 1}, {"models", 1}, {"releases", 1}});
 }
 
 TEST_CASE(
@@ -685,7 +705,8 @@ TEST_CASE("postgresql: a store of schema version 3 migrates, its models taking e
 
   auto store = OpenOrFail(*uri);
   for (const char* schema : kSchemas) {
-    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "4");
+    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) ==
+          std::to_string(kSchemaVersion));
   }
   CHECK(store->CountEpisodes({}).value_or(-1) == 1);
   auto got = store->GetModel(kept);
@@ -730,6 +751,99 @@ TEST_CASE("postgresql: a store of schema version 3 migrates, its models taking e
                  "'varsam_register.models'::regclass") == "varsam_register");
   CHECK(db.RunAs("varsam_journal", "SELECT count(*) FROM varsam_register.models") == "42501");
   CHECK(db.Value("SELECT count(*) FROM varsam_register.models") == "2");
+}
+
+// A database of schema version 4 (before the releases table) opens at version 5 with its rows
+// and its model: the releases table is the register role's, out of the journal role's reach,
+// indexed on (organisation, period), and refuses past varsam what varsam would not write.
+TEST_CASE("postgresql: a store of schema version 4 migrates, gaining the releases table",
+          "[postgres]") {
+  constexpr const char* kSchemas[] = {"varsam_journal", "varsam_register", "varsam_audit"};
+  const std::optional<std::string> uri = testing::NewPostgresStoreUri();
+  if (!uri) {
+    WARN(kNoServer);
+    return;
+  }
+  Session db(*uri);
+  REQUIRE(db.Run("DROP SCHEMA varsam_journal, varsam_register, varsam_audit CASCADE").empty());
+  REQUIRE(internal::InitPostgres(*uri, 4).ok());
+  for (const char* schema : kSchemas) {
+    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) == "4");
+  }
+  CHECK(db.Value("SELECT to_regclass('varsam_register.releases') IS NULL") == "t");
+  const std::string kept = std::string(32, 'c');
+  REQUIRE(db.Run(Cat({"INSERT INTO varsam_register.models VALUES ('", kept, "', '",
+                      std::string(64, 'd'),
+                      "', 'etr', 'Förväntad förändring', '2026-07-01T00:00:00Z', '{}')"}))
+              .empty());
+  REQUIRE(db.Run(Cat({"INSERT INTO varsam_register.episodes VALUES ('", Pseudonym(1),
+                      "', 1, '25-34', 'female', '01', 'insats', 'annat', '2026-Q1', '', "
+                      "'improved', -2)"}))
+              .empty());
+  REQUIRE(db.Run("INSERT INTO varsam_audit.events VALUES (1, 'one')").empty());
+
+  auto store = OpenOrFail(*uri);
+  for (const char* schema : kSchemas) {
+    CHECK(db.Value(Cat({"SELECT max(version) FROM ", schema, ".schema_version"})) ==
+          std::to_string(kSchemaVersion));
+  }
+  CHECK(store->CountEpisodes({}).value_or(-1) == 1);
+  CHECK(store->LastAuditSeq().value_or(-1) == 1);
+  auto got = store->GetModel(kept);
+  INFO(got.status().ToString());
+  REQUIRE(got.ok());
+  CHECK(got->kind == "etr");
+  Release release;
+  release.id = std::string(32, 'a');
+  release.organisation = "0180";
+  release.purpose = "uppfoljning";
+  release.period = "2026-12";
+  release.created = "2026-12-05T10:00:00Z";
+  release.query_json = R"({"measure":"episodes"})";
+  release.cells = 7;
+  release.epsilon = 0.1;
+  REQUIRE(store->PutRelease(release, {10, 1}).ok());
+  Release over = release;
+  over.id = std::string(32, 'b');
+  over.cells = 4;
+  CHECK(store->PutRelease(over, {10, 1}).code() == absl::StatusCode::kResourceExhausted);
+  const std::vector<Release> read = ReadAll<Release>(
+      [&](auto row) { return store->ForEachRelease("0180", "uppfoljning", "2026-12", row); });
+  REQUIRE(read.size() == 1);
+  CHECK(read[0].epsilon == 0.1);
+  CHECK(read[0].cells == 7);
+
+  CHECK(db.Value("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = "
+                 "'varsam_register.releases'::regclass") == "varsam_register");
+  CHECK(db.RunAs("varsam_journal", "SELECT count(*) FROM varsam_register.releases") == "42501");
+  CHECK(db.RunAs("varsam_audit", "SELECT count(*) FROM varsam_register.releases") == "42501");
+  CHECK_THAT(db.Value("SELECT string_agg(pg_get_indexdef(indexrelid), ';') FROM pg_index WHERE "
+                      "indrelid = 'varsam_register.releases'::regclass AND NOT indisprimary"),
+             Catch::EndsWith("(organisation, period)"));
+  // Past varsam, as the register role: a row varsam would write is taken, any other refused.
+  const auto insert = [](std::string_view id, std::string_view organisation,
+                         std::string_view period, std::string_view cells,
+                         std::string_view epsilon) {
+    return Cat({"INSERT INTO varsam_register.releases VALUES ('", id, "', '", organisation,
+                "', 'uppfoljning', '", period, "', '2026-12-05T10:00:00Z', '{}', ", cells, ", ",
+                epsilon, ")"});
+  };
+  const std::string id(32, 'e'), other(32, 'f');
+  CHECK(db.RunAs("varsam_register", insert(id, "0180", "2026-12", "3", "0.25")).empty());
+  for (const std::string& bad : {insert("0123", "0180", "2026-12", "3", "0.25"),
+                                 insert(std::string(32, 'E'), "0180", "2026-12", "3", "0.25"),
+                                 insert(other, "", "2026-12", "3", "0.25"),
+                                 insert(other, std::string(201, 'k'), "2026-12", "3", "0.25"),
+                                 insert(other, "0180", "2026-13", "3", "0.25"),
+                                 insert(other, "0180", "2026-Q4", "3", "0.25"),
+                                 insert(other, "0180", "2026-12", "-1", "0.25"),
+                                 insert(other, "0180", "2026-12", "3", "-0.25"),
+                                 insert(other, "0180", "2026-12", "3", "'Infinity'"),
+                                 insert(other, "0180", "2026-12", "3", "'NaN'")}) {
+    INFO(bad);
+    CHECK(db.RunAs("varsam_register", bad) == "23514");  // check_violation
+  }
+  CHECK(db.Value("SELECT count(*) FROM varsam_register.releases") == "1");
 }
 
 TEST_CASE("postgresql: neither messages nor info show the URI's password", "[postgres]") {

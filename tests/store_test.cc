@@ -33,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "backends.h"
@@ -163,6 +164,36 @@ StoredModel MakeModel(int n, std::string created) {
   m.created = std::move(created);
   m.model_json = Cat({R"({"format":"varsam-model/1","n":)", digits, "}"});
   return m;
+}
+
+// A release of the id 00..0<n>: `cells` cells and `epsilon` spent by `organisation` for
+// `purpose` in `period`.
+Release MakeRelease(int n, std::string organisation, std::string purpose, std::string period,
+                    std::int64_t cells, double epsilon,
+                    std::string created = "2026-12-05T10:00:00Z") {
+  Release r;
+  const std::string digits = std::to_string(n);
+  r.id = std::string(32 - digits.size(), '0') + digits;
+  r.organisation = std::move(organisation);
+  r.purpose = std::move(purpose);
+  r.period = std::move(period);
+  r.created = std::move(created);
+  r.query_json = Cat({R"({"measure":"episodes","dimensions":["region"],"n":)", digits, "}"});
+  r.cells = cells;
+  r.epsilon = epsilon;
+  return r;
+}
+
+std::vector<Release> AllReleases(Store& store, std::string_view organisation,
+                                 std::string_view purpose, std::string_view period) {
+  std::vector<Release> out;
+  const absl::Status s = store.ForEachRelease(organisation, purpose, period, [&](const Release& r) {
+    out.push_back(r);
+    return true;
+  });
+  INFO(s.message());
+  REQUIRE(s.ok());
+  return out;
 }
 
 // The row count Info gives for `part`.`table`, -1 when Info does not list it.
@@ -516,7 +547,8 @@ TEST_CASE("store: Info counts the rows of every table of every part", "[store]")
         {{Part::kJournal, "measurements"}, 0},  {{Part::kJournal, "suggestions"}, 0},
         {{Part::kJournal, "decisions"}, 0},     {{Part::kRegister, "episodes"}, 0},
         {{Part::kRegister, "measurements"}, 0}, {{Part::kRegister, "models"}, 0},
-        {{Part::kAudit, "events"}, 0},          {{Part::kAudit, "checkpoints"}, 0}};
+        {{Part::kRegister, "releases"}, 0},     {{Part::kAudit, "events"}, 0},
+        {{Part::kAudit, "checkpoints"}, 0}};
     auto counts = [&] {
       std::map<std::pair<Part, std::string>, std::int64_t> out;
       auto info = store.Info();
@@ -531,8 +563,11 @@ TEST_CASE("store: Info counts the rows of every table of every part", "[store]")
     REQUIRE(store.AppendEpisodes(std::vector<EpisodeRow>{Episode(0), Episode(1), Episode(2)}).ok());
     REQUIRE(store.AppendAuditBatch(std::vector<std::string>{"a", "b"}).ok());
     REQUIRE(store.PutModel(MakeModel(1, "2026-05-01T10:00:00Z")).ok());
+    REQUIRE(store.PutRelease(MakeRelease(1, "0180", "uppfoljning", "2026-12", 3, 0), {10, 1}).ok());
+    REQUIRE(store.PutRelease(MakeRelease(2, "0180", "uppfoljning", "2026-12", 3, 0), {10, 1}).ok());
     auto expected = empty;
     expected[{Part::kRegister, "models"}] = 1;
+    expected[{Part::kRegister, "releases"}] = 2;
     expected[{Part::kJournal, "measurements"}] = 1;
     expected[{Part::kRegister, "episodes"}] = 3;
     expected[{Part::kAudit, "events"}] = 2;
@@ -640,6 +675,308 @@ TEST_CASE("store: a model of every kind of kModelKinds is kept, and no other kin
       CHECK(ValidateStoredModel(m).code() == absl::StatusCode::kInvalidArgument);
     }
     CHECK(Rows(store, Part::kRegister, "models") == 3);
+  });
+}
+
+// ---- Releases beside the register ------------------------------------------------------------
+
+TEST_CASE(
+    "store: releases round-trip, read per organisation, purpose and period in (created, id) "
+    "order",
+    "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    const ReleaseBudget roomy{1000, 100};
+    // Epsilons that only an exact round trip keeps (shortest decimal forms of 17 digits).
+    const Release late =
+        MakeRelease(3, "0180", "uppfoljning", "2026-12", 12, 0.1, "2026-12-05T10:00:00Z");
+    const Release early = MakeRelease(7, "0180", "verksamhetsutveckling", "2026-12", 4, 1.0 / 3.0,
+                                      "2026-12-01T08:30:00Z");
+    const Release same_time =
+        MakeRelease(2, "0180", "uppfoljning", "2026-12", 0, 0, "2026-12-05T10:00:00Z");
+    const Release other_organisation = MakeRelease(4, "1480", "uppfoljning", "2026-12", 5, 0.5);
+    const Release other_month =
+        MakeRelease(5, "0180", "uppfoljning", "2027-01", 5, 0.5, "2027-01-02T00:00:00Z");
+    for (const Release& r : {late, early, same_time, other_organisation, other_month}) {
+      const absl::Status s = store.PutRelease(r, roomy);
+      INFO(s.message());
+      REQUIRE(s.ok());
+    }
+    const std::vector<Release> all = AllReleases(store, "0180", "", "2026-12");
+    REQUIRE(all.size() == 3);
+    const Release* want[] = {&early, &same_time, &late};
+    for (size_t i = 0; i < all.size(); ++i) {
+      INFO(i);
+      CHECK(all[i].id == want[i]->id);
+      CHECK(all[i].organisation == want[i]->organisation);
+      CHECK(all[i].purpose == want[i]->purpose);
+      CHECK(all[i].period == want[i]->period);
+      CHECK(all[i].created == want[i]->created);
+      CHECK(all[i].query_json == want[i]->query_json);
+      CHECK(all[i].cells == want[i]->cells);
+      CHECK(all[i].epsilon == want[i]->epsilon);  // exactly: the bits round-trip
+    }
+    std::vector<std::string> ids;
+    for (const Release& r : AllReleases(store, "0180", "uppfoljning", "2026-12")) {
+      ids.push_back(r.id);
+    }
+    CHECK(ids == std::vector<std::string>{same_time.id, late.id});
+    CHECK(AllReleases(store, "1480", "", "2026-12").size() == 1);
+    CHECK(AllReleases(store, "0180", "", "2027-01").size() == 1);
+    CHECK(AllReleases(store, "0180", "", "2026-11").empty());
+    CHECK(AllReleases(store, "0180", "uppfoljning\xff", "2026-12").empty());
+    CHECK(AllReleases(store, std::string("0180\0", 5), "", "2026-12").empty());
+    int seen = 0;
+    REQUIRE(store
+                .ForEachRelease("0180", "", "2026-12",
+                                [&](const Release&) {
+                                  ++seen;
+                                  return false;
+                                })
+                .ok());
+    CHECK(seen == 1);
+    // A taken id is AlreadyExists, even when the budget would refuse the release anyway: a
+    // repeated release is reported as what it is.
+    CHECK(store.PutRelease(late, roomy).code() == absl::StatusCode::kAlreadyExists);
+    CHECK(store.PutRelease(late, {0, 0}).code() == absl::StatusCode::kAlreadyExists);
+    CHECK(Rows(store, Part::kRegister, "releases") == 5);
+  });
+}
+
+TEST_CASE("store: a release that breaks a field rule is refused, naming the field, nothing written",
+          "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    const std::pair<std::string, std::function<void(Release&)>> cases[] = {
+        {"release.id", [](Release& r) { r.id = "0123456789ABCDEF0123456789ABCDEF"; }},
+        {"release.id", [](Release& r) { r.id = "42"; }},
+        {"release.organisation", [](Release& r) { r.organisation.clear(); }},
+        {"release.organisation", [](Release& r) { r.organisation = std::string(201, 'k'); }},
+        {"release.organisation", [](Release& r) { r.organisation[2] = '\0'; }},
+        // An identity number (Skatteverket's test number) has no place in the register part.
+        {"release.organisation", [](Release& r) { r.organisation = "19850101-2382"; }},
+        {"release.purpose", [](Release& r) { r.purpose.clear(); }},
+        {"release.purpose", [](Release& r) { r.purpose = "uppf\xf6ljning"; }},  // Latin-1
+        {"release.purpose", [](Release& r) { r.purpose = std::string(201, 'p'); }},
+        {"release.period", [](Release& r) { r.period = "2026-13"; }},
+        {"release.period", [](Release& r) { r.period = "2026-00"; }},
+        {"release.period", [](Release& r) { r.period = "2026"; }},
+        {"release.period", [](Release& r) { r.period = "2026-Q4"; }},
+        {"release.period", [](Release& r) { r.period = "2026-1"; }},
+        {"release.created", [](Release& r) { r.created = "2026-12-05"; }},
+        {"release.created", [](Release& r) { r.created = "2026-12-05T10:00:00+01:00"; }},
+        {"release.query_json", [](Release& r) { r.query_json.clear(); }},
+        {"release.query_json", [](Release& r) { r.query_json = std::string("{\0}", 3); }},
+        {"release.cells", [](Release& r) { r.cells = -1; }},
+        {"release.epsilon", [](Release& r) { r.epsilon = -0.5; }},
+        {"release.epsilon", [](Release& r) { r.epsilon = std::nan(""); }},
+        {"release.epsilon",
+         [](Release& r) { r.epsilon = std::numeric_limits<double>::infinity(); }},
+    };
+    for (const auto& [field, spoil] : cases) {
+      Release r = MakeRelease(7, "0180", "uppfoljning", "2026-12", 3, 0.5);
+      REQUIRE(ValidateRelease(r).ok());
+      spoil(r);
+      const absl::Status s = store.PutRelease(r, {100, 10});
+      INFO(field << ": " << s.message());
+      CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+      CHECK_THAT(std::string(s.message()), Catch::StartsWith(Cat({"row 0: ", field, ":"})));
+      CHECK(std::string(s.message()).find("19850101") == std::string::npos);
+      CHECK(ValidateRelease(r).code() == absl::StatusCode::kInvalidArgument);
+    }
+    // The budget is checked too, before anything is read.
+    const Release good = MakeRelease(8, "0180", "uppfoljning", "2026-12", 3, 0.5);
+    const std::pair<std::string, ReleaseBudget> budgets[] = {
+        {"release budget.max_cells", {-1, 1}},
+        {"release budget.max_epsilon", {10, -1}},
+        {"release budget.max_epsilon", {10, std::nan("")}},
+        {"release budget.max_epsilon", {10, std::numeric_limits<double>::infinity()}},
+    };
+    for (const auto& [field, budget] : budgets) {
+      const absl::Status s = store.PutRelease(good, budget);
+      INFO(field << ": " << s.message());
+      CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+      CHECK_THAT(std::string(s.message()), Catch::StartsWith(Cat({field, ":"})));
+      CHECK(ValidateReleaseBudget(budget).code() == absl::StatusCode::kInvalidArgument);
+    }
+    CHECK(Rows(store, Part::kRegister, "releases") == 0);
+    // The boundaries themselves are taken: a 200-byte organisation, December, no cells, no
+    // epsilon, a zero budget.
+    Release edge = MakeRelease(9, std::string(200, 'k'), "uppfoljning", "2026-12", 0, 0);
+    REQUIRE(store.PutRelease(edge, {0, 0}).ok());
+    CHECK(AllReleases(store, edge.organisation, "", "2026-12").size() == 1);
+  });
+}
+
+TEST_CASE("store: a release over the cell budget is ResourceExhausted, nothing written",
+          "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    const ReleaseBudget budget{10, 5};
+    REQUIRE(store.PutRelease(MakeRelease(1, "0180", "uppfoljning", "2026-12", 4, 0), budget).ok());
+    // 4 + 6 = 10: exactly the budget is within it.
+    REQUIRE(store.PutRelease(MakeRelease(2, "0180", "uppfoljning", "2026-12", 6, 0), budget).ok());
+    for (const auto& [cells, epsilon] : {std::pair<std::int64_t, double>{1, 0},
+                                         {std::numeric_limits<std::int64_t>::max(), 0},
+                                         {1, 100}}) {  // over both: the cell budget is named
+      const absl::Status s = store.PutRelease(
+          MakeRelease(3, "0180", "uppfoljning", "2026-12", cells, epsilon), budget);
+      INFO(s.message());
+      CHECK(s.code() == absl::StatusCode::kResourceExhausted);
+      CHECK_THAT(std::string(s.message()), Catch::StartsWith("release: the cell budget"));
+      CHECK_THAT(std::string(s.message()), Catch::Contains("nothing written"));
+    }
+    CHECK(Rows(store, Part::kRegister, "releases") == 2);
+    // A release that publishes no cell still fits; a larger budget takes more.
+    CHECK(store.PutRelease(MakeRelease(4, "0180", "uppfoljning", "2026-12", 0, 1), budget).ok());
+    CHECK(store.PutRelease(MakeRelease(5, "0180", "uppfoljning", "2026-12", 5, 0), {15, 5}).ok());
+    std::int64_t cells = 0;
+    for (const Release& r : AllReleases(store, "0180", "", "2026-12")) cells += r.cells;
+    CHECK(cells == 15);
+    CHECK(Rows(store, Part::kRegister, "releases") == 4);
+  });
+}
+
+TEST_CASE("store: a release over the epsilon budget is ResourceExhausted, nothing written",
+          "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    // Ten releases of 0.1 fit a budget of 1 (their floating-point sum is a little over 1); an
+    // eleventh does not.
+    double sum = 0;
+    for (int i = 0; i < 10; ++i) sum += 0.1;
+    CHECK(sum != 1.0);  // why the budget has its rounding slack
+    const ReleaseBudget budget{1000, 1.0};
+    for (int i = 1; i <= 10; ++i) {
+      const absl::Status s =
+          store.PutRelease(MakeRelease(i, "0180", "uppfoljning", "2026-12", 1, 0.1), budget);
+      INFO(i << ": " << s.message());
+      REQUIRE(s.ok());
+    }
+    for (const double epsilon : {0.1, 1e-6, 5.0}) {
+      const absl::Status s =
+          store.PutRelease(MakeRelease(11, "0180", "uppfoljning", "2026-12", 1, epsilon), budget);
+      INFO(epsilon << ": " << s.message());
+      CHECK(s.code() == absl::StatusCode::kResourceExhausted);
+      CHECK_THAT(std::string(s.message()), Catch::StartsWith("release: the epsilon budget"));
+    }
+    CHECK(Rows(store, Part::kRegister, "releases") == 10);
+    // No epsilon spent (a table protected by suppression and cell keys only) still fits.
+    CHECK(store.PutRelease(MakeRelease(12, "0180", "uppfoljning", "2026-12", 1, 0), budget).ok());
+    // A budget of exactly half is met by one release of a half, and then nothing more fits.
+    REQUIRE(store.PutRelease(MakeRelease(13, "0180", "uppfoljning", "2027-01", 0, 0.5), {1000, 0.5})
+                .ok());
+    CHECK(store.PutRelease(MakeRelease(14, "0180", "uppfoljning", "2027-01", 0, 1e-6), {1000, 0.5})
+              .code() == absl::StatusCode::kResourceExhausted);
+    CHECK(Rows(store, Part::kRegister, "releases") == 12);
+  });
+}
+
+TEST_CASE("store: release budgets count per organisation and period, epsilon per purpose too",
+          "[store]") {
+  ForEachBackend([](Store& store, std::string_view) {
+    const ReleaseBudget budget{5, 1.0};
+    struct Step {
+      int n;
+      const char* organisation;
+      const char* purpose;
+      const char* period;
+      std::int64_t cells;
+      double epsilon;
+    };
+    const Step steps[] = {
+        {1, "0180", "uppfoljning", "2026-12", 5, 1.0},            // spends both budgets
+        {2, "0180", "verksamhetsutveckling", "2026-12", 1, 0.0},  // cells: all purposes
+        {3, "0180", "verksamhetsutveckling", "2026-12", 0, 1.0},  // epsilon: its own purpose
+        {4, "0180", "uppfoljning", "2026-12", 0, 0.01},           // that purpose's is spent
+        {5, "1480", "uppfoljning", "2026-12", 5, 1.0},            // another organisation
+        {6, "0180", "uppfoljning", "2027-01", 5, 1.0},            // another month
+        {7, "0180", "uppfoljning", "2027-01", 1, 0.0},            // whose budget is spent now
+    };
+    // The expected outcome of each step, computed here from the rule: the organisation's cells
+    // in the period (all purposes), and the epsilon of its purpose in the period.
+    std::map<std::pair<std::string, std::string>, std::int64_t> cells;
+    std::map<std::tuple<std::string, std::string, std::string>, double> epsilon;
+    for (const Step& step : steps) {
+      INFO(step.n);
+      const Release r = MakeRelease(step.n, step.organisation, step.purpose, step.period,
+                                    step.cells, step.epsilon);
+      std::int64_t& c = cells[{r.organisation, r.period}];
+      double& e = epsilon[{r.organisation, r.purpose, r.period}];
+      const bool cells_fit = c + r.cells <= budget.max_cells;
+      const bool epsilon_fits = e + r.epsilon <= budget.max_epsilon;
+      const absl::Status s = store.PutRelease(r, budget);
+      INFO(s.message());
+      if (cells_fit && epsilon_fits) {
+        CHECK(s.ok());
+        c += r.cells;
+        e += r.epsilon;
+      } else {
+        CHECK(s.code() == absl::StatusCode::kResourceExhausted);
+        CHECK_THAT(std::string(s.message()),
+                   Catch::StartsWith(cells_fit ? "release: the epsilon budget"
+                                               : "release: the cell budget"));
+      }
+    }
+    std::vector<std::string> written;
+    for (const auto& [organisation, period] :
+         {std::pair<std::string, std::string>{"0180", "2026-12"},
+          {"1480", "2026-12"},
+          {"0180", "2027-01"}}) {
+      for (const Release& r : AllReleases(store, organisation, "", period)) {
+        written.push_back(r.id.substr(31));
+      }
+    }
+    std::sort(written.begin(), written.end());
+    CHECK(written == std::vector<std::string>{"1", "3", "5", "6"});
+  });
+}
+
+// Several threads release for one organisation at once, half of them through a second Store of
+// the same location (its own connections, as another process would have): every release that
+// fits is written, and none beyond the budget. With one-cell releases the count that must pass
+// is exact: a release is refused only when the period's cells are all spent.
+TEST_CASE("store: concurrent releases from several threads never exceed the budget", "[store]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    std::unique_ptr<Store> first = OpenOrFail(location);
+    std::unique_ptr<Store> second = OpenOrFail(location);
+    constexpr int kThreads = 4, kTries = 12;
+    constexpr std::int64_t kMaxCells = 17;
+    constexpr double kQuarter = 0.25, kMaxEpsilon = 2.0;  // exact in binary: 8 pass
+    const ReleaseBudget budget{kMaxCells, kMaxEpsilon};
+    std::atomic<int> cells_ok{0}, cells_refused{0}, epsilon_ok{0}, epsilon_refused{0};
+    std::atomic<int> other{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        Store& store = t % 2 == 0 ? *first : *second;
+        for (int i = 0; i < kTries; ++i) {
+          const int n = 1000 * (t + 1) + 2 * i;
+          const absl::Status c =
+              store.PutRelease(MakeRelease(n, "0180", "uppfoljning", "2026-12", 1, 0), budget);
+          const absl::Status e = store.PutRelease(
+              MakeRelease(n + 1, "1480", "uppfoljning", "2026-12", 0, kQuarter), budget);
+          (c.ok()                                             ? cells_ok
+           : c.code() == absl::StatusCode::kResourceExhausted ? cells_refused
+                                                              : other)++;
+          (e.ok()                                             ? epsilon_ok
+           : e.code() == absl::StatusCode::kResourceExhausted ? epsilon_refused
+                                                              : other)++;
+        }
+      });
+    }
+    for (std::thread& th : threads) th.join();
+    CHECK(other == 0);
+    CHECK(cells_ok == kMaxCells);
+    CHECK(cells_refused == kThreads * kTries - kMaxCells);
+    CHECK(epsilon_ok == 8);
+    CHECK(epsilon_refused == kThreads * kTries - 8);
+    std::int64_t cells = 0;
+    const std::vector<Release> cell_releases = AllReleases(*first, "0180", "", "2026-12");
+    for (const Release& r : cell_releases) cells += r.cells;
+    CHECK(cells == kMaxCells);
+    CHECK(static_cast<std::int64_t>(cell_releases.size()) == kMaxCells);
+    double spent = 0;
+    const std::vector<Release> epsilon_releases = AllReleases(*second, "1480", "", "2026-12");
+    for (const Release& r : epsilon_releases) spent += r.epsilon;
+    CHECK(spent == kMaxEpsilon);
+    CHECK(epsilon_releases.size() == 8);
   });
 }
 
@@ -1292,7 +1629,8 @@ TEST_CASE("store: sqlite: the register file has no column for a direct identifie
   RawDb db(PartFile(dir.Store(), Part::kRegister));
   const std::vector<std::string> tables =
       db.Column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-  CHECK(tables == std::vector<std::string>{"episodes", "measurements", "models", "varsam_schema"});
+  CHECK(tables == std::vector<std::string>{"episodes", "measurements", "models", "releases",
+                                           "varsam_schema"});
   const std::set<std::string> episode_columns = {
       "pseudonym",    "key_epoch",    "age_band",   "sex",     "region",    "case_kind",
       "intervention", "start_period", "end_period", "outcome", "record_key"};
@@ -1318,6 +1656,11 @@ TEST_CASE("store: sqlite: the register file has no column for a direct identifie
     if (table == "models") {
       CHECK(std::set<std::string>(columns.begin(), columns.end()) ==
             std::set<std::string>{"id", "sha256", "kind", "title", "created", "model_json"});
+    }
+    if (table == "releases") {
+      CHECK(std::set<std::string>(columns.begin(), columns.end()) ==
+            std::set<std::string>{"id", "organisation", "purpose", "period", "created",
+                                  "query_json", "cells", "epsilon"});
     }
   }
   // The three parts are three files, each with only its own tables.
@@ -1572,8 +1915,8 @@ TEST_CASE("store: sqlite: a store of schema version 1 migrates, keeping its rows
   RawDb reg(PartFile(dir.Store(), Part::kRegister));
   CHECK(reg.Column("SELECT version FROM varsam_schema") ==
         std::vector<std::string>{std::to_string(kSchemaVersion)});
-  CHECK(reg.Column("SELECT name FROM sqlite_master WHERE type = 'index'") ==
-        std::vector<std::string>{"measurements_by_instrument"});
+  CHECK(reg.Column("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name") ==
+        std::vector<std::string>{"measurements_by_instrument", "releases_by_organisation_period"});
   for (const char* values : {"', 1, '25-34', '', '99', 'insats', '', '2026', '', '', 9)",
                              "', 1, '25-34', '', '', 'insats', '', '2026', '', 'cured', 9)",
                              "', 1, '25-34', '', '', 'insats', 'Annat insats', '2026', '', '', 9)",
@@ -1689,7 +2032,7 @@ TEST_CASE("store: sqlite: a store of schema version 3 migrates, its models takin
   std::unique_ptr<Store> store = OpenOrFail(dir.Store(), existing);
   auto info = store->Info();
   REQUIRE(info.ok());
-  for (const PartInfo& p : info->parts) CHECK(p.schema_version == 4);
+  for (const PartInfo& p : info->parts) CHECK(p.schema_version == kSchemaVersion);
   CHECK(Rows(*store, Part::kRegister, "episodes") == 1);
   auto got = store->GetModel(kept.id);
   INFO(got.status().message());
@@ -1711,7 +2054,8 @@ TEST_CASE("store: sqlite: a store of schema version 3 migrates, its models takin
 
   for (Part part : {Part::kJournal, Part::kRegister, Part::kAudit}) {
     RawDb db(PartFile(dir.Store(), part));
-    CHECK(db.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"4"});
+    CHECK(db.Column("SELECT version FROM varsam_schema") ==
+          std::vector<std::string>{std::to_string(kSchemaVersion)});
   }
   RawDb reg(PartFile(dir.Store(), Part::kRegister));
   const std::vector<std::string> definition =
@@ -1724,7 +2068,9 @@ TEST_CASE("store: sqlite: a store of schema version 3 migrates, its models takin
       Catch::Contains(Cat({"CONSTRAINT models_kind_check CHECK (",
                            internal::VocabularyCheck(kind, internal::Dialect::kSqlite), ")"})));
   CHECK_THAT(definition[0], Catch::EndsWith("STRICT, WITHOUT ROWID"));
-  CHECK(reg.Column("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name") == indexes);
+  // The indexes of the tables version 3 had are those it had (version 5 adds the releases').
+  CHECK(reg.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name <> "
+                   "'releases' ORDER BY name") == indexes);
   CHECK(reg.Column("SELECT name FROM sqlite_master WHERE name LIKE 'varsam_rebuild%'").empty());
   // Past varsam: another "etr" is taken, a kind no list holds is refused by the new constraint,
   // and the checks the table had on its other columns are still there.
@@ -1736,6 +2082,95 @@ TEST_CASE("store: sqlite: a store of schema version 3 migrates, its models takin
   CHECK(reg.Exec(Cat({model_columns, model_values("0123", "etr")})) != SQLITE_OK);
   CHECK(reg.Column("SELECT id FROM models ORDER BY id") ==
         std::vector<std::string>{kept.id, etr.id, std::string(32, 'e')});
+}
+
+// A store of schema version 4 (before the releases table) opens at version 5 with its rows and
+// its model, and keeps releases; the table's own checks and its (organisation, period) index are
+// in the file, and refuse what varsam would not write, past varsam too.
+TEST_CASE("store: sqlite: a store of schema version 4 migrates, gaining the releases table",
+          "[store]") {
+  TempDir dir;
+  REQUIRE(internal::InitSqlite(dir.Store(), 4).ok());
+  const StoredModel kept = MakeModel(4, "2026-06-01T08:00:00Z");
+  {
+    RawDb reg(PartFile(dir.Store(), Part::kRegister));
+    CHECK(reg.Column("SELECT version FROM varsam_schema") == std::vector<std::string>{"4"});
+    CHECK(reg.Column("SELECT name FROM sqlite_master WHERE name = 'releases'").empty());
+    REQUIRE(reg.Exec(Cat({"INSERT INTO models (id, sha256, kind, title, created, model_json) "
+                          "VALUES ('",
+                          kept.id, "', '", kept.sha256, "', 'etr', '", kept.title, "', '",
+                          kept.created, "', '", kept.model_json, "')"})) == SQLITE_OK);
+    REQUIRE(reg.Exec(Cat({"INSERT INTO episodes VALUES ('", Pseudonym(1),
+                          "', 1, '25-34', '', '01', 'insats', '', '2026', '', 'improved', 9)"})) ==
+            SQLITE_OK);
+    RawDb audit(PartFile(dir.Store(), Part::kAudit));
+    REQUIRE(audit.Exec("INSERT INTO events VALUES (1, x'00ff')") == SQLITE_OK);
+  }
+
+  StoreOptions existing;
+  existing.create = false;
+  std::unique_ptr<Store> store = OpenOrFail(dir.Store(), existing);
+  auto info = store->Info();
+  REQUIRE(info.ok());
+  for (const PartInfo& p : info->parts) CHECK(p.schema_version == kSchemaVersion);
+  CHECK(Rows(*store, Part::kRegister, "episodes") == 1);
+  CHECK(Rows(*store, Part::kRegister, "releases") == 0);
+  CHECK(RequireSeq(store->LastAuditSeq()) == 1);
+  auto got = store->GetModel(kept.id);
+  INFO(got.status().message());
+  REQUIRE(got.ok());
+  CHECK(got->kind == "etr");
+  CHECK(got->model_json == kept.model_json);
+  const Release release = MakeRelease(1, "0180", "uppfoljning", "2026-12", 7, 0.5);
+  REQUIRE(store->PutRelease(release, {10, 1}).ok());
+  CHECK(store->PutRelease(MakeRelease(2, "0180", "uppfoljning", "2026-12", 4, 0), {10, 1}).code() ==
+        absl::StatusCode::kResourceExhausted);
+  const std::vector<Release> read = AllReleases(*store, "0180", "uppfoljning", "2026-12");
+  REQUIRE(read.size() == 1);
+  CHECK(read[0].query_json == release.query_json);
+  CHECK(read[0].epsilon == 0.5);
+  store.reset();
+
+  for (Part part : {Part::kJournal, Part::kRegister, Part::kAudit}) {
+    RawDb db(PartFile(dir.Store(), part));
+    CHECK(db.Column("SELECT version FROM varsam_schema") ==
+          std::vector<std::string>{std::to_string(kSchemaVersion)});
+  }
+  RawDb reg(PartFile(dir.Store(), Part::kRegister));
+  CHECK_THAT(reg.Column("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                        "name = 'releases'")
+                 .at(0),
+             Catch::EndsWith("STRICT, WITHOUT ROWID"));
+  CHECK(reg.Column("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                   "'releases'") == std::vector<std::string>{"releases_by_organisation_period"});
+  CHECK(reg.Column("PRAGMA index_info(releases_by_organisation_period)", 2) ==
+        std::vector<std::string>{"organisation", "period"});
+  // Past varsam: a row varsam would write is taken, and one breaking any rule refused.
+  const auto insert = [](std::string_view id, std::string_view organisation,
+                         std::string_view period, std::string_view cells,
+                         std::string_view epsilon) {
+    return Cat({"INSERT INTO releases VALUES ('", id, "', '", organisation, "', 'uppfoljning', '",
+                period, "', '2026-12-05T10:00:00Z', '{}', ", cells, ", ", epsilon, ")"});
+  };
+  const std::string id(32, 'e');
+  CHECK(reg.Exec(insert(id, "0180", "2026-12", "3", "0.25")) == SQLITE_OK);
+  CHECK(reg.Exec(insert(id, "0180", "2026-12", "3", "0.25")) != SQLITE_OK);  // the id is taken
+  for (const std::string& bad :
+       {insert("0123", "0180", "2026-12", "3", "0.25"),
+        insert(std::string(32, 'E'), "0180", "2026-12", "3", "0.25"),
+        insert(std::string(32, 'f'), "", "2026-12", "3", "0.25"),
+        insert(std::string(32, 'f'), std::string(201, 'k'), "2026-12", "3", "0.25"),
+        insert(std::string(32, 'f'), "0180", "2026-13", "3", "0.25"),
+        insert(std::string(32, 'f'), "0180", "2026-Q4", "3", "0.25"),
+        insert(std::string(32, 'f'), "0180", "2026-12", "-1", "0.25"),
+        insert(std::string(32, 'f'), "0180", "2026-12", "3", "-0.25"),
+        insert(std::string(32, 'f'), "0180", "2026-12", "3", "9e999"),
+        insert(std::string(32, 'f'), "0180", "2026-12", "3", "NULL"),
+        insert(std::string(32, 'f'), "0180", "2026-12", "'three'", "0.25")}) {
+    INFO(bad);
+    CHECK(reg.Exec(bad) != SQLITE_OK);
+  }
+  CHECK(reg.Column("SELECT count(*) FROM releases") == std::vector<std::string>{"2"});
 }
 
 TEST_CASE("store: sqlite: a store newer than this library is refused, naming the version",

@@ -52,8 +52,10 @@ namespace varsam::store {
 // bands and periods to the same forms, in both databases (docs/storage.md, "The vocabularies").
 // Version 3 adds the models table beside the register (docs/storage.md, "Models"). Version 4
 // holds the models' kind to kModelKinds by the generated constraints, as every vocabulary
-// column, so that the table takes "etr".
-inline constexpr int kSchemaVersion = 4;
+// column, so that the table takes "etr". Version 5 adds the releases table beside the register
+// (docs/storage.md, "Releases"): the released insight tables, for the differencing guard and the
+// budgets.
+inline constexpr int kSchemaVersion = 5;
 
 enum class Part : std::uint8_t { kJournal, kRegister, kAudit };
 std::string_view PartName(Part part);  // "journal", "register", "audit"
@@ -264,6 +266,40 @@ struct StoredModel {
 // bytes), created "YYYY-MM-DDTHH:MM:SSZ", the model JSON non-empty UTF-8 without NUL.
 absl::Status ValidateStoredModel(const StoredModel& model);
 
+// ---- Releases beside the register -------------------------------------------------------------
+//
+// A released insight table (varsam/insights.h), kept for the differencing guard and the
+// budgets: who released it (organisation and purpose, no person), when, its canonical query,
+// how many cells it published and the privacy loss it spent. Like a model it holds no row, no
+// pseudonym and no client, and it sits in the register part.
+struct Release {
+  std::string id;            // random 128-bit id: 32 lower-case hex digits, chosen by the caller
+  std::string organisation;  // the releasing organisation's id (access::Organisation::id)
+  std::string purpose;       // the purpose code of the context (e.g. "uppfoljning")
+  std::string period;        // the budget period, "YYYY-MM"
+  std::string created;       // RFC 3339 UTC, "2026-12-05T10:00:00Z"
+  std::string query_json;    // the canonical query (insights::QueryJson)
+  std::int64_t cells = 0;    // cells published (not protected), >= 0
+  double epsilon = 0;        // differential-privacy loss spent, finite, >= 0
+};
+
+// OK, or InvalidArgument naming the field (never its value): the id in its hex form, the
+// organisation and the purpose non-empty UTF-8 without NUL (at most 200 bytes, and no identity
+// number: the register part keeps none), the period "YYYY-MM" (month 01..12), created as for
+// models ("YYYY-MM-DDTHH:MM:SSZ"), the query JSON non-empty UTF-8 without NUL, cells 0 or more,
+// epsilon finite and 0 or more.
+absl::Status ValidateRelease(const Release& release);
+
+// What PutRelease holds a release to.
+struct ReleaseBudget {
+  std::int64_t max_cells = 0;  // the organisation's released cells per period, all purposes
+  double max_epsilon = 0;      // epsilon per organisation, purpose and period
+};
+
+// OK, or InvalidArgument naming the field: max_cells 0 or more, max_epsilon finite and 0 or
+// more.
+absl::Status ValidateReleaseBudget(const ReleaseBudget& budget);
+
 // ---- The audit store --------------------------------------------------------------------------
 
 struct AuditEvent {
@@ -365,6 +401,25 @@ class Store {
   virtual absl::StatusOr<StoredModel> GetModel(std::string_view id) = 0;
   virtual absl::Status ForEachModel(absl::FunctionRef<bool(const StoredModel&)> row) = 0;
 
+  // Releases, in the register part. PutRelease validates (ValidateRelease,
+  // ValidateReleaseBudget; InvalidArgument) and writes `release` when, with it, the
+  // organisation's released cells in its period (all purposes) stay within budget.max_cells and
+  // the epsilon of its organisation, purpose and period within budget.max_epsilon (up to a
+  // relative rounding slack of 1e-9, so that ten releases of 0.1 fit a budget of 1). The check
+  // and the write are one transaction, and concurrent releases of one organisation, threads or
+  // processes, are serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-level
+  // advisory lock keyed on the organisation), so two of them cannot both pass on the same
+  // remainder. AlreadyExists when the id is taken (checked first, so a repeated release is
+  // reported as such whatever the budget); then ResourceExhausted naming the budget
+  // ("release: the cell budget ..." first, then "release: the epsilon budget ..."), with
+  // nothing written.
+  absl::Status PutRelease(const Release& release, const ReleaseBudget& budget);
+  // The releases of an organisation and purpose in a period, in (created, id) order (compared
+  // bytewise), until `row` returns false. Empty purpose: every purpose.
+  virtual absl::Status ForEachRelease(std::string_view organisation, std::string_view purpose,
+                                      std::string_view period,
+                                      absl::FunctionRef<bool(const Release&)> row) = 0;
+
   // Audit. AppendAudit returns the new event's seq once it is durable; a batch gets
   // consecutive seqs, all or none.
   virtual absl::StatusOr<std::int64_t> AppendAudit(std::string_view payload) = 0;
@@ -388,6 +443,8 @@ class Store {
   virtual absl::Status WriteEpisodes(std::span<const EpisodeRow> rows) = 0;
   virtual absl::Status WriteRegisterMeasurements(std::span<const RegisterMeasurementRow> rows) = 0;
   virtual absl::Status WriteModel(const StoredModel& model) = 0;
+  // Checks the budget and writes, in one transaction (CheckReleaseBudget in rows.h decides).
+  virtual absl::Status WriteRelease(const Release& release, const ReleaseBudget& budget) = 0;
 
  private:
   RegisterVocabulary vocabulary_;

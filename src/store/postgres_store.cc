@@ -18,9 +18,11 @@
 // fixed text (DDL, BEGIN, COPY ... FROM STDIN) goes through PQexec. Every write call is one
 // transaction. Reads stream in single-row mode. Audit seqs are assigned max+1 under a
 // transaction-scoped advisory lock, so concurrent appenders (threads or processes) stay
-// gap-free. Journal and audit connections run with synchronous_commit=on: a write call returns
-// once its commit is flushed. Register bulk loads go through COPY. What the records look like in
-// a row, and which column takes which vocabulary, is rows.h's, shared with the SQLite backend.
+// gap-free; a release is checked against its budgets and written under one keyed on its
+// organisation, so concurrent releases cannot both pass on the same remainder. Journal and audit
+// connections run with synchronous_commit=on: a write call returns once its commit is flushed.
+// Register bulk loads go through COPY. What the records look like in a row, and which column takes
+// which vocabulary, is rows.h's, shared with the SQLite backend.
 
 #include <libpq-fe.h>
 
@@ -229,6 +231,9 @@ const std::vector<Statement>& RegisterStatements() {
       Cat({"SELECT ", kModelColumns, ", model_json FROM varsam_register.models WHERE id = $1"}),
       Cat({"SELECT ", kModelColumns,
            " FROM varsam_register.models ORDER BY created, id COLLATE \"C\""}),
+      Cat({"SELECT ", kReleaseColumns,
+           " FROM varsam_register.releases WHERE organisation = $1 AND period = $2 AND "
+           "($3 = '' OR purpose = $3) ORDER BY created COLLATE \"C\", id COLLATE \"C\""}),
   };
   static const auto* const kStatements = new std::vector<Statement>{
       {"r_select_episodes", (*kSql)[0].c_str()},
@@ -240,6 +245,21 @@ const std::vector<Statement>& RegisterStatements() {
       {"r_select_model", (*kSql)[3].c_str()},
       // Ids compared bytewise as on SQLite.
       {"r_select_models", (*kSql)[4].c_str()},
+      // Releases of one organisation queue here (the two-key form: its key space is apart from
+      // the one-key locks of the audit appenders and the migrations). $1: ReleaseLockKey.
+      {"r_lock_releases", "SELECT pg_advisory_xact_lock(730639461, $1::integer)"},
+      {"r_release_exists", "SELECT 1 FROM varsam_register.releases WHERE id = $1"},
+      // The organisation's cells in the period, and the epsilon of the purpose ($1) in it; both
+      // from the (organisation, period) index. sum(bigint) is numeric: back to bigint.
+      {"r_release_spent",
+       "SELECT coalesce(sum(cells), 0)::bigint, coalesce(sum(epsilon) FILTER (WHERE purpose = "
+       "$1), 0) FROM varsam_register.releases WHERE organisation = $2 AND period = $3"},
+      {"r_insert_release",
+       "INSERT INTO varsam_register.releases (id, organisation, purpose, period, created, "
+       "query_json, cells, epsilon) VALUES ($1, $2, $3, $4, $5, $6, $7::bigint, "
+       "$8::double precision)"},
+      // Ids compared bytewise as on SQLite.
+      {"r_select_releases", (*kSql)[5].c_str()},
   };
   return *kStatements;
 }
@@ -325,12 +345,13 @@ const PartDef& Def(Part part) {
                                                   kJournalStatements,
                                                   {"measurements", "suggestions", "decisions"},
                                                   7306394606223520010};
-  static const auto* const kRegister = new PartDef{Part::kRegister,
-                                                   "varsam_register",
-                                                   kRegisterMigrations,
-                                                   RegisterStatements(),
-                                                   {"episodes", "measurements", "models"},
-                                                   7306394606223520011};
+  static const auto* const kRegister =
+      new PartDef{Part::kRegister,
+                  "varsam_register",
+                  kRegisterMigrations,
+                  RegisterStatements(),
+                  {"episodes", "measurements", "models", "releases"},
+                  7306394606223520011};
   static const auto* const kAudit = new PartDef{Part::kAudit,
                                                 "varsam_audit",
                                                 kAuditMigrations,
@@ -350,7 +371,7 @@ constexpr Part kParts[] = {Part::kJournal, Part::kRegister, Part::kAudit};
 static_assert(std::size(kJournalMigrations) == 1);
 static_assert(std::size(kRegisterMigrations) == 1);
 static_assert(std::size(kAuditMigrations) == 1);
-static_assert(kSchemaVersion == 4, "a new version adds its step to MigrationSql");
+static_assert(kSchemaVersion == 5, "a new version adds its step to MigrationSql");
 
 // Version 3: the register's models table (varsam/store.h, StoredModel), owned by the register
 // role like the rest of its schema. Its kinds are written out here (version 2 constrains only
@@ -363,6 +384,22 @@ CREATE TABLE varsam_register.models (
   title text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
   created text NOT NULL CHECK (length(created) = 20),
   model_json text NOT NULL);
+)sql";
+
+// Version 5: the register's releases table (varsam/store.h, Release), owned by the register
+// role like the rest of its schema, with its checks written out and its index on
+// (organisation, period), which the budget sums and ForEachRelease read.
+constexpr const char* kRegisterReleasesSql = R"sql(
+CREATE TABLE varsam_register.releases (
+  id text PRIMARY KEY CHECK (length(id) = 32 AND id ~ '^[0-9a-f]*$'),
+  organisation text NOT NULL CHECK (octet_length(organisation) BETWEEN 1 AND 200),
+  purpose text NOT NULL CHECK (octet_length(purpose) BETWEEN 1 AND 200),
+  period text NOT NULL CHECK (length(period) = 7 AND period ~ '^[0-9][0-9][0-9][0-9]-(0[1-9]|1[0-2])$'),
+  created text NOT NULL CHECK (length(created) = 20),
+  query_json text NOT NULL CHECK (length(query_json) >= 1),
+  cells bigint NOT NULL CHECK (cells >= 0),
+  epsilon double precision NOT NULL CHECK (epsilon >= 0 AND epsilon < 'Infinity'));
+CREATE INDEX releases_organisation_period ON varsam_register.releases (organisation, period);
 )sql";
 
 // Versions 2 and 4: each constraint rows.h generates for the tables of the version
@@ -389,7 +426,19 @@ std::string GeneratedConstraints(Part part, const char* schema, int version) {
 std::string MigrationSql(const PartDef& def, int version) {
   if (version == 1) return def.migrations[0];
   if (version == 3) return def.part == Part::kRegister ? kRegisterModelsSql : "";
+  if (version == 5) return def.part == Part::kRegister ? kRegisterReleasesSql : "";
   return GeneratedConstraints(def.part, def.role, version);  // versions 2 and 4
+}
+
+// The advisory-lock key of an organisation's releases: the 32-bit FNV-1a hash of its id (two
+// organisations that share a key only wait for each other).
+std::int32_t ReleaseLockKey(std::string_view organisation) {
+  std::uint32_t h = 2166136261u;
+  for (const char c : organisation) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 16777619u;
+  }
+  return static_cast<std::int32_t>(h);
 }
 
 // ---- Connections, versions, migrations --------------------------------------------------------
@@ -912,6 +961,25 @@ class PostgresStore final : public Store {
                   });
   }
 
+  absl::Status ForEachRelease(std::string_view organisation, std::string_view purpose,
+                              std::string_view period,
+                              absl::FunctionRef<bool(const Release&)> row) override {
+    const std::string what = What(Part::kRegister, "read releases");
+    for (const std::string_view text : {organisation, purpose, period}) {
+      if (!IsValidUtf8(text) || text.find('\0') != std::string_view::npos) {
+        return absl::OkStatus();  // no stored release has such a field
+      }
+    }
+    Params p;
+    p.Text(std::string(organisation)).Text(std::string(period)).Text(std::string(purpose));
+    return Stream(Part::kRegister, "r_select_releases", p, 0, what,
+                  [&](const PGresult* r) -> absl::StatusOr<bool> {
+                    Release release;
+                    VARSAM_RETURN_IF_ERROR(ReadRelease(ResultCells(r), &release));
+                    return row(release);
+                  });
+  }
+
   // ---- Audit ----
 
   absl::StatusOr<std::int64_t> AppendAudit(std::string_view payload) override {
@@ -1079,6 +1147,58 @@ class PostgresStore final : public Store {
       return absl::AlreadyExistsError(Cat({what, ": a model with this id exists"}));
     }
     return r.status();
+  }
+
+  // One READ COMMITTED transaction under the organisation's advisory lock (r_lock_releases):
+  // the releases of one organisation, from any thread or process, queue on it until the holder
+  // commits or rolls back, and each statement after the lock sees what the previous holder
+  // committed. So the sums are the true ones and no two releases pass on the same remainder,
+  // without the retries a SERIALIZABLE transaction would need. The budgets are per
+  // organisation (cells) and per organisation and purpose (epsilon): one lock covers both.
+  absl::Status WriteRelease(const Release& r, const ReleaseBudget& budget) override {
+    const std::string what = What(Part::kRegister, "put release");
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, register_.Acquire());
+    Transaction txn(lease.get());
+    VARSAM_RETURN_IF_ERROR(txn.Begin(what));
+    {
+      Params p;
+      p.Int(ReleaseLockKey(r.organisation));
+      VARSAM_RETURN_IF_ERROR(pg::ExecPrepared(lease.get(), "r_lock_releases", p, 0, what).status());
+    }
+    {
+      Params p;
+      p.Text(r.id);
+      VARSAM_ASSIGN_OR_RETURN(Result found,
+                              pg::ExecPrepared(lease.get(), "r_release_exists", p, 0, what));
+      if (PQntuples(found.get()) != 0) {
+        return absl::AlreadyExistsError(Cat({what, ": a release with this id exists"}));
+      }
+    }
+    {
+      Params p;
+      p.Text(r.purpose).Text(r.organisation).Text(r.period);
+      VARSAM_ASSIGN_OR_RETURN(Result spent,
+                              pg::ExecPrepared(lease.get(), "r_release_spent", p, 0, what));
+      const std::optional<std::int64_t> cells =
+          PQntuples(spent.get()) == 1 ? pg::ParseInt(PQgetvalue(spent.get(), 0, 0)) : std::nullopt;
+      const std::optional<double> epsilon = PQntuples(spent.get()) == 1
+                                                ? pg::ParseDouble(PQgetvalue(spent.get(), 0, 1))
+                                                : std::nullopt;
+      if (!cells || !epsilon) {
+        return absl::InternalError(Cat({what, ": the server did not report the budget spent"}));
+      }
+      VARSAM_RETURN_IF_ERROR(CheckReleaseBudget(r, budget, *cells, *epsilon));
+    }
+    Params p;
+    p.Text(r.id).Text(r.organisation).Text(r.purpose).Text(r.period).Text(r.created);
+    p.Text(r.query_json).Int(r.cells).Double(r.epsilon);
+    absl::StatusOr<Result> inserted = pg::ExecPrepared(lease.get(), "r_insert_release", p, 0, what);
+    if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
+      // Another organisation's release took the id since the check (it holds another lock).
+      return absl::AlreadyExistsError(Cat({what, ": a release with this id exists"}));
+    }
+    VARSAM_RETURN_IF_ERROR(inserted.status());
+    return txn.Commit(what);
   }
 
  private:

@@ -354,6 +354,37 @@ absl::Status ReadModel(const Cells& cells, bool with_json, StoredModel* m) {
   return absl::OkStatus();
 }
 
+absl::Status ReadRelease(const Cells& cells, Release* r) {
+  constexpr Part kPart = Part::kRegister;
+  constexpr std::string_view kTable = "releases";
+  r->id = cells.Text(0);
+  r->organisation = cells.Text(1);
+  r->purpose = cells.Text(2);
+  r->period = cells.Text(3);
+  r->created = cells.Text(4);
+  r->query_json = cells.Text(5);
+  VARSAM_ASSIGN_OR_RETURN(r->cells, Required(cells.Int(6), kPart, kTable, "cells"));
+  VARSAM_ASSIGN_OR_RETURN(r->epsilon, Required(cells.Double(7), kPart, kTable, "epsilon"));
+  if (!ValidateRelease(*r).ok()) return CorruptRow(kPart, kTable, "(row)");
+  return absl::OkStatus();
+}
+
+absl::Status CheckReleaseBudget(const Release& release, const ReleaseBudget& budget,
+                                std::int64_t spent_cells, double spent_epsilon) {
+  // Both are 0 or more (ValidateRelease, ValidateReleaseBudget): the difference cannot overflow.
+  if (spent_cells > budget.max_cells - release.cells) {
+    return absl::ResourceExhaustedError(
+        "release: the cell budget of the organisation's period would be exceeded (nothing "
+        "written)");
+  }
+  if (spent_epsilon + release.epsilon > budget.max_epsilon * (1 + kEpsilonBudgetSlack)) {
+    return absl::ResourceExhaustedError(
+        "release: the epsilon budget of the organisation's purpose and period would be exceeded "
+        "(nothing written)");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadDecision(const Cells& cells, int first, Decision* d) {
   VARSAM_ASSIGN_OR_RETURN(d->id, Required(cells.Int(first), Part::kJournal, "decisions", "id"));
   d->suggestion_id = cells.Text(first + 1);

@@ -180,6 +180,9 @@ inline constexpr std::string_view kRegisterMeasurementColumns =
     "pseudonym, key_epoch, instrument, session, period, total, band, record_key";
 // The models table: the listing's columns, then (GetModel) model_json after them.
 inline constexpr std::string_view kModelColumns = "id, sha256, kind, title, created";
+// The releases table.
+inline constexpr std::string_view kReleaseColumns =
+    "id, organisation, purpose, period, created, query_json, cells, epsilon";
 
 // Each reads its record from the columns first, first + 1, ... in the order above, and is
 // CorruptRow when a cell cannot be read back.
@@ -191,6 +194,22 @@ absl::Status ReadRegisterMeasurement(const Cells& cells, RegisterMeasurementRow*
 // kModelColumns, and model_json as a sixth column when `with_json`; CorruptRow for a row that
 // ValidateStoredModel refuses (written past varsam).
 absl::Status ReadModel(const Cells& cells, bool with_json, StoredModel* m);
+// kReleaseColumns; CorruptRow for a row that ValidateRelease refuses (written past varsam).
+absl::Status ReadRelease(const Cells& cells, Release* r);
+
+// ---- Release budgets --------------------------------------------------------------------------
+
+// The relative slack of the epsilon budget: sums of decimal fractions round (ten releases of
+// 0.1 add up to a little more than 1), and a release that fits but for rounding is taken.
+inline constexpr double kEpsilonBudgetSlack = 1e-9;
+
+// Whether `release` fits `budget` on top of what its organisation has spent already:
+// `spent_cells`, the cells of the organisation's releases in the period (all purposes), and
+// `spent_epsilon`, the epsilon of its releases of the same purpose in the period. OK, or
+// ResourceExhausted naming the budget ("release: the cell budget ...", checked first, or
+// "release: the epsilon budget ..."). Both backends call it inside the write transaction.
+absl::Status CheckReleaseBudget(const Release& release, const ReleaseBudget& budget,
+                                std::int64_t spent_cells, double spent_epsilon);
 
 }  // namespace varsam::store::internal
 

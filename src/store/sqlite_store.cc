@@ -280,6 +280,8 @@ class Transaction {
 //     step 2 constrains only the tables version 1 made (rows.h, ConstrainedTables).
 //  4: the models table's kind held to kModelKinds by the constraint of rows.h, which takes
 //     "etr" (ConstrainColumns rebuilds the table).
+//  5: the register's releases table (varsam/store.h, Release), with its checks written here,
+//     and its index on (organisation, period), which the budget sums and ForEachRelease read.
 struct Migration {
   const char* sql;                 // fixed SQL, or nullptr
   bool constrain_columns = false;  // after `sql`: ConstrainColumns for the step's version
@@ -324,6 +326,7 @@ CREATE TABLE decisions (
 CREATE INDEX decisions_by_suggestion ON decisions (suggestion_id, id);
 )sql"},
                                             {nullptr, true},
+                                            {nullptr, false},
                                             {nullptr, false},
                                             {nullptr, false}};
 
@@ -370,7 +373,22 @@ CREATE TABLE models (
 ) STRICT, WITHOUT ROWID;
 )sql",
                                               false},
-                                             {nullptr, true}};
+                                             {nullptr, true},
+                                             {R"sql(
+CREATE TABLE releases (
+  id           TEXT PRIMARY KEY CHECK (length(id) = 32 AND NOT id GLOB '*[^0-9a-f]*'),
+  organisation TEXT NOT NULL CHECK (length(CAST(organisation AS BLOB)) BETWEEN 1 AND 200),
+  purpose      TEXT NOT NULL CHECK (length(CAST(purpose AS BLOB)) BETWEEN 1 AND 200),
+  period       TEXT NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]-0[1-9]' OR
+                                    period GLOB '[0-9][0-9][0-9][0-9]-1[0-2]'),
+  created      TEXT NOT NULL CHECK (length(created) = 20),
+  query_json   TEXT NOT NULL CHECK (length(query_json) >= 1),
+  cells        INTEGER NOT NULL CHECK (cells >= 0),
+  epsilon      REAL NOT NULL CHECK (epsilon >= 0 AND epsilon < 9e999)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX releases_by_organisation_period ON releases (organisation, period);
+)sql",
+                                              false}};
 
 // Append-only: the database itself refuses UPDATE and DELETE, and a seq that is not the next.
 constexpr Migration kAuditMigrations[] = {{R"sql(
@@ -396,6 +414,7 @@ CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
 )sql"},
                                           {nullptr, false},
                                           {nullptr, false},
+                                          {nullptr, false},
                                           {nullptr, false}};
 
 std::span<const Migration> Migrations(Part part) {
@@ -414,7 +433,7 @@ static_assert(std::size(kAuditMigrations) == kSchemaVersion);
 // The tables Info counts, per part.
 std::span<const char* const> Tables(Part part) {
   static constexpr const char* kJournal[] = {"measurements", "suggestions", "decisions"};
-  static constexpr const char* kRegister[] = {"episodes", "measurements", "models"};
+  static constexpr const char* kRegister[] = {"episodes", "measurements", "models", "releases"};
   static constexpr const char* kAudit[] = {"events", "checkpoints"};
   switch (part) {
     case Part::kJournal: return kJournal;
@@ -1071,6 +1090,27 @@ class SqliteStore final : public Store {
     });
   }
 
+  absl::Status ForEachRelease(std::string_view organisation, std::string_view purpose,
+                              std::string_view period,
+                              absl::FunctionRef<bool(const Release&)> row) override {
+    VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, register_.AcquireReader());
+    // An empty purpose reads every purpose's releases.
+    VARSAM_ASSIGN_OR_RETURN(
+        Statement s,
+        Statement::Make(
+            *c,
+            Cat({"SELECT ", kReleaseColumns, " FROM releases WHERE organisation = ? AND period = ?",
+                 purpose.empty() ? "" : " AND purpose = ?", " ORDER BY created, id"})));
+    s.BindText(1, organisation);
+    s.BindText(2, period);
+    if (!purpose.empty()) s.BindText(3, purpose);
+    Release r;
+    return StepRows(s, "reading releases", [&](const Cells& cells) -> absl::StatusOr<bool> {
+      VARSAM_RETURN_IF_ERROR(ReadRelease(cells, &r));
+      return row(r);
+    });
+  }
+
   // ---- Audit ----
 
   absl::StatusOr<std::int64_t> AppendAudit(std::string_view payload) override {
@@ -1190,6 +1230,53 @@ class SqliteStore final : public Store {
     }
     if (rc != SQLITE_DONE) return insert.Error(rc, "storing a model");
     insert.Reset();
+    return txn.Commit();
+  }
+
+  // The id, the budget and the insert in one BEGIN IMMEDIATE transaction on the register's
+  // writer: the write lock is held from the first read, so no other release, of this process or
+  // another, can be counted in between.
+  absl::Status WriteRelease(const Release& r, const ReleaseBudget& budget) override {
+    SqlitePart::Writer c(register_);
+    Transaction txn(*c);
+    VARSAM_RETURN_IF_ERROR(txn.Begin(true));
+    {
+      VARSAM_ASSIGN_OR_RETURN(Statement exists,
+                              Statement::Make(*c, "SELECT 1 FROM releases WHERE id = ?"));
+      exists.BindText(1, r.id);
+      const int rc = exists.Step();
+      if (rc == SQLITE_ROW) {
+        return absl::AlreadyExistsError("store: a release with this id exists already");
+      }
+      if (rc != SQLITE_DONE) return exists.Error(rc, "finding a release");
+    }
+    {
+      VARSAM_ASSIGN_OR_RETURN(
+          Statement spent,
+          Statement::Make(*c,
+                          "SELECT coalesce(sum(cells), 0), coalesce(sum(CASE WHEN purpose = ? "
+                          "THEN epsilon END), 0.0) FROM releases WHERE organisation = ? AND "
+                          "period = ?"));
+      spent.BindTexts({r.purpose, r.organisation, r.period});
+      const int rc = spent.Step();
+      if (rc != SQLITE_ROW) return spent.Error(rc, "summing the releases");
+      VARSAM_RETURN_IF_ERROR(CheckReleaseBudget(r, budget, spent.Int(0), spent.Double(1)));
+    }
+    VARSAM_ASSIGN_OR_RETURN(
+        Statement insert,
+        Statement::Make(*c,
+                        "INSERT INTO releases (id, organisation, purpose, period, created, "
+                        "query_json, cells, epsilon) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    insert.Bind()
+        .Text(r.id)
+        .Text(r.organisation)
+        .Text(r.purpose)
+        .Text(r.period)
+        .Text(r.created)
+        .Text(r.query_json)
+        .Int(r.cells)
+        .Double(r.epsilon);
+    VARSAM_RETURN_IF_ERROR(insert.Run("storing a release"));
     return txn.Commit();
   }
 

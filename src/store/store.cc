@@ -205,6 +205,53 @@ absl::Status ValidateStoredModel(const StoredModel& m) {
   return CheckText(kWhat, "model_json", m.model_json, true);
 }
 
+namespace {
+
+constexpr size_t kMaxReleaseLabel = 200;
+
+// "YYYY-MM", month 01..12: a release's budget period.
+bool IsMonth(std::string_view s) {
+  return s.size() == 7 && AllDigits(s.substr(0, 4)) && s[4] == '-' && AllDigits(s.substr(5)) &&
+         ((s[5] == '0' && s[6] >= '1') || (s[5] == '1' && s[6] <= '2'));
+}
+
+// The organisation and the purpose: short labels, no identity number (the register part keeps
+// none).
+absl::Status CheckReleaseLabel(std::string_view field, std::string_view value) {
+  constexpr std::string_view kWhat = "release";
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, field, value, true));
+  if (value.size() > kMaxReleaseLabel) return FieldError(kWhat, field, "must be at most 200 bytes");
+  return NoIdentityNumber(kWhat, field, value);
+}
+
+}  // namespace
+
+absl::Status ValidateRelease(const Release& r) {
+  constexpr std::string_view kWhat = "release";
+  if (!IsLowerHex(r.id, 32)) return FieldError(kWhat, "id", "must be 32 lower-case hex digits");
+  VARSAM_RETURN_IF_ERROR(CheckReleaseLabel("organisation", r.organisation));
+  VARSAM_RETURN_IF_ERROR(CheckReleaseLabel("purpose", r.purpose));
+  if (!IsMonth(r.period)) return FieldError(kWhat, "period", "must be YYYY-MM");
+  if (!IsUtcTimestamp(r.created)) {
+    return FieldError(kWhat, "created", "must be RFC 3339 UTC: YYYY-MM-DDTHH:MM:SSZ");
+  }
+  VARSAM_RETURN_IF_ERROR(CheckText(kWhat, "query_json", r.query_json, true));
+  if (r.cells < 0) return FieldError(kWhat, "cells", "must be 0 or more");
+  if (!std::isfinite(r.epsilon) || r.epsilon < 0) {
+    return FieldError(kWhat, "epsilon", "must be a finite number, 0 or more");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateReleaseBudget(const ReleaseBudget& b) {
+  constexpr std::string_view kWhat = "release budget";
+  if (b.max_cells < 0) return FieldError(kWhat, "max_cells", "must be 0 or more");
+  if (!std::isfinite(b.max_epsilon) || b.max_epsilon < 0) {
+    return FieldError(kWhat, "max_epsilon", "must be a finite number, 0 or more");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateDecision(const Decision& d) {
   constexpr std::string_view kWhat = "decision";
   VARSAM_RETURN_IF_ERROR(CheckRequiredTexts(kWhat, {{"suggestion_id", d.suggestion_id},
@@ -343,6 +390,16 @@ absl::StatusOr<std::int64_t> Store::RecordDecision(const Decision& decision) {
 absl::Status Store::PutModel(const StoredModel& model) {
   VARSAM_RETURN_IF_ERROR(ValidateAll(std::span<const StoredModel>(&model, 1), ValidateStoredModel));
   return WriteModel(model);
+}
+
+absl::Status Store::PutRelease(const Release& release, const ReleaseBudget& budget) {
+  VARSAM_RETURN_IF_ERROR(ValidateAll(std::span<const Release>(&release, 1), ValidateRelease));
+  const absl::Status budget_valid = ValidateReleaseBudget(budget);
+  if (!budget_valid.ok()) {
+    return absl::InvalidArgumentError(
+        Cat({std::string(budget_valid.message()), " (nothing written)"}));
+  }
+  return WriteRelease(release, budget);
 }
 
 absl::Status Store::AppendEpisodes(std::span<const EpisodeRow> rows) {
