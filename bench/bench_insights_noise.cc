@@ -68,7 +68,8 @@ void BM_PerturbationMillion(benchmark::State& state) {
   for (auto& k : keys) k = SplitMix(seed);
   for (auto _ : state) {
     std::int64_t sum = 0;
-    for (const std::uint64_t k : keys) sum += table.Perturbation(static_cast<std::int64_t>(k % 10), k);
+    for (const std::uint64_t k : keys)
+      sum += table.Perturbation(static_cast<std::int64_t>(k % 10), k);
     benchmark::DoNotOptimize(sum);
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(keys.size()));

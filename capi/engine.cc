@@ -29,6 +29,7 @@
 #include "varsam/access.h"
 #include "varsam/audit.h"
 #include "varsam/core.h"
+#include "varsam/insights.h"
 #include "varsam/instruments.h"
 #include "varsam/models.h"
 #include "varsam/outcomes.h"
@@ -699,6 +700,30 @@ varsam_status varsam_outcomes_benchmarks(varsam_engine* engine, const varsam_con
                                 context->context, spec, curves_id == nullptr ? "" : curves_id));
     // The library's own canonical JSON, as the CLI prints it.
     *json_out = CopyOut(varsam::outcomes::BenchmarksJson(benchmarks));
+    return absl::OkStatus();
+  });
+}
+
+varsam_status varsam_insight_query(varsam_engine* engine, const varsam_context* context,
+                                   const char* query_json, size_t query_length, const char* format,
+                                   char** out) {
+  if (out != nullptr) *out = nullptr;
+  return Guard([&]() -> absl::Status {
+    if (out == nullptr) return NullArg("out");
+    VARSAM_RETURN_IF_ERROR(EngineArgs(engine, context));
+    if (query_json == nullptr) return NullArg("query_json");
+    const std::string_view form = format == nullptr ? "json" : format;
+    if (form != "json" && form != "csv" && form != "html") {
+      return absl::InvalidArgumentError(R"(format: must be "json", "csv" or "html")");
+    }
+    VARSAM_ASSIGN_OR_RETURN(
+        const varsam::insights::Query query,
+        varsam::insights::ParseQuery(std::string_view(query_json, query_length)));
+    VARSAM_ASSIGN_OR_RETURN(const varsam::engine::InsightRelease release,
+                            engine->engine->Query(context->context, query));
+    *out = CopyOut(form == "csv"    ? varsam::insights::TableCsv(release.table)
+                   : form == "html" ? varsam::insights::TableHtml(release.table)
+                                    : varsam::insights::TableJson(release.table));
     return absl::OkStatus();
   });
 }

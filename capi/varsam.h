@@ -824,6 +824,41 @@ VARSAM_API varsam_status varsam_outcomes_benchmarks(varsam_engine* engine,
                                                     const char* spec_json, size_t spec_length,
                                                     const char* curves_id, char** json_out);
 
+/* Action "insight.query" (the follow-up purposes, as varsam_outcomes_benchmarks; refused for a
+ * private provider and in case handling): a table of group insights from the register,
+ * protected before release (docs/insights.md). query_json (UTF-8; strict: unknown keys, wrong
+ * types and values outside the register's vocabularies refused):
+ *   {"measure": {"kind": "episodes" | "people" | "share" | "mean" | "median",
+ *                "of": "total" | "change" | "duration", "instrument": "ors",
+ *                "outcome": "improved"},
+ *    "dimensions": ["intervention", "age_band"],      (at most 4 of age_band, sex, region,
+ *                                                      case_kind, intervention, start_period,
+ *                                                      end_period, outcome, band)
+ *    "filters": {"case_kind": ["insats"]}, "margins": true,
+ *    "protection": {"threshold": 5, "dominance": {"n": 1, "k": 85}, "p_percent": 10,
+ *                   "secondary": true, "protection_share": 0.2,
+ *                   "cell_key": {"D": 2, "V": 1, "js": 1}, "dp": {"epsilon": 0.5,
+ *                   "contributions": 1}}}
+ * format is "json" (NULL: the same), "csv" or "html". Cells of fewer than the threshold's
+ * people (and for magnitudes the dominance and p % rules) are protected; with margins,
+ * complementary cells are suppressed so that no protected cell can be recomputed (proven by
+ * linear programming); the cell key method or DP noise perturbs what is published. A table
+ * whose groups of people differ from those of an earlier release of the organisation, purpose
+ * and month by fewer than the threshold is refused (VARSAM_FAILED_PRECONDITION, "insight:
+ * differencing ..."), and so is a release past the organisation's cell or epsilon budget
+ * (VARSAM_RESOURCE_EXHAUSTED naming the budget). Audited: the decision, then the release (its
+ * id, cells, methods and canonical query) or the refusal. On VARSAM_OK, *out (freed with
+ * varsam_free()) is the table: JSON "varsam-insight/1" ({"format", "query", "methods",
+ * "dimensions", "cells": [{"levels", "value", "status", "flag"}]}), CSV with ".." for a
+ * protected cell and "\u2013" for zero, or a self-contained HTML page. No row, key or raw
+ * value of a protected cell leaves. Errors (*out NULL): VARSAM_INVALID_ARGUMENT for a NULL
+ * argument, an unknown format or a bad query (naming the field, "query.measure.of: ...", never
+ * a value), or a table past 100,000 cells; VARSAM_PERMISSION_DENIED naming the rule.
+ * Thread-safe like every engine call. */
+VARSAM_API varsam_status varsam_insight_query(varsam_engine* engine, const varsam_context* context,
+                                              const char* query_json, size_t query_length,
+                                              const char* format, char** out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -24,6 +24,7 @@
 #include "store_fixtures.h"
 #include "varsam/core.h"
 #include "varsam/engine.h"
+#include "varsam/insights.h"
 #include "varsam/models.h"
 #include "varsam/outcomes.h"
 
@@ -837,5 +838,176 @@ TEST_CASE("engine: outcome benchmarks are refused to a private provider (private
     // An officer handling a case has no lawful basis for it either.
     CHECK(engine->OutcomeBenchmarks(Officer(), spec).status().code() ==
           absl::StatusCode::kPermissionDenied);
+  });
+}
+
+// ---- Group insights through the engine (src/engine/insights.cc) --------------------------------
+
+namespace {
+
+insights::Query InsightQuery(std::string_view json) {
+  auto q = insights::ParseQuery(json);
+  INFO(q.status().message());
+  REQUIRE(q.ok());
+  return *q;
+}
+
+std::vector<store::Release> Releases(store::Store& db) {
+  std::vector<store::Release> out;
+  REQUIRE(db.ForEachRelease("0180", "", "2026-12", [&](const store::Release& r) {
+              out.push_back(r);
+              return true;
+            }).ok());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("engine: an insight table is the register's, protected, released and audited",
+          "[engine_models]") {
+  // The same table made from the fixture's rows in memory: what every backend must release,
+  // cell by cell (the cell key makes the noise a function of the rows).
+  constexpr std::string_view kQuery = R"({"measure": {"kind": "people"},
+      "dimensions": ["region", "age_band"], "margins": true,
+      "protection": {"cell_key": {"D": 2, "V": 1, "js": 1}}})";
+  const varsam_test::Register reg = varsam_test::MakeRegister();
+  const auto columns = insights::BuildColumns(reg.episodes, reg.measurements, "");
+  REQUIRE(columns.ok());
+  auto expected = insights::Aggregate(InsightQuery(kQuery), *columns);
+  REQUIRE(expected.ok());
+  REQUIRE(insights::Protect(*expected, insights::CryptoBits()).ok());
+
+  ForEachLocation([&](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillRegister(*engine);
+    store::Store& db = engine->store_for_testing();
+    const auto release = engine->Query(Analyst(), InsightQuery(kQuery));
+    INFO(release.status().message());
+    REQUIRE(release.ok());
+    const insights::Table& table = release->table;
+    REQUIRE(table.cells.size() == expected->cells.size());
+    std::int64_t published = 0, secondary = 0;
+    for (std::size_t c = 0; c < table.cells.size(); ++c) {
+      CHECK(table.cells[c].status == expected->cells[c].status);
+      if (table.cells[c].status == insights::CellStatus::kPublished) {
+        CHECK(table.cells[c].value == expected->cells[c].value);
+        CHECK(table.cells[c].people >= 5);
+        ++published;
+      }
+      secondary += table.cells[c].reason == insights::ProtectionReason::kSecondary ? 1 : 0;
+    }
+    // Region 03 holds 4 people: its cells are protected, and complements with them.
+    CHECK(secondary > 0);
+    // Audited: the decision, then the release with its query and methods; kept in the store.
+    const std::vector<audit::AuditRecord> events = Events(db);
+    REQUIRE(events.size() >= 2);
+    CHECK(events[events.size() - 2].action == "insight.query");
+    CHECK(events[events.size() - 2].result == "insight people by region,age_band");
+    CHECK(events.back().result.find(Cat({"released insight ", release->id, " cells ",
+                                         std::to_string(published), " methods threshold 5"})) == 0);
+    CHECK(events.back().result.find(insights::QueryJson(InsightQuery(kQuery))) !=
+          std::string::npos);
+    const std::vector<store::Release> kept = Releases(db);
+    REQUIRE(kept.size() == 1);
+    CHECK(kept[0].id == release->id);
+    CHECK(kept[0].purpose == "uppfoljning");
+    CHECK(kept[0].cells == published);
+    CHECK(kept[0].epsilon == 0);
+    // Nothing of a person in what is published.
+    const std::string json = insights::TableJson(table);
+    CHECK(json.find("p1_") == std::string::npos);
+
+    // A private provider, and a case officer in case handling, are refused, audited.
+    access::Context provider = Analyst();
+    provider.organisation = {access::OrgKind::kPrivatUtforare, "ab-1"};
+    CHECK(engine->Query(provider, InsightQuery(kQuery)).status().code() ==
+          absl::StatusCode::kPermissionDenied);
+    CHECK(Events(db).back().decision == audit::Decision::kDeny);
+    CHECK(engine->Query(Officer(), InsightQuery(kQuery)).status().code() ==
+          absl::StatusCode::kPermissionDenied);
+    CHECK(Events(db).back().decision == audit::Decision::kDeny);
+    CHECK(Releases(db).size() == 1);
+  });
+}
+
+TEST_CASE("engine: a query a few people apart from an earlier release is refused",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillRegister(*engine);
+    store::Store& db = engine->store_for_testing();
+    REQUIRE(engine
+                ->Query(Analyst(), InsightQuery(R"({"measure": {"kind": "people"},
+                                                     "dimensions": ["sex"]})"))
+                .ok());
+    // The same again is fine: it shows nothing new.
+    REQUIRE(engine
+                ->Query(Analyst(), InsightQuery(R"({"measure": {"kind": "people"},
+                                                     "dimensions": ["sex"]})"))
+                .ok());
+    // Everyone but region 03's four people: subtracting the two tables would show them.
+    const auto differencing = engine->Query(Analyst(), InsightQuery(R"({
+        "measure": {"kind": "people"}, "dimensions": ["sex"],
+        "filters": {"region": ["01", "12"]}})"));
+    CHECK(differencing.status().code() == absl::StatusCode::kFailedPrecondition);
+    CHECK(differencing.status().message().find("differencing") != std::string_view::npos);
+    CHECK(Events(db).back().result.find("refused insight ") == 0);
+    CHECK(Events(db).back().result.find("differencing") != std::string::npos);
+    CHECK(Releases(db).size() == 2);
+    // Another organisation's releases are not this one's: the same query is released there.
+    access::Context other = Analyst();
+    other.organisation = {access::OrgKind::kSocialnamnd, "0181"};
+    CHECK(engine
+              ->Query(other, InsightQuery(R"({"measure": {"kind": "people"},
+        "dimensions": ["sex"], "filters": {"region": ["01", "12"]}})"))
+              .ok());
+  });
+}
+
+TEST_CASE("engine: released cells and epsilon are capped per organisation and month",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    engine::EngineOptions options;
+    options.store = location;
+    options.key = TestKey();
+    options.insights.cells_per_period = 12;
+    options.insights.epsilon_per_period = 1.0;
+    auto opened = engine::Engine::Open(std::move(options));
+    REQUIRE(opened.ok());
+    auto& engine = **opened;
+    FillRegister(engine);
+    store::Store& db = engine.store_for_testing();
+    // Averaging: the same counts asked again and again under other filters, until the cells run
+    // out (each table below publishes 3 cells: female, male and their total).
+    int released = 0;
+    absl::Status last;
+    for (const std::string_view intervention : {"stodsamtal", "boendestod"}) {
+      for (const std::string_view age : {"18-24", "25-34", "35-49", "50-64"}) {
+        const std::string json =
+            Cat({R"({"measure": {"kind": "episodes"}, "dimensions": ["sex"], "margins": true, )",
+                 R"("filters": {"intervention": [")", intervention, R"("], "age_band": [")", age,
+                 R"("]}})"});
+        last = engine.Query(Analyst(), InsightQuery(json)).status();
+        if (!last.ok()) break;
+        ++released;
+      }
+      if (!last.ok()) break;
+    }
+    CHECK(released == 4);
+    CHECK(last.code() == absl::StatusCode::kResourceExhausted);
+    CHECK(last.message().find("cell budget") != std::string_view::npos);
+    CHECK(Events(db).back().result.find("over budget") != std::string::npos);
+
+    // Differential privacy: epsilon 0.6 twice is past 1.0 (another purpose has its own).
+    constexpr std::string_view kDp = R"({"measure": {"kind": "people"},
+        "protection": {"dp": {"epsilon": 0.6}}})";
+    access::Context evaluation = Analyst();
+    evaluation.organisation.id = "0182";
+    REQUIRE(engine.Query(evaluation, InsightQuery(kDp)).ok());
+    const auto second = engine.Query(evaluation, InsightQuery(kDp));
+    CHECK(second.status().code() == absl::StatusCode::kResourceExhausted);
+    CHECK(second.status().message().find("epsilon budget") != std::string_view::npos);
+    evaluation.purpose = access::Purpose::kUtvardering;
+    CHECK(engine.Query(evaluation, InsightQuery(kDp)).ok());
   });
 }

@@ -61,6 +61,7 @@ void AddAnonymizeCommand(CLI::App& app, int* exit_code);
 void AddRegisterCommand(CLI::App& app, int* exit_code);
 void AddModelCommand(CLI::App& app, int* exit_code);
 void AddOutcomesCommand(CLI::App& app, int* exit_code);
+void AddInsightCommand(CLI::App& app, int* exit_code);
 void AddReportCommand(CLI::App& app, int* exit_code);
 
 }  // namespace varsam::cli

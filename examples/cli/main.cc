@@ -14,7 +14,8 @@ int ExitFor(const absl::Status& status) {
     case absl::StatusCode::kOutOfRange:
     case absl::StatusCode::kFailedPrecondition: return kExitDataErr;  // e.g. a newer store
     case absl::StatusCode::kNotFound: return kExitNoInput;
-    case absl::StatusCode::kPermissionDenied: return kExitDenied;
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kResourceExhausted: return kExitDenied;  // e.g. a spent budget
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDataLoss: return kExitIoErr;
     default: return kExitSoftware;
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
   AddRegisterCommand(app, &exit_code);
   AddModelCommand(app, &exit_code);
   AddOutcomesCommand(app, &exit_code);
+  AddInsightCommand(app, &exit_code);
   AddReportCommand(app, &exit_code);
 
   try {

@@ -64,6 +64,7 @@
 #include "varsam/anonymize.h"
 #include "varsam/audit.h"
 #include "varsam/hierarchy.h"
+#include "varsam/insights.h"
 #include "varsam/instruments.h"
 #include "varsam/kanonymity.h"
 #include "varsam/models.h"
@@ -86,6 +87,20 @@ struct RegisterOptions {
   // Region: always the county (the geography hierarchy's level 2).
 };
 
+// What an organisation may release of group insights (docs/insights.md, "Through the Engine").
+// The period is the calendar month in Sweden of the context's time.
+struct InsightOptions {
+  // Cells published per organisation and period, all purposes together: caps averaging many
+  // differently-filtered tables.
+  std::int64_t cells_per_period = 20000;
+  // Differential-privacy loss per organisation, purpose and period.
+  double epsilon_per_period = 1.0;
+  // A table showing a group of people that differs from a group shown by an earlier release of
+  // the same organisation, purpose and period by at least 1 and fewer than this many people
+  // (or than the query's threshold, when higher) is refused.
+  int differencing_threshold = 5;
+};
+
 struct EngineOptions {
   // A directory (embedded SQLite store) or a "postgresql://…" URI (store::Store::Open).
   std::string store;
@@ -96,6 +111,7 @@ struct EngineOptions {
   std::vector<std::string> policy_packs;
   audit::AuditLogOptions audit;
   RegisterOptions register_options;
+  InsightOptions insights;
 };
 
 // One episode of a case (varsam/submission.h, where its JSON form is). The engine's name for it.
@@ -298,6 +314,12 @@ struct CasesSubmitted {
 //  "rejected": [{"line", "status" (StatusCodeName), "message"}, ...]}
 nlohmann::ordered_json CasesSubmittedJson(const CasesSubmitted& result);
 
+// A released insight table.
+struct InsightRelease {
+  std::string id;  // the release's random id, as kept in the store and the audit log
+  insights::Table table;
+};
+
 class Engine {
  public:
   // Opens (creating when needed) the store, loads the packs and opens the audit log.
@@ -473,6 +495,18 @@ class Engine {
                                                          const outcomes::BenchmarkSpec& spec,
                                                          std::string_view curves_id = {});
 
+  // Action `insight.query` (the follow-up purposes; refused for a private provider and in case
+  // handling): the protected table of `query` from the register (insights::Aggregate and
+  // insights::Protect over the register's columns; no row leaves, only cells). Before it is
+  // released, the differencing guard compares the groups of people it shows with those of the
+  // earlier releases of the organisation, purpose and period (FailedPrecondition
+  // "insight: differencing ..." when one differs by fewer than the threshold), and the release
+  // is kept within the organisation's budgets (ResourceExhausted naming the budget). Audited:
+  // the decision ("insight <measure> by <dimensions>"), then the release or the refusal with
+  // the canonical query (codes only) and the methods' parameters.
+  absl::StatusOr<InsightRelease> Query(const access::Context& context,
+                                       const insights::Query& query);
+
   // Whether a suggestion is still open (has no decision); action `journal.read`.
   absl::StatusOr<bool> IsOpen(const access::Context& context, std::string_view suggestion_id);
 
@@ -512,6 +546,7 @@ class Engine {
   std::unique_ptr<audit::AuditLog> log_;
   std::mutex decisions_mu_;
   RegisterOptions register_options_;
+  InsightOptions insight_options_;
   std::optional<anonymize::Pseudonymizer> pseudonymizer_;  // when keys were given
   std::optional<anonymize::Hierarchy> age_, geography_;
 };

@@ -33,6 +33,10 @@ Date SwedishDate(absl::Time time) {
   return absl::ToCivilDay(time, zone);
 }
 
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
 absl::StatusOr<std::string> NewRandomId() {
   std::array<std::uint8_t, 16> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
@@ -96,6 +100,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
     VARSAM_RETURN_IF_ERROR(engine->policy_.LoadHostPack(pack));
   }
   engine->register_options_ = options.register_options;
+  engine->insight_options_ = options.insights;
   if (options.register_options.keys) {
     anonymize::PseudonymOptions pseudonym_options;
     VARSAM_ASSIGN_OR_RETURN(

@@ -1,5 +1,5 @@
 // What the engine's sources share (private to src/engine): the case reference of a context, the
-// Swedish date of a time, and random ids.
+// Swedish date of a time, RFC 3339 times, and random ids.
 
 #ifndef VARSAM_SRC_ENGINE_INTERNAL_H_
 #define VARSAM_SRC_ENGINE_INTERNAL_H_
@@ -19,6 +19,10 @@ std::string_view CaseRefOf(const access::Context& context);
 
 // The calendar date of `time` in Sweden (the date a suggestion or decision is made).
 Date SwedishDate(absl::Time time);
+
+// `time` as RFC 3339 in UTC to the second, "2026-12-05T10:00:00Z": the times kept models and
+// releases record.
+std::string Rfc3339(absl::Time time);
 
 // A random 128-bit id as 32 lower-case hex digits (OpenSSL's CSPRNG; thread-safe): the ids of
 // suggestions and of kept models.

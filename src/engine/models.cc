@@ -22,6 +22,7 @@ namespace varsam::engine {
 namespace {
 
 using internal::CaseRefOf;
+using internal::Rfc3339;
 using ordered_json = nlohmann::ordered_json;
 
 // How often (in register rows read) TrainModel reports progress while reading.
@@ -61,10 +62,6 @@ absl::StatusOr<store::StoredModel> Keep(KeptModel& kept, std::string created) {
   stored.created = std::move(created);
   stored.model_json = kept.json;
   return stored;
-}
-
-std::string Rfc3339(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
 
 bool IsReportCase(const access::Context& context) {

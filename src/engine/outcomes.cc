@@ -25,13 +25,10 @@ namespace varsam::engine {
 namespace {
 
 using internal::CaseRefOf;
+using internal::Rfc3339;
 using ordered_json = nlohmann::ordered_json;
 
 constexpr std::string_view kOutcomeKind = "outcome";
-
-std::string Rfc3339(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
-}
 
 // The alliance form given beside an outcome form: SRS with ORS, CSRS with CORS.
 std::string_view AllianceOf(std::string_view instrument) {

@@ -78,15 +78,14 @@ absl::StatusOr<std::vector<std::vector<std::uint32_t>>> Populations(const Query&
   return groups;
 }
 
-std::optional<Differencing> FindDifferencing(
-    std::span<const std::vector<std::uint32_t>> fresh,
-    std::span<const std::vector<std::uint32_t>> earlier, int threshold) {
+std::optional<Differencing> FindDifferencing(std::span<const std::vector<std::uint32_t>> fresh,
+                                             std::span<const std::vector<std::uint32_t>> earlier,
+                                             int threshold) {
   // The earlier groups by size.
   std::vector<std::size_t> by_size(earlier.size());
   for (std::size_t e = 0; e < earlier.size(); ++e) by_size[e] = e;
-  std::sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) {
-    return earlier[a].size() < earlier[b].size();
-  });
+  std::sort(by_size.begin(), by_size.end(),
+            [&](std::size_t a, std::size_t b) { return earlier[a].size() < earlier[b].size(); });
   const auto t = static_cast<std::int64_t>(threshold);
   for (std::size_t f = 0; f < fresh.size(); ++f) {
     const auto size = static_cast<std::int64_t>(fresh[f].size());
@@ -94,8 +93,7 @@ std::optional<Differencing> FindDifferencing(
                                [&](std::size_t e, std::int64_t s) {
                                  return static_cast<std::int64_t>(earlier[e].size()) < s;
                                });
-    for (; it != by_size.end() && static_cast<std::int64_t>(earlier[*it].size()) < size + t;
-         ++it) {
+    for (; it != by_size.end() && static_cast<std::int64_t>(earlier[*it].size()) < size + t; ++it) {
       const std::int64_t differ = SymmetricDifference(fresh[f], earlier[*it], t);
       if (differ > 0 && differ < t) return Differencing{f, *it, differ};
     }

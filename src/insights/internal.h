@@ -17,10 +17,11 @@ namespace varsam::insights {
 // A table's shape over columns: cell index = sum over dimensions k of level_k * stride[k], the
 // margin being level levels[k].size(); the first dimension varies slowest.
 struct Layout {
-  std::vector<bool> kept;                          // per episode: the filters (and DP's cap) keep it
-  std::vector<std::size_t> dimension;              // per query dimension, its column
-  std::vector<std::vector<std::int32_t>> level_of;  // per dimension, code -> level (kMargin: absent)
-  std::vector<std::vector<std::string>> levels;     // per dimension, the values present, sorted
+  std::vector<bool> kept;              // per episode: the filters (and DP's cap) keep it
+  std::vector<std::size_t> dimension;  // per query dimension, its column
+  std::vector<std::vector<std::int32_t>>
+      level_of;                                  // per dimension, code -> level (kMargin: absent)
+  std::vector<std::vector<std::string>> levels;  // per dimension, the values present, sorted
   std::vector<std::size_t> radix, stride;
   std::size_t cells = 0;
   std::size_t subsets = 1;  // 2^dimensions with margins, else 1

@@ -32,49 +32,8 @@
 namespace varsam::insights {
 namespace {
 
-constexpr std::array<std::string_view, kDimensionCount> kDimensionNames = {
-    "age_band",     "sex",        "region",  "case_kind", "intervention",
-    "start_period", "end_period", "outcome", "band",
-};
-
-// The query as published, until the canonical QueryJson (query.cc) is in the build: the host's
-// form of docs/insights.md, built from the Query's fields, keys sorted. Replace the body with
-// nlohmann::json::parse(QueryJson(query)) once it is.
-nlohmann::json QueryObject(const Query& query) {
-  nlohmann::json measure = {{"kind", MeasureKindName(query.measure.kind)}};
-  if (query.measure.kind == MeasureKind::kMean || query.measure.kind == MeasureKind::kMedian) {
-    measure["of"] = QuantityName(query.measure.of);
-  }
-  if (!query.measure.instrument.empty()) measure["instrument"] = query.measure.instrument;
-  if (query.measure.kind == MeasureKind::kShare) measure["outcome"] = query.measure.outcome;
-
-  nlohmann::json dimensions = nlohmann::json::array();
-  for (const Dimension d : query.dimensions) dimensions.push_back(DimensionName(d));
-  nlohmann::json filters = nlohmann::json::object();
-  for (const Filter& f : query.filters) filters[std::string(DimensionName(f.dimension))] = f.values;
-
-  const Protection& p = query.protection;
-  nlohmann::json protection = {{"threshold", p.threshold},
-                               {"secondary", p.secondary},
-                               {"protection_share", p.protection_share}};
-  if (p.dominance) protection["dominance"] = {{"n", p.dominance->n}, {"k", p.dominance->k}};
-  if (p.p_percent) protection["p_percent"] = p.p_percent->p;
-  if (p.cell_key) {
-    protection["cell_key"] = {
-        {"D", p.cell_key->max_deviation}, {"V", p.cell_key->variance}, {"js", p.cell_key->js}};
-  }
-  if (p.dp) {
-    protection["dp"] = {{"epsilon", p.dp->epsilon},
-                        {"contributions", p.dp->contributions},
-                        {"lower", p.dp->lower},
-                        {"upper", p.dp->upper}};
-  }
-  return {{"measure", measure},
-          {"dimensions", dimensions},
-          {"filters", filters},
-          {"margins", query.margins},
-          {"protection", protection}};
-}
+// The query as published: its canonical form (QueryJson), keys sorted.
+nlohmann::json QueryObject(const Query& query) { return nlohmann::json::parse(QueryJson(query)); }
 
 // RFC 4180: a field with a comma, a double quote, CR or LF is enclosed in double quotes, and a
 // double quote inside is doubled.
@@ -147,39 +106,7 @@ const std::string* LevelText(const Table& table, std::size_t dimension, std::int
   return &levels[static_cast<std::size_t>(level)];
 }
 
-// ---- The names --------------------------------------------------------------------------------
-
-std::string_view DimensionName(Dimension dimension) {
-  const auto i = static_cast<std::size_t>(dimension);
-  return i < kDimensionNames.size() ? kDimensionNames[i] : "";
-}
-
-std::optional<Dimension> ParseDimension(std::string_view name) {
-  for (std::size_t i = 0; i < kDimensionNames.size(); ++i) {
-    if (kDimensionNames[i] == name) return static_cast<Dimension>(i);
-  }
-  return std::nullopt;
-}
-
-std::string_view MeasureKindName(MeasureKind kind) {
-  switch (kind) {
-    case MeasureKind::kEpisodes: return "episodes";
-    case MeasureKind::kPeople: return "people";
-    case MeasureKind::kShare: return "share";
-    case MeasureKind::kMean: return "mean";
-    case MeasureKind::kMedian: return "median";
-  }
-  return "";
-}
-
-std::string_view QuantityName(Quantity quantity) {
-  switch (quantity) {
-    case Quantity::kTotal: return "total";
-    case Quantity::kChange: return "change";
-    case Quantity::kDuration: return "duration";
-  }
-  return "";
-}
+// ---- The names (the others are the query's, query.cc) -----------------------------------------
 
 std::string_view ProtectionReasonName(ProtectionReason reason) {
   switch (reason) {

@@ -725,7 +725,7 @@ EXIT_IOERR = 74
 
 STORE_PARTS = {
     "journal": {"measurements", "suggestions", "decisions"},
-    "register": {"episodes", "measurements", "models"},
+    "register": {"episodes", "measurements", "models", "releases"},
     "audit": {"events", "checkpoints"},
 }
 
@@ -764,7 +764,7 @@ class StoreTest(CliTestCase):
         self.assertEqual([p["part"] for p in out["parts"]], ["journal", "register", "audit"])
         for part in out["parts"]:
             self.assertEqual(list(part), ["part", "schema_version", "rows"])
-            self.assertEqual(part["schema_version"], 4)
+            self.assertEqual(part["schema_version"], 5)
             self.assertEqual(set(part["rows"]), STORE_PARTS[part["part"]])
             self.assertEqual(set(part["rows"].values()), {0})
 
@@ -773,7 +773,7 @@ class StoreTest(CliTestCase):
         p = run("store", "init", "--store", self.store)
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         self.assertIn("store initialised", p.stdout)
-        self.assertEqual(self.store_json("info", self.store)["parts"][0]["schema_version"], 4)
+        self.assertEqual(self.store_json("info", self.store)["parts"][0]["schema_version"], 5)
 
     def test_info_text(self):
         self.store_json("init", self.store)
@@ -783,7 +783,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(lines[0].split(), ["backend", "sqlite"])
         self.assertEqual(lines[1].split(), ["location", self.store])
         self.assertTrue(lines[2].startswith("journal "), lines)
-        self.assertIn("schema 4", lines[2])
+        self.assertIn("schema 5", lines[2])
         self.assertIn("suggestions 0", lines[2])
         self.assertTrue(lines[3].startswith("register "), lines)
         self.assertIn("episodes 0", lines[3])
@@ -827,7 +827,8 @@ class StoreTest(CliTestCase):
                            [(1, b"one"), (2, b"two"), (3, b"three")])
         out = self.store_json("info", self.store)
         self.assertEqual(out["parts"][2]["rows"], {"events": 3, "checkpoints": 0})
-        self.assertEqual(out["parts"][1]["rows"], {"episodes": 0, "measurements": 0, "models": 0})
+        self.assertEqual(out["parts"][1]["rows"], {"episodes": 0, "measurements": 0, "models": 0,
+                                                      "releases": 0})
 
     def test_a_uri_password_is_never_printed(self):
         uris = [

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Peer comparison for group insights: varsam's protected table vs. pandas' unprotected one.
+
+docs/performance.md gives performance figures as ratios against a reference, both sides in one
+run on the same data. Here the reference is pandas (Debian's python3-pandas) grouping a data
+frame already in memory; varsam groups register columns already in memory
+(insights::Columns) and then protects the table.
+
+The data: `bench_insights_csv --generate N` writes N synthetic register episodes (default ten
+million; 1 or 2 episodes a person, skewed age bands, counties and interventions) as
+  person,age_band,sex,region,intervention,record_key
+Both sides read that file once (not timed in the comparison) and keep it in memory: pandas with
+the three grouping columns as categoricals, varsam dictionary-coded.
+
+Timed in every round, wall clock, one thread on both sides:
+  pandas   the table age_band x region x intervention with margins: size() of a groupby on each
+           of the 2^3 subsets of the three columns (observed levels only), the counts
+           before any protection.
+  varsam   the same table through insights::Aggregate (episodes, distinct people per cell for
+           the threshold, the record keys' sums) and insights::Protect (threshold 5, secondary
+           suppression proven by linear programming, cell key D=2 V=1 js=1): the protected
+           table. Aggregate alone is reported beside.
+Agreement, checked: every cell's unprotected count from varsam equals pandas' (exit status 1
+when one differs). Rounds alternate sides; medians are reported.
+
+Usage:
+  scripts/bench-insights-vs-pandas.py [--build build/release] [--episodes 10000000]
+                                      [--rounds 3] [--csv PATH]
+
+Installs the packages of scripts/peer-packages.txt with apt-get when they are missing.
+"""
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse
+import itertools
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import peer_packages  # noqa: E402  (scripts/peer_packages.py)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DIMENSIONS = ["age_band", "region", "intervention"]
+
+
+def pandas_table(frame):
+    """Every cell's count, margins included, as {(age_band, region, intervention): count} with
+    "*" for a margin ("" is a value: no region, no intervention); and the groupbys' seconds."""
+    start = time.perf_counter()
+    results = []
+    for size in range(len(DIMENSIONS), -1, -1):
+        for subset in itertools.combinations(DIMENSIONS, size):
+            if subset:
+                results.append((subset, frame.groupby(list(subset), observed=True).size()))
+            else:
+                results.append((subset, len(frame)))
+    seconds = time.perf_counter() - start
+    cells = {}
+    for subset, counts in results:
+        if not subset:
+            cells[("*", "*", "*")] = int(counts)
+            continue
+        for key, count in counts.items():
+            key = key if isinstance(key, tuple) else (key,)
+            values = dict(zip(subset, key))
+            cells[tuple(values.get(d, "*") for d in DIMENSIONS)] = int(count)
+    return cells, seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
+    parser.add_argument("--episodes", type=int, default=10_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--csv", help="the data file (default: a temporary one)")
+    args = parser.parse_args()
+    peer_packages.ensure_installed()
+    import pandas  # noqa: E402
+
+    program = os.path.join(args.build, "bench", "bench_insights_csv")
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = args.csv or os.path.join(tmp, "episodes.csv")
+        if not os.path.exists(csv):
+            subprocess.run([program, "--generate", str(args.episodes), "--csv", csv], check=True)
+        counts_path = os.path.join(tmp, "counts.csv")
+        # Empty strings stay empty strings (no region, no intervention), not NaN.
+        frame = pandas.read_csv(csv, dtype={"person": "int64", "age_band": "category",
+                                            "sex": "category", "region": "category",
+                                            "intervention": "category", "record_key": "uint64"},
+                                keep_default_na=False)
+        pandas_seconds, varsam_runs = [], []
+        cells = None
+        for r in range(args.rounds):
+            cells, seconds = pandas_table(frame)
+            pandas_seconds.append(seconds)
+            command = [program, "--csv", csv, "--rounds", "1"]
+            if r == 0:
+                command += ["--counts", counts_path]
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            varsam_runs.append(json.loads(out.strip().splitlines()[-1]))
+        ours = {}
+        with open(counts_path) as f:
+            for line in f:
+                a, reg, i, count = line.rstrip("\n").split(",")
+                ours[(a, reg, i)] = int(count)
+    # varsam's table holds every combination of the levels (zeros too); pandas only observed.
+    differ = [k for k in set(ours) | set(cells) if ours.get(k, 0) != cells.get(k, 0)]
+    protected_s = statistics.median(r["protected_table_s"] for r in varsam_runs)
+    aggregate_s = statistics.median(r["aggregate_s"] for r in varsam_runs)
+    pandas_s = statistics.median(pandas_seconds)
+    last = varsam_runs[-1]
+    report = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        "pandas": pandas.__version__,
+        "episodes": last["episodes"],
+        "cells": last["cells"],
+        "cells_observed_by_pandas": len(cells),
+        "protected_cells": last["protected"],
+        "complementary_cells": last["secondary"],
+        "counts_identical": not differ,
+        "pandas_groupby_s": round(pandas_s, 4),
+        "varsam_aggregate_s": round(aggregate_s, 4),
+        "varsam_protected_table_s": round(protected_s, 4),
+        "speedup_protected_vs_pandas": round(pandas_s / protected_s, 2),
+        "rounds": args.rounds,
+    }
+    print(json.dumps(report, indent=2))
+    if differ:
+        print(f"{len(differ)} cells differ, e.g. {differ[:3]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+// Group insights through the engine (include/varsam/engine.h, Engine::Query; docs/insights.md,
+// "Through the Engine"): the guard, the register's columns, the protected table, the
+// differencing guard against the organisation's earlier releases, the budgets, and the audit
+// record of what was released.
+
+#include "varsam/insights.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "internal.h"
+#include "varsam/core.h"
+#include "varsam/engine.h"
+
+namespace varsam::engine {
+namespace {
+
+using internal::CaseRefOf;
+using internal::Rfc3339;
+
+// What the decision's audit record says of a query: its measure and dimensions, codes only.
+std::string Summary(const insights::Query& query) {
+  std::vector<std::string> dimensions;
+  for (const insights::Dimension d : query.dimensions) {
+    dimensions.emplace_back(insights::DimensionName(d));
+  }
+  return Cat({"insight ", insights::MeasureKindName(query.measure.kind),
+              dimensions.empty() ? "" : " by ", absl::StrJoin(dimensions, ",")});
+}
+
+// The budget period: the month in Sweden of the context's time.
+std::string Period(absl::Time time) {
+  const Date day = internal::SwedishDate(time);
+  return absl::StrFormat("%04d-%02d", day.year(), day.month());
+}
+
+bool NeedsInstrument(const insights::Query& query) {
+  const insights::Measure& m = query.measure;
+  return !m.instrument.empty() &&
+         ((m.kind == insights::MeasureKind::kMean || m.kind == insights::MeasureKind::kMedian) ||
+          std::find(query.dimensions.begin(), query.dimensions.end(), insights::Dimension::kBand) !=
+              query.dimensions.end() ||
+          std::any_of(query.filters.begin(), query.filters.end(), [](const insights::Filter& f) {
+            return f.dimension == insights::Dimension::kBand;
+          }));
+}
+
+}  // namespace
+
+absl::StatusOr<InsightRelease> Engine::Query(const access::Context& context,
+                                             const insights::Query& query) {
+  VARSAM_RETURN_IF_ERROR(
+      Guard(context, access::Action::kInsightQuery, {}, CaseRefOf(context), Summary(query)));
+  // The register's columns, read once: every episode, and the measurements of the query's
+  // instrument when it uses them.
+  std::vector<store::EpisodeRow> episodes;
+  VARSAM_RETURN_IF_ERROR(store_->ForEachEpisode({}, [&](const store::EpisodeRow& row) {
+    episodes.push_back(row);
+    return true;
+  }));
+  std::vector<store::RegisterMeasurementRow> rows;
+  const std::string instrument = NeedsInstrument(query) ? query.measure.instrument : "";
+  if (!instrument.empty()) {
+    VARSAM_RETURN_IF_ERROR(store_->ForEachRegisterMeasurement(
+        instrument, [&](const store::RegisterMeasurementRow& row) {
+          rows.push_back(row);
+          return true;
+        }));
+  }
+  VARSAM_ASSIGN_OR_RETURN(const insights::Columns columns,
+                          insights::BuildColumns(episodes, rows, instrument));
+  episodes = {};
+  rows = {};
+  InsightRelease release;
+  VARSAM_ASSIGN_OR_RETURN(release.table, insights::Aggregate(query, columns));
+  VARSAM_RETURN_IF_ERROR(insights::Protect(release.table, insights::CryptoBits()));
+  VARSAM_ASSIGN_OR_RETURN(release.id, internal::NewRandomId());
+
+  const std::string organisation = context.organisation.id;
+  const std::string purpose(access::Name(context.purpose));
+  const std::string period = Period(context.time);
+  const std::string canonical = insights::QueryJson(query);
+  const access::Decision decision =
+      policy_.DecideAndExplain(context, access::Action::kInsightQuery, {});
+  const auto record = [&](std::string_view what) {
+    return log_
+        ->Append(AuditRecordFor(context, access::Action::kInsightQuery, decision,
+                                CaseRefOf(context), what))
+        .status();
+  };
+
+  // The differencing guard: the groups of people this table shows against those of the
+  // earlier releases of the organisation, purpose and period, on the register as it is now.
+  // Each distinct earlier query is evaluated once.
+  std::vector<std::string> earlier_queries;
+  VARSAM_RETURN_IF_ERROR(
+      store_->ForEachRelease(organisation, purpose, period, [&](const store::Release& r) {
+        earlier_queries.push_back(r.query_json);
+        return true;
+      }));
+  std::sort(earlier_queries.begin(), earlier_queries.end());
+  earlier_queries.erase(std::unique(earlier_queries.begin(), earlier_queries.end()),
+                        earlier_queries.end());
+  std::vector<std::vector<std::uint32_t>> earlier;
+  for (const std::string& json : earlier_queries) {
+    if (json == canonical) continue;  // the same table again shows nothing new
+    absl::StatusOr<insights::Query> old = insights::ParseQuery(json);
+    if (!old.ok()) return absl::DataLossError("insight: a kept release's query does not read");
+    // An earlier query the register can no longer answer (say, its instrument's rows are gone)
+    // shows no group now.
+    absl::StatusOr<std::vector<std::vector<std::uint32_t>>> groups =
+        insights::Populations(*old, columns);
+    if (!groups.ok()) continue;
+    for (auto& g : *groups) earlier.push_back(std::move(g));
+  }
+  const int threshold =
+      std::max(insight_options_.differencing_threshold, query.protection.threshold);
+  if (!earlier.empty()) {
+    VARSAM_ASSIGN_OR_RETURN(const auto fresh, insights::Populations(query, columns));
+    if (const auto found = insights::FindDifferencing(fresh, earlier, threshold)) {
+      VARSAM_RETURN_IF_ERROR(
+          record(Cat({"refused insight ", release.id, ": differencing against an earlier release ",
+                      canonical})));
+      return absl::FailedPreconditionError(
+          Cat({"insight: differencing: a group of people this table shows differs from one an "
+               "earlier release of the organisation showed this period by fewer than ",
+               std::to_string(threshold), " people"}));
+    }
+  }
+
+  store::Release kept;
+  kept.id = release.id;
+  kept.organisation = organisation;
+  kept.purpose = purpose;
+  kept.period = period;
+  kept.created = Rfc3339(context.time);
+  kept.query_json = canonical;
+  for (const insights::Cell& cell : release.table.cells) {
+    kept.cells += cell.status == insights::CellStatus::kPublished ? 1 : 0;
+  }
+  kept.epsilon = query.protection.dp ? query.protection.dp->epsilon : 0;
+  store::ReleaseBudget budget;
+  budget.max_cells = insight_options_.cells_per_period;
+  budget.max_epsilon = insight_options_.epsilon_per_period;
+  const absl::Status put = store_->PutRelease(kept, budget);
+  if (put.code() == absl::StatusCode::kResourceExhausted) {
+    VARSAM_RETURN_IF_ERROR(
+        record(Cat({"refused insight ", release.id, ": over budget ", canonical})));
+    return put;
+  }
+  VARSAM_RETURN_IF_ERROR(put);
+  // The release's record: its query (codes only) and the methods' parameters; never a cell.
+  VARSAM_RETURN_IF_ERROR(
+      record(Cat({"released insight ", release.id, " cells ", std::to_string(kept.cells),
+                  " methods ", absl::StrJoin(release.table.methods, "; "), " query ", canonical})));
+  return release;
+}
+
+}  // namespace varsam::engine
