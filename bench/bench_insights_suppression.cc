@@ -1,5 +1,5 @@
 // Benchmarks for secondary cell suppression (include/varsam/insights.h, "Secondary
-// suppression"; docs/insights-suppression.md).
+// suppression"; docs/insights.md, "Secondary suppression").
 //
 // Tables of counts with every margin, interior cells drawn so that about 2 % are below the
 // threshold 5 (primary, level max(5, ceil(0.2 x)) as the Protection default), the rest from 5 to

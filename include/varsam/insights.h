@@ -42,6 +42,7 @@
 #ifndef VARSAM_INSIGHTS_H_
 #define VARSAM_INSIGHTS_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -186,14 +187,14 @@ std::string QueryJson(const Query& query);
 // order), with the measurements of one instrument joined to their episode: the rows are read
 // once and every query groups over these arrays. One person's episodes are side by side.
 struct Columns {
-  std::vector<std::string> dictionary[kDimensionCount];  // per dimension, code -> value
-  std::vector<std::uint32_t> codes[kDimensionCount];     // per dimension, one per episode
-  std::vector<std::uint32_t> person;                     // dense id of (pseudonym, key epoch)
-  std::vector<std::uint64_t> record_key;                 // one per episode
-  std::vector<double> duration_months;                   // NaN when open
-  std::string instrument;                                // the joined instrument, or ""
-  std::vector<double> last_total;                        // NaN when the episode has none
-  std::vector<double> intake_total;  // NaN unless the episode has two sessions or more
+  std::array<std::vector<std::string>, kDimensionCount> dictionary;  // per dimension: code -> value
+  std::array<std::vector<std::uint32_t>, kDimensionCount> codes;     // per dimension, per episode
+  std::vector<std::uint32_t> person;      // dense id of (pseudonym, key epoch)
+  std::vector<std::uint64_t> record_key;  // one per episode
+  std::vector<double> duration_months;    // NaN when open
+  std::string instrument;                 // the joined instrument, or ""
+  std::vector<double> last_total;         // NaN when the episode has none
+  std::vector<double> intake_total;       // NaN unless the episode has two sessions or more
   std::size_t size() const { return record_key.size(); }
 };
 

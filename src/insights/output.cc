@@ -7,7 +7,7 @@
 // What leaves here is what a protected table may show: a cell's levels, its published value,
 // its status and a flag. Never the raw measure, the cell key, the counts of episodes or people
 // behind a cell, or its largest contributions. A protected cell's flag does not say which rule
-// protected it (docs/insights-output.md explains why: knowing that a cell fell below the
+// protected it (docs/insights.md, "The flag of a protected cell", explains why: knowing that a cell fell below the
 // threshold, or that its complement did not, narrows what an attacker can derive beyond what
 // secondary suppression proved), as Eurostat and ONS publish one "confidential" flag for both.
 //
