@@ -9,14 +9,18 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <span>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "cli.h"
 #include "varsam/access.h"
 #include "varsam/anonymize.h"
@@ -25,6 +29,7 @@
 #include "varsam/engine.h"
 #include "varsam/geo.h"
 #include "varsam/ident.h"
+#include "varsam/insights.h"
 #include "varsam/instruments.h"
 #include "varsam/models.h"
 #include "varsam/outcomes.h"
@@ -580,6 +585,97 @@ int OutcomeDemo(const std::string& location, const std::vector<synth::ClientReco
   return kExitOk;
 }
 
+// Group insights: a protected table from the register, and a query refused because it differs
+// from that release by a few people.
+int InsightDemo(const std::string& location) {
+  auto opened = engine::Engine::Open(DemoOptions(location));
+  if (!opened.ok()) return Fail(opened.status());
+  engine::Engine& varsam = **opened;
+  const auto analyst = access::ParseContext(
+      R"({"actor": "u-4", "role": "analytiker", "organisation": {"kind": "socialnamnd",
+          "id": "0180"}, "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"})");
+  if (!analyst.ok()) return Fail(analyst.status());
+  constexpr std::string_view kQuery = R"({"measure": {"kind": "people"},
+      "dimensions": ["region", "sex"], "margins": true,
+      "filters": {"case_kind": ["insats"]},
+      "protection": {"cell_key": {"D": 2, "V": 1, "js": 1}}})";
+  const auto query = insights::ParseQuery(kQuery);
+  if (!query.ok()) return Fail(query.status());
+  const auto release = varsam.Query(*analyst, *query);
+  if (!release.ok()) return Fail(release.status());
+  std::cout << "ALLOW an analyst asks how many people had an intervention (insats), by county "
+               "and sex, with totals\n      (\"..\" protected, \"\u2013\" zero):\n";
+  // The table as people read it: a row per county, a column per sex and the total.
+  const insights::Table& table = release->table;
+  const auto text = [&](const insights::Cell& cell) {
+    if (cell.status == insights::CellStatus::kProtected) return std::string("..");
+    if (cell.status == insights::CellStatus::kZero) return std::string("\u2013");
+    return absl::StrFormat("%.0f", cell.value);
+  };
+  const std::size_t columns = table.levels[1].size() + 1;
+  std::cout << absl::StrFormat("      %-8s", "county");
+  for (const std::string& sex : table.levels[1]) std::cout << absl::StrFormat("%8s", sex);
+  std::cout << absl::StrFormat("%8s\n", "total");
+  for (std::size_t row = 0; row * columns < table.cells.size(); ++row) {
+    const insights::Cell& first = table.cells[row * columns];
+    std::cout << absl::StrFormat("      %-8s", first.levels[0] == insights::kMargin
+                                                   ? "total"
+                                                   : table.levels[0][first.levels[0]]);
+    for (std::size_t c = 0; c < columns; ++c) {
+      // The markers are one character on screen; pad by what is printed, not by bytes.
+      const std::string cell = text(table.cells[row * columns + c]);
+      std::cout << std::string(8 - std::min<std::size_t>(7, cell == "\u2013" ? 1 : cell.size()),
+                               ' ')
+                << cell;
+    }
+    std::cout << "\n";
+  }
+  std::cout << "      methods: " << absl::StrJoin(release->table.methods, "; ") << "\n"
+            << "      release " << release->id.substr(0, 12)
+            << "… kept with its query, and in the audit log\n";
+
+  // A value of the insats episodes' age band, intervention or county that fewer than 5 people
+  // have: asking for everyone else would show them by subtraction.
+  struct Field {
+    insights::Dimension dimension;
+    std::string (*of)(const store::EpisodeRow&);
+  };
+  const Field fields[] = {
+      {insights::Dimension::kAgeBand, [](const store::EpisodeRow& e) { return e.age_band; }},
+      {insights::Dimension::kIntervention,
+       [](const store::EpisodeRow& e) { return e.intervention; }},
+      {insights::Dimension::kRegion, [](const store::EpisodeRow& e) { return e.region; }}};
+  store::EpisodeFilter insats;
+  insats.case_kind = "insats";
+  for (const Field& field : fields) {
+    std::map<std::string, std::set<std::string>> people;
+    const absl::Status read =
+        varsam.store_for_testing().ForEachEpisode(insats, [&](const store::EpisodeRow& e) {
+          people[field.of(e)].insert(Cat({e.pseudonym, "/", std::to_string(e.key_epoch)}));
+          return true;
+        });
+    if (!read.ok()) return Fail(read);
+    const auto small = std::find_if(people.begin(), people.end(),
+                                    [](const auto& value) { return value.second.size() < 5; });
+    if (small == people.end()) continue;
+    std::vector<std::string> others;
+    for (const auto& [value, who] : people) {
+      if (value != small->first) others.push_back(value);
+    }
+    insights::Query differencing = *query;
+    differencing.filters.push_back({field.dimension, others});
+    const auto refused = varsam.Query(*analyst, differencing);
+    if (refused.ok()) return Fail(absl::InternalError("the differencing query was released"));
+    const std::size_t n = small->second.size();
+    std::cout << "DENY  the same table for everyone but the " << n
+              << (n == 1 ? " person whose " : " people whose ")
+              << insights::DimensionName(field.dimension) << " is " << small->first << ":\n      "
+              << refused.status().message() << "\n";
+    return kExitOk;
+  }
+  return Fail(absl::InternalError("the demo has no small group to leave out"));
+}
+
 // A synthetic population of kDemoClients written into an embedded store (a temporary one,
 // removed afterwards, unless `store_dir` names where to keep it), then read back: what the
 // journal holds, one client's own measurements, a content-free audit event.
@@ -670,6 +766,10 @@ int StoreDemo(const std::string& store_dir, const std::string& chart_path) {
   Section("Outcome monitoring: curves from the register, a client not on track, the chart");
   const int monitored = OutcomeDemo(dir.string(), sink.kept(), chart_path);
   if (monitored != kExitOk) return monitored;
+
+  Section("Group insights: a protected table from the register, a differencing query refused");
+  const int released = InsightDemo(dir.string());
+  if (released != kExitOk) return released;
   if (!temporary) {
     std::cout << "Kept the store: varsam store info --store " << dir.string() << "\n";
   }

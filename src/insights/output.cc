@@ -7,9 +7,10 @@
 // What leaves here is what a protected table may show: a cell's levels, its published value,
 // its status and a flag. Never the raw measure, the cell key, the counts of episodes or people
 // behind a cell, or its largest contributions. A protected cell's flag does not say which rule
-// protected it (docs/insights.md, "The flag of a protected cell", explains why: knowing that a cell fell below the
-// threshold, or that its complement did not, narrows what an attacker can derive beyond what
-// secondary suppression proved), as Eurostat and ONS publish one "confidential" flag for both.
+// protected it (docs/insights.md, "The flag of a protected cell", explains why: knowing that a cell
+// fell below the threshold, or that its complement did not, narrows what an attacker can derive
+// beyond what secondary suppression proved), as Eurostat and ONS publish one "confidential" flag
+// for both.
 //
 // CSV cells that a spreadsheet would read as a formula (a text field that starts with "=", "+",
 // "-", "@", a tab or a carriage return) get a leading apostrophe (OWASP, "CSV Injection").
