@@ -71,7 +71,7 @@ constexpr std::string_view kBase64Url =
 [[noreturn]] void Die(std::string_view message) {
   std::fprintf(stderr, "bench_insights_store: %.*s\n", static_cast<int>(message.size()),
                message.data());
-  std::exit(1);
+  std::exit(1);  // NOLINT(concurrency-mt-unsafe): one thread
 }
 
 template <typename T>
@@ -323,7 +323,7 @@ void Check(const Cells& engine, const Cells& pushed, std::string_view backend) {
   std::fprintf(stderr, "%.*s: %zu cells differ (engine %zu cells, pushed down %zu)\n",
                static_cast<int>(backend.size()), backend.data(), differ, engine.size(),
                pushed.size());
-  std::exit(1);
+  std::exit(1);  // NOLINT(concurrency-mt-unsafe): one thread
 }
 
 template <typename Pushed>
@@ -373,10 +373,10 @@ void RunSqlite(const std::string& dir_flag, long episodes, int rounds, std::uint
   std::string dir = dir_flag;
   std::string made;
   if (dir.empty()) {
-    const char* base = std::getenv("VARSAM_BENCH_DIR");
-    std::string pattern = ((base != nullptr ? fs::path(base) : fs::temp_directory_path()) /
-                           "varsam-insights-XXXXXX")
-                              .string();
+    const char* base = std::getenv("VARSAM_BENCH_DIR");  // NOLINT(concurrency-mt-unsafe)
+    std::string pattern =
+        ((base != nullptr ? fs::path(base) : fs::temp_directory_path()) / "varsam-insights-XXXXXX")
+            .string();
     if (mkdtemp(pattern.data()) == nullptr) Die("cannot create a temporary directory");
     made = pattern;
     dir = (fs::path(made) / "store").string();
