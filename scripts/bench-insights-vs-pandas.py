@@ -15,13 +15,14 @@ the three grouping columns as categoricals, varsam dictionary-coded.
 Timed in every round, wall clock, one thread on both sides:
   pandas   the table age_band x region x intervention with margins: size() of a groupby on each
            of the 2^3 subsets of the three columns (observed levels only), the counts
-           before any protection.
+           before any protection; and, as pandas at its best for episode counts, one groupby
+           over the three columns with the margins summed from its small result.
   varsam   the same table through insights::Aggregate (episodes, distinct people per cell for
            the threshold, the record keys' sums) and insights::Protect (threshold 5, secondary
            suppression proven by linear programming, cell key D=2 V=1 js=1): the protected
-           table. Aggregate alone is reported beside.
-Agreement, checked: every cell's unprotected count from varsam equals pandas' (exit status 1
-when one differs). Rounds alternate sides; medians are reported.
+           table. Aggregate and Protect alone are reported beside.
+Agreement, checked: every cell's unprotected count from varsam equals both pandas versions'
+(exit status 1 when one differs). Rounds alternate sides; medians are reported.
 
 Usage:
   scripts/bench-insights-vs-pandas.py [--build build/release] [--episodes 10000000]
