@@ -272,19 +272,35 @@ TEST_CASE("insights: every cell of an aggregated table is what the rows say", "[
     }
   }
 
-  // Counts of people: each person once per cell, whatever their episodes.
+  // Counts of people (and episodes, shares): each person once per cell, whatever their episodes.
+  for (const MeasureKind kind : {MeasureKind::kPeople, MeasureKind::kEpisodes}) {
+    for (const bool margins : {false, true}) {
+      const auto counts = Aggregate(
+          CountQuery(kind, {Dimension::kAgeBand, Dimension::kIntervention}, margins), *columns);
+      REQUIRE(counts.ok());
+      for (const Cell& cell : counts->cells) {
+        std::set<std::string> want;
+        std::int64_t episodes = 0;
+        std::uint64_t keys = 0;
+        for (const auto& e : r.episodes) {
+          if ((cell.levels[0] == kMargin || e.age_band == counts->levels[0][cell.levels[0]]) &&
+              (cell.levels[1] == kMargin || e.intervention == counts->levels[1][cell.levels[1]])) {
+            want.insert(e.pseudonym);
+            ++episodes;
+            keys += e.record_key;
+          }
+        }
+        CHECK(cell.people == static_cast<std::int64_t>(want.size()));
+        CHECK(cell.episodes == episodes);
+        CHECK(cell.key_sum == keys);
+        CHECK(cell.raw ==
+              static_cast<double>(kind == MeasureKind::kPeople ? want.size() : episodes));
+      }
+    }
+  }
   const auto people =
       Aggregate(CountQuery(MeasureKind::kPeople, {Dimension::kAgeBand}, true), *columns);
   REQUIRE(people.ok());
-  for (const Cell& cell : people->cells) {
-    std::set<std::string> want;
-    for (const auto& e : r.episodes) {
-      if (cell.levels[0] == kMargin || e.age_band == people->levels[0][cell.levels[0]]) {
-        want.insert(e.pseudonym);
-      }
-    }
-    CHECK(cell.raw == static_cast<double>(want.size()));
-  }
   CHECK(people->cells.back().raw == 400);
 }
 

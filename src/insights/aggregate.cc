@@ -44,6 +44,108 @@ double Median(std::vector<double>& v) {
   return (lower + upper) / 2;
 }
 
+// Counts and shares, the fast way: every quantity but people is additive, so it is summed into
+// the body's cells (no margin on any dimension) and then carried into the margins, dimension by
+// dimension. A person whose kept episodes all lie in one body cell is counted there and carried
+// the same way; a person spread over several body cells is counted in each once, and in each
+// margin cell above them once (their cells expanded, duplicates removed).
+void AggregateCounts(const Layout& layout, const Columns& columns, std::uint32_t outcome_code,
+                     Table& table) {
+  const std::size_t cells = layout.cells;
+  const std::size_t n = columns.size();
+  const std::size_t dims = layout.dimension.size();
+  const std::vector<std::uint32_t>& outcome =
+      columns.codes[static_cast<std::size_t>(Dimension::kOutcome)];
+  std::vector<std::int64_t> episodes(cells, 0), with_outcome(cells, 0), carried(cells, 0),
+      direct(cells, 0);
+  std::vector<std::uint64_t> keys(cells, 0);
+  // Each episode's body cell, one dimension at a time (a tight loop per column).
+  std::vector<std::uint32_t> body(n, 0);
+  for (std::size_t k = 0; k < dims; ++k) {
+    const std::vector<std::uint32_t>& codes = columns.codes[layout.dimension[k]];
+    const std::vector<std::int32_t>& level_of = layout.level_of[k];
+    const auto stride = static_cast<std::uint32_t>(layout.stride[k]);
+    for (std::size_t i = 0; i < n; ++i) {
+      // An episode the filters drop may have a code without a level (kMargin): it is skipped
+      // below, so its body is never used.
+      body[i] += static_cast<std::uint32_t>(level_of[codes[i]]) * stride;
+    }
+  }
+  std::vector<std::size_t> bodies, spread, to_margin(dims);
+  for (std::size_t i = 0; i < n;) {
+    bodies.clear();
+    std::size_t j = i;
+    std::size_t first = cells;  // the person's first body cell; cells: none yet
+    bool several = false;
+    for (; j < n && columns.person[j] == columns.person[i]; ++j) {
+      if (!layout.kept[j]) continue;
+      const std::size_t b = body[j];
+      ++episodes[b];
+      keys[b] += columns.record_key[j];  // modulo 2^64
+      with_outcome[b] += outcome[j] == outcome_code ? 1 : 0;
+      if (first == cells) first = b;
+      several = several || b != first;
+      bodies.push_back(b);
+    }
+    i = j;
+    if (first == cells) continue;
+    if (!several) {
+      ++carried[first];
+      continue;
+    }
+    std::sort(bodies.begin(), bodies.end());
+    bodies.erase(std::unique(bodies.begin(), bodies.end()), bodies.end());
+    spread.clear();
+    for (const std::size_t b : bodies) {
+      ++direct[b];
+      // The margin cells above the body cell: each non-empty subset of its levels replaced by
+      // the margin, that is, b plus the step to the margin of each dimension in the subset.
+      for (std::size_t k = 0; k < dims; ++k) {
+        const std::size_t level = (b / layout.stride[k]) % layout.radix[k];
+        to_margin[k] = (layout.levels[k].size() - level) * layout.stride[k];
+      }
+      for (std::size_t mask = 1; mask < layout.subsets; ++mask) {
+        std::size_t index = b;
+        for (std::size_t k = 0; k < dims; ++k) index += (mask >> k) & 1U ? to_margin[k] : 0;
+        spread.push_back(index);
+      }
+    }
+    std::sort(spread.begin(), spread.end());
+    spread.erase(std::unique(spread.begin(), spread.end()), spread.end());
+    for (const std::size_t c : spread) ++direct[c];
+  }
+  // Carried into the margins: for each dimension, every cell not at its margin adds to the cell
+  // at its margin (the margin cells of earlier dimensions included, so each margin gets all).
+  if (layout.subsets > 1) {
+    for (std::size_t k = 0; k < dims; ++k) {
+      const std::size_t margin = layout.levels[k].size();
+      for (std::size_t c = 0; c < cells; ++c) {
+        const std::size_t level = (c / layout.stride[k]) % layout.radix[k];
+        if (level == margin) continue;
+        const std::size_t to = c + (margin - level) * layout.stride[k];
+        episodes[to] += episodes[c];
+        with_outcome[to] += with_outcome[c];
+        carried[to] += carried[c];
+        keys[to] += keys[c];
+      }
+    }
+  }
+  const bool share = table.query.measure.kind == MeasureKind::kShare;
+  const bool people = table.query.measure.kind == MeasureKind::kPeople;
+  for (std::size_t c = 0; c < cells; ++c) {
+    Cell& cell = table.cells[c];
+    cell.episodes = episodes[c];
+    cell.people = carried[c] + direct[c];
+    cell.key_sum = keys[c];
+    cell.raw = share
+                   ? (episodes[c] == 0
+                          ? kNaN
+                          : static_cast<double>(with_outcome[c]) / static_cast<double>(episodes[c]))
+               : people ? static_cast<double>(cell.people)
+                        : static_cast<double>(cell.episodes);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns) {
@@ -168,6 +270,16 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
       cell.levels[k] = index == static_cast<std::int32_t>(table.levels[k].size()) ? kMargin : index;
     }
   }
+  std::uint32_t outcome_code = std::numeric_limits<std::uint32_t>::max();
+  if (m.kind == MeasureKind::kShare) {
+    const auto& dict = columns.dictionary[static_cast<std::size_t>(Dimension::kOutcome)];
+    const auto it = std::find(dict.begin(), dict.end(), m.outcome);
+    if (it != dict.end()) outcome_code = static_cast<std::uint32_t>(it - dict.begin());
+  }
+  if (!statistic) {
+    AggregateCounts(layout, columns, outcome_code, table);
+    return table;
+  }
   std::vector<Accumulator> acc(table.cells.size());
 
   // The quantity of episode i (NaN when it has none).
@@ -179,12 +291,6 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
     }
     return kNaN;
   };
-  std::uint32_t outcome_code = std::numeric_limits<std::uint32_t>::max();
-  if (m.kind == MeasureKind::kShare) {
-    const auto& dict = columns.dictionary[static_cast<std::size_t>(Dimension::kOutcome)];
-    const auto it = std::find(dict.begin(), dict.end(), m.outcome);
-    if (it != dict.end()) outcome_code = static_cast<std::uint32_t>(it - dict.begin());
-  }
 
   // (cell, contribution, counted) of the current person; counted: whether the episode counts
   // the person for the measure (for a statistic, only with a value).
