@@ -2060,6 +2060,156 @@ static void test_outcomes(void) {
   remove_tree(dir);
 }
 
+/* ---- Group insights -------------------------------------------------------------------------- */
+
+/* The case line of synthetic client i: one insats; clients 1, 3 and 5 (female) in
+ * familjebehandling, the others in stodsamtal; even clients male. */
+static size_t insight_case_line(char* buffer, size_t size, int i) {
+  const int fam = i == 1 || i == 3 || i == 5;
+  return (size_t)snprintf(buffer, size,
+                          "{\"case\": {\"ref\": \"ic-%d\", \"kind\": \"insats\", "
+                          "\"led_to_investigation\": true, \"client\": \"q-%d\"}, "
+                          "\"episodes\": [{\"client_ref\": \"q-%d\", \"age\": %d, "
+                          "\"sex\": \"%s\", \"postal_code\": \"11120\", "
+                          "\"intervention\": \"%s\", \"start\": \"2025-02-03\", "
+                          "\"measurements\": []}]}\n",
+                          i, i, i, 20 + i % 50, i % 2 == 0 ? "male" : "female",
+                          fam ? "familjebehandling" : "stodsamtal");
+}
+
+/* varsam_insight_query: 40 synthetic clients (20 male in stodsamtal; 17 female in stodsamtal,
+ * 3 in familjebehandling), people by intervention and sex with margins. */
+static void test_insights(void) {
+  char dir_buffer[64], options[256];
+  const char* dir = make_store_dir(dir_buffer);
+  varsam_engine* engine = NULL;
+  varsam_engine_keys keys;
+  varsam_context* analyst = context_of("analytiker", "socialnamnd", "uppfoljning");
+  varsam_context* provider = context_of("analytiker", "privat_utforare", "uppfoljning");
+  varsam_context* officer = officer_with_role("handlaggare");
+  varsam_context* board = NULL;
+  char* lines = NULL;
+  char* out = (char*)&out;
+  size_t used = 0, size = 16 * 1024;
+  int i;
+  const char* query =
+      "{\"measure\": {\"kind\": \"people\"}, \"dimensions\": [\"intervention\", \"sex\"], "
+      "\"margins\": true}";
+  const char* by_sex = "{\"measure\": {\"kind\": \"people\"}, \"dimensions\": [\"sex\"]}";
+  const char* all_but_three =
+      "{\"measure\": {\"kind\": \"people\"}, \"dimensions\": [\"sex\"], "
+      "\"filters\": {\"intervention\": [\"stodsamtal\"]}}";
+  const char* bad_of = "{\"measure\": {\"kind\": \"mean\", \"of\": \"198001022386\"}}";
+
+  snprintf(options, sizeof options, "{\"store\": \"%s\", \"register\": {\"key_epoch\": 3}}", dir);
+  memset(&keys, 0, sizeof keys);
+  keys.struct_size = sizeof keys;
+  keys.audit_key = test_key;
+  keys.pseudonym_key = pseudonym_key;
+  EXPECT(varsam_engine_open_with_keys(options, strlen(options), &keys, &engine) == VARSAM_OK);
+  lines = (char*)malloc(size);
+  EXPECT(lines != NULL);
+  if (lines == NULL) return;
+  for (i = 0; i < 40; ++i) used += insight_case_line(lines + used, size - used, i);
+  EXPECT(used < size - 1);
+  EXPECT(varsam_register_submit_cases(engine, analyst, lines, used, 1, &out) == VARSAM_OK &&
+         contains(out, "{\"cases\":40,\"submitted\":40,"));
+  varsam_free(out);
+  out = NULL;
+  free(lines);
+
+  /* NULL arguments: *out is cleared first and stays NULL. */
+  out = (char*)&out;
+  EXPECT(varsam_insight_query(NULL, analyst, query, strlen(query), "json", &out) ==
+             VARSAM_INVALID_ARGUMENT &&
+         out == NULL);
+  EXPECT(varsam_insight_query(engine, NULL, query, strlen(query), "json", &out) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_insight_query(engine, analyst, NULL, 0, "json", &out) == VARSAM_INVALID_ARGUMENT &&
+         out == NULL && contains(varsam_last_error(), "query_json"));
+  EXPECT(varsam_insight_query(engine, analyst, query, strlen(query), "json", NULL) ==
+         VARSAM_INVALID_ARGUMENT);
+
+  /* JSON (format NULL is JSON): the register's counts, the cells of 3 people protected. */
+  EXPECT(varsam_insight_query(engine, analyst, query, strlen(query), NULL, &out) == VARSAM_OK);
+  EXPECT(contains(out, "{\"format\":\"varsam-insight/1\",\"query\":{"));
+  EXPECT(contains(out, "\"dimensions\":[\"intervention\",\"sex\"],\"cells\":["));
+  EXPECT(contains(out,
+                  "{\"levels\":[\"stodsamtal\",\"male\"],\"value\":20,"
+                  "\"status\":\"published\",\"flag\":\"\"}"));
+  EXPECT(contains(out, "{\"levels\":[null,\"female\"],\"value\":20,\"status\":\"published\""));
+  EXPECT(contains(out, "{\"levels\":[null,null],\"value\":40,\"status\":\"published\""));
+  EXPECT(contains(out,
+                  "{\"levels\":[\"familjebehandling\",\"female\"],\"value\":null,"
+                  "\"status\":\"protected\""));
+  EXPECT(contains(out,
+                  "{\"levels\":[\"familjebehandling\",null],\"value\":null,"
+                  "\"status\":\"protected\""));
+  /* Complementary: neither 17 nor 37 (the female or the total less the three) is shown. */
+  EXPECT(!contains(out, "\"value\":3,") && !contains(out, "\"value\":17,") &&
+         !contains(out, "\"value\":37,"));
+  EXPECT(occurrences(out, "{\"levels\":") == 9);
+  EXPECT(!contains(out, "q-1") && !contains(out, "p1_"));
+  varsam_free(out);
+  out = NULL;
+  EXPECT(varsam_insight_query(engine, analyst, query, strlen(query), "csv", &out) == VARSAM_OK);
+  EXPECT(contains(out, "intervention,sex,value\r\n"));
+  EXPECT(contains(out, "familjebehandling,female,..\r\n"));
+  EXPECT(contains(out, "Totalt,Totalt,40\r\n"));
+  varsam_free(out);
+  out = NULL;
+  EXPECT(varsam_insight_query(engine, analyst, query, strlen(query), "html", &out) == VARSAM_OK);
+  EXPECT(contains(out, "<svg") && !contains(out, "<script"));
+  varsam_free(out);
+  out = NULL;
+
+  /* A bad format, a bad query naming the field and never the value. */
+  EXPECT(varsam_insight_query(engine, analyst, query, strlen(query), "xml", &out) ==
+             VARSAM_INVALID_ARGUMENT &&
+         out == NULL && contains(varsam_last_error(), "format"));
+  EXPECT(varsam_insight_query(engine, analyst, query, strlen(query), "", &out) ==
+         VARSAM_INVALID_ARGUMENT);
+  EXPECT(varsam_insight_query(engine, analyst, bad_of, strlen(bad_of), "json", &out) ==
+             VARSAM_INVALID_ARGUMENT &&
+         out == NULL && contains(varsam_last_error(), "query.measure.of") &&
+         !contains(varsam_last_error(), "198001022386"));
+  EXPECT(varsam_insight_query(engine, analyst, query, 10, "json", &out) == VARSAM_INVALID_ARGUMENT);
+
+  /* The policy: a private provider and an officer in case handling are refused. */
+  EXPECT(varsam_insight_query(engine, provider, query, strlen(query), "json", &out) ==
+             VARSAM_PERMISSION_DENIED &&
+         out == NULL && contains(varsam_last_error(), "private-provider"));
+  EXPECT(varsam_insight_query(engine, officer, query, strlen(query), "json", &out) ==
+         VARSAM_PERMISSION_DENIED);
+
+  /* Differencing, in another board's history (the guard compares every group a table shows,
+   * its protected cells' too, with every group of the month's earlier releases): everyone by
+   * sex, then everyone but the three. */
+  {
+    varsam_context_fields f = officer_fields();
+    f.role = "analytiker";
+    f.purpose = "uppfoljning";
+    f.case_ref = NULL;
+    f.subject_client = NULL;
+    f.organisation_id = "0181";
+    EXPECT(varsam_context_new(&f, &board) == VARSAM_OK);
+  }
+  EXPECT(varsam_insight_query(engine, board, by_sex, strlen(by_sex), "json", &out) == VARSAM_OK &&
+         contains(out, "{\"levels\":[\"female\"],\"value\":20,"));
+  varsam_free(out);
+  out = NULL;
+  EXPECT(varsam_insight_query(engine, board, all_but_three, strlen(all_but_three), "json", &out) ==
+             VARSAM_FAILED_PRECONDITION &&
+         out == NULL && contains(varsam_last_error(), "differencing"));
+
+  varsam_engine_close(engine);
+  varsam_context_free(analyst);
+  varsam_context_free(provider);
+  varsam_context_free(officer);
+  varsam_context_free(board);
+  remove_tree(dir);
+}
+
 int main(void) {
   test_version();
   test_valid_numbers();
@@ -2090,6 +2240,7 @@ int main(void) {
   test_register_cases();
   test_models();
   test_outcomes();
+  test_insights();
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import array
 import concurrent.futures
+import csv
+import io
 import json
 import math
 import ctypes
@@ -1362,6 +1364,182 @@ class OutcomesTest(unittest.TestCase):
                 with self.assertRaises(varsam.VarsamError) as cm:
                     engine.outcomes_benchmarks(analyst, {"instrument": "ors"}, curves_id="0" * 32)
                 self.assertEqual(cm.exception.status_name, "not_found")
+
+
+class InsightTest(unittest.TestCase):
+    """Engine.insight_query (varsam_insight_query): group insights from a register of synthetic
+    clients (host references, no identity numbers), protected before release; the expected
+    counts are computed here from the cases submitted."""
+
+    ANALYST = dict(FOLLOW_UP, role="analytiker")
+    # People by intervention and sex, with margins; counts exact (no cell key, no noise).
+    QUERY = {"measure": {"kind": "people"}, "dimensions": ["intervention", "sex"],
+             "margins": True}
+
+    def cases(self) -> list[dict]:
+        """60 clients, one insats each; clients 1, 3 and 5 (all female) in familjebehandling,
+        the rest in stodsamtal: a cell of 3, its margin of 3 and a zero (no male there)."""
+        lines = []
+        for i in range(60):
+            lines.append({"case": {"ref": f"ic-{i}", "kind": "insats",
+                                   "led_to_investigation": True, "client": f"q-{i}"},
+                          "episodes": [{"client_ref": f"q-{i}", "age": 20 + i % 50,
+                                        "sex": "female" if i % 2 else "male",
+                                        "postal_code": "11120",
+                                        "intervention": ("familjebehandling" if i in (1, 3, 5)
+                                                         else "stodsamtal"),
+                                        "start": datetime.date(2025, 2, 3),
+                                        "measurements": []}]})
+        return lines
+
+    @staticmethod
+    def expected_people(lines: list[dict], levels: list) -> int:
+        """The distinct clients of the cell at `levels` ([intervention, sex], None a margin)."""
+        people = set()
+        for line in lines:
+            for e in line["episodes"]:
+                if all(want is None or e[key] == want
+                       for key, want in zip(("intervention", "sex"), levels)):
+                    people.add(e["client_ref"])
+        return len(people)
+
+    def test_a_protected_table_with_margins(self):
+        with tempfile.TemporaryDirectory() as store:
+            with varsam.Engine(store, key=TEST_KEY, key_epoch=1,
+                               pseudonym_key=lambda epoch: bytes(32 * [6])) as engine:
+                analyst = varsam.Context(self.ANALYST)
+                lines = self.cases()
+                out = engine.register_submit_cases(analyst, lines)
+                self.assertEqual(out["submitted"], 60)
+
+                table = engine.insight_query(analyst, self.QUERY)
+                self.assertEqual(list(table), ["format", "query", "methods", "dimensions",
+                                               "cells"])
+                self.assertEqual((table["format"], table["dimensions"]),
+                                 ("varsam-insight/1", ["intervention", "sex"]))
+                self.assertEqual(table["query"]["measure"], {"kind": "people"})
+                self.assertEqual(table["query"]["protection"]["threshold"], 5)
+                self.assertEqual(table["methods"][0], "threshold 5 people")
+                self.assertTrue(table["methods"][1].startswith("secondary suppression"))
+                # 2 interventions and their margin times 2 sexes and theirs.
+                self.assertEqual(len(table["cells"]), 9)
+                protected = set()
+                for cell in table["cells"]:
+                    self.assertEqual(list(cell), ["levels", "value", "status", "flag"])
+                    want = self.expected_people(lines, cell["levels"])
+                    if cell["status"] == "published":
+                        # Exact counts (no noise asked), and never fewer than 5 people.
+                        self.assertEqual(cell["value"], want, cell)
+                        self.assertGreaterEqual(want, 5, cell)
+                    elif cell["status"] == "zero":
+                        self.assertEqual((cell["value"], want), (0, 0), cell)
+                    else:
+                        self.assertEqual(cell["status"], "protected")
+                        self.assertIsNone(cell["value"])
+                        self.assertTrue(cell["flag"])
+                        protected.add(tuple(cell["levels"]))
+                    if 0 < want < 5:
+                        self.assertEqual(cell["status"], "protected", cell)
+                # The two cells of 3 people, and complements: neither is the only protected
+                # cell of its row or column (it would be its margin less the published parts).
+                primary = [("familjebehandling", "female"), ("familjebehandling", None)]
+                for cell in primary:
+                    self.assertIn(cell, protected)
+                    for d in (0, 1):
+                        along = [other for other in protected
+                                 if other[1 - d] == cell[1 - d] and other != cell]
+                        self.assertTrue(along, (cell, d))
+                self.assertGreater(len(protected), len(primary))
+                text = json.dumps(table)
+                self.assertNotIn("q-1", text)
+                self.assertNotIn("p1_", text)
+
+                # CSV: a row per cell in the same order, with the Swedish markers.
+                csv_text = engine.insight_query(analyst, json.dumps(self.QUERY), format="csv")
+                self.assertIsInstance(csv_text, str)
+                rows = list(csv.reader(io.StringIO(csv_text)))
+                self.assertEqual(rows[0], ["intervention", "sex", "value"])
+                self.assertEqual(len(rows) - 1, len(table["cells"]))
+                for row, cell in zip(rows[1:], table["cells"]):
+                    self.assertEqual(row[:2], [level if level is not None else "Totalt"
+                                               for level in cell["levels"]])
+                    marker = {"protected": "..", "zero": "\u2013"}.get(cell["status"])
+                    self.assertEqual(row[2], marker or str(cell["value"]), row)
+                self.assertIn("..", csv_text)
+                self.assertIn("Totalt", csv_text)
+                # Without margins nothing needs complementing: the empty cell is a zero. (Asked
+                # by another board: its groups differ from this table's margins by the three,
+                # which the differencing guard refuses within one organisation and month.)
+                other = varsam.Context(dict(self.ANALYST, organisation={
+                    "kind": "socialnamnd", "id": "0181"}))
+                plain = engine.insight_query(other, dict(self.QUERY, margins=False),
+                                             format="csv")
+                self.assertEqual(plain.split("\r\n"),
+                                 ["intervention,sex,value", "familjebehandling,female,..",
+                                  "familjebehandling,male,\u2013", "stodsamtal,female,27",
+                                  "stodsamtal,male,30", ""])
+
+                page = engine.insight_query(analyst, self.QUERY, format="html")
+                self.assertIsInstance(page, str)
+                self.assertIn("<svg", page)
+                self.assertNotIn("<script", page.lower())
+                self.assertIn("familjebehandling", page)
+
+    def test_refusals(self):
+        with tempfile.TemporaryDirectory() as store:
+            with varsam.Engine(store, key=TEST_KEY, key_epoch=1,
+                               pseudonym_key=lambda epoch: bytes(32 * [6])) as engine:
+                analyst = varsam.Context(self.ANALYST)
+                self.assertEqual(engine.register_submit_cases(analyst, self.cases())["submitted"],
+                                 60)
+                by_sex = {"measure": {"kind": "people"}, "dimensions": ["sex"]}
+
+                provider = varsam.Context(dict(self.ANALYST, organisation={
+                    "kind": "privat_utforare", "id": "0180"}))
+                with self.assertRaises(varsam.PermissionDenied) as cm:
+                    engine.insight_query(provider, by_sex)
+                self.assertIn("private-provider", cm.exception.message)
+                officer = varsam.Context(dict(OFFICER, case=dict(OFFICER["case"], kind="insats")))
+                with self.assertRaises(varsam.PermissionDenied):
+                    engine.insight_query(officer, by_sex)
+
+                # Everyone, then everyone but the three in familjebehandling: subtracting the
+                # two tables would show the three. Refused, and a repeat of the first is not.
+                first = engine.insight_query(analyst, by_sex)
+                self.assertEqual([c["value"] for c in first["cells"]], [30, 30])
+                self.assertEqual(engine.insight_query(analyst, by_sex), first)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.insight_query(analyst, dict(by_sex, filters={
+                        "intervention": ["stodsamtal"]}))
+                self.assertEqual(cm.exception.status_name, "failed_precondition")
+                self.assertIn("differencing", cm.exception.message)
+                # The same query in another organisation has no earlier release to subtract.
+                other = varsam.Context(dict(self.ANALYST, organisation={
+                    "kind": "socialnamnd", "id": "0181"}))
+                self.assertEqual(
+                    [c["value"] for c in engine.insight_query(other, dict(by_sex, filters={
+                        "intervention": ["stodsamtal"]}))["cells"]], [27, 30])
+
+                # A bad query names the field, never the value; so does a bad format.
+                for query, field in (
+                        ({"measure": {"kind": "mean", "of": "198001022386"}}, "query.measure.of"),
+                        ({"measure": {"kind": "people"}, "dimensions": ["198001022386"]},
+                         "query.dimensions[0]"),
+                        ({"measure": {"kind": "people"}, "filters": {"sex": ["198001022386"]}},
+                         "query.filters.sex[0]"),
+                        ({"measure": {"kind": "people"}, "protection": {"threshold": 1}},
+                         "query.protection.threshold"),
+                        ({"measure": {"kind": "people"}, "198001022386": 1}, "query"),
+                        ('{"measure": ', "query")):
+                    with self.assertRaises(varsam.VarsamError) as cm:
+                        engine.insight_query(analyst, query)
+                    self.assertEqual(cm.exception.status_name, "invalid_argument", query)
+                    self.assertIn(field, cm.exception.message)
+                    self.assertNotIn("198001022386", cm.exception.message)
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.insight_query(analyst, by_sex, format="xml")
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+                self.assertIn("format", cm.exception.message)
 
 
 class AnonymizeTest(unittest.TestCase):

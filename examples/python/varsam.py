@@ -360,6 +360,9 @@ def _declare_engine(lib: ctypes.CDLL, c_status) -> None:
         "varsam_outcomes_benchmarks": (
             [handle, handle, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, out_json],
             c_status),
+        "varsam_insight_query": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, out_json],
+            c_status),
         "varsam_anonymize": (
             [ctypes.c_char_p, ctypes.c_size_t, _PSEUDONYM_KEY_CALLBACK, ctypes.c_void_p,
              out_json],
@@ -1438,6 +1441,41 @@ class Engine:
         curves = None if curves_id is None else _c_text(curves_id, "curves_id")
         return self._json_call("varsam_outcomes_benchmarks", self._ptr(), context._ptr(), data,
                                len(data), curves)
+
+    def insight_query(self, context: Context, query, format: str = "json") -> dict | str:
+        """Action "insight.query" (varsam_insight_query; the follow-up purposes): a table of
+        group insights from the register, protected before release (docs/insights.md). ``query``
+        is a mapping or JSON text: {"measure": {"kind": "episodes" | "people" | "share" |
+        "mean" | "median", "of", "instrument", "outcome"}, "dimensions": [...] (at most 4),
+        "filters": {dimension: [values]}, "margins": bool, "protection": {"threshold",
+        "dominance", "p_percent", "secondary", "protection_share", "cell_key", "dp"}}.
+
+        ``format`` "json" returns the "varsam-insight/1" document as a dict: {"format",
+        "query" (canonical), "methods", "dimensions", "cells": [{"levels" (None for a
+        margin), "value" (None when protected), "status" ("published" | "zero" |
+        "protected"), "flag"}]}; "csv" returns CSV text (".." protected, "\u2013" zero,
+        "Totalt" a margin) and "html" a self-contained page (no script), both as str.
+
+        Raises PermissionDenied naming the rule (a private provider, an officer in case
+        handling); VarsamError invalid_argument naming the query's field ("query.measure.of"),
+        never its value, or for a format the library does not know; failed_precondition when the table's groups
+        differ from an earlier release's by fewer than the threshold ("insight:
+        differencing"); resource_exhausted past the organisation's cell or epsilon budget."""
+        data = _json_arg(query, "query")
+        form = _c_text(format, "format")
+        if format == "json":
+            return self._json_call("varsam_insight_query", self._ptr(), context._ptr(), data,
+                                   len(data), form)
+        out = ctypes.c_void_p()
+        try:
+            _check(lib.varsam_insight_query(self._ptr(), context._ptr(), data, len(data), form,
+                                            ctypes.byref(out)))
+            if not out.value:
+                raise VarsamError(Status.INTERNAL,
+                                  "varsam_insight_query returned OK without a result")
+            return ctypes.string_at(out.value).decode("utf-8")
+        finally:
+            lib.varsam_free(out)
 
     def outcomes_report_html(self, context: Context, instrument: str,
                              model_id: str | None = None, language: str = "sv") -> str:

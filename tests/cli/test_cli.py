@@ -10,6 +10,7 @@ instrument is made up.
 
 from __future__ import annotations
 
+import collections
 import csv
 import json
 import os
@@ -2008,6 +2009,230 @@ class OutcomesTest(CliTestCase):
             self.assertNotIn("198001022386", p.stderr)
         self.assertUsageError("outcomes", "benchmarks", "--store", self.store, "--context",
                               self.analyst, "--audit-key-file", self.audit_key)
+
+
+# ---- varsam insight ---------------------------------------------------------------------
+
+class InsightTest(CliTestCase):
+    """`varsam insight` (docs/cli.md; docs/insights.md) on a register of `varsam synth --register`
+    cases, filled as the outcomes tests fill theirs; expected counts are computed here from the
+    case lines the register took."""
+
+    # Episodes of insatser by intervention and outcome: small cells, zeros and margins.
+    QUERY = {"measure": {"kind": "episodes"}, "dimensions": ["intervention", "outcome"],
+             "filters": {"case_kind": ["insats"]}, "margins": True}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.store = os.path.join(d, "store")
+        cases = os.path.join(d, "cases.jsonl")
+        p = run("synth", "--clients", "400", "--seed", "5", "--register", cases)
+        assert p.returncode == EXIT_OK, p.stderr
+        cls.analyst = cls.write_file("analyst.json", json.dumps(REGISTER_CONTEXT))
+        cls.audit_key = cls.write_file("audit.hex", "c3" * 32 + "\n")
+        key = cls.write_file("key.hex", "5a" * 32 + "\n")
+        p = run("register", "submit", "--store", cls.store, "--context", cls.analyst, "--in",
+                cases, "--key-file", key, "--audit-key-file", cls.audit_key, "--key-epoch", "1",
+                "--json")
+        assert p.returncode == EXIT_DENIED, p.stderr  # the reports that led nowhere are refused
+        refused = {r["line"] for r in json.loads(p.stdout)["rejected"]}
+        with open(cases, encoding="utf-8") as f:
+            lines = [json.loads(line) for line in f]
+        # The register's episodes, each with its case's kind.
+        cls.episodes = [dict(e, case_kind=line["case"]["kind"])
+                        for number, line in enumerate(lines, start=1) if number not in refused
+                        for e in line["episodes"]]
+        assert cls.episodes
+        cls.query = cls.write_file("query.json", json.dumps(cls.QUERY))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    @classmethod
+    def write_file(cls, name: str, text: str) -> str:
+        path = os.path.join(cls.tmp.name, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    @classmethod
+    def insight(cls, *extra: str, context: str | None = None) -> subprocess.CompletedProcess:
+        return run("insight", "--store", cls.store, "--context", context or cls.analyst,
+                   "--audit-key-file", cls.audit_key, *extra)
+
+    def context_of(self, name: str, **fields) -> str:
+        return self.write_file(name, json.dumps(dict(REGISTER_CONTEXT, **fields)))
+
+    def cell_episodes(self, dimensions: list[str], levels: list,
+                      filters: dict | None = None) -> list[dict]:
+        """The register's episodes that `filters` keep in the cell at `levels` (None: a
+        margin)."""
+        return [e for e in self.episodes
+                if all(e[d] in v for d, v in (filters or {}).items())
+                and all(want is None or e[d] == want for d, want in zip(dimensions, levels))]
+
+    def assertRefused(self, code: int, p: subprocess.CompletedProcess, needle: str) -> None:
+        self.assertEqual(p.returncode, code, p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn(needle, p.stderr)
+
+    def test_json_is_the_registers_counts_protected(self):
+        p = self.insight("--query", self.query)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        table = json.loads(p.stdout)
+        self.assertEqual(list(table), ["format", "query", "methods", "dimensions", "cells"])
+        self.assertEqual((table["format"], table["dimensions"]),
+                         ("varsam-insight/1", ["intervention", "outcome"]))
+        self.assertEqual(table["methods"][0], "threshold 5 people")
+        filters = self.QUERY["filters"]
+        kept = self.cell_episodes([], [], filters)
+        interventions = {e["intervention"] for e in kept}
+        outcomes = {e["outcome"] for e in kept}
+        self.assertEqual(len(table["cells"]), (len(interventions) + 1) * (len(outcomes) + 1))
+        statuses = collections.Counter(cell["status"] for cell in table["cells"])
+        self.assertEqual(set(statuses), {"published", "protected", "zero"})
+        for cell in table["cells"]:
+            inside = self.cell_episodes(table["dimensions"], cell["levels"], filters)
+            people = len({e["personnummer"] for e in inside})
+            if cell["status"] == "published":
+                # No noise asked: the register's count, of at least 5 people.
+                self.assertEqual(cell["value"], len(inside), cell)
+                self.assertGreaterEqual(people, 5, cell)
+            elif cell["status"] == "protected":
+                self.assertIsNone(cell["value"])
+            else:
+                self.assertEqual((cell["status"], cell["value"], len(inside)), ("zero", 0, 0))
+            if 0 < people < 5:
+                self.assertEqual(cell["status"], "protected", cell)
+        # Secondary suppression: more cells protected than those of fewer than 5 people.
+        small = sum(1 for cell in table["cells"] if 0 < len({e["personnummer"] for e in (
+            self.cell_episodes(table["dimensions"], cell["levels"], filters))}) < 5)
+        self.assertGreater(statuses["protected"], small)
+        self.assertNotIn("K000", p.stdout)  # aggregates only
+        # Inline JSON gives the same table (the same query again is not a new release's risk).
+        p = self.insight("--query", json.dumps(self.QUERY))
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(json.loads(p.stdout), table)
+
+        # People: a published count is the number of distinct people, at least 5.
+        p = self.insight("--query", '{"measure": {"kind": "people"}, "dimensions": ["sex"]}')
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        for cell in json.loads(p.stdout)["cells"]:
+            people = {e["personnummer"] for e in self.cell_episodes(["sex"], cell["levels"])}
+            self.assertEqual(cell["value"], len(people))
+            self.assertGreaterEqual(cell["value"], 5)
+
+    def test_csv_html_and_out(self):
+        p = self.insight("--query", self.query)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        table = json.loads(p.stdout)
+        out = os.path.join(self.tmp.name, "table.csv")
+        p = self.insight("--query", self.query, "--format", "csv", "--out", out)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertRegex(p.stderr, r"^insight [0-9a-f]{32} written to --out \(\d+ bytes\)\n$")
+        with open(out, "rb") as f:
+            data = f.read()
+        self.assertTrue(data.endswith(b"\r\n"))  # RFC 4180 line ends
+        rows = list(csv.reader(data.decode("utf-8").splitlines()))
+        self.assertEqual(rows[0], ["intervention", "outcome", "value"])
+        self.assertEqual(len(rows) - 1, len(table["cells"]))
+        for row, cell in zip(rows[1:], table["cells"]):
+            self.assertEqual(row[:2], [level if level is not None else "Totalt"
+                                       for level in cell["levels"]])
+            marker = {"protected": "..", "zero": "\u2013"}.get(cell["status"])
+            self.assertEqual(row[2], marker or str(cell["value"]), row)
+        p = self.insight("--query", self.query, "--format", "csv")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(p.stdout, data.decode("utf-8").replace("\r\n", "\n"))
+
+        page = os.path.join(self.tmp.name, "table.html")
+        p = self.insight("--query", self.query, "--format", "html", "--out", page)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        with open(page, encoding="utf-8") as f:
+            html = f.read()
+        self.assertTrue(html.lstrip().lower().startswith("<!doctype html"))
+        self.assertIn("<svg", html)
+        self.assertNotIn("<script", html.lower())
+        self.assertNotIn("K000", html)
+
+    def test_exit_codes(self):
+        # 64: a bad --format or no --query, named, nothing written.
+        p = self.insight("--query", self.query, "--format", "xml")
+        self.assertRefused(EXIT_USAGE, p, "--format")
+        self.assertUsageError("insight", "--store", self.store, "--context", self.analyst,
+                              "--audit-key-file", self.audit_key)
+        # 65: a bad query names the field, never the value.
+        for query, field in (
+                ('{"measure": {"kind": "mean", "of": "198001022386"}}', "query.measure.of"),
+                ('{"measure": {"kind": "people"}, "filters": {"region": ["198001022386"]}}',
+                 "query.filters.region[0]"),
+                ('{"measure": {"kind": "people"}, "dimensions": ["sex", "sex"]}',
+                 "query.dimensions[1]"),
+                ('{"measure": {"kind": "people"}, "protection": {"dp": {"epsilon": 0}}}',
+                 "query.protection.dp.epsilon")):
+            p = self.insight("--query", query)
+            self.assertRefused(EXIT_DATAERR, p, field)
+            self.assertNotIn("198001022386", p.stderr)
+        # 66: a query file that is not there.
+        self.assertRefused(EXIT_NOINPUT, self.insight(
+            "--query", os.path.join(self.tmp.name, "missing.json")), "--query")
+        # 77: the policy refuses a private provider and an officer handling a case.
+        provider = self.context_of("insight-provider.json",
+                                   organisation={"kind": "privat_utforare", "id": "0180"})
+        self.assertRefused(EXIT_DENIED, self.insight("--query", self.query, context=provider),
+                           "private-provider")
+        officer = self.write_file("insight-officer.json", json.dumps(MODEL_OFFICER))
+        p = self.insight("--query", self.query, context=officer)
+        self.assertEqual(p.returncode, EXIT_DENIED, p.stderr)
+        self.assertEqual(p.stdout, "")
+
+    def test_differencing_is_refused_with_65(self):
+        # A group of the register and the same less 1 to 4 people, found from the case lines:
+        # one value of a dimension, then the same with all but one value of another.
+        values = {d: sorted({e[d] for e in self.episodes})
+                  for d in ("case_kind", "intervention", "outcome", "sex")}
+
+        def population(filters: dict) -> set:
+            return {e["personnummer"] for e in self.episodes
+                    if all(e[d] in v for d, v in filters.items())}
+
+        found = None
+        for a, b in ((a, b) for a in values for b in values if a != b):
+            for av in values[a]:
+                base = population({a: [av]})
+                for bv in values[b]:
+                    rest = [v for v in values[b] if v != bv]
+                    if len(base) >= 10 and rest and 1 <= len(base - population(
+                            {a: [av], b: rest})) < 5:
+                        found = ({a: [av]}, {a: [av], b: rest})
+                        break
+                if found:
+                    break
+            if found:
+                break
+        self.assertIsNotNone(found)
+        wide, narrow = found
+        # Another board's release history: nothing of the other tests' releases.
+        board = self.context_of("insight-board.json",
+                                organisation={"kind": "socialnamnd", "id": "0183"})
+        wide_query = json.dumps({"measure": {"kind": "people"}, "filters": wide})
+        narrow_query = json.dumps({"measure": {"kind": "people"}, "filters": narrow})
+        p = self.insight("--query", wide_query, context=board)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["cells"][0]["value"], len(population(wide)))
+        p = self.insight("--query", narrow_query, context=board)
+        self.assertRefused(EXIT_DATAERR, p, "differencing")
+        # Alone, in a board that released nothing this month, the narrow table is released.
+        fresh = self.context_of("insight-fresh.json",
+                                organisation={"kind": "socialnamnd", "id": "0184"})
+        p = self.insight("--query", narrow_query, context=fresh)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["cells"][0]["value"], len(population(narrow)))
 
 
 if __name__ == "__main__":
