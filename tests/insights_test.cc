@@ -507,6 +507,16 @@ TEST_CASE("insights: two populations a few people apart are found, equal ones ar
   CHECK(found->people == 1);
   // The same query again shows nothing new; a threshold of 1 finds nothing.
   CHECK_FALSE(FindDifferencing(*a, *a, 5).has_value());
+  // A group an earlier release showed is skipped even when another earlier group is a person
+  // away from it: {1, 2} was shown beside {1, 2, 3}; showing {1, 2} again adds nothing, while
+  // {1, 2, 3, 4} (new) is two away from {1, 2} and one from {1, 2, 3}.
+  const std::vector<std::vector<std::uint32_t>> shown = {{1, 2}, {1, 2, 3}};
+  CHECK_FALSE(FindDifferencing(std::vector<std::vector<std::uint32_t>>{{1, 2}}, shown, 5));
+  const auto near =
+      FindDifferencing(std::vector<std::vector<std::uint32_t>>{{1, 2}, {1, 2, 3, 4}}, shown, 5);
+  REQUIRE(near.has_value());
+  CHECK(near->fresh == 1);
+  CHECK(near->people == (near->earlier == 0 ? 2 : 1));
   CHECK_FALSE(FindDifferencing(*b, *a, 1).has_value());
   // Populations far apart (one sex against the other) are not a differencing pair.
   Query women = CountQuery(MeasureKind::kPeople, {}, false);

@@ -51,8 +51,25 @@ TEST_CASE("json forms: engine options", "[json-forms]") {
             .find("'epoch'") != std::string::npos);
   CHECK(ErrorOf(engine::ParseEngineOptions(R"({"store": "s", "stor": 1})")) ==
         "options: unknown key 'stor' (known: store, policy_packs, checkpoint_every_events, "
-        "checkpoint_every_seconds, register)");
+        "checkpoint_every_seconds, register, insights)");
   CHECK(ErrorOf(engine::ParseEngineOptions("[")).rfind("options: ", 0) == 0);
+  // Group insights' limits.
+  const auto limits = engine::ParseEngineOptions(
+      R"({"store": "s", "insights": {"cells_per_period": 40, "epsilon_per_period": 0.5,
+          "differencing_threshold": 10}})");
+  REQUIRE(limits.ok());
+  CHECK(limits->insights.cells_per_period == 40);
+  CHECK(limits->insights.epsilon_per_period == 0.5);
+  CHECK(limits->insights.differencing_threshold == 10);
+  CHECK(engine::ParseEngineOptions(R"({"store": "s"})")->insights.cells_per_period == 20000);
+  CHECK(ErrorOf(engine::ParseEngineOptions(
+            R"({"store": "s", "insights": {"epsilon_per_period": -1}})")) ==
+        "options.insights.epsilon_per_period: must be a number from 0 to 1000");
+  CHECK(ErrorOf(engine::ParseEngineOptions(
+                    R"({"store": "s", "insights": {"differencing_threshold": 1}})"))
+            .rfind("options.insights.differencing_threshold: ", 0) == 0);
+  CHECK(ErrorOf(engine::ParseEngineOptions(R"({"store": "s", "insights": {"cells": 1}})"))
+            .find("'cells'") != std::string::npos);
 }
 
 TEST_CASE("json forms: a measurement round-trips", "[json-forms]") {

@@ -39,9 +39,11 @@ int RunInsight(const InsightCommandOptions& o) {
     std::cerr << "varsam: --format: must be json, csv or html\n";
     return kExitUsage;
   }
-  // The query: inline JSON when it starts with '{', else a file ("-": standard input).
+  // The query: inline JSON when it starts with '{' (after white space), else a file ("-":
+  // standard input).
   std::string text = o.query;
-  if (text.empty() || text.front() != '{') {
+  const std::size_t start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos || text[start] != '{') {
     absl::StatusOr<std::string> read = ReadFile(o.query, "--query");
     if (!read.ok()) return Fail(read.status());
     text = *std::move(read);

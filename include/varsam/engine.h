@@ -269,7 +269,9 @@ nlohmann::ordered_json RegisterReportJson(const RegisterRelease& release);
 // The engine's options (varsam_engine_open), all but the host's keys:
 //   {"store": "DIR" | "postgresql://...", "policy_packs": ["<pack JSON>", ...],
 //    "checkpoint_every_events": n, "checkpoint_every_seconds": n,
-//    "register": {"key_epoch": 0, "age_level": 1, "period_level": 2}}
+//    "register": {"key_epoch": 0, "age_level": 1, "period_level": 2},
+//    "insights": {"cells_per_period": 20000, "epsilon_per_period": 1.0,
+//                 "differencing_threshold": 5}}
 // "store" is required.
 absl::StatusOr<EngineOptions> ParseEngineOptions(std::string_view json);
 

@@ -286,8 +286,8 @@ struct Differencing {
   std::size_t earlier = 0;
   std::int64_t people = 0;
 };
-// The first such pair, or nullopt. Groups equal to an earlier one are fine (a repeated query
-// shows nothing new).
+// The first such pair, or nullopt. A fresh group equal to an earlier one is skipped: it shows
+// nothing new (a repeated query, or a cell an earlier table showed), whatever else it is near.
 std::optional<Differencing> FindDifferencing(std::span<const std::vector<std::uint32_t>> fresh,
                                              std::span<const std::vector<std::uint32_t>> earlier,
                                              int threshold);

@@ -90,10 +90,36 @@ absl::StatusOr<EngineOptions> ParseEngineOptions(std::string_view text) {
           r.period_level = static_cast<int>(number);
         }
       }
+    } else if (key == "insights") {
+      VARSAM_RETURN_IF_ERROR(
+          CheckJsonKeys(value, "options.insights",
+                        {"cells_per_period", "epsilon_per_period", "differencing_threshold"}));
+      InsightOptions& o = options.insights;
+      if (value.contains("cells_per_period")) {
+        VARSAM_ASSIGN_OR_RETURN(o.cells_per_period,
+                                JsonWholeNumber(value["cells_per_period"],
+                                                "options.insights.cells_per_period", 0, kMaxCount));
+      }
+      if (value.contains("epsilon_per_period")) {
+        const json& e = value["epsilon_per_period"];
+        if (!e.is_number() || !std::isfinite(e.get<double>()) || e.get<double>() < 0 ||
+            e.get<double>() > 1000) {
+          return InvalidField("options.insights.epsilon_per_period",
+                              "must be a number from 0 to 1000");
+        }
+        o.epsilon_per_period = e.get<double>();
+      }
+      if (value.contains("differencing_threshold")) {
+        VARSAM_ASSIGN_OR_RETURN(
+            const std::int64_t t,
+            JsonWholeNumber(value["differencing_threshold"],
+                            "options.insights.differencing_threshold", 2, 1000));
+        o.differencing_threshold = static_cast<int>(t);
+      }
     } else {
       return UnknownKey("options", key,
                         "store, policy_packs, checkpoint_every_events, checkpoint_every_seconds, "
-                        "register");
+                        "register, insights");
     }
   }
   if (!have_store) return InvalidField("options.store", "is required");

@@ -87,13 +87,24 @@ std::optional<Differencing> FindDifferencing(std::span<const std::vector<std::ui
   std::sort(by_size.begin(), by_size.end(),
             [&](std::size_t a, std::size_t b) { return earlier[a].size() < earlier[b].size(); });
   const auto t = static_cast<std::int64_t>(threshold);
+  const auto near = [&](std::int64_t size) {
+    return std::lower_bound(by_size.begin(), by_size.end(), size - t + 1,
+                            [&](std::size_t e, std::int64_t s) {
+                              return static_cast<std::int64_t>(earlier[e].size()) < s;
+                            });
+  };
   for (std::size_t f = 0; f < fresh.size(); ++f) {
     const auto size = static_cast<std::int64_t>(fresh[f].size());
-    auto it = std::lower_bound(by_size.begin(), by_size.end(), size - t + 1,
-                               [&](std::size_t e, std::int64_t s) {
-                                 return static_cast<std::int64_t>(earlier[e].size()) < s;
-                               });
-    for (; it != by_size.end() && static_cast<std::int64_t>(earlier[*it].size()) < size + t; ++it) {
+    // A group an earlier release already showed shows nothing new, whatever else it is near:
+    // what it differs from by a few was already there to subtract.
+    bool shown = false;
+    for (auto it = near(size);
+         it != by_size.end() && static_cast<std::int64_t>(earlier[*it].size()) <= size; ++it) {
+      shown = shown || earlier[*it] == fresh[f];
+    }
+    if (shown) continue;
+    for (auto it = near(size);
+         it != by_size.end() && static_cast<std::int64_t>(earlier[*it].size()) < size + t; ++it) {
       const std::int64_t differ = SymmetricDifference(fresh[f], earlier[*it], t);
       if (differ > 0 && differ < t) return Differencing{f, *it, differ};
     }

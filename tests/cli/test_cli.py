@@ -391,6 +391,26 @@ class DemoTest(CliTestCase):
             self.assertIn("<svg", html)
             self.assertNotIn("<script", html)
 
+    def test_demo_releases_a_protected_table_and_refuses_differencing(self):
+        p = run("demo")
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        section = p.stdout[p.stdout.index("== Group insights"):]
+        self.assertIn("ALLOW an analyst asks how many people had an intervention", section)
+        rows = re.findall(r"^      (\d\d|total) +(\S+) +(\S+) +(\S+)$", section, re.M)
+        self.assertGreater(len(rows), 5)
+        self.assertEqual(rows[-1][0], "total")
+        markers = {cell for row in rows for cell in row[1:]}
+        self.assertIn("..", markers)  # small counties protected
+        for row in rows:
+            for cell in row[1:]:
+                if cell not in ("..", "\u2013"):
+                    self.assertGreaterEqual(int(cell), 3)  # 5 or more people, +-2 cell key
+        self.assertRegex(section, r"methods: threshold 5 people; secondary suppression \(linear "
+                                  r"programming\): \d+ complementary cells")
+        self.assertRegex(section, r"DENY  the same table for everyone but the [1-4] (person|people)"
+                                  r" whose \w+ is")
+        self.assertIn("insight: differencing", section)
+
     def test_demo_scores_instruments(self):
         p = run("demo")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
@@ -867,13 +887,15 @@ class StoreTest(CliTestCase):
         # and one release; then a model's training (its decision and its hash) and two
         # applications (one refused in a report case); then the curves' fit (its decision and
         # its hash), a client's monitoring (the journal read and the curves applied), the
-        # officer's decision on its alert, and the client chart (a journal read)
-        self.assertEqual(audit["rows"]["events"], 23)
-        self.assertEqual(audit["rows"]["checkpoints"], 4)  # signed when each engine closed
+        # officer's decision on its alert, and the client chart (a journal read); then an
+        # insight table (its decision and its release) and a differencing query (its decision
+        # and its refusal)
+        self.assertEqual(audit["rows"]["events"], 27)
+        self.assertEqual(audit["rows"]["checkpoints"], 5)  # signed when each engine closed
         p = run("audit", "verify", "--store", self.store, "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         report = json.loads(p.stdout)
-        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 23, 4))
+        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 27, 5))
         self.assertIsNone(report["first_bad_seq"])
         self.assertIsNone(report["reason"])
         # An audit event's byte changed behind the store's back (triggers dropped) is found.
@@ -893,13 +915,13 @@ class StoreTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         proof = json.loads(p.stdout)
         self.assertEqual(list(proof), ["seq", "tree_size", "leaf_hash", "root", "path", "verified"])
-        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 23, True))
+        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 27, True))
         p = run("audit", "proof", "--store", self.store, "--old-size", "2", "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         consistency = json.loads(p.stdout)
         self.assertEqual(list(consistency),
                          ["old_size", "new_size", "old_root", "new_root", "path", "verified"])
-        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 23))
+        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 27))
         self.assertEqual(consistency["new_root"], proof["root"])
         self.assertTrue(consistency["verified"])
         self.assertTrue(consistency["path"])
@@ -910,7 +932,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(run("audit", "proof", "--store", self.store, "--seq", "1",
                              "--old-size", "1").returncode, EXIT_USAGE)
         self.assertEqual(run("audit", "proof", "--store", self.store,
-                             "--old-size", "24").returncode, EXIT_DATAERR)
+                             "--old-size", "28").returncode, EXIT_DATAERR)
 
     def test_demo_without_store_leaves_nothing_behind(self):
         before = set(os.listdir(tempfile.gettempdir()))
