@@ -286,3 +286,13 @@ TEST_CASE("Today in Sweden is a real date near the system clock") {
   CHECK(today.year() >= 2024);
   CHECK(varsam::IsValidDate(static_cast<int>(today.year()), today.month(), today.day()));
 }
+
+TEST_CASE("core: a tick step is 1, 2, 2.5 or 5 times a power of ten, the smallest that fits",
+          "[core]") {
+  CHECK(varsam::TickStep(7, 6) == 2);        // 7 steps of 1 are too many; 3.5 of 2 fit
+  CHECK(varsam::TickStep(1, 4) == 0.25);     // 10 of 0.1, 5 of 0.2 too many; 4 of 0.25
+  CHECK(varsam::TickStep(100, 5) == 20);     // 10 of 10 too many; 5 of 20
+  CHECK(varsam::TickStep(40, 8) == 5);       // 8 of 5
+  CHECK(varsam::TickStep(0.03, 3) == 0.01);  // below one as above it
+  CHECK(varsam::TickStep(36, 2) == 20);      // 3.6 of 10 too many; 1.8 of 20
+}

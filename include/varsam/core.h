@@ -87,6 +87,10 @@ absl::Status CheckUtf8(std::string_view bytes, std::string_view what);
 // byte as it is (the model card and the client chart write every text through it).
 std::string EscapeHtml(std::string_view text);
 
+// A chart axis's tick step: the smallest of 1, 2, 2.5 or 5 times a power of ten that divides
+// `range` (> 0) into at most `most` (1 to 19) steps. The pages' charts share it.
+double TickStep(double range, double most);
+
 // Decodes the code point that starts at text[i] (i < text.size()) into *cp and returns its
 // length in bytes, or 0 when the bytes there are not well-formed UTF-8 (RFC 3629 §4; *cp is
 // then unspecified). Never reads past the text. Inline: tokenisers call it per character.

@@ -1,5 +1,6 @@
 // UTF-8 validation per RFC 3629 §4 (the table of well-formed byte sequences).
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -65,6 +66,16 @@ std::string EscapeHtml(std::string_view text) {
     }
   }
   return out;
+}
+
+double TickStep(double range, double most) {
+  // From a hundredth of the range's power of ten up: below it, even the largest multiple (5)
+  // would need 20 steps or more.
+  for (double power = std::pow(10.0, std::floor(std::log10(range)) - 2);; power *= 10) {
+    for (const double m : {1.0, 2.0, 2.5, 5.0}) {
+      if (range / (m * power) <= most) return m * power;
+    }
+  }
 }
 
 }  // namespace varsam

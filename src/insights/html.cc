@@ -268,19 +268,7 @@ struct Bar {
 // Tick values from lo to hi: a step of 1, 2, 2.5 or 5 times a power of ten, at most `most`
 // steps; [lo, hi] widened to whole steps.
 std::vector<double> Ticks(double& lo, double& hi, int most) {
-  const double range = hi - lo;
-  double step = range;
-  for (double power = std::pow(10.0, std::floor(std::log10(range)) - 1);; power *= 10) {
-    bool found = false;
-    for (const double m : {1.0, 2.0, 2.5, 5.0}) {
-      if (range / (m * power) <= most) {
-        step = m * power;
-        found = true;
-        break;
-      }
-    }
-    if (found) break;
-  }
+  const double step = TickStep(hi - lo, most);
   lo = std::floor(lo / step + 1e-9) * step;
   hi = std::ceil(hi / step - 1e-9) * step;
   std::vector<double> ticks;

@@ -195,18 +195,7 @@ struct Frame {
 std::vector<double> YTicks(double lo, double hi, double pixels) {
   const double most = std::clamp(std::floor(pixels / 30), 2.0, 8.0);
   const double range = hi - lo;
-  double step = range;
-  for (double power = std::pow(10.0, std::floor(std::log10(range)) - 2);; power *= 10) {
-    bool found = false;
-    for (const double m : {1.0, 2.0, 2.5, 5.0}) {
-      if (range / (m * power) <= most) {
-        step = m * power;
-        found = true;
-        break;
-      }
-    }
-    if (found) break;
-  }
+  const double step = TickStep(range, most);
   std::vector<double> ticks;
   const double eps = range * 1e-9;
   for (double k = std::ceil((lo - eps) / step); k * step <= hi + eps && ticks.size() < 20; k += 1) {

@@ -10,10 +10,7 @@ colours, not only white. Printed, the page is A4. The screenshots and the PDF ar
 VARSAM_CHART_OUT for people to look at.
 """
 
-import base64
-import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -21,13 +18,10 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "card"))
-import test_card_chromium as card  # noqa: E402  (Browser, decode_png, page_problems; not its test case)
+import a4_page  # noqa: E402  (render, near, pdf_pages)
+import test_card_chromium as card  # noqa: E402  (decode_png; not its test case)
+from a4_page import HEIGHT, PRINT_HEIGHT, PRINT_WIDTH, WIDTH, near, pdf_pages  # noqa: E402
 
-WIDTH, HEIGHT = 1240, 1754  # A4 at 150 dpi
-# A4 at 96 dpi (CSS pixels) inside the page's 12 mm margins: 186 x 273 mm.
-PRINT_WIDTH, PRINT_HEIGHT = 703, 1032
-if "--window-size=%d,%d" % (WIDTH, HEIGHT) not in card.CHROMIUM_FLAGS:
-    card.CHROMIUM_FLAGS.append("--window-size=%d,%d" % (WIDTH, HEIGHT))
 # The colours of src/outcomes/chart.cc: the client's line, on target / the expected curve,
 # below the boundary / the boundary, and the ring of below target.
 NAVY, GREEN = (0x1D, 0x35, 0x57), (0x1A, 0x7F, 0x37)
@@ -56,87 +50,9 @@ FACTS = """JSON.stringify((() => {
 })())"""
 
 
-def near(px, colour, tolerance=24):
-    return all(abs(px[i] - colour[i]) <= tolerance for i in range(3))
-
-
-def pdf_pages(pdf):
-    """(page count, (width, height) in points of the first MediaBox) of a PDF from Chromium."""
-    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
-    box = re.search(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]", pdf)
-    size = (float(box.group(3)) - float(box.group(1)), float(box.group(4)) - float(box.group(2)))
-    return pages, size
-
-
 class ChartInChromium(unittest.TestCase):
     def render(self, html, stem):
-        """Opens the page; returns (facts, event problems) and writes STEM.png, STEM-scores.png
-        and STEM.pdf beside it."""
-        out = os.path.dirname(html)
-        with tempfile.TemporaryDirectory(prefix="varsam-chromium-") as profile:
-            browser = card.Browser(profile)
-            try:
-                target = browser.call("Target.createTarget", {"url": "about:blank"})
-                session = browser.call("Target.attachToTarget",
-                                       {"targetId": target["targetId"], "flatten": True})["sessionId"]
-                for domain in ("Page", "Runtime", "Log", "Network"):
-                    browser.call(domain + ".enable", session=session)
-                browser.call("Emulation.setDeviceMetricsOverride",
-                             {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1,
-                              "mobile": False}, session=session)
-                browser.call("Page.navigate", {"url": "file://" + os.path.abspath(html)},
-                             session=session)
-                browser.wait_for("Page.loadEventFired")
-                facts = json.loads(browser.call("Runtime.evaluate", {
-                    "expression": FACTS, "returnByValue": True},
-                    session=session)["result"]["value"])
-                shots = {}
-                if facts["scores"]:
-                    box = facts["scores"]
-                    shots["scores"] = browser.call("Page.captureScreenshot", {
-                        "format": "png", "captureBeyondViewport": True,
-                        "clip": {"x": box["x"], "y": box["y"], "width": box["width"],
-                                 "height": box["height"], "scale": 1}}, session=session)
-                shots["page"] = browser.call("Page.captureScreenshot", {
-                    "format": "png", "captureBeyondViewport": True,
-                    "clip": {"x": 0, "y": 0, "width": WIDTH,
-                             "height": max(HEIGHT, min(facts["height"], 16000)), "scale": 1}},
-                    session=session)
-                # As printed: print media, the width of an A4 sheet inside its 12 mm margins.
-                browser.call("Emulation.setEmulatedMedia", {"media": "print"}, session=session)
-                browser.call("Emulation.setDeviceMetricsOverride",
-                             {"width": PRINT_WIDTH, "height": PRINT_HEIGHT,
-                              "deviceScaleFactor": 2, "mobile": False}, session=session)
-                printed = json.loads(browser.call("Runtime.evaluate", {
-                    "expression": FACTS, "returnByValue": True},
-                    session=session)["result"]["value"])
-                facts["printed"] = printed
-                shots["print"] = browser.call("Page.captureScreenshot", {
-                    "format": "png", "captureBeyondViewport": True,
-                    "clip": {"x": 0, "y": 0, "width": PRINT_WIDTH,
-                             "height": max(PRINT_HEIGHT, min(printed["height"], 8000)),
-                             "scale": 1}}, session=session)
-                pdf = browser.call("Page.printToPDF", {
-                    "preferCSSPageSize": True, "printBackground": True}, session=session,
-                    timeout=60)
-            finally:
-                browser.close()
-
-        with open(os.path.join(out, stem + ".png"), "wb") as f:
-            f.write(base64.b64decode(shots["page"]["data"]))
-        with open(os.path.join(out, stem + "-print.png"), "wb") as f:
-            f.write(base64.b64decode(shots["print"]["data"]))
-        scores_png = None
-        if "scores" in shots:
-            scores_png = base64.b64decode(shots["scores"]["data"])
-            with open(os.path.join(out, stem + "-scores.png"), "wb") as f:
-                f.write(scores_png)
-        pdf_bytes = base64.b64decode(pdf["data"])
-        with open(os.path.join(out, stem + ".pdf"), "wb") as f:
-            f.write(pdf_bytes)
-
-        problems = card.page_problems(browser.events, local_only=True)
-        return facts, problems, scores_png, pdf_bytes
+        return a4_page.render(html, stem, FACTS, "scores")
 
     def check_chart(self, language, stem, sample_args, expect):
         sample = os.environ.get("VARSAM_CHART_SAMPLE")
