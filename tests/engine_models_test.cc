@@ -954,6 +954,20 @@ TEST_CASE("engine: a query a few people apart from an earlier release is refused
     CHECK(Events(db).back().result.find("refused insight ") == 0);
     CHECK(Events(db).back().result.find("differencing") != std::string::npos);
     CHECK(Releases(db).size() == 2);
+    // An earlier release that measured something else still counts: a mean of the PHQ-9
+    // total over everyone but region 03, then people counted over everyone.
+    access::Context evaluation = Analyst();
+    evaluation.purpose = access::Purpose::kUtvardering;
+    REQUIRE(engine
+                ->Query(evaluation, InsightQuery(R"({
+        "measure": {"kind": "mean", "of": "total", "instrument": "phq9"},
+        "dimensions": ["sex"], "filters": {"region": ["01", "12"]}})"))
+                .ok());
+    CHECK(engine
+              ->Query(evaluation, InsightQuery(R"({"measure": {"kind": "people"},
+                                                    "dimensions": ["sex"]})"))
+              .status()
+              .code() == absl::StatusCode::kFailedPrecondition);
     // Another organisation's releases are not this one's: the same query is released there.
     access::Context other = Analyst();
     other.organisation = {access::OrgKind::kSocialnamnd, "0181"};

@@ -275,9 +275,14 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns);
 
 // The groups of people `query` shows over `columns`: first its whole population (the people of
 // the episodes its filters keep), then each non-empty cell's, margins included; each a sorted
-// list of the columns' dense person ids, duplicates removed.
+// list of the columns' dense person ids, duplicates removed. What the query measures does not
+// matter; the columns must have the instrument of its band dimension or filter joined
+// (BandInstrument), else InvalidArgument. Columns built from the same episodes give the same
+// person ids whatever instrument they joined.
 absl::StatusOr<std::vector<std::vector<std::uint32_t>>> Populations(const Query& query,
                                                                     const Columns& columns);
+// The instrument whose band the query groups or filters by, or "" when it uses no band.
+std::string_view BandInstrument(const Query& query);
 
 // A fresh group and an earlier one that differ in at least 1 and fewer than `threshold` people
 // (their symmetric difference): the indexes into the two lists and the difference.

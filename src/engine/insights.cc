@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -75,7 +77,6 @@ absl::StatusOr<InsightRelease> Engine::Query(const access::Context& context,
   }
   VARSAM_ASSIGN_OR_RETURN(const insights::Columns columns,
                           insights::BuildColumns(episodes, rows, instrument));
-  episodes = {};
   rows = {};
   InsightRelease release;
   VARSAM_ASSIGN_OR_RETURN(release.table, insights::Aggregate(query, columns));
@@ -107,17 +108,32 @@ absl::StatusOr<InsightRelease> Engine::Query(const access::Context& context,
   std::sort(earlier_queries.begin(), earlier_queries.end());
   earlier_queries.erase(std::unique(earlier_queries.begin(), earlier_queries.end()),
                         earlier_queries.end());
+  // An earlier query that groups or filters by another instrument's band is evaluated on
+  // columns with that instrument joined (built once each; the same episodes, so the same person
+  // ids).
+  std::map<std::string, insights::Columns, std::less<>> by_band;
+  const auto columns_for = [&](std::string_view band) -> absl::StatusOr<const insights::Columns*> {
+    if (band.empty() || band == columns.instrument) return &columns;
+    if (const auto it = by_band.find(band); it != by_band.end()) return &it->second;
+    std::vector<store::RegisterMeasurementRow> band_rows;
+    VARSAM_RETURN_IF_ERROR(
+        store_->ForEachRegisterMeasurement(band, [&](const store::RegisterMeasurementRow& row) {
+          band_rows.push_back(row);
+          return true;
+        }));
+    VARSAM_ASSIGN_OR_RETURN(insights::Columns joined,
+                            insights::BuildColumns(episodes, band_rows, band));
+    return &by_band.emplace(std::string(band), std::move(joined)).first->second;
+  };
   std::vector<std::vector<std::uint32_t>> earlier;
   for (const std::string& json : earlier_queries) {
     if (json == canonical) continue;  // the same table again shows nothing new
     absl::StatusOr<insights::Query> old = insights::ParseQuery(json);
     if (!old.ok()) return absl::DataLossError("insight: a kept release's query does not read");
-    // An earlier query the register can no longer answer (say, its instrument's rows are gone)
-    // shows no group now.
-    absl::StatusOr<std::vector<std::vector<std::uint32_t>>> groups =
-        insights::Populations(*old, columns);
-    if (!groups.ok()) continue;
-    for (auto& g : *groups) earlier.push_back(std::move(g));
+    VARSAM_ASSIGN_OR_RETURN(const insights::Columns* on,
+                            columns_for(insights::BandInstrument(*old)));
+    VARSAM_ASSIGN_OR_RETURN(auto groups, insights::Populations(*old, *on));
+    for (auto& g : groups) earlier.push_back(std::move(g));
   }
   const int threshold =
       std::max(insight_options_.differencing_threshold, query.protection.threshold);

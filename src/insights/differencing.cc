@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,9 +44,22 @@ std::int64_t SymmetricDifference(const std::vector<std::uint32_t>& a,
 
 }  // namespace
 
+std::string_view BandInstrument(const Query& query) {
+  const bool band = std::find(query.dimensions.begin(), query.dimensions.end(), Dimension::kBand) !=
+                        query.dimensions.end() ||
+                    std::any_of(query.filters.begin(), query.filters.end(),
+                                [](const Filter& f) { return f.dimension == Dimension::kBand; });
+  return band ? std::string_view(query.measure.instrument) : std::string_view();
+}
+
 absl::StatusOr<std::vector<std::vector<std::uint32_t>>> Populations(const Query& query,
                                                                     const Columns& columns) {
-  VARSAM_ASSIGN_OR_RETURN(const Layout layout, MakeLayout(query, columns));
+  // Who a table shows depends on its filters and dimensions (and DP's cap on episodes), not on
+  // what it measures: counted as episodes, so that only the band needs its instrument joined.
+  Query shape = query;
+  shape.measure = Measure{};
+  shape.measure.instrument = std::string(BandInstrument(query));
+  VARSAM_ASSIGN_OR_RETURN(const Layout layout, MakeLayout(shape, columns));
   std::vector<std::vector<std::uint32_t>> cells(layout.cells);
   std::vector<std::uint32_t> whole;
   // Episodes of one person are side by side: a person is appended once to each of their cells.
