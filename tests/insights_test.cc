@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 #include "varsam/store.h"
 
@@ -170,6 +171,10 @@ TEST_CASE("insights: a bad query is refused naming the field, never the value", 
       {R"({"measure": {"kind": "mean", "of": "total", "instrument": "ors"},
           "protection": {"cell_key": {}}})",
        "query.protection.cell_key"},
+      {R"({"measure": {"kind": "people"}, "protection": {"cell_key": {"D": 2, "V": 50}}})",
+       "query.protection.cell_key.V"},  // above D(D+1)/3: no p-table has it
+      {R"({"measure": {"kind": "people"}, "protection": {"cell_key": {"D": 2, "js": 2}}})",
+       "query.protection.cell_key.js"},
       {R"({"measure": {"kind": "people"}, "protection": {"cell_key": {}, "dp": {"epsilon": 1}}})",
        "query.protection.dp"},
       {R"({"measure": {"kind": "people"}, "protection": {"dp": {"epsilon": 0}}})",
@@ -475,6 +480,37 @@ TEST_CASE("insights: a table's groups of people are its population and its cells
     CHECK((*groups)[g + 1].size() == sizes[g]);
     CHECK(std::is_sorted((*groups)[g + 1].begin(), (*groups)[g + 1].end()));
   }
+}
+
+TEST_CASE("insights: an earlier query past the cell cap still has its groups compared",
+          "[insights]") {
+  // A register grown since a query was released may give that query more cells than a table may
+  // publish; the differencing guard must still see its groups rather than fail every new query.
+  // 20 people, each alone on 4 dimensions: 21^4 = 194,481 cells with margins.
+  std::vector<store::EpisodeRow> episodes;
+  for (int i = 0; i < 20; ++i) {
+    episodes.push_back(Episode(i, absl::StrCat("intervention-", i), absl::StrCat("band-", i),
+                               absl::StrCat(2000 + i), absl::StrCat(2030 + i), "",
+                               static_cast<std::uint64_t>(i)));
+  }
+  const auto columns = BuildColumns(episodes, {}, "");
+  REQUIRE(columns.ok());
+  const Query q = CountQuery(MeasureKind::kPeople,
+                             {Dimension::kIntervention, Dimension::kAgeBand,
+                              Dimension::kStartPeriod, Dimension::kEndPeriod},
+                             true);
+  const auto table = Aggregate(q, *columns);
+  REQUIRE(table.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(table.status().message().find("query.dimensions") != std::string_view::npos);
+  const auto groups = Populations(q, *columns);
+  REQUIRE(groups.ok());
+  // Each person lies in 16 cells: the overall total, shared by all, and 15 that only they are in
+  // (at least one of their own levels). So: the whole population, 20 * 15 groups of one, and
+  // the overall total, last in the cells' order.
+  REQUIRE(groups->size() == 1 + 20 * 15 + 1);
+  CHECK(groups->front().size() == 20);
+  CHECK(groups->back().size() == 20);  // the overall margin, last in cell order
+  for (std::size_t g = 1; g + 1 < groups->size(); ++g) CHECK((*groups)[g].size() == 1);
 }
 
 TEST_CASE("insights: two populations a few people apart are found, equal ones are not",

@@ -372,15 +372,20 @@ absl::StatusOr<access::Context> OfficerIn(std::string_view client, std::string_v
        client, R"("}, "subject_client": ")", client, R"(", "time": "2026-11-28T10:00:00Z"})"}));
 }
 
+// The board's analyst in follow-up, outside any case (the demo's fixed time).
+absl::StatusOr<access::Context> Analyst() {
+  return access::ParseContext(
+      R"({"actor": "u-4", "role": "analytiker", "organisation": {"kind": "socialnamnd",
+          "id": "0180"}, "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"})");
+}
+
 int ModelDemo(const std::string& location, const std::vector<synth::ClientRecord>& clients) {
   engine::EngineOptions options = DemoOptions(location);
   auto opened = engine::Engine::Open(std::move(options));
   if (!opened.ok()) return Fail(opened.status());
   engine::Engine& varsam = **opened;
 
-  const auto analyst = access::ParseContext(
-      R"({"actor": "u-4", "role": "analytiker", "organisation": {"kind": "socialnamnd",
-          "id": "0180"}, "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"})");
+  const auto analyst = Analyst();
   if (!analyst.ok()) return Fail(analyst.status());
   const auto spec = models::ParseModelSpec(kDemoSpec);
   if (!spec.ok()) return Fail(spec.status());
@@ -490,9 +495,7 @@ int OutcomeDemo(const std::string& location, const std::vector<synth::ClientReco
   auto opened = engine::Engine::Open(DemoOptions(location));
   if (!opened.ok()) return Fail(opened.status());
   engine::Engine& varsam = **opened;
-  const auto analyst = access::ParseContext(
-      R"({"actor": "u-4", "role": "analytiker", "organisation": {"kind": "socialnamnd",
-          "id": "0180"}, "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"})");
+  const auto analyst = Analyst();
   if (!analyst.ok()) return Fail(analyst.status());
   outcomes::EtrSpec spec;
   spec.instrument = "ors";
@@ -591,9 +594,7 @@ int InsightDemo(const std::string& location) {
   auto opened = engine::Engine::Open(DemoOptions(location));
   if (!opened.ok()) return Fail(opened.status());
   engine::Engine& varsam = **opened;
-  const auto analyst = access::ParseContext(
-      R"({"actor": "u-4", "role": "analytiker", "organisation": {"kind": "socialnamnd",
-          "id": "0180"}, "purpose": "uppfoljning", "time": "2026-11-28T10:00:00Z"})");
+  const auto analyst = Analyst();
   if (!analyst.ok()) return Fail(analyst.status());
   constexpr std::string_view kQuery = R"({"measure": {"kind": "people"},
       "dimensions": ["region", "sex"], "margins": true,

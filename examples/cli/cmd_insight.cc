@@ -39,6 +39,11 @@ int RunInsight(const InsightCommandOptions& o) {
     std::cerr << "varsam: --format: must be json, csv or html\n";
     return kExitUsage;
   }
+  // --json (the engine calls' shared flag) asks for the JSON table, which --format json is.
+  if (o.json && o.format != "json") {
+    std::cerr << "varsam: --json and --format " << o.format << " contradict each other\n";
+    return kExitUsage;
+  }
   // The query: inline JSON when it starts with '{' (after white space), else a file ("-":
   // standard input).
   std::string text = o.query;

@@ -91,6 +91,19 @@ std::string EscapeHtml(std::string_view text);
 // `range` (> 0) into at most `most` (1 to 19) steps. The pages' charts share it.
 double TickStep(double range, double most);
 
+// The start of the chart pages' stylesheet (the client chart and the group table): the page,
+// its headings, the figure and the axes' text; each page adds its own rules after it.
+inline constexpr std::string_view kChartPageStyle =
+    "body{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;margin:0;color:#1a1a1a;"
+    "background:#fff;line-height:1.4}"
+    "main{max-width:62rem;margin:0 auto;padding:1.2rem 1.5rem}"
+    "h1{font-size:1.45rem;margin:0 0 .2rem}h2{font-size:1.1rem;margin:1.4rem 0 .4rem;"
+    "border-bottom:1px solid #ccc;padding-bottom:.15rem}"
+    "p.meta{margin:0 0 .8rem;color:#444}"
+    "figure{margin:.4rem 0 .8rem}svg{display:block;width:100%;height:auto}"
+    "svg text{font-family:inherit;font-size:13px}"
+    "svg text.tick-label{font-size:12px;fill:#444}svg text.axis-title{font-size:13px}";
+
 // Decodes the code point that starts at text[i] (i < text.size()) into *cp and returns its
 // length in bytes, or 0 when the bytes there are not well-formed UTF-8 (RFC 3629 §4; *cp is
 // then unspecified). Never reads past the text. Inline: tokenisers call it per character.

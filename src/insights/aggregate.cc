@@ -148,7 +148,8 @@ void AggregateCounts(const Layout& layout, const Columns& columns, std::uint32_t
 
 }  // namespace
 
-absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns) {
+absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns,
+                                  std::int64_t max_cells) {
   const Measure& m = query.measure;
   const bool needs_instrument =
       ((m.kind == MeasureKind::kMean || m.kind == MeasureKind::kMedian) &&
@@ -232,11 +233,13 @@ absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns) {
           values.begin());
     }
     layout.radix[k] = values.size() + (query.margins ? 1 : 0);
-    cell_count *= static_cast<std::int64_t>(std::max<std::size_t>(layout.radix[k], 1));
-    if (cell_count > kMaxCells) {
+    // cell_count * radix > max_cells, without overflow.
+    const auto radix = static_cast<std::int64_t>(std::max<std::size_t>(layout.radix[k], 1));
+    if (cell_count > max_cells / radix) {
       return InvalidField("query.dimensions",
-                          absl::StrCat("make a table of more than ", kMaxCells, " cells"));
+                          absl::StrCat("make a table of more than ", max_cells, " cells"));
     }
+    cell_count *= radix;
     layout.levels.push_back(std::move(values));
   }
   for (std::size_t k = dims; k-- > 0;) {

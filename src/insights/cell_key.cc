@@ -37,11 +37,13 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "internal.h"
 #include "varsam/core.h"
 #include "varsam/insights.h"
 
@@ -236,27 +238,28 @@ absl::StatusOr<PTableRow> BuildRow(std::int64_t original, const CellKeyParams& p
 
 }  // namespace
 
-absl::StatusOr<PTable> PTable::Build(const CellKeyParams& params) {
-  if (params.max_deviation < 1) {
-    return absl::InvalidArgumentError("cell_key.D: must be at least 1");
-  }
-  if (params.max_deviation > kMaxDeviation) {
-    return absl::InvalidArgumentError("cell_key.D: must be at most 100");
-  }
+absl::Status CheckCellKeyParams(const CellKeyParams& params, std::string_view field) {
+  const auto refuse = [&](std::string_view name, std::string_view what) {
+    return absl::InvalidArgumentError(Cat({field, ".", name, ": ", what}));
+  };
+  if (params.max_deviation < 1) return refuse("D", "must be at least 1");
+  if (params.max_deviation > kMaxDeviation) return refuse("D", "must be at most 100");
   if (!(params.variance > 0) || !std::isfinite(params.variance)) {
-    return absl::InvalidArgumentError("cell_key.V: must be positive and finite");
+    return refuse("V", "must be positive and finite");
   }
   const double d = params.max_deviation;
   // The variance of the uniform distribution on [-D, D]: the most a maximum-entropy row with
   // mean 0 reaches without growing towards +-D; above it the symmetric rows could not have V.
-  if (params.variance > d * (d + 1) / 3 * (1 + 1e-12)) {
-    return absl::InvalidArgumentError("cell_key.V: must be at most D(D+1)/3");
-  }
-  if (params.js < 0) return absl::InvalidArgumentError("cell_key.js: must not be negative");
+  if (params.variance > d * (d + 1) / 3 * (1 + 1e-12))
+    return refuse("V", "must be at most D(D+1)/3");
+  if (params.js < 0) return refuse("js", "must not be negative");
   // js >= D leaves the counts D + 1..js + 1 no allowed target below them: no mean 0.
-  if (params.js >= params.max_deviation) {
-    return absl::InvalidArgumentError("cell_key.js: must be less than D");
-  }
+  if (params.js >= params.max_deviation) return refuse("js", "must be less than D");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PTable> PTable::Build(const CellKeyParams& params) {
+  VARSAM_RETURN_IF_ERROR(CheckCellKeyParams(params, "cell_key"));
   PTable table;
   table.params_ = params;
   const std::int64_t last = params.max_deviation + params.js + (params.js > 0 ? 1 : 0);

@@ -7,7 +7,9 @@
 // merged, and a merge stops as soon as the difference reaches the threshold.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "internal.h"
 #include "varsam/core.h"
 #include "varsam/insights.h"
@@ -59,8 +62,11 @@ absl::StatusOr<std::vector<std::vector<std::uint32_t>>> Populations(const Query&
   Query shape = query;
   shape.measure = Measure{};
   shape.measure.instrument = std::string(BandInstrument(query));
-  VARSAM_ASSIGN_OR_RETURN(const Layout layout, MakeLayout(shape, columns));
-  std::vector<std::vector<std::uint32_t>> cells(layout.cells);
+  // No cap on the cells: a query released when the register was smaller may have more cells
+  // now, and its groups must still be compared. Only the non-empty cells are held, by index.
+  VARSAM_ASSIGN_OR_RETURN(const Layout layout,
+                          MakeLayout(shape, columns, std::numeric_limits<std::int64_t>::max()));
+  absl::flat_hash_map<std::size_t, std::vector<std::uint32_t>> cells;
   std::vector<std::uint32_t> whole;
   // Episodes of one person are side by side: a person is appended once to each of their cells.
   std::vector<std::size_t> mine;
@@ -85,8 +91,13 @@ absl::StatusOr<std::vector<std::vector<std::uint32_t>>> Populations(const Query&
   groups.reserve(cells.size() + 1);
   std::sort(whole.begin(), whole.end());
   groups.push_back(std::move(whole));
-  for (std::vector<std::uint32_t>& c : cells) {
-    if (c.empty()) continue;
+  // In the order of the cells.
+  std::vector<std::size_t> order;
+  order.reserve(cells.size());
+  for (const auto& [index, people] : cells) order.push_back(index);
+  std::sort(order.begin(), order.end());
+  for (const std::size_t index : order) {
+    std::vector<std::uint32_t>& c = cells[index];
     std::sort(c.begin(), c.end());
     groups.push_back(std::move(c));
   }

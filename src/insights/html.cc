@@ -446,15 +446,6 @@ Chart ChartSvg(const Table& table, const std::string& measure) {
 // ---- The page ---------------------------------------------------------------------------------
 
 constexpr std::string_view kStyle =
-    "body{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;margin:0;color:#1a1a1a;"
-    "background:#fff;line-height:1.4}"
-    "main{max-width:62rem;margin:0 auto;padding:1.2rem 1.5rem}"
-    "h1{font-size:1.45rem;margin:0 0 .2rem}h2{font-size:1.1rem;margin:1.4rem 0 .4rem;"
-    "border-bottom:1px solid #ccc;padding-bottom:.15rem}"
-    "p.meta{margin:0 0 .8rem;color:#444}"
-    "figure{margin:.4rem 0 .8rem}svg{display:block;width:100%;height:auto}"
-    "svg text{font-family:inherit;font-size:13px}"
-    "svg text.tick-label{font-size:12px;fill:#444}svg text.axis-title{font-size:13px}"
     "svg text.value-label{font-size:12px;fill:#1a1a1a}"
     "svg text.marker{font-size:22px;font-weight:bold;fill:#1a1a1a}"
     "svg text.marker-word{font-size:11.5px;fill:#333}"
@@ -572,7 +563,8 @@ std::string TableHtml(const Table& table) {
        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ",
        "style-src 'unsafe-inline'\">\n",
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", title,
-       "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n<main>\n<h1>", title,
+       "</title>\n<style>", kChartPageStyle, kStyle, "</style>\n</head>\n<body>\n<main>\n<h1>",
+       title,
        "</h1>\n<p class=\"meta\">Gruppstatistik ur uppföljningsregistret, skyddad mot röjande"});
   if (!table.query.filters.empty()) out += Cat({". Urval: ", Filters(table)});
   if (table.query.margins) out += ". Med totaler";

@@ -7,12 +7,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "varsam/insights.h"
 
 namespace varsam::insights {
+
+// OK, or InvalidArgument naming `field`.D, .V or .js when the cell key parameters admit no
+// p-table (PTable::Build's checks; the query loader names its own field).
+absl::Status CheckCellKeyParams(const CellKeyParams& params, std::string_view field);
 
 // A table's shape over columns: cell index = sum over dimensions k of level_k * stride[k], the
 // margin being level levels[k].size(); the first dimension varies slowest.
@@ -28,8 +34,10 @@ struct Layout {
 };
 
 // The layout of `query` over `columns`; InvalidArgument naming the field for a query the columns
-// cannot answer or a table past kMaxCells.
-absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns);
+// cannot answer or a table past `max_cells` (a table to publish: kMaxCells; the differencing
+// guard's view of an earlier query on a register that has grown since: no cap).
+absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns,
+                                  std::int64_t max_cells = kMaxCells);
 
 // Calls `cell(index)` for each cell a kept episode `i` lies in: its own and, with margins, each
 // one with some of its levels replaced by the margin.

@@ -17,6 +17,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "internal.h"
 #include "nlohmann/json.hpp"
 #include "varsam/core.h"
 #include "varsam/insights.h"
@@ -274,6 +275,8 @@ absl::StatusOr<Protection> ParseProtection(const nlohmann::json& root) {
                               JsonWholeNumber(c["js"], "query.protection.cell_key.js", 0, 19));
       params.js = static_cast<int>(js);
     }
+    // The combinations the p-table cannot meet (V above D(D+1)/3, js not below D).
+    VARSAM_RETURN_IF_ERROR(CheckCellKeyParams(params, "query.protection.cell_key"));
     p.cell_key = params;
   }
   if (root.contains("dp")) {

@@ -637,15 +637,6 @@ std::string AllianceSvg(const ClientChart& chart, const std::map<int, Row>& rows
 // ---- The page ---------------------------------------------------------------------------------
 
 constexpr std::string_view kStyle =
-    "body{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;margin:0;color:#1a1a1a;"
-    "background:#fff;line-height:1.4}"
-    "main{max-width:62rem;margin:0 auto;padding:1.2rem 1.5rem}"
-    "h1{font-size:1.45rem;margin:0 0 .2rem}h2{font-size:1.1rem;margin:1.4rem 0 .4rem;"
-    "border-bottom:1px solid #ccc;padding-bottom:.15rem}"
-    "p.meta{margin:0 0 .8rem;color:#444}"
-    "figure{margin:.4rem 0 .8rem}svg{display:block;width:100%;height:auto}"
-    "svg text{font-family:inherit;font-size:13px}"
-    "svg text.tick-label{font-size:12px;fill:#444}svg text.axis-title{font-size:13px}"
     "svg text.line-label{font-size:11.5px;paint-order:stroke;stroke:#fff;stroke-width:3px}"
     "ul.legend{list-style:none;padding:0;margin:.3rem 0 0;display:flex;flex-wrap:wrap;"
     "gap:.3rem 1.2rem;font-size:.85rem}ul.legend li{display:flex;align-items:center;gap:.35rem}"
@@ -807,15 +798,16 @@ std::string ClientChartHtml(const ClientChart& chart) {
   std::string title = Cat({w.page_title, " – ", name});
   if (!chart.client_label.empty()) title += Cat({" – ", chart.client_label});
 
-  std::string out = Cat(
-      {"<!DOCTYPE html>\n<html lang=\"", chart.language == Language::kEnglish ? "en" : "sv",
-       "\">\n<head>\n<meta charset=\"utf-8\">\n",
-       // Nothing may load or run: the page is the chart and nothing else.
-       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ",
-       "style-src 'unsafe-inline'\">\n",
-       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-       EscapeHtml(title), "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n<main>\n<h1>",
-       w.page_title, ": ", EscapeHtml(name), "</h1>\n<p class=\"meta\">"});
+  std::string out =
+      Cat({"<!DOCTYPE html>\n<html lang=\"", chart.language == Language::kEnglish ? "en" : "sv",
+           "\">\n<head>\n<meta charset=\"utf-8\">\n",
+           // Nothing may load or run: the page is the chart and nothing else.
+           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; ",
+           "style-src 'unsafe-inline'\">\n",
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+           EscapeHtml(title), "</title>\n<style>", kChartPageStyle, kStyle,
+           "</style>\n</head>\n<body>\n<main>\n<h1>", w.page_title, ": ", EscapeHtml(name),
+           "</h1>\n<p class=\"meta\">"});
   if (!chart.client_label.empty()) {
     out += Cat({w.client, ": <strong>", EscapeHtml(chart.client_label), "</strong> · "});
   }

@@ -2186,6 +2186,9 @@ class InsightTest(CliTestCase):
         # 64: a bad --format or no --query, named, nothing written.
         p = self.insight("--query", self.query, "--format", "xml")
         self.assertRefused(EXIT_USAGE, p, "--format")
+        # --json is --format json; with another format it is a contradiction, not ignored.
+        p = self.insight("--query", self.query, "--json", "--format", "csv")
+        self.assertRefused(EXIT_USAGE, p, "--json and --format csv")
         self.assertUsageError("insight", "--store", self.store, "--context", self.analyst,
                               "--audit-key-file", self.audit_key)
         # 65: a bad query names the field, never the value.
