@@ -972,4 +972,35 @@ TEST_CASE("dp on a mean: no raw or noisy sum reaches the table's JSON", "[insigh
   CHECK(json.find(R"("value":)") != std::string::npos);  // the mean itself is there
 }
 
+TEST_CASE("dp on a mean: Protect refuses bounds and splits the loader would refuse", "[insights]") {
+  const DpRegister r = RandomDpRegister(20, 0, 40, 4);
+  const Columns columns = DpColumns(r);
+  struct Case {
+    DpParams dp;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {DpParams{1, 1, 5, 5}, "query.protection.dp.lower"},
+      {DpParams{1, 1, 9, 2}, "query.protection.dp.lower"},
+      {DpParams{1, 1, 0, 2000000}, "query.protection.dp.upper"},
+      {DpParams{1, 1, -2000000, 0}, "query.protection.dp.lower"},
+      {DpParams{1, 1, 0, 27, 1}, "query.protection.dp.sum_share"},
+      // One millionth of epsilon cannot be split in two.
+      {DpParams{1e-6, 1, 0, 27, 0.5}, "query.protection.dp.sum_share"},
+      {DpParams{1e-7, 1, 0, 27, 0.5}, "query.protection.dp.epsilon"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.field, c.dp.epsilon, c.dp.lower, c.dp.upper, c.dp.sum_share);
+    Table table = DpTable(DpMeanQuery({}, false, c.dp), columns);
+    const absl::Status status = Protect(table, SeededBits(1));
+    CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(status.message().find(c.field) != std::string_view::npos);
+  }
+  // A median under DP, built without the loader, is refused too.
+  Query median = DpMeanQuery({}, false, DpParams{1, 1, 0, 27});
+  median.measure.kind = MeasureKind::kMedian;
+  Table table = DpTable(median, columns);
+  CHECK(Protect(table, SeededBits(1)).code() == absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace

@@ -129,8 +129,11 @@ absl::Status ProtectDp(Table& table, const RandomBits& bits) {
   // part rounded down and the count getting the rest, so that the two spend no more than
   // epsilon.
   if (dp.lower >= dp.upper) return InvalidField("query.protection.dp.lower", "must be below upper");
-  if (dp.lower < -kMaxDpBound || dp.upper > kMaxDpBound) {
-    return InvalidField("query.protection.dp.lower", "and upper must lie within the bound");
+  if (dp.lower < -kMaxDpBound) {
+    return InvalidField("query.protection.dp.lower", "must be at least -kMaxDpBound");
+  }
+  if (dp.upper > kMaxDpBound) {
+    return InvalidField("query.protection.dp.upper", "must be at most kMaxDpBound");
   }
   if (!(dp.sum_share > 0 && dp.sum_share < 1)) {
     return InvalidField("query.protection.dp.sum_share", "must be a number above 0 below 1");
