@@ -7,10 +7,13 @@
 // feasible direction in the null space of the constraints raises the entropy), an independent
 // solve of the symmetric row, and figures published in the ptable vignette. The discrete Laplace
 // sampler is checked against its probability mass function, mean and variance over 200,000
-// seeded draws.
+// seeded draws. Differential privacy on a mean (docs/insights-dp-sums.md) is checked against
+// sums computed here from the rows, against neighbouring registers one person apart, and
+// against the variance of the discrete Laplace at the scale its sensitivity argument gives.
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cfenv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -23,15 +26,33 @@
 
 #include "absl/status/status.h"
 #include "varsam/insights.h"
+#include "varsam/store.h"
 
 namespace {
 
+using varsam::insights::Aggregate;
+using varsam::insights::BuildColumns;
+using varsam::insights::Cell;
 using varsam::insights::CellKeyParams;
+using varsam::insights::CellStatus;
+using varsam::insights::Columns;
 using varsam::insights::CryptoBits;
+using varsam::insights::Dimension;
+using varsam::insights::DpParams;
+using varsam::insights::kMargin;
+using varsam::insights::MeasureKind;
+using varsam::insights::ParseQuery;
+using varsam::insights::Protect;
+using varsam::insights::ProtectionReason;
 using varsam::insights::PTable;
 using varsam::insights::PTableRow;
+using varsam::insights::Quantity;
+using varsam::insights::Query;
+using varsam::insights::QueryJson;
 using varsam::insights::RandomBits;
 using varsam::insights::SampleDiscreteLaplace;
+using varsam::insights::Table;
+using varsam::insights::TableJson;
 
 // splitmix64 (Steele, Lea & Flood 2014): a seeded, deterministic source of 64-bit words.
 struct SplitMix64 {
@@ -291,7 +312,10 @@ TEST_CASE("the symmetric p-table row agrees with an independent solve", "[insigh
       const double mid = 0.5 * (lo + hi);
       const auto p = row_for(mid);
       double var = 0;
-      for (int v = -d; v <= d; ++v) var += p[static_cast<std::size_t>(v + d)] * v * v;
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        const double v = static_cast<double>(i) - d;
+        var += p[i] * v * v;
+      }
       (var > params.variance ? hi : lo) = mid;
     }
     const auto expected = row_for(0.5 * (lo + hi));
@@ -559,6 +583,424 @@ TEST_CASE("CryptoBits gives fresh words", "[insights]") {
   REQUIRE(word.ok());
   CHECK(seen.count(*word) == 0);
   CHECK(SampleDiscreteLaplace(2, 1, bits).ok());
+}
+
+// ---- Differential privacy on a mean --------------------------------------------------------
+
+// A register of people with episodes in consecutive years, each episode measured twice on ORS
+// (the second, "last", total is what a mean of the total averages).
+struct DpRegister {
+  std::vector<varsam::store::EpisodeRow> episodes;
+  std::vector<varsam::store::RegisterMeasurementRow> measurements;
+  // Per person: their last totals, episode by episode, and their sex.
+  std::vector<std::vector<double>> totals;
+};
+
+std::string DpPseudonym(int person) {
+  std::string p = "p1_" + std::to_string(person);
+  p.resize(46, 'B');
+  return p;
+}
+
+void AddPerson(DpRegister& r, int person, const std::vector<double>& last_totals,
+               std::uint64_t first_key) {
+  for (std::size_t e = 0; e < last_totals.size(); ++e) {
+    const std::string year = std::to_string(2015 + static_cast<int>(e));
+    varsam::store::EpisodeRow row;
+    row.pseudonym = DpPseudonym(person);
+    row.key_epoch = 1;
+    row.age_band = person % 3 == 0 ? "18-24" : "25-34";
+    row.sex = person % 2 == 0 ? "female" : "male";
+    row.region = "01";
+    row.case_kind = "insats";
+    row.start_period = year + "-Q1";
+    row.end_period = year + "-Q4";
+    row.outcome = "improved";
+    row.record_key = first_key + e;
+    r.episodes.push_back(row);
+    for (int session = 1; session <= 2; ++session) {
+      varsam::store::RegisterMeasurementRow m;
+      m.pseudonym = DpPseudonym(person);
+      m.key_epoch = 1;
+      m.instrument = "ors";
+      m.session = session;
+      m.period = year + (session == 1 ? "-02" : "-05");
+      m.total = session == 1 ? 20.0 : last_totals[e];
+      r.measurements.push_back(m);
+    }
+  }
+  if (r.totals.size() <= static_cast<std::size_t>(person))
+    r.totals.resize(static_cast<std::size_t>(person) + 1);
+  r.totals[static_cast<std::size_t>(person)] = last_totals;
+}
+
+// `people` people with 1 to 4 episodes each, last totals from lo to hi in tenths.
+DpRegister RandomDpRegister(int people, double lo, double hi, std::uint64_t seed) {
+  SplitMix64 rng{seed};
+  DpRegister r;
+  for (int p = 0; p < people; ++p) {
+    const int n = 1 + static_cast<int>(rng.Next() % 4);
+    std::vector<double> totals;
+    for (int e = 0; e < n; ++e) {
+      const auto steps = static_cast<std::uint64_t>(std::llround((hi - lo) * 10)) + 1;
+      totals.push_back(lo + static_cast<double>(rng.Next() % steps) / 10);
+    }
+    AddPerson(r, p, totals, (rng.Next() >> 2) + 1);
+  }
+  return r;
+}
+
+Columns DpColumns(const DpRegister& r) {
+  auto columns = BuildColumns(r.episodes, r.measurements, "ors");
+  REQUIRE(columns.ok());
+  return *std::move(columns);
+}
+
+Query DpMeanQuery(std::vector<Dimension> dimensions, bool margins, DpParams dp) {
+  Query q;
+  q.measure.kind = MeasureKind::kMean;
+  q.measure.of = Quantity::kTotal;
+  q.measure.instrument = "ors";
+  q.dimensions = std::move(dimensions);
+  q.margins = margins;
+  q.protection.dp = dp;
+  return q;
+}
+
+Table DpTable(const Query& q, const Columns& columns) {
+  auto table = Aggregate(q, columns);
+  REQUIRE(table.ok());
+  return *std::move(table);
+}
+
+// A value clamped and rounded to the nearest whole number, halves to even, by the C library's
+// default rounding mode (an implementation independent of the library's).
+std::int64_t ClampRoundHalfEven(double x, double lower, double upper) {
+  REQUIRE(std::fegetround() == FE_TONEAREST);
+  return static_cast<std::int64_t>(std::nearbyint(std::min(std::max(x, lower), upper)));
+}
+
+TEST_CASE("dp on a mean: the loader refuses missing, crossed or out-of-range bounds by name",
+          "[insights]") {
+  constexpr std::string_view kMean =
+      R"("measure": {"kind": "mean", "of": "total", "instrument": "ors"})";
+  const auto mean = [&](std::string_view dp) {
+    return "{" + std::string(kMean) + R"(, "protection": {"dp": )" + std::string(dp) + "}}";
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {mean(R"({"epsilon": 1, "upper": 27})"), "query.protection.dp.lower"},
+      {mean(R"({"epsilon": 1, "lower": 0})"), "query.protection.dp.upper"},
+      {mean(R"({"epsilon": 1, "lower": 30, "upper": 27})"), "query.protection.dp.lower"},
+      {mean(R"({"epsilon": 1, "lower": 27, "upper": 27})"), "query.protection.dp.lower"},
+      {mean(R"({"epsilon": 1, "lower": -1000001, "upper": 27})"), "query.protection.dp.lower"},
+      {mean(R"({"epsilon": 1, "lower": 0, "upper": 1000001})"), "query.protection.dp.upper"},
+      {mean(R"({"epsilon": 1, "lower": 0.5, "upper": 27})"), "query.protection.dp.lower"},
+      {mean(R"({"epsilon": 1, "lower": "0", "upper": 27})"), "query.protection.dp.lower"},
+      {mean(R"({"epsilon": 1, "lower": 0, "upper": 27, "sum_share": 0})"),
+       "query.protection.dp.sum_share"},
+      {mean(R"({"epsilon": 1, "lower": 0, "upper": 27, "sum_share": 1})"),
+       "query.protection.dp.sum_share"},
+      {mean(R"({"epsilon": 1, "lower": 0, "upper": 27, "sum_share": -0.5})"),
+       "query.protection.dp.sum_share"},
+      {mean(R"({"lower": 0, "upper": 27})"), "query.protection.dp.epsilon"},
+      {mean(R"({"epsilon": 1, "lower": 0, "upper": 27, "width": 3})"), "query.protection.dp"},
+      {R"({"measure": {"kind": "people"}, "protection": {"dp": {"epsilon": 1, "lower": 0}}})",
+       "query.protection.dp.lower"},
+      {R"({"measure": {"kind": "episodes"}, "protection": {"dp": {"epsilon": 1, "upper": 9}}})",
+       "query.protection.dp.upper"},
+      {R"({"measure": {"kind": "people"}, "protection": {"dp": {"epsilon": 1, "sum_share": 0.5}}})",
+       "query.protection.dp.sum_share"},
+      {R"({"measure": {"kind": "median", "of": "total", "instrument": "ors"},
+          "protection": {"dp": {"epsilon": 1, "lower": 0, "upper": 27}}})",
+       "query.protection.dp: cannot protect a median"},
+      {R"({"measure": {"kind": "share", "outcome": "improved"},
+          "protection": {"dp": {"epsilon": 1}}})",
+       "query.protection.dp"},
+      {"{" + std::string(kMean) + R"(, "protection": {"dominance": {"n": 1, "k": 85},
+          "dp": {"epsilon": 1, "lower": 0, "upper": 27}}})",
+       "query.protection.dp"},
+  };
+  for (const auto& [json, field] : cases) {
+    INFO(json);
+    const auto q = ParseQuery(json);
+    REQUIRE(q.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(q.status().message().find(field) != std::string_view::npos);
+    CHECK(q.status().message().find("1000001") == std::string_view::npos);
+  }
+}
+
+TEST_CASE("dp on a mean: the bounds and the split are read and written canonically", "[insights]") {
+  const auto q = ParseQuery(R"({"measure": {"kind": "mean", "of": "change", "instrument": "ors"},
+      "protection": {"dp": {"epsilon": 1, "contributions": 2, "lower": -10, "upper": 27}}})");
+  REQUIRE(q.ok());
+  REQUIRE(q->protection.dp.has_value());
+  CHECK(q->protection.dp->lower == -10);
+  CHECK(q->protection.dp->upper == 27);
+  CHECK(q->protection.dp->contributions == 2);
+  CHECK(q->protection.dp->sum_share == 0.5);  // the documented default
+  const std::string canonical = QueryJson(*q);
+  CHECK(canonical.find(R"("lower":-10)") != std::string::npos);
+  CHECK(canonical.find(R"("upper":27)") != std::string::npos);
+  CHECK(canonical.find(R"("sum_share":0.5)") != std::string::npos);
+  const auto again = ParseQuery(canonical);
+  REQUIRE(again.ok());
+  CHECK(QueryJson(*again) == canonical);
+  CHECK(again->protection.dp->sum_share == 0.5);
+
+  const auto shared = ParseQuery(R"({"measure": {"kind": "mean", "of": "duration"},
+      "protection": {"dp": {"epsilon": 0.7, "lower": 0, "upper": 60, "sum_share": 0.3}}})");
+  REQUIRE(shared.ok());
+  CHECK(shared->protection.dp->sum_share == 0.3);
+  CHECK(QueryJson(*ParseQuery(QueryJson(*shared))) == QueryJson(*shared));
+
+  // A count's canonical form has no bounds: they are refused there.
+  const auto count =
+      ParseQuery(R"({"measure": {"kind": "people"}, "protection": {"dp": {"epsilon": 1}}})");
+  REQUIRE(count.ok());
+  const std::string count_json = QueryJson(*count);
+  CHECK(count_json.find("lower") == std::string::npos);
+  CHECK(count_json.find("sum_share") == std::string::npos);
+  CHECK(ParseQuery(count_json).ok());
+}
+
+TEST_CASE("dp on a mean: each value is clamped to the bounds and rounded before summing",
+          "[insights]") {
+  // One person far above upper: the whole table's clamped sum is upper.
+  {
+    DpRegister r;
+    AddPerson(r, 0, {100}, 5);
+    const Columns columns = DpColumns(r);
+    const Table table = DpTable(DpMeanQuery({}, false, DpParams{1, 1, 0, 27}), columns);
+    REQUIRE(table.cells.size() == 1);
+    CHECK(table.cells[0].clamped_sum == 27);
+    CHECK(table.cells[0].values == 1);
+    CHECK(table.cells[0].raw == 100);  // the unclamped mean is still the raw measure
+  }
+  // Many people, values across and beyond the bounds, by sex with margins: each cell's clamped
+  // sum against one computed here from the rows.
+  const DpRegister r = RandomDpRegister(300, -20, 60, 17);
+  const Columns columns = DpColumns(r);
+  constexpr int kLower = -5, kUpper = 33;
+  const int contributions = 2;
+  const Table table = DpTable(
+      DpMeanQuery({Dimension::kSex}, true, DpParams{1, contributions, kLower, kUpper}), columns);
+  // The contribution cap keeps a person's episodes with the lowest record keys: AddPerson gives
+  // their episodes rising keys, so their first `contributions` episodes.
+  std::map<std::string, std::int64_t> expected;
+  std::map<std::string, std::int64_t> values;
+  bool clamped_some = false;
+  for (std::size_t p = 0; p < r.totals.size(); ++p) {
+    const std::string sex = p % 2 == 0 ? "female" : "male";
+    for (std::size_t e = 0; e < r.totals[p].size() && e < contributions; ++e) {
+      const double x = r.totals[p][e];
+      clamped_some = clamped_some || x > kUpper || x < kLower;
+      const std::int64_t v = ClampRoundHalfEven(x, kLower, kUpper);
+      expected[sex] += v;
+      expected["total"] += v;
+      ++values[sex];
+      ++values["total"];
+    }
+  }
+  REQUIRE(clamped_some);
+  REQUIRE(table.cells.size() == 3);
+  for (const Cell& cell : table.cells) {
+    const std::string key = cell.levels[0] == kMargin
+                                ? "total"
+                                : table.levels[0][static_cast<std::size_t>(cell.levels[0])];
+    CAPTURE(key);
+    CHECK(cell.clamped_sum == expected[key]);
+    CHECK(cell.values == values[key]);
+  }
+}
+
+TEST_CASE("dp on a mean: one person moves the clamped sums by at most contributions x bound",
+          "[insights]") {
+  constexpr int kLower = -4, kUpper = 30;
+  constexpr std::int64_t kBound = 30;
+  for (const int contributions : {1, 2, 3}) {
+    CAPTURE(contributions);
+    DpRegister a = RandomDpRegister(120, 0, 40, 99);
+    DpRegister b = a;
+    // The neighbour: one more person with five episodes, all far above upper.
+    AddPerson(b, 500, {90, 95, 80, 99, 85}, 1000);
+    const Query q = DpMeanQuery({Dimension::kSex, Dimension::kAgeBand}, true,
+                                DpParams{1, contributions, kLower, kUpper});
+    const Table ta = DpTable(q, DpColumns(a));
+    const Table tb = DpTable(q, DpColumns(b));
+    REQUIRE(ta.levels == tb.levels);
+    REQUIRE(ta.cells.size() == tb.cells.size());
+    std::int64_t l1_sum = 0, l1_values = 0, touched = 0;
+    for (std::size_t c = 0; c < ta.cells.size(); ++c) {
+      REQUIRE(ta.cells[c].levels == tb.cells[c].levels);
+      const std::int64_t ds = std::abs(tb.cells[c].clamped_sum - ta.cells[c].clamped_sum);
+      const std::int64_t dn = std::abs(tb.cells[c].values - ta.cells[c].values);
+      CHECK(ds <= contributions * kBound);
+      CHECK(dn <= contributions);
+      l1_sum += ds;
+      l1_values += dn;
+      touched += ds > 0 ? 1 : 0;
+    }
+    // With two dimensions and margins the person lies in 2^2 cells; they reach the bound
+    // exactly (every kept value is clamped to upper).
+    CHECK(touched == 4);
+    CHECK(l1_sum == kBound * contributions * 4);
+    CHECK(l1_values == std::int64_t{contributions} * 4);
+  }
+}
+
+TEST_CASE("dp on a mean: the noisy sum and count have the variance of their scales", "[insights]") {
+  const DpRegister r = RandomDpRegister(60, 0, 40, 5);
+  const Columns columns = DpColumns(r);
+  // epsilon 1, a quarter to the sum; bounds [-3, 5]: max(|lower|, |upper|) = 5; contributions 2;
+  // one dimension with margins: a person lies in 2 cells.
+  const DpParams dp{1, 2, -3, 5, 0.25};
+  const Table base = DpTable(DpMeanQuery({Dimension::kSex}, true, dp), columns);
+  const double sum_scale = 2.0 * 5 * 2 / (1 * 0.25);
+  const double count_scale = 2.0 * 2 / (1 * 0.75);
+  const RandomBits bits = SeededBits(2024);
+  constexpr int kRuns = 20000;
+  double s1 = 0, s2 = 0, n1 = 0, n2 = 0;
+  int draws = 0;
+  for (int run = 0; run < kRuns; ++run) {
+    Table table = base;
+    REQUIRE(Protect(table, bits).ok());
+    for (const Cell& cell : table.cells) {
+      const auto zs = static_cast<double>(cell.noisy_sum - cell.clamped_sum);
+      const auto zn = static_cast<double>(cell.noisy_values - cell.values);
+      s1 += zs;
+      s2 += zs * zs;
+      n1 += zn;
+      n2 += zn * zn;
+      ++draws;
+    }
+  }
+  const auto variance = [](double t) {
+    const double q = std::exp(-1 / t);
+    return 2 * q / ((1 - q) * (1 - q));
+  };
+  const double vs = variance(sum_scale), vn = variance(count_scale);
+  CAPTURE(sum_scale, count_scale, vs, vn);
+  // The sample variance's relative deviation is about sqrt(5 / n) = 0.9 % at n = 60,000.
+  const double ms = s1 / draws, mn = n1 / draws;
+  CHECK(std::abs(ms) <= 5 * std::sqrt(vs / draws));
+  CHECK(std::abs(mn) <= 5 * std::sqrt(vn / draws));
+  CHECK(std::abs((s2 / draws - ms * ms) / vs - 1) <= 0.05);
+  CHECK(std::abs((n2 / draws - mn * mn) / vn - 1) <= 0.05);
+  // And not the variance of the whole epsilon on the sum (a 4 times smaller scale).
+  CHECK(std::abs((s2 / draws - ms * ms) / variance(sum_scale / 4) - 1) > 0.5);
+}
+
+TEST_CASE("dp on a mean: published means lie within the bounds and are the noisy quotient",
+          "[insights]") {
+  // Values mostly above upper, small epsilon: noisy quotients fall far outside [lower, upper].
+  const DpRegister r = RandomDpRegister(400, 10, 60, 8);
+  const Columns columns = DpColumns(r);
+  constexpr int kLower = 12, kUpper = 25;
+  const Query q =
+      DpMeanQuery({Dimension::kSex, Dimension::kAgeBand}, true, DpParams{0.05, 1, kLower, kUpper});
+  int published = 0, at_bound = 0;
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    Table table = DpTable(q, columns);
+    REQUIRE(Protect(table, SeededBits(seed)).ok());
+    for (const Cell& cell : table.cells) {
+      if (cell.status != CellStatus::kPublished) continue;
+      ++published;
+      CHECK(cell.value >= kLower);
+      CHECK(cell.value <= kUpper);
+      const double quotient =
+          static_cast<double>(cell.noisy_sum) / static_cast<double>(cell.noisy_values);
+      CHECK(cell.value == std::min<double>(std::max<double>(quotient, kLower), kUpper));
+      at_bound += cell.value == kLower || cell.value == kUpper ? 1 : 0;
+    }
+  }
+  CHECK(published > 0);
+  CHECK(at_bound > 0);  // the clamp was needed
+}
+
+TEST_CASE("dp on a mean: a cell whose noisy count is below the threshold is protected",
+          "[insights]") {
+  // Cells of very different sizes (age band 18-24 holds a third of the people), a high
+  // threshold: both outcomes occur.
+  const DpRegister r = RandomDpRegister(45, 0, 40, 3);
+  const Columns columns = DpColumns(r);
+  Query q = DpMeanQuery({Dimension::kAgeBand, Dimension::kSex}, true, DpParams{1, 1, 0, 40});
+  q.protection.threshold = 20;
+  int below = 0, above = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    Table table = DpTable(q, columns);
+    REQUIRE(Protect(table, SeededBits(seed)).ok());
+    for (const Cell& cell : table.cells) {
+      if (cell.noisy_values < q.protection.threshold) {
+        ++below;
+        CHECK(cell.status == CellStatus::kProtected);
+        CHECK(cell.reason == ProtectionReason::kThreshold);
+        CHECK(std::isnan(cell.value));
+      } else {
+        ++above;
+        CHECK(cell.status == CellStatus::kPublished);
+        CHECK(!std::isnan(cell.value));
+      }
+    }
+    CHECK(table.methods.front().find("epsilon=1 (sum 0.5, count 0.5)") != std::string::npos);
+    CHECK(table.methods.front().find("bounds [0, 40]") != std::string::npos);
+    CHECK(table.methods.front().find("sum sensitivity=160") != std::string::npos);
+    CHECK(table.methods.front().find("count sensitivity=4") != std::string::npos);
+  }
+  CHECK(below > 0);
+  CHECK(above > 0);
+}
+
+TEST_CASE("dp on a mean: no raw or noisy sum reaches the table's JSON", "[insights]") {
+  // Values near 432,198.7 with bounds up to 1,000,000: the sums are seven-digit numbers that
+  // no published mean (a six-digit number with decimals) contains.
+  DpRegister r;
+  for (int p = 0; p < 10; ++p) AddPerson(r, p, {432198.7 + p}, 100 + static_cast<std::uint64_t>(p));
+  const Columns columns = DpColumns(r);
+  Table table = DpTable(DpMeanQuery({}, false, DpParams{10, 1, 0, 1000000}), columns);
+  REQUIRE(Protect(table, SeededBits(77)).ok());
+  REQUIRE(table.cells.size() == 1);
+  const Cell& cell = table.cells[0];
+  std::int64_t expected = 0;
+  for (const auto& totals : r.totals) expected += ClampRoundHalfEven(totals[0], 0, 1000000);
+  CHECK(cell.clamped_sum == expected);
+  const std::string json = TableJson(table);
+  CHECK(json.find(std::to_string(cell.clamped_sum)) == std::string::npos);
+  CHECK(json.find(std::to_string(cell.noisy_sum)) == std::string::npos);
+  CHECK(json.find("sum\"") == std::string::npos);  // no *_sum key; "sum_share" is in the query
+  CHECK(json.find("clamped_") == std::string::npos);
+  CHECK(json.find("noisy_") == std::string::npos);
+  CHECK(json.find(R"("value":)") != std::string::npos);  // the mean itself is there
+}
+
+TEST_CASE("dp on a mean: Protect refuses bounds and splits the loader would refuse", "[insights]") {
+  const DpRegister r = RandomDpRegister(20, 0, 40, 4);
+  const Columns columns = DpColumns(r);
+  struct Case {
+    DpParams dp;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {DpParams{1, 1, 5, 5}, "query.protection.dp.lower"},
+      {DpParams{1, 1, 9, 2}, "query.protection.dp.lower"},
+      {DpParams{1, 1, 0, 2000000}, "query.protection.dp.upper"},
+      {DpParams{1, 1, -2000000, 0}, "query.protection.dp.lower"},
+      {DpParams{1, 1, 0, 27, 1}, "query.protection.dp.sum_share"},
+      // One millionth of epsilon cannot be split in two.
+      {DpParams{1e-6, 1, 0, 27, 0.5}, "query.protection.dp.sum_share"},
+      {DpParams{1e-7, 1, 0, 27, 0.5}, "query.protection.dp.epsilon"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.field, c.dp.epsilon, c.dp.lower, c.dp.upper, c.dp.sum_share);
+    Table table = DpTable(DpMeanQuery({}, false, c.dp), columns);
+    const absl::Status status = Protect(table, SeededBits(1));
+    CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(status.message().find(c.field) != std::string_view::npos);
+  }
+  // A median under DP, built without the loader, is refused too.
+  Query median = DpMeanQuery({}, false, DpParams{1, 1, 0, 27});
+  median.measure.kind = MeasureKind::kMedian;
+  Table table = DpTable(median, columns);
+  CHECK(Protect(table, SeededBits(1)).code() == absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

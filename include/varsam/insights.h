@@ -131,12 +131,20 @@ struct CellKeyParams {
   int js = 0;
 };
 
-// Differential privacy for counts: epsilon > 0 spent on this table; each person's episodes
-// beyond `contributions` are left out (those with the highest record keys), so that one person
-// changes each cell by at most `contributions`.
+// Differential privacy for counts and means: epsilon > 0 spent on this table; each person's
+// episodes beyond `contributions` are left out (those with the highest record keys), so that one
+// person changes each cell by at most `contributions`. A mean is published as a noisy sum over a
+// noisy count: each value is clamped to [lower, upper] (whole numbers, lower < upper, each within
+// kMaxDpBound; required for a mean, refused for a count) and rounded to a whole unit, and
+// `sum_share` of epsilon (in (0, 1); the rest goes to the count) is spent on the sum. A median
+// has no such form and is refused under DP.
+inline constexpr int kMaxDpBound = 1000000;
 struct DpParams {
   double epsilon = 1;
   int contributions = 1;
+  int lower = 0;           // a mean only
+  int upper = 0;           // a mean only
+  double sum_share = 0.5;  // a mean only
 };
 
 struct Protection {
@@ -173,6 +181,8 @@ inline constexpr std::int64_t kMaxCells = 100000;
 //                   "secondary": true, "protection_share": 0.2,
 //                   "cell_key": {"D": 2, "V": 1, "js": 1},
 //                   "dp": {"epsilon": 0.5, "contributions": 1}}}
+// (for a mean under DP: "dp": {"epsilon": 1, "contributions": 1, "lower": 0, "upper": 40,
+// "sum_share": 0.5}; sum_share may be left out).
 // Strict: unknown keys, wrong types, out-of-range numbers and values outside the register's
 // vocabularies are refused with InvalidArgument naming the field ("query.measure.of: ..."), never
 // its value.
@@ -243,6 +253,12 @@ struct Cell {
   double magnitude = 0;
   std::vector<double> largest;
   std::uint64_t key_sum = 0;  // the sum of the rows' record keys modulo 2^64
+  // A mean under differential privacy: the sum of the cell's values, each clamped to
+  // [DpParams::lower, DpParams::upper] and rounded to a whole unit, before noise; then the noisy
+  // sum and the noisy count of values whose quotient (clamped) is published. Never published.
+  std::int64_t clamped_sum = 0;
+  std::int64_t noisy_sum = 0;
+  std::int64_t noisy_values = 0;
   CellStatus status = CellStatus::kPublished;
   ProtectionReason reason = ProtectionReason::kNone;
 };

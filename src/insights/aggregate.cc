@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,16 @@ struct Accumulator {
   std::int64_t with_outcome = 0;
   std::vector<double> values;  // medians only
 };
+
+// A value clamped to [lower, upper] and rounded to the nearest whole number, halves to even (a
+// duration of whole and half months is not pushed up). The bounds are whole, so the result
+// stays within them.
+std::int64_t ClampedUnit(double x, int lower, int upper) {
+  const double c = std::clamp(x, static_cast<double>(lower), static_cast<double>(upper));
+  double r = std::round(c);  // halves away from zero
+  if (std::abs(c - std::trunc(c)) == 0.5) r = 2 * std::round(c / 2);
+  return static_cast<std::int64_t>(r);
+}
 
 bool IsStatistic(MeasureKind kind) {
   return kind == MeasureKind::kMean || kind == MeasureKind::kMedian;
@@ -303,6 +314,10 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
     bool counted;
   };
   std::vector<Touch> touches;
+  // A mean under differential privacy also sums its values clamped to the bounds (Protect
+  // noises that sum).
+  const std::optional<DpParams>& dp = query.protection.dp;
+  const bool dp_mean = dp && m.kind == MeasureKind::kMean;
   for (std::size_t i = 0; i < n;) {
     touches.clear();
     std::size_t j = i;
@@ -310,6 +325,7 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
       if (!kept[j]) continue;
       const double q = statistic ? quantity(j) : kNaN;
       const bool has_value = statistic && !std::isnan(q);
+      const std::int64_t clamped = dp_mean && has_value ? ClampedUnit(q, dp->lower, dp->upper) : 0;
       ForEachCellOf(layout, columns, j, [&](std::size_t index) {
         Cell& cell = table.cells[index];
         Accumulator& a = acc[index];
@@ -322,6 +338,7 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
         if (has_value) {
           ++cell.values;
           a.sum += q;
+          cell.clamped_sum += clamped;
           if (m.kind == MeasureKind::kMedian) a.values.push_back(q);
         }
         touches.push_back({index, has_value ? std::abs(q) : 0.0, !statistic || has_value});

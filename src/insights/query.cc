@@ -216,7 +216,56 @@ absl::StatusOr<std::vector<Filter>> ParseFilters(const nlohmann::json& value) {
   return filters;
 }
 
-absl::StatusOr<Protection> ParseProtection(const nlohmann::json& root) {
+// A DP bound: a whole number within kMaxDpBound.
+absl::StatusOr<int> DpBound(const nlohmann::json& d, std::string_view key, std::string_view what) {
+  if (!d.contains(key)) return InvalidField(what, "is required for a mean");
+  VARSAM_ASSIGN_OR_RETURN(const std::int64_t v,
+                          JsonWholeNumber(d[key], what, -kMaxDpBound, kMaxDpBound));
+  return static_cast<int>(v);
+}
+
+// The DP parameters of a query measuring `kind`: the bounds and the split of epsilon are a
+// mean's, required for it and refused for a count; a share and a median cannot be protected so.
+absl::StatusOr<DpParams> ParseDp(const nlohmann::json& d, MeasureKind kind) {
+  constexpr std::string_view kWhat = "query.protection.dp";
+  VARSAM_RETURN_IF_ERROR(
+      CheckJsonKeys(d, kWhat, {"epsilon", "contributions", "lower", "upper", "sum_share"}));
+  if (kind == MeasureKind::kMedian) {
+    return InvalidField(kWhat, "cannot protect a median (no bounded-sensitivity form); use a mean");
+  }
+  if (kind == MeasureKind::kShare) {
+    return InvalidField(kWhat, "applies to counts (episodes, people) and means");
+  }
+  if (!d.contains("epsilon")) return InvalidField("query.protection.dp.epsilon", "is required");
+  DpParams params;
+  VARSAM_ASSIGN_OR_RETURN(params.epsilon,
+                          JsonNumber(d["epsilon"], "query.protection.dp.epsilon", 0, 10, true));
+  if (d.contains("contributions")) {
+    VARSAM_ASSIGN_OR_RETURN(
+        const std::int64_t c,
+        JsonWholeNumber(d["contributions"], "query.protection.dp.contributions", 1, 100));
+    params.contributions = static_cast<int>(c);
+  }
+  if (kind != MeasureKind::kMean) {
+    for (const std::string_view key : {"lower", "upper", "sum_share"}) {
+      if (d.contains(key)) return InvalidField(JsonKeyPath(kWhat, key), "is only for a mean");
+    }
+    return params;
+  }
+  VARSAM_ASSIGN_OR_RETURN(params.lower, DpBound(d, "lower", "query.protection.dp.lower"));
+  VARSAM_ASSIGN_OR_RETURN(params.upper, DpBound(d, "upper", "query.protection.dp.upper"));
+  if (params.lower >= params.upper) {
+    return InvalidField("query.protection.dp.lower", "must be below upper");
+  }
+  if (d.contains("sum_share")) {
+    constexpr std::string_view kShare = "query.protection.dp.sum_share";
+    VARSAM_ASSIGN_OR_RETURN(params.sum_share, JsonNumber(d["sum_share"], kShare, 0, 1, true));
+    if (params.sum_share >= 1) return InvalidField(kShare, "must be a number above 0 below 1");
+  }
+  return params;
+}
+
+absl::StatusOr<Protection> ParseProtection(const nlohmann::json& root, MeasureKind kind) {
   constexpr std::string_view kWhat = "query.protection";
   VARSAM_RETURN_IF_ERROR(CheckJsonKeys(
       root, kWhat,
@@ -280,19 +329,7 @@ absl::StatusOr<Protection> ParseProtection(const nlohmann::json& root) {
     p.cell_key = params;
   }
   if (root.contains("dp")) {
-    const nlohmann::json& d = root["dp"];
-    VARSAM_RETURN_IF_ERROR(CheckJsonKeys(d, "query.protection.dp", {"epsilon", "contributions"}));
-    if (!d.contains("epsilon")) return InvalidField("query.protection.dp.epsilon", "is required");
-    DpParams params;
-    VARSAM_ASSIGN_OR_RETURN(params.epsilon,
-                            JsonNumber(d["epsilon"], "query.protection.dp.epsilon", 0, 10, true));
-    if (d.contains("contributions")) {
-      VARSAM_ASSIGN_OR_RETURN(
-          const std::int64_t c,
-          JsonWholeNumber(d["contributions"], "query.protection.dp.contributions", 1, 100));
-      params.contributions = static_cast<int>(c);
-    }
-    p.dp = params;
+    VARSAM_ASSIGN_OR_RETURN(p.dp, ParseDp(root["dp"], kind));
   }
   if (p.cell_key && p.dp) {
     return InvalidField("query.protection.dp", "cannot be combined with cell_key");
@@ -307,8 +344,9 @@ absl::Status CheckQuery(const Query& q) {
   if (q.protection.cell_key && !count) {
     return InvalidField("query.protection.cell_key", "applies to counts (episodes, people)");
   }
-  if (q.protection.dp && !count) {
-    return InvalidField("query.protection.dp", "applies to counts (episodes, people)");
+  // ParseDp refuses DP on a share or a median; the magnitude rules have no place beside it.
+  if (q.protection.dp && (q.protection.dominance || q.protection.p_percent)) {
+    return InvalidField("query.protection.dp", "cannot be combined with dominance or p_percent");
   }
   if ((q.protection.dominance || q.protection.p_percent) && q.measure.kind != MeasureKind::kMean &&
       q.measure.kind != MeasureKind::kMedian) {
@@ -362,7 +400,8 @@ absl::StatusOr<Query> ParseQuery(std::string_view json) {
     VARSAM_ASSIGN_OR_RETURN(query.margins, JsonBool(root["margins"], "query.margins"));
   }
   if (root.contains("protection")) {
-    VARSAM_ASSIGN_OR_RETURN(query.protection, ParseProtection(root["protection"]));
+    VARSAM_ASSIGN_OR_RETURN(query.protection,
+                            ParseProtection(root["protection"], query.measure.kind));
   }
   VARSAM_RETURN_IF_ERROR(CheckQuery(query));
   return query;
@@ -397,6 +436,11 @@ std::string QueryJson(const Query& query) {
   }
   if (p.dp) {
     protection["dp"] = {{"epsilon", p.dp->epsilon}, {"contributions", p.dp->contributions}};
+    if (query.measure.kind == MeasureKind::kMean) {
+      protection["dp"]["lower"] = p.dp->lower;
+      protection["dp"]["upper"] = p.dp->upper;
+      protection["dp"]["sum_share"] = p.dp->sum_share;
+    }
   }
   const nlohmann::json root = {{"measure", measure},
                                {"dimensions", dimensions},

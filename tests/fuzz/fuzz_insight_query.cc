@@ -7,11 +7,13 @@
 // dimensions and none repeated; filters on distinct dimensions, each with 1 to 200 sorted,
 // distinct values; a share with its outcome, a mean or a median with its quantity (and its
 // instrument unless of the duration); a threshold of 2..1000, a protection share in [0, 1],
-// finite parameters in their ranges, never the cell key and DP together, neither on a
-// magnitude. A query that loads is written in its canonical form, which must load again and be
-// written to the very same bytes (a fixed point): otherwise two equal queries could be recorded
-// differently, and the differencing guard or an auditor would compare the wrong texts.
-// Seeds: tests/fuzz/corpus/insight_query/; dictionary: tests/fuzz/dict/insight_query.dict.
+// finite parameters in their ranges, never the cell key and DP together, the cell key never on
+// a magnitude, DP on a count or a mean (then with bounds lower < upper within kMaxDpBound and a
+// sum share in (0, 1)) and never beside the magnitude rules. A query that loads is written in its
+// canonical form, which must load again and be written to the very same bytes (a fixed point):
+// otherwise two equal queries could be recorded differently, and the differencing guard or an
+// auditor would compare the wrong texts. Seeds: tests/fuzz/corpus/insight_query/; dictionary:
+// tests/fuzz/dict/insight_query.dict.
 
 #include <algorithm>
 #include <cmath>
@@ -74,10 +76,19 @@ void CheckLoaded(const insights::Query& q) {
     REQUIRE(p.cell_key->js >= 0);
   }
   if (p.dp) {
-    REQUIRE(IsCount(m.kind));
+    REQUIRE((IsCount(m.kind) || m.kind == insights::MeasureKind::kMean));
     REQUIRE(!p.cell_key);
+    REQUIRE(!p.dominance);
+    REQUIRE(!p.p_percent);
     REQUIRE(std::isfinite(p.dp->epsilon) && p.dp->epsilon > 0);
     REQUIRE(p.dp->contributions >= 1);
+    if (m.kind == insights::MeasureKind::kMean) {
+      REQUIRE(p.dp->lower < p.dp->upper);
+      REQUIRE(p.dp->lower >= -insights::kMaxDpBound);
+      REQUIRE(p.dp->upper <= insights::kMaxDpBound);
+      REQUIRE(p.dp->sum_share > 0);
+      REQUIRE(p.dp->sum_share < 1);
+    }
   }
 }
 
