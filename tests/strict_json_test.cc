@@ -231,11 +231,13 @@ TEST_CASE("strict json: every loader refuses a repeated name, at the top and nes
 TEST_CASE("strict json: loaders without a plain document of their own refuse repeats too",
           "[json]") {
   // A case for a model, a line of case lines and an ETR model file: the forms any document has.
-  const auto model = models::ParseModelFile(ReadText(VARSAM_TEST_DATA_DIR "/model-evidence-example.json"));
+  const auto model =
+      models::ParseModelFile(ReadText(VARSAM_TEST_DATA_DIR "/model-evidence-example.json"));
   REQUIRE(model.ok());
   CHECK(models::ParseCaseFeatures(*model, "{}").ok());
-  CHECK(Message(models::ParseCaseFeatures(*model, R"({"a": 1, "b": {"c": [], "c": []}})")
-                    .status()) == "case: duplicate key at /b/c");
+  CHECK(
+      Message(models::ParseCaseFeatures(*model, R"({"a": 1, "b": {"c": [], "c": []}})").status()) ==
+      "case: duplicate key at /b/c");
   CHECK(Message(outcomes::ParseEtrModel(R"({"a": {"b": 1}, "a": {"b": 1}})").status()) ==
         "etr: duplicate key at /a");
   const auto analyst = access::ParseContext(kContext);
@@ -264,16 +266,14 @@ TEST_CASE("strict json: one name in different objects is not a repeat", "[json]"
   CHECK(ParseJson(R"({"a": "a", "b": "a", "c": ["a", "a"]})", "x").ok());
   // Names that differ only in case or in Unicode escapes: "\u0061" is "a".
   CHECK(ParseJson(R"({"a": 1, "A": 2})", "x").ok());
-  CHECK(Message(ParseJson(R"({"a": 1, "\u0061": 2})", "x").status()) ==
-        "x: duplicate key at /a");
+  CHECK(Message(ParseJson(R"({"a": 1, "\u0061": 2})", "x").status()) == "x: duplicate key at /a");
 }
 
 TEST_CASE("strict json: the pointer escapes '~' and '/' and shows indices", "[json]") {
   const auto status = ParseJson(R"({"a/b": [0, {"m~n": {"x.y": 1, "x.y": 2}}]})", "x").status();
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
-  CHECK(Message(status) ==
-        Cat({"x: duplicate key at ",
-             (json::json_pointer() / "a/b" / 1 / "m~n" / "x.y").to_string()}));
+  CHECK(Message(status) == Cat({"x: duplicate key at ",
+                                (json::json_pointer() / "a/b" / 1 / "m~n" / "x.y").to_string()}));
   CHECK(Message(status) == "x: duplicate key at /a~1b/1/m~0n/x.y");
   CHECK(Message(ParseJson(R"([[], [0, 1, {"_~/": 1, "_~/": 2}]])", "x").status()) ==
         "x: duplicate key at /1/2/_~0~1");
@@ -284,9 +284,8 @@ TEST_CASE("strict json: the pointer escapes '~' and '/' and shows indices", "[js
 TEST_CASE("strict json: a key that is not a field name is never shown", "[json]") {
   // Free-form maps (the anonymisation request's hierarchy files, an instrument's settings) take
   // any key; one could be personal data, so the path stops before it.
-  const std::string request =
-      Cat({R"({"schema": )", std::string(kSchema),
-           R"(, "records": [], "k": 1,
+  const std::string request = Cat({R"({"schema": )", std::string(kSchema),
+                                   R"(, "records": [], "k": 1,
               "hierarchies": {"Anna Svensson.csv": "a;*\n", "Anna Svensson.csv": "b;*\n"}})"});
   const std::string message = Message(anonymize::ParseRequest(request).status());
   CHECK(message ==
