@@ -37,6 +37,9 @@ bool NameLike(std::string_view key, std::string_view also) {
 // no exception.
 class StrictBuilder final : public nlohmann::json_sax<json> {
  public:
+  // Builds into `*root` (the caller's, so that this class has no json to destroy).
+  explicit StrictBuilder(json* root) : root_(root) {}
+
   bool null() override { return Put(nullptr); }
   bool boolean(bool value) override { return Put(value); }
   bool number_integer(number_integer_t value) override { return Put(value); }
@@ -67,7 +70,6 @@ class StrictBuilder final : public nlohmann::json_sax<json> {
     return false;  // stop, without throwing
   }
 
-  json& root() { return root_; }
   bool duplicate() const { return duplicate_; }
   std::size_t error_byte() const { return error_byte_; }
 
@@ -124,8 +126,8 @@ class StrictBuilder final : public nlohmann::json_sax<json> {
 
   json* Place(json value) {
     if (open_.empty()) {
-      root_ = std::move(value);
-      return &root_;
+      *root_ = std::move(value);
+      return root_;
     }
     json& parent = *open_.back().value;
     if (parent.is_array()) {
@@ -148,7 +150,7 @@ class StrictBuilder final : public nlohmann::json_sax<json> {
     return true;
   }
 
-  json root_;
+  json* root_;
   std::vector<Frame> open_;
   json* slot_ = nullptr;
   bool duplicate_ = false;
@@ -159,8 +161,9 @@ class StrictBuilder final : public nlohmann::json_sax<json> {
 
 absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view what) {
   VARSAM_RETURN_IF_ERROR(CheckUtf8(text, what));
-  StrictBuilder builder;
-  if (json::sax_parse(text.begin(), text.end(), &builder)) return std::move(builder.root());
+  json value;
+  StrictBuilder builder(&value);
+  if (json::sax_parse(text.begin(), text.end(), &builder)) return value;
   if (builder.duplicate()) return absl::InvalidArgumentError(builder.DuplicateMessage(what));
   return absl::InvalidArgumentError(
       Cat({what, ": not valid JSON at byte ", std::to_string(builder.error_byte())}));
