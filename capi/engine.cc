@@ -147,7 +147,8 @@ varsam_status EngineJson(varsam_engine* engine, const varsam_context* context, c
 }
 
 // A kept model as the model calls return it: its id and hash, and the model file as JSON.
-// (The file is the library's own canonical JSON: it parses, in its key order.)
+// (The file is the library's own canonical JSON, not a host's: it parses, in its key order, so
+// it needs neither ParseJson's checks nor its sorted maps.)
 ordered_json KeptJson(const eng::KeptModel& kept) {
   ordered_json out;
   out["id"] = kept.id;
@@ -647,6 +648,7 @@ varsam_status varsam_outcomes_fit_etr(varsam_engine* engine, const varsam_contex
                       ordered_json out;
                       out["id"] = kept.id;
                       out["sha256"] = kept.model.sha256;
+                      // The library's own canonical file, as in KeptJson.
                       out["model"] = ordered_json::parse(kept.json);
                       return out;
                     });

@@ -805,6 +805,36 @@ static void test_engine_open_refuses_bad_options(void) {
   remove_tree(dir);
 }
 
+/* Strict JSON: a context naming its organisation twice (a private provider first, then the
+ * board) is refused, not read as whichever one a parser happens to keep (RFC 8259 section 4);
+ * so is a score request naming its instrument twice. The message is the path, no value. */
+static void test_duplicate_keys_refused(void) {
+  const char* twice =
+      "{\"actor\":\"a-17\",\"role\":\"handlaggare\",\"organisation\":{\"kind\":"
+      "\"privat_utforare\",\"id\":\"0180\"},\"organisation\":{\"kind\":\"socialnamnd\","
+      "\"id\":\"0180\"},\"purpose\":\"handlaggning\",\"time\":\"2026-11-28T10:00:00Z\"}";
+  const char* nested =
+      "{\"actor\":\"a-17\",\"role\":\"handlaggare\",\"organisation\":{\"kind\":"
+      "\"socialnamnd\",\"id\":\"0180\",\"id\":\"0180\"},\"purpose\":\"handlaggning\","
+      "\"time\":\"2026-11-28T10:00:00Z\"}";
+  const char* request = "{\"instrument\":\"gad7\",\"instrument\":\"phq9\",\"responses\":[]}";
+  varsam_context* context = (varsam_context*)&context;
+  char* json = NULL;
+  EXPECT(varsam_context_from_json(twice, strlen(twice), &context) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(context == NULL);
+  EXPECT(strcmp(varsam_last_error(), "context: duplicate key at /organisation") == 0);
+  EXPECT(!contains(varsam_last_error(), "privat") && !contains(varsam_last_error(), "0180"));
+  EXPECT(varsam_context_from_json(nested, strlen(nested), &context) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(context == NULL);
+  EXPECT(strcmp(varsam_last_error(), "context: duplicate key at /organisation/id") == 0);
+  EXPECT(varsam_score_json(request, strlen(request), &json) == VARSAM_INVALID_ARGUMENT);
+  EXPECT(json == NULL);
+  EXPECT(strcmp(varsam_last_error(), "request: duplicate key at /instrument") == 0);
+  /* The same organisation once is a context. */
+  EXPECT(varsam_context_from_json(kOfficerJson, strlen(kOfficerJson), &context) == VARSAM_OK);
+  varsam_context_free(context);
+}
+
 static void test_context_forms(void) {
   varsam_context* context = NULL;
   varsam_context* from_fields = NULL;
@@ -2233,6 +2263,7 @@ int main(void) {
   test_configure_srs_alliance_cutoff();
   test_engine_open_refuses_bad_options();
   test_context_forms();
+  test_duplicate_keys_refused();
   test_policy_check_without_engine();
   test_engine_case();
   test_anonymize();

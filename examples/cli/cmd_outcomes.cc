@@ -142,6 +142,7 @@ int RunFit(const OutcomesCommandOptions& o) {
     nlohmann::ordered_json out;
     out["id"] = kept->id;
     out["sha256"] = kept->model.sha256;
+    // The library's own canonical file (not a host's JSON), in its key order.
     out["model"] = nlohmann::ordered_json::parse(kept->json);
     std::cout << DumpJson(out) << "\n";
     return kExitOk;

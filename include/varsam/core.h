@@ -250,7 +250,11 @@ class MatchingView {
 // ---- JSON ------------------------------------------------------------------------------------
 
 // Parses `text` as one JSON document without throwing. Bad UTF-8 or bad JSON is InvalidArgument
-// naming `what` and the byte offset of the problem (never the content).
+// naming `what` and the byte offset of the problem (never the content). Strict: a name repeated
+// in one object, at any depth, is InvalidArgument "<what>: duplicate key at /a/0/b" (a JSON
+// Pointer, RFC 6901; a key that does not look like a field name cuts the path short, see
+// src/core/json.cc). Every JSON input of the library goes through here. Nesting depth uses
+// heap, not call stack.
 absl::StatusOr<nlohmann::json> ParseJson(std::string_view text, std::string_view what);
 
 // A JSON object key as error messages may show it: quoted when it looks like a field name

@@ -558,6 +558,7 @@ absl::Status RecordStatus(absl::StatusCode code, const RecordError& error) {
 std::optional<RecordError> RecordErrorOf(const absl::Status& status) {
   const auto payload = status.GetPayload(AbslView(kRecordErrorType));
   if (!payload) return std::nullopt;
+  // The payload is RecordStatus's own output, not a host's JSON: no need for ParseJson.
   const nlohmann::json parsed = nlohmann::json::parse(std::string(*payload), nullptr, false);
   if (!parsed.is_object()) return std::nullopt;
   const auto index = parsed.find("index");

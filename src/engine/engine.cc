@@ -287,6 +287,7 @@ namespace {
 // What made a suggestion, from its content: "<instrument>/<flag>" for flags, the model id for
 // a model's output, "" when the content does not say.
 std::string SuggestionCode(const store::Suggestion& suggestion) {
+  // The content is the library's own stored output (DumpJson), not a host's JSON.
   const nlohmann::json content = nlohmann::json::parse(suggestion.content_json, nullptr, false);
   if (!content.is_object()) return "";
   const auto text = [&](const char* key) -> std::string {

@@ -199,6 +199,8 @@ ordered_json MeasurementJson(const store::Measurement& m) {
 }
 
 absl::StatusOr<ordered_json> SuggestionJson(const store::Suggestion& s) {
+  // The content is the library's own stored output (DumpJson), not a host's JSON; parsed in its
+  // key order, which ParseJson's sorted maps would lose.
   ordered_json content = ordered_json::parse(s.content_json, nullptr, false);
   if (content.is_discarded()) return absl::InternalError("a stored suggestion is not JSON");
   ordered_json out;

@@ -983,6 +983,20 @@ class PolicyTest(CliTestCase):
         self.assertEqual(p.returncode, 77, p.stderr)
         self.assertEqual(json.loads(p.stdout)["rules"], ["no-lawful-basis"])
 
+    def test_context_naming_its_organisation_twice_is_refused(self):
+        # RFC 8259 section 4: names SHOULD be unique; parsers that keep the first and those that
+        # keep the last would read two different contexts, so the CLI refuses it.
+        path = os.path.join(self.dir.name, "twice.json")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write('{"actor": "a-17", "role": "handlaggare", '
+                    '"organisation": {"kind": "privat_utforare", "id": "0180"}, '
+                    '"organisation": {"kind": "socialnamnd", "id": "0180"}, '
+                    '"purpose": "handlaggning", "time": "2026-11-28T10:00:00Z"}')
+        p = run("policy", "check", "--context", path, "--action", "score", "--json")
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn("context: duplicate key at /organisation", p.stderr)
+        self.assertNotIn("privat_utforare", p.stdout + p.stderr)
+
     def test_bad_context_is_bad_input_and_not_echoed(self):
         p = self.check(dict(POLICY_CONTEXT, role="198001022386"), "score")
         self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
