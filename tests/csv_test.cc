@@ -67,9 +67,12 @@ std::string Write(const Rows& rows, char sep, std::string_view line_end) {
   return out;
 }
 
-const Rows kTable = {{"personnummer", "kon", "alder", "anteckning"},
-                     {"Kalle", "K", "12,5", "bra, mycket; bra\t\"!\""},
-                     {"Sara", "man", "40", "två\r\nrader"}};
+// A table whose note holds every delimiter, quotes and a line break.
+Rows Table() {
+  return {{"personnummer", "kon", "alder", "anteckning"},
+          {"Kalle", "K", "12,5", "bra, mycket; bra\t\"!\""},
+          {"Sara", "man", "40", "två\r\nrader"}};
+}
 
 bool Has(const absl::Status& s, std::string_view part) {
   return varsam::StatusMessage(s).find(part) != std::string_view::npos;
@@ -78,13 +81,14 @@ bool Has(const absl::Status& s, std::string_view part) {
 }  // namespace
 
 TEST_CASE("csv: the delimiter is found on the header line: comma, semicolon or tab", "[csv]") {
+  const Rows table = Table();
   for (const char sep : {',', ';', '\t'}) {
     for (const std::string_view end : {"\r\n", "\n"}) {
       CAPTURE(sep, end.size());
-      const Read r = ReadAll(Write(kTable, sep, end));
+      const Read r = ReadAll(Write(table, sep, end));
       REQUIRE(r.status.ok());
       CHECK(r.delimiter == sep);
-      CHECK(r.rows == kTable);
+      CHECK(r.rows == table);
       // Records begin on lines 1, 2, 3; the third record's note spans two lines.
       CHECK(r.lines == std::vector<std::size_t>{1, 2, 3});
     }
@@ -109,9 +113,9 @@ TEST_CASE("csv: Excel's sep= line names the delimiter and is not a record", "[cs
     CAPTURE(bom.size());
     // A byte-order mark before the sep= line, or after it.
     for (const bool bom_first : {true, false}) {
-      const std::string text =
-          bom_first ? varsam::Cat({bom, "sep=;\r\n", Write(rows, ';', "\r\n")})
-                    : varsam::Cat({"sep=;\r\n", bom, Write(rows, ';', "\r\n")});
+      const std::string text = bom_first
+                                   ? varsam::Cat({bom, "sep=;\r\n", Write(rows, ';', "\r\n")})
+                                   : varsam::Cat({"sep=;\r\n", bom, Write(rows, ';', "\r\n")});
       const Read r = ReadAll(text);
       REQUIRE(r.status.ok());
       CHECK(r.delimiter == ';');
@@ -128,7 +132,8 @@ TEST_CASE("csv: Excel's sep= line names the delimiter and is not a record", "[cs
 }
 
 TEST_CASE("csv: --delimiter forces the delimiter over the header line and sep=", "[csv]") {
-  const std::string text = Write(kTable, ';', "\r\n");
+  const Rows table = Table();
+  const std::string text = Write(table, ';', "\r\n");
   // Forced to ',', a ';' file's header is one field per comma-free stretch.
   const Read forced = ReadAll("a;b;c\r\n1;2;3\r\n", ',');
   REQUIRE(forced.status.ok());
@@ -141,7 +146,7 @@ TEST_CASE("csv: --delimiter forces the delimiter over the header line and sep=",
   // Forced to what the file has: the same as found.
   const Read same = ReadAll(text, ';');
   REQUIRE(same.status.ok());
-  CHECK(same.rows == kTable);
+  CHECK(same.rows == table);
   // The flag's spellings.
   CHECK(cli::ParseDelimiter(",").value() == ',');
   CHECK(cli::ParseDelimiter("comma").value() == ',');
@@ -207,8 +212,8 @@ TEST_CASE("csv: quoted fields hold the delimiter, quotes and line breaks (RFC 41
 
 TEST_CASE("csv: a decimal comma reads as a decimal point", "[csv]") {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"12,5", "12.5"}, {"-3,25", "-3.25"}, {"+0,5", "+0.5"},  {"0,0", "0.0"},
-      {"12", "12"},     {"12.5", "12.5"},   {"1,2,3", "1,2,3"}, {",5", ",5"},
+      {"12,5", "12.5"}, {"-3,25", "-3.25"}, {"+0,5", "+0.5"},       {"0,0", "0.0"},
+      {"12", "12"},     {"12.5", "12.5"},   {"1,2,3", "1,2,3"},     {",5", ",5"},
       {"5,", "5,"},     {"a,5", "a,5"},     {"1 000,5", "1 000,5"}, {"", ""},
       {"-,5", "-,5"},   {"12,5 ", "12,5 "}};
   for (const auto& [in, want] : cases) {
@@ -228,12 +233,10 @@ TEST_CASE("csv: a decimal comma reads as a decimal point", "[csv]") {
   CHECK(std::stod(fields[1]) == 31.4);
 }
 
-TEST_CASE("csv: Windows-1252 bytes are refused naming the line and how to save as UTF-8",
-          "[csv]") {
+TEST_CASE("csv: Windows-1252 bytes are refused naming the line and how to save as UTF-8", "[csv]") {
   // "Björk" and "kön" as Windows-1252 writes them (ö = F6, å = E5), on line 3 and in a quoted
   // field's second line (line 5).
-  const std::string text =
-      "namn;kon\r\nAnna;kvinna\r\nBj\xF6rk;K\r\n";
+  const std::string text = "namn;kon\r\nAnna;kvinna\r\nBj\xF6rk;K\r\n";
   const Read r = ReadAll(text);
   REQUIRE_FALSE(r.status.ok());
   CHECK(r.status.code() == absl::StatusCode::kInvalidArgument);
@@ -257,8 +260,7 @@ TEST_CASE("csv: Windows-1252 bytes are refused naming the line and how to save a
   CHECK(utf8.rows == Rows{{"namn", "kön"}, {"Björk", "K"}});
 }
 
-TEST_CASE("csv: the header mismatch message names the delimiter and the schema's fields",
-          "[csv]") {
+TEST_CASE("csv: the header mismatch message names the delimiter and the schema's fields", "[csv]") {
   const std::vector<std::string> expected = {"personnummer", "kon", "alder"};
   const std::string found = cli::HeaderMismatchHint(';', false, expected);
   CHECK(found.find("semicolon (;)") != std::string::npos);

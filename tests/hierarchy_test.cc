@@ -338,7 +338,7 @@ TEST_CASE("hierarchy: Encode of a large column", "[hierarchy]") {
   }
   const an::Column column = an::Encode(dates, "start", values).value();
   CHECK(column.codes.size() == 100000);
-  CHECK(column.labels[0].size() == 12 * 28);
+  CHECK(column.labels[0].size() == std::size_t{12} * 28);
   CHECK(column.labels[1].size() == 12);
   CHECK(column.labels[2] == Path{"2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"});
   CHECK(column.labels[3] == Path{"2025"});

@@ -45,7 +45,6 @@ namespace {
 namespace fs = std::filesystem;
 using anonymize::Pipeline;
 using anonymize::PipelineOptions;
-using anonymize::Release;
 
 struct AnonymizeOptions {
   std::string in;

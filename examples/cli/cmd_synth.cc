@@ -88,6 +88,7 @@ int RunSynth(const SynthOptions& o) {
   }
   if (o.register_file) owned.push_back(std::make_unique<RegisterLinesSink>(*o.register_file));
   std::vector<synth::Sink*> sinks;
+  sinks.reserve(owned.size());
   for (const auto& sink : owned) sinks.push_back(sink.get());
   synth::TeeSink tee(std::move(sinks));
   const auto summary = (*generator)->Run(tee, o.threads);
