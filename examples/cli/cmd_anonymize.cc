@@ -1,8 +1,12 @@
 // `varsam anonymize --in FILE.csv --schema SCHEMA.json --out OUT.csv --k K [--l L --sensitive
 // FIELD] [--max-suppression FRACTION] --key-file FILE [--key-epoch N] [--names FILE]
-// [--report REPORT.json] [--today YYYY-MM-DD]` (docs/cli.md, docs/anonymisation.md "Using the
-// pipeline"): a CSV file through the anonymisation pipeline (varsam/anonymize.h) into a
-// k-anonymous CSV file and a report.
+// [--report REPORT.json] [--today YYYY-MM-DD] [--delimiter ,|;|tab]` (docs/cli.md,
+// docs/anonymisation.md "Using the pipeline"): a CSV file through the anonymisation pipeline
+// (varsam/anonymize.h) into a k-anonymous CSV file and a report.
+//
+// The input is RFC 4180 or what Excel saves with Swedish settings (csv.h): the delimiter is
+// found on the header line (or a `sep=` line) unless --delimiter forces it; with ';' a decimal
+// comma ("12,5") in a field that is not a direct identifier or free text reads as "12.5".
 //
 // The input is streamed: each record goes into the pipeline as it is read (the pipeline holds
 // the transformed records — no direct identifier, scrubbed text — until the search). A bad
@@ -41,7 +45,6 @@ namespace {
 namespace fs = std::filesystem;
 using anonymize::Pipeline;
 using anonymize::PipelineOptions;
-using anonymize::Release;
 
 struct AnonymizeOptions {
   std::string in;
@@ -56,6 +59,7 @@ struct AnonymizeOptions {
   std::string names;
   std::string report;
   std::optional<std::string> today;
+  std::optional<std::string> delimiter;
 };
 
 int RunAnonymize(const AnonymizeOptions& o) {
@@ -67,6 +71,15 @@ int RunAnonymize(const AnonymizeOptions& o) {
       return kExitUsage;
     }
     po.scrub.today = *day;
+  }
+  std::optional<char> delimiter;
+  if (o.delimiter) {
+    const auto d = ParseDelimiter(*o.delimiter);
+    if (!d.ok()) {
+      std::cerr << "varsam: " << StatusMessage(d.status()) << " (see --help)\n";
+      return kExitUsage;
+    }
+    delimiter = *d;
   }
   if (o.l == 1 || o.l < 0) {
     std::cerr << "varsam: --l must be at least 2 (see --help)\n";
@@ -137,7 +150,7 @@ int RunAnonymize(const AnonymizeOptions& o) {
   if (!fs::exists(o.in, ec)) return Fail(absl::NotFoundError("--in: no such file"));
   std::ifstream in(o.in, std::ios::binary);
   if (!in) return Fail(absl::UnavailableError("--in: cannot be opened"));
-  CsvReader reader(in);
+  CsvReader reader(in, delimiter);
   std::vector<std::string> fields;
   auto header = reader.Next(&fields);
   if (!header.ok()) {
@@ -147,27 +160,43 @@ int RunAnonymize(const AnonymizeOptions& o) {
   // Every schema field must be a column, and every column a schema field.
   const auto& schema_fields = po.schema.fields;
   const std::size_t columns = fields.size();
+  const auto mismatch = [&](std::string_view what) {
+    std::vector<std::string> expected;
+    expected.reserve(schema_fields.size());
+    for (const auto& f : schema_fields) expected.push_back(f.name);
+    return Fail(absl::InvalidArgumentError(
+        Cat({"--in: line ", std::to_string(reader.line()), ": ", what, "; ",
+             HeaderMismatchHint(reader.delimiter(), reader.delimiter_given(), expected)})));
+  };
   std::vector<int> field_of_column(columns, -1);
   std::vector<bool> seen(schema_fields.size(), false);
   for (std::size_t c = 0; c < columns; ++c) {
     const anonymize::FieldSpec* f = po.schema.Find(fields[c]);
     if (f == nullptr) {
-      return Fail(absl::InvalidArgumentError(
-          Cat({"--in: line 1: column ", std::to_string(c + 1), " ", KeyForMessage(fields[c]),
-               " is not a field of the schema"})));
+      return mismatch(Cat({"column ", std::to_string(c + 1), " ", KeyForMessage(fields[c]),
+                           " is not a field of the schema"}));
     }
     const auto index = static_cast<std::size_t>(f - schema_fields.data());
     if (seen[index]) {
-      return Fail(absl::InvalidArgumentError(
-          Cat({"--in: line 1: column ", KeyForMessage(fields[c]), " appears twice"})));
+      return mismatch(Cat({"column ", KeyForMessage(fields[c]), " appears twice"}));
     }
     seen[index] = true;
     field_of_column[c] = static_cast<int>(index);
   }
   for (std::size_t i = 0; i < schema_fields.size(); ++i) {
     if (!seen[i]) {
-      return Fail(absl::InvalidArgumentError(
-          Cat({"--in: line 1: the schema's field '", schema_fields[i].name, "' has no column"})));
+      return mismatch(Cat({"the schema's field '", schema_fields[i].name, "' has no column"}));
+    }
+  }
+
+  // With ';' (Swedish Excel) numbers may carry a decimal comma: read in every field that is not
+  // a direct identifier or free text.
+  std::vector<bool> decimal_comma(columns, false);
+  if (reader.delimiter() == ';') {
+    for (std::size_t c = 0; c < columns; ++c) {
+      const auto role = schema_fields[static_cast<std::size_t>(field_of_column[c])].role;
+      decimal_comma[c] = role != anonymize::FieldRole::kDirectIdentifier &&
+                         role != anonymize::FieldRole::kFreeText;
     }
   }
 
@@ -187,6 +216,7 @@ int RunAnonymize(const AnonymizeOptions& o) {
                " fields; the header has ", std::to_string(columns)})));
     }
     for (std::size_t c = 0; c < columns; ++c) {
+      if (decimal_comma[c]) DecimalCommaToPoint(&fields[c]);
       record[static_cast<std::size_t>(field_of_column[c])] = std::move(fields[c]);
     }
     const absl::Status added = pipeline.Add(record);
@@ -237,8 +267,13 @@ void AddAnonymizeCommand(CLI::App& app, int* exit_code) {
       "Anonymise a CSV file through the pipeline: refuse records with forbidden values, scrub\n"
       "free text, pseudonymise direct identifiers under a key, and release the records\n"
       "k-anonymously along the schema's hierarchies (docs/anonymisation.md).");
-  cmd->add_option("--in", options->in, "Input CSV (RFC 4180; a header row of the schema's fields)")
+  cmd->add_option("--in", options->in,
+                  "Input CSV (RFC 4180 or Excel's with Swedish settings: ',', ';' or tab, found\n"
+                  "on the header line; a header row of the schema's fields)")
       ->required();
+  cmd->add_option("--delimiter", options->delimiter,
+                  "Force the input's delimiter: ',' , ';' or tab (default: found on the header "
+                  "line or Excel's sep= line)");
   cmd->add_option("--schema", options->schema, "Schema JSON (varsam-anonymize-schema/1)")
       ->required();
   cmd->add_option("--out", options->out, "Output CSV (the released records)")->required();

@@ -1,7 +1,9 @@
-// `varsam synth --clients N --seed S [--out DIR] [--store DIR|URI] [--json]` (docs/synth.md,
-// docs/cli.md): a synthetic population of clients with Skatteverket's official test numbers,
-// their cases, scored forms and case notes with a ground truth of the identifiers in them, as
-// CSV files and/or into a store's journal.
+// `varsam synth --clients N --seed S [--out DIR [--excel]] [--store DIR|URI] [--json]`
+// (docs/synth.md, docs/cli.md): a synthetic population of clients with Skatteverket's official
+// test numbers, their cases, scored forms and case notes with a ground truth of the identifiers
+// in them, as CSV files and/or into a store's journal. --excel writes the CSV files as Excel with
+// Swedish settings saves them (synth::CsvStyle: byte-order mark, ';', CRLF, decimal comma,
+// kvinna/man, YYYYMMDD), the files a new user brings to `varsam anonymize`.
 
 #include <iostream>
 #include <memory>
@@ -32,6 +34,7 @@ struct SynthOptions {
   int max_age = 100;
   int threads = 0;
   bool ground_truth = false;
+  bool excel = false;
   bool json = false;
 };
 
@@ -73,7 +76,7 @@ int RunSynth(const SynthOptions& o) {
   std::vector<std::unique_ptr<synth::Sink>> owned;
   std::unique_ptr<store::Store> opened;
   if (o.out) {
-    auto csv = synth::CsvSink(*o.out);
+    auto csv = synth::CsvSink(*o.out, synth::CsvStyle{.excel = o.excel});
     if (!csv.ok()) return Fail(csv.status());
     owned.push_back(std::move(csv).value());
   }
@@ -85,6 +88,7 @@ int RunSynth(const SynthOptions& o) {
   }
   if (o.register_file) owned.push_back(std::make_unique<RegisterLinesSink>(*o.register_file));
   std::vector<synth::Sink*> sinks;
+  sinks.reserve(owned.size());
   for (const auto& sink : owned) sinks.push_back(sink.get());
   synth::TeeSink tee(std::move(sinks));
   const auto summary = (*generator)->Run(tee, o.threads);
@@ -105,7 +109,10 @@ int RunSynth(const SynthOptions& o) {
             << summary->cases << " cases, " << summary->measurements << " measurements, "
             << summary->notes << " notes with " << summary->identifiers << " identifiers ("
             << absl::StrFormat("%.2f", summary->seconds) << " s)\n";
-  if (o.out) std::cout << "CSV files written (clients, cases, measurements, notes, truth)\n";
+  if (o.out) {
+    std::cout << "CSV files written (clients, cases, measurements, notes, truth)"
+              << (o.excel ? " as Excel with Swedish settings saves them\n" : "\n");
+  }
   if (o.store) std::cout << "measurements appended to the store's journal\n";
   if (o.register_file) std::cout << "cases written as `varsam register submit` input\n";
   return kExitOk;
@@ -122,9 +129,13 @@ void AddSynthCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--clients", options->clients, "Number of clients (default 1000)")
       ->check(CLI::Range(std::size_t{0}, std::size_t{100000000}));
   cmd->add_option("--seed", options->seed, "Seed; the same seed gives the same population");
-  cmd->add_option("--out", options->out,
-                  "Directory for clients.csv, cases.csv, measurements.csv, notes.csv, "
-                  "notes_truth.csv (created)");
+  auto* out = cmd->add_option("--out", options->out,
+                              "Directory for clients.csv, cases.csv, measurements.csv, notes.csv, "
+                              "notes_truth.csv (created)");
+  cmd->add_flag("--excel", options->excel,
+                "Write --out's files as Excel with Swedish settings saves CSV UTF-8: byte-order "
+                "mark, ';', CRLF, decimal comma, kvinna/man, dates YYYYMMDD")
+      ->needs(out);
   cmd->add_option("--store", options->store,
                   "Store (DIR or postgresql://…) whose journal receives the measurements");
   cmd->add_option("--register", options->register_file,

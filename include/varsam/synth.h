@@ -382,6 +382,16 @@ class Sink {
 // in docs/synth.md. Unavailable when a directory or file cannot be created or written.
 absl::StatusOr<std::unique_ptr<Sink>> CsvSink(const std::string& directory);
 
+// The files as Excel with Swedish regional settings saves "CSV UTF-8" (`varsam synth --excel`;
+// docs/synth.md): a UTF-8 byte-order mark, ';' between fields (a field holding ';' is quoted),
+// CRLF, a decimal comma in numbers ("12,5"; lists of numbers keep their points), sex as
+// "kvinna"/"man" and dates as YYYYMMDD. No "sep=;" line: Excel ignores the byte-order mark of a
+// file that has one and reads it as Windows-1252.
+struct CsvStyle {
+  bool excel = false;
+};
+absl::StatusOr<std::unique_ptr<Sink>> CsvSink(const std::string& directory, const CsvStyle& style);
+
 // Appends every measurement to `store`'s journal with Store::AppendMeasurements, `batch`
 // measurements per call (one transaction each). The store has no tables for clients, cases or
 // notes: those go to CSV. `store` must outlive the sink.

@@ -1,8 +1,15 @@
 // Generalisation hierarchies and the integer coding of columns (varsam/hierarchy.h).
+//
+// The sex and date hierarchies read the forms Swedish users write (in Excel, on forms): sex as
+// "kvinna"/"man", "K"/"M", "flicka"/"pojke" in any case besides "female"/"male", and dates as
+// "YYYYMMDD" besides ISO 8601's "YYYY-MM-DD" (SS-ISO 8601, the Swedish standard's basic and
+// extended forms); level 0 is the canonical form ("female", "YYYY-MM-DD"), so the release and
+// the k-anonymity classes are the same whichever form a file uses.
 
 #include "varsam/hierarchy.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +59,44 @@ std::string AgeBand(int age, int width, int top_code) {
 
 constexpr std::string_view kTop = "*";
 
+// ASCII lower case; the Swedish words are ASCII.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// "female", "male" or "" for the forms the sex hierarchy reads; nullopt for anything else.
+std::optional<std::string_view> CanonicalSex(std::string_view value) {
+  if (value.empty()) return std::string_view();
+  constexpr std::string_view kFemale[] = {"female", "kvinna", "k", "flicka"};
+  constexpr std::string_view kMale[] = {"male", "m", "man", "pojke"};
+  for (const std::string_view v : kFemale) {
+    if (EqualsIgnoreCase(value, v)) return "female";
+  }
+  for (const std::string_view v : kMale) {
+    if (EqualsIgnoreCase(value, v)) return "male";
+  }
+  return std::nullopt;
+}
+
+// "YYYY-MM-DD" for a calendar date written so or as "YYYYMMDD"; nullopt for anything else.
+std::optional<std::string> CanonicalDate(std::string_view value) {
+  std::string iso;
+  if (value.size() == 8 && std::all_of(value.begin(), value.end(), IsDigit)) {
+    iso = Cat({value.substr(0, 4), "-", value.substr(4, 2), "-", value.substr(6, 2)});
+  } else {
+    iso = std::string(value);
+  }
+  if (!ParseIsoDate(iso, "date").ok()) return std::nullopt;
+  return iso;
+}
+
 }  // namespace
 
 std::string_view Impl::Path(std::string_view value, std::vector<std::string>& out) const {
@@ -74,20 +119,21 @@ std::string_view Impl::Path(std::string_view value, std::vector<std::string>& ou
       return {};
     }
     case Kind::kDate: {
-      const auto date = ParseIsoDate(value, "date");
-      if (!date.ok()) return "not a calendar date YYYY-MM-DD";
-      out[0] = std::string(value);
-      out[1] = std::string(value.substr(0, 7));
-      out[2] = Cat({value.substr(0, 4), "-Q", Num((date->month() - 1) / 3 + 1)});
-      out[3] = std::string(value.substr(0, 4));
+      auto iso = CanonicalDate(value);
+      if (!iso) return "not a calendar date YYYY-MM-DD or YYYYMMDD";
+      const std::string_view day = *iso;
+      const int month = (day[5] - '0') * 10 + (day[6] - '0');
+      out[1] = std::string(day.substr(0, 7));
+      out[2] = Cat({day.substr(0, 4), "-Q", Num((month - 1) / 3 + 1)});
+      out[3] = std::string(day.substr(0, 4));
+      out[0] = std::move(*iso);
       out[4] = std::string(kTop);
       return {};
     }
     case Kind::kSex: {
-      if (value != "female" && value != "male" && !value.empty()) {
-        return "not female, male or empty";
-      }
-      out[0] = std::string(value);
+      const auto sex = CanonicalSex(value);
+      if (!sex) return "not female/male, kvinna/man, K/M, flicka/pojke or empty";
+      out[0] = std::string(*sex);
       out[1] = std::string(kTop);
       return {};
     }

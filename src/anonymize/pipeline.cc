@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/cord.h"
 #include "nlohmann/json.hpp"
 #include "varsam/anonymize.h"
@@ -77,7 +76,8 @@ class PipelineImpl final : public Pipeline {
         quasi_names_(std::move(quasi_names)),
         sensitive_field_(sensitive_field),
         known_(hierarchies_.size()),
-        quasi_values_(hierarchies_.size()) {}
+        quasi_values_(hierarchies_.size()),
+        level0_(hierarchies_.size()) {}
 
   absl::Status Add(const Record& record) override;
   absl::StatusOr<Release> Finish() override;
@@ -100,8 +100,10 @@ class PipelineImpl final : public Pipeline {
   std::vector<std::string> quasi_names_;
   int sensitive_field_ = -1;  // schema index, or -1
 
-  // Values already found in each quasi-identifier's hierarchy (checked once per distinct value).
-  std::vector<absl::flat_hash_set<std::string>> known_;
+  // Values already found in each quasi-identifier's hierarchy (checked once per distinct value),
+  // with their level-0 form: the hierarchy's canonical spelling ("K" -> "female", "20260105" ->
+  // "2026-01-05"), which is what the search and the release see.
+  std::vector<absl::flat_hash_map<std::string, std::string>> known_;
   std::vector<std::vector<std::string>> quasi_values_;  // [quasi][row]: the raw value
   std::vector<Record> rows_;                            // output columns; quasi slots empty
   std::vector<std::string> sensitive_values_;           // [row], when l-diversity is asked
@@ -112,6 +114,7 @@ class PipelineImpl final : public Pipeline {
   // Per-call scratch, reused.
   std::vector<std::string> names_;
   std::vector<Span> spans_;
+  std::vector<std::string> level0_;  // [quasi]: this record's level-0 value
 };
 
 // The kinds whose appearance in a kept (sensitive or insensitive) value means the schema has
@@ -172,13 +175,17 @@ absl::Status PipelineImpl::Add(const Record& record) {
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const FieldPlan& p = plan_[i];
     if (p.action != Action::kQuasi) continue;
-    auto& known = known_[static_cast<std::size_t>(p.quasi)];
-    if (known.contains(record[i])) continue;
-    const auto level0 = hierarchies_[static_cast<std::size_t>(p.quasi)].Generalize(record[i], 0);
+    const auto q = static_cast<std::size_t>(p.quasi);
+    if (const auto it = known_[q].find(record[i]); it != known_[q].end()) {
+      level0_[q] = it->second;
+      continue;
+    }
+    auto level0 = hierarchies_[q].Generalize(record[i], 0);
     if (!level0.ok()) {
       return Refuse(Cat({FieldRef(fields[i]), ": ", StatusMessage(level0.status())}), &fields[i]);
     }
     VARSAM_RETURN_IF_ERROR(holds_identifier(i));
+    level0_[q] = std::move(level0).value();
   }
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (plan_[i].action != Action::kKeep || record[i].empty()) continue;
@@ -224,8 +231,8 @@ absl::Status PipelineImpl::Add(const Record& record) {
     const FieldPlan& p = plan_[i];
     if (p.action != Action::kQuasi) continue;
     const auto q = static_cast<std::size_t>(p.quasi);
-    known_[q].insert(record[i]);
-    quasi_values_[q].push_back(record[i]);
+    known_[q].try_emplace(record[i], level0_[q]);
+    quasi_values_[q].push_back(level0_[q]);
   }
   if (sensitive_field_ >= 0) {
     sensitive_values_.push_back(record[static_cast<std::size_t>(sensitive_field_)]);

@@ -1,6 +1,8 @@
-// Where the population goes: CSV files (RFC 4180; schema in docs/synth.md), a store's journal,
-// and the counting and tee sinks.
+// Where the population goes: CSV files (RFC 4180, or as Excel with Swedish settings saves "CSV
+// UTF-8": byte-order mark, ';', decimal comma; schema in docs/synth.md), a store's journal, and
+// the counting and tee sinks.
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -15,9 +17,21 @@
 namespace varsam::synth {
 namespace {
 
-// One CSV file, buffered; fields are quoted when they hold a comma, a quote or a line break.
+// Appends a number in its shortest round-trip form, with a decimal point.
+void AppendNumber(std::string* out, double value) {
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  out->append(buf, end);
+}
+
+// One CSV file, buffered; fields are quoted when they hold the delimiter, a quote or a line
+// break.
 class CsvFile {
  public:
+  explicit CsvFile(bool excel = false) : excel_(excel), sep_(excel ? ';' : ',') {}
+  CsvFile(const CsvFile&) = delete;
+  CsvFile& operator=(const CsvFile&) = delete;
+
   ~CsvFile() {
     if (file_ != nullptr) std::fclose(file_);
   }
@@ -27,14 +41,16 @@ class CsvFile {
     file_ = std::fopen(path.string().c_str(), "wb");
     if (file_ == nullptr) return absl::UnavailableError(Cat({"synth: cannot create ", name_}));
     buffer_.reserve(kFlushAt + 4096);
-    buffer_ += header;
+    if (excel_) buffer_ += "\xEF\xBB\xBF";  // UTF-8 byte-order mark
+    for (const char c : header) buffer_ += c == ',' ? sep_ : c;
     buffer_ += "\r\n";
     return absl::OkStatus();
   }
 
   void Field(std::string_view value) {
     Separator();
-    if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+    const char special[] = {sep_, '"', '\r', '\n', '\0'};
+    if (value.find_first_of(special) == std::string_view::npos) {
       buffer_ += value;
       return;
     }
@@ -51,15 +67,29 @@ class CsvFile {
     const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
     buffer_.append(buf, end);
   }
-  void Field(Date day) { Field(FormatIsoDate(day)); }
+  // YYYY-MM-DD, or YYYYMMDD in the Excel style.
+  void Field(Date day) {
+    std::string iso = FormatIsoDate(day);
+    if (excel_) iso.erase(std::remove(iso.begin(), iso.end(), '-'), iso.end());
+    Field(iso);
+  }
+  // "female"/"male", or "kvinna"/"man" in the Excel style.
+  void Field(ident::Sex sex) {
+    if (excel_) {
+      Field(sex == ident::Sex::kFemale ? std::string_view("kvinna") : std::string_view("man"));
+    } else {
+      Field(ident::SexName(sex));
+    }
+  }
   void Empty() { Separator(); }
-  // Appends a number (shortest round-trip form) to the current field, unquoted.
+  // Appends a number (shortest round-trip form) to the current field, unquoted; with a decimal
+  // comma in the Excel style (the delimiter is then ';').
   void Number(double value) {
     char buf[32];
     const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+    if (excel_) std::replace(buf, end, '.', ',');
     buffer_.append(buf, end);
   }
-  void Raw(char c) { buffer_ += c; }
   void StartField() { Separator(); }
 
   absl::Status EndRow() {
@@ -81,7 +111,7 @@ class CsvFile {
   static constexpr std::size_t kFlushAt = 1 << 20;
 
   void Separator() {
-    if (!first_) buffer_ += ',';
+    if (!first_) buffer_ += sep_;
     first_ = false;
   }
 
@@ -94,6 +124,8 @@ class CsvFile {
     return absl::OkStatus();
   }
 
+  bool excel_;
+  char sep_;
   std::string name_;
   std::FILE* file_ = nullptr;
   std::string buffer_;
@@ -102,6 +134,13 @@ class CsvFile {
 
 class CsvSinkImpl : public Sink {
  public:
+  explicit CsvSinkImpl(const CsvStyle& style)
+      : clients_(style.excel),
+        cases_(style.excel),
+        measurements_(style.excel),
+        notes_(style.excel),
+        truth_(style.excel) {}
+
   absl::Status Open(const std::string& directory) {
     std::error_code error;
     std::filesystem::create_directories(directory, error);
@@ -125,10 +164,9 @@ class CsvSinkImpl : public Sink {
 
   absl::Status Add(const ClientRecord& r) override {
     const Client& c = r.client;
-    for (std::string_view v :
-         {std::string_view(c.id), std::string_view(c.personnummer), ident::SexName(c.sex)}) {
-      clients_.Field(v);
-    }
+    clients_.Field(c.id);
+    clients_.Field(c.personnummer);
+    clients_.Field(c.sex);
     clients_.Field(c.birth_date);
     for (const std::string* v :
          {&c.first_name, &c.surname, &c.street_address, &c.postal_code, &c.locality,
@@ -161,19 +199,22 @@ class CsvSinkImpl : public Sink {
       measurements_.Field(m.instrument);
       measurements_.Field(std::int64_t{m.session});
       measurements_.Field(m.date);
-      measurements_.StartField();
+      // Lists are ';'-separated with decimal points in both styles (quoted in the Excel one).
+      list_.clear();
       for (std::size_t i = 0; i < m.responses.size(); ++i) {
-        if (i > 0) measurements_.Raw(';');
-        if (m.responses[i] == m.responses[i]) measurements_.Number(m.responses[i]);  // not NaN
+        if (i > 0) list_ += ';';
+        if (m.responses[i] == m.responses[i]) AppendNumber(&list_, m.responses[i]);  // not NaN
       }
+      measurements_.Field(list_);
       measurements_.StartField();
       if (m.total) measurements_.Number(*m.total);
       measurements_.Field(m.band.value_or(""));
-      measurements_.StartField();
+      list_.clear();
       for (std::size_t i = 0; i < m.flags.size(); ++i) {
-        if (i > 0) measurements_.Raw(';');
-        for (char ch : m.flags[i]) measurements_.Raw(ch);  // flag codes: [a-z_] only
+        if (i > 0) list_ += ';';
+        list_ += m.flags[i];  // flag codes: [a-z_] only
       }
+      measurements_.Field(list_);
       VARSAM_RETURN_IF_ERROR(measurements_.EndRow());
     }
 
@@ -206,6 +247,7 @@ class CsvSinkImpl : public Sink {
 
  private:
   CsvFile clients_, cases_, measurements_, notes_, truth_;
+  std::string list_;  // scratch
 };
 
 class StoreSinkImpl : public Sink {
@@ -242,7 +284,11 @@ class StoreSinkImpl : public Sink {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Sink>> CsvSink(const std::string& directory) {
-  auto sink = std::make_unique<CsvSinkImpl>();
+  return CsvSink(directory, CsvStyle{});
+}
+
+absl::StatusOr<std::unique_ptr<Sink>> CsvSink(const std::string& directory, const CsvStyle& style) {
+  auto sink = std::make_unique<CsvSinkImpl>(style);
   VARSAM_RETURN_IF_ERROR(sink->Open(directory));
   return std::unique_ptr<Sink>(std::move(sink));
 }

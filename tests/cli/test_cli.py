@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import io
 import json
 import os
 import re
@@ -1315,6 +1316,196 @@ class AnonymizeTest(CliTestCase):
         p = self.anonymize("--k", "81")
         self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
         self.assertFalse(os.path.exists(self.out))
+
+
+def client_schema() -> dict:
+    """A schema for `varsam synth`'s clients.csv (docs/synth.md)."""
+    direct = {"role": "direct_identifier"}
+    return {"format": "varsam-anonymize-schema/1", "fields": [
+        dict(direct, name="client_id", pseudonym="client_ref"),
+        dict(direct, name="personnummer", pseudonym="personnummer"),
+        {"name": "sex", "role": "quasi_identifier", "hierarchy": "sex"},
+        {"name": "birth_date", "role": "quasi_identifier", "hierarchy": "date"},
+        dict(direct, name="first_name", person_name=True),
+        dict(direct, name="surname", person_name=True),
+        dict(direct, name="street_address"),
+        {"name": "postal_code", "role": "quasi_identifier", "hierarchy": "geography"},
+        dict(direct, name="locality"),
+        # Kept here so that the comparison covers kept columns too (anonymisation.md drops them).
+        {"name": "municipality_code", "role": "insensitive"},
+        {"name": "county_code", "role": "insensitive"},
+        dict(direct, name="phone"),
+        dict(direct, name="email"),
+    ]}
+
+
+def measurement_schema() -> dict:
+    """A schema for `varsam synth`'s measurements.csv (docs/synth.md)."""
+    direct = {"role": "direct_identifier"}
+    return {"format": "varsam-anonymize-schema/1", "fields": [
+        dict(direct, name="client_id", pseudonym="client_ref"),
+        dict(direct, name="case_id", pseudonym="client_ref"),
+        {"name": "case_kind", "role": "insensitive"},
+        {"name": "instrument", "role": "insensitive"},
+        {"name": "session", "role": "insensitive"},
+        {"name": "date", "role": "quasi_identifier", "hierarchy": "date"},
+        {"name": "responses", "role": "insensitive"},
+        {"name": "total", "role": "insensitive"},
+        {"name": "band", "role": "insensitive"},
+        {"name": "flags", "role": "insensitive"},
+    ]}
+
+
+class ExcelCsvTest(CliTestCase):
+    """Swedish spreadsheets as they arrive: `varsam synth --excel` writes the files Excel saves
+    with Swedish settings, and `varsam anonymize` reads them to the same release as the plain
+    RFC 4180 files of the same seed (docs/cli.md, "CSV input")."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        cls.plain = os.path.join(d, "plain")
+        cls.excel = os.path.join(d, "excel")
+        for out, extra in ((cls.plain, ()), (cls.excel, ("--excel",))):
+            p = run("synth", "--clients", "300", "--seed", "11", "--out", out, *extra)
+            assert p.returncode == EXIT_OK, p.stderr
+        cls.key = os.path.join(d, "key.hex")
+        with open(cls.key, "w", encoding="ascii") as f:
+            f.write(ANON_KEY + "\n")
+        cls.schemas = {}
+        for name, schema in (("clients", client_schema()), ("measurements",
+                                                             measurement_schema())):
+            path = os.path.join(d, name + ".schema.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(schema, f)
+            cls.schemas[name] = path
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def anonymize(self, table: str, path: str, *extra: str) -> tuple[subprocess.CompletedProcess,
+                                                                     bytes, bytes]:
+        out = path + ".out.csv"
+        report = path + ".report.json"
+        for f in (out, report):
+            if os.path.exists(f):
+                os.remove(f)
+        k = ("--k", "5", "--max-suppression", "0.3") if table == "clients" else ("--k", "1")
+        p = run("anonymize", "--in", path, "--schema", self.schemas[table], "--out", out,
+                "--report", report, "--key-file", self.key, "--today", TODAY, *k, *extra)
+        if p.returncode != EXIT_OK:
+            return p, b"", b""
+        with open(out, "rb") as f, open(report, "rb") as g:
+            return p, f.read(), g.read()
+
+    def raw(self, directory: str, table: str) -> bytes:
+        with open(os.path.join(directory, table + ".csv"), "rb") as f:
+            return f.read()
+
+    def test_the_excel_files_are_as_swedish_excel_saves_them(self):
+        raw = self.raw(self.excel, "clients")
+        self.assertTrue(raw.startswith(b"\xef\xbb\xbfclient_id;personnummer;sex;birth_date;"))
+        self.assertNotIn(b"sep=", raw[:16])
+        lines = raw[3:].split(b"\r\n")
+        self.assertEqual(lines[-1], b"")
+        self.assertNotIn(b"\n", b"".join(lines))  # every line end is CRLF
+        rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline=""),
+                               delimiter=";"))
+        plain = list(csv.reader(io.StringIO(self.raw(self.plain, "clients").decode("utf-8"),
+                                            newline="")))
+        self.assertEqual(rows[0], plain[0])
+        self.assertEqual(len(rows), len(plain))
+        sexes = {"female": "kvinna", "male": "man"}
+        for e, p in zip(rows[1:], plain[1:]):
+            self.assertEqual(e[2], sexes[p[2]])
+            self.assertEqual(e[3], p[3].replace("-", ""))
+            self.assertRegex(e[3], r"^\d{8}$")
+            self.assertEqual(e[:2] + e[4:], p[:2] + p[4:])
+        # Numbers with decimals carry a decimal comma; lists keep their points.
+        m = list(csv.reader(io.StringIO(self.raw(self.excel, "measurements")[3:].decode(),
+                                        newline=""), delimiter=";"))
+        pm = list(csv.DictReader(io.StringIO(self.raw(self.plain, "measurements").decode(),
+                                             newline="")))
+        total = m[0].index("total")
+        fractional = [r for r in pm if "." in r["total"]]
+        self.assertGreater(len(fractional), 0)
+        for e, p in zip(m[1:], pm):
+            self.assertEqual(e[total], p["total"].replace(".", ","))
+            self.assertEqual(e[m[0].index("responses")], p["responses"])
+
+    def test_anonymize_reads_the_excel_files_to_the_plain_files_release(self):
+        for table in ("clients", "measurements"):
+            with self.subTest(table=table):
+                p, plain_out, plain_report = self.anonymize(
+                    table, os.path.join(self.plain, table + ".csv"))
+                self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+                p, excel_out, excel_report = self.anonymize(
+                    table, os.path.join(self.excel, table + ".csv"))
+                self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+                self.assertGreater(plain_out.count(b"\r\n"), 100)
+                self.assertEqual(excel_out, plain_out)
+                self.assertEqual(excel_report, plain_report)
+                # Forced, and named by a sep= line before the byte-order mark: the same.
+                path = os.path.join(self.tmp.name, table + ".sep.csv")
+                with open(path, "wb") as f:
+                    f.write(b"sep=;\r\n" + self.raw(self.excel, table))
+                self.assertEqual(self.anonymize(table, path)[1], plain_out)
+                p, forced, _ = self.anonymize(table, os.path.join(self.excel, table + ".csv"),
+                                              "--delimiter", ";")
+                self.assertEqual(forced, plain_out, p.stderr)
+
+    def test_sex_as_k_m_flicka_pojke_in_any_case_gives_the_same_release(self):
+        raw = self.raw(self.excel, "clients")
+        rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline=""), delimiter=";"))
+        forms = {"kvinna": ["K", "k", "Kvinna", "FLICKA"], "man": ["M", "m", "MAN", "Pojke"]}
+        for i, r in enumerate(rows[1:]):
+            r[2] = forms[r[2]][i % 4]
+        path = os.path.join(self.tmp.name, "forms.csv")
+        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+            csv.writer(f, delimiter=";", lineterminator="\r\n").writerows(rows)
+        _, plain_out, _ = self.anonymize("clients", os.path.join(self.plain, "clients.csv"))
+        p, out, _ = self.anonymize("clients", path)
+        self.assertEqual(p.returncode, EXIT_OK, p.stderr)
+        self.assertEqual(out, plain_out)
+
+    def test_windows_1252_is_refused_naming_the_line_and_how_to_save_utf8(self):
+        text = self.raw(self.excel, "clients")[3:].decode("utf-8")
+        cp1252 = text.encode("cp1252")
+        first = next(i for i, line in enumerate(cp1252.split(b"\n"), 1)
+                     if any(b >= 0x80 for b in line))
+        path = os.path.join(self.tmp.name, "ansi.csv")
+        with open(path, "wb") as f:
+            f.write(cp1252)
+        p, _, _ = self.anonymize("clients", path)
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn(f"line {first}:", p.stderr)
+        self.assertIn("Spara som → CSV UTF-8 (kommaavgränsad)", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+        bad = cp1252.split(b"\n")[first - 1].decode("cp1252").rstrip("\r").split(";")
+        for value in bad:
+            if len(value) > 2:
+                self.assertNotIn(value, p.stderr)
+
+    def test_a_header_mismatch_names_the_delimiter_and_the_schemas_fields(self):
+        path = os.path.join(self.excel, "clients.csv")
+        p, _, _ = self.anonymize("clients", path, "--delimiter", ",")
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn("line 1:", p.stderr)
+        self.assertIn("comma (,) (as given)", p.stderr)
+        names = [f["name"] for f in client_schema()["fields"]]
+        self.assertIn(", ".join(f"'{n}'" for n in names), p.stderr)
+        # Found rather than given: a schema whose fields the file lacks.
+        p, _, _ = self.anonymize("measurements", path)
+        self.assertEqual(p.returncode, EXIT_DATAERR, p.stderr)
+        self.assertIn("semicolon (;) (found on the header line", p.stderr)
+        self.assertIn("'responses'", p.stderr)
+        self.assertNotIn("kvinna", p.stderr)
+        p = run("anonymize", "--in", path, "--schema", self.schemas["clients"], "--out",
+                path + ".x", "--k", "2", "--delimiter", "|")
+        self.assertEqual(p.returncode, EXIT_USAGE, p.stderr)
+        self.assertIn("--delimiter", p.stderr)
 
 
 class SynthGroundTruthTest(CliTestCase):
