@@ -6,7 +6,7 @@
 // integers only: a count, or for a mean the sum of its values clamped to bounds and its count of
 // values, each with the scale sensitivity / epsilon of the Laplace mechanism (Dwork & Roth 2014,
 // "The Algorithmic Foundations of Differential Privacy", 3.3); the mean is their quotient, a
-// post-processing (docs/insights-dp-sums.md).
+// post-processing (docs/insights.md, "Means: bounded sums").
 
 #include <algorithm>
 #include <cmath>
