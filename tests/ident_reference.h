@@ -56,11 +56,11 @@ inline std::vector<ReferenceMatch> ReferenceScan(std::string_view text, Date tod
 
   // The written forms (varsam/ident.h): the date whole or in pairs, the birth number whole or
   // in pairs, and between them nothing (only when neither is in pairs), spaces, or one of
-  // - . / (+ in the ten-digit form only) with up to two spaces on either side.
+  // - + . / with up to two spaces on either side.
   static const std::regex twelve(
-      R"(^(?:\d{8}(?: {0,2}[-./] {0,2}| {1,2})?\d{4})"
-      R"(|\d{8}(?: {0,2}[-./] {0,2}| {1,2})\d{2} {1,2}\d{2})"
-      R"(|\d{4} {1,2}\d{2} {1,2}\d{2}(?: {0,2}[-./] {0,2}| {1,2})(?:\d{4}|\d{2} {1,2}\d{2}))$)");
+      R"(^(?:\d{8}(?: {0,2}[-+./] {0,2}| {1,2})?\d{4})"
+      R"(|\d{8}(?: {0,2}[-+./] {0,2}| {1,2})\d{2} {1,2}\d{2})"
+      R"(|\d{4} {1,2}\d{2} {1,2}\d{2}(?: {0,2}[-+./] {0,2}| {1,2})(?:\d{4}|\d{2} {1,2}\d{2}))$)");
   static const std::regex ten(
       R"(^(?:\d{6}(?: {0,2}[-+./] {0,2}| {1,2})?\d{4})"
       R"(|\d{6}(?: {0,2}[-+./] {0,2}| {1,2})\d{2} {1,2}\d{2})"
@@ -87,7 +87,7 @@ inline std::vector<ReferenceMatch> ReferenceScan(std::string_view text, Date tod
         std::string form;
         for (char ch : candidate) {
           if (ch < '0' || ch > '9') continue;
-          if (plus && form.size() == 6) form.push_back('+');
+          if (plus && form.size() == total - 4) form.push_back('+');
           form.push_back(ch);
         }
         const ident::CheckResult r = ident::Check(form, today);
