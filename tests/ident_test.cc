@@ -434,11 +434,13 @@ TEST_CASE("Scan agrees with the plain reference scanner on random texts") {
   // ASCII noise, and characters the matching view reads otherwise: en dash, no-break space,
   // narrow no-break space, soft hyphen, zero-width space, fullwidth 1, Arabic-Indic 7, minus.
   const std::vector<std::string> noise = {
-      "0",      "1",      "2",      "5",      "9",      " ",     "-",      "+",
-      ".",      "/",      "a",      "å",      "x",      "\n",    "\u2013", "\u00A0",
-      "\u202F", "\u00AD", "\u200B", "\uFF11", "\u0667", "\u2212"};
+      "0",      "1",      "2",      "5",      "9",      " ",      "-",      "+",
+      ".",      "/",      "a",      "å",      "x",      "\n",     "\u2013", "\u00A0",
+      "\u202F", "\u00AD", "\u200B", "\uFF11", "\u0667", "\u2212", "T",      "t"};
   const std::vector<std::string> separators = {"-",      " ",      ".",      "/",      "  ", " - ",
-                                               "\u2013", "\u00A0", "\u2009", "\u200B", ""};
+                                               "\u2013", "\u00A0", "\u2009", "\u200B", "",   "+"};
+  // Interim letters (and one that is none) for the letter form, built on an official number.
+  constexpr std::string_view kLetters = "TRSUWXJKLMNEt";
   for (int round = 0; round < 5000; ++round) {
     std::string text;
     const int pieces = std::uniform_int_distribution<int>(0, 8)(rng);
@@ -446,7 +448,14 @@ TEST_CASE("Scan agrees with the plain reference scanner on random texts") {
       if (rng() % 3 == 0) {
         const std::string& n = numbers[rng() % numbers.size()];
         const std::string& sep = separators[rng() % separators.size()];
-        switch (rng() % 6) {
+        switch (rng() % 7) {
+          case 6: {
+            const std::string nine = n.substr(2, 6) + "1" + n.substr(9, 2);
+            const std::string serial = std::string(1, kLetters[rng() % kLetters.size()]) +
+                                       n.substr(9, 2) + ident::LuhnCheckDigit(nine);
+            text += (rng() % 2 == 0 ? n.substr(0, 8) : n.substr(2, 6)) + sep + serial;
+            break;
+          }
           case 0: text += n; break;
           case 1: text += n.substr(0, 8) + sep + n.substr(8); break;
           case 2: text += n.substr(2, 6) + sep + n.substr(8); break;

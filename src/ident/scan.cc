@@ -243,7 +243,8 @@ bool ReadInterim(std::string_view text, std::size_t i, const Groups& g, Date tod
   if (letter == 0 || k >= text.size()) return false;
   Groups serial;
   std::size_t j = k;
-  if (!IsDigitAs(Read(text, j).as)) return false;
+  while (j < text.size() && Read(text, j).as == kReadsAsNothing) j += Read(text, j).length;
+  if (j >= text.size() || !IsDigitAs(Read(text, j).as)) return false;
   ReadRun(text, &j, &serial);
   if (serial.count != 3) return false;
   char form[13];

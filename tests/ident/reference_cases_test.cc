@@ -21,9 +21,9 @@
 #include "varsam/ident.h"
 
 namespace ident = varsam::ident;
-using varsam::Date;
 using ident::Error;
 using ident::Kind;
+using varsam::Date;
 
 namespace {
 
@@ -184,7 +184,7 @@ TEST_CASE("YYYYMMDD+NNNN is valid only from the year of turning 100", "[ident]")
   const Date today(2026, 11, 28);
   CHECK(ident::Check("19090101+9810", today).ok());
   CHECK(ident::Check("19090101+9810", today).number.normalized() == "190901019810");
-  CHECK(ident::Check("19260104+9030", today).ok());              // turns 100 in 2026
+  CHECK(ident::Check("19260104+9030", today).ok());  // turns 100 in 2026
   CHECK(ident::Check("19260104+9030", Date(2025, 12, 31)).error == Error::kCentury);
   CHECK(ident::Check("19570129+2897", today).error == Error::kCentury);
   CHECK(ident::Check("20000229+2399", today).error == Error::kCentury);
@@ -246,8 +246,7 @@ TEST_CASE("Interim numbers: letters, check digit, forms and refusals", "[ident]"
   CHECK(ident::Check(WithCheck("20000161T384"), today).error == Error::kNoSuchDate);
   // The century rule of the ten-digit form applies as to a personnummer.
   const std::string future = WithCheck("20261224T384").substr(2);
-  CHECK(ident::Check(future.substr(0, 6) + "-" + future.substr(6), today).error ==
-        Error::kCentury);
+  CHECK(ident::Check(future.substr(0, 6) + "-" + future.substr(6), today).error == Error::kCentury);
 }
 
 TEST_CASE("Scan finds interim numbers in free text", "[ident]") {
@@ -272,8 +271,8 @@ TEST_CASE("Scan finds interim numbers in free text", "[ident]") {
   // Not numbers: a wrong check digit, more or fewer digits after the letter, an ISO time.
   std::string wrong = n;
   wrong[11] = static_cast<char>('0' + (wrong[11] - '0' + 1) % 10);
-  for (const std::string& text :
-       {wrong, n + "1", n.substr(0, 11), std::string("20000101T120000"), std::string("20000101T12")}) {
+  for (const std::string& text : {wrong, n + "1", n.substr(0, 11), std::string("20000101T120000"),
+                                  std::string("20000101T12")}) {
     INFO(text);
     CHECK(ident::FindAll("se " + text + " ok", today).empty());
   }
