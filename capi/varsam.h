@@ -119,7 +119,7 @@ typedef enum varsam_id_error {
   VARSAM_ID_ERROR_NO_SUCH_DATE = 3, /* month/day do not exist (e.g. 1900-02-29) */
   VARSAM_ID_ERROR_CENTURY = 4,      /* separator (`+`, or `-` of a ten-digit form) contradicts
                                        `today` */
-  VARSAM_ID_ERROR_SERIAL = 5        /* birth serial 000, never issued (checked after the digit) */
+  VARSAM_ID_ERROR_SERIAL = 5        /* birth serial 000, never issued (checked after the date) */
 } varsam_id_error;
 
 /* The result of varsam_id_check(). Set struct_size = sizeof(varsam_id_result) first. */

@@ -54,7 +54,7 @@ enum class Error : std::uint8_t {
                     // (`-` with a birth date later this year: that person is not born yet, and
                     // one born a century earlier would be written with `+`), or a twelve-digit
                     // form with `+` for someone who does not turn 100 in today's year
-  kSerial = 5,      // the birth serial 000, which is never issued (checked after the check digit)
+  kSerial = 5,      // the birth serial 000, which is never issued (checked after the date)
 };
 
 // Stable ids as the CLI's JSON prints them: "format", "check_digit", "no_such_date", "century",

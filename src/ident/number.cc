@@ -134,11 +134,6 @@ CheckResult Check(std::string_view text, Date today) noexcept {
     result.error = Error::kCheckDigit;
     return result;
   }
-  // The serial 000 is never issued (an interim letter is never 0).
-  if (serial[0] == '0' && serial[1] == '0' && serial[2] == '0') {
-    result.error = Error::kSerial;
-    return result;
-  }
 
   const int yy = TwoDigits(yymmdd), month = TwoDigits(yymmdd + 2), raw_day = TwoDigits(yymmdd + 4);
   // samordningsnummer: day of birth + 60 (an interim number carries the day itself)
@@ -160,6 +155,12 @@ CheckResult Check(std::string_view text, Date today) noexcept {
   }
   if (!IsValidDate(year, month, day)) {
     result.error = Error::kNoSuchDate;
+    return result;
+  }
+  // The serial 000 is never issued (an interim letter is never 0). After the date, so that an
+  // impossible date is named as such whatever its serial.
+  if (serial[0] == '0' && serial[1] == '0' && serial[2] == '0') {
+    result.error = Error::kSerial;
     return result;
   }
   const Date birth(year, month, day);

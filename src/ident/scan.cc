@@ -7,7 +7,7 @@
 // the stack (at most twelve digits and seven groups, and no further than a boundary no form
 // has), and only when the groups add up to twelve or ten digits on the boundaries the forms
 // allow are the digits given to Check(). An interimsnummer (a date whole, a separator or
-// none, an interim letter and three digits: `20000101-T220`) is read the same way after its
+// none, an interim letter and three digits: `YYYYMMDD-Tnnc`) is read the same way after its
 // date run. A run that starts no number is skipped whole, so the cost is linear in the text
 // and nothing is allocated.
 
