@@ -102,6 +102,12 @@ using namespace varsam::capi;  // NOLINT: the shim's own helpers
 namespace ins = varsam::instruments;
 
 // The C enums are the C++ ones, value for value.
+static_assert(static_cast<int>(VARSAM_ID_KIND_INTERIMSNUMMER) ==
+              static_cast<int>(varsam::ident::Kind::kInterimsnummer));
+static_assert(static_cast<int>(VARSAM_ID_ERROR_SERIAL) ==
+              static_cast<int>(varsam::ident::Error::kSerial));
+static_assert(static_cast<int>(VARSAM_ID_ERROR_CENTURY) ==
+              static_cast<int>(varsam::ident::Error::kCentury));
 static_assert(static_cast<int>(VARSAM_SEX_FEMALE) == static_cast<int>(varsam::ident::Sex::kFemale));
 static_assert(static_cast<int>(VARSAM_SEX_MALE) == static_cast<int>(varsam::ident::Sex::kMale));
 static_assert(static_cast<int>(VARSAM_SEVERITY_INFO) == static_cast<int>(ins::Severity::kInfo));
@@ -263,7 +269,7 @@ varsam_status varsam_id_check(const char* number, size_t number_length, int32_t 
 }
 
 const char* varsam_id_error_message(int32_t error) {
-  if (error < 0 || error > static_cast<int32_t>(varsam::ident::Error::kCentury)) {
+  if (error < 0 || error > static_cast<int32_t>(varsam::ident::Error::kSerial)) {
     return "unknown identity-number error";
   }
   return varsam::ident::ErrorMessage(static_cast<varsam::ident::Error>(error)).data();

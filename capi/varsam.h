@@ -96,12 +96,13 @@ VARSAM_API const char* varsam_status_name(varsam_status status);
  * nothing. Thread-safe. */
 VARSAM_API void varsam_free(void* memory);
 
-/* ---- Identity numbers (personnummer, samordningsnummer) ---------------------------------- */
+/* ---- Identity numbers (personnummer, samordningsnummer, interimsnummer) ------------------ */
 
 typedef enum varsam_id_kind {
   VARSAM_ID_KIND_NONE = 0, /* not a valid number */
   VARSAM_ID_KIND_PERSONNUMMER = 1,
-  VARSAM_ID_KIND_SAMORDNINGSNUMMER = 2 /* coordination number: day of birth + 60 */
+  VARSAM_ID_KIND_SAMORDNINGSNUMMER = 2, /* coordination number: day of birth + 60 */
+  VARSAM_ID_KIND_INTERIMSNUMMER = 3     /* interim/reserve number: YYYYMMDD-Tnnc, a letter */
 } varsam_id_kind;
 
 typedef enum varsam_sex {
@@ -116,7 +117,9 @@ typedef enum varsam_id_error {
   VARSAM_ID_ERROR_FORMAT = 1,       /* not one of the accepted forms */
   VARSAM_ID_ERROR_CHECK_DIGIT = 2,  /* Luhn check digit does not match */
   VARSAM_ID_ERROR_NO_SUCH_DATE = 3, /* month/day do not exist (e.g. 1900-02-29) */
-  VARSAM_ID_ERROR_CENTURY = 4       /* ten-digit form whose separator contradicts `today` */
+  VARSAM_ID_ERROR_CENTURY = 4,      /* separator (`+`, or `-` of a ten-digit form) contradicts
+                                       `today` */
+  VARSAM_ID_ERROR_SERIAL = 5        /* birth serial 000, never issued (checked after the date) */
 } varsam_id_error;
 
 /* The result of varsam_id_check(). Set struct_size = sizeof(varsam_id_result) first. */
@@ -130,7 +133,8 @@ typedef struct varsam_id_result {
   int32_t birth_year;           /* real date of birth (samordningsnummer: day - 60) */
   int32_t birth_month;
   int32_t birth_day;
-  char normalized[13]; /* "YYYYMMDDNNNN" and a NUL; "" when not valid */
+  char normalized[13]; /* "YYYYMMDDNNNN" and a NUL ("YYYYMMDDTNNN" for an interimsnummer);
+                          "" when not valid */
 } varsam_id_result;
 
 /* Checks one identity number and fills *result.
@@ -161,7 +165,8 @@ VARSAM_API const char* varsam_id_error_message(int32_t error);
  * NUL-terminated UTF-8 JSON array, owned by the caller and freed with varsam_free(), one object per
  * match in text order:
  *   {"offset": bytes, "length": bytes, "normalized": "YYYYMMDDNNNN",
- *    "kind": "personnummer"|"samordningsnummer", "official_test_number": true|false}
+ *    "kind": "personnummer"|"samordningsnummer"|"interimsnummer",
+ *    "official_test_number": true|false}
  * text need not be UTF-8; offset and length are the exact bytes the number was written with.
  * today_yyyymmdd as for varsam_id_check.
  * VARSAM_INVALID_ARGUMENT when text (with text_length > 0) or json_out is NULL or the date is

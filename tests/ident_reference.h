@@ -7,7 +7,8 @@
 // every stretch that ends where a run ends is tried against the written forms as one regular
 // expression each, twelve digits before ten; the first whose digits pass Check() (and, with
 // twelve digits, whose birth date is less than 200 years before today and not after it) is a match,
-// and the search goes on after it (or after the run when none is).
+// and the search goes on after it (or after the run when none is). A run of six or eight digits
+// that is no such number may be the date of an interimsnummer (the letter form).
 
 #ifndef VARSAM_TESTS_IDENT_REFERENCE_H_
 #define VARSAM_TESTS_IDENT_REFERENCE_H_
@@ -56,11 +57,11 @@ inline std::vector<ReferenceMatch> ReferenceScan(std::string_view text, Date tod
 
   // The written forms (varsam/ident.h): the date whole or in pairs, the birth number whole or
   // in pairs, and between them nothing (only when neither is in pairs), spaces, or one of
-  // - . / (+ in the ten-digit form only) with up to two spaces on either side.
+  // - + . / with up to two spaces on either side.
   static const std::regex twelve(
-      R"(^(?:\d{8}(?: {0,2}[-./] {0,2}| {1,2})?\d{4})"
-      R"(|\d{8}(?: {0,2}[-./] {0,2}| {1,2})\d{2} {1,2}\d{2})"
-      R"(|\d{4} {1,2}\d{2} {1,2}\d{2}(?: {0,2}[-./] {0,2}| {1,2})(?:\d{4}|\d{2} {1,2}\d{2}))$)");
+      R"(^(?:\d{8}(?: {0,2}[-+./] {0,2}| {1,2})?\d{4})"
+      R"(|\d{8}(?: {0,2}[-+./] {0,2}| {1,2})\d{2} {1,2}\d{2})"
+      R"(|\d{4} {1,2}\d{2} {1,2}\d{2}(?: {0,2}[-+./] {0,2}| {1,2})(?:\d{4}|\d{2} {1,2}\d{2}))$)");
   static const std::regex ten(
       R"(^(?:\d{6}(?: {0,2}[-+./] {0,2}| {1,2})?\d{4})"
       R"(|\d{6}(?: {0,2}[-+./] {0,2}| {1,2})\d{2} {1,2}\d{2})"
@@ -87,7 +88,7 @@ inline std::vector<ReferenceMatch> ReferenceScan(std::string_view text, Date tod
         std::string form;
         for (char ch : candidate) {
           if (ch < '0' || ch > '9') continue;
-          if (plus && form.size() == 6) form.push_back('+');
+          if (plus && form.size() == total - 4) form.push_back('+');
           form.push_back(ch);
         }
         const ident::CheckResult r = ident::Check(form, today);
@@ -99,6 +100,28 @@ inline std::vector<ReferenceMatch> ReferenceScan(std::string_view text, Date tod
         matched = true;
       }
       if (matched) break;
+    }
+    // An interimsnummer: the date the whole run (six or eight digits), a separator or none, an
+    // interim letter in either case, exactly three digits; Check() gets the letter in capitals.
+    static const std::regex interim(R"(^(?: {0,2}[-+./] {0,2}| {1,2})?([A-Za-z])(\d{3}))");
+    std::smatch m;
+    const std::string after = view.substr(run_end, 16);
+    const std::size_t date_digits = run_end - v;
+    if (!matched && (date_digits == 6 || date_digits == 8) &&
+        std::regex_search(after, m, interim) && !digit(run_end + m.length(0))) {
+      std::string form = view.substr(v, date_digits);
+      if (m.str(0).find('+') != std::string::npos) form.push_back('+');
+      const char letter = m.str(1)[0];
+      form.push_back(letter >= 'a' ? static_cast<char>(letter - 'a' + 'A') : letter);
+      form += m.str(2);
+      const ident::CheckResult r = ident::Check(form, today);
+      const Date birth = r.number.birth_date;
+      if (r.ok() && (date_digits == 6 || (birth <= today && today.year() - birth.year() < 200))) {
+        const std::size_t e = run_end + m.length(0) - 1;
+        found.push_back({begin[v], end[e] - begin[v], std::string(r.number.normalized())});
+        v = e + 1;
+        matched = true;
+      }
     }
     if (!matched) v = run_end;
   }

@@ -109,6 +109,23 @@ TEST_CASE("scrub: samordningsnummer has its own placeholder", "[scrub]") {
   CHECK(Hits(*s, sam + " 900101-2385") == std::vector<Hit>{{"900101-2385", Kind::kPersonnummer}});
 }
 
+TEST_CASE("scrub: an interim number (reservnummer) is replaced", "[scrub][ident]") {
+  // Synthetic: the date of official test number 200001012384 with the interim letter T for
+  // its first serial digit, the check digit recomputed with the letter counted as 1.
+  const std::string nine = "000101138";
+  std::string interim = "20000101-T38";
+  interim += varsam::ident::LuhnCheckDigit(nine);
+  for (const std::string& written :
+       {interim, interim.substr(2), interim.substr(0, 8) + interim.substr(9)}) {
+    INFO(written);
+    CHECK(Hits("Reservnummer " + written + ".") ==
+          std::vector<Hit>{{written, Kind::kPersonnummer}});
+    const std::string out = ScrubText("Klienten (" + written + ") kom i dag.");
+    CHECK(out == "Klienten ([PERSONNUMMER]) kom i dag.");
+    CHECK(out.find("T38") == std::string::npos);
+  }
+}
+
 TEST_CASE("scrub: Swedish phone numbers", "[scrub]") {
   for (const std::string phone :
        {"070-174 06 05", "0701740605", "070-1740605", "070 174 06 05", "+46 70 174 06 05",

@@ -8,7 +8,12 @@
 // - a samordningsnummer is the same with 60 added to the day of birth (61..91);
 // - the second-to-last digit is odd for men and even for women;
 // - in the ten-digit form the separator is `-` until the calendar year the person turns 100,
-//   and `+` from that year on; the century is therefore resolved against a reference date.
+//   and `+` from that year on; the century is therefore resolved against a reference date;
+// - the birth serial 000 is never issued;
+// - an interimsnummer (Ladok's T-number, also a reserve-number form in health and social care)
+//   has a capital letter T, R, S, U, W, X, J, K, L, M or N in the ninth position of the
+//   twelve-character form, counted as 1 in the check digit (SUNET/SWAMID's description of
+//   Ladok's interim numbers; the personnummer/meta reference suite). Unconfirmed beyond that.
 //
 // Everything here is pure: no I/O, no global state but the embedded, read-only list of
 // Skatteverket's official test numbers. Check() never allocates and is safe to call from any
@@ -33,6 +38,8 @@ namespace varsam::ident {
 enum class Kind : std::uint8_t {
   kPersonnummer = 1,       // personal identity number, Folkbokföringslagen 18 §
   kSamordningsnummer = 2,  // coordination number (day + 60), Folkbokföringslagen 18 a §
+  kInterimsnummer = 3,     // interim / reserve number: a letter in place of the first serial
+                           // digit (YYYYMMDD-Tnnc), issued outside Skatteverket
 };
 
 enum class Sex : std::uint8_t { kFemale = 1, kMale = 2 };
@@ -45,14 +52,17 @@ enum class Error : std::uint8_t {
   kNoSuchDate = 3,  // month or day do not exist (19000229, 800230, day 92 in a samordningsnummer)
   kCentury = 4,     // a ten-digit form whose separator contradicts the reference date
                     // (`-` with a birth date later this year: that person is not born yet, and
-                    // one born a century earlier would be written with `+`)
+                    // one born a century earlier would be written with `+`), or a twelve-digit
+                    // form with `+` for someone who does not turn 100 in today's year
+  kSerial = 5,      // the birth serial 000, which is never issued (checked after the date)
 };
 
-// Stable ids as the CLI's JSON prints them: "format", "check_digit", "no_such_date", "century".
+// Stable ids as the CLI's JSON prints them: "format", "check_digit", "no_such_date", "century",
+// "serial".
 std::string_view ErrorId(Error error);
 // A short English reason for people; contains no part of the number.
 std::string_view ErrorMessage(Error error);
-// "personnummer", "samordningsnummer".
+// "personnummer", "samordningsnummer", "interimsnummer".
 std::string_view KindName(Kind kind);
 // "female", "male".
 std::string_view SexName(Sex sex);
@@ -66,8 +76,9 @@ struct IdentityNumber {
   bool official_test_number = false;
   // The real date of birth (for a samordningsnummer, the day with 60 subtracted).
   Date birth_date;
-  // The twelve digits YYYYMMDDNNNN, the form to store and compare (a samordningsnummer keeps
-  // its day + 60).
+  // The twelve characters YYYYMMDDNNNN, the form to store and compare (a samordningsnummer
+  // keeps its day + 60; an interimsnummer keeps its capital letter in the ninth place,
+  // YYYYMMDDTNNN, so its "digits" are eleven digits and one letter).
   std::array<char, 12> digits{};
 
   std::string_view normalized() const { return {digits.data(), digits.size()}; }
@@ -82,11 +93,13 @@ struct CheckResult {
 
 // Validates and normalises `text`, which must be exactly one of these forms (no surrounding
 // spaces):
-//   YYYYMMDDNNNN   YYYYMMDD-NNNN   YYMMDDNNNN   YYMMDD-NNNN   YYMMDD+NNNN
-// For the ten-digit forms the century is the one that makes the separator right on `today`:
-// with `-` (or none) the person turns at most 99 in today's calendar year, with `+` at least
-// 100 (kCentury when that year would be outside 0..9999). The twelve-digit forms do not depend
-// on `today`, and are not checked against it.
+//   YYYYMMDDNNNN   YYYYMMDD-NNNN   YYYYMMDD+NNNN   YYMMDDNNNN   YYMMDD-NNNN   YYMMDD+NNNN
+// and the same with an interim letter (T R S U W X J K L M N, capital) in place of the first
+// N: an interimsnummer. For the ten-digit forms the century is the one that makes the
+// separator right on `today`: with `-` (or none) the person turns at most 99 in today's
+// calendar year, with `+` at least 100 (kCentury when that year would be outside 0..9999).
+// The twelve-digit forms name their century; only their `+` is checked against `today` (the
+// person must turn 100 or more in today's year, else kCentury).
 // Never allocates; never fails in any other way than by the returned Error.
 CheckResult Check(std::string_view text, Date today) noexcept;
 
@@ -141,8 +154,10 @@ struct Match {
 //     in pairs); inside them only spaces, and only between pairs: the date whole or all in
 //     pairs, the year whole (`YY MM DD-NN NN`, `YYYY MM DD NNNN`), so that dates, date ranges
 //     and case numbers written with dashes or dots are not read as one number;
-//   - `+` only between the date and the birth number of the ten-digit form (the centenarian's
-//     sign); every other separator reads as `-` for the century rule.
+//   - `+` only between the date and the birth number (the centenarian's sign); every other
+//     separator reads as `-` for the century rule;
+//   - an interimsnummer: the date whole (six or eight digits), a separator or none, an interim
+//     letter (either case in text; Check() gets it in capitals) and exactly three digits.
 // The digits must then pass Check() (check digit, date and century rules), and a twelve-digit
 // number's birth date must lie on or before `today` and less than 200 years before it, which
 // keeps false positives (phone numbers, amounts, account numbers, dates) down. Where the groups

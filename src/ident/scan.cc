@@ -6,8 +6,10 @@
 // candidate's digit groups and the separators between them are read into a small record on
 // the stack (at most twelve digits and seven groups, and no further than a boundary no form
 // has), and only when the groups add up to twelve or ten digits on the boundaries the forms
-// allow are the digits given to Check(). A run that starts no number is skipped whole, so the
-// cost is linear in the text and nothing is allocated.
+// allow are the digits given to Check(). An interimsnummer (a date whole, a separator or
+// none, an interim letter and three digits: `YYYYMMDD-Tnnc`) is read the same way after its
+// date run. A run that starts no number is skipped whole, so the cost is linear in the text
+// and nothing is allocated.
 
 #include <cstddef>
 
@@ -110,8 +112,8 @@ constexpr bool BoundaryFits(std::size_t at, char punct) {
   switch (at) {
     case 2:                        // YY|MM
     case 4: return punct == ' ';   // YYYY|MM, YYMM|DD
-    case 6: return true;           // YYMMDD|NNNN, YYYYMM|DD
-    case 8: return punct != '+';   // YYYYMMDD|NNNN, YYMMDDNN|NN
+    case 6:                        // YYMMDD|NNNN, YYYYMM|DD
+    case 8: return true;           // YYYYMMDD|NNNN (`+` too), YYMMDDNN|NN
     case 10: return punct == ' ';  // YYYYMMDDNN|NN
     default: return false;
   }
@@ -164,10 +166,7 @@ int Interpret(const Groups& g, std::size_t total, char* form, std::size_t* form_
     const char punct = g.punct[k];
     if (at == date) {
       separated = true;
-      if (punct == '+') {
-        if (total != 10) return -1;
-        plus = true;
-      }
+      plus = punct == '+';  // YYMMDD+NNNN, YYYYMMDD+NNNN: Check() weighs it against today
       continue;
     }
     if (punct != ' ') return -1;
@@ -203,10 +202,63 @@ std::size_t NextDigit(std::string_view text, std::size_t i) {
 // can begin a written form (a quick test before the candidate is read in full): ten and twelve
 // digits are whole numbers; shorter runs go on only at a boundary some form has, with the
 // separator `next` starts.
+constexpr bool IsAsciiLetter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
 constexpr bool MayBegin(std::size_t length, char next) {
   if (length == 10 || length == 12) return true;
+  if ((length == 6 || length == 8) && IsAsciiLetter(next)) return true;  // interim: YYMMDDTNNN
   const bool separator = next == ' ' || next == '-' || next == '+' || next == '.' || next == '/';
   return separator && BoundaryFits(length, next);
+}
+
+// An interimsnummer whose date is the single run `g` (six or eight digits, written whole) at
+// text[i]: then a separator (up to two spaces, at most one of - + . /, up to two spaces) or
+// none, an interim letter (either case: in free text a lower-case one is still a number) and
+// a run of exactly three digits. The form is given to Check() with the letter in capitals.
+bool ReadInterim(std::string_view text, std::size_t i, const Groups& g, Date today, Match* match) {
+  if (g.n != 1 || (g.count != 6 && g.count != 8)) return false;
+  std::size_t k = g.end[0];
+  char punct = 0;
+  int spaces = 0;
+  char letter = 0;
+  while (k < text.size() && letter == 0) {
+    const MatchingChar c = Read(text, k);
+    if (c.as == kReadsAsNothing) {
+      k += c.length;
+    } else if (c.as == ' ' && spaces < 2) {
+      ++spaces;
+      k += c.length;
+    } else if ((c.as == '-' || c.as == '+' || c.as == '.' || c.as == '/') && punct == 0) {
+      punct = static_cast<char>(c.as);
+      spaces = 0;
+      k += c.length;
+    } else if (c.as >= 0 && c.as < 0x80 && IsAsciiLetter(static_cast<char>(c.as))) {
+      letter = static_cast<char>(c.as >= 'a' ? c.as - ('a' - 'A') : c.as);
+      k += c.length;
+    } else {
+      return false;
+    }
+  }
+  // A separator other than `+` (or spaces alone) reads as none: Check() takes YYMMDDTNNN.
+  if (letter == 0 || k >= text.size()) return false;
+  Groups serial;
+  std::size_t j = k;
+  while (j < text.size() && Read(text, j).as == kReadsAsNothing) j += Read(text, j).length;
+  if (j >= text.size() || !IsDigitAs(Read(text, j).as)) return false;
+  ReadRun(text, &j, &serial);
+  if (serial.count != 3) return false;
+  char form[13];
+  std::size_t n = 0;
+  for (std::size_t d = 0; d < g.count; ++d) form[n++] = g.digits[d];
+  if (punct == '+') form[n++] = '+';
+  form[n++] = letter;
+  for (std::size_t d = 0; d < 3; ++d) form[n++] = serial.digits[d];
+  const CheckResult checked = Check(std::string_view(form, n), today);
+  if (!checked.ok() || (g.count == 8 && !Plausible(checked.number.birth_date, today))) {
+    return false;
+  }
+  *match = Match{i, serial.end[0] - i, checked.number};
+  return true;
 }
 
 }  // namespace
@@ -245,7 +297,15 @@ void Scan(std::string_view text, Date today, absl::FunctionRef<void(const Match&
         break;
       }
     }
-    if (!matched) i = g.end[0];
+    if (!matched) {
+      Match interim;
+      if (ReadInterim(text, i, g, today, &interim)) {
+        on_match(interim);
+        i = interim.offset + interim.length;
+        continue;
+      }
+      i = g.end[0];
+    }
   }
 }
 

@@ -145,7 +145,7 @@ class IdCheckJsonTest(CliTestCase):
         self.assertEqual(code, EXIT_NO)
         self.assertEqual(set(out[0]), VALID_KEYS)
         self.assertIs(out[0]["valid"], True)
-        expected_errors = ["check_digit", "format", "format", "no_such_date"]
+        expected_errors = ["check_digit", "format", "century", "no_such_date"]
         for o, error in zip(out[1:], expected_errors):
             self.assertEqual(set(o), INVALID_KEYS, o)
             self.assertIs(o["valid"], False)

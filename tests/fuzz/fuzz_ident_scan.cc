@@ -61,10 +61,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     previous_end = m.offset + m.length;
     // Whole code points: the match starts and ends where the reading of the text does.
     REQUIRE(varsam::ReadForMatching(text, m.offset).as >= '0');
-    // The digits it covers are the number's (the ten-digit form's last ten, or all twelve).
+    // The digits it covers are the number's (the ten-digit form's last ten, or all twelve; an
+    // interimsnummer's without its letter).
     const std::string digits = ViewDigits(text, m.offset, m.length);
-    REQUIRE(digits.size() == 10 || digits.size() == 12);
-    REQUIRE(m.number.normalized().substr(12 - digits.size()) == digits);
+    std::string number_digits(m.number.normalized());
+    if (m.number.kind == ident::Kind::kInterimsnummer) {
+      REQUIRE(number_digits[8] >= 'A' && number_digits[8] <= 'Z');
+      number_digits.erase(8, 1);
+      REQUIRE(digits.size() == 9 || digits.size() == 11);
+    } else {
+      REQUIRE(digits.size() == 10 || digits.size() == 12);
+    }
+    REQUIRE(number_digits.substr(number_digits.size() - digits.size()) == digits);
     REQUIRE(matches.size() < matches.capacity());
     matches.push_back(m);
   });
