@@ -7,8 +7,8 @@
 // feasible direction in the null space of the constraints raises the entropy), an independent
 // solve of the symmetric row, and figures published in the ptable vignette. The discrete Laplace
 // sampler is checked against its probability mass function, mean and variance over 200,000
-// seeded draws. Differential privacy on a mean (docs/insights.md, "Means: bounded sums") is checked against
-// sums computed here from the rows, against neighbouring registers one person apart, and
+// seeded draws. Differential privacy on a mean (docs/insights.md, "Means: bounded sums") is checked
+// against sums computed here from the rows, against neighbouring registers one person apart, and
 // against the variance of the discrete Laplace at the scale its sensitivity argument gives.
 
 #include <algorithm>

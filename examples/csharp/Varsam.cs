@@ -75,7 +75,7 @@ namespace VarsamBinding
         public bool Valid;
         public int Error;              // varsam_id_error: 0 none, 1 format, 2 check digit, ...
         public string ErrorMessage;    // null when valid
-        public int Kind;               // 1 personnummer, 2 samordningsnummer
+        public int Kind;               // 1 personnummer, 2 samordningsnummer, 3 interimsnummer
         public int Sex;                // 1 female, 2 male
         public bool OfficialTestNumber;
         public int BirthYear, BirthMonth, BirthDay;

@@ -151,6 +151,8 @@ class CheckIdValidTest(unittest.TestCase):
         self.assertFalse(r.valid)
         self.assertEqual(r.error, "century")
         self.assertTrue(r.error_message)
+        # The twelve-digit form with "+" says 100 or older: for someone born 1980, a contradiction.
+        self.assertEqual(varsam.check_id("19800102+2386", today=TODAY).error, "century")
 
     def test_samordningsnummer(self):
         # 198001022386 with day 02 + 60 = 62 and a recomputed check digit.
@@ -203,7 +205,6 @@ class CheckIdInvalidTest(unittest.TestCase):
     def test_format(self):
         for text in (
             "abc",
-            "19800102+2386",  # + only in the ten-digit form
             "",
             " 198001022386",
             "198001022386 ",
@@ -226,7 +227,7 @@ class CheckIdInvalidTest(unittest.TestCase):
         self.assertInvalid(with_check_digit("19800100238"), "no_such_date")
 
     def test_error_messages_are_distinct(self):
-        ids = ["format", "check_digit", "no_such_date", "century"]
+        ids = ["format", "check_digit", "no_such_date", "century", "serial"]
         messages = [varsam.id_error_message(i) for i in ids]
         self.assertEqual(len(set(messages)), len(ids))
         self.assertEqual(varsam.id_error_message(2), varsam.id_error_message("check_digit"))

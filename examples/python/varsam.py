@@ -152,9 +152,10 @@ class Status(enum.IntEnum):
 
 
 # varsam_id_kind, varsam_sex and varsam_id_error, as the strings this binding returns.
-_KIND_NAMES = {1: "personnummer", 2: "samordningsnummer"}
+_KIND_NAMES = {1: "personnummer", 2: "samordningsnummer", 3: "interimsnummer"}
 _SEX_NAMES = {1: "female", 2: "male"}
-_ID_ERROR_IDS = {0: None, 1: "format", 2: "check_digit", 3: "no_such_date", 4: "century"}
+_ID_ERROR_IDS = {0: None, 1: "format", 2: "check_digit", 3: "no_such_date", 4: "century",
+                 5: "serial"}
 _ID_ERROR_CODES = {name: code for code, name in _ID_ERROR_IDS.items() if name is not None}
 
 

@@ -112,9 +112,9 @@ public final class Varsam {
   /** The result of varsam_id_check. */
   public static final class IdResult {
     public boolean valid;
-    public int error; // varsam_id_error: 0 none, 1 format, 2 check digit, 3 no such date, 4 century
+    public int error; // varsam_id_error: 0 none, 1 format, 2 check digit, 3 no such date, 4 century, 5 serial
     public String errorMessage; // null when valid
-    public int kind; // 1 personnummer, 2 samordningsnummer
+    public int kind; // 1 personnummer, 2 samordningsnummer, 3 interimsnummer
     public int sex; // 1 female, 2 male
     public boolean officialTestNumber;
     public int birthYear, birthMonth, birthDay;
