@@ -584,35 +584,59 @@ std::string StoreBytes(const TempDir& dir) {
   return all;
 }
 
-// Whether `value` is in the store's bytes. The audit log and the register hold hexadecimal
-// digests and pseudonyms (SHA-256, HMAC): a run of digits such as a postal code turns up inside
-// one by chance in about one run in thirty. A match wholly inside a hexadecimal run of 32 or more
-// characters is such a coincidence, not a leak; any other match is.
+// Whether `value` is in the store's bytes. The audit log and the register hold random tokens
+// written out: digests, keys and ids in hexadecimal (SHA-256, HMAC, 64-bit ids of 16 digits) and
+// times with microseconds ("…T06:45:06.963283Z"). A short run of digits such as a postal code
+// turns up inside one of those by chance in about one run in fifty. So a match is a coincidence,
+// not a leak, when it lies wholly inside a hexadecimal run of 16 or more characters, or, for a
+// value of fewer than 8 digits and nothing else, inside a longer run of digits; any other match
+// is a leak.
 bool StoreHolds(const std::string& bytes, const std::string& value) {
-  constexpr size_t kDigestRun = 32;
-  const auto hex = [&](size_t i) { return std::isxdigit(static_cast<unsigned char>(bytes[i])); };
-  for (size_t at = bytes.find(value); at != std::string::npos; at = bytes.find(value, at + 1)) {
+  constexpr size_t kTokenRun = 16;
+  constexpr size_t kShortNumber = 8;
+  const auto within = [&](size_t at, const auto& is) {
     size_t begin = at;
     size_t end = at + value.size();
-    bool inside_hex = true;
-    for (size_t i = begin; i < end && inside_hex; ++i) inside_hex = hex(i);
-    if (!inside_hex) return true;
-    while (begin > 0 && hex(begin - 1)) --begin;
-    while (end < bytes.size() && hex(end)) ++end;
-    if (end - begin < kDigestRun) return true;
+    for (size_t i = begin; i < end; ++i) {
+      if (!is(static_cast<unsigned char>(bytes[i]))) return std::pair<size_t, size_t>{0, 0};
+    }
+    while (begin > 0 && is(static_cast<unsigned char>(bytes[begin - 1]))) --begin;
+    while (end < bytes.size() && is(static_cast<unsigned char>(bytes[end]))) ++end;
+    return std::pair<size_t, size_t>{begin, end};
+  };
+  const auto hex = [](unsigned char c) { return std::isxdigit(c) != 0; };
+  const auto digit = [](unsigned char c) { return std::isdigit(c) != 0; };
+  const bool short_number =
+      value.size() < kShortNumber && std::all_of(value.begin(), value.end(), [&](char c) {
+        return digit(static_cast<unsigned char>(c));
+      });
+  for (size_t at = bytes.find(value); at != std::string::npos; at = bytes.find(value, at + 1)) {
+    const auto [hex_begin, hex_end] = within(at, hex);
+    if (hex_end - hex_begin >= kTokenRun) continue;
+    if (short_number) {
+      const auto [digits_begin, digits_end] = within(at, digit);
+      if (digits_end - digits_begin > value.size()) continue;
+    }
+    return true;
   }
   return false;
 }
 
 }  // namespace
 
-TEST_CASE("engine: the store scan tells a leak from digits inside a digest", "[engine]") {
+TEST_CASE("engine: the store scan tells a leak from digits inside a random token", "[engine]") {
   const std::string digest = "48ac401d4c8ba8fc45259760de5a1445e4ca351863365a9593ce8f744c25b563";
   CHECK_FALSE(StoreHolds("event " + digest + " next", "18633"));
   CHECK(StoreHolds("postal 18633 next", "18633"));
   CHECK(StoreHolds("id 4c8ba18633ef next", "18633"));      // a short hex run is no digest
   CHECK(StoreHolds("event " + digest + "|K-77", "K-77"));  // beside a digest, not inside
   CHECK(StoreHolds(digest + " 18633 " + digest, "18633"));
+  // A 64-bit id in hex, and a time's microseconds.
+  CHECK_FALSE(StoreHolds("id 24b03a0e18633a49\n", "18633"));
+  CHECK_FALSE(StoreHolds("2026-12-05T06:45:06.186330Z", "18633"));
+  CHECK(StoreHolds("2026-12-05T06:45:06.186330Z", "186330"));  // the whole run: it is counted
+  CHECK(StoreHolds("zip:18633;", "18633"));
+  CHECK(StoreHolds("p 198001022386123", "198001022386"));  // a personnummer is never excused
 }
 
 TEST_CASE("engine: register submission stores only pseudonymised, generalised rows", "[engine]") {
