@@ -272,3 +272,21 @@ TEST_CASE("csv: the header mismatch message names the delimiter and the schema's
   CHECK(forced.find("as given") != std::string::npos);
   CHECK(cli::HeaderMismatchHint(',', false, expected).find("comma (,)") != std::string::npos);
 }
+
+TEST_CASE("csv: what the writer writes reads back the same, a first field 'sep=' too", "[csv]") {
+  // A first field that begins with "sep=" or with a byte-order mark would be taken for Excel's
+  // delimiter line or skipped: the writer quotes it.
+  for (const Rows& rows : {Rows{{"sep=;"}, {"x"}}, Rows{{"sep=,", "b"}},
+                           Rows{{"\xEF\xBB\xBF"
+                                 "a"}},
+                           Rows{{"a;b", "c\td"}, {"", "e,f"}}}) {
+    std::ostringstream out;
+    for (const auto& row : rows) cli::WriteCsvRecord(out, row);
+    const Read r = ReadAll(out.str(), ',');
+    REQUIRE(r.status.ok());
+    CHECK(r.rows == rows);
+  }
+  std::ostringstream out;
+  cli::WriteCsvRecord(out, {"sep=;"});
+  CHECK(out.str() == "\"sep=;\"\r\n");
+}

@@ -221,11 +221,11 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
 }
 
 void AppendCsvField(std::string_view field, std::string* out) {
-  // Also quoted: a field beginning with the bytes of a byte-order mark (U+FEFF), which the
-  // reader would skip were it the first field of the file.
+  // Also quoted: a field beginning with the bytes of a byte-order mark (U+FEFF) or with "sep=",
+  // which the reader would skip were it the first field of the file.
   const bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos ||
                      (!field.empty() && (field.front() == ' ' || field.back() == ' ')) ||
-                     field.substr(0, 3) == kBom;
+                     field.substr(0, 3) == kBom || field.starts_with("sep=");
   if (!quote) {
     out->append(field);
     return;

@@ -21,8 +21,10 @@
 // numbers: the anonymize command applies it to every field that is not a direct identifier or
 // free text).
 //
-// Writer: a field is quoted when it holds ',', '"', CR or LF (or begins or ends with a space);
-// records end with CRLF (as `varsam synth` writes them).
+// Writer: ',' between fields; a field is quoted when it holds ',', '"', CR or LF, begins or ends
+// with a space, or begins with a byte-order mark or "sep=" (which the reader skips at the start
+// of a file); records end with CRLF (as `varsam synth` writes them). Read back with ',' forced,
+// the records are the same.
 
 #ifndef VARSAM_EXAMPLES_CLI_CSV_H_
 #define VARSAM_EXAMPLES_CLI_CSV_H_
