@@ -1,24 +1,22 @@
 // Group insights from the store: one three-dimension table with margins (age_band x region x
 // intervention; per cell the episodes, the distinct people and the record keys' sum modulo
 // 2^64, which is what the threshold and the cell key need) over a register of synthetic
-// episodes, computed two ways on each backend (docs/performance.md, "Group insights"):
+// episodes, computed two ways on each backend (docs/performance.md, "Group insights"), as
+// Engine::Query does with InsightOptions::group_in_store false and true:
 //
-//   engine     as insights::Engine does it (src/engine/insights.cc): every episode read through
-//              store::Store::ForEachEpisode into EpisodeRows, insights::BuildColumns,
-//              insights::Aggregate (episodes measure, margins);
-//   pushed     one SQL statement run against the register's own database: GROUP BY CUBE on
-//              PostgreSQL (varsam_register.episodes), a UNION ALL of the 2^3 GROUP BYs on SQLite
-//              (register.db, table episodes, which has no CUBE), computing per cell count(*),
-//              count(DISTINCT pseudonym || key_epoch) and the record keys' sum modulo 2^64.
+//   library    every episode read through store::Store::ForEachEpisode into EpisodeRows,
+//              insights::BuildColumns, insights::Aggregate (episodes measure, margins);
+//   in store   the grouping computed in the register's database (Store::GroupEpisodes: GROUP
+//              BY CUBE on PostgreSQL, a UNION ALL of the 2^3 GROUP BYs on SQLite, which has no
+//              CUBE; src/store/grouping.h), insights::TableFromGroups.
 //
-// The keys are stored as signed 64-bit integers (their bits); SQLite's sum() stops at an
-// overflow and PostgreSQL's is exact, so both sum the low and the high 32 bits of each key apart
-// (neither sum can overflow for fewer than 2^31 rows) and the program joins them modulo 2^64:
-// sum(k) = sum(lo) + 2^32 sum(hi) (mod 2^64).
+// And the differencing guard for that table after an earlier one (age_band x sex with
+// margins), both ways: the library's (columns read, each table's groups of people, compared)
+// and the store's (Store::CompareGroups).
 //
 // Every round checks that the two ways give the same non-empty cells with the same episodes,
-// people and key sums (exit status 1 otherwise). Rounds alternate the ways; the medians are
-// printed as one JSON line per backend.
+// people and key sums, and the same verdict of the guard (exit status 1 otherwise). The medians
+// are printed as one JSON line per backend.
 //
 //   bench_insights_store [--episodes 1000000] [--rounds 3] [--seed S]
 //                        [--sqlite DIR] [--postgres URI] [--no-sqlite]
@@ -33,7 +31,6 @@
 // false; its rate is printed, not part of the comparison.
 
 #include <libpq-fe.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -169,6 +166,20 @@ insights::Query TableQuery() {
   return query;
 }
 
+// A table's non-empty cells by their values.
+Cells NonEmptyCells(const insights::Table& table) {
+  Cells cells;
+  for (const insights::Cell& cell : table.cells) {
+    if (cell.episodes == 0) continue;
+    CellKey key;
+    for (std::size_t k = 0; k < 3; ++k) {
+      key[k] = cell.levels[k] == insights::kMargin ? "*" : table.levels[k][cell.levels[k]];
+    }
+    cells[key] = {cell.episodes, cell.people, cell.key_sum};
+  }
+  return cells;
+}
+
 struct EngineTimes {
   double read = 0, build = 0, aggregate = 0;
   double total() const { return read + build + aggregate; }
@@ -189,85 +200,46 @@ Cells EngineWay(store::Store& store, EngineTimes* times) {
   const insights::Table table = OrDie(insights::Aggregate(TableQuery(), columns));
   const Clock t3 = Clock::Now();
   *times = {(t1 - t0).wall, (t2 - t1).wall, (t3 - t2).wall};
-  Cells cells;
-  for (const insights::Cell& cell : table.cells) {
-    if (cell.episodes == 0) continue;
-    CellKey key;
-    for (std::size_t k = 0; k < 3; ++k) {
-      key[k] = cell.levels[k] == insights::kMargin ? "*" : table.levels[k][cell.levels[k]];
-    }
-    cells[key] = {cell.episodes, cell.people, cell.key_sum};
-  }
-  return cells;
+  return NonEmptyCells(table);
 }
 
-std::uint64_t KeySum(std::int64_t low, std::int64_t high) {
-  return static_cast<std::uint64_t>(low) + (static_cast<std::uint64_t>(high) << 32);
+// The store's way, as Engine::Query does it with InsightOptions::group_in_store: the grouping in
+// the register's database (Store::GroupEpisodes), the table made from its groups.
+Cells StoreWay(store::Store& store) {
+  const insights::Query query = TableQuery();
+  const std::vector<store::EpisodeGroup> groups =
+      OrDie(store.GroupEpisodes(*insights::TableGrouping(query)));
+  const insights::Table table = OrDie(insights::TableFromGroups(query, groups));
+  return NonEmptyCells(table);
 }
 
-// The SQL of the pushed-down way. The aggregates, after the three grouping columns.
-constexpr std::string_view kAggregates =
-    "count(*), count(DISTINCT pseudonym || key_epoch), sum(record_key & 4294967295), "
-    "sum((record_key >> 32) & 4294967295)";
-constexpr std::string_view kDimensions[] = {"age_band", "region", "intervention"};
+// The differencing guard for the table after an earlier one (age_band x sex with margins): the
+// library's way (every episode read into columns, both tables' groups of people, compared) and
+// the store's (Store::CompareGroups). The verdict, which both must give alike.
+insights::Query EarlierQuery() {
+  insights::Query query;
+  query.measure.kind = insights::MeasureKind::kPeople;
+  query.dimensions = {insights::Dimension::kAgeBand, insights::Dimension::kSex};
+  query.margins = true;
+  return query;
+}
+constexpr int kThreshold = 5;
 
-// SQLite has no CUBE: one GROUP BY per subset of the dimensions, NULL for a margin, and the
-// subset's mask (bit 2 - k set when dimension k is a margin, as PostgreSQL's GROUPING()).
-std::string SqliteSql() {
-  std::string sql;
-  for (int margin = 0; margin < 8; ++margin) {
-    if (!sql.empty()) sql += " UNION ALL ";
-    sql += "SELECT ";
-    std::string group;
-    for (int k = 0; k < 3; ++k) {
-      const bool is_margin = ((margin >> (2 - k)) & 1) != 0;
-      sql += is_margin ? std::string("NULL") : std::string(kDimensions[k]);
-      sql += ", ";
-      if (!is_margin) {
-        if (!group.empty()) group += ", ";
-        group += kDimensions[k];
-      }
-    }
-    sql += std::to_string(margin) + ", " + std::string(kAggregates) + " FROM episodes";
-    if (!group.empty()) sql += " GROUP BY " + group;
-  }
-  return sql;
+bool GuardLibrary(store::Store& store) {
+  std::vector<store::EpisodeRow> episodes;
+  OrDie(store.ForEachEpisode({}, [&](const store::EpisodeRow& row) {
+    episodes.push_back(row);
+    return true;
+  }));
+  const insights::Columns columns = OrDie(insights::BuildColumns(episodes, {}, ""));
+  const auto earlier = OrDie(insights::Populations(EarlierQuery(), columns));
+  const auto fresh = OrDie(insights::Populations(TableQuery(), columns));
+  return insights::FindDifferencing(fresh, earlier, kThreshold).has_value();
 }
 
-std::string PostgresSql() {
-  return "SELECT age_band, region, intervention, GROUPING(age_band, region, intervention), " +
-         std::string(kAggregates) +
-         " FROM varsam_register.episodes GROUP BY CUBE (age_band, region, intervention)";
-}
-
-void AddRow(Cells& cells, const std::array<std::string, 3>& values, int margin,
-            std::int64_t episodes, std::int64_t people, std::int64_t low, std::int64_t high) {
-  CellKey key;
-  for (int k = 0; k < 3; ++k) key[k] = ((margin >> (2 - k)) & 1) != 0 ? "*" : values[k];
-  cells[key] = {episodes, people, KeySum(low, high)};
-}
-
-Cells SqlitePushed(sqlite3* db) {
-  static const std::string sql = SqliteSql();
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    Die(std::string("SQLite prepare: ") + sqlite3_errmsg(db));
-  }
-  Cells cells;
-  int rc = 0;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    std::array<std::string, 3> values;
-    for (int k = 0; k < 3; ++k) {
-      const auto* text = sqlite3_column_text(stmt, k);
-      if (text != nullptr) values[k] = reinterpret_cast<const char*>(text);
-    }
-    AddRow(cells, values, sqlite3_column_int(stmt, 3), sqlite3_column_int64(stmt, 4),
-           sqlite3_column_int64(stmt, 5), sqlite3_column_int64(stmt, 6),
-           sqlite3_column_int64(stmt, 7));
-  }
-  if (rc != SQLITE_DONE) Die(std::string("SQLite step: ") + sqlite3_errmsg(db));
-  sqlite3_finalize(stmt);
-  return cells;
+bool GuardStore(store::Store& store) {
+  const std::vector<insights::Query> earlier = {EarlierQuery()};
+  return OrDie(insights::DifferencingInStore(store, TableQuery(), earlier, kThreshold));
 }
 
 void Exec(PGconn* conn, const std::string& sql) {
@@ -279,30 +251,6 @@ void Exec(PGconn* conn, const std::string& sql) {
     Die("PostgreSQL: " + message);
   }
   PQclear(result);
-}
-
-Cells PostgresPushed(PGconn* conn) {
-  static const std::string sql = PostgresSql();
-  PGresult* result = PQexec(conn, sql.c_str());
-  if (PQresultStatus(result) != PGRES_TUPLES_OK) {
-    const std::string message = PQerrorMessage(conn);
-    PQclear(result);
-    Die("PostgreSQL: " + message);
-  }
-  Cells cells;
-  const auto number = [&](int row, int column) {
-    return std::strtoll(PQgetvalue(result, row, column), nullptr, 10);
-  };
-  for (int row = 0; row < PQntuples(result); ++row) {
-    std::array<std::string, 3> values;
-    for (int k = 0; k < 3; ++k) {
-      if (PQgetisnull(result, row, k) == 0) values[k] = PQgetvalue(result, row, k);
-    }
-    AddRow(cells, values, static_cast<int>(number(row, 3)), number(row, 4), number(row, 5),
-           number(row, 6), number(row, 7));
-  }
-  PQclear(result);
-  return cells;
 }
 
 // ---- The comparison ---------------------------------------------------------------------------
@@ -326,11 +274,11 @@ void Check(const Cells& engine, const Cells& pushed, std::string_view backend) {
   std::exit(1);  // NOLINT(concurrency-mt-unsafe): one thread
 }
 
-template <typename Pushed>
 void Compare(std::string_view backend, store::Store& store, long episodes, double load_s,
-             int rounds, Pushed pushed) {
-  std::vector<double> read, build, aggregate, engine_total, pushed_total;
+             int rounds) {
+  std::vector<double> read, build, aggregate, engine_total, store_total, guard_library, guard_store;
   std::size_t cells = 0;
+  bool refused = false;
   for (int r = 0; r < rounds; ++r) {
     EngineTimes times;
     const Cells a = EngineWay(store, &times);
@@ -339,27 +287,32 @@ void Compare(std::string_view backend, store::Store& store, long episodes, doubl
     aggregate.push_back(times.aggregate);
     engine_total.push_back(times.total());
     const Clock t0 = Clock::Now();
-    const Cells b = pushed();
-    pushed_total.push_back((Clock::Now() - t0).wall);
+    const Cells b = StoreWay(store);
+    store_total.push_back((Clock::Now() - t0).wall);
     Check(a, b, backend);
     cells = a.size();
+    const Clock t1 = Clock::Now();
+    refused = GuardLibrary(store);
+    const Clock t2 = Clock::Now();
+    if (GuardStore(store) != refused) Die("the two ways of the guard disagree");
+    const Clock t3 = Clock::Now();
+    guard_library.push_back((t2 - t1).wall);
+    guard_store.push_back((t3 - t2).wall);
   }
-  const double engine_s = Median(engine_total), pushed_s = Median(pushed_total);
+  const double engine_s = Median(engine_total), store_s = Median(store_total);
   std::printf(
       "{\"backend\": \"%.*s\", \"episodes\": %ld, \"load_rows_per_s\": %.0f, "
       "\"cells_non_empty\": %zu, \"cells_identical\": true, \"rounds\": %d, "
-      "\"engine_read_s\": %.3f, \"engine_build_columns_s\": %.3f, \"engine_aggregate_s\": %.3f, "
-      "\"engine_total_s\": %.3f, \"pushed_down_s\": %.3f, \"faster\": \"%s\", \"ratio\": %.2f, "
-      "\"engine_rounds_s\": [",
+      "\"library_read_s\": %.3f, \"library_build_columns_s\": %.3f, "
+      "\"library_aggregate_s\": %.3f, \"library_total_s\": %.3f, \"in_store_s\": %.3f, "
+      "\"faster\": \"%s\", \"ratio\": %.2f, \"guard_refused\": %s, "
+      "\"guard_library_s\": %.3f, \"guard_in_store_s\": %.3f}\n",
       static_cast<int>(backend.size()), backend.data(), episodes,
       load_s > 0 ? static_cast<double>(episodes) / load_s : 0.0, cells, rounds, Median(read),
-      Median(build), Median(aggregate), engine_s, pushed_s,
-      pushed_s < engine_s ? "pushed_down" : "engine",
-      std::max(engine_s, pushed_s) / std::min(engine_s, pushed_s));
-  for (int r = 0; r < rounds; ++r) std::printf("%s%.3f", r ? ", " : "", engine_total[r]);
-  std::printf("], \"pushed_down_rounds_s\": [");
-  for (int r = 0; r < rounds; ++r) std::printf("%s%.3f", r ? ", " : "", pushed_total[r]);
-  std::printf("]}\n");
+      Median(build), Median(aggregate), engine_s, store_s,
+      store_s < engine_s ? "in_store" : "library",
+      std::max(engine_s, store_s) / std::min(engine_s, store_s), refused ? "true" : "false",
+      Median(guard_library), Median(guard_store));
   std::fflush(stdout);
 }
 
@@ -389,13 +342,7 @@ void RunSqlite(const std::string& dir_flag, long episodes, int rounds, std::uint
   } else if (present != episodes) {
     Die("the SQLite store holds another number of episodes than --episodes");
   }
-  sqlite3* db = nullptr;
-  const std::string path = (fs::path(dir) / "register.db").string();
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    Die("cannot open register.db");
-  }
-  Compare("sqlite", *store, episodes, load_s, rounds, [db] { return SqlitePushed(db); });
-  sqlite3_close(db);
+  Compare("sqlite", *store, episodes, load_s, rounds);
   store.reset();
   if (!made.empty()) {
     std::error_code ec;
@@ -417,7 +364,7 @@ void RunPostgres(const std::string& uri, long episodes, int rounds, std::uint64_
   } else if (present != episodes) {
     Die("the PostgreSQL store holds another number of episodes than --episodes");
   }
-  Compare("postgresql", *store, episodes, load_s, rounds, [conn] { return PostgresPushed(conn); });
+  Compare("postgresql", *store, episodes, load_s, rounds);
   PQfinish(conn);
 }
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <random>
@@ -41,11 +42,13 @@ audit::KeyProvider TestKey() {
 }
 
 std::unique_ptr<engine::Engine> OpenEngine(const std::string& location,
-                                           std::vector<std::string> packs = {}) {
+                                           std::vector<std::string> packs = {},
+                                           bool group_in_store = false) {
   engine::EngineOptions options;
   options.store = location;
   options.key = TestKey();
   options.policy_packs = std::move(packs);
+  options.insights.group_in_store = group_in_store;
   auto opened = engine::Engine::Open(std::move(options));
   INFO(opened.status().message());
   REQUIRE(opened.ok());
@@ -861,6 +864,19 @@ std::vector<store::Release> Releases(store::Store& db) {
   return out;
 }
 
+// Runs `body` with an engine holding the fixture's register on each backend, grouping insights
+// in the library and in the register's database (InsightOptions::group_in_store).
+void ForEachInsightEngine(const std::function<void(std::unique_ptr<engine::Engine>&)>& body) {
+  for (const bool in_store : {false, true}) {
+    ForEachLocation([&](const std::string& location, std::string_view) {
+      INFO("grouped in the store: " << in_store);
+      auto engine = OpenEngine(location, {}, in_store);
+      FillRegister(*engine);
+      body(engine);
+    });
+  }
+}
+
 }  // namespace
 
 TEST_CASE("engine: an insight table is the register's, protected, released and audited",
@@ -877,9 +893,8 @@ TEST_CASE("engine: an insight table is the register's, protected, released and a
   REQUIRE(expected.ok());
   REQUIRE(insights::Protect(*expected, insights::CryptoBits()).ok());
 
-  ForEachLocation([&](const std::string& location, std::string_view) {
-    auto engine = OpenEngine(location);
-    FillRegister(*engine);
+  // Grouped in the library and in the register's database alike.
+  ForEachInsightEngine([&](std::unique_ptr<engine::Engine>& engine) {
     store::Store& db = engine->store_for_testing();
     const auto release = engine->Query(Analyst(), InsightQuery(kQuery));
     INFO(release.status().message());
@@ -932,9 +947,8 @@ TEST_CASE("engine: an insight table is the register's, protected, released and a
 
 TEST_CASE("engine: a query a few people apart from an earlier release is refused",
           "[engine_models]") {
-  ForEachLocation([](const std::string& location, std::string_view) {
-    auto engine = OpenEngine(location);
-    FillRegister(*engine);
+  // The guard's comparisons in the library and in the register's database alike.
+  ForEachInsightEngine([&](std::unique_ptr<engine::Engine>& engine) {
     store::Store& db = engine->store_for_testing();
     REQUIRE(engine
                 ->Query(Analyst(), InsightQuery(R"({"measure": {"kind": "people"},

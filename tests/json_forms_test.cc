@@ -56,8 +56,13 @@ TEST_CASE("json forms: engine options", "[json-forms]") {
   // Group insights' limits.
   const auto limits = engine::ParseEngineOptions(
       R"({"store": "s", "insights": {"cells_per_period": 40, "epsilon_per_period": 0.5,
-          "differencing_threshold": 10}})");
+          "differencing_threshold": 10, "group_in_store": true}})");
   REQUIRE(limits.ok());
+  CHECK(limits->insights.group_in_store);
+  CHECK_FALSE(engine::ParseEngineOptions(R"({"store": "s"})")->insights.group_in_store);
+  CHECK(
+      ErrorOf(engine::ParseEngineOptions(R"({"store": "s", "insights": {"group_in_store": 1}})")) ==
+      "options.insights.group_in_store: must be true or false");
   CHECK(limits->insights.cells_per_period == 40);
   CHECK(limits->insights.epsilon_per_period == 0.5);
   CHECK(limits->insights.differencing_threshold == 10);

@@ -32,6 +32,7 @@ struct InsightCommandOptions : EngineCallOptions {
   std::string query;
   std::string format = "json";
   std::string out;
+  bool group_in_store = false;
 };
 
 int RunInsight(const InsightCommandOptions& o) {
@@ -57,7 +58,9 @@ int RunInsight(const InsightCommandOptions& o) {
   if (!query.ok()) return Fail(query.status());
   absl::StatusOr<access::Context> context = ReadContext(o);
   if (!context.ok()) return Fail(context.status());
-  absl::StatusOr<std::unique_ptr<engine::Engine>> opened = OpenEngine(o);
+  engine::EngineOptions engine_options;
+  engine_options.insights.group_in_store = o.group_in_store;
+  absl::StatusOr<std::unique_ptr<engine::Engine>> opened = OpenEngine(o, engine_options);
   if (!opened.ok()) return Fail(opened.status());
   absl::StatusOr<engine::InsightRelease> release = (*opened)->Query(*context, *query);
   if (!release.ok()) return Fail(release.status());
@@ -95,6 +98,10 @@ void AddInsightCommand(CLI::App& app, int* exit_code) {
       ->required();
   insight->add_option("--format", o->format, "json (default), csv or html");
   insight->add_option("--out", o->out, "Write the table to this file (default: standard output)");
+  insight->add_flag("--group-in-store", o->group_in_store,
+                    "Group counts and shares in the register's database, the differencing "
+                    "guard's comparisons too, so that no episode leaves it (docs/insights.md, "
+                    "\"Aggregation in the store\")");
   insight->callback([o, exit_code] { *exit_code = RunInsight(*o); });
 }
 

@@ -546,9 +546,9 @@ class IdResult:
     set and every other field None/False."""
 
     valid: bool
-    error: str | None  # None, "format", "check_digit", "no_such_date" or "century"
+    error: str | None  # None, "format", "check_digit", "no_such_date", "century" or "serial"
     error_message: str | None  # short English reason, without any part of the number
-    kind: str | None  # "personnummer", "samordningsnummer" or None
+    kind: str | None  # "personnummer", "samordningsnummer", "interimsnummer" or None
     sex: str | None  # "female", "male" or None
     official_test_number: bool  # in Skatteverket's official test-number list
     birth_date: datetime.date | None  # real date of birth (samordningsnummer: day - 60)
@@ -631,7 +631,7 @@ def find_ids(text: str | bytes, today: datetime.date | int | None = None) -> lis
     Every form check_id accepts counts, and the same with a space in place of the separator;
     only candidates with a valid check digit, date and century. Returns one dict per match:
     ``{"offset": int, "length": int, "normalized": "YYYYMMDDNNNN", "kind": "personnummer" |
-    "samordningsnummer", "official_test_number": bool}``.
+    "samordningsnummer" | "interimsnummer", "official_test_number": bool}``.
 
     ``offset`` and ``length`` are in BYTES of the UTF-8 encoding of ``text`` (of ``text``
     itself when it is bytes), not in characters: ``text.encode("utf-8")[offset:offset+length]``

@@ -99,6 +99,13 @@ struct InsightOptions {
   // the same organisation, purpose and period by at least 1 and fewer than this many people
   // (or than the query's threshold, when higher) is refused.
   int differencing_threshold = 5;
+  // Where a table of counts or shares is grouped (docs/insights.md, "Aggregation in the
+  // store"): false, in the library from the register's columns read once (on one machine the
+  // faster way); true, in the register's database (store::Store::GroupEpisodes), the
+  // differencing guard's comparisons too (Store::CompareGroups), so that no episode leaves it:
+  // for a register past one machine's memory, or spread over a cluster. Means, medians and the
+  // band are grouped in the library either way.
+  bool group_in_store = false;
 };
 
 struct EngineOptions {
@@ -271,7 +278,7 @@ nlohmann::ordered_json RegisterReportJson(const RegisterRelease& release);
 //    "checkpoint_every_events": n, "checkpoint_every_seconds": n,
 //    "register": {"key_epoch": 0, "age_level": 1, "period_level": 2},
 //    "insights": {"cells_per_period": 20000, "epsilon_per_period": 1.0,
-//                 "differencing_threshold": 5}}
+//                 "differencing_threshold": 5, "group_in_store": false}}
 // "store" is required.
 absl::StatusOr<EngineOptions> ParseEngineOptions(std::string_view json);
 

@@ -281,6 +281,30 @@ struct Table {
 // past kMaxCells.
 absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns);
 
+// ---- Aggregation in the store (src/insights/in_store.cc) ---------------------------------------
+//
+// The same table computed in the register's database (store::Store::GroupEpisodes), so that no
+// episode leaves it: counts and shares over the episodes' own columns. A mean, a median and the
+// band need the measurements joined to the episodes, which only the columns do.
+
+// The grouping of the people `query` shows (its filters, dimensions, margins and, under
+// differential privacy, the cap on each person's episodes), whatever it measures; nullopt when
+// it groups or filters by the band.
+std::optional<store::EpisodeGrouping> PopulationGrouping(const Query& query);
+// The grouping that computes `query`'s table: PopulationGrouping counting its outcome for a
+// share; nullopt for a mean or a median too.
+std::optional<store::EpisodeGrouping> TableGrouping(const Query& query);
+// The table of `query` from the groups of TableGrouping(query): the cells Aggregate makes from
+// columns of the same episodes, before protection. InvalidArgument past kMaxCells.
+absl::StatusOr<Table> TableFromGroups(const Query& query,
+                                      std::span<const store::EpisodeGroup> groups);
+// The differencing guard in the register's database (store::Store::CompareGroups): whether a
+// group of people `fresh` shows differs from a group of one of `earlier` by at least 1 and fewer
+// than `threshold` people while equal to none of them, FindDifferencing's rule. InvalidArgument
+// for a query PopulationGrouping cannot group (the band).
+absl::StatusOr<bool> DifferencingInStore(store::Store& store, const Query& fresh,
+                                         std::span<const Query> earlier, int threshold);
+
 // ---- The differencing guard (src/insights/differencing.cc) -------------------------------------
 //
 // Two released tables whose populations differ by a few people disclose those few: subtract one

@@ -201,6 +201,48 @@ struct EpisodeRow {
   std::uint64_t record_key = 0;  // random per row (for cell-key perturbation); never 0
 };
 
+// A grouping of the register's episodes computed in its database, so that no row leaves it
+// (Store::GroupEpisodes and Store::CompareGroups; docs/insights.md, "Aggregation in the store").
+// The episodes it counts: those whose column is one of a filter's values, for every filter; of
+// those, at most `per_person` of each person (pseudonym and key epoch), the ones with the lowest
+// record keys read as unsigned (0: all of them). They are grouped by `columns` and, with
+// `margins`, by every subset of them as well.
+struct EpisodeGrouping {
+  struct Filter {
+    std::string column;  // one of kGroupableEpisodeColumns
+    std::vector<std::string> values;
+  };
+  std::vector<std::string> columns;  // kGroupableEpisodeColumns, none twice
+  std::vector<Filter> filters;
+  bool margins = false;
+  int per_person = 0;
+  std::string outcome;  // the outcome EpisodeGroup::with_outcome counts ("": none)
+};
+inline constexpr std::string_view kGroupableEpisodeColumns[] = {
+    "age_band",     "sex",          "region",     "case_kind",
+    "intervention", "start_period", "end_period", "outcome"};
+inline constexpr std::size_t kMaxGroupingColumns = 4;
+
+// One group of a grouping: values[k] is the value of the grouping's columns[k], nullopt where the
+// group spans every value of that column (a margin).
+struct EpisodeGroup {
+  std::vector<std::optional<std::string>> values;
+  std::int64_t episodes = 0;
+  std::int64_t people = 0;  // distinct (pseudonym, key epoch)
+  std::int64_t with_outcome = 0;
+  std::uint64_t key_sum = 0;  // the record keys' sum modulo 2^64
+};
+
+// How one group of a fresh grouping compares with the groups of an earlier one (the
+// differencing guard in the database). A grouping's groups, for this, are its groups of people
+// as GroupEpisodes makes them, and the people of all its episodes (its whole population, also
+// when it is empty).
+struct GroupComparison {
+  std::vector<std::optional<std::string>> values;  // the fresh group, as EpisodeGroup's
+  bool equal = false;                              // an earlier group has exactly its people
+  bool near = false;  // an earlier group differs from it by at least 1, fewer than the threshold
+};
+
 // The closed vocabularies of the register's free-looking fields: a value outside them cannot
 // be written, so no name or other identifier can hide in them. The defaults are
 // kDefaultInstruments, kDefaultBands and kDefaultInterventions; a host with its own instruments
@@ -389,6 +431,19 @@ class Store {
   virtual absl::Status ForEachEpisode(const EpisodeFilter& filter,
                                       absl::FunctionRef<bool(const EpisodeRow&)> row) = 0;
   virtual absl::StatusOr<std::int64_t> CountEpisodes(const EpisodeFilter& filter) = 0;
+  // The groups of `grouping`, computed in the register's database: every group with an episode,
+  // in no promised order (a group without one may be returned, with zero counts).
+  // InvalidArgument naming the field for a column that cannot be grouped, a column twice, more
+  // than kMaxGroupingColumns columns, a value that is not UTF-8 text without NUL, or a negative
+  // per_person.
+  absl::StatusOr<std::vector<EpisodeGroup>> GroupEpisodes(const EpisodeGrouping& grouping);
+  // The groups of `fresh` that lie near a group of `earlier`: each with an earlier group whose
+  // symmetric difference of people from it is below `threshold` (at least 1), in no promised
+  // order; computed in the database, where the people are compared by pseudonym and key epoch.
+  // InvalidArgument as GroupEpisodes, or for a threshold below 1.
+  absl::StatusOr<std::vector<GroupComparison>> CompareGroups(const EpisodeGrouping& fresh,
+                                                             const EpisodeGrouping& earlier,
+                                                             int threshold);
   // An empty `instrument` reads the rows of every instrument.
   virtual absl::Status ForEachRegisterMeasurement(
       std::string_view instrument, absl::FunctionRef<bool(const RegisterMeasurementRow&)> row) = 0;
@@ -442,6 +497,12 @@ class Store {
   virtual absl::StatusOr<std::int64_t> WriteDecision(const Decision& decision) = 0;
   virtual absl::Status WriteEpisodes(std::span<const EpisodeRow> rows) = 0;
   virtual absl::Status WriteRegisterMeasurements(std::span<const RegisterMeasurementRow> rows) = 0;
+  // The backends' groupings, called with groupings already validated.
+  virtual absl::StatusOr<std::vector<EpisodeGroup>> RunGrouping(
+      const EpisodeGrouping& grouping) = 0;
+  virtual absl::StatusOr<std::vector<GroupComparison>> RunComparison(const EpisodeGrouping& fresh,
+                                                                     const EpisodeGrouping& earlier,
+                                                                     int threshold) = 0;
   virtual absl::Status WriteModel(const StoredModel& model) = 0;
   // Checks the budget and writes, in one transaction (CheckReleaseBudget in rows.h decides).
   virtual absl::Status WriteRelease(const Release& release, const ReleaseBudget& budget) = 0;

@@ -91,9 +91,9 @@ absl::StatusOr<EngineOptions> ParseEngineOptions(std::string_view text) {
         }
       }
     } else if (key == "insights") {
-      VARSAM_RETURN_IF_ERROR(
-          CheckJsonKeys(value, "options.insights",
-                        {"cells_per_period", "epsilon_per_period", "differencing_threshold"}));
+      VARSAM_RETURN_IF_ERROR(CheckJsonKeys(
+          value, "options.insights",
+          {"cells_per_period", "epsilon_per_period", "differencing_threshold", "group_in_store"}));
       InsightOptions& o = options.insights;
       if (value.contains("cells_per_period")) {
         VARSAM_ASSIGN_OR_RETURN(o.cells_per_period,
@@ -115,6 +115,12 @@ absl::StatusOr<EngineOptions> ParseEngineOptions(std::string_view text) {
             JsonWholeNumber(value["differencing_threshold"],
                             "options.insights.differencing_threshold", 2, 1000));
         o.differencing_threshold = static_cast<int>(t);
+      }
+      if (value.contains("group_in_store")) {
+        if (!value["group_in_store"].is_boolean()) {
+          return InvalidField("options.insights.group_in_store", "must be true or false");
+        }
+        o.group_in_store = value["group_in_store"].get<bool>();
       }
     } else {
       return UnknownKey("options", key,

@@ -141,23 +141,67 @@ void AggregateCounts(const Layout& layout, const Columns& columns, std::uint32_t
       }
     }
   }
-  const bool share = table.query.measure.kind == MeasureKind::kShare;
-  const bool people = table.query.measure.kind == MeasureKind::kPeople;
   for (std::size_t c = 0; c < cells; ++c) {
     Cell& cell = table.cells[c];
     cell.episodes = episodes[c];
     cell.people = carried[c] + direct[c];
     cell.key_sum = keys[c];
-    cell.raw = share
-                   ? (episodes[c] == 0
-                          ? kNaN
-                          : static_cast<double>(with_outcome[c]) / static_cast<double>(episodes[c]))
-               : people ? static_cast<double>(cell.people)
-                        : static_cast<double>(cell.episodes);
+    cell.raw = CountMeasure(table.query.measure.kind, cell.episodes, cell.people, with_outcome[c]);
   }
 }
 
 }  // namespace
+
+double CountMeasure(MeasureKind kind, std::int64_t episodes, std::int64_t people,
+                    std::int64_t with_outcome) {
+  switch (kind) {
+    case MeasureKind::kPeople: return static_cast<double>(people);
+    case MeasureKind::kShare:
+      return episodes == 0 ? kNaN
+                           : static_cast<double>(with_outcome) / static_cast<double>(episodes);
+    default: return static_cast<double>(episodes);
+  }
+}
+
+absl::StatusOr<std::size_t> CountCells(const std::vector<std::vector<std::string>>& levels,
+                                       bool margins, std::int64_t max_cells) {
+  std::int64_t count = 1;
+  for (const std::vector<std::string>& values : levels) {
+    // count * radix > max_cells, without overflow.
+    const auto radix =
+        static_cast<std::int64_t>(std::max<std::size_t>(values.size() + (margins ? 1 : 0), 1));
+    if (count > max_cells / radix) {
+      return InvalidField("query.dimensions",
+                          absl::StrCat("make a table of more than ", max_cells, " cells"));
+    }
+    count *= radix;
+  }
+  const bool empty_dimension =
+      std::any_of(levels.begin(), levels.end(), [](const auto& v) { return v.empty(); });
+  if (empty_dimension && !margins) count = 0;
+  return static_cast<std::size_t>(count);
+}
+
+Table NewTable(const Query& query, std::vector<std::vector<std::string>> levels,
+               std::size_t cells) {
+  const std::size_t dims = levels.size();
+  std::vector<std::size_t> radix(dims), stride(dims);
+  for (std::size_t k = 0; k < dims; ++k) radix[k] = levels[k].size() + (query.margins ? 1 : 0);
+  for (std::size_t k = dims; k-- > 0;) stride[k] = k + 1 == dims ? 1 : stride[k + 1] * radix[k + 1];
+  Table table;
+  table.query = query;
+  table.levels = std::move(levels);
+  table.cells.resize(cells);
+  for (std::size_t c = 0; c < cells; ++c) {
+    Cell& cell = table.cells[c];
+    cell.levels.resize(dims);
+    for (std::size_t k = 0; k < dims; ++k) {
+      const auto index = static_cast<std::int32_t>((c / stride[k]) % radix[k]);
+      cell.levels[k] = index == static_cast<std::int32_t>(table.levels[k].size()) ? kMargin : index;
+    }
+  }
+  return table;
+}
 
 absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns,
                                   std::int64_t max_cells) {
@@ -223,7 +267,6 @@ absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns,
   layout.level_of.resize(dims);
   layout.radix.resize(dims);
   layout.stride.resize(dims);
-  std::int64_t cell_count = 1;
   for (std::size_t k = 0; k < dims; ++k) {
     const auto d = static_cast<std::size_t>(query.dimensions[k]);
     layout.dimension[k] = d;
@@ -244,23 +287,12 @@ absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns,
           values.begin());
     }
     layout.radix[k] = values.size() + (query.margins ? 1 : 0);
-    // cell_count * radix > max_cells, without overflow.
-    const auto radix = static_cast<std::int64_t>(std::max<std::size_t>(layout.radix[k], 1));
-    if (cell_count > max_cells / radix) {
-      return InvalidField("query.dimensions",
-                          absl::StrCat("make a table of more than ", max_cells, " cells"));
-    }
-    cell_count *= radix;
     layout.levels.push_back(std::move(values));
   }
   for (std::size_t k = dims; k-- > 0;) {
     layout.stride[k] = k + 1 == dims ? 1 : layout.stride[k + 1] * layout.radix[k + 1];
   }
-  // A dimension with no level (nothing kept) gives a table of no cells but its margin.
-  const bool empty_dimension = std::any_of(layout.levels.begin(), layout.levels.end(),
-                                           [](const auto& v) { return v.empty(); });
-  if (empty_dimension && !query.margins) cell_count = 0;
-  layout.cells = static_cast<std::size_t>(cell_count);
+  VARSAM_ASSIGN_OR_RETURN(layout.cells, CountCells(layout.levels, query.margins, max_cells));
   layout.subsets = query.margins ? (std::size_t{1} << dims) : 1;
   return layout;
 }
@@ -270,20 +302,8 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
   const bool statistic = IsStatistic(m.kind);
   VARSAM_ASSIGN_OR_RETURN(Layout layout, MakeLayout(query, columns));
   const std::size_t n = columns.size();
-  const std::size_t dims = query.dimensions.size();
   const std::vector<bool>& kept = layout.kept;
-  Table table;
-  table.query = query;
-  table.levels = layout.levels;
-  table.cells.resize(layout.cells);
-  for (std::size_t c = 0; c < table.cells.size(); ++c) {
-    Cell& cell = table.cells[c];
-    cell.levels.resize(dims);
-    for (std::size_t k = 0; k < dims; ++k) {
-      const auto index = static_cast<std::int32_t>((c / layout.stride[k]) % layout.radix[k]);
-      cell.levels[k] = index == static_cast<std::int32_t>(table.levels[k].size()) ? kMargin : index;
-    }
-  }
+  Table table = NewTable(query, layout.levels, layout.cells);
   std::uint32_t outcome_code = std::numeric_limits<std::uint32_t>::max();
   if (m.kind == MeasureKind::kShare) {
     const auto& dict = columns.dictionary[static_cast<std::size_t>(Dimension::kOutcome)];
@@ -376,17 +396,11 @@ absl::StatusOr<Table> Aggregate(const Query& query, const Columns& columns) {
     Cell& cell = table.cells[c];
     Accumulator& a = acc[c];
     switch (m.kind) {
-      case MeasureKind::kEpisodes: cell.raw = static_cast<double>(cell.episodes); break;
-      case MeasureKind::kPeople: cell.raw = static_cast<double>(cell.people); break;
-      case MeasureKind::kShare:
-        cell.raw = cell.episodes == 0
-                       ? kNaN
-                       : static_cast<double>(a.with_outcome) / static_cast<double>(cell.episodes);
-        break;
       case MeasureKind::kMean:
         cell.raw = cell.values == 0 ? kNaN : a.sum / static_cast<double>(cell.values);
         break;
       case MeasureKind::kMedian: cell.raw = Median(a.values); break;
+      default: cell.raw = CountMeasure(m.kind, cell.episodes, cell.people, a.with_outcome); break;
     }
   }
   return table;

@@ -20,6 +20,11 @@ namespace varsam::insights {
 // p-table (PTable::Build's checks; the query loader names its own field).
 absl::Status CheckCellKeyParams(const CellKeyParams& params, std::string_view field);
 
+// OK, or InvalidArgument naming `field`.lower, .upper or .sum_share when a mean's DP parameters
+// admit no bounded sum: lower below upper, both within kMaxDpBound, sum_share above 0 below 1
+// (ProtectDp's checks; the query loader names its own field).
+absl::Status CheckDpMeanParams(const DpParams& dp, std::string_view field);
+
 // A table's shape over columns: cell index = sum over dimensions k of level_k * stride[k], the
 // margin being level levels[k].size(); the first dimension varies slowest.
 struct Layout {
@@ -38,6 +43,21 @@ struct Layout {
 // guard's view of an earlier query on a register that has grown since: no cap).
 absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns,
                                   std::int64_t max_cells = kMaxCells);
+
+// The number of cells of a table with these levels per dimension (and a margin on each, with
+// `margins`); InvalidArgument naming query.dimensions past `max_cells`. A dimension with no
+// level (nothing kept) leaves a table of no cells but its margin.
+absl::StatusOr<std::size_t> CountCells(const std::vector<std::vector<std::string>>& levels,
+                                       bool margins, std::int64_t max_cells);
+
+// A table of `query` with these levels and `cells` cells, each with its levels set (the first
+// dimension varies slowest, kMargin last on each) and nothing counted yet.
+Table NewTable(const Query& query, std::vector<std::vector<std::string>> levels, std::size_t cells);
+
+// A count or a share as the cell's measure before protection: episodes, people, or the share of
+// episodes with the outcome (NaN for no episode).
+double CountMeasure(MeasureKind kind, std::int64_t episodes, std::int64_t people,
+                    std::int64_t with_outcome);
 
 // Calls `cell(index)` for each cell a kept episode `i` lies in: its own and, with margins, each
 // one with some of its levels replaced by the margin.

@@ -16,11 +16,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "internal.h"
 #include "varsam/core.h"
 #include "varsam/insights.h"
 
@@ -85,6 +87,25 @@ absl::StatusOr<std::int64_t> EpsilonMillionths(double epsilon) {
   return millionths;
 }
 
+}  // namespace
+
+absl::Status CheckDpMeanParams(const DpParams& dp, std::string_view field) {
+  if (dp.lower >= dp.upper) return InvalidField(JsonKeyPath(field, "lower"), "must be below upper");
+  if (dp.lower < -kMaxDpBound) {
+    return InvalidField(JsonKeyPath(field, "lower"),
+                        absl::StrCat("must be at least ", -kMaxDpBound));
+  }
+  if (dp.upper > kMaxDpBound) {
+    return InvalidField(JsonKeyPath(field, "upper"), absl::StrCat("must be at most ", kMaxDpBound));
+  }
+  if (!(dp.sum_share > 0 && dp.sum_share < 1)) {
+    return InvalidField(JsonKeyPath(field, "sum_share"), "must be a number above 0 below 1");
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
 // Differential privacy (docs/insights.md, "Differential privacy"): noise on every count, or on
 // a mean's clamped sum and its count of values, then the threshold on the noisy count (a
 // post-processing, so the guarantee holds); no suppression is needed beside it.
@@ -128,16 +149,7 @@ absl::Status ProtectDp(Table& table, const RandomBits& bits) {
   // epsilon is split between the sum and the count of values (basic composition), the sum's
   // part rounded down and the count getting the rest, so that the two spend no more than
   // epsilon.
-  if (dp.lower >= dp.upper) return InvalidField("query.protection.dp.lower", "must be below upper");
-  if (dp.lower < -kMaxDpBound) {
-    return InvalidField("query.protection.dp.lower", "must be at least -kMaxDpBound");
-  }
-  if (dp.upper > kMaxDpBound) {
-    return InvalidField("query.protection.dp.upper", "must be at most kMaxDpBound");
-  }
-  if (!(dp.sum_share > 0 && dp.sum_share < 1)) {
-    return InvalidField("query.protection.dp.sum_share", "must be a number above 0 below 1");
-  }
+  VARSAM_RETURN_IF_ERROR(CheckDpMeanParams(dp, "query.protection.dp"));
   const std::int64_t bound =
       std::max(std::abs(std::int64_t{dp.lower}), std::abs(std::int64_t{dp.upper}));
   const std::int64_t sum_sensitivity = count_sensitivity * bound;

@@ -254,14 +254,12 @@ absl::StatusOr<DpParams> ParseDp(const nlohmann::json& d, MeasureKind kind) {
   }
   VARSAM_ASSIGN_OR_RETURN(params.lower, DpBound(d, "lower", "query.protection.dp.lower"));
   VARSAM_ASSIGN_OR_RETURN(params.upper, DpBound(d, "upper", "query.protection.dp.upper"));
-  if (params.lower >= params.upper) {
-    return InvalidField("query.protection.dp.lower", "must be below upper");
-  }
   if (d.contains("sum_share")) {
-    constexpr std::string_view kShare = "query.protection.dp.sum_share";
-    VARSAM_ASSIGN_OR_RETURN(params.sum_share, JsonNumber(d["sum_share"], kShare, 0, 1, true));
-    if (params.sum_share >= 1) return InvalidField(kShare, "must be a number above 0 below 1");
+    VARSAM_ASSIGN_OR_RETURN(
+        params.sum_share, JsonNumber(d["sum_share"], "query.protection.dp.sum_share", 0, 1, true));
   }
+  // The combinations no bounded sum meets (lower not below upper, a share of 1).
+  VARSAM_RETURN_IF_ERROR(CheckDpMeanParams(params, kWhat));
   return params;
 }
 

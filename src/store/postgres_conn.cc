@@ -232,17 +232,12 @@ absl::StatusOr<Result> ExecPrepared(PGconn* conn, const char* name, const Params
   return StatementError(conn, result.get(), what);
 }
 
-absl::Status StreamPrepared(PGconn* conn, const char* name, const Params& params, int result_format,
-                            std::string_view what,
-                            absl::FunctionRef<absl::StatusOr<bool>(const PGresult*)> row,
-                            bool* reusable) {
-  *reusable = true;
-  const Params::Arrays a = params.Build();
-  if (PQsendQueryPrepared(conn, name, params.size(), a.values.data(), a.lengths.data(),
-                          a.formats.data(), result_format) != 1) {
-    *reusable = false;
-    return StatementError(conn, nullptr, what);
-  }
+namespace {
+
+// The rows of the query just sent, one at a time (StreamPrepared, StreamQuery).
+absl::Status StreamSent(PGconn* conn, std::string_view what,
+                        absl::FunctionRef<absl::StatusOr<bool>(const PGresult*)> row,
+                        bool* reusable) {
   if (PQsetSingleRowMode(conn) != 1) {
     *reusable = false;
     return absl::InternalError(Cat({what, ": cannot stream rows (single-row mode refused)"}));
@@ -266,6 +261,36 @@ absl::Status StreamPrepared(PGconn* conn, const char* name, const Params& params
     }
   }
   return status;
+}
+
+}  // namespace
+
+absl::Status StreamPrepared(PGconn* conn, const char* name, const Params& params, int result_format,
+                            std::string_view what,
+                            absl::FunctionRef<absl::StatusOr<bool>(const PGresult*)> row,
+                            bool* reusable) {
+  *reusable = true;
+  const Params::Arrays a = params.Build();
+  if (PQsendQueryPrepared(conn, name, params.size(), a.values.data(), a.lengths.data(),
+                          a.formats.data(), result_format) != 1) {
+    *reusable = false;
+    return StatementError(conn, nullptr, what);
+  }
+  return StreamSent(conn, what, row, reusable);
+}
+
+absl::Status StreamQuery(PGconn* conn, const std::string& sql, const Params& params,
+                         std::string_view what,
+                         absl::FunctionRef<absl::StatusOr<bool>(const PGresult*)> row,
+                         bool* reusable) {
+  *reusable = true;
+  const Params::Arrays a = params.Build();
+  if (PQsendQueryParams(conn, sql.c_str(), params.size(), nullptr, a.values.data(),
+                        a.lengths.data(), a.formats.data(), 0) != 1) {
+    *reusable = false;
+    return StatementError(conn, nullptr, what);
+  }
+  return StreamSent(conn, what, row, reusable);
 }
 
 Transaction::~Transaction() {

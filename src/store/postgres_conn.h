@@ -74,6 +74,8 @@ class Params {
   friend absl::Status StreamPrepared(PGconn*, const char*, const Params&, int, std::string_view,
                                      absl::FunctionRef<absl::StatusOr<bool>(const PGresult*)>,
                                      bool*);
+  friend absl::Status StreamQuery(PGconn*, const std::string&, const Params&, std::string_view,
+                                  absl::FunctionRef<absl::StatusOr<bool>(const PGresult*)>, bool*);
   struct Arrays {
     std::vector<const char*> values;
     std::vector<int> lengths;
@@ -97,6 +99,13 @@ absl::Status StreamPrepared(PGconn* conn, const char* name, const Params& params
                             std::string_view what,
                             absl::FunctionRef<absl::StatusOr<bool>(const PGresult*)> row,
                             bool* reusable);
+
+// The same for SQL text built at run time (PQsendQueryParams): its values are all parameters,
+// never in the text; results in text format.
+absl::Status StreamQuery(PGconn* conn, const std::string& sql, const Params& params,
+                         std::string_view what,
+                         absl::FunctionRef<absl::StatusOr<bool>(const PGresult*)> row,
+                         bool* reusable);
 
 // BEGIN on construction via Begin(); ROLLBACK on destruction unless Commit() succeeded.
 class Transaction {

@@ -14,8 +14,10 @@
 //
 // Connections: a small pool per part (a std::mutex guards the idle list; a connection is used
 // by one call at a time, so a callback of a streaming read may call the store again). Every
-// statement that carries a value is a prepared statement (PQprepare/PQexecPrepared); only
-// fixed text (DDL, BEGIN, COPY ... FROM STDIN) goes through PQexec. Every write call is one
+// statement that carries a value is a prepared statement (PQprepare/PQexecPrepared), or for
+// the register's groupings, whose text depends on the grouping (grouping.h), text with
+// parameters (PQsendQueryParams); only fixed text (DDL, BEGIN, COPY ... FROM STDIN) goes
+// through PQexec. Every write call is one
 // transaction. Reads stream in single-row mode. Audit seqs are assigned max+1 under a
 // transaction-scoped advisory lock, so concurrent appenders (threads or processes) stay
 // gap-free; a release is checked against its budgets and written under one keyed on its
@@ -42,6 +44,7 @@
 #include <vector>
 
 #include "backends.h"
+#include "grouping.h"
 #include "postgres_conn.h"
 #include "rows.h"
 #include "varsam/core.h"
@@ -919,6 +922,21 @@ class PostgresStore final : public Store {
     return *n;
   }
 
+  absl::StatusOr<std::vector<EpisodeGroup>> RunGrouping(const EpisodeGrouping& grouping) override {
+    return internal::RunGrouping(grouping, Dialect::kPostgres, [&](const GroupingSql& s, auto row) {
+      return StreamBuilt(s, What(Part::kRegister, "group episodes"), row);
+    });
+  }
+
+  absl::StatusOr<std::vector<GroupComparison>> RunComparison(const EpisodeGrouping& fresh,
+                                                             const EpisodeGrouping& earlier,
+                                                             int threshold) override {
+    return internal::RunComparison(
+        fresh, earlier, threshold, Dialect::kPostgres, [&](const GroupingSql& s, auto row) {
+          return StreamBuilt(s, What(Part::kRegister, "compare groups"), row);
+        });
+  }
+
   absl::Status ForEachRegisterMeasurement(
       std::string_view instrument,
       absl::FunctionRef<bool(const RegisterMeasurementRow&)> row) override {
@@ -1237,6 +1255,24 @@ class PostgresStore final : public Store {
     bool reusable = true;
     absl::Status status =
         pg::StreamPrepared(lease.get(), statement, params, format, what, row, &reusable);
+    if (!reusable) lease.Discard();
+    return status;
+  }
+
+  // Runs SQL text built at run time (grouping.h) on a register connection, every row to `row`.
+  absl::Status StreamBuilt(const GroupingSql& statement, std::string_view what,
+                           absl::FunctionRef<absl::Status(const Cells&)> row) {
+    Params p;
+    for (const std::string& value : statement.params) p.Text(value);
+    VARSAM_ASSIGN_OR_RETURN(Pool::Lease lease, register_.Acquire());
+    bool reusable = true;
+    absl::Status status = pg::StreamQuery(
+        lease.get(), statement.sql, p, what,
+        [&](const PGresult* r) -> absl::StatusOr<bool> {
+          VARSAM_RETURN_IF_ERROR(row(ResultCells(r)));
+          return true;
+        },
+        &reusable);
     if (!reusable) lease.Discard();
     return status;
   }

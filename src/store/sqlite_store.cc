@@ -37,6 +37,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "backends.h"
+#include "grouping.h"
 #include "rows.h"
 #include "varsam/core.h"
 #include "varsam/store.h"
@@ -1045,6 +1046,20 @@ class SqliteStore final : public Store {
     return s.Int(0);
   }
 
+  absl::StatusOr<std::vector<EpisodeGroup>> RunGrouping(const EpisodeGrouping& grouping) override {
+    return internal::RunGrouping(grouping, Dialect::kSqlite, [&](const GroupingSql& s, auto row) {
+      return StepBuilt(s, "grouping episodes", row);
+    });
+  }
+
+  absl::StatusOr<std::vector<GroupComparison>> RunComparison(const EpisodeGrouping& fresh,
+                                                             const EpisodeGrouping& earlier,
+                                                             int threshold) override {
+    return internal::RunComparison(
+        fresh, earlier, threshold, Dialect::kSqlite,
+        [&](const GroupingSql& s, auto row) { return StepBuilt(s, "comparing groups", row); });
+  }
+
   absl::Status ForEachRegisterMeasurement(
       std::string_view instrument,
       absl::FunctionRef<bool(const RegisterMeasurementRow&)> row) override {
@@ -1357,6 +1372,20 @@ class SqliteStore final : public Store {
     }
     VARSAM_RETURN_IF_ERROR(snapshot.Commit());
     return info;
+  }
+
+  // Runs SQL text built at run time (grouping.h) on a register reader, every row to `row`.
+  absl::Status StepBuilt(const GroupingSql& statement, std::string_view doing,
+                         absl::FunctionRef<absl::Status(const Cells&)> row) {
+    VARSAM_ASSIGN_OR_RETURN(SqlitePart::Reader c, register_.AcquireReader());
+    VARSAM_ASSIGN_OR_RETURN(Statement s, Statement::Make(*c, statement.sql));
+    for (std::size_t i = 0; i < statement.params.size(); ++i) {
+      s.BindText(static_cast<int>(i + 1), statement.params[i]);
+    }
+    return StepRows(s, doing, [&](const Cells& cells) -> absl::StatusOr<bool> {
+      VARSAM_RETURN_IF_ERROR(row(cells));
+      return true;
+    });
   }
 
   std::string directory_;

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "backends.h"
 #include "rows.h"
@@ -406,6 +408,65 @@ absl::Status Store::AppendEpisodes(std::span<const EpisodeRow> rows) {
   VARSAM_RETURN_IF_ERROR(ValidateAll(
       rows, [this](const EpisodeRow& row) { return ValidateEpisode(row, vocabulary_); }));
   return WriteEpisodes(rows);
+}
+
+namespace {
+
+// A grouping's columns and filters name groupable episode columns, each column once; the
+// backends build their SQL from these names, never from other text.
+absl::Status ValidateGrouping(const EpisodeGrouping& g, std::string_view what) {
+  const auto groupable = [](std::string_view column) {
+    return std::find(std::begin(kGroupableEpisodeColumns), std::end(kGroupableEpisodeColumns),
+                     column) != std::end(kGroupableEpisodeColumns);
+  };
+  if (g.columns.size() > kMaxGroupingColumns) {
+    return absl::InvalidArgumentError(
+        Cat({what, ".columns: at most ", std::to_string(kMaxGroupingColumns)}));
+  }
+  for (std::size_t k = 0; k < g.columns.size(); ++k) {
+    if (!groupable(g.columns[k])) {
+      return absl::InvalidArgumentError(Cat({what, ".columns: not a groupable episode column"}));
+    }
+    if (std::find(g.columns.begin(), g.columns.begin() + static_cast<std::ptrdiff_t>(k),
+                  g.columns[k]) != g.columns.begin() + static_cast<std::ptrdiff_t>(k)) {
+      return absl::InvalidArgumentError(Cat({what, ".columns: a column twice"}));
+    }
+  }
+  // Values go to the database as text parameters: UTF-8 without NUL.
+  const auto text = [](std::string_view v) {
+    return IsValidUtf8(v) && v.find('\0') == std::string_view::npos;
+  };
+  for (const EpisodeGrouping::Filter& f : g.filters) {
+    if (!groupable(f.column)) {
+      return absl::InvalidArgumentError(Cat({what, ".filters: not a groupable episode column"}));
+    }
+    if (!std::all_of(f.values.begin(), f.values.end(), text)) {
+      return absl::InvalidArgumentError(Cat({what, ".filters: a value that is not UTF-8 text"}));
+    }
+  }
+  if (!text(g.outcome)) {
+    return absl::InvalidArgumentError(Cat({what, ".outcome: not UTF-8 text"}));
+  }
+  if (g.per_person < 0) {
+    return absl::InvalidArgumentError(Cat({what, ".per_person: must not be negative"}));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<EpisodeGroup>> Store::GroupEpisodes(const EpisodeGrouping& grouping) {
+  VARSAM_RETURN_IF_ERROR(ValidateGrouping(grouping, "grouping"));
+  return RunGrouping(grouping);
+}
+
+absl::StatusOr<std::vector<GroupComparison>> Store::CompareGroups(const EpisodeGrouping& fresh,
+                                                                  const EpisodeGrouping& earlier,
+                                                                  int threshold) {
+  VARSAM_RETURN_IF_ERROR(ValidateGrouping(fresh, "fresh"));
+  VARSAM_RETURN_IF_ERROR(ValidateGrouping(earlier, "earlier"));
+  if (threshold < 1) return absl::InvalidArgumentError("threshold: must be at least 1");
+  return RunComparison(fresh, earlier, threshold);
 }
 
 absl::Status Store::AppendRegisterMeasurements(std::span<const RegisterMeasurementRow> rows) {

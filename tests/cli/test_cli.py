@@ -2307,6 +2307,16 @@ class InsightTest(CliTestCase):
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
         self.assertIn(needle, p.stderr)
 
+    def test_grouped_in_the_store_the_table_is_the_same(self):
+        # --group-in-store groups in the register's database (docs/insights.md, "Aggregation
+        # in the store"): the same cells, statuses and values as the library's grouping.
+        by_library = self.insight("--query", self.query)
+        self.assertEqual(by_library.returncode, EXIT_OK, by_library.stderr)
+        in_store = self.insight("--group-in-store", "--query", self.query)
+        self.assertEqual(in_store.returncode, EXIT_OK, in_store.stderr)
+        self.assertEqual(json.loads(in_store.stdout), json.loads(by_library.stdout))
+        self.assertIn("published", in_store.stdout)
+
     def test_json_is_the_registers_counts_protected(self):
         p = self.insight("--query", self.query)
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
