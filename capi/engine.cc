@@ -654,20 +654,40 @@ varsam_status varsam_outcomes_fit_etr(varsam_engine* engine, const varsam_contex
                     });
 }
 
-varsam_status varsam_outcomes_monitor(varsam_engine* engine, const varsam_context* context,
-                                      const char* model_id, char** json_out) {
+namespace {
+
+// The client JSON of the *_client calls: NULL for none.
+absl::StatusOr<eng::OutcomeClient> ClientArg(const char* client_json, size_t client_length) {
+  if (client_json == nullptr) return eng::OutcomeClient{};
+  return eng::ParseOutcomeClient(std::string_view(client_json, client_length));
+}
+
+}  // namespace
+
+varsam_status varsam_outcomes_monitor_client(varsam_engine* engine, const varsam_context* context,
+                                             const char* model_id, const char* client_json,
+                                             size_t client_length, char** json_out) {
   return EngineJson(engine, context, json_out,
                     [&](eng::Engine& e, const acc::Context& c) -> absl::StatusOr<ordered_json> {
                       if (model_id == nullptr) return NullArg("model_id");
+                      VARSAM_ASSIGN_OR_RETURN(const eng::OutcomeClient client,
+                                              ClientArg(client_json, client_length));
                       VARSAM_ASSIGN_OR_RETURN(const eng::ClientOutcome outcome,
-                                              e.MonitorOutcome(c, model_id));
+                                              e.MonitorOutcome(c, model_id, client));
                       return eng::ClientOutcomeJson(outcome);
                     });
 }
 
-varsam_status varsam_outcomes_report_html(varsam_engine* engine, const varsam_context* context,
-                                          const char* instrument, const char* model_id,
-                                          const char* language, char** html_out) {
+varsam_status varsam_outcomes_monitor(varsam_engine* engine, const varsam_context* context,
+                                      const char* model_id, char** json_out) {
+  return varsam_outcomes_monitor_client(engine, context, model_id, nullptr, 0, json_out);
+}
+
+varsam_status varsam_outcomes_report_html_client(varsam_engine* engine,
+                                                 const varsam_context* context,
+                                                 const char* instrument, const char* model_id,
+                                                 const char* language, const char* client_json,
+                                                 size_t client_length, char** html_out) {
   if (html_out != nullptr) *html_out = nullptr;
   return Guard([&]() -> absl::Status {
     if (html_out == nullptr) return NullArg("html_out");
@@ -676,14 +696,23 @@ varsam_status varsam_outcomes_report_html(varsam_engine* engine, const varsam_co
     if (language == nullptr) return NullArg("language");
     const std::string_view lang = language;
     if (lang != "sv" && lang != "en") return InvalidField("language", "must be \"sv\" or \"en\"");
+    VARSAM_ASSIGN_OR_RETURN(const eng::OutcomeClient client, ClientArg(client_json, client_length));
     VARSAM_ASSIGN_OR_RETURN(const std::string html,
                             engine->engine->ClientChart(
                                 context->context, instrument, model_id == nullptr ? "" : model_id,
                                 lang == "sv" ? varsam::outcomes::Language::kSwedish
-                                             : varsam::outcomes::Language::kEnglish));
+                                             : varsam::outcomes::Language::kEnglish,
+                                client));
     *html_out = CopyOut(html);
     return absl::OkStatus();
   });
+}
+
+varsam_status varsam_outcomes_report_html(varsam_engine* engine, const varsam_context* context,
+                                          const char* instrument, const char* model_id,
+                                          const char* language, char** html_out) {
+  return varsam_outcomes_report_html_client(engine, context, instrument, model_id, language,
+                                            nullptr, 0, html_out);
 }
 
 varsam_status varsam_outcomes_benchmarks(varsam_engine* engine, const varsam_context* context,

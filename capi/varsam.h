@@ -732,11 +732,13 @@ VARSAM_API varsam_status varsam_outcomes_trajectory(varsam_engine* engine,
  * and keeps them beside the register (kind "etr"), named `title` (UTF-8; NULL or "" for one
  * after the instrument). spec_json (UTF-8; unknown keys refused):
  *   {"instrument": "ors", "boundary_percentile": 10, "max_session": 20, "min_support": 5,
- *    "bin_width": 5}
+ *    "bin_width": 5, "predictors": ["intervention", "age_band"]}
  * "instrument" is required; the others keep these defaults when left out: the percentile of the
  * predictive distribution on the side of worsening that is the not-on-track boundary (strictly
  * between 0 and 50), the last session the curves cover (2..200), k, the fewest people an intake
- * bin may show (2..1000000), and the intake bins' width (> 0). The direction and the scale come
+ * bin may show (2..1000000), the intake bins' width (> 0), and the predictors beside the intake
+ * (none; each series then takes the levels of its insats episode, and levels of fewer than k
+ * people are pooled as "(other)": docs/outcomes.md, "Predictors"). The direction and the scale come
  * from the instrument's definition. On VARSAM_OK, *json_out (freed with varsam_free()) is
  *   {"id": "<32 hex>", "sha256": "<64 hex>", "model": {<the curve file, "varsam-etr/1">}}
  * Errors (*json_out NULL, nothing kept): VARSAM_INVALID_ARGUMENT naming the spec's key
@@ -788,6 +790,27 @@ VARSAM_API varsam_status varsam_outcomes_report_html(varsam_engine* engine,
                                                      const varsam_context* context,
                                                      const char* instrument, const char* model_id,
                                                      const char* language, char** html_out);
+
+/* varsam_outcomes_monitor and varsam_outcomes_report_html for curves fitted with predictors
+ * ("predictors" in the spec of varsam_outcomes_fit_etr): client_json (UTF-8; NULL: none) tells
+ * the client's levels,
+ *   {"intervention": "stodsamtal", "age": 34}
+ * the intervention of the client's episode (one of the register's, "" for none) and the age in
+ * whole years (0..150) when it began, which the engine puts into the register's age band. Either
+ * key may be left out when the curves do not need it; unknown keys and wrong types are refused
+ * (VARSAM_INVALID_ARGUMENT naming the key, "client.age: ..."), as are curves with predictors
+ * without the levels they need. A level the curves pool or do not know leaves the client
+ * unsupported (no curve, no alerts) unless the curves have the pooled level "(other)". Otherwise
+ * as the calls without _client, which are these with client_json NULL. */
+VARSAM_API varsam_status varsam_outcomes_monitor_client(varsam_engine* engine,
+                                                        const varsam_context* context,
+                                                        const char* model_id,
+                                                        const char* client_json,
+                                                        size_t client_length, char** json_out);
+VARSAM_API varsam_status varsam_outcomes_report_html_client(
+    varsam_engine* engine, const varsam_context* context, const char* instrument,
+    const char* model_id, const char* language, const char* client_json, size_t client_length,
+    char** html_out);
 
 /* Action "insight.query" (purposes of the rule follow-up: the social welfare board's follow-up,
  * evaluation, quality assurance or supervision; refused for a private provider): agency

@@ -1963,6 +1963,25 @@ static void test_outcomes(void) {
          contains(json, "\"raised\":[]"));
   varsam_free(json);
   json = NULL;
+  /* The client's facts, for curves with predictors: curves without ignore them; they are
+   * strict JSON, refused naming the key. */
+  {
+    static const char facts[] = "{\"intervention\":\"stodsamtal\",\"age\":34}";
+    static const char wrong[] = "{\"age\":\"34\"}";
+    EXPECT(varsam_outcomes_monitor_client(engine, officer, id, facts, sizeof facts - 1, &json) ==
+               VARSAM_OK &&
+           contains(json, "\"raised\":[]"));
+    varsam_free(json);
+    json = NULL;
+    EXPECT(varsam_outcomes_monitor_client(engine, officer, id, wrong, sizeof wrong - 1, &json) ==
+               VARSAM_INVALID_ARGUMENT &&
+           json == NULL && contains(varsam_last_error(), "client.age"));
+    EXPECT(varsam_outcomes_report_html_client(engine, officer, "ors", id, "sv", facts,
+                                              sizeof facts - 1, &html) == VARSAM_OK &&
+           contains(html, "<svg"));
+    varsam_free(html);
+    html = NULL;
+  }
 
   /* The open suggestion says what and why; an officer decides, a system may not. */
   EXPECT(varsam_engine_suggestions_open(engine, officer, &json) == VARSAM_OK);

@@ -2,6 +2,7 @@
 // series, the REML fit of the curve model, curves, the check of a client, the curve file.
 #include "varsam/outcomes.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
@@ -53,15 +54,23 @@ SeriesSet Simulate(const TrueModel& truth, int series, std::uint64_t seed, int m
 // Patterson & Thompson 1971): V = Z G Z' + sigma^2 I,
 //   -2 l_R = log|V| + log|X' V^-1 X| + r' V^-1 r + (n - p) log(2 pi),
 // r = y - X beta_GLS. Independent of the profiled, blockwise evaluation under test.
-double DenseReml(const SeriesSet& set, double g00, double g11, double g01, double sigma2) {
+double DenseReml(const SeriesSet& set, double g00, double g11, double g01, double sigma2,
+                 const SeriesPredictors& predictors = {}) {
   const auto n = static_cast<Eigen::Index>(set.rows.size());
-  Eigen::MatrixXd x(n, 4), z(n, 2 * set.series);
+  const auto extra = static_cast<Eigen::Index>(predictors.names.size());
+  const Eigen::Index p = 4 + 2 * extra;
+  Eigen::MatrixXd x(n, p), z(n, 2 * set.series);
   Eigen::VectorXd y(n);
   z.setZero();
   for (Eigen::Index i = 0; i < n; ++i) {
     const SeriesRow& r = set.rows[static_cast<size_t>(i)];
     const double t = std::log(static_cast<double>(r.session));
-    x.row(i) << 1, t, r.intake, r.intake * t;
+    x.block(i, 0, 1, 4) << 1, t, r.intake, r.intake * t;
+    for (Eigen::Index j = 0; j < extra; ++j) {
+      const double c = predictors.values[static_cast<size_t>(r.series * extra + j)];
+      x(i, 4 + 2 * j) = c;
+      x(i, 5 + 2 * j) = c * t;
+    }
     z(i, 2 * r.series) = 1;
     z(i, 2 * r.series + 1) = t;
     y(i) = r.total;
@@ -82,7 +91,7 @@ double DenseReml(const SeriesSet& set, double g00, double g11, double g01, doubl
   const double log_det_v = 2 * lv.diagonal().array().log().sum();
   const double log_det_xvx = std::log(xvx.determinant());
   return log_det_v + log_det_xvx + r.dot(llt.solve(r)) +
-         static_cast<double>(n - 4) * std::log(2 * M_PI);
+         static_cast<double>(n - p) * std::log(2 * M_PI);
 }
 
 }  // namespace
@@ -215,7 +224,9 @@ namespace {
 EtrModel SampleModel() {
   EtrModel m;
   m.spec.instrument = "ors";
+  m.fit.terms = {"(intercept)", "log_session", "intake", "intake:log_session"};
   m.fit.beta = {4.0, 6.0, 0.9, -0.2};
+  m.fit.beta_se = {0.5, 0.4, 0.02, 0.01};
   m.fit.var_intercept = 4;
   m.fit.var_slope = 2.25;
   m.fit.cov_intercept_slope = -1.2;
@@ -331,6 +342,183 @@ TEST_CASE("outcomes: an intake bin with fewer than k people shows no count", "[o
   for (const IntakeBin& b : m->bins) {
     CHECK(b.suppressed);
     CHECK(b.pseudonyms == 0);
+  }
+}
+
+namespace {
+
+// Series of people in three interventions and three age bands: the intervention "stodsamtal"
+// adds 3 to the intercept and -1.5 to the slope against "familjebehandling", the band "25-34"
+// adds 2 to the intercept against "18-24". Two rare interventions (3 people each) pool into
+// (other); a rare band (2 people) is too small even pooled, so its series are left out; 4
+// series have no episode.
+struct Grouped {
+  SeriesSet set;
+  std::vector<store::EpisodeRow> episodes;
+};
+
+Grouped SimulateGrouped(int series, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0, 1);
+  std::uniform_real_distribution<double> intake_of(5, 35);
+  std::uniform_int_distribution<int> last_of(2, 10);
+  const TrueModel truth;
+  Grouped g;
+  for (int i = 0; i < series; ++i) {
+    std::string intervention = i % 2 == 0 ? "familjebehandling" : "stodsamtal";
+    if (i < 6) intervention = i < 3 ? "kontaktperson" : "boendestod";
+    std::string band = i % 3 == 0 ? "25-34" : "18-24";
+    if (i >= 6 && i < 8) band = "65+";
+    const double x = intake_of(rng);
+    const double u0 = 2 * normal(rng), u1 = 1.5 * normal(rng);
+    const double shift = (intervention == "stodsamtal" ? 3 : 0) + (band == "25-34" ? 2 : 0);
+    const double slope = intervention == "stodsamtal" ? -1.5 : 0;
+    const int last = last_of(rng);
+    for (int s = 2; s <= last; ++s) {
+      const double t = std::log(static_cast<double>(s));
+      const double y = truth.beta[0] + shift + (truth.beta[1] + slope) * t + truth.beta[2] * x +
+                       truth.beta[3] * x * t + u0 + u1 * t + 3 * normal(rng);
+      g.set.rows.push_back({i, s, y, x});
+    }
+    const std::string pseudonym = "p" + std::to_string(i);
+    g.set.intakes.push_back(x);
+    g.set.person.push_back(i);
+    g.set.people.emplace_back(pseudonym, 1);
+    g.set.intake_periods.push_back("2025-Q2");
+    if (i >= series - 4) continue;  // no episode
+    store::EpisodeRow e;
+    e.pseudonym = pseudonym;
+    e.key_epoch = 1;
+    e.age_band = band;
+    e.case_kind = "insats";
+    e.intervention = intervention;
+    e.start_period = "2025-Q2";
+    g.episodes.push_back(e);
+  }
+  g.set.series = series;
+  g.set.pseudonyms = series;
+  return g;
+}
+
+std::size_t TermIndex(const MixedFit& fit, std::string_view term) {
+  const auto it = std::find(fit.terms.begin(), fit.terms.end(), term);
+  REQUIRE(it != fit.terms.end());
+  return static_cast<std::size_t>(it - fit.terms.begin());
+}
+
+}  // namespace
+
+TEST_CASE("outcomes: with predictors the REML fit is still the dense criterion's minimum",
+          "[outcomes]") {
+  const SeriesSet set = Simulate(TrueModel{}, 40, 7, 7);
+  SeriesPredictors predictors;
+  predictors.names = {"group=b"};
+  for (int i = 0; i < set.series; ++i) predictors.values.push_back(i % 2);
+  const auto fit = FitMixed(set, predictors);
+  REQUIRE(fit.ok());
+  CHECK(fit->terms == std::vector<std::string>{"(intercept)", "log_session", "intake",
+                                               "intake:log_session", "group=b",
+                                               "group=b:log_session"});
+  REQUIRE(fit->beta.size() == 6);
+  const double at = DenseReml(set, fit->var_intercept, fit->var_slope, fit->cov_intercept_slope,
+                              fit->sigma2, predictors);
+  CHECK(fit->reml_criterion == Approx(at).epsilon(1e-9));
+  for (const double f : {0.98, 1.02}) {
+    CHECK(DenseReml(set, fit->var_intercept * f, fit->var_slope, fit->cov_intercept_slope,
+                    fit->sigma2, predictors) > at);
+    CHECK(DenseReml(set, fit->var_intercept, fit->var_slope, fit->cov_intercept_slope,
+                    fit->sigma2 * f, predictors) > at);
+  }
+  // A predictor that never varies cannot be told from the intercept; a wrong count is refused.
+  SeriesPredictors constant = predictors;
+  std::fill(constant.values.begin(), constant.values.end(), 1.0);
+  CHECK(FitMixed(set, constant).status().code() == absl::StatusCode::kFailedPrecondition);
+  constant.values.pop_back();
+  CHECK(FitMixed(set, constant).status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("outcomes: curves with predictors tell apart the levels of k people, pool the rest",
+          "[outcomes]") {
+  const Grouped g = SimulateGrouped(3000, 21);
+  EtrSpec spec;
+  spec.predictors = {"intervention", "age_band"};
+  const auto m = FitEtr(spec, g.set, g.episodes);
+  INFO(m.status().ToString());
+  REQUIRE(m.ok());
+  // Interventions: two of 3 people each pooled into (other), 6 >= 5. Bands: "65+" (2 people)
+  // is too small even pooled, so its 2 series are left out, beside the 4 without an episode.
+  REQUIRE(m->levels.size() == 2);
+  CHECK(m->levels[0].predictor == "intervention");
+  REQUIRE(m->levels[0].levels.size() == 3);
+  CHECK(m->levels[0].levels[0].level == "familjebehandling");
+  CHECK(m->levels[0].levels[1].level == "stodsamtal");
+  CHECK(m->levels[0].levels[2].level == kOtherLevel);
+  CHECK(m->levels[0].levels[2].pseudonyms == 6);
+  REQUIRE(m->levels[1].levels.size() == 2);
+  CHECK(m->levels[1].levels[0].level == "18-24");
+  CHECK(m->levels[1].levels[1].level == "25-34");
+  CHECK(m->series_left_out == 6);
+  CHECK(m->pseudonyms == 3000 - 6);
+  CHECK(m->fit.groups == 3000 - 6);
+  // The effects the series were drawn with, within 4 standard errors.
+  const auto near = [&](std::string_view term, double truth) {
+    const std::size_t j = TermIndex(m->fit, term);
+    INFO(term << " " << m->fit.beta[j] << " se " << m->fit.beta_se[j]);
+    CHECK(std::abs(m->fit.beta[j] - truth) < 4 * m->fit.beta_se[j]);
+  };
+  near("intervention=stodsamtal", 3);
+  near("intervention=stodsamtal:log_session", -1.5);
+  near("intervention=(other)", 0);
+  near("age_band=25-34", 2);
+  near("age_band=25-34:log_session", 0);
+
+  // A client's curve follows the client's levels; a level the curves pool is (other); one they
+  // do not know at all, with no (other) to fall to, is not supported.
+  const ClientLevels reference{"familjebehandling", "18-24"};
+  const ClientLevels stod{"stodsamtal", "18-24"};
+  const std::size_t b0 = TermIndex(m->fit, "intervention=stodsamtal");
+  const double l = std::log(4.0);
+  CHECK(CurveAt(*m, 20, 4, stod).expected - CurveAt(*m, 20, 4, reference).expected ==
+        Approx(m->fit.beta[b0] + m->fit.beta[b0 + 1] * l));
+  CHECK(CurveAt(*m, 20, 4, {"boendestod", "18-24"}).expected ==
+        CurveAt(*m, 20, 4, {"placering_hvb", "18-24"}).expected);
+  CHECK(Supported(*m, 20, stod));
+  CHECK(Supported(*m, 20, {"placering_hvb", "25-34"}));
+  CHECK_FALSE(Supported(*m, 20, {"stodsamtal", "65+"}));
+  CHECK_FALSE(Supported(*m, 20, {"stodsamtal", ""}));
+
+  // The file keeps the levels and the terms, and refuses levels it could not have.
+  EtrModel kept = *m;
+  const std::string text = EtrModelJson(kept);
+  const auto back = ParseEtrModel(text);
+  REQUIRE(back.ok());
+  EtrModel again = *back;
+  CHECK(EtrModelJson(again) == text);
+  CHECK(back->levels[0].levels[2].level == kOtherLevel);
+  std::string swapped = text;
+  swapped.replace(swapped.find("\"familjebehandling\""), 19, "\"zzz_familjebehandl\"");
+  CHECK(ParseEtrModel(swapped).status().code() == absl::StatusCode::kInvalidArgument);
+
+  // Without the episodes nothing links, so nothing is left to fit.
+  CHECK(FitEtr(spec, g.set).status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("outcomes: a curve spec's predictors are known names, each once", "[outcomes]") {
+  const auto both =
+      ParseEtrSpec(R"({"instrument":"ors","predictors":["age_band","intervention"]})");
+  REQUIRE(both.ok());
+  CHECK(both->predictors == std::vector<std::string>{"intervention", "age_band"});
+  const auto none = ParseEtrSpec(R"({"instrument":"ors","predictors":[]})");
+  REQUIRE(none.ok());
+  CHECK(none->predictors.empty());
+  for (const char* bad : {R"({"instrument":"ors","predictors":["sex"]})",
+                          R"({"instrument":"ors","predictors":["age_band","age_band"]})",
+                          R"({"instrument":"ors","predictors":"age_band"})",
+                          R"({"instrument":"ors","predictors":[1]})"}) {
+    INFO(bad);
+    const auto refused = ParseEtrSpec(bad);
+    CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(std::string(refused.status().message()).starts_with("spec.predictors"));
   }
 }
 

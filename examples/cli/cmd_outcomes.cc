@@ -47,7 +47,8 @@ struct OutcomesCommandOptions : EngineCallOptions {
   std::string case_ref;
   std::string spec;  // fit
   std::string title;
-  std::string model;                // monitor
+  std::string model;  // monitor
+  engine::OutcomeClient client;
   std::string by = "intervention";  // benchmarks (the instrument as trajectory's)
   int k = outcomes::BenchmarkSpec{}.min_people;
   std::string curves;
@@ -184,7 +185,8 @@ int RunMonitor(const OutcomesCommandOptions& o) {
   if (!context.ok()) return Fail(context.status());
   absl::StatusOr<std::unique_ptr<engine::Engine>> opened = OpenEngine(o);
   if (!opened.ok()) return Fail(opened.status());
-  absl::StatusOr<engine::ClientOutcome> outcome = (*opened)->MonitorOutcome(*context, o.model);
+  absl::StatusOr<engine::ClientOutcome> outcome =
+      (*opened)->MonitorOutcome(*context, o.model, o.client);
   if (!outcome.ok()) return Fail(outcome.status());
   if (o.json) {
     std::cout << DumpJson(engine::ClientOutcomeJson(*outcome)) << "\n";
@@ -344,7 +346,7 @@ void AddOutcomesCommand(CLI::App& app, int* exit_code) {
   fit->add_option("--spec", o->spec,
                   "The spec as a file, - for standard input, or inline JSON: {\"instrument\": "
                   "\"ors\", \"boundary_percentile\": 10, \"max_session\": 20, \"min_support\": 5, "
-                  "\"bin_width\": 5}")
+                  "\"bin_width\": 5, \"predictors\": [\"intervention\", \"age_band\"]}")
       ->required();
   fit->add_option("--title", o->title, "The curves' name for people (default: the instrument's)");
   fit->callback([o, exit_code] { *exit_code = RunFit(*o); });
@@ -358,6 +360,7 @@ void AddOutcomesCommand(CLI::App& app, int* exit_code) {
   AddEngineOptions(monitor, o.get());
   monitor->add_option("--model", o->model, "The kept curves' id (see `varsam model list`)")
       ->required();
+  AddOutcomeClientOptions(monitor, &o->client);
   monitor->callback([o, exit_code] { *exit_code = RunMonitor(*o); });
 
   auto* benchmarks = outcomes->add_subcommand(

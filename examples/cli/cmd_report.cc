@@ -34,6 +34,7 @@ struct ReportCommandOptions : EngineCallOptions {
   std::string model;
   std::string lang = "sv";
   std::string out;
+  engine::OutcomeClient facts;
 };
 
 int RunClientReport(const ReportCommandOptions& o) {
@@ -51,7 +52,7 @@ int RunClientReport(const ReportCommandOptions& o) {
   if (!opened.ok()) return Fail(opened.status());
   absl::StatusOr<std::string> html = (*opened)->ClientChart(
       *context, o.instrument, o.model,
-      o.lang == "en" ? outcomes::Language::kEnglish : outcomes::Language::kSwedish);
+      o.lang == "en" ? outcomes::Language::kEnglish : outcomes::Language::kSwedish, o.facts);
   if (!html.ok()) return Fail(html.status());
   if (absl::Status wrote = WriteFileAtomically(o.out, *html, "--out"); !wrote.ok()) {
     return Fail(wrote);
@@ -91,6 +92,7 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
   client->add_option("--instrument", o->instrument, "The instrument id (ors, cors, phq9, ...)")
       ->required();
   client->add_option("--model", o->model, "Kept curves to draw (see `varsam model list`)");
+  AddOutcomeClientOptions(client, &o->facts);
   client->add_option("--lang", o->lang, "Language of the page: sv (default) or en")
       ->check(CLI::IsMember({"sv", "en"}));
   client->add_option("--out", o->out, "Where to write the HTML page")->required();

@@ -60,4 +60,15 @@ absl::StatusOr<std::unique_ptr<engine::Engine>> OpenEngine(const EngineCallOptio
   return opened;
 }
 
+void AddOutcomeClientOptions(CLI::App* command, engine::OutcomeClient* client) {
+  command->add_option("--intervention", client->intervention,
+                      "For curves with predictors: the intervention of the client's episode "
+                      "(\"\" for none)");
+  command
+      ->add_option("--age", client->age,
+                   "For curves with predictors: the client's age in whole years when the "
+                   "episode began")
+      ->check(CLI::Range(0, 150));
+}
+
 }  // namespace varsam::cli

@@ -30,6 +30,10 @@ void AddEngineCallOptions(CLI::App* command, EngineCallOptions* o, std::string_v
 // The context of --context (access::ParseContext of the file's text).
 absl::StatusOr<access::Context> ReadContext(const EngineCallOptions& o);
 
+// Adds --intervention and --age: what the host tells of the client for curves with predictors
+// (engine::OutcomeClient).
+void AddOutcomeClientOptions(CLI::App* command, engine::OutcomeClient* client);
+
 // Opens the engine on --store with the audit key of --audit-key-file (wiped from memory once
 // the engine has it) and the host's packs, on top of what `options` already sets.
 absl::StatusOr<std::unique_ptr<engine::Engine>> OpenEngine(const EngineCallOptions& o,

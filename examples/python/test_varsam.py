@@ -1299,6 +1299,18 @@ class OutcomesTest(unittest.TestCase):
                 with self.assertRaises(varsam.VarsamError) as cm:
                     engine.outcomes_monitor(officer, "0" * 32)
                 self.assertEqual(cm.exception.status_name, "not_found")
+                # The client's facts for curves with predictors: ignored by curves without,
+                # strict JSON, never echoing a value.
+                self.assertEqual(engine.outcomes_monitor(
+                    officer, fitted["id"], {"intervention": "stodsamtal", "age": 34})["raised"],
+                    [])
+                self.assertIn("<svg", engine.outcomes_report_html(
+                    officer, "ors", fitted["id"], client='{"age": 34}'))
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.outcomes_monitor(officer, fitted["id"], {"age": "198001022386"})
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
+                self.assertIn("client.age", cm.exception.message)
+                self.assertNotIn("198001022386", cm.exception.message)
 
     def test_benchmarks_protect_small_groups(self):
         with tempfile.TemporaryDirectory() as store:

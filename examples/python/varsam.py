@@ -354,9 +354,12 @@ def _declare_engine(lib: ctypes.CDLL, c_status) -> None:
         "varsam_outcomes_fit_etr": (
             [handle, handle, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, out_json],
             c_status),
-        "varsam_outcomes_monitor": ([handle, handle, ctypes.c_char_p, out_json], c_status),
-        "varsam_outcomes_report_html": (
-            [handle, handle, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, out_json],
+        "varsam_outcomes_monitor_client": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, out_json],
+            c_status),
+        "varsam_outcomes_report_html_client": (
+            [handle, handle, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+             ctypes.c_size_t, out_json],
             c_status),
         "varsam_outcomes_benchmarks": (
             [handle, handle, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, out_json],
@@ -1413,17 +1416,22 @@ class Engine:
         return self._json_call("varsam_outcomes_fit_etr", self._ptr(), context._ptr(), data,
                                len(data), name)
 
-    def outcomes_monitor(self, context: Context, model_id: str) -> dict:
+    def outcomes_monitor(self, context: Context, model_id: str, client=None) -> dict:
         """Actions "journal.read" and "model.apply" (varsam_outcomes_monitor): the context's
         subject client's series in the context's case against the kept curves ``model_id``.
         Each session below the boundary (and each alliance concern) becomes an open suggestion
         of kind "outcome" once. Returns {"model", "sha256", "instrument", "case", "supported",
         "intake", "sessions": [{"session", "total", "change", "expected", "boundary",
         "track"}], "alliance_concerns", "raised": [{"suggestion", "reason", "session"}]}.
+        For curves fitted with predictors, ``client`` (a mapping or JSON text: {"intervention",
+        "age"}) tells the client's levels (varsam_outcomes_monitor_client).
         Raises PermissionDenied in an anmälan or förhandsbedömning (reports-evidence-only);
-        VarsamError not_found for an id that is not kept curves."""
-        return self._json_call("varsam_outcomes_monitor", self._ptr(), context._ptr(),
-                               _c_text(model_id, "model_id"))
+        VarsamError not_found for an id that is not kept curves, invalid_argument for curves
+        with predictors without the client's levels."""
+        facts = None if client is None else _json_arg(client, "client")
+        return self._json_call("varsam_outcomes_monitor_client", self._ptr(), context._ptr(),
+                               _c_text(model_id, "model_id"), facts,
+                               0 if facts is None else len(facts))
 
     def outcomes_benchmarks(self, context: Context, spec, curves_id: str | None = None) -> dict:
         """Action "insight.query" (varsam_outcomes_benchmarks): agency benchmarks of one
@@ -1479,20 +1487,24 @@ class Engine:
             lib.varsam_free(out)
 
     def outcomes_report_html(self, context: Context, instrument: str,
-                             model_id: str | None = None, language: str = "sv") -> str:
+                             model_id: str | None = None, language: str = "sv",
+                             client=None) -> str:
         """Action "journal.read" (varsam_outcomes_report_html): the client chart of the context's
         subject client's ``instrument`` series in the context's case, with the kept curves
         ``model_id`` when given, as a self-contained HTML page (inline SVG, no script) in
-        ``language`` "sv" or "en"."""
+        ``language`` "sv" or "en"; ``client`` as for outcomes_monitor."""
         model = None if model_id is None else _c_text(model_id, "model_id")
+        facts = None if client is None else _json_arg(client, "client")
         out = ctypes.c_void_p()
         try:
-            _check(lib.varsam_outcomes_report_html(
+            _check(lib.varsam_outcomes_report_html_client(
                 self._ptr(), context._ptr(), _c_text(instrument, "instrument"), model,
-                _c_text(language, "language"), ctypes.byref(out)))
+                _c_text(language, "language"), facts, 0 if facts is None else len(facts),
+                ctypes.byref(out)))
             if not out.value:
                 raise VarsamError(Status.INTERNAL,
-                                  "varsam_outcomes_report_html returned OK without a result")
+                                  "varsam_outcomes_report_html_client returned OK without a "
+                                  "result")
             return ctypes.string_at(out.value).decode("utf-8")
         finally:
             lib.varsam_free(out)

@@ -225,6 +225,15 @@ struct OutcomeAlert {
   int session = 0;
 };
 
+// What a host tells of the client for curves with predictors (outcomes::EtrSpec::predictors):
+// the intervention of the client's episode (one of the register's interventions, "" for none)
+// and the client's age in whole years when it began, which the engine puts into the register's
+// age band as a submission would. Curves without predictors need neither.
+struct OutcomeClient {
+  std::optional<std::string> intervention;
+  std::optional<int> age;
+};
+
 // One client's series in the context's case against kept curves.
 struct ClientOutcome {
   std::string model_id, model_sha256;
@@ -253,6 +262,12 @@ nlohmann::ordered_json TrajectoryJson(const outcomes::Trajectory& trajectory);
 //  "total", "change", "expected" | null, "boundary" | null, "track" | null}], "alliance_concerns":
 //  [n, ...], "raised": [{"suggestion", "reason", "session"}]}
 nlohmann::ordered_json ClientOutcomeJson(const ClientOutcome& outcome);
+
+// What a host tells of the client, as JSON (varsam_outcomes_monitor_client, `varsam outcomes
+// monitor --client`): {"intervention": "stodsamtal", "age": 34}; either key may be left out,
+// "intervention" a string ("" for none), "age" a whole number from 0 to 150. Strict: unknown
+// keys and wrong types are refused, InvalidArgument naming the key ("client.age: ...").
+absl::StatusOr<OutcomeClient> ParseOutcomeClient(std::string_view json);
 
 // ---- JSON forms of the register calls (the C API's and `varsam register`'s; keys stable) ------
 
@@ -458,8 +473,9 @@ class Engine {
   // `spec.instrument` from the register's series of it (never the journal;
   // outcomes::BuildSeries, outcomes::FitEtr), the scale and direction taken from the
   // instrument's definition, and keeps them beside the register (kind "etr") under a new random
-  // id, after an audit event "trained etr <id> sha256 <hash>". InvalidArgument for an unknown
-  // instrument or a spec out of range; the outcomes component's errors as they are.
+  // id, after an audit event "trained etr <id> sha256 <hash>". With spec.predictors the series
+  // are linked to the register's insats episodes for their levels. InvalidArgument for an
+  // unknown instrument or a spec out of range; the outcomes component's errors as they are.
   absl::StatusOr<KeptCurves> FitCurves(const access::Context& context,
                                        const outcomes::EtrSpec& spec, std::string_view title = {});
 
@@ -478,19 +494,24 @@ class Engine {
   // the context's subject client's series in the context's case against kept curves
   // (outcomes::Monitor). Each session below the boundary, and each session whose alliance form
   // (SRS with ORS, CSRS with CORS) raised its flag, becomes an open suggestion of kind
-  // "outcome" once: a later call raises none for a session already raised. NotFound when the
-  // model is not kept curves or the case has no series; DataLoss for a kept file whose hash
-  // differs from the recorded one.
+  // "outcome" once: a later call raises none for a session already raised. Curves with
+  // predictors take the client's levels from `facts`. NotFound when the model is not kept
+  // curves or the case has no series; InvalidArgument when curves with predictors lack the
+  // client's intervention or age, or the age is out of range; DataLoss for a kept file whose
+  // hash differs from the recorded one.
   absl::StatusOr<ClientOutcome> MonitorOutcome(const access::Context& context,
-                                               std::string_view model_id);
+                                               std::string_view model_id,
+                                               const OutcomeClient& facts = {});
 
   // Action `journal.read`: the client chart (outcomes::ClientChartHtml) of the context's
   // subject client's `instrument` series in the context's case, with the kept curves
-  // `model_id` when given (and applicable to the client's intake), the clinical cut-off and
+  // `model_id` when given (and applicable to the client's intake and, for curves with
+  // predictors, to the levels `facts` gives, as MonitorOutcome), the clinical cut-off and
   // reliable change of the instrument, the alliance series and the case's open suggestions.
   absl::StatusOr<std::string> ClientChart(const access::Context& context,
                                           std::string_view instrument, std::string_view model_id,
-                                          outcomes::Language language);
+                                          outcomes::Language language,
+                                          const OutcomeClient& facts = {});
 
   // Action `insight.query`: agency benchmarks of `spec.instrument` (outcomes::ComputeBenchmarks)
   // from the register's insats episodes and the instrument's measurement rows (never the
@@ -549,6 +570,11 @@ class Engine {
   // measurements of case `case_ref`, or all of them when it is empty.
   absl::StatusOr<std::vector<store::Measurement>> SubjectJournal(const access::Context& context,
                                                                  std::string_view case_ref);
+  // The register's insats episodes, the only ones a series is linked to (outcomes::LinkEpisodes).
+  absl::StatusOr<std::vector<store::EpisodeRow>> InsatsEpisodes();
+  // The client's levels for `model`'s predictors (none for curves without).
+  absl::StatusOr<outcomes::ClientLevels> LevelsFor(const outcomes::EtrModel& model,
+                                                   const OutcomeClient& client);
 
   std::unique_ptr<store::Store> store_;  // declared before log_: outlives it
   access::PolicySet policy_;

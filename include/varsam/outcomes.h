@@ -17,17 +17,21 @@
 // (u0_i, u1_i) ~ N(0, Sigma) with Sigma unstructured, e_is ~ N(0, sigma^2), fitted by REML
 // (Bates, Maechler, Bolker & Walker 2015, "Fitting linear mixed-effects models using lme4",
 // J Stat Softw 67(1), section 3: the profiled REML criterion over the relative covariance
-// factor, evaluated here group by group in closed 2 x 2 blocks). For a new client with intake
-// x the score at session s is predicted N(mean, var), mean = b0 + b1 l + b2 x + b3 x l and
-// var = z' Sigma z + sigma^2 with z = (1, l), l = log(s): the expected curve is the mean (the
-// target, OpenFIT's green line), the boundary the `boundary_percentile` of that distribution
-// on the side of worsening.
+// factor, evaluated here group by group in closed 2 x 2 blocks). With predictors (the
+// intervention, the age band) each of their levels but a reference one adds a term and its
+// term times log(s), as the intake does: the fixed part is beta' (c_i (x) (1, log s)) with
+// c_i = (1, intake_i, the level indicators). For a new client with intake x the score at
+// session s is predicted N(mean, var), mean = beta' (c (x) (1, l)) and var = z' Sigma z +
+// sigma^2 with z = (1, l), l = log(s): the expected curve is the mean (the target, OpenFIT's
+// green line), the boundary the `boundary_percentile` of that distribution on the side of
+// worsening.
 //
-// What leaves the register is aggregates only: the four fixed effects with their standard
-// errors, the three variance components and the residual variance, and counts of series per
-// intake bin, each bin with fewer than k pseudonyms suppressed; no series, pseudonym or score of
-// one person. An alert is a reason to talk with the client, never a decision: the Engine
-// stores it as an open suggestion that only an officer's recorded decision closes.
+// What leaves the register is aggregates only: the fixed effects with their standard errors,
+// the three variance components and the residual variance, counts of people per intake bin,
+// each bin with fewer than k pseudonyms suppressed, and per predictor level its people (a level
+// of fewer than k is pooled, never shown); no series, pseudonym or score of one person. An alert is
+// a reason to talk with the client, never a decision: the Engine stores it as an open suggestion
+// that only an officer's recorded decision closes.
 //
 // Everything here is pure: no store, no I/O, no clock. Messages name fields, never values.
 
@@ -117,34 +121,74 @@ SeriesSet BuildSeries(std::span<const store::RegisterMeasurementRow> rows, int m
 
 // ---- The mixed model ----------------------------------------------------------------------------
 
+// Predictors of each series beside the intake (FitMixed): names[j] is the j-th, and `values`
+// holds names.size() numbers per series, series by series. Each enters the model as the intake
+// does, with its own term and its own term times log(session).
+struct SeriesPredictors {
+  std::vector<std::string> names;
+  std::vector<double> values;
+};
+
 struct MixedFit {
-  std::array<double, 4> beta{};     // (intercept), log_session, intake, intake:log_session
-  std::array<double, 4> beta_se{};  // from the REML fit's covariance of the fixed effects
-  double sigma2 = 0;                // residual variance
-  double var_intercept = 0;         // Sigma(0, 0)
-  double var_slope = 0;             // Sigma(1, 1)
-  double cov_intercept_slope = 0;   // Sigma(0, 1)
-  double reml_criterion = 0;        // -2 REML log-likelihood at the optimum (lme4's "REML")
-  int evaluations = 0;              // of the profiled criterion
+  // The fixed effects, in the order of the covariates c = (1, intake, predictors...) times
+  // (1, log_session): "(intercept)", "log_session", "intake", "intake:log_session", then per
+  // predictor "<name>" and "<name>:log_session".
+  std::vector<std::string> terms;
+  std::vector<double> beta;
+  std::vector<double> beta_se;     // from the REML fit's covariance of the fixed effects
+  double sigma2 = 0;               // residual variance
+  double var_intercept = 0;        // Sigma(0, 0)
+  double var_slope = 0;            // Sigma(1, 1)
+  double cov_intercept_slope = 0;  // Sigma(0, 1)
+  double reml_criterion = 0;       // -2 REML log-likelihood at the optimum (lme4's "REML")
+  int evaluations = 0;             // of the profiled criterion
   std::int64_t observations = 0;
   std::int32_t groups = 0;
 };
 
-// Fits the curve model by REML. InvalidArgument for fewer than 3 series or too few rows to
-// estimate 4 fixed effects and 4 variance parameters; FailedPrecondition when the fixed-effects
-// design is singular (every intake the same, every session the same).
-absl::StatusOr<MixedFit> FitMixed(const SeriesSet& data);
+// Fits the curve model by REML, with the intake and `predictors` as covariates.
+// InvalidArgument for fewer than 3 series, fewer rows than 5 more than the fixed effects (which
+// with 4 variance parameters leaves one degree of freedom), predictors that are not one finite
+// number per series and name, or more than 64 of them; FailedPrecondition when the
+// fixed-effects design is singular (every intake the same, every session the same, a predictor
+// that does not vary).
+absl::StatusOr<MixedFit> FitMixed(const SeriesSet& data, const SeriesPredictors& predictors = {});
 
 // ---- Expected-treatment-response curves ---------------------------------------------------------
 
+// The predictors curves may take beside the intake (EtrSpec::predictors), in the order they
+// enter the model: the intervention of the series' episode and the person's age band at its
+// start (store::EpisodeRow::intervention, ::age_band).
+inline constexpr std::string_view kEtrPredictors[] = {"intervention", "age_band"};
+
+// The level a series or a client has when it has no intervention, and the level that pools the
+// levels of fewer than k people (neither is a code the register holds: codes are lower case).
+inline constexpr std::string_view kNoIntervention = "none";
+inline constexpr std::string_view kOtherLevel = "(other)";
+
 struct EtrSpec {
   std::string instrument = "ors";
+  // A subset of kEtrPredictors, in that order: with them the curves also depend on the
+  // intervention and age band of each series' episode (LinkEpisodes).
+  std::vector<std::string> predictors;
   bool higher_is_better = true;          // from the instrument's change rule
   double boundary_percentile = 10;       // of the predictive distribution, on the worsening side
   int max_session = 20;                  // sessions the curve is drawn and applied to
   int min_support = 5;                   // k: the fewest pseudonyms an intake bin may show
   double bin_width = 5;                  // intake bins for the support table
   double scale_min = 0, scale_max = 40;  // the total's range: the bins cover it whole
+};
+
+// The levels of one predictor the curves tell apart, each with its people (at least k). The
+// first is the reference level (its effect is in the intercept and slope); kOtherLevel, when
+// present, is last and stands for every level not named.
+struct PredictorLevels {
+  struct Level {
+    std::string level;
+    std::int64_t pseudonyms = 0;
+  };
+  std::string predictor;  // one of kEtrPredictors
+  std::vector<Level> levels;
 };
 
 struct IntakeBin {
@@ -160,6 +204,11 @@ struct EtrModel {
   std::string trained_at;  // RFC 3339 UTC, set by the caller
   MixedFit fit;
   std::vector<IntakeBin> bins;  // the intakes the curve rests on
+  // Per predictor of spec.predictors, in that order (empty without predictors).
+  std::vector<PredictorLevels> levels;
+  // With predictors: the register's series the fit left out, since no single episode was
+  // linked to them or their level had too few people even pooled (0 without predictors).
+  std::int64_t series_left_out = 0;
   std::int64_t pseudonyms = 0;
   std::string period_from, period_to;
   std::string sha256;  // filled by EtrModelJson and ParseEtrModel
@@ -167,17 +216,42 @@ struct EtrModel {
 
 // A curve specification as hosts give it (varsam_outcomes_fit_etr, `varsam outcomes fit`):
 //   {"instrument": "ors", "boundary_percentile": 10, "max_session": 20, "min_support": 5,
-//    "bin_width": 5}
+//    "bin_width": 5, "predictors": ["intervention", "age_band"]}
 // "instrument" (an instrument id) is required; every other key may be left out and keeps the
-// EtrSpec default. boundary_percentile lies strictly between 0 and 50, max_session is a whole
-// number from 2 to 200, min_support (k) a whole number from 2 to 1000000, bin_width a positive
-// number. The direction and the scale are not part of it: they come from the instrument's
-// definition (Engine::FitCurves). Strict: unknown keys and wrong types are refused;
+// EtrSpec default. "predictors" lists names of kEtrPredictors, each at most once, in any order
+// (kept in the order of kEtrPredictors). boundary_percentile lies strictly between 0 and 50,
+// max_session is a whole number from 2 to 200, min_support (k) a whole number from 2 to 1000000,
+// bin_width a positive number. The direction and the scale are not part of it: they come from the
+// instrument's definition (Engine::FitCurves). Strict: unknown keys and wrong types are refused;
 // InvalidArgument names the key ("spec.max_session: ..."), never a value.
 absl::StatusOr<EtrSpec> ParseEtrSpec(std::string_view json);
 
-// Fits an ETR model from a series set (the caller sets name and trained_at).
-absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& data);
+// Each series' episode: the episode of the same (pseudonym, key epoch) whose case kind is
+// `insats` and whose start period is the series' intake period (the rule of the models
+// component: an intake begins in its episode's start period); null when there is none, or
+// several (which one the series belongs to is then unknown). Per series of `set`; the pointers
+// point into `episodes`.
+std::vector<const store::EpisodeRow*> LinkEpisodes(const SeriesSet& set,
+                                                   std::span<const store::EpisodeRow> episodes);
+
+// Fits an ETR model from a series set (the caller sets name and trained_at). With
+// spec.predictors, each series is linked to its episode (LinkEpisodes) and an unlinked one is
+// left out; per predictor the levels of at least spec.min_support people are told apart, the
+// others pooled into kOtherLevel, which is left out (with its series) when it too has fewer. Each
+// level but the first of a predictor is one covariate of the mixed model (0 or 1).
+absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& data,
+                                std::span<const store::EpisodeRow> episodes = {});
+
+// A client's values of the curves' predictors: the intervention of the client's episode (""
+// for none) and the age band at its start, in the register's bands. Curves without predictors
+// ignore them.
+struct ClientLevels {
+  std::string intervention;
+  std::string age_band;
+};
+
+// An episode's levels: its intervention and its age band.
+ClientLevels LevelsOf(const store::EpisodeRow& episode);
 
 struct CurvePoint {
   int session = 0;
@@ -186,13 +260,19 @@ struct CurvePoint {
   double sd = 0;        // of the predictive distribution
 };
 
-// The expected curve and its boundary for a client with this intake, sessions 1..max_session
-// (session 1 is the intake itself: expected = boundary = intake, sd 0).
-std::vector<CurvePoint> Curve(const EtrModel& model, double intake);
-CurvePoint CurveAt(const EtrModel& model, double intake, int session);
+// The expected curve and its boundary for a client with this intake (and levels, for curves with
+// predictors), sessions 1..max_session (session 1 is the intake itself: expected = boundary =
+// intake, sd 0). A level the curves do not tell apart counts as kOtherLevel; when the curves have
+// no such level it counts as the reference level, which is why a caller asks Supported first.
+std::vector<CurvePoint> Curve(const EtrModel& model, double intake,
+                              const ClientLevels& levels = {});
+CurvePoint CurveAt(const EtrModel& model, double intake, int session,
+                   const ClientLevels& levels = {});
 
-// Whether the intake lies in a bin the model may show (not suppressed, not outside the bins).
-bool Supported(const EtrModel& model, double intake);
+// Whether the curves may be shown for this client: the intake lies in a bin that is not
+// suppressed (nor outside the bins) and, with predictors, each of the client's levels is one the
+// curves tell apart or pool into kOtherLevel.
+bool Supported(const EtrModel& model, double intake, const ClientLevels& levels = {});
 
 // "varsam-etr/1": canonical JSON (keys in a fixed order, no spaces, numbers in the shortest form
 // that reads back exactly), "sha256" last over the bytes without it; writes the hash into the
@@ -217,7 +297,8 @@ struct SessionCheck {
 // Each session after the intake against the client's curve (sessions beyond max_session are
 // not checked). InvalidArgument when the trajectory's instrument is not the model's.
 absl::StatusOr<std::vector<SessionCheck>> Monitor(const EtrModel& model,
-                                                  const Trajectory& trajectory);
+                                                  const Trajectory& trajectory,
+                                                  const ClientLevels& levels = {});
 
 // ---- Agency benchmarks (docs/outcomes.md, "Agency benchmarks") --------------------------------
 //

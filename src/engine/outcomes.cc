@@ -105,6 +105,24 @@ absl::StatusOr<outcomes::EtrModel> ReadCurves(const store::StoredModel& stored) 
 
 }  // namespace
 
+absl::StatusOr<OutcomeClient> ParseOutcomeClient(std::string_view json) {
+  VARSAM_ASSIGN_OR_RETURN(const nlohmann::json root, ParseJson(json, "client"));
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(root, "client", {"intervention", "age"}));
+  OutcomeClient client;
+  if (root.contains("intervention")) {
+    if (!root["intervention"].is_string()) {
+      return InvalidField("client.intervention", "must be a string");
+    }
+    client.intervention = root["intervention"].get<std::string>();
+  }
+  if (root.contains("age")) {
+    VARSAM_ASSIGN_OR_RETURN(const std::int64_t age,
+                            JsonWholeNumber(root["age"], "client.age", 0, 150));
+    client.age = static_cast<int>(age);
+  }
+  return client;
+}
+
 ordered_json ClientOutcomeJson(const ClientOutcome& o) {
   ordered_json out;
   out["model"] = o.model_id;
@@ -229,8 +247,12 @@ absl::StatusOr<KeptCurves> Engine::FitCurves(const access::Context& context,
       }));
   const outcomes::SeriesSet series = outcomes::BuildSeries(rows, full.max_session);
   rows = {};
+  std::vector<store::EpisodeRow> episodes;
+  if (!full.predictors.empty()) {
+    VARSAM_ASSIGN_OR_RETURN(episodes, InsatsEpisodes());
+  }
   KeptCurves kept;
-  VARSAM_ASSIGN_OR_RETURN(kept.model, outcomes::FitEtr(full, series));
+  VARSAM_ASSIGN_OR_RETURN(kept.model, outcomes::FitEtr(full, series, episodes));
   kept.model.name = title.empty()
                         ? Cat({"Expected treatment response, ", instrument->definition().name.en})
                         : std::string(title);
@@ -257,8 +279,44 @@ absl::StatusOr<KeptCurves> Engine::FitCurves(const access::Context& context,
   return kept;
 }
 
+absl::StatusOr<std::vector<store::EpisodeRow>> Engine::InsatsEpisodes() {
+  std::vector<store::EpisodeRow> episodes;
+  store::EpisodeFilter filter;
+  filter.case_kind = "insats";
+  VARSAM_RETURN_IF_ERROR(store_->ForEachEpisode(filter, [&](const store::EpisodeRow& row) {
+    episodes.push_back(row);
+    return true;
+  }));
+  return episodes;
+}
+
+absl::StatusOr<outcomes::ClientLevels> Engine::LevelsFor(const outcomes::EtrModel& model,
+                                                         const OutcomeClient& client) {
+  outcomes::ClientLevels levels;
+  for (const std::string& predictor : model.spec.predictors) {
+    if (predictor == "intervention") {
+      if (!client.intervention) {
+        return absl::InvalidArgumentError(
+            "client.intervention: the curves need the client's intervention");
+      }
+      levels.intervention = *client.intervention;
+    } else if (predictor == "age_band") {
+      if (!client.age || *client.age < 0) {
+        return absl::InvalidArgumentError(
+            "client.age: the curves need the client's age (whole years, 0 or more)");
+      }
+      absl::StatusOr<std::string> band =
+          age_->Generalize(std::to_string(*client.age), register_options_.age_level);
+      if (!band.ok()) return absl::InvalidArgumentError("client.age: is out of range");
+      levels.age_band = *std::move(band);
+    }
+  }
+  return levels;
+}
+
 absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& context,
-                                                     std::string_view model_id) {
+                                                     std::string_view model_id,
+                                                     const OutcomeClient& facts) {
   if (!context.subject_client || !context.case_info) {
     return absl::InvalidArgumentError(
         "outcome monitoring needs the context's case and subject client");
@@ -287,9 +345,10 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
   out.model_sha256 = stored->sha256;
   VARSAM_ASSIGN_OR_RETURN(out.trajectory,
                           outcomes::BuildTrajectory(*instrument, journal, {}, case_ref));
-  out.supported = outcomes::Supported(model, out.trajectory.intake());
+  VARSAM_ASSIGN_OR_RETURN(const outcomes::ClientLevels levels, LevelsFor(model, facts));
+  out.supported = outcomes::Supported(model, out.trajectory.intake(), levels);
   if (out.supported) {
-    VARSAM_ASSIGN_OR_RETURN(out.checks, outcomes::Monitor(model, out.trajectory));
+    VARSAM_ASSIGN_OR_RETURN(out.checks, outcomes::Monitor(model, out.trajectory, levels));
   }
   const std::string_view alliance_id = AllianceOf(model.spec.instrument);
   if (const instruments::Instrument* alliance =
@@ -403,13 +462,7 @@ absl::StatusOr<outcomes::Benchmarks> Engine::OutcomeBenchmarks(const access::Con
     if (!model.ok()) return model.status();
     curves = *std::move(model);
   }
-  std::vector<store::EpisodeRow> episodes;
-  store::EpisodeFilter filter;
-  filter.case_kind = "insats";  // the only episodes a series is linked to
-  VARSAM_RETURN_IF_ERROR(store_->ForEachEpisode(filter, [&](const store::EpisodeRow& row) {
-    episodes.push_back(row);
-    return true;
-  }));
+  VARSAM_ASSIGN_OR_RETURN(const std::vector<store::EpisodeRow> episodes, InsatsEpisodes());
   std::vector<store::RegisterMeasurementRow> rows;
   VARSAM_RETURN_IF_ERROR(store_->ForEachRegisterMeasurement(
       instrument->id(), [&](const store::RegisterMeasurementRow& row) {
@@ -423,7 +476,8 @@ absl::StatusOr<outcomes::Benchmarks> Engine::OutcomeBenchmarks(const access::Con
 absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
                                                 std::string_view instrument_id,
                                                 std::string_view model_id,
-                                                outcomes::Language language) {
+                                                outcomes::Language language,
+                                                const OutcomeClient& facts) {
   if (!context.subject_client || !context.case_info) {
     return absl::InvalidArgumentError(
         "the client chart needs the context's case and subject client");
@@ -458,11 +512,12 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
       return absl::InvalidArgumentError("model: the curves are for another instrument");
     }
     chart.higher_is_better = model.spec.higher_is_better;
-    if (outcomes::Supported(model, chart.trajectory.intake())) {
-      chart.curve = outcomes::Curve(model, chart.trajectory.intake());
+    VARSAM_ASSIGN_OR_RETURN(const outcomes::ClientLevels levels, LevelsFor(model, facts));
+    if (outcomes::Supported(model, chart.trajectory.intake(), levels)) {
+      chart.curve = outcomes::Curve(model, chart.trajectory.intake(), levels);
       const int last = chart.trajectory.points.empty() ? 1 : chart.trajectory.points.back().session;
       chart.curve.resize(static_cast<std::size_t>(ChartSessions(last, model.spec.max_session)));
-      VARSAM_ASSIGN_OR_RETURN(chart.checks, outcomes::Monitor(model, chart.trajectory));
+      VARSAM_ASSIGN_OR_RETURN(chart.checks, outcomes::Monitor(model, chart.trajectory, levels));
     }
   }
   const std::string_view alliance_id = AllianceOf(instrument->id());

@@ -22,7 +22,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr std::string_view kLinkedCaseKind = "insats";
 constexpr std::string_view kDropout = "dropout";
 
 // What one series contributes.
@@ -213,14 +212,7 @@ absl::StatusOr<Benchmarks> ComputeBenchmarks(const BenchmarkSpec& spec,
   const SeriesSet set = BuildSeries(mine, spec.max_session);
   mine = {};
 
-  // The episodes a series may belong to: by (pseudonym, key epoch, start period).
-  std::map<std::tuple<std::string_view, std::int32_t, std::string_view>,
-           std::vector<const store::EpisodeRow*>>
-      episodes_at;
-  for (const store::EpisodeRow& e : episodes) {
-    if (e.case_kind != kLinkedCaseKind) continue;
-    episodes_at[{e.pseudonym, e.key_epoch, e.start_period}].push_back(&e);
-  }
+  const std::vector<const store::EpisodeRow*> linked = LinkEpisodes(set, episodes);
 
   // Each series' last session (and, with curves, its last session the curves cover).
   const auto count = static_cast<std::size_t>(set.series);
@@ -237,6 +229,8 @@ absl::StatusOr<Benchmarks> ComputeBenchmarks(const BenchmarkSpec& spec,
     SeriesFacts& f = facts[s];
     f.intake = set.intakes[s];
     f.person = set.person[s];
+    f.episode = linked[s];
+    if (f.episode == nullptr) ++unlinked;
     const absl::StatusOr<instruments::ChangeAssessment> assessed =
         instrument.AssessChange(f.intake, last[s]->total);
     if (!assessed.ok()) {
@@ -247,20 +241,16 @@ absl::StatusOr<Benchmarks> ComputeBenchmarks(const BenchmarkSpec& spec,
     }
     f.change = assessed->improvement;
     f.category = assessed->category;
-    if (curves != nullptr && last_covered[s] != nullptr && Supported(*curves, f.intake)) {
+    // Curves with predictors apply to a series with its episode's levels, so only to a linked
+    // one.
+    const ClientLevels levels = f.episode != nullptr ? LevelsOf(*f.episode) : ClientLevels{};
+    if (curves != nullptr && last_covered[s] != nullptr &&
+        (curves->spec.predictors.empty() || f.episode != nullptr) &&
+        Supported(*curves, f.intake, levels)) {
       f.has_target = true;
-      const CurvePoint point = CurveAt(*curves, f.intake, last_covered[s]->session);
+      const CurvePoint point = CurveAt(*curves, f.intake, last_covered[s]->session, levels);
       const double sign = curves->spec.higher_is_better ? 1 : -1;
       f.on_target = sign * (last_covered[s]->total - point.expected) >= 0;
-    }
-    const auto& [pseudonym, epoch] = set.people[static_cast<std::size_t>(f.person)];
-    const auto found = episodes_at.find({pseudonym, epoch, set.intake_periods[s]});
-    // Several insats episodes starting in the intake's period: which one the series belongs
-    // to is unknown, so it belongs to none.
-    if (found != episodes_at.end() && found->second.size() == 1) {
-      f.episode = found->second.front();
-    } else {
-      ++unlinked;
     }
   }
 

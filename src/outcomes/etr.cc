@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +37,16 @@ namespace internal {
 
 absl::Status CheckSpec(const EtrSpec& spec) {
   if (spec.instrument.empty()) return InvalidField("spec.instrument", "must not be empty");
+  // In the order of kEtrPredictors, none twice.
+  std::size_t next = 0;
+  for (const std::string& name : spec.predictors) {
+    while (next < std::size(kEtrPredictors) && kEtrPredictors[next] != name) ++next;
+    if (next == std::size(kEtrPredictors)) {
+      return InvalidField("spec.predictors",
+                          "must be intervention and age_band, each at most once, in that order");
+    }
+    ++next;
+  }
   if (!(spec.boundary_percentile > 0 && spec.boundary_percentile < 50)) {
     return InvalidField("spec.boundary_percentile", "must lie between 0 and 50");
   }
@@ -54,6 +68,16 @@ int BinCount(const EtrSpec& spec) {
   return static_cast<int>(std::ceil((spec.scale_max - spec.scale_min) / spec.bin_width - 1e-9));
 }
 
+std::vector<std::string> LevelPredictors(const std::vector<PredictorLevels>& levels) {
+  std::vector<std::string> names;
+  for (const PredictorLevels& p : levels) {
+    for (std::size_t l = 1; l < p.levels.size(); ++l) {
+      names.push_back(Cat({p.predictor, "=", p.levels[l].level}));
+    }
+  }
+  return names;
+}
+
 }  // namespace internal
 
 namespace {
@@ -63,13 +87,145 @@ int BinOf(const EtrSpec& spec, double intake, int bins) {
   return std::clamp(b, 0, bins - 1);
 }
 
+// A series' or a client's level of one predictor.
+std::string_view LevelOf(const ClientLevels& levels, std::string_view predictor) {
+  if (predictor == "intervention") {
+    return levels.intervention.empty() ? kNoIntervention : std::string_view(levels.intervention);
+  }
+  return levels.age_band;
+}
+
+// The place of a level among a predictor's levels: its own, else kOtherLevel's; -1 for neither.
+int LevelIndex(const PredictorLevels& p, std::string_view level) {
+  int other = -1;
+  for (std::size_t l = 0; l < p.levels.size(); ++l) {
+    if (p.levels[l].level == level) return static_cast<int>(l);
+    if (p.levels[l].level == kOtherLevel) other = static_cast<int>(l);
+  }
+  return other;
+}
+
+std::int64_t DistinctPeople(std::vector<std::int32_t> people) {
+  std::sort(people.begin(), people.end());
+  return std::unique(people.begin(), people.end()) - people.begin();
+}
+
+// The series of `data` that `keep` marks, numbered anew; people keep their indices.
+SeriesSet Subset(const SeriesSet& data, const std::vector<bool>& keep) {
+  SeriesSet out;
+  out.people = data.people;
+  out.left_out = data.left_out;
+  std::vector<std::int32_t> renumbered(keep.size(), -1);
+  std::vector<bool> counted(data.people.size(), false);
+  for (std::size_t s = 0; s < keep.size(); ++s) {
+    if (!keep[s]) continue;
+    renumbered[s] = out.series++;
+    out.intakes.push_back(data.intakes[s]);
+    out.person.push_back(data.person[s]);
+    const std::string& period = data.intake_periods[s];
+    out.intake_periods.push_back(period);
+    if (out.period_from.empty() || period < out.period_from) out.period_from = period;
+    if (period > out.period_to) out.period_to = period;
+    const auto person = static_cast<std::size_t>(data.person[s]);
+    if (!counted[person]) {
+      counted[person] = true;
+      ++out.pseudonyms;
+    }
+  }
+  for (const SeriesRow& row : data.rows) {
+    const std::int32_t s = renumbered[static_cast<std::size_t>(row.series)];
+    if (s < 0) continue;
+    SeriesRow kept = row;
+    kept.series = s;
+    out.rows.push_back(kept);
+  }
+  return out;
+}
+
+// The levels of each predictor among the series `keep` marks: per predictor the levels of at
+// least k people in byte order, then kOtherLevel for the rest when they are k or more; when they
+// are fewer, their series are left out (keep cleared) and every predictor is counted again,
+// which can only lower counts, so this ends.
+std::vector<PredictorLevels> ChooseLevels(const EtrSpec& spec, const SeriesSet& data,
+                                          const std::vector<ClientLevels>& levels,
+                                          std::vector<bool>& keep) {
+  std::vector<PredictorLevels> chosen;
+  for (bool again = true; again;) {
+    again = false;
+    chosen.clear();
+    for (const std::string& predictor : spec.predictors) {
+      std::map<std::string_view, std::vector<std::int32_t>> people;
+      for (std::size_t s = 0; s < keep.size(); ++s) {
+        if (keep[s]) people[LevelOf(levels[s], predictor)].push_back(data.person[s]);
+      }
+      PredictorLevels p;
+      p.predictor = predictor;
+      std::vector<std::int32_t> others;
+      std::set<std::string_view> pooled;
+      for (const auto& [level, who] : people) {
+        const std::int64_t distinct = DistinctPeople(who);
+        if (distinct >= spec.min_support) {
+          p.levels.push_back({std::string(level), distinct});
+        } else {
+          others.insert(others.end(), who.begin(), who.end());
+          pooled.insert(level);
+        }
+      }
+      const std::int64_t other_people = DistinctPeople(std::move(others));
+      if (other_people >= spec.min_support) {
+        p.levels.push_back({std::string(kOtherLevel), other_people});
+      } else if (other_people > 0) {
+        for (std::size_t s = 0; s < keep.size(); ++s) {
+          if (keep[s] && pooled.contains(LevelOf(levels[s], predictor))) keep[s] = false;
+        }
+        again = true;
+      }
+      chosen.push_back(std::move(p));
+    }
+  }
+  return chosen;
+}
+
 }  // namespace
 
-absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& data) {
+ClientLevels LevelsOf(const store::EpisodeRow& episode) {
+  return {episode.intervention, episode.age_band};
+}
+
+absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& all,
+                                std::span<const store::EpisodeRow> episodes) {
   VARSAM_RETURN_IF_ERROR(internal::CheckSpec(spec));
   EtrModel model;
   model.spec = spec;
-  VARSAM_ASSIGN_OR_RETURN(model.fit, FitMixed(data));
+  SeriesSet linked_only;
+  const SeriesSet* used = &all;
+  SeriesPredictors predictors;
+  if (!spec.predictors.empty()) {
+    const std::vector<const store::EpisodeRow*> linked = LinkEpisodes(all, episodes);
+    std::vector<ClientLevels> levels(linked.size());
+    std::vector<bool> keep(linked.size(), false);
+    for (std::size_t s = 0; s < linked.size(); ++s) {
+      if (linked[s] == nullptr) continue;
+      levels[s] = LevelsOf(*linked[s]);
+      keep[s] = true;
+    }
+    model.levels = ChooseLevels(spec, all, levels, keep);
+    linked_only = Subset(all, keep);
+    used = &linked_only;
+    model.series_left_out = all.series - linked_only.series;
+    predictors.names = internal::LevelPredictors(model.levels);
+    for (std::size_t s = 0; s < keep.size(); ++s) {
+      if (!keep[s]) continue;
+      for (const PredictorLevels& p : model.levels) {
+        const int at = LevelIndex(p, LevelOf(levels[s], p.predictor));
+        for (std::size_t l = 1; l < p.levels.size(); ++l) {
+          predictors.values.push_back(at == static_cast<int>(l) ? 1 : 0);
+        }
+      }
+    }
+  }
+  const SeriesSet& data = *used;
+  VARSAM_ASSIGN_OR_RETURN(model.fit, FitMixed(data, predictors));
   model.pseudonyms = data.pseudonyms;
   model.period_from = data.period_from;
   model.period_to = data.period_to;
@@ -80,9 +236,7 @@ absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& data) {
     people[static_cast<size_t>(BinOf(spec, data.intakes[i], bins))].push_back(data.person[i]);
   }
   for (int b = 0; b < bins; ++b) {
-    std::vector<std::int32_t>& p = people[static_cast<size_t>(b)];
-    std::sort(p.begin(), p.end());
-    const auto distinct = std::unique(p.begin(), p.end()) - p.begin();
+    const std::int64_t distinct = DistinctPeople(std::move(people[static_cast<size_t>(b)]));
     IntakeBin bin;
     bin.from = spec.scale_min + b * spec.bin_width;
     bin.to = std::min(spec.scale_max, bin.from + spec.bin_width);
@@ -93,7 +247,7 @@ absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& data) {
   return model;
 }
 
-CurvePoint CurveAt(const EtrModel& model, double intake, int session) {
+CurvePoint CurveAt(const EtrModel& model, double intake, int session, const ClientLevels& levels) {
   CurvePoint point;
   point.session = session;
   if (session <= 1) {
@@ -102,7 +256,15 @@ CurvePoint CurveAt(const EtrModel& model, double intake, int session) {
   }
   const MixedFit& f = model.fit;
   const double l = std::log(static_cast<double>(session));
-  point.expected = f.beta[0] + f.beta[1] * l + f.beta[2] * intake + f.beta[3] * intake * l;
+  // beta' (c (x) (1, l)) with c = (1, intake, the level indicators).
+  std::vector<double> c = {1, intake};
+  for (const PredictorLevels& p : model.levels) {
+    const int at = std::max(LevelIndex(p, LevelOf(levels, p.predictor)), 0);
+    for (std::size_t k = 1; k < p.levels.size(); ++k) c.push_back(at == static_cast<int>(k));
+  }
+  for (std::size_t j = 0; j < c.size() && 2 * j + 1 < f.beta.size(); ++j) {
+    point.expected += c[j] * (f.beta[2 * j] + f.beta[2 * j + 1] * l);
+  }
   const double variance =
       f.var_intercept + 2 * l * f.cov_intercept_slope + l * l * f.var_slope + f.sigma2;
   point.sd = std::sqrt(std::max(variance, 0.0));
@@ -111,15 +273,20 @@ CurvePoint CurveAt(const EtrModel& model, double intake, int session) {
   return point;
 }
 
-std::vector<CurvePoint> Curve(const EtrModel& model, double intake) {
+std::vector<CurvePoint> Curve(const EtrModel& model, double intake, const ClientLevels& levels) {
   std::vector<CurvePoint> curve;
-  for (int s = 1; s <= model.spec.max_session; ++s) curve.push_back(CurveAt(model, intake, s));
+  for (int s = 1; s <= model.spec.max_session; ++s) {
+    curve.push_back(CurveAt(model, intake, s, levels));
+  }
   return curve;
 }
 
-bool Supported(const EtrModel& model, double intake) {
+bool Supported(const EtrModel& model, double intake, const ClientLevels& levels) {
   if (!std::isfinite(intake) || model.bins.empty()) return false;
   if (intake < model.spec.scale_min || intake > model.spec.scale_max) return false;
+  for (const PredictorLevels& p : model.levels) {
+    if (LevelIndex(p, LevelOf(levels, p.predictor)) < 0) return false;
+  }
   const int b = BinOf(model.spec, intake, static_cast<int>(model.bins.size()));
   return !model.bins[static_cast<size_t>(b)].suppressed;
 }
@@ -134,7 +301,8 @@ std::string_view TrackName(Track track) {
 }
 
 absl::StatusOr<std::vector<SessionCheck>> Monitor(const EtrModel& model,
-                                                  const Trajectory& trajectory) {
+                                                  const Trajectory& trajectory,
+                                                  const ClientLevels& levels) {
   if (trajectory.instrument != model.spec.instrument) {
     return InvalidField("trajectory.instrument", "is not the instrument the curves are for");
   }
@@ -146,7 +314,7 @@ absl::StatusOr<std::vector<SessionCheck>> Monitor(const EtrModel& model,
     SessionCheck check;
     check.session = point.session;
     check.total = point.total;
-    check.curve = CurveAt(model, intake, point.session);
+    check.curve = CurveAt(model, intake, point.session, levels);
     // Signed so that above is better.
     const double sign = model.spec.higher_is_better ? 1 : -1;
     if (sign * (point.total - check.curve.boundary) < 0) {

@@ -33,7 +33,7 @@ std::string Sha256Hex(std::string_view bytes) {
 
 Json Number(double value) { return std::isfinite(value) ? Json(value) : Json(nullptr); }
 
-Json Array4(const std::array<double, 4>& values) {
+Json Numbers(const std::vector<double>& values) {
   Json out = Json::array();
   for (double v : values) out.push_back(Number(v));
   return out;
@@ -50,9 +50,11 @@ Json Members(const EtrModel& m) {
   spec["bin_width"] = Number(m.spec.bin_width);
   spec["scale_min"] = Number(m.spec.scale_min);
   spec["scale_max"] = Number(m.spec.scale_max);
+  spec["predictors"] = m.spec.predictors;
   Json fit;
-  fit["beta"] = Array4(m.fit.beta);
-  fit["beta_se"] = Array4(m.fit.beta_se);
+  fit["terms"] = m.fit.terms;
+  fit["beta"] = Numbers(m.fit.beta);
+  fit["beta_se"] = Numbers(m.fit.beta_se);
   fit["sigma2"] = Number(m.fit.sigma2);
   fit["var_intercept"] = Number(m.fit.var_intercept);
   fit["var_slope"] = Number(m.fit.var_slope);
@@ -69,6 +71,20 @@ Json Members(const EtrModel& m) {
     bin["pseudonyms"] = b.suppressed ? Json(nullptr) : Json(b.pseudonyms);
     bins.push_back(std::move(bin));
   }
+  Json levels = Json::array();
+  for (const PredictorLevels& p : m.levels) {
+    Json of = Json::array();
+    for (const PredictorLevels::Level& l : p.levels) {
+      Json level;
+      level["level"] = l.level;
+      level["pseudonyms"] = l.pseudonyms;
+      of.push_back(std::move(level));
+    }
+    Json predictor;
+    predictor["predictor"] = p.predictor;
+    predictor["levels"] = std::move(of);
+    levels.push_back(std::move(predictor));
+  }
   Json out;
   out["format"] = kFormat;
   out["kind"] = "etr";
@@ -77,6 +93,8 @@ Json Members(const EtrModel& m) {
   out["spec"] = std::move(spec);
   out["fit"] = std::move(fit);
   out["bins"] = std::move(bins);
+  out["levels"] = std::move(levels);
+  out["series_left_out"] = m.series_left_out;
   out["pseudonyms"] = m.pseudonyms;
   out["period_from"] = m.period_from;
   out["period_to"] = m.period_to;
@@ -92,14 +110,6 @@ absl::StatusOr<std::string> ReadText(const nlohmann::json& v, const std::string&
   if (!v.is_string()) return InvalidField(what, "must be a string");
   return v.get<std::string>();
 }
-absl::Status ReadArray4(const nlohmann::json& v, const std::string& what,
-                        std::array<double, 4>* out) {
-  if (!v.is_array() || v.size() != 4) return InvalidField(what, "must be an array of 4 numbers");
-  for (std::size_t i = 0; i < 4; ++i) {
-    VARSAM_ASSIGN_OR_RETURN((*out)[i], ReadNumber(v[i], JsonIndexPath(what, i)));
-  }
-  return absl::OkStatus();
-}
 absl::Status Require(const nlohmann::json& object, std::string_view what,
                      std::initializer_list<std::string_view> keys) {
   VARSAM_RETURN_IF_ERROR(CheckJsonKeys(object, what, keys));
@@ -109,10 +119,75 @@ absl::Status Require(const nlohmann::json& object, std::string_view what,
   return absl::OkStatus();
 }
 
+absl::Status ReadNumbers(const nlohmann::json& v, const std::string& what, std::size_t size,
+                         std::vector<double>* out) {
+  if (!v.is_array() || v.size() != size) {
+    return InvalidField(what, "must be an array of a number per term");
+  }
+  out->clear();
+  for (std::size_t i = 0; i < size; ++i) {
+    VARSAM_ASSIGN_OR_RETURN(const double x, ReadNumber(v[i], JsonIndexPath(what, i)));
+    out->push_back(x);
+  }
+  return absl::OkStatus();
+}
+absl::StatusOr<std::vector<std::string>> ReadTexts(const nlohmann::json& v,
+                                                   const std::string& what) {
+  if (!v.is_array()) return InvalidField(what, "must be an array of strings");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    VARSAM_ASSIGN_OR_RETURN(std::string text, ReadText(v[i], JsonIndexPath(what, i)));
+    out.push_back(std::move(text));
+  }
+  return out;
+}
+
+// "levels": per predictor of the spec, in its order, its levels: names not empty, in byte
+// order, none twice, kOtherLevel only last, each of at least k people; at least one level.
+absl::StatusOr<std::vector<PredictorLevels>> ReadLevels(const nlohmann::json& v,
+                                                        const EtrSpec& spec) {
+  if (!v.is_array() || v.size() != spec.predictors.size()) {
+    return InvalidField("etr.levels", "must hold the levels of each predictor, in order");
+  }
+  std::vector<PredictorLevels> out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string what = JsonIndexPath("etr.levels", i);
+    VARSAM_RETURN_IF_ERROR(Require(v[i], what, {"predictor", "levels"}));
+    PredictorLevels p;
+    VARSAM_ASSIGN_OR_RETURN(p.predictor,
+                            ReadText(v[i]["predictor"], JsonKeyPath(what, "predictor")));
+    if (p.predictor != spec.predictors[i]) {
+      return InvalidField(JsonKeyPath(what, "predictor"), "is not the spec's predictor here");
+    }
+    const nlohmann::json& levels = v[i]["levels"];
+    if (!levels.is_array() || levels.empty()) {
+      return InvalidField(JsonKeyPath(what, "levels"), "must be a non-empty array");
+    }
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+      const std::string at = JsonIndexPath(JsonKeyPath(what, "levels"), l);
+      VARSAM_RETURN_IF_ERROR(Require(levels[l], at, {"level", "pseudonyms"}));
+      PredictorLevels::Level level;
+      VARSAM_ASSIGN_OR_RETURN(level.level, ReadText(levels[l]["level"], JsonKeyPath(at, "level")));
+      VARSAM_ASSIGN_OR_RETURN(
+          level.pseudonyms, JsonWholeNumber(levels[l]["pseudonyms"], JsonKeyPath(at, "pseudonyms"),
+                                            spec.min_support, 1LL << 50));
+      const bool other = level.level == kOtherLevel;
+      if (level.level.empty() || (other && l + 1 != levels.size()) ||
+          (!other && !p.levels.empty() && !(p.levels.back().level < level.level))) {
+        return InvalidField(JsonKeyPath(at, "level"),
+                            "levels must be named, in byte order, none twice, (other) last");
+      }
+      p.levels.push_back(std::move(level));
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
 absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
-  VARSAM_RETURN_IF_ERROR(Require(root, "etr",
-                                 {"format", "kind", "name", "trained_at", "spec", "fit", "bins",
-                                  "pseudonyms", "period_from", "period_to", "sha256"}));
+  VARSAM_RETURN_IF_ERROR(
+      Require(root, "etr",
+              {"format", "kind", "name", "trained_at", "spec", "fit", "bins", "levels",
+               "series_left_out", "pseudonyms", "period_from", "period_to", "sha256"}));
   if (root["format"] != kFormat) return InvalidField("etr.format", "must be varsam-etr/1");
   if (root["kind"] != "etr") return InvalidField("etr.kind", "must be etr");
   EtrModel m;
@@ -122,7 +197,7 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
   VARSAM_RETURN_IF_ERROR(
       Require(spec, "etr.spec",
               {"instrument", "higher_is_better", "boundary_percentile", "max_session",
-               "min_support", "bin_width", "scale_min", "scale_max"}));
+               "min_support", "bin_width", "scale_min", "scale_max", "predictors"}));
   VARSAM_ASSIGN_OR_RETURN(m.spec.instrument, ReadText(spec["instrument"], "etr.spec.instrument"));
   if (!spec["higher_is_better"].is_boolean()) {
     return InvalidField("etr.spec.higher_is_better", "must be true or false");
@@ -139,6 +214,7 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
   VARSAM_ASSIGN_OR_RETURN(m.spec.bin_width, ReadNumber(spec["bin_width"], "etr.spec.bin_width"));
   VARSAM_ASSIGN_OR_RETURN(m.spec.scale_min, ReadNumber(spec["scale_min"], "etr.spec.scale_min"));
   VARSAM_ASSIGN_OR_RETURN(m.spec.scale_max, ReadNumber(spec["scale_max"], "etr.spec.scale_max"));
+  VARSAM_ASSIGN_OR_RETURN(m.spec.predictors, ReadTexts(spec["predictors"], "etr.spec.predictors"));
   // The spec's rules, named as fields of the file ("etr.spec.bin_width: ...").
   if (const absl::Status spec_ok = internal::CheckSpec(m.spec); !spec_ok.ok()) {
     return absl::InvalidArgumentError(Cat({"etr.", StatusMessage(spec_ok)}));
@@ -146,10 +222,17 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
   const nlohmann::json& fit = root["fit"];
   VARSAM_RETURN_IF_ERROR(
       Require(fit, "etr.fit",
-              {"beta", "beta_se", "sigma2", "var_intercept", "var_slope", "cov_intercept_slope",
-               "reml_criterion", "evaluations", "observations", "groups"}));
-  VARSAM_RETURN_IF_ERROR(ReadArray4(fit["beta"], "etr.fit.beta", &m.fit.beta));
-  VARSAM_RETURN_IF_ERROR(ReadArray4(fit["beta_se"], "etr.fit.beta_se", &m.fit.beta_se));
+              {"terms", "beta", "beta_se", "sigma2", "var_intercept", "var_slope",
+               "cov_intercept_slope", "reml_criterion", "evaluations", "observations", "groups"}));
+  // The terms follow from the levels: read those first.
+  VARSAM_ASSIGN_OR_RETURN(m.levels, ReadLevels(root["levels"], m.spec));
+  VARSAM_ASSIGN_OR_RETURN(m.fit.terms, ReadTexts(fit["terms"], "etr.fit.terms"));
+  if (m.fit.terms != internal::MixedTerms(internal::LevelPredictors(m.levels))) {
+    return InvalidField("etr.fit.terms", "are not the terms of the spec's intake and levels");
+  }
+  VARSAM_RETURN_IF_ERROR(ReadNumbers(fit["beta"], "etr.fit.beta", m.fit.terms.size(), &m.fit.beta));
+  VARSAM_RETURN_IF_ERROR(
+      ReadNumbers(fit["beta_se"], "etr.fit.beta_se", m.fit.terms.size(), &m.fit.beta_se));
   VARSAM_ASSIGN_OR_RETURN(m.fit.sigma2, ReadNumber(fit["sigma2"], "etr.fit.sigma2"));
   VARSAM_ASSIGN_OR_RETURN(m.fit.var_intercept,
                           ReadNumber(fit["var_intercept"], "etr.fit.var_intercept"));
@@ -210,6 +293,8 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
     }
     m.bins.push_back(bin);
   }
+  VARSAM_ASSIGN_OR_RETURN(m.series_left_out, JsonWholeNumber(root["series_left_out"],
+                                                             "etr.series_left_out", 0, 1LL << 50));
   VARSAM_ASSIGN_OR_RETURN(m.pseudonyms,
                           JsonWholeNumber(root["pseudonyms"], "etr.pseudonyms", 0, 1LL << 50));
   VARSAM_ASSIGN_OR_RETURN(m.period_from, ReadText(root["period_from"], "etr.period_from"));
@@ -222,9 +307,9 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
 
 absl::StatusOr<EtrSpec> ParseEtrSpec(std::string_view json) {
   VARSAM_ASSIGN_OR_RETURN(const nlohmann::json root, ParseJson(json, "spec"));
-  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(
-      root, "spec",
-      {"instrument", "boundary_percentile", "max_session", "min_support", "bin_width"}));
+  VARSAM_RETURN_IF_ERROR(CheckJsonKeys(root, "spec",
+                                       {"instrument", "boundary_percentile", "max_session",
+                                        "min_support", "bin_width", "predictors"}));
   if (!root.contains("instrument")) return InvalidField("spec.instrument", "is required");
   EtrSpec spec;
   VARSAM_ASSIGN_OR_RETURN(spec.instrument, ReadText(root["instrument"], "spec.instrument"));
@@ -250,6 +335,18 @@ absl::StatusOr<EtrSpec> ParseEtrSpec(std::string_view json) {
     VARSAM_ASSIGN_OR_RETURN(spec.bin_width, ReadNumber(root["bin_width"], "spec.bin_width"));
     if (!(spec.bin_width > 0) || !std::isfinite(spec.bin_width)) {
       return InvalidField("spec.bin_width", "must be a positive number");
+    }
+  }
+  if (root.contains("predictors")) {
+    VARSAM_ASSIGN_OR_RETURN(const std::vector<std::string> named,
+                            ReadTexts(root["predictors"], "spec.predictors"));
+    for (const std::string_view known : kEtrPredictors) {
+      const auto times = std::count(named.begin(), named.end(), known);
+      if (times > 0) spec.predictors.emplace_back(known);
+      if (times > 1) return InvalidField("spec.predictors", "names a predictor twice");
+    }
+    if (spec.predictors.size() != named.size()) {
+      return InvalidField("spec.predictors", "must name intervention or age_band");
     }
   }
   return spec;

@@ -7,7 +7,8 @@
 // is solved in closed form, and
 //   -2 l_R(theta) = log|L|^2 + log|R_X|^2 + (n - p) (1 + log(2 pi r^2 / (n - p))),
 // r^2 the penalised residual sum of squares, L the Cholesky factor of Lambda' Z'Z Lambda + I and
-// R_X that of the fixed effects' Schur complement. Z is block-diagonal by series, so L is too,
+// R_X that of the fixed effects' Schur complement. X_i = c_i' (x) Z_i for the series'
+// covariates c_i = (1, intake, predictors...). Z is block-diagonal by series, so L is too,
 // and series with the same sessions share their block: one evaluation costs O(patterns of
 // sessions) after one pass over the rows (Pattern below). theta is found by Nelder-Mead
 // (Nelder & Mead 1965), with l00, l11 >= 0.
@@ -21,44 +22,60 @@
 #include <vector>
 
 #include "Eigen/Dense"
+#include "internal.h"
 #include "varsam/outcomes.h"
 
 namespace varsam::outcomes {
 namespace {
 
-using Vector4 = Eigen::Matrix<double, 4, 1>;
-using Matrix4 = Eigen::Matrix<double, 4, 4>;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
 
 // What the criterion needs of the series that share one pattern of sessions. A series' block
 // of the criterion depends on its sessions only through Z_i'Z_i = [[n, sum t], [sum t,
-// sum t^2]] (t = log session); its fixed-effect part Z_i'X_i = [Z_i'Z_i, x_i Z_i'Z_i] adds
-// the intake x_i. So per pattern the criterion needs only how many series share it and sums
-// over them: of x, x^2, Z_i'y_i, x_i Z_i'y_i and Z_i'y_i (Z_i'y_i)'. An evaluation then costs
-// O(patterns), which for series of consecutive sessions is at most max_session, not
-// O(series).
+// sum t^2]] (t = log session); its fixed-effect part Z_i'X_i = c_i' (x) Z_i'Z_i adds the
+// covariates c_i = (1, intake, predictors...). So per pattern the criterion needs only sums over
+// the series that share it: of c_i c_i', of c_i (x) Z_i'y_i and of Z_i'y_i (Z_i'y_i)'. An
+// evaluation then costs O(patterns m^2) for m covariates, which for series of consecutive
+// sessions is at most max_session patterns, not O(series).
 struct Pattern {
   double n = 0, t = 0, tt = 0;                     // Z'Z of one series
-  double count = 0;                                // series
-  double x = 0, xx = 0;                            // sums of the intake and its square
-  Eigen::Vector2d zy = Eigen::Vector2d::Zero();    // sum of Z_i'y_i
-  Eigen::Vector2d xzy = Eigen::Vector2d::Zero();   // sum of x_i Z_i'y_i
+  MatrixXd cc;                                     // sum of c_i c_i' (its (0, 0): the count)
+  VectorXd czy;                                    // sum of c_i (x) Z_i'y_i
   Eigen::Matrix2d zyzy = Eigen::Matrix2d::Zero();  // sum of Z_i'y_i (Z_i'y_i)'
 };
 
 struct Problem {
+  Eigen::Index m = 2;  // covariates; 2m fixed effects
   std::vector<Pattern> patterns;
-  Matrix4 xtx = Matrix4::Zero();
-  Vector4 xty = Vector4::Zero();
+  MatrixXd xtx;
+  VectorXd xty;
   double yty = 0;
   double n = 0;
 };
 
-Problem Summarise(const SeriesSet& data) {
+Problem Summarise(const SeriesSet& data, const SeriesPredictors& predictors) {
   Problem p;
+  const auto extra = static_cast<Eigen::Index>(predictors.names.size());
+  p.m = 2 + extra;
+  const Eigen::Index width = 2 * p.m;
+  p.xtx = MatrixXd::Zero(width, width);
+  p.xty = VectorXd::Zero(width);
   struct One {
-    double n = 0, t = 0, tt = 0, y = 0, ty = 0, x = 0;
+    double n = 0, t = 0, tt = 0, y = 0, ty = 0;
   };
   std::vector<One> series(static_cast<size_t>(data.series));
+  // Per series its covariates c_i; the intake is its rows'.
+  MatrixXd c(p.m, data.series);
+  for (std::int32_t i = 0; i < data.series; ++i) {
+    c(0, i) = 1;
+    c(1, i) = 0;
+    for (Eigen::Index j = 0; j < extra; ++j) {
+      c(2 + j, i) =
+          predictors
+              .values[static_cast<size_t>(i) * static_cast<size_t>(extra) + static_cast<size_t>(j)];
+    }
+  }
   for (const SeriesRow& row : data.rows) {
     One& s = series[static_cast<size_t>(row.series)];
     const double t = std::log(static_cast<double>(row.session));
@@ -67,16 +84,14 @@ Problem Summarise(const SeriesSet& data) {
     s.tt += t * t;
     s.y += row.total;
     s.ty += t * row.total;
-    s.x = row.intake;
-    const Vector4 x_row(1, t, row.intake, row.intake * t);
-    p.xtx.noalias() += x_row * x_row.transpose();
-    p.xty += x_row * row.total;
+    c(1, row.series) = row.intake;
     p.yty += row.total * row.total;
     p.n += 1;
   }
   // Series with the same Z'Z (bit for bit: the same sessions summed in the same order).
   std::map<std::array<double, 3>, std::size_t> index;
-  for (const One& s : series) {
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const One& s = series[i];
     if (s.n == 0) continue;
     const auto [it, added] = index.try_emplace({s.n, s.t, s.tt}, p.patterns.size());
     if (added) {
@@ -84,24 +99,33 @@ Problem Summarise(const SeriesSet& data) {
       fresh.n = s.n;
       fresh.t = s.t;
       fresh.tt = s.tt;
-      p.patterns.push_back(fresh);
+      fresh.cc = MatrixXd::Zero(p.m, p.m);
+      fresh.czy = VectorXd::Zero(width);
+      p.patterns.push_back(std::move(fresh));
     }
     Pattern& q = p.patterns[it->second];
     const Eigen::Vector2d zy(s.y, s.ty);
-    q.count += 1;
-    q.x += s.x;
-    q.xx += s.x * s.x;
-    q.zy += zy;
-    q.xzy += s.x * zy;
+    const auto ci = c.col(static_cast<Eigen::Index>(i));
+    q.cc.noalias() += ci * ci.transpose();
+    for (Eigen::Index j = 0; j < p.m; ++j) q.czy.segment<2>(2 * j) += ci(j) * zy;
     q.zyzy.noalias() += zy * zy.transpose();
+  }
+  // X'X = sum over patterns of (sum c c') (x) Z'Z, X'y = sum of c (x) Z'y.
+  for (const Pattern& q : p.patterns) {
+    Eigen::Matrix2d ztz;
+    ztz << q.n, q.t, q.t, q.tt;
+    for (Eigen::Index i = 0; i < p.m; ++i) {
+      for (Eigen::Index j = 0; j < p.m; ++j) p.xtx.block<2, 2>(2 * i, 2 * j) += q.cc(i, j) * ztz;
+    }
+    p.xty += q.czy;
   }
   return p;
 }
 
 struct Evaluation {
   double criterion = std::numeric_limits<double>::infinity();
-  Vector4 beta = Vector4::Zero();
-  Matrix4 rx = Matrix4::Zero();  // upper-triangular R_X
+  VectorXd beta;
+  MatrixXd rx;  // upper-triangular R_X
   double r2 = 0;
 };
 
@@ -109,47 +133,45 @@ Evaluation Evaluate(const Problem& p, const std::array<double, 3>& theta) {
   Evaluation out;
   Eigen::Matrix2d lambda;
   lambda << theta[0], 0, theta[1], theta[2];
-  Matrix4 schur = p.xtx;
-  Vector4 xty = p.xty;
+  MatrixXd schur = p.xtx;
+  VectorXd xty = p.xty;
   double yty = p.yty;
   double log_det_l = 0;
   for (const Pattern& q : p.patterns) {
     Eigen::Matrix2d ztz;
     ztz << q.n, q.t, q.t, q.tt;
     // L L' = Lambda' Z'Z Lambda + I; K = L^-1 Lambda' maps Z'y to c_u, and M = K Z'Z gives
-    // R_ZX = [M, x M].
+    // R_ZX = c' (x) M.
     const Eigen::Matrix2d a = lambda.transpose() * ztz * lambda + Eigen::Matrix2d::Identity();
     const Eigen::LLT<Eigen::Matrix2d> llt(a);
     const Eigen::Matrix2d l = llt.matrixL();
     const Eigen::Matrix2d k = l.triangularView<Eigen::Lower>().solve(lambda.transpose());
     const Eigen::Matrix2d m = k * ztz;
     const Eigen::Matrix2d mtm = m.transpose() * m;
-    log_det_l += q.count * 0.5 * std::log(a.determinant());
-    // Sum over the pattern's series of R_ZX' R_ZX = [[1, x], [x, x^2]] (x) M'M.
-    schur.topLeftCorner<2, 2>() -= q.count * mtm;
-    schur.topRightCorner<2, 2>() -= q.x * mtm;
-    schur.bottomLeftCorner<2, 2>() -= q.x * mtm;
-    schur.bottomRightCorner<2, 2>() -= q.xx * mtm;
-    // Sum of R_ZX' c_u = [M' K sum Z'y ; M' K sum x Z'y].
+    log_det_l += q.cc(0, 0) * 0.5 * std::log(a.determinant());
+    // Sum over the pattern's series of R_ZX' R_ZX = (c c') (x) M'M, and of R_ZX' c_u =
+    // (I (x) M'K) (c (x) Z'y).
     const Eigen::Matrix2d mk = m.transpose() * k;
-    xty.head<2>() -= mk * q.zy;
-    xty.tail<2>() -= mk * q.xzy;
+    for (Eigen::Index i = 0; i < p.m; ++i) {
+      for (Eigen::Index j = 0; j < p.m; ++j) schur.block<2, 2>(2 * i, 2 * j) -= q.cc(i, j) * mtm;
+      xty.segment<2>(2 * i) -= mk * q.czy.segment<2>(2 * i);
+    }
     // Sum of |c_u|^2 = trace(K'K sum Z'y (Z'y)').
     yty -= (k.transpose() * k * q.zyzy).trace();
   }
-  const Eigen::LLT<Matrix4> llt(schur);
+  const Eigen::LLT<MatrixXd> llt(schur);
   if (llt.info() != Eigen::Success) return out;
-  const Matrix4 rx = llt.matrixU();
-  const Vector4 cb = rx.transpose().triangularView<Eigen::Lower>().solve(xty);
+  MatrixXd rx = llt.matrixU();
+  const VectorXd cb = rx.transpose().triangularView<Eigen::Lower>().solve(xty);
   const double r2 = yty - cb.squaredNorm();
-  const double dof = p.n - 4;
+  const double dof = p.n - 2 * p.m;
   if (!(r2 > 0) || !(dof > 0)) return out;
   double log_det_rx = 0;
-  for (int j = 0; j < 4; ++j) log_det_rx += std::log(rx(j, j));
+  for (Eigen::Index j = 0; j < 2 * p.m; ++j) log_det_rx += std::log(rx(j, j));
   out.criterion =
       2 * log_det_l + 2 * log_det_rx + dof * (1 + std::log(2 * std::numbers::pi * r2 / dof));
   out.beta = rx.triangularView<Eigen::Upper>().solve(cb);
-  out.rx = rx;
+  out.rx = std::move(rx);
   out.r2 = r2;
   return out;
 }
@@ -249,20 +271,46 @@ Minimum NelderMead(const Problem& p, std::array<double, 3> start) {
 
 }  // namespace
 
-absl::StatusOr<MixedFit> FitMixed(const SeriesSet& data) {
+namespace internal {
+
+std::vector<std::string> MixedTerms(const std::vector<std::string>& predictors) {
+  std::vector<std::string> terms = {"(intercept)", "log_session", "intake", "intake:log_session"};
+  for (const std::string& name : predictors) {
+    terms.push_back(name);
+    terms.push_back(name + ":log_session");
+  }
+  return terms;
+}
+
+}  // namespace internal
+
+absl::StatusOr<MixedFit> FitMixed(const SeriesSet& data, const SeriesPredictors& predictors) {
+  constexpr std::size_t kMaxPredictors = 64;
+  const std::size_t extra = predictors.names.size();
+  if (extra > kMaxPredictors) return InvalidField("predictors", "at most 64 of them");
+  if (predictors.values.size() != extra * static_cast<std::size_t>(std::max(data.series, 0))) {
+    return InvalidField("predictors.values", "must hold one number per series and predictor");
+  }
+  for (const double v : predictors.values) {
+    if (!std::isfinite(v)) return InvalidField("predictors.values", "must be finite numbers");
+  }
+  const auto width = static_cast<Eigen::Index>(2 * (2 + extra));
   if (data.series < 3) return InvalidField("series", "needs at least 3 series to fit");
-  if (data.rows.size() < 9) return InvalidField("series", "needs at least 9 rows to fit");
+  if (data.rows.size() < static_cast<std::size_t>(width) + 5) {
+    return InvalidField("series", "needs at least 5 rows more than fixed effects to fit");
+  }
   for (const SeriesRow& row : data.rows) {
     if (!std::isfinite(row.total) || !std::isfinite(row.intake) || row.session < 2 ||
         row.series < 0 || row.series >= data.series) {
       return InvalidField("series.rows", "need finite totals and intakes, sessions from 2 on");
     }
   }
-  const Problem p = Summarise(data);
-  if (Eigen::LLT<Matrix4>(p.xtx).info() != Eigen::Success ||
-      Eigen::FullPivLU<Matrix4>(p.xtx).rank() < 4) {
+  const Problem p = Summarise(data, predictors);
+  if (Eigen::LLT<MatrixXd>(p.xtx).info() != Eigen::Success ||
+      Eigen::FullPivLU<MatrixXd>(p.xtx).rank() < width) {
     return absl::FailedPreconditionError(
-        "series: the fixed effects cannot be told apart (every intake or every session alike)");
+        "series: the fixed effects cannot be told apart (every intake, every session or a "
+        "predictor alike)");
   }
   // Two starts (random effects present, and nearly absent); a third from the better one's
   // minimum, so that the simplex does not stop on a flat stretch.
@@ -278,12 +326,14 @@ absl::StatusOr<MixedFit> FitMixed(const SeriesSet& data) {
     return absl::FailedPreconditionError("series: the REML criterion has no finite minimum");
   }
   MixedFit fit;
-  const double dof = p.n - 4;
+  const double dof = p.n - static_cast<double>(width);
   fit.sigma2 = at.r2 / dof;
-  for (int j = 0; j < 4; ++j) fit.beta[static_cast<size_t>(j)] = at.beta(j);
-  const Matrix4 rx_inv = at.rx.triangularView<Eigen::Upper>().solve(Matrix4::Identity());
-  const Matrix4 cov = fit.sigma2 * rx_inv * rx_inv.transpose();
-  for (int j = 0; j < 4; ++j) fit.beta_se[static_cast<size_t>(j)] = std::sqrt(cov(j, j));
+  fit.terms = internal::MixedTerms(predictors.names);
+  fit.beta.assign(at.beta.begin(), at.beta.end());
+  const MatrixXd rx_inv =
+      at.rx.triangularView<Eigen::Upper>().solve(MatrixXd::Identity(width, width));
+  const VectorXd variances = fit.sigma2 * rx_inv.rowwise().squaredNorm();
+  for (Eigen::Index j = 0; j < width; ++j) fit.beta_se.push_back(std::sqrt(variances(j)));
   const double l00 = best.theta[0], l10 = best.theta[1], l11 = best.theta[2];
   fit.var_intercept = fit.sigma2 * l00 * l00;
   fit.cov_intercept_slope = fit.sigma2 * l00 * l10;

@@ -1,9 +1,12 @@
-// The register's series of one instrument, in the long form the mixed model reads
-// (varsam/outcomes.h, BuildSeries).
+// The register's series of one instrument, in the long form the mixed model reads, and the
+// episode each belongs to (varsam/outcomes.h, BuildSeries, LinkEpisodes).
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -84,6 +87,26 @@ SeriesSet BuildSeries(std::span<const store::RegisterMeasurementRow> rows, int m
     close_series();
   }
   return set;
+}
+
+std::vector<const store::EpisodeRow*> LinkEpisodes(const SeriesSet& set,
+                                                   std::span<const store::EpisodeRow> episodes) {
+  constexpr std::string_view kLinkedCaseKind = "insats";
+  // The episodes a series may belong to: by (pseudonym, key epoch, start period).
+  std::map<std::tuple<std::string_view, std::int32_t, std::string_view>,
+           std::vector<const store::EpisodeRow*>>
+      episodes_at;
+  for (const store::EpisodeRow& e : episodes) {
+    if (e.case_kind != kLinkedCaseKind) continue;
+    episodes_at[{e.pseudonym, e.key_epoch, e.start_period}].push_back(&e);
+  }
+  std::vector<const store::EpisodeRow*> linked(static_cast<std::size_t>(set.series), nullptr);
+  for (std::size_t s = 0; s < linked.size(); ++s) {
+    const auto& [pseudonym, epoch] = set.people[static_cast<std::size_t>(set.person[s])];
+    const auto found = episodes_at.find({pseudonym, epoch, set.intake_periods[s]});
+    if (found != episodes_at.end() && found->second.size() == 1) linked[s] = found->second.front();
+  }
+  return linked;
 }
 
 }  // namespace varsam::outcomes
