@@ -25,7 +25,6 @@
 #include "store_fixtures.h"
 #include "varsam/core.h"
 #include "varsam/engine.h"
-#include "varsam/hierarchy.h"
 #include "varsam/insights.h"
 #include "varsam/models.h"
 #include "varsam/outcomes.h"
@@ -697,77 +696,6 @@ TEST_CASE("engine: the client chart shows the client's series with its curves", 
   });
 }
 
-TEST_CASE("engine: curves with predictors take the client's intervention and age band",
-          "[engine_models]") {
-  ForEachLocation([](const std::string& location, std::string_view) {
-    auto engine = OpenEngine(location);
-    FillOrsSeries(*engine);
-    FillClientSeries(*engine);
-    // Each register series' insats episode: two interventions, two age bands (the register's
-    // five-year bands, as a submission makes them).
-    const auto ages = anonymize::Hierarchy::Age();
-    REQUIRE(ages.ok());
-    std::vector<store::EpisodeRow> episodes;
-    for (int person = 0; person < 400; ++person) {
-      const std::string digits = std::to_string(person);
-      store::EpisodeRow e;
-      e.pseudonym = std::string("p1_").append(43 - digits.size(), 'D').append(digits);
-      e.key_epoch = 1;
-      e.age_band = *ages->Generalize(person % 3 == 0 ? "31" : "22", 1);
-      e.case_kind = "insats";
-      e.intervention = person % 2 == 0 ? "familjebehandling" : "stodsamtal";
-      e.start_period = "2025-Q2";
-      e.record_key = static_cast<std::uint64_t>(person) + 1;
-      episodes.push_back(e);
-    }
-    REQUIRE(engine->store_for_testing().AppendEpisodes(episodes).ok());
-    const auto spec =
-        outcomes::ParseEtrSpec(R"({"instrument":"ors","predictors":["intervention","age_band"]})");
-    REQUIRE(spec.ok());
-    const auto kept = engine->FitCurves(Analyst(), *spec);
-    INFO(kept.status().message());
-    REQUIRE(kept.ok());
-    CHECK(kept->model.series_left_out == 0);
-    REQUIRE(kept->model.levels.size() == 2);
-    CHECK(kept->model.levels[0].levels.size() == 2);
-    CHECK(kept->model.fit.terms.size() == 8);
-
-    // Without the client's levels the curves cannot be applied, and nothing is raised.
-    const auto bare = engine->MonitorOutcome(Officer(), kept->id);
-    CHECK(bare.status().code() == absl::StatusCode::kInvalidArgument);
-    CHECK(std::string(bare.status().message()).starts_with("client.intervention"));
-    CHECK(CountSuggestions(engine->store_for_testing()) == 0);
-    const auto no_age = engine->MonitorOutcome(Officer(), kept->id, {"stodsamtal", std::nullopt});
-    CHECK(std::string(no_age.status().message()).starts_with("client.age"));
-
-    // With them, each session is checked against the curve of the client's levels.
-    const auto outcome = engine->MonitorOutcome(Officer(), kept->id, {"stodsamtal", 33});
-    INFO(outcome.status().message());
-    REQUIRE(outcome.ok());
-    CHECK(outcome->supported);
-    REQUIRE(outcome->checks.size() == 4);
-    const outcomes::ClientLevels levels{"stodsamtal", *ages->Generalize("33", 1)};
-    for (const outcomes::SessionCheck& check : outcome->checks) {
-      CHECK(check.curve.expected ==
-            Approx(outcomes::CurveAt(kept->model, 18, check.session, levels).expected));
-    }
-    CHECK(outcomes::CurveAt(kept->model, 18, 4, levels).expected !=
-          outcomes::CurveAt(kept->model, 18, 4, {"familjebehandling", levels.age_band}).expected);
-    CHECK_FALSE(outcome->raised.empty());
-    // An intervention the curves never saw, with no pooled level to fall to: not supported.
-    const auto unseen = engine->MonitorOutcome(Officer(), kept->id, {"placering_hvb", 33});
-    REQUIRE(unseen.ok());
-    CHECK_FALSE(unseen->supported);
-    CHECK(unseen->checks.empty());
-    const auto html = engine->ClientChart(Officer(), "ors", kept->id, outcomes::Language::kSwedish,
-                                          {"stodsamtal", 33});
-    REQUIRE(html.ok());
-    CHECK(engine->ClientChart(Officer(), "ors", kept->id, outcomes::Language::kSwedish)
-              .status()
-              .code() == absl::StatusCode::kInvalidArgument);
-  });
-}
-
 TEST_CASE("engine: the client's facts for curves are strict JSON", "[engine_models]") {
   const auto both = engine::ParseOutcomeClient(R"({"intervention":"","age":34})");
   REQUIRE(both.ok());
@@ -832,15 +760,17 @@ TEST_CASE("engine: a client's trajectory is read from the journal under journal.
 // An insats episode, begun in 2025-Q2 like the series of FillOrsSeries, for each of its 400
 // people: persons 0..2 in kontaktperson (fewer than k = 5), the rest alternately in stodsamtal
 // and familjebehandling; every tenth ended in dropout. Person 3's episode begins in 2025-Q1:
-// its series is not linked.
-void FillOrsEpisodes(engine::Engine& engine) {
+// its series is not linked. Everyone in `age_band`'s band.
+void FillOrsEpisodes(
+    engine::Engine& engine,
+    const std::function<std::string(int)>& age_band = [](int) { return "25-29"; }) {
   std::vector<store::EpisodeRow> episodes;
   for (int person = 0; person < 400; ++person) {
     const std::string digits = std::to_string(person);
     store::EpisodeRow e;
     e.pseudonym = std::string("p1_").append(43 - digits.size(), 'D').append(digits);
     e.key_epoch = 1;
-    e.age_band = "25-29";
+    e.age_band = age_band(person);
     e.region = "01";
     e.case_kind = "insats";
     e.intervention = person < 3        ? "kontaktperson"
@@ -853,6 +783,66 @@ void FillOrsEpisodes(engine::Engine& engine) {
     episodes.push_back(e);
   }
   REQUIRE(engine.store_for_testing().AppendEpisodes(episodes).ok());
+}
+
+TEST_CASE("engine: curves with predictors take the client's intervention and age band",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillOrsSeries(*engine);
+    FillClientSeries(*engine);
+    // The register's insats episodes, in two five-year bands (as a submission makes them).
+    FillOrsEpisodes(*engine, [](int person) { return person % 3 == 0 ? "30-34" : "20-24"; });
+    const auto spec =
+        outcomes::ParseEtrSpec(R"({"instrument":"ors","predictors":["intervention","age_band"]})");
+    REQUIRE(spec.ok());
+    const auto kept = engine->FitCurves(Analyst(), *spec);
+    INFO(kept.status().message());
+    REQUIRE(kept.ok());
+    // Person 3's series has no episode of its start; kontaktperson's 3 people are too few even
+    // pooled, so their series are left out too.
+    CHECK(kept->model.series_left_out == 4);
+    REQUIRE(kept->model.levels.size() == 2);
+    REQUIRE(kept->model.levels[0].levels.size() == 2);
+    CHECK(kept->model.levels[0].levels[1].level == "stodsamtal");
+    CHECK(kept->model.levels[1].levels[0].level == "20-24");
+    CHECK(kept->model.fit.terms.size() == 8);
+
+    // Without the client's levels the curves cannot be applied, and nothing is raised.
+    const auto bare = engine->MonitorOutcome(Officer(), kept->id);
+    CHECK(bare.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(std::string(bare.status().message()).starts_with("client.intervention"));
+    CHECK(CountSuggestions(engine->store_for_testing()) == 0);
+    const auto no_age = engine->MonitorOutcome(Officer(), kept->id, {"stodsamtal", std::nullopt});
+    CHECK(std::string(no_age.status().message()).starts_with("client.age"));
+
+    // With them, each session is checked against the curve of the client's levels.
+    const auto outcome = engine->MonitorOutcome(Officer(), kept->id, {"stodsamtal", 33});
+    INFO(outcome.status().message());
+    REQUIRE(outcome.ok());
+    CHECK(outcome->supported);
+    REQUIRE(outcome->checks.size() == 4);
+    const outcomes::ClientLevels levels{"stodsamtal", "30-34"};
+    for (const outcomes::SessionCheck& check : outcome->checks) {
+      CHECK(check.curve.expected ==
+            Approx(outcomes::CurveAt(kept->model, 18, check.session, levels).expected));
+    }
+    CHECK(outcomes::CurveAt(kept->model, 18, 4, levels).expected !=
+          outcomes::CurveAt(kept->model, 18, 4, {"familjebehandling", levels.age_band}).expected);
+    CHECK_FALSE(outcome->raised.empty());
+    // An intervention the curves do not tell apart, with no pooled level to fall to: not
+    // supported.
+    const auto unseen = engine->MonitorOutcome(Officer(), kept->id, {"kontaktperson", 33});
+    REQUIRE(unseen.ok());
+    CHECK_FALSE(unseen->supported);
+    CHECK(unseen->checks.empty());
+    const auto html = engine->ClientChart(Officer(), "ors", kept->id, outcomes::Language::kSwedish,
+                                          {"stodsamtal", 33});
+    REQUIRE(html.ok());
+    CHECK(engine->ClientChart(Officer(), "ors", kept->id, outcomes::Language::kSwedish)
+              .status()
+              .code() == absl::StatusCode::kInvalidArgument);
+  });
 }
 
 TEST_CASE("engine: outcome benchmarks come from the register under insight.query, audited",
