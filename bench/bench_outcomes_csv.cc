@@ -2,7 +2,7 @@
 // and writes them as CSV (--export), or reads such a CSV and fits the curve model of
 // varsam/outcomes.h on it by REML (--fit), printing counts, times and estimates as JSON.
 //
-//   bench_outcomes_csv --export FILE.csv [--clients N] [--seed S]
+//   bench_outcomes_csv --export FILE.csv [--clients N] [--seed S] [--predictors LIST]
 //   bench_outcomes_csv --fit FILE.csv [--rounds R]
 //
 // --export: the synthetic population (varsam/synth.h, default options but for clients and
@@ -12,11 +12,15 @@
 // made into series (outcomes::BuildSeries) and written in the long form
 //   series,session,log_session,total,intake
 // one row per measurement after the intake, every number at full precision (%.17g), so that a
-// peer reads the very doubles varsam fits. Timed per stage, wall clock.
+// peer reads the very doubles varsam fits. Timed per stage, wall clock. With --predictors
+// (intervention, age_band or both, comma-separated) the series are those outcomes::DesignEtr
+// fits with them (k = 5), linked to the register's insats episodes, and each of its covariates
+// is one more column p1, p2, ... (0 or 1); the JSON printed names them ("predictors").
 //
 // --fit: timed, each with the wall clock and the process's CPU clock:
 //   read  reading the file into an outcomes::SeriesSet
-//   fit   outcomes::FitMixed on it, R times (the median and every round are printed)
+//   fit   outcomes::FitMixed on it, R times (the median and every round are printed), with
+//         the columns after intake as predictors
 // log_session is written for the peer; the fit computes log(session) itself, as FitMixed does
 // from the register's rows.
 
@@ -121,7 +125,8 @@ class TempDir {
   std::string path_;
 };
 
-int Export(const std::string& path, std::size_t clients, std::uint64_t seed) {
+int Export(const std::string& path, std::size_t clients, std::uint64_t seed,
+           const std::vector<std::string>& predictors) {
   using Steady = std::chrono::steady_clock;
   const auto seconds = [](Steady::time_point since) {
     return std::chrono::duration<double>(Steady::now() - since).count();
@@ -161,6 +166,7 @@ int Export(const std::string& path, std::size_t clients, std::uint64_t seed) {
 
   started = Steady::now();
   std::vector<store::RegisterMeasurementRow> rows;
+  std::vector<store::EpisodeRow> episodes;
   {
     auto opened = store::Store::Open(dir.Store());
     if (!opened.ok()) return Fail("store", opened.status());
@@ -170,28 +176,58 @@ int Export(const std::string& path, std::size_t clients, std::uint64_t seed) {
           return true;
         });
     if (!read.ok()) return Fail("store", read);
+    if (!predictors.empty()) {
+      store::EpisodeFilter insats;
+      insats.case_kind = "insats";
+      const absl::Status read_episodes =
+          (*opened)->ForEachEpisode(insats, [&](const store::EpisodeRow& row) {
+            episodes.push_back(row);
+            return true;
+          });
+      if (!read_episodes.ok()) return Fail("store", read_episodes);
+    }
   }
   const double seconds_read = seconds(started);
 
   started = Steady::now();
-  const outcomes::SeriesSet set = outcomes::BuildSeries(rows);
+  const outcomes::SeriesSet all = outcomes::BuildSeries(rows);
+  outcomes::EtrDesign design;
+  if (!predictors.empty()) {
+    outcomes::EtrSpec spec;
+    spec.predictors = predictors;
+    design = outcomes::DesignEtr(spec, all, episodes);
+  }
+  const outcomes::SeriesSet& set = predictors.empty() ? all : design.series;
+  const std::size_t extra = design.predictors.names.size();
   const double seconds_series = seconds(started);
 
   started = Steady::now();
   std::FILE* out = std::fopen(path.c_str(), "w");
   if (out == nullptr) return Fail("export", absl::UnavailableError("cannot write the CSV file"));
-  std::fputs("series,session,log_session,total,intake\n", out);
+  std::fputs("series,session,log_session,total,intake", out);
+  for (std::size_t j = 0; j < extra; ++j) std::fprintf(out, ",p%zu", j + 1);
+  std::fputs("\n", out);
   for (const outcomes::SeriesRow& r : set.rows) {
-    std::fprintf(out, "%d,%d,%.17g,%.17g,%.17g\n", r.series, r.session,
+    std::fprintf(out, "%d,%d,%.17g,%.17g,%.17g", r.series, r.session,
                  std::log(static_cast<double>(r.session)), r.total, r.intake);
+    for (std::size_t j = 0; j < extra; ++j) {
+      std::fprintf(out, ",%g",
+                   design.predictors.values[static_cast<std::size_t>(r.series) * extra + j]);
+    }
+    std::fputs("\n", out);
   }
   if (std::fclose(out) != 0) {
     return Fail("export", absl::UnavailableError("cannot write the CSV file"));
   }
   const double seconds_write = seconds(started);
 
+  std::printf("{\"predictors\": [");
+  for (std::size_t j = 0; j < extra; ++j) {
+    std::printf("%s\"%s\"", j == 0 ? "" : ", ", design.predictors.names[j].c_str());
+  }
+  std::printf("], \"predictors_left_out\": %lld, ", static_cast<long long>(design.left_out));
   std::printf(
-      "{\"clients\": %zu, \"seed\": %llu, \"episodes_submitted\": %zu, "
+      "\"clients\": %zu, \"seed\": %llu, \"episodes_submitted\": %zu, "
       "\"register_rows\": %zu, \"rows\": %zu, \"series\": %d, \"pseudonyms\": %lld, "
       "\"left_out\": %lld, \"period_from\": \"%s\", \"period_to\": \"%s\", "
       "\"generate_seconds\": %.6f, \"submit_seconds\": %.6f, \"read_seconds\": %.6f, "
@@ -205,18 +241,27 @@ int Export(const std::string& path, std::size_t clients, std::uint64_t seed) {
 
 // ---- --fit ------------------------------------------------------------------------------------
 
-// The long CSV of --export into a SeriesSet: rows grouped by series, series numbered from 0.
-absl::StatusOr<outcomes::SeriesSet> ReadSeriesCsv(const std::string& path) {
+// The long CSV of --export into a SeriesSet: rows grouped by series, series numbered from 0; the
+// columns after intake (p1, p2, ...) into `predictors`, per series.
+absl::StatusOr<outcomes::SeriesSet> ReadSeriesCsv(const std::string& path,
+                                                  outcomes::SeriesPredictors& predictors) {
   VARSAM_ASSIGN_OR_RETURN(const varsam_bench::MappedFile file,
                           varsam_bench::MappedFile::Open(path));
   const char* p = file.begin();
   const char* end = file.end();
-  constexpr std::string_view kHeader = "series,session,log_session,total,intake\n";
-  if (static_cast<std::size_t>(end - p) < kHeader.size() ||
-      std::string_view(p, kHeader.size()) != kHeader) {
+  constexpr std::string_view kHeader = "series,session,log_session,total,intake";
+  const char* header_end = std::find(p, end, '\n');
+  const std::string_view header(p, static_cast<std::size_t>(header_end - p));
+  if (header_end == end || !header.starts_with(kHeader)) {
     return varsam_bench::BadLine(1, "needs the header series,session,log_session,total,intake");
   }
-  p += kHeader.size();
+  for (std::size_t at = kHeader.size(); at < header.size();) {
+    const std::size_t next = std::min(header.find(',', at + 1), header.size());
+    predictors.names.emplace_back(header.substr(at + 1, next - at - 1));
+    at = next;
+  }
+  const std::size_t extra = predictors.names.size();
+  p = header_end + 1;
 
   outcomes::SeriesSet set;
   set.rows.reserve(static_cast<std::size_t>(std::count(p, end, '\n')));
@@ -232,14 +277,18 @@ absl::StatusOr<outcomes::SeriesSet> ReadSeriesCsv(const std::string& path) {
       p = next + 1;
       return true;
     };
-    if (!field(series, ',') || !field(session, ',') || !field(log_session, ',') ||
-        !field(total, ',') || !field(intake, '\n')) {
-      return varsam_bench::BadLine(line, "not five numbers");
+    std::vector<double> values(extra);
+    bool read = field(series, ',') && field(session, ',') && field(log_session, ',') &&
+                field(total, ',') && field(intake, extra == 0 ? '\n' : ',');
+    for (std::size_t j = 0; read && j < extra; ++j) {
+      read = field(values[j], j + 1 == extra ? '\n' : ',');
     }
+    if (!read) return varsam_bench::BadLine(line, "not a number in each column");
     if (series < 0 || series < set.series - 1 || series > set.series) {
       return varsam_bench::BadLine(line, "series not numbered 0, 1, ... in order");
     }
     if (series == set.series) {
+      predictors.values.insert(predictors.values.end(), values.begin(), values.end());
       set.intakes.push_back(intake);
       set.person.push_back(series);
       ++set.series;
@@ -267,7 +316,8 @@ void PrintArray(const char* name, const double* values, std::size_t n, const cha
 
 int FitRounds(const std::string& path, int rounds) {
   const Clock start = Clock::Now();
-  auto read = ReadSeriesCsv(path);
+  outcomes::SeriesPredictors predictors;
+  auto read = ReadSeriesCsv(path, predictors);
   const Clock read_time = Clock::Now() - start;
   if (!read.ok()) return Fail("read", read.status());
   const outcomes::SeriesSet& set = *read;
@@ -276,7 +326,7 @@ int FitRounds(const std::string& path, int rounds) {
   absl::StatusOr<outcomes::MixedFit> fit;
   for (int r = 0; r < rounds; ++r) {
     const Clock fit_start = Clock::Now();
-    fit = outcomes::FitMixed(set);
+    fit = outcomes::FitMixed(set, predictors);
     const Clock fit_time = Clock::Now() - fit_start;
     if (!fit.ok()) return Fail("fit", fit.status());
     wall.push_back(fit_time.wall);
@@ -290,6 +340,11 @@ int FitRounds(const std::string& path, int rounds) {
   std::printf("\"fit_seconds\": %.6f, \"fit_cpu_seconds\": %.6f, ", Median(wall), Median(cpu));
   PrintArray("fit_rounds_seconds", wall.data(), wall.size(), "%.6f");
   PrintArray("fit_rounds_cpu_seconds", cpu.data(), cpu.size(), "%.6f");
+  std::printf("\"terms\": [");
+  for (std::size_t j = 0; j < f.terms.size(); ++j) {
+    std::printf("%s\"%s\"", j == 0 ? "" : ", ", f.terms[j].c_str());
+  }
+  std::printf("], ");
   PrintArray("beta", f.beta.data(), f.beta.size(), "%.17g");
   PrintArray("beta_se", f.beta_se.data(), f.beta_se.size(), "%.17g");
   std::printf(
@@ -303,7 +358,8 @@ int FitRounds(const std::string& path, int rounds) {
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: bench_outcomes_csv --export FILE.csv [--clients N] [--seed S]\n"
+               "usage: bench_outcomes_csv --export FILE.csv [--clients N] [--seed S] "
+               "[--predictors LIST]\n"
                "       bench_outcomes_csv --fit FILE.csv [--rounds R]\n");
   return 2;
 }
@@ -315,6 +371,7 @@ int main(int argc, char** argv) {
   std::size_t clients = 100000;
   std::uint64_t seed = 20261204;
   int rounds = 1;
+  std::vector<std::string> predictors;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view option = argv[i];
     const char* value = argv[i + 1];
@@ -327,10 +384,16 @@ int main(int argc, char** argv) {
       seed = std::strtoull(value, nullptr, 10);
     } else if (option == "--rounds") {
       rounds = std::atoi(value);
+    } else if (option == "--predictors") {
+      // In the order the model takes them (outcomes::kEtrPredictors).
+      const std::string_view list = value;
+      for (const std::string_view known : outcomes::kEtrPredictors) {
+        if (list.find(known) != std::string_view::npos) predictors.emplace_back(known);
+      }
     } else {
       return Usage();
     }
   }
   if (argc % 2 == 0 || mode.empty() || rounds < 1 || clients < 1) return Usage();
-  return mode == "export" ? Export(path, clients, seed) : FitRounds(path, rounds);
+  return mode == "export" ? Export(path, clients, seed, predictors) : FitRounds(path, rounds);
 }

@@ -5,9 +5,13 @@ docs/performance.md gives performance figures as ratios against a reference, bot
 run on the same data. Here the reference is lme4 (Debian's r-cran-lme4), the package whose
 formulation varsam's fit follows (Bates, Maechler, Bolker & Walker 2015, J Stat Softw 67(1)):
 the expected-treatment-response model of varsam/outcomes.h,
-  lmer(total ~ log_session * intake + (log_session | series), data, REML = TRUE),
+  lmer(total ~ intake * log_session + (log_session | series), data, REML = TRUE),
 fixed effects (intercept), log(session), intake and their interaction, a random intercept and
-slope per series with an unstructured 2 x 2 covariance, fitted by REML. lme4 minimises the
+slope per series with an unstructured 2 x 2 covariance, fitted by REML. With --predictors
+(intervention, age_band or both, comma-separated) the series are those varsam fits with them
+(outcomes::DesignEtr: linked to their insats episodes, levels of fewer than 5 people pooled),
+each level but a reference one a 0/1 column p1, p2, ... of the CSV, and both sides fit
+  lmer(total ~ (intake + p1 + p2 + ...) * log_session + (log_session | series), ...). lme4 minimises the
 profiled REML criterion with BOBYQA (nloptwrap) over the relative covariance factor and does
 its linear algebra on sparse matrices (CHOLMOD); varsam minimises the same criterion with
 Nelder-Mead, evaluated series by series in closed 2 x 2 blocks.
@@ -15,7 +19,7 @@ Nelder-Mead, evaluated series by series in closed 2 x 2 blocks.
 The data: the synthetic population of varsam/synth.h (--clients, default 100,000; --seed),
 submitted through the engine into a fresh SQLite register, its ORS rows read back and made
 into series by outcomes::BuildSeries, written once as a long CSV
-  series,session,log_session,total,intake
+  series,session,log_session,total,intake[,p1,p2,...]
 (every number at full precision) by `bench_outcomes_csv --export`. Both sides read that file.
 
 Timed in every round, wall clock and the process's CPU clock, one thread on both sides
@@ -37,7 +41,7 @@ criterion.
 
 Usage:
   scripts/bench-etr-vs-lme4.py [--build build/bench] [--clients 100000] [--seed 20261204]
-                               [--rounds 3] [--csv PATH]
+                               [--rounds 3] [--csv PATH] [--predictors intervention,age_band]
 
 Installs the packages of scripts/peer-packages.txt with apt-get when they are missing.
 """
@@ -61,7 +65,6 @@ import peer_packages  # noqa: E402  (scripts/peer_packages.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-NAMES = ["(Intercept)", "log_session", "intake", "log_session:intake"]
 COMPONENTS = [("var_intercept", "intercept variance"), ("var_slope", "slope variance"),
               ("cov_intercept_slope", "covariance"), ("sigma2", "residual variance")]
 
@@ -76,10 +79,12 @@ num <- function(x) sprintf("%.17g", x)
 arr <- function(x) paste0("[", paste(num(x), collapse = ", "), "]")
 str <- function(x) paste0("\"", gsub("[\"\\\\]", "'", paste(x, collapse = "; ")), "\"")
 cpu <- function(t) unname(t[["user.self"]] + t[["sys.self"]])
-model <- total ~ log_session * intake + (log_session | series)
 t0 <- proc.time()
 data <- read.csv(args[1])
 read <- proc.time() - t0
+covariates <- c("intake", grep("^p[0-9]+$", names(data), value = TRUE))
+model <- as.formula(paste0("total ~ (", paste(covariates, collapse = " + "),
+                           ") * log_session + (log_session | series)"))
 if (length(args) >= 2 && args[2] == "theta") {
   devfun <- lmer(model, data, REML = TRUE, devFunOnly = TRUE)
   theta <- as.numeric(args[-(1:2)])
@@ -160,6 +165,8 @@ def main():
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--csv", help="where to write the CSV (default: a temporary file)")
+    parser.add_argument("--predictors", default="",
+                        help="intervention, age_band or both, comma-separated (default: none)")
     args = parser.parse_args()
     peer_packages.ensure_installed()
 
@@ -176,7 +183,8 @@ def main():
 
     print(f"machine: {machine()}", flush=True)
     export = run_json([binary, "--export", path, "--clients", str(args.clients),
-                       "--seed", str(args.seed)])
+                       "--seed", str(args.seed)] +
+                      (["--predictors", args.predictors] if args.predictors else []))
     print(f"data: {args.clients:,} synthetic clients (seed {args.seed}) through the engine into "
           f"a SQLite register: {export['register_rows']:,} ORS rows read back, "
           f"{export['series']:,} series of {export['pseudonyms']:,} pseudonyms "
@@ -184,6 +192,13 @@ def main():
           f"{os.path.getsize(path):,} bytes of CSV; export "
           + ", ".join(f"{k} {export[k + '_seconds']:.2f} s"
                       for k in ("generate", "submit", "read", "series", "write")), flush=True)
+    # The CSV's predictor columns p1, p2, ... are these terms of varsam's model.
+    column_terms = {f"p{j + 1}": name for j, name in enumerate(export["predictors"])}
+    if column_terms:
+        print(f"predictors: {args.predictors}: " +
+              ", ".join(f"{k} = {v}" for k, v in column_terms.items()) +
+              f"; {export['predictors_left_out']:,} series left out (unlinked or too few)",
+              flush=True)
 
     times = {}  # name -> list of (wall, cpu)
     lme4 = varsam = None
@@ -208,32 +223,42 @@ def main():
         print(f"lme4 says: {lme4['convergence']} {lme4['warnings']}")
     print(f"varsam: Nelder-Mead, {varsam['evaluations']} evaluations")
     failures = 0
-    if lme4["names"] != NAMES or lme4["rows"] != varsam["rows"] or \
+    # varsam's terms by lme4's names for them; lme4's place of each.
+    lme4_names = ["(Intercept)" if t == "(intercept)" else t for t in varsam["terms"]]
+    if sorted(lme4["names"]) != sorted(lme4_names) or lme4["rows"] != varsam["rows"] or \
             lme4["groups"] != varsam["series"]:
         print(f"MISMATCH: lme4 read {lme4['rows']} rows, {lme4['groups']} groups, "
-              f"names {lme4['names']}; varsam {varsam['rows']} rows, {varsam['series']} series")
-        failures += 1
-    print(f"\n{'':<22}{'lme4':>22}{'varsam':>22}{'relative':>11}{'limit':>8}")
-    for j, name in enumerate(NAMES):
-        d = relative(varsam["beta"][j], lme4["beta"][j])
+              f"names {lme4['names']}; varsam {varsam['rows']} rows, {varsam['series']} series, "
+              f"terms {varsam['terms']}")
+        return 1
+    at = [lme4["names"].index(name) for name in lme4_names]
+
+    def label(term):
+        head, _, tail = term.partition(":")
+        return ":".join([column_terms.get(head, head)] + ([tail] if tail else []))
+
+    width = max([22] + [len(label(t)) + 6 for t in varsam["terms"]])
+    print(f"\n{'':<{width}}{'lme4':>22}{'varsam':>22}{'relative':>11}{'limit':>8}")
+    for j, term in enumerate(varsam["terms"]):
+        d = relative(varsam["beta"][j], lme4["beta"][at[j]])
         ok = d <= 1e-3
         failures += 0 if ok else 1
-        print(f"{'beta ' + name:<22}{lme4['beta'][j]:>22.12g}{varsam['beta'][j]:>22.12g}"
-              f"{d:>11.1e}{'1e-3':>8}{'' if ok else '  DIFFER'}")
-    for j, name in enumerate(NAMES):
-        d = relative(varsam["beta_se"][j], lme4["beta_se"][j])
-        print(f"{'se ' + name:<22}{lme4['beta_se'][j]:>22.12g}{varsam['beta_se'][j]:>22.12g}"
-              f"{d:>11.1e}")
-    for key, label in COMPONENTS:
+        print(f"{'beta ' + label(term):<{width}}{lme4['beta'][at[j]]:>22.12g}"
+              f"{varsam['beta'][j]:>22.12g}{d:>11.1e}{'1e-3':>8}{'' if ok else '  DIFFER'}")
+    for j, term in enumerate(varsam["terms"]):
+        d = relative(varsam["beta_se"][j], lme4["beta_se"][at[j]])
+        print(f"{'se ' + label(term):<{width}}{lme4['beta_se'][at[j]]:>22.12g}"
+              f"{varsam['beta_se'][j]:>22.12g}{d:>11.1e}")
+    for key, what in COMPONENTS:
         d = relative(varsam[key], lme4[key])
         ok = d <= 1e-2
         failures += 0 if ok else 1
-        print(f"{label:<22}{lme4[key]:>22.12g}{varsam[key]:>22.12g}{d:>11.1e}{'1e-2':>8}"
+        print(f"{what:<{width}}{lme4[key]:>22.12g}{varsam[key]:>22.12g}{d:>11.1e}{'1e-2':>8}"
               f"{'' if ok else '  DIFFER'}")
-    print(f"{'REML criterion':<22}{lme4['reml_criterion']:>22.12g}"
+    print(f"{'REML criterion':<{width}}{lme4['reml_criterion']:>22.12g}"
           f"{varsam['reml_criterion']:>22.12g}"
           f"{varsam['reml_criterion'] - lme4['reml_criterion']:>+11.1e} (difference)")
-    print(f"{'theta':<22}{' '.join(f'{t:.6g}' for t in lme4['theta']):>22} "
+    print(f"{'theta':<{width}}{' '.join(f'{t:.6g}' for t in lme4['theta']):>22} "
           f"{' '.join(f'{t:.6g}' for t in theta_v):>21}")
     print(f"lme4's criterion at lme4's theta {cross[0]:.12g}, at varsam's theta {cross[1]:.12g} "
           f"(varsam's minus lme4's: {cross[1] - cross[0]:+.2e})")

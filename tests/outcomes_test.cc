@@ -460,6 +460,14 @@ TEST_CASE("outcomes: curves with predictors tell apart the levels of k people, p
   CHECK(m->series_left_out == 6);
   CHECK(m->pseudonyms == 3000 - 6);
   CHECK(m->fit.groups == 3000 - 6);
+  // What was fitted, as DesignEtr gives it (the peer comparison exports it).
+  const EtrDesign design = DesignEtr(spec, g.set, g.episodes);
+  CHECK(design.series.series == m->fit.groups);
+  CHECK(design.left_out == 6);
+  CHECK(design.predictors.names == std::vector<std::string>{"intervention=stodsamtal",
+                                                            "intervention=(other)",
+                                                            "age_band=25-34"});
+  CHECK(design.predictors.values.size() == 3 * static_cast<std::size_t>(design.series.series));
   // The effects the series were drawn with, within 4 standard errors.
   const auto near = [&](std::string_view term, double truth) {
     const std::size_t j = TermIndex(m->fit, term);

@@ -234,11 +234,22 @@ absl::StatusOr<EtrSpec> ParseEtrSpec(std::string_view json);
 std::vector<const store::EpisodeRow*> LinkEpisodes(const SeriesSet& set,
                                                    std::span<const store::EpisodeRow> episodes);
 
-// Fits an ETR model from a series set (the caller sets name and trained_at). With
-// spec.predictors, each series is linked to its episode (LinkEpisodes) and an unlinked one is
-// left out; per predictor the levels of at least spec.min_support people are told apart, the
-// others pooled into kOtherLevel, which is left out (with its series) when it too has fewer. Each
-// level but the first of a predictor is one covariate of the mixed model (0 or 1).
+// What the mixed model of curves with predictors is fitted on (EtrDesign): each series is
+// linked to its episode (LinkEpisodes) and an unlinked one is left out; per predictor of
+// spec.predictors the levels of at least spec.min_support people are told apart, the others
+// pooled into kOtherLevel, which is left out (with its series) when it too has fewer. Each level
+// but the first of a predictor is one covariate (0 or 1), named "<predictor>=<level>".
+struct EtrDesign {
+  SeriesSet series;                     // the series fitted, numbered anew
+  SeriesPredictors predictors;          // per series of `series`
+  std::vector<PredictorLevels> levels;  // per predictor of spec.predictors
+  std::int64_t left_out = 0;            // series of the input not in `series`
+};
+EtrDesign DesignEtr(const EtrSpec& spec, const SeriesSet& data,
+                    std::span<const store::EpisodeRow> episodes);
+
+// Fits an ETR model from a series set (the caller sets name and trained_at); with
+// spec.predictors on the series and covariates of DesignEtr.
 absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& data,
                                 std::span<const store::EpisodeRow> episodes = {});
 
@@ -252,6 +263,10 @@ struct ClientLevels {
 
 // An episode's levels: its intervention and its age band.
 ClientLevels LevelsOf(const store::EpisodeRow& episode);
+
+// The level of one predictor (one of kEtrPredictors) as the curves read it: the intervention, or
+// kNoIntervention for none; the age band.
+std::string_view LevelOf(const ClientLevels& levels, std::string_view predictor);
 
 struct CurvePoint {
   int session = 0;

@@ -87,14 +87,6 @@ int BinOf(const EtrSpec& spec, double intake, int bins) {
   return std::clamp(b, 0, bins - 1);
 }
 
-// A series' or a client's level of one predictor.
-std::string_view LevelOf(const ClientLevels& levels, std::string_view predictor) {
-  if (predictor == "intervention") {
-    return levels.intervention.empty() ? kNoIntervention : std::string_view(levels.intervention);
-  }
-  return levels.age_band;
-}
-
 // The place of a level among a predictor's levels: its own, else kOtherLevel's; -1 for neither.
 int LevelIndex(const PredictorLevels& p, std::string_view level) {
   int other = -1;
@@ -192,40 +184,53 @@ ClientLevels LevelsOf(const store::EpisodeRow& episode) {
   return {episode.intervention, episode.age_band};
 }
 
+std::string_view LevelOf(const ClientLevels& levels, std::string_view predictor) {
+  if (predictor == "intervention") {
+    return levels.intervention.empty() ? kNoIntervention : std::string_view(levels.intervention);
+  }
+  return levels.age_band;
+}
+
+EtrDesign DesignEtr(const EtrSpec& spec, const SeriesSet& all,
+                    std::span<const store::EpisodeRow> episodes) {
+  const std::vector<const store::EpisodeRow*> linked = LinkEpisodes(all, episodes);
+  std::vector<ClientLevels> levels(linked.size());
+  std::vector<bool> keep(linked.size(), false);
+  for (std::size_t s = 0; s < linked.size(); ++s) {
+    if (linked[s] == nullptr) continue;
+    levels[s] = LevelsOf(*linked[s]);
+    keep[s] = true;
+  }
+  EtrDesign design;
+  design.levels = ChooseLevels(spec, all, levels, keep);
+  design.series = Subset(all, keep);
+  design.left_out = all.series - design.series.series;
+  design.predictors.names = internal::LevelPredictors(design.levels);
+  for (std::size_t s = 0; s < keep.size(); ++s) {
+    if (!keep[s]) continue;
+    for (const PredictorLevels& p : design.levels) {
+      const int at = LevelIndex(p, LevelOf(levels[s], p.predictor));
+      for (std::size_t l = 1; l < p.levels.size(); ++l) {
+        design.predictors.values.push_back(at == static_cast<int>(l) ? 1 : 0);
+      }
+    }
+  }
+  return design;
+}
+
 absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& all,
                                 std::span<const store::EpisodeRow> episodes) {
   VARSAM_RETURN_IF_ERROR(internal::CheckSpec(spec));
   EtrModel model;
   model.spec = spec;
-  SeriesSet linked_only;
-  const SeriesSet* used = &all;
-  SeriesPredictors predictors;
+  EtrDesign design;
   if (!spec.predictors.empty()) {
-    const std::vector<const store::EpisodeRow*> linked = LinkEpisodes(all, episodes);
-    std::vector<ClientLevels> levels(linked.size());
-    std::vector<bool> keep(linked.size(), false);
-    for (std::size_t s = 0; s < linked.size(); ++s) {
-      if (linked[s] == nullptr) continue;
-      levels[s] = LevelsOf(*linked[s]);
-      keep[s] = true;
-    }
-    model.levels = ChooseLevels(spec, all, levels, keep);
-    linked_only = Subset(all, keep);
-    used = &linked_only;
-    model.series_left_out = all.series - linked_only.series;
-    predictors.names = internal::LevelPredictors(model.levels);
-    for (std::size_t s = 0; s < keep.size(); ++s) {
-      if (!keep[s]) continue;
-      for (const PredictorLevels& p : model.levels) {
-        const int at = LevelIndex(p, LevelOf(levels[s], p.predictor));
-        for (std::size_t l = 1; l < p.levels.size(); ++l) {
-          predictors.values.push_back(at == static_cast<int>(l) ? 1 : 0);
-        }
-      }
-    }
+    design = DesignEtr(spec, all, episodes);
+    model.levels = std::move(design.levels);
+    model.series_left_out = design.left_out;
   }
-  const SeriesSet& data = *used;
-  VARSAM_ASSIGN_OR_RETURN(model.fit, FitMixed(data, predictors));
+  const SeriesSet& data = spec.predictors.empty() ? all : design.series;
+  VARSAM_ASSIGN_OR_RETURN(model.fit, FitMixed(data, design.predictors));
   model.pseudonyms = data.pseudonyms;
   model.period_from = data.period_from;
   model.period_to = data.period_to;
