@@ -760,11 +760,14 @@ VARSAM_API varsam_status varsam_outcomes_fit_etr(varsam_engine* engine,
  * VARSAM_OK, *json_out (freed with varsam_free()) is
  *   {"model": "<id>", "sha256": "<hex>", "instrument": "ors", "case": "c-9",
  *    "supported": true | false, "intake": x,
+ *    "levels": {"intervention": "stodsamtal", "age_band": "30-34"} | null,
  *    "sessions": [{"session", "total", "change", "expected": x | null, "boundary": x | null,
  *                  "track": "on_target" | "below_target" | "below_boundary" | null}, ...],
  *    "alliance_concerns": [session, ...],
  *    "raised": [{"suggestion": "<32 hex>", "reason": "below_boundary" | "alliance",
  *                "session": n}, ...]}
+ * "levels" holds, for curves with predictors, the client's level of each ("none": no
+ * intervention; the age as the register's band), and is null for curves without.
  * "supported" is false when the client's intake lies in an intake bin of fewer than k people:
  * the curves are then not applied (no tracks, no alerts). Errors (*json_out NULL, nothing
  * stored): VARSAM_INVALID_ARGUMENT for a NULL argument or a context without a case and subject

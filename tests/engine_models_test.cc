@@ -821,6 +821,8 @@ TEST_CASE("engine: curves with predictors take the client's intervention and age
     INFO(outcome.status().message());
     REQUIRE(outcome.ok());
     CHECK(outcome->supported);
+    CHECK(outcome->levels == std::vector<std::pair<std::string, std::string>>{
+                                 {"intervention", "stodsamtal"}, {"age_band", "30-34"}});
     REQUIRE(outcome->checks.size() == 4);
     const outcomes::ClientLevels levels{"stodsamtal", "30-34"};
     for (const outcomes::SessionCheck& check : outcome->checks) {

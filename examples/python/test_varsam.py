@@ -1257,6 +1257,7 @@ class OutcomesTest(unittest.TestCase):
                 outcome = engine.outcomes_monitor(officer, fitted["id"])
                 self.assertEqual(outcome["sha256"], fitted["sha256"])
                 self.assertTrue(outcome["supported"])
+                self.assertIsNone(outcome["levels"])  # curves without predictors
                 tracks = {s["session"]: s["track"] for s in outcome["sessions"]}
                 self.assertIsNone(tracks[1])
                 self.assertEqual((tracks[4], tracks[5]), ("below_boundary", "below_boundary"))

@@ -1421,7 +1421,7 @@ class Engine:
         subject client's series in the context's case against the kept curves ``model_id``.
         Each session below the boundary (and each alliance concern) becomes an open suggestion
         of kind "outcome" once. Returns {"model", "sha256", "instrument", "case", "supported",
-        "intake", "sessions": [{"session", "total", "change", "expected", "boundary",
+        "intake", "levels" (curves with predictors; else None), "sessions": [{"session", "total", "change", "expected", "boundary",
         "track"}], "alliance_concerns", "raised": [{"suggestion", "reason", "session"}]}.
         For curves fitted with predictors, ``client`` (a mapping or JSON text: {"intervention",
         "age"}) tells the client's levels (varsam_outcomes_monitor_client).

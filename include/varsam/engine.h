@@ -243,6 +243,10 @@ struct ClientOutcome {
   // Whether the client's intake lies in an intake bin of at least k people: outside one the
   // curves are not applied (no checks, no alerts), since they would rest on too few.
   bool supported = false;
+  // For curves with predictors: per predictor the client's level the curve was taken for
+  // (outcomes::LevelOf: "none" for no intervention, the age as its band); empty for curves
+  // without.
+  std::vector<std::pair<std::string, std::string>> levels;
   std::vector<outcomes::SessionCheck> checks;
   std::vector<OutcomeAlert> raised;  // suggestions this call raised (none already raised again)
 };
@@ -258,7 +262,8 @@ struct ClientOutcome {
 // intake and for an instrument without a change rule. "cutoff" is the cut-off that applied.
 nlohmann::ordered_json TrajectoryJson(const outcomes::Trajectory& trajectory);
 
-// {"model", "sha256", "instrument", "case", "supported", "intake", "sessions": [{"session",
+// {"model", "sha256", "instrument", "case", "supported", "intake", "levels": {"intervention",
+//  "age_band"} (the curves' predictors only) | null, "sessions": [{"session",
 //  "total", "change", "expected" | null, "boundary" | null, "track" | null}], "alliance_concerns":
 //  [n, ...], "raised": [{"suggestion", "reason", "session"}]}
 nlohmann::ordered_json ClientOutcomeJson(const ClientOutcome& outcome);

@@ -123,6 +123,18 @@ absl::StatusOr<OutcomeClient> ParseOutcomeClient(std::string_view json) {
   return client;
 }
 
+namespace {
+
+// {"intervention": ..., "age_band": ...} for the curves' predictors; null for curves without.
+ordered_json LevelsJson(const std::vector<std::pair<std::string, std::string>>& levels) {
+  if (levels.empty()) return nullptr;
+  ordered_json out = ordered_json::object();
+  for (const auto& [predictor, level] : levels) out[predictor] = level;
+  return out;
+}
+
+}  // namespace
+
 ordered_json ClientOutcomeJson(const ClientOutcome& o) {
   ordered_json out;
   out["model"] = o.model_id;
@@ -131,6 +143,7 @@ ordered_json ClientOutcomeJson(const ClientOutcome& o) {
   out["case"] = o.trajectory.case_ref;
   out["supported"] = o.supported;
   out["intake"] = o.trajectory.intake();
+  out["levels"] = LevelsJson(o.levels);
   ordered_json sessions = ordered_json::array();
   for (const outcomes::TrajectoryPoint& p : o.trajectory.points) {
     ordered_json s;
@@ -346,6 +359,9 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
   VARSAM_ASSIGN_OR_RETURN(out.trajectory,
                           outcomes::BuildTrajectory(*instrument, journal, {}, case_ref));
   VARSAM_ASSIGN_OR_RETURN(const outcomes::ClientLevels levels, LevelsFor(model, facts));
+  for (const std::string& predictor : model.spec.predictors) {
+    out.levels.emplace_back(predictor, outcomes::LevelOf(levels, predictor));
+  }
   out.supported = outcomes::Supported(model, out.trajectory.intake(), levels);
   if (out.supported) {
     VARSAM_ASSIGN_OR_RETURN(out.checks, outcomes::Monitor(model, out.trajectory, levels));
@@ -406,6 +422,7 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
     content["session"] = check.session;
     content["score"] = check.total;
     content["intake"] = out.trajectory.intake();
+    content["levels"] = LevelsJson(out.levels);
     content["expected"] = check.curve.expected;
     content["boundary"] = check.curve.boundary;
     content["track"] = outcomes::TrackName(check.track);

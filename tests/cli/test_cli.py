@@ -2099,7 +2099,9 @@ class OutcomesTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         out = json.loads(p.stdout)
         self.assertEqual(list(out), ["model", "sha256", "instrument", "case", "supported",
-                                     "intake", "sessions", "alliance_concerns", "raised"])
+                                     "intake", "levels", "sessions", "alliance_concerns",
+                                     "raised"])
+        self.assertIsNone(out["levels"])  # curves without predictors
         self.assertEqual((out["model"], out["sha256"]), (self.fitted["id"], self.fitted["sha256"]))
         self.assertTrue(out["supported"])
         self.assertEqual(list(out["sessions"][0]), ["session", "total", "change", "expected",
