@@ -182,12 +182,22 @@ absl::StatusOr<std::size_t> CountCells(const std::vector<std::vector<std::string
   return static_cast<std::size_t>(count);
 }
 
+Shape ShapeOf(const std::vector<std::vector<std::string>>& levels, bool margins) {
+  const std::size_t dims = levels.size();
+  Shape shape;
+  shape.radix.resize(dims);
+  shape.stride.resize(dims);
+  for (std::size_t k = 0; k < dims; ++k) shape.radix[k] = levels[k].size() + (margins ? 1 : 0);
+  for (std::size_t k = dims; k-- > 0;) {
+    shape.stride[k] = k + 1 == dims ? 1 : shape.stride[k + 1] * shape.radix[k + 1];
+  }
+  return shape;
+}
+
 Table NewTable(const Query& query, std::vector<std::vector<std::string>> levels,
                std::size_t cells) {
   const std::size_t dims = levels.size();
-  std::vector<std::size_t> radix(dims), stride(dims);
-  for (std::size_t k = 0; k < dims; ++k) radix[k] = levels[k].size() + (query.margins ? 1 : 0);
-  for (std::size_t k = dims; k-- > 0;) stride[k] = k + 1 == dims ? 1 : stride[k + 1] * radix[k + 1];
+  const auto [radix, stride] = ShapeOf(levels, query.margins);
   Table table;
   table.query = query;
   table.levels = std::move(levels);
@@ -265,8 +275,6 @@ absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns,
   const std::size_t dims = query.dimensions.size();
   layout.dimension.resize(dims);
   layout.level_of.resize(dims);
-  layout.radix.resize(dims);
-  layout.stride.resize(dims);
   for (std::size_t k = 0; k < dims; ++k) {
     const auto d = static_cast<std::size_t>(query.dimensions[k]);
     layout.dimension[k] = d;
@@ -286,12 +294,11 @@ absl::StatusOr<Layout> MakeLayout(const Query& query, const Columns& columns,
           std::lower_bound(values.begin(), values.end(), columns.dictionary[d][code]) -
           values.begin());
     }
-    layout.radix[k] = values.size() + (query.margins ? 1 : 0);
     layout.levels.push_back(std::move(values));
   }
-  for (std::size_t k = dims; k-- > 0;) {
-    layout.stride[k] = k + 1 == dims ? 1 : layout.stride[k + 1] * layout.radix[k + 1];
-  }
+  Shape shape = ShapeOf(layout.levels, query.margins);
+  layout.radix = std::move(shape.radix);
+  layout.stride = std::move(shape.stride);
   VARSAM_ASSIGN_OR_RETURN(layout.cells, CountCells(layout.levels, query.margins, max_cells));
   layout.subsets = query.margins ? (std::size_t{1} << dims) : 1;
   return layout;
@@ -410,9 +417,7 @@ std::vector<Relation> TableRelations(const Table& table, bool additive) {
   std::vector<Relation> relations;
   if (!table.query.margins) return relations;
   const std::size_t dims = table.levels.size();
-  std::vector<std::size_t> radix(dims), stride(dims);
-  for (std::size_t k = 0; k < dims; ++k) radix[k] = table.levels[k].size() + 1;
-  for (std::size_t k = dims; k-- > 0;) stride[k] = k + 1 == dims ? 1 : stride[k + 1] * radix[k + 1];
+  const auto [radix, stride] = ShapeOf(table.levels, /*margins=*/true);
   for (std::size_t c = 0; c < table.cells.size(); ++c) {
     for (std::size_t k = 0; k < dims; ++k) {
       if (table.cells[c].levels[k] != kMargin || table.levels[k].empty()) continue;

@@ -56,11 +56,7 @@ absl::StatusOr<Table> TableFromGroups(const Query& query,
   }
   VARSAM_ASSIGN_OR_RETURN(const std::size_t cells, CountCells(levels, query.margins, kMaxCells));
   Table table = NewTable(query, std::move(levels), cells);
-  std::vector<std::size_t> stride(dims);
-  for (std::size_t k = dims; k-- > 0;) {
-    stride[k] =
-        k + 1 == dims ? 1 : stride[k + 1] * (table.levels[k + 1].size() + (query.margins ? 1 : 0));
-  }
+  const std::vector<std::size_t> stride = ShapeOf(table.levels, query.margins).stride;
   for (const store::EpisodeGroup& g : groups) {
     if (g.episodes == 0) continue;
     std::size_t index = 0;

@@ -25,8 +25,15 @@ absl::Status CheckCellKeyParams(const CellKeyParams& params, std::string_view fi
 // (ProtectDp's checks; the query loader names its own field).
 absl::Status CheckDpMeanParams(const DpParams& dp, std::string_view field);
 
-// A table's shape over columns: cell index = sum over dimensions k of level_k * stride[k], the
-// margin being level levels[k].size(); the first dimension varies slowest.
+// How a table's cells are numbered: cell index = sum over dimensions k of level_k * stride[k],
+// level_k in [0, radix[k]), the margin (with margins) being level levels[k].size(); the first
+// dimension varies slowest.
+struct Shape {
+  std::vector<std::size_t> radix, stride;
+};
+Shape ShapeOf(const std::vector<std::vector<std::string>>& levels, bool margins);
+
+// A table's shape over columns (Shape's numbering).
 struct Layout {
   std::vector<bool> kept;              // per episode: the filters (and DP's cap) keep it
   std::vector<std::size_t> dimension;  // per query dimension, its column
