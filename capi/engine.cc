@@ -163,6 +163,12 @@ const absl::StatusOr<acc::PolicySet>& BuiltinPolicy() {
   return set;
 }
 
+// The client JSON of the *_client calls: NULL for none.
+absl::StatusOr<eng::OutcomeClient> ClientArg(const char* client_json, size_t client_length) {
+  if (client_json == nullptr) return eng::OutcomeClient{};
+  return eng::ParseOutcomeClient(std::string_view(client_json, client_length));
+}
+
 }  // namespace
 
 extern "C" {
@@ -653,16 +659,6 @@ varsam_status varsam_outcomes_fit_etr(varsam_engine* engine, const varsam_contex
                       return out;
                     });
 }
-
-namespace {
-
-// The client JSON of the *_client calls: NULL for none.
-absl::StatusOr<eng::OutcomeClient> ClientArg(const char* client_json, size_t client_length) {
-  if (client_json == nullptr) return eng::OutcomeClient{};
-  return eng::ParseOutcomeClient(std::string_view(client_json, client_length));
-}
-
-}  // namespace
 
 varsam_status varsam_outcomes_monitor_client(varsam_engine* engine, const varsam_context* context,
                                              const char* model_id, const char* client_json,
