@@ -15,7 +15,8 @@
 // peer reads the very doubles varsam fits. Timed per stage, wall clock. With --predictors
 // (intervention, age_band or both, comma-separated) the series are those outcomes::DesignEtr
 // fits with them (k = 5), linked to the register's insats episodes, and each of its covariates
-// is one more column p1, p2, ... (0 or 1); the JSON printed names them ("predictors").
+// is one more column p1, p2, ... (0 or 1); the JSON printed names them ("predictors") and lists
+// each predictor's levels, the reference first ("levels").
 //
 // --fit: timed, each with the wall clock and the process's CPU clock:
 //   read  reading the file into an outcomes::SeriesSet
@@ -225,7 +226,15 @@ int Export(const std::string& path, std::size_t clients, std::uint64_t seed,
   for (std::size_t j = 0; j < extra; ++j) {
     std::printf("%s\"%s\"", j == 0 ? "" : ", ", design.predictors.names[j].c_str());
   }
-  std::printf("], \"predictors_left_out\": %lld, ", static_cast<long long>(design.left_out));
+  std::printf("], \"levels\": {");
+  for (std::size_t k = 0; k < design.levels.size(); ++k) {
+    std::printf("%s\"%s\": [", k == 0 ? "" : ", ", design.levels[k].predictor.c_str());
+    for (std::size_t l = 0; l < design.levels[k].levels.size(); ++l) {
+      std::printf("%s\"%s\"", l == 0 ? "" : ", ", design.levels[k].levels[l].level.c_str());
+    }
+    std::printf("]");
+  }
+  std::printf("}, \"predictors_left_out\": %lld, ", static_cast<long long>(design.left_out));
   std::printf(
       "\"clients\": %zu, \"seed\": %llu, \"episodes_submitted\": %zu, "
       "\"register_rows\": %zu, \"rows\": %zu, \"series\": %d, \"pseudonyms\": %lld, "

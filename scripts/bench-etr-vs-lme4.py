@@ -197,7 +197,8 @@ def main():
     if column_terms:
         print(f"predictors: {args.predictors}: " +
               ", ".join(f"{k} = {v}" for k, v in column_terms.items()) +
-              f"; {export['predictors_left_out']:,} series left out (unlinked or too few)",
+              f"; {export['predictors_left_out']:,} series left out (unlinked or too few); "
+              "reference levels " + ", ".join(f"{k} {v[0]}" for k, v in export["levels"].items()),
               flush=True)
 
     times = {}  # name -> list of (wall, cpu)

@@ -1131,8 +1131,7 @@ TEST_CASE("store: concurrent audit batches each get consecutive seqs", "[store]"
 
 // ---- Threads ----------------------------------------------------------------------------------
 
-TEST_CASE("store: four threads write and read at once, audit seqs unique and gap-free",
-          "[store]") {
+TEST_CASE("store: four threads write and read at once, audit seqs unique and gap-free", "[store]") {
   ForEachBackend([](Store& store, std::string_view) {
     constexpr int kThreads = 4, kSingles = 25, kBatches = 5, kBatchSize = 4;
     constexpr int kMeasurementBatches = 10, kEpisodeBatches = 10, kEpisodesPerBatch = 10;
