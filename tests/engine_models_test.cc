@@ -800,8 +800,10 @@ TEST_CASE("engine: curves with predictors take the client's intervention and age
     INFO(kept.status().message());
     REQUIRE(kept.ok());
     // Person 3's series has no episode of its start; kontaktperson's 3 people are too few even
-    // pooled, so their series are left out too.
-    CHECK(kept->model.series_left_out == 4);
+    // pooled, so their series are left out too: 4, fewer than k, so not shown.
+    CHECK_FALSE(kept->model.series_left_out.has_value());
+    CHECK(kept->json.find("\"series_left_out\":null") != std::string::npos);
+    CHECK(kept->model.fit.groups == 400 - 4);
     REQUIRE(kept->model.levels.size() == 2);
     REQUIRE(kept->model.levels[0].levels.size() == 2);
     CHECK(kept->model.levels[0].levels[1].level == "stodsamtal");

@@ -207,8 +207,9 @@ struct EtrModel {
   // Per predictor of spec.predictors, in that order (empty without predictors).
   std::vector<PredictorLevels> levels;
   // With predictors: the register's series the fit left out, since no single episode was
-  // linked to them or their level had too few people even pooled (0 without predictors).
-  std::int64_t series_left_out = 0;
+  // linked to them or their level had too few people even pooled (0 without predictors);
+  // nullopt when they are fewer than k (min_support), which the file does not show either.
+  std::optional<std::int64_t> series_left_out = 0;
   std::int64_t pseudonyms = 0;
   std::string period_from, period_to;
   std::string sha256;  // filled by EtrModelJson and ParseEtrModel

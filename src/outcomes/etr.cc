@@ -227,7 +227,10 @@ absl::StatusOr<EtrModel> FitEtr(const EtrSpec& spec, const SeriesSet& all,
   if (!spec.predictors.empty()) {
     design = DesignEtr(spec, all, episodes);
     model.levels = std::move(design.levels);
-    model.series_left_out = design.left_out;
+    // A count of fewer than k series is not shown (a few people with rare levels).
+    model.series_left_out = design.left_out == 0 || design.left_out >= spec.min_support
+                                ? std::optional<std::int64_t>(design.left_out)
+                                : std::nullopt;
   }
   const SeriesSet& data = spec.predictors.empty() ? all : design.series;
   VARSAM_ASSIGN_OR_RETURN(model.fit, FitMixed(data, design.predictors));

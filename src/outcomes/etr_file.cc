@@ -94,7 +94,7 @@ Json Members(const EtrModel& m) {
   out["fit"] = std::move(fit);
   out["bins"] = std::move(bins);
   out["levels"] = std::move(levels);
-  out["series_left_out"] = m.series_left_out;
+  out["series_left_out"] = m.series_left_out ? Json(*m.series_left_out) : Json(nullptr);
   out["pseudonyms"] = m.pseudonyms;
   out["period_from"] = m.period_from;
   out["period_to"] = m.period_to;
@@ -293,8 +293,18 @@ absl::StatusOr<EtrModel> Read(const nlohmann::json& root) {
     }
     m.bins.push_back(bin);
   }
-  VARSAM_ASSIGN_OR_RETURN(m.series_left_out, JsonWholeNumber(root["series_left_out"],
-                                                             "etr.series_left_out", 0, 1LL << 50));
+  // Null: fewer than k (not shown); else none or at least k.
+  if (root["series_left_out"].is_null()) {
+    m.series_left_out = std::nullopt;
+  } else {
+    VARSAM_ASSIGN_OR_RETURN(
+        const std::int64_t left_out,
+        JsonWholeNumber(root["series_left_out"], "etr.series_left_out", 0, 1LL << 50));
+    if (left_out > 0 && left_out < m.spec.min_support) {
+      return InvalidField("etr.series_left_out", "must be 0, at least k, or null");
+    }
+    m.series_left_out = left_out;
+  }
   VARSAM_ASSIGN_OR_RETURN(m.pseudonyms,
                           JsonWholeNumber(root["pseudonyms"], "etr.pseudonyms", 0, 1LL << 50));
   VARSAM_ASSIGN_OR_RETURN(m.period_from, ReadText(root["period_from"], "etr.period_from"));
