@@ -97,6 +97,17 @@ int LevelIndex(const PredictorLevels& p, std::string_view level) {
   return other;
 }
 
+// Appends the level indicators of `levels` to `out`: per predictor, for each level after the
+// reference, 1 when it is the client's level (or (other), which stands for the client's) and 0
+// otherwise. A level neither named nor pooled counts as the reference (all 0).
+void AppendIndicators(const std::vector<PredictorLevels>& predictors, const ClientLevels& levels,
+                      std::vector<double>& out) {
+  for (const PredictorLevels& p : predictors) {
+    const int at = LevelIndex(p, LevelOf(levels, p.predictor));
+    for (std::size_t l = 1; l < p.levels.size(); ++l) out.push_back(at == static_cast<int>(l));
+  }
+}
+
 std::int64_t DistinctPeople(std::vector<std::int32_t> people) {
   std::sort(people.begin(), people.end());
   return std::unique(people.begin(), people.end()) - people.begin();
@@ -207,13 +218,7 @@ EtrDesign DesignEtr(const EtrSpec& spec, const SeriesSet& all,
   design.left_out = all.series - design.series.series;
   design.predictors.names = internal::LevelPredictors(design.levels);
   for (std::size_t s = 0; s < keep.size(); ++s) {
-    if (!keep[s]) continue;
-    for (const PredictorLevels& p : design.levels) {
-      const int at = LevelIndex(p, LevelOf(levels[s], p.predictor));
-      for (std::size_t l = 1; l < p.levels.size(); ++l) {
-        design.predictors.values.push_back(at == static_cast<int>(l) ? 1 : 0);
-      }
-    }
+    if (keep[s]) AppendIndicators(design.levels, levels[s], design.predictors.values);
   }
   return design;
 }
@@ -266,10 +271,7 @@ CurvePoint CurveAt(const EtrModel& model, double intake, int session, const Clie
   const double l = std::log(static_cast<double>(session));
   // beta' (c (x) (1, l)) with c = (1, intake, the level indicators).
   std::vector<double> c = {1, intake};
-  for (const PredictorLevels& p : model.levels) {
-    const int at = std::max(LevelIndex(p, LevelOf(levels, p.predictor)), 0);
-    for (std::size_t k = 1; k < p.levels.size(); ++k) c.push_back(at == static_cast<int>(k));
-  }
+  AppendIndicators(model.levels, levels, c);
   for (std::size_t j = 0; j < c.size() && 2 * j + 1 < f.beta.size(); ++j) {
     point.expected += c[j] * (f.beta[2 * j] + f.beta[2 * j + 1] * l);
   }
