@@ -394,11 +394,20 @@ int main(int argc, char** argv) {
     } else if (option == "--rounds") {
       rounds = std::atoi(value);
     } else if (option == "--predictors") {
-      // In the order the model takes them (outcomes::kEtrPredictors).
-      const std::string_view list = value;
-      for (const std::string_view known : outcomes::kEtrPredictors) {
-        if (list.find(known) != std::string_view::npos) predictors.emplace_back(known);
+      // Comma-separated names of outcomes::kEtrPredictors.
+      for (std::string_view list = value; !list.empty();) {
+        const std::size_t comma = std::min(list.find(','), list.size());
+        predictors.emplace_back(list.substr(0, comma));
+        list.remove_prefix(std::min(comma + 1, list.size()));
       }
+      // ParseEtrSpec checks the names and puts them in the model's order.
+      std::string json = R"({"instrument":"ors","predictors":[)";
+      for (std::size_t k = 0; k < predictors.size(); ++k) {
+        json += (k == 0 ? "\"" : ",\"") + predictors[k] + "\"";
+      }
+      const auto spec = outcomes::ParseEtrSpec(json + "]}");
+      if (!spec.ok()) return Fail("--predictors", spec.status());
+      predictors = spec->predictors;
     } else {
       return Usage();
     }
