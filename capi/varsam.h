@@ -62,7 +62,9 @@ VARSAM_API const char* varsam_version_string(void);
 /* ---- Status and errors ------------------------------------------------------------------- */
 
 /* The outcome of a call. Values equal absl::StatusCode; new values may be added, existing
- * ones never change. */
+ * ones never change. A caller may hand varsam_status_name() any non-negative 32-bit value (a
+ * status from a newer varsam, say): VARSAM_STATUS_MAX_ makes every such value one of this
+ * type's, in C and in C++. It is not a status. */
 typedef enum varsam_status {
   VARSAM_OK = 0,
   VARSAM_CANCELLED = 1,
@@ -80,7 +82,8 @@ typedef enum varsam_status {
   VARSAM_INTERNAL = 13, /* a bug in varsam: please report it */
   VARSAM_UNAVAILABLE = 14,
   VARSAM_DATA_LOSS = 15,
-  VARSAM_UNAUTHENTICATED = 16
+  VARSAM_UNAUTHENTICATED = 16,
+  VARSAM_STATUS_MAX_ = 0x7FFFFFFF
 } varsam_status;
 
 /* The message of the most recent failed call on the calling thread, or "" when none failed.

@@ -25,7 +25,10 @@ TEST_CASE("varsam_status equals absl::StatusCode one to one, with a stable name 
   }
   CHECK(names.size() == 17);
   CHECK(std::string(varsam_status_name(VARSAM_PERMISSION_DENIED)) == "permission_denied");
+  // Any non-negative 32-bit value is a varsam_status (capi/varsam.h): a status this version
+  // does not know, and the sentinel, are named "unknown".
   CHECK(std::string(varsam_status_name(static_cast<varsam_status>(99))) == "unknown");
+  CHECK(std::string(varsam_status_name(VARSAM_STATUS_MAX_)) == "unknown");
 }
 
 TEST_CASE("VARSAM_RETURN_IF_ERROR and VARSAM_ASSIGN_OR_RETURN keep the first error") {

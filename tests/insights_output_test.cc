@@ -224,7 +224,7 @@ TEST_CASE("insights JSON: the document round-trips and names its format, query a
   for (const auto& [k, v] : doc.items()) top.push_back(k);
   CHECK(top == std::vector<std::string>{"format", "query", "methods", "dimensions", "cells"});
   CHECK(doc["format"] == "varsam-insight/1");
-  CHECK(doc["dimensions"] == nlohmann::json::array({"intervention", "age_band"}));
+  CHECK(doc["dimensions"] == nlohmann::ordered_json::array({"intervention", "age_band"}));
   CHECK(doc["query"]["measure"]["kind"] == "episodes");
   CHECK(doc["query"]["margins"] == true);
   CHECK(doc["methods"].get<std::vector<std::string>>() == table.methods);
