@@ -407,7 +407,7 @@ Chart ChartSvg(const Table& table, const std::string& measure) {
                     "\" text-anchor=\"middle\" class=\"marker-word\" aria-hidden=\"true\">",
                     "skyddad</text>\n"});
       }
-    } else if (b.value) {
+    } else if (b.cell && b.value) {  // a value is only ever read from a cell
       const double y = y_of(std::max(*b.value, 0.0));
       const double h = std::fabs(y_of(*b.value) - zero);
       const bool zero_cell = b.cell->status == CellStatus::kZero;
