@@ -55,6 +55,7 @@ function(varsam_component name)
   # libraries' headers, so its users need their include folders too.
   target_link_libraries(${_target} PUBLIC varsam_build_settings ${_dep_targets} ${ARG_EXTERNAL})
   varsam_warnings(${_target})
+  varsam_precompile(${_target})
   set_property(GLOBAL APPEND PROPERTY VARSAM_COMPONENTS ${name})
   set_property(GLOBAL APPEND PROPERTY VARSAM_EXTERNAL ${ARG_EXTERNAL})
   list(JOIN ARG_HEADERS "," _headers)
