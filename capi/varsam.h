@@ -781,17 +781,19 @@ VARSAM_API varsam_status varsam_outcomes_monitor(varsam_engine* engine,
                                                  const varsam_context* context,
                                                  const char* model_id, char** json_out);
 
-/* Action "journal.read": the client chart of the context's subject client's `instrument`
- * series in the context's case, as a self-contained, printable HTML page (inline SVG; no
- * script, no external resource; every text escaped; a data table for screen readers) in
- * `language` "sv" or "en": the totals by session with the clinical cut-off and the reliable
- * change band around the intake, the kept curves model_id (NULL or "": none) with their
- * expected line and boundary when the client's intake has enough support, the alliance series
- * (SRS, CSRS) beside it and the case's open suggestions. *html_out is UTF-8, freed with
- * varsam_free(). Errors (*html_out NULL): VARSAM_INVALID_ARGUMENT for a NULL argument, another
+/* Action "journal.read", and with curves "model.apply" as varsam_outcomes_monitor (refused in
+ * an anmälan by reports-evidence-only: drawing the curves applies them): the client chart of
+ * the context's subject client's `instrument` series in the context's case, as a self-contained,
+ * printable HTML page (inline SVG; no script, no external resource; every text escaped; a data
+ * table for screen readers) in `language` "sv" or "en": the totals by session with the clinical
+ * cut-off and the reliable change band around the intake, the kept curves model_id (NULL or "":
+ * none) with their expected line and boundary when the client's intake has enough support, the
+ * alliance series (SRS, CSRS) beside it and the case's open suggestions. *html_out is UTF-8, freed
+ * with varsam_free(). Errors (*html_out NULL): VARSAM_INVALID_ARGUMENT for a NULL argument, another
  * language, a context without a case and subject client, or curves of another instrument;
  * VARSAM_NOT_FOUND for an unknown instrument or model, or a case without a series;
- * VARSAM_DATA_LOSS when the kept curves' hash differs from the one recorded. */
+ * VARSAM_PERMISSION_DENIED when either action is refused; VARSAM_DATA_LOSS when the kept
+ * curves' hash differs from the one recorded. */
 VARSAM_API varsam_status varsam_outcomes_report_html(varsam_engine* engine,
                                                      const varsam_context* context,
                                                      const char* instrument, const char* model_id,

@@ -2012,6 +2012,10 @@ static void test_outcomes(void) {
          contains(html, "<svg"));
   varsam_free(html);
   html = NULL;
+  /* Drawing the curves applies them: in an anmälan the chart with them is refused. */
+  EXPECT(varsam_outcomes_report_html(engine, report, "ors", id, "sv", &html) ==
+             VARSAM_PERMISSION_DENIED &&
+         html == NULL && contains(varsam_last_error(), "reports-evidence-only"));
   EXPECT(varsam_outcomes_report_html(engine, officer, "ors", id, "de", &html) ==
              VARSAM_INVALID_ARGUMENT &&
          html == NULL && contains(varsam_last_error(), "language"));

@@ -666,6 +666,26 @@ TEST_CASE(
     outcomes::EtrSpec spec;
     CHECK(engine->FitCurves(provider_fit, spec).status().code() ==
           absl::StatusCode::kPermissionDenied);
+    // The client chart with the curves applies them as well: refused alike. Without curves
+    // it is the client's own journal, which the officer of the anmälan may read.
+    const auto chart_in_report = engine->ClientChart(Officer(access::CaseKind::kAnmalan), "ors",
+                                                     kept.id, outcomes::Language::kSwedish);
+    CHECK(chart_in_report.status().code() == absl::StatusCode::kPermissionDenied);
+    CHECK_THAT(std::string(chart_in_report.status().message()),
+               Catch::Contains("reports-evidence-only"));
+    const std::vector<audit::AuditRecord> events = Events(engine->store_for_testing());
+    CHECK(events.back().action == "model.apply");
+    CHECK(events.back().result == "permission_denied");
+    CHECK(events.back().decision == audit::Decision::kDeny);
+    CHECK(events[events.size() - 2].action == "journal.read");
+    CHECK(events[events.size() - 2].decision == audit::Decision::kAllow);
+    CHECK(engine
+              ->ClientChart(Officer(access::CaseKind::kAnmalan), "ors", "",
+                            outcomes::Language::kSwedish)
+              .ok());
+    CHECK(engine->ClientChart(provider, "ors", kept.id, outcomes::Language::kSwedish)
+              .status()
+              .code() == absl::StatusCode::kPermissionDenied);
     CHECK(CountSuggestions(engine->store_for_testing()) == 0);
     CHECK(CountModels(engine->store_for_testing()) == 1);
     // A model that is not curves is not found as curves.
@@ -686,6 +706,18 @@ TEST_CASE("engine: the client chart shows the client's series with its curves", 
     REQUIRE(html.ok());
     CHECK(html->find("<svg") != std::string::npos);
     CHECK(html->find("<script") == std::string::npos);
+    // Drawing the curves applies them: audited as MonitorOutcome's use is, after the journal.
+    const std::vector<audit::AuditRecord> events = Events(engine->store_for_testing());
+    CHECK(events.back().action == "model.apply");
+    CHECK(events.back().result == Cat({"etr ", kept.id, " sha256 ", kept.model.sha256}));
+    CHECK(events[events.size() - 2].action == "journal.read");
+    // Curves that are not kept are refused after an audited decision, as for monitoring.
+    CHECK(engine
+              ->ClientChart(Officer(), "ors", "0123456789abcdef0123456789abcdef",
+                            outcomes::Language::kSwedish)
+              .status()
+              .code() == absl::StatusCode::kNotFound);
+    CHECK(Events(engine->store_for_testing()).back().result == "no model");
     const auto without = engine->ClientChart(Officer(), "ors", "", outcomes::Language::kEnglish);
     REQUIRE(without.ok());
     CHECK(engine

@@ -1489,9 +1489,9 @@ class Engine:
     def outcomes_report_html(self, context: Context, instrument: str,
                              model_id: str | None = None, language: str = "sv",
                              client=None) -> str:
-        """Action "journal.read" (varsam_outcomes_report_html): the client chart of the context's
-        subject client's ``instrument`` series in the context's case, with the kept curves
-        ``model_id`` when given, as a self-contained HTML page (inline SVG, no script) in
+        """Action "journal.read", and "model.apply" with curves (varsam_outcomes_report_html):
+        the client chart of the context's subject client's ``instrument`` series in the
+        context's case, with the kept curves ``model_id`` when given, as a self-contained HTML page (inline SVG, no script) in
         ``language`` "sv" or "en"; ``client`` as for outcomes_monitor."""
         model = None if model_id is None else _c_text(model_id, "model_id")
         facts = None if client is None else _json_arg(client, "client")

@@ -508,11 +508,13 @@ class Engine {
                                                std::string_view model_id,
                                                const OutcomeClient& facts = {});
 
-  // Action `journal.read`: the client chart (outcomes::ClientChartHtml) of the context's
-  // subject client's `instrument` series in the context's case, with the kept curves
-  // `model_id` when given (and applicable to the client's intake and, for curves with
+  // Action `journal.read`, and with curves `model.apply` as MonitorOutcome (drawing the curves
+  // applies them, so an anmälan refuses them): the client chart (outcomes::ClientChartHtml) of
+  // the context's subject client's `instrument` series in the context's case, with the kept
+  // curves `model_id` when given (and applicable to the client's intake and, for curves with
   // predictors, to the levels `facts` gives, as MonitorOutcome), the clinical cut-off and
   // reliable change of the instrument, the alliance series and the case's open suggestions.
+  // Errors as MonitorOutcome's, and InvalidArgument for curves of another instrument.
   absl::StatusOr<std::string> ClientChart(const access::Context& context,
                                           std::string_view instrument, std::string_view model_id,
                                           outcomes::Language language,
@@ -577,6 +579,13 @@ class Engine {
                                                                  std::string_view case_ref);
   // The register's insats episodes, the only ones a series is linked to (outcomes::LinkEpisodes).
   absl::StatusOr<std::vector<store::EpisodeRow>> InsatsEpisodes();
+  // Action `model.apply` of the kept curves `model_id` in case `case_ref` (resource model_kind
+  // register_trained: `reports-evidence-only` refuses them in an anmälan), audited as
+  // "etr <id> sha256 <hash>", or "no model" when nothing is kept under the id: the curves, read
+  // and checked against their recorded hash. Every use of kept curves on a client's series
+  // goes through it (MonitorOutcome, ClientChart).
+  absl::StatusOr<KeptCurves> ApplyCurves(const access::Context& context, std::string_view model_id,
+                                         std::string_view case_ref);
   // The client's levels for `model`'s predictors (none for curves without).
   absl::StatusOr<outcomes::ClientLevels> LevelsFor(const outcomes::EtrModel& model,
                                                    const OutcomeClient& client);

@@ -103,6 +103,52 @@ absl::StatusOr<outcomes::EtrModel> ReadCurves(const store::StoredModel& stored) 
   return model;
 }
 
+// What kept curves say of one series for the client's levels: whether they apply (the intake
+// lies in a bin of at least k people) and, when they do, the check of each session.
+struct SeriesOnCurves {
+  bool supported = false;
+  std::vector<outcomes::SessionCheck> checks;
+};
+absl::StatusOr<SeriesOnCurves> OnCurves(const outcomes::EtrModel& model,
+                                        const outcomes::Trajectory& series,
+                                        const outcomes::ClientLevels& levels) {
+  SeriesOnCurves out;
+  out.supported = outcomes::Supported(model, series.intake(), levels);
+  if (out.supported) {
+    VARSAM_ASSIGN_OR_RETURN(out.checks, outcomes::Monitor(model, series, levels));
+  }
+  return out;
+}
+
+// The alliance form's series beside `instrument`'s in a case's journal (SRS with ORS, CSRS with
+// CORS) and the sessions whose alliance form raised its flag; no form for an instrument
+// without one.
+struct AllianceSeries {
+  std::optional<outcomes::Trajectory> series;  // when the case holds the form
+  std::vector<int> concerns;
+};
+AllianceSeries AllianceIn(std::string_view instrument,
+                          const std::vector<store::Measurement>& journal,
+                          std::string_view case_ref) {
+  AllianceSeries out;
+  const std::string_view id = AllianceOf(instrument);
+  if (id.empty()) return out;
+  const instruments::Instrument* form = instruments::Registry::Global().Find(id);
+  if (form == nullptr) return out;
+  absl::StatusOr<outcomes::Trajectory> series =
+      outcomes::BuildTrajectory(*form, journal, {}, case_ref);
+  if (series.ok()) out.series = *std::move(series);
+  std::set<int> concerns;
+  for (const store::Measurement& m : journal) {
+    if (m.instrument == id && m.session > 0 &&
+        std::find(m.flags.begin(), m.flags.end(), kAllianceFlag) != m.flags.end()) {
+      concerns.insert(m.session);
+    }
+  }
+  out.concerns.assign(concerns.begin(), concerns.end());
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<OutcomeClient> ParseOutcomeClient(std::string_view json) {
@@ -327,17 +373,9 @@ absl::StatusOr<outcomes::ClientLevels> Engine::LevelsFor(const outcomes::EtrMode
   return levels;
 }
 
-absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& context,
-                                                     std::string_view model_id,
-                                                     const OutcomeClient& facts) {
-  if (!context.subject_client || !context.case_info) {
-    return absl::InvalidArgumentError(
-        "outcome monitoring needs the context's case and subject client");
-  }
-  const std::string& client = *context.subject_client;
-  const std::string& case_ref = context.case_info->ref;
-  VARSAM_ASSIGN_OR_RETURN(const std::vector<store::Measurement> journal,
-                          SubjectJournal(context, case_ref));
+absl::StatusOr<KeptCurves> Engine::ApplyCurves(const access::Context& context,
+                                               std::string_view model_id,
+                                               std::string_view case_ref) {
   // The kept model's kind is an attribute the decision needs: looked up before the guard.
   const absl::StatusOr<store::StoredModel> stored = store_->GetModel(model_id);
   if (!stored.ok() && stored.status().code() != absl::StatusCode::kNotFound) {
@@ -349,38 +387,44 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
       Guard(context, access::Action::kModelApply, resource, case_ref,
             stored.ok() ? Cat({"etr ", stored->id, " sha256 ", stored->sha256}) : "no model"));
   if (!stored.ok()) return absl::NotFoundError("model: no kept model with this id");
-  VARSAM_ASSIGN_OR_RETURN(const outcomes::EtrModel model, ReadCurves(*stored));
+  KeptCurves curves;
+  VARSAM_ASSIGN_OR_RETURN(curves.model, ReadCurves(*stored));
+  curves.id = stored->id;
+  curves.json = stored->model_json;
+  return curves;
+}
+
+absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& context,
+                                                     std::string_view model_id,
+                                                     const OutcomeClient& facts) {
+  if (!context.subject_client || !context.case_info) {
+    return absl::InvalidArgumentError(
+        "outcome monitoring needs the context's case and subject client");
+  }
+  const std::string& client = *context.subject_client;
+  const std::string& case_ref = context.case_info->ref;
+  VARSAM_ASSIGN_OR_RETURN(const std::vector<store::Measurement> journal,
+                          SubjectJournal(context, case_ref));
+  VARSAM_ASSIGN_OR_RETURN(const KeptCurves curves, ApplyCurves(context, model_id, case_ref));
+  const outcomes::EtrModel& model = curves.model;
   VARSAM_ASSIGN_OR_RETURN(const instruments::Instrument* instrument,
                           instruments::Registry::Global().Get(model.spec.instrument));
 
   ClientOutcome out;
-  out.model_id = stored->id;
-  out.model_sha256 = stored->sha256;
+  out.model_id = curves.id;
+  out.model_sha256 = model.sha256;
   VARSAM_ASSIGN_OR_RETURN(out.trajectory,
                           outcomes::BuildTrajectory(*instrument, journal, {}, case_ref));
   VARSAM_ASSIGN_OR_RETURN(const outcomes::ClientLevels levels, LevelsFor(model, facts));
   for (const std::string& predictor : model.spec.predictors) {
     out.levels.emplace_back(predictor, outcomes::LevelOf(levels, predictor));
   }
-  out.supported = outcomes::Supported(model, out.trajectory.intake(), levels);
-  if (out.supported) {
-    VARSAM_ASSIGN_OR_RETURN(out.checks, outcomes::Monitor(model, out.trajectory, levels));
-  }
-  const std::string_view alliance_id = AllianceOf(model.spec.instrument);
-  if (const instruments::Instrument* alliance =
-          alliance_id.empty() ? nullptr : instruments::Registry::Global().Find(alliance_id)) {
-    absl::StatusOr<outcomes::Trajectory> series =
-        outcomes::BuildTrajectory(*alliance, journal, {}, case_ref);
-    if (series.ok()) out.alliance = *std::move(series);
-    std::set<int> concerns;
-    for (const store::Measurement& m : journal) {
-      if (m.instrument == alliance_id && m.session > 0 &&
-          std::find(m.flags.begin(), m.flags.end(), kAllianceFlag) != m.flags.end()) {
-        concerns.insert(m.session);
-      }
-    }
-    out.alliance_concerns.assign(concerns.begin(), concerns.end());
-  }
+  VARSAM_ASSIGN_OR_RETURN(SeriesOnCurves on_curves, OnCurves(model, out.trajectory, levels));
+  out.supported = on_curves.supported;
+  out.checks = std::move(on_curves.checks);
+  AllianceSeries alliance = AllianceIn(model.spec.instrument, journal, case_ref);
+  out.alliance = std::move(alliance.series);
+  out.alliance_concerns = std::move(alliance.concerns);
 
   // What was already raised in this case: (reason, instrument, session) once.
   std::set<std::tuple<std::string, std::string, int>> raised_before;
@@ -426,21 +470,22 @@ absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& cont
     content["expected"] = check.curve.expected;
     content["boundary"] = check.curve.boundary;
     content["track"] = outcomes::TrackName(check.track);
-    content["model"] = stored->id;
-    content["sha256"] = stored->sha256;
+    content["model"] = curves.id;
+    content["sha256"] = model.sha256;
     content["message_sv"] = AlertText("below_boundary", model.spec.instrument, check.session,
                                       check.total, check.curve.boundary, true);
     content["message_en"] = AlertText("below_boundary", model.spec.instrument, check.session,
                                       check.total, check.curve.boundary, false);
     VARSAM_RETURN_IF_ERROR(raise("below_boundary", model.spec.instrument, check.session, content));
   }
+  const std::string_view alliance_id = AllianceOf(model.spec.instrument);
   for (const int session : out.alliance_concerns) {
     ordered_json content;
     content["reason"] = "alliance";
     content["instrument"] = std::string(alliance_id);
     content["session"] = session;
-    content["model"] = stored->id;
-    content["sha256"] = stored->sha256;
+    content["model"] = curves.id;
+    content["sha256"] = model.sha256;
     content["message_sv"] = AlertText("alliance", alliance_id, session, 0, 0, true);
     content["message_en"] = AlertText("alliance", alliance_id, session, 0, 0, false);
     VARSAM_RETURN_IF_ERROR(raise("alliance", alliance_id, session, content));
@@ -523,29 +568,25 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
     if (at_intake.ok()) chart.cutoff = at_intake->cutoff;
   }
   if (!model_id.empty()) {
-    VARSAM_ASSIGN_OR_RETURN(const store::StoredModel stored, store_->GetModel(model_id));
-    VARSAM_ASSIGN_OR_RETURN(const outcomes::EtrModel model, ReadCurves(stored));
+    VARSAM_ASSIGN_OR_RETURN(const KeptCurves curves, ApplyCurves(context, model_id, case_ref));
+    const outcomes::EtrModel& model = curves.model;
     if (model.spec.instrument != instrument->id()) {
       return absl::InvalidArgumentError("model: the curves are for another instrument");
     }
     chart.higher_is_better = model.spec.higher_is_better;
     VARSAM_ASSIGN_OR_RETURN(const outcomes::ClientLevels levels, LevelsFor(model, facts));
-    if (outcomes::Supported(model, chart.trajectory.intake(), levels)) {
+    VARSAM_ASSIGN_OR_RETURN(SeriesOnCurves on_curves, OnCurves(model, chart.trajectory, levels));
+    if (on_curves.supported) {
       chart.curve = outcomes::Curve(model, chart.trajectory.intake(), levels);
       const int last = chart.trajectory.points.empty() ? 1 : chart.trajectory.points.back().session;
       chart.curve.resize(static_cast<std::size_t>(ChartSessions(last, model.spec.max_session)));
-      VARSAM_ASSIGN_OR_RETURN(chart.checks, outcomes::Monitor(model, chart.trajectory, levels));
+      chart.checks = std::move(on_curves.checks);
     }
   }
-  const std::string_view alliance_id = AllianceOf(instrument->id());
-  if (const instruments::Instrument* alliance =
-          alliance_id.empty() ? nullptr : instruments::Registry::Global().Find(alliance_id)) {
-    absl::StatusOr<outcomes::Trajectory> series =
-        outcomes::BuildTrajectory(*alliance, journal, {}, case_ref);
-    if (series.ok()) {
-      chart.alliance = *std::move(series);
-      chart.alliance_name = ShortName(alliance->id());
-    }
+  AllianceSeries alliance = AllianceIn(instrument->id(), journal, case_ref);
+  if (alliance.series) {
+    chart.alliance = std::move(alliance.series);
+    chart.alliance_name = ShortName(alliance.series->instrument);
   }
   store::SuggestionFilter filter;
   filter.client_ref = client;
