@@ -888,16 +888,16 @@ class StoreTest(CliTestCase):
         # and one release; then a model's training (its decision and its hash) and two
         # applications (one refused in a report case); then the curves' fit (its decision and
         # its hash), a client's monitoring (the journal read and the curves applied), the
-        # officer's decision on its alert, and the client chart (a journal read and the curves
-        # applied); then an
+        # officer's reading of the alert (the open suggestions) and decision on it, and the
+        # client chart (a journal read and the curves applied); then an
         # insight table (its decision and its release) and a differencing query (its decision
         # and its refusal)
-        self.assertEqual(audit["rows"]["events"], 28)
+        self.assertEqual(audit["rows"]["events"], 29)
         self.assertEqual(audit["rows"]["checkpoints"], 5)  # signed when each engine closed
         p = run("audit", "verify", "--store", self.store, "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         report = json.loads(p.stdout)
-        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 28, 5))
+        self.assertEqual((report["ok"], report["events"], report["checkpoints"]), (True, 29, 5))
         self.assertIsNone(report["first_bad_seq"])
         self.assertIsNone(report["reason"])
         # An audit event's byte changed behind the store's back (triggers dropped) is found.
@@ -917,13 +917,13 @@ class StoreTest(CliTestCase):
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         proof = json.loads(p.stdout)
         self.assertEqual(list(proof), ["seq", "tree_size", "leaf_hash", "root", "path", "verified"])
-        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 28, True))
+        self.assertEqual((proof["seq"], proof["tree_size"], proof["verified"]), (2, 29, True))
         p = run("audit", "proof", "--store", self.store, "--old-size", "2", "--json")
         self.assertEqual(p.returncode, EXIT_OK, p.stderr)
         consistency = json.loads(p.stdout)
         self.assertEqual(list(consistency),
                          ["old_size", "new_size", "old_root", "new_root", "path", "verified"])
-        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 28))
+        self.assertEqual((consistency["old_size"], consistency["new_size"]), (2, 29))
         self.assertEqual(consistency["new_root"], proof["root"])
         self.assertTrue(consistency["verified"])
         self.assertTrue(consistency["path"])
@@ -934,7 +934,7 @@ class StoreTest(CliTestCase):
         self.assertEqual(run("audit", "proof", "--store", self.store, "--seq", "1",
                              "--old-size", "1").returncode, EXIT_USAGE)
         self.assertEqual(run("audit", "proof", "--store", self.store,
-                             "--old-size", "29").returncode, EXIT_DATAERR)
+                             "--old-size", "30").returncode, EXIT_DATAERR)
 
     def test_demo_without_store_leaves_nothing_behind(self):
         before = set(os.listdir(tempfile.gettempdir()))
