@@ -25,6 +25,11 @@ std::string_view CaseRefOf(const access::Context& context) {
   return context.case_info ? std::string_view(context.case_info->ref) : std::string_view();
 }
 
+absl::Status NeedsCaseAndClient(const access::Context& context, std::string_view what) {
+  if (context.case_info && context.subject_client) return absl::OkStatus();
+  return absl::InvalidArgumentError(Cat({what, " needs the context's case and subject client"}));
+}
+
 Date SwedishDate(absl::Time time) {
   static const absl::TimeZone zone = [] {
     absl::TimeZone tz;
@@ -153,10 +158,7 @@ absl::StatusOr<ScoreResult> Engine::Score(const access::Context& context,
   ScoreResult result;
   VARSAM_ASSIGN_OR_RETURN(result.score, instrument->ScoreOne(responses, respondent));
   if (result.score.flags.empty()) return result;
-  if (!context.subject_client || !context.case_info) {
-    return absl::InvalidArgumentError(
-        "a score that raises flags needs the context's case and subject client");
-  }
+  VARSAM_RETURN_IF_ERROR(internal::NeedsCaseAndClient(context, "a score that raises flags"));
   const Date created = SwedishDate(context.time);
   for (const instruments::Flag& flag : result.score.flags) {
     store::Suggestion suggestion;
@@ -266,10 +268,7 @@ absl::Status Engine::OpenSuggestions(const access::Context& context,
                                      absl::FunctionRef<bool(const store::Suggestion&)> row) {
   VARSAM_RETURN_IF_ERROR(
       Guard(context, access::Action::kJournalRead, {}, CaseRefOf(context), "open suggestions"));
-  if (!context.case_info || !context.subject_client) {
-    return absl::InvalidArgumentError(
-        "open suggestions need the context's case and subject client");
-  }
+  VARSAM_RETURN_IF_ERROR(internal::NeedsCaseAndClient(context, "reading open suggestions"));
   store::SuggestionFilter filter;
   filter.case_ref = context.case_info->ref;
   filter.client_ref = *context.subject_client;

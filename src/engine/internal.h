@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "varsam/access.h"
@@ -16,6 +17,10 @@ namespace varsam::engine::internal {
 
 // The context's case reference, "" outside a case.
 std::string_view CaseRefOf(const access::Context& context);
+
+// OK when the context names its case and its subject client; otherwise InvalidArgument
+// "<what> needs the context's case and subject client".
+absl::Status NeedsCaseAndClient(const access::Context& context, std::string_view what);
 
 // The calendar date of `time` in Sweden (the date a suggestion or decision is made).
 Date SwedishDate(absl::Time time);

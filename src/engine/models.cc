@@ -278,10 +278,7 @@ absl::StatusOr<ModelApplication> Engine::ApplyModel(const access::Context& conte
   // In an anmälan or förhandsbedömning (only an evidence-based model gets here) the result
   // stays in memory: nothing but the audit event is kept.
   if (IsReportCase(context)) return application;
-  if (!context.subject_client || !context.case_info) {
-    return absl::InvalidArgumentError(
-        "a model's suggestion needs the context's case and subject client");
-  }
+  VARSAM_RETURN_IF_ERROR(internal::NeedsCaseAndClient(context, "a model's suggestion"));
   store::Suggestion suggestion;
   VARSAM_ASSIGN_OR_RETURN(suggestion.id, internal::NewRandomId());
   suggestion.client_ref = *context.subject_client;

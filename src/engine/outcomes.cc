@@ -397,10 +397,7 @@ absl::StatusOr<KeptCurves> Engine::ApplyCurves(const access::Context& context,
 absl::StatusOr<ClientOutcome> Engine::MonitorOutcome(const access::Context& context,
                                                      std::string_view model_id,
                                                      const OutcomeClient& facts) {
-  if (!context.subject_client || !context.case_info) {
-    return absl::InvalidArgumentError(
-        "outcome monitoring needs the context's case and subject client");
-  }
+  VARSAM_RETURN_IF_ERROR(internal::NeedsCaseAndClient(context, "outcome monitoring"));
   const std::string& client = *context.subject_client;
   const std::string& case_ref = context.case_info->ref;
   VARSAM_ASSIGN_OR_RETURN(const std::vector<store::Measurement> journal,
@@ -540,10 +537,7 @@ absl::StatusOr<std::string> Engine::ClientChart(const access::Context& context,
                                                 std::string_view model_id,
                                                 outcomes::Language language,
                                                 const OutcomeClient& facts) {
-  if (!context.subject_client || !context.case_info) {
-    return absl::InvalidArgumentError(
-        "the client chart needs the context's case and subject client");
-  }
+  VARSAM_RETURN_IF_ERROR(internal::NeedsCaseAndClient(context, "the client chart"));
   const std::string& client = *context.subject_client;
   const std::string& case_ref = context.case_info->ref;
   VARSAM_ASSIGN_OR_RETURN(const std::vector<store::Measurement> journal,
