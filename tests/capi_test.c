@@ -1007,6 +1007,17 @@ static void test_engine_case(void) {
     EXPECT(json != NULL && strcmp(json, expected) == 0);
   }
   varsam_free(json);
+  {
+    /* The same client's form named for another case: not written, and no event. */
+    const char* other_case =
+        "{\"client_ref\": \"k-1\", \"case_ref\": \"c-10\", \"case_kind\": \"utredning\", "
+        "\"instrument\": \"phq9\", \"session\": 1, \"date\": \"2026-11-28\", "
+        "\"responses\": [1, 1, 2, 1, 0, 1, 1, 0, null]}";
+    int64_t other_id = -1;
+    EXPECT(varsam_engine_journal_append(engine, officer, other_case, strlen(other_case),
+                                        &other_id) == VARSAM_INVALID_ARGUMENT);
+    EXPECT(other_id == 0 && contains(varsam_last_error(), "context's case"));
+  }
   EXPECT(varsam_engine_journal_history(engine, officer, "k-2", &json) != VARSAM_OK);
   ++events;
   EXPECT(json == NULL && !contains(varsam_last_error(), "k-2"));

@@ -186,6 +186,46 @@ TEST_CASE("engine: journal writes and reads go through the guard", "[engine]") {
   CheckVerifies(*engine);
 }
 
+TEST_CASE("engine: a measurement goes into the context's case, not one the host names",
+          "[engine]") {
+  TempDir dir;
+  auto engine = OpenEngine(dir);
+  const access::Context officer = Officer();  // case c-9, an utredning about k-1
+  store::Measurement m;
+  m.client_ref = "k-1";
+  m.case_ref = "c-9";
+  m.case_kind = "utredning";
+  m.instrument = "phq9";
+  m.session = 1;
+  m.date = Date(2026, 11, 28);
+  m.responses = kFlaggedPhq9;
+  const std::size_t before = Events(engine->store_for_testing()).size();
+
+  store::Measurement other_case = m;
+  other_case.case_ref = "c-10";  // the same client's other case
+  const auto into_other = engine->AppendMeasurement(officer, other_case);
+  CHECK(into_other.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(into_other.status().message().find("context's case") != std::string_view::npos);
+  store::Measurement other_kind = m;
+  other_kind.case_kind = "anmalan";  // the right case said to be an anmälan
+  CHECK(engine->AppendMeasurement(officer, other_kind).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  // Refused before the policy is asked: no event, nothing written.
+  CHECK(Events(engine->store_for_testing()).size() == before);
+  int rows = 0;
+  REQUIRE(engine
+              ->History(officer, "k-1",
+                        [&](const store::Measurement&) {
+                          ++rows;
+                          return true;
+                        })
+              .ok());
+  CHECK(rows == 0);
+
+  REQUIRE(engine->AppendMeasurement(officer, m).ok());
+  CheckVerifies(*engine);
+}
+
 TEST_CASE("engine: a case officer's decision closes a suggestion; a system's is refused",
           "[engine]") {
   TempDir dir;

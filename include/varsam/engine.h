@@ -368,7 +368,10 @@ class Engine {
                                     const instruments::Respondent& respondent = {});
 
   // Action `journal.write`: appends one measurement. The policy decides for the client the
-  // measurement is about (see "The client a call concerns" above). Returns the store's id.
+  // measurement is about (see "The client a call concerns" above). The measurement goes into
+  // the context's case, the one the policy decides for and the event names: InvalidArgument,
+  // before the guard and with nothing written, when its case_ref or case_kind say another.
+  // Returns the store's id.
   absl::StatusOr<std::int64_t> AppendMeasurement(const access::Context& context,
                                                  const store::Measurement& measurement);
 

@@ -182,6 +182,14 @@ absl::StatusOr<ScoreResult> Engine::Score(const access::Context& context,
 
 absl::StatusOr<std::int64_t> Engine::AppendMeasurement(const access::Context& context,
                                                        const store::Measurement& measurement) {
+  // The policy decides for the context's case and the event names it, so that is the case the
+  // measurement goes into; a host cannot file it in another one under this decision.
+  if (context.case_info.has_value() &&
+      (measurement.case_ref != context.case_info->ref ||
+       measurement.case_kind != access::Name(context.case_info->kind))) {
+    return absl::InvalidArgumentError(
+        "measurement: case_ref and case_kind must be the context's case");
+  }
   VARSAM_RETURN_IF_ERROR(Guard(Concerning(context, measurement.client_ref),
                                access::Action::kJournalWrite, {}, CaseRefOf(context),
                                "1 measurement"));
