@@ -247,6 +247,19 @@ TEST_CASE("engine: a case officer's decision closes a suggestion; a system's is 
     REQUIRE(open.ok());
     CHECK(*open);
   }
+  {
+    // The same officer and client, working in the client's other case: a decision made there
+    // closes none of this case's suggestions, and leaves no event.
+    access::Context other_case = officer;
+    other_case.case_info->ref = "c-10";
+    const std::size_t before = Events(engine->store_for_testing()).size();
+    const auto elsewhere = engine->RecordDecision(other_case, id, "accepted", "agreed");
+    CHECK(elsewhere.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(Events(engine->store_for_testing()).size() == before);
+    const auto open = engine->IsOpen(officer, id);
+    REQUIRE(open.ok());
+    CHECK(*open);
+  }
 
   const auto decided = engine->RecordDecision(officer, id, "accepted", "agreed with the flag");
   REQUIRE(decided.ok());

@@ -382,9 +382,10 @@ class Engine {
 
   // Action `decision.record` with resource decider_role = the context's role: records the
   // officer's decision ("accepted", "rejected" or "modified") on an open suggestion, which
-  // closes it; the policy decides for the client the suggestion is about. FailedPrecondition
-  // when the suggestion is already decided, NotFound (after the audited decision) when there is
-  // none. Returns the decision's id.
+  // closes it; the policy decides for the client the suggestion is about. A decision is made in
+  // the context's case: InvalidArgument, before the guard, for a suggestion made in another.
+  // FailedPrecondition when the suggestion is already decided, NotFound (after the audited
+  // decision) when there is none. Returns the decision's id.
   absl::StatusOr<std::int64_t> RecordDecision(const access::Context& context,
                                               std::string_view suggestion_id,
                                               std::string_view outcome, std::string_view rationale);

@@ -224,6 +224,12 @@ absl::StatusOr<std::int64_t> Engine::RecordDecision(const access::Context& conte
   access::Resource resource;
   resource.decider_role = context.role;
   const absl::StatusOr<store::Suggestion> suggestion = store_->GetSuggestion(suggestion_id);
+  // As a measurement's: the decision is made in the context's case, so it closes that case's
+  // suggestions only.
+  if (suggestion.ok() && context.case_info.has_value() &&
+      suggestion->case_ref != context.case_info->ref) {
+    return absl::InvalidArgumentError("suggestion: it was made in another case than the context's");
+  }
   VARSAM_RETURN_IF_ERROR(
       Guard(suggestion.ok() ? Concerning(context, suggestion->client_ref) : context,
             access::Action::kDecisionRecord, resource, CaseRefOf(context), outcome));
