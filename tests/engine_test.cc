@@ -186,6 +186,47 @@ TEST_CASE("engine: journal writes and reads go through the guard", "[engine]") {
   CheckVerifies(*engine);
 }
 
+TEST_CASE("engine: a form written without its total is scored from its answers", "[engine]") {
+  TempDir dir;
+  auto engine = OpenEngine(dir);
+  const access::Context officer = Officer();
+  store::Measurement m;
+  m.client_ref = "k-1";
+  m.case_ref = "c-9";
+  m.case_kind = "utredning";
+  m.instrument = "ors";
+  m.date = Date(2026, 11, 28);
+  m.session = 1;
+  m.responses = {4.2, 5.0, 3.1, 6.5};  // no total: scored, 18.8
+  REQUIRE(engine->AppendMeasurement(officer, m).ok());
+  m.session = 2;
+  m.responses = {5.0, 5.0, instruments::kMissing, 6.0};  // ORS allows no missing item: no total
+  REQUIRE(engine->AppendMeasurement(officer, m).ok());
+  m.session = 3;
+  m.responses = {6.0, 6.0, 6.0, 6.0};
+  m.total = 23;  // the host's own total is kept as given, even when the answers say 24
+  REQUIRE(engine->AppendMeasurement(officer, m).ok());
+  m.session = 4;
+  m.instrument = "not-an-instrument";
+  m.total.reset();
+  REQUIRE(engine->AppendMeasurement(officer, m).ok());  // nothing to score it with: kept as is
+
+  std::vector<std::optional<double>> totals;
+  REQUIRE(engine
+              ->History(officer, "k-1",
+                        [&](const store::Measurement& row) {
+                          totals.push_back(row.total);
+                          return true;
+                        })
+              .ok());
+  REQUIRE(totals.size() == 4);
+  REQUIRE(totals[0].has_value());
+  CHECK(*totals[0] == Catch::Detail::Approx(18.8));
+  CHECK_FALSE(totals[1].has_value());
+  CHECK(totals[2] == std::optional<double>(23));
+  CHECK_FALSE(totals[3].has_value());
+}
+
 TEST_CASE("engine: a measurement goes into the context's case, not one the host names",
           "[engine]") {
   TempDir dir;

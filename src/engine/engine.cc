@@ -193,8 +193,20 @@ absl::StatusOr<std::int64_t> Engine::AppendMeasurement(const access::Context& co
   VARSAM_RETURN_IF_ERROR(Guard(Concerning(context, measurement.client_ref),
                                access::Action::kJournalWrite, {}, CaseRefOf(context),
                                "1 measurement"));
+  // A form the host wrote without its total is scored from its answers, so that a trajectory,
+  // a chart and the outcome alerts see it. The total only: it comes from the answers alone
+  // (docs/instrument-format.md, "Total"), where a band and a flag may depend on the respondent.
+  // A total the host gave is kept as given.
+  store::Measurement form = measurement;
+  if (!form.total.has_value()) {
+    if (const instruments::Instrument* instrument =
+            instruments::Registry::Global().Find(form.instrument)) {
+      const absl::StatusOr<instruments::Score> score = instrument->ScoreOne(form.responses);
+      if (score.ok()) form.total = score->total;
+    }
+  }
   VARSAM_ASSIGN_OR_RETURN(const std::vector<std::int64_t> ids,
-                          store_->AppendMeasurements(std::span(&measurement, 1)));
+                          store_->AppendMeasurements(std::span(&form, 1)));
   if (ids.size() != 1) return absl::InternalError("the store returned no measurement id");
   return ids[0];
 }
