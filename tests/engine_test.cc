@@ -186,7 +186,8 @@ TEST_CASE("engine: journal writes and reads go through the guard", "[engine]") {
   CheckVerifies(*engine);
 }
 
-TEST_CASE("engine: a form written without its total is scored from its answers", "[engine]") {
+TEST_CASE("engine: a journal form's answers fit its instrument; without a total it is scored",
+          "[engine]") {
   TempDir dir;
   auto engine = OpenEngine(dir);
   const access::Context officer = Officer();
@@ -207,9 +208,27 @@ TEST_CASE("engine: a form written without its total is scored from its answers",
   m.total = 23;  // the host's own total is kept as given, even when the answers say 24
   REQUIRE(engine->AppendMeasurement(officer, m).ok());
   m.session = 4;
+  m.responses = {};  // only the total was recorded
+  m.total = 25;
+  REQUIRE(engine->AppendMeasurement(officer, m).ok());
+  m.session = 5;
   m.instrument = "not-an-instrument";
+  m.responses = {6.0, 60.0};
   m.total.reset();
   REQUIRE(engine->AppendMeasurement(officer, m).ok());  // nothing to score it with: kept as is
+
+  // Answers that do not fit a known instrument are refused before the guard: no event.
+  const std::size_t events = Events(engine->store_for_testing()).size();
+  m.instrument = "ors";
+  m.responses = {6.0, 6.0, 6.0};  // three of four
+  const auto too_few = engine->AppendMeasurement(officer, m);
+  CHECK(too_few.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(too_few.status().message().find("measurement.responses") != std::string_view::npos);
+  m.responses = {6.0, 6.0, 6.0, 10.5};  // the ORS's lines run 0-10
+  const auto out_of_range = engine->AppendMeasurement(officer, m);
+  CHECK(out_of_range.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(out_of_range.status().message().find("10.5") == std::string_view::npos);  // no answer
+  CHECK(Events(engine->store_for_testing()).size() == events);
 
   std::vector<std::optional<double>> totals;
   REQUIRE(engine
@@ -219,12 +238,13 @@ TEST_CASE("engine: a form written without its total is scored from its answers",
                           return true;
                         })
               .ok());
-  REQUIRE(totals.size() == 4);
+  REQUIRE(totals.size() == 5);
   REQUIRE(totals[0].has_value());
   CHECK(*totals[0] == Catch::Detail::Approx(18.8));
   CHECK_FALSE(totals[1].has_value());
   CHECK(totals[2] == std::optional<double>(23));
-  CHECK_FALSE(totals[3].has_value());
+  CHECK(totals[3] == std::optional<double>(25));
+  CHECK_FALSE(totals[4].has_value());
 }
 
 TEST_CASE("engine: a measurement goes into the context's case, not one the host names",

@@ -1256,8 +1256,9 @@ class Engine:
     def journal_append(self, context: Context, measurement) -> int:
         """Action "journal.write": appends one measurement (a mapping or JSON text with
         client_ref, case_ref, case_kind, instrument, session, date "YYYY-MM-DD", responses,
-        total, band, flags) into the context's case; without a total, the form is scored
-        from its responses when it can be. Returns the store's id."""
+        total, band, flags) into the context's case. A known instrument's responses must fit
+        it; without a total, the form is scored from them when it can be. Returns the store's
+        id."""
         if isinstance(measurement, collections.abc.Mapping):
             measurement = dict(measurement)
             if isinstance(measurement.get("date"), datetime.date):

@@ -371,9 +371,10 @@ class Engine {
   // measurement is about (see "The client a call concerns" above). The measurement goes into
   // the context's case, the one the policy decides for and the event names: InvalidArgument,
   // before the guard and with nothing written, when its case_ref or case_kind say another.
-  // A measurement without a total is scored from its responses when its instrument is known
-  // and enough items are answered (the total only; a band and flags stay the host's). Returns
-  // the store's id.
+  // The responses of a known instrument's form must fit it (InvalidArgument before the guard);
+  // none at all is a form whose total alone was recorded. A measurement without a total is
+  // scored from its responses when enough items are answered (the total only; a band and
+  // flags stay the host's). Returns the store's id.
   absl::StatusOr<std::int64_t> AppendMeasurement(const access::Context& context,
                                                  const store::Measurement& measurement);
 

@@ -190,21 +190,24 @@ absl::StatusOr<std::int64_t> Engine::AppendMeasurement(const access::Context& co
     return absl::InvalidArgumentError(
         "measurement: case_ref and case_kind must be the context's case");
   }
+  // The answers to a form of a known instrument must fit it (their number and range); none at
+  // all is a form whose total alone was recorded. A form without its total is scored from its
+  // answers, so that a trajectory, a chart and the outcome alerts see it. The total only: it
+  // comes from the answers alone (docs/instrument-format.md, "Total"), where a band and a flag
+  // may depend on the respondent. A total the host gave is kept as given.
+  store::Measurement form = measurement;
+  const instruments::Instrument* instrument = instruments::Registry::Global().Find(form.instrument);
+  if (instrument != nullptr && !form.responses.empty()) {
+    const absl::StatusOr<instruments::Score> score = instrument->ScoreOne(form.responses);
+    if (!score.ok()) {
+      return absl::InvalidArgumentError(
+          Cat({"measurement.responses: ", std::string(score.status().message())}));
+    }
+    if (!form.total.has_value()) form.total = score->total;
+  }
   VARSAM_RETURN_IF_ERROR(Guard(Concerning(context, measurement.client_ref),
                                access::Action::kJournalWrite, {}, CaseRefOf(context),
                                "1 measurement"));
-  // A form the host wrote without its total is scored from its answers, so that a trajectory,
-  // a chart and the outcome alerts see it. The total only: it comes from the answers alone
-  // (docs/instrument-format.md, "Total"), where a band and a flag may depend on the respondent.
-  // A total the host gave is kept as given.
-  store::Measurement form = measurement;
-  if (!form.total.has_value()) {
-    if (const instruments::Instrument* instrument =
-            instruments::Registry::Global().Find(form.instrument)) {
-      const absl::StatusOr<instruments::Score> score = instrument->ScoreOne(form.responses);
-      if (score.ok()) form.total = score->total;
-    }
-  }
   VARSAM_ASSIGN_OR_RETURN(const std::vector<std::int64_t> ids,
                           store_->AppendMeasurements(std::span(&form, 1)));
   if (ids.size() != 1) return absl::InternalError("the store returned no measurement id");
