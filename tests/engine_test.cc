@@ -72,6 +72,19 @@ access::Context Officer(const std::string& client = "k-1", const std::string& ac
 // PHQ-9 with item 9 answered: raises the item-9 flag.
 const std::vector<double> kFlaggedPhq9 = {1, 1, 1, 1, 1, 1, 1, 1, 2};
 
+// k-1's form of `instrument` in Officer()'s case, session 1, no total.
+store::Measurement OfficerForm(std::string instrument, std::vector<double> responses) {
+  store::Measurement m;
+  m.client_ref = "k-1";
+  m.case_ref = "c-9";
+  m.case_kind = "utredning";
+  m.instrument = std::move(instrument);
+  m.session = 1;
+  m.date = Date(2026, 11, 28);
+  m.responses = std::move(responses);
+  return m;
+}
+
 std::vector<audit::AuditRecord> Events(store::Store& db) {
   std::vector<audit::AuditRecord> out;
   const auto last = db.LastAuditSeq();
@@ -161,14 +174,7 @@ TEST_CASE("engine: journal writes and reads go through the guard", "[engine]") {
   TempDir dir;
   auto engine = OpenEngine(dir);
   const access::Context officer = Officer();
-  store::Measurement m;
-  m.client_ref = "k-1";
-  m.case_ref = "c-9";
-  m.case_kind = "utredning";
-  m.instrument = "phq9";
-  m.session = 1;
-  m.date = Date(2026, 11, 28);
-  m.responses = kFlaggedPhq9;
+  store::Measurement m = OfficerForm("phq9", kFlaggedPhq9);
   REQUIRE(engine->AppendMeasurement(officer, m).ok());
   m.client_ref = "k-2";  // not the case's client: the policy decides so (no permit)
   CHECK(engine->AppendMeasurement(officer, m).status().code() ==
@@ -191,14 +197,7 @@ TEST_CASE("engine: a journal form's answers fit its instrument; without a total 
   TempDir dir;
   auto engine = OpenEngine(dir);
   const access::Context officer = Officer();
-  store::Measurement m;
-  m.client_ref = "k-1";
-  m.case_ref = "c-9";
-  m.case_kind = "utredning";
-  m.instrument = "ors";
-  m.date = Date(2026, 11, 28);
-  m.session = 1;
-  m.responses = {4.2, 5.0, 3.1, 6.5};  // no total: scored, 18.8
+  store::Measurement m = OfficerForm("ors", {4.2, 5.0, 3.1, 6.5});  // no total: scored, 18.8
   REQUIRE(engine->AppendMeasurement(officer, m).ok());
   m.session = 2;
   m.responses = {5.0, 5.0, instruments::kMissing, 6.0};  // ORS allows no missing item: no total
@@ -252,14 +251,7 @@ TEST_CASE("engine: a measurement goes into the context's case, not one the host 
   TempDir dir;
   auto engine = OpenEngine(dir);
   const access::Context officer = Officer();  // case c-9, an utredning about k-1
-  store::Measurement m;
-  m.client_ref = "k-1";
-  m.case_ref = "c-9";
-  m.case_kind = "utredning";
-  m.instrument = "phq9";
-  m.session = 1;
-  m.date = Date(2026, 11, 28);
-  m.responses = kFlaggedPhq9;
+  store::Measurement m = OfficerForm("phq9", kFlaggedPhq9);
   const std::size_t before = Events(engine->store_for_testing()).size();
 
   store::Measurement other_case = m;
