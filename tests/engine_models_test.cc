@@ -694,6 +694,53 @@ TEST_CASE(
   });
 }
 
+TEST_CASE("engine: a client's forms sent unscored are monitored from their answers",
+          "[engine_models]") {
+  ForEachLocation([](const std::string& location, std::string_view) {
+    auto engine = OpenEngine(location);
+    FillOrsSeries(*engine);
+    const engine::KeptCurves kept = FitOrsCurves(*engine);
+    // What a case system sends after each session: the client's marks on the lines, in cm, with
+    // no total and no flag. The ORS falls from 18 as in FillClientSeries; on the SRS, session 2
+    // has an item below 9, session 4 a drop of 0.8 (less than 1) and session 5 one of 1.6.
+    const double ors[] = {18.0, 22.0, 17.0, 9.5, 8.0};
+    const std::vector<std::vector<double>> srs = {{9.5, 9.5, 9.5, 9.5},
+                                                  {9.5, 9.5, 8.5, 9.5},
+                                                  {9.8, 9.8, 9.8, 9.8},
+                                                  {9.6, 9.6, 9.6, 9.6},
+                                                  {9.2, 9.2, 9.2, 9.2}};
+    for (int session = 1; session <= 5; ++session) {
+      store::Measurement m;
+      m.client_ref = "klient-8";
+      m.case_ref = "arende-41";
+      m.case_kind = "insats";
+      m.session = session;
+      m.date = Date(2026, 9, 7) + 7 * (session - 1);
+      m.instrument = "ors";
+      m.responses = std::vector<double>(4, ors[session - 1] / 4);
+      REQUIRE(engine->AppendMeasurement(Officer(), m).ok());
+      m.instrument = "srs";
+      m.responses = srs[static_cast<std::size_t>(session - 1)];
+      REQUIRE(engine->AppendMeasurement(Officer(), m).ok());
+    }
+    const auto outcome = engine->MonitorOutcome(Officer(), kept.id);
+    INFO(outcome.status().message());
+    REQUIRE(outcome.ok());
+    REQUIRE(outcome->trajectory.points.size() == 5);
+    CHECK(outcome->trajectory.intake() == Approx(18.0));
+    REQUIRE(outcome->checks.size() == 4);
+    CHECK(outcome->checks[2].track == outcomes::Track::kBelowBoundary);
+    CHECK(outcome->checks[3].track == outcomes::Track::kBelowBoundary);
+    CHECK(outcome->alliance_concerns == std::vector<int>{2, 5});
+    std::set<std::pair<std::string, int>> raised;
+    for (const engine::OutcomeAlert& a : outcome->raised) raised.emplace(a.reason, a.session);
+    CHECK(raised.count({"alliance", 2}) == 1);
+    CHECK(raised.count({"alliance", 4}) == 0);
+    CHECK(raised.count({"alliance", 5}) == 1);
+    CHECK(raised.count({"below_boundary", 4}) == 1);
+  });
+}
+
 TEST_CASE("engine: the client chart shows the client's series with its curves", "[engine_models]") {
   ForEachLocation([](const std::string& location, std::string_view) {
     auto engine = OpenEngine(location);

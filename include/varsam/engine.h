@@ -239,7 +239,9 @@ struct ClientOutcome {
   std::string model_id, model_sha256;
   outcomes::Trajectory trajectory;               // the curves' instrument
   std::optional<outcomes::Trajectory> alliance;  // SRS beside ORS, CSRS beside CORS
-  std::vector<int> alliance_concerns;            // sessions whose alliance form raised its flag
+  // Sessions whose alliance form raised its flag: recorded with it, or raising it from its
+  // answers against the series' previous total.
+  std::vector<int> alliance_concerns;
   // Whether the client's intake lies in an intake bin of at least k people: outside one the
   // curves are not applied (no checks, no alerts), since they would rest on too few.
   bool supported = false;

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <iterator>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -138,12 +140,28 @@ AllianceSeries AllianceIn(std::string_view instrument,
   absl::StatusOr<outcomes::Trajectory> series =
       outcomes::BuildTrajectory(*form, journal, {}, case_ref);
   if (series.ok()) out.series = *std::move(series);
+  // A session's form raised the flag when the host recorded it so, or when its answers raise it
+  // scored against the series' previous total (the flag's "drop since the last session"): a
+  // form the host wrote unscored still counts.
+  std::map<int, double> totals;
+  if (out.series) {
+    for (const outcomes::TrajectoryPoint& p : out.series->points) totals[p.session] = p.total;
+  }
   std::set<int> concerns;
   for (const store::Measurement& m : journal) {
-    if (m.instrument == id && m.session > 0 &&
-        std::find(m.flags.begin(), m.flags.end(), kAllianceFlag) != m.flags.end()) {
-      concerns.insert(m.session);
+    if (m.instrument != id || m.session <= 0) continue;
+    bool raised = std::find(m.flags.begin(), m.flags.end(), kAllianceFlag) != m.flags.end();
+    if (!raised && !m.responses.empty()) {
+      instruments::Respondent respondent;
+      if (const auto at = totals.lower_bound(m.session); at != totals.begin()) {
+        respondent.previous_total = std::prev(at)->second;
+      }
+      const absl::StatusOr<instruments::Score> score = form->ScoreOne(m.responses, respondent);
+      raised = score.ok() &&
+               std::any_of(score->flags.begin(), score->flags.end(),
+                           [](const instruments::Flag& f) { return f.code == kAllianceFlag; });
     }
+    if (raised) concerns.insert(m.session);
   }
   out.concerns.assign(concerns.begin(), concerns.end());
   return out;
