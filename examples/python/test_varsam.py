@@ -1228,12 +1228,19 @@ class OutcomesTest(unittest.TestCase):
                                              if m["kind"] == "etr"])
 
                 officer = varsam.Context(self.OFFICER)
+                # As a case system sends them: the client's marks, unscored (the engine totals).
                 for session, total in enumerate([18, 22, 17, 9.5, 8], start=1):
                     engine.journal_append(officer, {
                         "client_ref": "k-1", "case_ref": "c-9", "case_kind": "insats",
                         "instrument": "ors", "session": session,
                         "date": datetime.date(2026, 9, 7) + datetime.timedelta(weeks=session - 1),
-                        "responses": [total / 4] * 4, "total": total})
+                        "responses": [total / 4] * 4})
+                with self.assertRaises(varsam.VarsamError) as cm:
+                    engine.journal_append(officer, {
+                        "client_ref": "k-1", "case_ref": "c-9", "case_kind": "insats",
+                        "instrument": "ors", "session": 6, "date": datetime.date(2026, 10, 19),
+                        "responses": [5, 5, 5]})
+                self.assertEqual(cm.exception.status_name, "invalid_argument")
 
                 trajectory = engine.outcomes_trajectory(officer, "ors")
                 self.assertEqual(list(trajectory), ["client", "case", "instrument", "intake",
@@ -1241,6 +1248,8 @@ class OutcomesTest(unittest.TestCase):
                 self.assertEqual((trajectory["client"], trajectory["case"], trajectory["intake"]),
                                  ("k-1", "c-9", 18))
                 self.assertEqual([s["session"] for s in trajectory["sessions"]], [1, 2, 3, 4, 5])
+                self.assertEqual([s["total"] for s in trajectory["sessions"]],
+                                 [18, 22, 17, 9.5, 8])
                 self.assertEqual(list(trajectory["sessions"][0]),
                                  ["session", "date", "total", "change", "category", "rci",
                                   "reliable_change", "clinical"])
