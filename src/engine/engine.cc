@@ -30,6 +30,15 @@ absl::Status NeedsCaseAndClient(const access::Context& context, std::string_view
   return absl::InvalidArgumentError(Cat({what, " needs the context's case and subject client"}));
 }
 
+absl::Status InContextCase(const access::Context& context, std::string_view what,
+                           std::string_view case_ref, std::optional<std::string_view> case_kind) {
+  if (!context.case_info || (case_ref == context.case_info->ref &&
+                             (!case_kind || *case_kind == access::Name(context.case_info->kind)))) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(Cat({what, ": is not in the context's case"}));
+}
+
 Date SwedishDate(absl::Time time) {
   static const absl::TimeZone zone = [] {
     absl::TimeZone tz;
@@ -182,14 +191,8 @@ absl::StatusOr<ScoreResult> Engine::Score(const access::Context& context,
 
 absl::StatusOr<std::int64_t> Engine::AppendMeasurement(const access::Context& context,
                                                        const store::Measurement& measurement) {
-  // The policy decides for the context's case and the event names it, so that is the case the
-  // measurement goes into; a host cannot file it in another one under this decision.
-  if (context.case_info.has_value() &&
-      (measurement.case_ref != context.case_info->ref ||
-       measurement.case_kind != access::Name(context.case_info->kind))) {
-    return absl::InvalidArgumentError(
-        "measurement: case_ref and case_kind must be the context's case");
-  }
+  VARSAM_RETURN_IF_ERROR(
+      internal::InContextCase(context, "measurement", measurement.case_ref, measurement.case_kind));
   // The answers to a form of a known instrument must fit it (their number and range); none at
   // all is a form whose total alone was recorded. A form without its total is scored from its
   // answers, so that a trajectory, a chart and the outcome alerts see it. The total only: it
@@ -239,11 +242,8 @@ absl::StatusOr<std::int64_t> Engine::RecordDecision(const access::Context& conte
   access::Resource resource;
   resource.decider_role = context.role;
   const absl::StatusOr<store::Suggestion> suggestion = store_->GetSuggestion(suggestion_id);
-  // As a measurement's: the decision is made in the context's case, so it closes that case's
-  // suggestions only.
-  if (suggestion.ok() && context.case_info.has_value() &&
-      suggestion->case_ref != context.case_info->ref) {
-    return absl::InvalidArgumentError("suggestion: it was made in another case than the context's");
+  if (suggestion.ok()) {
+    VARSAM_RETURN_IF_ERROR(internal::InContextCase(context, "suggestion", suggestion->case_ref));
   }
   VARSAM_RETURN_IF_ERROR(
       Guard(suggestion.ok() ? Concerning(context, suggestion->client_ref) : context,

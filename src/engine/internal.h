@@ -4,6 +4,7 @@
 #ifndef VARSAM_SRC_ENGINE_INTERNAL_H_
 #define VARSAM_SRC_ENGINE_INTERNAL_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,14 @@ std::string_view CaseRefOf(const access::Context& context);
 // OK when the context names its case and its subject client; otherwise InvalidArgument
 // "<what> needs the context's case and subject client".
 absl::Status NeedsCaseAndClient(const access::Context& context, std::string_view what);
+
+// OK unless the context is in a case and `case_ref` (and `case_kind`, when given) name another:
+// a write or a decision happens in the case the policy decides for and the event names
+// (docs/architecture.md, "The case a call works in is the context's"). Otherwise
+// InvalidArgument "<what>: is not in the context's case".
+absl::Status InContextCase(const access::Context& context, std::string_view what,
+                           std::string_view case_ref,
+                           std::optional<std::string_view> case_kind = std::nullopt);
 
 // The calendar date of `time` in Sweden (the date a suggestion or decision is made).
 Date SwedishDate(absl::Time time);
